@@ -1,0 +1,69 @@
+"""Typed errors raised by sensorkit.
+
+Every error says what failed and where (file, line, column, packet offset) so the
+CLI can print one clear line. Catch :class:`SensorkitError` to catch them all.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CalibrationError",
+    "DeviceError",
+    "FileFormatError",
+    "ProtocolError",
+    "SensorkitError",
+]
+
+
+class SensorkitError(Exception):
+    """Base class of every error sensorkit raises on purpose.
+
+    Parameters
+    ----------
+    message : str
+        One sentence naming the problem.
+    hint : str, optional
+        What the user can do about it; printed by the CLI after the message.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class FileFormatError(SensorkitError, ValueError):
+    """A file could not be read: names the file, and the line and column when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: str | int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = []
+        if path is not None:
+            where.append(str(path))
+        if line is not None:
+            where.append(f"line {line}")
+        if column is not None:
+            where.append(f"column {column}")
+        prefix = (", ".join(where) + ": ") if where else ""
+        super().__init__(prefix + message, hint=hint)
+        self.path = path
+        self.line = line
+        self.column = column
+
+
+class ProtocolError(SensorkitError, ValueError):
+    """Bytes on the wire violate firmware_protocol/PROTOCOL.md (bad CRC, truncated, ...)."""
+
+
+class DeviceError(SensorkitError, OSError):
+    """A device could not be opened, stopped answering, or is not a sensorkit device."""
+
+
+class CalibrationError(SensorkitError, ValueError):
+    """A calibration is missing, inconsistent, or does not fit the layout."""
