@@ -1,0 +1,35 @@
+"""sensorkit: plantar-pressure insoles in Python.
+
+Stream from real or simulated insoles, record and replay sessions, compute gait and
+loading metrics with Numba kernels, and turn them into insole suggestions.
+
+>>> import sensorkit as sk
+>>> rec = sk.simulate(duration_s=10, seed=1)
+>>> rec.left.shape[1]
+16
+"""
+
+from sensorkit.errors import (
+    CalibrationError,
+    DeviceError,
+    FileFormatError,
+    ProtocolError,
+    SensorkitError,
+)
+from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
+from sensorkit.recording import Recording
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CalibrationError",
+    "DeviceError",
+    "FileFormatError",
+    "ProtocolError",
+    "Recording",
+    "SensorLayout",
+    "SensorkitError",
+    "__version__",
+    "builtin_layouts",
+    "load_layout",
+]

@@ -1,0 +1,453 @@
+"""The in-memory recording: one host time axis and a values array per insole.
+
+A :class:`Recording` is columnar: ``time`` is a float64 array (s), ``left`` and ``right``
+are float32 arrays of shape (n_frames, n_sensors) in the layout's units (N or kPa).
+There are no per-frame Python objects. Missing data is never filled in: frames that a
+side did not deliver are NaN in that side's array and are listed in :attr:`Recording.gaps`,
+and jumps in the time axis are listed there too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sensorkit.layout import SIDES, SensorLayout, load_layout
+
+__all__ = ["GAP_COLUMNS", "Recording", "find_gaps"]
+
+#: Columns of :attr:`Recording.gaps`. A gap is the open interval (start_s, end_s) between
+#: the last valid frame before it and the first valid frame after it; ``n_missing`` is the
+#: number of frames expected but absent (at the nominal rate), ``side`` is "left",
+#: "right" or "both", ``reason`` says how it was found ("dropout", "time jump", ...).
+GAP_COLUMNS = ("start_s", "end_s", "side", "n_missing", "reason")
+
+_UNITS = ("N", "kPa")
+_TIME_JUMP_FACTOR = 1.5  # a step in time > 1.5 nominal periods is a gap
+_BODY_MASS_RANGE_KG = (10.0, 400.0)
+
+
+def _empty_gaps() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "start_s": pd.Series(dtype="float64"),
+            "end_s": pd.Series(dtype="float64"),
+            "side": pd.Series(dtype="object"),
+            "n_missing": pd.Series(dtype="int64"),
+            "reason": pd.Series(dtype="object"),
+        }
+    )
+
+
+def find_gaps(time: np.ndarray, values: np.ndarray | None, side: str, period_s: float) -> list[dict]:
+    """Find missing-data intervals of one side: runs of NaN frames.
+
+    Parameters
+    ----------
+    time : ndarray, shape (n,)
+        Frame times in s.
+    values : ndarray, shape (n, S) or None
+        Sensor values; a frame with any NaN is missing.
+    side : str
+        Side label written into the result.
+    period_s : float
+        Nominal frame period in s.
+
+    Returns
+    -------
+    list of dict
+        One dict per gap with the keys of :data:`GAP_COLUMNS`.
+    """
+    if values is None or values.shape[0] == 0:
+        return []
+    missing = np.isnan(values).any(axis=1)
+    if not missing.any():
+        return []
+    padded = np.concatenate(([False], missing, [False]))
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    starts, stops = edges[0::2], edges[1::2]  # missing frames are [start, stop)
+    gaps = []
+    for a, b in zip(starts, stops, strict=True):
+        start_s = float(time[a - 1]) if a > 0 else float(time[0]) - period_s
+        end_s = float(time[b]) if b < time.shape[0] else float(time[-1]) + period_s
+        gaps.append(
+            {"start_s": start_s, "end_s": end_s, "side": side, "n_missing": int(b - a), "reason": "dropout"}
+        )
+    return gaps
+
+
+class Recording:
+    """A plantar-pressure recording of one or two insoles on one host clock.
+
+    Build one with :meth:`from_arrays`, :func:`sensorkit.read` or :func:`sensorkit.simulate`.
+
+    Attributes
+    ----------
+    time : ndarray, shape (n,), float64
+        Frame times in seconds on the host clock, strictly increasing.
+    left, right : ndarray, shape (n, S), float32, or None
+        Sensor values per frame in :attr:`units`; a side that was not recorded is None.
+        NaN marks frames a side did not deliver (listed in :attr:`gaps`).
+    layout : SensorLayout
+        Layout of the left insole (the right one is ``layout.mirror()`` unless given).
+    units : {"N", "kPa"}
+        Units of the sensor values.
+    metadata : dict
+        Free-form: ``body_mass_kg``, ``rate_hz``, ``source``, device info, subject, ...
+    gaps : DataFrame
+        Missing-data intervals, columns :data:`GAP_COLUMNS`.
+    """
+
+    __slots__ = ("_layout_right", "gaps", "layout", "left", "metadata", "right", "time", "units")
+
+    def __init__(
+        self,
+        time: np.ndarray,
+        left: np.ndarray | None,
+        right: np.ndarray | None,
+        layout: SensorLayout,
+        units: str,
+        metadata: dict,
+        gaps: pd.DataFrame,
+        layout_right: SensorLayout | None = None,
+    ) -> None:
+        # Internal: use from_arrays(), which validates.
+        self.time = time
+        self.left = left
+        self.right = right
+        self.layout = layout
+        self.units = units
+        self.metadata = metadata
+        self.gaps = gaps
+        self._layout_right = layout_right
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_arrays(
+        cls,
+        time: Iterable[float] | np.ndarray,
+        left: np.ndarray | None = None,
+        right: np.ndarray | None = None,
+        *,
+        layout: SensorLayout | str | None = None,
+        units: str | None = None,
+        body_mass_kg: float | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        gaps: pd.DataFrame | Iterable[Mapping[str, Any]] | None = None,
+        layout_right: SensorLayout | None = None,
+        rate_hz: float | None = None,
+    ) -> Recording:
+        """Validate arrays and wrap them in a Recording (zero-copy when already float32/float64).
+
+        Parameters
+        ----------
+        time : array_like, shape (n,)
+            Frame times in s, finite and strictly increasing.
+        left, right : array_like, shape (n, S), optional
+            Sensor values in ``units``; at least one side. NaN is allowed only for whole
+            frames a side did not deliver; those become gaps. Infinity is never allowed.
+        layout : SensorLayout or str
+            Layout of the left insole, or a built-in layout name. Required.
+        units : {"N", "kPa"}, optional
+            Units of the values; default the layout's units. Must match the layout.
+        body_mass_kg : float, optional
+            Subject body mass in kg (stored in metadata), 10-400 kg.
+        metadata : mapping, optional
+            Extra metadata (copied).
+        gaps : DataFrame or iterable of mappings, optional
+            Known missing-data intervals (columns :data:`GAP_COLUMNS`); time jumps and NaN
+            frames are found and added automatically.
+        layout_right : SensorLayout, optional
+            Layout of the right insole when it differs from ``layout.mirror()``.
+        rate_hz : float, optional
+            Nominal sampling rate in Hz; default estimated from the median frame period.
+
+        Raises
+        ------
+        ValueError
+            Naming the problem: shapes, non-monotonic or non-finite time, non-finite
+            values, unknown units, units that contradict the layout, implausible mass.
+        """
+        t = np.asarray(time)
+        if t.ndim != 1:
+            raise ValueError(f"time must be a 1-D array of seconds, got shape {t.shape}")
+        if not np.issubdtype(t.dtype, np.number) or np.issubdtype(t.dtype, np.complexfloating):
+            raise ValueError(f"time must be numeric seconds, got dtype {t.dtype}")
+        t = np.ascontiguousarray(t, dtype=np.float64)
+        n = t.shape[0]
+        if n < 2:
+            raise ValueError(f"a recording needs at least 2 frames, got {n}")
+        bad = np.flatnonzero(~np.isfinite(t))
+        if bad.size:
+            raise ValueError(f"time is not finite at frame {bad[0]} (value {float(t[bad[0]])})")
+        dt = np.diff(t)
+        bad = np.flatnonzero(dt <= 0)
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"time must be strictly increasing: frame {i + 1} ({float(t[i + 1])!r} s) does not come "
+                f"after frame {i} ({float(t[i])!r} s)"
+            )
+
+        if layout is None:
+            raise ValueError("a layout is required (a SensorLayout or a built-in name such as 'ref16')")
+        if isinstance(layout, str):
+            layout = load_layout(layout)
+        if not isinstance(layout, SensorLayout):
+            raise ValueError(f"layout must be a SensorLayout or a name, not {type(layout).__name__}")
+        layout = layout.for_side("left")
+        layout_r = (layout_right or layout.mirror()).for_side("right")
+
+        if units is None:
+            units = layout.units
+        if units not in _UNITS:
+            raise ValueError(f"units must be 'N' or 'kPa', not {units!r}")
+        if units != layout.units:
+            raise ValueError(
+                f"units {units!r} contradict layout {layout.name!r}, whose sensors report "
+                f"{layout.value_kind} in {layout.units}"
+            )
+        if layout_r.units != layout.units:
+            raise ValueError("left and right layouts must report the same units")
+
+        if left is None and right is None:
+            raise ValueError("a recording needs values for at least one side (left or right)")
+        sides = {}
+        for side, values, lay in (("left", left, layout), ("right", right, layout_r)):
+            sides[side] = None if values is None else _validate_values(values, side, n, lay)
+
+        md = dict(metadata or {})
+        if body_mass_kg is not None:
+            md["body_mass_kg"] = body_mass_kg
+        if md.get("body_mass_kg") is not None:
+            md["body_mass_kg"] = _validate_mass(md["body_mass_kg"])
+
+        period = 1.0 / rate_hz if rate_hz else float(np.median(dt))
+        if not (np.isfinite(period) and period > 0):
+            raise ValueError(f"rate_hz must be a positive number of Hz, got {rate_hz!r}")
+        md["rate_hz"] = float(rate_hz) if rate_hz else round(1.0 / period, 6)
+
+        gap_rows = _gap_rows(gaps)
+        for side, values in sides.items():
+            for g in find_gaps(t, values, side, period):
+                if not _covered(g, gap_rows):
+                    gap_rows.append(g)
+        jumps = np.flatnonzero(dt > _TIME_JUMP_FACTOR * period)
+        for i in jumps:
+            g = {
+                "start_s": float(t[i]),
+                "end_s": float(t[i + 1]),
+                "side": "both",
+                "n_missing": max(round(float(dt[i]) / period) - 1, 1),
+                "reason": "time jump",
+            }
+            if not _covered(g, gap_rows):
+                gap_rows.append(g)
+        gap_df = _empty_gaps() if not gap_rows else pd.DataFrame(gap_rows, columns=list(GAP_COLUMNS))
+        if len(gap_df):
+            gap_df = gap_df.astype({"start_s": "float64", "end_s": "float64", "n_missing": "int64"})
+            gap_df = gap_df.sort_values(["start_s", "side"], kind="stable").reset_index(drop=True)
+        return cls(t, sides["left"], sides["right"], layout, units, md, gap_df, layout_r)
+
+    # -- shape and metadata -------------------------------------------------------------
+    @property
+    def n_frames(self) -> int:
+        """Number of frames n."""
+        return int(self.time.shape[0])
+
+    @property
+    def n_sensors(self) -> int:
+        """Sensors per insole S."""
+        return self.layout.n_sensors
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The sides that have data, in order ("left", "right")."""
+        return tuple(s for s in SIDES if getattr(self, s) is not None)
+
+    @property
+    def rate_hz(self) -> float:
+        """Nominal sampling rate in Hz."""
+        return float(self.metadata["rate_hz"])
+
+    @property
+    def duration_s(self) -> float:
+        """Time from the first to the last frame plus one period, in s."""
+        return float(self.time[-1] - self.time[0]) + 1.0 / self.rate_hz
+
+    @property
+    def body_mass_kg(self) -> float | None:
+        """Subject body mass in kg, or None when unknown."""
+        return self.metadata.get("body_mass_kg")
+
+    @property
+    def layout_right(self) -> SensorLayout:
+        """Layout of the right insole (``layout.mirror()`` unless given)."""
+        return self._layout_right if self._layout_right is not None else self.layout.mirror()
+
+    def layout_for(self, side: str) -> SensorLayout:
+        """Layout of ``side`` ("left" or "right")."""
+        _check_side(side)
+        return self.layout if side == "left" else self.layout_right
+
+    def values(self, side: str) -> np.ndarray:
+        """Sensor values (n, S) of one side in :attr:`units`.
+
+        Raises
+        ------
+        ValueError
+            When that side was not recorded.
+        """
+        _check_side(side)
+        arr = getattr(self, side)
+        if arr is None:
+            raise ValueError(f"this recording has no {side} insole (sides: {', '.join(self.sides)})")
+        return arr
+
+    def forces_n(self, side: str) -> np.ndarray:
+        """Per-sensor force (n, S) in N, float32 (pressure x area for kPa layouts).
+
+        Returns the stored array itself (no copy) when the units are already N.
+        """
+        values = self.values(side)
+        if self.units == "N":
+            return values
+        factor = self.layout_for(side).pressure_to_force_factor().astype(np.float32)
+        return values * factor
+
+    # -- views and exports --------------------------------------------------------------
+    def slice_time(self, start_s: float | None = None, stop_s: float | None = None) -> Recording:
+        """Frames with ``start_s <= time < stop_s`` (views, no copy); gaps clipped to match."""
+        lo = 0 if start_s is None else int(np.searchsorted(self.time, start_s, side="left"))
+        hi = self.n_frames if stop_s is None else int(np.searchsorted(self.time, stop_s, side="left"))
+        if hi - lo < 2:
+            raise ValueError(f"time slice [{start_s}, {stop_s}) holds fewer than 2 frames")
+        t0, t1 = self.time[lo], self.time[hi - 1]
+        gaps = self.gaps[(self.gaps["end_s"] > t0) & (self.gaps["start_s"] < t1)].reset_index(drop=True)
+        return Recording(
+            self.time[lo:hi],
+            None if self.left is None else self.left[lo:hi],
+            None if self.right is None else self.right[lo:hi],
+            self.layout,
+            self.units,
+            dict(self.metadata),
+            gaps,
+            self._layout_right,
+        )
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """Wide table: ``time_s`` then one column per sensor, ``L_<name>`` and ``R_<name>``.
+
+        Column values are in :attr:`units` (stated in ``DataFrame.attrs["units"]``).
+        """
+        cols: dict[str, np.ndarray] = {"time_s": self.time}
+        for side, prefix in (("left", "L_"), ("right", "R_")):
+            arr = getattr(self, side)
+            if arr is None:
+                continue
+            names = self.layout_for(side).sensor_names
+            for j, name in enumerate(names):
+                cols[prefix + name] = arr[:, j]
+        df = pd.DataFrame(cols)
+        df.attrs["units"] = self.units
+        df.attrs["layout"] = self.layout.name
+        return df
+
+    def __repr__(self) -> str:
+        mass = self.body_mass_kg
+        return (
+            f"<Recording {self.duration_s:.1f} s at {self.rate_hz:g} Hz, sides={'+'.join(self.sides)}, "
+            f"{self.n_sensors} sensors ({self.layout.name}, {self.units}), "
+            f"body_mass_kg={'unknown' if mass is None else f'{mass:g}'}, gaps={len(self.gaps)}>"
+        )
+
+
+def _check_side(side: str) -> None:
+    if side not in SIDES:
+        raise ValueError(f"side must be 'left' or 'right', not {side!r}")
+
+
+def _validate_values(values: Any, side: str, n: int, layout: SensorLayout) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim != 2:
+        raise ValueError(f"{side} values must be a 2-D array (frames, sensors), got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"{side} values have {arr.shape[0]} frames but time has {n}")
+    if arr.shape[1] != layout.n_sensors:
+        raise ValueError(
+            f"{side} values have {arr.shape[1]} sensors but layout {layout.name!r} has {layout.n_sensors}"
+        )
+    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise ValueError(f"{side} values must be real numbers, got dtype {arr.dtype}")
+    arr = np.ascontiguousarray(arr, dtype=np.float32)
+    finite = np.isfinite(arr)
+    if not finite.all():
+        inf = np.flatnonzero(np.isinf(arr).any(axis=1))
+        if inf.size:
+            i = int(inf[0])
+            j = int(np.flatnonzero(np.isinf(arr[i]))[0])
+            raise ValueError(
+                f"{side} value is infinite at frame {i}, sensor {layout.sensor_names[j]} "
+                "(overflow or a unit error?)"
+            )
+        partial = np.flatnonzero(finite.any(axis=1) & ~finite.all(axis=1))
+        if partial.size:
+            i = int(partial[0])
+            j = int(np.flatnonzero(np.isnan(arr[i]))[0])
+            raise ValueError(
+                f"{side} value is NaN at frame {i}, sensor {layout.sensor_names[j]}, while other "
+                "sensors of that frame have values; only whole missing frames may be NaN"
+            )
+    return arr
+
+
+def _validate_mass(mass: Any) -> float:
+    try:
+        m = float(mass)
+    except (TypeError, ValueError):
+        raise ValueError(f"body_mass_kg must be a number of kilograms, got {mass!r}") from None
+    lo, hi = _BODY_MASS_RANGE_KG
+    if not (np.isfinite(m) and lo <= m <= hi):
+        raise ValueError(
+            f"body_mass_kg={m:g} is outside {lo:g}-{hi:g} kg: is it in kilograms "
+            "(not grams, pounds or newtons)?"
+        )
+    return m
+
+
+def _gap_rows(gaps: pd.DataFrame | Iterable[Mapping[str, Any]] | None) -> list[dict]:
+    if gaps is None:
+        return []
+    records = gaps.to_dict("records") if isinstance(gaps, pd.DataFrame) else [dict(g) for g in gaps]
+    rows = []
+    for k, g in enumerate(records):
+        missing = [c for c in ("start_s", "end_s", "side") if c not in g]
+        if missing:
+            raise ValueError(f"gap {k} lacks {', '.join(missing)}; gaps need {GAP_COLUMNS}")
+        if g["side"] not in (*SIDES, "both"):
+            raise ValueError(f"gap {k} has side {g['side']!r}; use 'left', 'right' or 'both'")
+        if not float(g["end_s"]) > float(g["start_s"]):
+            raise ValueError(f"gap {k} ends ({g['end_s']}) before it starts ({g['start_s']})")
+        rows.append(
+            {
+                "start_s": float(g["start_s"]),
+                "end_s": float(g["end_s"]),
+                "side": g["side"],
+                "n_missing": int(g.get("n_missing", 0) or 0),
+                "reason": g.get("reason", "declared"),
+            }
+        )
+    return rows
+
+
+def _covered(gap: dict, rows: list[dict]) -> bool:
+    """True when an existing gap row of the same (or 'both') side covers ``gap``."""
+    return any(
+        r["start_s"] <= gap["start_s"] + 1e-9
+        and r["end_s"] >= gap["end_s"] - 1e-9
+        and r["side"] in (gap["side"], "both")
+        for r in rows
+    )
