@@ -179,7 +179,7 @@ def simulate(
     if not 30.0 <= cadence <= 260.0:
         raise ValueError(f"cadence_spm={cadence:g} is outside 30-260 steps/min")
     rng = np.random.default_rng(seed)
-    n = int(round(duration_s * rate_hz))
+    n = round(duration_s * rate_hz)
     if n < 2:
         raise ValueError(f"duration_s={duration_s} at rate_hz={rate_hz} gives fewer than 2 frames")
     time = np.arange(n, dtype=np.float64) / rate_hz
@@ -285,7 +285,7 @@ def simulate(
         if noise > 0:
             loads += rng.normal(0.0, noise, loads.shape).astype(np.float32)
         if dropout > 0:
-            frames_per_packet = max(1, int(round(PACKET_PERIOD_S * rate_hz)))
+            frames_per_packet = max(1, round(PACKET_PERIOD_S * rate_hz))
             n_packets = -(-n // frames_per_packet)
             lost = rng.random(n_packets) < dropout
             lost_frames = np.repeat(lost, frames_per_packet)[:n]
