@@ -1,0 +1,217 @@
+"""Incremental decoder for a byte stream of COBS frames.
+
+The decoder never raises on bad input: it counts every rejected frame in
+:class:`DecoderStats`, keeps the most recent errors, and resynchronises at the
+next 0x00 delimiter. Feeding the same bytes in any chunking gives the same
+packets and the same statistics.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import asdict, dataclass, field
+
+from .cobs import cobs_decode
+from .codec import parse_packet
+from .constants import (
+    CONTENT_CODES,
+    FRAMING_CODES,
+    MAX_ENCODED_FRAME,
+    SEQ_MODULUS,
+    ErrorCode,
+)
+from .errors import PacketError
+from .packets import Packet, PressureSamples
+
+__all__ = ["Decoder", "DecoderStats"]
+
+_SAMPLE_SEQ_MODULUS = 1 << 32
+_OVERSIZE = PacketError(
+    ErrorCode.OVERSIZE, f"encoded frame longer than {MAX_ENCODED_FRAME} bytes"
+)
+
+
+@dataclass
+class DecoderStats:
+    """Counters of a :class:`Decoder` (all start at zero).
+
+    Attributes
+    ----------
+    bytes_in : int
+        Bytes fed so far.
+    frames : int
+        Non-empty frames delimited so far (good and bad; empty frames are idle fill).
+    packets_ok : int
+        Frames decoded into packets.
+    crc_errors : int
+        Frames rejected with BAD_CRC.
+    framing_errors : int
+        Frames rejected with OVERSIZE, BAD_COBS, TRUNCATED or BAD_LENGTH.
+    content_errors : int
+        Frames rejected with BAD_VERSION, UNKNOWN_TYPE or BAD_PAYLOAD.
+    seq_gaps : int
+        Times the header sequence number jumped forward by more than one.
+    missing_packets : int
+        Packets skipped by those jumps (modulo 65536, forward jumps < 32768).
+    seq_resets : int
+        Times the sequence number repeated or went backwards (device restart or
+        duplicate); not counted as missing.
+    sample_gaps : int
+        Times a pressure packet's first sample number was not the previous
+        packet's last sample number + 1 (modulo 2**32, forward jumps < 2**31).
+    missing_samples : int
+        Pressure samples skipped by those jumps.
+    errors_by_code : dict of str to int
+        Rejected frames per :class:`ErrorCode` name.
+    """
+
+    bytes_in: int = 0
+    frames: int = 0
+    packets_ok: int = 0
+    crc_errors: int = 0
+    framing_errors: int = 0
+    content_errors: int = 0
+    seq_gaps: int = 0
+    missing_packets: int = 0
+    seq_resets: int = 0
+    sample_gaps: int = 0
+    missing_samples: int = 0
+    errors_by_code: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        """All rejected frames."""
+        return self.crc_errors + self.framing_errors + self.content_errors
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain-dict snapshot (for logging or comparison)."""
+        return asdict(self)
+
+
+class Decoder:
+    """Turn arbitrary byte chunks into packets.
+
+    Parameters
+    ----------
+    max_recent_errors : int, optional
+        How many of the latest :class:`PacketError` records to keep in
+        :attr:`recent_errors` (default 64).
+
+    Notes
+    -----
+    The start of the stream counts as a frame boundary, so a decoder attached
+    in the middle of a frame reports that partial frame as one error.
+    Sequence checks assume one sender per decoder.
+    """
+
+    def __init__(self, *, max_recent_errors: int = 64) -> None:
+        self.stats = DecoderStats()
+        self.recent_errors: deque[PacketError] = deque(maxlen=max_recent_errors)
+        self._pending = bytearray()
+        self._overflow = False
+        self._offset = 0
+        self._frame_start = 0
+        self._last_seq: int | None = None
+        self._next_sample: int | None = None
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes of an unfinished frame held until its delimiter arrives."""
+        return len(self._pending)
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[Packet]:
+        """Consume ``data`` and return the packets completed by it, in order.
+
+        Parameters
+        ----------
+        data : bytes-like
+            Any number of bytes (0 to megabytes).
+
+        Returns
+        -------
+        list of Packet
+            Packets whose delimiter was in ``data``; bad frames are counted in
+            :attr:`stats` and recorded in :attr:`recent_errors` instead.
+        """
+        buf = bytes(data)
+        n = len(buf)
+        self.stats.bytes_in += n
+        out: list[Packet] = []
+        start = 0
+        while True:
+            end = buf.find(b"\x00", start)
+            if end < 0:
+                self._hold(buf, start, n)
+                break
+            if self._overflow:
+                self._overflow = False
+                self.stats.frames += 1
+                self._reject(_OVERSIZE.at(self._frame_start))
+            else:
+                if self._pending:
+                    self._pending += buf[start:end]
+                    body = bytes(self._pending)
+                    self._pending.clear()
+                else:
+                    body = buf[start:end]
+                if body:
+                    self._frame(body, out)
+            start = end + 1
+            self._frame_start = self._offset + start
+        self._offset += n
+        return out
+
+    def _hold(self, buf: bytes, start: int, n: int) -> None:
+        if self._overflow or start == n:
+            return
+        if len(self._pending) + (n - start) > MAX_ENCODED_FRAME:
+            self._overflow = True
+            self._pending.clear()
+        else:
+            self._pending += buf[start:]
+
+    def _frame(self, body: bytes, out: list[Packet]) -> None:
+        self.stats.frames += 1
+        try:
+            if len(body) > MAX_ENCODED_FRAME:
+                raise _OVERSIZE.at(self._frame_start)
+            packet = parse_packet(cobs_decode(body))
+        except PacketError as exc:
+            self._reject(exc.at(self._frame_start))
+            return
+        self.stats.packets_ok += 1
+        self._track(packet)
+        out.append(packet)
+
+    def _reject(self, error: PacketError) -> None:
+        stats = self.stats
+        code = error.code
+        if code is ErrorCode.BAD_CRC:
+            stats.crc_errors += 1
+        elif code in FRAMING_CODES:
+            stats.framing_errors += 1
+        elif code in CONTENT_CODES:
+            stats.content_errors += 1
+        stats.errors_by_code[code.value] = stats.errors_by_code.get(code.value, 0) + 1
+        self.recent_errors.append(error)
+
+    def _track(self, packet: Packet) -> None:
+        stats = self.stats
+        seq = packet.seq
+        if self._last_seq is not None:
+            jump = (seq - self._last_seq - 1) % SEQ_MODULUS
+            if jump:
+                if jump < SEQ_MODULUS // 2:
+                    stats.seq_gaps += 1
+                    stats.missing_packets += jump
+                else:
+                    stats.seq_resets += 1
+        self._last_seq = seq
+        if isinstance(packet, PressureSamples):
+            first = packet.first_sample_seq
+            if self._next_sample is not None:
+                jump = (first - self._next_sample) % _SAMPLE_SEQ_MODULUS
+                if 0 < jump < _SAMPLE_SEQ_MODULUS // 2:
+                    stats.sample_gaps += 1
+                    stats.missing_samples += jump
+            self._next_sample = (first + packet.n_samples) % _SAMPLE_SEQ_MODULUS
