@@ -16,8 +16,10 @@ from sensorkit.errors import (
     ProtocolError,
     SensorkitError,
 )
+from sensorkit.io import read
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.recording import Recording
+from sensorkit.simulate import GroundTruth, simulate
 
 __version__ = "0.1.0"
 
@@ -25,6 +27,7 @@ __all__ = [
     "CalibrationError",
     "DeviceError",
     "FileFormatError",
+    "GroundTruth",
     "ProtocolError",
     "Recording",
     "SensorLayout",
@@ -32,4 +35,6 @@ __all__ = [
     "__version__",
     "builtin_layouts",
     "load_layout",
+    "read",
+    "simulate",
 ]

@@ -60,7 +60,7 @@ def read_physionet_gaitpdb(path: str | Path, *, body_mass_kg: float | None = Non
     try:
         table = pd.read_csv(path, sep="\t", header=None, dtype=np.float64, engine="c")
     except (ValueError, pd.errors.EmptyDataError) as exc:
-        raise _locate(path, exc) from None
+        raise _locate(path) or FileFormatError(f"cannot parse ({exc})", path=str(path)) from None
     if table.shape[1] != N_COLUMNS:
         raise FileFormatError(
             f"expected {N_COLUMNS} tab-separated columns (time, L1..L8, R1..R8, total L, total R), "
@@ -70,7 +70,10 @@ def read_physionet_gaitpdb(path: str | Path, *, body_mass_kg: float | None = Non
         )
     data = table.to_numpy()
     nan_rows, nan_cols = np.nonzero(np.isnan(data))
-    if nan_rows.size:
+    if nan_rows.size:  # pandas pads short rows with NaN: report the row's field count if that is why
+        located = _locate(path)
+        if located is not None:
+            raise located
         raise FileFormatError(
             "empty cell", path=str(path), line=int(nan_rows[0]) + 1, column=int(nan_cols[0]) + 1
         )
@@ -108,7 +111,8 @@ def read_physionet_gaitpdb(path: str | Path, *, body_mass_kg: float | None = Non
         raise FileFormatError(str(exc), path=str(path)) from None
 
 
-def _locate(path: Path, exc: Exception) -> FileFormatError:
+def _locate(path: Path) -> FileFormatError | None:
+    """The first row with a wrong field count or a non-number, as an error; None if every row parses."""
     with path.open("r", encoding="utf-8", errors="replace") as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
@@ -127,4 +131,4 @@ def _locate(path: Path, exc: Exception) -> FileFormatError:
                     return FileFormatError(
                         f"not a number: {cell.strip()!r}", path=str(path), line=lineno, column=col
                     )
-    return FileFormatError(f"cannot parse ({exc})", path=str(path))
+    return None

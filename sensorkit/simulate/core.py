@@ -178,7 +178,8 @@ def simulate(
     cadence = float(cadence_spm) if cadence_spm is not None else DEFAULT_CADENCE_SPM[gait]
     if not 30.0 <= cadence <= 260.0:
         raise ValueError(f"cadence_spm={cadence:g} is outside 30-260 steps/min")
-    rng = np.random.default_rng(seed)
+    # Independent random streams, so noise or dropout never change the gait itself.
+    rng_steps, rng_noise, rng_drop = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
     n = round(duration_s * rate_hz)
     if n < 2:
         raise ValueError(f"duration_s={duration_s} at rate_hz={rate_hz} gives fewer than 2 frames")
@@ -207,11 +208,13 @@ def simulate(
         # Step timing: contacts every stride with jitter; the first stance may start before t=0.
         n_steps = int(np.ceil((duration_s + stride_s) / stride_s)) + 1
         starts = first_contact[side] - stride_s + stride_s * np.arange(n_steps)
-        starts = starts + rng.normal(0.0, _STRIDE_JITTER * stride_s, n_steps)
-        durations = contact_s * (1.0 + rng.normal(0.0, _CONTACT_JITTER, n_steps))
-        amp = side_scale[side] * (1.0 + rng.normal(0.0, _AMPLITUDE_JITTER, n_steps))
-        y_off = rng.normal(0.0, _STRIKE_Y_JITTER_FRAC, n_steps)
-        ml_shift = cop_mod.FOOT_TYPE_ML_SHIFT[foot_type] + rng.normal(0.0, _ML_SHIFT_JITTER_FRAC, n_steps)
+        starts = starts + rng_steps.normal(0.0, _STRIDE_JITTER * stride_s, n_steps)
+        durations = contact_s * (1.0 + rng_steps.normal(0.0, _CONTACT_JITTER, n_steps))
+        amp = side_scale[side] * (1.0 + rng_steps.normal(0.0, _AMPLITUDE_JITTER, n_steps))
+        y_off = rng_steps.normal(0.0, _STRIKE_Y_JITTER_FRAC, n_steps)
+        ml_shift = cop_mod.FOOT_TYPE_ML_SHIFT[foot_type] + rng_steps.normal(
+            0.0, _ML_SHIFT_JITTER_FRAC, n_steps
+        )
         keep = (starts + durations > time[0]) & (starts < time[-1])
         starts, durations, amp, y_off, ml_shift = (a[keep] for a in (starts, durations, amp, y_off, ml_shift))
 
@@ -283,11 +286,11 @@ def simulate(
         step_tables.append(table)
         truths[side] = SideTruth(force.astype(np.float32), cop_x.astype(np.float32), cop_y.astype(np.float32))
         if noise > 0:
-            loads += rng.normal(0.0, noise, loads.shape).astype(np.float32)
+            loads += rng_noise.normal(0.0, noise, loads.shape).astype(np.float32)
         if dropout > 0:
             frames_per_packet = max(1, round(PACKET_PERIOD_S * rate_hz))
             n_packets = -(-n // frames_per_packet)
-            lost = rng.random(n_packets) < dropout
+            lost = rng_drop.random(n_packets) < dropout
             lost_frames = np.repeat(lost, frames_per_packet)[:n]
             loads[lost_frames] = np.nan
         values[side] = loads
