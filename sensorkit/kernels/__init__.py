@@ -1,0 +1,56 @@
+"""Numba kernels: pure functions of arrays (no pandas, no Python objects inside).
+
+One module per topic; each kernel has a deliberately naive numpy twin in
+:mod:`sensorkit.reference` that the tests compare against.
+
+=================  ===========================================================
+module             kernels
+=================  ===========================================================
+``cop``            total force and centre of pressure per frame
+``events``         contact / toe-off state machine (threshold, hysteresis, durations)
+``stance``         per-stance peak force, impulse, time-jump check
+``loading``        impact peak, VALR, VILR per stance
+``cop_path``       strike index, COP excursions, path velocity, CPEI per stance
+``regional``       regional impulses, peak forces and peak pressures per stance
+``symmetry``       Robinson symmetry index and Zifchock symmetry angle
+=================  ===========================================================
+
+All kernels are compiled with ``cache=True`` and one signature each (float32 sensor
+arrays, float64 time), so cold start is a cache load.
+"""
+
+from sensorkit.kernels.cop import cop_frames, total_force
+from sensorkit.kernels.cop_path import cop_path_metrics
+from sensorkit.kernels.events import (
+    FLAG_GAP,
+    FLAG_TRUNCATED,
+    STATE_SIZE,
+    detect_contacts,
+    new_event_state,
+)
+from sensorkit.kernels.loading import METHOD_13PCT, METHOD_IMPACT, METHOD_NONE, METHOD_WINDOW, loading_rates
+from sensorkit.kernels.regional import N_REGIONS, regional_loads
+from sensorkit.kernels.stance import stance_force, stance_time_jumps
+from sensorkit.kernels.symmetry import symmetry_angle, symmetry_index
+
+__all__ = [
+    "FLAG_GAP",
+    "FLAG_TRUNCATED",
+    "METHOD_13PCT",
+    "METHOD_IMPACT",
+    "METHOD_NONE",
+    "METHOD_WINDOW",
+    "N_REGIONS",
+    "STATE_SIZE",
+    "cop_frames",
+    "cop_path_metrics",
+    "detect_contacts",
+    "loading_rates",
+    "new_event_state",
+    "regional_loads",
+    "stance_force",
+    "stance_time_jumps",
+    "symmetry_angle",
+    "symmetry_index",
+    "total_force",
+]

@@ -1,0 +1,87 @@
+"""Per-stance force summaries: peak force, force-time integral (impulse), time-jump check.
+
+A stance is the half-open frame range [contact_index, toe_off_index) from
+:func:`sensorkit.kernels.events.detect_contacts`.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["stance_force", "stance_time_jumps"]
+
+
+@numba.njit(cache=True, nogil=True)
+def stance_force(
+    force_n: np.ndarray, time_s: np.ndarray, starts: np.ndarray, stops: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Peak force and impulse of each stance.
+
+    Parameters
+    ----------
+    force_n : ndarray, shape (n,), float32
+        Baseline-corrected total force in N.
+    time_s : ndarray, shape (n,), float64
+        Frame times in s.
+    starts, stops : ndarray of int64, shape (m,)
+        Stance frame ranges [start, stop).
+
+    Returns
+    -------
+    peak_force_n : ndarray, shape (m,), float64
+        Largest force of the stance in N.
+    impulse_n_s : ndarray, shape (m,), float64
+        Trapezoidal force-time integral over the stance frames in N s.
+    """
+    m = starts.shape[0]
+    peak = np.full(m, np.nan)
+    impulse = np.zeros(m)
+    for s in range(m):
+        c = starts[s]
+        e = stops[s]
+        best = -np.inf
+        acc = 0.0
+        for k in range(c, e):
+            f = np.float64(force_n[k])
+            if f > best:
+                best = f
+            if k + 1 < e:
+                acc += 0.5 * (f + np.float64(force_n[k + 1])) * (time_s[k + 1] - time_s[k])
+        if e > c:
+            peak[s] = best
+        impulse[s] = acc
+    return peak, impulse
+
+
+@numba.njit(cache=True, nogil=True)
+def stance_time_jumps(
+    time_s: np.ndarray, starts: np.ndarray, stops: np.ndarray, max_dt_s: float
+) -> np.ndarray:
+    """True for stances whose frames, or the frame before them, are separated by a time jump.
+
+    Parameters
+    ----------
+    time_s : ndarray, shape (n,), float64
+        Frame times in s.
+    starts, stops : ndarray of int64, shape (m,)
+        Stance frame ranges [start, stop).
+    max_dt_s : float
+        Largest frame-to-frame interval that is not a gap (s); sensorkit uses 1.5 periods,
+        the same rule as :class:`sensorkit.Recording` gap detection.
+
+    Returns
+    -------
+    ndarray of bool, shape (m,)
+    """
+    m = starts.shape[0]
+    n = time_s.shape[0]
+    out = np.zeros(m, dtype=np.bool_)
+    for s in range(m):
+        lo = max(starts[s], 1)
+        hi = min(stops[s], n - 1)
+        for k in range(lo, hi + 1):
+            if time_s[k] - time_s[k - 1] > max_dt_s:
+                out[s] = True
+                break
+    return out

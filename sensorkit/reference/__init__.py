@@ -1,0 +1,27 @@
+"""Deliberately naive numpy / pure-Python twins of :mod:`sensorkit.kernels`.
+
+Written for clarity, not speed, and used only by tests and benchmarks (the stumpy
+``tests/naive.py`` pattern): every kernel is checked against its twin here. Signatures
+match the kernels (the state-machine twin takes the whole signal at once).
+"""
+
+from sensorkit.reference.cop import cop_frames, total_force
+from sensorkit.reference.cop_path import cop_path_metrics
+from sensorkit.reference.events import detect_contacts
+from sensorkit.reference.loading import loading_rates
+from sensorkit.reference.regional import regional_loads
+from sensorkit.reference.stance import stance_force, stance_time_jumps
+from sensorkit.reference.symmetry import symmetry_angle, symmetry_index
+
+__all__ = [
+    "cop_frames",
+    "cop_path_metrics",
+    "detect_contacts",
+    "loading_rates",
+    "regional_loads",
+    "stance_force",
+    "stance_time_jumps",
+    "symmetry_angle",
+    "symmetry_index",
+    "total_force",
+]

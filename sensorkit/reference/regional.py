@@ -1,0 +1,32 @@
+"""Reference regional loads per stance (numpy)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+N_REGIONS = 4
+
+
+def regional_loads(values, time_s, baseline_n, starts, stops, region_index, ml_index, kpa_per_n):
+    """Regional impulse (N s), peak force (N), peak pressure (kPa); medial/lateral impulse (N s)."""
+    m = len(starts)
+    impulse = np.zeros((m, N_REGIONS))
+    peak_f = np.full((m, N_REGIONS), np.nan)
+    peak_p = np.full((m, N_REGIONS), np.nan)
+    ml_imp = np.zeros((m, 2))
+    for s, (c, e) in enumerate(zip(starts, stops, strict=True)):
+        f = values[c:e].astype(np.float64) - baseline_n.astype(np.float64)
+        t = time_s[c:e]
+        for r in range(N_REGIONS):
+            cols = region_index == r
+            if not cols.any() or f.shape[0] == 0:
+                continue
+            reg = f[:, cols].sum(axis=1)
+            impulse[s, r] = np.trapezoid(reg, t) if len(t) > 1 else 0.0
+            peak_f[s, r] = reg.max()
+            peak_p[s, r] = (f[:, cols] * kpa_per_n[cols]).max()
+        for q in range(2):
+            cols = ml_index == q
+            if cols.any() and len(t) > 1:
+                ml_imp[s, q] = np.trapezoid(f[:, cols].sum(axis=1), t)
+    return impulse, peak_f, peak_p, ml_imp
