@@ -9,6 +9,7 @@ loading metrics with Numba kernels, and turn them into insole suggestions.
 16
 """
 
+from sensorkit.analysis import Analysis, analyze
 from sensorkit.errors import (
     CalibrationError,
     DeviceError,
@@ -24,6 +25,7 @@ from sensorkit.simulate import GroundTruth, simulate
 __version__ = "0.1.0"
 
 __all__ = [
+    "Analysis",
     "CalibrationError",
     "DeviceError",
     "FileFormatError",
@@ -33,6 +35,7 @@ __all__ = [
     "SensorLayout",
     "SensorkitError",
     "__version__",
+    "analyze",
     "builtin_layouts",
     "load_layout",
     "read",

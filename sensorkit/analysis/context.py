@@ -1,0 +1,165 @@
+"""Per-side constants of an analysis: layout arrays, thresholds in N, frame counts, baseline.
+
+Built once per side and shared by batch and streaming analysis, so both run the kernels
+with exactly the same inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sensorkit.analysis.params import AnalysisParams
+from sensorkit.kernels import METHOD_13PCT, METHOD_WINDOW
+from sensorkit.layout import REGIONS, SensorLayout
+
+__all__ = ["SideContext", "estimate_baseline_n", "make_context"]
+
+_ML_CODES = {"medial": 0, "lateral": 1}
+_ML_REGIONS = ("midfoot", "forefoot")  # METHODS.md: medial-lateral ratio over midfoot and forefoot
+_KPA_PER_N_MM2 = 1e3  # pressure (kPa) = force (N) / area (mm^2) x 1e3
+_BASELINE_SAMPLE_FRAMES = 100_000  # frames inspected by the baseline estimate (subsampled)
+_BASELINE_UPPER_PCT = 95.0
+
+
+@dataclass(frozen=True)
+class SideContext:
+    """Everything the kernels need for one side, in kernel dtypes.
+
+    Attributes
+    ----------
+    side : str
+    x_mm, y_mm, baseline_n : ndarray (S,), float32
+    region_index, ml_index : ndarray (S,), int64
+    kpa_per_n : ndarray (S,), float64
+    foot_length_mm, foot_width_mm : float
+    on_threshold_n, off_threshold_n : float
+    min_on_frames, min_off_frames : int
+    max_dt_s : float
+    weight_n : float or None
+        Body weight m g in N, None when the mass is unknown.
+    params : AnalysisParams
+    """
+
+    side: str
+    x_mm: np.ndarray
+    y_mm: np.ndarray
+    baseline_n: np.ndarray
+    region_index: np.ndarray
+    ml_index: np.ndarray
+    kpa_per_n: np.ndarray
+    foot_length_mm: float
+    foot_width_mm: float
+    on_threshold_n: float
+    off_threshold_n: float
+    min_on_frames: int
+    min_off_frames: int
+    max_dt_s: float
+    weight_n: float | None
+    params: AnalysisParams
+
+    @property
+    def fallback_code(self) -> int:
+        """Kernel code of the loading-rate fallback."""
+        return METHOD_13PCT if self.params.loading_rate_fallback == "13pct_stance" else METHOD_WINDOW
+
+
+def frames_for(duration_s: float, rate_hz: float) -> int:
+    """Whole frames covering ``duration_s`` at ``rate_hz`` (at least 1)."""
+    return max(1, math.ceil(duration_s * rate_hz - 1e-9))
+
+
+def make_context(
+    layout: SensorLayout,
+    side: str,
+    *,
+    params: AnalysisParams,
+    rate_hz: float,
+    weight_n: float | None,
+    baseline_n: np.ndarray | None = None,
+) -> SideContext:
+    """Build the :class:`SideContext` of one side.
+
+    Parameters
+    ----------
+    layout : SensorLayout
+        Layout of this side.
+    side : {"left", "right"}
+    params : AnalysisParams
+    rate_hz : float
+        Nominal sampling rate in Hz.
+    weight_n : float or None
+        Body weight in N (m g), or None.
+    baseline_n : ndarray (S,), optional
+        Per-sensor offset in N; zeros when None.
+    """
+    n_s = layout.n_sensors
+    on = params.threshold_bw * weight_n if weight_n is not None else params.threshold_n_without_mass
+    region_index = np.array([REGIONS.index(r) for r in layout.region], dtype=np.int64)
+    ml_index = np.array(
+        [
+            _ML_CODES.get(m, -1) if r in _ML_REGIONS else -1
+            for r, m in zip(layout.region, layout.ml, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kpa_per_n = _KPA_PER_N_MM2 / np.asarray(layout.area_mm2, dtype=np.float64)
+    base = np.zeros(n_s, np.float32) if baseline_n is None else np.asarray(baseline_n, np.float32)
+    if base.shape != (n_s,):
+        raise ValueError(f"{side} baseline_n must have {n_s} values (one per sensor), got {base.shape}")
+    return SideContext(
+        side=side,
+        x_mm=np.ascontiguousarray(layout.x_mm, dtype=np.float32),
+        y_mm=np.ascontiguousarray(layout.y_mm, dtype=np.float32),
+        baseline_n=np.ascontiguousarray(base),
+        region_index=region_index,
+        ml_index=ml_index,
+        kpa_per_n=np.ascontiguousarray(kpa_per_n),
+        foot_length_mm=float(layout.foot_length_mm),
+        foot_width_mm=float(layout.foot_width_mm),
+        on_threshold_n=float(on),
+        off_threshold_n=float(on * params.off_threshold_frac),
+        min_on_frames=frames_for(params.min_contact_s, rate_hz),
+        min_off_frames=frames_for(params.min_swing_s, rate_hz),
+        max_dt_s=params.gap_factor / rate_hz,
+        weight_n=weight_n,
+        params=params,
+    )
+
+
+def estimate_baseline_n(values: np.ndarray, params: AnalysisParams) -> np.ndarray:
+    """Per-sensor swing offset (N) of one side, or zeros (see ``AnalysisParams.baseline``).
+
+    The per-sensor median of the frames whose total force lies in the lowest
+    ``baseline_quantile``; negative estimates are clipped to 0. Inspects at most ~1e5
+    evenly spaced frames, so it costs little on long recordings.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, S), float32
+        Per-sensor forces in N (NaN frames ignored).
+    params : AnalysisParams
+
+    Returns
+    -------
+    ndarray, shape (S,), float32
+    """
+    n_s = values.shape[1]
+    zero = np.zeros(n_s, dtype=np.float32)
+    if params.baseline == "none":
+        return zero
+    stride = max(1, values.shape[0] // _BASELINE_SAMPLE_FRAMES)
+    sample = values[::stride]
+    sample = sample[np.isfinite(sample).all(axis=1)]
+    if sample.shape[0] < 2:
+        return zero
+    total = sample.sum(axis=1, dtype=np.float64)
+    k = max(1, int(params.baseline_quantile * sample.shape[0]))
+    low = np.argpartition(total, k - 1)[:k]
+    base = np.maximum(np.median(sample[low], axis=0), 0.0).astype(np.float32)
+    if base.sum() > params.baseline_max_frac * np.percentile(total, _BASELINE_UPPER_PCT):
+        return zero
+    return base
