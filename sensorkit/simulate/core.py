@@ -251,23 +251,14 @@ def simulate(
         cop_x[idx] = cx
         cop_y[idx] = cy
 
-        loads = np.zeros((n, layout.n_sensors), dtype=np.float32)
-        sub = np.zeros((idx.size, layout.n_sensors), dtype=np.float32)
+        # The kernel writes every frame (zeros in swing), so no scatter copy is needed.
+        loads = np.empty((n, layout.n_sensors), dtype=np.float32)
         failures = distribute_loads(
-            np.ascontiguousarray(force[idx]),
-            np.ascontiguousarray(cx),
-            np.ascontiguousarray(cy),
-            layout.x_mm,
-            layout.y_mm,
-            weights,
-            sigma_x,
-            sigma_y,
-            sub,
+            force, cop_x, cop_y, layout.x_mm, layout.y_mm, weights, sigma_x, sigma_y, loads
         )
         if failures:
             raise RuntimeError(f"load distribution did not converge on {failures} frames (simulator bug)")
-        loads[idx] = sub
-        arch = _arch_indicator(sub, kc, starts.size, layout)
+        arch = _arch_indicator(loads, idx, kc, starts.size, layout)
 
         table = step_truth(
             side=side,
@@ -339,13 +330,16 @@ def simulate(
 
 
 def _arch_indicator(
-    loads: np.ndarray, step_of_frame: np.ndarray, n_steps: int, layout: SensorLayout
+    loads: np.ndarray, frames: np.ndarray, step_of_frame: np.ndarray, n_steps: int, layout: SensorLayout
 ) -> np.ndarray:
-    """Noiseless midfoot share of the force-time integral without toes, per step."""
-    midfoot = layout.region_mask("midfoot")
-    no_toes = ~layout.region_mask("toes")
-    mid = np.bincount(step_of_frame, weights=loads[:, midfoot].sum(axis=1), minlength=n_steps)
-    base = np.bincount(step_of_frame, weights=loads[:, no_toes].sum(axis=1), minlength=n_steps)
+    """Noiseless midfoot share of the force-time integral without toes, per step.
+
+    ``frames`` are the stance frames and ``step_of_frame`` the step each belongs to.
+    """
+    midfoot = layout.region_mask("midfoot").astype(np.float32)
+    no_toes = (~layout.region_mask("toes")).astype(np.float32)
+    mid = np.bincount(step_of_frame, weights=(loads @ midfoot)[frames], minlength=n_steps)
+    base = np.bincount(step_of_frame, weights=(loads @ no_toes)[frames], minlength=n_steps)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(base > 0, mid / base, np.nan)
 
