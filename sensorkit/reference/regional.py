@@ -24,7 +24,9 @@ def regional_loads(values, time_s, baseline_n, starts, stops, region_index, ml_i
             reg = f[:, cols].sum(axis=1)
             impulse[s, r] = np.trapezoid(reg, t) if len(t) > 1 else 0.0
             peak_f[s, r] = reg.max()
-            peak_p[s, r] = (f[:, cols] * kpa_per_n[cols]).max()
+            pressure = f[:, cols] * kpa_per_n[cols]  # sensors of unknown area are left out
+            if np.isfinite(pressure).any():
+                peak_p[s, r] = np.nanmax(pressure)
         for q in range(2):
             cols = ml_index == q
             if cols.any() and len(t) > 1:
