@@ -86,8 +86,7 @@ def packet_initializer(f: dict[str, Any]) -> str:
     elif kind == "COMMAND":
         args = bytes.fromhex(f["args_hex"])
         body = (
-            f".u.command = {{.command = {f['command_id']}u, .n_args = {len(args)}u, "
-            f".args = {_bytes(args)}}}"
+            f".u.command = {{.command = {f['command_id']}u, .n_args = {len(args)}u, .args = {_bytes(args)}}}"
         )
     elif kind in ("ACK", "NACK"):
         body = (

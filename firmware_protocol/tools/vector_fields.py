@@ -131,9 +131,7 @@ def fields_to_packet(f: dict[str, Any]) -> Packet:
         )  # fmt: skip
     if kind == "PRESSURE":
         values = np.array(f["values"], dtype=np.uint16).reshape(f["n_samples"], f["n_channels"])
-        return PressureSamples(
-            seq, f["t0_us"], f["first_sample_seq"], f["period_ns"], f["bits"], values
-        )
+        return PressureSamples(seq, f["t0_us"], f["first_sample_seq"], f["period_ns"], f["bits"], values)
     if kind == "IMU":
         return ImuSamples(
             seq, f["t0_us"], f["first_sample_seq"], f["period_ns"], f["accel_range_g"],
@@ -146,9 +144,7 @@ def fields_to_packet(f: dict[str, Any]) -> Packet:
             StatusFlags(f["error_flags"]), f["streaming"],
         )  # fmt: skip
     if kind == "TIME_SYNC":
-        return TimeSync(
-            seq, f["command_seq"], f["host_time_us"], f["device_rx_us"], f["device_tx_us"]
-        )
+        return TimeSync(seq, f["command_seq"], f["host_time_us"], f["device_rx_us"], f["device_tx_us"])
     if kind == "COMMAND":
         return Command(seq, f["command_id"], bytes.fromhex(f["args_hex"]))
     if kind == "ACK":

@@ -84,9 +84,7 @@ def cobs_decode(encoded: bytes | bytearray | memoryview) -> bytearray:
         code = enc[j]
         j += code
     if j != n:
-        raise PacketError(
-            ErrorCode.BAD_COBS, f"COBS code byte points {j - n} byte(s) past the frame end"
-        )
+        raise PacketError(ErrorCode.BAD_COBS, f"COBS code byte points {j - n} byte(s) past the frame end")
     for pos in reversed(drops):
         del out[pos]
     del out[0]

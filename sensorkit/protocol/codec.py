@@ -111,9 +111,7 @@ def _payload_imu(p: ImuSamples) -> bytes:
     both = np.concatenate([accel, gyro], axis=1)
     if int(both.min()) < -32768 or int(both.max()) > 32767:
         raise _invalid("IMU value out of int16 range")
-    head = _pack(
-        _IMU, p.t0_us, p.first_sample_seq, p.period_ns, p.accel_range_g, p.gyro_range_dps, n
-    )
+    head = _pack(_IMU, p.t0_us, p.first_sample_seq, p.period_ns, p.accel_range_g, p.gyro_range_dps, n)
     return head + both.astype("<i2").tobytes()
 
 
@@ -243,9 +241,7 @@ def _parse_imu(seq: int, buf: bytearray, length: int) -> ImuSamples:
         raise _bad("IMU payload length does not match the sample count")
     raw = np.frombuffer(buf, dtype="<i2", count=6 * count, offset=HEADER_SIZE + _IMU.size)
     raw = raw.astype(np.int16).reshape(count, 6)
-    return ImuSamples(
-        seq, t0, first, period, accel_range, gyro_range, raw[:, :3].copy(), raw[:, 3:].copy()
-    )
+    return ImuSamples(seq, t0, first, period, accel_range, gyro_range, raw[:, :3].copy(), raw[:, 3:].copy())
 
 
 def _expect_length(length: int, size: int, what: str) -> None:
@@ -298,9 +294,7 @@ def _parse_payload(ptype: int, seq: int, buf: bytearray, length: int) -> Packet:
     if ptype == PacketType.NACK:
         _expect_length(length, _NACK.size, "NACK")
         command_seq, command, reason = _NACK.unpack_from(buf, at)
-        return Nack(
-            seq, command_seq, _enum_or_int(CommandId, command), _enum_or_int(NackReason, reason)
-        )
+        return Nack(seq, command_seq, _enum_or_int(CommandId, command), _enum_or_int(NackReason, reason))
     raise PacketError(ErrorCode.UNKNOWN_TYPE, f"packet type 0x{ptype:02X} is not defined")
 
 
@@ -341,15 +335,11 @@ def parse_packet(raw: bytes | bytearray) -> Packet:
     if expected > size:
         raise PacketError(ErrorCode.TRUNCATED, f"length field needs {expected} bytes, got {size}")
     if expected < size:
-        raise PacketError(
-            ErrorCode.BAD_LENGTH, f"{size - expected} byte(s) beyond the declared length"
-        )
+        raise PacketError(ErrorCode.BAD_LENGTH, f"{size - expected} byte(s) beyond the declared length")
     (received,) = _CRC.unpack_from(raw, size - CRC_SIZE)
     computed = crc16(memoryview(raw)[: size - CRC_SIZE])
     if received != computed:
-        raise PacketError(
-            ErrorCode.BAD_CRC, f"CRC 0x{received:04X} received, 0x{computed:04X} computed"
-        )
+        raise PacketError(ErrorCode.BAD_CRC, f"CRC 0x{received:04X} received, 0x{computed:04X} computed")
     buf = raw if isinstance(raw, bytearray) else bytearray(raw)
     return _parse_payload(ptype, seq, buf, length)
 

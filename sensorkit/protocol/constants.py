@@ -150,12 +150,8 @@ class ErrorCode(str, Enum):
         return self.value
 
 
-FRAMING_CODES = frozenset(
-    {ErrorCode.OVERSIZE, ErrorCode.BAD_COBS, ErrorCode.TRUNCATED, ErrorCode.BAD_LENGTH}
-)
+FRAMING_CODES = frozenset({ErrorCode.OVERSIZE, ErrorCode.BAD_COBS, ErrorCode.TRUNCATED, ErrorCode.BAD_LENGTH})
 """Codes counted as framing errors: the frame boundaries or length are wrong."""
 
-CONTENT_CODES = frozenset(
-    {ErrorCode.BAD_VERSION, ErrorCode.UNKNOWN_TYPE, ErrorCode.BAD_PAYLOAD}
-)
+CONTENT_CODES = frozenset({ErrorCode.BAD_VERSION, ErrorCode.UNKNOWN_TYPE, ErrorCode.BAD_PAYLOAD})
 """Codes for frames that arrived intact (or unverifiable) but cannot be interpreted."""

@@ -16,12 +16,14 @@ import numpy as np
 from .constants import (
     Capability,
     CommandId,
+    ErrorCode,
     NackReason,
     PacketType,
     Side,
     StatusFlags,
     Units,
 )
+from .errors import PacketError
 
 __all__ = [
     "Ack",
@@ -252,6 +254,13 @@ class TimeSync:
         return (host_rx_us - self.host_time_us) - (self.device_tx_us - self.device_rx_us)
 
 
+def _pack_arg(fmt: str, value: int, name: str) -> bytes:
+    try:
+        return struct.pack(fmt, value)
+    except struct.error:
+        raise PacketError(ErrorCode.INVALID_FIELD, f"{name}={value!r} does not fit") from None
+
+
 COMMAND_ARG_SIZES = {
     # Argument bytes each known command must carry.
     CommandId.START: 0,
@@ -291,7 +300,7 @@ class Command:
     @classmethod
     def set_rate(cls, seq: int, rate_hz: int) -> Command:
         """SET_RATE to ``rate_hz`` samples per second (u16)."""
-        return cls(seq, CommandId.SET_RATE, struct.pack("<H", rate_hz))
+        return cls(seq, CommandId.SET_RATE, _pack_arg("<H", rate_hz, "rate_hz"))
 
     @classmethod
     def tare(cls, seq: int) -> Command:
@@ -306,7 +315,7 @@ class Command:
     @classmethod
     def sync_time(cls, seq: int, host_time_us: int) -> Command:
         """SYNC_TIME carrying the host clock (u64 microseconds); answered by ACK then TIME_SYNC."""
-        return cls(seq, CommandId.SYNC_TIME, struct.pack("<Q", host_time_us))
+        return cls(seq, CommandId.SYNC_TIME, _pack_arg("<Q", host_time_us, "host_time_us"))
 
     @property
     def rate_hz(self) -> int | None:

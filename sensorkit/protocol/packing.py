@@ -86,9 +86,7 @@ def unpack_values(buf: bytes | bytearray | memoryview, offset: int, count: int, 
         ``BAD_PAYLOAD`` if the padding nibble of an odd 12-bit count is not zero.
     """
     if bits == 16:
-        return np.frombuffer(buf, dtype="<u2", count=count, offset=offset).astype(
-            np.uint16, copy=False
-        )
+        return np.frombuffer(buf, dtype="<u2", count=count, offset=offset).astype(np.uint16, copy=False)
     nbytes = packed_size(count, 12)
     raw = np.frombuffer(buf, dtype=np.uint8, count=nbytes, offset=offset)
     if count % 2:

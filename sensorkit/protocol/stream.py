@@ -26,9 +26,7 @@ from .packets import Packet, PressureSamples
 __all__ = ["Decoder", "DecoderStats"]
 
 _SAMPLE_SEQ_MODULUS = 1 << 32
-_OVERSIZE = PacketError(
-    ErrorCode.OVERSIZE, f"encoded frame longer than {MAX_ENCODED_FRAME} bytes"
-)
+_OVERSIZE = PacketError(ErrorCode.OVERSIZE, f"encoded frame longer than {MAX_ENCODED_FRAME} bytes")
 
 
 @dataclass
