@@ -103,3 +103,11 @@ def test_detect_contacts_matches_reference_and_chunking(seed, min_on, min_off, n
 @pytest.mark.parametrize("n", [0, 1, 2])
 def test_tiny_inputs_give_no_steps(n):
     assert _detect(np.full(n, 500.0))[0].size == 0
+
+
+def test_toe_off_is_timed_at_the_contact_threshold_not_the_hysteresis_threshold():
+    f = np.concatenate([np.zeros(10), np.full(30, 500.0), np.linspace(60.0, 0.0, 31), np.zeros(20)])
+    _starts, stops, _ = _detect(f)
+    last_above_on = int(np.flatnonzero(f >= ON)[-1])
+    assert stops.tolist() == [last_above_on + 1]
+    assert f[stops[0]] < ON <= f[stops[0] - 1]

@@ -87,7 +87,7 @@ def test_fixed_window_fallback_is_the_average_slope_over_3_to_12_pct():
 def test_noise_wiggle_below_min_dip_is_not_an_impact_peak():
     t = np.arange(0, 0.3, 1 / RATE_HZ)
     f = np.interp(t, [0.0, 0.01, 0.11, 0.21], [0.0, 0.0, 2000.0, 0.0])
-    f[30] += 22.0  # ramp is 20 N per sample: a local maximum followed by a 0.5 % dip
+    f[30] += 22.0  # ramp is 20 N per sample: a local maximum followed by a 2 N dip (0.1 % of the peak)
     _, _, _, _, method = _rates(f, t, [11], [210])
     assert method[0] == kernels.METHOD_13PCT
     _, _, _, _, method = _rates(f, t, [11], [210], impact_min_dip_frac=0.0)

@@ -49,7 +49,9 @@ class AnalysisParams:
         Impact peak must reach this fraction of the stance peak force. *sensorkit choice*
         (noise guard).
     impact_min_dip_frac : float
-        Dip after the impact peak, as a fraction of its value. *sensorkit choice* (noise guard).
+        Dip after the impact peak, as a fraction of the stance peak force. *sensorkit choice*
+        (noise guard; 3 % keeps 2 N-per-sensor noise on a 16-sensor insole from posing as
+        an impact peak, while the simulator's rearfoot transients still qualify).
     impact_dip_window_frac : float
         The dip must come before this fraction of stance. *sensorkit choice.*
     loading_rate_fallback : {"13pct_stance", "3_12pct_window"}
@@ -83,7 +85,7 @@ class AnalysisParams:
     baseline_max_frac: float = 0.5
     impact_window_frac: float = 0.30
     impact_min_height_frac: float = 0.2
-    impact_min_dip_frac: float = 0.01
+    impact_min_dip_frac: float = 0.03
     impact_dip_window_frac: float = 0.5
     loading_rate_fallback: str = "13pct_stance"
     fallback_reference_frac: float = 0.13

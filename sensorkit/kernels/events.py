@@ -10,8 +10,11 @@ Precisely, per frame k with force F[k]:
   F < off; it is confirmed once it has lasted ``min_on_frames`` frames (the contact frame is
   the candidate's first frame).
 * **on**: a toe-off candidate starts at the first k with F[k] < off; it is dropped when
-  F >= on; it is confirmed once it has lasted ``min_off_frames`` frames (the toe-off frame is
-  the candidate's first frame, i.e. the first frame below the off-threshold).
+  F >= on; it is confirmed once it has lasted ``min_off_frames`` frames. The toe-off frame
+  is the first frame after the last frame at or above the **on**-threshold, so contact and
+  toe-off are both timed at the same threshold (METHODS.md: "below the same threshold") and
+  contact time is not lengthened by the hysteresis, which only decides *whether* the foot
+  left the ground.
 * A missing frame (NaN) ends a stance in progress at that frame with :data:`FLAG_GAP` and drops
   any candidate. A stance whose candidate began right after a missing frame or at the very
   first frame is flagged :data:`FLAG_TRUNCATED` (its true contact may be earlier).
@@ -34,8 +37,8 @@ FLAG_GAP = 1
 FLAG_TRUNCATED = 2
 
 #: Length of the state array.
-STATE_SIZE = 6
-_MODE, _CAND, _CONTACT, _FLAGS, _PREV_INVALID, _CAND_FLAGS = range(STATE_SIZE)
+STATE_SIZE = 7
+_MODE, _CAND, _CONTACT, _FLAGS, _PREV_INVALID, _CAND_FLAGS, _LAST_ON = range(STATE_SIZE)
 _OFF, _ON = 0, 1
 
 
@@ -77,7 +80,8 @@ def detect_contacts(
     -------
     contact_index, toe_off_index : ndarray of int64
         Global frame indices of the stances completed in this block: contact frame (first
-        frame of the stance) and toe-off frame (first frame after it).
+        frame of the stance) and toe-off frame (first frame after it). A stance ended by a
+        missing frame ends at its toe-off candidate, or at the missing frame.
     flags : ndarray of int64
         Bit set of :data:`FLAG_GAP` and :data:`FLAG_TRUNCATED` per stance.
     """
@@ -117,12 +121,16 @@ def detect_contacts(
                     state[_CAND_FLAGS] = cf
             elif f < off:
                 state[_CAND] = -1
+            if state[_CAND] >= 0 and f >= on:
+                state[_LAST_ON] = g
             if state[_CAND] >= 0 and g - state[_CAND] + 1 >= min_on_frames:
                 state[_MODE] = _ON
                 state[_CONTACT] = state[_CAND]
                 state[_FLAGS] = state[_CAND_FLAGS]
                 state[_CAND] = -1
         else:
+            if f >= on:
+                state[_LAST_ON] = g
             if state[_CAND] < 0:
                 if f < off:
                     state[_CAND] = g
@@ -130,7 +138,7 @@ def detect_contacts(
                 state[_CAND] = -1
             if state[_CAND] >= 0 and g - state[_CAND] + 1 >= min_off_frames:
                 starts[m] = state[_CONTACT]
-                stops[m] = state[_CAND]
+                stops[m] = state[_LAST_ON] + 1
                 flags[m] = state[_FLAGS]
                 m += 1
                 state[_MODE] = _OFF

@@ -5,8 +5,8 @@ Definitions (METHODS.md "Impact loading rate"; Milner et al. 2006, Med Sci Sport
 
 * Impact peak: the first local maximum of F (F[k] > F[k-1] and F[k+1] <= F[k]) within the
   first ``impact_window_frac`` of stance, at least ``impact_min_height_frac`` of the stance's
-  peak force, followed by a dip of at least ``impact_min_dip_frac`` of its value before F
-  exceeds it again (searched up to ``dip_window_frac`` of stance). The two extra conditions
+  peak force, followed by a dip of at least ``impact_min_dip_frac`` of the stance's peak
+  force before F exceeds it again (searched up to ``dip_window_frac`` of stance). The two extra conditions
   keep sensor noise from posing as an impact transient; set them to 0 for the bare
   definition.
 * VALR: slope of the line from the 20 % to the 80 % point of the reference peak, crossing
@@ -118,7 +118,9 @@ def loading_rates(
     impact_min_height_frac : float
         Impact peak must reach this fraction of the stance's peak force.
     impact_min_dip_frac : float
-        The dip after the impact peak must fall this fraction below it.
+        The dip after the impact peak must fall this fraction of the stance's peak force
+        below it (sensor noise is absolute, so the guard scales with the stance, not the
+        candidate peak).
     dip_window_frac : float
         The dip must happen before this fraction of stance.
     fallback : int
@@ -182,7 +184,7 @@ def loading_rates(
                     break
                 if fq < lowest:
                     lowest = fq
-            if lowest <= fk * (1.0 - impact_min_dip_frac):
+            if lowest <= fk - impact_min_dip_frac * peak:
                 p = k
                 break
         if p >= 0:

@@ -19,6 +19,7 @@ def detect_contacts(force_n, on_threshold_n, off_threshold_n, min_on_frames, min
     candidate_flag = 0
     step_flag = 0
     contact = None
+    last_on = None  # last frame at or above the on-threshold during the stance
     for k, f in enumerate(np.asarray(force_n, dtype=np.float64)):
         if math.isnan(f):
             if on_ground:
@@ -39,16 +40,20 @@ def detect_contacts(force_n, on_threshold_n, off_threshold_n, min_on_frames, min
                     candidate_flag = 0
             elif candidate is not None and f < off_threshold_n:
                 candidate = None
+            if candidate is not None and f >= on_threshold_n:
+                last_on = k
             if candidate is not None and k - candidate + 1 >= min_on_frames:
                 on_ground, contact, step_flag, candidate = True, candidate, candidate_flag, None
         else:
+            if f >= on_threshold_n:
+                last_on = k
             if candidate is None and f < off_threshold_n:
                 candidate = k
             elif candidate is not None and f >= on_threshold_n:
                 candidate = None
             if candidate is not None and k - candidate + 1 >= min_off_frames:
                 contacts.append(contact)
-                toe_offs.append(candidate)
+                toe_offs.append(last_on + 1)
                 flags.append(step_flag)
                 on_ground, candidate = False, None
     return np.array(contacts, dtype=np.int64), np.array(toe_offs, dtype=np.int64), np.array(flags, np.int64)

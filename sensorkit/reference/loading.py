@@ -69,7 +69,7 @@ def loading_rates(
             stop = np.flatnonzero((after > f[i]) | (tau_after > dip_window_frac))
             dip = after[: stop[0]] if stop.size else after
             lowest = min(f[i], dip.min()) if dip.size else f[i]
-            if lowest <= f[i] * (1.0 - impact_min_dip_frac):
+            if lowest <= f[i] - impact_min_dip_frac * peak_force:
                 p = c + i
                 break
         if p >= 0:
