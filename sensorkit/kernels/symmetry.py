@@ -5,7 +5,8 @@
   (some papers use R - L). Undefined (NaN) when the values differ in sign or sum to zero.
 * Symmetry angle (Zifchock et al. 2008, Gait Posture 27:622):
   SA = (45 deg - arctan(X_L / X_R)) / 90 deg x 100 %, with the paper's correction
-  (subtract 180 deg) when 45 deg - arctan(...) exceeds 90 deg in magnitude.
+  (subtract 180 deg) when 45 deg - arctan(...) exceeds 90 deg in magnitude. As published,
+  its sign is **opposite** to the SI above: negative = left larger.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def symmetry_index(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 @numba.njit(cache=True, nogil=True)
 def symmetry_angle(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Zifchock symmetry angle in % (positive = left larger for positive values), element-wise.
+    """Zifchock symmetry angle in % (as published: negative = left larger), element-wise.
 
     Parameters
     ----------
