@@ -19,7 +19,7 @@ All kernels are compiled with ``cache=True`` and one signature each (float32 sen
 arrays, float64 time), so cold start is a cache load.
 """
 
-from sensorkit.kernels.cop import cop_frames, total_force
+from sensorkit.kernels.cop import cop_frames, cop_frames_into, total_force
 from sensorkit.kernels.cop_path import cop_path_metrics
 from sensorkit.kernels.events import (
     FLAG_GAP,
@@ -43,6 +43,7 @@ __all__ = [
     "N_REGIONS",
     "STATE_SIZE",
     "cop_frames",
+    "cop_frames_into",
     "cop_path_metrics",
     "detect_contacts",
     "loading_rates",

@@ -16,7 +16,7 @@ import numpy as np
 
 from sensorkit.kernels._config import SAFE_FASTMATH
 
-__all__ = ["cop_frames", "total_force"]
+__all__ = ["cop_frames", "cop_frames_into", "total_force"]
 
 
 @numba.njit(cache=True, fastmath=SAFE_FASTMATH, nogil=True)
@@ -46,6 +46,51 @@ def total_force(values: np.ndarray, baseline_n: np.ndarray) -> np.ndarray:
             acc += values[i, j]
         out[i] = acc - b_total
     return out
+
+
+@numba.njit(cache=True, fastmath=SAFE_FASTMATH, nogil=True)
+def cop_frames_into(
+    values: np.ndarray,
+    x_mm: np.ndarray,
+    y_mm: np.ndarray,
+    baseline_n: np.ndarray,
+    min_force_n: float,
+    out_x: np.ndarray,
+    out_y: np.ndarray,
+    out_f: np.ndarray,
+) -> None:
+    """:func:`cop_frames` writing into preallocated float32 (n,) outputs (no allocation).
+
+    Freshly allocated output pages cost a page fault on first touch, which on large arrays
+    takes longer than the arithmetic; callers that reuse buffers avoid it.
+    """
+    n, s = values.shape
+    b_f = np.float32(0.0)
+    b_x = np.float32(0.0)
+    b_y = np.float32(0.0)
+    for j in range(s):
+        b_f += baseline_n[j]
+        b_x += baseline_n[j] * x_mm[j]
+        b_y += baseline_n[j] * y_mm[j]
+    thr = np.float32(min_force_n)
+    nan = np.float32(np.nan)
+    for i in range(n):
+        f = np.float32(0.0)
+        mx = np.float32(0.0)
+        my = np.float32(0.0)
+        for j in range(s):
+            v = values[i, j]
+            f += v
+            mx += v * x_mm[j]
+            my += v * y_mm[j]
+        f -= b_f
+        out_f[i] = f
+        if f >= thr:
+            out_x[i] = (mx - b_x) / f
+            out_y[i] = (my - b_y) / f
+        else:
+            out_x[i] = nan
+            out_y[i] = nan
 
 
 @numba.njit(cache=True, fastmath=SAFE_FASTMATH, nogil=True)
@@ -79,34 +124,9 @@ def cop_frames(
     Uses sum((v_i - b_i) w_i) = sum(v_i w_i) - sum(b_i w_i), so the baseline costs three
     constants rather than a subtraction per sample.
     """
-    n, s = values.shape
-    b_f = np.float32(0.0)
-    b_x = np.float32(0.0)
-    b_y = np.float32(0.0)
-    for j in range(s):
-        b_f += baseline_n[j]
-        b_x += baseline_n[j] * x_mm[j]
-        b_y += baseline_n[j] * y_mm[j]
-    thr = np.float32(min_force_n)
-    nan = np.float32(np.nan)
+    n = values.shape[0]
     out_x = np.empty(n, dtype=np.float32)
     out_y = np.empty(n, dtype=np.float32)
     out_f = np.empty(n, dtype=np.float32)
-    for i in range(n):
-        f = np.float32(0.0)
-        mx = np.float32(0.0)
-        my = np.float32(0.0)
-        for j in range(s):
-            v = values[i, j]
-            f += v
-            mx += v * x_mm[j]
-            my += v * y_mm[j]
-        f -= b_f
-        out_f[i] = f
-        if f >= thr:
-            out_x[i] = (mx - b_x) / f
-            out_y[i] = (my - b_y) / f
-        else:
-            out_x[i] = nan
-            out_y[i] = nan
+    cop_frames_into(values, x_mm, y_mm, baseline_n, min_force_n, out_x, out_y, out_f)
     return out_x, out_y, out_f
