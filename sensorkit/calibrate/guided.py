@@ -1,0 +1,467 @@
+"""The guided calibration procedure: prompts, posture detection, tare, body-weight gains, checks.
+
+The procedure consumes an iterable of chunks ``(time_s (n,), left_counts (n, S),
+right_counts (n, S))`` (a live device, a replay or the simulator) and reports progress to a
+callback, so a terminal, a GUI or a test can drive it. It never waits for a key press: each
+step completes when the requested posture has been held for ``hold_s`` (detected from the
+counts, see :mod:`sensorkit.calibrate.posture`) or fails after ``timeout_s``.
+
+Steps (default order; tare first, so the standing steps are shown in body weights):
+
+1. ``lift_left``  -- seated, left foot held up: zero offsets of the left insole.
+2. ``lift_right`` -- seated, right foot held up: zero offsets of the right insole.
+3. ``both``       -- quiet standing on both feet: checks ``g_L F_L + g_R F_R = BW``.
+4. ``left``       -- standing on the left foot only: left gain; the lifted right foot gives
+   a second right tare (zero drift during the procedure).
+5. ``right``      -- standing on the right foot only: right gain; second left tare.
+
+Results: a :class:`~sensorkit.calibrate.calibration.Calibration` whose ``procedure`` lists
+every step and every check with its number, limit and pass/fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from sensorkit.calibrate import defaults as D
+from sensorkit.calibrate.calibration import Calibration, utc_now
+from sensorkit.calibrate.drift import drift_at_load
+from sensorkit.calibrate.gain import body_weight_gain, body_weight_n
+from sensorkit.calibrate.posture import classify_postures, side_force_n
+from sensorkit.calibrate.response import SensorResponse
+from sensorkit.calibrate.tare import TareResult, tare_offsets
+from sensorkit.errors import CalibrationError
+from sensorkit.layout import SIDES, SensorLayout
+
+__all__ = ["DEFAULT_STEPS", "GuidedStep", "GuidedUpdate", "run_guided_calibration"]
+
+Chunk = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class GuidedStep:
+    """One step: the posture to hold and what to tell the subject."""
+
+    name: str
+    instruction: str
+
+
+DEFAULT_STEPS = (
+    GuidedStep("lift_left", "Sit down and hold your LEFT foot off the floor"),
+    GuidedStep("lift_right", "Stay seated and hold your RIGHT foot off the floor"),
+    GuidedStep("both", "Stand up and stand still on BOTH feet"),
+    GuidedStep("left", "Stand still on your LEFT foot only"),
+    GuidedStep("right", "Stand still on your RIGHT foot only"),
+)
+
+
+@dataclass(frozen=True)
+class GuidedUpdate:
+    """What the procedure tells its callback.
+
+    Attributes
+    ----------
+    kind : {"step", "progress", "step_done", "done"}
+        A step starts, live progress within a step, a step ended, the procedure ended.
+    step : str
+        Step name ("" for "done").
+    index, n_steps : int
+        Step number (0-based) and number of steps.
+    message : str
+        Instruction or result text.
+    left_bw, right_bw : float
+        Current force of each insole in body weights (best calibration so far).
+    posture : str
+        Detected posture of the latest frame.
+    held_s, hold_s : float
+        How long the posture has been held, and how long it must be, s.
+    elapsed_s, timeout_s : float
+        Time since the step started, and the step timeout, s.
+    passed : bool or None
+        Outcome for "step_done" and "done".
+    """
+
+    kind: str
+    step: str
+    index: int
+    n_steps: int
+    message: str = ""
+    left_bw: float = float("nan")
+    right_bw: float = float("nan")
+    posture: str = ""
+    held_s: float = 0.0
+    hold_s: float = 0.0
+    elapsed_s: float = 0.0
+    timeout_s: float = 0.0
+    passed: bool | None = None
+
+
+Feedback = Callable[[GuidedUpdate], None]
+
+
+@dataclass
+class _Capture:
+    """Frames of one completed step (the settled part of the held posture)."""
+
+    time_s: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+
+
+class _Reader:
+    """Chunk iterator with push-back, so frames after a completed step start the next one."""
+
+    def __init__(self, chunks: Iterable[Chunk]) -> None:
+        self._it: Iterator[Chunk] = iter(chunks)
+        self._pending: list[Chunk] = []
+
+    def next(self) -> Chunk | None:
+        if self._pending:
+            return self._pending.pop()
+        try:
+            t, left, right = next(self._it)
+        except StopIteration:
+            return None
+        return np.asarray(t, dtype=np.float64), np.asarray(left), np.asarray(right)
+
+    def push_back(self, chunk: Chunk) -> None:
+        if chunk[0].size:
+            self._pending.append(chunk)
+
+
+def run_guided_calibration(
+    chunks: Iterable[Chunk],
+    *,
+    body_mass_kg: float | None,
+    layout: str | SensorLayout = "ref16",
+    response: str | SensorResponse | None = None,
+    foot_length_mm: float | None = None,
+    feedback: Feedback | None = None,
+    steps: Sequence[GuidedStep] = DEFAULT_STEPS,
+    hold_s: float = D.GUIDED_HOLD_S,
+    settle_s: float = D.GUIDED_SETTLE_S,
+    timeout_s: float = D.GUIDED_TIMEOUT_S,
+    both_feet_tolerance: float = D.BOTH_FEET_TOLERANCE,
+    gain_range: tuple[float, float] = D.GAIN_RANGE,
+    drift_limit_n_per_min: float = D.DRIFT_LIMIT_N_PER_MIN,
+    tare_max_noise_counts: float = D.TARE_MAX_NOISE_COUNTS,
+) -> Calibration:
+    """Run the guided calibration over a stream of raw-count chunks.
+
+    Parameters
+    ----------
+    chunks : iterable of (time_s, left_counts, right_counts)
+        Frames in order: times (n,) in s and raw counts (n, S) of each insole.
+    body_mass_kg : float
+        Subject mass in kg (required: the gains make quiet standing read m g).
+    layout : str or SensorLayout
+        Insole layout.
+    response : str or SensorResponse, optional
+        Nominal response curves (default: the layout's built-in curves).
+    foot_length_mm : float, optional
+        Foot length the layout is scaled to, mm (stored in the calibration).
+    feedback : callable, optional
+        Called with a :class:`GuidedUpdate` at each step start, after each chunk, at each
+        step end and at the end. It must not block.
+    steps : sequence of GuidedStep
+        Steps in order (names from :data:`sensorkit.calibrate.posture.POSTURES`).
+    hold_s, settle_s, timeout_s : float
+        Posture hold time, settling time discarded at the start of the hold, step timeout, s.
+    both_feet_tolerance : float
+        Largest relative error of the both-feet check.
+    gain_range : (float, float)
+        Plausible range of a gain.
+    drift_limit_n_per_min : float
+        Limit of the zero drift measured between the two tares of each insole, N/min.
+    tare_max_noise_counts : float
+        Largest robust sd of a sensor's counts during a tare, counts.
+
+    Returns
+    -------
+    Calibration
+        With ``procedure["passed"]`` telling whether every check passed.
+
+    Raises
+    ------
+    CalibrationError
+        Missing or implausible mass, no tare possible for an insole, or no gain possible.
+    """
+    weight_n = body_weight_n(body_mass_kg)
+    nominal = Calibration.nominal(layout, response, foot_length_mm=foot_length_mm)
+    live = dict(nominal.sides)  # best calibration so far, for the live display
+    notify = feedback or (lambda update: None)
+    reader = _Reader(chunks)
+    captures: dict[str, _Capture] = {}
+    step_rows = []
+    for index, step in enumerate(steps):
+        notify(
+            GuidedUpdate(
+                "step", step.name, index, len(steps), step.instruction, hold_s=hold_s, timeout_s=timeout_s
+            )
+        )
+        capture, row = _run_step(
+            reader, step, index, len(steps), live, weight_n, notify, hold_s, settle_s, timeout_s
+        )
+        step_rows.append(row)
+        if capture is not None:
+            captures[step.name] = capture
+            _update_live(live, step.name, capture)
+        notify(
+            GuidedUpdate("step_done", step.name, index, len(steps), row["message"], passed=row["completed"])
+        )
+    cal = _solve(
+        nominal,
+        captures,
+        step_rows,
+        body_mass_kg,
+        weight_n,
+        both_feet_tolerance,
+        gain_range,
+        drift_limit_n_per_min,
+        tare_max_noise_counts,
+    )
+    notify(GuidedUpdate("done", "", len(steps), len(steps), "calibration finished", passed=cal.passed))
+    return cal
+
+
+# -- one step -----------------------------------------------------------------------------------
+def _run_step(
+    reader: _Reader,
+    step: GuidedStep,
+    index: int,
+    n_steps: int,
+    live: dict,
+    weight_n: float,
+    notify: Feedback,
+    hold_s: float,
+    settle_s: float,
+    timeout_s: float,
+) -> tuple[_Capture | None, dict]:
+    parts: list[Chunk] = []
+    n_seen = 0
+    t_start = None
+    run_start = None  # index (within the step) of the first frame of the current run
+    run_t0 = 0.0
+    while True:
+        chunk = reader.next()
+        if chunk is None:
+            return None, _row(step, t_start, None, 0, False, "the data ended before the posture was held")
+        t, left, right = chunk
+        if t.size == 0:
+            continue
+        if t_start is None:
+            t_start = float(t[0])
+        fl = side_force_n(live["left"], left) / weight_n
+        fr = side_force_n(live["right"], right) / weight_n
+        ok = classify_postures(fl, fr) == step.name
+        done_at = None
+        timed_out = False
+        for i in range(t.size):
+            if not ok[i]:
+                run_start = None
+            elif run_start is None:
+                run_start, run_t0 = n_seen + i, float(t[i])
+            if run_start is not None and t[i] - run_t0 >= hold_s:
+                done_at = i
+                break
+            if t[i] - t_start > timeout_s:
+                timed_out = True
+                done_at = i
+                break
+        cut = t.size if done_at is None else done_at + 1
+        parts.append((t[:cut], left[:cut], right[:cut]))
+        n_seen += cut
+        if done_at is not None:
+            reader.push_back((t[cut:], left[cut:], right[cut:]))
+        held = 0.0 if run_start is None else float(t[cut - 1]) - run_t0
+        notify(
+            GuidedUpdate(
+                "progress",
+                step.name,
+                index,
+                n_steps,
+                step.instruction,
+                left_bw=float(fl[cut - 1]),
+                right_bw=float(fr[cut - 1]),
+                posture=str(classify_postures(fl[cut - 1 : cut], fr[cut - 1 : cut])[0]),
+                held_s=held,
+                hold_s=hold_s,
+                elapsed_s=float(t[cut - 1]) - t_start,
+                timeout_s=timeout_s,
+            )
+        )
+        if timed_out:
+            return None, _row(
+                step,
+                t_start,
+                float(t[cut - 1]),
+                0,
+                False,
+                f"posture not held for {hold_s:g} s within {timeout_s:g} s",
+            )
+        if done_at is not None:
+            tt = np.concatenate([p[0] for p in parts])
+            keep = slice(run_start, None)
+            tt = tt[keep]
+            sel = tt >= tt[0] + settle_s
+            cap = _Capture(
+                tt[sel],
+                np.concatenate([p[1] for p in parts])[keep][sel],
+                np.concatenate([p[2] for p in parts])[keep][sel],
+            )
+            msg = f"held for {hold_s:g} s ({int(sel.sum())} frames used)"
+            return cap, _row(step, t_start, float(tt[-1]), int(sel.sum()), True, msg)
+
+
+def _row(step: GuidedStep, t0: float | None, t1: float | None, n: int, ok: bool, msg: str) -> dict:
+    return {
+        "name": step.name,
+        "instruction": step.instruction,
+        "completed": ok,
+        "start_s": t0,
+        "end_s": t1,
+        "n_frames": n,
+        "message": msg,
+    }
+
+
+def _update_live(live: dict, name: str, cap: _Capture) -> None:
+    """Improve the live display calibration with a completed tare step."""
+    for side, lifted in (("left", "lift_left"), ("right", "lift_right")):
+        if name == lifted:
+            counts = cap.left if side == "left" else cap.right
+            res = tare_offsets(cap.time_s, counts, unloaded=np.ones(cap.time_s.size, bool), side=side)
+            off = np.clip(res.offset_counts, 0, live[side].response.saturation_counts - 1)
+            live[side] = replace(live[side], offset_counts=off)
+
+
+# -- solving for offsets and gains ---------------------------------------------------------------
+_TARE_SOURCES = {"left": ("lift_left", "right"), "right": ("lift_right", "left")}
+_GAIN_STEP = {"left": "left", "right": "right"}
+
+
+def _solve(
+    nominal: Calibration,
+    captures: dict[str, _Capture],
+    step_rows: list[dict],
+    body_mass_kg: float | None,
+    weight_n: float,
+    both_tol: float,
+    gain_range: tuple[float, float],
+    drift_limit: float,
+    tare_max_noise: float,
+) -> Calibration:
+    checks: list[dict] = []
+    side_proc: dict[str, dict] = {s: {} for s in SIDES}
+    tares: dict[str, list[tuple[str, TareResult]]] = {}
+    for side in SIDES:
+        tares[side] = []
+        for source in _TARE_SOURCES[side]:
+            cap = captures.get(source)
+            if cap is None or cap.time_s.size == 0:
+                continue
+            counts = cap.left if side == "left" else cap.right
+            res = tare_offsets(cap.time_s, counts, unloaded=np.ones(cap.time_s.size, bool), side=side)
+            tares[side].append((source, res))
+        if not tares[side]:
+            failed = " and ".join(f"'{s}'" for s in _TARE_SOURCES[side])
+            raise CalibrationError(
+                f"cannot tare the {side} insole: steps {failed} did not complete",
+                hint=f"the {side} foot must be held off the floor for a few seconds",
+            )
+        source, first = tares[side][0]
+        noise = float(first.noise_counts.max())
+        checks.append(_check(f"{side} tare noise", noise, tare_max_noise, "counts", noise <= tare_max_noise))
+        side_proc[side]["tare"] = dict(first.to_dict(), step=source)
+
+    sides = {
+        s: replace(nominal.side(s), offset_counts=tares[s][0][1].offset_counts, timestamp_utc=utc_now())
+        for s in SIDES
+    }
+    mean_force = {}
+    for name in ("left", "right", "both"):
+        cap = captures.get(name)
+        if cap is not None:
+            mean_force[name] = {
+                s: float(side_force_n(sides[s], cap.left if s == "left" else cap.right).mean()) for s in SIDES
+            }
+    gains: dict[str, float] = {}
+    for side in SIDES:
+        if side in mean_force:
+            cap = captures[side]
+            force = side_force_n(sides[side], cap.left if side == "left" else cap.right)
+            gains[side] = body_weight_gain(force, body_mass_kg, what=f"standing on the {side} foot")
+            side_proc[side]["gain_step"] = side
+            side_proc[side]["force_before_gain_n"] = mean_force[side][side]
+    independent_check = len(gains) == 2
+    missing = [s for s in SIDES if s not in gains]
+    if missing:
+        if "both" not in mean_force:
+            raise CalibrationError(
+                f"cannot compute the {' and '.join(missing)} gain: the one-foot and both-feet steps did not complete",
+                hint="stand still on the requested foot for a few seconds",
+            )
+        fb = mean_force["both"]
+        known = sum(gains[s] * fb[s] for s in gains)
+        share = sum(fb[s] for s in missing)
+        if not share > 0:
+            raise CalibrationError("standing on both feet read no force on the insoles to be calibrated")
+        for s in missing:
+            gains[s] = (weight_n - known) / share
+            side_proc[s]["gain_step"] = "both"
+    for side in SIDES:
+        g = gains[side]
+        ok = gain_range[0] <= g <= gain_range[1]
+        checks.append(_check(f"{side} gain", g, list(gain_range), "", ok))
+        sides[side] = replace(sides[side], gain=g)
+
+    if "both" in mean_force:
+        fb = mean_force["both"]
+        err = (gains["left"] * fb["left"] + gains["right"] * fb["right"]) / weight_n - 1.0
+        name = "both feet = body weight" + ("" if independent_check else " (not independent)")
+        checks.append(_check(name, 100.0 * err, 100.0 * both_tol, "%", abs(err) <= both_tol))
+        side_proc["left"]["both_feet_share"] = gains["left"] * fb["left"] / weight_n
+
+    for side in SIDES:
+        if len(tares[side]) < 2:
+            continue
+        (_, a), (_, b) = tares[side][:2]
+        minutes = (b.time_s - a.time_s) / 60.0
+        if abs(minutes) < 1e-6:
+            continue
+        slope = (b.offset_counts - a.offset_counts) / minutes
+        drift = drift_at_load(sides[side], slope, weight_n / sides[side].n_sensors)
+        side_proc[side]["drift"] = {
+            "slope_counts_per_min": slope.tolist(),
+            "drift_n_per_min": drift,
+            "limit_n_per_min": drift_limit,
+            "span_min": minutes,
+        }
+        checks.append(_check(f"{side} zero drift", drift, drift_limit, "N/min", abs(drift) <= drift_limit))
+
+    completed = all(r["completed"] for r in step_rows)
+    passed = completed and all(c["passed"] for c in checks)
+    sides = {s: replace(sides[s], procedure=side_proc[s]) for s in SIDES}
+    procedure = {
+        "method": "guided",
+        "body_weight_n": weight_n,
+        "steps": step_rows,
+        "checks": checks,
+        "all_steps_completed": completed,
+        "passed": passed,
+    }
+    return Calibration(
+        nominal.layout,
+        sides,
+        foot_length_mm=nominal.foot_length_mm,
+        body_mass_kg=float(body_mass_kg),
+        created_utc=utc_now(),
+        procedure=procedure,
+    )
+
+
+def _check(name: str, value: float, limit: float | list, unit: str, ok: bool) -> dict:
+    return {"name": name, "value": float(value), "limit": limit, "unit": unit, "passed": bool(ok)}

@@ -1,0 +1,74 @@
+"""Which posture of the guided calibration a subject holds, frame by frame, from raw counts.
+
+Works before any calibration: each insole's total force is read through the nominal
+response curves with zero offsets and unit gain, and compared with body weight. The bands
+tolerate sensitivity errors of about +-30 % and offsets of a few hundred counts in total:
+
+=============  ====================================================================
+posture        condition (F = nominal force / body weight)
+=============  ====================================================================
+``lift_left``  F_left < 5 % and F_right < 50 % (seated, left foot held up)
+``lift_right`` F_right < 5 % and F_left < 50 %
+``left``       F_right < 5 % and F_left >= 70 % (standing on the left foot)
+``right``      F_left < 5 % and F_right >= 70 %
+``both``       both >= 25 % and the sum within 70-130 %
+``moving``     anything else
+=============  ====================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sensorkit.calibrate import defaults as D
+from sensorkit.calibrate.calibration import SideCalibration
+
+__all__ = ["POSTURES", "classify_postures", "side_force_n"]
+
+POSTURES = ("lift_left", "lift_right", "both", "left", "right", "moving")
+
+
+def side_force_n(cal: SideCalibration, counts: np.ndarray) -> np.ndarray:
+    """Total force (n,) of one insole in N through a (possibly nominal) calibration."""
+    values = cal.response.model.to_values(np.asarray(counts, dtype=np.float64) - cal.offset_counts)
+    return cal.gain * values.sum(axis=1)
+
+
+def classify_postures(
+    left_bw: np.ndarray,
+    right_bw: np.ndarray,
+    *,
+    unloaded_bw: float = D.POSTURE_UNLOADED_BW,
+    seated_max_bw: float = D.POSTURE_SEATED_MAX_BW,
+    one_foot_min_bw: float = D.POSTURE_ONE_FOOT_MIN_BW,
+    both_min_bw: float = D.POSTURE_BOTH_FEET_MIN_BW,
+    total_range_bw: tuple[float, float] = D.POSTURE_TOTAL_RANGE_BW,
+) -> np.ndarray:
+    """Posture name per frame (see the module table).
+
+    Parameters
+    ----------
+    left_bw, right_bw : ndarray, shape (n,)
+        Total force of each insole in body weights.
+    unloaded_bw, seated_max_bw, one_foot_min_bw, both_min_bw : float
+        Thresholds in body weights.
+    total_range_bw : (float, float)
+        Range of the summed force when standing on both feet, body weights.
+
+    Returns
+    -------
+    ndarray of str, shape (n,)
+        One of :data:`POSTURES` per frame.
+    """
+    fl = np.asarray(left_bw, dtype=np.float64)
+    fr = np.asarray(right_bw, dtype=np.float64)
+    lo, hi = total_range_bw
+    total = fl + fr
+    conditions = [
+        (fl < unloaded_bw) & (fr < seated_max_bw),
+        (fr < unloaded_bw) & (fl < seated_max_bw),
+        (fr < unloaded_bw) & (fl >= one_foot_min_bw),
+        (fl < unloaded_bw) & (fr >= one_foot_min_bw),
+        (fl >= both_min_bw) & (fr >= both_min_bw) & (total >= lo) & (total <= hi),
+    ]
+    return np.select(conditions, ["lift_left", "lift_right", "left", "right", "both"], default="moving")
