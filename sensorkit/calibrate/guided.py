@@ -374,7 +374,9 @@ def _solve(
             )
         source, first = tares[side][0]
         noise = float(first.noise_counts.max())
-        checks.append(_check(f"{side} tare noise", noise, tare_max_noise, "counts", noise <= tare_max_noise))
+        checks.append(
+            _check(f"{side} tare noise", noise, tare_max_noise, "counts", noise <= tare_max_noise, "max")
+        )
         side_proc[side]["tare"] = dict(first.to_dict(), step=source)
 
     sides = {
@@ -463,5 +465,16 @@ def _solve(
     )
 
 
-def _check(name: str, value: float, limit: float | list, unit: str, ok: bool) -> dict:
-    return {"name": name, "value": float(value), "limit": limit, "unit": unit, "passed": bool(ok)}
+def _check(name: str, value: float, limit: float | list, unit: str, ok: bool, kind: str = "abs") -> dict:
+    """One check: ``kind`` says how ``limit`` applies ("abs": |value| <= limit, "max": value <=
+    limit, "range": limit[0] <= value <= limit[1])."""
+    if isinstance(limit, list):
+        kind = "range"
+    return {
+        "name": name,
+        "value": float(value),
+        "limit": limit,
+        "kind": kind,
+        "unit": unit,
+        "passed": bool(ok),
+    }

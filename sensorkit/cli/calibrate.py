@@ -1,0 +1,185 @@
+"""``sensorkit calibrate [URL] --mass KG -o calibration.json``: the guided insole calibration.
+
+Guides the subject through the steps of :mod:`sensorkit.calibrate.guided` (lift each foot,
+stand on both feet, on the left, on the right) with live feedback, prints every check with
+its number and limit, and writes the calibration file (``sensorkit.calibration/1``). Steps
+advance when the posture is detected or time out; nothing waits for a key press, so the
+command also runs without a terminal.
+
+For now the only source is the built-in simulated mis-calibrated insole (``sim://``, also
+the default); live devices come with the devices issue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterable, Iterator
+from urllib.parse import parse_qs, urlsplit
+
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from sensorkit.calibrate import defaults as D
+from sensorkit.calibrate.guided import Chunk, GuidedUpdate, run_guided_calibration
+from sensorkit.cli.console import console
+from sensorkit.errors import DeviceError
+from sensorkit.simulate.raw import InsoleErrors, simulate_guided_session
+
+__all__ = ["add_parser", "run"]
+
+_BAR_WIDTH = 30
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``calibrate`` command."""
+    p = sub.add_parser(
+        "calibrate",
+        help="guided calibration of an insole pair (tare, body-weight gain, drift check)",
+        description="Guided calibration: lift each foot, stand on both feet, on the left, on the right. "
+        "Steps advance on the detected posture (or time out); writes a calibration JSON file.",
+    )
+    p.add_argument(
+        "url", nargs="?", default="sim://", help="device URL; sim:// (default) = simulated insoles"
+    )
+    p.add_argument(
+        "--mass", type=float, default=None, metavar="KG", help="subject body mass in kg (required)"
+    )
+    p.add_argument("-o", "--output", default="calibration.json", help="calibration file to write")
+    p.add_argument("--layout", default="ref16", help="insole layout (default ref16)")
+    p.add_argument("--response", default=None, help="response curves: built-in name or JSON file")
+    p.add_argument(
+        "--hold", type=float, default=D.GUIDED_HOLD_S, metavar="S", help="seconds to hold a posture"
+    )
+    p.add_argument("--timeout", type=float, default=D.GUIDED_TIMEOUT_S, metavar="S", help="step timeout, s")
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=0.0,
+        help="simulator pace: 1 = real time, 0 = as fast as possible (default)",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the guided calibration; 0 when every check passed, 1 otherwise."""
+    chunks = _open_source(args.url, args.mass, args.layout, args.speed)
+    view = _View(live=console.is_terminal)
+    with view:
+        cal = run_guided_calibration(
+            chunks,
+            body_mass_kg=args.mass,
+            layout=args.layout,
+            response=args.response,
+            feedback=view.update,
+            hold_s=args.hold,
+            timeout_s=args.timeout,
+        )
+    console.print(_results_table(cal.procedure))
+    path = cal.save(args.output)
+    gains = ", ".join(f"{s} gain {c.gain:.3f}" for s, c in cal.sides.items())
+    if cal.passed:
+        console.print(f"[bold green]PASS[/]: {gains}; wrote {path}")
+        return 0
+    console.print(f"[bold red]FAIL[/]: {gains}; wrote {path} (marked as failed), repeat the calibration")
+    return 1
+
+
+def _open_source(url: str | None, mass: float | None, layout: str, speed: float) -> Iterable[Chunk]:
+    """Chunks from a device URL; only ``sim://`` exists for now."""
+    parts = urlsplit(url or "sim://")
+    if parts.scheme != "sim":
+        raise DeviceError(
+            f"live devices are not available yet, cannot open {url!r}",
+            hint="use sim:// (the simulated insole) until device support lands",
+        )
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    seed = int(query.get("seed", 0))
+    insole = InsoleErrors.random(seed)
+    sim_mass = float(query.get("mass", mass if mass is not None else 70.0))
+    session = simulate_guided_session(insole, body_mass_kg=sim_mass, seed=seed, layout=layout)
+    return _paced(session.chunks(0.1), speed)
+
+
+def _paced(chunks: Iterable[Chunk], speed: float) -> Iterator[Chunk]:
+    """Deliver chunks at ``speed`` x real time (0: as fast as possible)."""
+    start_wall = time.monotonic()
+    start_t = None
+    for chunk in chunks:
+        t = chunk[0]
+        if speed > 0 and t.size:
+            start_t = float(t[0]) if start_t is None else start_t
+            delay = (float(t[-1]) - start_t) / speed - (time.monotonic() - start_wall)
+            if delay > 0:
+                time.sleep(delay)
+        yield chunk
+
+
+class _View:
+    """Live feedback: a rich panel on a terminal, one line per step otherwise."""
+
+    def __init__(self, *, live: bool) -> None:
+        self._live = Live(console=console, refresh_per_second=10, transient=True) if live else None
+
+    def __enter__(self) -> _View:
+        if self._live is not None:
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.__exit__(*exc)
+
+    def update(self, u: GuidedUpdate) -> None:
+        if u.kind == "step":
+            console.print(f"[bold]Step {u.index + 1}/{u.n_steps}[/]: {u.message}")
+        elif u.kind == "step_done":
+            mark = "[green]done[/]" if u.passed else "[red]failed[/]"
+            console.print(f"  {mark}: {u.message}")
+        elif u.kind == "progress" and self._live is not None:
+            self._live.update(_progress(u))
+
+    # no output for "done": the results table follows
+
+
+def _progress(u: GuidedUpdate) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_row(Text(f"Step {u.index + 1}/{u.n_steps}", style="bold"), Text(u.message))
+    for side, value in (("left", u.left_bw), ("right", u.right_bw)):
+        table.add_row(Text(side), Text(_bar(value, 1.5) + f" {100 * value:5.1f} % BW"))
+    table.add_row(
+        Text("posture"),
+        Text(
+            f"{u.posture}  held {u.held_s:4.1f}/{u.hold_s:g} s  (step {u.elapsed_s:4.1f}/{u.timeout_s:g} s)"
+        ),
+    )
+    return table
+
+
+def _bar(value: float, full: float) -> str:
+    filled = 0 if value != value else max(0, min(_BAR_WIDTH, round(_BAR_WIDTH * value / full)))
+    return "#" * filled + "." * (_BAR_WIDTH - filled)
+
+
+def _results_table(procedure: dict) -> Table:
+    table = Table(title="calibration checks")
+    for col in ("check", "value", "limit", "result"):
+        table.add_column(col)
+    for step in procedure.get("steps", []):
+        if not step["completed"]:
+            table.add_row(f"step {step['name']}", step["message"], "", "[red]FAIL[/]")
+    for c in procedure.get("checks", []):
+        limit = c["limit"]
+        kind = c.get("kind", "abs")
+        if kind == "range":
+            limit_text = f"{limit[0]:g}-{limit[1]:g}"
+        else:
+            limit_text = f"{'<=' if kind == 'max' else '+-'}{limit:g}"
+        table.add_row(
+            c["name"],
+            f"{c['value']:.3f} {c['unit']}".strip(),
+            f"{limit_text} {c['unit']}".strip(),
+            "[green]PASS[/]" if c["passed"] else "[red]FAIL[/]",
+        )
+    return table
