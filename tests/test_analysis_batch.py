@@ -88,6 +88,9 @@ def test_symmetry_index_of_scaled_sides_is_exact(result):
 
 def test_cadence_and_stride_time_match_the_generated_gait(result):
     assert result.cadence_spm == pytest.approx(2 * 60 / 0.8, rel=1e-3)
+    # per-side values are the cadence each foot's stride implies, in the same units
+    for side in ("left", "right"):
+        assert result.summary.loc["cadence_spm", side] == pytest.approx(2 * 60 / 0.8, rel=1e-3)
     strides = result.steps["stride_time_s"].dropna()
     np.testing.assert_allclose(strides, 0.8, atol=1.0 / RATE_HZ + 1e-9)
 

@@ -43,3 +43,38 @@ def test_debug_flag_shows_the_traceback(tmp_path):
 def test_no_command_prints_help():
     proc = run_cli()
     assert proc.returncode == 2 and "usage: sensorkit" in proc.stdout
+
+
+def test_demo_prints_a_summary_with_truth_comparison():
+    proc = run_cli("demo", "--duration", "12")
+    assert proc.returncode == 0, proc.stderr
+    for text in (
+        "per-side summary",
+        "contact time",
+        "loading rate VALR",
+        "cadence (both feet)",
+        "ground truth",
+    ):
+        assert text in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_analyze_prints_a_table_and_json(physionet_files):
+    import json
+
+    proc = run_cli("analyze", str(physionet_files[0]), "--mass", "83")
+    assert proc.returncode == 0, proc.stderr
+    assert "contact_time_s" in proc.stdout and "cadence" in proc.stdout
+    proc = run_cli("analyze", str(physionet_files[0]), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["force_units"] == "N"  # no mass given: newtons, and it says so
+    assert 85 < data["summary"]["cadence_spm"]["both"] < 125
+
+
+def test_analyze_missing_file_is_one_line():
+    proc = run_cli("analyze", "/nonexistent/walk.csv")
+    assert proc.returncode == 1
+    assert (
+        proc.stderr.startswith("error:") and "no such file" in proc.stderr and "Traceback" not in proc.stderr
+    )

@@ -29,7 +29,8 @@ def summarize(steps: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
 
     ``cadence_spm`` (steps per minute of both feet) is 120 / mean stride time over the
     valid strides of both feet, i.e. METHODS.md's 60 x steps / time measured over gap-free
-    strides; its per-side values are 60 / mean stride time of that foot.
+    strides; its per-side values are the cadence each foot's rhythm implies, 120 / mean
+    stride time of that foot, so all three columns are steps per minute.
     """
     flags = [c for c in ("touches_gap", "truncated") if c in steps]
     valid = steps[~steps[flags].any(axis=1)] if len(steps) else steps
@@ -55,8 +56,8 @@ def summarize(steps: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
     stride = rows.get("stride_time_s", {"left": np.nan, "right": np.nan, "both": np.nan})
     with np.errstate(divide="ignore", invalid="ignore"):
         rows["cadence_spm"] = {
-            "left": _SECONDS_PER_MIN / stride["left"],
-            "right": _SECONDS_PER_MIN / stride["right"],
+            "left": _STEPS_PER_STRIDE * _SECONDS_PER_MIN / stride["left"],
+            "right": _STEPS_PER_STRIDE * _SECONDS_PER_MIN / stride["right"],
             "both": _STEPS_PER_STRIDE * _SECONDS_PER_MIN / stride["both"],
         }
     table = pd.DataFrame.from_dict(rows, orient="index")

@@ -11,13 +11,13 @@ import sys
 from collections.abc import Sequence
 
 from sensorkit import __version__
-from sensorkit.cli import simulate
+from sensorkit.cli import analyze, demo, simulate
 from sensorkit.cli.console import print_error
 from sensorkit.errors import SensorkitError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (simulate,)
+COMMANDS = (demo, simulate, analyze)
 
 
 def build_parser() -> argparse.ArgumentParser:
