@@ -29,6 +29,8 @@ from sensorkit.protocol import (
     decode_packet,
     encode_frame,
     encode_packet,
+    frame_size_bound,
+    max_pressure_samples,
     pack_values,
     parse_packet,
     unpack_values,
@@ -195,3 +197,24 @@ def test_decode_packet_frame_limits():
     with pytest.raises(PacketError) as info:
         decode_packet(b"\x02\x01\x00\x02\x01\x00")
     assert info.value.code is ErrorCode.BAD_COBS
+
+
+# PROTOCOL.md section 9.2: samples per BLE notification.
+BLE_TABLE = {23: (0, 0, 0, 0), 64: (1, 1, 2, 2), 185: (6, 4, 12, 9), 247: (8, 6, 17, 13),
+             517: (20, 15, 40, 30)}  # fmt: skip
+
+
+@pytest.mark.parametrize("mtu", sorted(BLE_TABLE))
+def test_samples_per_notification_table(mtu):
+    limit = mtu - 3
+    configs = ((16, 12), (16, 16), (8, 12), (8, 16))
+    assert tuple(max_pressure_samples(s, b, limit) for s, b in configs) == BLE_TABLE[mtu]
+    rng = np.random.default_rng(mtu)
+    for (channels, bits), n in zip(configs, BLE_TABLE[mtu], strict=True):
+        if n == 0:
+            continue
+        # Zero-free values make COBS add its worst-case overhead.
+        values = rng.integers(1, 1 << bits, size=(n, channels)) | 0x0101 & ((1 << bits) - 1)
+        frame = encode_frame(PressureSamples(0, 1, 1, 1000, bits, values))
+        assert len(frame) <= limit
+        assert frame_size_bound(len(encode_packet(PressureSamples(0, 1, 1, 1000, bits, values)))) <= limit

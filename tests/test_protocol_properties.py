@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from protocol_helpers import packet_strategy, packet_to_fields, same_packet
@@ -14,7 +15,9 @@ from sensorkit.protocol import (
     Decoder,
     decode_packet,
     encode_frame,
+    pack_values,
     parse_packet,
+    unpack_values,
 )
 
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -122,3 +125,16 @@ def test_corruption_only_loses_touched_packets(packets, edits, overwrite):
     decoded = Decoder().feed(bytes(data))
     survivors = [packet_to_fields(p) for k, p in enumerate(packets) if k not in touched]
     assert _is_subsequence(survivors, [packet_to_fields(p) for p in decoded])
+
+
+@SETTINGS
+@given(st.integers(1, 323), st.integers(0, 7), st.integers(0, 2**32 - 1))
+def test_12bit_packing_is_a_little_endian_bit_stream(count, offset, seed):
+    values = np.random.default_rng(seed).integers(0, 4096, count)
+    packed = pack_values(values, 12)
+    assert len(packed) == (3 * count + 1) // 2
+    stream = int.from_bytes(packed, "little")
+    assert [(stream >> (12 * i)) & 0xFFF for i in range(count)] == values.tolist()
+    assert stream >> (12 * count) == 0  # padding bits are zero
+    buf = bytearray(b"\xaa" * offset) + packed + b"\xbb\xbb"
+    assert unpack_values(buf, offset, count, 12).tolist() == values.tolist()

@@ -9,7 +9,7 @@
  *   decode:  skp_decoder_init() once, then skp_decoder_push() every received
  *            byte; it reports a packet or an error at each 0x00 delimiter.
  *
- * Memory: skp_decoder_t is ~520 bytes, skp_packet_t ~700 bytes (it can hold
+ * Memory: skp_decoder_t is ~570 bytes, skp_packet_t ~700 bytes (it can hold
  * the largest packet of any type); skp_encode_frame() uses 512 bytes of stack.
  */
 #ifndef SKPROTO_H

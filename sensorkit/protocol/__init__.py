@@ -15,8 +15,20 @@ version 1). This package encodes and decodes it:
 from __future__ import annotations
 
 from .cobs import cobs_decode, cobs_encode
-from .codec import decode_packet, encode_frame, encode_packet, parse_packet
+from .codec import (
+    decode_packet,
+    encode_frame,
+    encode_packet,
+    frame_size_bound,
+    max_pressure_samples,
+    parse_packet,
+)
 from .constants import (
+    BLE_COMMAND_UUID,
+    BLE_DATA_UUID,
+    BLE_INFO_UUID,
+    BLE_MIN_ATT_MTU,
+    BLE_SERVICE_UUID,
     CRC_SIZE,
     HEADER_SIZE,
     MAX_CSV_LINE,
@@ -52,6 +64,11 @@ from .packing import pack_values, packed_size, unpack_values
 from .stream import Decoder, DecoderStats
 
 __all__ = [
+    "BLE_COMMAND_UUID",
+    "BLE_DATA_UUID",
+    "BLE_INFO_UUID",
+    "BLE_MIN_ATT_MTU",
+    "BLE_SERVICE_UUID",
     "CRC_CHECK_VALUE",
     "CRC_SIZE",
     "HEADER_SIZE",
@@ -90,6 +107,8 @@ __all__ = [
     "detect_mode",
     "encode_frame",
     "encode_packet",
+    "frame_size_bound",
+    "max_pressure_samples",
     "pack_values",
     "packed_size",
     "parse_packet",

@@ -46,7 +46,14 @@ from .packets import (
 )
 from .packing import pack_values, packed_size, unpack_values
 
-__all__ = ["decode_packet", "encode_frame", "encode_packet", "parse_packet"]
+__all__ = [
+    "decode_packet",
+    "encode_frame",
+    "encode_packet",
+    "frame_size_bound",
+    "max_pressure_samples",
+    "parse_packet",
+]
 
 _HEADER = struct.Struct("<BBHH")
 _CRC = struct.Struct("<H")
@@ -371,3 +378,46 @@ def decode_packet(frame: bytes | bytearray | memoryview) -> Packet:
             ErrorCode.OVERSIZE, f"encoded frame of {len(body)} bytes exceeds {MAX_ENCODED_FRAME}"
         )
     return parse_packet(cobs_decode(body))
+
+
+def frame_size_bound(packet_size: int) -> int:
+    """Largest wire frame (COBS + delimiter) a raw packet of ``packet_size`` bytes can need.
+
+    Parameters
+    ----------
+    packet_size : int
+        Raw packet bytes (header + payload + CRC).
+
+    Returns
+    -------
+    int
+        ``packet_size + max(1, ceil(packet_size / 254)) + 1``.
+    """
+    return packet_size + max(1, -(-packet_size // 254)) + 1
+
+
+def max_pressure_samples(n_channels: int, bits: int, frame_limit: int = MAX_ENCODED_FRAME + 1) -> int:
+    """How many pressure samples one frame can carry within ``frame_limit`` bytes.
+
+    Parameters
+    ----------
+    n_channels : int
+        Sensors per sample.
+    bits : int
+        12 or 16.
+    frame_limit : int, optional
+        Largest frame allowed, delimiter included: ``ATT_MTU - 3`` over BLE;
+        by default the protocol maximum (516).
+
+    Returns
+    -------
+    int
+        0 to 255 samples (0: not even one sample fits).
+    """
+    count = 0
+    while count < 255:
+        size = HEADER_SIZE + _PRESSURE.size + packed_size((count + 1) * n_channels, bits) + CRC_SIZE
+        if size > MAX_PACKET_SIZE or frame_size_bound(size) > frame_limit:
+            break
+        count += 1
+    return count

@@ -8,6 +8,11 @@ from __future__ import annotations
 from enum import Enum, IntEnum, IntFlag
 
 __all__ = [
+    "BLE_COMMAND_UUID",
+    "BLE_DATA_UUID",
+    "BLE_INFO_UUID",
+    "BLE_MIN_ATT_MTU",
+    "BLE_SERVICE_UUID",
     "CRC_SIZE",
     "FRAME_DELIMITER",
     "HEADER_SIZE",
@@ -52,6 +57,21 @@ MAX_CSV_LINE = 1024
 
 SEQ_MODULUS = 1 << 16
 """Header sequence numbers count modulo 65536."""
+
+BLE_SERVICE_UUID = "44b80001-a334-4523-95ac-8c653e1886f3"
+"""GATT primary service of a sensorkit insole."""
+
+BLE_DATA_UUID = "44b80002-a334-4523-95ac-8c653e1886f3"
+"""Notify: one whole frame (COBS + 0x00) per notification, device to host."""
+
+BLE_COMMAND_UUID = "44b80003-a334-4523-95ac-8c653e1886f3"
+"""Write: one whole COMMAND frame per write, host to device."""
+
+BLE_INFO_UUID = "44b80004-a334-4523-95ac-8c653e1886f3"
+"""Read: one DEVICE_INFO frame (seq 0, outside the notification sequence)."""
+
+BLE_MIN_ATT_MTU = 64
+"""Smallest ATT_MTU a device streams over (fits one 16-channel 16-bit sample)."""
 
 
 class PacketType(IntEnum):
@@ -122,7 +142,7 @@ class StatusFlags(IntFlag):
     SAMPLE_OVERRUN = 1 << 1
     LOW_BATTERY = 1 << 2
     IMU_FAULT = 1 << 3
-    MTU_TOO_SMALL = 1 << 4
+    LINK_LIMITED = 1 << 4
     OVER_TEMPERATURE = 1 << 5
     TARE_FAILED = 1 << 6
     CLOCK_FAULT = 1 << 7

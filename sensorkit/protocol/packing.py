@@ -86,15 +86,20 @@ def unpack_values(buf: bytes | bytearray | memoryview, offset: int, count: int, 
         ``BAD_PAYLOAD`` if the padding nibble of an odd 12-bit count is not zero.
     """
     if bits == 16:
-        return np.frombuffer(buf, dtype="<u2", count=count, offset=offset).astype(np.uint16, copy=False)
+        return np.frombuffer(buf, dtype="<u2", count=count, offset=offset).astype(
+            np.uint16, copy=False
+        )
     nbytes = packed_size(count, 12)
-    raw = np.frombuffer(buf, dtype=np.uint8, count=nbytes, offset=offset)
-    if count % 2:
-        if raw[-1] & 0xF0:
-            raise PacketError(ErrorCode.BAD_PAYLOAD, "12-bit padding bits are not zero")
-        raw = np.concatenate([raw, np.zeros(1, np.uint8)])
-    groups = raw.reshape(-1, 3).astype(np.uint16)
-    out = np.empty(groups.shape[0] * 2, np.uint16)
-    out[0::2] = groups[:, 0] | ((groups[:, 1] & 0x0F) << 8)
-    out[1::2] = (groups[:, 1] >> 4) | (groups[:, 2] << 4)
-    return out[:count]
+    if count % 2 and buf[offset + nbytes - 1] & 0xF0:
+        raise PacketError(ErrorCode.BAD_PAYLOAD, "12-bit padding bits are not zero")
+    # Value 2k is the low 12 bits of the little-endian u16 at byte 3k, value 2k+1
+    # the high 12 bits of the u16 at byte 3k+1: two strided views, no copies.
+    n_even = (count + 1) // 2
+    n_odd = count // 2
+    even = np.ndarray((n_even,), dtype="<u2", buffer=buf, offset=offset, strides=(3,))
+    out = np.empty(count, np.uint16)
+    np.bitwise_and(even, 0x0FFF, out=out[0::2])
+    if n_odd:
+        odd = np.ndarray((n_odd,), dtype="<u2", buffer=buf, offset=offset + 1, strides=(3,))
+        np.right_shift(odd, 4, out=out[1::2])
+    return out

@@ -1,0 +1,121 @@
+"""Decode throughput of the wire-protocol codec (a script, not a test).
+
+Run from the repository root::
+
+    PYTHONPATH=. python benchmarks/bench_protocol.py [--seconds 20] [--repeat 5]
+
+Prints, for streams of 16-sensor PRESSURE packets with gait-like data (zeros in
+swing, which is the hard case for COBS):
+
+* decode throughput in MB/s and samples/s, fed in 1 MB and 4 KB chunks and one
+  BLE notification at a time, next to the raw byte-copy rate of the same
+  buffer measured in the same run (and their ratio);
+* the share of one CPU core needed to decode 2 insoles x 16 sensors x 1 kHz in
+  real time (target: under 1 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from sensorkit.protocol import Decoder, PressureSamples, encode_frame, max_pressure_samples
+
+RATE_HZ = 1000
+CHANNELS = 16
+
+
+def gait_values(n: int, bits: int, seed: int) -> np.ndarray:
+    """(n, 16) pressure values: 1 Hz steps, 60 % stance, zero in swing, some noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / RATE_HZ
+    phase = (t % 1.0) / 0.6
+    stance = phase < 1.0
+    onset = np.linspace(0.0, 0.5, CHANNELS)  # heel first, toes last
+    local = np.clip((phase[:, None] - onset[None, :] * 0.6) / 0.5, 0.0, 1.0)
+    load = np.sin(np.pi * local) * stance[:, None]
+    full = (1 << bits) - 1
+    values = load * full * 0.8 + rng.normal(0, full * 0.002, load.shape) * (load > 0)
+    return np.clip(values, 0, full).astype(np.uint16)
+
+
+def make_stream(seconds: float, bits: int, per_packet: int, seed: int = 0) -> tuple[list[bytes], int]:
+    """Frames of one insole streaming for ``seconds``; returns (frames, samples)."""
+    n = int(seconds * RATE_HZ)
+    values = gait_values(n, bits, seed)
+    frames = []
+    for k, start in enumerate(range(0, n, per_packet)):
+        block = values[start : start + per_packet]
+        frames.append(encode_frame(PressureSamples(k % 65536, start * 1000, start, 1_000_000, bits, block)))
+    return frames, n
+
+
+def best_time(fn: Callable[[], object], repeat: int) -> float:
+    """Smallest wall time of ``repeat`` calls."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def decode_chunks(chunks: list[bytes]) -> int:
+    decoder = Decoder()
+    samples = 0
+    for chunk in chunks:
+        for packet in decoder.feed(chunk):
+            samples += packet.values.shape[0]
+    if decoder.stats.errors:
+        raise RuntimeError(f"benchmark stream did not decode cleanly: {decoder.stats}")
+    return samples
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="wire-protocol decode benchmark")
+    parser.add_argument("--seconds", type=float, default=20.0, help="stream length per insole")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    print(f"{'case':<34}{'MB/s':>9}{'Msamples/s':>12}{'copy MB/s':>11}{'ratio':>9}")
+    print("-" * 75)
+    realtime = []
+    for bits in (12, 16):
+        serial_n = max_pressure_samples(CHANNELS, bits)
+        ble_n = max_pressure_samples(CHANNELS, bits, 247 - 3)
+        for label, per_packet, chunking in (
+            (f"{bits}-bit, {serial_n}/pkt, 1 MB chunks", serial_n, "1MB"),
+            (f"{bits}-bit, {serial_n}/pkt, 4 KB chunks", serial_n, "4KB"),
+            (f"{bits}-bit, {ble_n}/pkt, 1 notif/feed", ble_n, "frame"),
+        ):
+            frames, n = make_stream(args.seconds, bits, per_packet)
+            buf = b"".join(frames)
+            if chunking == "frame":
+                chunks = frames
+            else:
+                size = 1 << 20 if chunking == "1MB" else 4096
+                chunks = [buf[i : i + size] for i in range(0, len(buf), size)]
+            assert decode_chunks(chunks) == n
+            t_dec = best_time(lambda chunks=chunks: decode_chunks(chunks), args.repeat)
+            t_copy = best_time(lambda buf=buf: bytearray(buf), max(args.repeat, 20))
+            mb = len(buf) / 1e6
+            print(
+                f"{label:<34}{mb / t_dec:>9.1f}{n / t_dec / 1e6:>12.3f}"
+                f"{mb / t_copy:>11.0f}{(mb / t_dec) / (mb / t_copy):>9.5f}"
+            )
+            if chunking != "1MB":
+                # CPU seconds per second of real time for 2 insoles at 1 kHz.
+                realtime.append((label, 2 * t_dec / args.seconds))
+    print()
+    print("CPU share of one core to decode 2 insoles x 16 sensors x 1 kHz in real time:")
+    for label, share in realtime:
+        verdict = "ok" if share < 0.01 else "ABOVE 1 % TARGET"
+        print(f"  {label:<34}{share * 100:>7.3f} %   {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
