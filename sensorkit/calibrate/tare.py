@@ -92,7 +92,7 @@ def tare_offsets(
     mask = np.asarray(unloaded, dtype=bool) & np.isfinite(c).all(axis=1)
     n = int(mask.sum())
     if n < MIN_TARE_FRAMES:
-        where = f" of the {side} insole" if side else ""
+        where = f" the {side} insole" if side else ""
         raise CalibrationError(
             f"cannot tare{where}: only {n} unloaded frames (need {MIN_TARE_FRAMES})",
             hint="record some walking or running (swing phases), or lift the foot for a few seconds",

@@ -1,0 +1,123 @@
+"""The guided procedure on the simulated mis-calibrated insole, and the `calibrate` CLI verb."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from sensorkit.calibrate import Calibration, GuidedUpdate, run_guided_calibration
+from sensorkit.errors import CalibrationError, DeviceError
+from sensorkit.simulate.raw import InsoleErrors, simulate_guided_session
+
+MASS_KG = 72.0
+
+
+@pytest.fixture(scope="module")
+def session():
+    # random offsets and drift, and sensitivity errors large enough that an uncalibrated
+    # insole would be off by more than the 2 % tolerance
+    insole = replace(InsoleErrors.random(5), sensitivity={"left": 1.15, "right": 0.88})
+    return simulate_guided_session(insole, body_mass_kg=MASS_KG, seed=5)
+
+
+@pytest.fixture(scope="module")
+def calibrated(session):
+    updates: list[GuidedUpdate] = []
+    cal = run_guided_calibration(session.chunks(0.1), body_mass_kg=MASS_KG, feedback=updates.append)
+    return cal, updates
+
+
+def test_guided_recovers_true_offsets_and_gains_within_2_percent(session, calibrated):
+    cal, _ = calibrated
+    assert cal.passed is True
+    for side in ("left", "right"):
+        sc = cal.side(side)
+        true_offsets = session.insole.offset_at(side, sc.procedure["tare"]["time_s"])
+        assert np.max(np.abs(sc.offset_counts - true_offsets) / true_offsets) < 0.02
+        assert sc.gain == pytest.approx(session.insole.true_gain(side), rel=0.02)
+
+
+def test_guided_reports_every_step_and_check_with_numbers(calibrated):
+    cal, updates = calibrated
+    proc = cal.procedure
+    assert [s["name"] for s in proc["steps"]] == ["lift_left", "lift_right", "both", "left", "right"]
+    assert all(s["completed"] and s["n_frames"] >= 150 for s in proc["steps"])
+    names = {c["name"] for c in proc["checks"]}
+    assert {
+        "left gain",
+        "right gain",
+        "both feet = body weight",
+        "left zero drift",
+        "right zero drift",
+    } <= names
+    both = next(c for c in proc["checks"] if c["name"] == "both feet = body weight")
+    assert abs(both["value"]) < 1.0  # % of body weight
+    kinds = [u.kind for u in updates]
+    assert kinds.count("step") == 5 and kinds.count("step_done") == 5 and kinds[-1] == "done"
+    progress = [u for u in updates if u.kind == "progress" and u.step == "left" and u.posture == "left"]
+    assert progress and max(u.held_s for u in progress) >= 3.0
+
+
+def test_a_posture_never_taken_times_out_and_the_calibration_fails(session):
+    # The subject never stands on the right foot: that step times out, the right gain falls back
+    # to the both-feet step, and the calibration is marked failed.
+    short = simulate_guided_session(
+        session.insole, body_mass_kg=MASS_KG, seed=5, postures=("lift_left", "lift_right", "both", "left")
+    )
+    cal = run_guided_calibration(short.chunks(0.1), body_mass_kg=MASS_KG, timeout_s=8.0)
+    assert cal.passed is False
+    right_step = cal.procedure["steps"][-1]
+    assert right_step["name"] == "right" and not right_step["completed"]
+    assert cal.side("right").procedure["gain_step"] == "both"
+    assert cal.side("right").gain == pytest.approx(session.insole.true_gain("right"), rel=0.03)
+
+
+def test_no_tare_possible_is_an_error(session):
+    chunks = [(session.time_s[:50], session.left[:50], session.right[:50])]
+    with pytest.raises(CalibrationError, match="cannot tare the left insole"):
+        run_guided_calibration(chunks, body_mass_kg=MASS_KG, timeout_s=1.0)
+
+
+def test_guided_needs_the_body_mass(session):
+    with pytest.raises(CalibrationError, match="body mass is needed"):
+        run_guided_calibration(session.chunks(), body_mass_kg=None)
+
+
+# -- CLI -----------------------------------------------------------------------------------------
+def _parse(argv: list[str]) -> argparse.Namespace:
+    from sensorkit.cli import calibrate as verb
+
+    parser = argparse.ArgumentParser(prog="sensorkit")
+    verb.add_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(argv)
+
+
+def test_cli_calibrates_the_simulated_insole_and_writes_the_file(tmp_path, capsys):
+    out = tmp_path / "calibration.json"
+    args = _parse(["calibrate", "sim://?seed=2", "--mass", "70", "-o", str(out)])
+    assert args.run(args) == 0
+    text = capsys.readouterr().out
+    assert "Step 5/5" in text and "PASS" in text and "both feet = body weight" in text
+    cal = Calibration.load(out)
+    assert cal.passed and cal.body_mass_kg == 70.0
+    truth = InsoleErrors.random(2)
+    for side in ("left", "right"):
+        assert cal.side(side).gain == pytest.approx(truth.true_gain(side), rel=0.02)
+    assert json.loads(out.read_text())["schema"] == "sensorkit.calibration/1"
+
+
+def test_cli_refuses_live_urls_until_devices_exist(tmp_path):
+    args = _parse(["calibrate", "serial:///dev/ttyUSB0", "--mass", "70", "-o", str(tmp_path / "c.json")])
+    with pytest.raises(DeviceError, match="live devices are not available yet"):
+        args.run(args)
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_cli_without_mass_is_a_clear_error(tmp_path):
+    args = _parse(["calibrate", "-o", str(tmp_path / "c.json")])
+    with pytest.raises(CalibrationError, match="body mass is needed"):
+        args.run(args)
