@@ -218,3 +218,17 @@ def test_samples_per_notification_table(mtu):
         frame = encode_frame(PressureSamples(0, 1, 1, 1000, bits, values))
         assert len(frame) <= limit
         assert frame_size_bound(len(encode_packet(PressureSamples(0, 1, 1, 1000, bits, values)))) <= limit
+
+
+def test_decoded_values_are_owned_aligned_arrays():
+    for bits in (12, 16):
+        frame = encode_frame(PressureSamples(0, 0, 0, 1000, bits, np.arange(30).reshape(3, 10)))
+        values = decode_packet(frame).values
+        assert values.dtype == np.uint16 and values.shape == (3, 10)
+        assert values.flags.aligned and values.flags.c_contiguous
+        # Owned memory, not a view into the packet's byte buffer.
+        root = values
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        assert root.base is None
+        assert values.tolist() == np.arange(30).reshape(3, 10).tolist()

@@ -78,7 +78,7 @@ def unpack_values(buf: bytes | bytearray | memoryview, offset: int, count: int, 
     Returns
     -------
     numpy.ndarray
-        ``(count,)`` uint16.
+        ``(count,)`` uint16, a new aligned array (never a view of ``buf``).
 
     Raises
     ------
@@ -86,9 +86,8 @@ def unpack_values(buf: bytes | bytearray | memoryview, offset: int, count: int, 
         ``BAD_PAYLOAD`` if the padding nibble of an odd 12-bit count is not zero.
     """
     if bits == 16:
-        return np.frombuffer(buf, dtype="<u2", count=count, offset=offset).astype(
-            np.uint16, copy=False
-        )
+        # Copy: the result is aligned and owned, not a view into the packet buffer.
+        return np.frombuffer(buf, dtype="<u2", count=count, offset=offset).astype(np.uint16)
     nbytes = packed_size(count, 12)
     if count % 2 and buf[offset + nbytes - 1] & 0xF0:
         raise PacketError(ErrorCode.BAD_PAYLOAD, "12-bit padding bits are not zero")
