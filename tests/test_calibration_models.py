@@ -209,3 +209,15 @@ def test_pressure_layout_gets_kpa_through_the_sensor_areas(ref16, tmp_path):
     np.testing.assert_allclose(rec.left[0], expected_kpa, rtol=1e-5)
     again = Calibration.from_dict(cal.to_dict())  # custom layout is embedded in the file
     assert again.layout_for("left").name == "ref16-kpa"
+
+
+def test_numba_kernel_agrees_with_the_numpy_reference(ref16):
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, FS + 1, (5000, 16)).astype(np.uint16)
+    offsets = rng.uniform(0, 150, 16)
+    fast = counts_to_values(counts, ref16, offsets, 0.9)  # >= 256 frames: Numba kernel
+    ref_values = 0.9 * ref16.model.to_values(counts.astype(np.float64) - offsets)
+    np.testing.assert_allclose(fast.values, ref_values.astype(np.float32), rtol=2e-6, atol=1e-6)
+    np.testing.assert_array_equal(fast.saturated, counts >= ref16.saturation_counts)
+    slow = [counts_to_values(counts[i : i + 100], ref16, offsets, 0.9) for i in range(0, 5000, 100)]
+    np.testing.assert_allclose(np.concatenate([s.values for s in slow]), fast.values, rtol=2e-6, atol=1e-6)

@@ -12,6 +12,7 @@ One job per module:
 ``gain``            body-weight gain from quiet standing
 ``drift``           zero-drift check over a session (N/min against a limit)
 ``calibration``     the :class:`Calibration` object and its JSON file format
+``_kernel``         Numba kernel of the power-law conversion (numpy reference in ``power_law``)
 ``apply``           calibration applied to counts -> :class:`~sensorkit.recording.Recording`
 ``posture``         posture detection for the guided procedure
 ``guided``          the guided procedure (chunks in, Calibration out, callback for feedback)

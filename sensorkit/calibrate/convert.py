@@ -13,10 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sensorkit.calibrate._kernel import power_law_into
+from sensorkit.calibrate.power_law import PowerLawModel
 from sensorkit.calibrate.response import SensorResponse
 from sensorkit.errors import CalibrationError
 
 __all__ = ["Converted", "check_counts", "counts_to_values", "values_to_counts"]
+
+#: Below this many frames the numpy path is used (no kernel dispatch overhead to amortise).
+_KERNEL_MIN_FRAMES = 256
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,7 +124,23 @@ def counts_to_values(
     """
     c = check_counts(counts, response, side=side)
     offsets = np.broadcast_to(np.asarray(offset_counts, dtype=np.float64), (response.n_sensors,))
-    values = gain * response.model.to_values(c - offsets)
+    model = response.model
+    if isinstance(model, PowerLawModel) and c.shape[0] >= _KERNEL_MIN_FRAMES:
+        values = np.empty(c.shape, dtype=np.float32)
+        saturated = np.empty(c.shape, dtype=np.bool_)
+        power_law_into(
+            np.ascontiguousarray(c),
+            np.ascontiguousarray(offsets),
+            model.scale,
+            model.exponent,
+            model.full_scale_counts,
+            float(gain),
+            response.saturation_counts,
+            values,
+            saturated,
+        )
+        return Converted(values, saturated)
+    values = gain * model.to_values(c - offsets)
     with np.errstate(invalid="ignore"):
         saturated = c >= response.saturation_counts
     return Converted(values.astype(np.float32), saturated)
