@@ -1,0 +1,69 @@
+"""``sensorkit replay FILE.skr [--speed X]``: play a capture back through the live pipeline.
+
+Prints the same per-second lines as ``sensorkit stream`` printed while recording, with a
+progress bar; ``--speed 0`` replays as fast as possible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from sensorkit.cli.console import console, print_error
+from sensorkit.cli.stream import LiveView, make_analysers, standalone, summary_lines
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``replay`` command."""
+    p = sub.add_parser("replay", help="replay a capture file (.skr) with the live view")
+    p.add_argument("file", metavar="FILE.skr")
+    p.add_argument("--speed", type=float, default=1.0, metavar="X",
+                   help="1 = real time (default), 2 = twice as fast, 0 = as fast as possible")  # fmt: skip
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Replay and print the live view."""
+    from sensorkit.devices import open as open_devices
+    from sensorkit.io.capture import CaptureCutWarning
+
+    if args.speed < 0:
+        raise ValueError(f"--speed must be >= 0, got {args.speed}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CaptureCutWarning)
+        session = open_devices(f"replay://{args.file}?speed={args.speed:g}")
+        reader = session.reader
+        mass = (reader.header.get("subject") or {}).get("body_mass_kg")
+        total = reader.file_size
+        with Progress(TextColumn("replay"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      TimeRemainingColumn(), console=console, transient=True) as progress:  # fmt: skip
+            task = progress.add_task("replay", total=total)
+
+            def emit(line: str) -> None:
+                progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+            view = LiveView(session.host_t0_s, [d.side for d in session.devices], emit, make_analysers(session, mass))
+            try:
+                for chunk in session:
+                    view.add(chunk)
+                    progress.update(task, completed=min(d.transport.position for d in session.devices))
+            except KeyboardInterrupt:
+                pass
+            finally:
+                session.close()
+            progress.update(task, completed=total)
+            view.finish()
+    for line in summary_lines(session):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    for w in caught:
+        if issubclass(w.category, CaptureCutWarning):
+            print_error(f"warning: {w.message}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(standalone(add_parser, "replay"))

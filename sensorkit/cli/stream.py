@@ -1,0 +1,251 @@
+"""``sensorkit stream [URL...] [--record F] [--duration S]``: a plain live view of one or two insoles.
+
+One line per second per side (mean and peak total force, samples, packets, loss, gaps)
+and one line per step when the streaming analyser is available. The numbers depend only
+on the chunks (their host times and values), so ``sensorkit replay`` of the recording
+prints the same lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from sensorkit.cli.console import console
+from sensorkit.devices.chunk import Chunk
+
+__all__ = ["LiveView", "add_parser", "live_loop", "run", "standalone"]
+
+BUCKET_S = 1.0  # one line per side per second of data
+
+
+class _Bucket:
+    __slots__ = ("force_sum", "gaps", "missing", "n", "packets", "peak")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.force_sum = 0.0
+        self.peak = -math.inf
+        self.packets = 0
+        self.missing = 0
+        self.gaps = 0
+
+
+class LiveView:
+    """Per-second summary lines (and step lines) from chunks; deterministic for given chunks.
+
+    Parameters
+    ----------
+    t0_s : float
+        Host time (s) of the session start; second ``k`` covers ``[t0 + k, t0 + k + 1)``.
+    sides : sequence of str
+        Sides to expect; a second is printed once every side has moved past it.
+    emit : callable
+        Receives each line of text.
+    analysers : dict, optional
+        ``{side: StreamingAnalyzer}`` for step lines.
+    """
+
+    def __init__(self, t0_s: float, sides, emit: Callable[[str], None], analysers: dict | None = None) -> None:
+        self.t0 = t0_s
+        self.sides = tuple(sides)
+        self.emit = emit
+        self.analysers = analysers or {}
+        self._buckets: dict[str, dict[int, _Bucket]] = {s: {} for s in self.sides}
+        self._reached: dict[str, int] = dict.fromkeys(self.sides, -1)
+        self._steps: dict[int, list[tuple[float, str]]] = {}
+        self._printed = -1
+        self.units = "N"
+        self.lines: list[str] = []
+
+    def add(self, chunk: Chunk) -> None:
+        """Account for one chunk."""
+        side = chunk.side if chunk.side in self._buckets else self.sides[0]
+        self.units = chunk.units
+        buckets = self._buckets[side]
+        k = np.floor((chunk.time - self.t0) / BUCKET_S).astype(np.int64)
+        force = chunk.values.sum(axis=1, dtype=np.float64)
+        for b in np.unique(k):
+            sel = k == b
+            acc = buckets.setdefault(int(b), _Bucket())
+            acc.n += int(sel.sum())
+            acc.force_sum += float(force[sel].sum())
+            acc.peak = max(acc.peak, float(force[sel].max()))
+        last = buckets.setdefault(int(k[-1]), _Bucket())
+        last.packets += chunk.n_packets
+        for g in chunk.gaps:
+            gb = buckets.setdefault(math.floor((g["end_s"] - self.t0) / BUCKET_S), _Bucket())
+            gb.gaps += 1
+            gb.missing += int(g["n_missing"])
+        analyser = self.analysers.get(side)
+        if analyser is not None and chunk.units == "N":
+            for step in analyser.feed(chunk.time, **{side: chunk.values}).steps:
+                t_end = float(step.get("t_toe_off_s", chunk.time[-1]))
+                sb = math.floor((t_end - self.t0) / BUCKET_S)
+                self._steps.setdefault(sb, []).append((float(step["t_contact_s"]), _step_line(step, self.t0)))
+        self._reached[side] = max(self._reached[side], int(k[-1]))
+        self._flush(min(self._reached.values()) - 1)
+
+    def _flush(self, upto: int) -> None:
+        while self._printed < upto:
+            self._printed += 1
+            self._print_bucket(self._printed)
+
+    def _print_bucket(self, k: int) -> None:
+        for side in self.sides:
+            acc = self._buckets[side].pop(k, None)
+            if acc is None or (acc.n == 0 and acc.gaps == 0):
+                continue
+            mean = acc.force_sum / acc.n if acc.n else float("nan")
+            loss = 100.0 * acc.missing / (acc.n + acc.missing) if acc.n + acc.missing else 0.0
+            u = self.units
+            self._line(
+                f"{k * BUCKET_S:6.0f} s  {side:<5}  mean {mean:8.1f} {u}  peak {acc.peak:8.1f} {u}  "
+                f"{acc.n:5d} samples  {acc.packets:4d} packets  loss {loss:5.1f}%  gaps {acc.gaps}"
+            )
+        for _, line in sorted(self._steps.pop(k, [])):
+            self._line(line)
+
+    def _line(self, text: str) -> None:
+        self.lines.append(text)
+        self.emit(text)
+
+    def finish(self) -> None:
+        """Print every second not yet printed (the last, partial one included)."""
+        pending = [k for b in self._buckets.values() for k in b] + list(self._steps)
+        if pending:
+            self._flush(max(pending))
+
+
+def _step_line(step: dict, t0: float) -> str:
+    def num(key: str, fmt: str) -> str:
+        value = step.get(key)
+        return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, fmt)
+
+    return (
+        f"        step {step['side']:<5} at {float(step['t_contact_s']) - t0:7.2f} s  contact {num('contact_time_s', '.3f')} s  "
+        f"peak {num('peak_force_bw', '.2f')} BW  VALR {num('valr_bw_s', '.0f')} BW/s  {step.get('strike_pattern', '')}"
+    )
+
+
+def make_analysers(session, body_mass_kg: float | None) -> dict:
+    """One streaming analyser per side, when ``sensorkit.analysis.streaming`` is available."""
+    try:
+        from sensorkit.analysis.streaming import StreamingAnalyzer
+        from sensorkit.layout import load_layout
+    except ImportError:
+        return {}
+    out = {}
+    for dev in session.devices:
+        info = dev.info
+        if info is None or info.units != "N" or not info.layout:
+            continue
+        try:
+            layout = load_layout(info.layout)
+            out[dev.side] = StreamingAnalyzer(layout, info.sample_rate_hz, body_mass_kg=body_mass_kg, sides=(dev.side,))
+        except Exception:  # the analyser is optional: never let it stop the stream
+            continue
+    return out
+
+
+def summary_lines(session) -> list[str]:
+    """Closing lines: link statistics per side."""
+    lines = []
+    for dev in session.devices:
+        st = dev.stats
+        lines.append(
+            f"{dev.side}: {st.samples} samples, {st.packets_ok} packets, lost {st.missing_samples} samples "
+            f"({100 * st.loss_fraction:.1f}%) in {st.gaps} gaps, {st.crc_errors} CRC / {st.framing_errors} framing "
+            f"errors, {st.reconnects} reconnects"
+        )
+    return lines
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``stream`` command."""
+    p = sub.add_parser("stream", help="live view of insoles (default sim://); Ctrl-C stops")
+    p.add_argument("urls", nargs="*", metavar="URL", help="device URL(s); two for a pair (default sim://)")
+    p.add_argument("--record", metavar="FILE.skr", help="also write a raw capture file")
+    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument("--mass", type=float, metavar="KG", help="body mass (for BW units and the capture header)")
+    p.add_argument("--reconnect", action="store_true", help="reconnect on a lost link instead of stopping")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Stream until Ctrl-C or ``--duration``; close the recording cleanly."""
+    from sensorkit.devices import open as open_devices
+
+    subject = {"body_mass_kg": args.mass} if args.mass else {}
+    session = open_devices(*(args.urls or ["sim://"]), record=args.record, subject=subject,
+                           reconnect=True if args.reconnect else None)  # fmt: skip
+    return live_loop(session, args.duration, args.mass, record=args.record)
+
+
+def live_loop(session, duration_s: float | None, body_mass_kg: float | None, *, record: str | None = None) -> int:
+    """Print the live view of ``session`` until Ctrl-C or ``duration_s``; returns the exit status."""
+    names = ", ".join(f"{d.side}={d.url}" for d in session.devices)
+    console.print(f"streaming {names}" + (f", recording to {record}" if record else "") + " (Ctrl-C stops)",
+                  markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+    view = LiveView(session.host_t0_s, [d.side for d in session.devices], _printer,
+                    make_analysers(session, body_mass_kg))  # fmt: skip
+    start = time.monotonic()
+    status = 0
+    try:
+        while duration_s is None or time.monotonic() - start < duration_s:
+            chunk = session.read(timeout_s=0.1)
+            if chunk is not None:
+                view.add(chunk)
+    except KeyboardInterrupt:
+        pass
+    except StopIteration:
+        pass
+    finally:
+        error = None
+        try:
+            session.close()
+        except Exception as exc:  # report after the view is complete
+            error = exc
+        for chunk in session.drain():
+            view.add(chunk)
+        view.finish()
+        for line in summary_lines(session):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+        if session.capture is not None:
+            console.print(f"recorded {session.capture.n_records} records to {session.capture.path}",
+                          markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+        if error is not None:
+            raise error
+    return status
+
+
+def _printer(line: str) -> None:
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def standalone(add: Callable, name: str, argv: list[str] | None = None) -> int:
+    """Run one command module on its own (``python -m sensorkit.cli.<name>``), with one-line errors."""
+    import sys
+
+    from sensorkit.cli.console import print_error
+    from sensorkit.errors import SensorkitError
+
+    parser = argparse.ArgumentParser(prog="sensorkit")
+    add(parser.add_subparsers(dest="command"))
+    args = parser.parse_args([name, *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return 130
+    except (SensorkitError, ValueError, OSError) as exc:
+        print_error(str(exc), getattr(exc, "hint", None))
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(standalone(add_parser, "stream"))

@@ -1,0 +1,204 @@
+"""Turning chunks into a :class:`~sensorkit.recording.Recording` (no interpolation of values).
+
+Each side's samples are placed by their unwrapped sample numbers, so a sample the device
+numbered but that never arrived becomes a NaN frame (a gap); only the *time* of a missing
+frame is interpolated from its neighbours. For a pair, the right side is placed on the
+left side's time axis by nearest host time (both clocks are already mapped onto the host
+clock); when the two devices' rates differ by their residual drift, a right sample can
+land on a frame already taken (counted in ``metadata["clock_slips"]`` and dropped) or
+leave one empty (NaN).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sensorkit.devices.chunk import Chunk
+from sensorkit.errors import FileFormatError
+from sensorkit.layout import SensorLayout, load_layout
+from sensorkit.recording import Recording
+
+__all__ = ["SideArrays", "collect", "recording_from_capture", "recording_from_chunks"]
+
+
+class SideArrays:
+    """Concatenated arrays of one side: ``time`` (n,), ``seq`` (n,), ``values`` (n, S)."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.time = np.concatenate([c.time for c in chunks])
+        self.seq = np.concatenate([c.seq for c in chunks])
+        self.values = np.concatenate([c.values for c in chunks])
+        self.units = chunks[0].units
+        self.gaps = [g for c in chunks for g in c.gaps]
+        self.stats = chunks[-1].stats
+
+    def full(self) -> tuple[np.ndarray, np.ndarray]:
+        """Times and values with one row per sample number from first to last (NaN rows where lost)."""
+        slots = self.seq - self.seq[0]
+        n = int(slots[-1]) + 1
+        if n == self.seq.shape[0]:
+            return self.time, self.values
+        values = np.full((n, self.values.shape[1]), np.nan, dtype=np.float32)
+        values[slots] = self.values
+        time = np.interp(np.arange(n, dtype=np.float64), slots.astype(np.float64), self.time)
+        return time, values
+
+
+def collect(chunks: Iterable[Chunk]) -> dict[str, SideArrays]:
+    """Group chunks by side and concatenate them."""
+    by_side: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        if c.n:
+            by_side.setdefault(c.side, []).append(c)
+    return {side: SideArrays(cs) for side, cs in by_side.items()}
+
+
+def recording_from_chunks(
+    chunks: Iterable[Chunk],
+    *,
+    layout: SensorLayout | str,
+    t0_s: float = 0.0,
+    body_mass_kg: float | None = None,
+    rate_hz: float | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Recording:
+    """Build a Recording from the chunks of one device or a pair.
+
+    Parameters
+    ----------
+    chunks : iterable of Chunk
+        Chunks of one or two sides (``"unknown"`` counts as left).
+    layout : SensorLayout or str
+        Layout of the left insole.
+    t0_s : float
+        Host time subtracted from all times (s), so the recording starts near 0.
+    body_mass_kg : float, optional
+        Subject mass in kg.
+    rate_hz : float, optional
+        Nominal rate in Hz (default: estimated).
+    metadata : dict, optional
+        Extra metadata.
+
+    Raises
+    ------
+    FileFormatError
+        No samples, or units that a Recording cannot hold (raw counts, mV).
+    """
+    sides = collect(chunks)
+    if "unknown" in sides and "left" not in sides:
+        sides["left"] = sides.pop("unknown")
+    if not sides:
+        raise FileFormatError("no pressure samples were received")
+    units = next(iter(sides.values())).units
+    if units not in ("N", "kPa"):
+        raise FileFormatError(
+            f"the device reported values in {units}, which a Recording cannot hold",
+            hint="calibrate the insole (raw counts -> N) and record with the calibration",
+        )
+    md = dict(metadata or {})
+    gaps = []
+    if len(sides) == 1:
+        side, arr = next(iter(sides.items()))
+        time, values = arr.full()
+        left = values if side == "left" else None
+        right = values if side == "right" else None
+        gaps = arr.gaps
+    else:
+        tl, left = sides["left"].full()
+        tr, vr = sides["right"].full()
+        time, left, right, slips = _align(tl, left, tr, vr)
+        md["clock_slips"] = slips
+        gaps = sides["left"].gaps + sides["right"].gaps
+    md["link_stats"] = {s: a.stats.as_dict() for s, a in sides.items()}
+    md["host_t0_s"] = t0_s
+    shifted = [{**g, "start_s": g["start_s"] - t0_s, "end_s": g["end_s"] - t0_s} for g in gaps]
+    return Recording.from_arrays(
+        time - t0_s, left, right, layout=layout, units=units, body_mass_kg=body_mass_kg,
+        metadata=md, gaps=shifted, rate_hz=rate_hz,
+    )  # fmt: skip
+
+
+def _align(tl: np.ndarray, vl: np.ndarray, tr: np.ndarray, vr: np.ndarray):
+    """Put the right side on the left side's time axis, extended to cover both."""
+    period = float(tl[-1] - tl[0]) / max(tl.shape[0] - 1, 1)
+    before = max(int(np.ceil((tl[0] - tr[0]) / period - 0.5)), 0)
+    after = max(int(np.ceil((tr[-1] - tl[-1]) / period - 0.5)), 0)
+    time = np.concatenate([tl[0] - period * np.arange(before, 0, -1), tl, tl[-1] + period * np.arange(1, after + 1)])
+    s = vl.shape[1]
+    left = np.full((time.shape[0], s), np.nan, dtype=np.float32)
+    left[before : before + tl.shape[0]] = vl
+    idx = np.searchsorted(time, tr)
+    idx = np.clip(idx, 1, time.shape[0] - 1)
+    idx = np.where(np.abs(time[idx - 1] - tr) <= np.abs(time[idx] - tr), idx - 1, idx)
+    right = np.full((time.shape[0], s), np.nan, dtype=np.float32)
+    first = np.ones(idx.shape[0], dtype=bool)
+    first[1:] = idx[1:] != idx[:-1]
+    right[idx[first]] = vr[first]
+    return time, left, right, int((~first).sum())
+
+
+def recording_from_capture(
+    path: str | Path, *, layout: SensorLayout | str | None = None, body_mass_kg: float | None = None
+) -> Recording:
+    """Replay a capture at full speed through the device pipeline and build its Recording.
+
+    See :func:`sensorkit.io.capture.read_capture`.
+    """
+    from sensorkit.devices.session import open_session
+    from sensorkit.io.capture import CaptureCutWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CaptureCutWarning)
+        session = open_session([f"replay://{Path(path)}?speed=0"])
+        chunks: list[Chunk] = []
+        try:
+            for chunk in session:
+                chunks.append(chunk)
+        finally:
+            session.close()
+    cut = None
+    for w in caught:
+        if issubclass(w.category, CaptureCutWarning):
+            cut = str(w.message)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if cut is not None:
+        warnings.warn(cut, CaptureCutWarning, stacklevel=3)
+    reader = session.reader  # type: ignore[attr-defined]
+    header = reader.header
+    streams = header.get("streams", [])
+    if layout is None:
+        names = [(s.get("info") or {}).get("layout") for s in streams]
+        spec = next((s.get("layout") for s in streams if s.get("layout")), None)
+        if spec is not None:
+            layout = SensorLayout.from_dict(spec)
+        elif any(names):
+            layout = load_layout(next(n for n in names if n))
+        else:
+            raise FileFormatError("the capture names no layout", path=str(path), hint="pass layout=NAME")
+    subject = header.get("subject") or {}
+    mass = body_mass_kg if body_mass_kg is not None else subject.get("body_mass_kg")
+    rate = next(((s.get("info") or {}).get("sample_rate_hz") for s in streams if s.get("info")), None)
+    md = {
+        "source": "sensorkit.capture",
+        "path": str(path),
+        "devices": [s.get("info") for s in streams],
+        "subject": subject,
+        "calibration": header.get("calibration"),
+        "created_utc": header.get("created_utc"),
+        "capture_cut": None if reader.cut is None else reader.cut.__dict__,
+    }
+    try:
+        return recording_from_chunks(
+            chunks, layout=layout, t0_s=float(header.get("host_t0_s", 0.0)), body_mass_kg=mass,
+            rate_hz=rate, metadata=md,
+        )  # fmt: skip
+    except FileFormatError as exc:
+        raise FileFormatError(str(exc), path=str(path), hint=exc.hint) from None
+    except ValueError as exc:
+        raise FileFormatError(str(exc), path=str(path)) from None

@@ -1,0 +1,122 @@
+"""Mapping a device clock onto the host clock: offset and drift fitted from time-sync exchanges.
+
+A SYNC_TIME exchange gives four timestamps: host send ``t1``, device receive ``t2``, device
+send ``t3`` and host receive ``t4`` (PROTOCOL.md, TIME_SYNC). Its midpoint pairs device time
+``(t2 + t3) / 2`` with host time ``(t1 + t4) / 2``, exact when both path delays are equal, with
+an error bound of half the round trip. :class:`ClockMap` keeps the latest exchanges, drops
+those whose round trip is far above the best one, and fits ``host = device + a + c * (device - ref)``
+by least squares, so ``c`` is the drift (1e-6 = 1 ppm). Devices that never answer SYNC_TIME
+fall back to the packet arrival times: the smallest ``arrival - device time`` seen bounds the
+offset from above (one-way latency), without drift correction.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+__all__ = ["ClockMap"]
+
+SYNC_WINDOW = 32  # exchanges kept for the fit (32 s at one exchange per second)
+RTT_SLACK_US = 500.0  # keep exchanges whose round trip is within 2x best + this
+MIN_SPAN_FOR_DRIFT_US = 500_000  # fit drift only over at least 0.5 s of device time
+MAX_DRIFT = 2000e-6  # crystals are within +-100 ppm; 2000 ppm bounds a bad fit
+ARRIVAL_WINDOW = 256  # arrival points kept for the fallback offset
+
+
+class ClockMap:
+    """Device-to-host clock mapping for one device.
+
+    Parameters
+    ----------
+    window : int
+        Number of time-sync exchanges kept for the fit.
+
+    Attributes
+    ----------
+    n_syncs : int
+        Exchanges received so far.
+    """
+
+    def __init__(self, window: int = SYNC_WINDOW) -> None:
+        self._syncs: deque[tuple[float, float, float]] = deque(maxlen=window)  # dev_mid, host_mid, rtt
+        self._arrivals: deque[float] = deque(maxlen=ARRIVAL_WINDOW)
+        self._ref_us: float | None = None
+        self._a_us = 0.0
+        self._c = 0.0
+        self._fitted = False
+        self.n_syncs = 0
+
+    @property
+    def synced(self) -> bool:
+        """True once at least one time-sync exchange was used."""
+        return self._fitted
+
+    @property
+    def drift_ppm(self) -> float:
+        """Fitted drift of the host clock relative to the device clock, ppm."""
+        return self._c * 1e6
+
+    @property
+    def offset_us(self) -> float:
+        """Fitted ``host - device`` in microseconds at the reference point."""
+        return self._a_us
+
+    def reset(self) -> None:
+        """Forget everything (the device rebooted: its clock restarted)."""
+        self.__init__(self._syncs.maxlen or SYNC_WINDOW)
+
+    def add_sync(self, t1_us: int, t2_us: int, t3_us: int, t4_us: int) -> None:
+        """Add one exchange (host send, device receive, device send, host receive), in us."""
+        rtt = float((t4_us - t1_us) - (t3_us - t2_us))
+        if rtt < 0:
+            return  # impossible: a corrupted or foreign reply
+        dev_mid = (t2_us + t3_us) / 2.0
+        host_mid = (t1_us + t4_us) / 2.0
+        if self._ref_us is None:
+            self._ref_us = dev_mid
+        self._syncs.append((dev_mid, host_mid, rtt))
+        self.n_syncs += 1
+        self._fit()
+
+    def add_arrival(self, device_us: float, host_us: float) -> None:
+        """Add a one-way point: a sample stamped ``device_us`` arrived at host time ``host_us``."""
+        if self._fitted:
+            return
+        self._arrivals.append(host_us - device_us)
+        self._a_us = min(self._arrivals)
+        self._ref_us = device_us if self._ref_us is None else self._ref_us
+
+    def _fit(self) -> None:
+        pts = np.array(self._syncs, dtype=np.float64)
+        best = pts[:, 2].min()
+        pts = pts[pts[:, 2] <= 2.0 * best + RTT_SLACK_US]
+        x = pts[:, 0] - self._ref_us
+        y = pts[:, 1] - pts[:, 0]  # host - device
+        if x.size >= 2 and (x.max() - x.min()) >= MIN_SPAN_FOR_DRIFT_US:
+            xm, ym = x.mean(), y.mean()
+            c = float(((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum())
+            c = min(max(c, -MAX_DRIFT), MAX_DRIFT)
+            a = float(ym - c * xm)
+        else:
+            c = self._c if self._fitted else 0.0
+            a = float((y - c * x).mean())
+        self._a_us, self._c, self._fitted = a, c, True
+
+    def to_host_s(self, device_us: np.ndarray) -> np.ndarray:
+        """Host times in s of device timestamps in us.
+
+        Parameters
+        ----------
+        device_us : numpy.ndarray
+            Device timestamps in microseconds (any integer or float dtype).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 seconds on the host clock.
+        """
+        ref = self._ref_us if self._ref_us is not None else 0.0
+        rel = np.asarray(device_us, dtype=np.float64) - ref
+        return (rel * (1.0 + self._c) + (ref + self._a_us)) * 1e-6

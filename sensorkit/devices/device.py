@@ -1,0 +1,856 @@
+"""The device layer: handshake, commands, sequence-gap tracking and clock mapping over any transport.
+
+A :class:`Device` owns one :class:`~sensorkit.devices.transport.Transport` and a reader
+thread. The thread reads bytes, stamps their arrival on the host clock, splits them into
+frames (or CSV lines), appends every frame to the capture file when one is attached,
+decodes them with :mod:`sensorkit.protocol`, maps device time onto host time and queues
+:class:`~sensorkit.devices.chunk.Chunk` objects. Nothing here computes a metric.
+
+Everything the thread derives (gaps, clock fit, chunk times) depends only on the bytes
+and their arrival times, and both are in the capture, so ``replay://`` reproduces the
+live arrays bit for bit.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from sensorkit.devices.chunk import Chunk, LinkStats
+from sensorkit.devices.clock import ClockMap
+from sensorkit.devices.framing import Framer
+from sensorkit.devices.info import DeviceDescription, describe
+from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
+from sensorkit.errors import DeviceError
+from sensorkit.io.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
+from sensorkit.layout import SensorLayout
+from sensorkit.protocol import (
+    Ack,
+    Command,
+    CsvLineDecoder,
+    Decoder,
+    DeviceInfo,
+    Nack,
+    PressureSamples,
+    Status,
+    TimeSync,
+    detect_mode,
+    encode_frame,
+)
+
+__all__ = ["DEFAULTS", "Device", "StreamEnd"]
+
+#: Defaults of the device layer, in one place.
+DEFAULTS = {
+    "timeout_s": 5.0,  # no bytes for this long while streaming = the device stopped sending
+    "handshake_timeout_s": 3.0,  # a sensorkit device answers REQUEST_INFO well within this
+    "reconnect_timeout_s": 30.0,  # give up reconnecting after this long
+    "sync_interval_s": 1.0,  # one SYNC_TIME per second feeds the drift fit
+    "command_timeout_s": 2.0,  # ACK/NACK of a command
+    "poll_s": 0.05,  # reader wake-up period when idle (timeouts, periodic sync)
+}
+SYNC_BURST = 4  # SYNC_TIME exchanges right after connecting, for a first offset
+BACKOFF_START_S = 0.1
+BACKOFF_MAX_S = 2.0
+PREBUFFER_MAX = 100_000  # records kept from connection until a capture is attached
+_U32 = 1 << 32
+_U16 = 1 << 16
+_RESTART_SLACK_US = 1_000_000
+
+
+class StreamEnd:
+    """Queue item: stream ``stream`` ended, with ``error`` (None for a clean end of replay)."""
+
+    __slots__ = ("error", "stream")
+
+    def __init__(self, stream: int, error: BaseException | None) -> None:
+        self.stream = stream
+        self.error = error
+
+
+class Device:
+    """One insole on one transport: a context manager and an iterator of :class:`Chunk`.
+
+    Use :func:`sensorkit.open` rather than building one directly.
+
+    Parameters
+    ----------
+    transport : Transport
+        Moves the bytes.
+    url : str
+        The URL (for messages and the capture header).
+    side : {"left", "right"}, optional
+        Side to assume when the device does not state one.
+    mode : {"binary", "csv"}
+        Wire format: the binary protocol, or CSV sample lines.
+    layout : SensorLayout or str, optional
+        Layout (required in CSV mode; overrides the device's layout id otherwise).
+    csv_rate_hz : float
+        CSV mode: nominal rate, used for host times when lines carry no timestamp.
+    csv_units : str
+        CSV mode: units of the printed values (``"counts"``, ``"N"``, ``"kPa"``, ``"mV"``).
+    csv_scale : float
+        CSV mode: printed value x this = value in ``csv_units``.
+    timeout_s : float
+        Seconds without data, while streaming, after which the device counts as silent.
+    reconnect : bool
+        On a lost link or a silent device: reconnect with back-off (True), or end the
+        iteration with a :class:`DeviceError` (False).
+    reconnect_timeout_s : float
+        Stop trying to reconnect after this long (s).
+    handshake_timeout_s : float
+        How long :meth:`open` waits for the device to identify itself (s).
+    sync_interval_s : float
+        Period of SYNC_TIME exchanges while streaming (s).
+    rate_hz : int, optional
+        Ask the device for this sampling rate (SET_RATE) before starting.
+    stream : int
+        Index of this device in its session (capture stream id).
+    sink : queue.Queue, optional
+        Queue shared with other devices (a pair); default a private queue.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        url: str,
+        side: str | None = None,
+        mode: str = "binary",
+        layout: SensorLayout | str | None = None,
+        csv_rate_hz: float = 100.0,
+        csv_units: str = "counts",
+        csv_scale: float = 1.0,
+        timeout_s: float = DEFAULTS["timeout_s"],
+        reconnect: bool = False,
+        reconnect_timeout_s: float = DEFAULTS["reconnect_timeout_s"],
+        handshake_timeout_s: float = DEFAULTS["handshake_timeout_s"],
+        sync_interval_s: float = DEFAULTS["sync_interval_s"],
+        rate_hz: int | None = None,
+        stream: int = 0,
+        sink: queue.Queue | None = None,
+    ) -> None:
+        if mode not in ("binary", "csv"):
+            raise DeviceError(f"{url}: format must be 'binary' or 'csv', not {mode!r}")
+        if mode == "csv" and layout is None:
+            raise DeviceError(
+                f"{url}: CSV-line mode needs a layout to know what each column is",
+                hint="add &layout=ref16 (or another built-in name, or a layout JSON path)",
+            )
+        self.transport = transport
+        self.url = url
+        self.mode = mode
+        self.stream = stream
+        self.timeout_s = float(timeout_s)
+        self.reconnect = bool(reconnect)
+        self.reconnect_timeout_s = float(reconnect_timeout_s)
+        self.handshake_timeout_s = float(handshake_timeout_s)
+        self.sync_interval_s = float(sync_interval_s)
+        self._side_hint = side
+        self._layout = layout
+        self._want_rate = rate_hz
+        self._csv_rate = float(csv_rate_hz)
+        self._csv_units = csv_units
+        self._csv_scale = float(csv_scale)
+        self._queue: queue.Queue = sink if sink is not None else queue.Queue()
+        self._own_queue = sink is None
+
+        self.info: DeviceDescription | None = None
+        self.device_info: DeviceInfo | None = None
+        self.status: Status | None = None
+        self.clock = ClockMap()
+        self.gaps: list[dict] = []
+        self.events: list[dict] = []
+
+        self._framer = Framer(b"\n" if mode == "csv" else b"\x00")
+        self._decoder = Decoder()
+        self._csv = CsvLineDecoder(None) if mode == "csv" else None
+        self._dec_totals = {"bytes_in": 0, "packets_ok": 0, "crc": 0, "framing": 0, "content": 0, "missing_packets": 0}
+        self._counts = {"samples": 0, "missing_samples": 0, "duplicates": 0, "reconnects": 0, "timeouts": 0, "bytes_in": 0}
+        self._head = bytearray()
+        self._info_event = threading.Event()
+        self._waiters: dict[int, list[Any]] = {}
+        self._tx_lock = threading.Lock()
+        self._tx_seq = 0
+        self._pending_pressure: list[tuple[PressureSamples, float]] = []
+        self._scale32 = np.float32(1.0)
+        self._units = "counts"
+
+        # sequence / gap state
+        self._next_u32: int | None = None
+        self._next_unwrapped = 0
+        self._last_time: float | None = None
+        self._last_dev_us: int | None = None
+        self._period_us = 0.0
+        self._lost_since_sample = False
+
+        # capture
+        self._capture: CaptureWriter | None = None
+        self._prebuffer: list[tuple[int, float, bytes]] | None = []
+        self._cap_lock = threading.Lock()
+
+        self._thread: threading.Thread | None = None
+        self._halt = threading.Event()
+        self._ended = False
+        self._error: BaseException | None = None
+        self._streaming = False
+        self._closed = False
+        self._end_sent = False
+        self._last_rx = 0.0
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def side(self) -> str:
+        """``"left"``, ``"right"`` or ``"unknown"``."""
+        if self.info is not None:
+            return self.info.side
+        return self._side_hint or "unknown"
+
+    @property
+    def streaming(self) -> bool:
+        """True between :meth:`start` and :meth:`stop`."""
+        return self._streaming
+
+    @property
+    def stats(self) -> LinkStats:
+        """Cumulative link statistics."""
+        return self._stats()
+
+    def open(self, *, start: bool = True) -> Device:
+        """Connect, identify the device, synchronise clocks and (by default) start streaming.
+
+        Raises
+        ------
+        DeviceError
+            Within ``handshake_timeout_s`` when nothing, garbage, or something other than a
+            sensorkit device answers (the message says which, and hints at the baud rate).
+        """
+        self.transport.open()
+        self._thread = threading.Thread(target=self._run, name=f"sensorkit-{self.transport.name}", daemon=True)
+        self._thread.start()
+        try:
+            self._handshake()
+            if start:
+                self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def start(self) -> None:
+        """Start streaming (START command, acknowledged)."""
+        self._streaming = True
+        self._last_rx = host_time()
+        if self.mode == "binary" and self.transport.live:
+            self.command(Command.start)
+
+    def stop(self) -> None:
+        """Stop streaming (STOP command, acknowledged)."""
+        if self.mode == "binary" and self.transport.live and self._streaming:
+            self.command(Command.stop)
+        self._streaming = False
+
+    def tare(self) -> None:
+        """Take the current readings as zero (TARE command, acknowledged).
+
+        Raises
+        ------
+        DeviceError
+            In CSV mode (no commands), on NACK or without an answer.
+        """
+        if self.mode == "csv":
+            raise DeviceError(f"{self.url}: CSV-line devices take no commands, so they cannot tare")
+        if self.transport.live:
+            self.command(Command.tare)
+
+    def command(self, build: Callable[[int], Command], timeout_s: float = DEFAULTS["command_timeout_s"]) -> Ack:
+        """Send a command built by ``build(seq)`` and wait for its ACK.
+
+        Raises
+        ------
+        DeviceError
+            On NACK (with the reason) or when no answer comes within ``timeout_s``.
+        """
+        waiter: list[Any] = [threading.Event(), None]
+        with self._tx_lock:
+            seq = self._tx_seq
+            self._waiters[seq] = waiter
+        cmd = self._send(build, seq)
+        try:
+            if not waiter[0].wait(timeout_s):
+                raise DeviceError(
+                    f"{self.url}: no answer to {_name(cmd.command)} within {timeout_s:g} s",
+                    hint="is the device still connected and running sensorkit firmware?",
+                )
+        finally:
+            self._waiters.pop(seq, None)
+        reply = waiter[1]
+        if isinstance(reply, Nack):
+            raise DeviceError(f"{self.url}: device refused {_name(cmd.command)}: {_name(reply.reason)}")
+        return reply
+
+    def attach_capture(self, writer: CaptureWriter, stream: int | None = None) -> None:
+        """Append every frame from now on (and those buffered since connecting) to ``writer``."""
+        with self._cap_lock:
+            if stream is not None:
+                self.stream = stream
+            for kind, t, data in self._prebuffer or ():
+                writer.write(kind, self.stream, t, data)
+            self._prebuffer = None
+            self._capture = writer
+
+    def discard_prebuffer(self) -> None:
+        """Stop buffering frames for a capture that will not be attached."""
+        with self._cap_lock:
+            self._prebuffer = None
+
+    def read(self, timeout_s: float | None = None) -> Chunk | None:
+        """Next chunk, or None if none arrives within ``timeout_s`` (None = wait forever).
+
+        Raises
+        ------
+        DeviceError
+            When the link was lost (without reconnect) or the device went silent.
+        StopIteration
+            When a replay has ended or the device was closed.
+        """
+        if not self._own_queue:
+            raise DeviceError("this device is part of a pair: iterate the pair")
+        if self._ended:
+            raise StopIteration
+        try:
+            item = self._queue.get(timeout=timeout_s)
+        except queue.Empty:
+            return None
+        if isinstance(item, StreamEnd):
+            self._ended = True
+            if item.error is not None:
+                raise item.error
+            raise StopIteration
+        return item
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return self
+
+    def __next__(self) -> Chunk:
+        while True:
+            chunk = self.read(timeout_s=0.2)
+            if chunk is not None:
+                return chunk
+
+    def drain(self) -> list[Chunk]:
+        """Chunks already queued (call after :meth:`close` to get everything received)."""
+        out = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return out
+            if isinstance(item, StreamEnd):
+                self._queue.put(item)
+                return out
+            out.append(item)
+
+    def close(self) -> None:
+        """Stop the device (best effort), end the reader thread and release the transport."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._streaming and self.mode == "binary" and self.transport.live:
+            try:
+                self._send(Command.stop)
+            except (DeviceError, LinkLost, OSError):
+                pass
+        self._streaming = False
+        self._halt.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5.0)
+        self.transport.close()
+        self._finish(None)
+
+    def __enter__(self) -> Device:
+        if self._thread is None:
+            self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Device {self.url} side={self.side} streaming={self._streaming}>"
+
+    # ------------------------------------------------------------------ handshake
+    def _handshake(self) -> None:
+        deadline = host_time() + self.handshake_timeout_s
+        if self.mode == "csv":
+            while not self._info_event.wait(0.05):
+                self._raise_if_failed()
+                if host_time() > deadline:
+                    raise self._no_device_error()
+            return
+        if self.transport.live:
+            self._write_raw(b"\x00")  # PROTOCOL.md 9.1: end any partial command the device holds
+        resend = 0.0
+        while not self._info_event.is_set():
+            self._raise_if_failed()
+            now = host_time()
+            if now > deadline:
+                raise self._no_device_error()
+            if self.transport.live and now >= resend:
+                self._send(Command.request_info)
+                resend = now + 0.5
+            self._info_event.wait(0.02)
+        if self.transport.live:
+            for _ in range(SYNC_BURST):
+                self._send_sync()
+                self._halt.wait(0.01)
+            if self._want_rate is not None:
+                rate = int(self._want_rate)
+                self.command(lambda seq: Command.set_rate(seq, rate))
+                self._info_event.clear()
+                self._send(Command.request_info)
+                if not self._info_event.wait(self.handshake_timeout_s):
+                    raise DeviceError(f"{self.url}: no DEVICE_INFO after SET_RATE")
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._end_sent:
+            raise DeviceError(f"{self.url}: the stream ended before the device identified itself")
+
+    def _no_device_error(self) -> DeviceError:
+        name = self.transport.name
+        n = self._stats().bytes_in
+        wait = f"{self.handshake_timeout_s:g} s"
+        if n == 0:
+            return DeviceError(
+                f"{name}: no bytes received within {wait}",
+                hint="is the insole switched on and connected? 'sensorkit devices' lists ports",
+            )
+        head = bytes(self._head)
+        mode = detect_mode(head)
+        if self.mode == "csv":
+            return DeviceError(
+                f"{name}: received {n} bytes in {wait} but no CSV sample line",
+                hint="wrong baud rate (baud=...)? or the board does not print comma-separated integers",
+            )
+        if mode == "csv":
+            return DeviceError(
+                f"{name}: the device sends CSV lines, not the sensorkit binary protocol",
+                hint="open it with ?format=csv&layout=NAME",
+            )
+        stats = self._stats()
+        if stats.packets_ok == 0:
+            if _mostly_text(head):
+                first = head.split(b"\n", 1)[0][:40].decode("ascii", "replace")
+                return DeviceError(
+                    f"{name}: not a sensorkit device: it sends text such as {first!r}",
+                    hint="check the port; CSV boards need ?format=csv&layout=NAME",
+                )
+            return DeviceError(
+                f"{name}: received {n} bytes in {wait} but no valid sensorkit frame "
+                f"({stats.errors} rejected: {stats.crc_errors} CRC, {stats.framing_errors} framing, "
+                f"{stats.content_errors} content)",
+                hint="wrong baud rate? try ?baud=921600 (the default) or the rate your firmware uses; "
+                "or this is not a sensorkit device",
+            )
+        return DeviceError(
+            f"{name}: valid frames but no DEVICE_INFO within {wait} (REQUEST_INFO unanswered)",
+            hint="firmware too old for protocol v1?",
+        )
+
+    # ------------------------------------------------------------------ sending
+    def _send(self, build: Callable[[int], Command], seq: int | None = None) -> Command:
+        with self._tx_lock:
+            if seq is None:
+                seq = self._tx_seq
+            self._tx_seq = (seq + 1) % _U16
+            cmd = build(seq)
+            frame = encode_frame(cmd)
+            t = host_time()
+            self._record(REC_TX, t, frame)
+            try:
+                self.transport.write(frame)
+            except LinkLost as exc:
+                raise DeviceError(f"{self.url}: link lost while sending {_name(cmd.command)}: {exc}") from None
+        return cmd
+
+    def _write_raw(self, data: bytes) -> None:
+        with self._tx_lock:
+            self._record(REC_TX, host_time(), data)
+            try:
+                self.transport.write(data)
+            except LinkLost as exc:
+                raise DeviceError(f"{self.url}: link lost: {exc}") from None
+
+    def _send_sync(self) -> None:
+        self._send(lambda seq: Command.sync_time(seq, round(host_time() * 1e6)))
+
+    # ------------------------------------------------------------------ reader thread
+    def _run(self) -> None:
+        live = self.transport.live
+        poll = DEFAULTS["poll_s"]
+        self._last_rx = host_time()
+        next_sync = self._last_rx + self.sync_interval_s
+        try:
+            while not self._halt.is_set():
+                try:
+                    data, t = self.transport.read(poll)
+                except LinkLost as exc:
+                    if not self._on_link_lost(f"link lost: {exc}"):
+                        return
+                    continue
+                except EndOfStream:
+                    self._flush_pending_csv()
+                    self._finish(None)
+                    return
+                if data:
+                    self._last_rx = t
+                    self._ingest(data, t)
+                if not live:
+                    continue
+                now = host_time()
+                if self._streaming and now - self._last_rx > self.timeout_s:
+                    self._counts["timeouts"] += 1
+                    self._event(now, "timeout", silent_s=round(now - self._last_rx, 3))
+                    if not self._on_link_lost(f"no data for {self.timeout_s:g} s", timeout=True):
+                        return
+                    continue
+                if self._streaming and self.mode == "binary" and now >= next_sync:
+                    next_sync = now + self.sync_interval_s
+                    try:
+                        self._send_sync()
+                    except DeviceError:
+                        pass  # the next read reports the lost link
+        except Exception as exc:  # a bug must not hang the consumer
+            self._finish(DeviceError(f"{self.url}: reader failed: {type(exc).__name__}: {exc}"))
+            raise
+
+    def _on_link_lost(self, reason: str, *, timeout: bool = False) -> bool:
+        """Reconnect (True) or end the stream with an error (False)."""
+        t = host_time()
+        self._event(t, "link_lost", reason=reason)
+        self._lost_since_sample = True
+        self._framer.drop_pending()
+        self._reset_decoder()
+        self.transport.disconnect()
+        if self.transport.live and not self.reconnect:
+            if timeout:
+                err = DeviceError(
+                    f"{self.url}: the device stopped sending ({reason})",
+                    hint="check power and range; pass reconnect=True (URL ?reconnect=1) to keep trying",
+                )
+            else:
+                err = DeviceError(
+                    f"{self.url}: {reason}",
+                    hint="pass reconnect=True (URL ?reconnect=1) to reconnect automatically",
+                )
+            self._finish(err)
+            return False
+        delay = BACKOFF_START_S
+        deadline = t + self.reconnect_timeout_s
+        while not self._halt.is_set():
+            try:
+                self.transport.open()
+                break
+            except (DeviceError, OSError, LinkLost) as exc:
+                if host_time() > deadline:
+                    self._finish(DeviceError(f"{self.url}: could not reconnect within {self.reconnect_timeout_s:g} s: {exc}"))
+                    return False
+                self._halt.wait(delay)
+                delay = min(2 * delay, BACKOFF_MAX_S)
+        else:
+            return False
+        self._counts["reconnects"] += 1
+        now = host_time()
+        self._last_rx = now
+        self._event(now, "reconnected")
+        if self.transport.live and self.mode == "binary":
+            try:
+                self._send(Command.request_info)
+                for _ in range(SYNC_BURST):
+                    self._send_sync()
+                if self._streaming:
+                    self._send(Command.start)
+            except DeviceError:
+                pass  # lost again: the next read notices
+        return True
+
+    def _finish(self, error: BaseException | None) -> None:
+        if self._error is None and error is not None:
+            self._error = error
+        if not self._end_sent:
+            self._end_sent = True
+            self._queue.put(StreamEnd(self.stream, error))
+
+    def _reset_decoder(self) -> None:
+        st = self._decoder.stats
+        tot = self._dec_totals
+        tot["packets_ok"] += st.packets_ok
+        tot["crc"] += st.crc_errors
+        tot["framing"] += st.framing_errors
+        tot["content"] += st.content_errors
+        tot["missing_packets"] += st.missing_packets
+        self._decoder = Decoder()
+
+    # ------------------------------------------------------------------ capture
+    def _record(self, kind: int, t: float, data: bytes) -> None:
+        cap = self._capture
+        if cap is not None:
+            cap.write(kind, self.stream, t, data)
+            return
+        with self._cap_lock:
+            if self._capture is not None:
+                self._capture.write(kind, self.stream, t, data)
+            elif self._prebuffer is not None and len(self._prebuffer) < PREBUFFER_MAX:
+                self._prebuffer.append((kind, t, data))
+
+    def _event(self, t: float, name: str, **fields: Any) -> None:
+        ev = {"event": name, "time_s": t, **fields}
+        self.events.append(ev)
+        if self.transport.live:
+            self._record(REC_EVENT, t, json.dumps({"event": name, **fields}, separators=(",", ":")).encode())
+
+    # ------------------------------------------------------------------ decoding
+    def _ingest(self, data: bytes, t: float) -> None:
+        self._counts["bytes_in"] += len(data)
+        if len(self._head) < 512:
+            self._head += data[: 512 - len(self._head)]
+        segments = self._framer.split(data)
+        if not segments:
+            return
+        for seg in segments:
+            self._record(REC_RX, t, seg)
+        blob = b"".join(segments) if len(segments) > 1 else segments[0]
+        if self._csv is not None:
+            self._ingest_csv(blob, t)
+            return
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        gaps: list[dict] = []
+        n_packets = 0
+        for packet in self._decoder.feed(blob):
+            if isinstance(packet, PressureSamples):
+                if self.info is None:
+                    self._pending_pressure.append((packet, t))
+                    continue
+                part = self._samples(packet, t, gaps)
+                if part is not None:
+                    parts.append(part)
+                    n_packets += 1
+            elif isinstance(packet, TimeSync):
+                self.clock.add_sync(packet.host_time_us, packet.device_rx_us, packet.device_tx_us, round(t * 1e6))
+            elif isinstance(packet, DeviceInfo):
+                self._on_info(packet)
+                for old, t_old in self._pending_pressure:
+                    part = self._samples(old, t_old, gaps)
+                    if part is not None:
+                        parts.append(part)
+                        n_packets += 1
+                self._pending_pressure.clear()
+            elif isinstance(packet, (Ack, Nack)):
+                waiter = self._waiters.get(packet.command_seq)
+                if waiter is not None:
+                    waiter[1] = packet
+                    waiter[0].set()
+            elif isinstance(packet, Status):
+                self.status = packet
+        if parts:
+            self._emit(parts, gaps, n_packets, t)
+
+    def _on_info(self, packet: DeviceInfo) -> None:
+        if self.device_info is not None and packet.device_id != self.device_info.device_id:
+            self._event(host_time(), "device_changed", device_id=packet.device_id)
+        self.device_info = packet
+        self.info = describe(packet, url=self.url, transport=self.transport.name, side=self._side_hint, layout=self._layout)
+        self._units = self.info.units
+        self._scale32 = np.float32(self.info.value_scale)
+        self._info_event.set()
+
+    def _samples(self, p: PressureSamples, t: float, gaps: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        n = p.n_samples
+        first = p.first_sample_seq
+        dev_us = p.timestamps_us
+        self._period_us = p.period_ns / 1000.0
+        if not self.clock.synced:
+            self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
+        missing = 0
+        reason = None
+        if self._next_u32 is None:
+            unwrapped = first
+        else:
+            jump = (first - self._next_u32) % _U32
+            if jump == 0:
+                unwrapped = self._next_unwrapped
+            elif jump < _U32 // 2:
+                missing = jump
+                unwrapped = self._next_unwrapped + jump
+                reason = "link lost" if self._lost_since_sample else "packet loss"
+            else:
+                back = _U32 - jump
+                restarted = self._last_dev_us is not None and p.t0_us + back * self._period_us + _RESTART_SLACK_US < self._last_dev_us
+                if not restarted:
+                    if back >= n:
+                        self._counts["duplicates"] += 1
+                        return None
+                    # partial overlap: keep only the new samples
+                    p = PressureSamples(p.seq, int(dev_us[back]), (first + back) % _U32, p.period_ns, p.bits, p.values[back:])
+                    return self._samples(p, t, gaps)
+                self.clock.reset()
+                self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
+                unwrapped = self._next_unwrapped
+                reason = "link lost" if self._lost_since_sample else "device restart"
+        times = self.clock.to_host_s(dev_us)
+        if reason is not None and self._last_time is not None:
+            if missing == 0:
+                period_s = self._period_us * 1e-6
+                missing = max(round((float(times[0]) - self._last_time) / period_s) - 1, 0) if period_s > 0 else 0
+            gap = {
+                "start_s": self._last_time,
+                "end_s": float(times[0]),
+                "side": self.side,
+                "n_missing": int(missing),
+                "reason": reason,
+            }
+            gaps.append(gap)
+            self.gaps.append(gap)
+            self._counts["missing_samples"] += int(missing)
+        self._lost_since_sample = False
+        self._next_u32 = (first + n) % _U32
+        self._next_unwrapped = unwrapped + n
+        self._last_time = float(times[-1])
+        self._last_dev_us = int(dev_us[-1])
+        seq = np.arange(unwrapped, unwrapped + n, dtype=np.int64)
+        values = p.values.astype(np.float32)
+        if self._scale32 != 1.0:
+            values *= self._scale32
+        return times, seq, values
+
+    def _ingest_csv(self, blob: bytes, t: float) -> None:
+        assert self._csv is not None
+        samples = self._csv.feed(blob)
+        n = samples.n_samples
+        if n == 0:
+            return
+        if self.info is None:
+            self._csv_info(samples.values.shape[1])
+        gaps: list[dict] = []
+        period = 1.0 / self._csv_rate
+        if samples.timestamps_us is not None:
+            dev_us = samples.timestamps_us
+            self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
+            times = self.clock.to_host_s(dev_us)
+            if self._last_time is not None and float(times[0]) - self._last_time > 1.5 * period:
+                missing = max(round((float(times[0]) - self._last_time) / period) - 1, 1)
+                gaps.append({"start_s": self._last_time, "end_s": float(times[0]), "side": self.side,
+                             "n_missing": int(missing), "reason": "link lost" if self._lost_since_sample else "time jump"})  # fmt: skip
+        else:
+            start = t - (n - 1) * period
+            if self._last_time is not None and start <= self._last_time:
+                start = self._last_time + period
+            times = start + np.arange(n, dtype=np.float64) * period
+        for g in gaps:
+            self.gaps.append(g)
+            self._counts["missing_samples"] += g["n_missing"]
+        self._lost_since_sample = False
+        seq = np.arange(self._next_unwrapped, self._next_unwrapped + n, dtype=np.int64)
+        self._next_unwrapped += n
+        self._last_time = float(times[-1])
+        values = samples.values.astype(np.float32)
+        if self._scale32 != 1.0:
+            values *= self._scale32
+        self._emit([(times, seq, values)], gaps, n, t)
+
+    def _flush_pending_csv(self) -> None:
+        """At the end of a replay, nothing is pending: frames were recorded whole."""
+
+    def _csv_info(self, n_channels: int) -> None:
+        from sensorkit.layout import load_layout
+
+        layout = self._layout if isinstance(self._layout, SensorLayout) else load_layout(str(self._layout))
+        if layout.n_sensors != n_channels:
+            self._finish(DeviceError(
+                f"{self.url}: the board prints {n_channels} values per line but layout {layout.name!r} "
+                f"has {layout.n_sensors} sensors",
+                hint="pick the layout that matches the board",
+            ))  # fmt: skip
+            self._halt.set()
+            return
+        self.info = DeviceDescription(
+            url=self.url,
+            transport=self.transport.name,
+            side=self._side_hint or "unknown",
+            mode="csv",
+            sensor_count=n_channels,
+            sample_rate_hz=self._csv_rate,
+            units=self._csv_units,
+            value_scale=self._csv_scale,
+            layout=layout.name,
+            layout_id=layout.layout_id,
+        )
+        self._units = self._csv_units
+        self._scale32 = np.float32(self._csv_scale)
+        self._info_event.set()
+
+    def _emit(self, parts: list, gaps: list[dict], n_packets: int, t: float) -> None:
+        if len(parts) == 1:
+            times, seq, values = parts[0]
+        else:
+            times = np.concatenate([p[0] for p in parts])
+            seq = np.concatenate([p[1] for p in parts])
+            values = np.concatenate([p[2] for p in parts])
+        self._counts["samples"] += int(times.shape[0])
+        chunk = Chunk(
+            side=self.side,
+            stream=self.stream,
+            time=times,
+            seq=seq,
+            values=values,
+            units=self._units,
+            n_packets=n_packets,
+            arrival_s=t,
+            gaps=tuple(gaps),
+            stats=self._stats(),
+        )
+        self._queue.put(chunk)
+
+    def _stats(self) -> LinkStats:
+        tot = self._dec_totals
+        c = self._counts
+        if self._csv is not None:
+            cs = self._csv.stats
+            return LinkStats(
+                bytes_in=c["bytes_in"], packets_ok=cs.samples_ok, framing_errors=cs.bad_lines,
+                samples=c["samples"], missing_samples=c["missing_samples"], gaps=len(self.gaps),
+                reconnects=c["reconnects"], timeouts=c["timeouts"],
+            )  # fmt: skip
+        st = self._decoder.stats
+        return LinkStats(
+            bytes_in=c["bytes_in"],
+            packets_ok=tot["packets_ok"] + st.packets_ok,
+            crc_errors=tot["crc"] + st.crc_errors,
+            framing_errors=tot["framing"] + st.framing_errors,
+            content_errors=tot["content"] + st.content_errors,
+            missing_packets=tot["missing_packets"] + st.missing_packets,
+            samples=c["samples"],
+            missing_samples=c["missing_samples"],
+            gaps=len(self.gaps),
+            duplicates=c["duplicates"],
+            reconnects=c["reconnects"],
+            timeouts=c["timeouts"],
+        )
+
+
+def _name(value: Any) -> str:
+    return getattr(value, "name", str(value))
+
+
+def _mostly_text(head: bytes) -> bool:
+    if not head:
+        return False
+    printable = sum(1 for b in head if 32 <= b < 127 or b in (9, 10, 13))
+    return printable >= 0.9 * len(head) and b"\n" in head

@@ -1,0 +1,115 @@
+"""What a device says about itself (:class:`DeviceDescription`) and finding its layout."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
+from sensorkit.protocol import DeviceInfo, Side, Units
+
+__all__ = ["UNITS_TEXT", "DeviceDescription", "describe", "layout_for_id"]
+
+#: Protocol units -> the unit strings used in chunks and recordings.
+UNITS_TEXT = {Units.NEWTON: "N", Units.KILOPASCAL: "kPa", Units.MILLIVOLT: "mV", Units.RAW_COUNTS: "counts"}
+SIDE_TEXT = {Side.LEFT: "left", Side.RIGHT: "right", Side.UNKNOWN: "unknown"}
+
+
+@dataclass(frozen=True)
+class DeviceDescription:
+    """Who a device is, as learnt from its DEVICE_INFO packet (or the URL in CSV mode).
+
+    Attributes
+    ----------
+    url : str
+        The URL it was opened with.
+    transport : str
+        Endpoint (port, host:port, BLE address, file).
+    side : str
+        ``"left"``, ``"right"`` or ``"unknown"``.
+    mode : str
+        ``"binary"`` or ``"csv"``.
+    sensor_count : int
+        Sensors per sample S.
+    sample_rate_hz : float
+        Nominal sampling rate in Hz.
+    units : str
+        Units of chunk values (``"N"``, ``"kPa"``, ``"mV"``, ``"counts"``).
+    value_scale : float
+        Wire value x this = value in ``units``.
+    layout : str or None
+        Built-in layout name, when the layout id is known or given in the URL.
+    layout_id : int
+        Layout id from DEVICE_INFO (0 = not stated).
+    device_id : int or None
+        64-bit device id.
+    firmware : str or None
+        ``"major.minor.patch"``.
+    adc_bits : int or None
+        ADC resolution in bits.
+    """
+
+    url: str
+    transport: str
+    side: str
+    mode: str
+    sensor_count: int
+    sample_rate_hz: float
+    units: str
+    value_scale: float = 1.0
+    layout: str | None = None
+    layout_id: int = 0
+    device_id: int | None = None
+    firmware: str | None = None
+    adc_bits: int | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def _layout_ids() -> dict[int, str]:
+    ids = {}
+    for name in builtin_layouts():
+        lay = load_layout(name)
+        if lay.layout_id:
+            ids[lay.layout_id] = name
+    return ids
+
+
+def layout_for_id(layout_id: int) -> str | None:
+    """Name of the built-in layout with this DEVICE_INFO layout id, or None."""
+    return _layout_ids().get(int(layout_id))
+
+
+def describe(
+    info: DeviceInfo, *, url: str, transport: str, side: str | None, layout: SensorLayout | str | None
+) -> DeviceDescription:
+    """Build a :class:`DeviceDescription` from a DEVICE_INFO packet.
+
+    ``side`` (from the URL) is used when the device does not state its side; ``layout``
+    (from the URL) overrides the device's layout id.
+    """
+    dev_side = SIDE_TEXT.get(info.side, "unknown")
+    if dev_side == "unknown" and side:
+        dev_side = side
+    name = layout.name if isinstance(layout, SensorLayout) else layout
+    if name is None:
+        name = layout_for_id(info.layout_id)
+    major, minor, patch = info.firmware_version
+    return DeviceDescription(
+        url=url,
+        transport=transport,
+        side=dev_side,
+        mode="binary",
+        sensor_count=info.sensor_count,
+        sample_rate_hz=float(info.sample_rate_hz),
+        units=UNITS_TEXT.get(info.units, "counts"),
+        value_scale=info.value_scale,
+        layout=name,
+        layout_id=info.layout_id,
+        device_id=info.device_id,
+        firmware=f"{major}.{minor}.{patch}",
+        adc_bits=info.adc_bits,
+    )

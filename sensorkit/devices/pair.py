@@ -1,0 +1,179 @@
+"""Two insoles as one source: chunks of both sides on one host clock."""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Iterator
+
+from sensorkit.devices.chunk import Chunk, LinkStats
+from sensorkit.devices.device import Device, StreamEnd
+from sensorkit.errors import DeviceError
+
+__all__ = ["DevicePair"]
+
+
+class DevicePair:
+    """A left and a right :class:`Device` sharing one chunk queue.
+
+    Each device maps its own clock onto the host clock (drift-corrected fit of its
+    time-sync exchanges), so the chunks of both sides are directly comparable in time.
+    Iterating yields chunks of either side as they arrive (``chunk.side`` says which).
+
+    Parameters
+    ----------
+    devices : sequence of Device
+        Two devices built with the same ``sink`` queue.
+    sink : queue.Queue
+        That queue.
+    """
+
+    def __init__(self, devices: list[Device], sink: queue.Queue) -> None:
+        self.devices = list(devices)
+        self._queue = sink
+        self._ended: set[int] = set()
+        self._closed = False
+
+    # -- opening ------------------------------------------------------------------
+    def open(self, *, start: bool = True) -> DevicePair:
+        """Open both devices (handshake), assign sides, then start both."""
+        opened = []
+        try:
+            for dev in self.devices:
+                dev.open(start=False)
+                opened.append(dev)
+            self._assign_sides()
+            if start:
+                self.start()
+        except BaseException:
+            for dev in opened:
+                dev.close()
+            raise
+        return self
+
+    def _assign_sides(self) -> None:
+        a, b = self.devices
+        sa, sb = a.side, b.side
+        if sa == sb and sa != "unknown":
+            raise DeviceError(
+                f"both {a.url} and {b.url} say they are the {sa} insole",
+                hint="set the side in one URL (?side=right) or reconfigure the insole",
+            )
+        if sa == "unknown":
+            sa = "right" if sb == "left" else "left"
+        if sb == "unknown":
+            sb = "left" if sa == "right" else "right"
+        for dev, side in ((a, sa), (b, sb)):
+            if dev.side == "unknown" and dev.info is not None:
+                from dataclasses import replace
+
+                dev.info = replace(dev.info, side=side)
+            dev._side_hint = side
+        self.devices.sort(key=lambda d: d.side != "left")
+        for i, dev in enumerate(self.devices):
+            dev.stream = i
+
+    # -- the common device API ------------------------------------------------------
+    @property
+    def left(self) -> Device:
+        """The left device."""
+        return self.devices[0]
+
+    @property
+    def right(self) -> Device:
+        """The right device."""
+        return self.devices[1]
+
+    @property
+    def info(self) -> tuple:
+        """``(left.info, right.info)``."""
+        return tuple(d.info for d in self.devices)
+
+    @property
+    def stats(self) -> dict[str, LinkStats]:
+        """Link statistics per side."""
+        return {d.side: d.stats for d in self.devices}
+
+    @property
+    def gaps(self) -> list[dict]:
+        """Gaps of both sides, in time order."""
+        return sorted((g for d in self.devices for g in d.gaps), key=lambda g: g["start_s"])
+
+    def start(self) -> None:
+        """Start both."""
+        for dev in self.devices:
+            dev.start()
+
+    def stop(self) -> None:
+        """Stop both."""
+        for dev in self.devices:
+            dev.stop()
+
+    def tare(self) -> None:
+        """Tare both."""
+        for dev in self.devices:
+            dev.tare()
+
+    def attach_capture(self, writer) -> None:
+        """Record both devices into one capture file (streams 0 and 1)."""
+        for i, dev in enumerate(self.devices):
+            dev.attach_capture(writer, i)
+
+    def discard_prebuffer(self) -> None:
+        """No capture will be attached."""
+        for dev in self.devices:
+            dev.discard_prebuffer()
+
+    def read(self, timeout_s: float | None = None) -> Chunk | None:
+        """Next chunk of either side, or None after ``timeout_s``; see :meth:`Device.read`."""
+        while True:
+            if len(self._ended) == len(self.devices):
+                raise StopIteration
+            try:
+                item = self._queue.get(timeout=timeout_s)
+            except queue.Empty:
+                return None
+            if isinstance(item, StreamEnd):
+                self._ended.add(item.stream)
+                if item.error is not None:
+                    raise item.error
+                continue
+            return item
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return self
+
+    def __next__(self) -> Chunk:
+        while True:
+            chunk = self.read(timeout_s=0.2)
+            if chunk is not None:
+                return chunk
+
+    def drain(self) -> list[Chunk]:
+        """Chunks already queued."""
+        out = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return out
+            if isinstance(item, StreamEnd):
+                self._ended.add(item.stream)
+                continue
+            out.append(item)
+
+    def close(self) -> None:
+        """Close both."""
+        if self._closed:
+            return
+        self._closed = True
+        for dev in self.devices:
+            dev.close()
+
+    def __enter__(self) -> DevicePair:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<DevicePair {self.left.url} + {self.right.url}>"

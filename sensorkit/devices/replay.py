@@ -1,0 +1,128 @@
+"""``replay://FILE.skr?speed=1``: a capture file played back through the live pipeline.
+
+Each stream of the file becomes a device whose transport hands back the recorded frames
+with their recorded arrival times, so framing, decoding, gap tracking and clock mapping
+run exactly as they did live and give the same arrays. ``speed=1`` paces in real time,
+``speed=2`` twice as fast, ``speed=0`` as fast as possible. Commands are not sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from sensorkit.devices.transport import EndOfStream, LinkLost, Transport
+from sensorkit.io.capture import REC_EVENT, REC_RX, CaptureReader, CaptureRecord
+
+__all__ = ["PARAMS", "ReplayClock", "ReplayTransport"]
+
+PARAMS = ("speed",)
+
+
+class ReplayClock:
+    """Shared pacing of the streams of one file: recorded time ``t`` plays at ``start + (t - t0) / speed``."""
+
+    def __init__(self, t0: float, speed: float) -> None:
+        self.t0 = t0
+        self.speed = speed
+        self._start: float | None = None
+        self._lock = threading.Lock()
+
+    def due(self, t: float) -> float:
+        """Wall-clock (``time.monotonic``) time at which recorded time ``t`` plays."""
+        with self._lock:
+            if self._start is None:
+                self._start = time.monotonic()
+        return self._start + (t - self.t0) / self.speed
+
+
+class ReplayTransport(Transport):
+    """Recorded frames of one stream of a capture file.
+
+    Parameters
+    ----------
+    reader : CaptureReader
+        The open file.
+    stream : int
+        Which stream to play.
+    clock : ReplayClock
+        Pacing shared with the other streams of the file.
+    warn : bool
+        Warn (once) if the file is cut.
+    """
+
+    live = False
+
+    def __init__(self, reader: CaptureReader, stream: int, clock: ReplayClock, *, warn: bool = True) -> None:
+        self.reader = reader
+        self.stream = stream
+        self.clock = clock
+        self.name = f"{Path(reader.path).name}#{stream}"
+        self._warn = warn
+        self._records: Iterator[CaptureRecord] | None = None
+        self._held: CaptureRecord | None = None
+        self.position = 0  # bytes of the file consumed (for progress bars)
+        self.cut = None
+
+    def open(self) -> None:
+        if self._records is None:
+            self._records = self._iter()
+
+    def _iter(self) -> Iterator[CaptureRecord]:
+        for rec in self.reader.records(warn=self._warn):
+            self.position = rec.offset
+            if rec.stream == self.stream and rec.kind in (REC_RX, REC_EVENT):
+                yield rec
+        self.cut = self.reader.cut
+        self.position = self.reader.file_size
+
+    def _next(self) -> CaptureRecord | None:
+        if self._held is not None:
+            rec, self._held = self._held, None
+            return rec
+        assert self._records is not None
+        return next(self._records, None)
+
+    def read(self, timeout_s: float) -> tuple[bytes, float]:
+        if self._records is None:
+            raise LinkLost("replay not open")
+        rec = self._next()
+        if rec is None:
+            raise EndOfStream
+        if rec.kind == REC_EVENT:
+            event = json.loads(rec.data.decode("utf-8"))
+            if event.get("event") == "link_lost":
+                raise LinkLost(str(event.get("reason", "recorded link loss")))
+            return b"", rec.time_s
+        if self.clock.speed > 0:
+            wait = self.clock.due(rec.time_s) - time.monotonic()
+            if wait > timeout_s:
+                time.sleep(timeout_s)
+                self._held = rec
+                return b"", rec.time_s
+            if wait > 0:
+                time.sleep(wait)
+        # frames that arrived in one read were recorded with the same time: hand them back together
+        data = [rec.data]
+        while True:
+            nxt = next(self._records, None)
+            if nxt is None:
+                break
+            if nxt.kind != REC_RX or nxt.time_s != rec.time_s:
+                self._held = nxt
+                break
+            data.append(nxt.data)
+        return b"".join(data), rec.time_s
+
+    def write(self, data: bytes) -> None:
+        """Replays send nothing."""
+
+    def disconnect(self) -> None:
+        """A recorded link loss: keep the file position."""
+
+    def close(self) -> None:
+        self._records = None
+        self._held = None

@@ -1,0 +1,296 @@
+"""Opening URLs into a :class:`Session`: one device or a pair, plus the capture file if asked."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import queue
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sensorkit.devices.chunk import Chunk, LinkStats
+from sensorkit.devices.device import DEFAULTS, Device
+from sensorkit.devices.info import DeviceDescription
+from sensorkit.devices.pair import DevicePair
+from sensorkit.devices.transport import host_time
+from sensorkit.devices.url import DeviceURL, parse_url
+from sensorkit.errors import DeviceError
+from sensorkit.io.capture import CaptureReader, CaptureWriter
+
+__all__ = ["COMMON_PARAMS", "SCHEMES", "Session", "open_session"]
+
+#: URL scheme -> module implementing ``build(url, stream) -> (Transport, device kwargs)``.
+SCHEMES = {
+    "sim": "sensorkit.devices.sim",
+    "serial": "sensorkit.devices.serial",
+    "tcp": "sensorkit.devices.tcp",
+    "ble": "sensorkit.devices.ble",
+    "replay": "sensorkit.devices.replay",
+}
+#: Parameters every live URL accepts (device layer options).
+COMMON_PARAMS = ("timeout", "reconnect", "side")
+_DEVICE_KWARGS = frozenset(inspect.signature(Device.__init__).parameters) - {"self", "transport"}
+
+
+class Session:
+    """What :func:`sensorkit.open` returns: one device or a pair, and its capture file.
+
+    Iterate it for :class:`Chunk` objects (both sides of a pair interleaved, in arrival
+    order); use it as a context manager to close everything.
+
+    Attributes
+    ----------
+    devices : list of Device
+        One device, or left then right.
+    capture : CaptureWriter or None
+        The capture being written, if any.
+    host_t0_s : float
+        Host time (s) when the session was opened (for replays: when the live one was).
+    subject : dict
+        Subject metadata.
+    """
+
+    def __init__(self, source: Device | DevicePair, *, host_t0_s: float, subject: dict | None = None,
+                 calibration: dict | None = None) -> None:  # fmt: skip
+        self.source = source
+        self.devices: list[Device] = source.devices if isinstance(source, DevicePair) else [source]
+        self.host_t0_s = host_t0_s
+        self.subject = dict(subject or {})
+        self.calibration = calibration
+        self.capture: CaptureWriter | None = None
+        self._own_capture = False
+
+    # -- description ----------------------------------------------------------------
+    @property
+    def is_pair(self) -> bool:
+        """True for two insoles."""
+        return len(self.devices) == 2
+
+    @property
+    def info(self) -> DeviceDescription | tuple[DeviceDescription, ...]:
+        """The device's description, or ``(left, right)`` for a pair."""
+        return self.source.info
+
+    @property
+    def stats(self) -> dict[str, LinkStats]:
+        """Link statistics per side."""
+        return {d.side: d.stats for d in self.devices}
+
+    @property
+    def gaps(self) -> list[dict]:
+        """Gaps recorded so far (keys of ``sensorkit.recording.GAP_COLUMNS``), in time order."""
+        return sorted((g for d in self.devices for g in d.gaps), key=lambda g: g["start_s"])
+
+    def header(self) -> dict[str, Any]:
+        """Capture header describing this session."""
+        from sensorkit import __version__
+        from sensorkit.layout import load_layout
+
+        streams = []
+        for dev in self.devices:
+            info = dev.info.to_dict() if dev.info else None
+            layout = None
+            if dev.info is not None and dev.info.layout:
+                try:
+                    layout = load_layout(dev.info.layout).to_dict()
+                except Exception:  # a layout path that vanished: keep the name only
+                    layout = None
+            streams.append({"stream": dev.stream, "url": dev.url, "side": dev.side, "info": info, "layout": layout})
+        return {
+            "host_clock": "time.monotonic",
+            "host_t0_s": self.host_t0_s,
+            "streams": streams,
+            "subject": self.subject,
+            "calibration": self.calibration,
+            "sensorkit_version": __version__,
+        }
+
+    # -- recording -------------------------------------------------------------------
+    def record(self, path: str | Path) -> CaptureWriter:
+        """Start writing a capture of this session to ``path`` (everything since connecting)."""
+        writer = CaptureWriter(path, self.header())
+        if isinstance(self.source, DevicePair):
+            self.source.attach_capture(writer)
+        else:
+            self.source.attach_capture(writer, 0)
+        self.capture = writer
+        self._own_capture = True
+        return writer
+
+    # -- device API ------------------------------------------------------------------
+    def start(self) -> None:
+        """Start streaming."""
+        self.source.start()
+
+    def stop(self) -> None:
+        """Stop streaming."""
+        self.source.stop()
+
+    def tare(self) -> None:
+        """Zero the sensors (TARE)."""
+        self.source.tare()
+
+    def read(self, timeout_s: float | None = None) -> Chunk | None:
+        """Next chunk, None after ``timeout_s`` (see :meth:`Device.read`)."""
+        return self.source.read(timeout_s)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return iter(self.source)
+
+    def drain(self) -> list[Chunk]:
+        """Chunks already received but not yet read (use after :meth:`close`)."""
+        return self.source.drain()
+
+    def close(self) -> None:
+        """Stop and close the devices, then close the capture file."""
+        try:
+            self.source.close()
+        finally:
+            if self.capture is not None and self._own_capture:
+                self.capture.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        urls = " + ".join(d.url for d in self.devices)
+        return f"<Session {urls}{' recording to ' + str(self.capture.path) if self.capture else ''}>"
+
+
+def _expand(urls: Sequence[str]) -> list[DeviceURL]:
+    parsed = [parse_url(u) if isinstance(u, str) else u for u in urls]
+    if len(parsed) > 2:
+        raise DeviceError(f"open() takes one or two URLs (a left/right pair), got {len(parsed)}")
+    for u in parsed:
+        if u.scheme not in SCHEMES:
+            raise DeviceError(
+                f"{u.raw}: unknown device scheme {u.scheme!r}",
+                hint=f"use one of {', '.join(s + '://' for s in SCHEMES)}",
+            )
+    if len(parsed) == 1 and parsed[0].scheme == "sim" and "side" not in parsed[0].params:
+        base = parsed[0]
+        drift = base.params.get("drift", "0")
+        neg = drift[1:] if drift.startswith("-") else "-" + drift
+        left = DeviceURL(base.raw, "sim", base.target, {**base.params, "side": "left"})
+        right = DeviceURL(base.raw, "sim", base.target, {**base.params, "side": "right", "drift": neg})
+        return [left, right]
+    if len(parsed) == 2 and "replay" in (parsed[0].scheme, parsed[1].scheme):
+        raise DeviceError("replay a pair from its one capture file: open('replay://FILE.skr')")
+    return parsed
+
+
+def _device_options(url: DeviceURL, timeout_s: float | None, reconnect: bool | None) -> dict[str, Any]:
+    opts: dict[str, Any] = {
+        "timeout_s": url.get_float("timeout", timeout_s if timeout_s is not None else DEFAULTS["timeout_s"], 0.05, 3600),
+        "reconnect": url.get_bool("reconnect", bool(reconnect)),
+    }
+    side = url.get_str("side", None, ("left", "right"))
+    if side:
+        opts["side"] = side
+    return opts
+
+
+def open_session(
+    urls: Sequence[str],
+    *,
+    record: str | Path | None = None,
+    subject: dict | None = None,
+    calibration: dict | None = None,
+    timeout_s: float | None = None,
+    reconnect: bool | None = None,
+    start: bool = True,
+    **options: Any,
+) -> Session:
+    """Implementation of :func:`sensorkit.open` (see there)."""
+    t0 = host_time()
+    parsed = _expand(urls)
+    if parsed[0].scheme == "replay":
+        session = _open_replay(parsed[0], **options)
+    else:
+        sink: queue.Queue = queue.Queue()
+        devices = []
+        dev_opts = {k: v for k, v in options.items() if k in _DEVICE_KWARGS}
+        tr_opts = {k: v for k, v in options.items() if k not in _DEVICE_KWARGS}
+        for i, url in enumerate(parsed):
+            module = importlib.import_module(SCHEMES[url.scheme])
+            url.check_known((*COMMON_PARAMS, *module.PARAMS))
+            try:
+                transport, kwargs = module.build(url, **tr_opts)
+            except TypeError:
+                raise DeviceError(f"{url.raw}: unknown option(s) {', '.join(sorted(tr_opts))}") from None
+            kwargs.update(_device_options(url, timeout_s, reconnect))
+            kwargs.update(dev_opts)
+            devices.append(Device(transport, url=url.raw if len(parsed) == 2 or url.scheme != "sim" else _sim_name(url),
+                                  stream=i, sink=sink if len(parsed) == 2 else None, **kwargs))  # fmt: skip
+        source: Device | DevicePair
+        if len(devices) == 2:
+            source = DevicePair(devices, sink).open(start=start)
+        else:
+            source = devices[0].open(start=start)
+        session = Session(source, host_t0_s=t0, subject=subject, calibration=calibration)
+    if record is not None:
+        try:
+            session.record(record)
+        except BaseException:
+            session.close()
+            raise
+    else:
+        for dev in session.devices:
+            dev.discard_prebuffer()
+    return session
+
+
+def _sim_name(url: DeviceURL) -> str:
+    return url.raw if "side" in url.raw else f"{url.raw}{'&' if '?' in url.raw else '?'}side={url.params['side']}"
+
+
+def _open_replay(url: DeviceURL, **options: Any) -> Session:
+    from sensorkit.devices.replay import PARAMS, ReplayClock, ReplayTransport
+
+    url.check_known(PARAMS)
+    speed = url.get_float("speed", 1.0, 0.0, 1e6)
+    reader = CaptureReader(url.target)
+    header = reader.header
+    streams = reader.streams or [{"stream": 0}]
+    clock = ReplayClock(float(header.get("host_t0_s", 0.0)), speed)
+    sink: queue.Queue = queue.Queue()
+    pair = len(streams) == 2
+    devices = []
+    for k, meta in enumerate(streams):
+        info = meta.get("info") or {}
+        sid = int(meta.get("stream", k))
+        mode = info.get("mode", "binary")
+        kwargs: dict[str, Any] = {"side": meta.get("side") if meta.get("side") in ("left", "right") else None}
+        if mode == "csv":
+            kwargs.update(mode="csv", layout=info.get("layout"), csv_rate_hz=info.get("sample_rate_hz", 100.0),
+                          csv_units=info.get("units", "counts"), csv_scale=info.get("value_scale", 1.0))  # fmt: skip
+        kwargs.update(options)
+        transport = ReplayTransport(reader, sid, clock, warn=(k == 0))
+        devices.append(Device(transport, url=meta.get("url", url.raw), stream=sid, sink=sink if pair else None, **kwargs))
+    source: Device | DevicePair
+    if pair:
+        source = DevicePair(devices, sink)
+        opened = []
+        try:
+            for dev in devices:
+                dev.open(start=False)
+                opened.append(dev)
+        except BaseException:
+            for dev in opened:
+                dev.close()
+            raise
+        for dev in devices:
+            dev.start()
+        source.devices.sort(key=lambda d: d.side != "left")
+    else:
+        source = devices[0].open()
+    for dev in devices:
+        dev.discard_prebuffer()
+    session = Session(source, host_t0_s=float(header.get("host_t0_s", 0.0)), subject=header.get("subject"),
+                      calibration=header.get("calibration"))  # fmt: skip
+    session.reader = reader  # type: ignore[attr-defined]
+    return session

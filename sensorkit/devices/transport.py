@@ -1,0 +1,73 @@
+"""The transport interface: move bytes, stamp their arrival, compute nothing.
+
+Each URL scheme has one transport class (serial, tcp, ble, sim, replay) with this shape;
+:class:`~sensorkit.devices.device.Device` drives any of them the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+
+__all__ = ["EndOfStream", "LinkLost", "Transport", "host_time"]
+
+
+def host_time() -> float:
+    """The host clock every device maps onto: ``time.monotonic()`` in s."""
+    return time.monotonic()
+
+
+class LinkLost(Exception):
+    """The transport lost its link (port unplugged, socket closed, BLE disconnect)."""
+
+
+class EndOfStream(Exception):
+    """A finite transport (replay) has no more data."""
+
+
+class Transport(ABC):
+    """Bytes in and out of one device.
+
+    Attributes
+    ----------
+    name : str
+        Human-readable endpoint (``/dev/ttyUSB0``, ``127.0.0.1:7001``, ...).
+    live : bool
+        False for replay: no commands are sent, no timeouts apply.
+    """
+
+    name: str = "?"
+    live: bool = True
+
+    @abstractmethod
+    def open(self) -> None:
+        """Connect. Raises :class:`~sensorkit.errors.DeviceError` with a hint on failure."""
+
+    @abstractmethod
+    def read(self, timeout_s: float) -> tuple[bytes, float]:
+        """Wait up to ``timeout_s`` for bytes.
+
+        Returns
+        -------
+        (bytes, float)
+            The bytes (empty on timeout) and the host time they arrived (s, :func:`host_time`).
+
+        Raises
+        ------
+        LinkLost
+            The link went away.
+        EndOfStream
+            No more data will ever come (replay).
+        """
+
+    @abstractmethod
+    def write(self, data: bytes) -> None:
+        """Send bytes to the device (raises :class:`LinkLost` when the link is gone)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the link; safe to call twice."""
+
+    def disconnect(self) -> None:
+        """Drop a broken link before :meth:`open` is tried again (default: :meth:`close`)."""
+        self.close()

@@ -1,0 +1,379 @@
+"""Raw capture files (``.skr``): every received frame with its host arrival time.
+
+The format is specified in ``firmware_protocol/CAPTURE.md``. In short::
+
+    magic (8 bytes)  b"\\x89SKR\\r\\n\\x1a\\n"
+    u32 header length, header (UTF-8 JSON), u32 CRC-32 of the header
+    records, each: u8 kind, u8 stream, u16 length, f64 host time (s),
+                   payload (length bytes), u32 CRC-32 of the 12 header bytes + payload
+
+Records are appended as frames arrive and each is handed to the operating system at
+once (one ``write`` per record, no user-space buffer), so killing the writer loses
+nothing already received; ``fsync`` runs at least once a second. A reader stops at the
+first incomplete or corrupt record and warns with the byte offset and host time of the
+cut (:class:`CaptureCutWarning`).
+
+Use :func:`read_capture` for a :class:`~sensorkit.recording.Recording` (decoded through
+the same device pipeline as live data, via ``replay://``), :class:`CaptureReader` for the
+records themselves, and :class:`CaptureWriter` to write one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import threading
+import time
+import warnings
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from sensorkit.errors import FileFormatError
+
+__all__ = [
+    "CAPTURE_MAGIC",
+    "CAPTURE_VERSION",
+    "REC_EVENT",
+    "REC_RX",
+    "REC_TX",
+    "CaptureCut",
+    "CaptureCutWarning",
+    "CaptureReader",
+    "CaptureRecord",
+    "CaptureWriter",
+    "looks_like_capture",
+    "read_capture",
+]
+
+CAPTURE_MAGIC = b"\x89SKR\r\n\x1a\n"
+CAPTURE_VERSION = 1
+REC_RX = 1  # bytes received from the device: one frame (0x00 included) or CSV line
+REC_TX = 2  # bytes sent to the device (a command frame)
+REC_EVENT = 3  # UTF-8 JSON object: link events, device info updates
+_KINDS = (REC_RX, REC_TX, REC_EVENT)
+_REC = struct.Struct("<BBHd")
+_U32 = struct.Struct("<I")
+_MAX_HEADER = 16 << 20
+FSYNC_INTERVAL_S = 1.0
+
+
+class CaptureCutWarning(UserWarning):
+    """A capture file ends in the middle of a record (the writer was killed or the disk filled)."""
+
+
+@dataclass(frozen=True)
+class CaptureCut:
+    """Where a capture file was cut.
+
+    Attributes
+    ----------
+    offset : int
+        Byte offset of the first record that is incomplete or corrupt.
+    file_size : int
+        Size of the file in bytes.
+    last_time_s : float or None
+        Host time of the last complete record (s), None when there is none.
+    n_records : int
+        Complete records before the cut.
+    reason : str
+        ``"incomplete record"`` or ``"bad record CRC"`` or ``"bad record kind"``.
+    """
+
+    offset: int
+    file_size: int
+    last_time_s: float | None
+    n_records: int
+    reason: str
+
+    def message(self, path: str | Path) -> str:
+        """One sentence for a warning."""
+        when = "" if self.last_time_s is None else f", last record at host time {self.last_time_s:.3f} s"
+        return (
+            f"{path}: capture cut at byte {self.offset} of {self.file_size} ({self.reason}); "
+            f"{self.n_records} complete records read{when}; the {self.file_size - self.offset} "
+            "bytes after the cut are ignored"
+        )
+
+
+class CaptureRecord(NamedTuple):
+    """One record: ``kind`` (REC_RX/REC_TX/REC_EVENT), ``stream`` index, host ``time_s``, ``data``."""
+
+    kind: int
+    stream: int
+    time_s: float
+    data: bytes
+    offset: int
+
+
+def looks_like_capture(path: str | Path, head_bytes: bytes) -> bool:
+    """True when ``head_bytes`` (the first bytes of ``path``) start with the capture magic.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (unused beyond the signature shared with the other sniffers).
+    head_bytes : bytes
+        Its first bytes (at least 8).
+    """
+    return bytes(head_bytes[: len(CAPTURE_MAGIC)]) == CAPTURE_MAGIC
+
+
+# ---------------------------------------------------------------- writing
+
+
+class CaptureWriter:
+    """Append-only writer of a capture file; thread-safe (several devices share one file).
+
+    Parameters
+    ----------
+    path : str or Path
+        File to create (an existing file is replaced).
+    header : dict
+        JSON-serialisable header: ``streams`` (one dict per device: url, side, info,
+        layout, calibration), ``subject``, ``host_t0_s`` ... (see CAPTURE.md). The writer
+        adds ``format``, ``version`` and ``created_utc``.
+    fsync_interval_s : float
+        Call ``fsync`` at most this often (s); records reach the OS at once regardless.
+    """
+
+    def __init__(self, path: str | Path, header: dict[str, Any], *, fsync_interval_s: float = FSYNC_INTERVAL_S) -> None:
+        self.path = Path(path)
+        full = {
+            "format": "sensorkit.capture",
+            "version": CAPTURE_VERSION,
+            "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **header,
+        }
+        blob = json.dumps(full, separators=(",", ":"), default=_json_default).encode("utf-8")
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644)
+        self._lock = threading.Lock()
+        self._fsync_interval = fsync_interval_s
+        self._last_sync = time.monotonic()
+        self.n_records = 0
+        self.bytes_written = 0
+        self._write(CAPTURE_MAGIC + _U32.pack(len(blob)) + blob + _U32.pack(zlib.crc32(blob)))
+        os.fsync(self._fd)
+
+    @property
+    def closed(self) -> bool:
+        """True after :meth:`close`."""
+        return self._fd < 0
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+        self.bytes_written += len(data)
+
+    def write(self, kind: int, stream: int, time_s: float, data: bytes) -> None:
+        """Append one record (one ``write`` system call).
+
+        Parameters
+        ----------
+        kind : int
+            :data:`REC_RX`, :data:`REC_TX` or :data:`REC_EVENT`.
+        stream : int
+            Device index in the session (0-255).
+        time_s : float
+            Host time in s (``time.monotonic`` clock) when the bytes arrived or left.
+        data : bytes
+            Payload, at most 65535 bytes.
+        """
+        head = _REC.pack(kind, stream, len(data), time_s)
+        crc = zlib.crc32(data, zlib.crc32(head))
+        record = head + data + _U32.pack(crc)
+        with self._lock:
+            if self._fd < 0:
+                return
+            self._write(record)
+            self.n_records += 1
+            now = time.monotonic()
+            if now - self._last_sync >= self._fsync_interval:
+                os.fsync(self._fd)
+                self._last_sync = now
+
+    def event(self, stream: int, time_s: float, **fields: Any) -> None:
+        """Append an event record (JSON object), e.g. ``event(0, t, event="link_lost")``."""
+        blob = json.dumps(fields, separators=(",", ":"), default=_json_default).encode("utf-8")
+        self.write(REC_EVENT, stream, time_s, blob)
+
+    def flush(self) -> None:
+        """``fsync`` now."""
+        with self._lock:
+            if self._fd >= 0:
+                os.fsync(self._fd)
+                self._last_sync = time.monotonic()
+
+    def close(self) -> None:
+        """fsync and close; later writes are ignored."""
+        with self._lock:
+            if self._fd >= 0:
+                os.fsync(self._fd)
+                os.close(self._fd)
+                self._fd = -1
+
+    def __enter__(self) -> CaptureWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    if hasattr(obj, "item"):
+        return obj.item()
+    if isinstance(obj, (set, tuple)):
+        return list(obj)
+    return str(obj)
+
+
+# ---------------------------------------------------------------- reading
+
+
+class CaptureReader:
+    """Read a capture file's header and records; tolerant of a cut tail.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.skr`` file.
+
+    Attributes
+    ----------
+    header : dict
+        The JSON header.
+    data_offset : int
+        Byte offset of the first record.
+    cut : CaptureCut or None
+        Set once :meth:`records` has reached a cut (None for a clean end).
+
+    Raises
+    ------
+    FileFormatError
+        When the file is not a capture, or its header is unreadable.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileFormatError("no such file", path=str(self.path))
+        self.file_size = self.path.stat().st_size
+        with self.path.open("rb") as fh:
+            magic = fh.read(len(CAPTURE_MAGIC))
+            if magic != CAPTURE_MAGIC:
+                raise FileFormatError(
+                    "not a sensorkit capture file (bad magic)", path=str(self.path),
+                    hint="capture files start with the bytes 89 53 4B 52 0D 0A 1A 0A",
+                )
+            raw_len = fh.read(4)
+            if len(raw_len) < 4:
+                raise FileFormatError("capture header is cut off", path=str(self.path))
+            (n,) = _U32.unpack(raw_len)
+            if n > _MAX_HEADER:
+                raise FileFormatError(f"capture header length {n} is implausible", path=str(self.path))
+            blob = fh.read(n)
+            raw_crc = fh.read(4)
+        if len(blob) < n or len(raw_crc) < 4:
+            raise FileFormatError("capture header is cut off (the writer died while creating the file)", path=str(self.path))
+        if _U32.unpack(raw_crc)[0] != zlib.crc32(blob):
+            raise FileFormatError("capture header fails its CRC-32", path=str(self.path))
+        try:
+            self.header: dict[str, Any] = json.loads(blob.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise FileFormatError(f"capture header is not JSON: {exc}", path=str(self.path)) from None
+        if self.header.get("version") != CAPTURE_VERSION:
+            raise FileFormatError(
+                f"capture version {self.header.get('version')!r} is not supported (this reader knows {CAPTURE_VERSION})",
+                path=str(self.path),
+            )
+        self.data_offset = len(CAPTURE_MAGIC) + 4 + n + 4
+        self.cut: CaptureCut | None = None
+
+    @property
+    def streams(self) -> list[dict[str, Any]]:
+        """Per-device header entries."""
+        return list(self.header.get("streams", []))
+
+    def records(self, *, warn: bool = True) -> Iterator[CaptureRecord]:
+        """Yield every complete record in file order; stop (and warn) at a cut.
+
+        Parameters
+        ----------
+        warn : bool
+            Emit a :class:`CaptureCutWarning` when the file is cut.
+        """
+        self.cut = None
+        n_ok = 0
+        last_t: float | None = None
+        with self.path.open("rb") as fh:
+            fh.seek(self.data_offset)
+            offset = self.data_offset
+            size = self.file_size
+            while offset < size:
+                head = fh.read(_REC.size)
+                reason = None
+                if len(head) < _REC.size:
+                    reason = "incomplete record"
+                else:
+                    kind, stream, length, t = _REC.unpack(head)
+                    body = fh.read(length + 4)
+                    if kind not in _KINDS:
+                        reason = "bad record kind"
+                    elif len(body) < length + 4:
+                        reason = "incomplete record"
+                    elif _U32.unpack_from(body, length)[0] != zlib.crc32(body[:length], zlib.crc32(head)):
+                        reason = "bad record CRC"
+                if reason is not None:
+                    self.cut = CaptureCut(offset, size, last_t, n_ok, reason)
+                    if warn:
+                        warnings.warn(self.cut.message(self.path), CaptureCutWarning, stacklevel=2)
+                    return
+                yield CaptureRecord(kind, stream, t, body[:length], offset)
+                n_ok += 1
+                last_t = t
+                offset += _REC.size + length + 4
+
+
+def read_capture(
+    path: str | Path,
+    *,
+    layout: Any = None,
+    body_mass_kg: float | None = None,
+) -> Any:
+    """Read a capture file into a :class:`~sensorkit.recording.Recording`.
+
+    The records go through ``replay://`` at full speed, i.e. the same framing, decoder,
+    sequence-gap tracking and clock mapping as the live run, so the arrays are the ones
+    the live session delivered. A cut file gives everything up to the cut and a
+    :class:`CaptureCutWarning` saying where it was cut (also in ``metadata["capture_cut"]``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.skr`` file.
+    layout : SensorLayout or str, optional
+        Override the layout named by the devices.
+    body_mass_kg : float, optional
+        Override the subject body mass in the header (kg).
+
+    Returns
+    -------
+    Recording
+        Host time axis in s from the start of the capture; values in the device units
+        (N or kPa). Lost samples are NaN and listed in ``rec.gaps``.
+
+    Raises
+    ------
+    FileFormatError
+        Not a capture file, or no samples in it, or raw counts without a calibration.
+    """
+    from sensorkit.devices.assemble import recording_from_capture
+
+    return recording_from_capture(path, layout=layout, body_mass_kg=body_mass_kg)
