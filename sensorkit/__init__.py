@@ -9,7 +9,8 @@ loading metrics with Numba kernels, and turn them into insole suggestions.
 16
 """
 
-from sensorkit.analysis import Analysis, analyze
+from sensorkit.analysis import Analysis, AnalysisParams, StreamingAnalyzer, analyze
+from sensorkit.calibrate import Calibration, apply_calibration
 from sensorkit.errors import (
     CalibrationError,
     DeviceError,
@@ -26,6 +27,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Analysis",
+    "AnalysisParams",
+    "Calibration",
     "CalibrationError",
     "DeviceError",
     "FileFormatError",
@@ -34,8 +37,10 @@ __all__ = [
     "Recording",
     "SensorLayout",
     "SensorkitError",
+    "StreamingAnalyzer",
     "__version__",
     "analyze",
+    "apply_calibration",
     "builtin_layouts",
     "load_layout",
     "read",
