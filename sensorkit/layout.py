@@ -13,14 +13,13 @@ the schema.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from sensorkit.assets import builtin_names, calibration_dir, read_asset_json
 from sensorkit.errors import CalibrationError
 
 __all__ = [
@@ -290,27 +289,9 @@ class SensorLayout:
 
 
 # -- built-in layouts -------------------------------------------------------------------
-def calibration_dir() -> Path:
-    """Folder holding the calibration assets (layouts, response curves).
-
-    In an installed wheel the assets live in ``sensorkit/_calibration``; in a source
-    checkout (editable install) they are the top-level ``calibration/`` folder.
-    """
-    packaged = resources.files("sensorkit").joinpath("_calibration")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    checkout = Path(__file__).resolve().parent.parent / "calibration"
-    if checkout.is_dir():
-        return checkout
-    raise CalibrationError(
-        "sensorkit's calibration assets are missing from this installation",
-        hint="reinstall sensorkit (pip install --force-reinstall sensorkit)",
-    )
-
-
 def builtin_layouts() -> list[str]:
     """Names of the built-in layouts."""
-    return sorted(p.stem for p in (calibration_dir() / "layouts").glob("*.json"))
+    return builtin_names("layouts")
 
 
 def load_layout(
@@ -332,19 +313,7 @@ def load_layout(
     CalibrationError
         Unknown layout name, unreadable file or a file that breaks the schema.
     """
-    path = Path(name_or_path)
-    if path.suffix.lower() != ".json" or not path.exists():
-        candidate = calibration_dir() / "layouts" / f"{name_or_path}.json"
-        if not candidate.exists():
-            raise CalibrationError(
-                f"unknown layout {str(name_or_path)!r}",
-                hint=f"built-in layouts: {', '.join(builtin_layouts())}; or give a path to a layout JSON file",
-            )
-        path = candidate
-    try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CalibrationError(f"cannot read layout file {path}: {exc}") from exc
+    spec, path = read_asset_json("layouts", name_or_path, "layout")
     layout = _layout_from_spec(spec, foot_length_mm=foot_length_mm, origin=str(path))
     return layout.for_side(side)
 

@@ -7,16 +7,15 @@ Built-in curves are JSON files in ``calibration/sensors/`` (shipped in the wheel
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from sensorkit.assets import builtin_names, read_asset_json
 from sensorkit.calibrate.power_law import PowerLawModel
 from sensorkit.calibrate.table import TableModel
 from sensorkit.errors import CalibrationError
-from sensorkit.layout import calibration_dir
 
 __all__ = ["RESPONSE_SCHEMA", "ResponseModel", "SensorResponse", "builtin_responses", "load_response"]
 
@@ -165,7 +164,7 @@ class SensorResponse:
 
 def builtin_responses() -> list[str]:
     """Names of the built-in response curve sets (``calibration/sensors/*.json``)."""
-    return sorted(p.stem for p in (calibration_dir() / "sensors").glob("*.json"))
+    return builtin_names("sensors")
 
 
 def load_response(name_or_path: str | Path | SensorResponse) -> SensorResponse:
@@ -184,17 +183,5 @@ def load_response(name_or_path: str | Path | SensorResponse) -> SensorResponse:
     """
     if isinstance(name_or_path, SensorResponse):
         return name_or_path
-    path = Path(name_or_path)
-    if path.suffix.lower() != ".json" or not path.exists():
-        candidate = calibration_dir() / "sensors" / f"{name_or_path}.json"
-        if not candidate.exists():
-            raise CalibrationError(
-                f"unknown sensor response curves {str(name_or_path)!r}",
-                hint=f"built-in: {', '.join(builtin_responses())}; or give a path to a response JSON file",
-            )
-        path = candidate
-    try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CalibrationError(f"cannot read response file {path}: {exc}") from exc
+    spec, path = read_asset_json("sensors", name_or_path, "sensor response curves")
     return SensorResponse.from_dict(spec, origin=str(path))
