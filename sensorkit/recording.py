@@ -17,7 +17,7 @@ import pandas as pd
 
 from sensorkit.layout import SIDES, SensorLayout, load_layout
 
-__all__ = ["GAP_COLUMNS", "Recording", "find_gaps"]
+__all__ = ["GAP_COLUMNS", "Recording", "find_gaps", "validate_body_mass_kg"]
 
 #: Columns of :attr:`Recording.gaps`. A gap is the open interval (start_s, end_s) between
 #: the last valid frame before it and the first valid frame after it; ``n_missing`` is the
@@ -223,7 +223,7 @@ class Recording:
         if body_mass_kg is not None:
             md["body_mass_kg"] = body_mass_kg
         if md.get("body_mass_kg") is not None:
-            md["body_mass_kg"] = _validate_mass(md["body_mass_kg"])
+            md["body_mass_kg"] = validate_body_mass_kg(md["body_mass_kg"])
 
         period = 1.0 / rate_hz if rate_hz else float(np.median(dt))
         if not (np.isfinite(period) and period > 0):
@@ -404,7 +404,14 @@ def _validate_values(values: Any, side: str, n: int, layout: SensorLayout) -> np
     return arr
 
 
-def _validate_mass(mass: Any) -> float:
+def validate_body_mass_kg(mass: Any) -> float:
+    """Check a body mass in kg (a number in 10-400 kg) and return it as a float.
+
+    Raises
+    ------
+    ValueError
+        Not a number, not finite, or outside the range (grams, pounds or newtons by mistake).
+    """
     try:
         m = float(mass)
     except (TypeError, ValueError):

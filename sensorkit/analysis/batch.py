@@ -11,7 +11,7 @@ from sensorkit.analysis.params import G_M_S2, AnalysisParams
 from sensorkit.analysis.result import Analysis
 from sensorkit.analysis.stances import finalize_columns, measure_stances, steps_frame_columns
 from sensorkit.analysis.summary import summarize
-from sensorkit.recording import Recording
+from sensorkit.recording import Recording, validate_body_mass_kg
 
 __all__ = ["analyze", "analyze_side_arrays"]
 
@@ -53,7 +53,7 @@ def analyze(
         params = AnalysisParams.from_kwargs(**kwargs)
     elif kwargs:
         params = params.replace(**kwargs)
-    mass = body_mass_kg if body_mass_kg is not None else recording.body_mass_kg
+    mass = validate_body_mass_kg(body_mass_kg) if body_mass_kg is not None else recording.body_mass_kg
     weight_n = float(mass) * G_M_S2 if mass is not None else None
     parts, cop_arrays, baselines = [], {}, {}
     contexts: dict[str, SideContext] = {}
@@ -130,7 +130,7 @@ def analyze_side_arrays(
     cop : tuple of ndarray
         x_mm, y_mm, force_n per frame (float32).
     """
-    x, y, f = K.cop_frames(values, ctx.x_mm, ctx.y_mm, ctx.baseline_n, ctx.off_threshold_n)
+    x, y, f = K.cop_frames(values, ctx.x_mm, ctx.y_mm, ctx.baseline_n, ctx.on_threshold_n)
     starts, stops, flags = K.detect_contacts(
         f,
         0,

@@ -27,6 +27,7 @@ from sensorkit.analysis.result import Analysis
 from sensorkit.analysis.stances import finalize_columns, measure_stances, steps_frame_columns
 from sensorkit.analysis.summary import summarize
 from sensorkit.layout import SIDES, SensorLayout
+from sensorkit.recording import validate_body_mass_kg
 
 __all__ = ["StreamUpdate", "StreamingAnalyzer"]
 
@@ -44,7 +45,7 @@ class StreamUpdate:
         Times of the chunk's frames.
     cop : dict
         ``{side: (x_mm, y_mm, force_n)}`` per frame of the chunk (float32; COP NaN below
-        the toe-off threshold).
+        the contact threshold).
     steps : list of dict
         Steps whose toe-off was confirmed in this chunk, one dict per step with the columns
         of :attr:`Analysis.steps`.
@@ -107,7 +108,7 @@ class _SideStream:
     def feed(self, time_s: np.ndarray, values: np.ndarray) -> tuple[tuple, list[dict[str, np.ndarray]]]:
         ctx = self.ctx
         k = time_s.shape[0]
-        x, y, f = K.cop_frames(values, ctx.x_mm, ctx.y_mm, ctx.baseline_n, ctx.off_threshold_n)
+        x, y, f = K.cop_frames(values, ctx.x_mm, ctx.y_mm, ctx.baseline_n, ctx.on_threshold_n)
         self._make_room(k)
         lo, hi = self.length, self.length + k
         self.t[lo:hi] = time_s
@@ -195,7 +196,7 @@ class StreamingAnalyzer:
             raise ValueError(f"rate_hz must be a positive number of Hz, got {rate_hz!r}")
         self.params = params
         self.rate_hz = float(rate_hz)
-        self.body_mass_kg = None if body_mass_kg is None else float(body_mass_kg)
+        self.body_mass_kg = None if body_mass_kg is None else validate_body_mass_kg(body_mass_kg)
         weight_n = self.body_mass_kg * G_M_S2 if self.body_mass_kg is not None else None
         layouts = {
             "left": layout.for_side("left"),

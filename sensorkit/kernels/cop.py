@@ -85,7 +85,7 @@ def cop_frames_into(
             my += v * y_mm[j]
         f -= b_f
         out_f[i] = f
-        if f >= thr:
+        if f >= thr and f > 0:  # COP is undefined without force, whatever the threshold
             out_x[i] = (mx - b_x) / f
             out_y[i] = (my - b_y) / f
         else:

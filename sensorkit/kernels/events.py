@@ -72,7 +72,10 @@ def detect_contacts(
     on_threshold_n, off_threshold_n : float
         Contact and toe-off thresholds in N (off <= on).
     min_on_frames, min_off_frames : int
-        Frames the force must stay up (contact) or down (toe-off), >= 1.
+        Frames the force must stay up (contact) or down (toe-off), >= 1. Contact needs
+        ``min_on_frames`` from the first frame at or above the on-threshold to the latest
+        one, without falling below the off-threshold in between (METHODS.md: "rises above
+        the contact threshold and stays above for at least 50 ms"), so no stance is shorter.
     state : ndarray, shape (STATE_SIZE,), int64
         Machine state from :func:`new_event_state` or a previous call; updated in place.
 
@@ -123,7 +126,9 @@ def detect_contacts(
                 state[_CAND] = -1
             if state[_CAND] >= 0 and f >= on:
                 state[_LAST_ON] = g
-            if state[_CAND] >= 0 and g - state[_CAND] + 1 >= min_on_frames:
+            # Confirm contact once the force has been at or above the on-threshold over
+            # min_on_frames (from the first to the latest such frame, never below off).
+            if state[_CAND] >= 0 and state[_LAST_ON] - state[_CAND] + 1 >= min_on_frames:
                 state[_MODE] = _ON
                 state[_CONTACT] = state[_CAND]
                 state[_FLAGS] = state[_CAND_FLAGS]

@@ -69,6 +69,9 @@ def regional_loads(
     prev = np.zeros(N_REGIONS)
     cur_ml = np.zeros(2)
     prev_ml = np.zeros(2)
+    has_sensor = np.zeros(N_REGIONS, dtype=np.bool_)
+    for j in range(s_count):
+        has_sensor[region_index[j]] = True
     for s in range(m):
         c = starts[s]
         e = stops[s]
@@ -104,6 +107,9 @@ def regional_loads(
             prev_ml[0] = cur_ml[0]
             prev_ml[1] = cur_ml[1]
         for r in range(N_REGIONS):
+            if not has_sensor[r]:  # a region the layout does not cover is unknown, not zero
+                impulse[s, r] = np.nan
+                peak_f[s, r] = np.nan
             if peak_f[s, r] == -np.inf:
                 peak_f[s, r] = np.nan
             if peak_p[s, r] == -np.inf:

@@ -42,7 +42,7 @@ def detect_contacts(force_n, on_threshold_n, off_threshold_n, min_on_frames, min
                 candidate = None
             if candidate is not None and f >= on_threshold_n:
                 last_on = k
-            if candidate is not None and k - candidate + 1 >= min_on_frames:
+            if candidate is not None and last_on - candidate + 1 >= min_on_frames:
                 on_ground, contact, step_flag, candidate = True, candidate, candidate_flag, None
         else:
             if f >= on_threshold_n:

@@ -19,7 +19,10 @@ def regional_loads(values, time_s, baseline_n, starts, stops, region_index, ml_i
         t = time_s[c:e]
         for r in range(N_REGIONS):
             cols = region_index == r
-            if not cols.any() or f.shape[0] == 0:
+            if not cols.any():  # a region the layout does not cover is unknown, not zero
+                impulse[s, r] = np.nan
+                continue
+            if f.shape[0] == 0:
                 continue
             reg = f[:, cols].sum(axis=1)
             impulse[s, r] = np.trapezoid(reg, t) if len(t) > 1 else 0.0
