@@ -9,7 +9,12 @@ from sensorkit import kernels as K
 from sensorkit.analysis.context import SideContext, estimate_baseline_n, make_context
 from sensorkit.analysis.params import G_M_S2, AnalysisParams
 from sensorkit.analysis.result import Analysis
-from sensorkit.analysis.stances import finalize_columns, measure_stances, steps_frame_columns
+from sensorkit.analysis.stances import (
+    finalize_columns,
+    measure_stances,
+    missing_markers,
+    steps_frame_columns,
+)
 from sensorkit.analysis.summary import summarize
 from sensorkit.recording import Recording, validate_body_mass_kg
 
@@ -141,6 +146,7 @@ def analyze_side_arrays(
         K.new_event_state(),
     )
     raw = measure_stances(ctx, values, time_s, x, y, f, starts, stops, flags)
+    raw["missing_count_at_contact"] = np.cumsum(missing_markers(f, time_s, np.nan, ctx.max_dt_s))[starts]
     return finalize_columns(ctx.side, raw, ctx), (x, y, f)
 
 

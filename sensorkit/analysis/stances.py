@@ -11,7 +11,13 @@ import numpy as np
 from sensorkit import kernels as K
 from sensorkit.analysis.context import SideContext
 
-__all__ = ["STEP_FLAG_COLUMNS", "finalize_columns", "measure_stances", "steps_frame_columns"]
+__all__ = [
+    "STEP_FLAG_COLUMNS",
+    "finalize_columns",
+    "measure_stances",
+    "missing_markers",
+    "steps_frame_columns",
+]
 
 _METHOD_LABELS = {
     K.METHOD_NONE: "none",
@@ -104,12 +110,39 @@ def measure_stances(
     }
 
 
+def missing_markers(
+    force_n: np.ndarray, time_s: np.ndarray, prev_time_s: float, max_dt_s: float
+) -> np.ndarray:
+    """Per frame, 1 where data is missing just before or at it: a NaN frame, or a time jump.
+
+    Parameters
+    ----------
+    force_n : ndarray, shape (k,)
+        Total force per frame (NaN = missing frame).
+    time_s : ndarray, shape (k,)
+        Frame times in s.
+    prev_time_s : float
+        Time of the frame before ``time_s[0]`` (NaN when there is none).
+    max_dt_s : float
+        Largest frame interval that is not a time jump (s).
+
+    Returns
+    -------
+    ndarray of int64, shape (k,)
+        Cumulate it to count missing data between two frames (used for stride times).
+    """
+    dt = np.diff(time_s, prepend=prev_time_s)
+    with np.errstate(invalid="ignore"):
+        return (np.isnan(force_n) | (dt > max_dt_s)).astype(np.int64)
+
+
 def finalize_columns(
     side: str,
     raw: dict[str, np.ndarray],
     ctx: SideContext,
     prev_contact_s: float = np.nan,
     prev_excluded: bool = True,
+    prev_missing_count: int = 0,
 ) -> dict[str, np.ndarray]:
     """Steps-table columns (in order) from :func:`measure_stances` output.
 
@@ -124,6 +157,10 @@ def finalize_columns(
         Contact time of this side's previous stance (streaming), NaN when none.
     prev_excluded : bool
         Whether that previous stance touched a gap or was truncated.
+    prev_missing_count : int
+        Running count of :func:`missing_markers` at that previous contact; with
+        ``raw["missing_count_at_contact"]`` it tells whether data went missing between two
+        contacts, in which case the stride between them is not measured (METHODS.md).
 
     Returns
     -------
@@ -139,8 +176,11 @@ def finalize_columns(
     excluded = raw["touches_gap"] | raw["truncated"]
     prev_t = np.concatenate(([prev_contact_s], t_c[:-1])) if m else t_c
     prev_x = np.concatenate(([prev_excluded], excluded[:-1])) if m else excluded
+    missing_c = raw["missing_count_at_contact"]
+    prev_missing = np.concatenate(([prev_missing_count], missing_c[:-1])) if m else missing_c
+    gap_between = missing_c > prev_missing
     stride = t_c - prev_t
-    stride = np.where(prev_x | excluded | ~(stride <= p.max_stride_s), np.nan, stride)
+    stride = np.where(prev_x | excluded | gap_between | ~(stride <= p.max_stride_s), np.nan, stride)
     si = raw["strike_index_pct"]
     pattern = np.where(
         si < p.strike_rearfoot_max_pct,

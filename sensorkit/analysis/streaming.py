@@ -24,7 +24,12 @@ from sensorkit import kernels as K
 from sensorkit.analysis.context import SideContext, make_context
 from sensorkit.analysis.params import G_M_S2, AnalysisParams
 from sensorkit.analysis.result import Analysis
-from sensorkit.analysis.stances import finalize_columns, measure_stances, steps_frame_columns
+from sensorkit.analysis.stances import (
+    finalize_columns,
+    measure_stances,
+    missing_markers,
+    steps_frame_columns,
+)
 from sensorkit.analysis.summary import summarize
 from sensorkit.layout import SIDES, SensorLayout
 from sensorkit.recording import validate_body_mass_kg
@@ -33,6 +38,9 @@ __all__ = ["StreamUpdate", "StreamingAnalyzer"]
 
 _INITIAL_CAPACITY = 4096
 _MODE, _CAND, _CONTACT = 0, 1, 2  # indices into the event state (see kernels.events)
+
+
+_BUFFERS = ("t", "v", "x", "y", "f", "missing")  # per-frame arrays of a side
 
 
 @dataclass
@@ -71,8 +79,12 @@ class _SideStream:
         self.x = np.empty(cap, np.float32)
         self.y = np.empty(cap, np.float32)
         self.f = np.empty(cap, np.float32)
+        self.missing = np.empty(cap, np.int64)  # running count of missing-data markers
+        self.missing_total = 0
+        self.last_time_s = np.nan
         self.prev_contact_s = np.nan
         self.prev_excluded = True
+        self.prev_missing_count = 0
         self.parts: list[dict[str, np.ndarray]] = []
 
     def _make_room(self, k: int) -> None:
@@ -82,14 +94,14 @@ class _SideStream:
         drop = keep_from - self.base
         if drop > 0:
             n = self.length - drop
-            for name in ("t", "v", "x", "y", "f"):
+            for name in _BUFFERS:
                 arr = getattr(self, name)
                 arr[:n] = arr[drop : self.length]
             self.base += drop
             self.length = n
         if self.length + k > self.t.shape[0]:
             cap = max(2 * self.t.shape[0], self.length + k)
-            for name in ("t", "v", "x", "y", "f"):
+            for name in _BUFFERS:
                 arr = getattr(self, name)
                 new = np.empty((cap, *arr.shape[1:]), arr.dtype)
                 new[: self.length] = arr[: self.length]
@@ -116,6 +128,13 @@ class _SideStream:
         self.x[lo:hi] = x
         self.y[lo:hi] = y
         self.f[lo:hi] = f
+        if k:
+            counts = self.missing_total + np.cumsum(
+                missing_markers(f, time_s, self.last_time_s, ctx.max_dt_s)
+            )
+            self.missing[lo:hi] = counts
+            self.missing_total = int(counts[-1])
+            self.last_time_s = float(time_s[-1])
         self.length = hi
         starts, stops, flags = K.detect_contacts(
             f,
@@ -141,7 +160,11 @@ class _SideStream:
             stops - self.base,
             flags,
         )
-        cols = finalize_columns(ctx.side, raw, ctx, self.prev_contact_s, self.prev_excluded)
+        raw["missing_count_at_contact"] = self.missing[starts - self.base]
+        cols = finalize_columns(
+            ctx.side, raw, ctx, self.prev_contact_s, self.prev_excluded, self.prev_missing_count
+        )
+        self.prev_missing_count = int(raw["missing_count_at_contact"][-1])
         self.prev_contact_s = float(raw["t_contact_s"][-1])
         self.prev_excluded = bool(raw["touches_gap"][-1] or raw["truncated"][-1])
         self.parts.append(cols)
