@@ -74,14 +74,15 @@ def test_rearfoot_valr_is_within_2_percent_of_truth(matched):
     assert np.median(err) < 0.01 and np.percentile(err, 95) < 0.02
 
 
-def test_valr_without_impact_peak_is_within_15_percent_of_truth(matched):
-    # the 13 % point is taken on the detected (5 % BW) stance, the truth on the true stance
+def test_valr_without_impact_peak_is_within_4_percent_of_truth(matched):
+    # both take the 13 % point of the stance between 5 % BW crossings (METHODS.md); measured
+    # at 1 kHz without noise: median 0.7 %, 95th percentile 2.6 %
     err = [
         abs(s["valr_bw_s"] / t["valr_bw_s"] - 1)
         for _, _, s, t in matched
         if t["loading_rate_method"] == "13pct_stance"
     ]
-    assert len(err) > 20 and np.percentile(err, 95) < 0.15
+    assert len(err) > 20 and np.median(err) < 0.015 and np.percentile(err, 95) < 0.04
 
 
 def test_peak_force_is_within_3_percent_of_truth(matched):

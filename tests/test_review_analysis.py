@@ -393,11 +393,6 @@ def _methods_valr_13pct_bw_s(force_bw: np.ndarray, time_s: np.ndarray) -> float:
     return 0.6 * ref / (crossing(0.8 * ref) - crossing(0.2 * ref))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GroundTruth.valr_bw_s for 13pct_stance steps takes 13 % of the zero-to-zero stance, "
-    "not of the stance METHODS defines (5 % BW contact to toe-off): ~6 % off for forefoot strikes",
-)
 def test_simulator_truth_valr_without_impact_peak_follows_methods_on_its_own_signal():
     rate = 5000.0
     rec = sk.simulate(duration_s=1.0, seed=1, rate_hz=rate, strike="forefoot")

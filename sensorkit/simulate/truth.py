@@ -18,8 +18,8 @@ from sensorkit.simulate import cop as cop_mod
 __all__ = ["CONTACT_THRESHOLD_BW", "step_truth", "strike_pattern"]
 
 CONTACT_THRESHOLD_BW = 0.05  # METHODS.md default contact threshold
-IMPACT_WINDOW = 0.30  # impact peak searched in the first 30% of stance
-FALLBACK_TAU = 0.13  # reference peak at 13% of stance when there is no impact peak
+IMPACT_WINDOW = 0.30  # impact peak searched in the first 30% of stance (contact to toe-off at 5% BW)
+FALLBACK_TAU = 0.13  # reference peak at 13% of that stance when there is no impact peak
 _DENSE_POINTS = 4001
 _CHUNK_STEPS = 256
 
@@ -91,25 +91,28 @@ def _one_step(f, tau, duration, start, k, cols, method) -> None:
     dt = duration * (tau[1] - tau[0])
     cols["peak_force_bw"][k] = f.max()
     above = np.flatnonzero(f >= CONTACT_THRESHOLD_BW)
-    if above.size:
-        i, j = above[0], above[-1]
-        cols["t_contact_threshold_s"][k] = start + duration * _crossing(
-            tau, f, i - 1, i, CONTACT_THRESHOLD_BW
-        )
-        cols["t_toe_off_threshold_s"][k] = start + duration * _crossing(
-            tau, f, j, j + 1, CONTACT_THRESHOLD_BW
-        )
+    if not above.size:
+        method[k] = "none"
+        return
+    # METHODS.md's stance runs from contact to toe-off at the contact threshold, so the
+    # 30% impact window and the 13% fallback reference are fractions of that stance.
+    i, j = above[0], above[-1]
+    tau_on = _crossing(tau, f, i - 1, i, CONTACT_THRESHOLD_BW)
+    tau_off = _crossing(tau, f, j, j + 1, CONTACT_THRESHOLD_BW)
+    cols["t_contact_threshold_s"][k] = start + duration * tau_on
+    cols["t_toe_off_threshold_s"][k] = start + duration * tau_off
     d = np.diff(f)
     maxima = np.flatnonzero((d[:-1] > 0) & (d[1:] <= 0)) + 1
-    maxima = maxima[tau[maxima] <= IMPACT_WINDOW]
+    maxima = maxima[tau[maxima] <= tau_on + IMPACT_WINDOW * (tau_off - tau_on)]
     if maxima.size:
         ip = int(maxima[0])
         ref = f[ip]
         cols["impact_peak_bw"][k] = ref
         method[k] = "impact_peak"
     else:
-        ip = int(np.searchsorted(tau, FALLBACK_TAU))
-        ref = float(np.interp(FALLBACK_TAU, tau, f))
+        tau_ref = tau_on + FALLBACK_TAU * (tau_off - tau_on)
+        ip = int(np.searchsorted(tau, tau_ref))
+        ref = float(np.interp(tau_ref, tau, f))
         method[k] = "13pct_stance"
     rising = f[: ip + 1]
     t20 = _first_crossing(tau[: ip + 1], rising, 0.2 * ref)
