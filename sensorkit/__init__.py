@@ -20,6 +20,7 @@ from sensorkit.errors import (
 )
 from sensorkit.io import read
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
+from sensorkit.recommend import Recommendation, recommend
 from sensorkit.recording import Recording
 from sensorkit.simulate import GroundTruth, simulate
 
@@ -34,6 +35,7 @@ __all__ = [
     "FileFormatError",
     "GroundTruth",
     "ProtocolError",
+    "Recommendation",
     "Recording",
     "SensorLayout",
     "SensorkitError",
@@ -44,5 +46,6 @@ __all__ = [
     "builtin_layouts",
     "load_layout",
     "read",
+    "recommend",
     "simulate",
 ]
