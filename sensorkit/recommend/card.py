@@ -1,7 +1,7 @@
 """The plain-text card of a :class:`~sensorkit.recommend.Recommendation` (``str(adv)``).
 
-The measured foot findings are listed once at the top; every statement is followed by the
-other findings behind it ("because: ..."); sources are numbered once at the end.
+The measured findings are listed once at the top; every statement is followed by the other
+findings behind it ("because: ..."); sources are numbered once at the end.
 """
 
 from __future__ import annotations
@@ -16,65 +16,121 @@ from sensorkit.recommend.items import Item
 if TYPE_CHECKING:  # pragma: no cover
     from sensorkit.recommend.result import Recommendation
 
-__all__ = ["render_card"]
+__all__ = ["CARD_WIDTH", "render_card"]
 
-_WIDTH = 96
+#: Default card width in columns.
+CARD_WIDTH = 96
+_MIN_WIDTH = 40
 _INDENT = "    "
-_FOOT_REF = "measured findings above"
+_SHOWN_REF = "measured findings above"
 
 
-def render_card(adv: Recommendation) -> str:
-    """Render the card (plain text, ~96 columns)."""
-    sources: dict[str, int] = {}
-    c = adv.classification
-    lines = [f"INSOLE SUGGESTION  (confidence: {'LOW' if adv.low_confidence else 'normal'}; not a diagnosis)"]
-    lines.append("Runner: " + _runner_text(adv))
-    lines.append("Measured (insole-derived):")
-    shown: set[Finding] = set()
-    for title, call in (("arch", c.overall.arch), ("pronation", c.overall.pronation), ("impact", c.impact)):
-        lines.extend(_wrap(f"- {title}: {call.label}", "  ", "    "))
-        for f in call.findings:
-            lines.extend(_wrap(_ref(f, sources), "      ", "        "))
-            shown.add(f)
-        if title == "impact":
-            for note in call.notes:
-                lines.extend(_wrap(note, "      ", "        "))
-    lines.append("")
-    for title, item in (
-        ("Arch support", adv.arch_support),
-        ("Cushioning", adv.cushioning),
-        ("Rigidity", adv.rigidity),
-    ):
-        lines.extend(_item_lines(f"{title}: {item.choice}", item, sources, shown))
-    ranked = "  ".join(
-        f"{m.rank}. {m.choice}" + ("" if m.suitable else " (not needed)") for m in adv.materials
-    )
-    lines.append(f"Materials: {ranked}")
-    for m in adv.materials:
-        lines.extend(_item_lines(None, m, sources, shown))
-    for e in adv.extras:
-        lines.extend(_item_lines(f"Extra: {e.choice}", e, sources, shown))
-    if adv.side_notes:
-        lines.append("Per-side notes:")
-        for s in adv.side_notes:
-            lines.extend(_item_lines(None, s, sources, set()))
-    if adv.low_confidence:
-        lines.append("Low confidence, because:")
-        for reason in adv.low_confidence:
-            lines.extend(_wrap("- " + reason, "  ", "    "))
-    lines.append("Keep in mind:")
-    for cav in adv.caveats:
-        lines.extend(_item_lines(None, cav, sources, shown))
-    lines.append("")
-    lines.append("Sources:")
-    for text, n in sources.items():
-        lines.extend(_wrap(f"[{n}] {text}", "", "     "))
-    return "\n".join(lines)
+def render_card(adv: Recommendation, width: int = CARD_WIDTH) -> str:
+    """Render the card as plain text.
+
+    Parameters
+    ----------
+    adv : Recommendation
+    width : int
+        Line width in columns (at least 40).
+    """
+    return _Card(max(_MIN_WIDTH, int(width))).render(adv)
 
 
-def _ref(f: Finding, sources: dict[str, int]) -> str:
-    n = sources.setdefault(f.source or "runner input", len(sources) + 1)
-    return f"{f.text()} [{n}]"
+class _Card:
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.sources: dict[str, int] = {}
+        self.shown: set[Finding] = set()
+
+    def render(self, adv: Recommendation) -> str:
+        c = adv.classification
+        conf = "LOW" if adv.low_confidence else "normal"
+        lines = [f"INSOLE SUGGESTION  (confidence: {conf}; a suggestion, not a diagnosis)"]
+        first = adv.caveat("see_professional_first")
+        if first is not None:
+            lines.extend(self.wrap("!! " + first.statement, "", "   "))
+        lines.extend(self.wrap("Runner: " + _runner_text(adv), "", "  "))
+        lines.append("Measured (insole-derived):")
+        for title, call in (
+            ("arch", c.overall.arch),
+            ("pronation", c.overall.pronation),
+            ("impact", c.impact),
+        ):
+            lines.extend(self.wrap(f"- {title}: {call.label}", "  ", "    "))
+            for f in call.findings:
+                lines.extend(self.wrap(self.ref(f), "      ", "        "))
+                self.shown.add(f)
+            notes = call.notes if title == "impact" else ()
+            for note in notes:
+                lines.extend(self.wrap(note, "      ", "        "))
+        lines.append("")
+        for title, item in (
+            ("Arch support", adv.arch_support),
+            ("Cushioning", adv.cushioning),
+            ("Rigidity", adv.rigidity),
+        ):
+            lines.extend(self.item(f"{title}: {item.choice}", item))
+        ranked = "  ".join(
+            f"{m.rank}. {m.choice}" + ("" if m.suitable else " (not needed)") for m in adv.materials
+        )
+        lines.extend(self.wrap(f"Materials: {ranked}", "", "  "))
+        for m in adv.materials:
+            lines.extend(self.item(None, m))
+        for e in adv.extras:
+            lines.extend(self.item(f"Extra: {e.choice}", e))
+        if adv.side_notes:
+            lines.append("Per-side notes:")
+            for s in adv.side_notes:
+                lines.extend(self.item(None, s))
+        if adv.low_confidence:
+            lines.append("Low confidence, because:")
+            for reason in adv.low_confidence:
+                lines.extend(self.wrap("- " + reason, "  ", "    "))
+        lines.append("Keep in mind:")
+        for cav in adv.caveats:
+            lines.extend(self.item(None, cav))
+        lines.append("")
+        lines.append("Sources:")
+        for text, n in self.sources.items():
+            lines.extend(self.wrap(f"[{n}] {text}", "", "     "))
+        return "\n".join(lines)
+
+    def ref(self, f: Finding) -> str:
+        n = self.sources.setdefault(f.source or "runner input", len(self.sources) + 1)
+        return f"{f.text()} [{n}]"
+
+    def item(self, title: str | None, item: Item) -> list[str]:
+        side = "" if item.side == "both" else f"[{item.side}] "
+        out = [title] if title else []
+        indent = _INDENT if title else "  "
+        rest = _INDENT if title else "    "
+        out.extend(self.wrap(("" if title else "- ") + side + item.statement, indent, rest))
+        refs = [
+            _SHOWN_REF if f in self.shown else self.ref(f)
+            for f in item.findings
+            if f.name not in ("always", "rule")
+        ]
+        for kind in ("always", "rule"):
+            group = [f for f in item.findings if f.name == kind]
+            if group:
+                n = self.sources.setdefault(group[0].source, len(self.sources) + 1)
+                label = (
+                    "always advised"
+                    if kind == "always"
+                    else "rule " + ", ".join(dict.fromkeys(str(f.value) for f in group))
+                )
+                refs.append(f"{label} [{n}]")
+        if refs:
+            out.extend(
+                self.wrap("because: " + "; ".join(dict.fromkeys(refs)), _INDENT + "  ", _INDENT + "    ")
+            )
+        return out
+
+    def wrap(self, text: str, first: str, rest: str) -> list[str]:
+        return textwrap.wrap(
+            text, width=self.width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+        ) or [first]
 
 
 def _runner_text(adv: Recommendation) -> str:
@@ -94,35 +150,3 @@ def _runner_text(adv: Recommendation) -> str:
     if math.isfinite(cad):
         parts.append(f"cadence {cad:.0f} steps/min")
     return ", ".join(parts)
-
-
-def _item_lines(title: str | None, item: Item, sources: dict[str, int], shown: set[Finding]) -> list[str]:
-    side = "" if item.side == "both" else f"[{item.side}] "
-    out = [title] if title else []
-    out.extend(
-        _wrap(
-            ("" if title else "- ") + side + item.statement,
-            _INDENT if title else "  ",
-            _INDENT if title else "    ",
-        )
-    )
-    refs = []
-    for f in item.findings:
-        if f.name in ("always", "rule"):
-            continue
-        refs.append(_FOOT_REF if f in shown else _ref(f, sources))
-    for kind, label in (("always", "always advised"), ("rule", None)):
-        group = [f for f in item.findings if f.name == kind]
-        if group:
-            n = sources.setdefault(group[0].source, len(sources) + 1)
-            text = label or "rule " + ", ".join(dict.fromkeys(str(f.value) for f in group))
-            refs.append(f"{text} [{n}]")
-    if refs:
-        out.extend(_wrap("because: " + "; ".join(dict.fromkeys(refs)), _INDENT + "  ", _INDENT + "    "))
-    return out
-
-
-def _wrap(text: str, first: str, rest: str | None = None) -> list[str]:
-    return textwrap.wrap(
-        text, width=_WIDTH, initial_indent=first, subsequent_indent=rest or first, break_on_hyphens=False
-    ) or [first]

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sensorkit.recommend.card import render_card
+from sensorkit.recommend.card import CARD_WIDTH, render_card
 from sensorkit.recommend.classify import Classification
 from sensorkit.recommend.items import Item
 from sensorkit.recommend.runner import RunnerProfile
@@ -116,6 +116,10 @@ class Recommendation:
                 "thresholds": self.thresholds_origin,
             }
         )
+
+    def card(self, width: int = CARD_WIDTH) -> str:
+        """The readable card, wrapped to ``width`` columns (``str(adv)`` uses 96)."""
+        return render_card(self, width)
 
     def __str__(self) -> str:
         return render_card(self)
