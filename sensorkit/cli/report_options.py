@@ -1,0 +1,112 @@
+"""``--report OUT.html`` and ``--png-dir DIR`` for ``sensorkit analyze``, plus progress display.
+
+Hook into a command with::
+
+    report_options.add_report_options(parser)           # in add_parser
+    report_options.write_report_from_args(args, rec, res)  # in run, after sk.analyze
+
+Progress and the closing "wrote ..." lines go to stderr, so ``--json`` output on stdout
+stays valid JSON. Bars show only on a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from sensorkit.analysis.result import Analysis
+from sensorkit.cli.console import error_console
+from sensorkit.recording import Recording
+
+__all__ = ["add_report_options", "progress", "working", "write_report_from_args"]
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--report`` and ``--png-dir`` to a command's parser."""
+    parser.add_argument(
+        "--report",
+        metavar="OUT.html",
+        help="write a self-contained HTML report with plots (no network needed)",
+    )
+    parser.add_argument("--png-dir", metavar="DIR", help="also write every report figure as a PNG into DIR")
+
+
+def progress(console: Console | None = None, *, transient: bool = True) -> Progress:
+    """A rich progress bar on stderr (hidden off a terminal): spinner, text, bar, count, time."""
+    console = console or error_console
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=transient,
+        disable=not console.is_terminal,
+    )
+
+
+@contextmanager
+def working(description: str, console: Console | None = None) -> Iterator[None]:
+    """Show a spinner with elapsed time while a block runs (for work without steps, e.g. ``sk.analyze``).
+
+    Examples
+    --------
+    >>> with working("analysing run.csv"):  # doctest: +SKIP
+    ...     res = sk.analyze(rec)
+    """
+    console = console or error_console
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(description, spinner="dots"):
+        yield
+
+
+def write_report_from_args(args: argparse.Namespace, recording: Recording, analysis: Analysis) -> dict | None:
+    """Write the report and/or PNGs that ``args.report`` / ``args.png_dir`` ask for.
+
+    Returns
+    -------
+    dict or None
+        What :func:`sensorkit.report.write_report` returns, None when neither option is set.
+
+    Raises
+    ------
+    OSError
+        When the output folder does not exist or cannot be written (one-line CLI error).
+    """
+    report = getattr(args, "report", None)
+    png_dir = getattr(args, "png_dir", None)
+    if not report and not png_dir:
+        return None
+    from sensorkit.report import FIGURES, write_report
+
+    if report and Path(report).suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"--report {report}: the report is an HTML file; give a name ending in .html")
+    with progress() as bar:
+        task = bar.add_task("rendering report figures", total=len(FIGURES))
+        result = write_report(
+            report, recording, analysis, png_dir=png_dir, on_figure=lambda spec: bar.advance(task)
+        )
+    if result["html"] is not None:
+        note = (
+            ""
+            if result["recommendation"] == "ok"
+            else " (no insole recommendation: sensorkit.recommend unavailable)"
+        )
+        error_console.print(
+            f"wrote report {result['html']} ({result['bytes'] / 1024:.0f} kB){note}",
+            markup=False,
+            soft_wrap=True,
+        )
+    if result["pngs"]:
+        error_console.print(
+            f"wrote {len(result['pngs'])} PNG figures to {png_dir}", markup=False, soft_wrap=True
+        )
+    return result

@@ -1,0 +1,294 @@
+"""HTML report and its figures: content, units, feet drawn from above, self-containment."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import re
+import sys
+import types
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+
+import sensorkit as sk
+from sensorkit.cli.report_options import write_report_from_args
+from sensorkit.report import FIGURES, figures, write_report
+from sensorkit.report.data import (
+    cop_step_paths,
+    mean_cop_path,
+    sensor_peaks,
+    step_curves,
+    valid_steps,
+    valr_window_s,
+)
+from sensorkit.report.figure_set import png_size, render_figures
+from sensorkit.report.html import CSP
+from sensorkit.report.recommendation import make_recommendation
+
+
+@pytest.fixture(scope="module")
+def run():
+    rec = sk.simulate(duration_s=20, seed=3, dropout=0.003, asymmetry=0.2)
+    return rec, sk.analyze(rec)
+
+
+@pytest.fixture(scope="module")
+def walk():
+    rec = sk.read("tests/data/physionet-gaitpdb/GaCo01_01.txt").slice_time(0, 30)
+    return rec, sk.analyze(rec)
+
+
+@pytest.fixture(scope="module")
+def report_text(run, tmp_path_factory):
+    rec, res = run
+    out = tmp_path_factory.mktemp("report") / "run.html"
+    result = write_report(out, rec, res, png_dir=out.parent / "png")
+    return out.read_text(encoding="utf-8"), result
+
+
+# -- numbers behind the figures -----------------------------------------------------------
+def test_valr_window_on_linear_ramp_is_the_20_and_80_percent_crossings():
+    t = np.arange(0, 0.101, 0.01)
+    f = 10.0 * t  # 1.0 at 100 ms
+    step = {"loading_rate_method": "impact_peak", "impact_peak_bw": 1.0, "contact_time_s": 0.25}
+    lo, hi = valr_window_s(t, f, step)
+    assert lo == pytest.approx(0.02) and hi == pytest.approx(0.08)
+
+
+def test_valr_window_13pct_fallback_uses_force_at_13pct_of_stance():
+    t = np.arange(0, 0.201, 0.01)
+    f = 5.0 * t
+    step = {"loading_rate_method": "13pct_stance", "contact_time_s": 0.2}
+    lo, hi = valr_window_s(t, f, step)
+    ref_t = 0.13 * 0.2  # force there is 5 * ref_t; 20 % / 80 % of it are reached at 20 % / 80 % of ref_t
+    assert lo == pytest.approx(0.2 * ref_t) and hi == pytest.approx(0.8 * ref_t)
+
+
+def test_valr_window_fixed_window_and_no_method():
+    step = {"loading_rate_method": "3_12pct_window", "contact_time_s": 0.2}
+    assert valr_window_s(np.zeros(3), np.zeros(3), step) == pytest.approx((0.006, 0.024))
+    assert all(
+        np.isnan(
+            valr_window_s(np.zeros(3), np.zeros(3), {"loading_rate_method": "none", "contact_time_s": 1})
+        )
+    )
+
+
+def test_mean_cop_path_resamples_each_step_over_stance():
+    paths = [
+        (np.array([0.0, 10.0]), np.array([0.0, 100.0])),
+        (np.array([0.0, 5.0, 10.0]), np.array([0.0, 0.0, 100.0])),
+    ]
+    x, y = mean_cop_path(paths, 3)
+    assert x.tolist() == [0.0, 5.0, 10.0]
+    assert y.tolist() == [0.0, 25.0, 100.0]
+
+
+def test_sensor_peaks_match_a_plain_loop_over_steps(run):
+    rec, res = run
+    got = sensor_peaks(rec, res, "left")
+    steps = valid_steps(res, "left")
+    forces = rec.forces_n("left").astype(np.float64) - res.baseline_n["left"]
+    peaks = []
+    for tc, to in zip(steps["t_contact_s"], steps["t_toe_off_s"], strict=True):
+        sel = (rec.time >= tc) & (rec.time < to)
+        peaks.append(forces[sel].max(axis=0))
+    expected_kpa = np.maximum(np.mean(peaks, axis=0), 0) / rec.layout.area_mm2 * 1e3
+    assert got.unit == "kPa" and got.n_steps == len(steps)
+    np.testing.assert_allclose(got.values, expected_kpa, rtol=1e-5)
+
+
+def test_sensor_peaks_fall_back_to_force_without_areas(walk):
+    rec, res = walk
+    got = sensor_peaks(rec, res, "right")
+    assert (got.quantity, got.unit) == ("force", "N")
+    assert got.values.max() > 50  # a walking adult loads some sensor with tens of newtons
+
+
+def test_step_curves_start_at_contact_in_body_weights(run):
+    _, res = run
+    curves = step_curves(res, "right", max_steps=5)
+    assert curves.unit == "BW" and len(curves.t_s) == 5 and curves.n_total > 5
+    for t, f in zip(curves.t_s, curves.force, strict=True):
+        assert t[0] < 0 <= t[1] and 1.5 < f.max() < 4  # running peaks of 2-3 BW
+
+
+# -- figures --------------------------------------------------------------------------------
+def _labels(fig):
+    return [(ax.get_xlabel(), ax.get_ylabel()) for ax in fig.axes if ax.get_label() != "<colorbar>"]
+
+
+@pytest.mark.parametrize("spec", FIGURES, ids=[s.key for s in FIGURES])
+def test_every_axis_has_a_unit_and_every_figure_a_title(spec, run):
+    rec, res = run
+    fig = spec.build(rec, res)
+    titles = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text() if fig._suptitle else ""]
+    assert any(titles)
+    for ax in fig.axes:
+        if ax.get_label() == "<colorbar>":
+            assert re.search(r"\(.+\)", ax.get_ylabel())
+            continue
+        if spec.key != "gaps":  # the timeline's rows are the sides, not a quantity
+            assert re.search(r"\(.+\)", ax.get_ylabel()), (spec.key, ax.get_ylabel())
+        if ax.get_xlabel():
+            assert re.search(r"\(.+\)", ax.get_xlabel()), (spec.key, ax.get_xlabel())
+    if spec.key != "asymmetry":  # bars are labelled left/right on a categorical x axis
+        assert any(x for x, _ in _labels(fig))
+
+
+def test_titles_say_which_side(run):
+    rec, res = run
+    for fig in (
+        figures.cop_paths_figure(res, rec),
+        figures.peak_map_figure(rec, res),
+        figures.force_curves_figure(res),
+    ):
+        titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+        assert titles[0].startswith("Left foot") and titles[1].startswith("Right foot")
+
+
+def test_feet_are_drawn_from_above_mirror_images(run):
+    rec, res = run
+    fig = figures.cop_paths_figure(res, rec)
+    left_ax, right_ax = fig.axes
+    left_outline = left_ax.patches[0].get_xy()
+    right_outline = right_ax.patches[0].get_xy()
+    np.testing.assert_allclose(right_outline[:, 0], -left_outline[:, 0])
+    # left foot: medial (big toe side, positive anatomical x) to the right of the page
+    medial_label = next(t for t in left_ax.texts if t.get_text() == "medial")
+    assert medial_label.get_position()[0] > 0
+    assert next(t for t in right_ax.texts if t.get_text() == "medial").get_position()[0] < 0
+    # the COP lines are the analysis COP, mirrored for the right foot
+    mean_right = next(ln for ln in right_ax.lines if ln.get_label() == "mean path")
+    mx, _ = mean_cop_path(cop_step_paths(res, "right"))
+    np.testing.assert_allclose(mean_right.get_xdata(), -mx)
+
+
+def test_flagged_asymmetry_is_titled_in_red(run):
+    _, res = run
+    fig = figures.asymmetry_figure(res)
+    flagged = res.summary["asymmetry_flag"].astype(bool)
+    red = [ax.get_title() for ax in fig.axes if "(flagged)" in ax.get_title()]
+    assert flagged.loc["peak_force_bw"] and any(t.startswith("peak force") for t in red)
+    assert not any(t.startswith("stride time") for t in red)
+
+
+def test_notebook_plot_functions_need_only_the_analysis(run):
+    rec, res = run
+    assert len(figures.plot_cop(res).axes) == 2  # layout found by name in analysis.source
+    assert figures.plot_forces(res).axes[0].get_ylabel() == "vertical force (BW)"
+    assert len(figures.plot_summary(res).axes) == 6
+    fig = figures.plot_recording_forces(rec, 2.0, 4.0)
+    assert fig.axes[0].get_xlim()[0] <= 2.0 and len(fig.axes[0].lines) == 2
+
+
+def test_figures_cope_with_one_side_and_no_steps():
+    rec = sk.simulate(duration_s=6, seed=2)
+    one = sk.Recording.from_arrays(rec.time, rec.left, None, layout=rec.layout, body_mass_kg=70)
+    res = sk.analyze(one)
+    rendered = render_figures(one, res)
+    assert len(rendered) == len(FIGURES)
+    still = sk.Recording.from_arrays(rec.time, np.zeros_like(rec.left), None, layout=rec.layout)
+    res0 = sk.analyze(still)
+    assert len(res0.steps) == 0
+    assert len(render_figures(still, res0)) == len(FIGURES)
+
+
+# -- HTML ------------------------------------------------------------------------------------
+def test_report_is_one_self_contained_file(report_text):
+    text, result = report_text
+    assert text.startswith("<!DOCTYPE html>")
+    assert f'content="{CSP}"' in text
+    srcs = re.findall(r'(?:src|href)="([^"#][^"]*)"', text)
+    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert not re.search(r"https?://", text)
+    assert "<script" not in text
+    assert result["bytes"] == len(text.encode("utf-8"))
+
+
+def test_report_embeds_every_figure_as_a_decodable_png(report_text):
+    text, _ = report_text
+    images = re.findall(
+        r'<img alt="([^"]+)" src="data:image/png;base64,([^"]+)" width="(\d+)" height="(\d+)"', text
+    )
+    assert [alt for alt, *_ in images] == [s.title for s in FIGURES]
+    for _, data, w, h in images:
+        png = base64.b64decode(data)
+        assert png_size(png) == (int(w), int(h))
+
+
+def test_png_dir_holds_each_figure(report_text, tmp_path):
+    _, result = report_text
+    names = sorted(p.name for p in result["pngs"])
+    assert names == sorted(f"{s.key}.png" for s in FIGURES)
+    img = mpimg.imread(result["pngs"][0])
+    assert img.shape[0] > 300 and img.shape[1] > 300
+
+
+def test_report_lists_every_gap_and_the_summary(run, report_text):
+    _, res = run
+    text, _ = report_text
+    assert len(res.gaps) > 0
+    gap_section = text.split('id="gaps-table"')[1].split("<h2")[0]
+    assert gap_section.count("<tr>") == len(res.gaps) + 1  # header + one row per gap
+    assert "peak force (BW)" in text and "⚑" in text  # flagged asymmetry marked
+
+
+def test_recommendation_card_appears_when_the_recommender_exists(run, monkeypatch):
+    _, res = run
+    seen = {}
+
+    class Advice:
+        def __str__(self):
+            return "Semi-rigid insole <with> arch support"
+
+        def to_dict(self):
+            return {"ok": True}
+
+    def recommend(analysis, surface=None, body_mass_kg=None):
+        seen.update(surface=surface, body_mass_kg=body_mass_kg)
+        return Advice()
+
+    monkeypatch.setitem(sys.modules, "sensorkit.recommend", types.SimpleNamespace(recommend=recommend))
+    block = make_recommendation(res, {"surface": "road", "unknown_option": 1})
+    assert block.status == "ok" and block.data == {"ok": True}
+    assert seen == {"surface": "road", "body_mass_kg": 70.0}
+    from sensorkit.report.html import _recommendation_html
+
+    assert "Semi-rigid insole &lt;with&gt; arch support" in _recommendation_html(block)
+
+
+def test_recommendation_hook_when_the_recommender_is_missing_or_fails(run, monkeypatch):
+    _, res = run
+    monkeypatch.setitem(sys.modules, "sensorkit.recommend", None)  # import raises ImportError
+    assert make_recommendation(res).status == "missing"
+
+    def broken(analysis, **kw):
+        raise RuntimeError("no rules")
+
+    monkeypatch.setitem(sys.modules, "sensorkit.recommend", types.SimpleNamespace(recommend=broken))
+    with pytest.warns(RuntimeWarning, match="no rules"):
+        block = make_recommendation(res)
+    assert block.status == "error" and "no rules" in block.card
+
+
+# -- CLI helper ------------------------------------------------------------------------------
+def test_cli_helper_writes_report_and_pngs(run, tmp_path):
+    rec, res = run
+    args = argparse.Namespace(report=str(tmp_path / "r.html"), png_dir=str(tmp_path / "figs"))
+    result = write_report_from_args(args, rec, res)
+    assert (tmp_path / "r.html").stat().st_size == result["bytes"]
+    assert len(list((tmp_path / "figs").glob("*.png"))) == len(FIGURES)
+    assert write_report_from_args(argparse.Namespace(report=None, png_dir=None), rec, res) is None
+
+
+def test_cli_helper_errors_are_one_liners(run, tmp_path):
+    rec, res = run
+    with pytest.raises(ValueError, match=r"\.html"):
+        write_report_from_args(argparse.Namespace(report=str(tmp_path / "r.pdf"), png_dir=None), rec, res)
+    with pytest.raises(OSError, match="does not exist"):
+        write_report_from_args(
+            argparse.Namespace(report=str(tmp_path / "no" / "r.html"), png_dir=None), rec, res
+        )
