@@ -25,6 +25,9 @@ from sensorkit.recording import Recording
 
 __all__ = ["add_report_options", "progress", "working", "write_report_from_args"]
 
+#: Options of the command that are passed on to ``sensorkit.recommend`` when present.
+_RUNNER_KEYS = ("surface", "weekly_km", "back_pain", "pain_severity", "insole_age_months")
+
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--report`` and ``--png-dir`` to a command's parser."""
@@ -91,8 +94,14 @@ def write_report_from_args(args: argparse.Namespace, recording: Recording, analy
         raise ValueError(f"--report {report}: the report is an HTML file; give a name ending in .html")
     with progress() as bar:
         task = bar.add_task("rendering report figures", total=len(FIGURES))
+        runner = {k: getattr(args, k) for k in _RUNNER_KEYS if getattr(args, k, None) is not None}
         result = write_report(
-            report, recording, analysis, png_dir=png_dir, on_figure=lambda spec: bar.advance(task)
+            report,
+            recording,
+            analysis,
+            png_dir=png_dir,
+            runner=runner,
+            on_figure=lambda spec: bar.advance(task),
         )
     if result["html"] is not None:
         note = (
