@@ -46,7 +46,7 @@ class _Card:
     def render(self, adv: Recommendation) -> str:
         c = adv.classification
         conf = "LOW" if adv.low_confidence else "normal"
-        lines = [f"INSOLE SUGGESTION  (confidence: {conf}; a suggestion, not a diagnosis)"]
+        lines = self.wrap(f"INSOLE SUGGESTION  (confidence: {conf}; a suggestion, not a diagnosis)", "", "  ")
         first = adv.caveat("see_professional_first")
         if first is not None:
             lines.extend(self.wrap("!! " + first.statement, "", "   "))
@@ -102,7 +102,7 @@ class _Card:
 
     def item(self, title: str | None, item: Item) -> list[str]:
         side = "" if item.side == "both" else f"[{item.side}] "
-        out = [title] if title else []
+        out = self.wrap(title, "", "  ") if title else []
         indent = _INDENT if title else "  "
         rest = _INDENT if title else "    "
         out.extend(self.wrap(("" if title else "- ") + side + item.statement, indent, rest))
