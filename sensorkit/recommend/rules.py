@@ -317,19 +317,15 @@ def choose(
     extras: list[Item] = []
     if loading or impact_high:
         h_findings = tuple(factors) if loading else tuple(cls.impact.findings)
-        h_rules = ("high_loading",) if loading else ()
-        extras.append(
-            Item(
-                "heel_insert",
-                "gel heel pad",
-                "A shock-absorbing gel pad under the heel.",
-                (*h_findings, _rule_finding("high_loading")),
-                h_rules or ("high_loading",),
-            )
-        )
-    materials = _materials(
-        cushion, rigidity, cat, loading, impact_high, heavy, mass_f, cushion_item, rigidity_item, extras
-    )
+        if loading:
+            h_findings = (*factors, _rule_finding("high_loading"))
+            h_rules: tuple[str, ...] = ("high_loading",)
+            h_text = "A shock-absorbing gel pad under the heel."
+        else:  # a high loading rate alone: only the gel part of the loading rule
+            h_findings, h_rules = tuple(cls.impact.findings), ()
+            h_text = "A shock-absorbing gel pad under the heel, for the high loading rate."
+        extras.append(Item("heel_insert", "gel heel pad", h_text, h_findings, h_rules))
+    materials = _materials(cushion, rigidity, cat, loading, impact_high, heavy, mass_f, extras)
     side_notes = _side_notes(cls, asymmetry or [])
     return Choices(
         arch_support=arch_item,
@@ -369,8 +365,6 @@ def _materials(
     impact_high: bool,
     heavy: bool | None,
     mass_f: Finding,
-    cushion_item: Item,
-    rigidity_item: Item,
     extras: list[Item],
 ) -> list[Item]:
     """Rank EVA, polyurethane, gel and carbon fiber by simple additive scores (ties: fixed order)."""
