@@ -113,6 +113,8 @@ def analyze(
             "rate_hz": recording.rate_hz,
             "n_frames": recording.n_frames,
             "layout": recording.layout.name,
+            "foot_length_mm": recording.layout.foot_length_mm,
+            "foot_width_mm": recording.layout.foot_width_mm,
         },
     )
 

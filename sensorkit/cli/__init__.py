@@ -11,13 +11,13 @@ import sys
 from collections.abc import Sequence
 
 from sensorkit import __version__
-from sensorkit.cli import analyze, calibrate, demo, simulate
+from sensorkit.cli import analyze, calibrate, demo, recommend, simulate
 from sensorkit.cli.console import print_error
 from sensorkit.errors import SensorkitError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (demo, simulate, analyze, calibrate)
+COMMANDS = (demo, simulate, analyze, recommend, calibrate)
 
 
 def build_parser() -> argparse.ArgumentParser:
