@@ -1,0 +1,275 @@
+"""Moticon OpenGo text exports (tab-separated ``.txt`` written by the OpenGo software).
+
+What the reader expects (the structure of the export as parsed by Moticon's own
+``moticon-opengo`` Python package, ``txt_export.Measurement``):
+
+* leading comment lines ``# key: value``: ``Start time`` (``dd.mm.YYYY HH:MM:SS.fff``),
+  ``Duration``, ``Sensor insoles`` (``Left SN..., Right SN...``), ``Size``,
+  ``Recording type``, ``Name``, ``Notes``, ``Tag``;
+* the last comment line is the tab-separated channel header, starting with ``time`` (s),
+  e.g. ``time  left pressure 1[N/cm²] ... left pressure 16[N/cm²]  left acceleration X[g]
+  ...  left total force[N]  left center of pressure X[-0.5...+0.5] ... right ...``;
+* one tab-separated row per sample on a time axis shared by both insoles; a row where
+  one insole had no sample leaves that insole's cells empty.
+
+Export settings: a text (``.txt``) export with the comment header, the ``time`` channel and
+the 16 ``pressure`` channels of each insole you want; other channels (acceleration,
+angular rate, total force, centre of pressure, step and event columns) may be present
+and are ignored. Do not fill missing samples: empty cells become gaps, never values.
+
+Pressure is exported in N/cm² and converted to kPa (x 10). **Sensor positions are not in
+the export** and sensorkit does not ship Moticon's insole geometry, so pass ``layout=``: a
+16-sensor layout with ``value_kind: "pressure"`` and the sensor areas of your insole size
+(see ``calibration/README.md`` for the layout schema).
+
+The format was checked against the published parser and public examples of the column
+names, not against files from a device: report any export that does not read.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sensorkit.errors import CalibrationError, FileFormatError
+from sensorkit.layout import SensorLayout, load_layout
+from sensorkit.recording import Recording
+
+__all__ = ["KPA_PER_N_CM2", "looks_like_moticon_opengo", "read_moticon_opengo"]
+
+#: 1 N/cm² = 10 kPa.
+KPA_PER_N_CM2 = 10.0
+_PRESSURE = re.compile(r"^(left|right) pressure (\d+)\s*\[\s*N/cm(?:²|2|\^2)\s*\]$", re.IGNORECASE)
+_HEADER_KEYS = ("Start time", "Duration", "Sensor insoles", "Size", "Recording type", "Name", "Notes", "Tag")
+_MAX_HEADER_LINES = 200
+
+
+def looks_like_moticon_opengo(path: str | Path, head: str) -> bool:
+    """True when the text ``head`` of ``path`` has OpenGo comment keys or pressure channels.
+
+    Examples
+    --------
+    >>> head = "# Start time: 27.09.2023 10:21:14.922\\n# Sensor insoles: Left SN1, Right SN2\\n"
+    >>> looks_like_moticon_opengo("x.txt", head)
+    True
+    >>> looks_like_moticon_opengo("x.csv", "# units: N\\ntime,L1\\n")
+    False
+    """
+    comments = [ln[1:].strip() for ln in head.splitlines() if ln.startswith("#")]
+    keys = {c.split(":", 1)[0].strip() for c in comments if ":" in c}
+    if {"Start time", "Sensor insoles"} <= keys:
+        return True
+    return any(_PRESSURE.match(f.strip()) for c in comments for f in c.split("\t"))
+
+
+def _parse_header(path: Path) -> tuple[dict[str, str], list[str], int]:
+    """Comment fields, channel names and the number of comment lines."""
+    fields: dict[str, str] = {}
+    channels: list[str] = []
+    n_comment = 0
+    try:
+        with path.open("r", encoding="utf-8-sig") as fh:
+            for line in fh:
+                if not line.startswith("#"):
+                    break
+                n_comment += 1
+                if n_comment > _MAX_HEADER_LINES:
+                    break
+                body = line[1:].strip("\r\n").strip()
+                key = body.split(":", 1)[0].strip()
+                if key in _HEADER_KEYS and ":" in body:
+                    fields[key] = body.split(":", 1)[1].strip()
+                elif "\t" in body:
+                    channels = [c.strip() for c in body.split("\t")]
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(f"not a text file ({exc.reason})", path=str(path)) from None
+    return fields, channels, n_comment
+
+
+def _metadata(fields: dict[str, str], path: Path) -> dict[str, Any]:
+    md: dict[str, Any] = {"source": str(path), "format": "moticon-opengo"}
+    start = fields.get("Start time")
+    if start:
+        try:
+            md["start_time"] = _dt.datetime.strptime(start, "%d.%m.%Y %H:%M:%S.%f").isoformat()
+        except ValueError:
+            md["start_time"] = start
+    serials = fields.get("Sensor insoles")
+    if serials:
+        for part in (p.strip() for p in serials.split(",")):
+            side, _, serial = part.partition(" ")
+            if side.lower() in ("left", "right") and serial:
+                md[f"serial_{side.lower()}"] = serial.strip()
+    for key, name in (
+        ("Size", "insole_size"),
+        ("Recording type", "recording_type"),
+        ("Name", "name"),
+        ("Notes", "notes"),
+        ("Tag", "tag"),
+        ("Duration", "duration"),
+    ):
+        if fields.get(key):
+            md[name] = fields[key]
+    return md
+
+
+def read_moticon_opengo(
+    path: str | Path,
+    *,
+    layout: SensorLayout | str | None = None,
+    body_mass_kg: float | None = None,
+) -> Recording:
+    """Read an OpenGo text export into a Recording (pressures in kPa on ``layout``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.txt`` export.
+    layout : SensorLayout or str
+        A pressure layout with one sensor per exported pressure channel (16), in the order
+        of the channel numbers. Required: the export holds no sensor positions.
+    body_mass_kg : float, optional
+        Subject mass in kg.
+
+    Returns
+    -------
+    Recording
+        ``time`` from the export's time column (s), pressures in kPa, empty cells as NaN
+        frames listed in ``gaps``; header fields (start time, serials, size, tag ...) in
+        ``metadata``.
+
+    Raises
+    ------
+    FileFormatError
+        Missing channel header or pressure channels, no or unsuitable layout, non-numeric
+        cells (with line and column), time not increasing.
+
+    Examples
+    --------
+    >>> rec = read_moticon_opengo("walk.txt", layout="my-moticon-size7.json")  # doctest: +SKIP
+    """
+    path = Path(path)
+    fields, channels, n_comment = _parse_header(path)
+    if not channels or channels[0].lower() != "time":
+        raise FileFormatError(
+            "no channel header: the last '#' line of an OpenGo export lists the channels, starting with 'time'",
+            path=str(path),
+            line=max(n_comment, 1),
+        )
+    pressure: dict[str, list[tuple[int, int]]] = {"left": [], "right": []}
+    for col, name in enumerate(channels):
+        m = _PRESSURE.match(name)
+        if m:
+            pressure[m.group(1).lower()].append((int(m.group(2)), col))
+    if not (pressure["left"] or pressure["right"]):
+        raise FileFormatError(
+            "no pressure channels ('left pressure 1[N/cm²]' ...) in the export",
+            path=str(path),
+            line=n_comment,
+            hint="export the pressure channels of both insoles",
+        )
+    counts = {s: len(v) for s, v in pressure.items() if v}
+    if len(set(counts.values())) > 1:
+        raise FileFormatError(
+            f"the insoles export different numbers of pressure channels {counts}",
+            path=str(path),
+            line=n_comment,
+        )
+    n_sensors = next(iter(counts.values()))
+    lay = _check_layout(layout, n_sensors, path)
+    usecols = [0] + [col for side in ("left", "right") for _, col in sorted(pressure[side])]
+    try:
+        table = pd.read_csv(
+            path,
+            sep="\t",
+            header=None,
+            skiprows=n_comment,
+            usecols=usecols,
+            dtype=np.float64,
+            engine="c",
+            skip_blank_lines=True,
+            keep_default_na=False,
+            na_values=[""],  # only empty cells are missing; "n/a", "null" ... are errors
+        )
+    except ValueError as exc:
+        raise _locate(path, n_comment, channels, usecols) or FileFormatError(
+            f"cannot parse ({exc})", path=str(path)
+        ) from None
+    data = {c: table[c].to_numpy() for c in usecols}
+    time = data[0]
+    missing_time = np.flatnonzero(np.isnan(time))
+    if missing_time.size:
+        raise FileFormatError(
+            "time is empty", path=str(path), line=n_comment + 1 + int(missing_time[0]), column="time"
+        )
+    sides: dict[str, np.ndarray | None] = {}
+    for side in ("left", "right"):
+        cols = [col for _, col in sorted(pressure[side])]
+        sides[side] = np.column_stack([data[c] for c in cols]) * KPA_PER_N_CM2 if cols else None
+    try:
+        return Recording.from_arrays(
+            time,
+            sides["left"],
+            sides["right"],
+            layout=lay,
+            units="kPa",
+            body_mass_kg=body_mass_kg,
+            metadata=_metadata(fields, path),
+        )
+    except ValueError as exc:
+        message = re.sub(
+            r"frame (\d+)", lambda m: f"frame {m.group(1)} (line {n_comment + 1 + int(m.group(1))})", str(exc)
+        )
+        raise FileFormatError(message, path=str(path)) from None
+
+
+def _check_layout(layout: SensorLayout | str | None, n_sensors: int, path: Path) -> SensorLayout:
+    if layout is None:
+        raise FileFormatError(
+            "an OpenGo export holds no sensor positions, so a layout is needed",
+            path=str(path),
+            hint=f"pass layout= a {n_sensors}-sensor pressure layout JSON for your insole size "
+            "(value_kind 'pressure', sensor areas in mm²; schema in calibration/README.md)",
+        )
+    try:
+        lay = load_layout(layout) if isinstance(layout, (str, Path)) else layout.for_side("left")
+    except CalibrationError as exc:
+        raise FileFormatError(str(exc), path=str(path), hint=exc.hint) from None
+    if lay.value_kind != "pressure":
+        raise FileFormatError(
+            f"layout {lay.name!r} describes force sensors (N); OpenGo exports pressure",
+            path=str(path),
+            hint="use a layout with value_kind 'pressure' and the sensor areas of the insole",
+        )
+    if lay.n_sensors != n_sensors:
+        raise FileFormatError(
+            f"the export has {n_sensors} pressure channels per insole but layout "
+            f"{lay.name!r} has {lay.n_sensors} sensors",
+            path=str(path),
+        )
+    return lay
+
+
+def _locate(path: Path, n_comment: int, channels: list[str], usecols: list[int]) -> FileFormatError | None:
+    """The first non-numeric cell among the columns read, as an error naming line and channel."""
+    with path.open("r", encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if lineno <= n_comment or not line.strip():
+                continue
+            cells = line.rstrip("\r\n").split("\t")
+            for col in usecols:
+                cell = cells[col].strip() if col < len(cells) else ""
+                if not cell:
+                    continue
+                try:
+                    float(cell)
+                except ValueError:
+                    return FileFormatError(
+                        f"not a number: {cell!r}", path=str(path), line=lineno, column=channels[col]
+                    )
+    return None

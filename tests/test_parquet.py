@@ -1,0 +1,114 @@
+"""Parquet reader/writer: lossless round trips, metadata, errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sensorkit as sk
+from sensorkit.errors import FileFormatError, SensorkitError
+from sensorkit.io.parquet import METADATA_KEY, looks_like_parquet, read_parquet, write_parquet
+
+pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow (the 'parquet' extra) is not installed")
+
+
+def _same(a: sk.Recording, b: sk.Recording) -> None:
+    assert np.array_equal(a.time, b.time)
+    for side in ("left", "right"):
+        x, y = getattr(a, side), getattr(b, side)
+        assert (x is None) == (y is None)
+        if x is not None:
+            assert x.dtype == y.dtype == np.float32
+            assert np.array_equal(x.view(np.uint32), y.view(np.uint32))  # bit for bit, NaN included
+    pd.testing.assert_frame_equal(a.gaps, b.gaps)
+    assert (a.units, a.rate_hz, a.body_mass_kg, a.layout.name) == (
+        b.units,
+        b.rate_hz,
+        b.body_mass_kg,
+        b.layout.name,
+    )
+
+
+def test_round_trip_is_bit_identical_with_gaps_and_reasons(tmp_path):
+    rec = sk.simulate(duration_s=8, seed=4, dropout=0.01, body_mass_kg=81.5)
+    declared = [{"start_s": 2.0, "end_s": 2.5, "side": "both", "n_missing": 0, "reason": "link lost"}]
+    rec = sk.Recording.from_arrays(
+        rec.time,
+        rec.left,
+        rec.right,
+        layout=rec.layout,
+        body_mass_kg=81.5,
+        gaps=declared,
+        metadata={"subject": "S01", "ground_truth": object()},
+    )
+    path = write_parquet(rec, tmp_path / "run.parquet", row_group_frames=100)
+    back = read_parquet(path)
+    _same(rec, back)
+    assert "link lost" in set(back.gaps["reason"])
+    assert back.metadata["subject"] == "S01" and back.metadata["format"] == "parquet"
+    assert pq.ParquetFile(path).metadata.num_row_groups == 8  # 800 frames in groups of 100
+
+
+def test_metadata_is_json_under_the_sensorkit_key(tmp_path):
+    rec = sk.simulate(duration_s=3, seed=1)
+    path = write_parquet(rec, tmp_path / "r.parquet")
+    meta = json.loads(pq.ParquetFile(path).schema_arrow.metadata[METADATA_KEY])
+    assert meta["schema"] == "sensorkit.recording/1"
+    assert (meta["layout"], meta["units"], meta["rate_hz"], meta["body_mass_kg"]) == (
+        "ref16",
+        "N",
+        100.0,
+        70.0,
+    )
+    assert meta["metadata_not_stored"] == ["ground_truth"]
+    assert pq.ParquetFile(path).schema_arrow.names[:3] == ["time_s", "L_H1", "L_H2"]
+
+
+def test_custom_layout_and_one_side_survive(tmp_path):
+    base = sk.load_layout("ref16")
+    custom = dataclasses.replace(base, name="my-insole", x_mm=base.x_mm + 1.5, _region_masks={})
+    rec = sk.simulate(duration_s=3, seed=2)
+    one = sk.Recording.from_arrays(rec.time, None, rec.right, layout=custom)
+    back = read_parquet(write_parquet(one, tmp_path / "r.parquet"))
+    _same(one, back)
+    assert back.left is None
+    np.testing.assert_array_equal(back.layout.x_mm, custom.x_mm)
+    np.testing.assert_array_equal(back.layout.outline_mm, custom.outline_mm)
+
+
+def test_physionet_walk_round_trips(tmp_path):
+    walk = sk.read("tests/data/physionet-gaitpdb/GaCo03_01.txt", body_mass_kg=72)
+    _same(walk, read_parquet(write_parquet(walk, tmp_path / "w.parquet")))
+
+
+def test_sniffer_and_errors(tmp_path):
+    rec = sk.simulate(duration_s=2, seed=1)
+    path = write_parquet(rec, tmp_path / "r.parquet")
+    assert looks_like_parquet(path, path.read_bytes()[:8])
+    assert not looks_like_parquet(path, b"# units: N\n")
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 not really")
+    with pytest.raises(FileFormatError, match=r"bad\.parquet: not a readable Parquet file"):
+        read_parquet(bad)
+    import pyarrow as pa
+
+    plain = tmp_path / "plain.parquet"
+    pq.write_table(pa.table({"time_s": rec.time, "L_H1": rec.left[:, 0]}), plain)
+    with pytest.raises(FileFormatError, match="no sensor layout") as info:
+        read_parquet(plain)
+    assert "layout=" in info.value.hint
+    with pytest.raises(FileFormatError, match="do not match layout"):
+        read_parquet(plain, layout="ref16")  # one sensor column, 16 in the layout
+
+
+def test_missing_pyarrow_gives_the_install_hint(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(SensorkitError, match="pyarrow") as info:
+        write_parquet(sk.simulate(duration_s=2, seed=1), tmp_path / "x.parquet")
+    assert "sensorkit[parquet]" in info.value.hint
