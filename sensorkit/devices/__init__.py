@@ -103,4 +103,3 @@ def open(
 def open_pair(left_url: str, right_url: str, **kwargs: Any) -> Session:
     """Open a left/right pair (same as ``open(left_url, right_url, **kwargs)``)."""
     return open(left_url, right_url, **kwargs)
-

@@ -113,7 +113,7 @@ def recording_from_chunks(
         tr, vr = sides["right"].full()
         time, left, right, slips = _align(tl, left, tr, vr)
         md["clock_slips"] = slips
-        gaps = sides["left"].gaps + sides["right"].gaps
+        gaps = _snap(sides["left"].gaps + sides["right"].gaps, time)
     md["link_stats"] = {s: a.stats.as_dict() for s, a in sides.items()}
     md["host_t0_s"] = t0_s
     shifted = [{**g, "start_s": g["start_s"] - t0_s, "end_s": g["end_s"] - t0_s} for g in gaps]
@@ -128,7 +128,9 @@ def _align(tl: np.ndarray, vl: np.ndarray, tr: np.ndarray, vr: np.ndarray):
     period = float(tl[-1] - tl[0]) / max(tl.shape[0] - 1, 1)
     before = max(int(np.ceil((tl[0] - tr[0]) / period - 0.5)), 0)
     after = max(int(np.ceil((tr[-1] - tl[-1]) / period - 0.5)), 0)
-    time = np.concatenate([tl[0] - period * np.arange(before, 0, -1), tl, tl[-1] + period * np.arange(1, after + 1)])
+    time = np.concatenate(
+        [tl[0] - period * np.arange(before, 0, -1), tl, tl[-1] + period * np.arange(1, after + 1)]
+    )
     s = vl.shape[1]
     left = np.full((time.shape[0], s), np.nan, dtype=np.float32)
     left[before : before + tl.shape[0]] = vl
@@ -140,6 +142,16 @@ def _align(tl: np.ndarray, vl: np.ndarray, tr: np.ndarray, vr: np.ndarray):
     first[1:] = idx[1:] != idx[:-1]
     right[idx[first]] = vr[first]
     return time, left, right, int((~first).sum())
+
+
+def _snap(gaps: list[dict], time: np.ndarray) -> list[dict]:
+    """Move gap ends onto the frames of the common time axis (the frames around the NaN run)."""
+    out = []
+    for g in gaps:
+        i, j = (int(np.abs(time - g[k]).argmin()) for k in ("start_s", "end_s"))
+        if j > i:
+            out.append({**g, "start_s": float(time[i]), "end_s": float(time[j])})
+    return out
 
 
 def recording_from_capture(

@@ -43,11 +43,14 @@ def _is_stack_missing(exc: BaseException) -> bool:
 
     text = str(exc).lower()
     return isinstance(exc, FileNotFoundError) or (
-        isinstance(exc, BleakError) and any(k in text for k in ("bluez", "d-bus", "dbus", "no bluetooth adapter", "adapter"))
+        isinstance(exc, BleakError)
+        and any(k in text for k in ("bluez", "d-bus", "dbus", "no bluetooth adapter", "adapter"))
     )
 
 
-async def scan(timeout_s: float = SCAN_TIMEOUT_S, *, backend: type | None = None) -> list[tuple[str, str, int | None]]:
+async def scan(
+    timeout_s: float = SCAN_TIMEOUT_S, *, backend: type | None = None
+) -> list[tuple[str, str, int | None]]:
     """Nearby devices advertising the sensorkit service: ``(address, name, rssi)``.
 
     Raises
@@ -114,14 +117,18 @@ class BleLink:
         try:
             if target is None:
                 kwargs = {"backend": self._scanner_backend} if self._scanner_backend else {}
-                target = await BleakScanner.find_device_by_name(self.name, timeout=self._scan_timeout, **kwargs)
+                target = await BleakScanner.find_device_by_name(
+                    self.name, timeout=self._scan_timeout, **kwargs
+                )
                 if target is None:
                     raise DeviceError(
                         f"no BLE device named {self.name!r} found within {self._scan_timeout:g} s",
                         hint="is it switched on and not connected to another host? 'sensorkit devices' scans",
                     )
             kwargs = {"backend": self._backend} if self._backend else {}
-            client = BleakClient(target, disconnected_callback=self._disconnected, timeout=CONNECT_TIMEOUT_S, **kwargs)
+            client = BleakClient(
+                target, disconnected_callback=self._disconnected, timeout=CONNECT_TIMEOUT_S, **kwargs
+            )
             await client.connect()
             try:
                 await client.start_notify(BLE_DATA_UUID, self._notified)
@@ -226,15 +233,21 @@ class BleTransport(Transport):
             loop.close()
 
 
-def build(url: DeviceURL, *, backend: type | None = None, scanner_backend: type | None = None) -> tuple[BleTransport, dict]:
+def build(
+    url: DeviceURL, *, backend: type | None = None, scanner_backend: type | None = None
+) -> tuple[BleTransport, dict]:
     """Transport and device options for ``ble://ADDRESS``, ``ble://name=NAME`` or ``ble://?name=NAME``."""
     target = url.target.strip("/")
     name = url.get_str("name")
     if target.startswith("name="):
         name, target = target[len("name=") :], ""
     if not target and not name:
-        raise DeviceError(f"{url.raw}: give an address or a name", hint="ble://AA:BB:CC:DD:EE:FF or ble://name=Insole-L")
+        raise DeviceError(
+            f"{url.raw}: give an address or a name", hint="ble://AA:BB:CC:DD:EE:FF or ble://name=Insole-L"
+        )
     scan_s = url.get_float("scan", SCAN_TIMEOUT_S, 0.1, 120)
     opts = {"layout": url.get_str("layout")} if url.get_str("layout") else {}
-    transport = BleTransport(target or None, name, backend=backend, scanner_backend=scanner_backend, scan_timeout_s=scan_s)
+    transport = BleTransport(
+        target or None, name, backend=backend, scanner_backend=scanner_backend, scan_timeout_s=scan_s
+    )
     return transport, opts

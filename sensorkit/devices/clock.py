@@ -55,8 +55,8 @@ class ClockMap:
 
     @property
     def drift_ppm(self) -> float:
-        """Fitted drift of the host clock relative to the device clock, ppm."""
-        return self._c * 1e6
+        """Fitted rate error of the device clock relative to the host clock, ppm (positive = device fast)."""
+        return (1.0 / (1.0 + self._c) - 1.0) * 1e6
 
     @property
     def offset_us(self) -> float:

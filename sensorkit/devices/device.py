@@ -170,8 +170,22 @@ class Device:
         self._framer = Framer(b"\n" if mode == "csv" else b"\x00")
         self._decoder = Decoder()
         self._csv = CsvLineDecoder(None) if mode == "csv" else None
-        self._dec_totals = {"bytes_in": 0, "packets_ok": 0, "crc": 0, "framing": 0, "content": 0, "missing_packets": 0}
-        self._counts = {"samples": 0, "missing_samples": 0, "duplicates": 0, "reconnects": 0, "timeouts": 0, "bytes_in": 0}
+        self._dec_totals = {
+            "bytes_in": 0,
+            "packets_ok": 0,
+            "crc": 0,
+            "framing": 0,
+            "content": 0,
+            "missing_packets": 0,
+        }
+        self._counts = {
+            "samples": 0,
+            "missing_samples": 0,
+            "duplicates": 0,
+            "reconnects": 0,
+            "timeouts": 0,
+            "bytes_in": 0,
+        }
         self._head = bytearray()
         self._info_event = threading.Event()
         self._waiters: dict[int, list[Any]] = {}
@@ -231,7 +245,9 @@ class Device:
             sensorkit device answers (the message says which, and hints at the baud rate).
         """
         self.transport.open()
-        self._thread = threading.Thread(target=self._run, name=f"sensorkit-{self.transport.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"sensorkit-{self.transport.name}", daemon=True
+        )
         self._thread.start()
         try:
             self._handshake()
@@ -247,7 +263,13 @@ class Device:
         self._streaming = True
         self._last_rx = host_time()
         if self.mode == "binary" and self.transport.live:
-            self.command(Command.start)
+            try:
+                self.command(Command.start)
+            except DeviceError:
+                if not (self._counts["samples"] or self._pending_pressure):
+                    raise
+                # a board that streams from power-up and ignores commands: data is what matters
+                self._event(host_time(), "start_unacknowledged")
 
     def stop(self) -> None:
         """Stop streaming (STOP command, acknowledged)."""
@@ -268,7 +290,9 @@ class Device:
         if self.transport.live:
             self.command(Command.tare)
 
-    def command(self, build: Callable[[int], Command], timeout_s: float = DEFAULTS["command_timeout_s"]) -> Ack:
+    def command(
+        self, build: Callable[[int], Command], timeout_s: float = DEFAULTS["command_timeout_s"]
+    ) -> Ack:
         """Send a command built by ``build(seq)`` and wait for its ACK.
 
         Raises
@@ -477,7 +501,9 @@ class Device:
             try:
                 self.transport.write(frame)
             except LinkLost as exc:
-                raise DeviceError(f"{self.url}: link lost while sending {_name(cmd.command)}: {exc}") from None
+                raise DeviceError(
+                    f"{self.url}: link lost while sending {_name(cmd.command)}: {exc}"
+                ) from None
         return cmd
 
     def _write_raw(self, data: bytes) -> None:
@@ -560,7 +586,11 @@ class Device:
                 break
             except (DeviceError, OSError, LinkLost) as exc:
                 if host_time() > deadline:
-                    self._finish(DeviceError(f"{self.url}: could not reconnect within {self.reconnect_timeout_s:g} s: {exc}"))
+                    self._finish(
+                        DeviceError(
+                            f"{self.url}: could not reconnect within {self.reconnect_timeout_s:g} s: {exc}"
+                        )
+                    )
                     return False
                 self._halt.wait(delay)
                 delay = min(2 * delay, BACKOFF_MAX_S)
@@ -643,7 +673,9 @@ class Device:
                     parts.append(part)
                     n_packets += 1
             elif isinstance(packet, TimeSync):
-                self.clock.add_sync(packet.host_time_us, packet.device_rx_us, packet.device_tx_us, round(t * 1e6))
+                self.clock.add_sync(
+                    packet.host_time_us, packet.device_rx_us, packet.device_tx_us, round(t * 1e6)
+                )
             elif isinstance(packet, DeviceInfo):
                 self._on_info(packet)
                 for old, t_old in self._pending_pressure:
@@ -666,12 +698,16 @@ class Device:
         if self.device_info is not None and packet.device_id != self.device_info.device_id:
             self._event(host_time(), "device_changed", device_id=packet.device_id)
         self.device_info = packet
-        self.info = describe(packet, url=self.url, transport=self.transport.name, side=self._side_hint, layout=self._layout)
+        self.info = describe(
+            packet, url=self.url, transport=self.transport.name, side=self._side_hint, layout=self._layout
+        )
         self._units = self.info.units
         self._scale32 = np.float32(self.info.value_scale)
         self._info_event.set()
 
-    def _samples(self, p: PressureSamples, t: float, gaps: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    def _samples(
+        self, p: PressureSamples, t: float, gaps: list[dict]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         n = p.n_samples
         first = p.first_sample_seq
         dev_us = p.timestamps_us
@@ -692,13 +728,18 @@ class Device:
                 reason = "link lost" if self._lost_since_sample else "packet loss"
             else:
                 back = _U32 - jump
-                restarted = self._last_dev_us is not None and p.t0_us + back * self._period_us + _RESTART_SLACK_US < self._last_dev_us
+                restarted = (
+                    self._last_dev_us is not None
+                    and p.t0_us + back * self._period_us + _RESTART_SLACK_US < self._last_dev_us
+                )
                 if not restarted:
                     if back >= n:
                         self._counts["duplicates"] += 1
                         return None
                     # partial overlap: keep only the new samples
-                    p = PressureSamples(p.seq, int(dev_us[back]), (first + back) % _U32, p.period_ns, p.bits, p.values[back:])
+                    p = PressureSamples(
+                        p.seq, int(dev_us[back]), (first + back) % _U32, p.period_ns, p.bits, p.values[back:]
+                    )
                     return self._samples(p, t, gaps)
                 self.clock.reset()
                 self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
@@ -708,7 +749,9 @@ class Device:
         if reason is not None and self._last_time is not None:
             if missing == 0:
                 period_s = self._period_us * 1e-6
-                missing = max(round((float(times[0]) - self._last_time) / period_s) - 1, 0) if period_s > 0 else 0
+                missing = (
+                    max(round((float(times[0]) - self._last_time) / period_s) - 1, 0) if period_s > 0 else 0
+                )
             gap = {
                 "start_s": self._last_time,
                 "end_s": float(times[0]),

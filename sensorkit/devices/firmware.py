@@ -147,7 +147,9 @@ class SimFirmware:
         Stream from power-up without waiting for START (some boards do).
     """
 
-    def __init__(self, params: SimParams, *, start_host_s: float | None = None, autostream: bool = False) -> None:
+    def __init__(
+        self, params: SimParams, *, start_host_s: float | None = None, autostream: bool = False
+    ) -> None:
         self.params = params
         self.signal = SimSignal(params)
         rng = np.random.default_rng(params.seed * 2 + (params.side == "right"))
@@ -287,7 +289,9 @@ class SimFirmware:
             if float(self.host_s(last_dev)) > now:
                 return
             lost = self.params.loss > 0 and self._loss_rng.random() < self.params.loss
-            packet = PressureSamples(0, self._sample_dev_us(k), k % _U32, self._period_ns, 16, self._raw(k, per))
+            packet = PressureSamples(
+                0, self._sample_dev_us(k), k % _U32, self._period_ns, 16, self._raw(k, per)
+            )
             self._emit(packet, lost=lost)
             self.lost_packets += lost
             self.sent_packets += not lost
@@ -301,7 +305,6 @@ def serve_fd(
     firmware: SimFirmware,
     fd: int,
     stop: threading.Event,
-    *,
     mangle: Callable[[bytes], bytes] | None = None,
 ) -> None:
     """Play ``firmware`` on a file descriptor (e.g. a pseudo-terminal master) until ``stop`` is set.
@@ -316,7 +319,6 @@ def serve_socket(
     firmware: SimFirmware,
     sock: socket.socket,
     stop: threading.Event,
-    *,
     mangle: Callable[[bytes], bytes] | None = None,
 ) -> None:
     """Play ``firmware`` on a connected socket until ``stop`` is set or the peer closes."""

@@ -96,7 +96,9 @@ class Session:
                     layout = load_layout(dev.info.layout).to_dict()
                 except Exception:  # a layout path that vanished: keep the name only
                     layout = None
-            streams.append({"stream": dev.stream, "url": dev.url, "side": dev.side, "info": info, "layout": layout})
+            streams.append(
+                {"stream": dev.stream, "url": dev.url, "side": dev.side, "info": info, "layout": layout}
+            )
         return {
             "host_clock": "time.monotonic",
             "host_t0_s": self.host_t0_s,
@@ -185,7 +187,9 @@ def _expand(urls: Sequence[str]) -> list[DeviceURL]:
 
 def _device_options(url: DeviceURL, timeout_s: float | None, reconnect: bool | None) -> dict[str, Any]:
     opts: dict[str, Any] = {
-        "timeout_s": url.get_float("timeout", timeout_s if timeout_s is not None else DEFAULTS["timeout_s"], 0.05, 3600),
+        "timeout_s": url.get_float(
+            "timeout", timeout_s if timeout_s is not None else DEFAULTS["timeout_s"], 0.05, 3600
+        ),
         "reconnect": url.get_bool("reconnect", bool(reconnect)),
     }
     side = url.get_str("side", None, ("left", "right"))
@@ -245,7 +249,11 @@ def open_session(
 
 
 def _sim_name(url: DeviceURL) -> str:
-    return url.raw if "side" in url.raw else f"{url.raw}{'&' if '?' in url.raw else '?'}side={url.params['side']}"
+    return (
+        url.raw
+        if "side" in url.raw
+        else f"{url.raw}{'&' if '?' in url.raw else '?'}side={url.params['side']}"
+    )
 
 
 def _open_replay(url: DeviceURL, **options: Any) -> Session:
@@ -270,7 +278,9 @@ def _open_replay(url: DeviceURL, **options: Any) -> Session:
                           csv_units=info.get("units", "counts"), csv_scale=info.get("value_scale", 1.0))  # fmt: skip
         kwargs.update(options)
         transport = ReplayTransport(reader, sid, clock, warn=(k == 0))
-        devices.append(Device(transport, url=meta.get("url", url.raw), stream=sid, sink=sink if pair else None, **kwargs))
+        devices.append(
+            Device(transport, url=meta.get("url", url.raw), stream=sid, sink=sink if pair else None, **kwargs)
+        )
     source: Device | DevicePair
     if pair:
         source = DevicePair(devices, sink)

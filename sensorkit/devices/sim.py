@@ -21,7 +21,21 @@ from sensorkit.devices.url import DeviceURL
 
 __all__ = ["PARAMS", "SimTransport", "sim_params"]
 
-PARAMS = ("side", "foot", "strike", "cadence", "speed", "mass", "asym", "noise", "loss", "drift", "seed", "rate", "layout")
+PARAMS = (
+    "side",
+    "foot",
+    "strike",
+    "cadence",
+    "speed",
+    "mass",
+    "asym",
+    "noise",
+    "loss",
+    "drift",
+    "seed",
+    "rate",
+    "layout",
+)
 
 
 def sim_params(url: DeviceURL, side: str | None = None) -> SimParams:

@@ -45,7 +45,9 @@ class DeviceURL:
                 hint=f"{self.scheme}:// takes: {', '.join(sorted(known))}",
             )
 
-    def get_str(self, key: str, default: str | None = None, choices: Iterable[str] | None = None) -> str | None:
+    def get_str(
+        self, key: str, default: str | None = None, choices: Iterable[str] | None = None
+    ) -> str | None:
         """Parameter ``key`` as text, checked against ``choices`` when given."""
         value = self.params.get(key, default)
         if value is not None and choices is not None:
@@ -56,7 +58,9 @@ class DeviceURL:
                 )
         return value
 
-    def get_float(self, key: str, default: float | None, lo: float = float("-inf"), hi: float = float("inf")) -> float | None:
+    def get_float(
+        self, key: str, default: float | None, lo: float = float("-inf"), hi: float = float("inf")
+    ) -> float | None:
         """Parameter ``key`` as a float in ``[lo, hi]`` (``default`` when absent)."""
         text = self.params.get(key)
         if text is None:
@@ -69,7 +73,9 @@ class DeviceURL:
             raise DeviceError(f"{self.raw}: {key}={value:g} is outside {lo:g}..{hi:g}")
         return value
 
-    def get_int(self, key: str, default: int | None, lo: int | None = None, hi: int | None = None) -> int | None:
+    def get_int(
+        self, key: str, default: int | None, lo: int | None = None, hi: int | None = None
+    ) -> int | None:
         """Parameter ``key`` as an integer in ``[lo, hi]`` (``default`` when absent)."""
         text = self.params.get(key)
         if text is None:

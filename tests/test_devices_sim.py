@@ -1,0 +1,119 @@
+"""sim:// through the real wire protocol: chunks, pairs, packet loss, drift-corrected clock alignment."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import sensorkit.devices as skd
+from sensorkit.errors import DeviceError
+
+
+def take(session, n_samples: int, timeout_s: float = 10.0) -> list:
+    """Chunks until ``n_samples`` samples per side have arrived."""
+    chunks, count = [], {}
+    deadline = time.monotonic() + timeout_s
+    while min(count.values(), default=0) < n_samples or len(count) < len(session.devices):
+        assert time.monotonic() < deadline, f"only {count} samples in {timeout_s} s"
+        chunk = session.read(timeout_s=1.0)
+        if chunk is not None:
+            chunks.append(chunk)
+            count[chunk.side] = count.get(chunk.side, 0) + chunk.n
+    return chunks
+
+
+def test_single_sim_insole_yields_struct_of_arrays_chunks_in_newtons():
+    with skd.open("sim://?side=left&seed=2") as dev:
+        assert dev.info.side == "left" and dev.info.units == "N" and dev.info.layout == "ref16"
+        chunks = take(dev, 50)
+    c = chunks[0]
+    assert c.time.dtype == np.float64 and c.seq.dtype == np.int64 and c.values.dtype == np.float32
+    assert c.values.shape == (c.n, 16)
+    t = np.concatenate([c.time for c in chunks])
+    seq = np.concatenate([c.seq for c in chunks])
+    assert np.all(np.diff(t) > 0)
+    assert np.array_equal(seq, np.arange(seq[0], seq[0] + seq.size))
+    # 100 Hz, paced in real time: 50 samples span ~0.5 s of host time
+    assert 0.4 < t[-1] - t[0] < 0.7
+    assert np.nanmax(np.concatenate([c.values for c in chunks]).sum(axis=1)) > 0
+
+
+def test_sim_values_match_the_simulator_after_the_wire_round_trip():
+    import sensorkit as sk
+
+    with skd.open("sim://?side=right&seed=5") as dev:
+        chunks = take(dev, 120)
+    values = np.concatenate([c.values for c in chunks])
+    seq = np.concatenate([c.seq for c in chunks])
+    truth = sk.simulate(duration_s=20, seed=5, rate_hz=100).right[seq]
+    # 0.01 N wire resolution
+    assert np.max(np.abs(values - truth)) <= 0.0051
+
+
+def test_default_sim_url_opens_a_left_right_pair():
+    with skd.open() as session:
+        assert session.is_pair and [d.side for d in session.devices] == ["left", "right"]
+        chunks = take(session, 30)
+    assert {c.side for c in chunks} == {"left", "right"}
+
+
+def test_packet_loss_becomes_gaps_with_time_spans_never_filled():
+    with skd.open("sim://?side=left&loss=0.2&seed=1&rate=500") as dev:
+        chunks = take(dev, 200)
+        fw = dev.devices[0].transport.firmware
+    gaps = [g for c in chunks for g in c.gaps]
+    stats = chunks[-1].stats
+    assert fw.lost_packets > 10
+    assert stats.missing_samples > 0 and len(gaps) == stats.gaps
+    for g in gaps:
+        assert g["reason"] == "packet loss" and g["end_s"] > g["start_s"] and g["n_missing"] >= 1
+    seq = np.concatenate([c.seq for c in chunks])
+    missing = int(seq[-1] - seq[0] + 1 - seq.size)
+    assert missing == sum(g["n_missing"] for g in gaps)
+    assert not np.isnan(np.concatenate([c.values for c in chunks])).any()
+
+
+def test_pair_alignment_error_stays_below_one_sample_with_200_ppm_drift():
+    # left clock +200 ppm, right -200 ppm, 1 kHz: uncorrected drift reaches 1.2 ms (> 1 period) in 6 s
+    with skd.open("sim://?rate=1000&drift=200&seed=3") as session:
+        period = 1e-3
+        per_side = {}
+        deadline = time.monotonic() + 6.0
+        while time.monotonic() < deadline:
+            c = session.read(timeout_s=1.0)
+            if c is not None:
+                per_side.setdefault(c.side, []).append(c)
+        fws = {d.side: d.transport.firmware for d in session.devices}
+        drift = {d.side: d.clock.drift_ppm for d in session.devices}
+    worst = {}
+    for side, chunks in per_side.items():
+        t = np.concatenate([c.time for c in chunks])
+        seq = np.concatenate([c.seq for c in chunks])
+        truth = fws[side].true_sample_times(seq)
+        worst[side] = float(np.max(np.abs(t - truth)))
+        # the test can fail: without drift correction the error would exceed one period
+        naive = truth[0] + (seq - seq[0]) * period
+        assert np.max(np.abs(naive - truth)) > period
+    assert worst["left"] < period / 2 and worst["right"] < period / 2, worst
+    assert abs(drift["left"] - 200) < 60 and abs(drift["right"] + 200) < 60, drift
+
+
+def test_tare_is_acknowledged_and_zeroes_the_loaded_sensors():
+    with skd.open("sim://?side=left&seed=4") as dev:
+        take(dev, 10)
+        dev.tare()
+        after = take(dev, 20)
+    assert all(c.values.min() >= 0 for c in after)
+
+
+def test_unknown_url_parameter_fails_loudly_with_the_known_ones():
+    with pytest.raises(DeviceError, match="unknown parameter") as err:
+        skd.open("sim://?side=left&cadense=170")
+    assert "cadence" in err.value.hint
+
+
+def test_unknown_scheme_is_a_clear_error():
+    with pytest.raises(DeviceError, match="unknown device scheme"):
+        skd.open("usb://x")
