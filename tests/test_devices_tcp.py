@@ -110,7 +110,7 @@ def test_dropped_connection_without_reconnect_raises(gateway):
         read_n(dev, 10)
         gateway.accepting.clear()
         gateway.drop.set()
-        with pytest.raises(DeviceError, match="closed by the peer|link lost"):
+        with pytest.raises(DeviceError, match=r"closed by the peer|link lost"):
             for _ in range(50):
                 dev.read(timeout_s=0.2)
 

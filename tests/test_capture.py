@@ -1,0 +1,158 @@
+"""Raw capture files: exact replay, cut files (SIGKILL of a recording process), the sniffer."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sensorkit.devices as skd
+from sensorkit.errors import FileFormatError
+from sensorkit.io.capture import (
+    CAPTURE_MAGIC,
+    REC_RX,
+    CaptureCutWarning,
+    CaptureReader,
+    CaptureWriter,
+    looks_like_capture,
+    read_capture,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def record_live(path: Path, url: str, seconds: float) -> list:
+    chunks = []
+    with skd.open(url, record=path, subject={"body_mass_kg": 72.0}) as session:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < seconds:
+            c = session.read(timeout_s=0.2)
+            if c is not None:
+                chunks.append(c)
+        session.close()
+        chunks += session.drain()
+    return chunks
+
+
+def by_side(chunks, field):
+    out = {}
+    for side in ("left", "right"):
+        parts = [getattr(c, field) for c in chunks if c.side == side]
+        if parts:
+            out[side] = np.concatenate(parts)
+    return out
+
+
+def test_replay_yields_bit_identical_arrays(tmp_path):
+    path = tmp_path / "run.skr"
+    live = record_live(path, "sim://?loss=0.05&seed=9&rate=200", 1.5)
+    with skd.open(f"replay://{path}?speed=0") as session:
+        replayed = list(session)
+    for field in ("time", "seq", "values"):
+        a, b = by_side(live, field), by_side(replayed, field)
+        assert a.keys() == b.keys() == {"left", "right"}
+        for side in a:
+            assert a[side].dtype == b[side].dtype and np.array_equal(a[side], b[side]), (field, side)
+    for side in ("left", "right"):  # the two sides interleave in arrival order; each side is exact
+        gaps_live = [g for c in live if c.side == side for g in c.gaps]
+        gaps_replay = [g for c in replayed if c.side == side for g in c.gaps]
+        assert gaps_live == gaps_replay
+    assert any(c.gaps for c in live)
+
+
+def test_replay_at_speed_one_is_paced_in_real_time(tmp_path):
+    path = tmp_path / "paced.skr"
+    record_live(path, "sim://?side=left&rate=200", 0.8)
+    t0 = time.monotonic()
+    with skd.open(f"replay://{path}?speed=1") as session:
+        n = sum(c.n for c in session)
+    elapsed = time.monotonic() - t0
+    assert n > 100 and 0.6 < elapsed < 2.5
+    t0 = time.monotonic()
+    with skd.open(f"replay://{path}?speed=0") as session:
+        assert sum(c.n for c in session) == n
+    assert time.monotonic() - t0 < 0.6
+
+
+def test_read_capture_gives_a_recording_with_header_metadata_and_gaps(tmp_path):
+    path = tmp_path / "rec.skr"
+    record_live(path, "sim://?loss=0.1&seed=2&rate=200", 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CaptureCutWarning)
+        rec = read_capture(path)
+    assert rec.sides == ("left", "right") and rec.units == "N" and rec.layout.name == "ref16"
+    assert rec.body_mass_kg == 72.0 and rec.rate_hz == 200
+    assert "packet loss" in set(rec.gaps["reason"])
+    assert np.isnan(rec.left).any()  # lost samples stay missing
+    assert rec.time[0] < 1.0  # seconds from the session start
+
+
+def test_sniffer_recognises_captures_only(tmp_path):
+    path = tmp_path / "s.skr"
+    with CaptureWriter(path, {"streams": []}):
+        pass
+    head = path.read_bytes()[:64]
+    assert head.startswith(CAPTURE_MAGIC) and looks_like_capture(path, head)
+    assert not looks_like_capture(path, b"time,L1,L2\n0,1,2\n")
+
+
+def test_a_file_cut_mid_record_opens_with_everything_before_and_says_where(tmp_path):
+    path = tmp_path / "cut.skr"
+    with CaptureWriter(path, {"streams": []}) as w:
+        for i in range(10):
+            w.write(REC_RX, 0, 100.0 + i, bytes([1, 2, 3, i]) + b"\x00")
+    size = path.stat().st_size
+    with path.open("r+b") as fh:
+        fh.truncate(size - 7)
+    reader = CaptureReader(path)
+    with pytest.warns(CaptureCutWarning, match=r"cut at byte \d+ of \d+ .*9 complete records"):
+        recs = list(reader.records())
+    assert [r.time_s for r in recs] == [100.0 + i for i in range(9)]
+    assert reader.cut is not None and reader.cut.reason == "incomplete record"
+
+
+def test_not_a_capture_is_a_file_format_error(tmp_path):
+    bad = tmp_path / "x.skr"
+    bad.write_bytes(b"hello world")
+    with pytest.raises(FileFormatError, match="not a sensorkit capture"):
+        CaptureReader(bad)
+
+
+def test_sigkill_of_a_recording_process_leaves_a_readable_file(tmp_path):
+    path = tmp_path / "killed.skr"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sensorkit.cli.record", "sim://?rate=200&seed=4", "-o", str(path)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and (not path.exists() or path.stat().st_size < 40_000):
+            time.sleep(0.05)
+        assert path.exists(), proc.stderr.read().decode() if proc.poll() is not None else "no file"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    reader = CaptureReader(path)
+    n_records = sum(1 for _ in reader.records(warn=False))
+    assert n_records > 100
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rec = read_capture(path)
+    assert rec.sides == ("left", "right") and rec.n_frames > 50
+    cut = [w for w in caught if issubclass(w.category, CaptureCutWarning)]
+    # killed between two records the file simply ends; killed inside one, the warning says where
+    if reader.cut is not None:
+        assert cut and "cut at byte" in str(cut[0].message)
+    else:
+        assert not cut
