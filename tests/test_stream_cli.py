@@ -17,9 +17,6 @@ from sensorkit.cli.stream import standalone
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def lines_of(text: str) -> list[str]:
-    return [ln for ln in text.splitlines() if (ln.strip().endswith(tuple("0123456789")) and " s  " in ln) or "step" in ln]
-
 
 def test_stream_with_record_then_replay_prints_the_same_numbers(tmp_path, capsys):
     path = tmp_path / "run.skr"

@@ -109,6 +109,9 @@ class Device:
         Period of SYNC_TIME exchanges while streaming (s).
     rate_hz : int, optional
         Ask the device for this sampling rate (SET_RATE) before starting.
+    batch_s : float
+        After each read, let bytes accumulate for this long (s) before reading again: fewer
+        wake-ups and larger chunks for up to ``batch_s`` more latency (0 = read at once).
     stream : int
         Index of this device in its session (capture stream id).
     sink : queue.Queue, optional
@@ -132,6 +135,7 @@ class Device:
         handshake_timeout_s: float = DEFAULTS["handshake_timeout_s"],
         sync_interval_s: float = DEFAULTS["sync_interval_s"],
         rate_hz: int | None = None,
+        batch_s: float = 0.0,
         stream: int = 0,
         sink: queue.Queue | None = None,
     ) -> None:
@@ -151,6 +155,7 @@ class Device:
         self.reconnect_timeout_s = float(reconnect_timeout_s)
         self.handshake_timeout_s = float(handshake_timeout_s)
         self.sync_interval_s = float(sync_interval_s)
+        self.batch_s = float(batch_s)
         self._side_hint = side
         self._layout = layout
         self._want_rate = rate_hz
@@ -538,6 +543,8 @@ class Device:
                 if data:
                     self._last_rx = t
                     self._ingest(data, t)
+                    if self.batch_s > 0 and live:
+                        self._halt.wait(self.batch_s)
                 if not live:
                     continue
                 now = host_time()
