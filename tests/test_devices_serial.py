@@ -275,10 +275,11 @@ def test_encoded_pressure_frames_decode_to_the_values_written(pty):
 
     info = encode_frame(DeviceInfo(0, 42, (1, 2, 3), Side.RIGHT, 16, 12, Units.KILOPASCAL, 0, 1, 100))
 
-    def board(fd, stop):
-        os.write(fd, info)
+    def board(fd, stop):  # a minimal board: ignores commands, repeats DEVICE_INFO every 0.1 s
         k = 0
         while not stop.is_set():
+            if k % 10 == 0:
+                os.write(fd, info)
             os.write(fd, encode_frame(PressureSamples(k + 1, 10_000 * k, 2 * k, 10_000_000, 16, values)))
             k += 1
             time.sleep(0.01)
