@@ -1,0 +1,226 @@
+"""Live dashboard: state from simulated chunks, rendering to text, keys, plain fallback."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+import sensorkit as sk
+from sensorkit.dashboard import DashboardState, plain_lines, render_dashboard
+from sensorkit.dashboard.app import handle_key, run_dashboard
+from sensorkit.dashboard.render import MAP_COLS, insole_map
+from sensorkit.devices.chunk import Chunk, LinkStats
+from sensorkit.errors import DeviceError
+
+
+@pytest.fixture(scope="module")
+def run():
+    return sk.simulate(duration_s=12, seed=2, body_mass_kg=70)
+
+
+def text_of(renderable, width=110) -> str:
+    console = Console(record=True, width=width, file=io.StringIO(), color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_state_matches_batch_analysis(run):
+    state = DashboardState.for_recording(run)
+    state.feed_recording(run, chunk_frames=7)
+    batch = sk.analyze(run).steps
+    for side in ("left", "right"):
+        last = batch[(batch["side"] == side) & ~batch["touches_gap"] & ~batch["truncated"]].tail(12)
+        assert state.side_mean(side, "contact_time_s") == pytest.approx(
+            last["contact_time_s"].mean(), rel=0.02
+        )
+        assert state.side_mean(side, "valr_bw_s") == pytest.approx(last["valr_bw_s"].mean(), rel=0.05)
+    assert state.cadence_spm == pytest.approx(sk.analyze(run).cadence_spm, rel=0.03)
+    assert state.sides["left"].samples == run.n_frames
+
+
+def test_render_shows_feet_gait_steps_and_link(run):
+    state = DashboardState.for_recording(run)
+    state.feed_recording(run)
+    out = text_of(render_dashboard(state, source="sim://"))
+    for needle in (
+        "sensorkit live  sim://",
+        "left foot",
+        "right foot",
+        "medial →",
+        "← medial",
+        "last steps",
+        "VALR BW/s",
+        "packets",
+        "q quit",
+    ):
+        assert needle in out, needle
+    cadence = re.search(r"cadence\s+(\d+) steps/min", out)
+    assert cadence and 160 <= int(cadence.group(1)) <= 180
+    step_rows = [ln for ln in out.splitlines() if re.search(r"(left|right)\s+\d+\.\d\s+\d{3}\s+\d+", ln)]
+    assert len(step_rows) == 8
+
+
+def test_cop_dot_and_trail_appear_during_stance(run):
+    steps = sk.analyze(run).steps
+    left = steps[steps["side"] == "left"].iloc[3]
+    state = DashboardState.for_recording(run)
+    state.feed_recording(run, stop_s=float(left["t_contact_s"] + 0.12))
+    text = insole_map(state.sides["left"]).plain
+    assert text.count("●") == 1 and text.count("·") >= 2
+    dot_row = next(i for i, ln in enumerate(text.splitlines()) if "●" in ln)
+    assert dot_row >= 4  # mid-stance COP is behind the forefoot (toes are the top rows)
+
+
+def test_map_is_seen_from_above(run):
+    lay = run.layout
+    medial_fore = np.flatnonzero((np.array(lay.region) == "forefoot") & (np.array(lay.ml) == "medial"))
+    frame = np.zeros((5, lay.n_sensors), np.float32)
+    frame[:, medial_fore] = 300.0
+    state = DashboardState({"left": lay, "right": lay.mirror()}, 100.0, 70.0, analyse=False)
+    t = np.arange(5) * 0.01
+    state.add_frames("left", t, frame)
+    state.add_frames("right", t, frame)
+    for side, medial_half in (("left", "right"), ("right", "left")):
+        rows = insole_map(state.sides[side]).plain.splitlines()
+        cols = [c for row in rows[:8] for c, ch in enumerate(row.ljust(MAP_COLS)) if ch == "█"]
+        assert cols, side
+        centre = MAP_COLS / 2
+        assert np.mean(cols) > centre + 1 if medial_half == "right" else np.mean(cols) < centre - 1
+
+
+def test_link_quality_from_chunk_stats(run):
+    state = DashboardState.for_recording(run, analyse=False)
+    stats = LinkStats(packets_ok=480, samples=950, missing_samples=50, gaps=2, crc_errors=1)
+    chunk = Chunk(
+        "left",
+        0,
+        run.time[:10],
+        np.arange(10),
+        run.left[:10],
+        "N",
+        3,
+        0.0,
+        ({"start_s": 0, "end_s": 0.1, "side": "left", "n_missing": 50, "reason": "dropout"},),
+        stats,
+    )
+    state.add(chunk)
+    state.set_battery("left", 37)
+    row = next(ln for ln in text_of(render_dashboard(state)).splitlines() if re.search(r"left\s+480", ln))
+    assert re.search(r"480\s+5\.0\s+2\s+1\s+37 %", row), row
+
+
+def test_plain_lines_for_pipes(run):
+    state = DashboardState.for_recording(run)
+    state.feed_recording(run, stop_s=5)
+    lines = plain_lines(state)
+    assert len(lines) == 3 and lines[0].split()[2] == "left" and "cadence" in lines[2]
+    assert "\x1b" not in "".join(lines)
+
+
+class FakeSession:
+    """The parts of a device Session the dashboard uses, fed from a recording."""
+
+    def __init__(self, rec, chunk=5, fail_tare=False):
+        self.rec, self.k, self.chunk = rec, 0, chunk
+        info = SimpleNamespace(layout=rec.layout.name, sample_rate_hz=rec.rate_hz, units=rec.units)
+        self.devices = [
+            SimpleNamespace(
+                side=s,
+                url="fake://",
+                info=info,
+                status=None,
+                attached=[],
+                attach_capture=lambda w, s=s: self.detached.append(s),
+            )
+            for s in ("left", "right")
+        ]
+        self.detached, self.tared, self.recorded, self.closed = [], 0, [], False
+        self.capture, self.fail_tare = None, fail_tare
+        self.side_i = 0
+
+    def read(self, timeout_s=None):
+        lo = self.k * self.chunk
+        if lo >= self.rec.n_frames:
+            raise StopIteration
+        side = ("left", "right")[self.side_i]
+        hi = min(lo + self.chunk, self.rec.n_frames)
+        chunk = Chunk(
+            side,
+            self.side_i,
+            self.rec.time[lo:hi],
+            np.arange(lo, hi),
+            self.rec.values(side)[lo:hi],
+            "N",
+            1,
+            0.0,
+            (),
+            LinkStats(packets_ok=hi, samples=hi),
+        )
+        self.side_i ^= 1
+        if self.side_i == 0:
+            self.k += 1
+        return chunk
+
+    def tare(self):
+        if self.fail_tare:
+            raise DeviceError("left insole did not acknowledge TARE")
+        self.tared += 1
+
+    def record(self, path):
+        self.recorded.append(Path(path))
+        self.capture = SimpleNamespace(path=Path(path), close=lambda: self.recorded.append("closed"))
+
+    def close(self):
+        self.closed = True
+
+    def drain(self):
+        return []
+
+
+def test_keys_tare_record_and_quit(run, tmp_path):
+    session = FakeSession(run)
+    state = DashboardState.for_recording(run, analyse=False)
+    assert handle_key("t", session, state, tmp_path) and session.tared == 1
+    assert handle_key("r", session, state, tmp_path)
+    assert session.recorded[0].parent == tmp_path and session.recorded[0].suffix == ".skr"
+    assert state.recording == str(session.recorded[0])
+    assert handle_key("r", session, state, tmp_path)
+    assert session.recorded[-1] == "closed" and session.capture is None and state.recording is None
+    assert session.detached == ["left", "right"]
+    assert handle_key("x", session, state, tmp_path)  # unknown keys are ignored
+    assert handle_key("q", session, state, tmp_path) is False
+    failing = FakeSession(run, fail_tare=True)
+    assert handle_key("t", failing, state, tmp_path) and "did not acknowledge" in state.message
+
+
+def test_run_dashboard_plain_off_terminal_until_q(run, tmp_path):
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=False, width=120)
+    session = FakeSession(run)
+    script = iter([[]] * 400 + [["q"]])
+    keys = SimpleNamespace(poll=lambda: next(script, ["q"]), enabled=True)
+    ticks = iter(np.arange(0, 1e4, 0.01))
+    status = run_dashboard(
+        session, console=console, keys=keys, clock=lambda: next(ticks), record_dir=tmp_path
+    )
+    assert status == 0 and session.closed
+    lines = out.getvalue().splitlines()
+    assert lines and all("\x1b" not in ln for ln in lines)
+    assert any(" left  force " in ln for ln in lines) and any("cadence" in ln for ln in lines)
+    assert session.k * session.chunk < run.n_frames  # stopped by q, not by the end of the data
+
+
+def test_run_dashboard_live_on_a_terminal(run):
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=110, color_system=None)
+    session = FakeSession(run, chunk=20)
+    keys = SimpleNamespace(poll=lambda: [], enabled=False)
+    assert run_dashboard(session, console=console, keys=keys, body_mass_kg=70) == 0
+    text = out.getvalue()
+    assert "sensorkit live  fake://" in text and "left foot" in text and "q quit" not in text  # no keys read
