@@ -14,7 +14,9 @@ __all__ = ["add_parser", "list_serial_ports", "run", "scan_ble"]
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register the ``devices`` command."""
     p = sub.add_parser("devices", help="list serial ports and nearby BLE insoles")
-    p.add_argument("--scan", type=float, default=3.0, metavar="S", help="BLE scan time in seconds (default 3)")
+    p.add_argument(
+        "--scan", type=float, default=3.0, metavar="S", help="BLE scan time in seconds (default 3)"
+    )
     p.add_argument("--no-ble", action="store_true", help="skip the Bluetooth scan")
     p.set_defaults(run=run)
 
@@ -23,7 +25,10 @@ def list_serial_ports() -> list[tuple[str, str, str]]:
     """``(device, description, hwid)`` of every serial port pyserial finds."""
     from serial.tools import list_ports
 
-    return [(p.device, p.description or "", p.hwid or "") for p in sorted(list_ports.comports(), key=lambda p: p.device)]
+    return [
+        (p.device, p.description or "", p.hwid or "")
+        for p in sorted(list_ports.comports(), key=lambda p: p.device)
+    ]
 
 
 def scan_ble(timeout_s: float, *, backend: type | None = None) -> list[tuple[str, str, int | None]]:
@@ -46,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
     ports = list_serial_ports()
     console.print(f"serial ports ({len(ports)}):", markup=False, highlight=False, soft_wrap=True)
     for device, desc, hwid in ports:
-        console.print(f"  serial://{device}  {desc}  {hwid}".rstrip(), markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"  serial://{device}  {desc}  {hwid}".rstrip(), markup=False, highlight=False, soft_wrap=True
+        )
     if args.no_ble:
         return 0
     try:
@@ -56,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     console.print(f"BLE insoles ({len(found)}):", markup=False, highlight=False, soft_wrap=True)
     for address, name, rssi in found:
-        console.print(f"  ble://{address}  {name}  rssi {rssi} dBm", markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"  ble://{address}  {name}  rssi {rssi} dBm", markup=False, highlight=False, soft_wrap=True
+        )
     return 0
 
 

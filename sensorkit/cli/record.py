@@ -37,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
     session = open_devices(*(args.urls or ["sim://"]), record=args.output, subject=subject,
                            reconnect=True if args.reconnect else None)  # fmt: skip
     names = ", ".join(f"{d.side}={d.url}" for d in session.devices)
-    console.print(f"recording {names} to {args.output} (Ctrl-C stops)", markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"recording {names} to {args.output} (Ctrl-C stops)", markup=False, highlight=False, soft_wrap=True
+    )
     start = time.monotonic()
     next_status = start + STATUS_PERIOD_S
     samples = 0
@@ -61,7 +63,12 @@ def run(args: argparse.Namespace) -> int:
     for line in summary_lines(session):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     cap = session.capture
-    console.print(f"wrote {cap.path}: {cap.n_records} records, {cap.bytes_written} bytes", markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"wrote {cap.path}: {cap.n_records} records, {cap.bytes_written} bytes",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     if error is not None:
         raise error
     return 0

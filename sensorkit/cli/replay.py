@@ -46,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
             def emit(line: str) -> None:
                 progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
-            view = LiveView(session.host_t0_s, [d.side for d in session.devices], emit, make_analysers(session, mass))
+            view = LiveView(
+                session.host_t0_s, [d.side for d in session.devices], emit, make_analysers(session, mass)
+            )
             try:
                 for chunk in session:
                     view.add(chunk)

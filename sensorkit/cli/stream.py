@@ -50,7 +50,9 @@ class LiveView:
         ``{side: StreamingAnalyzer}`` for step lines.
     """
 
-    def __init__(self, t0_s: float, sides, emit: Callable[[str], None], analysers: dict | None = None) -> None:
+    def __init__(
+        self, t0_s: float, sides, emit: Callable[[str], None], analysers: dict | None = None
+    ) -> None:
         self.t0 = t0_s
         self.sides = tuple(sides)
         self.emit = emit
@@ -124,7 +126,9 @@ class LiveView:
 def _step_line(step: dict, t0: float) -> str:
     def num(key: str, fmt: str) -> str:
         value = step.get(key)
-        return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, fmt)
+        return (
+            "-" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, fmt)
+        )
 
     return (
         f"        step {step['side']:<5} at {float(step['t_contact_s']) - t0:7.2f} s  contact {num('contact_time_s', '.3f')} s  "
@@ -146,7 +150,9 @@ def make_analysers(session, body_mass_kg: float | None) -> dict:
             continue
         try:
             layout = load_layout(info.layout)
-            out[dev.side] = StreamingAnalyzer(layout, info.sample_rate_hz, body_mass_kg=body_mass_kg, sides=(dev.side,))
+            out[dev.side] = StreamingAnalyzer(
+                layout, info.sample_rate_hz, body_mass_kg=body_mass_kg, sides=(dev.side,)
+            )
         except Exception:  # the analyser is optional: never let it stop the stream
             continue
     return out
@@ -186,7 +192,9 @@ def run(args: argparse.Namespace) -> int:
     return live_loop(session, args.duration, args.mass, record=args.record)
 
 
-def live_loop(session, duration_s: float | None, body_mass_kg: float | None, *, record: str | None = None) -> int:
+def live_loop(
+    session, duration_s: float | None, body_mass_kg: float | None, *, record: str | None = None
+) -> int:
     """Print the live view of ``session`` until Ctrl-C or ``duration_s``; returns the exit status."""
     names = ", ".join(f"{d.side}={d.url}" for d in session.devices)
     console.print(f"streaming {names}" + (f", recording to {record}" if record else "") + " (Ctrl-C stops)",

@@ -140,7 +140,9 @@ class CaptureWriter:
         Call ``fsync`` at most this often (s); records reach the OS at once regardless.
     """
 
-    def __init__(self, path: str | Path, header: dict[str, Any], *, fsync_interval_s: float = FSYNC_INTERVAL_S) -> None:
+    def __init__(
+        self, path: str | Path, header: dict[str, Any], *, fsync_interval_s: float = FSYNC_INTERVAL_S
+    ) -> None:
         self.path = Path(path)
         full = {
             "format": "sensorkit.capture",
@@ -149,7 +151,9 @@ class CaptureWriter:
             **header,
         }
         blob = json.dumps(full, separators=(",", ":"), default=_json_default).encode("utf-8")
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644)
+        self._fd = os.open(
+            self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644
+        )
         self._lock = threading.Lock()
         self._fsync_interval = fsync_interval_s
         self._last_sync = time.monotonic()
@@ -269,7 +273,8 @@ class CaptureReader:
             magic = fh.read(len(CAPTURE_MAGIC))
             if magic != CAPTURE_MAGIC:
                 raise FileFormatError(
-                    "not a sensorkit capture file (bad magic)", path=str(self.path),
+                    "not a sensorkit capture file (bad magic)",
+                    path=str(self.path),
                     hint="capture files start with the bytes 89 53 4B 52 0D 0A 1A 0A",
                 )
             raw_len = fh.read(4)
@@ -281,7 +286,9 @@ class CaptureReader:
             blob = fh.read(n)
             raw_crc = fh.read(4)
         if len(blob) < n or len(raw_crc) < 4:
-            raise FileFormatError("capture header is cut off (the writer died while creating the file)", path=str(self.path))
+            raise FileFormatError(
+                "capture header is cut off (the writer died while creating the file)", path=str(self.path)
+            )
         if _U32.unpack(raw_crc)[0] != zlib.crc32(blob):
             raise FileFormatError("capture header fails its CRC-32", path=str(self.path))
         try:
