@@ -11,6 +11,7 @@ loading metrics with Numba kernels, and turn them into insole suggestions.
 
 from sensorkit.analysis import Analysis, AnalysisParams, StreamingAnalyzer, analyze
 from sensorkit.calibrate import Calibration, apply_calibration
+from sensorkit.devices import open, open_pair
 from sensorkit.errors import (
     CalibrationError,
     DeviceError,
@@ -45,6 +46,8 @@ __all__ = [
     "apply_calibration",
     "builtin_layouts",
     "load_layout",
+    "open",
+    "open_pair",
     "read",
     "recommend",
     "simulate",

@@ -356,6 +356,26 @@ class Recording:
         df.attrs["layout"] = self.layout.name
         return df
 
+    def plot_forces(self, start_s: float | None = None, stop_s: float | None = None):
+        """Total vertical force (N) per insole over time, gaps shaded.
+
+        Parameters
+        ----------
+        start_s, stop_s : float, optional
+            Time window in s (default: the whole recording).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> sk.simulate(duration_s=5).plot_forces(0, 2)  # doctest: +SKIP
+        """
+        from sensorkit.report.figures import plot_recording_forces
+
+        return plot_recording_forces(self, start_s, stop_s)
+
     def __repr__(self) -> str:
         mass = self.body_mass_kg
         return (

@@ -104,6 +104,48 @@ class Analysis:
             return pd.DataFrame(columns=["time_s", "side", "x_mm", "y_mm", "force_n"])
         return pd.concat(parts, ignore_index=True)
 
+    def plot_cop(self, layout=None):
+        """COP paths of every step over the insole outlines, seen from above.
+
+        Parameters
+        ----------
+        layout : SensorLayout, optional
+            Layout to draw (default: the analysed recording's built-in layout).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> sk.analyze(sk.simulate(duration_s=10)).plot_cop()  # doctest: +SKIP
+        """
+        from sensorkit.report.figures import plot_cop
+
+        return plot_cop(self, layout=layout)
+
+    def plot_forces(self):
+        """Vertical force of every step (BW or N) aligned at contact, VALR window shaded.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from sensorkit.report.figures import plot_forces
+
+        return plot_forces(self)
+
+    def plot_summary(self):
+        """Left vs right means with symmetry indices (%), flagged metrics marked.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from sensorkit.report.figures import plot_summary
+
+        return plot_summary(self)
+
     def to_dataframe(self) -> pd.DataFrame:
         """The steps table (a copy), with units and parameters in ``attrs``."""
         df = self.steps.copy()

@@ -11,20 +11,31 @@ import sys
 from collections.abc import Sequence
 
 from sensorkit import __version__
-from sensorkit.cli import analyze, calibrate, demo, recommend, simulate
+from sensorkit.cli import (
+    analyze,
+    calibrate,
+    convert,
+    demo,
+    devices,
+    recommend,
+    record,
+    replay,
+    simulate,
+    stream,
+)
 from sensorkit.cli.console import print_error
 from sensorkit.errors import SensorkitError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (demo, simulate, analyze, recommend, calibrate)
+COMMANDS = (demo, stream, record, replay, devices, analyze, recommend, calibrate, simulate, convert)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command registered."""
     parser = argparse.ArgumentParser(
         prog="sensorkit",
-        description="Plantar-pressure insoles: simulate, read, analyse.",
+        description="Plantar-pressure insoles: stream, record, replay, analyse, recommend.",
         epilog="Run 'sensorkit demo' for a tour without hardware.",
     )
     parser.add_argument("--version", action="version", version=f"sensorkit {__version__}")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 import sensorkit as sk
+from sensorkit.cli import report_options
 
 __all__ = ["add_parser", "run"]
 
@@ -40,13 +41,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE", help="a recording sensorkit can read (CSV, PhysioNet, ...)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg (BW units)")
+    report_options.add_report_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file`` and print the summary table (or JSON); returns the exit status."""
-    rec = sk.read(args.file)
-    res = sk.analyze(rec, body_mass_kg=args.mass)
+    with report_options.working(f"analysing {args.file}"):
+        rec = sk.read(args.file)
+        res = sk.analyze(rec, body_mass_kg=args.mass)
+    report_options.write_report_from_args(args, rec, res)
     if args.json:
         print(json.dumps(res.to_dict(), allow_nan=False, indent=1))
         return 0

@@ -5,15 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from sensorkit.errors import FileFormatError
+from sensorkit.io.capture import looks_like_capture, read_capture
 from sensorkit.io.csv_generic import looks_like_generic_csv, read_generic_csv, write_generic_csv
+from sensorkit.io.moticon import looks_like_moticon_opengo, read_moticon_opengo
+from sensorkit.io.parquet import looks_like_parquet, read_parquet, write_parquet
 from sensorkit.io.physionet import looks_like_physionet_gaitpdb, read_physionet_gaitpdb
 from sensorkit.layout import SensorLayout
 from sensorkit.recording import Recording
 
-__all__ = ["FORMATS", "detect_format", "read", "write_generic_csv"]
+__all__ = ["FORMATS", "detect_format", "read", "write_generic_csv", "write_parquet"]
 
 #: Formats :func:`read` knows, by name.
-FORMATS = ("generic-csv", "physionet-gaitpdb")
+FORMATS = ("capture", "parquet", "generic-csv", "moticon-opengo", "physionet-gaitpdb")
 _HEAD_BYTES = 4096
 
 
@@ -32,6 +35,11 @@ def detect_format(path: str | Path) -> str:
         raw = fh.read(_HEAD_BYTES)
     if not raw.strip():
         raise FileFormatError("the file is empty", path=str(path))
+    # binary formats first: they are recognised by their magic bytes
+    if looks_like_capture(path, raw):
+        return "capture"
+    if looks_like_parquet(path, raw):
+        return "parquet"
     if b"\x00" in raw:
         raise FileFormatError(
             "binary file of no known format", path=str(path), hint=f"known formats: {', '.join(FORMATS)}"
@@ -39,6 +47,8 @@ def detect_format(path: str | Path) -> str:
     head = raw.decode("utf-8", errors="replace")
     if looks_like_physionet_gaitpdb(path, head):
         return "physionet-gaitpdb"
+    if looks_like_moticon_opengo(path, head):  # before generic CSV, which claims any '#' header
+        return "moticon-opengo"
     if looks_like_generic_csv(path, head):
         return "generic-csv"
     raise FileFormatError(
@@ -83,9 +93,15 @@ def read(
     >>> rec = read("GaCo01_01.txt", body_mass_kg=83)  # doctest: +SKIP
     """
     fmt = format or detect_format(path)
-    if fmt == "generic-csv":
-        return read_generic_csv(path, layout=layout, body_mass_kg=body_mass_kg)
-    if fmt == "physionet-gaitpdb":
+    readers = {
+        "capture": read_capture,
+        "parquet": read_parquet,
+        "generic-csv": read_generic_csv,
+        "moticon-opengo": read_moticon_opengo,
+    }
+    if fmt in readers:
+        return readers[fmt](path, layout=layout, body_mass_kg=body_mass_kg)
+    if fmt == "physionet-gaitpdb":  # the layout is fixed by the dataset
         return read_physionet_gaitpdb(path, body_mass_kg=body_mass_kg)
     raise FileFormatError(
         f"unknown format {fmt!r}", path=str(path), hint=f"known formats: {', '.join(FORMATS)}"
