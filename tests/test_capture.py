@@ -67,6 +67,36 @@ def test_replay_yields_bit_identical_arrays(tmp_path):
     assert any(c.gaps for c in live)
 
 
+def test_a_capture_started_mid_session_replays(tmp_path):
+    # the dashboard's 'r' key starts recording long after the handshake was read
+    path = tmp_path / "late.skr"
+    with skd.open("sim://?seed=4&rate=200") as session:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 0.6:
+            session.read(timeout_s=0.2)
+        attached_s = time.monotonic()  # the host clock of chunk arrival times
+        session.record(path)
+        after = []
+        while time.monotonic() - t0 < 1.6:
+            c = session.read(timeout_s=0.2)
+            if c is not None:
+                after.append(c)
+        session.close()
+        after += session.drain()
+    after = [c for c in after if c.arrival_s > attached_s]  # chunks still queued came before
+    rec = read_capture(path)
+    assert rec.sides == ("left", "right") and rec.n_frames > 100
+    with skd.open(f"replay://{path}?speed=0") as replay:
+        replayed = list(replay)
+    for side in ("left", "right"):  # every sample delivered after recording started is in the file
+        live_seq = np.concatenate([c.seq for c in after if c.side == side])
+        replay_seq = np.concatenate([c.seq for c in replayed if c.side == side])
+        assert np.isin(live_seq, replay_seq).all()
+        live_values = np.concatenate([c.values for c in after if c.side == side])
+        replay_values = np.concatenate([c.values for c in replayed if c.side == side])
+        np.testing.assert_array_equal(replay_values[np.isin(replay_seq, live_seq)], live_values)
+
+
 def test_replay_at_speed_one_is_paced_in_real_time(tmp_path):
     path = tmp_path / "paced.skr"
     record_live(path, "sim://?side=left&rate=200", 0.8)

@@ -135,12 +135,10 @@ class FakeSession:
                 url="fake://",
                 info=info,
                 status=None,
-                attached=[],
-                attach_capture=lambda w, s=s: self.detached.append(s),
             )
             for s in ("left", "right")
         ]
-        self.detached, self.tared, self.recorded, self.closed = [], 0, [], False
+        self.tared, self.recorded, self.closed = 0, [], False
         self.capture, self.fail_tare = None, fail_tare
         self.side_i = 0
 
@@ -183,19 +181,35 @@ class FakeSession:
         return []
 
 
-def test_keys_tare_record_and_quit(run, tmp_path):
-    session = FakeSession(run)
-    state = DashboardState.for_recording(run, analyse=False)
-    assert handle_key("t", session, state, tmp_path) and session.tared == 1
-    assert handle_key("r", session, state, tmp_path)
-    assert session.recorded[0].parent == tmp_path and session.recorded[0].suffix == ".skr"
-    assert state.recording == str(session.recorded[0])
-    assert handle_key("r", session, state, tmp_path)
-    assert session.recorded[-1] == "closed" and session.capture is None and state.recording is None
-    assert session.detached == ["left", "right"]
-    assert handle_key("x", session, state, tmp_path)  # unknown keys are ignored
-    assert handle_key("q", session, state, tmp_path) is False
+def test_keys_tare_record_and_quit_on_a_live_session(tmp_path):
+    import time
+
+    import sensorkit as sk
+    from sensorkit.dashboard.app import state_for_session
+    from sensorkit.io.capture import read_capture
+
+    with sk.open("sim://?seed=3&rate=100") as session:
+        state = state_for_session(session, body_mass_kg=70)
+        session.read(timeout_s=1.0)
+        assert handle_key("t", session, state, tmp_path) and state.message.startswith("tared")
+        assert handle_key("r", session, state, tmp_path)  # start recording mid-session
+        path = Path(state.recording)
+        assert path.parent == tmp_path and path.suffix == ".skr" and session.capture is not None
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 0.8:
+            session.read(timeout_s=0.2)
+        assert handle_key("r", session, state, tmp_path)  # stop it; streaming goes on
+        assert session.capture is None and state.recording is None and "stopped" in state.message
+        assert session.read(timeout_s=1.0) is not None
+        assert handle_key("x", session, state, tmp_path)  # unknown keys are ignored
+        assert handle_key("q", session, state, tmp_path) is False
+    rec = read_capture(path)  # a capture started and stopped mid-session opens
+    assert rec.sides == ("left", "right") and rec.n_frames >= 50
+
+
+def test_a_refused_tare_becomes_the_status_message(run, tmp_path):
     failing = FakeSession(run, fail_tare=True)
+    state = DashboardState.for_recording(run, analyse=False)
     assert handle_key("t", failing, state, tmp_path) and "did not acknowledge" in state.message
 
 

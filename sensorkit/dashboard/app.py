@@ -44,12 +44,7 @@ def state_for_session(session: Any, body_mass_kg: float | None = None) -> Dashbo
 
 
 def _stop_recording(session: Any) -> str:
-    capture = session.capture
-    for dev in session.devices:
-        dev.attach_capture(None)  # detach: frames stop going to the file
-    capture.close()
-    session.capture = None
-    return str(capture.path)
+    return str(session.stop_recording())
 
 
 def handle_key(key: str, session: Any, state: DashboardState, record_dir: Path) -> bool:

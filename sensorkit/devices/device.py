@@ -13,6 +13,7 @@ live arrays bit for bit.
 
 from __future__ import annotations
 
+import collections
 import json
 import queue
 import threading
@@ -56,6 +57,7 @@ DEFAULTS = {
 }
 SYNC_BURST = 4  # SYNC_TIME exchanges right after connecting, for a first offset
 BACKOFF_START_S = 0.1
+_SYNCS_KEPT = 16  # recent TIME_SYNC frames written first into a capture started mid-session
 BACKOFF_MAX_S = 2.0
 PREBUFFER_MAX = 100_000  # records kept from connection until a capture is attached
 _U32 = 1 << 32
@@ -211,6 +213,10 @@ class Device:
         # capture
         self._capture: CaptureWriter | None = None
         self._prebuffer: list[tuple[int, float, bytes]] | None = []
+        # What a capture attached mid-session needs to decode the stream: the latest device
+        # info and recent time syncs, kept as re-encoded frames (encoding is canonical).
+        self._last_info_record: tuple[int, float, bytes] | None = None
+        self._recent_sync_records: collections.deque = collections.deque(maxlen=_SYNCS_KEPT)
         self._cap_lock = threading.Lock()
 
         self._thread: threading.Thread | None = None
@@ -328,10 +334,21 @@ class Device:
         with self._cap_lock:
             if stream is not None:
                 self.stream = stream
+            if self._prebuffer is None:  # the handshake is gone: start with what identifies the device
+                writer.write(REC_EVENT, self.stream, host_time(), b'{"event":"capture_started_mid_session"}')
+                preamble = [self._last_info_record, *self._recent_sync_records]
+                for kind, t, data in (r for r in preamble if r is not None):
+                    writer.write(kind, self.stream, t, data)
             for kind, t, data in self._prebuffer or ():
                 writer.write(kind, self.stream, t, data)
             self._prebuffer = None
             self._capture = writer
+
+    def detach_capture(self) -> None:
+        """Stop writing frames to the attached capture (the caller closes the writer)."""
+        with self._cap_lock:
+            self._capture = None
+            self._prebuffer = None
 
     def discard_prebuffer(self) -> None:
         """Stop buffering frames for a capture that will not be attached."""
@@ -680,10 +697,12 @@ class Device:
                     parts.append(part)
                     n_packets += 1
             elif isinstance(packet, TimeSync):
+                self._recent_sync_records.append((REC_RX, t, encode_frame(packet)))
                 self.clock.add_sync(
                     packet.host_time_us, packet.device_rx_us, packet.device_tx_us, round(t * 1e6)
                 )
             elif isinstance(packet, DeviceInfo):
+                self._last_info_record = (REC_RX, t, encode_frame(packet))
                 self._on_info(packet)
                 for old, t_old in self._pending_pressure:
                     part = self._samples(old, t_old, gaps)

@@ -120,6 +120,19 @@ class Session:
         self._own_capture = True
         return writer
 
+    def stop_recording(self) -> Path | None:
+        """Stop writing the capture (the session keeps streaming); return its path, or None."""
+        writer = self.capture
+        if writer is None:
+            return None
+        for dev in self.devices:
+            dev.detach_capture()
+        if self._own_capture:
+            writer.close()
+        self.capture = None
+        self._own_capture = False
+        return Path(writer.path)
+
     # -- device API ------------------------------------------------------------------
     def start(self) -> None:
         """Start streaming."""
