@@ -84,17 +84,22 @@ def test_a_capture_started_mid_session_replays(tmp_path):
         session.close()
         after += session.drain()
     after = [c for c in after if c.arrival_s > attached_s]  # chunks still queued came before
+    assert after
     rec = read_capture(path)
     assert rec.sides == ("left", "right") and rec.n_frames > 100
     with skd.open(f"replay://{path}?speed=0") as replay:
         replayed = list(replay)
-    for side in ("left", "right"):  # every sample delivered after recording started is in the file
+    for side in ("left", "right"):
+        # the file holds a contiguous tail of the live stream (a chunk may batch packets from
+        # just before the attach), identical where the two overlap
         live_seq = np.concatenate([c.seq for c in after if c.side == side])
-        replay_seq = np.concatenate([c.seq for c in replayed if c.side == side])
-        assert np.isin(live_seq, replay_seq).all()
         live_values = np.concatenate([c.values for c in after if c.side == side])
+        replay_seq = np.concatenate([c.seq for c in replayed if c.side == side])
         replay_values = np.concatenate([c.values for c in replayed if c.side == side])
-        np.testing.assert_array_equal(replay_values[np.isin(replay_seq, live_seq)], live_values)
+        tail = live_seq >= replay_seq[0]
+        assert tail.mean() > 0.8  # the capture starts close to where recording was asked for
+        np.testing.assert_array_equal(replay_seq[: tail.sum()], live_seq[tail])
+        np.testing.assert_array_equal(replay_values[: tail.sum()], live_values[tail])
 
 
 def test_replay_at_speed_one_is_paced_in_real_time(tmp_path):
