@@ -160,6 +160,17 @@ class SensorLayout:
         """True when every sensor area is known."""
         return bool(np.all(np.isfinite(self.area_mm2)))
 
+    @property
+    def measures_pressure(self) -> bool:
+        """True when sensor values give plantar pressure (kPa): pressure sensors with known areas.
+
+        A force-sensing insole's per-sensor values are calibrated so that they add up to the
+        load on the foot (see ``sensorkit.calibrate``): each value is the load of the
+        sensor's region, not the force on its small pad, so dividing it by the pad area does
+        not give a pressure. Such layouts report peak force (N) instead.
+        """
+        return self.value_kind == "pressure" and self.has_areas
+
     def region_mask(self, region: str | None = None, ml: str | None = None) -> np.ndarray:
         """Boolean mask (S,) of the sensors in a region and/or medial/lateral half.
 

@@ -95,9 +95,25 @@ def test_sensor_peaks_match_a_plain_loop_over_steps(run):
     for tc, to in zip(steps["t_contact_s"], steps["t_toe_off_s"], strict=True):
         sel = (rec.time >= tc) & (rec.time < to)
         peaks.append(forces[sel].max(axis=0))
-    expected_kpa = np.maximum(np.mean(peaks, axis=0), 0) / rec.layout.area_mm2 * 1e3
-    assert got.unit == "kPa" and got.n_steps == len(steps)
-    np.testing.assert_allclose(got.values, expected_kpa, rtol=1e-5)
+    expected_n = np.maximum(np.mean(peaks, axis=0), 0)
+    # ref16 is a force-sensing insole: its values are regional loads, so peaks stay in N
+    assert got.quantity == "force" and got.unit == "N" and got.n_steps == len(steps)
+    np.testing.assert_allclose(got.values, expected_n, rtol=1e-5)
+
+
+def test_sensor_peaks_of_a_pressure_insole_are_in_kpa(run):
+    rec, res = run
+    spec = rec.layout.to_dict()
+    spec.update(value_kind="pressure", units="kPa")
+    layout = sk.SensorLayout.from_dict(spec)
+    kpa_per_n = (1e3 / layout.area_mm2).astype(np.float32)
+    rec_p = sk.Recording.from_arrays(
+        rec.time, rec.left * kpa_per_n, rec.right * kpa_per_n, layout=layout, body_mass_kg=rec.body_mass_kg
+    )
+    got = sensor_peaks(rec_p, sk.analyze(rec_p), "left")
+    force_peaks = sensor_peaks(rec, res, "left").values
+    assert got.quantity == "pressure" and got.unit == "kPa"
+    np.testing.assert_allclose(got.values, force_peaks * kpa_per_n, rtol=1e-3)
 
 
 def test_sensor_peaks_fall_back_to_force_without_areas(walk):

@@ -105,8 +105,10 @@ def make_context(
         ],
         dtype=np.int64,
     )
-    with np.errstate(invalid="ignore", divide="ignore"):
+    if layout.measures_pressure:
         kpa_per_n = _KPA_PER_N_MM2 / np.asarray(layout.area_mm2, dtype=np.float64)
+    else:  # force sensors carry regional load: no pressure (see SensorLayout.measures_pressure)
+        kpa_per_n = np.full(n_s, np.nan)
     base = np.zeros(n_s, np.float32) if baseline_n is None else np.asarray(baseline_n, np.float32)
     if base.shape != (n_s,):
         raise ValueError(f"{side} baseline_n must have {n_s} values (one per sensor), got {base.shape}")

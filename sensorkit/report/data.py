@@ -302,7 +302,8 @@ class SensorPeaks:
         Mean over valid steps of each sensor's peak in the step (baseline removed), or the
         session maximum when there are no valid steps.
     quantity : str
-        ``"pressure"`` (kPa; force sensors with known areas are converted) or ``"force"`` (N).
+        ``"pressure"`` (kPa, pressure-sensing insoles) or ``"force"`` (N, force-sensing
+        insoles: see :attr:`sensorkit.SensorLayout.measures_pressure`).
     unit : str
         ``"kPa"`` or ``"N"``.
     n_steps : int
@@ -316,7 +317,7 @@ class SensorPeaks:
 
 
 def sensor_peaks(recording: Recording, analysis: Analysis, side: str) -> SensorPeaks:
-    """Mean per-step peak pressure (or force, where areas are unknown) of each sensor.
+    """Mean per-step peak pressure of each sensor (pressure insoles), or peak force (force insoles).
 
     Examples
     --------
@@ -324,7 +325,7 @@ def sensor_peaks(recording: Recording, analysis: Analysis, side: str) -> SensorP
     >>> rec = sk.simulate(duration_s=5, seed=1)
     >>> p = sensor_peaks(rec, sk.analyze(rec), "left")
     >>> p.quantity, p.unit, p.values.shape
-    ('pressure', 'kPa', (16,))
+    ('force', 'N', (16,))
     """
     layout = recording.layout_for(side)
     forces = recording.forces_n(side)  # (n, S) N, the stored array when units are N
@@ -347,6 +348,6 @@ def sensor_peaks(recording: Recording, analysis: Analysis, side: str) -> SensorP
         peak_n = np.nanmax(forces, axis=0).astype(np.float64) - baseline
         n_steps = 0
     peak_n = np.maximum(peak_n, 0.0)
-    if layout.has_areas:
+    if layout.measures_pressure:
         return SensorPeaks(peak_n / layout.area_mm2 * 1e3, "pressure", "kPa", n_steps)
     return SensorPeaks(peak_n, "force", "N", n_steps)

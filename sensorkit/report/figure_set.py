@@ -46,11 +46,11 @@ FIGURES: tuple[FigureSpec, ...] = (
     ),
     FigureSpec(
         "peak_map",
-        "Peak pressure per sensor",
-        "Mean over valid steps of each sensor's peak in the step, baseline removed. Pressure is the "
-        "sensor's force over its sensing area; a sparse insole attributes the load of the surrounding "
-        "region to each sensor, so these values exceed true plantar pressure and compare only "
-        "between sensors and sessions of the same insole. Layouts without sensor areas show force (N).",
+        "Peak load per sensor",
+        "Mean over valid steps of each sensor's peak in the step, baseline removed. Pressure-sensing "
+        "insoles show plantar pressure (kPa). Force-sensing insoles show force (N): their sensors are "
+        "calibrated so that together they carry the whole load, so each value is the load of the "
+        "sensor's region and compares between sensors and sessions of the same insole.",
         lambda rec, res: F.peak_map_figure(rec, res),
     ),
     FigureSpec(
