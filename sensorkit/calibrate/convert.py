@@ -101,6 +101,7 @@ def counts_to_values(
     gain: float = 1.0,
     *,
     side: str = "",
+    kernel: bool | None = None,
 ) -> Converted:
     """Convert raw counts (n, S) to values in the response units.
 
@@ -116,6 +117,11 @@ def counts_to_values(
         Dimensionless gain applied to every sensor of this insole (body-weight calibration).
     side : str
         Name used in error messages.
+    kernel : bool or None
+        Power-law curves only: True always uses the Numba kernel, False always numpy, None
+        picks by size (the kernel from 256 frames on). Each path gives the same float32 per
+        reading whatever the array size, so a caller converting a stream chunk by chunk
+        pins one path to get results that do not depend on how the stream was chunked.
 
     Returns
     -------
@@ -125,7 +131,8 @@ def counts_to_values(
     c = check_counts(counts, response, side=side)
     offsets = np.broadcast_to(np.asarray(offset_counts, dtype=np.float64), (response.n_sensors,))
     model = response.model
-    if isinstance(model, PowerLawModel) and c.shape[0] >= _KERNEL_MIN_FRAMES:
+    use_kernel = c.shape[0] >= _KERNEL_MIN_FRAMES if kernel is None else kernel
+    if isinstance(model, PowerLawModel) and use_kernel:
         values = np.empty(c.shape, dtype=np.float32)
         saturated = np.empty(c.shape, dtype=np.bool_)
         power_law_into(

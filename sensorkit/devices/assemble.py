@@ -7,6 +7,11 @@ left side's time axis by nearest host time (both clocks are already mapped onto 
 clock); when the two devices' rates differ by their residual drift, a right sample can
 land on a frame already taken (counted in ``metadata["clock_slips"]`` and dropped) or
 leave one empty (NaN).
+
+Chunks converted from raw counts by a calibration carry saturation flags; the Recording
+gets them as ``metadata["saturated"]`` (side -> (n, S) bool on its frames), the same key
+:func:`sensorkit.calibrate.apply_calibration` uses. Chunks still in raw counts cannot make
+a Recording (:class:`~sensorkit.calibrate.live.UncalibratedError`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,11 @@ class SideArrays:
         self.time = np.concatenate([c.time for c in chunks])
         self.seq = np.concatenate([c.seq for c in chunks])
         self.values = np.concatenate([c.values for c in chunks])
+        self.saturated: np.ndarray | None = None
+        if any(c.saturated is not None for c in chunks):
+            self.saturated = np.concatenate(
+                [c.saturated if c.saturated is not None else np.zeros(c.values.shape, bool) for c in chunks]
+            )
         self.units = chunks[0].units
         self.gaps = [g for c in chunks for g in c.gaps]
         self.stats = chunks[-1].stats
@@ -47,6 +57,15 @@ class SideArrays:
         values[slots] = self.values
         time = np.interp(np.arange(n, dtype=np.float64), slots.astype(np.float64), self.time)
         return time, values
+
+    def full_saturated(self) -> np.ndarray | None:
+        """Saturation flags with one row per sample number (False where lost), or None."""
+        if self.saturated is None:
+            return None
+        slots = self.seq - self.seq[0]
+        out = np.zeros((int(slots[-1]) + 1, self.saturated.shape[1]), dtype=bool)
+        out[slots] = self.saturated
+        return out
 
 
 def collect(chunks: Iterable[Chunk]) -> dict[str, SideArrays]:
@@ -87,33 +106,52 @@ def recording_from_chunks(
     Raises
     ------
     FileFormatError
-        No samples, or units that a Recording cannot hold (raw counts, mV).
+        No samples, or sides in different units.
+    UncalibratedError
+        Values in raw counts (or mV): a Recording holds N or kPa (hint: a calibration).
     """
+    from sensorkit.calibrate.live import require_physical_units
+
     sides = collect(chunks)
     if "unknown" in sides and "left" not in sides:
         sides["left"] = sides.pop("unknown")
     if not sides:
         raise FileFormatError("no pressure samples were received")
     units = next(iter(sides.values())).units
-    if units not in ("N", "kPa"):
+    require_physical_units(units, "a Recording")
+    if any(a.units != units for a in sides.values()):
         raise FileFormatError(
-            f"the device reported values in {units}, which a Recording cannot hold",
-            hint="calibrate the insole (raw counts -> N) and record with the calibration",
+            f"the insoles report different units ({', '.join(f'{s}: {a.units}' for s, a in sides.items())})"
         )
     md = dict(metadata or {})
     gaps = []
+    saturated: dict[str, np.ndarray] = {}
     if len(sides) == 1:
         side, arr = next(iter(sides.items()))
         time, values = arr.full()
         left = values if side == "left" else None
         right = values if side == "right" else None
         gaps = arr.gaps
+        if arr.saturated is not None:
+            saturated[side] = arr.full_saturated()
     else:
         tl, left = sides["left"].full()
         tr, vr = sides["right"].full()
-        time, left, right, slips = _align(tl, left, tr, vr)
+        time, left, right, slips, placed = _align(tl, left, tr, vr)
         md["clock_slips"] = slips
         gaps = _snap(sides["left"].gaps + sides["right"].gaps, time)
+        for side, arr in sides.items():
+            flags = arr.full_saturated()
+            if flags is None:
+                continue
+            out = np.zeros((time.shape[0], flags.shape[1]), dtype=bool)
+            if side == "left":
+                out[placed[0] : placed[0] + flags.shape[0]] = flags
+            else:
+                out[placed[1]] = flags[placed[2]]
+            saturated[side] = out
+    if saturated:
+        md["saturated"] = saturated
     md["link_stats"] = {s: a.stats.as_dict() for s, a in sides.items()}
     md["host_t0_s"] = t0_s
     shifted = [{**g, "start_s": g["start_s"] - t0_s, "end_s": g["end_s"] - t0_s} for g in gaps]
@@ -124,7 +162,11 @@ def recording_from_chunks(
 
 
 def _align(tl: np.ndarray, vl: np.ndarray, tr: np.ndarray, vr: np.ndarray):
-    """Put the right side on the left side's time axis, extended to cover both."""
+    """Put the right side on the left side's time axis, extended to cover both.
+
+    Also returns where the samples went: the left side's first frame, and the frames and
+    mask of the right samples that were placed.
+    """
     period = float(tl[-1] - tl[0]) / max(tl.shape[0] - 1, 1)
     before = max(int(np.ceil((tl[0] - tr[0]) / period - 0.5)), 0)
     after = max(int(np.ceil((tr[-1] - tl[-1]) / period - 0.5)), 0)
@@ -141,7 +183,7 @@ def _align(tl: np.ndarray, vl: np.ndarray, tr: np.ndarray, vr: np.ndarray):
     first = np.ones(idx.shape[0], dtype=bool)
     first[1:] = idx[1:] != idx[:-1]
     right[idx[first]] = vr[first]
-    return time, left, right, int((~first).sum())
+    return time, left, right, int((~first).sum()), (before, idx[first], first)
 
 
 def _snap(gaps: list[dict], time: np.ndarray) -> list[dict]:
@@ -155,18 +197,23 @@ def _snap(gaps: list[dict], time: np.ndarray) -> list[dict]:
 
 
 def recording_from_capture(
-    path: str | Path, *, layout: SensorLayout | str | None = None, body_mass_kg: float | None = None
+    path: str | Path,
+    *,
+    layout: SensorLayout | str | None = None,
+    body_mass_kg: float | None = None,
+    calibration: Any = None,
 ) -> Recording:
     """Replay a capture at full speed through the device pipeline and build its Recording.
 
     See :func:`sensorkit.io.capture.read_capture`.
     """
+    from sensorkit.calibrate.live import UncalibratedError
     from sensorkit.devices.session import open_session
     from sensorkit.io.capture import CaptureCutWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureCutWarning)
-        session = open_session([f"replay://{Path(path)}?speed=0"])
+        session = open_session([f"replay://{Path(path)}?speed=0"], calibration=calibration)
         chunks: list[Chunk] = []
         try:
             for chunk in session:
@@ -201,7 +248,9 @@ def recording_from_capture(
         "path": str(path),
         "devices": [s.get("info") for s in streams],
         "subject": subject,
-        "calibration": header.get("calibration"),
+        "calibration": None if session.calibration is None else session.calibration.to_dict(),
+        "calibration_source": session.calibration_source,
+        "calibration_applied": session.calibrated,
         "created_utc": header.get("created_utc"),
         "capture_cut": None if reader.cut is None else reader.cut.__dict__,
     }
@@ -210,6 +259,11 @@ def recording_from_capture(
             chunks, layout=layout, t0_s=float(header.get("host_t0_s", 0.0)), body_mass_kg=mass,
             rate_hz=rate, metadata=md,
         )  # fmt: skip
+    except UncalibratedError as exc:
+        raise UncalibratedError(
+            f"{path}: {exc}",
+            hint=f"{exc.hint}; or read_capture(path, calibration='cal.json')" if exc.hint else None,
+        ) from None
     except FileFormatError as exc:
         raise FileFormatError(str(exc), path=str(path), hint=exc.hint) from None
     except ValueError as exc:

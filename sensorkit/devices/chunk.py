@@ -94,6 +94,15 @@ class Chunk:
         Gaps that end at this chunk, with the keys of :data:`sensorkit.recording.GAP_COLUMNS`.
     stats : LinkStats
         Cumulative link statistics of the device after this chunk.
+    saturated : numpy.ndarray or None
+        ``(n, S)`` bool, set when the values were converted from raw counts by a
+        calibration (:class:`~sensorkit.calibrate.live.ChunkCalibrator`): True where the raw
+        count reached the response's ``saturation_counts``. Such values are the curve's
+        value at that count, a lower bound of the true load (never clipped). None when the
+        device sent physical units or the chunk is uncalibrated counts.
+    counts : numpy.ndarray or None
+        ``(n, S)`` float32 raw ADC counts the values were converted from (None unless
+        :attr:`saturated` is set), so a calibrated stream still offers its raw counts.
     """
 
     side: str
@@ -106,6 +115,8 @@ class Chunk:
     arrival_s: float
     gaps: tuple[dict, ...]
     stats: LinkStats
+    saturated: np.ndarray | None = None
+    counts: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -116,6 +127,11 @@ class Chunk:
     def total_force(self) -> np.ndarray:
         """``(n,)`` float32 sum over sensors (N when :attr:`units` is N)."""
         return self.values.sum(axis=1, dtype=np.float32)
+
+    @property
+    def n_saturated(self) -> int:
+        """Number of saturated sensor readings in this chunk (0 when not converted from counts)."""
+        return 0 if self.saturated is None else int(self.saturated.sum())
 
     def __repr__(self) -> str:
         span = f"{self.time[0]:.3f}-{self.time[-1]:.3f} s" if self.n else "empty"

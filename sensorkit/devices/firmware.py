@@ -5,6 +5,13 @@ the far end of a pseudo-terminal or a TCP socket. It decodes host commands with
 :class:`sensorkit.protocol.Decoder`, answers with ACK/NACK, DEVICE_INFO and TIME_SYNC,
 and streams PRESSURE packets encoded with :func:`sensorkit.protocol.encode_frame`,
 sampled on its own device clock (which may drift) from :func:`sensorkit.simulate`.
+
+With ``units="counts"`` it is a raw FSR insole: it declares raw counts and its ADC bits
+in DEVICE_INFO and sends 12-bit ADC counts, the true forces read through the response
+curves (ref16: ``ref16-fsr``) with the per-sensor zero offsets, sensitivity error, drift,
+noise and saturation of :class:`sensorkit.simulate.raw.InsoleErrors` (seed ``miscal``).
+With ``script="calibration"`` the subject follows the guided calibration postures
+(:func:`sensorkit.simulate.raw.simulate_guided_session`) instead of running.
 It has no thread of its own: call :meth:`SimFirmware.receive` with bytes from the host
 and :meth:`SimFirmware.output` to get the bytes due by a given host time.
 """
@@ -82,6 +89,18 @@ class SimParams:
         Sampling rate in Hz.
     layout : str
         Built-in force layout.
+    units : {"N", "counts"}
+        What the insole sends: calibrated newtons, or raw ADC counts of a mis-calibrated
+        FSR insole (see :class:`SimSignal`).
+    miscal : int or None
+        Seed of the insole's calibration errors (``InsoleErrors.random(miscal)``; None:
+        ``seed``). Only with ``units="counts"``.
+    script : {"run", "calibration"}
+        What the subject does: run (:func:`sensorkit.simulate`), or hold the postures of
+        the guided calibration (lift each foot, both feet, left, right), then stay on the
+        right foot.
+    hold : float
+        Seconds each posture of the calibration script is held (transitions 1.5 s).
     """
 
     side: str = "left"
@@ -97,33 +116,77 @@ class SimParams:
     seed: int = 0
     rate: int = 100
     layout: str = "ref16"
+    units: str = "N"
+    miscal: int | None = None
+    script: str = "run"
+    hold: float = 6.0
 
 
 class SimSignal:
-    """Per-sample forces (N) of one side, simulated block by block with :func:`sensorkit.simulate`."""
+    """Per-sample values of one side, simulated block by block (blocks of ``BLOCK_S``).
+
+    Forces in N come from :func:`sensorkit.simulate` (``script="run"``, seed ``seed +
+    block``) or from :func:`sensorkit.simulate.raw.simulate_guided_session` (``script=
+    "calibration"``; after the script the last frame is held). With ``units="counts"``
+    each block is turned into raw counts by :meth:`InsoleErrors.counts` (time for the
+    drift: s since sample 0 of the stream; noise seeded by ``(miscal, seed, block, side)``),
+    so the counts are deterministic per URL.
+    """
 
     def __init__(self, params: SimParams) -> None:
         self.params = params
         self._block = -1
         self._data: np.ndarray | None = None
         self._n_block = round(BLOCK_S * params.rate)
+        self._script: np.ndarray | None = None
+        self.insole = None
+        if params.units == "counts":
+            from sensorkit.simulate.raw import InsoleErrors
+
+            self.insole = InsoleErrors.random(params.seed if params.miscal is None else params.miscal)
         self.n_sensors = self._get(0).shape[1]
+
+    @property
+    def adc_bits(self) -> int:
+        """ADC resolution in bits (16 when the values are not counts)."""
+        return 16 if self.insole is None else int(self.insole.response.adc_bits)
+
+    def _forces(self, block: int) -> np.ndarray:
+        p = self.params
+        if p.script == "calibration":
+            if self._script is None:
+                from sensorkit.simulate.raw import simulate_guided_session
+
+                guided = simulate_guided_session(
+                    self.insole, body_mass_kg=p.mass, seed=p.seed, hold_s=p.hold, rate_hz=float(p.rate),
+                    layout=p.layout,
+                )  # fmt: skip
+                self._script = guided.forces_n[p.side]
+            rows = np.arange(block * self._n_block, (block + 1) * self._n_block)
+            return self._script[np.minimum(rows, self._script.shape[0] - 1)]
+        rec = simulate(
+            duration_s=BLOCK_S, seed=p.seed + block, rate_hz=float(p.rate), foot_type=p.foot,
+            strike=p.strike, cadence_spm=p.cadence, speed_mps=p.speed, body_mass_kg=p.mass,
+            asymmetry=p.asym, noise=p.noise, layout=p.layout,
+        )  # fmt: skip
+        return rec.left if p.side == "left" else rec.right
 
     def _get(self, block: int) -> np.ndarray:
         if block != self._block:
-            p = self.params
-            rec = simulate(
-                duration_s=BLOCK_S, seed=p.seed + block, rate_hz=float(p.rate), foot_type=p.foot,
-                strike=p.strike, cadence_spm=p.cadence, speed_mps=p.speed, body_mass_kg=p.mass,
-                asymmetry=p.asym, noise=p.noise, layout=p.layout,
-            )  # fmt: skip
-            self._data = rec.left if p.side == "left" else rec.right
+            data = self._forces(block)
+            if self.insole is not None:
+                p = self.params
+                t = (block * self._n_block + np.arange(data.shape[0])) / float(p.rate)
+                miscal = p.seed if p.miscal is None else p.miscal
+                seq = np.random.SeedSequence([miscal, p.seed, block, int(p.side == "right")])
+                data = self.insole.counts(p.side, t, data, np.random.default_rng(seq))
+            self._data = data
             self._block = block
         assert self._data is not None
         return self._data
 
     def rows(self, k: int, n: int) -> np.ndarray:
-        """Forces (n, S) in N of samples ``k .. k+n-1``."""
+        """Values (n, S) of samples ``k .. k+n-1``: forces in N, or uint16 raw counts."""
         out = []
         while n > 0:
             block, row = divmod(k, self._n_block)
@@ -163,7 +226,9 @@ class SimFirmware:
         self._tx_seq = 0
         self._streaming = False
         self._rate = int(params.rate)
-        self._scale_exp = -2 if params.mass <= 90 else -1
+        self._counts = params.units == "counts"
+        self._scale_exp = 0 if self._counts else -2 if params.mass <= 90 else -1
+        self._wire_bits = 12 if self._counts and self.signal.adc_bits <= 12 else 16
         self._tare = np.zeros(self.signal.n_sensors, dtype=np.int64)
         self._next_status = self._h0 + STATUS_PERIOD_S
         self.lost_packets = 0
@@ -230,7 +295,8 @@ class SimFirmware:
     def _info(self) -> DeviceInfo:
         return DeviceInfo(
             0, self.device_id, (1, 0, 0), Side.LEFT if self.params.side == "left" else Side.RIGHT,
-            self.signal.n_sensors, 16, Units.NEWTON, self._scale_exp, 1 if self.params.layout == "ref16" else 0,
+            self.signal.n_sensors, self.signal.adc_bits, Units.RAW_COUNTS if self._counts else Units.NEWTON,
+            self._scale_exp, 1 if self.params.layout == "ref16" else 0,
             self._rate, Capability.BATTERY | Capability.TEMPERATURE,
         )  # fmt: skip
 
@@ -261,6 +327,9 @@ class SimFirmware:
             self.signal = SimSignal(self.params)
             self._configure_stream()
         elif cid == CommandId.TARE:
+            if self._counts:  # a raw insole is zeroed by its calibration, on the host
+                self._emit(Nack(0, cmd.seq, cid, NackReason.NOT_SUPPORTED))
+                return
             k = self._next_sample if self._streaming else 0
             self._tare = self._raw(k, 1)[0].astype(np.int64) + self._tare
         elif cid == CommandId.REQUEST_INFO:
@@ -277,6 +346,8 @@ class SimFirmware:
         self._emit(Ack(0, cmd.seq, cid))
 
     def _raw(self, k: int, n: int) -> np.ndarray:
+        if self._counts:
+            return self.signal.rows(k, n).astype(np.uint16, copy=False)
         forces = self.signal.rows(k, n).astype(np.float64)
         counts = np.rint(forces * 10.0 ** (-self._scale_exp)).astype(np.int64) - self._tare
         return np.clip(counts, 0, 0xFFFF).astype(np.uint16)
@@ -290,7 +361,7 @@ class SimFirmware:
                 return
             lost = self.params.loss > 0 and self._loss_rng.random() < self.params.loss
             packet = PressureSamples(
-                0, self._sample_dev_us(k), k % _U32, self._period_ns, 16, self._raw(k, per)
+                0, self._sample_dev_us(k), k % _U32, self._period_ns, self._wire_bits, self._raw(k, per)
             )
             self._emit(packet, lost=lost)
             self.lost_packets += lost

@@ -7,7 +7,7 @@ import inspect
 import queue
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sensorkit.devices.chunk import Chunk, LinkStats
 from sensorkit.devices.device import DEFAULTS, Device
@@ -17,6 +17,11 @@ from sensorkit.devices.transport import host_time
 from sensorkit.devices.url import DeviceURL, parse_url
 from sensorkit.errors import DeviceError
 from sensorkit.io.capture import CaptureReader, CaptureWriter
+
+if TYPE_CHECKING:
+    from sensorkit.calibrate.calibration import Calibration
+
+CalibrationSpec = Any  # Calibration, its to_dict() mapping, a JSON file path, or None
 
 __all__ = ["COMMON_PARAMS", "SCHEMES", "Session", "open_session"]
 
@@ -39,6 +44,15 @@ class Session:
     Iterate it for :class:`Chunk` objects (both sides of a pair interleaved, in arrival
     order); use it as a context manager to close everything.
 
+    Raw ADC counts: when a device sends counts (DEVICE_INFO units 0) and the session has a
+    calibration, every chunk read from the session is converted to N (or kPa) by
+    :class:`sensorkit.calibrate.live.ChunkCalibrator` (the calibrate layer; transports and
+    the device core never see it): ``chunk.units`` is then ``"N"``, ``chunk.counts`` keeps
+    the raw counts and ``chunk.saturated`` flags readings at the sensor's saturation count
+    (values kept, not clipped), tallied in :attr:`saturation`. Without a calibration the
+    chunks stay in ``"counts"`` (:attr:`units` says so, :attr:`calibrated` is False) and
+    :meth:`require_physical_units` refuses anything that needs N.
+
     Attributes
     ----------
     devices : list of Device
@@ -49,17 +63,98 @@ class Session:
         Host time (s) when the session was opened (for replays: when the live one was).
     subject : dict
         Subject metadata.
+    calibration : Calibration or None
+        The calibration of the session (stored in capture headers; applied to raw counts).
+    calibration_source : str or None
+        ``"argument"`` (given to :func:`sensorkit.open`), ``"header"`` (a replay's capture
+        header) or None.
     """
 
     def __init__(self, source: Device | DevicePair, *, host_t0_s: float, subject: dict | None = None,
-                 calibration: dict | None = None) -> None:  # fmt: skip
+                 calibration: CalibrationSpec = None, strict: bool = True) -> None:  # fmt: skip
         self.source = source
         self.devices: list[Device] = source.devices if isinstance(source, DevicePair) else [source]
         self.host_t0_s = host_t0_s
         self.subject = dict(subject or {})
-        self.calibration = calibration
+        self.calibration: Calibration | None = None
+        self._calibrator: Any = None
         self.capture: CaptureWriter | None = None
         self._own_capture = False
+        #: Where :attr:`calibration` came from: "argument", "header" (a replay), or None.
+        self.calibration_source: str | None = None
+        if calibration is not None:
+            self.calibration_source = "argument" if strict else "header"
+            self._set_calibration(calibration, strict=strict)
+
+    def _set_calibration(self, spec: CalibrationSpec, *, strict: bool) -> None:
+        """Check ``spec`` against the devices and start converting their counts.
+
+        ``strict``: a calibration given for devices that already send physical units is an
+        error (False for a capture header's calibration, which is then only kept).
+        """
+        from sensorkit.calibrate.live import ChunkCalibrator, as_calibration
+
+        cal = as_calibration(spec)
+        self.calibration = cal
+        calibrator = ChunkCalibrator(cal)
+        raw = [d for d in self.devices if d.info is not None and d.info.units == "counts"]
+        if not raw and not strict:
+            return
+        for dev in self.devices:
+            info = dev.info
+            if info is None:
+                continue
+            calibrator.check(dev.side, units=info.units, sensor_count=info.sensor_count,
+                             adc_bits=info.adc_bits, source=dev.url)  # fmt: skip
+        self._calibrator = calibrator
+
+    # -- units ------------------------------------------------------------------------
+    @property
+    def calibrated(self) -> bool:
+        """True when the devices send raw counts and the session converts them with :attr:`calibration`."""
+        return self._calibrator is not None
+
+    @property
+    def units_by_side(self) -> dict[str, str]:
+        """Units of the chunks this session yields, per side (after calibration)."""
+        out = {}
+        for dev in self.devices:
+            units = dev.info.units if dev.info is not None else "counts"
+            if units == "counts" and self._calibrator is not None:
+                units = self._calibrator.units(dev.side)
+            out[dev.side] = units
+        return out
+
+    @property
+    def units(self) -> str:
+        """Units of the chunks this session yields (``"N"``, ``"kPa"``, ``"counts"``; ``"mixed"`` if the sides differ)."""
+        units = set(self.units_by_side.values())
+        return units.pop() if len(units) == 1 else "mixed"
+
+    def require_physical_units(self, what: str = "this") -> None:
+        """Raise :class:`~sensorkit.calibrate.live.UncalibratedError` (with a hint) unless chunks are in N or kPa.
+
+        Parameters
+        ----------
+        what : str
+            What needs physical units, for the message.
+        """
+        from sensorkit.calibrate.live import require_physical_units
+
+        for units in self.units_by_side.values():
+            require_physical_units(units, what)
+
+    @property
+    def saturation(self) -> dict[str, Any]:
+        """Side -> (S,) number of saturated readings per sensor so far (calibrated sessions only)."""
+        if self._calibrator is None:
+            return {}
+        return {side: n.copy() for side, n in self._calibrator.saturated_per_sensor.items()}
+
+    def _out(self, chunk: Chunk | None) -> Chunk | None:
+        if chunk is None or self._calibrator is None:
+            return chunk
+        return self._calibrator(chunk)
 
     # -- description ----------------------------------------------------------------
     @property
@@ -104,7 +199,7 @@ class Session:
             "host_t0_s": self.host_t0_s,
             "streams": streams,
             "subject": self.subject,
-            "calibration": self.calibration,
+            "calibration": None if self.calibration is None else self.calibration.to_dict(),
             "sensorkit_version": __version__,
         }
 
@@ -148,14 +243,17 @@ class Session:
 
     def read(self, timeout_s: float | None = None) -> Chunk | None:
         """Next chunk, None after ``timeout_s`` (see :meth:`Device.read`)."""
-        return self.source.read(timeout_s)
+        return self._out(self.source.read(timeout_s))
 
     def __iter__(self) -> Iterator[Chunk]:
-        return iter(self.source)
+        if self._calibrator is None:
+            return iter(self.source)
+        return (self._calibrator(c) for c in self.source)
 
     def drain(self) -> list[Chunk]:
         """Chunks already received but not yet read (use after :meth:`close`)."""
-        return self.source.drain()
+        chunks = self.source.drain()
+        return chunks if self._calibrator is None else [self._calibrator(c) for c in chunks]
 
     def close(self) -> None:
         """Stop and close the devices, then close the capture file."""
@@ -216,17 +314,27 @@ def open_session(
     *,
     record: str | Path | None = None,
     subject: dict | None = None,
-    calibration: dict | None = None,
+    calibration: CalibrationSpec = None,
     timeout_s: float | None = None,
     reconnect: bool | None = None,
     start: bool = True,
     **options: Any,
 ) -> Session:
-    """Implementation of :func:`sensorkit.open` (see there)."""
+    """Implementation of :func:`sensorkit.open` (see there).
+
+    ``calibration`` (a :class:`~sensorkit.calibrate.Calibration`, its ``to_dict()`` or a
+    JSON file path) converts devices that send raw counts to N; it is an error for devices
+    that already send physical units. A replay uses the capture header's calibration
+    unless one is given here (which re-calibrates the raw counts).
+    """
     t0 = host_time()
     parsed = _expand(urls)
+    if calibration is not None:
+        from sensorkit.calibrate.live import as_calibration
+
+        calibration = as_calibration(calibration)  # a bad file fails before any device is opened
     if parsed[0].scheme == "replay":
-        session = _open_replay(parsed[0], **options)
+        session = _open_replay(parsed[0], calibration=calibration, **options)
     else:
         sink: queue.Queue = queue.Queue()
         devices = []
@@ -248,7 +356,11 @@ def open_session(
             source = DevicePair(devices, sink).open(start=start)
         else:
             source = devices[0].open(start=start)
-        session = Session(source, host_t0_s=t0, subject=subject, calibration=calibration)
+        try:
+            session = Session(source, host_t0_s=t0, subject=subject, calibration=calibration)
+        except BaseException:
+            source.close()
+            raise
     if record is not None:
         try:
             session.record(record)
@@ -269,7 +381,7 @@ def _sim_name(url: DeviceURL) -> str:
     )
 
 
-def _open_replay(url: DeviceURL, **options: Any) -> Session:
+def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **options: Any) -> Session:
     from sensorkit.devices.replay import PARAMS, ReplayClock, ReplayTransport
 
     url.check_known(PARAMS)
@@ -313,7 +425,12 @@ def _open_replay(url: DeviceURL, **options: Any) -> Session:
         source = devices[0].open()
     for dev in devices:
         dev.discard_prebuffer()
-    session = Session(source, host_t0_s=float(header.get("host_t0_s", 0.0)), subject=header.get("subject"),
-                      calibration=header.get("calibration"))  # fmt: skip
+    own = calibration is not None
+    try:
+        session = Session(source, host_t0_s=float(header.get("host_t0_s", 0.0)), subject=header.get("subject"),
+                          calibration=calibration if own else header.get("calibration"), strict=own)  # fmt: skip
+    except BaseException:
+        source.close()
+        raise
     session.reader = reader  # type: ignore[attr-defined]
     return session

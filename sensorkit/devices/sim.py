@@ -9,6 +9,15 @@ Query parameters: ``side`` (left/right), ``foot`` (normal/flat/high), ``strike``
 ``asym`` (0.1 = 10 %), ``noise`` (N), ``loss`` (packet-loss probability), ``drift``
 (device clock error, ppm), ``seed``, ``rate`` (Hz), ``layout``, plus the device options
 ``timeout``, ``reconnect``.
+
+A raw FSR insole: ``units=counts`` sends 12-bit ADC counts (DEVICE_INFO units 0, ADC bits
+12) of a mis-calibrated insole (per-sensor zero offsets, sensitivity error, drift, noise,
+saturation; ``miscal`` seeds those errors, default ``seed``). Calibrate it with
+``script=calibration`` (the subject holds the guided-calibration postures, ``hold`` s
+each) and open it with ``calibration=`` to get newtons::
+
+    sensorkit calibrate "sim://?units=counts&miscal=3&script=calibration" --mass 70 -o cal.json
+    sensorkit stream "sim://?units=counts&miscal=3" --calibration cal.json
 """
 
 from __future__ import annotations
@@ -35,6 +44,10 @@ PARAMS = (
     "seed",
     "rate",
     "layout",
+    "units",
+    "miscal",
+    "script",
+    "hold",
 )
 
 
@@ -54,6 +67,10 @@ def sim_params(url: DeviceURL, side: str | None = None) -> SimParams:
         seed=url.get_int("seed", 0, 0),
         rate=url.get_int("rate", 100, 10, 2000),
         layout=url.get_str("layout", "ref16"),
+        units=url.get_str("units", "N", ("N", "counts")),
+        miscal=url.get_int("miscal", None, 0),
+        script=url.get_str("script", "run", ("run", "calibration")),
+        hold=url.get_float("hold", 6.0, 1.0, 120.0),
     )
 
 

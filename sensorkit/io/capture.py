@@ -134,7 +134,7 @@ class CaptureWriter:
         File to create (an existing file is replaced).
     header : dict
         JSON-serialisable header: ``streams`` (one dict per device: url, side, info,
-        layout, calibration), ``subject``, ``host_t0_s`` ... (see CAPTURE.md). The writer
+        layout), ``subject``, ``calibration``, ``host_t0_s`` ... (see CAPTURE.md). The writer
         adds ``format``, ``version`` and ``created_utc``.
     fsync_interval_s : float
         Call ``fsync`` at most this often (s); records reach the OS at once regardless.
@@ -353,13 +353,21 @@ def read_capture(
     *,
     layout: Any = None,
     body_mass_kg: float | None = None,
+    calibration: Any = None,
 ) -> Any:
     """Read a capture file into a :class:`~sensorkit.recording.Recording`.
 
     The records go through ``replay://`` at full speed, i.e. the same framing, decoder,
-    sequence-gap tracking and clock mapping as the live run, so the arrays are the ones
-    the live session delivered. A cut file gives everything up to the cut and a
+    sequence-gap tracking, clock mapping and calibration as the live run, so the arrays are
+    the ones the live session delivered. A cut file gives everything up to the cut and a
     :class:`CaptureCutWarning` saying where it was cut (also in ``metadata["capture_cut"]``).
+
+    Raw-count devices: the frames in the file are the raw ADC counts. The header's
+    ``calibration`` (the one the live session applied) converts them to N, bit-identical
+    to the live chunks; ``calibration=`` converts them with another calibration instead
+    (re-calibration, e.g. after a better calibration was made). Saturated readings are
+    flagged in ``metadata["saturated"]`` (side -> (n, S) bool) and a
+    :class:`~sensorkit.calibrate.SaturationWarning` is issued.
 
     Parameters
     ----------
@@ -369,18 +377,27 @@ def read_capture(
         Override the layout named by the devices.
     body_mass_kg : float, optional
         Override the subject body mass in the header (kg).
+    calibration : Calibration, dict or path, optional
+        Calibration for raw counts, instead of the header's (``metadata["calibration_source"]``
+        says which one was used: ``"argument"`` or ``"header"``).
 
     Returns
     -------
     Recording
-        Host time axis in s from the start of the capture; values in the device units
-        (N or kPa). Lost samples are NaN and listed in ``rec.gaps``.
+        Host time axis in s from the start of the capture; values in N or kPa. Lost
+        samples are NaN and listed in ``rec.gaps``.
 
     Raises
     ------
     FileFormatError
-        Not a capture file, or no samples in it, or raw counts without a calibration.
+        Not a capture file, or no samples in it.
+    UncalibratedError
+        Raw counts and no calibration, neither in the header nor given (a
+        :class:`~sensorkit.errors.CalibrationError`, with a hint).
+    CalibrationError
+        A calibration that does not fit the devices (sides, sensors, ADC bits), or given
+        for devices that sent N.
     """
     from sensorkit.devices.assemble import recording_from_capture
 
-    return recording_from_capture(path, layout=layout, body_mass_kg=body_mass_kg)
+    return recording_from_capture(path, layout=layout, body_mass_kg=body_mass_kg, calibration=calibration)
