@@ -110,9 +110,10 @@ def test_cli_calibrates_the_simulated_insole_and_writes_the_file(tmp_path, capsy
     assert json.loads(out.read_text())["schema"] == "sensorkit.calibration/1"
 
 
-def test_cli_refuses_live_urls_until_devices_exist(tmp_path):
+def test_cli_opens_live_urls_through_the_device_layer(tmp_path):
+    # a live URL really goes through sensorkit.open: a missing port is a device error, no file
     args = _parse(["calibrate", "serial:///dev/ttyUSB0", "--mass", "70", "-o", str(tmp_path / "c.json")])
-    with pytest.raises(DeviceError, match="live devices are not available yet"):
+    with pytest.raises(DeviceError, match="cannot open serial port /dev/ttyUSB0"):
         args.run(args)
     assert not (tmp_path / "c.json").exists()
 

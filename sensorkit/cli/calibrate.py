@@ -1,4 +1,4 @@
-"""``sensorkit calibrate [URL] --mass KG -o calibration.json``: the guided insole calibration.
+"""``sensorkit calibrate [URL...] --mass KG -o calibration.json``: the guided insole calibration.
 
 Guides the subject through the steps of :mod:`sensorkit.calibrate.guided` (lift each foot,
 stand on both feet, on the left, on the right) with live feedback, prints every check with
@@ -6,8 +6,19 @@ its number and limit, and writes the calibration file (``sensorkit.calibration/1
 advance when the posture is detected or time out; nothing waits for a key press, so the
 command also runs without a terminal.
 
-For now the only source is the built-in simulated mis-calibrated insole (``sim://``, also
-the default); live devices come with the devices issue.
+Sources:
+
+* device URLs (one URL that opens a pair, or two URLs): opened with :func:`sensorkit.open`;
+  the insoles must send raw ADC counts. Their chunks become the procedure's
+  ``(time, left, right)`` frames with :class:`sensorkit.calibrate.pairing.PairedFrames`:
+  both devices are already on the host clock, each left sample takes the right sample
+  nearest in host time within half a sample period, unpaired samples are dropped (counted
+  in the calibration's ``procedure["source"]``). ``replay://calib.skr`` re-runs a recorded
+  calibration. The simulated raw insole holds the postures with ``script=calibration``:
+  ``sim://?units=counts&script=calibration&miscal=3`` (``mass`` defaults to ``--mass``).
+* ``sim://`` without ``units=counts`` (the default): the built-in offline simulated guided
+  session (:func:`sensorkit.simulate.raw.simulate_guided_session`, no device layer), paced
+  by ``--speed``.
 """
 
 from __future__ import annotations
@@ -22,9 +33,14 @@ from rich.table import Table
 from rich.text import Text
 
 from sensorkit.calibrate import defaults as D
+from sensorkit.calibrate.calibration import Calibration
+from sensorkit.calibrate.gain import body_weight_n
 from sensorkit.calibrate.guided import Chunk, GuidedUpdate, run_guided_calibration
+from sensorkit.calibrate.live import ChunkCalibrator
+from sensorkit.calibrate.pairing import PairedFrames
 from sensorkit.cli.console import console
-from sensorkit.errors import DeviceError
+from sensorkit.devices.url import parse_url
+from sensorkit.errors import CalibrationError
 from sensorkit.simulate.raw import InsoleErrors, simulate_guided_session
 
 __all__ = ["add_parser", "run"]
@@ -41,13 +57,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "Steps advance on the detected posture (or time out); writes a calibration JSON file.",
     )
     p.add_argument(
-        "url", nargs="?", default="sim://", help="device URL; sim:// (default) = simulated insoles"
+        "urls",
+        nargs="*",
+        metavar="URL",
+        help="device URL(s) of a raw-count insole pair (two URLs, or one that opens a pair); "
+        "default sim:// = the built-in simulated guided session",
     )
     p.add_argument(
         "--mass", type=float, default=None, metavar="KG", help="subject body mass in kg (required)"
     )
     p.add_argument("-o", "--output", default="calibration.json", help="calibration file to write")
-    p.add_argument("--layout", default="ref16", help="insole layout (default ref16)")
+    p.add_argument("--layout", default=None, help="insole layout (default: the device's, else ref16)")
     p.add_argument("--response", default=None, help="response curves: built-in name or JSON file")
     p.add_argument(
         "--hold", type=float, default=D.GUIDED_HOLD_S, metavar="S", help="seconds to hold a posture"
@@ -57,25 +77,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--speed",
         type=float,
         default=0.0,
-        help="simulator pace: 1 = real time, 0 = as fast as possible (default)",
+        help="built-in simulator pace: 1 = real time, 0 = as fast as possible (default); devices run in real time",
     )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the guided calibration; 0 when every check passed, 1 otherwise."""
-    chunks = _open_source(args.url, args.mass, args.layout, args.speed)
-    view = _View(live=console.is_terminal)
-    with view:
-        cal = run_guided_calibration(
-            chunks,
-            body_mass_kg=args.mass,
-            layout=args.layout,
-            response=args.response,
-            feedback=view.update,
-            hold_s=args.hold,
-            timeout_s=args.timeout,
-        )
+    body_weight_n(args.mass)  # a missing or implausible mass fails before anything is opened
+    urls = list(args.urls or ["sim://"])
+    if _builtin_sim(urls):
+        chunks = _open_source(urls[0], args.mass, args.layout or "ref16", args.speed)
+        cal = _guide(chunks, args, args.layout or "ref16")
+    else:
+        cal = _calibrate_devices(urls, args)
     console.print(_results_table(cal.procedure))
     path = cal.save(args.output)
     gains = ", ".join(f"{s} gain {c.gain:.3f}" for s, c in cal.sides.items())
@@ -86,14 +101,70 @@ def run(args: argparse.Namespace) -> int:
     return 1
 
 
-def _open_source(url: str | None, mass: float | None, layout: str, speed: float) -> Iterable[Chunk]:
-    """Chunks from a device URL; only ``sim://`` exists for now."""
-    parts = urlsplit(url or "sim://")
-    if parts.scheme != "sim":
-        raise DeviceError(
-            f"live devices are not available yet, cannot open {url!r}",
-            hint="use sim:// (the simulated insole) until device support lands",
+def _guide(chunks: Iterable[Chunk], args: argparse.Namespace, layout: str) -> Calibration:
+    view = _View(live=console.is_terminal)
+    with view:
+        return run_guided_calibration(
+            chunks,
+            body_mass_kg=args.mass,
+            layout=layout,
+            response=args.response,
+            feedback=view.update,
+            hold_s=args.hold,
+            timeout_s=args.timeout,
         )
+
+
+def _builtin_sim(urls: list[str]) -> bool:
+    """True for one ``sim://`` URL without ``units=counts``: the built-in offline session."""
+    if len(urls) != 1:
+        return False
+    url = parse_url(urls[0])
+    return url.scheme == "sim" and url.params.get("units", "N") != "counts"
+
+
+def _calibrate_devices(urls: list[str], args: argparse.Namespace) -> Calibration:
+    """Open the devices with :func:`sensorkit.open` and run the procedure on their raw counts."""
+    from sensorkit.devices import open as open_devices
+
+    urls = [_with_sim_mass(u, args.mass) for u in urls]
+    with open_devices(*urls) as session:
+        if not session.is_pair:
+            raise CalibrationError(
+                f"{urls[0]} is one insole; the guided calibration needs the pair",
+                hint="give two URLs (left and right), e.g. sensorkit calibrate URL_LEFT URL_RIGHT --mass KG",
+            )
+        left = session.devices[0].info
+        layout = args.layout or left.layout or "ref16"
+        nominal = ChunkCalibrator(Calibration.nominal(layout, args.response))
+        for dev in session.devices:
+            nominal.check(dev.side, units=dev.info.units, sensor_count=dev.info.sensor_count,
+                          adc_bits=dev.info.adc_bits, source=dev.url)  # fmt: skip
+        names = ", ".join(f"{d.side}={d.url}" for d in session.devices)
+        console.print(f"calibrating {names}", markup=False, highlight=False, soft_wrap=True)
+        frames = PairedFrames(session, period_s=1.0 / left.sample_rate_hz)
+        cal = _guide(frames, args, layout)
+    cal.procedure["source"] = {
+        "urls": urls,
+        "devices": [d.info.to_dict() for d in session.devices],
+        "paired_frames": frames.paired,
+        "dropped_samples": dict(frames.dropped),
+        "pairing": "left samples as the time axis; nearest right sample in host time within half a period",
+    }
+    return cal
+
+
+def _with_sim_mass(url: str, mass: float) -> str:
+    """A ``sim://`` URL simulates a subject of ``--mass`` unless it says ``mass=``."""
+    parsed = parse_url(url)
+    if parsed.scheme != "sim" or "mass" in parsed.params:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}mass={mass:g}"
+
+
+def _open_source(url: str | None, mass: float | None, layout: str, speed: float) -> Iterable[Chunk]:
+    """Chunks of the built-in offline simulated guided session (``sim://`` without ``units=counts``)."""
+    parts = urlsplit(url or "sim://")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     seed = int(query.get("seed", 0))
     insole = InsoleErrors.random(seed)

@@ -1,4 +1,9 @@
-"""``sensorkit record URL... -o FILE.skr [--duration S] [--mass KG]``: write a raw capture file."""
+"""``sensorkit record URL... -o FILE.skr [--duration S] [--mass KG] [--calibration FILE]``: write a raw capture file.
+
+The file always holds the frames as received (raw ADC counts for a raw-count insole);
+``--calibration`` stores the calibration in the header, so reading the file gives
+newtons (and another calibration can be applied later).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,13 @@ import argparse
 import time
 
 from sensorkit.cli.console import console
-from sensorkit.cli.stream import standalone, summary_lines
+from sensorkit.cli.stream import (
+    add_calibration_option,
+    saturation_lines,
+    standalone,
+    summary_lines,
+    units_notice,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -22,6 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mass", type=float, metavar="KG", help="subject body mass, stored in the header")
     p.add_argument("--subject", metavar="ID", help="subject id, stored in the header")
     p.add_argument("--reconnect", action="store_true", help="reconnect on a lost link instead of stopping")
+    add_calibration_option(p)
     p.set_defaults(run=run)
 
 
@@ -35,11 +47,15 @@ def run(args: argparse.Namespace) -> int:
     if args.subject:
         subject["id"] = args.subject
     session = open_devices(*(args.urls or ["sim://"]), record=args.output, subject=subject,
-                           reconnect=True if args.reconnect else None)  # fmt: skip
+                           reconnect=True if args.reconnect else None,
+                           calibration=args.calibration)  # fmt: skip
     names = ", ".join(f"{d.side}={d.url}" for d in session.devices)
     console.print(
         f"recording {names} to {args.output} (Ctrl-C stops)", markup=False, highlight=False, soft_wrap=True
     )
+    notice = units_notice(session)
+    if notice:
+        console.print(notice, markup=False, highlight=False, soft_wrap=True)
     start = time.monotonic()
     next_status = start + STATUS_PERIOD_S
     samples = 0
@@ -60,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         error = exc
     finally:
         session.close()
-    for line in summary_lines(session):
+    for line in summary_lines(session) + saturation_lines(session):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     cap = session.capture
     console.print(

@@ -1,7 +1,8 @@
 """``sensorkit replay FILE.skr [--speed X]``: play a capture back through the live pipeline.
 
 Prints the same per-second lines as ``sensorkit stream`` printed while recording, with a
-progress bar; ``--speed 0`` replays as fast as possible.
+progress bar; ``--speed 0`` replays as fast as possible. A capture of raw-count insoles is
+converted with the calibration in its header, or with ``--calibration FILE`` instead.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import warnings
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sensorkit.cli.console import console, print_error
-from sensorkit.cli.stream import LiveView, make_analysers, standalone, summary_lines
+from sensorkit.cli.stream import (
+    LiveView,
+    add_calibration_option,
+    make_analysers,
+    saturation_lines,
+    standalone,
+    summary_lines,
+    units_notice,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -23,6 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE.skr")
     p.add_argument("--speed", type=float, default=1.0, metavar="X",
                    help="1 = real time (default), 2 = twice as fast, 0 = as fast as possible")  # fmt: skip
+    add_calibration_option(p)
     p.set_defaults(run=run)
 
 
@@ -35,8 +45,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--speed must be >= 0, got {args.speed}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureCutWarning)
-        session = open_devices(f"replay://{args.file}?speed={args.speed:g}")
+        session = open_devices(f"replay://{args.file}?speed={args.speed:g}", calibration=args.calibration)
         reader = session.reader
+        notice = units_notice(session)
+        if notice:
+            console.print(notice, markup=False, highlight=False, soft_wrap=True)
         mass = (reader.header.get("subject") or {}).get("body_mass_kg")
         total = reader.file_size
         with Progress(TextColumn("replay"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
@@ -59,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                 session.close()
             progress.update(task, completed=total)
             view.finish()
-    for line in summary_lines(session):
+    for line in summary_lines(session) + saturation_lines(session):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     for w in caught:
         if issubclass(w.category, CaptureCutWarning):

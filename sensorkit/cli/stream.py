@@ -4,6 +4,11 @@ One line per second per side (mean and peak total force, samples, packets, loss,
 and one line per step when the streaming analyser is available. The numbers depend only
 on the chunks (their host times and values), so ``sensorkit replay`` of the recording
 prints the same lines.
+
+Insoles that send raw ADC counts need ``--calibration cal.json`` (from ``sensorkit
+calibrate``) for newtons, steps and body weights. Without it the plain view shows the
+counts and says so (no step lines), and the dashboard, which shows forces and body
+weights, refuses with a hint.
 """
 
 from __future__ import annotations
@@ -144,9 +149,10 @@ def make_analysers(session, body_mass_kg: float | None) -> dict:
     except ImportError:
         return {}
     out = {}
+    units = getattr(session, "units_by_side", {})
     for dev in session.devices:
         info = dev.info
-        if info is None or info.units != "N" or not info.layout:
+        if info is None or units.get(dev.side, info.units) != "N" or not info.layout:
             continue
         try:
             layout = load_layout(info.layout)
@@ -179,6 +185,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     p.add_argument("--mass", type=float, metavar="KG", help="body mass (for BW units and the capture header)")
     p.add_argument("--reconnect", action="store_true", help="reconnect on a lost link instead of stopping")
+    add_calibration_option(p)
     p.add_argument(
         "--plain", action="store_true", help="plain lines instead of the dashboard (automatic off a TTY)"
     )
@@ -191,12 +198,41 @@ def run(args: argparse.Namespace) -> int:
 
     subject = {"body_mass_kg": args.mass} if args.mass else {}
     session = open_devices(*(args.urls or ["sim://"]), record=args.record, subject=subject,
-                           reconnect=True if args.reconnect else None)  # fmt: skip
+                           reconnect=True if args.reconnect else None,
+                           calibration=args.calibration)  # fmt: skip
     if console.is_terminal and not args.plain:
         from sensorkit.dashboard.app import run_dashboard
 
+        try:
+            session.require_physical_units("the dashboard (forces in N and body weights)")
+        except BaseException:
+            session.close()
+            raise
         return run_dashboard(session, duration_s=args.duration, body_mass_kg=args.mass, console=console)
     return live_loop(session, args.duration, args.mass, record=args.record)
+
+
+def add_calibration_option(p: argparse.ArgumentParser) -> None:
+    """``--calibration FILE``: convert raw-count insoles to N (see ``sensorkit calibrate``)."""
+    p.add_argument(
+        "--calibration",
+        metavar="FILE",
+        help="calibration JSON (from sensorkit calibrate) for insoles that send raw ADC counts",
+    )
+
+
+def units_notice(session) -> str | None:
+    """One line saying that the session's values are raw counts or calibrated ones, None for devices in N."""
+    if getattr(session, "calibrated", False):
+        src = getattr(session, "calibration_source", None)
+        where = " from the capture header" if src == "header" else ""
+        return f"raw ADC counts converted to {session.units} with the calibration{where}"
+    if getattr(session, "units", None) == "counts":
+        return (
+            "values are raw ADC counts (no calibration): no newtons, steps or body weights; "
+            "pass --calibration cal.json (from sensorkit calibrate)"
+        )
+    return None
 
 
 def live_loop(
@@ -206,6 +242,9 @@ def live_loop(
     names = ", ".join(f"{d.side}={d.url}" for d in session.devices)
     console.print(f"streaming {names}" + (f", recording to {record}" if record else "") + " (Ctrl-C stops)",
                   markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+    notice = units_notice(session)
+    if notice:
+        console.print(notice, markup=False, highlight=False, soft_wrap=True)
     view = LiveView(session.host_t0_s, [d.side for d in session.devices], _printer,
                     make_analysers(session, body_mass_kg))  # fmt: skip
     start = time.monotonic()
@@ -230,6 +269,8 @@ def live_loop(
         view.finish()
         for line in summary_lines(session):
             console.print(line, markup=False, highlight=False, soft_wrap=True)
+        for line in saturation_lines(session):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
         if session.capture is not None:
             console.print(f"recorded {session.capture.n_records} records to {session.capture.path}",
                           markup=False, highlight=False, soft_wrap=True)  # fmt: skip
@@ -240,6 +281,18 @@ def live_loop(
 
 def _printer(line: str) -> None:
     console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def saturation_lines(session) -> list[str]:
+    """Closing lines: saturated readings per side of a calibrated session (none when nothing saturated)."""
+    lines = []
+    for side, counts in (getattr(session, "saturation", None) or {}).items():
+        if counts.any():
+            lines.append(
+                f"{side}: {int(counts.sum())} saturated readings on {int((counts > 0).sum())} sensors "
+                "(values there are lower bounds of the load)"
+            )
+    return lines
 
 
 def standalone(add: Callable, name: str, argv: list[str] | None = None) -> int:

@@ -260,9 +260,14 @@ def recording_from_capture(
             rate_hz=rate, metadata=md,
         )  # fmt: skip
     except UncalibratedError as exc:
+        if exc.hint is None:  # not counts (mV): nothing to calibrate with
+            raise UncalibratedError(f"{path}: {exc}") from None
         raise UncalibratedError(
-            f"{path}: {exc}",
-            hint=f"{exc.hint}; or read_capture(path, calibration='cal.json')" if exc.hint else None,
+            f"{path}: the capture holds raw ADC counts and its header has no calibration, so it "
+            "cannot become a Recording in N",
+            hint="read it with a calibration (from sensorkit calibrate): read_capture(path, "
+            "calibration='cal.json') or sensorkit replay FILE --calibration cal.json; record with "
+            "--calibration cal.json to store one in the header",
         ) from None
     except FileFormatError as exc:
         raise FileFormatError(str(exc), path=str(path), hint=exc.hint) from None
