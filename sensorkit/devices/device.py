@@ -16,9 +16,12 @@ from __future__ import annotations
 import collections
 import json
 import queue
+import select
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -63,6 +66,7 @@ PREBUFFER_MAX = 100_000  # records kept from connection until a capture is attac
 _U32 = 1 << 32
 _U16 = 1 << 16
 _RESTART_SLACK_US = 1_000_000
+_HUB_TICK_S = 0.02  # the shared reader checks timeouts and periodic syncs this often
 
 
 class StreamEnd:
@@ -220,6 +224,8 @@ class Device:
         self._cap_lock = threading.Lock()
 
         self._thread: threading.Thread | None = None
+        self._reader_started = False
+        self._next_sync = 0.0
         self._halt = threading.Event()
         self._ended = False
         self._error: BaseException | None = None
@@ -256,10 +262,14 @@ class Device:
             sensorkit device answers (the message says which, and hints at the baud rate).
         """
         self.transport.open()
-        self._thread = threading.Thread(
-            target=self._run, name=f"sensorkit-{self.transport.name}", daemon=True
-        )
-        self._thread.start()
+        self._reader_started = True
+        self._last_rx = host_time()
+        self._next_sync = self._last_rx + self.sync_interval_s
+        if not _ReaderHub.add(self):
+            self._thread = threading.Thread(
+                target=self._run, name=f"sensorkit-{self.transport.name}", daemon=True
+            )
+            self._thread.start()
         try:
             self._handshake()
             if start:
@@ -414,13 +424,15 @@ class Device:
                 pass
         self._streaming = False
         self._halt.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5.0)
+        _ReaderHub.remove(self)
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5.0)
         self.transport.close()
         self._finish(None)
 
     def __enter__(self) -> Device:
-        if self._thread is None:
+        if not self._reader_started:
             self.open()
         return self
 
@@ -541,10 +553,9 @@ class Device:
 
     # ------------------------------------------------------------------ reader thread
     def _run(self) -> None:
+        """Reader thread of a transport without a selectable descriptor (replay, sim, BLE)."""
         live = self.transport.live
         poll = DEFAULTS["poll_s"]
-        self._last_rx = host_time()
-        next_sync = self._last_rx + self.sync_interval_s
         try:
             while not self._halt.is_set():
                 try:
@@ -564,21 +575,38 @@ class Device:
                         self._halt.wait(self.batch_s)
                 if not live:
                     continue
-                now = host_time()
-                if self._streaming and now - self._last_rx > self.timeout_s:
-                    self._counts["timeouts"] += 1
-                    self._event(now, "timeout", silent_s=round(now - self._last_rx, 3))
+                if self._timed_out(host_time()):
                     if not self._on_link_lost(f"no data for {self.timeout_s:g} s", timeout=True):
                         return
                     continue
-                if self._streaming and self.mode == "binary" and now >= next_sync:
-                    next_sync = now + self.sync_interval_s
-                    try:
-                        self._send_sync()
-                    except DeviceError:
-                        pass  # the next read reports the lost link
         except Exception as exc:  # a bug must not hang the consumer
-            self._finish(DeviceError(f"{self.url}: reader failed: {type(exc).__name__}: {exc}"))
+            self._reader_failed(exc)
+            raise
+
+    def _timed_out(self, now: float) -> bool:
+        """Periodic checks of a live device: True when it has been silent too long (counted)."""
+        if self._streaming and now - self._last_rx > self.timeout_s:
+            self._counts["timeouts"] += 1
+            self._event(now, "timeout", silent_s=round(now - self._last_rx, 3))
+            return True
+        if self._streaming and self.mode == "binary" and now >= self._next_sync:
+            self._next_sync = now + self.sync_interval_s
+            try:
+                self._send_sync()
+            except DeviceError:
+                pass  # the next read reports the lost link
+        return False
+
+    def _reader_failed(self, exc: BaseException) -> None:
+        self._finish(DeviceError(f"{self.url}: reader failed: {type(exc).__name__}: {exc}"))
+
+    def _recover(self, reason: str, timeout: bool) -> None:
+        """Thread body when the shared reader hands over a lost link: reconnect, then rejoin it."""
+        try:
+            if self._on_link_lost(reason, timeout=timeout) and not _ReaderHub.add(self):
+                self._run()  # the new link has no descriptor: read it here
+        except Exception as exc:
+            self._reader_failed(exc)
             raise
 
     def _on_link_lost(self, reason: str, *, timeout: bool = False) -> bool:
@@ -911,6 +939,162 @@ class Device:
             duplicates=c["duplicates"],
             reconnects=c["reconnects"],
             timeouts=c["timeouts"],
+        )
+
+
+class _ReaderHub:
+    """One thread reading every live device whose transport has a selectable descriptor.
+
+    Eight insoles at 1 kHz send over a thousand packets a second; one thread waiting on all
+    their descriptors in one ``select`` replaces a thread per device, and with ``batch_s``
+    it sleeps once per round for all of them instead of once per device. A device does
+    exactly what its own reader thread would (same reads, same arrival stamps, same
+    ``_ingest``), and a lost link is handed to a thread of the device for the blocking
+    reconnect with back-off, after which the device rejoins. One hub per ``batch_s``.
+    """
+
+    _hubs: ClassVar[dict[float, _ReaderHub]] = {}
+    _hubs_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, batch_s: float) -> None:
+        self.batch_s = batch_s
+        self._lock = threading.Lock()  # held while a round touches its devices
+        self._devices: dict[int, Device] = {}  # descriptor -> device
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def add(cls, device: Device) -> bool:
+        """Have the hub read ``device`` (False: its transport has no descriptor, or it is closed)."""
+        if not device.transport.live:
+            return False
+        fd = device.transport.fileno()
+        if fd is None:
+            return False
+        with cls._hubs_lock:
+            hub = cls._hubs.get(device.batch_s)
+            if hub is None:
+                hub = cls._hubs[device.batch_s] = cls(device.batch_s)
+            with hub._lock:
+                if not device._halt.is_set():
+                    hub._devices[fd] = device
+            if hub._thread is None:
+                hub._thread = threading.Thread(target=hub._loop, name="sensorkit-reader", daemon=True)
+                hub._thread.start()
+        hub._wake()
+        return True
+
+    @classmethod
+    def remove(cls, device: Device) -> None:
+        """Stop reading ``device``; once this returns, the hub no longer touches it."""
+        with cls._hubs_lock:
+            hub = cls._hubs.get(device.batch_s)
+        if hub is not None and hub._drop(device):
+            hub._wake()
+
+    def _drop(self, device: Device) -> bool:
+        with self._lock:
+            for fd, dev in list(self._devices.items()):
+                if dev is device:
+                    del self._devices[fd]
+                    return True
+        return False
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"\x00")
+        except OSError:
+            pass  # already pending
+
+    def _loop(self) -> None:
+        poll = DEFAULTS["poll_s"]
+        next_tick = 0.0
+        wake = self._wake_r
+        while True:
+            with self._lock:
+                fds = list(self._devices)
+            try:
+                ready, _, _ = select.select([wake, *fds], [], [], poll if fds else None)
+            except (OSError, ValueError):
+                ready = self._readable_or_broken(fds)
+            got = False
+            with self._lock:
+                for fd in ready:
+                    if fd is wake:
+                        self._drain()
+                        continue
+                    dev = self._devices.get(fd)
+                    if dev is not None:
+                        got = self._read(fd, dev) or got
+                now = host_time()
+                if now >= next_tick:
+                    next_tick = now + _HUB_TICK_S
+                    for fd, dev in list(self._devices.items()):
+                        self._tick(fd, dev, now)
+            if got and self.batch_s > 0:
+                time.sleep(self.batch_s)
+
+    @staticmethod
+    def _readable_or_broken(fds: list[int]) -> list[int]:
+        """Descriptors to read after ``select`` failed: the readable ones and the broken ones."""
+        out = []
+        for fd in fds:
+            try:
+                if select.select([fd], [], [], 0)[0]:
+                    out.append(fd)
+            except (OSError, ValueError):
+                out.append(fd)  # reading it raises LinkLost
+        return out
+
+    def _drain(self) -> None:
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except OSError:
+            pass
+
+    def _read(self, fd: int, dev: Device) -> bool:
+        try:
+            try:
+                data, t = dev.transport.read(0.0)
+            except LinkLost as exc:
+                self._hand_over(fd, dev, f"link lost: {exc}", False)
+                return False
+            if data:
+                dev._last_rx = t
+                dev._ingest(data, t)
+                if dev._halt.is_set():
+                    self._devices.pop(fd, None)
+            return bool(data)
+        except Exception as exc:  # a bug in one device must neither hang its consumer nor the others
+            self._fail(fd, dev, exc)
+            return False
+
+    def _tick(self, fd: int, dev: Device, now: float) -> None:
+        try:
+            if dev._halt.is_set():
+                self._devices.pop(fd, None)
+            elif dev._timed_out(now):
+                self._hand_over(fd, dev, f"no data for {dev.timeout_s:g} s", True)
+        except Exception as exc:
+            self._fail(fd, dev, exc)
+
+    def _hand_over(self, fd: int, dev: Device, reason: str, timeout: bool) -> None:
+        self._devices.pop(fd, None)
+        thread = threading.Thread(
+            target=dev._recover, args=(reason, timeout), name=f"sensorkit-{dev.transport.name}", daemon=True
+        )
+        dev._thread = thread
+        thread.start()
+
+    def _fail(self, fd: int, dev: Device, exc: BaseException) -> None:
+        self._devices.pop(fd, None)
+        dev._reader_failed(exc)
+        # reported like the uncaught exception that ends a device's own reader thread
+        threading.excepthook(
+            threading.ExceptHookArgs((type(exc), exc, exc.__traceback__, threading.current_thread()))
         )
 
 

@@ -61,6 +61,11 @@ class SerialTransport(Transport):
             raise LinkLost(f"serial port {self.port}: device disconnected (readable but no data)")
         return data, host_time()
 
+    def fileno(self) -> int | None:
+        ser = self._ser
+        fd = getattr(ser, "fd", None) if ser is not None else None
+        return fd if isinstance(fd, int) and os.name == "posix" else None
+
     def write(self, data: bytes) -> None:
         ser = self._ser
         if ser is None:

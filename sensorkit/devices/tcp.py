@@ -61,6 +61,10 @@ class TcpTransport(Transport):
             raise LinkLost(f"tcp://{self.name}: connection closed by the peer")
         return data, host_time()
 
+    def fileno(self) -> int | None:
+        sock = self._sock
+        return sock.fileno() if sock is not None else None
+
     def write(self, data: bytes) -> None:
         sock = self._sock
         if sock is None:

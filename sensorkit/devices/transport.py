@@ -71,3 +71,12 @@ class Transport(ABC):
     def disconnect(self) -> None:
         """Drop a broken link before :meth:`open` is tried again (default: :meth:`close`)."""
         self.close()
+
+    def fileno(self) -> int | None:
+        """A descriptor that ``select`` reports readable when :meth:`read` has bytes, or None.
+
+        Transports that have one (serial ports, TCP sockets) are read by one shared selector
+        thread instead of a thread each; :meth:`read` with ``timeout_s=0`` must then return
+        at once. The default (None) gives the device its own reader thread.
+        """
+        return None
