@@ -5,9 +5,14 @@ START, SYNC_TIME; streams PRESSURE packets stamped with the CLOCK_MONOTONIC time
 the packet is written). This process opens N ``serial://`` devices on the slave sides
 (pyserial), and consumes every chunk. It reports the CPU share of this process (the whole
 ingest: pyserial reads, framing, decoding, clock mapping, chunk assembly, and the capture
-file when ``--record`` is given) and the end-to-end latency from a packet being written
-to its chunk being delivered (using the host time of the chunk's last sample, which the
-clock mapping puts within a fraction of a round trip of the write time).
+file when ``--record`` is given; not the writer process) and the end-to-end latency from
+a packet being written to its chunk being delivered. The writer notes the
+``CLOCK_MONOTONIC`` time right after each ``os.write`` and hands the list over at the end,
+so latency is measured against the real write time of the packet that carried the
+chunk's last sample, not against the chunk's mapped host time: the clock mapping is what
+is being tested, and a time-sync reply that waits in a buffer (``--batch-ms``) biases it.
+The mapping's error (mapped time of the last sample minus its write time) is reported
+separately.
 
 Run::
 
@@ -20,6 +25,7 @@ import argparse
 import os
 import queue
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -28,8 +34,12 @@ import tty
 import numpy as np
 
 
-def writer(fds: list[int], sensors: int, rate: int) -> None:
-    """Child process: one firmware per master fd, single-threaded, paced by CLOCK_MONOTONIC."""
+def writer(fds: list[int], sensors: int, rate: int, times_path: str) -> None:
+    """Child process: one firmware per master fd, single-threaded, paced by CLOCK_MONOTONIC.
+
+    On SIGTERM, saves ``(fd index, first sample number, write time in s)`` of every
+    PRESSURE packet to ``times_path`` (.npy) and exits.
+    """
     from sensorkit.protocol import (
         Ack,
         Command,
@@ -60,7 +70,11 @@ def writer(fds: list[int], sensors: int, rate: int) -> None:
         st["seq"] = (st["seq"] + 1) % 65536
 
     packet_s = per_packet / rate
-    while True:
+    index = {fd: i for i, fd in enumerate(fds)}
+    written: list[tuple[int, int, float]] = []
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    while not stop:
         t = time.monotonic()
         due = [st["next"] for st in state.values() if st["streaming"]]
         wait = max(0.0, min(due) - t) if due else 0.05
@@ -94,8 +108,10 @@ def writer(fds: list[int], sensors: int, rate: int) -> None:
                 last_us = now_us()
                 t0 = last_us - (per_packet - 1) * period_ns // 1000
                 send(fd, PressureSamples(0, t0, k % (1 << 32), period_ns, 16, values))
+                written.append((index[fd], k, time.monotonic()))
                 st["k"] = k + per_packet
                 st["next"] += packet_s
+    np.save(times_path, np.array(written, dtype=np.float64).reshape(-1, 3))
 
 
 def main() -> None:
@@ -107,10 +123,12 @@ def main() -> None:
     ap.add_argument("--record", metavar="FILE.skr", help="also write a capture file")
     ap.add_argument("--batch-ms", type=float, default=0.0, help="device batch_s in ms (0 = read at once)")
     ap.add_argument("--writer", help=argparse.SUPPRESS)
+    ap.add_argument("--times", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.writer:
-        writer([int(x) for x in args.writer.split(",")], args.sensors, args.rate)
+        writer([int(x) for x in args.writer.split(",")], args.sensors, args.rate, args.times)
         return
+    import tempfile
 
     from sensorkit.devices import Device
     from sensorkit.devices.serial import SerialTransport
@@ -124,9 +142,10 @@ def main() -> None:
         tty.setraw(s)
         masters.append(m)
         slaves.append(s)
+    times_path = os.path.join(tempfile.mkdtemp(prefix="bench_ingest_"), "written.npy")
     child = subprocess.Popen(
         [sys.executable, __file__, "--writer", ",".join(map(str, masters)), "--sensors", str(args.sensors),
-         "--rate", str(args.rate)],
+         "--rate", str(args.rate), "--times", times_path],
         pass_fds=masters,
     )  # fmt: skip
     sink: queue.Queue = queue.Queue()
@@ -152,13 +171,13 @@ def main() -> None:
         end_warm = time.monotonic() + 1.0
         while time.monotonic() < end_warm:
             sink.get(timeout=1.0)
-        latencies: list[float] = []
+        delivered: list[tuple[int, int, float, float]] = []  # stream, last sample number, mapped time, delivery
         samples = 0
         cpu0, wall0 = time.process_time(), time.monotonic()
         end = wall0 + args.seconds
         while time.monotonic() < end:
             chunk = sink.get(timeout=1.0)
-            latencies.append(host_time() - float(chunk.time[-1]))
+            delivered.append((chunk.stream, int(chunk.seq[-1]), float(chunk.time[-1]), host_time()))
             samples += chunk.n
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
         stats = [d.stats for d in devices]
@@ -167,9 +186,20 @@ def main() -> None:
             dev.close()
         if capture is not None:
             capture.close()
-        child.kill()
+        child.terminate()
         child.wait()
-    lat = np.array(latencies) * 1e3
+    written = np.load(times_path)
+    os.remove(times_path)
+    os.rmdir(os.path.dirname(times_path))
+    write_time = {(int(i), int(k)): t for i, k, t in written}
+    per_packet = int(np.diff(written[written[:, 0] == 0, 1][:2])[0])
+    lat, map_err = [], []
+    for stream, last, mapped, t_out in delivered:
+        t_in = write_time[(stream, last - last % per_packet)]  # the packet that carried the last sample
+        lat.append(t_out - t_in)
+        map_err.append(mapped - t_in)
+    lat = np.array(lat) * 1e3
+    map_err = np.array(map_err) * 1e3
     expected = args.devices * args.rate * wall
     print(f"ingest: {args.devices} insoles x {args.sensors} sensors x {args.rate} Hz over ptys, {wall:.1f} s, "
           f"batch {args.batch_ms:g} ms"
@@ -180,6 +210,8 @@ def main() -> None:
     print(f"{'latency p50 (ms)':>22}: {np.percentile(lat, 50):.2f}")
     print(f"{'latency p99 (ms)':>22}: {np.percentile(lat, 99):.2f}")
     print(f"{'latency max (ms)':>22}: {lat.max():.2f}")
+    print(f"{'clock map error (ms)':>22}: median {np.median(map_err):+.2f}, p1 {np.percentile(map_err, 1):+.2f}, "
+          f"p99 {np.percentile(map_err, 99):+.2f} (mapped time of the last sample - its write time)")
     print(f"{'errors / lost samples':>22}: {sum(s.errors for s in stats)} / {sum(s.missing_samples for s in stats)}")
 
 
