@@ -53,7 +53,7 @@ def test_physionet_and_capture_inputs(tmp_path):
     src = "tests/data/physionet-gaitpdb/GaCo04_02.txt"
     out = tmp_path / "walk.parquet"
     assert run_convert(src, str(out), "--mass", "75") == 0
-    back = convert.read_any(out)
+    back = sk.read(out)
     walk = sk.read(src)
     assert (
         np.array_equal(back.left, walk.left) and back.body_mass_kg == 75 and back.layout.name == "physionet8"
@@ -72,7 +72,7 @@ def test_capture_file_converts(tmp_path):
             got += chunk.n
     out = tmp_path / "run.parquet"
     assert run_convert(str(skr), str(out)) == 0
-    back = convert.read_any(out)
+    back = sk.read(out)
     assert back.n_frames >= 20 and back.sides
 
 

@@ -209,6 +209,24 @@ def test_analyze_cli_on_an_uncalibrated_capture_is_a_one_line_error(uncalibrated
     assert "raw ADC counts" in err and "--calibration cal.json" in err and "Traceback" not in err
 
 
+def test_analyze_cli_with_a_calibration_file_reads_the_raw_capture(uncalibrated_capture, tmp_path, capsys):
+    from sensorkit.cli import analyze as analyze_cli
+
+    cal_path = tmp_path / "cal.json"
+    true_calibration().save(cal_path)
+    args = [str(uncalibrated_capture[0]), "--calibration", str(cal_path), "--mass", "70", "--json"]
+    assert standalone(analyze_cli.add_parser, "analyze", args) == 0
+    assert '"force_units": "BW"' in capsys.readouterr().out
+    assert sk.read(uncalibrated_capture[0], calibration=cal_path).units == "N"
+
+
+def test_a_calibration_for_a_file_already_in_newtons_is_refused(tmp_path):
+    path = tmp_path / "run.csv"
+    sk.io.write_generic_csv(sk.simulate(duration_s=1, seed=0), path)
+    with pytest.raises(sk.FileFormatError, match="calibration applies to raw captures"):
+        sk.read(path, calibration=true_calibration())
+
+
 # -- saturation ------------------------------------------------------------------------------------
 def test_saturation_is_flagged_counted_and_warned_never_clipped():
     with warnings.catch_warnings(record=True) as caught:

@@ -41,6 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE", help="a recording sensorkit can read (CSV, PhysioNet, ...)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg (BW units)")
+    p.add_argument(
+        "--calibration", metavar="FILE", help="calibration JSON for raw-count captures (default: the capture's)"
+    )
     report_options.add_report_options(p)
     p.set_defaults(run=run)
 
@@ -48,7 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file`` and print the summary table (or JSON); returns the exit status."""
     with report_options.working(f"analysing {args.file}"):
-        rec = sk.read(args.file)
+        rec = sk.read(args.file, calibration=args.calibration)
         res = sk.analyze(rec, body_mass_kg=args.mass)
     report_options.write_report_from_args(args, rec, res)
     if args.json:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from sensorkit.cli.console import error_console
 from sensorkit.cli.report_options import progress, working
-from sensorkit.errors import FileFormatError
+from sensorkit.io import read
 from sensorkit.recording import Recording
 
-__all__ = ["OUTPUT_FORMATS", "add_parser", "read_any", "run"]
+__all__ = ["OUTPUT_FORMATS", "add_parser", "run"]
 
 #: Output format by name, and the file extensions that select it.
 OUTPUT_FORMATS = {"csv": (".csv",), "parquet": (".parquet", ".pq")}
@@ -40,41 +40,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--layout", metavar="NAME|FILE", help="sensor layout, for inputs that do not name one")
     p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg to store with the recording")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    p.add_argument(
+        "--calibration", metavar="FILE", help="calibration JSON for raw-count captures (default: the capture's)"
+    )
     p.set_defaults(run=run)
-
-
-def read_any(path: str | Path, *, layout=None, body_mass_kg: float | None = None) -> Recording:
-    """Read any recording sensorkit knows, including the formats not yet in :func:`sensorkit.read`.
-
-    Parameters
-    ----------
-    path : str or Path
-    layout : SensorLayout or str, optional
-        For formats without sensor positions (Moticon) or to override the file's.
-    body_mass_kg : float, optional
-
-    Raises
-    ------
-    FileFormatError
-        Missing, empty or unreadable file (naming line and column where it can).
-    """
-    from sensorkit.io import read
-    from sensorkit.io.capture import looks_like_capture, read_capture
-    from sensorkit.io.moticon import looks_like_moticon_opengo, read_moticon_opengo
-    from sensorkit.io.parquet import looks_like_parquet, read_parquet
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileFormatError("no such file", path=str(path))
-    with path.open("rb") as fh:
-        head = fh.read(_HEAD_BYTES)
-    if looks_like_parquet(path, head):
-        return read_parquet(path, layout=layout, body_mass_kg=body_mass_kg)
-    if looks_like_capture(path, head):
-        return read_capture(path, layout=layout, body_mass_kg=body_mass_kg)
-    if b"\x00" not in head and looks_like_moticon_opengo(path, head.decode("utf-8", errors="replace")):
-        return read_moticon_opengo(path, layout=layout, body_mass_kg=body_mass_kg)
-    return read(path, layout=layout, body_mass_kg=body_mass_kg)
 
 
 def _output_format(path: Path, to: str | None) -> str:
@@ -105,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if not dst.parent.is_dir():
         raise FileNotFoundError(f"cannot write {dst}: folder {dst.parent} does not exist")
     with working(f"reading {src}"):
-        rec = read_any(src, layout=args.layout, body_mass_kg=args.mass)
+        rec = read(src, layout=args.layout, body_mass_kg=args.mass, calibration=args.calibration)
     if fmt == "parquet":
         from sensorkit.io.parquet import write_parquet
 

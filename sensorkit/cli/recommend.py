@@ -44,6 +44,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "file", metavar="FILE", help="a recording sensorkit can read (CSV, capture, PhysioNet ...)"
     )
     p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg (default: the recording's)")
+    p.add_argument(
+        "--calibration", metavar="FILE", help="calibration JSON for raw-count captures (default: the capture's)"
+    )
     p.add_argument("--surface", choices=SURFACES, help="usual running surface")
     p.add_argument("--weekly-km", type=_non_negative, metavar="N", help="usual weekly distance in km")
     p.add_argument("--pain", type=_pain, metavar="0-10", help="back-pain severity, 0 (none) to 10 (worst)")
@@ -56,7 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file``, print the recommendation card (or JSON); returns the exit status."""
-    rec = sk.read(args.file)
+    rec = sk.read(args.file, calibration=args.calibration)
     res = sk.analyze(rec, body_mass_kg=args.mass)
     adv = sk.recommend(
         res,

@@ -36,6 +36,8 @@ def state_for_session(session: Any, body_mass_kg: float | None = None) -> Dashbo
         info = dev.info
         layouts[dev.side if dev.side in ("left", "right") else "left"] = load_layout(info.layout or "ref16")
         rate, units = float(info.sample_rate_hz), str(info.units)
+    # the session's units are after calibration (a raw-count insole with a calibration gives N)
+    units = str(getattr(session, "units", units))
     state = DashboardState(layouts, rate, body_mass_kg, units)
     capture = getattr(session, "capture", None)
     if capture is not None:

@@ -52,7 +52,7 @@ def open(
     *urls: str,
     record: str | Path | None = None,
     subject: dict[str, Any] | None = None,
-    calibration: dict[str, Any] | None = None,
+    calibration: Any = None,
     timeout_s: float | None = None,
     reconnect: bool | None = None,
     start: bool = True,
@@ -69,8 +69,10 @@ def open(
         Write a raw capture (``.skr``) of everything received.
     subject : dict, optional
         Subject metadata for the capture header (``body_mass_kg``, ``id``, ...).
-    calibration : dict, optional
-        Calibration to store in the capture header (``Calibration.to_dict()``).
+    calibration : Calibration, dict or path, optional
+        For insoles that send raw ADC counts: converts them to N in the calibrate layer
+        (saturation flagged, never clipped) and is stored in the capture header. An error
+        for devices that already send N. Replay uses the capture's own unless given.
     timeout_s : float, optional
         Seconds of silence while streaming before the device counts as stopped (default 5).
     reconnect : bool, optional

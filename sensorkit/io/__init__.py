@@ -65,6 +65,7 @@ def read(
     format: str | None = None,
     layout: SensorLayout | str | None = None,
     body_mass_kg: float | None = None,
+    calibration=None,
 ) -> Recording:
     """Read a recording from any supported file; the format is detected when not given.
 
@@ -78,6 +79,9 @@ def read(
         Sensor layout, for formats that do not name one.
     body_mass_kg : float, optional
         Subject body mass in kg, overriding the file's.
+    calibration : Calibration, dict or path, optional
+        For raw captures of insoles that send ADC counts: convert with this calibration
+        instead of the one in the capture's header. Other formats hold N or kPa already.
 
     Returns
     -------
@@ -93,8 +97,15 @@ def read(
     >>> rec = read("GaCo01_01.txt", body_mass_kg=83)  # doctest: +SKIP
     """
     fmt = format or detect_format(path)
+    if fmt == "capture":
+        return read_capture(path, layout=layout, body_mass_kg=body_mass_kg, calibration=calibration)
+    if calibration is not None:
+        raise FileFormatError(
+            "a calibration applies to raw captures (.skr) of insoles that send counts; "
+            f"this {fmt} file holds calibrated values already",
+            path=str(path),
+        )
     readers = {
-        "capture": read_capture,
         "parquet": read_parquet,
         "generic-csv": read_generic_csv,
         "moticon-opengo": read_moticon_opengo,
