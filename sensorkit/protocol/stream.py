@@ -8,25 +8,65 @@ packets and the same statistics.
 
 from __future__ import annotations
 
+import struct
+from binascii import crc_hqx
 from collections import deque
 from dataclasses import asdict, dataclass, field
 
-from .cobs import cobs_decode
+from .cobs import cobs_decode, cobs_decode_fast
 from .codec import parse_packet
 from .constants import (
     CONTENT_CODES,
+    CRC_SIZE,
     FRAMING_CODES,
+    HEADER_SIZE,
     MAX_ENCODED_FRAME,
+    MAX_PACKET_SIZE,
+    PROTOCOL_VERSION,
     SEQ_MODULUS,
     ErrorCode,
+    PacketType,
 )
 from .errors import PacketError
 from .packets import Packet, PressureSamples
+from .packing import packed_size, unpack_values
 
 __all__ = ["Decoder", "DecoderStats"]
 
 _SAMPLE_SEQ_MODULUS = 1 << 32
 _OVERSIZE = PacketError(ErrorCode.OVERSIZE, f"encoded frame longer than {MAX_ENCODED_FRAME} bytes")
+_HEADER = struct.Struct("<BBHH")
+_PRESSURE = struct.Struct("<QIIBBB")
+_VALUES_AT = HEADER_SIZE + _PRESSURE.size
+_PRESSURE_TYPE = int(PacketType.PRESSURE)
+
+
+def _pressure_fast(raw: bytearray) -> PressureSamples | None:
+    """The PRESSURE packet :func:`parse_packet` would return for ``raw``, or None.
+
+    Accepts only when every rule :func:`parse_packet` checks holds (size, version,
+    length, CRC, type, payload), with the same unpacking; anything else (another type,
+    any error) returns None and the caller uses :func:`parse_packet`, which names it.
+    """
+    size = len(raw)
+    if size < _VALUES_AT + CRC_SIZE or size > MAX_PACKET_SIZE:
+        return None
+    version, ptype, length, seq = _HEADER.unpack_from(raw, 0)
+    if version != PROTOCOL_VERSION or ptype != _PRESSURE_TYPE or HEADER_SIZE + length + CRC_SIZE != size:
+        return None
+    if crc_hqx(memoryview(raw)[: size - CRC_SIZE], 0xFFFF) != raw[size - 2] | (raw[size - 1] << 8):
+        return None
+    t0, first, period, channels, bits, count = _PRESSURE.unpack_from(raw, HEADER_SIZE)
+    if (bits != 16 and bits != 12) or not (channels and count and period):
+        return None
+    nvalues = channels * count
+    if length != _PRESSURE.size + packed_size(nvalues, bits):
+        return None
+    try:
+        values = unpack_values(raw, _VALUES_AT, nvalues, bits)
+    except PacketError:
+        return None
+    return PressureSamples(seq, t0, first, period, bits, values.reshape(count, channels))
 
 
 @dataclass
@@ -170,6 +210,22 @@ class Decoder:
 
     def _frame(self, body: bytes, out: list[Packet]) -> None:
         self.stats.frames += 1
+        if len(body) <= MAX_ENCODED_FRAME:
+            # hot path: compiled COBS, then PRESSURE parsed inline; every other frame (and
+            # every invalid one) takes the reference path below, which names the error
+            raw = cobs_decode_fast(body)
+            if raw is not None:
+                packet = _pressure_fast(raw)
+                if packet is None:
+                    try:
+                        packet = parse_packet(raw)
+                    except PacketError as exc:
+                        self._reject(exc.at(self._frame_start))
+                        return
+                self.stats.packets_ok += 1
+                self._track(packet)
+                out.append(packet)
+                return
         try:
             if len(body) > MAX_ENCODED_FRAME:
                 raise _OVERSIZE.at(self._frame_start)
