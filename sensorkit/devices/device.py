@@ -45,6 +45,7 @@ from sensorkit.protocol import (
     TimeSync,
     detect_mode,
     encode_frame,
+    sample_timestamps_us,
 )
 
 __all__ = ["DEFAULTS", "Device", "StreamEnd"]
@@ -203,6 +204,7 @@ class Device:
         self._tx_lock = threading.Lock()
         self._tx_seq = 0
         self._pending_pressure: list[tuple[PressureSamples, float]] = []
+        self._offsets: dict[tuple[int, int], np.ndarray] = {}  # sample time offsets per (period_ns, n)
         self._scale32 = np.float32(1.0)
         self._units = "counts"
 
@@ -762,12 +764,21 @@ class Device:
     def _samples(
         self, p: PressureSamples, t: float, gaps: list[dict]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        n = p.n_samples
+        n = p.values.shape[0]
         first = p.first_sample_seq
-        dev_us = p.timestamps_us
+        # p.timestamps_us with the offsets cached per (period, n): the same uint64 arithmetic
+        key = (p.period_ns, n)
+        offsets = self._offsets.get(key)
+        if offsets is None:
+            if len(self._offsets) > 64:
+                self._offsets.clear()
+            offsets = self._offsets[key] = sample_timestamps_us(0, p.period_ns, n)
+            offsets.flags.writeable = False
+        dev_us = offsets + np.uint64(p.t0_us)
+        last_us = (p.t0_us + int(offsets[-1])) & 0xFFFF_FFFF_FFFF_FFFF  # dev_us[-1] (uint64 wraps)
         self._period_us = p.period_ns / 1000.0
         if not self.clock.synced:
-            self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
+            self.clock.add_arrival(float(last_us), t * 1e6)
         missing = 0
         reason = None
         if self._next_u32 is None:
@@ -796,7 +807,7 @@ class Device:
                     )
                     return self._samples(p, t, gaps)
                 self.clock.reset()
-                self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
+                self.clock.add_arrival(float(last_us), t * 1e6)
                 unwrapped = self._next_unwrapped
                 reason = "link lost" if self._lost_since_sample else "device restart"
         times = self.clock.to_host_s(dev_us)
@@ -820,7 +831,7 @@ class Device:
         self._next_u32 = (first + n) % _U32
         self._next_unwrapped = unwrapped + n
         self._last_time = float(times[-1])
-        self._last_dev_us = int(dev_us[-1])
+        self._last_dev_us = last_us
         seq = np.arange(unwrapped, unwrapped + n, dtype=np.int64)
         values = p.values.astype(np.float32)
         if self._scale32 != 1.0:
