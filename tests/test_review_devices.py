@@ -648,8 +648,6 @@ def test_a_capture_cut_inside_the_magic_or_header_is_a_clear_file_format_error(t
         CaptureReader(cut)
 
 
-@pytest.mark.xfail(strict=True, reason="capture.py CaptureReader: a capture cut inside its 8-byte magic (writer "
-                   "killed right after creating the file) is called 'not a sensorkit capture file (bad magic)'")
 def test_a_capture_cut_inside_the_magic_says_cut_not_foreign(tmp_path):
     full = tmp_path / "full.skr"
     _small_capture(full)
@@ -697,9 +695,6 @@ def test_read_capture_of_a_live_file_corrupted_in_the_middle_warns_and_keeps_the
     assert 0 < rec.n_frames < n_live
 
 
-@pytest.mark.xfail(strict=True, reason="capture.py CaptureWriter.write: fsync only runs inside a later write(), "
-                   "so after the last record of a quiet spell nothing is fsynced until close (CAPTURE.md: "
-                   "fsync at least once per second)")
 def test_capture_writer_fsyncs_within_a_second_even_when_records_stop(tmp_path, monkeypatch):
     import sensorkit.io.capture as capmod
 

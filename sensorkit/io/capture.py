@@ -157,10 +157,24 @@ class CaptureWriter:
         self._lock = threading.Lock()
         self._fsync_interval = fsync_interval_s
         self._last_sync = time.monotonic()
+        self._dirty = False  # records written since the last fsync
         self.n_records = 0
         self.bytes_written = 0
         self._write(CAPTURE_MAGIC + _U32.pack(len(blob)) + blob + _U32.pack(zlib.crc32(blob)))
         os.fsync(self._fd)
+        # fsync at least every fsync_interval_s even when records stop arriving (CAPTURE.md)
+        self._stop_syncing = threading.Event()
+        self._syncer = threading.Thread(target=self._sync_loop, name="capture-fsync", daemon=True)
+        self._syncer.start()
+
+    def _sync_loop(self) -> None:
+        # unsynced records wait at most half the interval
+        while not self._stop_syncing.wait(self._fsync_interval / 2):
+            with self._lock:
+                if self._fd >= 0 and self._dirty:
+                    os.fsync(self._fd)
+                    self._last_sync = time.monotonic()
+                    self._dirty = False
 
     @property
     def closed(self) -> bool:
@@ -196,10 +210,12 @@ class CaptureWriter:
                 return
             self._write(record)
             self.n_records += 1
+            self._dirty = True
             now = time.monotonic()
             if now - self._last_sync >= self._fsync_interval:
                 os.fsync(self._fd)
                 self._last_sync = now
+                self._dirty = False
 
     def event(self, stream: int, time_s: float, **fields: Any) -> None:
         """Append an event record (JSON object), e.g. ``event(0, t, event="link_lost")``."""
@@ -212,14 +228,18 @@ class CaptureWriter:
             if self._fd >= 0:
                 os.fsync(self._fd)
                 self._last_sync = time.monotonic()
+                self._dirty = False
 
     def close(self) -> None:
         """fsync and close; later writes are ignored."""
+        self._stop_syncing.set()
         with self._lock:
             if self._fd >= 0:
                 os.fsync(self._fd)
                 os.close(self._fd)
                 self._fd = -1
+        if self._syncer is not threading.current_thread():
+            self._syncer.join(timeout=2.0)
 
     def __enter__(self) -> CaptureWriter:
         return self
@@ -271,6 +291,12 @@ class CaptureReader:
         self.file_size = self.path.stat().st_size
         with self.path.open("rb") as fh:
             magic = fh.read(len(CAPTURE_MAGIC))
+            if len(magic) < len(CAPTURE_MAGIC) and CAPTURE_MAGIC.startswith(magic):
+                raise FileFormatError(
+                    f"capture file cut off inside its header ({len(magic)} bytes; the writer died "
+                    "while creating it): no data to read",
+                    path=str(self.path),
+                )
             if magic != CAPTURE_MAGIC:
                 raise FileFormatError(
                     "not a sensorkit capture file (bad magic)",
