@@ -30,12 +30,13 @@ from sensorkit.devices.clock import ClockMap
 from sensorkit.devices.framing import Framer
 from sensorkit.devices.info import DeviceDescription, describe
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
-from sensorkit.errors import DeviceError
+from sensorkit.errors import CalibrationError, DeviceError
 from sensorkit.io.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
-from sensorkit.layout import SensorLayout
+from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.protocol import (
     Ack,
     Command,
+    CommandId,
     CsvLineDecoder,
     Decoder,
     DeviceInfo,
@@ -52,7 +53,7 @@ __all__ = ["DEFAULTS", "Device", "StreamEnd"]
 
 #: Defaults of the device layer, in one place.
 DEFAULTS = {
-    "timeout_s": 5.0,  # no bytes for this long while streaming = the device stopped sending
+    "timeout_s": 5.0,  # no samples for this long while streaming = the device stopped sending
     "handshake_timeout_s": 3.0,  # a sensorkit device answers REQUEST_INFO well within this
     "reconnect_timeout_s": 30.0,  # give up reconnecting after this long
     "sync_interval_s": 1.0,  # one SYNC_TIME per second feeds the drift fit
@@ -68,6 +69,8 @@ _U32 = 1 << 32
 _U16 = 1 << 16
 _RESTART_SLACK_US = 1_000_000
 _HUB_TICK_S = 0.02  # the shared reader checks timeouts and periodic syncs this often
+_RESTART_RESEND_S = 2.0  # an idle STATUS while streaming re-sends START at most this often
+_INFO_ANSWERS = (CommandId.REQUEST_INFO, CommandId.SET_RATE)  # commands a DEVICE_INFO answers (6.1)
 
 
 class StreamEnd:
@@ -104,7 +107,8 @@ class Device:
     csv_scale : float
         CSV mode: printed value x this = value in ``csv_units``.
     timeout_s : float
-        Seconds without data, while streaming, after which the device counts as silent.
+        Seconds without samples, while streaming, after which the device counts as silent
+        (STATUS or other packets do not count: a rebooted idle board still sends those).
     reconnect : bool
         On a lost link or a silent device: reconnect with back-off (True), or end the
         iteration with a :class:`DeviceError` (False).
@@ -165,6 +169,7 @@ class Device:
         self.batch_s = float(batch_s)
         self._side_hint = side
         self._layout = layout
+        self._layout_obj = _resolve_layout(layout, url)  # unknown names fail here, not in the reader
         self._want_rate = rate_hz
         self._csv_rate = float(csv_rate_hz)
         self._csv_units = csv_units
@@ -181,7 +186,8 @@ class Device:
 
         self._framer = Framer(b"\n" if mode == "csv" else b"\x00")
         self._decoder = Decoder()
-        self._csv = CsvLineDecoder(None) if mode == "csv" else None
+        # PROTOCOL.md 10: the layout gives S, so a partial first line cannot fix the column count
+        self._csv = CsvLineDecoder(self._layout_obj.n_sensors) if self._layout_obj and mode == "csv" else None
         self._dec_totals = {
             "bytes_in": 0,
             "packets_ok": 0,
@@ -215,6 +221,12 @@ class Device:
         self._last_dev_us: int | None = None
         self._period_us = 0.0
         self._lost_since_sample = False
+        # device restart (PROTOCOL.md 5.1, 7): a DEVICE_INFO that no ACKed REQUEST_INFO/SET_RATE
+        # announced is the board's boot message; decided from received frames only, so replay agrees
+        self._info_answers_due = 0
+        self._boot_pending = False
+        self._last_start_sent = 0.0
+        self._bytes_at_last_sample = 0
 
         # capture
         self._capture: CaptureWriter | None = None
@@ -495,6 +507,14 @@ class Device:
         head = bytes(self._head)
         mode = detect_mode(head)
         if self.mode == "csv":
+            layout = self._layout_obj
+            width = _csv_width(head)
+            if layout is not None and width is not None and width != layout.n_sensors:
+                return DeviceError(
+                    f"{self.url}: the board prints {width} values per line but layout {layout.name!r} "
+                    f"has {layout.n_sensors} sensors",
+                    hint="pick the layout that matches the board",
+                )
             return DeviceError(
                 f"{name}: received {n} bytes in {wait} but no CSV sample line",
                 hint="wrong baud rate (baud=...)? or the board does not print comma-separated integers",
@@ -571,14 +591,13 @@ class Device:
                     self._finish(None)
                     return
                 if data:
-                    self._last_rx = t
                     self._ingest(data, t)
                     if self.batch_s > 0 and live:
                         self._halt.wait(self.batch_s)
                 if not live:
                     continue
                 if self._timed_out(host_time()):
-                    if not self._on_link_lost(f"no data for {self.timeout_s:g} s", timeout=True):
+                    if not self._on_link_lost(self._silence_reason(), timeout=True):
                         return
                     continue
         except Exception as exc:  # a bug must not hang the consumer
@@ -598,6 +617,21 @@ class Device:
             except DeviceError:
                 pass  # the next read reports the lost link
         return False
+
+    def _silence_reason(self) -> str:
+        reason = f"no samples for {self.timeout_s:g} s"
+        if self._counts["bytes_in"] > self._bytes_at_last_sample:
+            st = self._stats()
+            reason += (
+                f" although bytes arrive ({st.crc_errors} CRC, {st.framing_errors} framing errors"
+                + (
+                    ", the board reports it is not streaming"
+                    if self.status and not self.status.streaming
+                    else ""
+                )
+                + ")"
+            )
+        return reason
 
     def _reader_failed(self, exc: BaseException) -> None:
         self._finish(DeviceError(f"{self.url}: reader failed: {type(exc).__name__}: {exc}"))
@@ -733,7 +767,12 @@ class Device:
                 )
             elif isinstance(packet, DeviceInfo):
                 self._last_info_record = (REC_RX, t, encode_frame(packet))
-                self._on_info(packet)
+                if self._info_answers_due:
+                    self._info_answers_due -= 1
+                elif self._next_u32 is not None:
+                    self._on_boot(t)
+                if not self._on_info(packet):
+                    return
                 for old, t_old in self._pending_pressure:
                     part = self._samples(old, t_old, gaps)
                     if part is not None:
@@ -741,25 +780,64 @@ class Device:
                         n_packets += 1
                 self._pending_pressure.clear()
             elif isinstance(packet, (Ack, Nack)):
+                if isinstance(packet, Ack) and packet.command in _INFO_ANSWERS:
+                    self._info_answers_due += 1
                 waiter = self._waiters.get(packet.command_seq)
                 if waiter is not None:
                     waiter[1] = packet
                     waiter[0].set()
             elif isinstance(packet, Status):
                 self.status = packet
+                if not packet.streaming and self._streaming:
+                    self._restart_stream(t, "device_idle")
         if parts:
             self._emit(parts, gaps, n_packets, t)
 
-    def _on_info(self, packet: DeviceInfo) -> None:
+    def _on_info(self, packet: DeviceInfo) -> bool:
+        """Take a DEVICE_INFO; False (stream ended with the error) when the URL's layout cannot fit."""
         if self.device_info is not None and packet.device_id != self.device_info.device_id:
             self._event(host_time(), "device_changed", device_id=packet.device_id)
+        try:
+            info = describe(
+                packet, url=self.url, transport=self.transport.name, side=self._side_hint, layout=self._layout
+            )
+        except DeviceError as exc:
+            self._end_with(exc)
+            return False
         self.device_info = packet
-        self.info = describe(
-            packet, url=self.url, transport=self.transport.name, side=self._side_hint, layout=self._layout
-        )
+        self.info = info
         self._units = self.info.units
         self._scale32 = np.float32(self.info.value_scale)
         self._info_event.set()
+        return True
+
+    def _end_with(self, error: DeviceError) -> None:
+        """End the stream with ``error`` from inside the reader (the caller's next read raises it)."""
+        self._finish(error)
+        self._halt.set()
+
+    def _on_boot(self, t: float) -> None:
+        """The board announced a boot while samples flowed: it restarted (PROTOCOL.md 5.1)."""
+        self._boot_pending = True
+        self._event(t, "device_restart")
+        self._restart_stream(t, None)
+
+    def _restart_stream(self, t: float, event: str | None) -> None:
+        """Re-synchronise clocks and re-send START to a board that came back idle (live only)."""
+        if not (self.transport.live and self.mode == "binary" and self._streaming):
+            return
+        now = host_time()
+        if event is not None:
+            if now - self._last_start_sent < _RESTART_RESEND_S:
+                return
+            self._event(t, event)
+        self._last_start_sent = now
+        try:
+            for _ in range(SYNC_BURST):
+                self._send_sync()
+            self._send(Command.start)
+        except DeviceError:
+            pass  # the link is gone: the reader notices
 
     def _samples(
         self, p: PressureSamples, t: float, gaps: list[dict]
@@ -781,21 +859,30 @@ class Device:
             self.clock.add_arrival(float(last_us), t * 1e6)
         missing = 0
         reason = None
+        restarted = False
         if self._next_u32 is None:
             unwrapped = first
         else:
             jump = (first - self._next_u32) % _U32
-            if jump == 0:
+            # device time never goes back on one boot (PROTOCOL.md 7), so a boot announcement
+            # followed by earlier timestamps is a restart whatever the sample counter does
+            boot = self._boot_pending and self._last_dev_us is not None and p.t0_us < self._last_dev_us
+            if jump == 0 and not boot:
                 unwrapped = self._next_unwrapped
-            elif jump < _U32 // 2:
+            elif jump < _U32 // 2 and not boot:
                 missing = jump
                 unwrapped = self._next_unwrapped + jump
                 reason = "link lost" if self._lost_since_sample else "packet loss"
             else:
                 back = _U32 - jump
                 restarted = (
-                    self._last_dev_us is not None
-                    and p.t0_us + back * self._period_us + _RESTART_SLACK_US < self._last_dev_us
+                    boot
+                    or self._boot_pending  # announced, sample counter went back
+                    or self._lost_since_sample  # reconnected (a replugged USB board powers up again)
+                    or (
+                        self._last_dev_us is not None
+                        and p.t0_us + back * self._period_us + _RESTART_SLACK_US < self._last_dev_us
+                    )
                 )
                 if not restarted:
                     if back >= n:
@@ -810,13 +897,16 @@ class Device:
                 self.clock.add_arrival(float(last_us), t * 1e6)
                 unwrapped = self._next_unwrapped
                 reason = "link lost" if self._lost_since_sample else "device restart"
+        self._boot_pending = False
         times = self.clock.to_host_s(dev_us)
         if reason is not None and self._last_time is not None:
-            if missing == 0:
+            if restarted:
+                # the sample counter restarted: count the gap from the host clock, and number it
                 period_s = self._period_us * 1e-6
                 missing = (
                     max(round((float(times[0]) - self._last_time) / period_s) - 1, 0) if period_s > 0 else 0
                 )
+                unwrapped += missing
             gap = {
                 "start_s": self._last_time,
                 "end_s": float(times[0]),
@@ -846,24 +936,39 @@ class Device:
             return
         if self.info is None:
             self._csv_info(samples.values.shape[1])
-        gaps: list[dict] = []
         period = 1.0 / self._csv_rate
+        reason = None
         if samples.timestamps_us is not None:
             dev_us = samples.timestamps_us
+            if self._last_dev_us is not None and int(dev_us[0]) < self._last_dev_us:
+                # the board's clock went back: it rebooted; map its new clock afresh
+                self.clock.reset()
+                reason = "link lost" if self._lost_since_sample else "device restart"
             self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
             times = self.clock.to_host_s(dev_us)
-            if self._last_time is not None and float(times[0]) - self._last_time > 1.5 * period:
-                missing = max(round((float(times[0]) - self._last_time) / period) - 1, 1)
-                gaps.append({"start_s": self._last_time, "end_s": float(times[0]), "side": self.side,
-                             "n_missing": int(missing), "reason": "link lost" if self._lost_since_sample else "time jump"})  # fmt: skip
+            if (
+                reason is None
+                and self._last_time is not None
+                and float(times[0]) - self._last_time > 1.5 * period
+            ):
+                reason = "link lost" if self._lost_since_sample else "time jump"
+            self._last_dev_us = int(dev_us[-1])
         else:
             start = t - (n - 1) * period
             if self._last_time is not None and start <= self._last_time:
                 start = self._last_time + period
             times = start + np.arange(n, dtype=np.float64) * period
-        for g in gaps:
-            self.gaps.append(g)
-            self._counts["missing_samples"] += g["n_missing"]
+            if self._lost_since_sample and self._last_time is not None:
+                reason = "link lost"  # arrival times are all there is: the gap spans the outage
+        gaps: list[dict] = []
+        if reason is not None and self._last_time is not None:
+            missing = max(round((float(times[0]) - self._last_time) / period) - 1, 0)
+            gap = {"start_s": self._last_time, "end_s": float(times[0]), "side": self.side,
+                   "n_missing": int(missing), "reason": reason}  # fmt: skip
+            gaps.append(gap)
+            self.gaps.append(gap)
+            self._counts["missing_samples"] += int(missing)
+            self._next_unwrapped += int(missing)  # sample numbers skip the lost lines
         self._lost_since_sample = False
         seq = np.arange(self._next_unwrapped, self._next_unwrapped + n, dtype=np.int64)
         self._next_unwrapped += n
@@ -877,17 +982,8 @@ class Device:
         """At the end of a replay, nothing is pending: frames were recorded whole."""
 
     def _csv_info(self, n_channels: int) -> None:
-        from sensorkit.layout import load_layout
-
-        layout = self._layout if isinstance(self._layout, SensorLayout) else load_layout(str(self._layout))
-        if layout.n_sensors != n_channels:
-            self._finish(DeviceError(
-                f"{self.url}: the board prints {n_channels} values per line but layout {layout.name!r} "
-                f"has {layout.n_sensors} sensors",
-                hint="pick the layout that matches the board",
-            ))  # fmt: skip
-            self._halt.set()
-            return
+        layout = self._layout_obj
+        assert layout is not None and layout.n_sensors == n_channels  # the decoder was built with S
         self.info = DeviceDescription(
             url=self.url,
             transport=self.transport.name,
@@ -912,6 +1008,8 @@ class Device:
             seq = np.concatenate([p[1] for p in parts])
             values = np.concatenate([p[2] for p in parts])
         self._counts["samples"] += int(times.shape[0])
+        self._last_rx = t
+        self._bytes_at_last_sample = self._counts["bytes_in"]
         chunk = Chunk(
             side=self.side,
             stream=self.stream,
@@ -975,6 +1073,8 @@ class _ReaderHub:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self._thread: threading.Thread | None = None
+        self._rounds = threading.Condition()
+        self._selects_done = 0  # select() calls that have returned
 
     @classmethod
     def add(cls, device: Device) -> bool:
@@ -999,19 +1099,33 @@ class _ReaderHub:
 
     @classmethod
     def remove(cls, device: Device) -> None:
-        """Stop reading ``device``; once this returns, the hub no longer touches it."""
+        """Stop reading ``device``; once this returns, the hub no longer touches it.
+
+        That includes its descriptor: a ``select`` in progress holds a reference to the open
+        file, so closing the port under it would release the port's exclusive lock only
+        when that ``select`` returns, and an immediate reopen would fail. Wait for it.
+        """
         with cls._hubs_lock:
             hub = cls._hubs.get(device.batch_s)
-        if hub is not None and hub._drop(device):
-            hub._wake()
+        if hub is None:
+            return
+        dropped_at = hub._drop(device)
+        if dropped_at is None:
+            return
+        hub._wake()
+        if threading.current_thread() is not hub._thread:
+            with hub._rounds:
+                hub._rounds.wait_for(lambda: hub._selects_done > dropped_at, timeout=1.0)
 
-    def _drop(self, device: Device) -> bool:
+    def _drop(self, device: Device) -> int | None:
+        """Forget ``device``; the number of finished selects at that moment, None if it was not read here."""
         with self._lock:
             for fd, dev in list(self._devices.items()):
                 if dev is device:
                     del self._devices[fd]
-                    return True
-        return False
+                    with self._rounds:
+                        return self._selects_done
+        return None
 
     def _wake(self) -> None:
         try:
@@ -1030,6 +1144,9 @@ class _ReaderHub:
                 ready, _, _ = select.select([wake, *fds], [], [], poll if fds else None)
             except (OSError, ValueError):
                 ready = self._readable_or_broken(fds)
+            with self._rounds:
+                self._selects_done += 1
+                self._rounds.notify_all()
             got = False
             with self._lock:
                 for fd in ready:
@@ -1074,7 +1191,6 @@ class _ReaderHub:
                 self._hand_over(fd, dev, f"link lost: {exc}", False)
                 return False
             if data:
-                dev._last_rx = t
                 dev._ingest(data, t)
                 if dev._halt.is_set():
                     self._devices.pop(fd, None)
@@ -1088,7 +1204,7 @@ class _ReaderHub:
             if dev._halt.is_set():
                 self._devices.pop(fd, None)
             elif dev._timed_out(now):
-                self._hand_over(fd, dev, f"no data for {dev.timeout_s:g} s", True)
+                self._hand_over(fd, dev, dev._silence_reason(), True)
         except Exception as exc:
             self._fail(fd, dev, exc)
 
@@ -1107,6 +1223,28 @@ class _ReaderHub:
         threading.excepthook(
             threading.ExceptHookArgs((type(exc), exc, exc.__traceback__, threading.current_thread()))
         )
+
+
+def _resolve_layout(layout: SensorLayout | str | None, url: str) -> SensorLayout | None:
+    """The URL's layout, loaded now so that an unknown name is the caller's error, not the reader's."""
+    if layout is None or isinstance(layout, SensorLayout):
+        return layout
+    try:
+        return load_layout(str(layout))
+    except CalibrationError as exc:
+        raise DeviceError(f"{url}: {exc}", hint=exc.hint) from None
+
+
+def _csv_width(head: bytes) -> int | None:
+    """Values per line of the first whole CSV line in ``head`` (timestamp excluded), or None."""
+    lines = head.replace(b"\r", b"").split(b"\n")[1:-1]  # the first may be cut, the last unfinished
+    for line in lines:
+        fields = line.strip().split(b",")
+        if fields and fields[0][:1] in (b"t", b"T"):
+            fields = fields[1:]
+        if fields and all(f.strip().lstrip(b"-").isdigit() for f in fields):
+            return len(fields)
+    return None
 
 
 def _name(value: Any) -> str:

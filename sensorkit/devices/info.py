@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
+from sensorkit.errors import CalibrationError, DeviceError
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.protocol import DeviceInfo, Side, Units
 
@@ -94,6 +95,8 @@ def describe(
     dev_side = SIDE_TEXT.get(info.side, "unknown")
     if dev_side == "unknown" and side:
         dev_side = side
+    if layout is not None:
+        _check_layout_override(layout, info, url)
     name = layout.name if isinstance(layout, SensorLayout) else layout
     if name is None:
         name = layout_for_id(info.layout_id)
@@ -113,3 +116,18 @@ def describe(
         firmware=f"{major}.{minor}.{patch}",
         adc_bits=info.adc_bits,
     )
+
+
+def _check_layout_override(layout: SensorLayout | str, info: DeviceInfo, url: str) -> None:
+    """Refuse a URL's layout that is unknown or does not match the device's sensor count."""
+    if isinstance(layout, str):
+        try:
+            layout = load_layout(layout)
+        except CalibrationError as exc:
+            raise DeviceError(f"{url}: {exc}", hint=exc.hint) from None
+    if layout.n_sensors != info.sensor_count:
+        raise DeviceError(
+            f"{url}: layout {layout.name!r} has {layout.n_sensors} sensors but the device sends "
+            f"{info.sensor_count}",
+            hint="drop layout= to use the device's own layout id, or name a layout of that size",
+        )

@@ -177,10 +177,14 @@ class CsvLineDecoder:
             return
         if self.n_channels is None:
             self.n_channels = len(values)
+        if len(values) != self.n_channels:
+            self._reject(ErrorCode.CSV_COLUMNS, f"{len(values)} values, expected {self.n_channels}")
+            return
+        # only a line with the right width is a valid sample line, so only it fixes the timestamp column
         if self.has_timestamps is None:
             self.has_timestamps = stamp is not None
-        if len(values) != self.n_channels or (stamp is not None) != self.has_timestamps:
-            self._reject(ErrorCode.CSV_COLUMNS, "column count or timestamp differs from line 1")
+        if (stamp is not None) != self.has_timestamps:
+            self._reject(ErrorCode.CSV_COLUMNS, "timestamp column differs from the first sample line")
             return
         rows.append(values)
         if stamp is not None:
