@@ -6,13 +6,13 @@ the packet is written). This process opens N ``serial://`` devices on the slave 
 (pyserial), and consumes every chunk. It reports the CPU share of this process (the whole
 ingest: pyserial reads, framing, decoding, clock mapping, chunk assembly, and the capture
 file when ``--record`` is given; not the writer process) and the end-to-end latency from
-a packet being written to its chunk being delivered. The writer notes the
-``CLOCK_MONOTONIC`` time right after each ``os.write`` and hands the list over at the end,
-so latency is measured against the real write time of the packet that carried the
-chunk's last sample, not against the chunk's mapped host time: the clock mapping is what
-is being tested, and a time-sync reply that waits in a buffer (``--batch-ms``) biases it.
-The mapping's error (mapped time of the last sample minus its write time) is reported
-separately.
+a packet being written to its chunk being delivered, for every packet: with batching the
+first packet of a chunk waits longest, so the percentiles are over packets, not chunks.
+The writer notes the ``CLOCK_MONOTONIC`` time right after each ``os.write`` and hands the
+list over at the end, so latency is measured against the real write time of each packet,
+not against the chunk's mapped host time: the clock mapping is what is being tested. The
+mapping's error (mapped time of a chunk's last sample minus the write time of its
+packet) is reported separately.
 
 Run::
 
@@ -121,7 +121,8 @@ def main() -> None:
     ap.add_argument("--rate", type=int, default=1000)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--record", metavar="FILE.skr", help="also write a capture file")
-    ap.add_argument("--batch-ms", type=float, default=0.0, help="device batch_s in ms (0 = read at once)")
+    ap.add_argument("--batch-ms", type=float, default=None,
+                    help="device batch_s in ms (0 = read at once; default: the device default)")  # fmt: skip
     ap.add_argument("--writer", help=argparse.SUPPRESS)
     ap.add_argument("--times", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -131,6 +132,7 @@ def main() -> None:
     import tempfile
 
     from sensorkit.devices import Device
+    from sensorkit.devices.device import DEFAULTS
     from sensorkit.devices.serial import SerialTransport
     from sensorkit.devices.transport import host_time
     from sensorkit.io.capture import CaptureWriter
@@ -151,7 +153,7 @@ def main() -> None:
     sink: queue.Queue = queue.Queue()
     devices = [
         Device(SerialTransport(os.ttyname(s)), url=f"serial://{os.ttyname(s)}", stream=i, sink=sink,
-               batch_s=args.batch_ms / 1000)
+               batch_s=DEFAULTS["batch_s"] if args.batch_ms is None else args.batch_ms / 1000)
         for i, s in enumerate(slaves)
     ]
     capture = None
@@ -171,13 +173,13 @@ def main() -> None:
         end_warm = time.monotonic() + 1.0
         while time.monotonic() < end_warm:
             sink.get(timeout=1.0)
-        delivered: list[tuple[int, int, float, float]] = []  # stream, last sample number, mapped time, delivery
+        delivered: list[tuple[int, int, int, float, float]] = []  # stream, first/last sample, mapped, delivery
         samples = 0
         cpu0, wall0 = time.process_time(), time.monotonic()
         end = wall0 + args.seconds
         while time.monotonic() < end:
             chunk = sink.get(timeout=1.0)
-            delivered.append((chunk.stream, int(chunk.seq[-1]), float(chunk.time[-1]), host_time()))
+            delivered.append((chunk.stream, int(chunk.seq[0]), int(chunk.seq[-1]), float(chunk.time[-1]), host_time()))
             samples += chunk.n
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
         stats = [d.stats for d in devices]
@@ -194,20 +196,22 @@ def main() -> None:
     write_time = {(int(i), int(k)): t for i, k, t in written}
     per_packet = int(np.diff(written[written[:, 0] == 0, 1][:2])[0])
     lat, map_err = [], []
-    for stream, last, mapped, t_out in delivered:
-        t_in = write_time[(stream, last - last % per_packet)]  # the packet that carried the last sample
-        lat.append(t_out - t_in)
-        map_err.append(mapped - t_in)
+    for stream, first, last, mapped, t_out in delivered:
+        for k in range(first - first % per_packet, last + 1, per_packet):  # every packet of the chunk
+            t_in = write_time.get((stream, k))
+            if t_in is not None:
+                lat.append(t_out - t_in)
+        map_err.append(mapped - write_time[(stream, last - last % per_packet)])
     lat = np.array(lat) * 1e3
     map_err = np.array(map_err) * 1e3
     expected = args.devices * args.rate * wall
     print(f"ingest: {args.devices} insoles x {args.sensors} sensors x {args.rate} Hz over ptys, {wall:.1f} s, "
-          f"batch {args.batch_ms:g} ms"
+          f"batch {1000 * devices[0].batch_s:g} ms"
           + (f", recording to {args.record}" if args.record else ""))  # fmt: skip
     print(f"{'samples/s':>22}: {samples / wall:,.0f} (expected {expected / wall:,.0f})")
-    print(f"{'chunks/s':>22}: {len(lat) / wall:,.0f}")
+    print(f"{'chunks/s':>22}: {len(delivered) / wall:,.0f} (packets/s {len(lat) / wall:,.0f})")
     print(f"{'CPU (% of one core)':>22}: {100 * cpu / wall:.1f}")
-    print(f"{'latency p50 (ms)':>22}: {np.percentile(lat, 50):.2f}")
+    print(f"{'latency p50 (ms)':>22}: {np.percentile(lat, 50):.2f} (per packet: written -> its chunk delivered)")
     print(f"{'latency p99 (ms)':>22}: {np.percentile(lat, 99):.2f}")
     print(f"{'latency max (ms)':>22}: {lat.max():.2f}")
     print(f"{'clock map error (ms)':>22}: median {np.median(map_err):+.2f}, p1 {np.percentile(map_err, 1):+.2f}, "

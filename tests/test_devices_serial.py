@@ -289,3 +289,34 @@ def test_encoded_pressure_frames_decode_to_the_values_written(pty):
         assert dev.info.side == "right" and dev.info.units == "kPa" and dev.info.firmware == "1.2.3"
         chunks = collect(dev, 6)
     assert np.array_equal(chunks[0].values[:2], values.astype(np.float32))
+
+
+# ----------------------------------------------------------------------------- read batching
+
+
+@pytest.mark.parametrize("batch_ms", [0, 40])
+def test_batched_reads_keep_the_clock_unbiased(pty, batch_ms):
+    """``?batch_ms=`` lets bytes gather between reads (bigger chunks, fewer wake-ups), but a
+    TIME_SYNC reply is read at once: its arrival time is t4 of the exchange (PROTOCOL.md 6.3),
+    and one left in the buffer for 40 ms would map every sample up to 20 ms late."""
+    fw = firmware(rate=1000, drift=100)
+    pty.run(serve_fd, fw, pty.master, pty.stop)
+    with skd.open(f"serial://{pty.link}?batch_ms={batch_ms}", sync_interval_s=0.1) as dev:
+        assert dev.devices[0].batch_s == batch_ms / 1000
+        chunks = collect(dev, 1500)
+        n_syncs = dev.devices[0].clock.n_syncs
+    seq = np.concatenate([c.seq for c in chunks])
+    t = np.concatenate([c.time for c in chunks])
+    err = t - fw.true_sample_times(seq)
+    assert n_syncs >= 8
+    assert np.max(np.abs(err[seq - seq[0] > 300])) < 1.5e-3
+    sizes = np.array([c.n for c in chunks])
+    if batch_ms:
+        assert np.median(sizes) >= 20  # ~40 ms of 1 kHz samples per chunk
+    else:
+        assert np.median(sizes) <= 20  # one packet or so per read
+
+
+def test_batch_ms_out_of_range_is_refused(pty):
+    with pytest.raises(DeviceError, match="batch_ms"):
+        skd.open(f"serial://{pty.link}?batch_ms=-5")

@@ -14,6 +14,7 @@ live arrays bit for bit.
 from __future__ import annotations
 
 import collections
+import itertools
 import json
 import queue
 import select
@@ -59,6 +60,9 @@ DEFAULTS = {
     "sync_interval_s": 1.0,  # one SYNC_TIME per second feeds the drift fit
     "command_timeout_s": 2.0,  # ACK/NACK of a command
     "poll_s": 0.05,  # reader wake-up period when idle (timeouts, periodic sync)
+    # after a read, let bytes gather this long: 8 insoles x 32 sensors x 1 kHz ingest in 8% of
+    # a core instead of 21%, for at most 15 ms more latency (benchmarks/bench_ingest.py)
+    "batch_s": 0.015,
 }
 SYNC_BURST = 4  # SYNC_TIME exchanges right after connecting, for a first offset
 BACKOFF_START_S = 0.1
@@ -69,7 +73,9 @@ _U32 = 1 << 32
 _U16 = 1 << 16
 _RESTART_SLACK_US = 1_000_000
 _HUB_TICK_S = 0.02  # the shared reader checks timeouts and periodic syncs this often
-_RESTART_RESEND_S = 2.0  # an idle STATUS while streaming re-sends START at most this often
+_SYNC_REPLY_WAIT_S = 0.1  # a TIME_SYNC reply later than this is not waited for
+_RESTART_RESEND_S = 2.0
+_SYNC_HOLD_S = 0.5  # after a restart, samples wait this long (arrival time) for a TIME_SYNC  # an idle STATUS while streaming re-sends START at most this often
 _INFO_ANSWERS = (CommandId.REQUEST_INFO, CommandId.SET_RATE)  # commands a DEVICE_INFO answers (6.1)
 
 
@@ -122,7 +128,8 @@ class Device:
         Ask the device for this sampling rate (SET_RATE) before starting.
     batch_s : float
         After each read, let bytes accumulate for this long (s) before reading again: fewer
-        wake-ups and larger chunks for up to ``batch_s`` more latency (0 = read at once).
+        wake-ups and larger chunks for up to ``batch_s`` more latency (0 = read at once;
+        URL ``?batch_ms=``). TIME_SYNC replies are read at once regardless.
     stream : int
         Index of this device in its session (capture stream id).
     sink : queue.Queue, optional
@@ -146,7 +153,7 @@ class Device:
         handshake_timeout_s: float = DEFAULTS["handshake_timeout_s"],
         sync_interval_s: float = DEFAULTS["sync_interval_s"],
         rate_hz: int | None = None,
-        batch_s: float = 0.0,
+        batch_s: float = DEFAULTS["batch_s"],
         stream: int = 0,
         sink: queue.Queue | None = None,
     ) -> None:
@@ -226,7 +233,10 @@ class Device:
         self._info_answers_due = 0
         self._boot_pending = False
         self._last_start_sent = 0.0
+        self._hold_since: float | None = None  # arrival time since which samples wait for a TIME_SYNC
         self._bytes_at_last_sample = 0
+        self._syncs_out = 0  # SYNC_TIME commands whose TIME_SYNC reply has not arrived
+        self._sync_sent_at = 0.0
 
         # capture
         self._capture: CaptureWriter | None = None
@@ -241,6 +251,7 @@ class Device:
         self._reader_started = False
         self._next_sync = 0.0
         self._halt = threading.Event()
+        self._batch_wake = threading.Event()  # ends the reader's batch pause early
         self._ended = False
         self._error: BaseException | None = None
         self._streaming = False
@@ -438,6 +449,7 @@ class Device:
                 pass
         self._streaming = False
         self._halt.set()
+        self._batch_wake.set()
         _ReaderHub.remove(self)
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
@@ -571,7 +583,17 @@ class Device:
                 raise DeviceError(f"{self.url}: link lost: {exc}") from None
 
     def _send_sync(self) -> None:
+        self._syncs_out += 1
+        self._sync_sent_at = host_time()
         self._send(lambda seq: Command.sync_time(seq, round(host_time() * 1e6)))
+        self._batch_wake.set()
+        _ReaderHub.expedite(self)
+
+    def awaiting_sync(self, now: float) -> bool:
+        """True while a TIME_SYNC reply is due: read it at once, since its arrival time is t4."""
+        if self._syncs_out and now - self._sync_sent_at > _SYNC_REPLY_WAIT_S:
+            self._syncs_out = 0  # lost or refused: stop waiting for it
+        return self._syncs_out > 0
 
     # ------------------------------------------------------------------ reader thread
     def _run(self) -> None:
@@ -592,8 +614,9 @@ class Device:
                     return
                 if data:
                     self._ingest(data, t)
-                    if self.batch_s > 0 and live:
-                        self._halt.wait(self.batch_s)
+                    if self.batch_s > 0 and live and not self.awaiting_sync(host_time()):
+                        self._batch_wake.wait(self.batch_s)  # set by a SYNC_TIME sent meanwhile, or close
+                        self._batch_wake.clear()
                 if not live:
                     continue
                 if self._timed_out(host_time()):
@@ -753,7 +776,10 @@ class Device:
         n_packets = 0
         for packet in self._decoder.feed(blob):
             if isinstance(packet, PressureSamples):
-                if self.info is None:
+                if self._hold_since is not None and t - self._hold_since > _SYNC_HOLD_S:
+                    self._hold_since = None  # no TIME_SYNC after the restart: map by arrival
+                    n_packets += self._release_pending(parts, gaps)
+                if self.info is None or self._hold_since is not None:
                     self._pending_pressure.append((packet, t))
                     continue
                 part = self._samples(packet, t, gaps)
@@ -761,10 +787,14 @@ class Device:
                     parts.append(part)
                     n_packets += 1
             elif isinstance(packet, TimeSync):
+                self._syncs_out = max(self._syncs_out - 1, 0)
                 self._recent_sync_records.append((REC_RX, t, encode_frame(packet)))
                 self.clock.add_sync(
                     packet.host_time_us, packet.device_rx_us, packet.device_tx_us, round(t * 1e6)
                 )
+                if self._hold_since is not None and self.clock.synced:
+                    self._hold_since = None
+                    n_packets += self._release_pending(parts, gaps)
             elif isinstance(packet, DeviceInfo):
                 self._last_info_record = (REC_RX, t, encode_frame(packet))
                 if self._info_answers_due:
@@ -773,12 +803,8 @@ class Device:
                     self._on_boot(t)
                 if not self._on_info(packet):
                     return
-                for old, t_old in self._pending_pressure:
-                    part = self._samples(old, t_old, gaps)
-                    if part is not None:
-                        parts.append(part)
-                        n_packets += 1
-                self._pending_pressure.clear()
+                if self._hold_since is None:
+                    n_packets += self._release_pending(parts, gaps)
             elif isinstance(packet, (Ack, Nack)):
                 if isinstance(packet, Ack) and packet.command in _INFO_ANSWERS:
                     self._info_answers_due += 1
@@ -815,10 +841,29 @@ class Device:
         """End the stream with ``error`` from inside the reader (the caller's next read raises it)."""
         self._finish(error)
         self._halt.set()
+        self._batch_wake.set()
+
+    def _release_pending(self, parts: list, gaps: list[dict]) -> int:
+        """Number and map the PRESSURE packets held back; the count of packets that gave samples."""
+        n = 0
+        for old, t_old in self._pending_pressure:
+            part = self._samples(old, t_old, gaps)
+            if part is not None:
+                parts.append(part)
+                n += 1
+        self._pending_pressure.clear()
+        return n
 
     def _on_boot(self, t: float) -> None:
-        """The board announced a boot while samples flowed: it restarted (PROTOCOL.md 5.1)."""
+        """The board announced a boot while samples flowed: it restarted (PROTOCOL.md 5.1).
+
+        Its clock restarted too, so the old clock map is dropped and the new board's samples
+        wait (at most ``_SYNC_HOLD_S`` of arrival time) for a TIME_SYNC to map them, rather
+        than being mapped by arrival and then corrected backwards.
+        """
         self._boot_pending = True
+        self.clock.reset()
+        self._hold_since = t
         self._event(t, "device_restart")
         self._restart_stream(t, None)
 
@@ -893,7 +938,8 @@ class Device:
                         p.seq, int(dev_us[back]), (first + back) % _U32, p.period_ns, p.bits, p.values[back:]
                     )
                     return self._samples(p, t, gaps)
-                self.clock.reset()
+                if not self._boot_pending:  # (an announced boot reset the clock already)
+                    self.clock.reset()
                 self.clock.add_arrival(float(last_us), t * 1e6)
                 unwrapped = self._next_unwrapped
                 reason = "link lost" if self._lost_since_sample else "device restart"
@@ -936,11 +982,31 @@ class Device:
             return
         if self.info is None:
             self._csv_info(samples.values.shape[1])
+        values = samples.values.astype(np.float32)
+        if self._scale32 != 1.0:
+            values *= self._scale32
+        gaps: list[dict] = []
+        stamps = samples.timestamps_us
+        if stamps is None:
+            parts = [self._csv_part(values, None, t, gaps)]
+        else:
+            # one read may hold a lost line or a reboot: cut the block where the board's clock
+            # goes back or skips more than 1.5 periods, and treat each piece on its own
+            d = np.diff(stamps.astype(np.float64))
+            cuts = np.flatnonzero((d <= 0) | (d > 1.5e6 / self._csv_rate)) + 1
+            bounds = [0, *cuts.tolist(), n]
+            parts = [self._csv_part(values[a:b], stamps[a:b], t, gaps) for a, b in itertools.pairwise(bounds)]
+        self._emit(parts, gaps, n, t)
+
+    def _csv_part(
+        self, values: np.ndarray, dev_us: np.ndarray | None, t: float, gaps: list[dict]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Host times and sample numbers of consecutive CSV samples; a gap before them is listed."""
+        n = values.shape[0]
         period = 1.0 / self._csv_rate
         reason = None
-        if samples.timestamps_us is not None:
-            dev_us = samples.timestamps_us
-            if self._last_dev_us is not None and int(dev_us[0]) < self._last_dev_us:
+        if dev_us is not None:
+            if self._last_dev_us is not None and int(dev_us[0]) <= self._last_dev_us:
                 # the board's clock went back: it rebooted; map its new clock afresh
                 self.clock.reset()
                 reason = "link lost" if self._lost_since_sample else "device restart"
@@ -960,7 +1026,6 @@ class Device:
             times = start + np.arange(n, dtype=np.float64) * period
             if self._lost_since_sample and self._last_time is not None:
                 reason = "link lost"  # arrival times are all there is: the gap spans the outage
-        gaps: list[dict] = []
         if reason is not None and self._last_time is not None:
             missing = max(round((float(times[0]) - self._last_time) / period) - 1, 0)
             gap = {"start_s": self._last_time, "end_s": float(times[0]), "side": self.side,
@@ -973,10 +1038,7 @@ class Device:
         seq = np.arange(self._next_unwrapped, self._next_unwrapped + n, dtype=np.int64)
         self._next_unwrapped += n
         self._last_time = float(times[-1])
-        values = samples.values.astype(np.float32)
-        if self._scale32 != 1.0:
-            values *= self._scale32
-        self._emit([(times, seq, values)], gaps, n, t)
+        return times, seq, values
 
     def _flush_pending_csv(self) -> None:
         """At the end of a replay, nothing is pending: frames were recorded whole."""
@@ -1141,12 +1203,9 @@ class _ReaderHub:
             with self._lock:
                 fds = list(self._devices)
             try:
-                ready, _, _ = select.select([wake, *fds], [], [], poll if fds else None)
+                ready = self._select([wake, *fds], poll if fds else None)
             except (OSError, ValueError):
                 ready = self._readable_or_broken(fds)
-            with self._rounds:
-                self._selects_done += 1
-                self._rounds.notify_all()
             got = False
             with self._lock:
                 for fd in ready:
@@ -1162,7 +1221,51 @@ class _ReaderHub:
                     for fd, dev in list(self._devices.items()):
                         self._tick(fd, dev, now)
             if got and self.batch_s > 0:
-                time.sleep(self.batch_s)
+                self._pause(self.batch_s)
+
+    def _pause(self, seconds: float) -> None:
+        """Let bytes accumulate for ``seconds``, but read a device whose TIME_SYNC reply is due at once.
+
+        The reply's arrival stamp is the exchange's t4 (PROTOCOL.md 6.3): one left waiting in
+        the buffer for the batch would bias the clock offset by half the wait.
+        """
+        end = host_time() + seconds
+        wake = self._wake_r
+        while True:
+            now = host_time()
+            if now >= end:
+                return
+            with self._lock:
+                waiting = [fd for fd, dev in self._devices.items() if dev.awaiting_sync(now)]
+            try:
+                ready = self._select([wake, *waiting], end - now)
+            except (OSError, ValueError):
+                time.sleep(max(0.0, end - host_time()))
+                return
+            with self._lock:
+                for fd in ready:
+                    if fd is wake:
+                        self._drain()
+                        continue
+                    dev = self._devices.get(fd)
+                    if dev is not None:
+                        self._read(fd, dev)
+
+    @classmethod
+    def expedite(cls, device: Device) -> None:
+        """``device`` just sent SYNC_TIME: end the hub's batch pause so it reads the reply at once."""
+        hub = cls._hubs.get(device.batch_s)
+        if hub is not None and hub.batch_s > 0 and threading.current_thread() is not hub._thread:
+            hub._wake()
+
+    def _select(self, rlist: list, timeout: float | None) -> list:
+        """``select`` for reading; counts the calls that returned (see :meth:`remove`)."""
+        try:
+            return select.select(rlist, [], [], timeout)[0]
+        finally:
+            with self._rounds:
+                self._selects_done += 1
+                self._rounds.notify_all()
 
     @staticmethod
     def _readable_or_broken(fds: list[int]) -> list[int]:

@@ -34,7 +34,7 @@ SCHEMES = {
     "replay": "sensorkit.devices.replay",
 }
 #: Parameters every live URL accepts (device layer options).
-COMMON_PARAMS = ("timeout", "reconnect", "side")
+COMMON_PARAMS = ("timeout", "reconnect", "side", "batch_ms")
 _DEVICE_KWARGS = frozenset(inspect.signature(Device.__init__).parameters) - {"self", "transport"}
 
 
@@ -303,6 +303,8 @@ def _device_options(url: DeviceURL, timeout_s: float | None, reconnect: bool | N
         ),
         "reconnect": url.get_bool("reconnect", bool(reconnect)),
     }
+    if "batch_ms" in url.params:
+        opts["batch_s"] = url.get_float("batch_ms", 1000 * DEFAULTS["batch_s"], 0.0, 1000.0) / 1000.0
     side = url.get_str("side", None, ("left", "right"))
     if side:
         opts["side"] = side
