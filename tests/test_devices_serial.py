@@ -320,3 +320,64 @@ def test_batched_reads_keep_the_clock_unbiased(pty, batch_ms):
 def test_batch_ms_out_of_range_is_refused(pty):
     with pytest.raises(DeviceError, match="batch_ms"):
         skd.open(f"serial://{pty.link}?batch_ms=-5")
+
+
+def test_a_port_whose_device_stops_reading_fails_the_write_instead_of_blocking(pty):
+    """Writes are bounded (WRITE_TIMEOUT_S): nobody reads the master side, so the pty's buffer
+    fills and pyserial would block forever; the shared reader that sends time syncs to every
+    insole must never hang on one of them."""
+    from sensorkit.devices.serial import SerialTransport
+    from sensorkit.devices.transport import WRITE_TIMEOUT_S, LinkLost
+
+    tr = SerialTransport(str(pty.link))
+    tr.open()
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(LinkLost, match="write timed out"):
+            for _ in range(10_000):  # 40 MB: far beyond any tty buffer
+                tr.write(b"\x55" * 4096)
+        assert time.monotonic() - t0 < WRITE_TIMEOUT_S + 2.0
+    finally:
+        tr.close()
+
+
+def test_one_stalled_insole_does_not_stall_the_other_on_the_shared_reader(tmp_path):
+    """Two serial insoles on the shared reader; the right one stops reading its input (its
+    buffer is full), so every time sync sent to it times out. The left one keeps streaming."""
+    left, right = Pty(tmp_path / "ttyL"), Pty(tmp_path / "ttyR")
+    try:
+        left.run(serve_fd, firmware("left", rate=200), left.master, left.stop)
+        fw_r = firmware("right", rate=200)
+        stalled = threading.Event()
+
+        def right_board(fd, stop):
+            # serve normally until told, then keep sending samples but never read again
+            serve_fd(fw_r, fd, stalled)
+            while not stop.is_set():
+                out = fw_r.output()
+                if out:
+                    try:
+                        os.write(fd, out)
+                    except OSError:
+                        return
+                time.sleep(0.005)
+
+        right.run(right_board, right.master, right.stop)
+        with skd.open(f"serial://{left.link}", f"serial://{right.link}", sync_interval_s=0.05) as pair:
+            collect(pair, 200)
+            stalled.set()
+            # fill the right board's input buffer quickly: syncs of 20-odd bytes alone would take minutes
+            dev_r = next(d for d in pair.devices if d.side == "right")
+            with pytest.raises(DeviceError):
+                for _ in range(10_000):
+                    dev_r._write_raw(b"\x55" * 4096)
+            t0 = time.monotonic()
+            got = {"left": 0, "right": 0}
+            while time.monotonic() - t0 < 1.5:
+                c = pair.read(timeout_s=0.1)
+                if c is not None:
+                    got[c.side] += c.n
+        assert got["left"] >= 200  # ~1.5 s at 200 Hz, less the syncs' write timeouts
+    finally:
+        left.close()
+        right.close()

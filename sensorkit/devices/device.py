@@ -75,6 +75,7 @@ _RESTART_SLACK_US = 1_000_000
 _HUB_TICK_S = 0.02  # the shared reader checks timeouts and periodic syncs this often
 _SYNC_REPLY_WAIT_S = 0.1  # a TIME_SYNC reply later than this is not waited for
 _RESTART_RESEND_S = 2.0
+_SYNC_BACKOFF_S = 10.0  # after a failed SYNC_TIME write, the next one waits this long
 _SYNC_HOLD_S = 0.5  # after a restart, samples wait this long (arrival time) for a TIME_SYNC  # an idle STATUS while streaming re-sends START at most this often
 _INFO_ANSWERS = (CommandId.REQUEST_INFO, CommandId.SET_RATE)  # commands a DEVICE_INFO answers (6.1)
 
@@ -637,8 +638,12 @@ class Device:
             self._next_sync = now + self.sync_interval_s
             try:
                 self._send_sync()
-            except DeviceError:
-                pass  # the next read reports the lost link
+            except DeviceError as exc:
+                # a lost link shows in the next read; a device that stopped reading its input
+                # (write timed out) gets no sync for a while, so it cannot keep stalling the
+                # shared reader
+                self._next_sync = now + _SYNC_BACKOFF_S
+                self._event(now, "sync_not_sent", reason=str(exc))
         return False
 
     def _silence_reason(self) -> str:

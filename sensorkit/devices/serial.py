@@ -7,7 +7,7 @@ import select
 
 import serial as pyserial
 
-from sensorkit.devices.transport import LinkLost, Transport, host_time
+from sensorkit.devices.transport import WRITE_TIMEOUT_S, LinkLost, Transport, host_time
 from sensorkit.devices.url import DeviceURL
 from sensorkit.errors import DeviceError
 
@@ -37,7 +37,9 @@ class SerialTransport(Transport):
 
     def open(self) -> None:
         try:
-            self._ser = pyserial.Serial(self.port, self.baud, timeout=0, exclusive=True)
+            self._ser = pyserial.Serial(
+                self.port, self.baud, timeout=0, write_timeout=WRITE_TIMEOUT_S, exclusive=True
+            )
         except (pyserial.SerialException, OSError, ValueError) as exc:
             raise DeviceError(
                 f"cannot open serial port {self.port}: {exc}",
@@ -72,6 +74,10 @@ class SerialTransport(Transport):
             raise LinkLost("port closed")
         try:
             ser.write(data)
+        except pyserial.SerialTimeoutException:
+            raise LinkLost(
+                f"serial port {self.port}: write timed out after {WRITE_TIMEOUT_S:g} s (the device is not reading)"
+            ) from None
         except (pyserial.SerialException, OSError) as exc:
             raise LinkLost(f"serial port {self.port}: {exc}") from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import select
 import socket
 
-from sensorkit.devices.transport import LinkLost, Transport, host_time
+from sensorkit.devices.transport import WRITE_TIMEOUT_S, LinkLost, Transport, host_time
 from sensorkit.devices.url import DeviceURL
 from sensorkit.errors import DeviceError
 
@@ -70,12 +70,18 @@ class TcpTransport(Transport):
         if sock is None:
             raise LinkLost("not connected")
         view = memoryview(data)
+        deadline = host_time() + WRITE_TIMEOUT_S
         try:
             while view:
                 try:
                     view = view[sock.send(view) :]
                 except BlockingIOError:
-                    select.select([], [sock], [], 1.0)
+                    left = deadline - host_time()
+                    if left <= 0:
+                        raise LinkLost(
+                            f"tcp://{self.name}: write timed out after {WRITE_TIMEOUT_S:g} s (the peer is not reading)"
+                        ) from None
+                    select.select([], [sock], [], left)
         except OSError as exc:
             raise LinkLost(f"tcp://{self.name}: {exc}") from None
 

@@ -12,6 +12,12 @@ from abc import ABC, abstractmethod
 __all__ = ["EndOfStream", "LinkLost", "Transport", "host_time"]
 
 
+#: A write that cannot complete within this long fails with LinkLost instead of blocking: the
+#: shared reader thread sends time syncs to every device, and one insole that stopped reading
+#: its input (a full buffer) must not stall the others.
+WRITE_TIMEOUT_S = 0.25
+
+
 def host_time() -> float:
     """The host clock every device maps onto: ``time.monotonic()`` in s."""
     return time.monotonic()
