@@ -448,7 +448,10 @@ def test_csv_stream_joined_mid_line_skips_the_partial_line():
             st = dev.devices[0].stats
     finally:
         srv.close()
-    assert cat(chunks, "values").shape[1] == 16 and st.framing_errors == 1
+    # the connection's first line is skipped unparsed (it may be the tail of a cut line), so the
+    # cut line is neither a sample nor a rejected line, and the next lines decode
+    v = cat(chunks, "values")
+    assert v.shape[1] == 16 and st.framing_errors == 0 and v[0, 0] == 0
 
 
 def test_csv_partial_lines_crlf_comments_and_extra_columns():
@@ -776,7 +779,8 @@ def test_replay_of_a_csv_board_is_bit_identical(tmp_path):
     for field in ("time", "seq", "values"):
         a, b = cat(live, field), cat(replayed, field)
         assert a.dtype == b.dtype and np.array_equal(a, b), field
-    assert replayed[0].units == "N" and replayed[0].values[0, 1] == np.float32(0.01)
+    # line 0 is skipped (a connection's first line may be cut); line 1 prints 4 for sensor 1
+    assert replayed[0].units == "N" and replayed[0].values[0, 1] == np.float32(0.04)
 
 
 def test_replay_at_speed_one_follows_the_recorded_arrival_times_without_drift(tmp_path):

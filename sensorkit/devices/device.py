@@ -76,8 +76,10 @@ _HUB_TICK_S = 0.02  # the shared reader checks timeouts and periodic syncs this 
 _SYNC_REPLY_WAIT_S = 0.1  # a TIME_SYNC reply later than this is not waited for
 _RESTART_RESEND_S = 2.0
 _SYNC_BACKOFF_S = 10.0  # after a failed SYNC_TIME write, the next one waits this long
-_SYNC_HOLD_S = 0.5  # after a restart, samples wait this long (arrival time) for a TIME_SYNC  # an idle STATUS while streaming re-sends START at most this often
-_INFO_ANSWERS = (CommandId.REQUEST_INFO, CommandId.SET_RATE)  # commands a DEVICE_INFO answers (6.1)
+_SYNC_HOLD_S = 0.5
+_START_GRACE_S = 0.5  # a STATUS saying 'idle' this soon after START was sent before it  # after a restart, samples wait this long (arrival time) for a TIME_SYNC  # an idle STATUS while streaming re-sends START at most this often
+_INFO_ANSWERS = (CommandId.REQUEST_INFO, CommandId.SET_RATE)  # commands a DEVICE_INFO may answer (6.1)
+_INFO_ANSWER_S = 1.0  # a DEVICE_INFO arriving this long after such an ACK answers it
 
 
 class StreamEnd:
@@ -193,6 +195,9 @@ class Device:
         self.events: list[dict] = []
 
         self._framer = Framer(b"\n" if mode == "csv" else b"\x00")
+        self._csv_first_line = True  # the first CSV line of each connection is skipped (see _ingest)
+        self._csv_rate_checked = False
+        self._csv_spacing: list[float] = []
         self._decoder = Decoder()
         # PROTOCOL.md 10: the layout gives S, so a partial first line cannot fix the column count
         self._csv = CsvLineDecoder(self._layout_obj.n_sensors) if self._layout_obj and mode == "csv" else None
@@ -231,9 +236,12 @@ class Device:
         self._lost_since_sample = False
         # device restart (PROTOCOL.md 5.1, 7): a DEVICE_INFO that no ACKed REQUEST_INFO/SET_RATE
         # announced is the board's boot message; decided from received frames only, so replay agrees
-        self._info_answers_due = 0
+        # arrival time until which the next DEVICE_INFO is an answer (an ACK of REQUEST_INFO or
+        # SET_RATE came just before it); a window, not a count, since SET_RATE's answer is a SHOULD
+        self._info_answer_until = -1.0
         self._boot_pending = False
         self._last_start_sent = 0.0
+        self._start_grace_until = 0.0
         self._hold_since: float | None = None  # arrival time since which samples wait for a TIME_SYNC
         self._bytes_at_last_sample = 0
         self._syncs_out = 0  # SYNC_TIME commands whose TIME_SYNC reply has not arrived
@@ -310,6 +318,7 @@ class Device:
         self._streaming = True
         self._last_rx = host_time()
         if self.mode == "binary" and self.transport.live:
+            self._start_grace_until = host_time() + _START_GRACE_S  # a STATUS in flight still says idle
             try:
                 self.command(Command.start)
             except DeviceError:
@@ -320,9 +329,14 @@ class Device:
 
     def stop(self) -> None:
         """Stop streaming (STOP command, acknowledged)."""
-        if self.mode == "binary" and self.transport.live and self._streaming:
-            self.command(Command.stop)
-        self._streaming = False
+        was_streaming = self._streaming
+        self._streaming = False  # first: a STATUS right behind the ACK must not re-START the board
+        if self.mode == "binary" and self.transport.live and was_streaming:
+            try:
+                self.command(Command.stop)
+            except BaseException:
+                self._streaming = True
+                raise
 
     def tare(self) -> None:
         """Take the current readings as zero (TARE command, acknowledged).
@@ -456,6 +470,7 @@ class Device:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5.0)
         self.transport.close()
+        self._flush_held()
         self._finish(None)
 
     def __enter__(self) -> Device:
@@ -611,6 +626,7 @@ class Device:
                     continue
                 except EndOfStream:
                     self._flush_pending_csv()
+                    self._flush_held()
                     self._finish(None)
                     return
                 if data:
@@ -678,6 +694,7 @@ class Device:
         t = host_time()
         self._event(t, "link_lost", reason=reason)
         self._lost_since_sample = True
+        self._csv_first_line = True
         self._framer.drop_pending()
         self._reset_decoder()
         self.transport.disconnect()
@@ -772,10 +789,17 @@ class Device:
             return
         for seg in segments:
             self._record(REC_RX, t, seg)
-        blob = b"".join(segments) if len(segments) > 1 else segments[0]
         if self._csv is not None:
-            self._ingest_csv(blob, t)
+            if self._csv_first_line:
+                # PROTOCOL.md 10: the first line of a connection may be the tail of a line cut by
+                # the attach (even one that parses, e.g. cut right after its timestamp): skip it
+                self._csv_first_line = False
+                segments = segments[1:]
+                if not segments:
+                    return
+            self._ingest_csv(b"".join(segments), t)
             return
+        blob = b"".join(segments) if len(segments) > 1 else segments[0]
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         gaps: list[dict] = []
         n_packets = 0
@@ -802,9 +826,11 @@ class Device:
                     n_packets += self._release_pending(parts, gaps)
             elif isinstance(packet, DeviceInfo):
                 self._last_info_record = (REC_RX, t, encode_frame(packet))
-                if self._info_answers_due:
-                    self._info_answers_due -= 1
-                elif self._next_u32 is not None:
+                answer = t <= self._info_answer_until
+                self._info_answer_until = -1.0  # one answer per ACK
+                # after a reconnect the board introduces itself (PROTOCOL.md 5.1): that is not a
+                # boot; the sample numbers and timestamps decide whether it restarted (_samples)
+                if not answer and self._next_u32 is not None and not self._lost_since_sample:
                     self._on_boot(t)
                 if not self._on_info(packet):
                     return
@@ -812,14 +838,14 @@ class Device:
                     n_packets += self._release_pending(parts, gaps)
             elif isinstance(packet, (Ack, Nack)):
                 if isinstance(packet, Ack) and packet.command in _INFO_ANSWERS:
-                    self._info_answers_due += 1
+                    self._info_answer_until = t + _INFO_ANSWER_S
                 waiter = self._waiters.get(packet.command_seq)
                 if waiter is not None:
                     waiter[1] = packet
                     waiter[0].set()
             elif isinstance(packet, Status):
                 self.status = packet
-                if not packet.streaming and self._streaming:
+                if not packet.streaming and self._streaming and t > self._start_grace_until:
                     self._restart_stream(t, "device_idle")
         if parts:
             self._emit(parts, gaps, n_packets, t)
@@ -847,6 +873,18 @@ class Device:
         self._finish(error)
         self._halt.set()
         self._batch_wake.set()
+
+    def _flush_held(self) -> None:
+        """At the end (close, end of a replay): deliver samples still waiting for a TIME_SYNC."""
+        if self._hold_since is None or not self._pending_pressure or self._end_sent:
+            return
+        self._hold_since = None
+        t_last = self._pending_pressure[-1][1]
+        parts: list = []
+        gaps: list[dict] = []
+        n = self._release_pending(parts, gaps)
+        if parts:
+            self._emit(parts, gaps, n, t_last)
 
     def _release_pending(self, parts: list, gaps: list[dict]) -> int:
         """Number and map the PRESSURE packets held back; the count of packets that gave samples."""
@@ -925,8 +963,14 @@ class Device:
                 reason = "link lost" if self._lost_since_sample else "packet loss"
             else:
                 back = _U32 - jump
+                # counter back but device time forward: the same boot numbering a new stream
+                # from 0 (STOP then START, or a START re-sent to a board that went idle)
+                new_stream = (
+                    not self._boot_pending and self._last_dev_us is not None and p.t0_us > self._last_dev_us
+                )
                 restarted = (
-                    boot
+                    new_stream
+                    or boot
                     or self._boot_pending  # announced, sample counter went back
                     or self._lost_since_sample  # reconnected (a replugged USB board powers up again)
                     or (
@@ -943,11 +987,14 @@ class Device:
                         p.seq, int(dev_us[back]), (first + back) % _U32, p.period_ns, p.bits, p.values[back:]
                     )
                     return self._samples(p, t, gaps)
-                if not self._boot_pending:  # (an announced boot reset the clock already)
+                if not (self._boot_pending or new_stream):  # same clock, or reset at the boot already
                     self.clock.reset()
-                self.clock.add_arrival(float(last_us), t * 1e6)
+                    self.clock.add_arrival(float(last_us), t * 1e6)
                 unwrapped = self._next_unwrapped
-                reason = "link lost" if self._lost_since_sample else "device restart"
+                if self._lost_since_sample:
+                    reason = "link lost"
+                else:
+                    reason = "stream restart" if new_stream else "device restart"
         self._boot_pending = False
         times = self.clock.to_host_s(dev_us)
         if reason is not None and self._last_time is not None:
@@ -992,6 +1039,8 @@ class Device:
             values *= self._scale32
         gaps: list[dict] = []
         stamps = samples.timestamps_us
+        if stamps is not None and not self._check_csv_rate(stamps):
+            return
         if stamps is None:
             parts = [self._csv_part(values, None, t, gaps)]
         else:
@@ -1002,6 +1051,30 @@ class Device:
             bounds = [0, *cuts.tolist(), n]
             parts = [self._csv_part(values[a:b], stamps[a:b], t, gaps) for a, b in itertools.pairwise(bounds)]
         self._emit(parts, gaps, n, t)
+
+    def _check_csv_rate(self, stamps: np.ndarray) -> bool:
+        """Compare the board's timestamp spacing with the configured rate once (False: ended with an error).
+
+        Gaps and sample numbers are counted in periods of ``rate``; a board at another rate
+        would show a gap on every line, so a mismatch of more than 20% is the caller's error.
+        """
+        if self._csv_rate_checked:
+            return True
+        d = np.diff(stamps.astype(np.float64), prepend=np.float64(self._last_dev_us or stamps[0]))
+        self._csv_spacing.extend(d[d > 0].tolist())
+        if len(self._csv_spacing) < 8:
+            return True
+        self._csv_rate_checked = True
+        board_hz = 1e6 / float(np.median(self._csv_spacing))
+        if abs(board_hz - self._csv_rate) > 0.2 * self._csv_rate:
+            self._end_with(
+                DeviceError(
+                    f"{self.url}: the board's timestamps say {board_hz:.4g} Hz but the rate is {self._csv_rate:g} Hz",
+                    hint=f"add &rate={board_hz:.0f} to the URL",
+                )
+            )
+            return False
+        return True
 
     def _csv_part(
         self, values: np.ndarray, dev_us: np.ndarray | None, t: float, gaps: list[dict]
@@ -1017,6 +1090,12 @@ class Device:
                 reason = "link lost" if self._lost_since_sample else "device restart"
             self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
             times = self.clock.to_host_s(dev_us)
+            if reason is not None and self._last_time is not None and float(times[0]) <= self._last_time:
+                # arrival times cannot place the new clock after the old one (a burst held both):
+                # the first new sample follows the last old one by one period, the gap is unknown
+                self.clock.reset()
+                self.clock.add_arrival(float(dev_us[0]), (self._last_time + period) * 1e6)
+                times = self.clock.to_host_s(dev_us)
             if (
                 reason is None
                 and self._last_time is not None
