@@ -19,6 +19,7 @@ from sensorkit.io.capture import (
     CAPTURE_MAGIC,
     REC_RX,
     CaptureCutWarning,
+    CaptureDamagedWarning,
     CaptureReader,
     CaptureWriter,
     looks_like_capture,
@@ -151,6 +152,90 @@ def test_a_file_cut_mid_record_opens_with_everything_before_and_says_where(tmp_p
         recs = list(reader.records())
     assert [r.time_s for r in recs] == [100.0 + i for i in range(9)]
     assert reader.cut is not None and reader.cut.reason == "incomplete record"
+
+
+def _small_capture(path: Path, n: int = 20) -> list[int]:
+    """n RX records with host times 100 + i; returns their byte offsets."""
+    with CaptureWriter(path, {"streams": []}) as w:
+        for i in range(n):
+            w.write(REC_RX, 0, 100.0 + i, bytes([1, 2, 3, i]) * (1 + i % 5) + b"\x00")
+    return [r.offset for r in CaptureReader(path).records()]
+
+
+def test_a_corrupt_record_in_the_middle_is_skipped_and_reading_resumes(tmp_path):
+    """CAPTURE.md reading rules: damage in the middle is skipped up to the next valid record and
+    reported with its byte range; the records after it are not lost."""
+    path = tmp_path / "rot.skr"
+    offsets = _small_capture(path)
+    data = bytearray(path.read_bytes())
+    data[offsets[7] + 14] ^= 0xFF  # one flipped byte in record 7's payload: its CRC fails
+    path.write_bytes(bytes(data))
+    reader = CaptureReader(path)
+    with pytest.warns(CaptureDamagedWarning, match=rf"damaged at bytes {offsets[7]}\.\.{offsets[8]} \(bad record CRC\)"):
+        recs = list(reader.records())
+    assert [r.time_s for r in recs] == [100.0 + i for i in range(20) if i != 7]
+    assert reader.cut is None and len(reader.damaged) == 1
+    d = reader.damaged[0]
+    assert (d.last_time_s, d.next_time_s, d.n_records) == (106.0, 108.0, 7)
+
+
+def test_garbage_between_records_and_a_cut_tail_are_told_apart(tmp_path):
+    path = tmp_path / "garbage.skr"
+    offsets = _small_capture(path)
+    data = path.read_bytes()
+    junk = bytes([1, 0, 9, 0]) + os.urandom(300) + bytes([2, 1])  # kind-like bytes included
+    damaged = data[: offsets[12]] + junk + data[offsets[12] : -5]  # and the last record cut
+    path.write_bytes(damaged)
+    reader = CaptureReader(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        recs = list(reader.records())
+    kinds = [w.category for w in caught]
+    assert kinds == [CaptureDamagedWarning, CaptureCutWarning]
+    assert [r.time_s for r in recs] == [100.0 + i for i in range(19)]  # all but the cut last one
+    assert reader.damaged[0].offset == offsets[12] and reader.damaged[0].resume_offset == offsets[12] + len(junk)
+    assert reader.cut is not None and reader.cut.reason == "incomplete record"
+
+
+@pytest.mark.parametrize("url", ["sim://?side=left&seed=3&rate=200", "sim://?seed=3&rate=200"])
+def test_read_capture_of_a_damaged_recording_keeps_everything_after_the_damage(tmp_path, url):
+    """A live recording with one damaged record in the middle: the Recording equals the one of
+    the intact file except for the frames of the damaged record, which are NaN (a gap)."""
+    path = tmp_path / "live.skr"
+    record_live(path, url, 1.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CaptureCutWarning)
+        intact = read_capture(path)
+    recs = list(CaptureReader(path).records())
+    # a PRESSURE frame about halfway through
+    from sensorkit.protocol import PressureSamples, decode_packet
+
+    def is_pressure(r) -> bool:
+        try:
+            return r.kind == REC_RX and isinstance(decode_packet(r.data), PressureSamples)
+        except Exception:
+            return False
+
+    target = next(r for r in recs[len(recs) // 2 :] if is_pressure(r))
+    data = bytearray(path.read_bytes())
+    data[target.offset + 20] ^= 0x55
+    path.write_bytes(bytes(data))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rec = read_capture(path)
+    assert [w.category for w in caught] == [CaptureDamagedWarning]  # once, even for a pair
+    assert len(rec.metadata["capture_damaged"]) == 1 and rec.metadata["capture_cut"] is None
+    assert rec.sides == intact.sides and rec.time.shape == intact.time.shape
+    n_lost = 0
+    for side in rec.sides:
+        a, b = rec.values(side), intact.values(side)
+        lost = np.isnan(a).all(axis=1) & ~np.isnan(b).all(axis=1)
+        n_lost += int(lost.sum())
+        assert np.array_equal(a[~lost], b[~lost], equal_nan=True)
+        if lost.any():
+            assert np.flatnonzero(lost)[-1] < a.shape[0] - 50  # data long after the damage is kept
+    assert 1 <= n_lost <= 40  # one packet's samples, on one side
+    assert "packet loss" in set(rec.gaps["reason"])
 
 
 def test_not_a_capture_is_a_file_format_error(tmp_path):

@@ -656,8 +656,9 @@ def test_a_capture_cut_inside_the_magic_says_cut_not_foreign(tmp_path):
         CaptureReader(short)
 
 
-def test_a_corrupt_record_in_the_middle_is_reported_not_skipped(tmp_path):
-    """CAPTURE.md: a record failing its CRC marks the cut; readers stop there and warn with the offset."""
+def test_a_corrupt_record_in_the_middle_is_reported_and_skipped(tmp_path):
+    """CAPTURE.md: a record failing its CRC in the middle is damage: the reader warns with its byte
+    range and resumes at the next valid record (it used to stop there and lose the rest)."""
     path = tmp_path / "mid.skr"
     recs = _small_capture(path)
     reader = CaptureReader(path)
@@ -666,18 +667,19 @@ def test_a_corrupt_record_in_the_middle_is_reported_not_skipped(tmp_path):
     blob[offsets[5] + 13] ^= 0xFF  # a payload byte of record 5
     path.write_bytes(bytes(blob))
     reader = CaptureReader(path)
-    with pytest.warns(CaptureCutWarning, match=rf"cut at byte {offsets[5]} .*bad record CRC.*5 complete records"):
+    with pytest.warns(CaptureCutWarning, match=rf"damaged at bytes {offsets[5]}\.\.{offsets[6]} \(bad record CRC\)"):
         got = list(reader.records())
-    assert len(got) == 5 and reader.cut.last_time_s == recs[4][1]
+    assert len(got) == len(offsets) - 1 and reader.cut is None
+    assert reader.damaged[0].last_time_s == recs[4][1] and reader.damaged[0].n_records == 5
     blob[offsets[5] + 13] ^= 0xFF
     blob[offsets[7]] = 9  # unknown record kind
     path.write_bytes(bytes(blob))
     reader = CaptureReader(path)
     with pytest.warns(CaptureCutWarning, match="bad record kind"):
-        assert len(list(reader.records())) == 7
+        assert len(list(reader.records())) == len(offsets) - 1
 
 
-def test_read_capture_of_a_live_file_corrupted_in_the_middle_warns_and_keeps_the_part_before(tmp_path):
+def test_read_capture_of_a_live_file_corrupted_in_the_middle_warns_and_keeps_both_parts(tmp_path):
     path = tmp_path / "live.skr"
     with skd.open("sim://?side=left&rate=200&seed=3", record=path) as dev:
         live = read_samples(dev, 150)
@@ -687,11 +689,12 @@ def test_read_capture_of_a_live_file_corrupted_in_the_middle_warns_and_keeps_the
     blob = bytearray(path.read_bytes())
     blob[mid + 14] ^= 0x55
     path.write_bytes(bytes(blob))
-    with pytest.warns(CaptureCutWarning, match=f"cut at byte {mid} "):
+    with pytest.warns(CaptureCutWarning, match=f"damaged at bytes {mid}\\.\\."):
         rec = read_capture(path)
-    assert rec.metadata["capture_cut"]["offset"] == mid
+    assert rec.metadata["capture_damaged"][0]["offset"] == mid and rec.metadata["capture_cut"] is None
     n_live = sum(c.n for c in live)
-    assert 0 < rec.n_frames < n_live
+    n_present = int((~np.isnan(rec.left).all(axis=1)).sum())
+    assert n_live - 40 <= n_present <= n_live  # one record's samples at most are lost
 
 
 def test_capture_writer_fsyncs_within_a_second_even_when_records_stop(tmp_path, monkeypatch):

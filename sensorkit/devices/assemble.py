@@ -220,14 +220,14 @@ def recording_from_capture(
                 chunks.append(chunk)
         finally:
             session.close()
-    cut = None
+    damage: dict[str, type] = {}  # message -> category, once each (both sides of a pair read the file)
     for w in caught:
         if issubclass(w.category, CaptureCutWarning):
-            cut = str(w.message)
+            damage.setdefault(str(w.message), w.category)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if cut is not None:
-        warnings.warn(cut, CaptureCutWarning, stacklevel=3)
+    for message, category in damage.items():
+        warnings.warn(message, category, stacklevel=3)
     reader = session.reader  # type: ignore[attr-defined]
     header = reader.header
     streams = header.get("streams", [])
@@ -253,6 +253,7 @@ def recording_from_capture(
         "calibration_applied": session.calibrated,
         "created_utc": header.get("created_utc"),
         "capture_cut": None if reader.cut is None else reader.cut.__dict__,
+        "capture_damaged": [d.__dict__ for d in reader.damaged],
     }
     try:
         return recording_from_chunks(

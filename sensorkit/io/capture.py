@@ -9,9 +9,11 @@ The format is specified in ``firmware_protocol/CAPTURE.md``. In short::
 
 Records are appended as frames arrive and each is handed to the operating system at
 once (one ``write`` per record, no user-space buffer), so killing the writer loses
-nothing already received; ``fsync`` runs at least once a second. A reader stops at the
-first incomplete or corrupt record and warns with the byte offset and host time of the
-cut (:class:`CaptureCutWarning`).
+nothing already received; ``fsync`` runs at least once a second. A reader stops at an
+incomplete or corrupt record at the end and warns with the byte offset and host time of
+the cut (:class:`CaptureCutWarning`); damage in the middle (bad CRC, garbage) is skipped
+up to the next valid record, and the skipped byte range is reported
+(:class:`CaptureDamagedWarning`), so one bad sector does not lose the rest of a session.
 
 Use :func:`read_capture` for a :class:`~sensorkit.recording.Recording` (decoded through
 the same device pipeline as live data, via ``replay://``), :class:`CaptureReader` for the
@@ -32,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from sensorkit.errors import FileFormatError
 
 __all__ = [
@@ -42,6 +46,8 @@ __all__ = [
     "REC_TX",
     "CaptureCut",
     "CaptureCutWarning",
+    "CaptureDamage",
+    "CaptureDamagedWarning",
     "CaptureReader",
     "CaptureRecord",
     "CaptureWriter",
@@ -57,12 +63,57 @@ REC_EVENT = 3  # UTF-8 JSON object: link events, device info updates
 _KINDS = (REC_RX, REC_TX, REC_EVENT)
 _REC = struct.Struct("<BBHd")
 _U32 = struct.Struct("<I")
+_RESYNC_WINDOW = 1 << 20  # bytes scanned per step when looking for the next valid record
+_RESYNC_BACK_S = 60.0  # a resync candidate's host time may precede the last good record's by this
+_RESYNC_AHEAD_S = 1e7  # ... and follow it by at most this (s)
 _MAX_HEADER = 16 << 20
 FSYNC_INTERVAL_S = 1.0
 
 
 class CaptureCutWarning(UserWarning):
     """A capture file ends in the middle of a record (the writer was killed or the disk filled)."""
+
+
+class CaptureDamagedWarning(CaptureCutWarning):
+    """Bytes in the middle of a capture file are damaged; reading resumed at the next valid record."""
+
+
+@dataclass(frozen=True)
+class CaptureDamage:
+    """A damaged byte range in the middle of a capture file, skipped by the reader.
+
+    Attributes
+    ----------
+    offset : int
+        Byte offset of the first bad record.
+    resume_offset : int
+        Byte offset of the next valid record, where reading resumed.
+    last_time_s : float or None
+        Host time of the last good record before the damage (s).
+    next_time_s : float
+        Host time of the record where reading resumed (s).
+    n_records : int
+        Complete records read before the damage.
+    reason : str
+        What was wrong with the first bad record (as in :class:`CaptureCut`).
+    """
+
+    offset: int
+    resume_offset: int
+    last_time_s: float | None
+    next_time_s: float
+    n_records: int
+    reason: str
+
+    def message(self, path: str | Path) -> str:
+        """One sentence for a warning."""
+        when = "" if self.last_time_s is None else f" between host times {self.last_time_s:.3f} and"
+        when = when or " before host time"
+        return (
+            f"{path}: capture damaged at bytes {self.offset}..{self.resume_offset} ({self.reason}); "
+            f"the {self.resume_offset - self.offset} bytes{when} {self.next_time_s:.3f} s are skipped "
+            "(their samples are gaps) and reading resumed at the next valid record"
+        )
 
 
 @dataclass(frozen=True)
@@ -328,6 +379,7 @@ class CaptureReader:
             )
         self.data_offset = len(CAPTURE_MAGIC) + 4 + n + 4
         self.cut: CaptureCut | None = None
+        self.damaged: list[CaptureDamage] = []
 
     @property
     def streams(self) -> list[dict[str, Any]]:
@@ -335,43 +387,108 @@ class CaptureReader:
         return list(self.header.get("streams", []))
 
     def records(self, *, warn: bool = True) -> Iterator[CaptureRecord]:
-        """Yield every complete record in file order; stop (and warn) at a cut.
+        """Yield every valid record in file order; skip damage in the middle, stop at a cut tail.
 
         Parameters
         ----------
         warn : bool
-            Emit a :class:`CaptureCutWarning` when the file is cut.
+            Emit a :class:`CaptureDamagedWarning` for each damaged range skipped and a
+            :class:`CaptureCutWarning` when the file is cut.
         """
         self.cut = None
         n_ok = 0
         last_t: float | None = None
         with self.path.open("rb") as fh:
-            fh.seek(self.data_offset)
             offset = self.data_offset
             size = self.file_size
+            fh.seek(offset)
+            read = fh.read
             while offset < size:
-                head = fh.read(_REC.size)
-                reason = None
+                # the sequential path, inline (this loop replays hour-long files)
+                head = read(_REC.size)
+                rec = reason = None
                 if len(head) < _REC.size:
                     reason = "incomplete record"
                 else:
                     kind, stream, length, t = _REC.unpack(head)
-                    body = fh.read(length + 4)
                     if kind not in _KINDS:
                         reason = "bad record kind"
-                    elif len(body) < length + 4:
-                        reason = "incomplete record"
-                    elif _U32.unpack_from(body, length)[0] != zlib.crc32(body[:length], zlib.crc32(head)):
-                        reason = "bad record CRC"
-                if reason is not None:
-                    self.cut = CaptureCut(offset, size, last_t, n_ok, reason)
+                    else:
+                        body = read(length + 4)
+                        if len(body) < length + 4:
+                            reason = "incomplete record"
+                        elif _U32.unpack_from(body, length)[0] != zlib.crc32(body[:length], zlib.crc32(head)):
+                            reason = "bad record CRC"
+                        else:
+                            rec = CaptureRecord(kind, stream, t, body[:length], offset)
+                if rec is None:
+                    resume = self._resync(fh, offset + 1, last_t)
+                    if resume is None:
+                        self.cut = CaptureCut(offset, size, last_t, n_ok, reason or "")
+                        if warn:
+                            warnings.warn(self.cut.message(self.path), CaptureCutWarning, stacklevel=2)
+                        return
+                    rec, _ = self._record_at(fh, resume)  # leaves the file after it
+                    assert rec is not None
+                    damage = CaptureDamage(offset, resume, last_t, rec.time_s, n_ok, reason or "")
+                    if damage not in self.damaged:  # (the streams of a pair each read the file)
+                        self.damaged.append(damage)
                     if warn:
-                        warnings.warn(self.cut.message(self.path), CaptureCutWarning, stacklevel=2)
-                    return
-                yield CaptureRecord(kind, stream, t, body[:length], offset)
+                        warnings.warn(damage.message(self.path), CaptureDamagedWarning, stacklevel=2)
+                yield rec
                 n_ok += 1
-                last_t = t
-                offset += _REC.size + length + 4
+                last_t = rec.time_s
+                offset = rec.offset + _REC.size + len(rec.data) + 4
+
+    @staticmethod
+    def _record_at(fh: Any, offset: int) -> tuple[CaptureRecord | None, str | None]:
+        """The record at ``offset``, or None and what is wrong with it (the resync's check)."""
+        fh.seek(offset)
+        head = fh.read(_REC.size)
+        if len(head) < _REC.size:
+            return None, "incomplete record"
+        kind, stream, length, t = _REC.unpack(head)
+        if kind not in _KINDS:
+            return None, "bad record kind"
+        body = fh.read(length + 4)
+        if len(body) < length + 4:
+            return None, "incomplete record"
+        if _U32.unpack_from(body, length)[0] != zlib.crc32(body[:length], zlib.crc32(head)):
+            return None, "bad record CRC"
+        return CaptureRecord(kind, stream, t, body[:length], offset), None
+
+    def _resync(self, fh: Any, start: int, last_t: float | None) -> int | None:
+        """Offset of the next valid record at or after ``start`` (None: only a cut tail follows).
+
+        A candidate must pass its CRC-32, carry a plausible host time, and be followed by
+        another valid record, by the end of the file, or by an incomplete last record.
+        """
+        size = self.file_size
+        lo, hi = (-np.inf, np.inf) if last_t is None else (last_t - _RESYNC_BACK_S, last_t + _RESYNC_AHEAD_S)
+        pos = start
+        while pos + _REC.size + 4 <= size:
+            fh.seek(pos)
+            buf = fh.read(_RESYNC_WINDOW + _REC.size)
+            n = len(buf) - _REC.size + 1
+            if n <= 0:
+                return None
+            n = min(n, _RESYNC_WINDOW)
+            heads = np.lib.stride_tricks.sliding_window_view(np.frombuffer(buf, np.uint8), _REC.size)[:n]
+            idx = np.flatnonzero(np.isin(heads[:, 0], _KINDS))
+            if idx.size:
+                cand = heads[idx]
+                times = np.ascontiguousarray(cand[:, 4:12]).view("<f8").ravel()
+                lengths = cand[:, 2].astype(np.int64) | (cand[:, 3].astype(np.int64) << 8)
+                ends = pos + idx + _REC.size + lengths + 4
+                ok = np.isfinite(times) & (times >= lo) & (times <= hi) & (ends <= size)
+                for i, end in zip(idx[ok].tolist(), ends[ok].tolist(), strict=True):
+                    rec, _ = self._record_at(fh, pos + i)
+                    if rec is None:
+                        continue
+                    if end >= size or self._record_at(fh, end)[1] in (None, "incomplete record"):
+                        return pos + i
+            pos += n
+        return None
 
 
 def read_capture(
@@ -386,7 +503,9 @@ def read_capture(
     The records go through ``replay://`` at full speed, i.e. the same framing, decoder,
     sequence-gap tracking, clock mapping and calibration as the live run, so the arrays are
     the ones the live session delivered. A cut file gives everything up to the cut and a
-    :class:`CaptureCutWarning` saying where it was cut (also in ``metadata["capture_cut"]``).
+    :class:`CaptureCutWarning` saying where it was cut (also in ``metadata["capture_cut"]``);
+    damage in the middle is skipped with a :class:`CaptureDamagedWarning` per damaged range
+    (``metadata["capture_damaged"]``), and the samples lost there are NaN frames (gaps).
 
     Raw-count devices: the frames in the file are the raw ADC counts. The header's
     ``calibration`` (the one the live session applied) converts them to N, bit-identical
