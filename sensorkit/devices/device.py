@@ -29,11 +29,11 @@ import numpy as np
 from sensorkit.devices.chunk import Chunk, LinkStats
 from sensorkit.devices.clock import ClockMap
 from sensorkit.devices.framing import Framer
-from sensorkit.devices.info import DeviceDescription, describe
+from sensorkit.devices.info import DeviceDescription, describe, resolve_layout
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
-from sensorkit.errors import CalibrationError, DeviceError
+from sensorkit.errors import DeviceError
 from sensorkit.io.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
-from sensorkit.layout import SensorLayout, load_layout
+from sensorkit.layout import SensorLayout
 from sensorkit.protocol import (
     Ack,
     Command,
@@ -74,10 +74,10 @@ _U16 = 1 << 16
 _RESTART_SLACK_US = 1_000_000
 _HUB_TICK_S = 0.02  # the shared reader checks timeouts and periodic syncs this often
 _SYNC_REPLY_WAIT_S = 0.1  # a TIME_SYNC reply later than this is not waited for
-_RESTART_RESEND_S = 2.0
+_RESTART_RESEND_S = 2.0  # an idle STATUS while streaming re-sends START at most this often
 _SYNC_BACKOFF_S = 10.0  # after a failed SYNC_TIME write, the next one waits this long
-_SYNC_HOLD_S = 0.5
-_START_GRACE_S = 0.5  # a STATUS saying 'idle' this soon after START was sent before it  # after a restart, samples wait this long (arrival time) for a TIME_SYNC  # an idle STATUS while streaming re-sends START at most this often
+_SYNC_HOLD_S = 0.5  # after a restart, samples wait this long (arrival time) for a TIME_SYNC
+_START_GRACE_S = 0.5  # a STATUS saying 'idle' this soon after START was sent before it
 _INFO_ANSWERS = (CommandId.REQUEST_INFO, CommandId.SET_RATE)  # commands a DEVICE_INFO may answer (6.1)
 _INFO_ANSWER_S = 1.0  # a DEVICE_INFO arriving this long after such an ACK answers it
 
@@ -179,7 +179,7 @@ class Device:
         self.batch_s = float(batch_s)
         self._side_hint = side
         self._layout = layout
-        self._layout_obj = _resolve_layout(layout, url)  # unknown names fail here, not in the reader
+        self._layout_obj = resolve_layout(layout, url)  # unknown names fail here, not in the reader
         self._want_rate = rate_hz
         self._csv_rate = float(csv_rate_hz)
         self._csv_units = csv_units
@@ -234,10 +234,9 @@ class Device:
         self._last_dev_us: int | None = None
         self._period_us = 0.0
         self._lost_since_sample = False
-        # device restart (PROTOCOL.md 5.1, 7): a DEVICE_INFO that no ACKed REQUEST_INFO/SET_RATE
-        # announced is the board's boot message; decided from received frames only, so replay agrees
-        # arrival time until which the next DEVICE_INFO is an answer (an ACK of REQUEST_INFO or
-        # SET_RATE came just before it); a window, not a count, since SET_RATE's answer is a SHOULD
+        # device restart (PROTOCOL.md 5.1, 7), decided from received frames only so replay agrees:
+        # the arrival time until which the next DEVICE_INFO answers an ACKed REQUEST_INFO/SET_RATE
+        # (a window, not a count: SET_RATE's answer is a SHOULD); any other is a boot message
         self._info_answer_until = -1.0
         self._boot_pending = False
         self._last_start_sent = 0.0
@@ -970,8 +969,7 @@ class Device:
                 )
                 restarted = (
                     new_stream
-                    or boot
-                    or self._boot_pending  # announced, sample counter went back
+                    or self._boot_pending  # announced (time back, or the sample counter went back)
                     or self._lost_since_sample  # reconnected (a replugged USB board powers up again)
                     or (
                         self._last_dev_us is not None
@@ -1290,15 +1288,8 @@ class _ReaderHub:
                 ready = self._select([wake, *fds], poll if fds else None)
             except (OSError, ValueError):
                 ready = self._readable_or_broken(fds)
-            got = False
             with self._lock:
-                for fd in ready:
-                    if fd is wake:
-                        self._drain()
-                        continue
-                    dev = self._devices.get(fd)
-                    if dev is not None:
-                        got = self._read(fd, dev) or got
+                got = self._serve(ready)
                 now = host_time()
                 if now >= next_tick:
                     next_tick = now + _HUB_TICK_S
@@ -1327,13 +1318,19 @@ class _ReaderHub:
                 time.sleep(max(0.0, end - host_time()))
                 return
             with self._lock:
-                for fd in ready:
-                    if fd is wake:
-                        self._drain()
-                        continue
-                    dev = self._devices.get(fd)
-                    if dev is not None:
-                        self._read(fd, dev)
+                self._serve(ready)
+
+    def _serve(self, ready: list) -> bool:
+        """Read the devices whose descriptors ``select`` found ready (hold ``_lock``); True if bytes came."""
+        got = False
+        for fd in ready:
+            if fd is self._wake_r:
+                self._drain()
+                continue
+            dev = self._devices.get(fd)
+            if dev is not None:
+                got = self._read(fd, dev) or got
+        return got
 
     @classmethod
     def expedite(cls, device: Device) -> None:
@@ -1412,26 +1409,11 @@ class _ReaderHub:
         )
 
 
-def _resolve_layout(layout: SensorLayout | str | None, url: str) -> SensorLayout | None:
-    """The URL's layout, loaded now so that an unknown name is the caller's error, not the reader's."""
-    if layout is None or isinstance(layout, SensorLayout):
-        return layout
-    try:
-        return load_layout(str(layout))
-    except CalibrationError as exc:
-        raise DeviceError(f"{url}: {exc}", hint=exc.hint) from None
-
-
 def _csv_width(head: bytes) -> int | None:
-    """Values per line of the first whole CSV line in ``head`` (timestamp excluded), or None."""
-    lines = head.replace(b"\r", b"").split(b"\n")[1:-1]  # the first may be cut, the last unfinished
-    for line in lines:
-        fields = line.strip().split(b",")
-        if fields and fields[0][:1] in (b"t", b"T"):
-            fields = fields[1:]
-        if fields and all(f.strip().lstrip(b"-").isdigit() for f in fields):
-            return len(fields)
-    return None
+    """Values per line of the first whole CSV sample line in ``head`` (timestamp excluded), or None."""
+    probe = CsvLineDecoder(None)  # the protocol's own line grammar; it fixes S from the first valid line
+    probe.feed(head[head.find(b"\n") + 1 :])  # the first line may be cut
+    return probe.n_channels
 
 
 def _name(value: Any) -> str:

@@ -9,7 +9,7 @@ from sensorkit.errors import CalibrationError, DeviceError
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.protocol import DeviceInfo, Side, Units
 
-__all__ = ["UNITS_TEXT", "DeviceDescription", "describe", "layout_for_id"]
+__all__ = ["UNITS_TEXT", "DeviceDescription", "describe", "layout_for_id", "resolve_layout"]
 
 #: Protocol units -> the unit strings used in chunks and recordings.
 UNITS_TEXT = {Units.NEWTON: "N", Units.KILOPASCAL: "kPa", Units.MILLIVOLT: "mV", Units.RAW_COUNTS: "counts"}
@@ -118,13 +118,20 @@ def describe(
     )
 
 
+def resolve_layout(layout: SensorLayout | str | None, url: str) -> SensorLayout | None:
+    """A URL's layout (name or JSON path) loaded, or None; an unknown one is a DeviceError naming the URL."""
+    if layout is None or isinstance(layout, SensorLayout):
+        return layout
+    try:
+        return load_layout(str(layout))
+    except CalibrationError as exc:
+        raise DeviceError(f"{url}: {exc}", hint=exc.hint) from None
+
+
 def _check_layout_override(layout: SensorLayout | str, info: DeviceInfo, url: str) -> None:
     """Refuse a URL's layout that is unknown or does not match the device's sensor count."""
-    if isinstance(layout, str):
-        try:
-            layout = load_layout(layout)
-        except CalibrationError as exc:
-            raise DeviceError(f"{url}: {exc}", hint=exc.hint) from None
+    layout = resolve_layout(layout, url)
+    assert layout is not None
     if layout.n_sensors != info.sensor_count:
         raise DeviceError(
             f"{url}: layout {layout.name!r} has {layout.n_sensors} sensors but the device sends "
