@@ -19,6 +19,7 @@ from test_review_devices import (
     Pty,
     UptimeFirmware,
     cat,
+    csv_gateway_joined_mid_line,
     read_for,
     read_samples,
 )
@@ -154,16 +155,8 @@ def test_stop_is_not_undone_by_the_status_that_follows_it(pty):
 
 
 def test_csv_attach_right_after_the_timestamp_of_a_line_keeps_decoding():
-    def gateway(conn, stop):
-        conn.sendall(",".join(str(j) for j in range(16)).encode() + b"\r\n")  # tail of 't995000,' + values
-        k = 0
-        while not stop.is_set() and k < 400:
-            line = f"t{1000 + 5000 * k}," + ",".join(str(k + j) for j in range(16)) + "\r\n"
-            conn.sendall(line.encode())
-            k += 1
-            time.sleep(0.005)
-
-    srv = OneShotServer(gateway)
+    tail = ",".join(str(j) for j in range(16)).encode() + b"\r\n"  # a line cut right after 't995000,'
+    srv = OneShotServer(csv_gateway_joined_mid_line(tail))
     try:
         with skd.open(
             f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=200", handshake_timeout_s=2
@@ -312,3 +305,23 @@ def test_samples_held_for_a_time_sync_are_delivered_at_close_and_at_the_end_of_t
         replayed = list(rep)
     for field in ("time", "seq", "values"):
         assert np.array_equal(cat(live, field), cat(replayed, field)), field
+
+
+def test_csv_board_printing_fewer_values_than_the_layout_has_sensors_is_named_in_the_error():
+    """The decoder is built with the layout's S, so a 12-channel board gives no sample line at all;
+    the handshake error says why instead of only 'no CSV sample line'."""
+
+    def board(conn, stop):
+        conn.sendall(b"5,6\r\n# banner\r\n")  # a cut line and a comment first
+        k = 0
+        while not stop.is_set() and k < 400:
+            conn.sendall((f"t{1000 + 5000 * k}," + ",".join(str(k + j) for j in range(12)) + "\r\n").encode())
+            k += 1
+            time.sleep(0.005)
+
+    srv = OneShotServer(board)
+    try:
+        with pytest.raises(DeviceError, match=r"prints 12 values per line but layout 'ref16' has 16 sensors"):
+            skd.open(f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=200", handshake_timeout_s=0.6)
+    finally:
+        srv.close()
