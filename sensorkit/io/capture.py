@@ -402,25 +402,8 @@ class CaptureReader:
             offset = self.data_offset
             size = self.file_size
             fh.seek(offset)
-            read = fh.read
             while offset < size:
-                # the sequential path, inline (this loop replays hour-long files)
-                head = read(_REC.size)
-                rec = reason = None
-                if len(head) < _REC.size:
-                    reason = "incomplete record"
-                else:
-                    kind, stream, length, t = _REC.unpack(head)
-                    if kind not in _KINDS:
-                        reason = "bad record kind"
-                    else:
-                        body = read(length + 4)
-                        if len(body) < length + 4:
-                            reason = "incomplete record"
-                        elif _U32.unpack_from(body, length)[0] != zlib.crc32(body[:length], zlib.crc32(head)):
-                            reason = "bad record CRC"
-                        else:
-                            rec = CaptureRecord(kind, stream, t, body[:length], offset)
+                rec, reason = self._record_at(fh, offset, seek=False)  # reading in sequence
                 if rec is None:
                     resume = self._resync(fh, offset + 1, last_t)
                     if resume is None:
@@ -428,7 +411,7 @@ class CaptureReader:
                         if warn:
                             warnings.warn(self.cut.message(self.path), CaptureCutWarning, stacklevel=2)
                         return
-                    rec, _ = self._record_at(fh, resume)  # leaves the file after it
+                    rec, _ = self._record_at(fh, resume)  # (seeks there; the file is then after it)
                     assert rec is not None
                     damage = CaptureDamage(offset, resume, last_t, rec.time_s, n_ok, reason or "")
                     if damage not in self.damaged:  # (the streams of a pair each read the file)
@@ -441,9 +424,10 @@ class CaptureReader:
                 offset = rec.offset + _REC.size + len(rec.data) + 4
 
     @staticmethod
-    def _record_at(fh: Any, offset: int) -> tuple[CaptureRecord | None, str | None]:
-        """The record at ``offset``, or None and what is wrong with it (the resync's check)."""
-        fh.seek(offset)
+    def _record_at(fh: Any, offset: int, *, seek: bool = True) -> tuple[CaptureRecord | None, str | None]:
+        """The record at ``offset`` (``seek=False``: the file is positioned there), or None and what is wrong."""
+        if seek:
+            fh.seek(offset)
         head = fh.read(_REC.size)
         if len(head) < _REC.size:
             return None, "incomplete record"
