@@ -429,11 +429,12 @@ def test_csv_board_whose_clock_restarts_keeps_host_times_increasing(pty):
     assert t[-1] - t[0] == pytest.approx((seq[-1] - seq[0]) / 200, abs=0.3)
 
 
-def test_csv_stream_joined_mid_line_skips_the_partial_line():
-    """PROTOCOL.md 10: the first valid line fixes S *unless the host was configured with S* (the layout);
-    a receiver attaching mid-line rejects that partial line and goes on."""
+def csv_gateway_joined_mid_line(cut_tail: bytes):
+    """A TCP gateway handler: ``cut_tail`` (the end of a line cut by the attach), then 400 stamped
+    16-value lines at 200 Hz whose first value is the line number."""
+
     def gateway(conn, stop):
-        conn.sendall(b"5,17,230,1023,4\r\n")  # the tail of a line cut by the attach
+        conn.sendall(cut_tail)
         k = 0
         while not stop.is_set() and k < 400:
             line = f"t{1000 + 5000 * k}," + ",".join(str(k + j) for j in range(16)) + "\r\n"
@@ -441,7 +442,13 @@ def test_csv_stream_joined_mid_line_skips_the_partial_line():
             k += 1
             time.sleep(0.005)
 
-    srv = OneShotServer(gateway)
+    return gateway
+
+
+def test_csv_stream_joined_mid_line_skips_the_partial_line():
+    """PROTOCOL.md 10: the first valid line fixes S *unless the host was configured with S* (the layout);
+    a receiver attaching mid-line rejects that partial line and goes on."""
+    srv = OneShotServer(csv_gateway_joined_mid_line(b"5,17,230,1023,4\r\n"))
     try:
         with skd.open(f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=200", handshake_timeout_s=2) as dev:
             chunks = read_samples(dev, 50)
