@@ -2,166 +2,239 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
 from sensorkit import kernels as K
-from sensorkit.analysis.context import SideContext, estimate_baseline_n, make_context
+from sensorkit.analysis.context import (
+    SideContext,
+    estimate_baseline_n,
+    estimate_threshold_n,
+    make_context,
+)
 from sensorkit.analysis.params import G_M_S2, AnalysisParams
 from sensorkit.analysis.result import Analysis
-from sensorkit.analysis.stances import (
-    finalize_columns,
-    measure_stances,
-    missing_markers,
-    steps_frame_columns,
-)
-from sensorkit.analysis.summary import summarize
+from sensorkit.analysis.selection import finalize_steps
+from sensorkit.analysis.stances import hole_markers, measure_stances, segmentation_force
+from sensorkit.analysis.standing import standing_periods
+from sensorkit.analysis.summary import asymmetry_table, summarize, trends
 from sensorkit.recording import Recording, validate_body_mass_kg
 
-__all__ = ["analyze", "analyze_side_arrays"]
-
-_HALF_PERIOD = 0.5
+__all__ = ["analyze", "analyze_side_arrays", "side_context"]
 
 
 def analyze(
     recording: Recording,
     body_mass_kg: float | None = None,
     params: AnalysisParams | None = None,
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    exclude_steps: Iterable[int] = (),
     **kwargs,
 ) -> Analysis:
-    """Gait events, loading rates, COP, regional loads and asymmetry of a recording.
+    """Gait events, temporal parameters, loading, COP, regional loads and asymmetry.
 
     Parameters
     ----------
-    recording : Recording
-        One or two insoles (N or kPa; kPa is converted with the layout's sensor areas).
+    recording : Recording, str, Path or DataFrame
+        One or two insoles (N or kPa; kPa is converted with the layout's sensor areas). A
+        path is read with :func:`sensorkit.read`; a DataFrame with
+        :meth:`Recording.from_dataframe`.
     body_mass_kg : float, optional
-        Body mass in kg; default ``recording.body_mass_kg``. Without it forces are reported
-        in N and N/s and the contact threshold is ``threshold_n_without_mass``.
+        Body mass in kg; default ``recording.body_mass_kg``. It only converts units: the BW
+        columns are NaN without it, and steps and timings never depend on it.
     params : AnalysisParams, optional
         All parameters at once; or give individual ones as keyword arguments
-        (``threshold_bw=0.05, min_contact_s=0.05, ...``; see :class:`AnalysisParams`).
+        (``min_contact_s=0.05, max_bridge_s=0.1, ...``; see :class:`AnalysisParams`).
+    start_s, end_s : float, optional
+        Analyse only this time window of the recording (s, on its time axis).
+    exclude_steps : iterable of int
+        Rows of the steps table (as returned without exclusions) to leave out of summaries;
+        they stay in ``steps`` with the reason ``"excluded by user"``.
 
     Returns
     -------
     Analysis
 
+    Raises
+    ------
+    TypeError
+        When ``recording`` is not something that holds a recording.
+
     Notes
     -----
-    Definitions and sources: METHODS.md (contact detection, VALR/VILR after Milner 2006,
-    strike index after Cavanagh & Lafortune 1980, CPEI after Song et al. 1996 -- an
-    approximation on sparse insoles --, symmetry index after Robinson 1987 and angle after
-    Zifchock 2008). All values are insole-derived; loading rates are lower than on force
-    plates.
+    Definitions and sources: ``docs/methods.md`` (contact detection with a noise-adaptive
+    threshold on a low-passed force; plausibility and steady-state selection; walking force
+    features; VALR/VILR after Milner et al. 2006 with the Blackmore et al. 2016 fallback;
+    strike index after Cavanagh & Lafortune 1980; CPEI after Song et al. 1996 -- an
+    approximation on sparse insoles --; symmetry index and angle with bootstrap intervals).
+    All values are insole-derived; loading rates read lower than on force plates.
     """
+    recording = _as_recording(recording)
     if params is None:
         params = AnalysisParams.from_kwargs(**kwargs)
     elif kwargs:
         params = params.replace(**kwargs)
+    full_duration = recording.duration_s
+    if start_s is not None or end_s is not None:
+        recording = recording.slice_time(start_s, end_s)
     mass = validate_body_mass_kg(body_mass_kg) if body_mass_kg is not None else recording.body_mass_kg
     weight_n = float(mass) * G_M_S2 if mass is not None else None
-    parts, cop_arrays, baselines = [], {}, {}
-    contexts: dict[str, SideContext] = {}
+    parts, cop_arrays, baselines, contexts, segs = [], {}, {}, {}, {}
     for side in recording.sides:
         values = np.ascontiguousarray(recording.forces_n(side), dtype=np.float32)
-        baseline = estimate_baseline_n(values, params)
-        ctx = make_context(
-            recording.layout_for(side),
-            side,
-            params=params,
-            rate_hz=recording.rate_hz,
-            weight_n=weight_n,
-            baseline_n=baseline,
-        )
-        cols, cop = analyze_side_arrays(ctx, recording.time, values)
-        cols["touches_gap"] |= _declared_gap_overlap(
-            recording, side, cols["t_contact_s"], cols["t_toe_off_s"]
-        )
-        parts.append(cols)
+        ctx, seg = side_context(recording, side, values, params, weight_n)
+        local, cop = analyze_side_arrays(ctx, recording.time, values, seg)
+        parts.append(local)
         cop_arrays[side] = (recording.time, *cop)
-        baselines[side] = baseline
+        baselines[side] = ctx.baseline_n
         contexts[side] = ctx
-    steps = pd.DataFrame(steps_frame_columns(parts)) if parts else pd.DataFrame()
-    force_units = "BW" if weight_n is not None else "N"
+        segs[side] = (seg, cop[2])
+    local = pd.concat([pd.DataFrame(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
+    steps, info = finalize_steps(local, params, weight_n, recording.rate_hz, tuple(exclude_steps))
     steps.attrs.update(
         {
-            "force_units": force_units,
+            "force_units": "BW" if weight_n is not None else "N",
             "body_mass_kg": mass,
             "note": "insole-derived values; loading rates read lower than on force plates",
         }
     )
-    summary = summarize(steps, params)
+    summary = summarize(steps, info.activity, params)
     summary.attrs.update(
         {
-            "force_units": force_units,
+            "activity": info.activity,
+            "loading_rate_method": info.loading_rate_method,
             "body_mass_kg": mass,
-            "symmetry_index_sign": "positive = left larger",
-            "asymmetry_flag_pct": params.asymmetry_flag_pct,
+            "symmetry_index_sign": "positive = left larger; SA signed like SI",
         }
     )
-    any_ctx = next(iter(contexts.values()))
+    standing = None
+    if "left" in segs and "right" in segs:
+        standing = standing_periods(
+            recording.time,
+            segs["left"][0],
+            segs["right"][0],
+            segs["left"][1],
+            segs["right"][1],
+            contexts["left"].on_threshold_n,
+            contexts["right"].on_threshold_n,
+            params,
+        )
+    layout = recording.layout
     return Analysis(
         steps=steps,
         summary=summary,
+        asymmetry=asymmetry_table(steps, info.activity, params),
+        trends=trends(steps, info.activity, params),
+        standing=standing,
         gaps=recording.gaps.copy(),
         params=params,
         body_mass_kg=None if mass is None else float(mass),
         baseline_n=baselines,
-        thresholds_n={"on": any_ctx.on_threshold_n, "off": any_ctx.off_threshold_n},
+        thresholds_n={s: {"on": c.on_threshold_n, "off": c.off_threshold_n} for s, c in contexts.items()},
         cop_arrays=cop_arrays,
+        info=info,
+        selection={
+            "start_s": start_s,
+            "end_s": end_s,
+            "excluded_steps": sorted(int(i) for i in exclude_steps),
+            "recording_duration_s": full_duration,
+        },
         source={
             "rate_hz": recording.rate_hz,
             "n_frames": recording.n_frames,
-            "layout": recording.layout.name,
-            "foot_length_mm": recording.layout.foot_length_mm,
-            "foot_width_mm": recording.layout.foot_width_mm,
+            "layout": layout.name,
+            "foot_length_mm": layout.foot_length_mm,
+            "foot_width_mm": layout.foot_width_mm,
         },
     )
 
 
+def side_context(
+    recording: Recording, side: str, values: np.ndarray, params: AnalysisParams, weight_n: float | None
+) -> tuple[SideContext, np.ndarray]:
+    """The context of one side with its session baseline and noise-adaptive threshold.
+
+    Returns
+    -------
+    ctx : SideContext
+    seg : ndarray (n,), float32
+        The low-passed total force events are detected on.
+    """
+    baseline = estimate_baseline_n(values, params)
+    layout = recording.layout_for(side)
+    ctx = make_context(layout, side, params=params, rate_hz=recording.rate_hz, weight_n=weight_n, baseline_n=baseline)
+    seg = segmentation_force(ctx, K.total_force(values, ctx.baseline_n))
+    threshold = estimate_threshold_n(seg, params)
+    ctx = make_context(
+        layout,
+        side,
+        params=params,
+        rate_hz=recording.rate_hz,
+        weight_n=weight_n,
+        baseline_n=baseline,
+        threshold_n=threshold,
+    )
+    return ctx, seg
+
+
 def analyze_side_arrays(
-    ctx: SideContext, time_s: np.ndarray, values: np.ndarray
+    ctx: SideContext, time_s: np.ndarray, values: np.ndarray, seg: np.ndarray | None = None
 ) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Steps-table columns and per-frame COP of one side from raw arrays.
+    """Local per-stance columns and per-frame COP of one side from raw arrays.
 
     Parameters
     ----------
     ctx : SideContext
     time_s : ndarray (n,) float64
     values : ndarray (n, S) float32, C-contiguous, forces in N
+    seg : ndarray (n,) float32, optional
+        The event force (computed when not given).
 
     Returns
     -------
-    columns : dict of ndarray
-        See :func:`sensorkit.analysis.stances.finalize_columns`.
+    local : dict of ndarray
+        :func:`sensorkit.analysis.stances.measure_stances` columns plus ``side`` and
+        ``long_holes``.
     cop : tuple of ndarray
         x_mm, y_mm, force_n per frame (float32).
     """
     x, y, f = K.cop_frames(values, ctx.x_mm, ctx.y_mm, ctx.baseline_n, ctx.on_threshold_n)
-    starts, stops, flags = K.detect_contacts(
-        f,
+    if seg is None:
+        seg = segmentation_force(ctx, f)
+    missing = hole_markers(time_s, np.nan, ctx.rate_hz, ctx.max_dt_s)
+    starts, stops, flags, holes = K.detect_contacts(
+        seg,
+        missing,
         0,
         ctx.on_threshold_n,
         ctx.off_threshold_n,
         ctx.min_on_frames,
         ctx.min_off_frames,
+        ctx.max_bridge_frames,
         K.new_event_state(),
     )
-    raw = measure_stances(ctx, values, time_s, x, y, f, starts, stops, flags)
-    raw["missing_count_at_contact"] = np.cumsum(missing_markers(f, time_s, np.nan, ctx.max_dt_s))[starts]
-    return finalize_columns(ctx.side, raw, ctx), (x, y, f)
+    local = measure_stances(ctx, values, time_s, missing, x, y, f, starts, stops, flags)
+    local["side"] = np.full(starts.shape[0], ctx.side, dtype=object)
+    local["long_holes"] = holes
+    return local, (x, y, f)
 
 
-def _declared_gap_overlap(
-    recording: Recording, side: str, t_contact: np.ndarray, t_toe_off: np.ndarray
-) -> np.ndarray:
-    """True where a stance overlaps a declared gap of this side (or both) in ``recording.gaps``."""
-    out = np.zeros(t_contact.shape[0], dtype=bool)
-    gaps = recording.gaps
-    if not len(gaps) or not t_contact.size:
-        return out
-    margin = _HALF_PERIOD / recording.rate_hz  # the frame before contact counts, as in the kernels
-    mine = gaps[gaps["side"].isin([side, "both"])]
-    for start, end in zip(mine["start_s"].to_numpy(), mine["end_s"].to_numpy(), strict=True):
-        out |= (t_contact - margin < end) & (t_toe_off > start + margin)
-    return out
+def _as_recording(obj) -> Recording:
+    if isinstance(obj, Recording):
+        return obj
+    from pathlib import Path
+
+    if isinstance(obj, (str, Path)):
+        from sensorkit.io import read
+
+        return read(obj)
+    if isinstance(obj, pd.DataFrame) and hasattr(Recording, "from_dataframe"):
+        return Recording.from_dataframe(obj)
+    raise TypeError(
+        f"analyze() needs a Recording (or a file path), not {type(obj).__name__}; "
+        "read a file with sk.read(path) or build one with sk.Recording.from_arrays(...)"
+    )

@@ -15,13 +15,15 @@ from sensorkit.analysis.params import AnalysisParams
 from sensorkit.kernels import METHOD_13PCT, METHOD_WINDOW
 from sensorkit.layout import REGIONS, SensorLayout
 
-__all__ = ["SideContext", "estimate_baseline_n", "make_context"]
+__all__ = ["SideContext", "estimate_baseline_n", "estimate_threshold_n", "half_width_for", "make_context"]
 
 _ML_CODES = {"medial": 0, "lateral": 1}
 _ML_REGIONS = ("midfoot", "forefoot")  # METHODS.md: medial-lateral ratio over midfoot and forefoot
 _KPA_PER_N_MM2 = 1e3  # pressure (kPa) = force (N) / area (mm^2) x 1e3
 _BASELINE_SAMPLE_FRAMES = 100_000  # frames inspected by the baseline estimate (subsampled)
 _BASELINE_UPPER_PCT = 95.0
+_BOXCAR_3DB = 0.443  # a boxcar of width w (s) has its -3 dB point near 0.443 / w Hz
+_MAD_TO_SD = 1.4826  # robust SD from the median absolute deviation (normal data)
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,13 @@ class SideContext:
     kpa_per_n : ndarray (S,), float64
     foot_length_mm, foot_width_mm : float
     on_threshold_n, off_threshold_n : float
+        Contact / toe-off thresholds in N on the low-passed total force (never from body mass).
     min_on_frames, min_off_frames : int
+    event_half_width, vilr_half_width : int
+        Half widths (frames) of the moving averages for events and for VILR.
+    max_bridge_frames : int
+        Longest hole bridged for segmentation.
+    rate_hz : float
     max_dt_s : float
     weight_n : float or None
         Body weight m g in N, None when the mass is unknown.
@@ -56,6 +64,10 @@ class SideContext:
     off_threshold_n: float
     min_on_frames: int
     min_off_frames: int
+    event_half_width: int
+    vilr_half_width: int
+    max_bridge_frames: int
+    rate_hz: float
     max_dt_s: float
     weight_n: float | None
     params: AnalysisParams
@@ -64,6 +76,11 @@ class SideContext:
     def fallback_code(self) -> int:
         """Kernel code of the loading-rate fallback."""
         return METHOD_13PCT if self.params.loading_rate_fallback == "13pct_stance" else METHOD_WINDOW
+
+
+def half_width_for(width_s: float, rate_hz: float) -> int:
+    """Half width h of the odd moving-average window (2h + 1 frames) closest to ``width_s``."""
+    return max(0, int(round((width_s * rate_hz - 1.0) / 2.0)))
 
 
 def frames_for(duration_s: float, rate_hz: float) -> int:
@@ -79,6 +96,7 @@ def make_context(
     rate_hz: float,
     weight_n: float | None,
     baseline_n: np.ndarray | None = None,
+    threshold_n: float | None = None,
 ) -> SideContext:
     """Build the :class:`SideContext` of one side.
 
@@ -94,9 +112,12 @@ def make_context(
         Body weight in N (m g), or None.
     baseline_n : ndarray (S,), optional
         Per-sensor offset in N; zeros when None.
+    threshold_n : float, optional
+        Contact threshold in N (from :func:`estimate_threshold_n`); ``params.threshold_floor_n``
+        when None. Body mass never changes it.
     """
     n_s = layout.n_sensors
-    on = params.threshold_bw * weight_n if weight_n is not None else params.threshold_n_without_mass
+    on = params.threshold_floor_n if threshold_n is None else max(float(threshold_n), params.threshold_floor_n)
     region_index = np.array([REGIONS.index(r) for r in layout.region], dtype=np.int64)
     ml_index = np.array(
         [
@@ -126,6 +147,10 @@ def make_context(
         off_threshold_n=float(on * params.off_threshold_frac),
         min_on_frames=frames_for(params.min_contact_s, rate_hz),
         min_off_frames=frames_for(params.min_swing_s, rate_hz),
+        event_half_width=half_width_for(params.event_filter_s, rate_hz),
+        vilr_half_width=half_width_for(_BOXCAR_3DB / params.vilr_filter_hz, rate_hz),
+        max_bridge_frames=int(math.floor(params.max_bridge_s * rate_hz + 1e-9)),
+        rate_hz=float(rate_hz),
         max_dt_s=params.gap_factor / rate_hz,
         weight_n=weight_n,
         params=params,
@@ -165,3 +190,33 @@ def estimate_baseline_n(values: np.ndarray, params: AnalysisParams) -> np.ndarra
     if base.sum() > params.baseline_max_frac * np.percentile(total, _BASELINE_UPPER_PCT):
         return zero
     return base
+
+
+def estimate_threshold_n(force_lp_n: np.ndarray, params: AnalysisParams) -> float:
+    """Noise-adaptive contact threshold (N) of one side (docs/methods.md "Gait events").
+
+    ``threshold_noise_sd`` robust SDs (1.4826 x MAD) of the low-passed, baseline-corrected
+    total force over its lowest ``baseline_quantile`` of frames (the unloaded swing frames),
+    above their median; never below ``threshold_floor_n``. Inspects at most ~1e5 frames.
+
+    Parameters
+    ----------
+    force_lp_n : ndarray, shape (n,)
+        Low-passed, baseline-corrected total force in N (NaN frames ignored).
+    params : AnalysisParams
+
+    Returns
+    -------
+    float
+        Threshold in N.
+    """
+    stride = max(1, force_lp_n.shape[0] // _BASELINE_SAMPLE_FRAMES)
+    sample = np.asarray(force_lp_n[::stride], dtype=np.float64)
+    sample = sample[np.isfinite(sample)]
+    if sample.size < 10:
+        return float(params.threshold_floor_n)
+    k = max(5, int(params.baseline_quantile * sample.size))
+    low = np.partition(sample, k - 1)[:k]
+    centre = float(np.median(low))
+    spread = _MAD_TO_SD * float(np.median(np.abs(low - centre)))
+    return float(max(params.threshold_floor_n, centre + params.threshold_noise_sd * spread))

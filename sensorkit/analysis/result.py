@@ -20,14 +20,29 @@ class Analysis:
     Attributes
     ----------
     steps : DataFrame
-        One row per stance phase (both sides, sorted by contact time). Force columns are in
-        body weights (``peak_force_bw``, ``valr_bw_s`` ...) when body mass is known, in
-        newtons (``peak_force_n``, ``valr_n_s`` ...) otherwise; ``steps.attrs["force_units"]``
-        says which. ``touches_gap`` / ``truncated`` steps are listed but left out of
-        :attr:`summary`.
+        One row per stance (both sides, sorted by contact time), columns
+        :data:`sensorkit.analysis.selection.STEP_COLUMNS` whether or not a body mass is
+        known: force columns in N (``peak_force_n``, ``valr_n_s`` in N/s, ``impulse_Ns`` in
+        N s) are always filled, their BW twins (``peak_force_bw``, ``valr_bw_s``,
+        ``impulse_BWs``) are NaN without a mass. Every stance stays listed: ``valid`` says
+        whether it is a step, ``steady_state`` whether it enters the summaries, and
+        ``exclude_reason`` why not (docs/methods.md "Steps table").
     summary : DataFrame
-        Per-side means, cadence, symmetry index / angle and asymmetry flags (see
+        Per-side mean, SD and CV of the steady-state steps of the main activity, cadence,
+        symmetry index with its bootstrap interval and symmetry angle (all float64; see
         :func:`sensorkit.analysis.summary.summarize`).
+    asymmetry : DataFrame
+        Per-metric symmetry index, interval, limit, counts, flag and status
+        (:func:`sensorkit.analysis.summary.asymmetry_table`).
+    trends : DataFrame
+        Change over the session with intervals (fatigue check); empty when the session is too
+        short (:func:`sensorkit.analysis.summary.trends`).
+    standing : DataFrame or None
+        Standing periods with the weight-bearing share per side (two insoles only).
+    info : TrialInfo
+        Main activity, the trial's loading-rate method, typical stance peak.
+    selection : dict
+        The analysed window and the steps the user excluded.
     gaps : DataFrame
         The recording's missing-data intervals.
     params : AnalysisParams
@@ -37,7 +52,7 @@ class Analysis:
     baseline_n : dict
         Per-sensor offset (N) removed per side.
     thresholds_n : dict
-        ``{"on": ..., "off": ...}`` contact thresholds in N actually used.
+        ``{side: {"on": ..., "off": ...}}`` contact thresholds in N actually used.
     """
 
     def __init__(
@@ -45,16 +60,26 @@ class Analysis:
         *,
         steps: pd.DataFrame,
         summary: pd.DataFrame,
+        asymmetry: pd.DataFrame,
+        trends: pd.DataFrame,
+        standing: pd.DataFrame | None,
         gaps: pd.DataFrame,
         params: AnalysisParams,
         body_mass_kg: float | None,
         baseline_n: dict[str, np.ndarray],
-        thresholds_n: dict[str, float],
+        thresholds_n: dict[str, dict[str, float]],
         cop_arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+        info: Any = None,
+        selection: dict[str, Any] | None = None,
         source: dict[str, Any] | None = None,
     ) -> None:
         self.steps = steps
         self.summary = summary
+        self.asymmetry = asymmetry
+        self.trends = trends
+        self.standing = standing
+        self.info = info
+        self.selection = dict(selection or {})
         self.gaps = gaps
         self.params = params
         self.body_mass_kg = body_mass_kg
@@ -67,6 +92,30 @@ class Analysis:
     def force_units(self) -> str:
         """``"BW"`` when body mass is known, else ``"N"``."""
         return "BW" if self.body_mass_kg is not None else "N"
+
+    @property
+    def activity(self) -> str:
+        """Main activity of the summaries: ``"walking"``, ``"running"`` or ``"none"``."""
+        return getattr(self.info, "activity", "none")
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        """Stances, valid steps, steady-state steps and exclusions per side (int64).
+
+        Index ``left``, ``right``, ``both``; columns ``n_stances``, ``n_valid``,
+        ``n_steady_state``, ``n_excluded``.
+        """
+        st = self.steps
+        rows = {}
+        for key in ("left", "right", "both"):
+            part = st if key == "both" else st[st["side"] == key]
+            rows[key] = {
+                "n_stances": len(part),
+                "n_valid": int(part["valid"].sum()),
+                "n_steady_state": int(part["steady_state"].sum()),
+                "n_excluded": int((~part["steady_state"]).sum()),
+            }
+        return pd.DataFrame.from_dict(rows, orient="index").astype("int64")
 
     @property
     def cadence_spm(self) -> float:
@@ -159,25 +208,40 @@ class Analysis:
             for metric, row in self.summary.to_dict(orient="index").items()
         }
         return {
-            "schema": "sensorkit.analysis/1",
+            "schema": "sensorkit.analysis/2",
             "force_units": self.force_units,
             "body_mass_kg": self.body_mass_kg,
-            "symmetry_index_sign": "positive = left larger (Robinson 1987, (L - R) / mean)",
+            "activity": self.activity,
+            "loading_rate_method": getattr(self.info, "loading_rate_method", "none"),
+            "symmetry_index_sign": "positive = left larger: (L - R) / mean(L, R); SA signed like SI",
             "params": self.params.to_dict(),
-            "thresholds_n": {k: float(v) for k, v in self.thresholds_n.items()},
+            "selection": {k: _jsonable(v) for k, v in self.selection.items()},
+            "thresholds_n": {s: {k: float(v) for k, v in d.items()} for s, d in self.thresholds_n.items()},
             "baseline_n": {k: [float(x) for x in v] for k, v in self.baseline_n.items()},
             "source": {k: _jsonable(v) for k, v in self.source.items()},
             "summary": summary,
+            "asymmetry": {
+                m: {k: _jsonable(v) for k, v in row.items()}
+                for m, row in self.asymmetry.to_dict(orient="index").items()
+            },
+            "trends": {
+                m: {k: _jsonable(v) for k, v in row.items()}
+                for m, row in self.trends.to_dict(orient="index").items()
+            },
+            "standing": []
+            if self.standing is None
+            else [{k: _jsonable(v) for k, v in r.items()} for r in self.standing.to_dict(orient="records")],
             "steps": [{k: _jsonable(v) for k, v in r.items()} for r in self.steps.to_dict(orient="records")],
             "gaps": [{k: _jsonable(v) for k, v in r.items()} for r in self.gaps.to_dict(orient="records")],
         }
 
     def __repr__(self) -> str:
-        counts = self.steps["side"].value_counts() if len(self.steps) else {}
+        c = self.counts
         mass = "unknown" if self.body_mass_kg is None else f"{self.body_mass_kg:g} kg"
         return (
-            f"<Analysis {len(self.steps)} steps (left {int(counts.get('left', 0))}, "
-            f"right {int(counts.get('right', 0))}), cadence {self.cadence_spm:.1f} spm, "
+            f"<Analysis {self.activity}, {c.loc['both', 'n_valid']} steps (left {c.loc['left', 'n_valid']}, "
+            f"right {c.loc['right', 'n_valid']}; {c.loc['both', 'n_steady_state']} steady state), "
+            f"cadence {self.cadence_spm:.1f} spm, "
             f"body mass {mass}, forces in {self.force_units}, gaps={len(self.gaps)}>"
         )
 

@@ -2,15 +2,22 @@
 is confirmed, plus live COP.
 
 The streaming analyser runs the same kernels as :func:`sensorkit.analyze` with the same
-per-side context (thresholds, baseline, parameters): the contact state machine keeps its
-state between chunks, and each side keeps only the frames of the stance under way (from the
-frame before its contact candidate), so the work per chunk is proportional to the chunk, not
-to the history. On the same data and baseline it yields exactly the batch steps table, for
-any chunk sizes.
+per-side context (thresholds, baseline, parameters). Event detection runs on the event
+low-pass, which needs ``event_half_width`` frames after each frame, so events are found that
+many frames late; each side keeps only the frames of the stance under way, so the work per
+chunk is proportional to the chunk, not to the history (a foot that stays down keeps its
+whole stance buffered until toe-off).
 
-Batch analysis estimates the swing baseline from the whole recording; a live stream cannot,
-so give ``baseline_n`` (e.g. from a previous session, or ``StreamingAnalyzer.from_analysis``)
-or accept the default of no offset.
+What is exact and what is provisional (docs/methods.md "Streaming"):
+
+* Per-stance values (events, forces, loading, COP) equal batch analysis given the same
+  baseline and threshold (``StreamingAnalyzer.from_analysis``, or values from a previous
+  session); a live stream cannot estimate them from a whole session it has not seen.
+* Session-level decisions (the low-peak rule against the typical stance, bouts, activity,
+  steady state, the trial's loading-rate method, temporal parameters across both feet) are
+  provisional while live: each emitted step has ``provisional=True`` and is decided from the
+  recent stances. :meth:`StreamingAnalyzer.finish` ends the stream and returns the final
+  steps table, equal to batch analysis of the same frames.
 """
 
 from __future__ import annotations
@@ -24,12 +31,8 @@ from sensorkit import kernels as K
 from sensorkit.analysis.context import SideContext, make_context
 from sensorkit.analysis.params import G_M_S2, AnalysisParams
 from sensorkit.analysis.result import Analysis
-from sensorkit.analysis.stances import (
-    finalize_columns,
-    measure_stances,
-    missing_markers,
-    steps_frame_columns,
-)
+from sensorkit.analysis.selection import finalize_steps
+from sensorkit.analysis.stances import hole_markers, measure_stances
 from sensorkit.analysis.summary import summarize
 from sensorkit.layout import SIDES, SensorLayout
 from sensorkit.recording import validate_body_mass_kg
@@ -38,9 +41,8 @@ __all__ = ["StreamUpdate", "StreamingAnalyzer"]
 
 _INITIAL_CAPACITY = 4096
 _MODE, _CAND, _CONTACT = 0, 1, 2  # indices into the event state (see kernels.events)
-
-
-_BUFFERS = ("t", "v", "x", "y", "f", "missing")  # per-frame arrays of a side
+_RECENT_STANCES = 64  # stances used for the provisional session-level decisions
+_BUFFERS = ("t", "v", "x", "y", "f", "mb")  # per-frame arrays of a side
 
 
 @dataclass
@@ -55,8 +57,8 @@ class StreamUpdate:
         ``{side: (x_mm, y_mm, force_n)}`` per frame of the chunk (float32; COP NaN below
         the contact threshold).
     steps : list of dict
-        Steps whose toe-off was confirmed in this chunk, one dict per step with the columns
-        of :attr:`Analysis.steps`.
+        Stances whose toe-off was confirmed in this chunk, one dict per stance with the
+        columns of :attr:`Analysis.steps` and ``provisional=True``.
     """
 
     time_s: np.ndarray
@@ -72,26 +74,21 @@ class _SideStream:
         self.state = K.new_event_state()
         self.base = 0  # global index of buffer row 0
         self.length = 0  # rows in use
-        self.next_index = 0  # global index of the next frame
+        self.seg_done = 0  # global index of the next frame whose event force is not final yet
         cap = _INITIAL_CAPACITY
         self.t = np.empty(cap, np.float64)
         self.v = np.empty((cap, n_sensors), np.float32)
         self.x = np.empty(cap, np.float32)
         self.y = np.empty(cap, np.float32)
         self.f = np.empty(cap, np.float32)
-        self.missing = np.empty(cap, np.int64)  # running count of missing-data markers
-        self.missing_total = 0
+        self.mb = np.empty(cap, np.int64)
         self.last_time_s = np.nan
-        self.prev_contact_s = np.nan
-        self.prev_excluded = True
-        self.prev_missing_count = 0
         self.parts: list[dict[str, np.ndarray]] = []
 
     def _make_room(self, k: int) -> None:
         if self.length + k <= self.t.shape[0]:
             return
-        keep_from = self._keep_from()
-        drop = keep_from - self.base
+        drop = self._keep_from() - self.base
         if drop > 0:
             n = self.length - drop
             for name in _BUFFERS:
@@ -108,16 +105,17 @@ class _SideStream:
                 setattr(self, name, new)
 
     def _keep_from(self) -> int:
-        """Earliest global frame a future step may still need (the frame before its contact)."""
+        """Earliest global frame still needed: the event low-pass window of the next event
+        frame, and the frame before the contact of the stance (or candidate) under way."""
+        h = self.ctx.event_half_width
+        first = self.seg_done - h
         if self.state[_MODE] == 1:
-            first = self.state[_CONTACT]
+            first = min(first, self.state[_CONTACT] - 1)
         elif self.state[_CAND] >= 0:
-            first = self.state[_CAND]
-        else:
-            first = self.next_index
-        return int(max(self.base, min(first - 1, self.next_index - 1)))
+            first = min(first, self.state[_CAND] - 1)
+        return int(max(self.base, first))
 
-    def feed(self, time_s: np.ndarray, values: np.ndarray) -> tuple[tuple, list[dict[str, np.ndarray]]]:
+    def feed(self, time_s: np.ndarray, values: np.ndarray, final: bool = False) -> tuple[tuple, list[dict]]:
         ctx = self.ctx
         k = time_s.shape[0]
         x, y, f = K.cop_frames(values, ctx.x_mm, ctx.y_mm, ctx.baseline_n, ctx.on_threshold_n)
@@ -129,30 +127,45 @@ class _SideStream:
         self.y[lo:hi] = y
         self.f[lo:hi] = f
         if k:
-            counts = self.missing_total + np.cumsum(
-                missing_markers(f, time_s, self.last_time_s, ctx.max_dt_s)
-            )
-            self.missing[lo:hi] = counts
-            self.missing_total = int(counts[-1])
+            self.mb[lo:hi] = hole_markers(time_s, self.last_time_s, ctx.rate_hz, ctx.max_dt_s)
             self.last_time_s = float(time_s[-1])
         self.length = hi
-        starts, stops, flags = K.detect_contacts(
-            f,
-            self.next_index,
+        return (x, y, f), self._detect(final)
+
+    def _detect(self, final: bool) -> list[dict]:
+        """Run the state machine over the frames whose event force became final."""
+        ctx = self.ctx
+        h = ctx.event_half_width
+        end = self.base + self.length  # global index after the last frame
+        ready = end if final else end - h
+        if ready <= self.seg_done:
+            return []
+        # the event force of frames [seg_done, ready) from their full windows
+        w_lo = max(self.base, self.seg_done - h)
+        w_hi = min(end, ready + h)
+        seg = K.moving_average(self.f[w_lo - self.base : w_hi - self.base], h)
+        seg = seg[self.seg_done - w_lo : ready - w_lo]
+        mb = self.mb[self.seg_done - self.base : ready - self.base]
+        starts, stops, flags, holes = K.detect_contacts(
+            np.ascontiguousarray(seg),
+            np.ascontiguousarray(mb),
+            self.seg_done,
             ctx.on_threshold_n,
             ctx.off_threshold_n,
             ctx.min_on_frames,
             ctx.min_off_frames,
+            ctx.max_bridge_frames,
             self.state,
         )
-        self.next_index += k
+        self.seg_done = ready
         if not starts.size:
-            return (x, y, f), []
+            return []
         n = self.length
-        raw = measure_stances(
+        local = measure_stances(
             ctx,
             self.v[:n],
             self.t[:n],
+            self.mb[:n],
             self.x[:n],
             self.y[:n],
             self.f[:n],
@@ -160,15 +173,10 @@ class _SideStream:
             stops - self.base,
             flags,
         )
-        raw["missing_count_at_contact"] = self.missing[starts - self.base]
-        cols = finalize_columns(
-            ctx.side, raw, ctx, self.prev_contact_s, self.prev_excluded, self.prev_missing_count
-        )
-        self.prev_missing_count = int(raw["missing_count_at_contact"][-1])
-        self.prev_contact_s = float(raw["t_contact_s"][-1])
-        self.prev_excluded = bool(raw["touches_gap"][-1] or raw["truncated"][-1])
-        self.parts.append(cols)
-        return (x, y, f), [cols]
+        local["side"] = np.full(starts.shape[0], ctx.side, dtype=object)
+        local["long_holes"] = holes
+        self.parts.append(local)
+        return [local]
 
 
 class StreamingAnalyzer:
@@ -182,11 +190,14 @@ class StreamingAnalyzer:
         Nominal sampling rate in Hz (sets the minimum durations in frames and the time-jump
         rule, as ``recording.rate_hz`` does in batch).
     body_mass_kg : float, optional
-        Body mass; BW units and a 5 % BW threshold when given, N and 20 N otherwise.
+        Body mass; fills the BW columns (never changes events).
     params : AnalysisParams, optional
         Or individual parameters as keyword arguments.
     baseline_n : dict, optional
         ``{"left": (S,), "right": (S,)}`` per-sensor offsets in N; zeros by default.
+    threshold_n : dict, optional
+        ``{"left": N, "right": N}`` contact thresholds (e.g. ``Analysis.thresholds_n`` of a
+        previous session); ``params.threshold_floor_n`` by default.
     layout_right : SensorLayout, optional
     sides : tuple of str
         Sides that will be fed.
@@ -209,6 +220,7 @@ class StreamingAnalyzer:
         baseline_n: dict[str, np.ndarray] | None = None,
         layout_right: SensorLayout | None = None,
         sides: tuple[str, ...] = SIDES,
+        threshold_n: dict[str, float] | None = None,
         **kwargs,
     ) -> None:
         if params is None:
@@ -226,6 +238,9 @@ class StreamingAnalyzer:
             "right": (layout_right or layout.mirror()).for_side("right"),
         }
         baseline_n = baseline_n or {}
+        threshold_n = threshold_n or {}
+        self._weight_n = weight_n
+        self._finished = False
         self._sides: dict[str, _SideStream] = {}
         for side in sides:
             ctx = make_context(
@@ -235,6 +250,7 @@ class StreamingAnalyzer:
                 rate_hz=self.rate_hz,
                 weight_n=weight_n,
                 baseline_n=baseline_n.get(side),
+                threshold_n=threshold_n.get(side),
             )
             self._sides[side] = _SideStream(ctx, layouts[side].n_sensors)
         self._last_time = -np.inf
@@ -243,13 +259,15 @@ class StreamingAnalyzer:
     def from_analysis(
         cls, analysis: Analysis, layout: SensorLayout, rate_hz: float, **kwargs
     ) -> StreamingAnalyzer:
-        """A streaming analyser with the parameters, body mass and baselines of a batch result."""
+        """A streaming analyser with the parameters, body mass, baselines and thresholds of a
+        batch result (so that its per-stance values equal that result's)."""
         return cls(
             layout,
             rate_hz,
             body_mass_kg=analysis.body_mass_kg,
             params=analysis.params,
             baseline_n=analysis.baseline_n,
+            threshold_n={s: d["on"] for s, d in analysis.thresholds_n.items()},
             sides=tuple(analysis.baseline_n),
             **kwargs,
         )
@@ -271,6 +289,8 @@ class StreamingAnalyzer:
         StreamUpdate
             Live COP of the chunk and the steps completed by it.
         """
+        if self._finished:
+            raise ValueError("this stream has finished; start a new StreamingAnalyzer")
         t = np.ascontiguousarray(time, dtype=np.float64).reshape(-1)
         update = StreamUpdate(time_s=t)
         if t.shape[0] == 0:
@@ -291,21 +311,51 @@ class StreamingAnalyzer:
                 raise ValueError(f"{side} values must have shape ({t.shape[0]}, S), got {v.shape}")
             cop, parts = stream.feed(t, v)
             update.cop[side] = cop
-            for cols in parts:
-                keys = list(cols)
-                for i in range(cols["side"].shape[0]):
-                    update.steps.append({key: _scalar(cols[key][i]) for key in keys})
+            new = sum(p["side"].shape[0] for p in parts)
+            if new:
+                update.steps.extend(self._provisional_rows(side, new))
         return update
+
+    def _provisional_rows(self, side: str, new: int) -> list[dict]:
+        """The newest ``new`` stances of ``side`` decided from the recent stances."""
+        recent = []
+        for s in self._sides.values():
+            frame = pd.concat([pd.DataFrame(p) for p in s.parts[-_RECENT_STANCES:]], ignore_index=True)
+            recent.append(frame.iloc[-_RECENT_STANCES:])
+        steps, _ = finalize_steps(pd.concat(recent, ignore_index=True), self.params, self._weight_n, self.rate_hz)
+        mine = steps[steps["side"] == side].iloc[-new:]
+        rows = []
+        for rec in mine.to_dict(orient="records"):
+            row = {k: _scalar(v) for k, v in rec.items()}
+            row["provisional"] = True
+            rows.append(row)
+        return rows
+
+    def finish(self) -> pd.DataFrame:
+        """End the stream: detect up to the last frame and return the final steps table.
+
+        Equal to ``sensorkit.analyze(...).steps`` of the same frames with the same baseline
+        and thresholds. No frame can be fed afterwards.
+        """
+        if not self._finished:
+            for stream in self._sides.values():
+                stream._detect(final=True)
+            self._finished = True
+        return self.steps
 
     @property
     def steps(self) -> pd.DataFrame:
-        """All steps emitted so far, in the layout of :attr:`Analysis.steps`."""
-        parts = [p for s in self._sides.values() for p in s.parts]
-        return pd.DataFrame(steps_frame_columns(parts)) if parts else pd.DataFrame()
+        """All stances so far, decided over the whole stream (final after :meth:`finish`)."""
+        parts = [pd.DataFrame(p) for s in self._sides.values() for p in s.parts]
+        local = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        return finalize_steps(local, self.params, self._weight_n, self.rate_hz)[0]
 
     def summary(self) -> pd.DataFrame:
-        """Summary of the steps so far (see :attr:`Analysis.summary`)."""
-        return summarize(self.steps, self.params)
+        """Summary of the stances so far (see :attr:`Analysis.summary`)."""
+        parts = [pd.DataFrame(p) for s in self._sides.values() for p in s.parts]
+        local = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        steps, info = finalize_steps(local, self.params, self._weight_n, self.rate_hz)
+        return summarize(steps, info.activity, self.params)
 
 
 def _scalar(value):

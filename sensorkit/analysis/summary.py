@@ -1,81 +1,333 @@
-"""Per-side summaries and left-right asymmetry of a steps table."""
+"""Per-side summaries, variability, left-right asymmetry with bootstrap intervals, and trends.
+
+Definitions: docs/methods.md ("Temporal parameters", "Asymmetry", "Trends").
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from sensorkit.analysis.params import AnalysisParams
+from sensorkit.analysis.params import ASYMMETRY_LIMITS_PCT, AnalysisParams
 from sensorkit.kernels import symmetry_angle, symmetry_index
 
-__all__ = ["SUMMARY_COLUMNS", "summarize"]
+__all__ = [
+    "ASYMMETRY_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "TREND_METRICS",
+    "asymmetry_table",
+    "bootstrap_si",
+    "summarize",
+    "trends",
+]
 
-#: Columns of :attr:`Analysis.summary`.
-SUMMARY_COLUMNS = ("left", "right", "both", "symmetry_index_pct", "symmetry_angle_pct", "asymmetry_flag")
-#: Signed metrics: a symmetry index is meaningless when values can cross zero (METHODS.md).
-_SIGNED = ("ml_ratio", "cpei_pct")
-_NOT_METRICS = {"side", "t_contact_s", "t_toe_off_s", "loading_rate_method", "strike_pattern"}
+#: Columns of :attr:`Analysis.summary` (all float64; units in the row names).
+SUMMARY_COLUMNS = (
+    "left",
+    "right",
+    "both",
+    "left_sd",
+    "right_sd",
+    "both_sd",
+    "left_cv_pct",
+    "right_cv_pct",
+    "both_cv_pct",
+    "symmetry_index_pct",
+    "si_ci_low_pct",
+    "si_ci_high_pct",
+    "symmetry_angle_pct",
+)
+#: Columns of :attr:`Analysis.asymmetry`.
+ASYMMETRY_COLUMNS = (
+    "symmetry_index_pct",
+    "ci_low_pct",
+    "ci_high_pct",
+    "symmetry_angle_pct",
+    "limit_pct",
+    "n_left",
+    "n_right",
+    "flag",
+    "status",
+)
+#: Rows of the summary, in order (metrics absent from the steps table are skipped).
+_METRICS = (
+    "contact_time_s",
+    "stride_time_s",
+    "swing_time_s",
+    "step_time_s",
+    "stance_pct_gait_cycle",
+    "double_support_s",
+    "flight_time_s",
+    "peak_force_n",
+    "peak_force_bw",
+    "impulse_Ns",
+    "impulse_BWs",
+    "first_peak_n",
+    "first_peak_bw",
+    "first_peak_pct_stance",
+    "valley_n",
+    "valley_bw",
+    "valley_pct_stance",
+    "second_peak_n",
+    "second_peak_bw",
+    "second_peak_pct_stance",
+    "loading_rate_n_s",
+    "loading_rate_bw_s",
+    "unloading_rate_n_s",
+    "unloading_rate_bw_s",
+    "impact_peak_n",
+    "impact_peak_bw",
+    "valr_n_s",
+    "valr_bw_s",
+    "vilr_n_s",
+    "vilr_bw_s",
+    "strike_index_pct",
+    "cop_ap_excursion_mm",
+    "cop_ml_excursion_mm",
+    "cop_path_length_mm",
+    "cop_velocity_mm_s",
+    "cpei_pct",
+    "arch_indicator",
+    "ml_ratio",
+    "heel_impulse_Ns",
+    "midfoot_impulse_Ns",
+    "forefoot_impulse_Ns",
+    "toes_impulse_Ns",
+    "heel_peak_force_n",
+    "midfoot_peak_force_n",
+    "forefoot_peak_force_n",
+    "toes_peak_force_n",
+    "heel_peak_pressure_kpa",
+    "midfoot_peak_pressure_kpa",
+    "forefoot_peak_pressure_kpa",
+    "toes_peak_pressure_kpa",
+)
+#: Signed or location metrics: a symmetry index is meaningless for them (docs/methods.md).
+_NO_SI = ("ml_ratio", "cpei_pct", "strike_index_pct", "flight_time_s", "double_support_s")
+_LOADING = ("valr_n_s", "valr_bw_s", "vilr_n_s", "vilr_bw_s")
+#: Metrics followed over the session (fatigue check).
+TREND_METRICS = ("contact_time_s", "peak_force_n", "valr_n_s", "loading_rate_n_s")
 _SECONDS_PER_MIN = 60.0
 _STEPS_PER_STRIDE = 2.0
+_CI = (2.5, 97.5)
+_SEED = 20261129  # fixed: intervals are reproducible
 
 
-def summarize(steps: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
-    """Per-side means, cadence and asymmetry of a steps table.
+def summary_steps(steps: pd.DataFrame, activity: str) -> pd.DataFrame:
+    """The steps a summary uses: steady-state steps of ``activity``."""
+    if not len(steps):
+        return steps
+    return steps[steps["steady_state"] & (steps["activity"] == activity)]
 
-    Steps that touch a gap or are truncated are left out. Rows are metrics (units in the
-    name); columns :data:`SUMMARY_COLUMNS`: means for left, right and both sides,
-    Robinson symmetry index (positive = left larger) and Zifchock symmetry angle in %, and
-    ``asymmetry_flag`` = |SI| > ``params.asymmetry_flag_pct``.
 
-    ``cadence_spm`` (steps per minute of both feet) is 120 / mean stride time over the
-    valid strides of both feet, i.e. METHODS.md's 60 x steps / time measured over gap-free
-    strides; its per-side values are the cadence each foot's rhythm implies, 120 / mean
-    stride time of that foot, so all three columns are steps per minute.
+def _values(frame: pd.DataFrame, name: str) -> np.ndarray:
+    v = frame[name].to_numpy(np.float64)
+    if name in _LOADING and "valr_reliable" in frame:
+        v = np.where(frame["valr_reliable"].to_numpy(bool), v, np.nan)
+    return v[np.isfinite(v)]
+
+
+def summarize(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.DataFrame:
+    """Per-side means, SD and CV, symmetry index with its bootstrap interval, symmetry angle.
+
+    Parameters
+    ----------
+    steps : DataFrame
+        :attr:`Analysis.steps`.
+    activity : str
+        Summarise the steady-state steps of this activity (``"walking"``, ``"running"``).
+    params : AnalysisParams
+
+    Returns
+    -------
+    DataFrame
+        Rows: metrics (units in the names) and ``cadence_spm``; columns
+        :data:`SUMMARY_COLUMNS`, all float64. Loading rates use reliable values only
+        (``valr_reliable``). SI is positive when left is larger; NaN with fewer than
+        ``params.min_steps_asymmetry`` values per side (see :func:`asymmetry_table`).
     """
-    flags = [c for c in ("touches_gap", "truncated") if c in steps]
-    valid = steps[~steps[flags].any(axis=1)] if len(steps) else steps
-    metrics = [c for c in steps.columns if c not in _NOT_METRICS and c not in flags]
+    use = summary_steps(steps, activity)
+    by_side = {s: use[use["side"] == s] for s in ("left", "right")} if len(use) else {}
     rows: dict[str, dict[str, float]] = {}
-    by_side = {s: valid[valid["side"] == s] for s in ("left", "right")}
-    rows["n_steps"] = {
-        "left": float(len(by_side["left"])),
-        "right": float(len(by_side["right"])),
-        "both": float(len(valid)),
-    }
-    rows["n_steps_excluded"] = {
-        "left": float((steps["side"] == "left").sum() - len(by_side["left"])) if len(steps) else 0.0,
-        "right": float((steps["side"] == "right").sum() - len(by_side["right"])) if len(steps) else 0.0,
-        "both": float(len(steps) - len(valid)),
-    }
-    for name in metrics:
-        rows[name] = {
-            "left": _mean(by_side["left"], name),
-            "right": _mean(by_side["right"], name),
-            "both": _mean(valid, name),
-        }
-    stride = rows.get("stride_time_s", {"left": np.nan, "right": np.nan, "both": np.nan})
+    for name in _METRICS:
+        if name not in steps:
+            continue
+        row: dict[str, float] = {}
+        for col, frame in (("left", by_side.get("left")), ("right", by_side.get("right")), ("both", use)):
+            v = _values(frame, name) if frame is not None and len(frame) else np.empty(0)
+            mean = float(v.mean()) if v.size else np.nan
+            sd = float(v.std(ddof=1)) if v.size > 1 else np.nan
+            row[col] = mean
+            row[f"{col}_sd"] = sd
+            row[f"{col}_cv_pct"] = 100.0 * sd / abs(mean) if v.size > 1 and mean != 0 else np.nan
+        rows[name] = row
+    stride = rows.get("stride_time_s", {})
     with np.errstate(divide="ignore", invalid="ignore"):
         rows["cadence_spm"] = {
-            "left": _STEPS_PER_STRIDE * _SECONDS_PER_MIN / stride["left"],
-            "right": _STEPS_PER_STRIDE * _SECONDS_PER_MIN / stride["right"],
-            "both": _STEPS_PER_STRIDE * _SECONDS_PER_MIN / stride["both"],
+            c: _STEPS_PER_STRIDE * _SECONDS_PER_MIN / stride.get(c, np.nan) for c in ("left", "right", "both")
         }
-    table = pd.DataFrame.from_dict(rows, orient="index")
+    table = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=SUMMARY_COLUMNS[:9])
+    asym = asymmetry_table(steps, activity, params)
+    for col, src in (
+        ("symmetry_index_pct", "symmetry_index_pct"),
+        ("si_ci_low_pct", "ci_low_pct"),
+        ("si_ci_high_pct", "ci_high_pct"),
+        ("symmetry_angle_pct", "symmetry_angle_pct"),
+    ):
+        table[col] = asym[src].reindex(table.index).astype(np.float64)
     table.index.name = "metric"
-    left = table["left"].to_numpy(np.float64)
-    right = table["right"].to_numpy(np.float64)
-    si = symmetry_index(left, right)
-    sa = symmetry_angle(left, right)
-    no_si = table.index.isin(["n_steps", "n_steps_excluded", "cadence_spm", *_SIGNED])
-    si[no_si] = np.nan
-    sa[no_si] = np.nan
-    table["symmetry_index_pct"] = si
-    table["symmetry_angle_pct"] = sa
-    table["asymmetry_flag"] = np.abs(si) > params.asymmetry_flag_pct
-    return table[list(SUMMARY_COLUMNS)]
+    return table[list(SUMMARY_COLUMNS)].astype(np.float64)
 
 
-def _mean(frame: pd.DataFrame, name: str) -> float:
-    values = frame[name].to_numpy(np.float64)
-    values = values[np.isfinite(values)]
-    return float(values.mean()) if values.size else np.nan
+def bootstrap_si(
+    left: np.ndarray, right: np.ndarray, resamples: int, seed: int = _SEED
+) -> tuple[float, float, float]:
+    """Symmetry index of the means and its 95 % percentile-bootstrap interval over steps.
+
+    Steps of each side are resampled with replacement, independently (the inference is
+    about this person in this session, not about people).
+
+    Parameters
+    ----------
+    left, right : ndarray
+        Per-step values of each side (finite).
+    resamples : int
+    seed : int
+
+    Returns
+    -------
+    si, low, high : float
+        In % (positive = left larger); NaN when undefined.
+    """
+    si = float(symmetry_index(np.array([left.mean()]), np.array([right.mean()]))[0])
+    rng = np.random.default_rng(seed)
+    ml = left[rng.integers(0, left.size, (resamples, left.size))].mean(axis=1)
+    mr = right[rng.integers(0, right.size, (resamples, right.size))].mean(axis=1)
+    boot = symmetry_index(ml, mr)
+    boot = boot[np.isfinite(boot)]
+    if boot.size < resamples // 2:
+        return si, np.nan, np.nan
+    low, high = np.percentile(boot, _CI)
+    return si, float(low), float(high)
+
+
+def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.DataFrame:
+    """Per-metric symmetry index with interval, limit, counts, flag and a plain status.
+
+    Status is one of ``"asymmetric"`` (the whole 95 % interval beyond the metric's limit:
+    the only case flagged), ``"within limit"`` (the whole interval inside it),
+    ``"inconclusive"``, ``"no limit set"``, ``"not enough data"`` (fewer than
+    ``params.min_steps_asymmetry`` values on a side) or ``"not applicable"`` (signed or
+    location metrics). Limits: :data:`sensorkit.analysis.params.ASYMMETRY_LIMITS_PCT`
+    (BW twins share their N metric's limit).
+
+    Returns
+    -------
+    DataFrame
+        Index: metric; columns :data:`ASYMMETRY_COLUMNS` (``n_left``/``n_right`` int64,
+        ``flag`` bool, ``status`` str, the rest float64).
+    """
+    use = summary_steps(steps, activity)
+    rows = {}
+    for name in _METRICS:
+        if name not in steps:
+            continue
+        limit = ASYMMETRY_LIMITS_PCT.get(_n_twin(name), np.nan)
+        left = _values(use[use["side"] == "left"], name) if len(use) else np.empty(0)
+        right = _values(use[use["side"] == "right"], name) if len(use) else np.empty(0)
+        row = {
+            "symmetry_index_pct": np.nan,
+            "ci_low_pct": np.nan,
+            "ci_high_pct": np.nan,
+            "symmetry_angle_pct": np.nan,
+            "limit_pct": limit,
+            "n_left": int(left.size),
+            "n_right": int(right.size),
+            "flag": False,
+        }
+        if name in _NO_SI:
+            row["status"] = "not applicable"
+        elif min(left.size, right.size) < params.min_steps_asymmetry:
+            row["status"] = "not enough data"
+        else:
+            si, lo, hi = bootstrap_si(left, right, params.bootstrap_resamples)
+            row["symmetry_index_pct"], row["ci_low_pct"], row["ci_high_pct"] = si, lo, hi
+            row["symmetry_angle_pct"] = float(
+                symmetry_angle(np.array([left.mean()]), np.array([right.mean()]))[0]
+            )
+            row["status"], row["flag"] = _status(lo, hi, limit)
+        rows[name] = row
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(ASYMMETRY_COLUMNS))
+    table.index.name = "metric"
+    return table.astype({"n_left": "int64", "n_right": "int64", "flag": "bool"})
+
+
+def _n_twin(name: str) -> str:
+    for bw, n in (("_bw_s", "_n_s"), ("_BWs", "_Ns"), ("_bw", "_n")):
+        if name.endswith(bw):
+            return name[: -len(bw)] + n
+    return name
+
+
+def _status(low: float, high: float, limit: float) -> tuple[str, bool]:
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "not enough data", False
+    if not np.isfinite(limit):
+        return "no limit set", False
+    if low > limit or high < -limit:
+        return "asymmetric", True
+    if -limit <= low and high <= limit:
+        return "within limit", False
+    return "inconclusive", False
+
+
+def trends(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.DataFrame:
+    """Linear change of per-step metrics over the session, with a 95 % interval (fatigue check).
+
+    Only when the summarised steps span at least ``params.min_trend_s`` and each side has at
+    least ``params.min_trend_steps`` of them; otherwise an empty table. The slope is an
+    ordinary least-squares fit of value against contact time over both feet; its interval is
+    a percentile bootstrap over steps.
+
+    Returns
+    -------
+    DataFrame
+        Index: metric; columns ``slope_per_min``, ``ci_low_per_min``, ``ci_high_per_min``
+        (metric units per minute), ``change_pct_per_min`` (slope / mean x 100), ``n_steps``.
+    """
+    cols = ["slope_per_min", "ci_low_per_min", "ci_high_per_min", "change_pct_per_min", "n_steps"]
+    use = summary_steps(steps, activity)
+    empty = pd.DataFrame(columns=cols, dtype=np.float64).astype({"n_steps": "int64"})
+    if not len(use):
+        return empty
+    span = float(use["t_contact_s"].max() - use["t_contact_s"].min())
+    counts = use["side"].value_counts()
+    if span < params.min_trend_s or min(counts.get("left", 0), counts.get("right", 0)) < params.min_trend_steps:
+        return empty
+    rng = np.random.default_rng(_SEED)
+    rows = {}
+    for name in TREND_METRICS:
+        if name not in use:
+            continue
+        v = use[name].to_numpy(np.float64)
+        if name in _LOADING:
+            v = np.where(use["valr_reliable"].to_numpy(bool), v, np.nan)
+        t = use["t_contact_s"].to_numpy(np.float64) / _SECONDS_PER_MIN
+        ok = np.isfinite(v)
+        if ok.sum() < params.min_trend_steps:
+            continue
+        t, v = t[ok], v[ok]
+        slope = _ols_slope(t, v)
+        idx = rng.integers(0, t.size, (params.bootstrap_resamples, t.size))
+        boot = np.array([_ols_slope(t[i], v[i]) for i in idx])
+        lo, hi = np.percentile(boot, _CI)
+        rows[name] = [slope, lo, hi, 100.0 * slope / abs(v.mean()), int(t.size)]
+    if not rows:
+        return empty
+    return pd.DataFrame.from_dict(rows, orient="index", columns=cols).astype({"n_steps": "int64"})
+
+
+def _ols_slope(t: np.ndarray, v: np.ndarray) -> float:
+    tc = t - t.mean()
+    den = float(np.dot(tc, tc))
+    return float(np.dot(tc, v - v.mean()) / den) if den > 0 else np.nan

@@ -7,10 +7,12 @@ One module per topic; each kernel has a deliberately naive numpy twin in
 module             kernels
 =================  ===========================================================
 ``cop``            total force and centre of pressure per frame
-``events``         contact / toe-off state machine (threshold, hysteresis, durations)
+``filters``        centred moving average (event and VILR low-pass)
+``events``         contact / toe-off state machine (threshold, hysteresis, durations, holes)
 ``stance``         per-stance peak force, impulse, time-jump check
 ``loading``        impact peak, VALR, VILR per stance
-``cop_path``       strike index, COP excursions, path velocity, CPEI per stance
+``cop_path``       COP excursions, path velocity, CPEI per stance
+``walking``        first/second peak, valley, loading/unloading rate; strike index
 ``regional``       regional impulses, peak forces and peak pressures per stance
 ``symmetry``       Robinson symmetry index and Zifchock symmetry angle
 =================  ===========================================================
@@ -22,18 +24,22 @@ arrays, float64 time), so cold start is a cache load.
 from sensorkit.kernels.cop import cop_frames, cop_frames_into, total_force
 from sensorkit.kernels.cop_path import cop_path_metrics
 from sensorkit.kernels.events import (
+    FLAG_BRIDGED,
     FLAG_GAP,
     FLAG_TRUNCATED,
     STATE_SIZE,
     detect_contacts,
     new_event_state,
 )
+from sensorkit.kernels.filters import moving_average
 from sensorkit.kernels.loading import METHOD_13PCT, METHOD_IMPACT, METHOD_NONE, METHOD_WINDOW, loading_rates
 from sensorkit.kernels.regional import N_REGIONS, regional_loads
 from sensorkit.kernels.stance import stance_force, stance_time_jumps
 from sensorkit.kernels.symmetry import symmetry_angle, symmetry_index
+from sensorkit.kernels.walking import strike_index, walking_features
 
 __all__ = [
+    "FLAG_BRIDGED",
     "FLAG_GAP",
     "FLAG_TRUNCATED",
     "METHOD_13PCT",
@@ -47,11 +53,14 @@ __all__ = [
     "cop_path_metrics",
     "detect_contacts",
     "loading_rates",
+    "moving_average",
     "new_event_state",
     "regional_loads",
     "stance_force",
     "stance_time_jumps",
+    "strike_index",
     "symmetry_angle",
     "symmetry_index",
     "total_force",
+    "walking_features",
 ]

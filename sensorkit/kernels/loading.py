@@ -1,7 +1,7 @@
 """Impact peak and vertical loading rates (VALR, VILR) per stance.
 
-Definitions (METHODS.md "Impact loading rate"; Milner et al. 2006, Med Sci Sports Exerc
-38:323; Davis et al. 2016, Br J Sports Med 50:887; Blackmore et al. 2016, Clin Biomech 33:16):
+Definitions (docs/methods.md "Impact loading rate"; Milner et al. 2006, Med Sci Sports Exerc
+38:323; Davis et al. 2016, Br J Sports Med 50:887):
 
 * Impact peak: the first local maximum of F (F[k] > F[k-1] and F[k+1] <= F[k]) within the
   first ``impact_window_frac`` of stance, at least ``impact_min_height_frac`` of the stance's
@@ -13,10 +13,12 @@ Definitions (METHODS.md "Impact loading rate"; Milner et al. 2006, Med Sci Sport
   times linearly interpolated between samples, searched from the frame before contact.
 * VILR: the largest sample-to-sample slope among the sample intervals overlapping that
   20-80 % window.
-* Without an impact peak the reference is the force at 13 % of stance (interpolated), or,
-  with ``fallback=METHOD_WINDOW``, the average slope over a fixed 3-12 % of stance window
-  (VILR then the largest slope in that window). The 13 % convention is widespread in
-  insole/force-plate loading-rate work; verify the primary source before citing it.
+* Without an impact peak the reference is the force at 13 % of stance (interpolated;
+  Blackmore, Willy & Creaby 2016, J Biomech 49:479, validated as a timing surrogate in
+  rearfoot strikers only), or, with ``fallback=METHOD_WINDOW``, the average slope over a
+  fixed 3-12 % of stance window (VILR then the largest slope in that window).
+* Which method a *trial* uses is decided by the analysis layer (one method per trial,
+  docs/methods.md); this kernel reports per stance what it measured.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ def _max_slope(force_n, time_s, j0, last, t_lo, t_hi):
 @numba.njit(cache=True, nogil=True)
 def loading_rates(
     force_n: np.ndarray,
+    force_vilr_n: np.ndarray,
     time_s: np.ndarray,
     starts: np.ndarray,
     stops: np.ndarray,
@@ -101,13 +104,16 @@ def loading_rates(
     window_hi_frac: float,
     level_lo_frac: float,
     level_hi_frac: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Impact peak, VALR and VILR of each stance.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Impact peak, VALR and VILR of each stance, and the VALR window.
 
     Parameters
     ----------
     force_n : ndarray, shape (n,), float32
         Baseline-corrected total force in N.
+    force_vilr_n : ndarray, shape (n,), float32
+        The force VILR is measured on (the caller low-passes it; docs/methods.md: unfiltered
+        sensor noise inflates VILR by tens to hundreds of percent).
     time_s : ndarray, shape (n,), float64
         Frame times in s.
     starts, stops : ndarray of int64, shape (m,)
@@ -142,6 +148,9 @@ def loading_rates(
         Loading rates in N/s (NaN when undefined, e.g. a stance of < 3 frames).
     method : ndarray of int64
         METHOD_* code per stance.
+    window_start_s, window_end_s : ndarray of float64
+        Interpolated times of the 20 % and 80 % crossings (the fixed window's ends for
+        METHOD_WINDOW); NaN when undefined.
     """
     m = starts.shape[0]
     impact_index = np.full(m, -1, dtype=np.int64)
@@ -149,6 +158,8 @@ def loading_rates(
     valr = np.full(m, np.nan)
     vilr = np.full(m, np.nan)
     method = np.zeros(m, dtype=np.int64)
+    w_lo = np.full(m, np.nan)
+    w_hi = np.full(m, np.nan)
     for s in range(m):
         c = starts[s]
         e = stops[s]
@@ -201,7 +212,9 @@ def loading_rates(
             f12 = _value_at(force_n, time_s, c, e - 1, t12)
             method[s] = METHOD_WINDOW
             valr[s] = (f12 - f3) / (t12 - t3)
-            vilr[s] = _max_slope(force_n, time_s, c, e - 1, t3, t12)
+            vilr[s] = _max_slope(force_vilr_n, time_s, c, e - 1, t3, t12)
+            w_lo[s] = t3
+            w_hi[s] = t12
             continue
         else:
             t_ref = t_c + reference_stance_frac * dur
@@ -216,5 +229,7 @@ def loading_rates(
             t80 = _crossing(force_n, time_s, j0, k_lo, level_hi_frac * ref, t_ref, ref)
         if t80 > t20:
             valr[s] = (level_hi_frac - level_lo_frac) * ref / (t80 - t20)
-            vilr[s] = _max_slope(force_n, time_s, j0, e - 1, t20, t80)
-    return impact_index, impact_peak, valr, vilr, method
+            vilr[s] = _max_slope(force_vilr_n, time_s, j0, e - 1, t20, t80)
+            w_lo[s] = t20
+            w_hi[s] = t80
+    return impact_index, impact_peak, valr, vilr, method, w_lo, w_hi

@@ -1,12 +1,14 @@
 """Left-right asymmetry: symmetry index and symmetry angle.
 
-* Symmetry index (Robinson et al. 1987, J Manipulative Physiol Ther 10:172):
-  SI = (X_L - X_R) / (0.5 (X_L + X_R)) x 100 %. Sign convention: **positive = left larger**
-  (some papers use R - L). Undefined (NaN) when the values differ in sign or sum to zero.
-* Symmetry angle (Zifchock et al. 2008, Gait Posture 27:622):
-  SA = (45 deg - arctan(X_L / X_R)) / 90 deg x 100 %, with the paper's correction
-  (subtract 180 deg) when 45 deg - arctan(...) exceeds 90 deg in magnitude. As published,
-  its sign is **opposite** to the SI above: negative = left larger.
+* Symmetry index (Robinson et al. 1987, J Manipulative Physiol Ther 10:172; Herzog et al.
+  1989, Med Sci Sports Exerc 21:110): SI = (X_L - X_R) / (0.5 (X_L + X_R)) x 100 %.
+  Those papers write it right minus left; sensorkit's sign is **positive = left larger**,
+  stated wherever SI is shown. Undefined (NaN) when the values differ in sign or sum to zero.
+* Symmetry angle (Zifchock et al. 2008, Gait Posture 27:622): as published,
+  (45 deg - arctan(X_L / X_R)) / 90 deg x 100 %, with the paper's correction (subtract
+  180 deg) when 45 deg - arctan(...) exceeds 90 deg in magnitude. sensorkit reports it
+  with the **same sign as its SI** (positive = left larger), i.e. the published value
+  negated (docs/methods.md "Asymmetry").
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def symmetry_index(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 @numba.njit(cache=True, nogil=True)
 def symmetry_angle(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Zifchock symmetry angle in % (as published: negative = left larger), element-wise.
+    """Zifchock symmetry angle in %, signed like the SI (positive = left larger), element-wise.
 
     Parameters
     ----------
@@ -71,5 +73,5 @@ def symmetry_angle(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         d = _DEG45 - np.degrees(np.arctan(a / b))
         if abs(d) > _DEG90:
             d = d - _DEG180
-        out[i] = d / _DEG90 * _PCT
+        out[i] = -d / _DEG90 * _PCT
     return out

@@ -8,20 +8,25 @@ match the kernels (the state-machine twin takes the whole signal at once).
 from sensorkit.reference.cop import cop_frames, total_force
 from sensorkit.reference.cop_path import cop_path_metrics
 from sensorkit.reference.events import detect_contacts
+from sensorkit.reference.filters import moving_average
 from sensorkit.reference.loading import loading_rates
 from sensorkit.reference.regional import regional_loads
 from sensorkit.reference.stance import stance_force, stance_time_jumps
 from sensorkit.reference.symmetry import symmetry_angle, symmetry_index
+from sensorkit.reference.walking import strike_index, walking_features
 
 __all__ = [
     "cop_frames",
     "cop_path_metrics",
     "detect_contacts",
     "loading_rates",
+    "moving_average",
     "regional_loads",
     "stance_force",
     "stance_time_jumps",
+    "strike_index",
     "symmetry_angle",
     "symmetry_index",
     "total_force",
+    "walking_features",
 ]

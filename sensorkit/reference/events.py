@@ -1,5 +1,9 @@
 """Reference contact detection: a readable pure-Python version of the state machine
-documented in sensorkit.kernels.events, over a whole signal."""
+documented in sensorkit.kernels.events, over a whole signal.
+
+Holes are found first (runs of NaN frames plus frames absent before a frame), then the
+state machine walks the valid frames, knowing for each one how long the hole before it was.
+"""
 
 from __future__ import annotations
 
@@ -9,33 +13,76 @@ import numpy as np
 
 FLAG_GAP = 1
 FLAG_TRUNCATED = 2
+FLAG_BRIDGED = 4
 
 
-def detect_contacts(force_n, on_threshold_n, off_threshold_n, min_on_frames, min_off_frames):
-    """Return (contact_index, toe_off_index, flags) lists over the whole signal."""
-    contacts, toe_offs, flags = [], [], []
+def detect_contacts(
+    force_n,
+    on_threshold_n,
+    off_threshold_n,
+    min_on_frames,
+    min_off_frames,
+    missing_before=None,
+    max_bridge_frames=0,
+):
+    """Return (contact_index, toe_off_index, flags, long_holes) arrays over the whole signal."""
+    force = np.asarray(force_n, dtype=np.float64)
+    n = force.size
+    missing = np.zeros(n, np.int64) if missing_before is None else np.asarray(missing_before, np.int64)
+    contacts, toe_offs, flags, holes = [], [], [], []
+    n_long = 0  # holes too long to bridge so far
+    contact_n_long = 0
+
     on_ground = False
-    candidate = None  # first frame of a pending transition
+    candidate = None
     candidate_flag = 0
     step_flag = 0
     contact = None
-    last_on = None  # last frame at or above the on-threshold during the stance
-    for k, f in enumerate(np.asarray(force_n, dtype=np.float64)):
-        if math.isnan(f):
+    last_on = None
+    started = False  # any valid frame seen yet
+    hole_len = 0  # length of the hole being walked through
+    hole_first = None  # frame index where that hole starts (first NaN frame, or the frame after a jump)
+    hole_overflowed = False
+    bridged_hole_start = None  # start of the last bridged hole
+
+    for k in range(n):
+        f = force[k]
+        extra = int(missing[k]) + (1 if math.isnan(f) else 0)
+        if extra:
+            if hole_len == 0:
+                hole_first = k
+            hole_len += extra
+            if hole_len > max_bridge_frames and not hole_overflowed:
+                hole_overflowed = True
+                if on_ground:
+                    contacts.append(contact)
+                    toe_offs.append(candidate if candidate is not None else hole_first)
+                    flags.append(step_flag | FLAG_GAP)
+                    holes.append(contact_n_long)
+                    on_ground = False
+                candidate = None
+                n_long += 1
+            if math.isnan(f):
+                continue
+        after_long_hole = hole_overflowed
+        after_bridged_hole = hole_len > 0 and not hole_overflowed
+        if after_bridged_hole:
+            bridged_hole_start = hole_first
             if on_ground:
-                contacts.append(contact)
-                toe_offs.append(candidate if candidate is not None else k)
-                flags.append(step_flag | FLAG_GAP)
-                on_ground = False
-            candidate = None
-            continue
+                step_flag |= FLAG_BRIDGED
+            elif candidate is not None:
+                candidate_flag |= FLAG_BRIDGED
+        hole_len, hole_overflowed = 0, False
+        first_frame = not started
+        started = True
+
         if not on_ground:
             if candidate is None and f >= on_threshold_n:
                 candidate = k
-                if k == 0:
-                    candidate_flag = FLAG_TRUNCATED
-                elif math.isnan(force_n[k - 1]):
+                if after_long_hole or after_bridged_hole:
                     candidate_flag = FLAG_GAP
+                elif first_frame:
+                    candidate_flag = FLAG_TRUNCATED
                 else:
                     candidate_flag = 0
             elif candidate is not None and f < off_threshold_n:
@@ -44,6 +91,7 @@ def detect_contacts(force_n, on_threshold_n, off_threshold_n, min_on_frames, min
                 last_on = k
             if candidate is not None and last_on - candidate + 1 >= min_on_frames:
                 on_ground, contact, step_flag, candidate = True, candidate, candidate_flag, None
+                contact_n_long = n_long
         else:
             if f >= on_threshold_n:
                 last_on = k
@@ -52,8 +100,15 @@ def detect_contacts(force_n, on_threshold_n, off_threshold_n, min_on_frames, min
             elif candidate is not None and f >= on_threshold_n:
                 candidate = None
             if candidate is not None and k - candidate + 1 >= min_off_frames:
+                stop = last_on + 1
                 contacts.append(contact)
-                toe_offs.append(last_on + 1)
-                flags.append(step_flag)
+                toe_offs.append(stop)
+                flags.append(step_flag | (FLAG_GAP if stop == bridged_hole_start else 0))
+                holes.append(contact_n_long)
                 on_ground, candidate = False, None
-    return np.array(contacts, dtype=np.int64), np.array(toe_offs, dtype=np.int64), np.array(flags, np.int64)
+    return (
+        np.array(contacts, dtype=np.int64),
+        np.array(toe_offs, dtype=np.int64),
+        np.array(flags, np.int64),
+        np.array(holes, np.int64),
+    )

@@ -26,6 +26,7 @@ def _max_slope(t, f, t_lo, t_hi):
 
 def loading_rates(
     force_n,
+    force_vilr_n,
     time_s,
     starts,
     stops,
@@ -40,12 +41,13 @@ def loading_rates(
     level_lo_frac,
     level_hi_frac,
 ):
-    """Impact index, impact peak (N), VALR (N/s), VILR (N/s), method code per stance."""
+    """Impact index, impact peak (N), VALR (N/s), VILR (N/s), method code, window start/end (s)."""
     force = np.asarray(force_n, dtype=np.float64)
-    out = {k: [] for k in ("idx", "peak", "valr", "vilr", "method")}
+    force_vilr = np.asarray(force_vilr_n, dtype=np.float64)
+    out = {k: [] for k in ("idx", "peak", "valr", "vilr", "method", "lo", "hi")}
 
-    def push(idx=-1, peak=np.nan, valr=np.nan, vilr=np.nan, method=METHOD_NONE):
-        for k, v in zip(out, (idx, peak, valr, vilr, method), strict=True):
+    def push(idx=-1, peak=np.nan, valr=np.nan, vilr=np.nan, method=METHOD_NONE, lo=np.nan, hi=np.nan):
+        for k, v in zip(out, (idx, peak, valr, vilr, method, lo, hi), strict=True):
             out[k].append(v)
 
     for c, e in zip(starts, stops, strict=True):
@@ -79,7 +81,8 @@ def loading_rates(
         elif fallback == METHOD_WINDOW:
             t3, t12 = t_c + window_lo_frac * dur, t_c + window_hi_frac * dur
             f3, f12 = np.interp([t3, t12], t, f)
-            push(valr=(f12 - f3) / (t12 - t3), vilr=_max_slope(t, f, t3, t12), method=METHOD_WINDOW)
+            vilr = _max_slope(t, force_vilr[c:e], t3, t12)
+            push(valr=(f12 - f3) / (t12 - t3), vilr=vilr, method=METHOD_WINDOW, lo=t3, hi=t12)
             continue
         else:
             t_ref = t_c + reference_stance_frac * dur
@@ -98,12 +101,14 @@ def loading_rates(
             push(idx=p, peak=ref if p >= 0 else np.nan, method=method)
             continue
         valr = (level_hi_frac - level_lo_frac) * ref / (t80 - t20)
-        vilr = _max_slope(time_s[j0:e], force[j0:e], t20, t80)
-        push(idx=p, peak=ref if p >= 0 else np.nan, valr=valr, vilr=vilr, method=method)
+        vilr = _max_slope(time_s[j0:e], force_vilr[j0:e], t20, t80)
+        push(idx=p, peak=ref if p >= 0 else np.nan, valr=valr, vilr=vilr, method=method, lo=t20, hi=t80)
     return (
         np.array(out["idx"], dtype=np.int64),
         np.array(out["peak"], dtype=np.float64),
         np.array(out["valr"], dtype=np.float64),
         np.array(out["vilr"], dtype=np.float64),
         np.array(out["method"], dtype=np.int64),
+        np.array(out["lo"], dtype=np.float64),
+        np.array(out["hi"], dtype=np.float64),
     )

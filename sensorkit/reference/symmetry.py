@@ -16,10 +16,10 @@ def symmetry_index(left, right):
 
 
 def symmetry_angle(left, right):
-    """(45 - atan(L/R) deg) / 90 x 100 %, with Zifchock's 180-degree correction."""
+    """-(45 - atan(L/R) deg) / 90 x 100 % (positive = left larger), with Zifchock's correction."""
     left = np.asarray(left, dtype=np.float64)
     right = np.asarray(right, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         d = 45.0 - np.degrees(np.arctan(left / right))
     d = np.where(np.abs(d) > 90.0, d - 180.0, d)
-    return np.where((right == 0) | np.isnan(left) | np.isnan(right), np.nan, d / 90.0 * 100.0)
+    return np.where((right == 0) | np.isnan(left) | np.isnan(right), np.nan, -d / 90.0 * 100.0)

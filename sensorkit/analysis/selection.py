@@ -1,0 +1,422 @@
+"""Session-level decisions over the local per-stance rows: which stances are steps, bouts and
+their activity, steady state, temporal parameters across both feet, the trial's loading-rate
+method, and which metrics a data gap leaves unmeasured.
+
+Everything here is a function of the table of local rows (:mod:`sensorkit.analysis.stances`),
+so batch analysis and a finished stream give the same final table; while a stream is live
+these values are provisional (docs/methods.md "Streaming").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sensorkit.analysis.params import AnalysisParams
+from sensorkit.analysis.stances import REGION_NAMES
+
+__all__ = ["STEP_COLUMNS", "TrialInfo", "finalize_steps"]
+
+#: Metrics of a whole stance: not measured when data is missing inside the stance.
+_WHOLE_STANCE = (
+    "peak_force_n",
+    "impulse_Ns",
+    "first_peak_n",
+    "first_peak_pct_stance",
+    "valley_n",
+    "valley_pct_stance",
+    "second_peak_n",
+    "second_peak_pct_stance",
+    "unloading_rate_n_s",
+    "cop_ap_excursion_mm",
+    "cop_ml_excursion_mm",
+    "cop_path_length_mm",
+    "cop_velocity_mm_s",
+    "cpei_pct",
+    "medial_impulse_Ns",
+    "lateral_impulse_Ns",
+    *(f"{r}_{k}" for r in REGION_NAMES for k in ("impulse_Ns", "peak_force_n", "peak_pressure_kpa")),
+)
+#: Metrics of early stance: not measured when data is missing before ``_EARLY_FRAC`` of stance.
+_EARLY = ("impact_peak_n", "valr_n_s", "vilr_n_s", "loading_rate_n_s")
+_EARLY_FRAC = 0.5
+_RUNNING_ONLY = ("impact_peak_n", "valr_n_s", "vilr_n_s")
+_WALKING_ONLY = (
+    "first_peak_n",
+    "first_peak_pct_stance",
+    "valley_n",
+    "valley_pct_stance",
+    "second_peak_n",
+    "second_peak_pct_stance",
+    "loading_rate_n_s",
+    "unloading_rate_n_s",
+)
+#: N-based force columns and their BW twins (NaN without a body mass).
+_BW_TWINS = {
+    "peak_force_n": "peak_force_bw",
+    "impact_peak_n": "impact_peak_bw",
+    "valr_n_s": "valr_bw_s",
+    "vilr_n_s": "vilr_bw_s",
+    "first_peak_n": "first_peak_bw",
+    "valley_n": "valley_bw",
+    "second_peak_n": "second_peak_bw",
+    "loading_rate_n_s": "loading_rate_bw_s",
+    "unloading_rate_n_s": "unloading_rate_bw_s",
+    "impulse_Ns": "impulse_BWs",
+}
+
+#: Columns of :attr:`Analysis.steps`, in order (docs/methods.md "Steps table").
+STEP_COLUMNS = (
+    "side",
+    "t_contact_s",
+    "t_toe_off_s",
+    "valid",
+    "steady_state",
+    "exclude_reason",
+    "bout",
+    "activity",
+    "contact_time_s",
+    "stride_time_s",
+    "swing_time_s",
+    "step_time_s",
+    "stance_pct_gait_cycle",
+    "initial_double_support_s",
+    "terminal_double_support_s",
+    "double_support_s",
+    "flight_time_s",
+    "peak_force_n",
+    "peak_force_bw",
+    "impulse_Ns",
+    "impulse_BWs",
+    "first_peak_n",
+    "first_peak_bw",
+    "first_peak_pct_stance",
+    "valley_n",
+    "valley_bw",
+    "valley_pct_stance",
+    "second_peak_n",
+    "second_peak_bw",
+    "second_peak_pct_stance",
+    "loading_rate_n_s",
+    "loading_rate_bw_s",
+    "unloading_rate_n_s",
+    "unloading_rate_bw_s",
+    "impact_peak_n",
+    "impact_peak_bw",
+    "valr_n_s",
+    "valr_bw_s",
+    "vilr_n_s",
+    "vilr_bw_s",
+    "loading_rate_method",
+    "valr_window_start_s",
+    "valr_window_end_s",
+    "valr_samples",
+    "valr_reliable",
+    "strike_index_pct",
+    "strike_pattern",
+    "cop_ap_excursion_mm",
+    "cop_ml_excursion_mm",
+    "cop_path_length_mm",
+    "cop_velocity_mm_s",
+    "cpei_pct",
+    "arch_indicator",
+    "ml_ratio",
+    *(f"{r}_impulse_Ns" for r in REGION_NAMES),
+    *(f"{r}_peak_force_n" for r in REGION_NAMES),
+    *(f"{r}_peak_pressure_kpa" for r in REGION_NAMES),
+    "medial_impulse_Ns",
+    "lateral_impulse_Ns",
+    "gap_in_stance",
+    "gap_note",
+    "truncated",
+)
+
+
+@dataclass(frozen=True)
+class TrialInfo:
+    """Session-level facts decided from the steps.
+
+    Attributes
+    ----------
+    typical_peak_n : float
+        Median peak force of the plausible stances (N): the reference of the low-peak rule.
+    loading_rate_method : str
+        The one VALR method of the trial's running steps: ``"impact_peak"``, the fallback
+        name, or ``"none"`` without running steps.
+    activity : str
+        The activity with most steady-state steps (``"walking"``, ``"running"``), or ``"none"``.
+    """
+
+    typical_peak_n: float
+    loading_rate_method: str
+    activity: str
+
+
+def finalize_steps(
+    local: pd.DataFrame,
+    params: AnalysisParams,
+    weight_n: float | None,
+    rate_hz: float,
+    exclude_steps: tuple[int, ...] = (),
+) -> tuple[pd.DataFrame, TrialInfo]:
+    """The steps table from the local rows of both sides.
+
+    Parameters
+    ----------
+    local : DataFrame
+        Concatenated output of :func:`sensorkit.analysis.stances.measure_stances` with
+        ``side`` and ``long_holes`` columns, any order.
+    params : AnalysisParams
+    weight_n : float or None
+        Body weight m g (N), for the BW columns only.
+    rate_hz : float
+        Nominal rate (VILR needs ``params.vilr_min_rate_hz``).
+    exclude_steps : tuple of int
+        Row numbers (in the final order) the user excluded; they get the reason
+        ``"excluded by user"``.
+
+    Returns
+    -------
+    steps : DataFrame
+        Columns :data:`STEP_COLUMNS`, sorted by contact time then side.
+    info : TrialInfo
+    """
+    if not len(local):
+        return _empty_steps(), TrialInfo(np.nan, "none", "none")
+    side_rank = (local["side"] == "right").to_numpy().astype(np.int64)
+    order = np.lexsort((side_rank, local["t_contact_s"].to_numpy()))
+    d = local.iloc[order].reset_index(drop=True)
+    n = len(d)
+    p = params
+    side = d["side"].to_numpy()
+    t_c = d["t_contact_s"].to_numpy(np.float64)
+    t_o = d["t_toe_off_s"].to_numpy(np.float64)
+    contact = t_o - t_c
+    holes = d["long_holes"].to_numpy(np.int64)
+    event_gap = d["event_in_gap"].to_numpy(bool)
+    truncated = d["truncated"].to_numpy(bool)
+
+    # -- strides: next contact of the same foot, nothing missing in between
+    nxt = np.full(n, -1, dtype=np.int64)
+    for s in ("left", "right"):
+        idx = np.flatnonzero(side == s)
+        nxt[idx[:-1]] = idx[1:]
+    has_next = nxt >= 0
+    j = np.where(has_next, nxt, 0)
+    stride = np.where(has_next, t_c[j] - t_c, np.nan)
+    stride_ok = (
+        has_next
+        & (holes[j] == holes)
+        & ~event_gap
+        & ~truncated
+        & ~np.where(has_next, event_gap[j] | truncated[j], True)
+        & (stride <= p.max_stride_s)
+    )
+    stride = np.where(stride_ok, stride, np.nan)
+
+    # -- plausibility
+    reason = np.full(n, "", dtype=object)
+    peak_any = d["peak_force_n"].to_numpy(np.float64)
+    in_bounds = (contact >= p.min_contact_time_s) & (contact <= p.max_contact_time_s)
+    candidates = in_bounds & ~event_gap & ~truncated & np.isfinite(peak_any)
+    typical = float(np.median(peak_any[candidates])) if candidates.any() else np.nan
+    rules = [
+        (truncated, "truncated by the start of the data"),
+        (event_gap, "contact or toe-off inside a data gap"),
+        (contact < p.min_contact_time_s, "contact too short"),
+        (contact > p.max_contact_time_s, "contact too long (standing or not a step)"),
+        (
+            np.isfinite(typical) & (peak_any < p.min_peak_frac * typical),
+            "peak below the session's typical stance",
+        ),
+        (np.isfinite(stride) & (contact >= stride), "contact not shorter than its stride"),
+    ]
+    for mask, text in rules:
+        reason = np.where((reason == "") & mask, text, reason)
+    for i in exclude_steps:
+        if 0 <= int(i) < n:
+            reason[int(i)] = "excluded by user"
+    valid = reason == ""
+
+    # -- bouts of valid steps (both feet), split by pauses
+    bout = np.full(n, -1, dtype=np.int64)
+    vidx = np.flatnonzero(valid)
+    if vidx.size:
+        breaks = np.diff(t_c[vidx]) > p.bout_break_s
+        bout[vidx] = np.concatenate(([0], np.cumsum(breaks)))
+
+    # -- temporal parameters across both feet (valid neighbours in the same bout)
+    step_time = np.full(n, np.nan)
+    init_ds = np.full(n, np.nan)
+    term_ds = np.full(n, np.nan)
+    flight = np.full(n, np.nan)
+    for s, other in (("left", "right"), ("right", "left")):
+        mine = np.flatnonzero(valid & (side == s))
+        theirs = np.flatnonzero(valid & (side == other))
+        if not mine.size or not theirs.size:
+            continue
+        oc = t_c[theirs]
+        k_prev = np.searchsorted(oc, t_c[mine], side="left") - 1  # contralateral contact before mine
+        k_next = k_prev + 1
+        ok_prev = k_prev >= 0
+        ok_next = k_next < theirs.size
+        ip = theirs[np.maximum(k_prev, 0)]
+        inx = theirs[np.minimum(k_next, theirs.size - 1)]
+        same_prev = ok_prev & (bout[ip] == bout[mine]) & (holes[ip] == holes[mine])
+        same_next = ok_next & (bout[inx] == bout[mine]) & (holes[inx] == holes[mine])
+        step_time[mine] = np.where(same_prev, t_c[mine] - t_c[ip], np.nan)
+        init_ds[mine] = np.where(same_prev, np.clip(np.minimum(t_o[ip], t_o[mine]) - t_c[mine], 0, None), np.nan)
+        term_ds[mine] = np.where(same_next, np.clip(t_o[mine] - t_c[inx], 0, None), np.nan)
+        flight[mine] = np.where(same_next, np.clip(t_c[inx] - t_o[mine], 0, None), np.nan)
+
+    # -- activity per bout
+    activity = np.full(n, "", dtype=object)
+    for b in np.unique(bout[bout >= 0]):
+        members = bout == b
+        fl = flight[members]
+        fl = fl[np.isfinite(fl)]
+        running = fl.size > 0 and np.mean(fl > 0) >= p.running_flight_frac
+        activity[members] = "running" if running else "walking"
+
+    # -- steady state within each bout and side
+    steady = valid & np.isfinite(stride)
+    steady_reason = np.where(valid & ~np.isfinite(stride), "no stride (end of bout or data gap)", "")
+    for b in np.unique(bout[bout >= 0]):
+        for s in ("left", "right"):
+            members = np.flatnonzero((bout == b) & (side == s) & steady)
+            if not members.size:
+                continue
+            med_stride = np.median(stride[members])
+            med_contact = np.median(contact[members])
+            far_stride = np.abs(stride[members] / med_stride - 1.0) > p.steady_band_frac
+            far_contact = np.abs(contact[members] / med_contact - 1.0) > p.steady_band_frac
+            steady_reason[members[far_stride]] = "stride far from the bout's median"
+            steady_reason[members[far_contact & ~far_stride]] = "contact far from the bout's median"
+            steady[members[far_stride | far_contact]] = False
+    reason = np.where(valid, steady_reason, reason)
+
+    out: dict[str, np.ndarray] = {
+        "side": side,
+        "t_contact_s": t_c,
+        "t_toe_off_s": t_o,
+        "valid": valid,
+        "steady_state": steady,
+        "exclude_reason": reason,
+        "bout": bout,
+        "activity": activity,
+        "contact_time_s": np.where(event_gap | truncated, np.nan, contact),
+        "stride_time_s": stride,
+        "swing_time_s": stride - contact,
+        "step_time_s": step_time,
+        "stance_pct_gait_cycle": 100.0 * contact / stride,
+        "initial_double_support_s": init_ds,
+        "terminal_double_support_s": term_ds,
+        "double_support_s": init_ds + term_ds,
+        "flight_time_s": flight,
+    }
+    for name in (
+        "peak_force_n",
+        "impulse_Ns",
+        *_WALKING_ONLY,
+        "impact_peak_n",
+        "strike_index_pct",
+        "cop_ap_excursion_mm",
+        "cop_ml_excursion_mm",
+        "cop_path_length_mm",
+        "cop_velocity_mm_s",
+        "cpei_pct",
+        "medial_impulse_Ns",
+        "lateral_impulse_Ns",
+        *(f"{r}_{k}" for k in ("impulse_Ns", "peak_force_n", "peak_pressure_kpa") for r in REGION_NAMES),
+    ):
+        out[name] = d[name].to_numpy(np.float64).copy()
+
+    # -- the trial's one loading-rate method, over its steady running steps
+    is_run = activity == "running"
+    has_impact = d["has_impact_peak"].to_numpy(bool)
+    run_steady = steady & is_run
+    if run_steady.any():
+        method = "impact_peak" if np.mean(has_impact[run_steady]) >= 0.5 else p.loading_rate_fallback
+    else:
+        method = "none"
+    key = "impact" if method == "impact_peak" else "fallback"
+    valr = d[f"valr_{key}_n_s"].to_numpy(np.float64)
+    vilr = d[f"vilr_{key}_n_s"].to_numpy(np.float64)
+    samples = d[f"valr_{key}_samples"].to_numpy(np.int64)
+    w_lo = d[f"valr_{key}_start_s"].to_numpy(np.float64)
+    w_hi = d[f"valr_{key}_end_s"].to_numpy(np.float64)
+    if method == "none":
+        valr = vilr = w_lo = w_hi = np.full(n, np.nan)
+        samples = np.zeros(n, dtype=np.int64)
+    if rate_hz < p.vilr_min_rate_hz:
+        vilr = np.full(n, np.nan)
+    out["valr_n_s"] = valr
+    out["vilr_n_s"] = vilr
+    out["valr_window_start_s"] = w_lo
+    out["valr_window_end_s"] = w_hi
+    out["valr_samples"] = samples
+    out["loading_rate_method"] = np.where(is_run, method, "").astype(object)
+
+    # -- activity-specific metrics
+    for name in _RUNNING_ONLY:
+        out[name] = np.where(is_run, out[name], np.nan)
+    out["valr_samples"] = np.where(is_run, out["valr_samples"], 0)
+    for name in ("valr_window_start_s", "valr_window_end_s"):
+        out[name] = np.where(is_run, out[name], np.nan)
+    for name in _WALKING_ONLY:
+        out[name] = np.where(activity == "walking", out[name], np.nan)
+
+    # -- metrics whose window touches missing data are not measured
+    gap = d["gap_in_stance"].to_numpy(bool)
+    frac = d["gap_at_stance_frac"].to_numpy(np.float64)
+    early = gap & ~(frac > _EARLY_FRAC)
+    strike_gap = gap & ~(frac * contact > p.strike_window_s)
+    for name in _WHOLE_STANCE:
+        out[name] = np.where(gap, np.nan, out[name])
+    for name in _EARLY:
+        out[name] = np.where(early, np.nan, out[name])
+    out["strike_index_pct"] = np.where(strike_gap, np.nan, out["strike_index_pct"])
+    out["valr_samples"] = np.where(early, 0, out["valr_samples"])
+    notes = np.where(gap, "missing data in stance: whole-stance metrics not measured", "")
+    notes = np.where(early, "missing data in early stance: loading and whole-stance metrics not measured", notes)
+    out["gap_note"] = notes.astype(object)
+    out["gap_in_stance"] = gap
+    out["truncated"] = truncated
+    out["valr_reliable"] = np.isfinite(out["valr_n_s"]) & (out["valr_samples"] >= p.min_valr_samples)
+
+    # -- strike pattern (running), foot-loading indicators
+    si = out["strike_index_pct"]
+    pattern = np.where(
+        si < p.strike_rearfoot_max_pct,
+        "rearfoot",
+        np.where(si <= p.strike_forefoot_min_pct, "midfoot", "forefoot"),
+    ).astype(object)
+    pattern[np.isnan(si)] = "unknown"
+    pattern[~is_run] = ""
+    out["strike_pattern"] = pattern
+    heel, mid, fore = (out[f"{r}_impulse_Ns"] for r in REGION_NAMES[:3])
+    no_toes = heel + mid + fore
+    med, lat = out["medial_impulse_Ns"], out["lateral_impulse_Ns"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["arch_indicator"] = np.where(no_toes > 0, mid / no_toes, np.nan)
+        out["ml_ratio"] = np.where(med + lat > 0, (med - lat) / (med + lat), np.nan)
+    for name_n, name_bw in _BW_TWINS.items():
+        out[name_bw] = out[name_n] / weight_n if weight_n else np.full(n, np.nan)
+
+    steps = pd.DataFrame({c: out[c] for c in STEP_COLUMNS})
+    counts = pd.Series(activity[steady]).value_counts()
+    main = str(counts.index[0]) if len(counts) else "none"
+    return steps, TrialInfo(typical, method, main)
+
+
+def _empty_steps() -> pd.DataFrame:
+    text = {"side", "exclude_reason", "activity", "loading_rate_method", "strike_pattern", "gap_note"}
+    flags = {"valid", "steady_state", "valr_reliable", "gap_in_stance", "truncated"}
+    ints = {"bout", "valr_samples"}
+    cols = {}
+    for c in STEP_COLUMNS:
+        dtype = "object" if c in text else "bool" if c in flags else "int64" if c in ints else "float64"
+        cols[c] = pd.Series(dtype=dtype)
+    return pd.DataFrame(cols)
