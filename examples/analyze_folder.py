@@ -32,7 +32,9 @@ def analyse_file(path: Path, body_mass_kg: float | None) -> dict:
     row = {
         "file": path.name,
         "force_units": res.force_units,
-        "steps": len(res.steps),
+        "activity": res.activity,
+        "steps": int(res.counts.loc["both", "n_valid"]),
+        "steady_state_steps": int(res.counts.loc["both", "n_steady_state"]),
         "cadence_spm": res.cadence_spm,
     }
     for metric in ("contact_time_s", f"peak_force_{f}", f"valr_{f}_s", "strike_index_pct"):
@@ -45,7 +47,7 @@ def analyse_file(path: Path, body_mass_kg: float | None) -> dict:
                     f"{metric}_si_pct": s["symmetry_index_pct"],
                 }
             )
-    row["asymmetry_flags"] = ", ".join(res.summary.index[res.summary["asymmetry_flag"].astype(bool)])
+    row["asymmetry_flags"] = ", ".join(res.asymmetry.index[res.asymmetry["flag"].to_numpy(bool)])
     row["gaps"] = len(res.gaps)
     return row
 

@@ -28,7 +28,7 @@ def print_step(step: dict) -> None:
     print(
         f"{step['side']:>5} step at {step['t_since_start_s']:6.2f} s: contact {1000 * step['contact_time_s']:4.0f} ms, "
         f"VALR {valr:6.1f}, strike {step['strike_pattern']}"
-        + ("  (touches a gap)" if step.get("touches_gap") else "")
+        + ("" if step.get("valid", True) else f"  (not a step: {step.get('exclude_reason')})")
     )
 
 

@@ -18,7 +18,7 @@ from sensorkit.layout import REGIONS, SensorLayout
 __all__ = ["SideContext", "estimate_baseline_n", "estimate_threshold_n", "half_width_for", "make_context"]
 
 _ML_CODES = {"medial": 0, "lateral": 1}
-_ML_REGIONS = ("midfoot", "forefoot")  # METHODS.md: medial-lateral ratio over midfoot and forefoot
+_ML_REGIONS = ("midfoot", "forefoot")  # docs/methods.md: medial-lateral ratio over midfoot and forefoot
 _KPA_PER_N_MM2 = 1e3  # pressure (kPa) = force (N) / area (mm^2) x 1e3
 _BASELINE_SAMPLE_FRAMES = 100_000  # frames inspected by the baseline estimate (subsampled)
 _BASELINE_UPPER_PCT = 95.0
@@ -80,7 +80,7 @@ class SideContext:
 
 def half_width_for(width_s: float, rate_hz: float) -> int:
     """Half width h of the odd moving-average window (2h + 1 frames) closest to ``width_s``."""
-    return max(0, int(round((width_s * rate_hz - 1.0) / 2.0)))
+    return max(0, round((width_s * rate_hz - 1.0) / 2.0))
 
 
 def frames_for(duration_s: float, rate_hz: float) -> int:
@@ -149,7 +149,7 @@ def make_context(
         min_off_frames=frames_for(params.min_swing_s, rate_hz),
         event_half_width=half_width_for(params.event_filter_s, rate_hz),
         vilr_half_width=half_width_for(_BOXCAR_3DB / params.vilr_filter_hz, rate_hz),
-        max_bridge_frames=int(math.floor(params.max_bridge_s * rate_hz + 1e-9)),
+        max_bridge_frames=math.floor(params.max_bridge_s * rate_hz + 1e-9),
         rate_hz=float(rate_hz),
         max_dt_s=params.gap_factor / rate_hz,
         weight_n=weight_n,

@@ -130,7 +130,7 @@ class Analysis:
     def cop(self) -> pd.DataFrame:
         """Per-frame COP of both sides: time_s, side, x_mm, y_mm, force_n (built on first access).
 
-        ``x_mm``/``y_mm`` are NaN where the force is below the contact threshold (METHODS.md);
+        ``x_mm``/``y_mm`` are NaN where the force is below the contact threshold (docs/methods.md);
         ``force_n`` is the baseline-corrected total force.
         """
         parts = []

@@ -320,6 +320,8 @@ class StreamingAnalyzer:
         """The newest ``new`` stances of ``side`` decided from the recent stances."""
         recent = []
         for s in self._sides.values():
+            if not s.parts:  # the other foot has not finished a stance yet
+                continue
             frame = pd.concat([pd.DataFrame(p) for p in s.parts[-_RECENT_STANCES:]], ignore_index=True)
             recent.append(frame.iloc[-_RECENT_STANCES:])
         steps, _ = finalize_steps(pd.concat(recent, ignore_index=True), self.params, self._weight_n, self.rate_hz)

@@ -5,7 +5,7 @@ Every public function takes these as named parameters; change them there, not he
 
 from __future__ import annotations
 
-#: Standard gravity, m/s^2 (METHODS.md: body weight = m g with g = 9.81).
+#: Standard gravity, m/s^2 (docs/methods.md: body weight = m g with g = 9.81).
 G_MPS2 = 9.81
 
 #: Built-in response curves used when a calibration names none.

@@ -7,6 +7,7 @@ import json
 import math
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import sensorkit as sk
@@ -14,25 +15,32 @@ from sensorkit.cli import report_options
 
 __all__ = ["add_parser", "run"]
 
-#: Rows of the printed table (names carry units; BW or N variants chosen at run time).
-_ROWS = (
-    "n_steps",
-    "cadence_spm",
-    "contact_time_s",
-    "stride_time_s",
-    "peak_force_{f}",
-    "impact_peak_{f}",
-    "valr_{r}",
-    "vilr_{r}",
-    "impulse_{r}",
-    "strike_index_pct",
-    "cop_ap_excursion_mm",
-    "cop_ml_excursion_mm",
-    "cop_velocity_mm_s",
-    "cpei_pct",
-    "arch_indicator",
-    "ml_ratio",
-)
+#: Rows of the printed table per activity (names carry units; BW or N variants chosen at run time).
+_COMMON = ("contact_time_s", "stride_time_s", "swing_time_s", "step_time_s", "stance_pct_gait_cycle")
+_ROWS = {
+    "walking": (
+        *_COMMON,
+        "double_support_s",
+        "first_peak_{f}",
+        "valley_{f}",
+        "second_peak_{f}",
+        "loading_rate_{r}",
+        "unloading_rate_{r}",
+        "cop_ap_excursion_mm",
+        "cop_velocity_mm_s",
+    ),
+    "running": (
+        *_COMMON,
+        "flight_time_s",
+        "peak_force_{f}",
+        "impact_peak_{f}",
+        "valr_{r}",
+        "vilr_{r}",
+        "strike_index_pct",
+        "cop_ap_excursion_mm",
+        "cop_velocity_mm_s",
+    ),
+}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="gait events, loading rates and asymmetry of a recording")
     p.add_argument("file", metavar="FILE", help="a recording sensorkit can read (CSV, PhysioNet, ...)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
-    p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg (BW units)")
+    p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg (adds BW units; never changes steps)")
+    p.add_argument("--start", type=float, metavar="S", help="analyse from this time (s)")
+    p.add_argument("--end", type=float, metavar="S", help="analyse up to this time (s)")
     p.add_argument(
         "--calibration", metavar="FILE", help="calibration JSON for raw-count captures (default: the capture's)"
     )
@@ -52,40 +62,62 @@ def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file`` and print the summary table (or JSON); returns the exit status."""
     with report_options.working(f"analysing {args.file}"):
         rec = sk.read(args.file, calibration=args.calibration)
-        res = sk.analyze(rec, body_mass_kg=args.mass)
+        res = sk.analyze(rec, body_mass_kg=args.mass, start_s=args.start, end_s=args.end)
     report_options.write_report_from_args(args, rec, res)
     if args.json:
         print(json.dumps(res.to_dict(), allow_nan=False, indent=1))
         return 0
-    console = Console()
+    console = Console(highlight=False)
     f, r = ("bw", "bw_s") if res.force_units == "BW" else ("n", "n_s")
-    table = Table(title=f"{args.file}: {len(res.steps)} steps, forces in {res.force_units} (insole-derived)")
-    for col in ("metric", "left", "right", "SI % (L>R +)", "SA %"):
-        table.add_column(col, justify="left" if col == "metric" else "right")
-    summary = res.summary
-    for name in _ROWS:
+    counts = res.counts
+    title = (
+        f"{escape(str(args.file))}: {res.activity}, {counts.loc['both', 'n_valid']} steps "
+        f"({counts.loc['both', 'n_steady_state']} steady state), forces in {res.force_units} (insole-derived)"
+    )
+    table = Table(title=title)
+    for col in ("metric", "left", "right", "CV % (both)", "SI % (L>R +) [95% CI]", "asymmetry"):
+        table.add_column(col, justify="left" if col in ("metric", "asymmetry") else "right")
+    summary, asym = res.summary, res.asymmetry
+    for name in _ROWS.get(res.activity, _COMMON):
         metric = name.format(f=f, r=r)
         if metric not in summary.index:
             continue
         row = summary.loc[metric]
-        flag = bool(row["asymmetry_flag"])
+        a = asym.loc[metric] if metric in asym.index else None
         si = _fmt(row["symmetry_index_pct"])
+        if math.isfinite(row["si_ci_low_pct"]):
+            si += f" [{_fmt(row['si_ci_low_pct'])}, {_fmt(row['si_ci_high_pct'])}]"
+        status = "" if a is None else str(a["status"])
         table.add_row(
             metric,
             _fmt(row["left"]),
             _fmt(row["right"]),
-            f"[bold red]{si}[/]" if flag else si,
-            _fmt(row["symmetry_angle_pct"]),
+            _fmt(row["both_cv_pct"]),
+            si,
+            f"[bold red]{status}[/]" if a is not None and bool(a["flag"]) else status,
         )
     console.print(table)
-    console.print(f"cadence: {_fmt(res.cadence_spm)} steps/min (both feet)")
-    flagged = summary.index[summary["asymmetry_flag"].astype(bool)].tolist()
+    console.print(f"cadence: {_fmt(res.cadence_spm)} steps/min (both feet, steady state)")
+    if res.activity == "running":
+        console.print(f"loading rate method: {res.info.loading_rate_method} (one per trial)")
+    flagged = asym.index[asym["flag"].to_numpy(bool)].tolist()
     if flagged:
-        console.print(f"[bold]asymmetry |SI| > {res.params.asymmetry_flag_pct:g} %:[/] " + ", ".join(flagged))
+        console.print("[bold]asymmetric beyond each metric's limit (95% CI):[/] " + ", ".join(flagged))
+    elif not len(res.steps) or (asym["status"] == "not enough data").all():
+        console.print("asymmetry: not enough data (too few steady-state steps on a side)")
     else:
-        console.print(f"no asymmetry above |SI| {res.params.asymmetry_flag_pct:g} %")
+        console.print("no asymmetry beyond the metrics' limits (95% CI)")
+    if res.standing is not None and len(res.standing):
+        for _, st in res.standing.iterrows():
+            console.print(
+                f"standing {st['start_s']:.1f}-{st['end_s']:.1f} s: left carries {st['left_share_pct']:.0f} % "
+                f"(SI {_fmt(st['symmetry_index_pct'])} %, {st['status']})"
+            )
+    reasons = res.steps.loc[~res.steps["steady_state"], "exclude_reason"].value_counts()
+    for reason, k in reasons.items():
+        console.print(f"left out of the summary: {k} x {escape(str(reason))}")
     if len(res.gaps):
-        console.print(f"{len(res.gaps)} data gap(s); steps touching them are left out of the summary")
+        console.print(f"{len(res.gaps)} data gap(s); metrics whose window touches one are not measured")
     return 0
 
 

@@ -18,10 +18,9 @@ from sensorkit.simulate import simulate
 
 # (summary row, label, unit, format)
 _ROWS = (
-    ("n_steps", "steps analysed", "", "{:.0f}"),
-    ("n_steps_excluded", "steps excluded (gap or cut)", "", "{:.0f}"),
     ("contact_time_s", "contact time", "s", "{:.3f}"),
     ("stride_time_s", "stride time", "s", "{:.3f}"),
+    ("flight_time_s", "flight time", "s", "{:.3f}"),
     ("peak_force_bw", "peak force", "BW", "{:.2f}"),
     ("impact_peak_bw", "impact peak", "BW", "{:.2f}"),
     ("valr_bw_s", "loading rate VALR", "BW/s", "{:.1f}"),
@@ -71,13 +70,19 @@ def run(args: argparse.Namespace) -> int:
     )
     console.print(f"recording: {rec!r}")
     console.print(f"analysis: {res!r}")
-    console.print(table_of_summary(res.summary))
+    counts = res.counts
+    console.print(
+        f"{counts.loc['both', 'n_valid']} steps found, {counts.loc['both', 'n_steady_state']} steady-state "
+        f"steps summarised ({res.activity}; VALR method: {res.info.loading_rate_method})"
+    )
+    console.print(table_of_summary(res.summary, res.asymmetry))
     console.print(f"cadence (both feet): {res.cadence_spm:.1f} steps/min")
     console.print(truth_comparison(res, truth))
-    flags = [r for r in res.summary.index if _flagged(res.summary, r)]
+    flags = res.asymmetry.index[res.asymmetry["flag"].to_numpy(bool)].tolist()
     if flags:
         console.print(
-            f"[yellow]asymmetry above 10%[/] in: {', '.join(flags)} (SI sign: positive = left larger)"
+            f"[yellow]asymmetric beyond each metric's limit (95% CI)[/] in: {', '.join(flags)} "
+            "(SI sign: positive = left larger)"
         )
     console.print(
         f"[dim]simulated in {t1 - t0:.2f} s, analysed in {t2 - t1:.2f} s. "
@@ -86,9 +91,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def table_of_summary(summary) -> Table:
+def table_of_summary(summary, asymmetry) -> Table:
     """A rich table of the per-side summary with symmetry indices."""
-    table = Table(title="per-side summary (means over complete, gap-free steps)")
+    table = Table(title="per-side summary (means over steady-state steps)")
     for col, justify in (
         ("metric", "left"),
         ("unit", "left"),
@@ -102,8 +107,8 @@ def table_of_summary(summary) -> Table:
             continue
         r = summary.loc[row]
         si = float(r.get("symmetry_index_pct", np.nan))
-        si_text = f"{si:+.1f}" if np.isfinite(si) and not row.startswith("n_steps") else ""
-        if _flagged(summary, row):
+        si_text = f"{si:+.1f}" if np.isfinite(si) else ""
+        if row in asymmetry.index and bool(asymmetry.loc[row, "flag"]):
             si_text = f"[yellow]{si_text}[/]"
         table.add_row(label, unit, _fmt(fmt, r["left"]), _fmt(fmt, r["right"]), si_text)
     return table
@@ -111,7 +116,7 @@ def table_of_summary(summary) -> Table:
 
 def truth_comparison(res, truth) -> Table:
     """Measured medians next to the simulator's ground truth."""
-    measured = res.steps[~res.steps.get("touches_gap", False) & ~res.steps.get("truncated", False)]
+    measured = res.steps[res.steps["steady_state"]]
     true = truth.steps[truth.steps.complete]
     table = Table(title="analysis vs simulator ground truth (medians)")
     for col in ("metric", "measured", "truth"):
@@ -124,16 +129,11 @@ def truth_comparison(res, truth) -> Table:
     ):
         if col not in measured or col not in true:
             continue
-        # the analysis detects contact at the 5% BW threshold: compare with the truth at that threshold
-        true_values = (
-            true.t_toe_off_threshold_s - true.t_contact_threshold_s if col == "contact_time_s" else true[col]
-        )
-        table.add_row(label, _fmt(fmt, measured[col].median()), _fmt(fmt, true_values.median()))
+        values = measured[col]
+        if col == "valr_bw_s":
+            values = values[measured["valr_reliable"]]
+        table.add_row(label, _fmt(fmt, values.median()), _fmt(fmt, true[col].median()))
     return table
-
-
-def _flagged(summary, row) -> bool:
-    return "asymmetry_flag" in summary.columns and bool(summary.loc[row].get("asymmetry_flag") is True)
 
 
 def _fmt(fmt: str, value) -> str:

@@ -131,7 +131,7 @@ def _steps_table(state: DashboardState, n: int = 8) -> Table:
         table.add_column(col, justify="left" if col in ("side", "strike") else "right")
     t0 = state.t0 or 0.0
     for s in state.recent_steps()[-n:][::-1]:
-        flag = " gap" if s.get("touches_gap") else ""
+        flag = "" if s.get("valid", True) else " excl."
         table.add_row(
             s["side"],
             _num(s["t_contact_s"] - t0, ".1f"),

@@ -27,7 +27,7 @@ RECENT_STEPS = 12  # steps per side kept for the table, cadence and asymmetry
 CADENCE_WINDOW_S = 10.0  # cadence from the contacts of the last 10 s
 HOLD_S = 0.4  # the map holds each sensor's peak with this time constant (s), readable at a few redraws/s
 SCALE_HOLD_S = 10.0  # the colour scale follows the largest sensor value with this time constant (s)
-CONTACT_FALLBACK_N = 20.0  # COP shown above this force when the mass is unknown (METHODS.md)
+CONTACT_FALLBACK_N = 20.0  # COP shown above this force when the mass is unknown (docs/methods.md)
 
 
 def symmetry_index_pct(left: float, right: float) -> float:
@@ -244,7 +244,7 @@ class DashboardState:
         vals = [
             float(s[key])
             for s in st.steps
-            if key in s and not s.get("touches_gap") and not s.get("truncated")
+            if key in s and s.get("valid", True)
         ]
         vals = [v for v in vals if math.isfinite(v)]
         return float(np.mean(vals)) if vals else math.nan

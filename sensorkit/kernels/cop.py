@@ -1,6 +1,6 @@
 """Total vertical force and centre of pressure (COP) per frame.
 
-Definitions (METHODS.md): F = sum of sensor forces (N); x_cop = sum(F_i x_i) / F and
+Definitions (docs/methods.md): F = sum of sensor forces (N); x_cop = sum(F_i x_i) / F and
 y_cop = sum(F_i y_i) / F over the sensors of one insole; COP is undefined (NaN) when F is
 below the contact threshold.
 
@@ -101,7 +101,7 @@ def cop_frames(
     baseline_n: np.ndarray,
     min_force_n: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Centre of pressure and total force per frame (METHODS.md "Force and center of pressure").
+    """Centre of pressure and total force per frame (docs/methods.md "Force and center of pressure").
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Per-stance COP path metrics: strike index, excursions, velocity, CPEI.
 
-Definitions (METHODS.md):
+Definitions (docs/methods.md):
 
 * Strike index (Cavanagh & Lafortune 1980, J Biomech 13:397): y_cop at initial contact /
   foot length x 100 %.

@@ -3,7 +3,7 @@
 Regions follow the layout's labels (heel, midfoot, forefoot, toes; medial / lateral), see
 :class:`sensorkit.SensorLayout`. Used by the arch indicator (midfoot impulse / impulse
 without toes; Cavanagh & Rodgers 1987 transferred from footprint area to force-time
-integral, METHODS.md) and the medial-lateral ratio.
+integral, docs/methods.md) and the medial-lateral ratio.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
 >>> adv.cushioning.choice
 'soft'
 
-Rules: METHODS.md "Recommendation rules" (:mod:`sensorkit.recommend.rules`); thresholds as
+Rules: docs/methods.md "Recommendation rules" (:mod:`sensorkit.recommend.rules`); thresholds as
 data with sources: ``thresholds.json`` (:mod:`sensorkit.recommend.thresholds`); the
 sparse-insole cut-points are calibrated on simulated cohorts by
 ``benchmarks/recommend_cohort.py``.

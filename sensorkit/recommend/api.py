@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 from sensorkit.recommend.caveats import build_caveats
@@ -64,7 +63,7 @@ def recommend(
 
     Notes
     -----
-    Rules: METHODS.md "Recommendation rules", after the insole-selection guide
+    Rules: docs/methods.md "Recommendation rules", after the insole-selection guide
     (see :mod:`sensorkit.recommend.rules`). The result is a suggestion, not a diagnosis.
 
     Examples
@@ -133,24 +132,23 @@ def _asymmetry_findings(analysis: Any, th: Thresholds) -> list[Finding]:
     """Flagged left-right asymmetries of selected summary metrics (none for bare indicators)."""
     if isinstance(analysis, Indicators):
         return []
-    summary = getattr(analysis, "summary", None)
-    if summary is None or "asymmetry_flag" not in getattr(summary, "columns", ()):
+    asym = getattr(analysis, "asymmetry", None)
+    if asym is None or "flag" not in getattr(asym, "columns", ()):
         return []
-    limit = th.literature("asymmetry_flag_pct")
     out = []
     for metric in ASYMMETRY_METRICS:
-        if metric in summary.index and bool(summary.loc[metric, "asymmetry_flag"]):
-            si = float(summary.loc[metric, "symmetry_index_pct"])
-            if math.isfinite(si):
-                out.append(
-                    Finding(
-                        metric,
-                        si,
-                        "%",
-                        f"|SI| > {limit.value:g} % (positive = left larger)",
-                        limit.source,
-                        kind="measured",
-                        outcome="flagged",
-                    )
+        if metric in asym.index and bool(asym.loc[metric, "flag"]):
+            r = asym.loc[metric]
+            out.append(
+                Finding(
+                    metric,
+                    float(r["symmetry_index_pct"]),
+                    "%",
+                    f"95 % interval [{r['ci_low_pct']:+.1f}, {r['ci_high_pct']:+.1f}] % beyond the "
+                    f"{r['limit_pct']:g} % limit (positive = left larger)",
+                    "docs/methods.md (Asymmetry); Herzog et al. 1989, Med Sci Sports Exerc 21:110",
+                    kind="measured",
+                    outcome="flagged",
                 )
+            )
     return out

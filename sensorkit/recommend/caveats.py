@@ -1,4 +1,4 @@
-"""Caveats added to every recommendation (METHODS.md "Always add"), tied to the runner's inputs.
+"""Caveats added to every recommendation (docs/methods.md "Always add"), tied to the runner's inputs.
 
 Replacement: the guide says every 6-12 months depending on volume. sensorkit turns that into an
 interval from a stated distance budget (``insole_budget_km``): ``min(12 months, budget / monthly
@@ -20,7 +20,7 @@ __all__ = ["DAYS_PER_MONTH", "WEEKS_PER_MONTH", "build_caveats", "replacement_pl
 
 WEEKS_PER_MONTH = 52.0 / 12.0
 DAYS_PER_MONTH = 365.25 / 12.0
-_GUIDE = "insole-selection guide (domain/insoles-for-back-pain-running.txt) and METHODS.md 'Always add'"
+_GUIDE = "insole-selection guide (domain/insoles-for-back-pain-running.txt) and docs/methods.md 'Always add'"
 
 
 def _always(name: str) -> Finding:

@@ -3,7 +3,7 @@
 Arch type (high / normal / flat)
     From the footprint arch index when the input measures contact area (Cavanagh & Rodgers
     1987: <= 0.21 high, >= 0.26 flat), otherwise from the sparse-insole arch indicator (midfoot
-    share of the force-time integral without toes, METHODS.md) with cut-points calibrated on
+    share of the force-time integral without toes, docs/methods.md) with cut-points calibrated on
     simulated cohorts *per strike pattern*. The strike pattern is a covariate because the
     midfoot share depends on where the COP travels, not only on the arch: a forefoot striker's
     COP never rolls over the heel and midfoot, so their midfoot share is about half a rearfoot

@@ -52,12 +52,12 @@ class SideIndicators:
     n_indicator_steps : int
         Steps the indicators are taken from (valid steps of the dominant strike pattern).
     arch_indicator : float
-        Median midfoot share of the force-time integral without toes (METHODS.md).
+        Median midfoot share of the force-time integral without toes (docs/methods.md).
     arch_index : float
         Median footprint arch index (Cavanagh & Rodgers 1987) when the input measures
         contact area (dense mats), else NaN.
     ml_ratio : float
-        Median medial-lateral ratio, + medial (METHODS.md).
+        Median medial-lateral ratio, + medial (docs/methods.md).
     midstance_cop_x_pct : float
         Median mid-stance COP position, % of foot width, + medial (NaN without foot width).
     cpei_pct : float
@@ -247,8 +247,8 @@ def extract_indicators(analysis: Any) -> Indicators:
     notes = [note] if note else []
     rate = float((getattr(analysis, "source", {}) or {}).get("rate_hz", math.nan))
     if len(steps):
-        flags = [c for c in ("touches_gap", "truncated") if c in steps]
-        bad = steps[flags].any(axis=1).to_numpy() if flags else np.zeros(len(steps), bool)
+        # the steady-state steps of the main activity, as in the summary (docs/methods.md)
+        bad = ~(steps["steady_state"].to_numpy(bool) & (steps["activity"] == analysis.activity).to_numpy())
         midstance = _midstance_cop_x_mm(analysis, steps)
     else:
         bad = np.zeros(0, bool)
@@ -289,7 +289,8 @@ def _summarise(side: str, steps: pd.DataFrame, units: str, width_mm: float) -> S
         chosen = valid[patterns == best]
     else:
         strike, share, chosen = "unknown", math.nan, valid
-    methods = valid["loading_rate_method"].astype(str).value_counts() if n_valid else pd.Series(dtype=int)
+    methods = valid["loading_rate_method"].astype(str) if n_valid else pd.Series(dtype=str)
+    methods = methods[methods != ""].value_counts()
     method = str(methods.index[0]) if len(methods) else "unknown"
     return SideIndicators(
         side=side,
@@ -305,8 +306,8 @@ def _summarise(side: str, steps: pd.DataFrame, units: str, width_mm: float) -> S
         cpei_pct=_median(chosen, "cpei_pct"),
         cop_ml_excursion_pct=_median(chosen, "cop_ml_excursion_mm") * 100.0 / width_mm,
         cop_ml_excursion_mm=_median(chosen, "cop_ml_excursion_mm"),
-        valr=_median(valid, f"valr_{rate_suffix}"),
-        vilr=_median(valid, f"vilr_{rate_suffix}"),
+        valr=_median(valid[valid["valr_reliable"]] if "valr_reliable" in valid else valid, f"valr_{rate_suffix}"),
+        vilr=_median(valid[valid["valr_reliable"]] if "valr_reliable" in valid else valid, f"vilr_{rate_suffix}"),
         force_units=units,
         loading_rate_method=method,
         contact_time_s=_median(valid, "contact_time_s"),

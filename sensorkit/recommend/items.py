@@ -26,7 +26,7 @@ class Item:
     findings : tuple of Finding
         Measured values, runner inputs and rules that led to it (never empty).
     rules : tuple of str
-        Identifiers of the METHODS.md recommendation rules (or caveats) that fired.
+        Identifiers of the docs/methods.md recommendation rules (or caveats) that fired.
     side : {"both", "left", "right"}
     rank : int
         Position among alternatives (materials: 1 = first choice); 0 otherwise.

@@ -43,7 +43,7 @@ class Recommendation:
     low_confidence : list of str
         Why the result is uncertain (empty when it is not).
     rules_fired : list of str
-        METHODS.md rule identifiers that applied.
+        docs/methods.md rule identifiers that applied.
     replacement : dict
         ``interval_months``, ``due_date``, ``replace_now``, ``km_used``, ``budget_km``.
     notes : list of str

@@ -1,4 +1,4 @@
-"""The recommendation rules of METHODS.md (table "Recommendation rules"), applied to a classification.
+"""The recommendation rules of docs/methods.md (table "Recommendation rules"), applied to a classification.
 
 | rule id | finding | suggestion |
 |---|---|---|
@@ -30,7 +30,7 @@ from sensorkit.recommend.thresholds import Thresholds
 
 __all__ = ["CUSHIONING_LEVELS", "RULE_TEXT", "Choices", "FootCategory", "choose", "foot_category"]
 
-_METHODS = "METHODS.md recommendation rules (after the insole-selection guide)"
+_METHODS = "docs/methods.md recommendation rules (after the insole-selection guide)"
 RULE_TEXT = {
     "high_arch_supination": "high arch / supination -> ample, softer cushioning; neutral or accommodating "
     "shape; flexible to semi-rigid",

@@ -53,7 +53,7 @@ class Cutpoints:
 
     ``value <= lower`` gives ``classes[0]``, ``value >= upper`` gives ``classes[2]``, anything
     in between ``classes[1]`` (so boundary values are deterministic and inclusive, as in
-    METHODS.md "high arch <= 0.21, flat >= 0.26"). ``value <= severe_lower`` or
+    docs/methods.md "high arch <= 0.21, flat >= 0.26"). ``value <= severe_lower`` or
     ``value >= severe_upper`` marks a severe case of the outer class.
 
     Attributes

@@ -52,11 +52,11 @@ def force_scale(analysis: Analysis) -> tuple[float, str]:
 
 
 def valid_steps(analysis: Analysis, side: str | None = None) -> pd.DataFrame:
-    """Steps that count in the summary (not touching a gap, not cut by the recording's ends)."""
+    """Steps that count in the summary (steady-state steps of the main activity)."""
     steps = analysis.steps
     if not len(steps):
         return steps
-    keep = ~(steps["touches_gap"].astype(bool) | steps["truncated"].astype(bool))
+    keep = steps["steady_state"].astype(bool) & (steps["activity"] == analysis.activity)
     if side is not None:
         keep &= steps["side"] == side
     return steps[keep]
@@ -191,7 +191,7 @@ def valr_window_s(
 ) -> tuple[float, float]:
     """Start and end (s since contact) of the window VALR was measured over, for drawing.
 
-    Mirrors METHODS.md: the 20 % and 80 % crossings of the impact peak, or of the force at
+    Mirrors docs/methods.md: the 20 % and 80 % crossings of the impact peak, or of the force at
     13 % of stance when there is no impact peak, or the fixed 3-12 % of stance window.
 
     Parameters

@@ -58,29 +58,29 @@ FIGURES: tuple[FigureSpec, ...] = (
         "Force per step",
         "Total vertical force of each valid step aligned at initial contact (thin lines) and the mean "
         "(black). The band marks the median window VALR was measured over: 20-80 % of the impact peak, "
-        "or of the force at 13 % of stance when a step has no impact peak (METHODS.md).",
+        "or of the force at 13 % of stance when the trial has no impact peaks (docs/methods.md).",
         lambda rec, res: F.force_curves_figure(res),
     ),
     FigureSpec(
         "trends",
         "Metrics over the session",
-        "Contact time, VALR and peak force of every valid step against time, with a 15-step rolling "
-        "mean per side and each side's linear trend in % of its mean per minute. Rising contact time "
-        "or loading rate late in a session can indicate fatigue.",
+        "Contact time, VALR and peak force of every steady-state step against time, with a 15-step "
+        "rolling mean per side. A linear trend (both feet, % of the mean per minute, with a 95 % "
+        "bootstrap interval) is stated only for sessions long enough to support one (docs/methods.md).",
         lambda rec, res: F.trends_figure(res),
     ),
     FigureSpec(
         "asymmetry",
         "Left vs right",
-        "Mean ± SD over valid steps. Symmetry index SI = (L − R) / (0.5 (L + R)) × 100 % "
-        "(Robinson 1987; positive = left larger).",
+        "Mean ± SD over steady-state steps. Symmetry index SI = (L − R) / (0.5 (L + R)) × 100 %, "
+        "positive = left larger (Robinson et al. 1987 write right minus left).",
         lambda rec, res: F.asymmetry_figure(res),
     ),
     FigureSpec(
         "gaps",
         "Data coverage",
-        "Each tick is a step; orange spans are missing data (never filled in); red ticks are steps that "
-        "touch a gap or the recording's ends and are left out of the summary.",
+        "Each tick is a stance; orange spans are missing data (never filled in); red ticks are stances "
+        "left out of the summary (see the steps table's exclusion reasons).",
         lambda rec, res: F.gaps_timeline_figure(res, rec),
     ),
 )

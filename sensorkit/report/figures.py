@@ -344,8 +344,9 @@ def trends_figure(analysis: Analysis) -> Figure:
                     roll,
                     color=SIDE_COLORS[side],
                     lw=1.6,
-                    label=f"{side}\n{_trend_label(t[ok], v[ok], t_unit)}",
+                    label=side,
                 )
+            ax.set_title(_trend_text(analysis, col), fontsize=8, loc="left")
             if ax.lines:
                 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
             else:
@@ -355,20 +356,29 @@ def trends_figure(analysis: Analysis) -> Figure:
     return fig
 
 
-def _trend_label(t: np.ndarray, v: np.ndarray, t_unit: str) -> str:
-    """'+1.2 %/min' linear trend relative to the mean, or '' when it cannot be fitted."""
-    if t.size < 5 or np.ptp(t) <= 0:
-        return ""
-    slope = np.polyfit(t, v, 1)[0] * (1.0 if t_unit == "min" else 60.0)
-    mean = float(np.mean(v))
-    return f"trend {100.0 * slope / mean:+.1f} %/min" if mean else ""
+def _trend_text(analysis: Analysis, col: str) -> str:
+    """The session trend of ``col`` with its interval from ``analysis.trends``, or why there is none."""
+    trends = analysis.trends
+    base = col.replace("_bw_s", "_n_s").replace("_bw", "_n")
+    if base not in trends.index:
+        p = analysis.params
+        return (
+            f"no trend reported: needs {p.min_trend_s / 60:g} min and {p.min_trend_steps} steady steps per side"
+            if not len(trends)
+            else "no trend reported"
+        )
+    r = trends.loc[base]
+    mean = r["slope_per_min"] / r["change_pct_per_min"] * 100.0 if r["change_pct_per_min"] else np.nan
+    lo = 100.0 * r["ci_low_per_min"] / mean if mean else np.nan
+    hi = 100.0 * r["ci_high_per_min"] / mean if mean else np.nan
+    return f"trend {r['change_pct_per_min']:+.2f} %/min (95% CI {lo:+.2f} to {hi:+.2f}), {int(r['n_steps'])} steps"
 
 
 _ASYM_METRICS = (
     ("contact_time_s", "contact time", "s"),
     ("stride_time_s", "stride time", "s"),
     ("peak_force_{f}", "peak force", "{F}"),
-    ("impulse_{f}_s", "impulse", "{F}·s"),
+    ("impulse_{I}", "impulse", "{F}·s"),
     ("valr_{f}_s", "VALR", "{F}/s"),
     ("vilr_{f}_s", "VILR", "{F}/s"),
 )
@@ -377,8 +387,8 @@ _ASYM_METRICS = (
 def asymmetry_figure(analysis: Analysis) -> Figure:
     """Left vs right means (± SD over steps) of six metrics, with the symmetry index of each.
 
-    SI = (L - R) / (0.5 (L + R)) x 100 % (Robinson 1987; positive = left larger). Panels
-    whose |SI| exceeds ``analysis.params.asymmetry_flag_pct`` are titled in red.
+    SI = (L - R) / (0.5 (L + R)) x 100 % (positive = left larger). Panels of metrics whose
+    95 % interval lies beyond the metric's limit (``analysis.asymmetry``) are titled in red.
 
     Returns
     -------
@@ -388,12 +398,12 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
     _, unit = force_scale(analysis)
     f = unit.lower()
     summary = analysis.summary
-    flag_pct = analysis.params.asymmetry_flag_pct
+    asym = analysis.asymmetry
     with styled():
         fig = new_figure(8.0, 5.2)
         axes = fig.subplots(2, 3, squeeze=False).ravel()
         for ax, (col_t, name, unit_t) in zip(axes, _ASYM_METRICS, strict=True):
-            col, u = col_t.format(f=f), unit_t.format(F=unit)
+            col, u = col_t.format(f=f, I="BWs" if unit == "BW" else "Ns"), unit_t.format(F=unit)
             ax.set_ylabel(f"{name} ({u})")
             means, sds, colors = [], [], []
             for side in ("left", "right"):
@@ -414,14 +424,15 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
             )
             ax.grid(axis="x", visible=False)
             si = float(summary.loc[col, "symmetry_index_pct"]) if col in summary.index else math.nan
-            flagged = math.isfinite(si) and abs(si) > flag_pct
+            flagged = col in asym.index and bool(asym.loc[col, "flag"])
             si_text = f"SI {si:+.1f} %" if math.isfinite(si) else "SI n/a"
             ax.set_title(
                 f"{name}\n{si_text}" + (" (flagged)" if flagged else ""),
                 color=FLAG_COLOR if flagged else "black",
             )
         fig.suptitle(
-            f"Left vs right, mean ± SD over steps; SI = (L − R)/mean × 100 %, |SI| > {flag_pct:g} % flagged in red"
+            "Left vs right, mean ± SD over steady-state steps; SI = (L − R)/mean × 100 %; "
+            "red: 95 % interval beyond the metric's limit"
         )
     return fig
 
@@ -461,7 +472,7 @@ def gaps_timeline_figure(analysis: Analysis, recording: Recording | None = None)
             ax.broken_barh([(t0, t1 - t0)], (k - 0.4, 0.8), facecolor="#F4F4F4", edgecolor="none")
             s = steps[steps["side"] == side] if len(steps) else steps
             if len(s):
-                bad = (s["touches_gap"].astype(bool) | s["truncated"].astype(bool)).to_numpy()
+                bad = ~s["steady_state"].astype(bool).to_numpy()
                 tc = s["t_contact_s"].to_numpy()
                 ax.vlines(tc[~bad], k - 0.3, k + 0.3, color=SIDE_COLORS[side], lw=0.6)
                 ax.vlines(tc[bad], k - 0.38, k + 0.38, color=FLAG_COLOR, lw=1.2)

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sensorkit.analysis.result import Analysis
@@ -46,15 +47,23 @@ nav a{margin-right:12px;font-size:.9em} details{margin:8px 0} footer{color:#888;
 """
 
 _SUMMARY_ROWS = (
-    ("n_steps", "steps (valid)", ""),
     ("cadence_spm", "cadence", "steps/min"),
     ("contact_time_s", "contact time", "s"),
     ("stride_time_s", "stride time", "s"),
+    ("swing_time_s", "swing time", "s"),
+    ("stance_pct_gait_cycle", "stance", "% gait cycle"),
+    ("double_support_s", "double support", "s"),
+    ("flight_time_s", "flight time", "s"),
     ("peak_force_{f}", "peak force", "{F}"),
+    ("first_peak_{f}", "first peak", "{F}"),
+    ("valley_{f}", "valley", "{F}"),
+    ("second_peak_{f}", "second peak", "{F}"),
+    ("loading_rate_{f}_s", "loading rate", "{F}/s"),
+    ("unloading_rate_{f}_s", "unloading rate", "{F}/s"),
     ("impact_peak_{f}", "impact peak", "{F}"),
     ("valr_{f}_s", "VALR", "{F}/s"),
     ("vilr_{f}_s", "VILR", "{F}/s"),
-    ("impulse_{f}_s", "impulse", "{F}·s"),
+    ("impulse_{I}", "impulse", "{F}·s"),
     ("strike_index_pct", "strike index", "% foot length"),
     ("cop_ap_excursion_mm", "COP AP excursion", "mm"),
     ("cop_ml_excursion_mm", "COP ML excursion", "mm"),
@@ -117,15 +126,19 @@ def _summary_table(analysis: Analysis) -> str:
     unit = analysis.force_units
     f = unit.lower()
     summary = analysis.summary
-    flag_pct = analysis.params.asymmetry_flag_pct
+    asym = analysis.asymmetry
     rows = []
     for key_t, name, unit_t in _SUMMARY_ROWS:
-        key = key_t.format(f=f)
-        if key not in summary.index:
+        key = key_t.format(f=f, I="BWs" if unit == "BW" else "Ns")
+        if key not in summary.index or not np.isfinite(summary.loc[key, "both"]):
             continue
         r = summary.loc[key]
-        flagged = bool(r["asymmetry_flag"])
+        a = asym.loc[key] if key in asym.index else None
+        flagged = a is not None and bool(a["flag"])
         si = _num(r["symmetry_index_pct"])
+        if np.isfinite(r["si_ci_low_pct"]):
+            si += f" [{_num(r['si_ci_low_pct'])}, {_num(r['si_ci_high_pct'])}]"
+        status = "" if a is None else str(a["status"])
         label = f"{_e(name)}" + (f" ({_e(unit_t.format(F=unit))})" if unit_t else "")
         rows.append(
             (
@@ -135,13 +148,17 @@ def _summary_table(analysis: Analysis) -> str:
                 _num(r["both"], 4),
                 f'<span class="flag">{si} ⚑</span>' if flagged else si,
                 _num(r["symmetry_angle_pct"]),
+                _e(status),
             )
         )
     note = (
-        f"<p class='sub'>SI = (L − R) / (0.5 (L + R)) × 100 %, positive = left larger (Robinson 1987); "
-        f"SA = symmetry angle (Zifchock 2008); |SI| &gt; {flag_pct:g} % is flagged ⚑.</p>"
+        "<p class='sub'>Means over the steady-state steps of the main activity "
+        f"({_e(analysis.activity)}). SI = (L − R) / (0.5 (L + R)) × 100 %, positive = left larger "
+        "(Robinson et al. 1987 and Herzog et al. 1989 write right minus left), with its 95 % bootstrap "
+        "interval over steps; SA = symmetry angle (Zifchock et al. 2008), signed like SI. A metric is "
+        "flagged ⚑ only when the whole interval lies beyond its limit (docs/methods.md).</p>"
     )
-    return _table(("metric", "left", "right", "both", "SI %", "SA %"), rows) + note
+    return _table(("metric", "left", "right", "both", "SI % [95% CI]", "SA %", "asymmetry"), rows) + note
 
 
 def _gaps_table(analysis: Analysis) -> str:
@@ -274,7 +291,7 @@ def build_html(
         "<details><summary>Analysis parameters</summary>"
         + _table(("parameter", "value"), ((_e(k), _e(v)) for k, v in analysis.params.to_dict().items()))
         + "</details>",
-        f"<footer>sensorkit {_e(__version__)} · methods: METHODS.md (contact 5 % BW / 20 N with hysteresis; "
+        f"<footer>sensorkit {_e(__version__)} · methods: docs/methods.md (contact 5 % BW / 20 N with hysteresis; "
         "VALR 20-80 % of impact peak, Milner 2006; strike index, Cavanagh &amp; Lafortune 1980)</footer>",
         "</main></body></html>",
     ]

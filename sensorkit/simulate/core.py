@@ -16,7 +16,7 @@ from sensorkit.simulate.truth import step_truth
 
 __all__ = ["GroundTruth", "SideTruth", "simulate"]
 
-G = 9.81  # m/s^2, as in METHODS.md
+G = 9.81  # m/s^2, as in docs/methods.md
 FOOT_TYPES = ("normal", "flat", "high")
 STRIKES = ("rearfoot", "midfoot", "forefoot")
 WALK_RUN_SPEED_MPS = 2.0  # below this the simulated subject walks

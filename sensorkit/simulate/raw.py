@@ -38,7 +38,7 @@ __all__ = [
     "simulate_raw",
 ]
 
-G = 9.81  # m/s^2, as in METHODS.md
+G = 9.81  # m/s^2, as in docs/methods.md
 
 #: Share of body weight on (left, right) in each posture of the guided procedure.
 GUIDED_POSTURES = {

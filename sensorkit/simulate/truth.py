@@ -1,6 +1,6 @@
 """Ground-truth step metrics of simulated stances, evaluated on a dense noiseless curve.
 
-The definitions are those of METHODS.md, applied to the continuous force shape sampled at
+The definitions are those of docs/methods.md, applied to the continuous force shape sampled at
 4001 points per stance (resolution ~0.1 ms for a 0.25 s running stance), independently of
 the analysis kernels, so the kernels can be checked against them.
 """
@@ -17,7 +17,7 @@ from sensorkit.simulate import cop as cop_mod
 
 __all__ = ["CONTACT_THRESHOLD_BW", "step_truth", "strike_pattern"]
 
-CONTACT_THRESHOLD_BW = 0.05  # METHODS.md default contact threshold
+CONTACT_THRESHOLD_BW = 0.05  # docs/methods.md default contact threshold
 IMPACT_WINDOW = 0.30  # impact peak searched in the first 30% of stance (contact to toe-off at 5% BW)
 FALLBACK_TAU = 0.13  # reference peak at 13% of that stance when there is no impact peak
 _DENSE_POINTS = 4001
@@ -94,7 +94,7 @@ def _one_step(f, tau, duration, start, k, cols, method) -> None:
     if not above.size:
         method[k] = "none"
         return
-    # METHODS.md's stance runs from contact to toe-off at the contact threshold, so the
+    # docs/methods.md's stance runs from contact to toe-off at the contact threshold, so the
     # 30% impact window and the 13% fallback reference are fractions of that stance.
     i, j = above[0], above[-1]
     tau_on = _crossing(tau, f, i - 1, i, CONTACT_THRESHOLD_BW)
