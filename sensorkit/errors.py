@@ -10,6 +10,7 @@ __all__ = [
     "CalibrationError",
     "DeviceError",
     "FileFormatError",
+    "FileTruncatedWarning",
     "ProtocolError",
     "SensorkitError",
 ]
@@ -67,3 +68,7 @@ class DeviceError(SensorkitError, OSError):
 
 class CalibrationError(SensorkitError, ValueError):
     """A calibration is missing, inconsistent, or does not fit the layout."""
+
+
+class FileTruncatedWarning(UserWarning):
+    """A file ends in the middle of its data (an export cut short); what came before the cut was read."""
