@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "CalibrationError",
     "DeviceError",
+    "DuplicateRowsWarning",
     "FileFormatError",
     "FileTruncatedWarning",
     "ProtocolError",
@@ -72,3 +73,7 @@ class CalibrationError(SensorkitError, ValueError):
 
 class FileTruncatedWarning(UserWarning):
     """A file ends in the middle of its data (an export cut short); what came before the cut was read."""
+
+
+class DuplicateRowsWarning(UserWarning):
+    """A file repeats rows (the same frame written twice); the copies were dropped and counted."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sensorkit.errors import FileFormatError
-from sensorkit.io import capture, csv_generic, fscan, moticon, parquet, pedar, physionet
+from sensorkit.io import capture, csv_generic, esp32, fscan, moticon, parquet, pedar, physionet
 from sensorkit.io.spec import HEAD_BYTES, FormatSpec
 
 __all__ = ["FORMAT_TABLE", "FormatSpec", "detect_format", "format_spec", "register_format"]
@@ -38,6 +38,7 @@ FORMAT_TABLE: list[FormatSpec] = [
     moticon.FORMAT,
     pedar.FORMAT,
     fscan.FORMAT,
+    esp32.FORMAT,
     csv_generic.FORMAT,  # last: it claims any file that starts with '#' lines
 ]
 
