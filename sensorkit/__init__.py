@@ -19,7 +19,7 @@ from sensorkit.errors import (
     ProtocolError,
     SensorkitError,
 )
-from sensorkit.io import read
+from sensorkit.io import read, write
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.recommend import Recommendation, recommend
 from sensorkit.recording import Recording
@@ -51,4 +51,5 @@ __all__ = [
     "read",
     "recommend",
     "simulate",
+    "write",
 ]

@@ -9,7 +9,9 @@ from __future__ import annotations
 __all__ = [
     "CalibrationError",
     "DeviceError",
+    "DuplicateRowsWarning",
     "FileFormatError",
+    "FileTruncatedWarning",
     "ProtocolError",
     "SensorkitError",
 ]
@@ -67,3 +69,11 @@ class DeviceError(SensorkitError, OSError):
 
 class CalibrationError(SensorkitError, ValueError):
     """A calibration is missing, inconsistent, or does not fit the layout."""
+
+
+class FileTruncatedWarning(UserWarning):
+    """A file ends in the middle of its data (an export cut short); what came before the cut was read."""
+
+
+class DuplicateRowsWarning(UserWarning):
+    """A file repeats rows (the same frame written twice); the copies were dropped and counted."""

@@ -23,6 +23,7 @@ from sensorkit.assets import builtin_names, calibration_dir, read_asset_json
 from sensorkit.errors import CalibrationError
 
 __all__ = [
+    "MASKS",
     "ML_SIDES",
     "REGIONS",
     "SensorLayout",
@@ -35,6 +36,12 @@ REGIONS = ("heel", "midfoot", "forefoot", "toes")
 ML_SIDES = ("medial", "lateral", "central")
 SIDES = ("left", "right")
 VALUE_KINDS = {"force": "N", "pressure": "kPa"}
+#: Anatomical masks of pressure layouts (one per sensor in :attr:`SensorLayout.mask`, "" for
+#: none): the regions in which pressure systems report peak pressure, pressure-time
+#: integral and contact area. MTH = metatarsal head.
+MASKS = ("heel", "midfoot", "MTH1", "MTH2-3", "MTH4-5", "hallux", "lesser_toes")
+#: Keys of :attr:`SensorLayout.grid`.
+GRID_KEYS = ("rows", "cols", "row_spacing_mm", "col_spacing_mm", "row", "col")
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +75,13 @@ class SensorLayout:
         Numeric id used by the wire protocol (0 = not a built-in layout).
     description, source : str
         Free text: what the insole is and where the positions come from.
+    mask : sequence of str, optional
+        Anatomical mask of each sensor, one of :data:`MASKS` or "" (none); empty when the
+        layout has no masks.
+    grid : dict, optional
+        For sensel grids (pressure mats, F-Scan): ``rows``, ``cols`` (grid size),
+        ``row_spacing_mm``, ``col_spacing_mm`` and per sensor its 0-based ``row`` and ``col``
+        (lists of length S). None for discrete sensors.
     """
 
     name: str
@@ -85,6 +99,8 @@ class SensorLayout:
     layout_id: int = 0
     description: str = ""
     source: str = ""
+    mask: tuple[str, ...] = ()
+    grid: dict | None = None
     _region_masks: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -138,6 +154,16 @@ class SensorLayout:
         ):
             value.setflags(write=False)
             object.__setattr__(self, attr, value)
+        masks = tuple(self.mask)
+        if masks:
+            if len(masks) != n:
+                raise ValueError(f"layout {self.name!r}: {len(masks)} mask labels for {n} sensors")
+            bad = sorted(set(masks) - set(MASKS) - {""})
+            if bad:
+                raise ValueError(f"layout {self.name!r}: unknown mask(s) {bad}; use {MASKS} or ''")
+        object.__setattr__(self, "mask", masks)
+        if self.grid is not None:
+            object.__setattr__(self, "grid", _check_grid(self.grid, n, self.name))
         object.__setattr__(self, "region", region)
         object.__setattr__(self, "ml", ml)
         object.__setattr__(self, "sensor_names", names)
@@ -197,6 +223,20 @@ class SensorLayout:
             self._region_masks[key] = mask
         return mask
 
+    def mask_of(self, name: str) -> np.ndarray:
+        """Boolean (S,) of the sensors in anatomical mask ``name`` (one of :data:`MASKS`).
+
+        Raises
+        ------
+        ValueError
+            Unknown mask name, or a layout without masks.
+        """
+        if name not in MASKS:
+            raise ValueError(f"unknown mask {name!r}; use {MASKS}")
+        if not self.mask:
+            raise ValueError(f"layout {self.name!r} has no anatomical masks")
+        return np.array([m == name for m in self.mask], dtype=bool)
+
     # -- derived layouts --------------------------------------------------------------
     def mirror(self) -> SensorLayout:
         """The same insole for the other foot.
@@ -217,6 +257,11 @@ class SensorLayout:
         if not foot_length_mm > 0:
             raise ValueError(f"foot_length_mm must be positive, got {foot_length_mm}")
         k = float(foot_length_mm) / self.foot_length_mm
+        grid = self.grid
+        if grid is not None:
+            grid = dict(
+                grid, row_spacing_mm=grid["row_spacing_mm"] * k, col_spacing_mm=grid["col_spacing_mm"] * k
+            )
         return replace(
             self,
             x_mm=self.x_mm * k,
@@ -225,6 +270,7 @@ class SensorLayout:
             outline_mm=self.outline_mm * k,
             foot_length_mm=self.foot_length_mm * k,
             foot_width_mm=self.foot_width_mm * k,
+            grid=grid,
             _region_masks={},
         )
 
@@ -257,8 +303,12 @@ class SensorLayout:
         )
 
     def to_dict(self) -> dict:
-        """JSON-ready description in millimetres (the ``sensorkit.layout/1`` schema)."""
-        return {
+        """JSON-ready description in millimetres (the ``sensorkit.layout/1`` schema).
+
+        Anatomical masks, when present, are a ``mask`` entry per sensor; a sensel grid is a
+        top-level ``grid`` object (see :class:`SensorLayout`).
+        """
+        spec = {
             "schema": "sensorkit.layout/1",
             "name": self.name,
             "description": self.description,
@@ -284,6 +334,12 @@ class SensorLayout:
             ],
             "outline": self.outline_mm.tolist(),
         }
+        if self.mask:
+            for entry, m in zip(spec["sensors"], self.mask, strict=True):
+                entry["mask"] = m
+        if self.grid is not None:
+            spec["grid"] = {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in self.grid.items()}
+        return spec
 
     @classmethod
     def from_dict(cls, spec: dict, *, foot_length_mm: float | None = None) -> SensorLayout:
@@ -369,6 +425,8 @@ def _layout_from_spec(spec: dict, *, foot_length_mm: float | None, origin: str) 
             layout_id=int(spec.get("layout_id", 0)),
             description=spec.get("description", ""),
             source=spec.get("source", ""),
+            mask=[s.get("mask", "") for s in sensors] if any("mask" in s for s in sensors) else (),
+            grid=spec.get("grid"),
         )
     except KeyError as exc:
         raise CalibrationError(f"layout {origin}: missing or invalid field {exc.args[0]}") from exc
@@ -377,3 +435,30 @@ def _layout_from_spec(spec: dict, *, foot_length_mm: float | None, origin: str) 
     if foot_length_mm is not None:
         layout = layout.scaled(foot_length_mm)
     return layout
+
+
+def _check_grid(grid: dict, n: int, name: str) -> dict:
+    """Validate a sensel-grid description; return it with lists of ints for row and col."""
+    missing = [k for k in GRID_KEYS if k not in grid]
+    if missing:
+        raise ValueError(f"layout {name!r}: grid lacks {', '.join(missing)}")
+    rows, cols = int(grid["rows"]), int(grid["cols"])
+    row = [int(r) for r in grid["row"]]
+    col = [int(c) for c in grid["col"]]
+    if len(row) != n or len(col) != n:
+        raise ValueError(f"layout {name!r}: grid row/col need one entry per sensor ({n})")
+    if row and not (0 <= min(row) and max(row) < rows and 0 <= min(col) and max(col) < cols):
+        raise ValueError(f"layout {name!r}: grid row/col outside the {rows} x {cols} grid")
+    if len(set(zip(row, col, strict=True))) != n:
+        raise ValueError(f"layout {name!r}: two sensors share a grid cell")
+    spacing = (float(grid["row_spacing_mm"]), float(grid["col_spacing_mm"]))
+    if not all(s > 0 for s in spacing):
+        raise ValueError(f"layout {name!r}: grid spacing must be positive mm")
+    return {
+        "rows": rows,
+        "cols": cols,
+        "row_spacing_mm": spacing[0],
+        "col_spacing_mm": spacing[1],
+        "row": row,
+        "col": col,
+    }

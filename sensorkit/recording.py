@@ -17,13 +17,26 @@ import pandas as pd
 
 from sensorkit.layout import SIDES, SensorLayout, load_layout
 
-__all__ = ["GAP_COLUMNS", "Recording", "find_gaps", "validate_body_mass_kg"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "GAP_COLUMNS",
+    "Recording",
+    "empty_events",
+    "find_gaps",
+    "validate_body_mass_kg",
+    "validate_events",
+]
 
 #: Columns of :attr:`Recording.gaps`. A gap is the open interval (start_s, end_s) between
 #: the last valid frame before it and the first valid frame after it; ``n_missing`` is the
 #: number of frames expected but absent (at the nominal rate), ``side`` is "left",
 #: "right" or "both", ``reason`` says how it was found ("dropout", "time jump", ...).
 GAP_COLUMNS = ("start_s", "end_s", "side", "n_missing", "reason")
+
+#: Columns of :attr:`Recording.events`: ``time_s`` (float64, s on the recording's time axis),
+#: ``label`` (str, what happened: "initial_contact", "tare", "trial start", ...) and ``source``
+#: (str, who said so: "moticon", "user", "device", ...). Rows are sorted by time (stable).
+EVENT_COLUMNS = ("time_s", "label", "source")
 
 _UNITS = ("N", "kPa")
 _TIME_JUMP_FACTOR = 1.5  # a step in time > 1.5 nominal periods is a gap
@@ -40,6 +53,90 @@ def _empty_gaps() -> pd.DataFrame:
             "reason": pd.Series(dtype="object"),
         }
     )
+
+
+def empty_events() -> pd.DataFrame:
+    """An events table with no rows and the dtypes of :data:`EVENT_COLUMNS`."""
+    return pd.DataFrame(
+        {
+            "time_s": pd.Series(dtype="float64"),
+            "label": pd.Series(dtype="object"),
+            "source": pd.Series(dtype="object"),
+        }
+    )
+
+
+def validate_events(events: pd.DataFrame | Iterable[Mapping[str, Any]] | None) -> pd.DataFrame:
+    """Check events and return them as a table with exactly the columns of :data:`EVENT_COLUMNS`.
+
+    Parameters
+    ----------
+    events : DataFrame, iterable of mappings, or None
+        One row (or mapping) per event with the keys ``time_s`` (finite number, s on the
+        recording's time axis), ``label`` and ``source`` (non-empty strings). None or no rows
+        gives an empty table.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``time_s`` (float64), ``label``, ``source`` (str, object dtype), sorted by
+        time (stable, so events at the same time keep their order), index 0..k-1.
+
+    Raises
+    ------
+    ValueError
+        Naming the event (its position in the input) and the problem: a missing or unknown
+        key, a time that is not a finite number, a label or source that is not a non-empty
+        string.
+    """
+    if events is None:
+        return empty_events()
+    if isinstance(events, pd.DataFrame):
+        records = events.to_dict("records")
+        keys = [str(c) for c in events.columns]
+        if len(events) == 0:
+            unknown = sorted(set(keys) - set(EVENT_COLUMNS))
+            if unknown:
+                raise ValueError(f"events have unknown column(s) {unknown}; events have {EVENT_COLUMNS}")
+            return empty_events()
+    else:
+        if isinstance(events, (str, bytes, Mapping)):
+            raise ValueError("events must be a DataFrame or an iterable of mappings (one per event)")
+        records = []
+        for k, e in enumerate(events):
+            if not isinstance(e, Mapping):
+                raise ValueError(f"event {k} is a {type(e).__name__}, not a mapping with {EVENT_COLUMNS}")
+            records.append(dict(e))
+    times, labels, sources = [], [], []
+    for k, e in enumerate(records):
+        missing = [c for c in EVENT_COLUMNS if c not in e]
+        if missing:
+            raise ValueError(f"event {k} lacks {', '.join(missing)}; events need {EVENT_COLUMNS}")
+        unknown = sorted(str(c) for c in e if c not in EVENT_COLUMNS)
+        if unknown:
+            raise ValueError(f"event {k} has unknown key(s) {unknown}; events have {EVENT_COLUMNS}")
+        t = e["time_s"]
+        if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, float, np.integer, np.floating)):
+            raise ValueError(f"event {k}: time_s must be a number of seconds, got {t!r}")
+        if not np.isfinite(float(t)):
+            raise ValueError(f"event {k}: time_s must be finite, got {t!r}")
+        for key in ("label", "source"):
+            v = e[key]
+            if not isinstance(v, str) or not v.strip():
+                raise ValueError(f"event {k}: {key} must be a non-empty string, got {v!r}")
+        times.append(float(t))
+        labels.append(str(e["label"]))
+        sources.append(str(e["source"]))
+    if not times:
+        return empty_events()
+    df = pd.DataFrame(
+        {
+            "time_s": np.asarray(times, dtype=np.float64),
+            "label": pd.Series(labels, dtype="object"),
+            "source": pd.Series(sources, dtype="object"),
+        }
+    )
+    return df.sort_values("time_s", kind="stable").reset_index(drop=True)
 
 
 def find_gaps(time: np.ndarray, values: np.ndarray | None, side: str, period_s: float) -> list[dict]:
@@ -99,9 +196,14 @@ class Recording:
         Free-form: ``body_mass_kg``, ``rate_hz``, ``source``, device info, subject, ...
     gaps : DataFrame
         Missing-data intervals, columns :data:`GAP_COLUMNS`.
+    events : DataFrame
+        Events and markers, columns :data:`EVENT_COLUMNS` (``time_s`` float64 in s on the
+        same axis as :attr:`time`, ``label`` and ``source`` str), sorted by time; 0 rows
+        with those dtypes when there are none. Events are annotations: analysis never
+        takes them as its own detections.
     """
 
-    __slots__ = ("_layout_right", "gaps", "layout", "left", "metadata", "right", "time", "units")
+    __slots__ = ("_layout_right", "events", "gaps", "layout", "left", "metadata", "right", "time", "units")
 
     def __init__(
         self,
@@ -113,6 +215,7 @@ class Recording:
         metadata: dict,
         gaps: pd.DataFrame,
         layout_right: SensorLayout | None = None,
+        events: pd.DataFrame | None = None,
     ) -> None:
         # Internal: use from_arrays(), which validates.
         self.time = time
@@ -123,6 +226,7 @@ class Recording:
         self.metadata = metadata
         self.gaps = gaps
         self._layout_right = layout_right
+        self.events = empty_events() if events is None else events
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -139,6 +243,7 @@ class Recording:
         gaps: pd.DataFrame | Iterable[Mapping[str, Any]] | None = None,
         layout_right: SensorLayout | None = None,
         rate_hz: float | None = None,
+        events: pd.DataFrame | Iterable[Mapping[str, Any]] | None = None,
     ) -> Recording:
         """Validate arrays and wrap them in a Recording (zero-copy when already float32/float64).
 
@@ -164,12 +269,17 @@ class Recording:
             Layout of the right insole when it differs from ``layout.mirror()``.
         rate_hz : float, optional
             Nominal sampling rate in Hz; default estimated from the median frame period.
+        events : DataFrame or iterable of mappings, optional
+            Events and markers with ``time_s`` (s, on the axis of ``time``), ``label`` and
+            ``source`` (see :func:`validate_events`); stored sorted in :attr:`events`.
+            Events may lie outside the frames' time range (a tare before the first frame).
 
         Raises
         ------
         ValueError
             Naming the problem: shapes, non-monotonic or non-finite time, non-finite
-            values, unknown units, units that contradict the layout, implausible mass.
+            values, unknown units, units that contradict the layout, implausible mass,
+            malformed events.
         """
         t = np.asarray(time)
         if t.ndim != 1:
@@ -191,6 +301,8 @@ class Recording:
                 f"time must be strictly increasing: frame {i + 1} ({float(t[i + 1])!r} s) does not come "
                 f"after frame {i} ({float(t[i])!r} s)"
             )
+
+        event_df = validate_events(events)
 
         if layout is None:
             raise ValueError("a layout is required (a SensorLayout or a built-in name such as 'ref16')")
@@ -250,7 +362,7 @@ class Recording:
         if len(gap_df):
             gap_df = gap_df.astype({"start_s": "float64", "end_s": "float64", "n_missing": "int64"})
             gap_df = gap_df.sort_values(["start_s", "side"], kind="stable").reset_index(drop=True)
-        return cls(t, sides["left"], sides["right"], layout, units, md, gap_df, layout_r)
+        return cls(t, sides["left"], sides["right"], layout, units, md, gap_df, layout_r, event_df)
 
     # -- shape and metadata -------------------------------------------------------------
     @property
@@ -320,13 +432,24 @@ class Recording:
 
     # -- views and exports --------------------------------------------------------------
     def slice_time(self, start_s: float | None = None, stop_s: float | None = None) -> Recording:
-        """Frames with ``start_s <= time < stop_s`` (views, no copy); gaps clipped to match."""
+        """Frames with ``start_s <= time < stop_s`` (views, no copy); gaps and events clipped to match.
+
+        Events are kept when ``start_s <= time_s < stop_s`` (an open bound keeps every event
+        on that side, including events outside the frames' time range).
+        """
         lo = 0 if start_s is None else int(np.searchsorted(self.time, start_s, side="left"))
         hi = self.n_frames if stop_s is None else int(np.searchsorted(self.time, stop_s, side="left"))
         if hi - lo < 2:
             raise ValueError(f"time slice [{start_s}, {stop_s}) holds fewer than 2 frames")
         t0, t1 = self.time[lo], self.time[hi - 1]
         gaps = self.gaps[(self.gaps["end_s"] > t0) & (self.gaps["start_s"] < t1)].reset_index(drop=True)
+        et = self.events["time_s"]
+        keep = np.ones(len(et), dtype=bool)
+        if start_s is not None:
+            keep &= (et >= start_s).to_numpy()
+        if stop_s is not None:
+            keep &= (et < stop_s).to_numpy()
+        events = self.events[keep].reset_index(drop=True)
         return Recording(
             self.time[lo:hi],
             None if self.left is None else self.left[lo:hi],
@@ -336,6 +459,7 @@ class Recording:
             dict(self.metadata),
             gaps,
             self._layout_right,
+            events,
         )
 
     def to_dataframe(self) -> pd.DataFrame:

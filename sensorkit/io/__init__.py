@@ -1,71 +1,50 @@
-"""Reading and writing recordings: one module per file format, all returning a Recording."""
+"""Reading and writing recordings: one module per file format, all returning a Recording.
+
+The formats are listed in one table (:data:`sensorkit.io.formats.FORMAT_TABLE`); see
+:mod:`sensorkit.io.formats` for how a file's format is found and how to add one.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sensorkit.errors import FileFormatError
-from sensorkit.io.capture import looks_like_capture, read_capture
-from sensorkit.io.csv_generic import looks_like_generic_csv, read_generic_csv, write_generic_csv
-from sensorkit.io.moticon import looks_like_moticon_opengo, read_moticon_opengo
-from sensorkit.io.parquet import looks_like_parquet, read_parquet, write_parquet
-from sensorkit.io.physionet import looks_like_physionet_gaitpdb, read_physionet_gaitpdb
+from sensorkit.io.csv_generic import write_generic_csv
+from sensorkit.io.formats import FORMAT_TABLE, detect_format, format_spec, register_format
+from sensorkit.io.parquet import write_parquet
+from sensorkit.io.spec import FormatSpec
 from sensorkit.layout import SensorLayout
 from sensorkit.recording import Recording
 
-__all__ = ["FORMATS", "detect_format", "read", "write_generic_csv", "write_parquet"]
+__all__ = [
+    "FORMATS",
+    "FORMAT_TABLE",
+    "FormatSpec",
+    "detect_format",
+    "format_spec",
+    "read",
+    "register_format",
+    "write",
+    "write_generic_csv",
+    "write_parquet",
+]
 
-#: Formats :func:`read` knows, by name.
-FORMATS = ("capture", "parquet", "generic-csv", "moticon-opengo", "physionet-gaitpdb")
-_HEAD_BYTES = 4096
-
-
-def detect_format(path: str | Path) -> str:
-    """Name of the format of ``path`` (one of :data:`FORMATS`), from its name and first bytes.
-
-    Raises
-    ------
-    FileFormatError
-        When the file is missing, empty, binary or of no known format.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileFormatError("no such file", path=str(path))
-    with path.open("rb") as fh:
-        raw = fh.read(_HEAD_BYTES)
-    if not raw.strip():
-        raise FileFormatError("the file is empty", path=str(path))
-    # binary formats first: they are recognised by their magic bytes
-    if looks_like_capture(path, raw):
-        return "capture"
-    if looks_like_parquet(path, raw):
-        return "parquet"
-    if b"\x00" in raw:
-        raise FileFormatError(
-            "binary file of no known format", path=str(path), hint=f"known formats: {', '.join(FORMATS)}"
-        )
-    head = raw.decode("utf-8", errors="replace")
-    if looks_like_physionet_gaitpdb(path, head):
-        return "physionet-gaitpdb"
-    if looks_like_moticon_opengo(path, head):  # before generic CSV, which claims any '#' header
-        return "moticon-opengo"
-    if looks_like_generic_csv(path, head):
-        return "generic-csv"
-    raise FileFormatError(
-        "cannot tell the file format",
-        path=str(path),
-        hint="generic CSV starts with '# key: value' lines or a 'time,L1,...' header; "
-        "PhysioNet gaitpdb files have 19 tab-separated columns",
-    )
+#: Names of the formats :func:`read` knows, in sniffing order (see ``FORMAT_TABLE``).
+FORMATS = tuple(s.name for s in FORMAT_TABLE)
 
 
 def read(
     path: str | Path,
     *,
     format: str | None = None,
-    layout: SensorLayout | str | None = None,
+    layout: SensorLayout | str | Path | None = None,
     body_mass_kg: float | None = None,
-    calibration=None,
+    calibration: Any = None,
+    sep: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+    time_unit: str | None = None,
 ) -> Recording:
     """Read a recording from any supported file; the format is detected when not given.
 
@@ -74,14 +53,22 @@ def read(
     path : str or Path
         The file.
     format : str, optional
-        Force a format (one of :data:`FORMATS`).
-    layout : SensorLayout or str, optional
-        Sensor layout, for formats that do not name one.
+        Force a format (a name in :data:`FORMATS`).
+    layout : SensorLayout, str or Path, optional
+        Sensor layout (built-in name, JSON file or object), for formats that do not carry one
+        or to override the file's.
     body_mass_kg : float, optional
         Subject body mass in kg, overriding the file's.
     calibration : Calibration, dict or path, optional
-        For raw captures of insoles that send ADC counts: convert with this calibration
-        instead of the one in the capture's header. Other formats hold N or kPa already.
+        For files of raw ADC counts (captures of count-sending insoles, ESP32 SD logs):
+        convert with this calibration. Other formats hold N or kPa already.
+    sep, decimal, encoding : str, optional
+        Generic CSV only: field separator (``","``, ``";"``, ``"\\t"``), decimal mark
+        (``"."`` or ``","``) and text encoding (``"utf-8"``, ``"latin-1"``, ...); sniffed
+        when not given.
+    time_unit : {"s", "ms", "us"}, optional
+        Generic CSV only: unit of the time column (default seconds; a column that looks
+        like milliseconds is an error that says to pass ``time_unit="ms"``).
 
     Returns
     -------
@@ -90,30 +77,81 @@ def read(
     Raises
     ------
     FileFormatError
-        Naming the file, and the line and column of the problem when there is one.
+        Naming the file, and the line and column of the problem when there is one; also
+        for an option the file's format does not take.
 
     Examples
     --------
     >>> rec = read("GaCo01_01.txt", body_mass_kg=83)  # doctest: +SKIP
     """
-    fmt = format or detect_format(path)
-    if fmt == "capture":
-        return read_capture(path, layout=layout, body_mass_kg=body_mass_kg, calibration=calibration)
-    if calibration is not None:
+    spec = format_spec(format) if format is not None else format_spec(detect_format(path))
+    given = {
+        "layout": layout,
+        "body_mass_kg": body_mass_kg,
+        "calibration": calibration,
+        "sep": sep,
+        "decimal": decimal,
+        "encoding": encoding,
+        "time_unit": time_unit,
+    }
+    options = {k: v for k, v in given.items() if v is not None}
+    refused = sorted(set(options) - spec.options)
+    if "calibration" in refused:
         raise FileFormatError(
-            "a calibration applies to raw captures (.skr) of insoles that send counts; "
-            f"this {fmt} file holds calibrated values already",
+            "a calibration applies to raw captures (.skr) and logs of insoles that send counts; "
+            f"this {spec.name} file holds calibrated values already",
             path=str(path),
         )
-    readers = {
-        "parquet": read_parquet,
-        "generic-csv": read_generic_csv,
-        "moticon-opengo": read_moticon_opengo,
-    }
-    if fmt in readers:
-        return readers[fmt](path, layout=layout, body_mass_kg=body_mass_kg)
-    if fmt == "physionet-gaitpdb":  # the layout is fixed by the dataset
-        return read_physionet_gaitpdb(path, body_mass_kg=body_mass_kg)
-    raise FileFormatError(
-        f"unknown format {fmt!r}", path=str(path), hint=f"known formats: {', '.join(FORMATS)}"
-    )
+    if refused:
+        raise FileFormatError(
+            f"option(s) {', '.join(refused)} do not apply to {spec.name} files",
+            path=str(path),
+            hint=f"{spec.name} takes: {', '.join(sorted(spec.options)) or 'no options'}",
+        )
+    return spec.read(path, **options)
+
+
+def write(rec: Recording, path: str | Path, *, format: str | None = None) -> Path:
+    """Write ``rec`` to ``path`` in the format named, or the one its extension selects.
+
+    Parameters
+    ----------
+    rec : Recording
+    path : str or Path
+        The file (replaced if it exists; the CLI asks for ``--force`` first).
+    format : str, optional
+        A format name with a writer (default: from the extension, e.g. ``.csv``, ``.parquet``).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    FileFormatError
+        Unknown extension or a format sensorkit does not write.
+    """
+    path = Path(path)
+    writable = [s for s in FORMAT_TABLE if s.write is not None]
+    if format is not None:
+        spec = format_spec(format)
+        if spec.write is None:
+            raise FileFormatError(
+                f"sensorkit reads {spec.name} files but does not write them",
+                path=str(path),
+                hint=f"writable formats: {', '.join(s.name for s in writable)}",
+            )
+    else:
+        name = path.name.lower()
+        matches = [s for s in writable if any(name.endswith(e) for e in s.extensions)]
+        if not matches:
+            raise FileFormatError(
+                "cannot tell the output format from the file name",
+                path=str(path),
+                hint="use one of "
+                + ", ".join(f"{s.name} ({'/'.join(s.extensions)})" for s in writable)
+                + " or pass format=",
+            )
+        spec = matches[0]
+    spec.write(rec, path)
+    return path

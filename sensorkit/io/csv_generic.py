@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.errors import CalibrationError, FileFormatError
+from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording
 
-__all__ = ["looks_like_generic_csv", "read_generic_csv", "write_generic_csv"]
+__all__ = ["FORMAT", "looks_like_generic_csv", "read_generic_csv", "write_generic_csv"]
 
 _KNOWN_KEYS = {"units", "layout", "body_mass_kg", "rate_hz"}
 _TIME_NAMES = ("time", "time_s")
@@ -229,3 +230,19 @@ def _frame_to_line(message: str, header_lineno: int) -> str:
     return re.sub(
         r"frame (\d+)", lambda m: f"frame {m.group(1)} (line {header_lineno + 1 + int(m.group(1))})", message
     )
+
+
+def _sniff(path: Path, head: bytes) -> bool:
+    return looks_like_generic_csv(Path(path), head_text(head))
+
+
+#: Format-table entry (see :mod:`sensorkit.io.formats`).
+FORMAT = FormatSpec(
+    name="generic-csv",
+    extensions=(".csv",),
+    sniff=_sniff,
+    read=read_generic_csv,
+    options=frozenset({"layout", "body_mass_kg"}),
+    write=write_generic_csv,
+    description="generic CSV: '# key: value' lines, then time,L1..,R1..",
+)

@@ -37,10 +37,11 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.errors import CalibrationError, FileFormatError
+from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording
 
-__all__ = ["KPA_PER_N_CM2", "looks_like_moticon_opengo", "read_moticon_opengo"]
+__all__ = ["FORMAT", "KPA_PER_N_CM2", "looks_like_moticon_opengo", "read_moticon_opengo"]
 
 #: 1 N/cm² = 10 kPa.
 KPA_PER_N_CM2 = 10.0
@@ -273,3 +274,18 @@ def _locate(path: Path, n_comment: int, channels: list[str], usecols: list[int])
                         f"not a number: {cell!r}", path=str(path), line=lineno, column=channels[col]
                     )
     return None
+
+
+def _sniff(path: Path, head: bytes) -> bool:
+    return looks_like_moticon_opengo(path, head_text(head))
+
+
+#: Format-table entry (see :mod:`sensorkit.io.formats`).
+FORMAT = FormatSpec(
+    name="moticon-opengo",
+    extensions=(".txt",),
+    sniff=_sniff,
+    read=read_moticon_opengo,
+    options=frozenset({"layout", "body_mass_kg"}),
+    description="Moticon OpenGo text export (16 pressures per insole, N/cm²)",
+)

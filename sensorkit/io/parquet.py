@@ -26,10 +26,12 @@ from typing import Any
 import numpy as np
 
 from sensorkit.errors import FileFormatError, SensorkitError
+from sensorkit.io.spec import FormatSpec
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording
 
 __all__ = [
+    "FORMAT",
     "METADATA_KEY",
     "PARQUET_MAGIC",
     "SCHEMA",
@@ -309,3 +311,16 @@ def _layouts(
     right_spec = header.get("layout_right_spec")
     right = SensorLayout.from_dict(right_spec).for_side("right") if right_spec else left.mirror()
     return left, right
+
+
+#: Format-table entry (see :mod:`sensorkit.io.formats`).
+FORMAT = FormatSpec(
+    name="parquet",
+    extensions=(".parquet", ".pq"),
+    sniff=looks_like_parquet,
+    read=read_parquet,
+    options=frozenset({"layout", "body_mass_kg"}),
+    write=write_parquet,
+    binary=True,
+    description="Parquet table written by sensorkit (lossless)",
+)

@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.errors import FileFormatError
+from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.layout import load_layout
 from sensorkit.recording import Recording
 
-__all__ = ["looks_like_physionet_gaitpdb", "read_physionet_gaitpdb"]
+__all__ = ["FORMAT", "looks_like_physionet_gaitpdb", "read_physionet_gaitpdb"]
 
 N_COLUMNS = 19
 RATE_HZ = 100.0
@@ -132,3 +133,18 @@ def _locate(path: Path) -> FileFormatError | None:
                         f"not a number: {cell.strip()!r}", path=str(path), line=lineno, column=col
                     )
     return None
+
+
+def _sniff(path: Path, head: bytes) -> bool:
+    return looks_like_physionet_gaitpdb(Path(path), head_text(head))
+
+
+#: Format-table entry (see :mod:`sensorkit.io.formats`).
+FORMAT = FormatSpec(
+    name="physionet-gaitpdb",
+    extensions=(".txt",),
+    sniff=_sniff,
+    read=read_physionet_gaitpdb,
+    options=frozenset({"body_mass_kg"}),
+    description="PhysioNet gaitpdb walk (19 tab-separated columns, N, 100 Hz)",
+)

@@ -1,0 +1,245 @@
+"""SD-card logs of the ESP32 16-channel insole (OPEN_INSOLES.md #6, GitHub Brilliant-Star-ch).
+
+Structure::
+
+    # fw=1.4.2
+    time_ms,frame_id,R_ch0,...,R_ch15,L_ch0,...,L_ch15,flags
+    1000,0,812,790,...,0
+    1020,1,...
+
+``time_ms`` is the board's ``millis()``; ``frame_id`` counts frames; ``R_ch*`` and ``L_ch*`` are
+**raw 12-bit ADC counts** (0-4095) of the right and left insole; ``flags`` is an integer the
+firmware sets (kept, not interpreted). The board writes its buffer in blocks, so rows may be
+out of order: they are sorted by time, and a frame written twice (same ``frame_id``, same
+values) is kept once and counted (:class:`~sensorkit.errors.DuplicateRowsWarning`).
+
+The counts are **uncalibrated**: a Recording holds N or kPa, so reading needs a calibration
+(``calibration=``: a :class:`~sensorkit.calibrate.Calibration`, its dict or JSON file, e.g. from
+``sensorkit calibrate``) whose layout has as many sensors as the log has channels. Without
+one the reader refuses rather than passing counts off as newtons.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sensorkit.errors import CalibrationError, DuplicateRowsWarning, FileFormatError
+from sensorkit.io.spec import FormatSpec, head_text
+from sensorkit.recording import Recording
+
+__all__ = ["ADC_MAX_COUNTS", "FORMAT", "looks_like_esp32_log", "read_esp32_log"]
+
+#: Largest 12-bit count.
+ADC_MAX_COUNTS = 4095
+_CHANNEL = re.compile(r"^([RL])_ch(\d+)$")
+
+
+def looks_like_esp32_log(path: Path, head: bytes) -> bool:
+    """True when the first line is ``# fw=...`` and the header starts ``time_ms,frame_id``."""
+    lines = [ln.strip() for ln in head_text(head).splitlines() if ln.strip()]
+    return (
+        len(lines) >= 2
+        and lines[0].startswith("#")
+        and "fw=" in lines[0]
+        and lines[1].replace(" ", "").startswith("time_ms,frame_id,")
+    )
+
+
+def _firmware_fields(line: str) -> dict[str, str]:
+    return {k: v for k, _, v in (tok.partition("=") for tok in line.lstrip("#").split()) if v}
+
+
+def read_esp32_log(
+    path: str | Path,
+    *,
+    calibration: Any = None,
+    layout: Any = None,
+    body_mass_kg: float | None = None,
+) -> Recording:
+    """Read an ESP32 insole SD-card log, converting its raw counts with ``calibration``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The log file.
+    calibration : Calibration, dict or path
+        Converts the 12-bit counts to N (or kPa); required.
+    layout : SensorLayout or str, optional
+        Must be the calibration's layout when given (the calibration fixes the layout).
+    body_mass_kg : float, optional
+        Subject mass in kg (default the calibration's).
+
+    Returns
+    -------
+    Recording
+        Frames sorted by ``time_ms`` (time in s = ms / 1000); ``metadata`` holds the firmware
+        line's fields (``esp32_fw``, ...), ``rows_out_of_order`` (rows that follow a later
+        frame in the file), ``duplicate_rows_dropped``, ``esp32_rows_with_flags``, and the
+        calibration applied; missing frames are gaps found from the time axis.
+
+    Raises
+    ------
+    FileFormatError
+        No calibration (the values are counts), a header that is not ``time_ms,frame_id,
+        R_ch0..,L_ch0..,flags``, a cell that is not a whole number in 0-4095, one frame id
+        with two different rows (line and column named).
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise FileFormatError(f"not UTF-8 text ({exc.reason})", path=str(path), line=line) from None
+    if not lines or not lines[0].startswith("#"):
+        raise FileFormatError(
+            "the first line must be the firmware comment '# fw=...'", path=str(path), line=1
+        )
+    fw = _firmware_fields(lines[0])
+    header = [c.strip() for c in lines[1].split(",")] if len(lines) > 1 else []
+    if header[:2] != ["time_ms", "frame_id"] or header[-1:] != ["flags"]:
+        raise FileFormatError(
+            "the header must be time_ms,frame_id,R_ch0..,L_ch0..,flags", path=str(path), line=2, column=1
+        )
+    channels = header[2:-1]
+    sides: dict[str, list[int]] = {"R": [], "L": []}
+    for k, name in enumerate(channels):
+        m = _CHANNEL.match(name)
+        if not m:
+            raise FileFormatError(f"unexpected column {name!r}", path=str(path), line=2, column=name)
+        sides[m.group(1)].append(k + 2)
+        if int(m.group(2)) != len(sides[m.group(1)]) - 1:
+            raise FileFormatError(f"channel {name!r} out of order", path=str(path), line=2, column=name)
+    n_ch = len(sides["L"]) or len(sides["R"])
+    if sides["L"] and sides["R"] and len(sides["L"]) != len(sides["R"]):
+        raise FileFormatError(
+            f"{len(sides['R'])} right channels but {len(sides['L'])} left ones", path=str(path), line=2
+        )
+    if calibration is None:
+        raise FileFormatError(
+            "this log holds raw 12-bit ADC counts, not newtons: reading it needs a calibration",
+            path=str(path),
+            hint="pass calibration= a calibration JSON (sensorkit calibrate ...) whose layout has "
+            f"{n_ch} sensors, e.g. sk.read(path, calibration='cal.json') or --calibration cal.json",
+        )
+    from sensorkit.calibrate import apply_calibration
+    from sensorkit.calibrate.live import as_calibration
+
+    try:
+        cal = as_calibration(calibration)
+    except CalibrationError as exc:
+        raise FileFormatError(str(exc), path=str(path), hint=exc.hint) from None
+
+    table = _table(path, lines, header)
+    data = table.to_numpy()
+    line_of = np.arange(data.shape[0]) + 3  # 1-based file line of each row
+    order = np.argsort(data[:, 0], kind="stable")
+    # rows written after a later frame (a row earlier in time than some row above it)
+    t_file = data[:, 0]
+    out_of_order = (
+        int(np.count_nonzero(t_file[1:] < np.maximum.accumulate(t_file)[:-1])) if t_file.size else 0
+    )
+    data, line_of = data[order], line_of[order]
+    keep = np.ones(data.shape[0], dtype=bool)
+    dup_ids = pd.Series(data[:, 1]).duplicated(keep="first").to_numpy()
+    for i in np.flatnonzero(dup_ids):
+        first = int(np.flatnonzero(data[:, 1] == data[i, 1])[0])
+        if not np.array_equal(data[first], data[i]):
+            raise FileFormatError(
+                f"frame_id {int(data[i, 1])} has two different rows (line {line_of[first]} and this one)",
+                path=str(path),
+                line=int(line_of[i]),
+            )
+        keep[i] = False
+    n_dup = int((~keep).sum())
+    if n_dup:
+        warnings.warn(
+            f"{path}: {n_dup} duplicate row(s) (the same frame written twice) kept once",
+            DuplicateRowsWarning,
+            stacklevel=2,
+        )
+    data = data[keep]
+    same_time = np.flatnonzero(np.diff(data[:, 0]) == 0)
+    if same_time.size:
+        i = int(same_time[0])
+        raise FileFormatError(
+            f"frames {int(data[i, 1])} and {int(data[i + 1, 1])} have the same time_ms {int(data[i, 0])}",
+            path=str(path),
+            line=int(line_of[keep][i + 1]),
+            column="time_ms",
+        )
+    if layout is not None:
+        name = layout if isinstance(layout, str) else getattr(layout, "name", layout)
+        if name != cal.layout_name:
+            raise FileFormatError(
+                f"layout {name!r} differs from the calibration's layout {cal.layout_name!r}",
+                path=str(path),
+                hint="the calibration fixes the layout of raw-count files; leave layout= out",
+            )
+    counts = {s: (data[:, cols] if cols else None) for s, cols in sides.items()}
+    metadata = {f"esp32_{k}": v for k, v in fw.items()}
+    metadata.update(
+        source=str(path),
+        format="esp32-sd-log",
+        rows_out_of_order=out_of_order,
+        duplicate_rows_dropped=n_dup,
+        esp32_rows_with_flags=int(np.count_nonzero(data[:, -1])),
+        raw_units="counts (12-bit ADC)",
+    )
+    try:
+        return apply_calibration(
+            cal, data[:, 0] / 1000.0, counts["L"], counts["R"], body_mass_kg=body_mass_kg, metadata=metadata
+        )
+    except (CalibrationError, ValueError) as exc:
+        raise FileFormatError(str(exc), path=str(path), hint=getattr(exc, "hint", None)) from None
+
+
+def _table(path: Path, lines: list[str], header: list[str]) -> pd.DataFrame:
+    """The rows as int64 (checking whole numbers, 0-4095 counts), or an error naming line and column."""
+    try:
+        table = pd.read_csv(path, skiprows=2, header=None, names=header, dtype=np.int64, engine="c")
+    except (ValueError, pd.errors.ParserError):
+        table = None
+    if table is not None:
+        counts = table.iloc[:, 2:-1].to_numpy()
+        bad = np.argwhere((counts < 0) | (counts > ADC_MAX_COUNTS))
+        if not bad.size:
+            if (table["time_ms"] < 0).any():
+                i = int(np.flatnonzero(table["time_ms"] < 0)[0])
+                raise FileFormatError("time_ms is negative", path=str(path), line=i + 3, column="time_ms")
+            return table
+        i, j = bad[0]
+        raise FileFormatError(
+            f"{int(counts[i, j])} is not a 12-bit count (0-{ADC_MAX_COUNTS})",
+            path=str(path),
+            line=int(i) + 3,
+            column=header[int(j) + 2],
+        )
+    for k, line in enumerate(lines[2:], start=3):
+        if not line.strip():
+            continue
+        cells = line.split(",")
+        if len(cells) != len(header):
+            raise FileFormatError(f"{len(cells)} fields, expected {len(header)}", path=str(path), line=k)
+        for name, cell in zip(header, cells, strict=True):
+            if not re.fullmatch(r"\s*\d+\s*", cell):
+                raise FileFormatError(
+                    f"not a whole number: {cell.strip()!r}", path=str(path), line=k, column=name
+                )
+    raise FileFormatError("cannot parse the rows", path=str(path))
+
+
+#: Format-table entry (see :mod:`sensorkit.io.formats`).
+FORMAT = FormatSpec(
+    name="esp32-sd-log",
+    extensions=(".csv", ".txt", ".log"),
+    sniff=looks_like_esp32_log,
+    read=read_esp32_log,
+    options=frozenset({"calibration", "layout", "body_mass_kg"}),
+    description="ESP32 16-channel insole SD-card log (raw 12-bit counts; needs a calibration)",
+)

@@ -1,0 +1,213 @@
+"""novel pedar ASCII exports (``.asc``): 2 x 99 pressure sensors per frame, kPa.
+
+File structure (checked against ``pedar_example.asc`` of the pressuRe R package)::
+
+    file name:  3DI_S001_V2_FE_2.sol<TAB>date/time  25.04.23 10.49
+    sensor type:  y-1865l-1870r-pxf306-11mar2021
+    total time [secs]:  15.050<TAB>time per frame [secs]:  0.01000<TAB>scanning rate [Hz]:   100
+    pressure values in  kPa
+
+    mask definition:
+    left insole: 1,2,...,99,
+    right insole: 1,2,...,99,
+
+    time[secs]  <TAB>  1<TAB>  2 ... 99<TAB>  1 ... 99
+         0.01000<TAB> 32.500<TAB> ...
+
+Each row: time (s), the 99 sensors of the left insole, then the 99 of the right one, all
+in kPa. The insole size is the first field of ``sensor type`` (``y`` above); the layout is
+the built-in ``pedar-<size>`` (**approximate**: see ``calibration/sources/pressuRe-pedar``),
+or the ``layout=`` given.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
+from sensorkit.io.spec import FormatSpec, head_text
+from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
+from sensorkit.recording import Recording
+
+__all__ = ["FORMAT", "N_SENSORS", "looks_like_pedar", "read_pedar"]
+
+N_SENSORS = 99
+_TIME_HEADER = re.compile(r"^\s*time\s*\[secs?\]", re.IGNORECASE)
+_MAX_HEADER_LINES = 40
+
+
+def looks_like_pedar(path: Path, head: bytes) -> bool:
+    """True when the head has pedar's ``sensor type:`` and ``time[secs]`` lines."""
+    text = head_text(head).lower()
+    return "sensor type:" in text and ("time[secs]" in text or "pressure values in" in text)
+
+
+def _header(lines: list[str], path: Path) -> tuple[dict[str, str], int]:
+    fields: dict[str, str] = {}
+    for i, line in enumerate(lines[:_MAX_HEADER_LINES]):
+        if _TIME_HEADER.match(line):
+            return fields, i
+        for part in line.split("\t"):
+            key, sep, value = part.partition(":")
+            if sep:
+                fields[key.strip().lower()] = value.strip()
+            elif part.strip().lower().startswith("pressure values in"):
+                fields["units"] = part.strip()[len("pressure values in") :].strip()
+    raise FileFormatError(
+        "no 'time[secs]' column header in the first lines: not a pedar export", path=str(path)
+    )
+
+
+def read_pedar(
+    path: str | Path,
+    *,
+    layout: SensorLayout | str | Path | None = None,
+    body_mass_kg: float | None = None,
+) -> Recording:
+    """Read a pedar ASCII export into a two-sided pressure Recording (kPa).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.asc`` file.
+    layout : SensorLayout, str or Path, optional
+        A 99-sensor pressure layout; default the built-in ``pedar-<size>`` of the insole
+        size in the header (approximate geometry).
+    body_mass_kg : float, optional
+        Subject mass in kg.
+
+    Returns
+    -------
+    Recording
+        ``left`` and ``right`` (n, 99) in kPa on the file's time column (s); header fields
+        in ``metadata`` (``pedar_file_name``, ``pedar_date_time``, ``insole_size`` ...).
+
+    Raises
+    ------
+    FileFormatError
+        Units other than kPa, a row without 1 + 2 x 99 numbers or with a non-number (line
+        and column named), an unknown insole size without ``layout=``.
+
+    Warns
+    -----
+    FileTruncatedWarning
+        When the last row is cut short (the rows before it are read).
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # pedar headers may hold Windows-1252 file names
+    lines = text.splitlines()
+    fields, header_idx = _header(lines, path)
+    units = fields.get("units", "kPa")
+    if units.lower() != "kpa":
+        raise FileFormatError(
+            f"pressure values in {units!r}; sensorkit reads pedar exports in kPa", path=str(path)
+        )
+    size = fields.get("sensor type", "").split("-")[0].strip().lower()
+    lay = _layout(layout, size, path)
+
+    n_cols = 1 + 2 * N_SENSORS
+    body = lines[header_idx + 1 :]
+    cut = False
+    last = len(body) - 1
+    while last >= 0 and not body[last].strip():
+        last -= 1
+    if last >= 0 and len(body[last].split()) < n_cols and not text.endswith(("\n", "\r")):
+        cut = True
+        body = body[:last]
+    for k, line in enumerate(body):
+        n = len(line.split())
+        if line.strip() and n != n_cols:
+            raise FileFormatError(
+                f"{n} fields, expected {n_cols} (time, 99 left sensors, 99 right sensors)",
+                path=str(path),
+                line=header_idx + 2 + k,
+            )
+    try:
+        table = pd.read_csv(
+            io.StringIO("\n".join(body)), sep=r"\s+", header=None, dtype=np.float64, engine="c"
+        )
+    except ValueError:
+        raise _locate(body, header_idx, path) from None
+    data = table.to_numpy()
+    if cut:
+        warnings.warn(
+            f"{path}: the last row (line {header_idx + 2 + last}) is cut short; read the {len(data)} rows before it",
+            FileTruncatedWarning,
+            stacklevel=2,
+        )
+    metadata = {
+        f"pedar_{k.replace(' ', '_').replace('[', '').replace(']', '')}": v for k, v in fields.items()
+    }
+    metadata.update(source=str(path), format="pedar-asc", insole_size=size or None)
+    try:
+        return Recording.from_arrays(
+            data[:, 0],
+            data[:, 1 : 1 + N_SENSORS],
+            data[:, 1 + N_SENSORS :],
+            layout=lay,
+            units="kPa",
+            body_mass_kg=body_mass_kg,
+            metadata=metadata,
+        )
+    except ValueError as exc:
+        message = re.sub(
+            r"frame (\d+)",
+            lambda m: f"frame {m.group(1)} (line {header_idx + 2 + int(m.group(1))})",
+            str(exc),
+        )
+        raise FileFormatError(message, path=str(path)) from None
+
+
+def _layout(layout: SensorLayout | str | Path | None, size: str, path: Path) -> SensorLayout:
+    sizes = [n.removeprefix("pedar-") for n in builtin_layouts() if n.startswith("pedar-")]
+    if layout is None:
+        if size not in sizes:
+            raise FileFormatError(
+                f"no built-in layout for pedar insole size {size or '(none in the header)'!r}",
+                path=str(path),
+                hint=f"pass layout= a 99-sensor pressure layout (built in: {', '.join('pedar-' + s for s in sizes)})",
+            )
+        layout = f"pedar-{size}"
+    try:
+        lay = load_layout(layout) if isinstance(layout, (str, Path)) else layout.for_side("left")
+    except CalibrationError as exc:
+        raise FileFormatError(str(exc), path=str(path), hint=exc.hint) from None
+    if lay.n_sensors != N_SENSORS or lay.value_kind != "pressure":
+        raise FileFormatError(
+            f"layout {lay.name!r} has {lay.n_sensors} {lay.value_kind} sensors; pedar needs 99 pressure sensors",
+            path=str(path),
+        )
+    return lay
+
+
+def _locate(body: list[str], header_idx: int, path: Path) -> FileFormatError:
+    for k, line in enumerate(body):
+        for c, cell in enumerate(line.split()):
+            try:
+                float(cell)
+            except ValueError:
+                return FileFormatError(
+                    f"not a number: {cell!r}", path=str(path), line=header_idx + 2 + k, column=c + 1
+                )
+    return FileFormatError("cannot parse the data rows", path=str(path))
+
+
+#: Format-table entry (see :mod:`sensorkit.io.formats`).
+FORMAT = FormatSpec(
+    name="pedar-asc",
+    extensions=(".asc",),
+    sniff=looks_like_pedar,
+    read=read_pedar,
+    options=frozenset({"layout", "body_mass_kg"}),
+    description="novel pedar ASCII export (2 x 99 sensors, kPa)",
+)

@@ -1,0 +1,109 @@
+"""SD-card logs of the ESP32 16-channel insole (OPEN_INSOLES.md #6): raw counts, order, duplicates."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import sensorkit as sk
+from sensorkit.calibrate import Calibration
+from sensorkit.errors import DuplicateRowsWarning, FileFormatError
+from sensorkit.io import detect_format
+from sensorkit.io.esp32 import read_esp32_log
+
+HEADER = (
+    "time_ms,frame_id,"
+    + ",".join(f"R_ch{i}" for i in range(16))
+    + ","
+    + ",".join(f"L_ch{i}" for i in range(16))
+    + ",flags"
+)
+
+
+def _counts(k):
+    """Distinct counts per frame, side and channel (right 1000 + ..., left 2000 + ...)."""
+    return 1000 + 10 * k + np.arange(16), 2000 + 10 * k + np.arange(16)
+
+
+def _row(k, t_ms=None, flags=0):
+    r, l_ = _counts(k)
+    t = 1000 + 20 * k if t_ms is None else t_ms
+    return ",".join(str(int(v)) for v in [t, k, *r, *l_, flags])
+
+
+def _write(path, rows, first="# fw=1.4.2 board=esp32c3"):
+    path.write_text("\n".join([first, HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def cal():
+    return Calibration.nominal("ref16")
+
+
+def test_rows_are_sorted_and_counts_go_through_the_calibration(tmp_path, cal):
+    order = [0, 1, 3, 2, 4, 6, 5, 7]  # written out of order, as the board flushes blocks
+    path = _write(tmp_path / "log.csv", [_row(k, flags=k % 2) for k in order])
+    assert detect_format(path) == "esp32-sd-log"
+    rec = sk.read(path, calibration=cal)
+    np.testing.assert_allclose(rec.time, 1.0 + 0.02 * np.arange(8))
+    right_counts = np.array([_counts(k)[0] for k in range(8)], dtype=float)
+    left_counts = np.array([_counts(k)[1] for k in range(8)], dtype=float)
+    np.testing.assert_allclose(rec.right, cal.side("right").convert(right_counts).values, rtol=1e-6)
+    np.testing.assert_allclose(rec.left, cal.side("left").convert(left_counts).values, rtol=1e-6)
+    assert rec.units == "N" and rec.layout.name == "ref16"
+    md = rec.metadata
+    assert md["rows_out_of_order"] == 2 and md["duplicate_rows_dropped"] == 0
+    assert md["esp32_fw"] == "1.4.2" and md["esp32_board"] == "esp32c3" and md["esp32_rows_with_flags"] == 4
+
+
+def test_a_missing_frame_is_a_gap(tmp_path, cal):
+    rec = read_esp32_log(_write(tmp_path / "log.csv", [_row(k) for k in (0, 1, 2, 5, 6, 7)]), calibration=cal)
+    gap = rec.gaps.iloc[0]
+    assert (gap["start_s"], gap["end_s"], gap["n_missing"]) == (1.04, 1.1, 2)
+
+
+def test_a_frame_written_twice_is_kept_once_and_counted(tmp_path, cal):
+    path = _write(tmp_path / "log.csv", [_row(k) for k in (0, 1, 2, 2, 3)])
+    with pytest.warns(DuplicateRowsWarning, match="1 duplicate row"):
+        rec = read_esp32_log(path, calibration=cal)
+    assert rec.n_frames == 4 and rec.metadata["duplicate_rows_dropped"] == 1
+
+
+def test_one_frame_id_with_two_different_rows_is_an_error(tmp_path, cal):
+    path = _write(tmp_path / "log.csv", [_row(0), _row(1), _row(1, t_ms=1030), _row(2)])
+    with pytest.raises(FileFormatError, match=r"line 5: frame_id 1 has two different rows \(line 4"):
+        read_esp32_log(path, calibration=cal)
+
+
+def test_counts_without_a_calibration_are_refused(tmp_path):
+    path = _write(tmp_path / "log.csv", [_row(k) for k in range(4)])
+    with pytest.raises(FileFormatError, match="raw 12-bit ADC counts, not newtons") as info:
+        sk.read(path)
+    assert "calibration=" in info.value.hint and "16 sensors" in info.value.hint
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (_row(1).replace(",1010,", ",5000,", 1), "line 4, column R_ch0: 5000 is not a 12-bit count"),
+        (_row(1).replace(",1010,", ",1x,", 1), "line 4, column R_ch0: not a whole number: '1x'"),
+        (_row(1).replace(",1010,", ",", 1), "line 4: 34 fields, expected 35"),
+    ],
+)
+def test_bad_cells_name_line_and_column(tmp_path, cal, row, message):
+    path = _write(tmp_path / "log.csv", [_row(0), row, _row(2)])
+    with pytest.raises(FileFormatError, match=message):
+        read_esp32_log(path, calibration=cal)
+
+
+def test_header_must_be_the_documented_one(tmp_path, cal):
+    path = tmp_path / "log.csv"
+    path.write_text("# fw=1\ntime_ms,frame_id,R_ch0,R_ch2,flags\n0,0,1,2,0\n")
+    with pytest.raises(FileFormatError, match="line 2, column R_ch2: channel 'R_ch2' out of order"):
+        read_esp32_log(path, calibration=cal)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert detect_format(_write(tmp_path / "x.csv", [_row(0)], first="# units: N")) != "esp32-sd-log"

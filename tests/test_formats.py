@@ -1,0 +1,108 @@
+"""The format table: dispatch by extension and content, options, writers, registration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sensorkit as sk
+from sensorkit.errors import FileFormatError
+from sensorkit.io import FORMAT_TABLE, FormatSpec, detect_format, format_spec, read, register_format, write
+from sensorkit.io.spec import head_text
+
+
+def test_every_entry_is_complete_and_names_are_unique():
+    names = [s.name for s in FORMAT_TABLE]
+    assert len(set(names)) == len(names)
+    for spec in FORMAT_TABLE:
+        assert spec.extensions and all(e.startswith(".") and e == e.lower() for e in spec.extensions)
+        assert callable(spec.sniff) and callable(spec.read) and spec.description
+    assert names[-1] == "generic-csv"  # the catch-all text format is sniffed last
+    for required in ("capture", "parquet", "generic-csv", "moticon-opengo", "physionet-gaitpdb"):
+        assert required in names
+
+
+@pytest.mark.parametrize("head", [b"", b"\x00\x01", b"#", "é;ü\n".encode("latin-1"), b"\xef\xbb\xbf"])
+def test_sniffers_never_raise_on_odd_heads(tmp_path, head):
+    for spec in FORMAT_TABLE:
+        assert spec.sniff(tmp_path / "x.bin", head) in (True, False)
+
+
+def test_head_text_strips_a_bom_and_falls_back_to_latin1():
+    assert head_text(b"\xef\xbb\xbftime,L1\n") == "time,L1\n"
+    assert head_text("# Kommentar: Größe\n".encode("latin-1")) == "# Kommentar: Größe\n"
+    assert head_text("ab€".encode()[:-1]) == "ab"  # cut inside the last character
+
+
+def _toy_reader(path, *, layout=None, body_mass_kg=None):
+    rows = np.loadtxt(path, skiprows=1)
+    return sk.Recording.from_arrays(rows[:, 0], left=rows[:, 1:], layout=layout or "physionet8")
+
+
+def _toy_spec(name="toy"):
+    return FormatSpec(
+        name=name,
+        extensions=(".toy",),
+        sniff=lambda path, head: head.startswith(b"TOY"),
+        read=_toy_reader,
+        options=frozenset({"layout"}),
+        description="a test format",
+    )
+
+
+@pytest.fixture
+def toy_format():
+    register_format(_toy_spec())
+    yield
+    FORMAT_TABLE[:] = [s for s in FORMAT_TABLE if s.name != "toy"]
+
+
+def test_a_registered_format_is_one_entry_away(tmp_path, toy_format):
+    path = tmp_path / "walk.dat"  # the content decides even without the extension
+    rows = np.column_stack([np.arange(5) / 100.0, np.full((5, 8), 3.0)])
+    path.write_text("TOY\n" + "\n".join(" ".join(f"{v:g}" for v in r) for r in rows) + "\n")
+    assert detect_format(path) == "toy"
+    rec = read(path)
+    np.testing.assert_array_equal(rec.left, np.full((5, 8), 3.0, dtype=np.float32))
+    names = [s.name for s in FORMAT_TABLE]
+    assert names.index("toy") == names.index("generic-csv") - 1
+
+
+def test_an_option_a_format_does_not_take_is_an_error_naming_it(tmp_path, toy_format):
+    path = tmp_path / "walk.toy"
+    path.write_text("TOY\n0 1 1 1 1 1 1 1 1\n0.01 1 1 1 1 1 1 1 1\n")
+    with pytest.raises(FileFormatError, match=r"option\(s\) body_mass_kg do not apply to toy files"):
+        read(path, body_mass_kg=70)
+    with pytest.raises(FileFormatError, match="calibration applies to raw captures"):
+        read(path, calibration={"x": 1})
+
+
+def test_extension_goes_first_but_content_decides(tmp_path):
+    rec = sk.simulate(duration_s=1, seed=0)
+    path = tmp_path / "run.txt"  # .txt: moticon and physionet are tried first, then the CSV
+    write(rec, path, format="generic-csv")
+    assert detect_format(path) == "generic-csv"
+
+
+def test_write_picks_the_format_from_the_extension_and_reads_back(tmp_path):
+    rec = sk.simulate(duration_s=1, seed=0)
+    for name in ("a.csv", "a.parquet"):
+        back = read(write(rec, tmp_path / name))
+        np.testing.assert_array_equal(back.left, rec.left)
+    with pytest.raises(FileFormatError, match="cannot tell the output format"):
+        write(rec, tmp_path / "a.xyz")
+    with pytest.raises(FileFormatError, match="does not write them"):
+        write(rec, tmp_path / "a.txt", format="physionet-gaitpdb")
+
+
+def test_unknown_format_name_lists_the_known_ones():
+    with pytest.raises(FileFormatError, match="unknown format 'nope'") as info:
+        format_spec("nope")
+    assert "generic-csv" in info.value.hint
+
+
+def test_binary_garbage_with_a_text_extension_is_still_binary(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\x00\x01garbage")
+    with pytest.raises(FileFormatError, match="binary file of no known format"):
+        read(path)

@@ -1,0 +1,185 @@
+"""Tekscan F-Scan ASCII movies (.asf): the real example and small files written here."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import sensorkit as sk
+from sensorkit.errors import FileFormatError, FileTruncatedWarning
+from sensorkit.io import detect_format
+from sensorkit.io.fscan import read_fscan
+from sensorkit.layout import MASKS
+
+REAL = __import__("pathlib").Path(__file__).parent / "data" / "pressure-mats" / "fscan_testL.asf"
+
+
+@pytest.fixture(scope="module")
+def real():
+    return sk.read(REAL)
+
+
+def test_real_movie_shape_time_and_units(real):
+    assert detect_format(REAL) == "fscan-asf"
+    assert real.sides == ("left",) and real.units == "kPa"
+    assert real.left.shape == (205, 955)  # 205 frames; 60 x 21 cells less the 305 'B' cells
+    np.testing.assert_allclose(np.diff(real.time), 0.032)
+    assert real.time[0] == 0.0 and real.rate_hz == pytest.approx(31.25)
+    assert len(real.gaps) == 0
+
+
+def test_real_cells_land_on_their_named_sensors(real):
+    names = real.layout.sensor_names
+    # Frame 1, row 21 of the file: "0,0,0,0,0,18,0,18,0,..."; row 26: "0,0,71,107,83,..."
+    assert real.left[0, names.index("r21c6")] == 18.0
+    assert real.left[0, names.index("r21c8")] == 18.0
+    assert real.left[0, names.index("r26c4")] == 107.0
+    assert "r1c1" not in names  # a 'B' cell is no sensor
+
+
+def test_real_grid_geometry_and_force(real):
+    lay = real.layout
+    assert lay.grid["rows"] == 60 and lay.grid["cols"] == 21
+    assert lay.grid["row_spacing_mm"] == 5.08 and lay.grid["col_spacing_mm"] == 5.08
+    np.testing.assert_allclose(lay.area_mm2, 25.8064)  # the header's SENSEL_AREA
+    # total force = sum(p_i) x A (kPa x mm^2 x 1e-3 = N), computed by hand for frame 0
+    expected = real.left[0].astype(np.float64).sum() * 25.8064e-3
+    assert real.forces_n("left")[0].sum() == pytest.approx(expected, rel=1e-5)
+    # row 60 (heel end) is at y = 2.54 mm, row 1 at 59.5 x 5.08 mm
+    names = lay.sensor_names
+    assert lay.y_mm[names.index("r60c8")] == pytest.approx(2.54)
+    assert lay.y_mm[names.index("r1c10")] == pytest.approx(59.5 * 5.08)
+    # columns increase medially on a left foot
+    assert lay.x_mm[names.index("r30c15")] > lay.x_mm[names.index("r30c3")]
+
+
+def test_real_masks_cover_every_sensel_in_anatomical_order(real):
+    lay = real.layout
+    assert set(lay.mask) == set(MASKS)
+    mean_y = {m: lay.y_mm[lay.mask_of(m)].mean() for m in MASKS}
+    assert mean_y["heel"] < mean_y["midfoot"] < mean_y["MTH2-3"] < mean_y["hallux"]
+    mean_x = {m: lay.x_mm[lay.mask_of(m)].mean() for m in MASKS}
+    assert mean_x["MTH1"] > mean_x["MTH2-3"] > mean_x["MTH4-5"]
+    assert mean_x["hallux"] > mean_x["lesser_toes"]
+    # the heel print (peak 760 kPa in row 55) is in the heel mask
+    names = lay.sensor_names
+    assert lay.mask[names.index("r55c11")] == "heel"
+    assert real.left[:, lay.mask_of("heel")].max() == 760.0
+
+
+def _asf(rows, cols, frames, *, name_units="KPa", numbers=None, extra="", end="@@\n"):
+    head = [
+        "DATA_TYPE MOVIE",
+        "SENSOR_TYPE FSCAN",
+        f"ROWS {rows}",
+        f"COLS {cols}",
+        "ROW_SPACING 5.08 mm",
+        "COL_SPACING 5.08 mm",
+        "SENSEL_AREA 25.8064 mm2",
+        "SECONDS_PER_FRAME 0.01",
+        "START_FRAME 1",
+        f"UNITS {name_units}",
+        "MIRROR_ROW 0",
+        "MIRROR_COL 0",
+        "ASCII_DATA @@",
+        "",
+    ]
+    body = []
+    for k, grid in enumerate(frames):
+        body.append(f"Frame {numbers[k] if numbers else k + 1}")
+        body += [",".join(str(c) for c in row) for row in grid]
+        body.append("")
+    return "\n".join(head + body) + extra + end
+
+
+def _grid(v):
+    return [["B", v, v], [v, v, v], [v, 2 * v, "B"]]
+
+
+def test_small_file_values_time_gaps_and_right_foot(tmp_path):
+    path = tmp_path / "walkR.asf"
+    path.write_text(_asf(3, 3, [_grid(1), _grid(2), _grid(3)], numbers=[1, 2, 5]))
+    rec = read_fscan(path)
+    assert rec.sides == ("right",)
+    np.testing.assert_array_equal(rec.right[:, 0], [1, 2, 3])
+    np.testing.assert_array_equal(rec.time, [0.0, 0.01, 0.04])
+    gap = rec.gaps.iloc[0]
+    assert (gap["start_s"], gap["end_s"], gap["n_missing"]) == (0.01, 0.04, 2)
+    lay = rec.layout_right
+    names = lay.sensor_names
+    assert names == ("r1c2", "r1c3", "r2c1", "r2c2", "r2c3", "r3c1", "r3c2")
+    # right foot: columns increase laterally, so column 1 is medial
+    assert lay.x_mm[names.index("r2c1")] > lay.x_mm[names.index("r2c3")]
+
+
+def test_psi_units_are_converted_to_kpa(tmp_path):
+    path = tmp_path / "walkL.asf"
+    path.write_text(_asf(3, 3, [_grid(1), _grid(2)], name_units="PSI"))
+    rec = read_fscan(path)
+    assert rec.left[0, 0] == pytest.approx(6.894757, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("frames", "message"),
+    [
+        # lines: 13 header lines and a blank, "Frame 1" on line 15, frame 2's first row on line 21
+        (
+            [_grid(1), [["B", 1, 1], [1, 1, 1]], _grid(3)],
+            "line 23: frame 2 has 2 rows but the header declares ROWS 3",
+        ),
+        (
+            [_grid(1), [["B", 1], [1, 1, 1], [1, 1, "B"]]],
+            r"line 21: 2 columns but the header declares COLS 3",
+        ),
+        ([_grid(1), [[1, 1, 1], [1, 1, 1], [1, 1, "B"]]], r"line 21, column 1: the sensels outside"),
+        ([_grid(1), [["B", 1, "x"], [1, 1, 1], [1, 1, "B"]]], r"line 21, column 3: not a number: 'x'"),
+    ],
+)
+def test_bad_frames_name_line_and_column(tmp_path, frames, message):
+    path = tmp_path / "walkL.asf"
+    path.write_text(_asf(3, 3, frames))
+    with pytest.raises(FileFormatError, match=message):
+        read_fscan(path)
+
+
+def test_a_cut_file_reads_the_complete_frames_with_a_warning(tmp_path):
+    path = tmp_path / "walkL.asf"
+    text = _asf(3, 3, [_grid(1), _grid(2), _grid(3)], end="")
+    path.write_text(text[: text.rindex("Frame 3") + len("Frame 3\nB,3,3\n1")])
+    with pytest.warns(FileTruncatedWarning, match="ends inside frame 3; read the 2 complete frames"):
+        rec = read_fscan(path)
+    assert rec.n_frames == 2
+
+
+def test_raw_units_are_refused(tmp_path):
+    path = tmp_path / "walkL.asf"
+    path.write_text(_asf(3, 3, [_grid(1), _grid(2)], name_units="Raw"))
+    with pytest.raises(FileFormatError, match="UNITS 'Raw' are not a pressure"):
+        read_fscan(path)
+
+
+def test_foot_from_an_unmarked_name_is_assumed_left_with_a_warning(tmp_path):
+    path = tmp_path / "walk.asf"
+    path.write_text(_asf(3, 3, [_grid(1), _grid(2)]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rec = read_fscan(path)
+    assert rec.sides == ("left",) and rec.metadata["side_from"] == "assumed"
+    assert any("cannot tell the foot" in str(w.message) for w in caught)
+
+
+def test_grid_and_masks_survive_the_layout_json(real):
+    lay = real.layout
+    back = sk.SensorLayout.from_dict(lay.to_dict())
+    assert back.mask == lay.mask and back.grid == lay.grid
+    np.testing.assert_array_equal(back.x_mm, lay.x_mm)
+    half = lay.scaled(lay.foot_length_mm / 2)
+    assert half.grid["row_spacing_mm"] == pytest.approx(2.54) and half.mask == lay.mask
+    with pytest.raises(ValueError, match="unknown mask"):
+        lay.mask_of("arch")
+    with pytest.raises(ValueError, match=r"unknown mask\(s\) \['arch'\]"):
+        sk.SensorLayout.from_dict(
+            {**lay.to_dict(), "sensors": [{**s, "mask": "arch"} for s in lay.to_dict()["sensors"]]}
+        )

@@ -1,0 +1,132 @@
+"""novel pedar ASCII exports (.asc) and the approximate pedar layouts built from pressuRe's geometry."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sensorkit as sk
+from sensorkit.errors import FileFormatError, FileTruncatedWarning
+from sensorkit.io import detect_format
+from sensorkit.io.pedar import read_pedar
+from sensorkit.layout import calibration_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+CUT = Path(__file__).parent / "data" / "pressure-mats" / "pedar_example_300rows.asc"
+FULL = ROOT.parent / "shared" / "data" / "pressure-mats" / "pedar_example.asc"
+
+
+def test_real_export_values_time_and_layout():
+    assert detect_format(CUT) == "pedar-asc"
+    rec = sk.read(CUT)
+    assert rec.sides == ("left", "right") and rec.units == "kPa"
+    assert rec.left.shape == (300, 99) and rec.right.shape == (300, 99)
+    np.testing.assert_allclose(rec.time[[0, 1, -1]], [0.01, 0.02, 3.00])
+    # first data row of the file: 0.01000, 32.500, 40.000, 40.000, 20.000, 25.000, ...
+    np.testing.assert_array_equal(rec.left[0, :5], [32.5, 40.0, 40.0, 20.0, 25.0])
+    assert rec.layout.name == "pedar-y" and rec.metadata["insole_size"] == "y"
+    assert rec.metadata["pedar_file_name"] == "3DI_S001_V2_FE_2.sol"
+    assert "APPROXIMATE" in rec.layout.description
+
+
+def test_force_is_pressure_times_published_area():
+    rec = sk.read(CUT)
+    areas = np.loadtxt(
+        ROOT / "calibration" / "sources" / "pressuRe-pedar" / "pedar_sensor_areas_mm2.csv",
+        delimiter=",",
+        skiprows=1,
+        usecols=5,  # size y
+    )
+    expected = (rec.right[100].astype(np.float64) * areas * 1e-3).sum()
+    assert rec.forces_n("right")[100].sum() == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.skipif(not FULL.is_file(), reason=f"{FULL} not present (shared data folder)")
+def test_full_walk_steps_start_at_the_heel():
+    rec = sk.read(FULL)
+    res = sk.analyze(rec)
+    walking = res.steps[(res.steps["t_contact_s"] > 1.0) & (res.steps["contact_time_s"] < 1.5)]
+    assert len(walking) >= 12
+    # a heel-first walker: no step starts at the forefoot, most start in the back third
+    # (with the insole read the wrong way round, every step would be a forefoot strike)
+    assert not (walking["strike_pattern"] == "forefoot").any()
+    assert (walking["strike_pattern"] == "rearfoot").mean() > 0.7
+
+
+def test_shipped_layouts_are_the_generators_output():
+    spec = importlib.util.spec_from_file_location(
+        "make_pedar_layouts", ROOT / "tools" / "make_pedar_layouts.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for size in module.SIZES:
+        shipped = json.loads((calibration_dir() / "layouts" / f"pedar-{size}.json").read_text())
+        assert shipped == json.loads(json.dumps(module.build(size)))
+
+
+def test_approximate_geometry_is_anatomically_ordered():
+    lay = sk.load_layout("pedar-y")
+    assert lay.n_sensors == 99 and lay.units == "kPa"
+    assert 250 < lay.foot_length_mm < 310 and 0.25 < lay.foot_width_mm / lay.foot_length_mm < 0.4
+    y = {m: lay.y_mm[lay.mask_of(m)].mean() for m in ("heel", "midfoot", "MTH2-3", "hallux")}
+    assert y["heel"] < y["midfoot"] < y["MTH2-3"] < y["hallux"]
+    assert lay.x_mm[lay.mask_of("MTH1")].mean() > 0 > lay.x_mm[lay.mask_of("MTH4-5")].mean()
+    assert lay.x_mm[0] > 0 > lay.x_mm[4]  # sensor 1 medial heel, sensor 5 lateral heel
+    # sizes scale with their published areas
+    u, y_ = sk.load_layout("pedar-u"), lay
+    assert y_.foot_length_mm / u.foot_length_mm == pytest.approx(
+        np.sqrt(np.median(y_.area_mm2 / u.area_mm2)), rel=0.02
+    )
+
+
+def _write(path, rows, *, size="y", units="kPa", end="\n"):
+    head = [
+        "file name:  t.sol\tdate/time  25.04.23 10.49",
+        f"sensor type:  {size}-1865l-1870r-pxf306-11mar2021 ",
+        "total time [secs]:  0.030\ttime per frame [secs]:  0.01000\tscanning rate [Hz]:   100",
+        f"pressure values in  {units}",
+        "",
+        "time[secs]    \t" + "\t".join(str(i) for i in list(range(1, 100)) * 2) + "\t",
+    ]
+    body = ["\t".join(f"{v:.3f}" for v in r) + "\t" for r in rows]
+    path.write_text("\n".join(head + body) + end, encoding="utf-8")
+    return path
+
+
+def _rows(n=3):
+    return [np.concatenate([[0.01 * (k + 1)], np.full(198, 10.0 * (k + 1))]) for k in range(n)]
+
+
+def test_bad_rows_name_the_line(tmp_path):
+    rows = _rows()
+    rows[1] = rows[1][:150]
+    with pytest.raises(FileFormatError, match=r"line 8: 150 fields, expected 199"):
+        read_pedar(_write(tmp_path / "a.asc", rows))
+    path = _write(tmp_path / "b.asc", _rows())
+    path.write_text(path.read_text().replace("\t20.000", "\tx", 1))
+    with pytest.raises(FileFormatError, match=r"line 8, column 2: not a number: 'x'"):
+        read_pedar(path)
+
+
+def test_cut_last_row_is_dropped_with_a_warning(tmp_path):
+    rows = _rows(4)
+    rows[3] = rows[3][:50]
+    with pytest.warns(FileTruncatedWarning, match="line 10\\) is cut short; read the 3 rows"):
+        rec = read_pedar(_write(tmp_path / "a.asc", rows, end=""))
+    assert rec.n_frames == 3
+
+
+def test_unknown_size_needs_a_layout_and_units_must_be_kpa(tmp_path):
+    with pytest.raises(FileFormatError, match="no built-in layout for pedar insole size 'q'") as info:
+        read_pedar(_write(tmp_path / "a.asc", _rows(), size="q"))
+    assert "pedar-y" in info.value.hint
+    rec = read_pedar(_write(tmp_path / "b.asc", _rows(), size="q"), layout="pedar-w")
+    assert rec.layout.name == "pedar-w"
+    with pytest.raises(FileFormatError, match="pressure values in 'N/cm2'"):
+        read_pedar(_write(tmp_path / "c.asc", _rows(), units="N/cm2"))
+    with pytest.raises(FileFormatError, match="pedar needs 99 pressure sensors"):
+        read_pedar(_write(tmp_path / "d.asc", _rows()), layout="ref16")
