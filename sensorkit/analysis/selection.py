@@ -195,7 +195,8 @@ def finalize_steps(
     t_o = d["t_toe_off_s"].to_numpy(np.float64)
     contact = t_o - t_c
     holes = d["long_holes"].to_numpy(np.int64)
-    event_gap = d["event_in_gap"].to_numpy(bool)
+    event_gap = d["event_in_gap"].to_numpy(bool)  # a stance whose event time lies in a short hole
+    cut = d["cut_by_gap"].to_numpy(bool)  # a stance a long hole cut or began after
     truncated = d["truncated"].to_numpy(bool)
 
     # -- strides: next contact of the same foot, nothing missing in between
@@ -209,9 +210,8 @@ def finalize_steps(
     stride_ok = (
         has_next
         & (holes[j] == holes)
-        & ~event_gap
-        & ~truncated
-        & ~np.where(has_next, event_gap[j] | truncated[j], True)
+        & ~(event_gap | cut | truncated)
+        & ~np.where(has_next, event_gap[j] | cut[j] | truncated[j], True)
         & (stride <= p.max_stride_s)
     )
     stride = np.where(stride_ok, stride, np.nan)
@@ -220,11 +220,11 @@ def finalize_steps(
     reason = np.full(n, "", dtype=object)
     peak_any = d["peak_force_n"].to_numpy(np.float64)
     in_bounds = (contact >= p.min_contact_time_s) & (contact <= p.max_contact_time_s)
-    candidates = in_bounds & ~event_gap & ~truncated & np.isfinite(peak_any)
+    candidates = in_bounds & ~event_gap & ~cut & ~truncated & np.isfinite(peak_any)
     typical = float(np.median(peak_any[candidates])) if candidates.any() else np.nan
     rules = [
         (truncated, "truncated by the start of the data"),
-        (event_gap, "contact or toe-off inside a data gap"),
+        (cut, "cut by a data gap too long to bridge"),
         (contact < p.min_contact_time_s, "contact too short"),
         (contact > p.max_contact_time_s, "contact too long (standing or not a step)"),
         (
@@ -271,6 +271,9 @@ def finalize_steps(
         term_ds[mine] = np.where(same_next, np.clip(t_o[mine] - t_c[inx], 0, None), np.nan)
         flight[mine] = np.where(same_next, np.clip(t_c[inx] - t_o[mine], 0, None), np.nan)
 
+    for arr in (step_time, init_ds, term_ds, flight):
+        arr[event_gap] = np.nan  # an event time inside a hole is not known to the frame
+
     # -- activity per bout
     activity = np.full(n, "", dtype=object)
     for b in np.unique(bout[bout >= 0]):
@@ -281,8 +284,9 @@ def finalize_steps(
         activity[members] = "running" if running else "walking"
 
     # -- steady state within each bout and side
-    steady = valid & np.isfinite(stride)
+    steady = valid & np.isfinite(stride) & ~event_gap
     steady_reason = np.where(valid & ~np.isfinite(stride), "no stride (end of bout or data gap)", "")
+    steady_reason = np.where(valid & event_gap, "contact or toe-off inside a data gap", steady_reason)
     for b in np.unique(bout[bout >= 0]):
         for s in ("left", "right"):
             members = np.flatnonzero((bout == b) & (side == s) & steady)
@@ -306,7 +310,7 @@ def finalize_steps(
         "exclude_reason": reason,
         "bout": bout,
         "activity": activity,
-        "contact_time_s": np.where(event_gap | truncated, np.nan, contact),
+        "contact_time_s": np.where(event_gap | cut | truncated, np.nan, contact),
         "stride_time_s": stride,
         "swing_time_s": stride - contact,
         "step_time_s": step_time,

@@ -17,6 +17,7 @@ import numpy as np
 
 from sensorkit.analysis.params import G_M_S2
 from sensorkit.analysis.streaming import StreamingAnalyzer
+from sensorkit.kernels import symmetry_index
 from sensorkit.layout import SensorLayout
 
 __all__ = ["DashboardState", "SideState", "symmetry_index_pct"]
@@ -38,10 +39,8 @@ def symmetry_index_pct(left: float, right: float) -> float:
     >>> round(symmetry_index_pct(110.0, 90.0), 1)
     20.0
     """
-    mean = 0.5 * (left + right)
-    if not (math.isfinite(left) and math.isfinite(right)) or mean == 0:
-        return math.nan
-    return 100.0 * (left - right) / mean
+    # the analysis kernel, so the live view follows the same rule (NaN across zero)
+    return float(symmetry_index(np.array([left], np.float64), np.array([right], np.float64))[0])
 
 
 @dataclass

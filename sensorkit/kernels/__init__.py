@@ -25,6 +25,7 @@ from sensorkit.kernels.cop import cop_frames, cop_frames_into, total_force
 from sensorkit.kernels.cop_path import cop_path_metrics
 from sensorkit.kernels.events import (
     FLAG_BRIDGED,
+    FLAG_EVENT_IN_HOLE,
     FLAG_GAP,
     FLAG_TRUNCATED,
     STATE_SIZE,
@@ -40,6 +41,7 @@ from sensorkit.kernels.walking import strike_index, walking_features
 
 __all__ = [
     "FLAG_BRIDGED",
+    "FLAG_EVENT_IN_HOLE",
     "FLAG_GAP",
     "FLAG_TRUNCATED",
     "METHOD_13PCT",

@@ -20,8 +20,9 @@ Precisely, per frame k with force F[k]:
   machine carries on as if the hole were not there (segmentation only; nothing is filled in),
   and the stance gets :data:`FLAG_BRIDGED`. A longer hole ends a stance in progress at its
   toe-off candidate or at the hole, with :data:`FLAG_GAP`, and drops any candidate.
-* An event that falls inside a hole (contact right after a hole the foot entered unloaded,
-  toe-off right before a hole it left loaded) has an unknown time: :data:`FLAG_GAP`.
+* An event that falls inside a bridged hole (contact right after a hole the foot entered
+  unloaded, toe-off right before a hole it left loaded) has an unknown time:
+  :data:`FLAG_EVENT_IN_HOLE`. A contact right after a long hole gets :data:`FLAG_GAP`.
   A stance whose candidate began at the very first frame is :data:`FLAG_TRUNCATED`.
 
 The machine's state lives in a small int64 array, so the same kernel serves batch analysis
@@ -36,6 +37,7 @@ import numpy as np
 
 __all__ = [
     "FLAG_BRIDGED",
+    "FLAG_EVENT_IN_HOLE",
     "FLAG_GAP",
     "FLAG_TRUNCATED",
     "STATE_SIZE",
@@ -43,12 +45,14 @@ __all__ = [
     "new_event_state",
 ]
 
-#: Step flag bit: an event time is unknown (it fell in a hole) or a long hole ended the stance.
+#: Step flag bit: a hole too long to bridge ended the stance, or came right before its contact.
 FLAG_GAP = 1
 #: Step flag bit: the stance was already under way at the first frame of the data.
 FLAG_TRUNCATED = 2
 #: Step flag bit: a short hole inside the stance was bridged (metrics over it are not measured).
 FLAG_BRIDGED = 4
+#: Step flag bit: contact or toe-off fell inside a bridged hole: the stance exists, its time is unknown.
+FLAG_EVENT_IN_HOLE = 8
 
 #: Length of the state array.
 STATE_SIZE = 12
@@ -117,7 +121,8 @@ def detect_contacts(
         Global frame indices of the stances completed in this block: contact frame (first
         frame of the stance) and toe-off frame (first frame after it).
     flags : ndarray of int64
-        Bit set of :data:`FLAG_GAP`, :data:`FLAG_TRUNCATED` and :data:`FLAG_BRIDGED`.
+        Bit set of :data:`FLAG_GAP`, :data:`FLAG_TRUNCATED`, :data:`FLAG_BRIDGED` and
+        :data:`FLAG_EVENT_IN_HOLE`.
     long_holes : ndarray of int64
         Holes too long to bridge seen since the start of the data, counted at each contact:
         two stances with different counts have missing data between their contacts.
@@ -173,8 +178,10 @@ def detect_contacts(
                 if f >= on:
                     state[_CAND] = g
                     cf = 0
-                    if prev_invalid == 1 or just_bridged:
-                        cf = FLAG_GAP  # the contact may lie inside the hole
+                    if prev_invalid == 1:
+                        cf = FLAG_GAP  # the contact may lie anywhere in a long hole
+                    elif just_bridged:
+                        cf = FLAG_EVENT_IN_HOLE  # the contact lies inside the short hole
                     elif prev_invalid == 2:
                         cf = FLAG_TRUNCATED
                     state[_CAND_FLAGS] = cf
@@ -200,7 +207,7 @@ def detect_contacts(
                 stop = state[_LAST_ON] + 1
                 fl = state[_FLAGS]
                 if stop == state[_HOLE_START]:
-                    fl |= FLAG_GAP  # the foot left the ground inside the hole
+                    fl |= FLAG_EVENT_IN_HOLE  # the foot left the ground inside the hole
                 starts[m] = state[_CONTACT]
                 stops[m] = stop
                 flags[m] = fl

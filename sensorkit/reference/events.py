@@ -14,6 +14,7 @@ import numpy as np
 FLAG_GAP = 1
 FLAG_TRUNCATED = 2
 FLAG_BRIDGED = 4
+FLAG_EVENT_IN_HOLE = 8
 
 
 def detect_contacts(
@@ -79,8 +80,10 @@ def detect_contacts(
         if not on_ground:
             if candidate is None and f >= on_threshold_n:
                 candidate = k
-                if after_long_hole or after_bridged_hole:
+                if after_long_hole:
                     candidate_flag = FLAG_GAP
+                elif after_bridged_hole:
+                    candidate_flag = FLAG_EVENT_IN_HOLE
                 elif first_frame:
                     candidate_flag = FLAG_TRUNCATED
                 else:
@@ -103,7 +106,7 @@ def detect_contacts(
                 stop = last_on + 1
                 contacts.append(contact)
                 toe_offs.append(stop)
-                flags.append(step_flag | (FLAG_GAP if stop == bridged_hole_start else 0))
+                flags.append(step_flag | (FLAG_EVENT_IN_HOLE if stop == bridged_hole_start else 0))
                 holes.append(contact_n_long)
                 on_ground, candidate = False, None
     return (
