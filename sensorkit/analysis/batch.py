@@ -83,10 +83,10 @@ def analyze(
         recording = recording.slice_time(start_s, end_s)
     mass = validate_body_mass_kg(body_mass_kg) if body_mass_kg is not None else recording.body_mass_kg
     weight_n = float(mass) * G_M_S2 if mass is not None else None
-    parts, cop_arrays, baselines, contexts, segs = [], {}, {}, {}, {}
+    parts, cop_arrays, baselines, contexts, segs, noises = [], {}, {}, {}, {}, {}
     for side in recording.sides:
         values = np.ascontiguousarray(recording.forces_n(side), dtype=np.float32)
-        ctx, seg = side_context(recording, side, values, params, weight_n)
+        ctx, seg, noises[side] = side_context(recording, side, values, params, weight_n)
         local, cop = analyze_side_arrays(ctx, recording.time, values, seg)
         parts.append(local)
         cop_arrays[side] = (recording.time, *cop)
@@ -134,7 +134,10 @@ def analyze(
         params=params,
         body_mass_kg=None if mass is None else float(mass),
         baseline_n=baselines,
-        thresholds_n={s: {"on": c.on_threshold_n, "off": c.off_threshold_n} for s, c in contexts.items()},
+        thresholds_n={
+            s: {"on": c.on_threshold_n, "off": c.off_threshold_n, "noise_sd": noises[s]}
+            for s, c in contexts.items()
+        },
         cop_arrays=cop_arrays,
         info=info,
         selection={
@@ -155,7 +158,7 @@ def analyze(
 
 def side_context(
     recording: Recording, side: str, values: np.ndarray, params: AnalysisParams, weight_n: float | None
-) -> tuple[SideContext, np.ndarray]:
+) -> tuple[SideContext, np.ndarray, float]:
     """The context of one side with its session baseline and noise-adaptive threshold.
 
     Returns
@@ -163,12 +166,15 @@ def side_context(
     ctx : SideContext
     seg : ndarray (n,), float32
         The low-passed total force events are detected on.
+    noise_sd_n : float
+        Noise SD of the unfiltered total force (N).
     """
     baseline = estimate_baseline_n(values, params)
     layout = recording.layout_for(side)
     ctx = make_context(layout, side, params=params, rate_hz=recording.rate_hz, weight_n=weight_n, baseline_n=baseline)
-    seg = segmentation_force(ctx, K.total_force(values, ctx.baseline_n))
-    threshold = estimate_threshold_n(seg, params)
+    total = K.total_force(values, ctx.baseline_n)
+    seg = segmentation_force(ctx, total)
+    threshold, noise = estimate_threshold_n(total, seg, ctx.event_half_width, params)
     ctx = make_context(
         layout,
         side,
@@ -177,8 +183,9 @@ def side_context(
         weight_n=weight_n,
         baseline_n=baseline,
         threshold_n=threshold,
+        noise_sd_n=noise,
     )
-    return ctx, seg
+    return ctx, seg, noise
 
 
 def analyze_side_arrays(
@@ -217,6 +224,8 @@ def analyze_side_arrays(
         ctx.max_bridge_frames,
         K.new_event_state(),
     )
+    if ctx.refine_events:
+        starts, stops = K.refine_events(f, starts, stops, ctx.on_threshold_n, ctx.event_half_width)
     local = measure_stances(ctx, values, time_s, missing, x, y, f, starts, stops, flags)
     local["side"] = np.full(starts.shape[0], ctx.side, dtype=object)
     local["long_holes"] = holes

@@ -23,7 +23,7 @@ _KPA_PER_N_MM2 = 1e3  # pressure (kPa) = force (N) / area (mm^2) x 1e3
 _BASELINE_SAMPLE_FRAMES = 100_000  # frames inspected by the baseline estimate (subsampled)
 _BASELINE_UPPER_PCT = 95.0
 _BOXCAR_3DB = 0.443  # a boxcar of width w (s) has its -3 dB point near 0.443 / w Hz
-_MAD_TO_SD = 1.4826  # robust SD from the median absolute deviation (normal data)
+_MAD_TO_SD_INV = 0.6745  # median |x| of a standard normal: SD = median|x| / 0.6745
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class SideContext:
         Half widths (frames) of the moving averages for events and for VILR.
     max_bridge_frames : int
         Longest hole bridged for segmentation.
+    refine_events : bool
+        Whether events found on the low-passed force are re-timed on the unfiltered force
+        (when its noise is small against the threshold; see :func:`estimate_threshold_n`).
     rate_hz : float
     max_dt_s : float
     weight_n : float or None
@@ -71,6 +74,7 @@ class SideContext:
     max_dt_s: float
     weight_n: float | None
     params: AnalysisParams
+    refine_events: bool = False
 
     @property
     def fallback_code(self) -> int:
@@ -97,6 +101,7 @@ def make_context(
     weight_n: float | None,
     baseline_n: np.ndarray | None = None,
     threshold_n: float | None = None,
+    noise_sd_n: float | None = None,
 ) -> SideContext:
     """Build the :class:`SideContext` of one side.
 
@@ -115,6 +120,10 @@ def make_context(
     threshold_n : float, optional
         Contact threshold in N (from :func:`estimate_threshold_n`); ``params.threshold_floor_n``
         when None. Body mass never changes it.
+    noise_sd_n : float, optional
+        SD of the unfiltered total force's noise (N); events are re-timed on the unfiltered
+        force when ``params.threshold_noise_sd`` such SDs fit under the threshold. Unknown
+        (None): no re-timing.
     """
     n_s = layout.n_sensors
     on = params.threshold_floor_n if threshold_n is None else max(float(threshold_n), params.threshold_floor_n)
@@ -154,6 +163,7 @@ def make_context(
         max_dt_s=params.gap_factor / rate_hz,
         weight_n=weight_n,
         params=params,
+        refine_events=noise_sd_n is not None and params.threshold_noise_sd * noise_sd_n <= on,
     )
 
 
@@ -192,31 +202,47 @@ def estimate_baseline_n(values: np.ndarray, params: AnalysisParams) -> np.ndarra
     return base
 
 
-def estimate_threshold_n(force_lp_n: np.ndarray, params: AnalysisParams) -> float:
+def estimate_threshold_n(
+    force_n: np.ndarray, force_lp_n: np.ndarray, half_width: int, params: AnalysisParams
+) -> tuple[float, float]:
     """Noise-adaptive contact threshold (N) of one side (docs/methods.md "Gait events").
 
-    ``threshold_noise_sd`` robust SDs (1.4826 x MAD) of the low-passed, baseline-corrected
-    total force over its lowest ``baseline_quantile`` of frames (the unloaded swing frames),
-    above their median; never below ``threshold_floor_n``. Inspects at most ~1e5 frames.
+    The unloaded (swing) frames are the lowest ``baseline_quantile`` of the low-passed force.
+    Their noise SD is estimated from successive differences of the unfiltered force
+    (median |dF| / (0.6745 sqrt 2), insensitive to the selection cutting the distribution),
+    and scaled to the low-pass (/ sqrt(2 h + 1) for white noise). Threshold = the unloaded
+    median + ``threshold_noise_sd`` such SDs, never below ``threshold_floor_n``. Inspects at
+    most ~1e5 frames.
 
     Parameters
     ----------
+    force_n : ndarray, shape (n,)
+        Unfiltered, baseline-corrected total force in N (NaN frames ignored).
     force_lp_n : ndarray, shape (n,)
-        Low-passed, baseline-corrected total force in N (NaN frames ignored).
+        The same after the event low-pass.
+    half_width : int
+        The low-pass half width h (frames).
     params : AnalysisParams
 
     Returns
     -------
-    float
-        Threshold in N.
+    threshold_n : float
+        Contact threshold in N.
+    noise_sd_n : float
+        Noise SD of the unfiltered force in N (NaN when it cannot be estimated).
     """
-    stride = max(1, force_lp_n.shape[0] // _BASELINE_SAMPLE_FRAMES)
-    sample = np.asarray(force_lp_n[::stride], dtype=np.float64)
-    sample = sample[np.isfinite(sample)]
-    if sample.size < 10:
-        return float(params.threshold_floor_n)
-    k = max(5, int(params.baseline_quantile * sample.size))
-    low = np.partition(sample, k - 1)[:k]
-    centre = float(np.median(low))
-    spread = _MAD_TO_SD * float(np.median(np.abs(low - centre)))
-    return float(max(params.threshold_floor_n, centre + params.threshold_noise_sd * spread))
+    n = force_lp_n.shape[0]
+    stride = max(1, n // _BASELINE_SAMPLE_FRAMES)
+    idx = np.arange(0, n - 1, stride)
+    lp = np.asarray(force_lp_n[idx], dtype=np.float64)
+    d = np.asarray(force_n[idx + 1], dtype=np.float64) - np.asarray(force_n[idx], dtype=np.float64)
+    ok = np.isfinite(lp) & np.isfinite(d)
+    if ok.sum() < 10:
+        return float(params.threshold_floor_n), float("nan")
+    lp, d = lp[ok], d[ok]
+    k = max(5, int(params.baseline_quantile * lp.size))
+    low = np.argpartition(lp, k - 1)[:k]
+    centre = float(np.median(lp[low]))
+    noise = float(np.median(np.abs(d[low]))) / (_MAD_TO_SD_INV * np.sqrt(2.0))
+    noise_lp = noise / np.sqrt(2 * half_width + 1)
+    return float(max(params.threshold_floor_n, centre + params.threshold_noise_sd * noise_lp)), noise

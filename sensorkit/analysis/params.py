@@ -56,8 +56,9 @@ class AnalysisParams:
         Lowest contact threshold in N (docs/methods.md: insoles need more than the <= 10 N
         force-plate toe-off threshold of Tirosh & Sparrow 2003 because of sensor noise).
     threshold_noise_sd : float
-        Contact threshold = max(floor, this many robust SDs of the unloaded (swing) total
-        force after the event low-pass). *sensorkit choice.*
+        Contact threshold = max(floor, unloaded median + this many noise SDs of the low-passed
+        total force; the SD from successive differences of the unloaded frames). *sensorkit
+        choice.*
     off_threshold_frac : float
         Toe-off hysteresis: the force must fall below this fraction of the contact threshold
         to end a stance (it is still timed at the contact threshold).
@@ -65,8 +66,9 @@ class AnalysisParams:
         Debounce: the (low-passed) force must stay up / down this long (s).
     event_filter_s : float
         Width of the centred moving average applied to total force for event detection only
-        (s; odd number of frames, at least 1). Its -3 dB cut-off is about 0.443 / width:
-        22 Hz for 20 ms. Metrics are measured on the unfiltered force.
+        (s; the nearest odd number of frames, at least 1). Its -3 dB cut-off is about
+        0.443 / width: 40 Hz for 11 frames at 1 kHz. Metrics are measured on the unfiltered
+        force, and events are re-timed on it when its noise is small against the threshold.
     max_bridge_s : float
         Missing data up to this long inside a stance is bridged for segmentation only; longer
         holes end the stance. Moticon OpenGo exports have 60-70 ms holes. *sensorkit choice.*
@@ -132,7 +134,7 @@ class AnalysisParams:
     off_threshold_frac: float = 0.8
     min_contact_s: float = 0.050
     min_swing_s: float = 0.050
-    event_filter_s: float = 0.020
+    event_filter_s: float = 0.010
     max_bridge_s: float = 0.100
     baseline: str = "auto"
     baseline_quantile: float = 0.2

@@ -109,10 +109,11 @@ class _SideStream:
         frame, and the frame before the contact of the stance (or candidate) under way."""
         h = self.ctx.event_half_width
         first = self.seg_done - h
+        # a contact may be re-timed up to h frames earlier, and needs the frame before it
         if self.state[_MODE] == 1:
-            first = min(first, self.state[_CONTACT] - 1)
+            first = min(first, self.state[_CONTACT] - 1 - h)
         elif self.state[_CAND] >= 0:
-            first = min(first, self.state[_CAND] - 1)
+            first = min(first, self.state[_CAND] - 1 - h)
         return int(max(self.base, first))
 
     def feed(self, time_s: np.ndarray, values: np.ndarray, final: bool = False) -> tuple[tuple, list[dict]]:
@@ -160,6 +161,11 @@ class _SideStream:
         self.seg_done = ready
         if not starts.size:
             return []
+        if ctx.refine_events:
+            rs, re_ = K.refine_events(
+                self.f[: self.length], starts - self.base, stops - self.base, ctx.on_threshold_n, h
+            )
+            starts, stops = rs + self.base, re_ + self.base
         n = self.length
         local = measure_stances(
             ctx,
@@ -198,6 +204,9 @@ class StreamingAnalyzer:
     threshold_n : dict, optional
         ``{"left": N, "right": N}`` contact thresholds (e.g. ``Analysis.thresholds_n`` of a
         previous session); ``params.threshold_floor_n`` by default.
+    noise_sd_n : dict, optional
+        ``{"left": N, "right": N}`` noise SD of the unfiltered total force; with it, events are
+        re-timed on the unfiltered force when the noise allows (as in batch).
     layout_right : SensorLayout, optional
     sides : tuple of str
         Sides that will be fed.
@@ -221,6 +230,7 @@ class StreamingAnalyzer:
         layout_right: SensorLayout | None = None,
         sides: tuple[str, ...] = SIDES,
         threshold_n: dict[str, float] | None = None,
+        noise_sd_n: dict[str, float] | None = None,
         **kwargs,
     ) -> None:
         if params is None:
@@ -239,6 +249,7 @@ class StreamingAnalyzer:
         }
         baseline_n = baseline_n or {}
         threshold_n = threshold_n or {}
+        noise_sd_n = noise_sd_n or {}
         self._weight_n = weight_n
         self._finished = False
         self._sides: dict[str, _SideStream] = {}
@@ -251,6 +262,7 @@ class StreamingAnalyzer:
                 weight_n=weight_n,
                 baseline_n=baseline_n.get(side),
                 threshold_n=threshold_n.get(side),
+                noise_sd_n=noise_sd_n.get(side),
             )
             self._sides[side] = _SideStream(ctx, layouts[side].n_sensors)
         self._last_time = -np.inf
@@ -268,6 +280,7 @@ class StreamingAnalyzer:
             params=analysis.params,
             baseline_n=analysis.baseline_n,
             threshold_n={s: d["on"] for s, d in analysis.thresholds_n.items()},
+            noise_sd_n={s: d.get("noise_sd") for s, d in analysis.thresholds_n.items()},
             sides=tuple(analysis.baseline_n),
             **kwargs,
         )

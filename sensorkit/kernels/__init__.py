@@ -31,6 +31,7 @@ from sensorkit.kernels.events import (
     STATE_SIZE,
     detect_contacts,
     new_event_state,
+    refine_events,
 )
 from sensorkit.kernels.filters import moving_average
 from sensorkit.kernels.loading import METHOD_13PCT, METHOD_IMPACT, METHOD_NONE, METHOD_WINDOW, loading_rates
@@ -57,6 +58,7 @@ __all__ = [
     "loading_rates",
     "moving_average",
     "new_event_state",
+    "refine_events",
     "regional_loads",
     "stance_force",
     "stance_time_jumps",

@@ -216,3 +216,55 @@ def detect_contacts(
                 state[_MODE] = _OFF
                 state[_CAND] = -1
     return starts[:m].copy(), stops[:m].copy(), flags[:m].copy(), holes[:m].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def refine_events(
+    force_n: np.ndarray, starts: np.ndarray, stops: np.ndarray, on_threshold_n: float, half_width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Re-time events found on the low-passed force on the unfiltered force.
+
+    A moving average of 2h + 1 frames leads a sharp contact and lags a toe-off by up to h
+    frames. Within h frames of each event: contact moves to the start of the run of unfiltered
+    frames at or above the threshold that reaches ``contact + h``; toe-off to the frame after
+    the run that starts at ``toe_off - h - 1``. Used only when the unfiltered noise is small
+    against the threshold (``SideContext.refine_events``). An event whose run does not reach
+    the search edge (noise at the threshold) keeps its low-pass time.
+
+    Parameters
+    ----------
+    force_n : ndarray, shape (n,), float32
+        Unfiltered, baseline-corrected total force in N (NaN = missing).
+    starts, stops : ndarray of int64, shape (m,)
+        Stances [contact, toe-off) from :func:`detect_contacts`, indices into ``force_n``.
+    on_threshold_n : float
+    half_width : int
+
+    Returns
+    -------
+    starts, stops : ndarray of int64
+        Re-timed copies (a stance never shrinks below one frame).
+    """
+    n = force_n.shape[0]
+    m = starts.shape[0]
+    out_s = starts.copy()
+    out_e = stops.copy()
+    on = np.float32(on_threshold_n)
+    if half_width <= 0:
+        return out_s, out_e
+    for s in range(m):
+        c = starts[s]
+        e = stops[s]
+        k = min(c + half_width, e - 1, n - 1)
+        if k >= 0 and force_n[k] >= on:
+            lo = max(c - half_width, 0)
+            while k - 1 >= lo and force_n[k - 1] >= on:
+                k -= 1
+            out_s[s] = k
+        j = max(e - half_width - 1, out_s[s])
+        if j < n and force_n[j] >= on:
+            hi = min(e + half_width - 1, n - 1)
+            while j + 1 <= hi and force_n[j + 1] >= on:
+                j += 1
+            out_e[s] = j + 1
+    return out_s, out_e

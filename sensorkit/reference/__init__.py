@@ -7,7 +7,7 @@ match the kernels (the state-machine twin takes the whole signal at once).
 
 from sensorkit.reference.cop import cop_frames, total_force
 from sensorkit.reference.cop_path import cop_path_metrics
-from sensorkit.reference.events import detect_contacts
+from sensorkit.reference.events import detect_contacts, refine_events
 from sensorkit.reference.filters import moving_average
 from sensorkit.reference.loading import loading_rates
 from sensorkit.reference.regional import regional_loads
@@ -21,6 +21,7 @@ __all__ = [
     "detect_contacts",
     "loading_rates",
     "moving_average",
+    "refine_events",
     "regional_loads",
     "stance_force",
     "stance_time_jumps",

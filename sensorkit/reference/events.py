@@ -115,3 +115,28 @@ def detect_contacts(
         np.array(flags, np.int64),
         np.array(holes, np.int64),
     )
+
+
+def refine_events(force_n, starts, stops, on_threshold_n, half_width):
+    """Re-time contact and toe-off on the unfiltered force within +/- h frames (see the kernel)."""
+    f = np.asarray(force_n, dtype=np.float32)
+    on = np.float32(on_threshold_n)
+    new_s, new_e = [], []
+    for c, e in zip(starts, stops, strict=True):
+        c, e = int(c), int(e)
+        if half_width <= 0:
+            new_s.append(c)
+            new_e.append(e)
+            continue
+        anchor = min(c + half_width, e - 1, f.size - 1)
+        if anchor >= 0 and f[anchor] >= on:
+            run = [k for k in range(max(c - half_width, 0), anchor + 1) if all(f[k : anchor + 1] >= on)]
+            c = run[0]
+        new_s.append(c)
+        anchor = max(e - half_width - 1, c)
+        if anchor < f.size and f[anchor] >= on:
+            top = min(e + half_width - 1, f.size - 1)
+            run = [j for j in range(anchor, top + 1) if all(f[anchor : j + 1] >= on)]
+            e = run[-1] + 1
+        new_e.append(e)
+    return np.array(new_s, dtype=np.int64), np.array(new_e, dtype=np.int64)
