@@ -42,7 +42,12 @@ def accuracy_rows():
                     reliable += list(st["valr_reliable"])
                     errs["vilr_pct"] += list(100 * (st["vilr_n_s"] / truth["vilr_n_s"] - 1))
                     errs["strike_pts"] += list(st["strike_index_pct"] - strike_true)
-                row = {"waveform": wave.name, "rate_hz": rate, "noise_n": noise, "reliable_share": np.mean(reliable)}
+                row = {
+                    "waveform": wave.name,
+                    "rate_hz": rate,
+                    "noise_n": noise,
+                    "reliable_share": np.mean(reliable),
+                }
                 for k, v in errs.items():
                     v = np.asarray(v, dtype=np.float64)
                     v = v[np.isfinite(v)]

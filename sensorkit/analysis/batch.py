@@ -171,7 +171,9 @@ def side_context(
     """
     baseline = estimate_baseline_n(values, params)
     layout = recording.layout_for(side)
-    ctx = make_context(layout, side, params=params, rate_hz=recording.rate_hz, weight_n=weight_n, baseline_n=baseline)
+    ctx = make_context(
+        layout, side, params=params, rate_hz=recording.rate_hz, weight_n=weight_n, baseline_n=baseline
+    )
     total = K.total_force(values, ctx.baseline_n)
     seg = segmentation_force(ctx, total)
     threshold, noise = estimate_threshold_n(total, seg, ctx.event_half_width, params)

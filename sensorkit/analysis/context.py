@@ -126,7 +126,9 @@ def make_context(
         (None): no re-timing.
     """
     n_s = layout.n_sensors
-    on = params.threshold_floor_n if threshold_n is None else max(float(threshold_n), params.threshold_floor_n)
+    on = (
+        params.threshold_floor_n if threshold_n is None else max(float(threshold_n), params.threshold_floor_n)
+    )
     region_index = np.array([REGIONS.index(r) for r in layout.region], dtype=np.int64)
     ml_index = np.array(
         [

@@ -267,7 +267,9 @@ def finalize_steps(
         same_prev = ok_prev & (bout[ip] == bout[mine]) & (holes[ip] == holes[mine])
         same_next = ok_next & (bout[inx] == bout[mine]) & (holes[inx] == holes[mine])
         step_time[mine] = np.where(same_prev, t_c[mine] - t_c[ip], np.nan)
-        init_ds[mine] = np.where(same_prev, np.clip(np.minimum(t_o[ip], t_o[mine]) - t_c[mine], 0, None), np.nan)
+        init_ds[mine] = np.where(
+            same_prev, np.clip(np.minimum(t_o[ip], t_o[mine]) - t_c[mine], 0, None), np.nan
+        )
         term_ds[mine] = np.where(same_next, np.clip(t_o[mine] - t_c[inx], 0, None), np.nan)
         flight[mine] = np.where(same_next, np.clip(t_c[inx] - t_o[mine], 0, None), np.nan)
 
@@ -384,7 +386,9 @@ def finalize_steps(
     out["strike_index_pct"] = np.where(strike_gap, np.nan, out["strike_index_pct"])
     out["valr_samples"] = np.where(early, 0, out["valr_samples"])
     notes = np.where(gap, "missing data in stance: whole-stance metrics not measured", "")
-    notes = np.where(early, "missing data in early stance: loading and whole-stance metrics not measured", notes)
+    notes = np.where(
+        early, "missing data in early stance: loading and whole-stance metrics not measured", notes
+    )
     out["gap_note"] = notes.astype(object)
     out["gap_in_stance"] = gap
     out["truncated"] = truncated

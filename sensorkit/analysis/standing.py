@@ -103,5 +103,7 @@ def standing_periods(
             }
         )
     if not rows:
-        return pd.DataFrame({c: pd.Series(dtype="object" if c == "status" else "float64") for c in STANDING_COLUMNS})
+        return pd.DataFrame(
+            {c: pd.Series(dtype="object" if c == "status" else "float64") for c in STANDING_COLUMNS}
+        )
     return pd.DataFrame(rows, columns=list(STANDING_COLUMNS))

@@ -337,7 +337,9 @@ class StreamingAnalyzer:
                 continue
             frame = pd.concat([pd.DataFrame(p) for p in s.parts[-_RECENT_STANCES:]], ignore_index=True)
             recent.append(frame.iloc[-_RECENT_STANCES:])
-        steps, _ = finalize_steps(pd.concat(recent, ignore_index=True), self.params, self._weight_n, self.rate_hz)
+        steps, _ = finalize_steps(
+            pd.concat(recent, ignore_index=True), self.params, self._weight_n, self.rate_hz
+        )
         mine = steps[steps["side"] == side].iloc[-new:]
         rows = []
         for rec in mine.to_dict(orient="records"):

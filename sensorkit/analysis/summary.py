@@ -302,7 +302,10 @@ def trends(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.Dat
         return empty
     span = float(use["t_contact_s"].max() - use["t_contact_s"].min())
     counts = use["side"].value_counts()
-    if span < params.min_trend_s or min(counts.get("left", 0), counts.get("right", 0)) < params.min_trend_steps:
+    if (
+        span < params.min_trend_s
+        or min(counts.get("left", 0), counts.get("right", 0)) < params.min_trend_steps
+    ):
         return empty
     rng = np.random.default_rng(_SEED)
     rows = {}

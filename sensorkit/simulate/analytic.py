@@ -72,7 +72,9 @@ WAVEFORMS = (
 )
 
 
-def true_metrics(stance: AnalyticStance, threshold_n: float, levels: tuple[float, float] = (0.2, 0.8)) -> dict:
+def true_metrics(
+    stance: AnalyticStance, threshold_n: float, levels: tuple[float, float] = (0.2, 0.8)
+) -> dict:
     """Metrics of the continuous curve (1 us grid).
 
     Parameters
