@@ -17,15 +17,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sensorkit.analysis.params import AnalysisParams
 from sensorkit.kernels.cop import cop_frames
 from sensorkit.recording import Recording
 
 __all__ = ["COP_MIN_FORCE_N", "FootLoads", "foot_loads", "has_forces"]
 
-#: Default force (N) below which the COP is undefined: the contact threshold sensorkit uses
-#: without a body mass (AnalysisParams.threshold_n_without_mass, METHODS.md: 20 N).
-COP_MIN_FORCE_N = AnalysisParams.threshold_n_without_mass
+#: Default force (N) below which the COP is undefined: sensorkit's lowest contact threshold
+#: (20 N, the analysis default; METHODS.md), kept here so exports do not depend on analysis.
+COP_MIN_FORCE_N = 20.0
 
 
 class FootLoads(NamedTuple):
