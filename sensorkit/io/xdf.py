@@ -76,7 +76,7 @@ try:  # issue 14 adds this warning to sensorkit.errors on another branch
 except ImportError:  # pragma: no cover - before that merge
     _TruncatedWarning = UserWarning
 
-__all__ = ["XDF_MAGIC", "looks_like_xdf", "read_xdf"]
+__all__ = ["FORMAT", "XDF_MAGIC", "check_framing", "looks_like_xdf", "read_xdf"]
 
 XDF_MAGIC = b"XDF:"
 _INSTALL_HINT = "install it with: pip install 'sensorkit[xdf]' (or pip install pyxdf)"
@@ -84,17 +84,20 @@ _INSOLE_TYPES = ("pressure", "force")
 _LABEL = re.compile(r"^([LR])(\d+)$")
 _SIDE_OF = {"L": "left", "R": "right"}
 _BLOCK_BYTES = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def looks_like_xdf(path: str | Path, head_bytes: bytes) -> bool:
-    """True when ``head_bytes`` (the first bytes of ``path``) start with the XDF magic ``XDF:``.
+    """True when ``head_bytes`` (the first bytes of ``path``) start with the XDF magic ``XDF:``,
+    or ``path`` is a gzip-compressed ``.xdfz`` (gzip magic ``1f 8b``).
 
     Examples
     --------
     >>> looks_like_xdf("s.xdf", b"XDF:\\x01\\x3c\\x01\\x00")
     True
     """
-    return bytes(head_bytes[:4]) == XDF_MAGIC
+    head = bytes(head_bytes[:4])
+    return head == XDF_MAGIC or (Path(path).suffix.lower() == ".xdfz" and head[:2] == _GZIP_MAGIC)
 
 
 class _LogCatcher(logging.Handler):
@@ -500,3 +503,20 @@ def _layout(layout: SensorLayout | str | None, insoles: list[_Stream], path: Pat
         return load_layout(name)
     except CalibrationError as exc:
         raise FileFormatError(f"layout {name!r} named in the stream's desc: {exc}", path=str(path)) from None
+
+
+try:  # the format table of issue 14 (sensorkit.io.spec), merged from another branch
+    from sensorkit.io.spec import FormatSpec
+except ImportError:  # before that merge: no table entry
+    FORMAT = None
+else:
+    #: This format's entry for sensorkit.io.formats.FORMAT_TABLE.
+    FORMAT = FormatSpec(
+        name="xdf",
+        extensions=(".xdf", ".xdfz"),
+        sniff=looks_like_xdf,
+        read=read_xdf,
+        options=frozenset({"layout", "body_mass_kg", "streams", "dejitter", "allow_damaged"}),
+        binary=True,
+        description="Lab Streaming Layer recording (LabRecorder .xdf)",
+    )
