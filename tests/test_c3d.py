@@ -177,8 +177,12 @@ def test_real_physionet_walk_round_trips(tmp_path):
 def test_pressure_channels_keep_kpa_and_force_is_pressure_times_area(tmp_path):
     lay = dataclasses.replace(load_layout("ref16"), name="ref16-kpa", value_kind="pressure", _region_masks={})
     kpa = np.random.default_rng(5).uniform(0.0, 300.0, (20, 16)).astype(np.float32)
-    rec = sk.Recording.from_arrays(np.arange(20) / 50.0, kpa, None, layout=lay, rate_hz=50.0)
+    rec = sk.Recording.from_arrays(
+        np.arange(20) / 50.0, kpa, None, layout=lay, rate_hz=50.0, metadata={"subject": "P12"}
+    )
     c3d = ezc3d.c3d(str(write_c3d(rec, tmp_path / "p.c3d")))
+    assert _param(c3d, "SUBJECTS", "NAMES") == ["P12"]  # a reader's subject id string
+    assert "PROCESSING" not in c3d["parameters"]  # no body mass, no Bodymass
     assert _param(c3d, "ANALOG", "UNITS")[:17] == ["kPa"] * 16 + ["N"]
     assert "R1" not in _param(c3d, "ANALOG", "LABELS")  # no right insole, no right channels
     expected_n = (kpa.astype(np.float64) * lay.area_mm2 * 1e-3).sum(axis=1)  # kPa x mm^2 = mN

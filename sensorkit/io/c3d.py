@@ -288,8 +288,13 @@ def write_c3d(
 
 def _add_metadata(c3d, rec: Recording, t0: float, max_err: float, cop_min_force_n: float) -> None:
     md = rec.metadata
-    subject = md.get("subject") if isinstance(md.get("subject"), dict) else {}
-    subject_id = subject.get("id") or md.get("subject_id")
+    subject = md.get(
+        "subject"
+    )  # a capture header's {"id": ..., "body_mass_kg": ...}, or a reader's id string
+    subject_id = (
+        subject.get("id") if isinstance(subject, dict) else subject if isinstance(subject, str) else None
+    )
+    subject_id = subject_id or md.get("subject_id")
     mass = rec.body_mass_kg
     if subject_id:
         c3d.add_parameter("SUBJECTS", "USED", 1)
