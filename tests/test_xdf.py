@@ -32,7 +32,7 @@ def _both_feet_stream(**overrides) -> Stream:
         channel_count=2 * S,
         nominal_srate=100.0,
         labels=BOTH_LABELS,
-        units=["N"] * (2 * S),
+        units=["N"] * (2 * S - 1) + ["newtons"],  # LSL leaves the spelling free
         desc_extra={"layout": "ref16"},
         stamps=5000.0 + k / 100.0,
         values=values,

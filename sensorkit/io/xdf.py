@@ -20,7 +20,7 @@ shape, with S the layout's sensor count:
 
 At most one stream per foot. The layout is ``layout=`` or, failing that, a built-in name in
 ``<desc><layout>``. Channel units (``<desc><channels><channel><unit>``), when given, must be
-the layout's units (N or kPa).
+the layout's units: ``N`` (or newton, newtons) or ``kPa`` (or kilopascal, kilopascals), any case.
 
 String streams (``channel_format`` ``string``, LSL markers) become events: ``time_s`` = the
 marker's time stamp, ``label`` = its text (channels joined with ``"; "``), ``source`` =
@@ -84,6 +84,8 @@ _INSOLE_TYPES = ("pressure", "force")
 _LABEL = re.compile(r"^([LR])(\d+)$")
 _SIDE_OF = {"L": "left", "R": "right"}
 _BLOCK_BYTES = 1 << 20
+#: Channel unit spellings accepted for each layout unit (LSL leaves the spelling free).
+_UNIT_NAMES = {"N": {"n", "newton", "newtons"}, "kPa": {"kpa", "kilopascal", "kilopascals"}}
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -270,8 +272,9 @@ def _split_sides(stream: _Stream, n_sensors: int, path: Path) -> dict[str, np.nd
 
 
 def _check_units(stream: _Stream, layout: SensorLayout, path: Path) -> None:
+    accepted = _UNIT_NAMES[layout.units]
     for k, unit in enumerate(stream.units):
-        if unit and unit != layout.units:
+        if unit and unit.lower() not in accepted:
             raise FileFormatError(
                 f"stream {stream.describe()}, channel {k + 1} ({stream.labels[k] or '?'}): unit {unit!r}, "
                 f"but layout {layout.name!r} reports {layout.units}",
