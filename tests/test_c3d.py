@@ -250,3 +250,28 @@ def test_missing_ezc3d_gives_the_install_hint(tmp_path, monkeypatch):
         write_c3d(_known_recording(), tmp_path / "x.c3d")
     assert "sensorkit[c3d]" in err.value.hint
     assert not Path(tmp_path / "x.c3d").exists()
+
+
+def test_an_independent_pure_python_reader_sees_the_same_file(tmp_path):
+    """The 'c3d' package (a pure-Python implementation, not ezc3d) reads what ezc3d wrote."""
+    c3d_pkg = pytest.importorskip("c3d", reason="the 'c3d' package (test extra) is not installed")
+    events = pd.DataFrame({"time_s": [T0 + 0.0312, T0 + 75.25], "label": ["a", "bb"], "source": ["u", "v"]})
+    rec = with_events(_known_recording(), events)
+    path = write_c3d(rec, tmp_path / "walk.c3d")
+    with path.open("rb") as fh, pytest.warns(UserWarning, match="No point data"):
+        reader = c3d_pkg.Reader(fh)
+        labels = [s.strip() for s in reader.analog_labels]
+        analog = np.concatenate([frame[2] for frame in reader.read_frames()], axis=1)  # (channels, frames)
+        assert reader.analog_rate == RATE
+        assert [u.strip() for u in reader.get("ANALOG:UNITS").string_array][:33] == ["N"] * 33
+        times = reader.get("EVENT:TIMES").float_array.reshape(-1)  # minutes, seconds per event
+        assert [s.strip() for s in reader.get("EVENT:LABELS").string_array] == ["a", "bb"]
+        assert [s.strip() for s in reader.get("SUBJECTS:NAMES").string_array] == ["S07"]
+        origin = float(reader.get("SENSORKIT:TIME_ORIGIN_S").string_array[0])
+    assert labels[:2] == ["L1", "L2"] and labels[-2:] == ["L_VALID", "R_VALID"]
+    assert analog.shape == (40, 14)
+    np.testing.assert_array_equal(analog[labels.index("R5")][SLOTS], rec.right[:, 4])
+    assert np.isnan(analog[labels.index("L1")][[2, 7, 8]]).all()  # a dropped frame and the time jump
+    np.testing.assert_array_equal(analog[labels.index("L_VALID")][[0, 2, 7]], [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(times[0::2] * 60 + times[1::2], [0.0312, 75.25], atol=2e-6)
+    assert origin == T0
