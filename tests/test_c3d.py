@@ -12,7 +12,7 @@ import pytest
 
 import sensorkit as sk
 from sensorkit.errors import SensorkitError
-from sensorkit.io.c3d import write_c3d
+from sensorkit.io.c3d import FORMAT, write_c3d
 from sensorkit.layout import SensorLayout, load_layout
 from tests.conftest import PHYSIONET_DIR
 from tests.interchange_helpers import with_events
@@ -275,3 +275,15 @@ def test_an_independent_pure_python_reader_sees_the_same_file(tmp_path):
     np.testing.assert_array_equal(analog[labels.index("L_VALID")][[0, 2, 7]], [1.0, 0.0, 0.0])
     np.testing.assert_allclose(times[0::2] * 60 + times[1::2], [0.0312, 75.25], atol=2e-6)
     assert origin == T0
+
+
+@pytest.mark.skipif(FORMAT is None, reason="the format table (issue 14, other branch) is not merged yet")
+def test_sk_write_picks_c3d_from_the_extension_and_read_says_it_does_not(tmp_path):
+    from sensorkit.errors import FileFormatError
+
+    path = tmp_path / "walk.c3d"
+    path.write_bytes(b"old")
+    sk.write(_known_recording(), path)  # sk.write replaces, as for every format
+    assert ezc3d.c3d(str(path))["data"]["analogs"].shape == (1, 40, 14)
+    with pytest.raises(FileFormatError, match="writes C3D files but does not read them"):
+        sk.read(path, format="c3d")
