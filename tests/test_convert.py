@@ -81,7 +81,7 @@ def test_output_format_from_to_option_and_errors(csv_with_gaps, tmp_path, capsys
     assert run_convert(str(csv_with_gaps), str(out), "--to", "parquet") == 0
     assert out.read_bytes()[:4] == b"PAR1"
     assert run_convert(str(csv_with_gaps), str(tmp_path / "x.xlsx")) == 1
-    assert "use a .csv or .parquet name" in capsys.readouterr().err
+    assert "use a .csv, .parquet, .c3d or .mot name" in capsys.readouterr().err
     assert run_convert(str(csv_with_gaps), str(out), "--to", "parquet") == 1
     err = capsys.readouterr().err
     assert "exists; add --force" in err and err.count("\n") <= 2

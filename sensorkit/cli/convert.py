@@ -1,10 +1,11 @@
 """``sensorkit convert IN OUT``: between the recording formats sensorkit reads and writes.
 
 Reads everything :func:`sensorkit.read` knows plus Parquet, raw captures (``.skr``) and
-Moticon OpenGo text exports; writes generic CSV or Parquet, chosen by ``--to`` or the
-extension of OUT. Parquet keeps everything (layout, units, rate, body mass, gaps with
-their reasons); CSV keeps values, units, layout name, rate and body mass, with missing
-frames as empty cells.
+Moticon OpenGo text exports; writes generic CSV, Parquet, C3D or OpenSim ``.mot``, chosen by
+``--to`` or the extension of OUT. Parquet keeps everything (layout, units, rate, body mass,
+gaps with their reasons); CSV keeps values, units, layout name, rate and body mass, with
+missing frames as empty cells. C3D (:mod:`sensorkit.io.c3d`) and ``.mot``
+(:mod:`sensorkit.io.opensim`) are lab-interchange exports with their own rules.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sensorkit.recording import Recording
 __all__ = ["OUTPUT_FORMATS", "add_parser", "run"]
 
 #: Output format by name, and the file extensions that select it.
-OUTPUT_FORMATS = {"csv": (".csv",), "parquet": (".parquet", ".pq")}
+OUTPUT_FORMATS = {"csv": (".csv",), "parquet": (".parquet", ".pq"), "c3d": (".c3d",), "mot": (".mot",)}
 _HEAD_BYTES = 4096
 
 
@@ -28,12 +29,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register the ``convert`` verb."""
     p = sub.add_parser(
         "convert",
-        help="convert a recording between formats (CSV, Parquet; reads PhysioNet, .skr, Moticon too)",
+        help="convert a recording between formats (CSV, Parquet, C3D, OpenSim .mot; reads PhysioNet, .skr, Moticon too)",
         description="Convert a recording. Reads generic CSV, PhysioNet gaitpdb, Parquet, raw captures (.skr) "
-        "and Moticon OpenGo text exports; writes generic CSV or Parquet.",
+        "and Moticon OpenGo text exports; writes generic CSV, Parquet, C3D or OpenSim .mot external loads.",
     )
     p.add_argument("input", metavar="IN", help="recording to read (format detected)")
-    p.add_argument("output", metavar="OUT", help="file to write (.csv or .parquet)")
+    p.add_argument("output", metavar="OUT", help="file to write (.csv, .parquet, .c3d or .mot)")
     p.add_argument(
         "--to", choices=sorted(OUTPUT_FORMATS), help="output format (default: from OUT's extension)"
     )
@@ -41,7 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg to store with the recording")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     p.add_argument(
-        "--calibration", metavar="FILE", help="calibration JSON for raw-count captures (default: the capture's)"
+        "--calibration",
+        metavar="FILE",
+        help="calibration JSON for raw-count captures (default: the capture's)",
     )
     p.set_defaults(run=run)
 
@@ -54,7 +57,8 @@ def _output_format(path: Path, to: str | None) -> str:
         if suffix in suffixes:
             return name
     raise ValueError(
-        f"cannot tell the output format from {path.name!r}: use a .csv or .parquet name, or --to csv|parquet"
+        f"cannot tell the output format from {path.name!r}: use a .csv, .parquet, .c3d or .mot name, "
+        "or --to csv|parquet|c3d|mot"
     )
 
 
@@ -81,6 +85,16 @@ def run(args: argparse.Namespace) -> int:
         with progress() as bar:
             task = bar.add_task(f"writing {dst.name}", total=rec.n_frames)
             write_parquet(rec, dst, on_progress=lambda done, total: bar.update(task, completed=done))
+    elif fmt == "c3d":
+        from sensorkit.io.c3d import write_c3d
+
+        with working(f"writing {dst}"):
+            write_c3d(rec, dst, overwrite=args.force)
+    elif fmt == "mot":
+        from sensorkit.io.opensim import write_mot
+
+        with working(f"writing {dst}"):
+            write_mot(rec, dst, overwrite=args.force)
     else:
         from sensorkit.io.csv_generic import write_generic_csv
 
