@@ -53,8 +53,10 @@ def test_full_walk_steps_start_at_the_heel():
     assert len(walking) >= 12
     # a heel-first walker: no step starts at the forefoot, most start in the back third
     # (with the insole read the wrong way round, every step would be a forefoot strike)
-    assert not (walking["strike_pattern"] == "forefoot").any()
-    assert (walking["strike_pattern"] == "rearfoot").mean() > 0.7
+    # (strike *patterns* are a running measure; the strike index itself applies to walking)
+    si = walking["strike_index_pct"].dropna()
+    assert not (si > 200.0 / 3.0).any()
+    assert (si < 100.0 / 3.0).mean() > 0.7
 
 
 def test_shipped_layouts_are_the_generators_output():

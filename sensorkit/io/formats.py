@@ -13,7 +13,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from sensorkit.errors import FileFormatError
-from sensorkit.io import capture, csv_generic, esp32, fscan, moticon, parquet, pedar, physionet
+from sensorkit.io import (
+    c3d,
+    capture,
+    csv_generic,
+    esp32,
+    fscan,
+    moticon,
+    opensim,
+    parquet,
+    pedar,
+    physionet,
+    xdf,
+)
 from sensorkit.io.spec import HEAD_BYTES, FormatSpec
 
 __all__ = ["FORMAT_TABLE", "FormatSpec", "detect_format", "format_spec", "register_format"]
@@ -39,6 +51,9 @@ FORMAT_TABLE: list[FormatSpec] = [
     pedar.FORMAT,
     fscan.FORMAT,
     esp32.FORMAT,
+    xdf.FORMAT,
+    c3d.FORMAT,  # written only
+    opensim.FORMAT,  # written only
     csv_generic.FORMAT,  # last: it claims any file that starts with '#' lines
 ]
 
