@@ -220,3 +220,84 @@ def test_analysis_window_and_manual_exclusion_are_recorded():
     assert res.steps.loc[3, "exclude_reason"] == "excluded by user"
     assert not res.steps.loc[3, "steady_state"]
     assert res.selection["start_s"] == 10.0 and res.selection["excluded_steps"] == [3]
+
+
+def _standing_recording(standing_s: float, left_n: float = 407.0, right_n: float = 244.0) -> sk.Recording:
+    """1 s unloaded, ``standing_s`` with both feet loaded (+2 N noise per sensor), 1 s unloaded."""
+    rate = 100.0
+    t = np.arange(0.0, standing_s + 2.0, 1.0 / rate)
+    on = (t >= 1.0) & (t < 1.0 + standing_s)
+    rng = np.random.default_rng(0)
+    lay = sk.load_layout("ref16")
+    w = np.full(lay.n_sensors, 1.0 / lay.n_sensors)
+    sides = {}
+    for side, load in (("left", left_n), ("right", right_n)):
+        v = (on * load)[:, None] * w[None, :] + rng.normal(0.0, 2.0, (t.size, lay.n_sensors))
+        sides[side] = v.astype(np.float32)
+    return sk.Recording.from_arrays(time=t, left=sides["left"], right=sides["right"], layout=lay, units="N")
+
+
+@pytest.mark.parametrize("standing_s", [3.0, 29.0])
+def test_standing_still_is_not_a_step_but_a_standing_period(standing_s):
+    # before: standing still for 3 s or 29 s was a stance that entered the means
+    res = sk.analyze(_standing_recording(standing_s))
+    assert not res.steps["valid"].any()
+    assert (res.steps["exclude_reason"] == "contact too long (standing or not a step)").all()
+    assert len(res.standing) == 1
+    st = res.standing.iloc[0]
+    assert st["duration_s"] == pytest.approx(standing_s, abs=0.05)
+    # 407 N vs 244 N: left carries 62.5 %, an asymmetry to report, not "no asymmetry"
+    assert st["left_share_pct"] == pytest.approx(100 * 407 / 651, abs=0.5)
+    assert st["status"] == "asymmetric"
+    assert st["symmetry_index_pct"] == pytest.approx(200 * (407 - 244) / 651, abs=1.0)
+
+
+def _run_cli(*args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "sensorkit.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("case", ["no steps", "dead insole", "one foot"])
+def test_too_little_data_is_never_called_no_asymmetry(tmp_path, case):
+    rec = sk.simulate(duration_s=20, seed=2, rate_hz=200)
+    if case == "no steps":
+        rec = _standing_recording(5.0)
+    elif case == "dead insole":
+        rec = sk.Recording.from_arrays(
+            time=rec.time, left=rec.left, right=np.zeros_like(rec.right), layout=rec.layout, units="N"
+        )
+    else:
+        rec = sk.Recording.from_arrays(time=rec.time, left=rec.left, layout=rec.layout, units="N")
+    res = sk.analyze(rec)
+    assert not res.asymmetry["flag"].any()
+    assert set(res.asymmetry["status"]) <= {"not enough data", "not applicable"}
+    path = tmp_path / "rec.csv"
+    sk.write(rec, path)
+    out = _run_cli("analyze", str(path))
+    assert out.returncode == 0, out.stderr
+    assert "not enough data" in out.stdout
+    assert "no asymmetry" not in out.stdout
+
+
+def test_no_trend_from_a_short_session():
+    # before: the report's fatigue check gave -19 to +27 %/min on 30 s of a runner who does not fatigue
+    for seed in (1, 2, 3):
+        res = sk.analyze(sk.simulate(duration_s=30, seed=seed, rate_hz=200))
+        assert res.trends.empty
+
+
+def test_trend_of_a_steady_runner_contains_zero():
+    res = sk.analyze(sk.simulate(duration_s=360, seed=4, rate_hz=200), min_trend_s=300.0)
+    assert not res.trends.empty
+    for metric, row in res.trends.iterrows():
+        assert row["ci_low_per_min"] <= 0.0 <= row["ci_high_per_min"], metric
+
+
+def test_a_bout_can_be_excluded_by_hand():
+    res = sk.analyze(sk.read(PHYSIONET / "GaCo01_01.txt"), exclude_bouts=[0])
+    assert not res.steps.loc[res.steps["bout"] == 0, "steady_state"].any()
+    assert res.selection["excluded_bouts"] == [0]

@@ -33,6 +33,7 @@ def analyze(
     start_s: float | None = None,
     end_s: float | None = None,
     exclude_steps: Iterable[int] = (),
+    exclude_bouts: Iterable[int] = (),
     **kwargs,
 ) -> Analysis:
     """Gait events, temporal parameters, loading, COP, regional loads and asymmetry.
@@ -54,6 +55,8 @@ def analyze(
     exclude_steps : iterable of int
         Rows of the steps table (as returned without exclusions) to leave out of summaries;
         they stay in ``steps`` with the reason ``"excluded by user"``.
+    exclude_bouts : iterable of int
+        Bouts (the ``bout`` column) to leave out of summaries, likewise.
 
     Returns
     -------
@@ -94,7 +97,9 @@ def analyze(
         contexts[side] = ctx
         segs[side] = (seg, cop[2])
     local = pd.concat([pd.DataFrame(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
-    steps, info = finalize_steps(local, params, weight_n, recording.rate_hz, tuple(exclude_steps))
+    steps, info = finalize_steps(
+        local, params, weight_n, recording.rate_hz, tuple(exclude_steps), tuple(exclude_bouts)
+    )
     steps.attrs.update(
         {
             "force_units": "BW" if weight_n is not None else "N",
@@ -144,6 +149,7 @@ def analyze(
             "start_s": start_s,
             "end_s": end_s,
             "excluded_steps": sorted(int(i) for i in exclude_steps),
+            "excluded_bouts": sorted(int(i) for i in exclude_bouts),
             "recording_duration_s": full_duration,
         },
         source={
@@ -176,7 +182,7 @@ def side_context(
     )
     total = K.total_force(values, ctx.baseline_n)
     seg = segmentation_force(ctx, total)
-    threshold, noise = estimate_threshold_n(total, seg, ctx.event_half_width, params)
+    threshold, noise = estimate_threshold_n(total, seg, ctx.event_half_width, params, recording.rate_hz)
     ctx = make_context(
         layout,
         side,

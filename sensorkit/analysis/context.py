@@ -23,6 +23,8 @@ _KPA_PER_N_MM2 = 1e3  # pressure (kPa) = force (N) / area (mm^2) x 1e3
 _BASELINE_SAMPLE_FRAMES = 100_000  # frames inspected by the baseline estimate (subsampled)
 _BASELINE_UPPER_PCT = 95.0
 _BOXCAR_3DB = 0.443  # a boxcar of width w (s) has its -3 dB point near 0.443 / w Hz
+_NOISE_BLOCK_S = 0.1  # blocks of the noise estimate (s)
+_NOISE_MAX_BLOCKS = 1000
 _MAD_TO_SD_INV = 0.6745  # median |x| of a standard normal: SD = median|x| / 0.6745
 
 
@@ -205,16 +207,17 @@ def estimate_baseline_n(values: np.ndarray, params: AnalysisParams) -> np.ndarra
 
 
 def estimate_threshold_n(
-    force_n: np.ndarray, force_lp_n: np.ndarray, half_width: int, params: AnalysisParams
+    force_n: np.ndarray, force_lp_n: np.ndarray, half_width: int, params: AnalysisParams, rate_hz: float
 ) -> tuple[float, float]:
     """Noise-adaptive contact threshold (N) of one side (docs/methods.md "Gait events").
 
-    The unloaded (swing) frames are the lowest ``baseline_quantile`` of the low-passed force.
-    Their noise SD is estimated from successive differences of the unfiltered force
-    (median |dF| / (0.6745 sqrt 2), insensitive to the selection cutting the distribution),
-    and scaled to the low-pass (/ sqrt(2 h + 1) for white noise). Threshold = the unloaded
-    median + ``threshold_noise_sd`` such SDs, never below ``threshold_floor_n``. Inspects at
-    most ~1e5 frames.
+    The recording is cut into 0.1 s blocks (at most ~1000 of them, evenly spread); the
+    unloaded ones are the lowest ``threshold_quantile`` of block means. Within them the noise
+    SD of the unfiltered force comes from successive differences (median |dF| / (0.6745
+    sqrt 2)): selecting whole blocks does not bias the differences the way selecting single
+    low frames would. Threshold = the median low-passed force of those blocks +
+    ``threshold_noise_sd`` noise SDs scaled to the low-pass (/ sqrt(2 h + 1), white noise),
+    never below ``threshold_floor_n``.
 
     Parameters
     ----------
@@ -225,6 +228,7 @@ def estimate_threshold_n(
     half_width : int
         The low-pass half width h (frames).
     params : AnalysisParams
+    rate_hz : float
 
     Returns
     -------
@@ -233,18 +237,29 @@ def estimate_threshold_n(
     noise_sd_n : float
         Noise SD of the unfiltered force in N (NaN when it cannot be estimated).
     """
-    n = force_lp_n.shape[0]
-    stride = max(1, n // _BASELINE_SAMPLE_FRAMES)
-    idx = np.arange(0, n - 1, stride)
-    lp = np.asarray(force_lp_n[idx], dtype=np.float64)
-    d = np.asarray(force_n[idx + 1], dtype=np.float64) - np.asarray(force_n[idx], dtype=np.float64)
-    ok = np.isfinite(lp) & np.isfinite(d)
-    if ok.sum() < 10:
+    block = max(2, int(round(_NOISE_BLOCK_S * rate_hz)))
+    n_blocks = force_n.shape[0] // block
+    if n_blocks < 3:
         return float(params.threshold_floor_n), float("nan")
-    lp, d = lp[ok], d[ok]
-    k = max(5, int(params.baseline_quantile * lp.size))
-    low = np.argpartition(lp, k - 1)[:k]
-    centre = float(np.median(lp[low]))
-    noise = float(np.median(np.abs(d[low]))) / (_MAD_TO_SD_INV * np.sqrt(2.0))
+    pick = np.unique(np.linspace(0, n_blocks - 1, min(n_blocks, _NOISE_MAX_BLOCKS)).astype(np.int64))
+    rows = (pick[:, None] * block + np.arange(block)[None, :]).ravel()
+    raw = np.asarray(force_n[rows], dtype=np.float64).reshape(pick.size, block)
+    lp = np.asarray(force_lp_n[rows], dtype=np.float64).reshape(pick.size, block)
+    finite = np.isfinite(raw)
+    counts = finite.sum(axis=1)
+    means = np.where(counts > 0, np.where(finite, raw, 0.0).sum(axis=1) / np.maximum(counts, 1), np.nan)
+    ok = np.isfinite(means)
+    if ok.sum() < 3:
+        return float(params.threshold_floor_n), float("nan")
+    k = max(3, int(params.threshold_quantile * ok.sum()))
+    order = np.flatnonzero(ok)[np.argsort(means[ok])[:k]]
+    d = np.diff(raw[order], axis=1).ravel()
+    d = d[np.isfinite(d)]
+    centre_vals = lp[order].ravel()
+    centre_vals = centre_vals[np.isfinite(centre_vals)]
+    if d.size < 5 or not centre_vals.size:
+        return float(params.threshold_floor_n), float("nan")
+    centre = float(np.median(centre_vals))
+    noise = float(np.median(np.abs(d))) / (_MAD_TO_SD_INV * np.sqrt(2.0))
     noise_lp = noise / np.sqrt(2 * half_width + 1)
     return float(max(params.threshold_floor_n, centre + params.threshold_noise_sd * noise_lp)), noise

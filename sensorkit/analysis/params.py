@@ -55,6 +55,9 @@ class AnalysisParams:
     threshold_floor_n : float
         Lowest contact threshold in N (docs/methods.md: insoles need more than the <= 10 N
         force-plate toe-off threshold of Tirosh & Sparrow 2003 because of sensor noise).
+    threshold_quantile : float
+        The unloaded frames of the threshold estimate: this lowest fraction of the low-passed
+        total force (5 %: still unloaded when a recording is mostly standing).
     threshold_noise_sd : float
         Contact threshold = max(floor, unloaded median + this many noise SDs of the low-passed
         total force; the SD from successive differences of the unloaded frames). *sensorkit
@@ -138,6 +141,7 @@ class AnalysisParams:
     max_bridge_s: float = 0.100
     baseline: str = "auto"
     baseline_quantile: float = 0.2
+    threshold_quantile: float = 0.05
     baseline_max_frac: float = 0.5
     min_peak_frac: float = 0.3
     min_contact_time_s: float = 0.08
@@ -177,6 +181,7 @@ class AnalysisParams:
             (self.event_filter_s >= 0 and self.max_bridge_s >= 0, "filter and bridge must be >= 0 s"),
             (self.baseline in _BASELINES, f"baseline must be one of {_BASELINES}"),
             (0 < self.baseline_quantile < 1, "baseline_quantile must be in (0, 1)"),
+            (0 < self.threshold_quantile < 1, "threshold_quantile must be in (0, 1)"),
             (0 <= self.min_peak_frac < 1, "min_peak_frac must be in [0, 1)"),
             (
                 0 <= self.min_contact_time_s < self.max_contact_time_s,

@@ -42,6 +42,7 @@ _WHOLE_STANCE = (
 #: Metrics of early stance: not measured when data is missing before ``_EARLY_FRAC`` of stance.
 _EARLY = ("impact_peak_n", "valr_n_s", "vilr_n_s", "loading_rate_n_s")
 _EARLY_FRAC = 0.5
+_RUNNING_DUTY_FACTOR = 0.5  # contact / stride below this: running (one-foot recordings)
 _RUNNING_ONLY = ("impact_peak_n", "valr_n_s", "vilr_n_s")
 _WALKING_ONLY = (
     "first_peak_n",
@@ -160,6 +161,7 @@ def finalize_steps(
     weight_n: float | None,
     rate_hz: float,
     exclude_steps: tuple[int, ...] = (),
+    exclude_bouts: tuple[int, ...] = (),
 ) -> tuple[pd.DataFrame, TrialInfo]:
     """The steps table from the local rows of both sides.
 
@@ -176,6 +178,8 @@ def finalize_steps(
     exclude_steps : tuple of int
         Row numbers (in the final order) the user excluded; they get the reason
         ``"excluded by user"``.
+    exclude_bouts : tuple of int
+        Bouts the user excluded (same reason); bouts are numbered before exclusions.
 
     Returns
     -------
@@ -276,13 +280,19 @@ def finalize_steps(
     for arr in (step_time, init_ds, term_ds, flight):
         arr[event_gap] = np.nan  # an event time inside a hole is not known to the frame
 
-    # -- activity per bout
+    # -- activity per bout: flight phases between the feet; with one foot only, the duty factor
+    #    (running has contact < 50 % of the stride, walking more; docs/methods.md "Activity")
     activity = np.full(n, "", dtype=object)
     for b in np.unique(bout[bout >= 0]):
         members = bout == b
         fl = flight[members]
         fl = fl[np.isfinite(fl)]
-        running = fl.size > 0 and np.mean(fl > 0) >= p.running_flight_frac
+        if fl.size:
+            running = np.mean(fl > 0) >= p.running_flight_frac
+        else:
+            duty = contact[members] / stride[members]
+            duty = duty[np.isfinite(duty)]
+            running = duty.size > 0 and np.median(duty) < _RUNNING_DUTY_FACTOR
         activity[members] = "running" if running else "walking"
 
     # -- steady state within each bout and side
@@ -302,6 +312,10 @@ def finalize_steps(
             steady_reason[members[far_contact & ~far_stride]] = "contact far from the bout's median"
             steady[members[far_stride | far_contact]] = False
     reason = np.where(valid, steady_reason, reason)
+    if exclude_bouts:
+        user = np.isin(bout, np.asarray(exclude_bouts, dtype=np.int64)) & (bout >= 0)
+        steady &= ~user
+        reason = np.where(user, "excluded by user", reason)
 
     out: dict[str, np.ndarray] = {
         "side": side,

@@ -52,6 +52,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", type=float, metavar="S", help="analyse from this time (s)")
     p.add_argument("--end", type=float, metavar="S", help="analyse up to this time (s)")
     p.add_argument(
+        "--exclude-steps",
+        metavar="ROWS",
+        type=_int_list,
+        default=(),
+        help="comma-separated rows of the steps table to leave out of the summaries",
+    )
+    p.add_argument(
+        "--exclude-bouts", metavar="IDS", type=_int_list, default=(), help="comma-separated bouts to leave out"
+    )
+    p.add_argument(
         "--calibration", metavar="FILE", help="calibration JSON for raw-count captures (default: the capture's)"
     )
     report_options.add_report_options(p)
@@ -62,7 +72,14 @@ def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file`` and print the summary table (or JSON); returns the exit status."""
     with report_options.working(f"analysing {args.file}"):
         rec = sk.read(args.file, calibration=args.calibration)
-        res = sk.analyze(rec, body_mass_kg=args.mass, start_s=args.start, end_s=args.end)
+        res = sk.analyze(
+            rec,
+            body_mass_kg=args.mass,
+            start_s=args.start,
+            end_s=args.end,
+            exclude_steps=args.exclude_steps,
+            exclude_bouts=args.exclude_bouts,
+        )
     report_options.write_report_from_args(args, rec, res)
     if args.json:
         print(json.dumps(res.to_dict(), allow_nan=False, indent=1))
@@ -103,8 +120,11 @@ def run(args: argparse.Namespace) -> int:
     flagged = asym.index[asym["flag"].to_numpy(bool)].tolist()
     if flagged:
         console.print("[bold]asymmetric beyond each metric's limit (95% CI):[/] " + ", ".join(flagged))
-    elif not len(res.steps) or (asym["status"] == "not enough data").all():
-        console.print("asymmetry: not enough data (too few steady-state steps on a side)")
+    elif not asym["status"].isin(["asymmetric", "within limit", "inconclusive", "no limit set"]).any():
+        console.print(
+            "asymmetry: not enough data (fewer than "
+            f"{res.params.min_steps_asymmetry} steady-state steps on a side, or one insole)"
+        )
     else:
         console.print("no asymmetry beyond the metrics' limits (95% CI)")
     if res.standing is not None and len(res.standing):
@@ -119,6 +139,13 @@ def run(args: argparse.Namespace) -> int:
     if len(res.gaps):
         console.print(f"{len(res.gaps)} data gap(s); metrics whose window touches one are not measured")
     return 0
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
 def _fmt(value: float) -> str:
