@@ -3,8 +3,9 @@
 Reads everything :func:`sensorkit.read` knows plus Parquet, raw captures (``.skr``) and
 Moticon OpenGo text exports; writes generic CSV or Parquet, chosen by ``--to`` or the
 extension of OUT. Parquet keeps everything (layout, units, rate, body mass, gaps with
-their reasons); CSV keeps values, units, layout name, rate and body mass, with missing
-frames as empty cells.
+their reasons, events); CSV keeps values, exact times, units, the layout (its name, and the
+whole layout for one that is not built in), rate, body mass, subject, session and events,
+with missing frames as empty cells.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg to store with the recording")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     p.add_argument(
-        "--calibration", metavar="FILE", help="calibration JSON for raw-count captures (default: the capture's)"
+        "--calibration",
+        metavar="FILE",
+        help="calibration JSON for raw-count captures (default: the capture's)",
     )
     p.set_defaults(run=run)
 
@@ -98,21 +101,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _warn_csv_losses(rec: Recording) -> None:
-    """Say what a generic CSV cannot hold (reasons of declared gaps, a non-built-in layout)."""
-    from sensorkit.layout import builtin_layouts
-
+    """Say what a generic CSV cannot hold (the reasons of declared gaps)."""
     declared = rec.gaps[~rec.gaps["reason"].isin(["dropout", "time jump"])] if len(rec.gaps) else rec.gaps
     if len(declared):
         error_console.print(
             f"note: CSV keeps missing frames as empty cells but not the reasons of {len(declared)} declared gap(s); "
             "use Parquet to keep them",
-            markup=False,
-            soft_wrap=True,
-        )
-    if rec.layout.name not in builtin_layouts():
-        error_console.print(
-            f"note: layout {rec.layout.name!r} is not built in; reading the CSV back needs layout= "
-            "(Parquet stores the layout itself)",
             markup=False,
             soft_wrap=True,
         )
