@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from sensorkit.cli.console import error_console
+from sensorkit.cli.read_options import read_kwargs
 from sensorkit.cli.report_options import progress, working
 from sensorkit.io import read
 from sensorkit.recording import Recording
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     if not dst.parent.is_dir():
         raise FileNotFoundError(f"cannot write {dst}: folder {dst.parent} does not exist")
     with working(f"reading {src}"):
-        rec = read(src, layout=args.layout, body_mass_kg=args.mass, calibration=args.calibration)
+        rec = read(src, body_mass_kg=args.mass, **read_kwargs(args))
     if fmt == "parquet":
         from sensorkit.io.parquet import write_parquet
 

@@ -291,7 +291,8 @@ def _time_unit(
             path=str(path),
             line=header_lineno,
             column=name,
-            hint='pass time_unit="ms" (sk.read(path, time_unit="ms")) or rename the column to time_ms',
+            hint='pass time_unit="ms" (sk.read(path, time_unit="ms"); --time-unit ms on the command line) '
+            "or rename the column to time_ms",
         )
     return "s"
 
@@ -307,7 +308,8 @@ def _layouts(
         raise FileFormatError(
             "no sensor layout: positions are needed for the centre of pressure",
             path=str(path),
-            hint="add a line '# layout: ref16' (see sensorkit.builtin_layouts()) or pass layout=",
+            hint="add a line '# layout: ref16' (see sensorkit.builtin_layouts()), or pass layout= "
+            "(--layout NAME|FILE on the command line)",
         )
     try:
         lay = load_layout(layout) if isinstance(layout, (str, Path)) else layout.for_side("left")
