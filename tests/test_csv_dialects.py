@@ -185,3 +185,11 @@ def test_cli_convert_keeps_subject_events_and_layout(tmp_path):
     assert back.layout.to_dict() == fscan.layout.to_dict() and back.layout.grid == fscan.layout.grid
     assert back.metadata["subject"] == "P10" and back.events["label"].tolist() == ["heel strike"]
     np.testing.assert_array_equal(back.left, rec.left)
+
+
+def test_a_csv_cut_inside_its_last_row_reads_up_to_the_cut_with_a_warning(tmp_path):
+    path = _csv(tmp_path / "cut.csv", ["# layout: physionet8", HEADER, *_rows([0, 0.01, 0.02])])
+    path.write_text(path.read_text()[:-8])  # the last row loses its last cells and newline
+    with pytest.warns(sk.errors.FileTruncatedWarning, match="line 5\\) is cut short"):
+        rec = read(path)
+    assert rec.n_frames == 2

@@ -122,3 +122,16 @@ def test_cli_analyze_reads_the_export_with_no_layout(capsys):
     assert main(["analyze", str(EXPORT), "--json", "--mass", "70"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["force_units"] == "BW" and len(result["steps"]) > 10
+
+
+def test_a_truncated_export_reads_up_to_the_cut_with_a_warning(tmp_path):
+    text = EXPORT.read_text(encoding="utf-8")
+    cut = tmp_path / "cut.txt"
+    cut.write_text(
+        text[: text.rindex("\n", 0, len(text) - 1) + 40], encoding="utf-8"
+    )  # 40 chars into the last row
+    with pytest.warns(sk.errors.FileTruncatedWarning, match="is cut short; read the 1749 rows"):
+        part = sk.read(cut)
+    whole = sk.read(EXPORT)
+    assert part.n_frames == 1749
+    np.testing.assert_array_equal(part.right, whole.right[:1749])

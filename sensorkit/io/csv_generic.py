@@ -39,12 +39,13 @@ import csv
 import io
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sensorkit.errors import CalibrationError, FileFormatError
+from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.recording import Recording
@@ -168,6 +169,16 @@ def read_generic_csv(
     sep = sep or _sniff_sep(lines[header_line])
     if decimal is None:
         decimal = _sniff_decimal(lines[header_line + 1 : header_line + 50], sep)
+    if not text.endswith(("\n", "\r")) and len(lines) > header_line + 1:
+        n_fields = len(next(csv.reader([lines[header_line]], delimiter=sep)))
+        if len(next(csv.reader([lines[-1]], delimiter=sep))) < n_fields:
+            warnings.warn(
+                f"{path}: the last row (line {len(lines)}) is cut short; read the rows before it",
+                FileTruncatedWarning,
+                stacklevel=2,
+            )
+            lines = lines[:-1]
+            text = "\n".join(lines) + "\n"
     if sep == decimal:
         raise FileFormatError(
             f"the separator and the decimal mark are both {sep!r}", path=str(path), line=header_lineno

@@ -44,13 +44,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sensorkit.errors import CalibrationError, FileFormatError
+from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.recording import Recording
@@ -214,12 +215,14 @@ def read_moticon_opengo(
     vendor = _vendor_columns(channels)
     usecols = [0] + [col for side in ("left", "right") for _, col in sorted(pressure[side])]
     usecols += sorted({c for cols in vendor.values() for c in cols.values()} - set(usecols))
+    n_rows = _complete_rows(path, n_comment, len(channels))
     try:
         table = pd.read_csv(
             path,
             sep="\t",
             header=None,
             skiprows=n_comment,
+            nrows=n_rows,
             usecols=usecols,
             dtype=np.float64,
             engine="c",
@@ -272,6 +275,29 @@ def read_moticon_opengo(
             r"frame (\d+)", lambda m: f"frame {m.group(1)} (line {n_comment + 1 + int(m.group(1))})", str(exc)
         )
         raise FileFormatError(message, path=str(path)) from None
+
+
+def _complete_rows(path: Path, n_comment: int, n_channels: int) -> int | None:
+    """Rows to read: all (None), or all but a last row cut short by a truncated export (with a warning)."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(size - 65536, 0))
+        tail = fh.read()
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return None
+    last = tail.splitlines()[-1]
+    if last.count(b"\t") + 1 >= n_channels:
+        return None
+    with path.open("rb") as fh:
+        n_lines = sum(1 for _ in fh)
+    n_data = n_lines - n_comment - 1
+    warnings.warn(
+        f"{path}: the last row (line {n_lines}) is cut short; read the {n_data} rows before it",
+        FileTruncatedWarning,
+        stacklevel=3,
+    )
+    return n_data
 
 
 def _vendor_columns(channels: list[str]) -> dict[str, dict[str, int]]:
