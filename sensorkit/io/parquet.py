@@ -297,7 +297,7 @@ def _layouts(
     header: dict, layout: SensorLayout | str | None, path: Path
 ) -> tuple[SensorLayout, SensorLayout]:
     if layout is not None:
-        left = load_layout(layout) if isinstance(layout, str) else layout.for_side("left")
+        left = load_layout(layout) if isinstance(layout, (str, Path)) else layout.for_side("left")
         return left, left.mirror()
     spec = header.get("layout_spec")
     if spec is None:
