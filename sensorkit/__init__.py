@@ -9,6 +9,7 @@ loading metrics with Numba kernels, and turn them into insole suggestions.
 16
 """
 
+from sensorkit import layouts
 from sensorkit.analysis import Analysis, AnalysisParams, StreamingAnalyzer, analyze
 from sensorkit.calibrate import Calibration, apply_calibration
 from sensorkit.devices import open, open_pair
@@ -45,6 +46,7 @@ __all__ = [
     "analyze",
     "apply_calibration",
     "builtin_layouts",
+    "layouts",
     "load_layout",
     "open",
     "open_pair",

@@ -99,7 +99,10 @@ def test_moticon_needs_a_layout_on_the_command_line(tmp_path, capsys):
     src = write_export(
         tmp_path / "m.txt", rng.uniform(0, 9, (30, 16)), rng.uniform(0, 9, (30, 16)), np.arange(30) * 0.01
     )
-    assert run_convert(str(src), str(tmp_path / "m.parquet")) == 1
+    assert run_convert(str(src), str(tmp_path / "m.parquet")) == 0  # size 7: the estimated layout
+    assert sk.read(tmp_path / "m.parquet").layout.name == "moticon-s7-estimated"
+    src.write_text(src.read_text(encoding="utf-8").replace("# Size: 7", "# Size: 3"), encoding="utf-8")
+    assert run_convert(str(src), str(tmp_path / "m3.parquet")) == 1  # no layout for size 3
     err = capsys.readouterr().err
     assert "no sensor positions" in err and "hint:" in err
 

@@ -107,3 +107,11 @@ def test_header_must_be_the_documented_one(tmp_path, cal):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert detect_format(_write(tmp_path / "x.csv", [_row(0)], first="# units: N")) != "esp32-sd-log"
+
+
+def test_a_log_cut_inside_its_last_row_reads_up_to_the_cut(tmp_path, cal):
+    path = _write(tmp_path / "log.csv", [_row(k) for k in range(5)])
+    path.write_text(path.read_text()[:-40])
+    with pytest.warns(sk.errors.FileTruncatedWarning, match="line 7\\) is cut short"):
+        rec = read_esp32_log(path, calibration=cal)
+    assert rec.n_frames == 4

@@ -106,3 +106,13 @@ def test_binary_garbage_with_a_text_extension_is_still_binary(tmp_path):
     path.write_bytes(b"\x00\x01garbage")
     with pytest.raises(FileFormatError, match="binary file of no known format"):
         read(path)
+
+
+def test_a_layout_json_path_works_for_every_format_that_takes_a_layout(tmp_path):
+    import json
+
+    layout_file = tmp_path / "ref16-copy.json"
+    layout_file.write_text(json.dumps({**sk.load_layout("ref16").to_dict(), "name": "copy"}))
+    rec = sk.simulate(duration_s=1, seed=0)
+    for name in ("a.csv", "a.parquet"):
+        assert read(write(rec, tmp_path / name), layout=layout_file).layout.name == "copy"

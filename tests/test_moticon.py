@@ -96,9 +96,11 @@ def test_sniffer_knows_the_export_but_not_generic_csv(export, tmp_path):
 
 def test_layout_is_required_and_must_be_a_matching_pressure_layout(export):
     path = export[0]
+    assert read_moticon_opengo(path).layout.name == "moticon-s7-estimated"  # the header says size 7
+    path.write_text(path.read_text(encoding="utf-8").replace("# Size: 7", "# Size: 3"), encoding="utf-8")
     with pytest.raises(FileFormatError, match="no sensor positions") as info:
         read_moticon_opengo(path)
-    assert "16-sensor pressure layout" in info.value.hint
+    assert "16-sensor pressure layout" in info.value.hint and "moticon-s7-estimated" in info.value.hint
     with pytest.raises(FileFormatError, match="force sensors"):
         read_moticon_opengo(path, layout="ref16")
     with pytest.raises(FileFormatError, match="16 pressure channels per insole but layout"):

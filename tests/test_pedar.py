@@ -30,6 +30,7 @@ def test_real_export_values_time_and_layout():
     np.testing.assert_array_equal(rec.left[0, :5], [32.5, 40.0, 40.0, 20.0, 25.0])
     assert rec.layout.name == "pedar-y" and rec.metadata["insole_size"] == "y"
     assert rec.metadata["pedar_file_name"] == "3DI_S001_V2_FE_2.sol"
+    assert rec.metadata["pedar_date_time"] == "25.04.23 10.49"
     assert "APPROXIMATE" in rec.layout.description
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 
 import sensorkit as sk
 from sensorkit.cli import report_options
+from sensorkit.cli.read_options import add_read_options, read_kwargs
 
 __all__ = ["add_parser", "run"]
 
@@ -62,8 +63,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--exclude-bouts", metavar="IDS", type=_int_list, default=(), help="comma-separated bouts to leave out"
     )
     p.add_argument(
-        "--calibration", metavar="FILE", help="calibration JSON for raw-count captures (default: the capture's)"
+        "--calibration",
+        metavar="FILE",
+        help="calibration JSON for raw-count captures (default: the capture's)",
     )
+    add_read_options(p)
     report_options.add_report_options(p)
     p.set_defaults(run=run)
 
@@ -71,7 +75,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file`` and print the summary table (or JSON); returns the exit status."""
     with report_options.working(f"analysing {args.file}"):
-        rec = sk.read(args.file, calibration=args.calibration)
+        rec = sk.read(args.file, **read_kwargs(args))
         res = sk.analyze(
             rec,
             body_mass_kg=args.mass,

@@ -3,8 +3,9 @@
 Reads everything :func:`sensorkit.read` knows plus Parquet, raw captures (``.skr``) and
 Moticon OpenGo text exports; writes generic CSV, Parquet, C3D or OpenSim ``.mot``, chosen by
 ``--to`` or the extension of OUT. Parquet keeps everything (layout, units, rate, body mass,
-gaps with their reasons); CSV keeps values, units, layout name, rate and body mass, with
-missing frames as empty cells. C3D (:mod:`sensorkit.io.c3d`) and ``.mot``
+gaps with their reasons, events); CSV keeps values, exact times, units, the layout (its name,
+and the whole layout for one that is not built in), rate, body mass, subject, session and
+events, with missing frames as empty cells. C3D (:mod:`sensorkit.io.c3d`) and ``.mot``
 (:mod:`sensorkit.io.opensim`) are lab-interchange exports with their own rules.
 """
 
@@ -14,6 +15,7 @@ import argparse
 from pathlib import Path
 
 from sensorkit.cli.console import error_console
+from sensorkit.cli.read_options import read_kwargs
 from sensorkit.cli.report_options import progress, working
 from sensorkit.io import read
 from sensorkit.recording import Recording
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     if not dst.parent.is_dir():
         raise FileNotFoundError(f"cannot write {dst}: folder {dst.parent} does not exist")
     with working(f"reading {src}"):
-        rec = read(src, layout=args.layout, body_mass_kg=args.mass, calibration=args.calibration)
+        rec = read(src, body_mass_kg=args.mass, **read_kwargs(args))
     if fmt == "parquet":
         from sensorkit.io.parquet import write_parquet
 
@@ -112,21 +114,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _warn_csv_losses(rec: Recording) -> None:
-    """Say what a generic CSV cannot hold (reasons of declared gaps, a non-built-in layout)."""
-    from sensorkit.layout import builtin_layouts
-
+    """Say what a generic CSV cannot hold (the reasons of declared gaps)."""
     declared = rec.gaps[~rec.gaps["reason"].isin(["dropout", "time jump"])] if len(rec.gaps) else rec.gaps
     if len(declared):
         error_console.print(
             f"note: CSV keeps missing frames as empty cells but not the reasons of {len(declared)} declared gap(s); "
             "use Parquet to keep them",
-            markup=False,
-            soft_wrap=True,
-        )
-    if rec.layout.name not in builtin_layouts():
-        error_console.print(
-            f"note: layout {rec.layout.name!r} is not built in; reading the CSV back needs layout= "
-            "(Parquet stores the layout itself)",
             markup=False,
             soft_wrap=True,
         )

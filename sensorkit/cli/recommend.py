@@ -13,6 +13,7 @@ from rich.text import Text
 
 import sensorkit as sk
 from sensorkit.cli.console import console
+from sensorkit.cli.read_options import add_read_options, read_kwargs
 from sensorkit.recommend.runner import SURFACES
 
 __all__ = ["add_parser", "run"]
@@ -45,8 +46,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg (default: the recording's)")
     p.add_argument(
-        "--calibration", metavar="FILE", help="calibration JSON for raw-count captures (default: the capture's)"
+        "--calibration",
+        metavar="FILE",
+        help="calibration JSON for raw-count captures (default: the capture's)",
     )
+    add_read_options(p)
     p.add_argument("--surface", choices=SURFACES, help="usual running surface")
     p.add_argument("--weekly-km", type=_non_negative, metavar="N", help="usual weekly distance in km")
     p.add_argument("--pain", type=_pain, metavar="0-10", help="back-pain severity, 0 (none) to 10 (worst)")
@@ -59,7 +63,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file``, print the recommendation card (or JSON); returns the exit status."""
-    rec = sk.read(args.file, calibration=args.calibration)
+    rec = sk.read(args.file, **read_kwargs(args))
     res = sk.analyze(rec, body_mass_kg=args.mass)
     adv = sk.recommend(
         res,

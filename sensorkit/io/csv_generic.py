@@ -1,4 +1,4 @@
-"""Generic CSV recordings (DESIGN.md "Generic CSV").
+"""Generic CSV recordings (DESIGN.md "Generic CSV"), including CSVs as people save them.
 
 Layout of a file::
 
@@ -6,49 +6,123 @@ Layout of a file::
     # layout: ref16
     # body_mass_kg: 70
     # rate_hz: 100
+    # subject: S01
     time,L1,...,L16,R1,...,R16
     0.00,12.5,...
 
-Optional leading ``# key: value`` lines, then a header whose first column is ``time`` (or
-``time_s``, seconds) followed by one column per sensor: left columns start with ``L``, right
-ones with ``R`` (``L1``..``Ln`` or ``L_<sensor name>``). Either side may be absent. Empty
-cells are allowed only for whole frames a side did not deliver (they become gaps).
+Optional leading ``# key: value`` lines, then a header whose first column is the time and
+then one column per sensor: left columns start with ``L``, right ones with ``R`` (``L1``..``Ln``
+or ``L_<sensor name>``). Either side may be absent. Empty cells are allowed only for whole
+frames a side did not deliver (they become gaps).
+
+Metadata keys: ``units``, ``layout`` (a built-in name), ``layout_json`` / ``layout_right_json``
+(a whole ``sensorkit.layout/1`` object on one line, written for layouts that are not built in
+so the file reads back without ``layout=``), ``body_mass_kg``, ``rate_hz``, ``events_json``
+(a list of ``[time_s, label, source]``), and any other key (``subject``, ``session`` ...),
+kept as text in ``metadata``.
+
+The time column is ``time`` or ``time_s`` (seconds), ``time_ms`` (milliseconds) or
+``time_us`` (microseconds). A ``time`` column whose median step is longer than
+:data:`MAX_PLAUSIBLE_STEP_S` is refused as probably milliseconds (pass ``time_unit="ms"``),
+never silently read 1000 times too slow.
+
+Dialects: a UTF-8 byte-order mark is skipped; ``;`` or tab separators and decimal commas
+are sniffed from the header and the first rows (and recorded in
+``metadata["csv_dialect"]``) or given as ``sep=``/``decimal=``; text that is not UTF-8 is an
+error naming the line unless ``encoding=`` says what it is (``"latin-1"``, ``"cp1252"``).
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
+import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sensorkit.errors import CalibrationError, FileFormatError
+from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
-from sensorkit.layout import SensorLayout, load_layout
+from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.recording import Recording
 
-__all__ = ["FORMAT", "looks_like_generic_csv", "read_generic_csv", "write_generic_csv"]
+__all__ = [
+    "FORMAT",
+    "MAX_PLAUSIBLE_STEP_S",
+    "TIME_UNITS",
+    "looks_like_generic_csv",
+    "read_generic_csv",
+    "write_generic_csv",
+]
 
-_KNOWN_KEYS = {"units", "layout", "body_mass_kg", "rate_hz"}
-_TIME_NAMES = ("time", "time_s")
+#: Seconds per unit of a time column.
+TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
+#: A plain ``time`` column whose median step exceeds this (s) is taken for milliseconds:
+#: insoles sample at 10-1000 Hz, so frames are 1-100 ms apart.
+MAX_PLAUSIBLE_STEP_S = 0.5
+_TIME_NAMES = {"time": None, "time_s": "s", "time_ms": "ms", "time_us": "us"}
+_KNOWN_KEYS = {
+    "units",
+    "layout",
+    "layout_json",
+    "layout_right_json",
+    "body_mass_kg",
+    "rate_hz",
+    "events_json",
+}
+_SEPARATORS = (",", ";", "\t")
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 
 
 def looks_like_generic_csv(path: Path, head: str) -> bool:
-    """True when the first meaningful line is a ``#`` metadata line or a ``time,`` header."""
+    """True when the first meaningful line is a ``#`` metadata line or a ``time`` header."""
     for line in head.splitlines():
-        stripped = line.strip()
+        stripped = line.strip().lstrip("\ufeff")
         if not stripped:
             continue
-        return stripped.startswith("#") or stripped.split(",")[0].strip().lower() in _TIME_NAMES
+        first = re.split(r"[,;\t]", stripped)[0].strip().lower()
+        return stripped.startswith("#") or first in _TIME_NAMES
     return False
+
+
+def _decode(path: Path, encoding: str | None) -> tuple[str, str]:
+    """The file's text and the encoding used; a clear error with the line for bad bytes."""
+    raw = path.read_bytes()
+    enc = encoding
+    if raw.startswith(codecs.BOM_UTF8):
+        raw, enc = raw[len(codecs.BOM_UTF8) :], enc or "utf-8"
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        enc = enc or "utf-16"
+    enc = enc or "utf-8"
+    try:
+        return raw.decode(enc), enc
+    except LookupError:
+        raise FileFormatError(f"unknown text encoding {enc!r}", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise FileFormatError(
+            f"byte 0x{raw[exc.start]:02x} is not {enc} text",
+            path=str(path),
+            line=line,
+            column=column,
+            hint='if the file was saved by Excel or an older tool, pass encoding="latin-1" (or "cp1252")',
+        ) from None
 
 
 def read_generic_csv(
     path: str | Path,
     *,
-    layout: SensorLayout | str | None = None,
+    layout: SensorLayout | str | Path | None = None,
     body_mass_kg: float | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+    time_unit: str | None = None,
 ) -> Recording:
     """Read a generic CSV recording.
 
@@ -56,30 +130,81 @@ def read_generic_csv(
     ----------
     path : str or Path
         The file.
-    layout : SensorLayout or str, optional
-        Overrides the file's ``# layout:`` line.
+    layout : SensorLayout, str or Path, optional
+        Overrides the file's ``# layout:`` / ``# layout_json:`` lines.
     body_mass_kg : float, optional
         Overrides the file's ``# body_mass_kg:`` line.
+    sep : {",", ";", "\\t"}, optional
+        Field separator; sniffed from the header line when not given.
+    decimal : {".", ","}, optional
+        Decimal mark; a decimal comma is sniffed when the separator is not a comma.
+    encoding : str, optional
+        Text encoding (default UTF-8, with or without a byte-order mark).
+    time_unit : {"s", "ms", "us"}, optional
+        Unit of a plain ``time`` column (``time_ms``/``time_us`` columns say it themselves).
+
+    Returns
+    -------
+    Recording
+        ``metadata["csv_dialect"]`` says which separator, decimal mark, encoding and time
+        unit were used.
 
     Raises
     ------
     FileFormatError
-        Naming the file, line and column of the problem.
+        Naming the file, line and column of the problem; a time column that looks like
+        milliseconds names the column and the fix.
     """
     path = Path(path)
-    meta, header_line = _read_preamble(path)
+    if time_unit is not None and time_unit not in TIME_UNITS:
+        raise FileFormatError(
+            f"time_unit must be one of {sorted(TIME_UNITS)}, not {time_unit!r}", path=str(path)
+        )
+    if decimal is not None and decimal not in (".", ","):
+        raise FileFormatError(f"decimal must be '.' or ',', not {decimal!r}", path=str(path))
+    text, enc = _decode(path, encoding)
+    lines = text.splitlines()
+    meta, header_line = _read_preamble(lines, path)
     header_lineno = header_line + 1  # 1-based line number of the column header
+    sep = sep or _sniff_sep(lines[header_line])
+    if decimal is None:
+        decimal = _sniff_decimal(lines[header_line + 1 : header_line + 50], sep)
+    if not text.endswith(("\n", "\r")) and len(lines) > header_line + 1:
+        n_fields = len(next(csv.reader([lines[header_line]], delimiter=sep)))
+        if len(next(csv.reader([lines[-1]], delimiter=sep))) < n_fields:
+            warnings.warn(
+                f"{path}: the last row (line {len(lines)}) is cut short; read the rows before it",
+                FileTruncatedWarning,
+                stacklevel=2,
+            )
+            lines = lines[:-1]
+            text = "\n".join(lines) + "\n"
+    if sep == decimal:
+        raise FileFormatError(
+            f"the separator and the decimal mark are both {sep!r}", path=str(path), line=header_lineno
+        )
     try:
-        table = pd.read_csv(path, skiprows=header_line, dtype=np.float64, skipinitialspace=True)
+        table = pd.read_csv(
+            io.StringIO(text),
+            skiprows=header_line,
+            sep=sep,
+            decimal=decimal,
+            dtype=np.float64,
+            skipinitialspace=True,
+            engine="c",
+        )
     except ValueError as exc:  # ParserError (ragged rows) and non-numeric cells
-        raise _locate_bad_cell(path, header_line, exc) from None
+        raise _locate_bad_cell(lines, header_line, sep, decimal, path, exc) from None
     columns = [str(c).strip() for c in table.columns]
-    if not columns or columns[0].lower() not in _TIME_NAMES:
+    time_name = columns[0].lower() if columns else ""
+    if time_name not in _TIME_NAMES:
         raise FileFormatError(
             f"the first column must be 'time' (seconds), found {columns[0] if columns else 'nothing'!r}",
             path=str(path),
             line=header_lineno,
             column=1,
+            hint="name it time (s), time_ms or time_us"
+            + (f"; the separator used was {sep!r}" if sep else ""),
         )
     left_cols = [i for i, c in enumerate(columns[1:], start=1) if c[:1].upper() == "L"]
     right_cols = [i for i, c in enumerate(columns[1:], start=1) if c[:1].upper() == "R"]
@@ -100,25 +225,16 @@ def read_generic_csv(
     if not (left_cols or right_cols):
         raise FileFormatError("no sensor columns after 'time'", path=str(path), line=header_lineno)
 
-    lay = layout if layout is not None else meta.get("layout")
-    if lay is None:
-        raise FileFormatError(
-            "no sensor layout: positions are needed for the centre of pressure",
-            path=str(path),
-            hint="add a line '# layout: ref16' (see sensorkit.builtin_layouts()) or pass layout=",
-        )
-    try:
-        lay = load_layout(lay) if isinstance(lay, str) else lay
-    except CalibrationError as exc:
-        raise FileFormatError(str(exc), path=str(path), hint=exc.hint) from None
-
+    lay, lay_right = _layouts(layout, meta, path)
     data = table.to_numpy(dtype=np.float64)
     time = data[:, 0]
     missing_time = np.flatnonzero(np.isnan(time))
     if missing_time.size:
         raise FileFormatError(
-            "time is empty", path=str(path), line=header_lineno + 1 + int(missing_time[0]), column="time"
+            "time is empty", path=str(path), line=header_lineno + 1 + int(missing_time[0]), column=columns[0]
         )
+    unit = _time_unit(columns[0], time_name, time_unit, time, path, header_lineno)
+    time = time * TIME_UNITS[unit] if unit != "s" else time
     left = data[:, left_cols].astype(np.float32) if left_cols else None
     right = data[:, right_cols].astype(np.float32) if right_cols else None
     mass = body_mass_kg if body_mass_kg is not None else meta.get("body_mass_kg")
@@ -126,60 +242,162 @@ def read_generic_csv(
     extra = {k: v for k, v in meta.items() if k not in _KNOWN_KEYS}
     extra["source"] = str(path)
     extra["format"] = "generic-csv"
+    extra["csv_dialect"] = {"sep": sep, "decimal": decimal, "encoding": enc, "time_unit": unit}
     try:
         return Recording.from_arrays(
             time,
             left,
             right,
             layout=lay,
+            layout_right=lay_right,
             units=meta.get("units"),
             body_mass_kg=None if mass is None else float(mass),
             metadata=extra,
             rate_hz=None if rate is None else float(rate),
+            events=meta.get("events_json"),
         )
     except ValueError as exc:
         raise FileFormatError(_frame_to_line(str(exc), header_lineno), path=str(path)) from None
 
 
-def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "%.9g") -> None:
-    """Write a recording as generic CSV (lossless for float32 values with the default format).
+def _sniff_sep(header: str) -> str:
+    """The separator that splits the header into the most fields (comma on a tie)."""
+    counts = {s: header.count(s) for s in _SEPARATORS}
+    best = max(_SEPARATORS, key=lambda s: counts[s])
+    return best if counts[best] > 0 else ","
 
-    Metadata lines: units, layout (built-in name), body_mass_kg, rate_hz. Missing frames are
-    written as empty cells and read back as gaps.
+
+def _sniff_decimal(rows: list[str], sep: str) -> str:
+    """``","`` when the separator is not a comma and the data cells use decimal commas."""
+    if sep == ",":
+        return "."
+    for row in rows:
+        if any(_DECIMAL_COMMA.match(cell) for cell in row.split(sep)):
+            return ","
+    return "."
+
+
+def _time_unit(
+    name: str, key: str, given: str | None, time: np.ndarray, path: Path, header_lineno: int
+) -> str:
+    """The unit of the time column, refusing a plain ``time`` column that looks like milliseconds."""
+    from_name = _TIME_NAMES[key]
+    if from_name is not None:
+        if given is not None and given != from_name:
+            raise FileFormatError(
+                f"column {name!r} is in {from_name} but time_unit={given!r} was given",
+                path=str(path),
+                line=header_lineno,
+                column=name,
+            )
+        return from_name
+    if given is not None:
+        return given
+    steps = np.diff(time)
+    step = float(np.median(steps)) if steps.size else 0.0
+    if step > MAX_PLAUSIBLE_STEP_S:
+        raise FileFormatError(
+            f"column {name!r} steps by {step:g} between rows: that is milliseconds, not seconds "
+            f"({1.0 / step:.3g} Hz would be far too slow for an insole)",
+            path=str(path),
+            line=header_lineno,
+            column=name,
+            hint='pass time_unit="ms" (sk.read(path, time_unit="ms"); --time-unit ms on the command line) '
+            "or rename the column to time_ms",
+        )
+    return "s"
+
+
+def _layouts(
+    layout: SensorLayout | str | Path | None, meta: dict, path: Path
+) -> tuple[SensorLayout, SensorLayout | None]:
+    if layout is None:
+        if "layout_json" in meta:
+            return meta["layout_json"], meta.get("layout_right_json")
+        layout = meta.get("layout")
+    if layout is None:
+        raise FileFormatError(
+            "no sensor layout: positions are needed for the centre of pressure",
+            path=str(path),
+            hint="add a line '# layout: ref16' (see sensorkit.builtin_layouts()), or pass layout= "
+            "(--layout NAME|FILE on the command line)",
+        )
+    try:
+        lay = load_layout(layout) if isinstance(layout, (str, Path)) else layout.for_side("left")
+    except CalibrationError as exc:
+        raise FileFormatError(str(exc), path=str(path), hint=exc.hint) from None
+    return lay, None
+
+
+def _exact(values: np.ndarray) -> list[str]:
+    """Shortest text that reads back as the same float64 (``repr``): no ``1.7e+09`` cells."""
+    return [repr(float(v)) for v in values]
+
+
+def _differs_from_builtin(layout: SensorLayout) -> bool:
+    if layout.name not in builtin_layouts():
+        return True
+    return load_layout(layout.name).to_dict() != layout.for_side("left").to_dict()
+
+
+def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "%.9g") -> Path:
+    """Write a recording as generic CSV; reading it back gives the same recording.
+
+    Lossless for float32 values with the default format; the time column is written with the
+    shortest exact decimal of each float64 (a Unix-time axis keeps its microseconds). Metadata
+    lines: units, layout (name, plus the whole layout as ``layout_json`` when it is not a
+    built-in one), rate_hz, body_mass_kg, subject and session when known, and the events
+    (``events_json``). Missing frames are written as empty cells and read back as gaps.
+
+    Returns
+    -------
+    Path
+        The file written (replaced if it exists).
     """
     path = Path(path)
-    lines = [f"# units: {rec.units}", f"# layout: {rec.layout.name}", f"# rate_hz: {rec.rate_hz:.9g}"]
+    lines = [f"# units: {rec.units}", f"# layout: {rec.layout.name}"]
+    if _differs_from_builtin(rec.layout):
+        lines.append("# layout_json: " + json.dumps(rec.layout.to_dict(), separators=(",", ":")))
+    right = rec.layout_right.for_side("left").to_dict()
+    if right != rec.layout.to_dict():
+        lines.append("# layout_right_json: " + json.dumps(right, separators=(",", ":")))
+    lines.append(f"# rate_hz: {rec.rate_hz:.9g}")
     if rec.body_mass_kg is not None:
         lines.append(f"# body_mass_kg: {rec.body_mass_kg:.9g}")
+    for key in ("subject", "session"):
+        value = rec.metadata.get(key)
+        if isinstance(value, (str, int)) and "\n" not in str(value):
+            lines.append(f"# {key}: {value}")
+    if len(rec.events):
+        rows = [[float(t), str(lab), str(src)] for t, lab, src in rec.events.itertuples(index=False)]
+        lines.append("# events_json: " + json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
     df = rec.to_dataframe()
     df.columns = ["time", *df.columns[1:]]
+    df["time"] = _exact(rec.time)
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write("\n".join(lines) + "\n")
         df.to_csv(fh, index=False, float_format=float_format, lineterminator="\n")
+    return path
 
 
-def _read_preamble(path: Path) -> tuple[dict, int]:
+def _read_preamble(lines: list[str], path: Path) -> tuple[dict, int]:
     """Parse leading '# key: value' lines; return metadata and the 0-based header line index."""
     meta: dict = {}
-    try:
-        with path.open("r", encoding="utf-8") as fh:
-            for lineno, raw in enumerate(fh):
-                line = raw.strip()
-                if not line:
-                    continue
-                if not line.startswith("#"):
-                    return meta, lineno
-                body = line[1:].strip()
-                if not body:
-                    continue
-                if ":" not in body:
-                    raise FileFormatError(
-                        f"metadata line must be '# key: value', got {line!r}", path=str(path), line=lineno + 1
-                    )
-                key, value = (s.strip() for s in body.split(":", 1))
-                meta[key] = _parse_meta_value(key, value, path, lineno + 1)
-    except UnicodeDecodeError as exc:
-        raise FileFormatError(f"not a text file ({exc.reason})", path=str(path)) from None
+    for lineno, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            continue
+        if not line.startswith("#"):
+            return meta, lineno
+        body = line[1:].strip()
+        if not body:
+            continue
+        if ":" not in body:
+            raise FileFormatError(
+                f"metadata line must be '# key: value', got {line[:60]!r}", path=str(path), line=lineno + 1
+            )
+        key, value = (s.strip() for s in body.split(":", 1))
+        meta[key] = _parse_meta_value(key, value, path, lineno + 1)
     raise FileFormatError("no header line after the metadata", path=str(path))
 
 
@@ -193,34 +411,56 @@ def _parse_meta_value(key: str, value: str, path: Path, lineno: int):
             ) from None
     if key == "units" and value not in ("N", "kPa"):
         raise FileFormatError(f"units must be 'N' or 'kPa', got {value!r}", path=str(path), line=lineno)
+    if key in ("layout_json", "layout_right_json", "events_json"):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise FileFormatError(f"{key} is not JSON ({exc.msg})", path=str(path), line=lineno) from None
+        if key == "events_json":
+            if not isinstance(parsed, list) or not all(isinstance(e, list) and len(e) == 3 for e in parsed):
+                raise FileFormatError(
+                    "events_json must be a list of [time_s, label, source]", path=str(path), line=lineno
+                )
+            return [{"time_s": t, "label": lab, "source": src} for t, lab, src in parsed]
+        try:
+            layout = SensorLayout.from_dict(parsed)
+        except CalibrationError as exc:
+            raise FileFormatError(str(exc), path=str(path), line=lineno) from None
+        return layout if key == "layout_json" else layout.for_side("right")
     return value
 
 
-def _locate_bad_cell(path: Path, header_line: int, exc: Exception) -> FileFormatError:
+def _locate_bad_cell(
+    lines: list[str], header_line: int, sep: str, decimal: str, path: Path, exc: Exception
+) -> FileFormatError:
     """Find the first ragged row or non-numeric cell to report its line and column."""
-    with path.open("r", encoding="utf-8") as fh:
-        lines = fh.read().splitlines()
-    header = [c.strip() for c in lines[header_line].split(",")]
+    header = [c.strip() for c in next(csv.reader([lines[header_line]], delimiter=sep))]
+    sep_name = {",": "comma", ";": "semicolon", "\t": "tab"}.get(sep, repr(sep))
     for lineno in range(header_line + 1, len(lines)):
         text = lines[lineno]
         if not text.strip():
             continue
-        cells = text.split(",")
+        cells = next(csv.reader([text], delimiter=sep))  # quoted cells as the parser saw them
         if len(cells) != len(header):
+            hint = None
+            if sep == "," and ";" in text:
+                hint = 'the rows look ";"-separated: pass sep=";" (and decimal="," for decimal commas)'
             return FileFormatError(
-                f"expected {len(header)} comma-separated fields, found {len(cells)}",
+                f"expected {len(header)} {sep_name}-separated fields, found {len(cells)}",
                 path=str(path),
                 line=lineno + 1,
+                hint=hint,
             )
         for name, cell in zip(header, cells, strict=True):
             cell = cell.strip()
             if not cell:
                 continue
             try:
-                float(cell)
+                float(cell.replace(decimal, ".") if decimal != "." else cell)
             except ValueError:
+                hint = 'decimal commas? pass decimal=","' if _DECIMAL_COMMA.match(cell) else None
                 return FileFormatError(
-                    f"not a number: {cell!r}", path=str(path), line=lineno + 1, column=name
+                    f"not a number: {cell!r}", path=str(path), line=lineno + 1, column=name, hint=hint
                 )
     return FileFormatError(f"cannot parse ({exc})", path=str(path))
 
@@ -242,7 +482,7 @@ FORMAT = FormatSpec(
     extensions=(".csv",),
     sniff=_sniff,
     read=read_generic_csv,
-    options=frozenset({"layout", "body_mass_kg"}),
+    options=frozenset({"layout", "body_mass_kg", "sep", "decimal", "encoding", "time_unit"}),
     write=write_generic_csv,
     description="generic CSV: '# key: value' lines, then time,L1..,R1..",
 )

@@ -21,6 +21,7 @@ one the reader refuses rather than passing counts off as newtons.
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sensorkit.errors import CalibrationError, DuplicateRowsWarning, FileFormatError
+from sensorkit.errors import CalibrationError, DuplicateRowsWarning, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.recording import Recording
 
@@ -92,10 +93,11 @@ def read_esp32_log(
     """
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise FileFormatError(f"not UTF-8 text ({exc.reason})", path=str(path), line=line) from None
+    lines = text.splitlines()
     if not lines or not lines[0].startswith("#"):
         raise FileFormatError(
             "the first line must be the firmware comment '# fw=...'", path=str(path), line=1
@@ -135,7 +137,15 @@ def read_esp32_log(
     except CalibrationError as exc:
         raise FileFormatError(str(exc), path=str(path), hint=exc.hint) from None
 
-    table = _table(path, lines, header)
+    if len(lines) > 2 and not text.endswith(("\n", "\r")) and len(lines[-1].split(",")) < len(header):
+        warnings.warn(
+            f"{path}: the last row (line {len(lines)}) is cut short (power lost while writing?); "
+            "read the rows before it",
+            FileTruncatedWarning,
+            stacklevel=2,
+        )
+        lines = lines[:-1]
+    table = _table(lines, header, path)
     data = table.to_numpy()
     line_of = np.arange(data.shape[0]) + 3  # 1-based file line of each row
     order = np.argsort(data[:, 0], kind="stable")
@@ -199,10 +209,12 @@ def read_esp32_log(
         raise FileFormatError(str(exc), path=str(path), hint=getattr(exc, "hint", None)) from None
 
 
-def _table(path: Path, lines: list[str], header: list[str]) -> pd.DataFrame:
+def _table(lines: list[str], header: list[str], path: Path) -> pd.DataFrame:
     """The rows as int64 (checking whole numbers, 0-4095 counts), or an error naming line and column."""
     try:
-        table = pd.read_csv(path, skiprows=2, header=None, names=header, dtype=np.int64, engine="c")
+        table = pd.read_csv(
+            io.StringIO("\n".join(lines[2:])), header=None, names=header, dtype=np.int64, engine="c"
+        )
     except (ValueError, pd.errors.ParserError):
         table = None
     if table is not None:

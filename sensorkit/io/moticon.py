@@ -12,40 +12,65 @@ What the reader expects (the structure of the export as parsed by Moticon's own
 * one tab-separated row per sample on a time axis shared by both insoles; a row where
   one insole had no sample leaves that insole's cells empty.
 
-Export settings: a text (``.txt``) export with the comment header, the ``time`` channel and
-the 16 ``pressure`` channels of each insole you want; other channels (acceleration,
-angular rate, total force, centre of pressure, step and event columns) may be present
-and are ignored. Do not fill missing samples: empty cells become gaps, never values.
+What the reader keeps, checked against two real exports (``moticon-opengo`` 1.0.3 test data):
 
-Pressure is exported in N/cm² and converted to kPa (x 10). **Sensor positions are not in
-the export** and sensorkit does not ship Moticon's insole geometry, so pass ``layout=``: a
-16-sensor layout with ``value_kind: "pressure"`` and the sensor areas of your insole size
-(see ``calibration/README.md`` for the layout schema).
+* the 16 ``pressure`` channels of each insole, in N/cm², converted to kPa (x 10);
+* Moticon's own ``total force`` (N) and ``center of pressure X/Y`` per side, in
+  ``metadata["moticon"][side]`` as arrays ``total_force_n``, ``cop_ap_fraction`` and
+  ``cop_ml_fraction`` (NaN where that insole has no sample). **Moticon's X is the
+  heel-to-toe axis and its Y the side-to-side one** (swapped against sensorkit's x/y), both
+  fractions -0.5..+0.5 of the insole's length and width with no millimetre scale; Y is
+  positive medially on both feet (the fitted positions put the hallux, first metatarsal and
+  arch sensors at positive Y). They are kept for comparison and layout fitting
+  (:func:`sensorkit.layouts.fit`); sensorkit computes its own force and COP from the
+  pressures and the layout. Non-JSON metadata: a Parquet copy does not store these arrays.
+* the ``left steps[]``/``right steps[]`` columns as :attr:`Recording.events` with source
+  ``"moticon"``: codes 11/21 are ``<side>_initial_contact`` and 15/25 ``<side>_toe_off`` (they
+  match the initial-contact and toe-off times of Moticon's gait report for the same
+  recordings to the 10 ms sample); other codes become ``<side>_step_code_<n>``. They are the
+  vendor's detections, never used as sensorkit's.
+* empty cells as missing frames (gaps, never filled): each real export starts with 50-59 rows
+  without left-insole data and has 60-70 ms holes; a skipped row is a time-jump gap.
 
-The format was checked against the published parser and public examples of the column
-names, not against files from a device: report any export that does not read.
+Acceleration and angular-rate channels are not read.
+
+**Sensor positions are not in the export.** By default the layout is the built-in
+*estimated* ``moticon-s<size>-estimated`` of the insole size in the header (fitted from real
+exports: ``tools/make_moticon_layout.py``); other sizes need ``layout=`` (a 16-sensor
+pressure layout, which :func:`sensorkit.layouts.fit` can estimate from any export).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sensorkit.errors import CalibrationError, FileFormatError
+from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
-from sensorkit.layout import SensorLayout, load_layout
+from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.recording import Recording
 
-__all__ = ["FORMAT", "KPA_PER_N_CM2", "looks_like_moticon_opengo", "read_moticon_opengo"]
+__all__ = ["FORMAT", "KPA_PER_N_CM2", "STEP_EVENT_CODES", "looks_like_moticon_opengo", "read_moticon_opengo"]
 
 #: 1 N/cm² = 10 kPa.
 KPA_PER_N_CM2 = 10.0
 _PRESSURE = re.compile(r"^(left|right) pressure (\d+)\s*\[\s*N/cm(?:²|2|\^2)\s*\]$", re.IGNORECASE)
+_TOTAL = re.compile(r"^(left|right) total force\s*\[\s*N\s*\]$", re.IGNORECASE)
+_COP = re.compile(r"^(left|right) center of pressure ([XY])\s*\[.*\]$", re.IGNORECASE)
+_STEPS = re.compile(r"^(left|right) steps\s*\[\s*\]$", re.IGNORECASE)
+#: Step-event codes of the ``steps[]`` columns: code -> (side, event).
+STEP_EVENT_CODES = {
+    11: ("left", "initial_contact"),
+    15: ("left", "toe_off"),
+    21: ("right", "initial_contact"),
+    25: ("right", "toe_off"),
+}
 _HEADER_KEYS = ("Start time", "Duration", "Sensor insoles", "Size", "Recording type", "Name", "Notes", "Tag")
 _MAX_HEADER_LINES = 200
 
@@ -131,9 +156,10 @@ def read_moticon_opengo(
     ----------
     path : str or Path
         The ``.txt`` export.
-    layout : SensorLayout or str
+    layout : SensorLayout or str, optional
         A pressure layout with one sensor per exported pressure channel (16), in the order
-        of the channel numbers. Required: the export holds no sensor positions.
+        of the channel numbers. Default: the built-in estimated layout of the header's
+        insole size (``moticon-s7-estimated`` ...), when there is one.
     body_mass_kg : float, optional
         Subject mass in kg.
 
@@ -141,8 +167,9 @@ def read_moticon_opengo(
     -------
     Recording
         ``time`` from the export's time column (s), pressures in kPa, empty cells as NaN
-        frames listed in ``gaps``; header fields (start time, serials, size, tag ...) in
-        ``metadata``.
+        frames listed in ``gaps``; header fields (start time, serials, size, tag ...) and
+        Moticon's own force and COP (``metadata["moticon"]``) in ``metadata``; the step
+        columns as ``events``.
 
     Raises
     ------
@@ -152,7 +179,7 @@ def read_moticon_opengo(
 
     Examples
     --------
-    >>> rec = read_moticon_opengo("walk.txt", layout="my-moticon-size7.json")  # doctest: +SKIP
+    >>> rec = read_moticon_opengo("230927_102114.txt")  # doctest: +SKIP
     """
     path = Path(path)
     fields, channels, n_comment = _parse_header(path)
@@ -182,14 +209,20 @@ def read_moticon_opengo(
             line=n_comment,
         )
     n_sensors = next(iter(counts.values()))
+    if layout is None:
+        layout = _default_layout(fields.get("Size"), n_sensors)
     lay = _check_layout(layout, n_sensors, path)
+    vendor = _vendor_columns(channels)
     usecols = [0] + [col for side in ("left", "right") for _, col in sorted(pressure[side])]
+    usecols += sorted({c for cols in vendor.values() for c in cols.values()} - set(usecols))
+    n_rows = _complete_rows(path, n_comment, len(channels))
     try:
         table = pd.read_csv(
             path,
             sep="\t",
             header=None,
             skiprows=n_comment,
+            nrows=n_rows,
             usecols=usecols,
             dtype=np.float64,
             engine="c",
@@ -212,6 +245,20 @@ def read_moticon_opengo(
     for side in ("left", "right"):
         cols = [col for _, col in sorted(pressure[side])]
         sides[side] = np.column_stack([data[c] for c in cols]) * KPA_PER_N_CM2 if cols else None
+    metadata = _metadata(fields, path)
+    moticon: dict[str, dict[str, np.ndarray]] = {}
+    for side, cols in vendor.items():
+        kept = {name: data[col] for name, col in cols.items() if name != "steps"}
+        if kept:
+            moticon[side] = kept
+    if moticon:
+        metadata["moticon"] = moticon
+    events = [
+        {"time_s": float(time[i]), "label": _step_label(side, data[cols["steps"]][i]), "source": "moticon"}
+        for side, cols in vendor.items()
+        if "steps" in cols
+        for i in np.flatnonzero(np.isfinite(data[cols["steps"]]))
+    ]
     try:
         return Recording.from_arrays(
             time,
@@ -220,7 +267,8 @@ def read_moticon_opengo(
             layout=lay,
             units="kPa",
             body_mass_kg=body_mass_kg,
-            metadata=_metadata(fields, path),
+            metadata=metadata,
+            events=events,
         )
     except ValueError as exc:
         message = re.sub(
@@ -229,13 +277,65 @@ def read_moticon_opengo(
         raise FileFormatError(message, path=str(path)) from None
 
 
+def _complete_rows(path: Path, n_comment: int, n_channels: int) -> int | None:
+    """Rows to read: all (None), or all but a last row cut short by a truncated export (with a warning)."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(size - 65536, 0))
+        tail = fh.read()
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return None
+    last = tail.splitlines()[-1]
+    if last.count(b"\t") + 1 >= n_channels:
+        return None
+    with path.open("rb") as fh:
+        n_lines = sum(1 for _ in fh)
+    n_data = n_lines - n_comment - 1
+    warnings.warn(
+        f"{path}: the last row (line {n_lines}) is cut short; read the {n_data} rows before it",
+        FileTruncatedWarning,
+        stacklevel=3,
+    )
+    return n_data
+
+
+def _vendor_columns(channels: list[str]) -> dict[str, dict[str, int]]:
+    """Columns of Moticon's own total force, COP and step events, per side."""
+    out: dict[str, dict[str, int]] = {"left": {}, "right": {}}
+    for col, name in enumerate(channels):
+        if m := _TOTAL.match(name):
+            out[m.group(1).lower()]["total_force_n"] = col
+        elif m := _COP.match(name):
+            key = "cop_ap_fraction" if m.group(2).upper() == "X" else "cop_ml_fraction"
+            out[m.group(1).lower()][key] = col
+        elif m := _STEPS.match(name):
+            out[m.group(1).lower()]["steps"] = col
+    return {side: cols for side, cols in out.items() if cols}
+
+
+def _step_label(side: str, code: float) -> str:
+    known = STEP_EVENT_CODES.get(int(code)) if float(code).is_integer() else None
+    if known is not None and known[0] == side:
+        return f"{side}_{known[1]}"
+    return f"{side}_step_code_{code:g}"
+
+
+def _default_layout(size: str | None, n_sensors: int) -> str | None:
+    """The built-in estimated layout of this insole size, or None."""
+    name = f"moticon-s{(size or '').strip()}-estimated"
+    return name if n_sensors == 16 and name in builtin_layouts() else None
+
+
 def _check_layout(layout: SensorLayout | str | None, n_sensors: int, path: Path) -> SensorLayout:
     if layout is None:
         raise FileFormatError(
-            "an OpenGo export holds no sensor positions, so a layout is needed",
+            "an OpenGo export holds no sensor positions and sensorkit has no layout for this insole size",
             path=str(path),
             hint=f"pass layout= a {n_sensors}-sensor pressure layout JSON for your insole size "
-            "(value_kind 'pressure', sensor areas in mm²; schema in calibration/README.md)",
+            "(estimate one from the export with sensorkit.layouts.fit; built in: "
+            + ", ".join(n for n in builtin_layouts() if n.startswith("moticon-"))
+            + ")",
         )
     try:
         lay = load_layout(layout) if isinstance(layout, (str, Path)) else layout.for_side("left")

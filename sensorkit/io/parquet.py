@@ -5,7 +5,8 @@ Columns: ``time_s`` (float64, s), then one float32 column per sensor, ``L_<name>
 key-value metadata holds, under the key ``sensorkit``, a JSON object (schema
 ``sensorkit.recording/1``) with everything else a :class:`~sensorkit.recording.Recording`
 carries: the full layout of each side (so custom layouts survive), units, nominal rate,
-body mass, the gap table (with reasons) and the JSON-serialisable metadata. Reading a file
+body mass, the gap table (with reasons), the events (``[time_s, label, source]``) and the
+JSON-serialisable metadata. Reading a file
 written here gives back the same arrays, bit for bit, and the same gaps.
 
 >>> import sensorkit as sk
@@ -109,6 +110,7 @@ def _header(rec: Recording) -> dict[str, Any]:
         "body_mass_kg": rec.body_mass_kg,
         "sides": list(rec.sides),
         "gaps": gaps,
+        "events": [[float(t), str(lab), str(src)] for t, lab, src in rec.events.itertuples(index=False)],
         "metadata": extra,
         "metadata_not_stored": dropped,
         "sensorkit_version": __version__,
@@ -278,6 +280,7 @@ def read_parquet(
             metadata=extra,
             gaps=header.get("gaps") or None,
             rate_hz=_float_or_none(header.get("rate_hz")),
+            events=[{"time_s": t, "label": lab, "source": src} for t, lab, src in header.get("events") or []],
         )
     except ValueError as exc:
         raise FileFormatError(str(exc), path=str(path)) from None
@@ -294,7 +297,7 @@ def _layouts(
     header: dict, layout: SensorLayout | str | None, path: Path
 ) -> tuple[SensorLayout, SensorLayout]:
     if layout is not None:
-        left = load_layout(layout) if isinstance(layout, str) else layout.for_side("left")
+        left = load_layout(layout) if isinstance(layout, (str, Path)) else layout.for_side("left")
         return left, left.mirror()
     spec = header.get("layout_spec")
     if spec is None:

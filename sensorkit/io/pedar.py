@@ -55,7 +55,9 @@ def _header(lines: list[str], path: Path) -> tuple[dict[str, str], int]:
             return fields, i
         for part in line.split("\t"):
             key, sep, value = part.partition(":")
-            if sep:
+            if part.strip().lower().startswith("date/time"):
+                fields["date_time"] = part.strip()[len("date/time") :].strip()
+            elif sep:
                 fields[key.strip().lower()] = value.strip()
             elif part.strip().lower().startswith("pressure values in"):
                 fields["units"] = part.strip()[len("pressure values in") :].strip()

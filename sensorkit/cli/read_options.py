@@ -1,0 +1,47 @@
+"""Options of every verb that reads a recording file: ``--layout`` and the CSV dialect options.
+
+``--layout NAME|FILE`` (a built-in layout name or a layout JSON file) for files that carry no
+layout or to replace theirs; ``--sep``, ``--decimal``, ``--encoding``, ``--time-unit`` for CSVs
+as people save them. Options a file's format does not take are an error naming the format.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+__all__ = ["add_read_options", "read_kwargs"]
+
+
+def add_read_options(p: argparse.ArgumentParser, *, layout: bool = True) -> None:
+    """Add ``--layout`` (unless the verb has one) and the CSV dialect options to ``p``."""
+    if layout:
+        p.add_argument(
+            "--layout",
+            metavar="NAME|FILE",
+            help="sensor layout: a built-in name (sensorkit.builtin_layouts()) or a layout JSON file, "
+            "for files that name none (or to replace theirs)",
+        )
+    g = p.add_argument_group("CSV input")
+    g.add_argument("--sep", metavar="CHAR", help="CSV field separator (default: sniffed: , ; or tab)")
+    g.add_argument("--decimal", choices=[".", ","], help="CSV decimal mark (default: sniffed)")
+    g.add_argument("--encoding", metavar="NAME", help="CSV text encoding, e.g. latin-1 (default: UTF-8)")
+    g.add_argument(
+        "--time-unit", choices=["s", "ms", "us"], help="unit of a CSV's plain 'time' column (default: s)"
+    )
+
+
+def read_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of :func:`sensorkit.read` from the parsed options (unset ones left out)."""
+    sep = getattr(args, "sep", None)
+    if sep in ("\\t", "tab"):
+        sep = "\t"
+    given = {
+        "layout": getattr(args, "layout", None),
+        "calibration": getattr(args, "calibration", None),
+        "sep": sep,
+        "decimal": getattr(args, "decimal", None),
+        "encoding": getattr(args, "encoding", None),
+        "time_unit": getattr(args, "time_unit", None),
+    }
+    return {k: v for k, v in given.items() if v is not None}

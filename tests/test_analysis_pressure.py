@@ -1,0 +1,91 @@
+"""Pressure metrics per anatomical mask and stance, on inputs with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sensorkit as sk
+from sensorkit.analysis.pressure import mask_pressure_metrics
+
+RATE_HZ = 100.0
+
+
+def _layout():
+    return sk.SensorLayout(
+        name="four",
+        x_mm=[0.0, 10.0, 20.0, -20.0],
+        y_mm=[20.0, 20.0, 200.0, 200.0],
+        area_mm2=[100.0, 200.0, 50.0, 25.0],
+        region=["heel", "heel", "toes", "toes"],
+        ml=["central", "central", "medial", "lateral"],
+        foot_length_mm=250.0,
+        foot_width_mm=90.0,
+        outline_mm=np.zeros((0, 2)),
+        value_kind="pressure",
+        mask=["heel", "heel", "hallux", "lesser_toes"],
+    )
+
+
+def _recording():
+    """Heel: a triangle pulse 0 -> 300 -> 0 kPa over 0.2-0.6 s on sensor 1, 50 kPa flat on sensor 2
+    from 0.2 to 0.6 s; hallux: 120 kPa from 0.5 to 0.7 s; lesser toes: 5 kPa (below contact) always."""
+    t = np.arange(0, 1.0, 1 / RATE_HZ)
+    p = np.zeros((t.size, 4))
+    p[:, 0] = np.clip(300.0 - np.abs(t - 0.4) * 1500.0, 0.0, None)
+    p[(t >= 0.2 - 1e-9) & (t <= 0.6 + 1e-9), 1] = 50.0
+    p[(t >= 0.5 - 1e-9) & (t <= 0.7 + 1e-9), 2] = 120.0
+    p[:, 3] = 5.0
+    return sk.Recording.from_arrays(t, left=p, layout=_layout(), units="kPa", rate_hz=RATE_HZ)
+
+
+def test_peak_pti_and_area_match_the_analytic_values():
+    table = mask_pressure_metrics(_recording(), "left", [0.0], [0.99])
+    heel, hallux, lesser = (table.set_index("mask").loc[m] for m in ("heel", "hallux", "lesser_toes"))
+    assert heel["peak_pressure_kpa"] == pytest.approx(300.0)
+    # heel peak curve = max(triangle, 50 on 0.2-0.6): integral of the triangle (0.5 x 0.4 s x 300 kPa)
+    # plus the flat 50 kPa where it exceeds the triangle (two corners of 1/30 s each: 2 x 0.5 x 50 x 1/30)
+    expected = 0.5 * 0.4 * 300.0 + 50.0 / 30.0
+    assert heel["pti_kpa_s"] == pytest.approx(expected, rel=0.01)
+    assert heel["contact_area_mm2"] == 300.0  # both heel sensors above 10 kPa at once
+    assert hallux["peak_pressure_kpa"] == 120.0
+    assert hallux["pti_kpa_s"] == pytest.approx(120.0 * 0.2 + 120.0 * 0.01, rel=1e-9)  # trapezoid edges
+    assert hallux["contact_area_mm2"] == 50.0
+    assert lesser["peak_pressure_kpa"] == 5.0 and lesser["contact_area_mm2"] == 0.0
+    assert set(table["n_sensors"]) == {2, 1} and not table["has_gap"].any()
+
+
+def test_stances_are_separate_rows_and_windows_clip_the_data():
+    table = mask_pressure_metrics(_recording(), "left", [0.0, 0.45], [0.3, 0.55], contact_threshold_kpa=100.0)
+    heel = table[table["mask"] == "heel"].reset_index(drop=True)
+    assert heel["stance"].tolist() == [0, 1]
+    assert heel.loc[0, "peak_pressure_kpa"] == pytest.approx(150.0)  # the triangle at 0.3 s
+    assert heel.loc[1, "peak_pressure_kpa"] == pytest.approx(225.0)  # 0.45 s: the window misses the 0.4 s top
+    assert heel.loc[0, "contact_area_mm2"] == 100.0  # only sensor 1 passes 100 kPa
+
+
+def test_a_stance_over_a_gap_is_not_bridged():
+    rec = _recording()
+    left = rec.left.copy()
+    left[40] = np.nan
+    rec = sk.Recording.from_arrays(rec.time, left=left, layout=rec.layout, units="kPa", rate_hz=RATE_HZ)
+    table = mask_pressure_metrics(rec, "left", [0.0, 0.6], [0.5, 0.9])
+    assert table.loc[table["stance"] == 0, "has_gap"].all()
+    assert table.loc[table["stance"] == 0, "pti_kpa_s"].isna().all()
+    assert not table.loc[table["stance"] == 1, "has_gap"].any()
+
+
+def test_refuses_force_layouts_and_layouts_without_masks():
+    with pytest.raises(ValueError, match="need values in kPa"):
+        mask_pressure_metrics(sk.simulate(duration_s=2, seed=1), "left", [0.0], [1.0])
+    with pytest.raises(ValueError, match="ends before it starts"):
+        mask_pressure_metrics(_recording(), "left", [0.5], [0.4])
+
+
+def test_runs_on_a_real_fscan_step():
+    rec = sk.read("tests/data/pressure-mats/fscan_testL.asf")
+    table = mask_pressure_metrics(rec, "left", [0.0], [rec.time[-1]])
+    assert set(table["mask"]) == set(sk.layout.MASKS)
+    heel = table.set_index("mask").loc["heel"]
+    assert heel["peak_pressure_kpa"] == 760.0
+    assert 0 < heel["contact_area_mm2"] <= heel["n_sensors"] * 25.8064

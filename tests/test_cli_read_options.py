@@ -1,0 +1,78 @@
+"""--layout and the CSV options on the verbs that read a file (analyze, recommend, convert)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import sensorkit as sk
+from sensorkit.cli import main
+
+
+@pytest.fixture(scope="module")
+def walk_csv(tmp_path_factory):
+    """A simulated walk as a CSV with no layout line (a header-only CSV as people have them)."""
+    path = tmp_path_factory.mktemp("cli") / "walk.csv"
+    sk.write(sk.simulate(duration_s=8, seed=5, body_mass_kg=70), path)
+    lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("# layout")]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_analyze_without_a_layout_says_how_to_give_one(walk_csv, capsys):
+    assert main(["analyze", str(walk_csv)]) == 1
+    err = capsys.readouterr().err
+    assert "no sensor layout" in err and "--layout" in err
+
+
+def test_analyze_and_recommend_take_a_builtin_layout(walk_csv, capsys):
+    assert main(["analyze", str(walk_csv), "--layout", "ref16", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["steps"]) > 5
+    assert main(["recommend", str(walk_csv), "--layout", "ref16", "--json"]) == 0
+    assert "arch_support" in json.loads(capsys.readouterr().out)
+
+
+def test_a_layout_json_file_is_accepted(walk_csv, tmp_path, capsys):
+    layout_file = tmp_path / "mine.json"
+    spec = sk.load_layout("ref16").to_dict()
+    spec["name"] = "mine"
+    layout_file.write_text(json.dumps(spec))
+    out = tmp_path / "out.csv"
+    assert main(["convert", str(walk_csv), str(out), "--layout", str(layout_file)]) == 0
+    assert sk.read(out).layout.name == "mine"  # and the CSV carries it: no --layout needed to read back
+
+
+def test_csv_dialect_options_reach_the_reader(walk_csv, tmp_path, capsys):
+    rows = walk_csv.read_text().splitlines()
+    head = next(i for i, ln in enumerate(rows) if ln.startswith("time"))
+    ms = [
+        f"{float(r.split(',', 1)[0]) * 1000:.3f};{r.split(',', 1)[1].replace(',', ';')}"
+        for r in rows[head + 1 :]
+    ]
+    path = tmp_path / "ms.csv"
+    path.write_text("\n".join([*rows[:head], rows[head].replace(",", ";"), *ms]) + "\n", encoding="latin-1")
+    assert main(["analyze", str(path), "--layout", "ref16"]) == 1
+    assert "--time-unit ms" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "analyze",
+                str(path),
+                "--layout",
+                "ref16",
+                "--time-unit",
+                "ms",
+                "--encoding",
+                "latin-1",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    assert len(json.loads(capsys.readouterr().out)["steps"]) > 5
+
+
+def test_a_layout_for_a_format_that_fixes_its_own_is_refused(capsys):
+    assert main(["analyze", "tests/data/pressure-mats/fscan_testL.asf", "--layout", "ref16"]) == 1
+    assert "layout do not apply to fscan-asf files" in capsys.readouterr().err

@@ -1,0 +1,195 @@
+"""CSVs as people save them: BOM, Latin-1, ';' with decimal commas, milliseconds; lossless round trips."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import sensorkit as sk
+from sensorkit.errors import FileFormatError
+from sensorkit.io import detect_format, read, write
+
+HEADER = "time," + ",".join(f"L{i}" for i in range(1, 9))
+
+
+def _rows(times, sep=",", dec="."):
+    out = []
+    for k, t in enumerate(times):
+        cells = [f"{t:g}"] + [f"{(k + 1) * 1.5 + j:g}" for j in range(8)]
+        out.append(sep.join(c.replace(".", dec) for c in cells))
+    return out
+
+
+def _csv(path, lines, encoding="utf-8", bom=b""):
+    path.write_bytes(bom + ("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def test_a_utf8_bom_is_skipped(tmp_path):
+    path = _csv(
+        tmp_path / "bom.csv", ["# layout: physionet8", HEADER, *_rows([0, 0.01, 0.02])], bom=b"\xef\xbb\xbf"
+    )
+    assert detect_format(path) == "generic-csv"
+    rec = read(path)
+    np.testing.assert_array_equal(rec.left[:, 0], [1.5, 3.0, 4.5])
+
+
+def test_latin1_text_is_an_error_naming_the_line_unless_the_encoding_is_given(tmp_path):
+    lines = ["# layout: physionet8", "# Bemerkung: Läufer, Schuhgröße 42", HEADER, *_rows([0, 0.01])]
+    path = _csv(tmp_path / "latin1.csv", lines, encoding="latin-1")
+    assert detect_format(path) == "generic-csv"
+    with pytest.raises(
+        FileFormatError, match=r"latin1.csv, line 2, column 15: byte 0xe4 is not utf-8"
+    ) as info:
+        read(path)
+    assert 'encoding="latin-1"' in info.value.hint
+    rec = read(path, encoding="latin-1")
+    assert rec.metadata["Bemerkung"] == "Läufer, Schuhgröße 42"
+    assert rec.metadata["csv_dialect"]["encoding"] == "latin-1"
+
+
+def test_a_bad_byte_in_a_data_row_names_its_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(
+        b"# layout: physionet8\n" + HEADER.encode() + b"\n0,1,1,1,1,1,1,1,1\n0.01,1,1,\xff,1,1,1,1,1\n"
+    )
+    with pytest.raises(FileFormatError, match="line 4, column 10: byte 0xff"):
+        read(path)
+
+
+def test_semicolons_with_decimal_commas_are_sniffed(tmp_path):
+    lines = ["# layout: physionet8", HEADER.replace(",", ";"), *_rows([0, 0.01, 0.02], sep=";", dec=",")]
+    path = _csv(tmp_path / "excel.csv", lines)
+    assert detect_format(path) == "generic-csv"
+    rec = read(path)
+    np.testing.assert_allclose(rec.time, [0, 0.01, 0.02])
+    np.testing.assert_array_equal(rec.left[1], 3.0 + np.arange(8))
+    assert rec.metadata["csv_dialect"]["sep"] == ";" and rec.metadata["csv_dialect"]["decimal"] == ","
+    # explicit options agree with the sniffing
+    np.testing.assert_array_equal(read(path, sep=";", decimal=",").left, rec.left)
+
+
+def test_tabs_and_semicolons_with_decimal_points(tmp_path):
+    for sep in ("\t", ";"):
+        lines = ["# layout: physionet8", HEADER.replace(",", sep), *_rows([0, 0.01, 0.02], sep=sep)]
+        rec = read(_csv(tmp_path / "t.csv", lines))
+        np.testing.assert_array_equal(rec.left[2], 4.5 + np.arange(8))
+
+
+def test_a_decimal_comma_in_a_comma_file_is_named(tmp_path):
+    lines = ["# layout: physionet8", HEADER, "0,1,1,1,1,1,1,1,1", '0.01,"1,5",1,1,1,1,1,1,1']
+    with pytest.raises(FileFormatError, match="line 4, column L1: not a number: '1,5'") as info:
+        read(_csv(tmp_path / "c.csv", lines))
+    assert 'decimal=","' in info.value.hint
+
+
+def test_milliseconds_in_a_time_column_are_refused_naming_the_column_and_the_fix(tmp_path):
+    path = _csv(tmp_path / "ms.csv", ["# layout: physionet8", HEADER, *_rows(np.arange(50) * 10.0)])
+    with pytest.raises(FileFormatError, match=r"line 2, column time: column 'time' steps by 10") as info:
+        read(path)
+    assert 'time_unit="ms"' in info.value.hint
+    rec = read(path, time_unit="ms")
+    np.testing.assert_allclose(rec.time, np.arange(50) * 0.01)
+    assert rec.rate_hz == pytest.approx(100.0) and len(rec.gaps) == 0
+
+
+def test_time_ms_and_time_us_columns_carry_their_unit(tmp_path):
+    path = _csv(
+        tmp_path / "ms.csv", ["# layout: physionet8", HEADER.replace("time", "time_ms"), *_rows([0, 10, 20])]
+    )
+    np.testing.assert_allclose(read(path).time, [0, 0.01, 0.02])
+    with pytest.raises(FileFormatError, match="column 'time_ms' is in ms but time_unit='s'"):
+        read(path, time_unit="s")
+    path = _csv(
+        tmp_path / "us.csv", ["# layout: physionet8", HEADER.replace("time", "time_us"), *_rows([0, 1e4])]
+    )
+    np.testing.assert_allclose(read(path).time, [0, 0.01])
+
+
+def test_cli_analyze_of_a_millisecond_file_fails_with_the_fix(tmp_path, capsys):
+    from sensorkit.cli import main
+
+    rec = sk.simulate(duration_s=4, seed=1)
+    path = tmp_path / "ms.csv"
+    write(rec, path)
+    text = path.read_text().splitlines()
+    head = next(i for i, ln in enumerate(text) if ln.startswith("time"))
+    text[head + 1 :] = [
+        f"{float(ln.split(',', 1)[0]) * 1000:.6f},{ln.split(',', 1)[1]}" for ln in text[head + 1 :]
+    ]
+    path.write_text("\n".join(text) + "\n")
+    assert main(["analyze", str(path)]) == 1
+    assert 'time_unit="ms"' in capsys.readouterr().err
+
+
+def test_unix_time_round_trips_to_the_microsecond(tmp_path):
+    base = sk.simulate(duration_s=2, seed=3)
+    t = (
+        1_700_000_000.123456
+        + np.arange(base.n_frames) * 0.01
+        + np.tile([0, 1e-6, 3e-6], base.n_frames)[: base.n_frames]
+    )
+    rec = sk.Recording.from_arrays(t, base.left, base.right, layout=base.layout, rate_hz=100.0)
+    path = write(rec, tmp_path / "unix.csv")
+    assert "e+09" not in path.read_text()
+    back = read(path)
+    np.testing.assert_array_equal(back.time, rec.time)  # bit for bit
+    assert np.max(np.abs(back.time - rec.time)) < 1e-6
+
+
+def test_a_custom_layout_subject_and_events_survive_csv_and_parquet(tmp_path):
+    base = sk.simulate(duration_s=2, seed=4)
+    custom = dataclasses.replace(
+        sk.load_layout("ref16"),
+        name="lab-insole-v2",
+        x_mm=sk.load_layout("ref16").x_mm + 1.5,
+        _region_masks={},
+    )
+    events = [
+        {"time_s": 0.5, "label": "trial start", "source": "user"},
+        {"time_s": 1.25, "label": "tare, ok", "source": "device"},
+    ]
+    rec = sk.Recording.from_arrays(
+        base.time, base.left, base.right, layout=custom, metadata={"subject": "S07"}, events=events
+    )
+    csv_path = write(rec, tmp_path / "a.csv")
+    back = read(csv_path)
+    assert back.layout.to_dict() == custom.to_dict()
+    assert back.metadata["subject"] == "S07"
+    assert back.events.to_dict("records") == rec.events.to_dict("records")
+    pq = pytest.importorskip("pyarrow") and write(back, tmp_path / "a.parquet")
+    again = read(pq)
+    assert again.layout.to_dict() == custom.to_dict() and again.metadata["subject"] == "S07"
+    assert again.events.to_dict("records") == rec.events.to_dict("records")
+    np.testing.assert_array_equal(again.left, rec.left)
+
+
+def test_cli_convert_keeps_subject_events_and_layout(tmp_path):
+    from sensorkit.cli import main
+
+    src = tmp_path / "fscan.csv"
+    fscan = read("tests/data/pressure-mats/fscan_testL.asf")
+    rec = sk.Recording.from_arrays(
+        fscan.time,
+        fscan.left,
+        layout=fscan.layout,
+        metadata={"subject": "P10"},
+        events=[{"time_s": 1.0, "label": "heel strike", "source": "user"}],
+    )
+    write(rec, src)
+    out = tmp_path / "out.csv"
+    assert main(["convert", str(src), str(out)]) == 0
+    back = read(out)
+    assert back.layout.to_dict() == fscan.layout.to_dict() and back.layout.grid == fscan.layout.grid
+    assert back.metadata["subject"] == "P10" and back.events["label"].tolist() == ["heel strike"]
+    np.testing.assert_array_equal(back.left, rec.left)
+
+
+def test_a_csv_cut_inside_its_last_row_reads_up_to_the_cut_with_a_warning(tmp_path):
+    path = _csv(tmp_path / "cut.csv", ["# layout: physionet8", HEADER, *_rows([0, 0.01, 0.02])])
+    path.write_text(path.read_text()[:-8])  # the last row loses its last cells and newline
+    with pytest.warns(sk.errors.FileTruncatedWarning, match="line 5\\) is cut short"):
+        rec = read(path)
+    assert rec.n_frames == 2
