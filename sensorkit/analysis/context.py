@@ -237,7 +237,7 @@ def estimate_threshold_n(
     noise_sd_n : float
         Noise SD of the unfiltered force in N (NaN when it cannot be estimated).
     """
-    block = max(2, int(round(_NOISE_BLOCK_S * rate_hz)))
+    block = max(2, round(_NOISE_BLOCK_S * rate_hz))
     n_blocks = force_n.shape[0] // block
     if n_blocks < 3:
         return float(params.threshold_floor_n), float("nan")
