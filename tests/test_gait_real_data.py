@@ -106,6 +106,27 @@ def test_contact_and_stance_times_against_the_vendor(name):
         assert abs(np.median(stance)) <= 0.025
 
 
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_stride_swing_and_double_support_against_the_vendor(name):
+    # Stride time does not depend on the threshold: median within 5 ms, every stride within
+    # 35 ms (3.5 frames). Swing and initial double support depend on toe-off, so they are
+    # compared at the vendor's level (100 N): medians within 25 ms.
+    for side in ("left", "right"):
+        _, _, rows = _matched(name, side)
+        stride = [
+            o["stride_time_s"] - v["Stride time (s)"] for o, v in rows if np.isfinite(o["stride_time_s"])
+        ]
+        assert len(stride) >= 3
+        assert abs(np.median(stride)) <= 0.005 and np.max(np.abs(stride)) <= 0.035
+        _, _, rows = _matched(name, side, threshold_floor_n=100.0)
+        for ours, theirs in (
+            ("swing_time_s", "Swing (s)"),
+            ("initial_double_support_s", "Double support (s)"),
+        ):
+            e = [o[ours] - v[theirs] for o, v in rows if np.isfinite(o[ours]) and np.isfinite(v[theirs])]
+            assert len(e) >= 3 and abs(np.median(e)) <= 0.025, (ours, e)
+
+
 def test_a_missing_row_inside_a_stance_does_not_split_it():
     rec = _moticon_total_force(MOTICON / "230927_102114.txt")
     left = rec.left[:, 0]

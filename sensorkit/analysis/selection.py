@@ -268,8 +268,10 @@ def finalize_steps(
         ok_next = k_next < theirs.size
         ip = theirs[np.maximum(k_prev, 0)]
         inx = theirs[np.minimum(k_next, theirs.size - 1)]
-        same_prev = ok_prev & (bout[ip] == bout[mine]) & (holes[ip] == holes[mine])
-        same_next = ok_next & (bout[inx] == bout[mine]) & (holes[inx] == holes[mine])
+        # (hole counts are per foot, so across feet only the bout is compared; a stance next
+        # to a long hole is not valid and so never a neighbour here)
+        same_prev = ok_prev & (bout[ip] == bout[mine])
+        same_next = ok_next & (bout[inx] == bout[mine])
         step_time[mine] = np.where(same_prev, t_c[mine] - t_c[ip], np.nan)
         init_ds[mine] = np.where(
             same_prev, np.clip(np.minimum(t_o[ip], t_o[mine]) - t_c[mine], 0, None), np.nan
