@@ -28,8 +28,10 @@ def _stance_force_n(tau_s: np.ndarray, scale: float) -> np.ndarray:
     return np.interp(tau_s, knots_t, knots_f, left=0.0, right=0.0) * BW_N * scale
 
 
-def _recording(duration_s=6.0, stride_s=0.8, scale=(1.1, 0.9), nan_frames=()):
+def _recording(duration_s=6.0, stride_s=0.8, scale=(1.1, 0.9), nan_frames=(), noise_n=0.0):
+    """Stances every ``stride_s`` per side; ``noise_n``: Gaussian noise SD per sensor (N)."""
     time = np.arange(int(duration_s * RATE_HZ)) / RATE_HZ
+    rng = np.random.default_rng(12)
     values = {}
     for side, offset, k in (("left", 0.1, scale[0]), ("right", 0.5, scale[1])):
         v = np.zeros((time.size, LAYOUT.n_sensors), dtype=np.float64)
@@ -39,6 +41,8 @@ def _recording(duration_s=6.0, stride_s=0.8, scale=(1.1, 0.9), nan_frames=()):
         frac = np.clip((phase - 0.05) / 0.15, 0.0, 1.0)  # COP moves heel -> forefoot sensor
         v[:, HEEL] = force * (1 - frac)
         v[:, FORE] = force * frac
+        if noise_n:
+            v += rng.normal(0.0, noise_n, v.shape)
         for i in nan_frames:
             v[i] = np.nan
         values[side] = v
@@ -58,13 +62,65 @@ def test_valr_of_analytic_ramp_is_within_2_percent(result):
     assert set(result.steps["loading_rate_method"]) == {"impact_peak"}
 
 
-def test_contact_time_is_within_one_sample_of_threshold_crossings(result):
+def _crossing_frames(force_n: np.ndarray, time_s: np.ndarray, threshold_n: float, side: str, n: int):
+    """Times of the first frame at or above the threshold and of the frame after the last one,
+    within +-20 ms of each generated stance of ``side`` (n stances)."""
+    offset = 0.1 if side == "left" else 0.5
+    on, off = [], []
+    for k in range(n):
+        lo = np.searchsorted(time_s, offset + 0.8 * k - 0.02)
+        hi = np.searchsorted(time_s, offset + 0.8 * k + 0.27)
+        up = lo + np.flatnonzero(force_n[lo:hi] >= threshold_n)
+        on.append(time_s[up[0]])
+        off.append(time_s[up[-1] + 1])
+    return np.array(on), np.array(off)
+
+
+@pytest.mark.parametrize("event_filter_s", [None, 0.0])
+def test_noise_free_events_are_the_threshold_crossings_of_the_unfiltered_force(event_filter_s):
+    # issue 12: the threshold is no longer 5 % BW but noise-adaptive with a 20 N floor, never
+    # from body mass; on this noise-free signal it is the floor. Events found on the event
+    # low-pass are re-timed on the unfiltered force when its noise allows (here: none), so with
+    # the default filter as without it, contact is the first frame at or above 20 N and toe-off
+    # the frame after the last one (docs/methods.md "Gait events").
+    rec = _recording()
+    res = sk.analyze(rec) if event_filter_s is None else sk.analyze(rec, event_filter_s=event_filter_s)
+    assert res.thresholds_n["left"]["on"] == res.thresholds_n["right"]["on"] == 20.0
     for side, k in (("left", 1.1), ("right", 0.9)):
+        got = res.steps[res.steps["side"] == side]
+        assert len(got) >= 7
+        want_on, want_off = _crossing_frames(rec.forces_n(side).sum(axis=1), rec.time, 20.0, side, len(got))
+        np.testing.assert_allclose(got["t_contact_s"], want_on, atol=1e-9)
+        np.testing.assert_allclose(got["t_toe_off_s"], want_off, atol=1e-9)
+        # and so within one sample of the analytic curve's 20 N crossings
         tau = np.arange(0, 0.3, 1e-6)
-        above = tau[_stance_force_n(tau, k) >= 0.05 * BW_N]
-        exact = above[-1] - above[0]
-        got = result.steps.loc[result.steps["side"] == side, "contact_time_s"]
-        assert np.all(np.abs(got - exact) <= 1.0 / RATE_HZ + 1e-9)
+        above = tau[_stance_force_n(tau, k) >= 20.0]
+        assert np.all(np.abs(got["contact_time_s"] - (above[-1] - above[0])) <= 1.0 / RATE_HZ + 1e-9)
+
+
+def test_noisy_events_are_the_threshold_crossings_of_the_event_low_pass():
+    # 5 N of noise on each of 16 sensors: 20 N on the total force, too much to re-time events
+    # on the unfiltered force (5 noise SDs > threshold). Events are then the crossings of the
+    # event low-pass: the 10 ms centred moving average, 9 frames at 1 kHz (half width
+    # round(4.5) = 4), computed here independently with np.convolve. A 60 N floor keeps the
+    # threshold 9 low-passed noise SDs (20 N / 3) above the swing, so that noise cannot
+    # cross it and the expected frames are unambiguous.
+    rec = _recording(noise_n=5.0)
+    res = sk.analyze(rec, baseline="none", threshold_floor_n=60.0)
+    noise_total = 5.0 * np.sqrt(LAYOUT.n_sensors)
+    for side in ("left", "right"):
+        on = res.thresholds_n[side]["on"]
+        assert on == 60.0 and res.thresholds_n[side]["off"] == pytest.approx(48.0)
+        # noise SD from successive differences of the lowest frames (it reads ~12 % low here)
+        noise_sd = res.thresholds_n[side]["noise_sd"]
+        assert 0.8 * noise_total < noise_sd < 1.1 * noise_total
+        assert res.params.threshold_noise_sd * noise_sd > on  # so: no re-timing
+        smooth = np.convolve(rec.forces_n(side).sum(axis=1), np.ones(9) / 9, mode="same")
+        got = res.steps[res.steps["side"] == side]
+        assert len(got) >= 7
+        want_on, want_off = _crossing_frames(smooth, rec.time, on, side, len(got))
+        np.testing.assert_allclose(got["t_contact_s"], want_on, atol=1e-9)
+        np.testing.assert_allclose(got["t_toe_off_s"], want_off, atol=1e-9)
 
 
 def test_cop_path_runs_from_heel_sensor_to_forefoot_sensor(result):
@@ -80,10 +136,16 @@ def test_cop_path_runs_from_heel_sensor_to_forefoot_sensor(result):
 def test_symmetry_index_of_scaled_sides_is_exact(result):
     si = result.summary["symmetry_index_pct"]
     exact = (1.1 - 0.9) / 1.0 * 100
-    for metric in ("peak_force_bw", "valr_bw_s", "impulse_bw_s", "impact_peak_bw"):
+    for metric in ("peak_force_bw", "valr_bw_s", "impulse_BWs", "impact_peak_bw", "peak_force_n", "valr_n_s"):
         assert si[metric] == pytest.approx(exact, abs=0.5)
-    assert bool(result.summary.loc["peak_force_bw", "asymmetry_flag"])
+        # SA signed like SI (issue 12): (atan(1.1 / 0.9) - 45 deg) / 90 deg x 100 = +6.35 %
+        assert result.summary.loc[metric, "symmetry_angle_pct"] == pytest.approx(6.3451, abs=0.05)
+    # issue 12: flags live in the asymmetry table (the summary is float-only), per-metric limits
+    assert (result.summary.dtypes == np.float64).all()
+    assert bool(result.asymmetry.loc["peak_force_bw", "flag"])
+    assert result.asymmetry.loc["peak_force_bw", "status"] == "asymmetric"
     assert abs(si["stride_time_s"]) < 0.5
+    assert not bool(result.asymmetry.loc["stride_time_s", "flag"])
 
 
 def test_cadence_and_stride_time_match_the_generated_gait(result):
@@ -99,29 +161,51 @@ def test_without_body_mass_forces_are_in_newtons():
     rec = _recording(duration_s=3.0)
     rec.metadata.pop("body_mass_kg")
     res = sk.analyze(rec)
-    assert {"peak_force_n", "valr_n_s", "impulse_n_s"} <= set(res.steps.columns)
-    assert "peak_force_bw" not in res.steps.columns
-    assert res.force_units == "N" and res.thresholds_n["on"] == 20.0
+    assert {"peak_force_n", "valr_n_s", "impulse_Ns"} <= set(res.steps.columns)
+    # issue 12: the schema does not depend on the mass: BW twins are there, NaN without one
+    assert res.steps["peak_force_bw"].isna().all() and res.steps["valr_bw_s"].isna().all()
+    assert res.steps["peak_force_n"].notna().all()
+    assert res.force_units == "N" and res.thresholds_n["left"]["on"] == 20.0
     assert res.steps.attrs["force_units"] == "N"
+    # body mass only converts units: events, timings and N values identical with a mass
+    with_mass = sk.analyze(rec, body_mass_kg=MASS_KG)
+    bw = [c for c in res.steps.columns if "_bw" in c or c.endswith("_BWs")]
+    pd.testing.assert_frame_equal(res.steps.drop(columns=bw), with_mass.steps.drop(columns=bw))
+    np.testing.assert_allclose(with_mass.steps["impulse_BWs"], with_mass.steps["impulse_Ns"] / BW_N)
 
 
-def test_steps_touching_missing_frames_are_flagged_and_left_out_of_summary():
-    rec = _recording(nan_frames=range(2150, 2160))  # inside the third right stance (2.10-2.35 s)
-    res = sk.analyze(rec)
-    flagged = res.steps[res.steps["touches_gap"]]
-    gap_t = 2.150
-    assert (flagged["side"] == "right").any()
-    assert all((flagged["t_contact_s"] <= gap_t + 0.011) & (flagged["t_toe_off_s"] >= gap_t - 0.001))
-    assert res.summary.loc["n_steps_excluded", "both"] == len(
-        res.steps[res.steps["touches_gap"] | res.steps["truncated"]]
+def test_missing_frames_inside_a_step_leave_its_timing_and_blank_its_force_metrics():
+    # 10 missing frames (10 ms <= max_bridge_s 100 ms) inside the third right stance
+    # (2.095-2.352 s) and in a left swing. issue 12: the hole is bridged (the old test
+    # expected the stance to be cut and "touches_gap"); it stays one valid step with its
+    # contact time, its metrics over the hole are NaN with a note, and the summary uses the
+    # others. The left swing hole changes nothing.
+    clean = sk.analyze(_recording())
+    res = sk.analyze(_recording(nan_frames=range(2150, 2160)))
+    assert len(res.steps) == len(clean.steps) and res.steps["valid"].equals(clean.steps["valid"])
+    flagged = res.steps[res.steps["gap_in_stance"]]
+    assert flagged["side"].tolist() == ["right"]
+    row = flagged.iloc[0]
+    assert row["t_contact_s"] <= 2.150 < row["t_toe_off_s"]
+    assert row["contact_time_s"] == pytest.approx(clean.steps.loc[flagged.index[0], "contact_time_s"])
+    # at (2.150 - 2.095) / 0.257 = 21 % of stance: early-stance and whole-stance metrics
+    assert np.isnan(row["peak_force_bw"]) and np.isnan(row["valr_bw_s"]) and row["gap_note"]
+    unaffected = res.steps.drop(flagged.index)
+    pd.testing.assert_frame_equal(unaffected, clean.steps.drop(flagged.index))
+    assert res.summary.loc["peak_force_bw", "right"] == pytest.approx(2.4 * 0.9, rel=1e-5)
+    assert res.summary.loc["contact_time_s", "right"] == pytest.approx(
+        clean.summary.loc["contact_time_s", "right"]
     )
     assert len(res.gaps) >= 1
 
 
 def test_params_are_recorded_and_keyword_overrides_apply():
-    res = sk.analyze(_recording(duration_s=3.0), threshold_bw=0.1)
-    assert res.params.threshold_bw == 0.1
-    assert res.thresholds_n["on"] == pytest.approx(0.1 * BW_N)
+    # threshold_bw is gone (issue 12: body mass never changes events); the floor is in N
+    res = sk.analyze(_recording(duration_s=3.0), threshold_floor_n=100.0)
+    assert res.params.threshold_floor_n == 100.0
+    assert res.thresholds_n["left"]["on"] == 100.0 and res.thresholds_n["left"]["off"] == pytest.approx(80.0)
+    with pytest.raises(TypeError, match="unknown analysis parameter"):
+        sk.analyze(_recording(duration_s=3.0), threshold_bw=0.05)
     with pytest.raises(TypeError, match="unknown analysis parameter"):
         sk.analyze(_recording(duration_s=3.0), threshold=0.1)
     with pytest.raises(ValueError, match="off_threshold_frac"):
@@ -132,7 +216,9 @@ def test_to_dict_is_json_ready_and_repr_names_counts(result):
     text = json.dumps(result.to_dict(), allow_nan=False)
     back = json.loads(text)
     assert back["force_units"] == "BW" and len(back["steps"]) == len(result.steps)
-    assert back["params"]["threshold_bw"] == 0.05
+    assert back["params"]["threshold_floor_n"] == 20.0
+    assert back["schema"] == "sensorkit.analysis/2" and back["activity"] == "running"
+    assert back["summary"]["peak_force_bw"]["symmetry_index_pct"] == pytest.approx(20.0, abs=0.5)
     assert "steps (left" in repr(result)
     assert isinstance(result.to_dataframe(), pd.DataFrame)
 
@@ -141,8 +227,12 @@ def test_cop_table_has_one_row_per_frame_and_side(result):
     cop = result.cop
     assert list(cop.columns) == ["time_s", "side", "x_mm", "y_mm", "force_n"]
     assert len(cop) == 2 * 6000
-    swing = cop["force_n"] < result.thresholds_n["on"]  # METHODS: COP undefined below the contact threshold
-    assert cop.loc[swing, "x_mm"].isna().all() and cop.loc[~swing, "x_mm"].notna().all()
+    for side in ("left", "right"):
+        part = cop[cop["side"] == side]
+        # docs/methods.md: COP undefined below the side's contact threshold
+        swing = part["force_n"] < result.thresholds_n[side]["on"]
+        assert swing.any() and (~swing).any()
+        assert part.loc[swing, "x_mm"].isna().all() and part.loc[~swing, "x_mm"].notna().all()
 
 
 def test_reanalysis_is_identical(result):

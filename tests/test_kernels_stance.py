@@ -112,3 +112,96 @@ def test_regional_impulses_add_up_to_total_impulse():
     imp = kernels.regional_loads(values, t, zero, starts, stops, region, np.full(6, -1), np.ones(6))[0]
     _, total = kernels.stance_force(kernels.total_force(values, zero), t, starts, stops)
     assert imp.sum() == pytest.approx(total[0], rel=1e-5)
+
+
+# ---------------------------------------------------------------------------------------
+# Walking force features and strike index (issue 12) against their references
+# ---------------------------------------------------------------------------------------
+
+
+def test_walking_features_of_an_analytic_double_hump():
+    # 1 kHz; force 0 until 50 ms, up to 1000 N at 150 ms (10 kN/s), down to a 600 N valley at
+    # 300 ms, up to 1100 N at 450 ms, down to 0 at 550 ms (11 kN/s). First loaded frame 51,
+    # first unloaded frame 550: stance 51 ms .. 550 ms (0.499 s), midpoint 300.5 ms.
+    t = np.arange(0, 0.7, 0.001)
+    f = np.interp(t, [0.0, 0.05, 0.15, 0.30, 0.45, 0.55], [0.0, 0.0, 1000.0, 600.0, 1100.0, 0.0])
+    out = kernels.walking_features(f.astype(np.float32), t, np.array([51]), np.array([550]), 0.2, 0.8)
+    first, first_pct, valley, valley_pct, second, second_pct, loading, unloading = out[0]
+    dur = 0.499
+    assert first == pytest.approx(1000.0, rel=1e-5) and first_pct == pytest.approx(100 * 0.099 / dur)
+    assert valley == pytest.approx(600.0, rel=1e-5) and valley_pct == pytest.approx(100 * 0.249 / dur)
+    assert second == pytest.approx(1100.0, rel=1e-5) and second_pct == pytest.approx(100 * 0.399 / dur)
+    # 20 -> 80 % of the first peak on a 10 kN/s ramp; 80 -> 20 % of the second on an 11 kN/s one
+    assert loading == pytest.approx(10_000.0, rel=1e-4)
+    assert unloading == pytest.approx(11_000.0, rel=1e-4)
+
+
+def test_walking_features_are_undefined_with_a_missing_frame_or_a_too_short_stance():
+    t = np.arange(0, 0.2, 0.01)
+    f = np.interp(t, [0.0, 0.05, 0.1, 0.15], [0.0, 500.0, 300.0, 600.0]).astype(np.float32)
+    f[8] = np.nan
+    out = kernels.walking_features(f, t, np.array([1, 12]), np.array([15, 14]), 0.2, 0.8)
+    assert np.isnan(out).all()
+    none = np.zeros(0, np.int64)
+    assert kernels.walking_features(f, t, none, none, 0.2, 0.8).shape == (0, 8)
+
+
+def _walking_signal(rng, n):
+    """Random double-hump stances with noise, some missing frames, and their frame ranges."""
+    t = np.cumsum(rng.uniform(0.004, 0.012, n))
+    f = np.zeros(n)
+    starts, stops = [], []
+    k = int(rng.integers(0, 5))
+    while k < n - 150:
+        length = int(rng.integers(2, 120))
+        tau = np.linspace(0, 1, length)
+        hump = (
+            rng.uniform(300, 900) * np.sin(np.pi * tau) + rng.uniform(0, 400) * np.sin(3 * np.pi * tau) ** 2
+        )
+        f[k : k + length] = np.maximum(hump + rng.normal(0, rng.choice([0.0, 5.0, 40.0]), length), 0.0) + 25.0
+        starts.append(k)
+        stops.append(k + length)
+        k += length + int(rng.integers(1, 30))
+    f[rng.random(n) < 0.003] = np.nan
+    return t, f.astype(np.float32), np.array(starts, np.int64), np.array(stops, np.int64)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_walking_features_match_reference(seed):
+    rng = np.random.default_rng(100 + seed)
+    t, f, starts, stops = _walking_signal(rng, 5000)
+    got = kernels.walking_features(f, t, starts, stops, 0.2, 0.8)
+    want = reference.walking_features(f, t, starts, stops, 0.2, 0.8)
+    assert got.shape == want.shape == (starts.size, 8)
+    assert np.isfinite(got[:, 0]).mean() > 0.5  # most stances measured: the comparison is not vacuous
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+def test_strike_index_is_the_force_weighted_cop_over_early_stance():
+    # 100 Hz: frames c, c+1, c+2 carry 100 N at y 20 mm, 300 N at 100 mm, 500 N at 200 mm.
+    # A 15 ms window holds c and c+1: (100 x 20 + 300 x 100) / 400 = 80 mm of 200 mm = 40 %.
+    t = np.arange(10) * 0.01
+    y = np.array([np.nan, 20, 100, 200, 200, 200, np.nan, np.nan, np.nan, np.nan], np.float32)
+    f = np.array([0, 100, 300, 500, 500, 500, 0, 0, 0, 0], np.float32)
+    starts, stops = np.array([1]), np.array([6])
+    assert kernels.strike_index(y, f, t, starts, stops, 0.015, 200.0)[0] == pytest.approx(40.0)
+    # a zero window is the contact frame alone (the older single-frame reading): 20 / 200
+    assert kernels.strike_index(y, f, t, starts, stops, 0.0, 200.0)[0] == pytest.approx(10.0)
+    # no COP in the window: undefined
+    assert np.isnan(kernels.strike_index(y, f, t, np.array([6]), np.array([9]), 0.015, 200.0)[0])
+
+
+@pytest.mark.parametrize("window_s", [0.0, 0.01, 0.015, 0.05])
+def test_strike_index_matches_reference(window_s):
+    rng = np.random.default_rng(int(window_s * 1000))
+    n = 3000
+    t = np.cumsum(rng.uniform(0.001, 0.012, n))
+    y = rng.uniform(0, 260, n).astype(np.float32)
+    f = rng.uniform(-5, 800, n).astype(np.float32)  # a few negative (baseline-corrected) weights
+    y[rng.random(n) < 0.1] = np.nan
+    f[rng.random(n) < 0.02] = np.nan
+    starts, stops = _random_steps(rng, n)
+    got = kernels.strike_index(y, f, t, starts, stops, window_s, 265.0)
+    want = reference.strike_index(y, f, t, starts, stops, window_s, 265.0)
+    assert np.isfinite(got).mean() > 0.8
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9, equal_nan=True)

@@ -1,4 +1,4 @@
-"""Independent review tests: answers derived by hand from METHODS.md on analytic signals.
+"""Independent review tests: answers derived by hand from docs/methods.md on analytic signals.
 
 Tests marked ``xfail(strict=True)`` pin down defects found in review: they fail on the
 current code and will turn into XPASS (an error, because strict) once the defect is fixed,
@@ -23,7 +23,7 @@ from sensorkit.analysis import StreamingAnalyzer
 RATE_HZ = 100.0
 DT = 1.0 / RATE_HZ
 MASS_KG = 70.0
-BW_N = MASS_KG * 9.81  # METHODS.md: BW = m g, g = 9.81
+BW_N = MASS_KG * 9.81  # docs/methods.md: BW = m g, g = 9.81
 LAYOUT = sk.load_layout("ref16")
 HEEL = 0  # H1: y = 15.9 mm (heel, medial)
 FORE = 9  # forefoot medial: y = 190.8 mm
@@ -75,11 +75,13 @@ def _recording(
 
 
 def _clean(steps: pd.DataFrame) -> pd.DataFrame:
-    return steps[~steps["touches_gap"] & ~steps["truncated"]]
+    # issue 12 replaced the "touches_gap" column: a stance is a step when ``valid``; a short
+    # hole inside it is bridged and marked ``gap_in_stance`` (metrics over it are NaN)
+    return steps[steps["valid"] & ~steps["gap_in_stance"] & ~steps["truncated"]]
 
 
 # ---------------------------------------------------------------------------------------
-# Loading rates (METHODS.md "Impact loading rate")
+# Loading rates (docs/methods.md "Impact loading rate")
 # ---------------------------------------------------------------------------------------
 
 
@@ -92,47 +94,96 @@ def test_valr_interpolates_crossings_between_samples():
     steps = _clean(res.steps)
     assert len(steps) >= 12
     assert set(steps["loading_rate_method"]) == {"impact_peak"}
+    assert res.info.loading_rate_method == "impact_peak"  # one method per trial
     np.testing.assert_allclose(steps["impact_peak_bw"], 1.0, rtol=1e-6)
     np.testing.assert_allclose(steps["valr_bw_s"], 45.0, rtol=1e-5)
+    np.testing.assert_allclose(steps["valr_window_start_s"] - steps["t_contact_s"], 0.1 / 0.3 * DT, atol=1e-9)
+    np.testing.assert_allclose(
+        steps["valr_window_end_s"] - steps["t_contact_s"], DT + 0.4 / 0.6 * DT, atol=1e-9
+    )
+
+
+def test_valr_with_fewer_than_three_samples_in_its_window_is_unreliable_and_left_out_of_the_summary():
+    # issue 12: at 100 Hz the 20-80 % window (3.33-16.67 ms after contact) holds one sample
+    # (c+1 at 10 ms). The per-step value stays (45 BW/s, exact here), marked unreliable, and
+    # the summary does not average it (NaN) nor flag its asymmetry.
+    res = sk.analyze(_recording())
+    steps = _clean(res.steps)
+    assert (steps["valr_samples"] == 1).all() and not steps["valr_reliable"].any()
+    assert np.isnan(res.summary.loc["valr_bw_s", "both"])
+    assert res.asymmetry.loc["valr_bw_s", "status"] == "not enough data"
+    assert not res.asymmetry.loc["valr_bw_s", "flag"]
 
 
 def test_vilr_is_largest_sample_slope_inside_the_20_80_window():
+    # issue 12: VILR only at >= 500 Hz (vilr_min_rate_hz), so at 100 Hz it is NaN by default.
+    steps = _clean(sk.analyze(_recording()).steps)
+    assert steps["vilr_bw_s"].isna().all()
+    np.testing.assert_allclose(steps["peak_force_bw"], 2.0, rtol=1e-6)
+    # Opting in at 100 Hz: the VILR low-pass (60 Hz) is a 1-frame window here, i.e. none.
     # Sample intervals overlapping (3.33 ms, 16.67 ms): (c, c+1) 30 BW/s and (c+1, c+2) 60 BW/s;
     # (c-1, c) ends at contact, before the 20 % point, and is not in the window.
-    steps = _clean(sk.analyze(_recording()).steps)
+    steps = _clean(sk.analyze(_recording(), vilr_min_rate_hz=100.0).steps)
     np.testing.assert_allclose(steps["vilr_bw_s"], 60.0, rtol=1e-5)
-    np.testing.assert_allclose(steps["peak_force_bw"], 2.0, rtol=1e-6)
 
 
 def test_valr_without_impact_peak_uses_force_at_13pct_of_stance():
     # Contact time 0.30 s -> 13 % point at 39 ms, between c+3 (0.6) and c+4 (0.9):
     # ref = 0.6 + 0.9 * 0.3 = 0.87 BW. 20 % = 0.174 BW at (0.074/0.1) * 10 ms = 7.4 ms;
     # 80 % = 0.696 BW at 30 + (0.096/0.3) * 10 = 33.2 ms. VALR = 0.6 * 0.87 / 0.0258 s.
-    steps = _clean(sk.analyze(_recording(NO_IMPACT_STANCE_BW)).steps)
+    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW), vilr_min_rate_hz=100.0)
+    steps = _clean(res.steps)
     assert set(steps["loading_rate_method"]) == {"13pct_stance"}
     assert steps["impact_peak_bw"].isna().all()
     np.testing.assert_allclose(steps["contact_time_s"], 0.30, atol=1e-9)
     np.testing.assert_allclose(steps["valr_bw_s"], 0.6 * 0.87 / 0.0258, rtol=1e-5)
-    # slopes of the intervals overlapping (7.4 ms, 33.2 ms): 10, 10, 30, 30 BW/s
+    # samples at 10, 20 and 30 ms lie in (7.4 ms, 33.2 ms): reliable, and summarised
+    assert (steps["valr_samples"] == 3).all() and steps["valr_reliable"].all()
+    assert res.summary.loc["valr_bw_s", "both"] == pytest.approx(0.6 * 0.87 / 0.0258, rel=1e-5)
+    # slopes of the intervals overlapping (7.4 ms, 33.2 ms): 10, 10, 30, 30 BW/s (VILR opted in
+    # at 100 Hz, see test_vilr_is_largest_sample_slope_inside_the_20_80_window)
     np.testing.assert_allclose(steps["vilr_bw_s"], 30.0, rtol=1e-5)
 
 
 def test_fixed_3_to_12pct_window_fallback_is_the_average_slope_over_that_window():
     # 3 % = 9 ms: F = 0.1 + 0.9 * 0.1 = 0.19 BW; 12 % = 36 ms: F = 0.6 + 0.6 * 0.3 = 0.78 BW.
-    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW), loading_rate_fallback="3_12pct_window")
+    res = sk.analyze(
+        _recording(NO_IMPACT_STANCE_BW), loading_rate_fallback="3_12pct_window", vilr_min_rate_hz=100.0
+    )
     steps = _clean(res.steps)
     assert set(steps["loading_rate_method"]) == {"3_12pct_window"}
     np.testing.assert_allclose(steps["valr_bw_s"], (0.78 - 0.19) / 0.027, rtol=1e-5)
+    np.testing.assert_allclose(steps["valr_window_start_s"] - steps["t_contact_s"], 0.009, atol=1e-9)
+    np.testing.assert_allclose(steps["valr_window_end_s"] - steps["t_contact_s"], 0.036, atol=1e-9)
     np.testing.assert_allclose(steps["vilr_bw_s"], 30.0, rtol=1e-5)
 
 
 def test_forces_and_rates_are_in_newtons_when_body_mass_is_unknown():
     res = sk.analyze(_recording(body_mass_kg=None))
-    assert res.thresholds_n == pytest.approx({"on": 20.0, "off": 16.0})  # METHODS: 20 N
+    # the contact threshold never comes from body mass: the 20 N floor (noise-free swing),
+    # off = 0.8 x on (docs/methods.md "Gait events")
+    for side in ("left", "right"):
+        assert res.thresholds_n[side]["on"] == 20.0
+        assert res.thresholds_n[side]["off"] == pytest.approx(16.0)
     steps = _clean(res.steps)
-    assert "valr_bw_s" not in steps and res.steps.attrs["force_units"] == "N"
+    # issue 12: same columns with or without a mass; BW twins are NaN without one
+    assert steps["valr_bw_s"].isna().all() and steps["peak_force_bw"].isna().all()
+    assert res.steps.attrs["force_units"] == "N"
     np.testing.assert_allclose(steps["valr_n_s"], 45.0 * BW_N, rtol=1e-5)
     np.testing.assert_allclose(steps["peak_force_n"], 2.0 * BW_N, rtol=1e-6)
+
+
+def test_body_mass_only_converts_units():
+    # issue 12: "Body mass changes timings". With and without a mass the steps table has the
+    # same columns and identical events, timings and N values; only the BW twins differ.
+    without = sk.analyze(_recording(body_mass_kg=None))
+    with_mass = sk.analyze(_recording(body_mass_kg=None), body_mass_kg=MASS_KG)
+    assert list(without.steps.columns) == list(with_mass.steps.columns)
+    assert without.thresholds_n == with_mass.thresholds_n
+    bw = [c for c in with_mass.steps.columns if "_bw" in c or c.endswith("_BWs")]
+    assert {"peak_force_bw", "valr_bw_s", "impulse_BWs"} <= set(bw)
+    pd.testing.assert_frame_equal(without.steps.drop(columns=bw), with_mass.steps.drop(columns=bw))
+    np.testing.assert_allclose(with_mass.steps["peak_force_bw"], with_mass.steps["peak_force_n"] / BW_N)
 
 
 # ---------------------------------------------------------------------------------------
@@ -148,8 +199,25 @@ def test_forces_and_rates_are_in_newtons_when_body_mass_is_unknown():
         ((0.0, 1.0), 100 * 190.8 / 265.0, "forefoot"),  # 72.0 %
     ],
 )
-def test_strike_index_is_cop_y_at_the_initial_contact_frame(split, expected_pct, pattern):
-    # after the contact frame all force is on the forefoot sensor: only frame c decides
+def test_strike_index_of_a_zero_window_is_cop_y_at_the_initial_contact_frame(split, expected_pct, pattern):
+    # after the contact frame all force is on the forefoot sensor: with strike_window_s = 0
+    # only frame c decides (the single-frame reading issue 12 replaced as the default)
+    steps = _clean(sk.analyze(_recording(contact_split=split), strike_window_s=0.0).steps)
+    np.testing.assert_allclose(steps["strike_index_pct"], expected_pct, atol=1e-3)
+    assert set(steps["strike_pattern"]) == {pattern}
+
+
+@pytest.mark.parametrize(
+    ("split", "pattern"),
+    [((1.0, 0.0), "midfoot"), ((0.5, 0.5), "midfoot"), ((0.0, 1.0), "forefoot")],
+)
+def test_strike_index_is_the_force_weighted_cop_over_the_first_15_ms(split, pattern):
+    # issue 12: strike index from the force-weighted COP over early stance (default 15 ms):
+    # frames c (0.1 BW at y_c = split of 15.9 / 190.8 mm) and c+1 (0.4 BW at 190.8 mm);
+    # c+2 is 20 ms after contact, outside. (1, 0): (0.1 x 15.9 + 0.4 x 190.8) / 0.5 = 155.82 mm
+    # = 58.8 % of 265 mm -- one heel frame no longer decides the pattern on its own.
+    y_c = split[0] * 15.9 + split[1] * 190.8
+    expected_pct = 100 * (0.1 * y_c + 0.4 * 190.8) / 0.5 / 265.0
     steps = _clean(sk.analyze(_recording(contact_split=split)).steps)
     np.testing.assert_allclose(steps["strike_index_pct"], expected_pct, atol=1e-3)
     assert set(steps["strike_pattern"]) == {pattern}
@@ -160,41 +228,130 @@ def test_contact_and_toe_off_frames_and_stride_time_of_square_stances():
     left = steps[steps["side"] == "left"]
     # contacts at frames 50, 130, 210, ...; toe-off is the first unloaded frame (c + 30)
     np.testing.assert_allclose(left["t_contact_s"], (50 + 80 * np.arange(len(left))) * DT, atol=1e-12)
+    np.testing.assert_allclose(left["t_toe_off_s"] - left["t_contact_s"], 0.30, atol=1e-9)
     np.testing.assert_allclose(left["contact_time_s"], 0.30, atol=1e-9)
-    assert np.isnan(left["stride_time_s"].iloc[0])
-    np.testing.assert_allclose(left["stride_time_s"].iloc[1:], 0.8, atol=1e-9)
-    # METHODS cadence: 60 x steps of both feet / time = 60 x 2 / 0.8 s = 150 spm
+    # a stride runs from this contact to the next one of the same foot: the last has none
+    assert np.isnan(left["stride_time_s"].iloc[-1])
+    np.testing.assert_allclose(left["stride_time_s"].iloc[:-1], 0.8, atol=1e-9)
+    # temporal parameters: swing 0.8 - 0.3 = 0.5 s, stance 37.5 % of the cycle, step time
+    # (right contact 0.4 s before each left one) 0.4 s, flight 0.1 s (running: no double support)
+    np.testing.assert_allclose(left["swing_time_s"].iloc[:-1], 0.5, atol=1e-9)
+    np.testing.assert_allclose(left["stance_pct_gait_cycle"].iloc[:-1], 37.5, atol=1e-6)
+    np.testing.assert_allclose(left["step_time_s"].iloc[1:], 0.4, atol=1e-9)
+    np.testing.assert_allclose(left["flight_time_s"].iloc[:-1], 0.1, atol=1e-9)
+    assert set(steps["activity"]) == {"running"}
+    # docs/methods.md cadence: 60 x steps of both feet / time = 60 x 2 / 0.8 s = 150 spm
     assert sk.analyze(_recording()).cadence_spm == pytest.approx(150.0)
 
 
 def test_symmetry_index_is_positive_when_left_is_larger_and_angle_follows_zifchock():
-    res = sk.analyze(_recording(scale={"left": 1.1, "right": 0.9}))
+    # the no-impact profile: its VALR window holds 3 samples at 100 Hz, so VALR is reliable
+    # and summarised (the impact profile's is not, see the test above)
+    valr = 0.6 * 0.87 / 0.0258
+    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, scale={"left": 1.1, "right": 0.9}))
     row = res.summary.loc["valr_bw_s"]
-    assert row["left"] == pytest.approx(45.0 * 1.1, rel=1e-5)
-    assert row["right"] == pytest.approx(45.0 * 0.9, rel=1e-5)
-    # Robinson: (L - R) / (0.5 (L + R)) x 100 = 0.2 / 1.0 x 100 = +20 %
+    assert row.dtype == np.float64  # issue 12: the summary is float-only, flags live elsewhere
+    assert row["left"] == pytest.approx(valr * 1.1, rel=1e-5)
+    assert row["right"] == pytest.approx(valr * 0.9, rel=1e-5)
+    # Robinson: (L - R) / (0.5 (L + R)) x 100 = 0.2 / 1.0 x 100 = +20 %; every step has the
+    # same value, so the bootstrap interval over steps is [20, 20]
     assert row["symmetry_index_pct"] == pytest.approx(20.0, rel=1e-5)
-    # Zifchock: (45 - atan(L/R) deg) / 90 x 100
-    sa = (45.0 - math.degrees(math.atan(1.1 / 0.9))) / 90.0 * 100.0
+    assert row["si_ci_low_pct"] == pytest.approx(20.0, rel=1e-5)
+    assert row["si_ci_high_pct"] == pytest.approx(20.0, rel=1e-5)
+    # Zifchock: (45 - atan(L/R) deg) / 90 x 100, which issue 12 signs like SI (positive = left
+    # larger; the old test expected the published, opposite sign): +6.35 %
+    sa = -(45.0 - math.degrees(math.atan(1.1 / 0.9))) / 90.0 * 100.0
+    assert sa > 0
     assert row["symmetry_angle_pct"] == pytest.approx(sa, rel=1e-5)
-    assert bool(row["asymmetry_flag"])  # |SI| > 10 %
-    assert not bool(res.summary.loc["contact_time_s", "asymmetry_flag"])
+    # issue 12: per-metric limits (15 % for loading rates) on the whole interval, not one
+    # |SI| > 10 % rule: 20 % is beyond 15 %; contact times are equal (SI 0, within 5 %)
+    asym = res.asymmetry
+    assert asym.loc["valr_bw_s", "limit_pct"] == 15.0
+    assert bool(asym.loc["valr_bw_s", "flag"]) and asym.loc["valr_bw_s", "status"] == "asymmetric"
+    assert asym.loc["peak_force_bw", "symmetry_index_pct"] == pytest.approx(20.0, rel=1e-5)
+    assert bool(asym.loc["peak_force_bw", "flag"])
+    assert not bool(asym.loc["contact_time_s", "flag"])
+    assert asym.loc["contact_time_s", "status"] == "within limit"
 
 
-def test_step_touching_a_gap_is_flagged_and_left_out_of_the_summary():
-    # NaN frames 140-144 fall inside the left stance starting at frame 130
-    res = sk.analyze(_recording(nan_frames={"left": [(140, 145)]}))
+def test_an_asymmetry_inside_its_limit_is_not_flagged():
+    # issue 12: the old blanket |SI| > 10 % rule flagged a 12 % loading-rate asymmetry; VALR
+    # varies 12-16 % step to step, so its limit is 15 % and the interval [12, 12] is within it
+    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, scale={"left": 1.06, "right": 0.94}))
+    row = res.asymmetry.loc["valr_bw_s"]
+    assert row["symmetry_index_pct"] == pytest.approx(12.0, rel=1e-5)
+    assert row["status"] == "within limit" and not bool(row["flag"])
+    # the same 12 % on peak force (limit 10 %) is flagged
+    assert bool(res.asymmetry.loc["peak_force_bw", "flag"])
+
+
+def test_asymmetry_needs_enough_steps_per_side():
+    # issue 12: one insole gives "not enough data", never "no asymmetry"
+    res = sk.analyze(_recording(sides=("left",)))
+    assert (res.asymmetry["n_right"] == 0).all()
+    applicable = res.asymmetry[res.asymmetry["status"] != "not applicable"]
+    assert (applicable["status"] == "not enough data").all()
+    assert not res.asymmetry["flag"].any()
+    assert res.summary["symmetry_index_pct"].isna().all()
+
+
+def test_short_gap_inside_a_step_is_bridged_and_only_the_metrics_over_it_are_not_measured():
+    # NaN frames 140-144 (50 ms <= max_bridge_s 100 ms) fall inside the left stance 130-159.
+    # issue 12: a short hole no longer splits the stance (the old test expected the stance cut
+    # in two, both rows flagged "touches_gap"): one stance 1.30-1.60 s, its events and timing
+    # kept, the metrics whose window touches the hole NaN with a note. The hole is at 10/30 =
+    # 33 % of stance, inside early stance: loading and whole-stance metrics are not measured.
+    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, nan_frames={"left": [(140, 145)]}))
     left = res.steps[res.steps["side"] == "left"]
-    # the stance 1.30-1.60 s is cut by the gap into rows before and after it: all flagged
     hit = left[(left["t_contact_s"] < 1.60) & (left["t_toe_off_s"] > 1.30)]
-    assert len(hit) >= 1 and hit["touches_gap"].all()
-    assert res.summary.loc["n_steps_excluded", "left"] == float(len(hit))
-    assert res.summary.loc["n_steps", "left"] == float(len(left) - len(hit))
-    assert res.summary.loc["valr_bw_s", "left"] == pytest.approx(45.0, rel=1e-5)
+    assert len(hit) == 1
+    row = hit.iloc[0]
+    assert row["t_contact_s"] == pytest.approx(1.30) and row["t_toe_off_s"] == pytest.approx(1.60)
+    assert row["contact_time_s"] == pytest.approx(0.30) and row["stride_time_s"] == pytest.approx(0.8)
+    assert (
+        row["valid"] and row["gap_in_stance"] and row["gap_note"].startswith("missing data in early stance")
+    )
+    assert np.isnan(row["peak_force_n"]) and np.isnan(row["impulse_Ns"]) and np.isnan(row["valr_bw_s"])
+    assert np.isnan(row["cop_path_length_mm"]) and row["valr_samples"] == 0 and not row["valr_reliable"]
+    assert (~left.drop(hit.index)["gap_in_stance"]).all()
+    # nothing else is lost: the summary is that of the other steps (all equal)
+    assert res.counts.loc["left", "n_valid"] == len(left)
+    assert res.summary.loc["valr_bw_s", "left"] == pytest.approx(0.6 * 0.87 / 0.0258, rel=1e-5)
+    assert res.summary.loc["peak_force_bw", "left"] == pytest.approx(2.0, rel=1e-6)
     assert res.summary.loc["contact_time_s", "left"] == pytest.approx(0.30, abs=1e-9)
     # gaps are reported, never filled: the COP and force of those frames stay NaN
     cop = res.cop[(res.cop["side"] == "left") & res.cop["time_s"].between(1.395, 1.445)]
     assert cop["force_n"].isna().all() and cop["y_mm"].isna().all()
+
+
+def test_gap_late_in_stance_keeps_the_early_stance_metrics():
+    # NaN frames 150-151 at 20/30 = 67 % of the stance 130-159: whole-stance metrics are NaN,
+    # the loading rate (early stance) is measured
+    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, nan_frames={"left": [(150, 152)]}))
+    row = res.steps[(res.steps["side"] == "left") & np.isclose(res.steps["t_contact_s"], 1.30)]
+    assert len(row) == 1
+    row = row.iloc[0]
+    assert row["gap_in_stance"] and row["gap_note"].startswith("missing data in stance")
+    assert np.isnan(row["peak_force_n"])
+    assert row["valr_bw_s"] == pytest.approx(0.6 * 0.87 / 0.0258, rel=1e-5)
+    assert row["strike_index_pct"] == pytest.approx(100 * (0.1 * 15.9 + 0.2 * 190.8) / 0.3 / 265.0)
+
+
+def test_gap_longer_than_the_bridge_cuts_the_step_and_both_parts_are_excluded():
+    # NaN frames 140-154 (150 ms > max_bridge_s 100 ms): the stance is cut in two rows, both
+    # excluded with their reason and left out of the summary
+    res = sk.analyze(_recording(nan_frames={"left": [(140, 155)]}))
+    left = res.steps[res.steps["side"] == "left"]
+    hit = left[(left["t_contact_s"] < 1.60) & (left["t_toe_off_s"] > 1.30)]
+    assert hit["t_contact_s"].tolist() == pytest.approx([1.30, 1.55])
+    assert hit["t_toe_off_s"].tolist() == pytest.approx([1.40, 1.60])
+    assert not hit["valid"].any() and hit["contact_time_s"].isna().all()
+    assert set(hit["exclude_reason"]) == {"cut by a data gap too long to bridge"}
+    assert res.counts.loc["left", "n_valid"] == len(left) - 2
+    assert res.summary.loc["contact_time_s", "left"] == pytest.approx(0.30, abs=1e-9)
+    # the strides into and out of the hole are not measured
+    before = left[np.isclose(left["t_contact_s"], 0.50)]
+    assert np.isnan(before["stride_time_s"].iloc[0])
 
 
 def test_stride_spanning_a_data_gap_is_not_measured():
@@ -205,8 +362,10 @@ def test_stride_spanning_a_data_gap_is_not_measured():
     left = res.steps[res.steps["side"] == "left"]
     strides = left["stride_time_s"].dropna().to_numpy()
     np.testing.assert_allclose(strides, 0.8, atol=1e-9)
+    # the stance at 2.10 s has no measurable stride (its next contact is after the hole)
+    assert np.isnan(left.loc[np.isclose(left["t_contact_s"], 2.10), "stride_time_s"].iloc[0])
     assert res.summary.loc["stride_time_s", "left"] == pytest.approx(0.8)
-    assert not bool(res.summary.loc["stride_time_s", "asymmetry_flag"])
+    assert not bool(res.asymmetry.loc["stride_time_s", "flag"])
     assert res.cadence_spm == pytest.approx(150.0)
 
 
@@ -227,19 +386,20 @@ def test_streaming_does_not_measure_a_stride_across_missing_data(chunk, missing)
             rate_hz=RATE_HZ,
         )
     batch = sk.analyze(rec)
-    sa = StreamingAnalyzer(LAYOUT, RATE_HZ, body_mass_kg=MASS_KG, baseline_n=batch.baseline_n)
+    sa = StreamingAnalyzer.from_analysis(batch, LAYOUT, RATE_HZ)
     for lo in range(0, rec.n_frames, chunk):
         sa.feed(rec.time[lo : lo + chunk], rec.left[lo : lo + chunk], rec.right[lo : lo + chunk])
-    left = sa.steps[sa.steps["side"] == "left"]
+    final = sa.finish()
+    left = final[final["side"] == "left"]
     np.testing.assert_allclose(left["stride_time_s"].dropna(), 0.8, atol=1e-9)
-    assert left["stride_time_s"].isna().sum() >= 2  # the first stance, and the one after the gap
-    pd.testing.assert_frame_equal(sa.steps, batch.steps, check_exact=True)
+    assert left["stride_time_s"].isna().sum() >= 2  # the stance before the gap, and the last one
+    pd.testing.assert_frame_equal(final, batch.steps, check_exact=True)
 
 
 def test_no_step_is_shorter_than_the_minimum_contact_duration():
     # Without body mass: on = 20 N, off = 16 N. One frame at 25 N, then 60 frames at 18 N
     # (between the thresholds), then 0. F is above the contact threshold for one frame
-    # (10 ms < 50 ms), so METHODS gives no contact; any step reported must last >= 50 ms.
+    # (10 ms < 50 ms), so docs/methods.md gives no contact; any step reported must last >= 50 ms.
     n = 400
     v = np.zeros((n, LAYOUT.n_sensors))
     v[100, HEEL] = 25.0
@@ -291,12 +451,20 @@ def test_streaming_equals_batch_with_time_jumps_and_nan_gaps():
     t[555:] += 0.05
     rec = _recording(time=t, nan_frames={"left": [(455, 460)], "right": [(700, 702)]})
     res = sk.analyze(rec)
-    assert res.steps["touches_gap"].sum() >= 3
-    for chunk in (1, 13, 800):
+    # the 0.37 s jump cuts the left stance at 2.90 s (two excluded rows); the 0.05 s jump and
+    # the NaN runs are bridged inside stances (gap_in_stance), and none of them is lost
+    assert (res.steps["exclude_reason"] == "cut by a data gap too long to bridge").sum() == 2
+    assert res.steps["gap_in_stance"].sum() >= 3
+    rng = np.random.default_rng(12)
+    for chunks in ([1] * 800, [13] * 62, [800], rng.integers(1, 60, 800).tolist()):
         sa = StreamingAnalyzer.from_analysis(res, rec.layout, rec.rate_hz)
-        for i in range(0, rec.n_frames, chunk):
+        i = 0
+        for chunk in chunks:
+            if i >= rec.n_frames:
+                break
             sa.feed(rec.time[i : i + chunk], rec.left[i : i + chunk], rec.right[i : i + chunk])
-        pd.testing.assert_frame_equal(sa.steps, res.steps, check_exact=True)
+            i += chunk
+        pd.testing.assert_frame_equal(sa.finish(), res.steps, check_exact=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -315,10 +483,13 @@ def test_streaming_equals_batch_with_time_jumps_and_nan_gaps():
     ],
     ids=["empty", "single", "all_nan", "all_zero", "nan_inside"],
 )
-def test_contact_kernel_matches_reference_on_edge_inputs(force):
+@pytest.mark.parametrize("bridge", [0, 1, 20])
+def test_contact_kernel_matches_reference_on_edge_inputs(force, bridge):
     f = force.astype(np.float32)
-    got = kernels.detect_contacts(f, 0, 20.0, 16.0, 1, 1, kernels.new_event_state())
-    want = reference.detect_contacts(f, 20.0, 16.0, 1, 1)
+    missing = np.zeros(f.size, np.int64)
+    got = kernels.detect_contacts(f, missing, 0, 20.0, 16.0, 1, 1, bridge, kernels.new_event_state())
+    want = reference.detect_contacts(f, 20.0, 16.0, 1, 1, missing, bridge)
+    assert len(got) == len(want) == 4
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, w)
 
@@ -329,10 +500,12 @@ def test_per_stance_kernels_accept_no_stances():
     none = np.zeros(0, np.int64)
     peak, imp = kernels.stance_force(f, t, none, none)
     assert peak.shape == imp.shape == (0,)
-    out = kernels.loading_rates(f, t, none, none, 0.3, 0.2, 0.03, 0.5, 2, 0.13, 0.03, 0.12, 0.2, 0.8)
-    assert all(a.shape == (0,) for a in out)
+    out = kernels.loading_rates(f, f, t, none, none, 0.3, 0.2, 0.03, 0.5, 2, 0.13, 0.03, 0.12, 0.2, 0.8)
+    assert len(out) == 7 and all(a.shape == (0,) for a in out)
     out = kernels.cop_path_metrics(f, f, t, none, none, 265.0, 100.0, 2 / 3)
     assert all(a.shape == (0,) for a in out)
+    assert kernels.walking_features(f, t, none, none, 0.2, 0.8).shape == (0, 8)
+    assert kernels.strike_index(f, f, t, none, none, 0.015, 265.0).shape == (0,)
 
 
 def test_cop_kernel_gives_nan_not_an_error_for_zero_force_with_zero_threshold():
@@ -375,9 +548,10 @@ def test_regional_peak_force_of_a_region_without_sensors_is_nan():
 
 
 def _methods_valr_13pct_bw_s(force_bw: np.ndarray, time_s: np.ndarray) -> float:
-    """METHODS VALR without impact peak on one densely sampled stance: contact and toe-off at the
-    5 % BW crossings (interpolated), reference = F at 13 % of that stance, 20/80 % crossings
-    interpolated."""
+    """VALR without impact peak on one densely sampled stance, as the simulator's truth defines
+    it (sensorkit.simulate.truth; the analysis threshold no longer depends on body mass):
+    contact and toe-off at the 5 % BW crossings (interpolated), reference = F at 13 % of that
+    stance, 20/80 % crossings interpolated."""
     thr = 0.05
     above = np.flatnonzero(force_bw >= thr)
     i, j = above[0], above[-1]
@@ -412,3 +586,50 @@ def test_simulator_truth_valr_without_impact_peak_follows_methods_on_its_own_sig
 def test_streaming_analyzer_rejects_an_implausible_body_mass(mass):
     with pytest.raises(ValueError, match="body_mass_kg"):
         StreamingAnalyzer(sk.load_layout("ref16"), 100.0, body_mass_kg=mass)
+
+
+# ---------------------------------------------------------------------------------------
+# No steps, one dead insole, quiet standing (issue 12: "not enough data", never "no asymmetry")
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dead", ["both", "right"])
+def test_no_steps_or_a_dead_insole_give_not_enough_data_never_no_asymmetry(dead):
+    rec = _recording()
+    right = np.zeros_like(rec.right)
+    left = np.zeros_like(rec.left) if dead == "both" else rec.left
+    rec = sk.Recording.from_arrays(rec.time, left, right, layout=LAYOUT, body_mass_kg=MASS_KG, rate_hz=RATE_HZ)
+    res = sk.analyze(rec)
+    assert res.counts.loc["right", "n_valid"] == 0
+    assert (res.counts.loc["left", "n_valid"] == 0) == (dead == "both")
+    status = set(res.asymmetry["status"])
+    assert status <= {"not enough data", "not applicable"} and "not enough data" in status
+    assert not res.asymmetry["flag"].any()
+    assert (res.summary.dtypes == np.float64).all() and res.summary["symmetry_index_pct"].isna().all()
+    assert res.trends.empty  # too short for a trend (issue 12: the fatigue check is absent)
+
+
+def test_quiet_standing_on_one_leg_more_is_reported_as_an_asymmetry():
+    # issue 12: standing with 407 N on the left and 244 N on the right for 5 s. Share 407 / 651
+    # = 62.5 %; SI = (407 - 244) / 325.5 x 100 = +50.1 %, constant, so its interval is
+    # [50.1, 50.1], beyond the 10 % limit: asymmetric.
+    n = 600
+    left = np.zeros((n, LAYOUT.n_sensors))
+    right = np.zeros((n, LAYOUT.n_sensors))
+    left[50:550, HEEL] = 407.0
+    right[50:550, HEEL] = 244.0
+    rec = sk.Recording.from_arrays(np.arange(n) * DT, left, right, layout=LAYOUT, rate_hz=RATE_HZ)
+    res = sk.analyze(rec, baseline="none")
+    # a 5 s stance is not a step (longer than max_contact_time_s = 2.5 s)
+    assert not res.steps["valid"].any()
+    assert set(res.steps["exclude_reason"]) == {"contact too long (standing or not a step)"}
+    st = res.standing
+    assert len(st) == 1
+    row = st.iloc[0]
+    assert row["start_s"] == pytest.approx(0.50) and row["duration_s"] == pytest.approx(4.99)
+    assert row["left_force_n"] == pytest.approx(407.0) and row["right_force_n"] == pytest.approx(244.0)
+    assert row["left_share_pct"] == pytest.approx(100 * 407 / 651)
+    si = (407 - 244) / (0.5 * 651) * 100
+    assert row["symmetry_index_pct"] == pytest.approx(si)
+    assert row["ci_low_pct"] == pytest.approx(si) and row["ci_high_pct"] == pytest.approx(si)
+    assert row["status"] == "asymmetric"

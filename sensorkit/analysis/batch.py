@@ -15,6 +15,7 @@ from sensorkit.analysis.context import (
     make_context,
 )
 from sensorkit.analysis.params import G_M_S2, AnalysisParams
+from sensorkit.analysis.pressure import mask_pressure_metrics
 from sensorkit.analysis.result import Analysis
 from sensorkit.analysis.selection import finalize_steps
 from sensorkit.analysis.stances import hole_markers, measure_stances, segmentation_force
@@ -129,12 +130,14 @@ def analyze(
             params,
         )
     layout = recording.layout
+    pressure = _mask_pressure(recording, steps)
     return Analysis(
         steps=steps,
         summary=summary,
         asymmetry=asymmetry_table(steps, info.activity, params),
         trends=trends(steps, info.activity, params),
         standing=standing,
+        pressure=pressure,
         gaps=recording.gaps.copy(),
         params=params,
         body_mass_kg=None if mass is None else float(mass),
@@ -238,6 +241,28 @@ def analyze_side_arrays(
     local["side"] = np.full(starts.shape[0], ctx.side, dtype=object)
     local["long_holes"] = holes
     return local, (x, y, f)
+
+
+def _mask_pressure(recording: Recording, steps: pd.DataFrame) -> pd.DataFrame | None:
+    """Per mask and valid step: peak pressure, PTI, contact area (pressure layouts with masks).
+
+    ``step`` is the row of :attr:`Analysis.steps`; see
+    :func:`sensorkit.analysis.pressure.mask_pressure_metrics`.
+    """
+    layout = recording.layout
+    if not (layout.measures_pressure and layout.mask) or not len(steps):
+        return None
+    parts = []
+    for side in recording.sides:
+        rows = np.flatnonzero((steps["side"] == side).to_numpy() & steps["valid"].to_numpy())
+        if not rows.size:
+            continue
+        t0 = steps["t_contact_s"].to_numpy()[rows]
+        t1 = steps["t_toe_off_s"].to_numpy()[rows]
+        table = mask_pressure_metrics(recording, side, t0, t1)
+        table.insert(0, "step", rows[table["stance"].to_numpy()])
+        parts.append(table.drop(columns="stance"))
+    return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def _as_recording(obj) -> Recording:

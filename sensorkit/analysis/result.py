@@ -39,6 +39,10 @@ class Analysis:
         short (:func:`sensorkit.analysis.summary.trends`).
     standing : DataFrame or None
         Standing periods with the weight-bearing share per side (two insoles only).
+    pressure : DataFrame or None
+        For pressure insoles with anatomical masks (F-Scan, pedar, Moticon): per valid step
+        (``step`` = row of :attr:`steps`) and mask, peak pressure (kPa), pressure-time integral
+        (kPa s) and contact area (mm^2) (:mod:`sensorkit.analysis.pressure`); None otherwise.
     info : TrialInfo
         Main activity, the trial's loading-rate method, typical stance peak.
     selection : dict
@@ -64,6 +68,7 @@ class Analysis:
         trends: pd.DataFrame,
         standing: pd.DataFrame | None,
         gaps: pd.DataFrame,
+        pressure: pd.DataFrame | None = None,
         params: AnalysisParams,
         body_mass_kg: float | None,
         baseline_n: dict[str, np.ndarray],
@@ -78,6 +83,7 @@ class Analysis:
         self.asymmetry = asymmetry
         self.trends = trends
         self.standing = standing
+        self.pressure = pressure
         self.info = info
         self.selection = dict(selection or {})
         self.gaps = gaps
