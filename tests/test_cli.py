@@ -64,7 +64,7 @@ def test_analyze_prints_a_table_and_json(physionet_files):
 
     proc = run_cli("analyze", str(physionet_files[0]), "--mass", "83")
     assert proc.returncode == 0, proc.stderr
-    assert "contact_time_s" in proc.stdout and "cadence" in proc.stdout
+    assert "contact_time" in proc.stdout and "cadence" in proc.stdout
     proc = run_cli("analyze", str(physionet_files[0]), "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)

@@ -35,7 +35,7 @@ def test_state_matches_batch_analysis(run):
     state.feed_recording(run, chunk_frames=7)
     batch = sk.analyze(run).steps
     for side in ("left", "right"):
-        last = batch[(batch["side"] == side) & ~batch["touches_gap"] & ~batch["truncated"]].tail(12)
+        last = batch[(batch["side"] == side) & batch["valid"]].tail(12)
         assert state.side_mean(side, "contact_time_s") == pytest.approx(
             last["contact_time_s"].mean(), rel=0.02
         )
@@ -62,7 +62,10 @@ def test_render_shows_feet_gait_steps_and_link(run):
         assert needle in out, needle
     cadence = re.search(r"cadence\s+(\d+) steps/min", out)
     assert cadence and 160 <= int(cadence.group(1)) <= 180
-    step_rows = [ln for ln in out.splitlines() if re.search(r"(left|right)\s+\d+\.\d\s+\d{3}\s+\d+", ln)]
+    # VALR is "–" for a step without an impact peak when the trial's method is the impact peak
+    step_rows = [
+        ln for ln in out.splitlines() if re.search(r"(left|right)\s+\d+\.\d\s+\d{3}\s+(\d+|–)\s", ln)
+    ]
     assert len(step_rows) == 8
 
 

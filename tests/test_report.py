@@ -185,7 +185,7 @@ def test_feet_are_drawn_from_above_mirror_images(run):
 def test_flagged_asymmetry_is_titled_in_red(run):
     _, res = run
     fig = figures.asymmetry_figure(res)
-    flagged = res.summary["asymmetry_flag"].astype(bool)
+    flagged = res.asymmetry["flag"].astype(bool)
     red = [ax.get_title() for ax in fig.axes if "(flagged)" in ax.get_title()]
     assert flagged.loc["peak_force_bw"] and any(t.startswith("peak force") for t in red)
     assert not any(t.startswith("stride time") for t in red)
