@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sensorkit import __version__
 from sensorkit.cli import (
     analyze,
+    batch,
     calibrate,
     convert,
     demo,
@@ -28,7 +29,7 @@ from sensorkit.errors import SensorkitError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (demo, stream, record, replay, devices, analyze, recommend, calibrate, simulate, convert)
+COMMANDS = (demo, stream, record, replay, devices, analyze, recommend, batch, calibrate, simulate, convert)
 
 
 def build_parser() -> argparse.ArgumentParser:

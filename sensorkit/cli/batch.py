@@ -1,0 +1,91 @@
+"""``sensorkit batch GLOB... -o DIR``: a cohort of recordings into a partitioned Parquet dataset."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``batch`` verb."""
+    p = sub.add_parser(
+        "batch",
+        help="analyse many recordings into one steps table and one sessions table (Parquet dataset)",
+        description="Every file gets a session row; a file that fails gets its error in that row and "
+        "the batch goes on. Results are written as files complete, so --resume continues a stopped run.",
+    )
+    p.add_argument(
+        "sources",
+        nargs="+",
+        metavar="GLOB",
+        help="files, folders, globs ('data/**/*') or a table (.tsv/.csv with a path column)",
+    )
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder (partitioned Parquet)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=int, metavar="N", help="N local Dask workers (a LocalCluster on 127.0.0.1)"
+    )
+    where.add_argument("--scheduler", metavar="ADDR", help="a running Dask scheduler, e.g. tcp://host:8786")
+    where.add_argument("--processes", type=int, metavar="N", help="N local processes without Dask")
+    p.add_argument(
+        "--resume", action="store_true", help="continue a stopped run in DIR (skips finished files)"
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing DIR")
+    p.add_argument("--layout", metavar="NAME|FILE", help="layout for files that need one (others ignore it)")
+    p.add_argument("--mass", type=float, metavar="KG", help="body mass for files without one (BW columns)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the batch with a progress bar; print the failures at the end. Returns the exit status."""
+    from sensorkit.cli.console import console
+    from sensorkit.cohort import analyze_many
+    from sensorkit.cohort.engines import dask_client
+
+    kwargs = dict(
+        output=args.output, resume=args.resume, force=args.force, layout=args.layout, body_mass_kg=args.mass
+    )
+    t0 = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]batch[/]"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} files"),
+        TextColumn("{task.fields[errors]} errors"),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("files", total=None, errors=0, rate="")
+
+        def progress(done: int, total: int, errors: int, stances: int) -> None:
+            elapsed = max(time.perf_counter() - t0, 1e-9)
+            bar.update(
+                task, completed=done, total=total, errors=errors, rate=f"{stances / elapsed:,.0f} steps/s"
+            )
+
+        if args.workers or args.scheduler:
+            with dask_client(args.scheduler, args.workers) as client:
+                cohort = analyze_many(args.sources, executor=client, progress=progress, **kwargs)
+        elif args.processes:
+            cohort = analyze_many(
+                args.sources, executor="processes", workers=args.processes, progress=progress, **kwargs
+            )
+        else:
+            cohort = analyze_many(args.sources, progress=progress, **kwargs)
+    ok = int((cohort.sessions["status"] == "ok").sum())
+    console.print(
+        f"{len(cohort.sessions)} files: {ok} analysed, {len(cohort.sessions) - ok} failed; "
+        f"{len(cohort.steps)} stances; written to {escape(str(cohort.path))} "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
+    for row in cohort.failures.itertuples():
+        console.print(
+            f"  failed: {escape(str(row.file))}: {escape(str(row.error_type))}: {escape(str(row.error_message))}"
+        )
+    return 0

@@ -1,0 +1,115 @@
+"""The partitioned Parquet dataset a batch writes as it goes, and reads back.
+
+Layout (docs/cohorts.md)::
+
+    OUT/
+      manifest.json                 sensorkit version, options, when
+      tasks.parquet                 the task table of the run
+      sessions/<subject>/<file_id>.parquet   one session row per file (written last: marks it done)
+      steps/<subject>/<file_id>.parquet      that file's steps (absent for a failed file)
+
+Each part is written to a temporary name and renamed, so a run killed at any moment leaves
+only whole parts; a file whose session part exists is done, and ``resume`` skips it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sensorkit.cohort.job import session_dtypes
+from sensorkit.errors import SensorkitError
+
+__all__ = ["done_ids", "prepare_output", "read_dataset", "write_result"]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _part_dir(subject: Any) -> str:
+    text = (
+        "unknown" if subject is None or (isinstance(subject, float) and subject != subject) else str(subject)
+    )
+    return _UNSAFE.sub("_", text)[:80] or "unknown"
+
+
+def prepare_output(out: Path, *, resume: bool, force: bool, manifest: dict, tasks: pd.DataFrame) -> None:
+    """Create ``out`` (or check it for a resume); never overwrite a dataset without ``force``."""
+    out = Path(out)
+    existing = out.exists() and any(out.iterdir())
+    if existing and not (resume or force):
+        raise SensorkitError(
+            f"{out} already holds results",
+            hint="pass --resume to continue that run, or --force to start over (deletes it)",
+        )
+    if existing and force and not resume:
+        for name in ("sessions", "steps", "tasks.parquet", "manifest.json"):
+            p = out / name
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
+    (out / "sessions").mkdir(parents=True, exist_ok=True)
+    (out / "steps").mkdir(parents=True, exist_ok=True)
+    _atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, default=str))
+    _atomic_parquet(
+        tasks.astype({c: "object" for c in tasks.columns if tasks[c].dtype == object}), out / "tasks.parquet"
+    )
+
+
+def done_ids(out: Path) -> set[str]:
+    """File ids whose session part exists (they are complete)."""
+    return {p.stem for p in Path(out, "sessions").glob("*/*.parquet")}
+
+
+def write_result(out: Path, steps: pd.DataFrame, session: dict) -> None:
+    """Write one file's parts: steps first, then the session row that marks it done."""
+    sub = _part_dir(session.get("subject"))
+    fid = session["file_id"]
+    if len(steps):
+        (Path(out) / "steps" / sub).mkdir(parents=True, exist_ok=True)
+        _atomic_parquet(steps, Path(out) / "steps" / sub / f"{fid}.parquet")
+    (Path(out) / "sessions" / sub).mkdir(parents=True, exist_ok=True)
+    row = pd.DataFrame([session]).astype(session_dtypes())
+    _atomic_parquet(row, Path(out) / "sessions" / sub / f"{fid}.parquet")
+
+
+def read_dataset(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(steps, sessions)`` of a dataset, sorted by file then contact time."""
+    out = Path(out)
+    if not (out / "sessions").is_dir():
+        raise SensorkitError(f"{out} is not a sensorkit batch output (no sessions/ folder)")
+    sess_parts = sorted((out / "sessions").glob("*/*.parquet"))
+    sessions = pd.concat([pd.read_parquet(p) for p in sess_parts], ignore_index=True) if sess_parts else None
+    from sensorkit.cohort.job import empty_sessions, normalise
+
+    sessions = empty_sessions() if sessions is None else normalise(sessions, session_dtypes())
+    sessions = sessions.sort_values("file_index", kind="stable").reset_index(drop=True)
+    step_parts = sorted((out / "steps").glob("*/*.parquet"))
+    steps = (
+        pd.concat([pd.read_parquet(p) for p in step_parts], ignore_index=True)
+        if step_parts
+        else pd.DataFrame()
+    )
+    if len(steps):
+        steps = normalise(
+            steps.sort_values(["file_index", "t_contact_s", "side"], kind="stable").reset_index(drop=True)
+        )
+    return steps, sessions
+
+
+def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

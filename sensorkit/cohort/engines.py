@@ -1,0 +1,98 @@
+"""Where the files of a batch are analysed: in this process, in local processes, or on Dask.
+
+Every engine runs :func:`sensorkit.cohort.job.analyse_one` on the same inputs and yields
+results as they complete; the caller orders them by ``file_index``, so every engine gives the
+same tables. Local processes use the standard library's ``ProcessPoolExecutor`` (spawned, so
+Numba and threads are never forked); clusters use ``dask.distributed`` (no home-made
+scheduler).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+
+from sensorkit.cohort.job import JobOptions, analyse_one
+from sensorkit.errors import SensorkitError
+
+__all__ = ["Result", "dask_client", "run_tasks"]
+
+Result = tuple[pd.DataFrame, dict[str, Any]]
+
+
+def run_tasks(
+    tasks: list[dict], options: JobOptions, executor: Any = None, workers: int | None = None
+) -> Iterator[Result]:
+    """Analyse every task; yield ``(steps, session_row)`` as each one completes.
+
+    Parameters
+    ----------
+    tasks : list of dict
+        Rows of the task table.
+    options : JobOptions
+    executor : None, "processes", or a ``dask.distributed.Client``
+        None (or ``"inprocess"``): one after the other here, deterministic order.
+        ``"processes"``: ``workers`` local processes. A Dask client: its cluster.
+    workers : int, optional
+        Number of local processes (default: the machine's cores).
+    """
+    if executor in (None, "inprocess"):
+        for task in tasks:
+            yield analyse_one(task, options)
+        return
+    if executor == "processes":
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [pool.submit(analyse_one, task, options) for task in tasks]
+            for fut in as_completed(futures):
+                yield fut.result()
+        return
+    if hasattr(executor, "submit") and hasattr(executor, "gather"):
+        from dask.distributed import as_completed as dask_completed
+
+        futures = [executor.submit(analyse_one, task, options, pure=False) for task in tasks]
+        for fut in dask_completed(futures):
+            yield fut.result()
+            fut.release()
+        return
+    raise SensorkitError(
+        f"unknown executor {executor!r}",
+        hint="use None (in-process), 'processes', or a dask.distributed.Client",
+    )
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, workers: int | None = None):
+    """A Dask client: connected to ``scheduler`` (``tcp://host:8786``), or to a new
+    ``LocalCluster`` of ``workers`` single-threaded processes on 127.0.0.1, closed on exit."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise SensorkitError(
+            "Dask is not installed", hint="pip install 'sensorkit[cohort]' (dask[distributed])"
+        ) from exc
+    if scheduler:
+        client = Client(scheduler)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = LocalCluster(
+        n_workers=workers or 2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()

@@ -1,0 +1,175 @@
+"""Cohorts (issue 20): many files into one steps table and one sessions table, on one machine or a
+real Dask LocalCluster, with error rows, an incremental Parquet dataset and resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sensorkit as sk
+from sensorkit.cohort import SESSION_COLUMNS, analyze_many, read_cohort
+from sensorkit.cohort.job import session_dtypes
+
+PHYSIONET = Path(__file__).parent / "data" / "physionet-gaitpdb"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """Six simulated sessions of three subjects, a bundled PhysioNet walk and a corrupt file."""
+    root = tmp_path_factory.mktemp("cohort")
+    rows = []
+    for k in range(6):
+        subject = f"S{k // 2 + 1}"
+        rec = sk.simulate(duration_s=12, seed=k, rate_hz=200, body_mass_kg=60 + 5 * k)
+        path = root / f"{subject}_run{k % 2}.csv"
+        sk.write(rec, path)
+        rows.append({"path": path.name, "subject": subject, "condition": "A" if k % 2 else "B"})
+    (root / "broken.csv").write_text("time,L1,L2\n0.0,1,2\n0.01,x,3\n", encoding="utf-8")
+    rows.append({"path": "broken.csv", "subject": "S9", "condition": "A"})
+    (root / "GaCo01_01.txt").write_bytes((PHYSIONET / "GaCo01_01.txt").read_bytes())
+    rows.append({"path": "GaCo01_01.txt", "subject": "GaCo01", "condition": "B"})
+    pd.DataFrame(rows).to_csv(root / "sessions.tsv", sep="\t", index=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def inprocess(folder):
+    return analyze_many(folder / "sessions.tsv")
+
+
+def test_every_file_gets_a_row_and_a_failure_does_not_stop_the_run(inprocess):
+    s = inprocess.sessions
+    assert list(s.columns) == list(SESSION_COLUMNS)
+    assert len(s) == 8
+    assert (s["status"] == "ok").sum() == 7
+    bad = inprocess.failures
+    assert list(bad["file"]) == ["broken.csv"] and bad["error_type"].iloc[0] == "FileFormatError"
+    assert "line 3" in bad["error_message"].iloc[0]  # the error names where
+    # the table's subject and condition columns are kept
+    assert list(s["subject"]) == ["S1", "S1", "S2", "S2", "S3", "S3", "S9", "GaCo01"]
+    assert list(s["condition"])[:2] == ["B", "A"]
+
+
+def test_the_tables_have_a_stable_schema(inprocess):
+    # before (examples/analyze_folder.py): half NaN, counts as floats, error rows changing dtypes
+    s = inprocess.sessions
+    assert dict(s.dtypes.astype(str)) == session_dtypes()
+    assert s["n_valid"].dtype == "Int64" and s["n_valid"].isna().sum() == 1  # only the failed file
+    st = inprocess.steps
+    assert list(st.columns[:6]) == ["file_index", "file_id", "file", "subject", "session", "condition"]
+    assert list(st.columns[6:]) == list(sk.analyze(sk.simulate(duration_s=3)).steps.columns)
+    assert st["valid"].dtype == bool and st["bout"].dtype == np.int64
+    assert st.groupby("file_index").size().index.tolist() == [0, 1, 2, 3, 4, 5, 7]
+
+
+def test_values_equal_a_single_analysis(inprocess, folder):
+    res = sk.analyze(sk.read(folder / "GaCo01_01.txt"))
+    row = inprocess.sessions.iloc[7]
+    assert row["cadence_spm"] == res.cadence_spm
+    assert row["contact_time_s_si_pct"] == res.summary.loc["contact_time_s", "symmetry_index_pct"]
+    assert row["n_valid"] == res.counts.loc["both", "n_valid"]
+    mine = inprocess.steps[inprocess.steps["file_index"] == 7].drop(columns=list(inprocess.steps.columns[:6]))
+    pd.testing.assert_frame_equal(
+        mine.reset_index(drop=True), res.steps.reset_index(drop=True), check_dtype=False
+    )
+
+
+@pytest.mark.slow
+def test_a_real_dask_local_cluster_gives_identical_tables(inprocess, folder, tmp_path):
+    from dask.distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        assert len(client.scheduler_info()["workers"]) == 2
+        cohort = analyze_many(folder / "sessions.tsv", executor=client, output=tmp_path / "out")
+    pd.testing.assert_frame_equal(cohort.sessions, inprocess.sessions)
+    pd.testing.assert_frame_equal(cohort.steps, inprocess.steps)
+    assert cohort.failures["file"].tolist() == ["broken.csv"]
+
+
+@pytest.mark.slow
+def test_local_processes_give_identical_tables(inprocess, folder):
+    cohort = analyze_many(folder / "sessions.tsv", executor="processes", workers=2)
+    pd.testing.assert_frame_equal(cohort.sessions, inprocess.sessions)
+    pd.testing.assert_frame_equal(cohort.steps, inprocess.steps)
+
+
+def test_the_dataset_reads_back_as_the_in_memory_tables(inprocess, folder, tmp_path):
+    out = tmp_path / "cohort"
+    cohort = analyze_many(folder / "sessions.tsv", output=out)
+    assert (out / "manifest.json").is_file() and (out / "tasks.parquet").is_file()
+    assert sorted(p.name for p in (out / "sessions").iterdir()) == ["GaCo01", "S1", "S2", "S3", "S9"]
+    pd.testing.assert_frame_equal(cohort.sessions, inprocess.sessions)
+    pd.testing.assert_frame_equal(read_cohort(out).steps, inprocess.steps)
+    # no run replaces results without being asked
+    with pytest.raises(sk.SensorkitError, match="already holds results"):
+        analyze_many(folder / "sessions.tsv", output=out)
+
+
+@pytest.mark.slow
+def test_a_run_killed_half_way_resumes_to_the_same_tables(inprocess, folder, tmp_path):
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "sensorkit.cli", "batch", str(folder / "sessions.tsv"), "-o", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(out.glob("sessions/*/*.parquet"))) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = len(list(out.glob("sessions/*/*.parquet")))
+    assert 2 <= done < 8, "the run should have been stopped part-way"
+    # a part being written when the run was killed stays a .tmp file, which readers ignore
+    resumed = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    cohort = read_cohort(out)
+    pd.testing.assert_frame_equal(cohort.sessions, inprocess.sessions)
+    pd.testing.assert_frame_equal(cohort.steps, inprocess.steps)
+
+
+def test_cli_batch_prints_the_failures(folder, tmp_path):
+    out = tmp_path / "cli"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sensorkit.cli",
+            "batch",
+            str(folder / "S1_run0.csv"),
+            str(folder / "broken.csv"),
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "2 files: 1 analysed, 1 failed" in proc.stdout
+    assert "failed: broken.csv: FileFormatError" in proc.stdout
+    assert len(read_cohort(out).sessions) == 2
+
+
+def test_a_layout_is_used_only_by_files_that_need_one(tmp_path):
+    rec = sk.simulate(duration_s=6, seed=1, rate_hz=200)
+    header_only = tmp_path / "bare.csv"
+    frame = pd.DataFrame({"time": rec.time})
+    for i in range(16):
+        frame[f"L{i + 1}"] = rec.left[:, i]
+    for i in range(16):
+        frame[f"R{i + 1}"] = rec.right[:, i]
+    frame.to_csv(header_only, index=False)
+    cohort = analyze_many([header_only, PHYSIONET / "GaCo01_01.txt"], layout="ref16")
+    assert (cohort.sessions["status"] == "ok").all(), cohort.failures
+    assert list(cohort.sessions["layout"]) == ["ref16", "physionet8"]
