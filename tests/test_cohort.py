@@ -173,3 +173,23 @@ def test_a_layout_is_used_only_by_files_that_need_one(tmp_path):
     cohort = analyze_many([header_only, PHYSIONET / "GaCo01_01.txt"], layout="ref16")
     assert (cohort.sessions["status"] == "ok").all(), cohort.failures
     assert list(cohort.sessions["layout"]) == ["ref16", "physionet8"]
+
+
+def test_cohort_report_is_one_escaped_self_contained_page(folder, tmp_path):
+    from sensorkit.report.cohort import write_cohort_report
+
+    hostile = tmp_path / "in"
+    hostile.mkdir()
+    name = "<img src=x onerror=alert(1)>.csv"
+    (hostile / name).write_bytes((folder / "S1_run0.csv").read_bytes())
+    (hostile / "broken.csv").write_bytes((folder / "broken.csv").read_bytes())
+    out = tmp_path / "out"
+    analyze_many(hostile, output=out)
+    page = write_cohort_report(out, tmp_path / "cohort.html").read_text(encoding="utf-8")
+    for heading in ("Distributions", "Asymmetry per subject", "Data quality per file", "Failures"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;.csv" in page
+    assert "data:image/png;base64," in page and "http" not in page.split("<body>")[1]
+    assert "FileFormatError" in page
+    with pytest.raises(FileExistsError):
+        write_cohort_report(out, tmp_path / "cohort.html")
