@@ -1,0 +1,126 @@
+"""Cohort throughput: in-process vs local processes vs a Dask LocalCluster (issue 20).
+
+Generates simulated sessions (Parquet, on demand, in a temporary folder), runs
+``sk.analyze_many`` on each engine, and prints sessions/s, frames/s, the speed-up over
+in-process, the per-file overhead and the peak memory per worker; then the throughput curve
+against session length, to show where per-file overhead dominates and where analysis does.
+
+Run: python benchmarks/bench_cohort.py [--sessions 200 --minutes 1 --rate 100] [--curve]
+Targets (checked here, never in unit tests): Dask with 2 workers >= 1.6x in-process on sessions
+long enough that analysis dominates; per-file overhead < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import sensorkit as sk
+from sensorkit.cohort import analyze_many
+from sensorkit.cohort.engines import dask_client
+
+
+def make_sessions(folder: Path, n: int, minutes: float, rate_hz: float) -> list[Path]:
+    """``n`` simulated runs of ``minutes`` at ``rate_hz`` as Parquet files (2 x 16 sensors)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k in range(n):
+        path = folder / f"s{k:04d}.parquet"
+        if not path.exists():
+            rec = sk.simulate(duration_s=60.0 * minutes, seed=k % 7, rate_hz=rate_hz, body_mass_kg=70)
+            sk.write(rec, path)
+        paths.append(path)
+    return paths
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_engines(paths: list[Path], frames_per_file: int, workers: int = 2) -> list[dict]:
+    """Time one batch per engine; returns one row per engine."""
+    rows = []
+    analyze_many(paths[:2])  # warm the kernel cache in this process
+    t = time.perf_counter()
+    base = analyze_many(paths)
+    rows.append({"engine": "in-process", "seconds": time.perf_counter() - t, "peak_mb": _maxrss_mb()})
+    t = time.perf_counter()
+    analyze_many(paths, executor="processes", workers=workers)
+    rows.append(
+        {"engine": f"processes x{workers}", "seconds": time.perf_counter() - t, "peak_mb": float("nan")}
+    )
+    with dask_client(workers=workers) as client:
+        client.run(lambda: analyze_many([str(paths[0])]))  # warm each worker (imports, kernel cache)
+        t = time.perf_counter()
+        cohort = analyze_many(paths, executor=client)
+        seconds = time.perf_counter() - t
+        peaks = client.run(_maxrss_mb)
+    assert cohort.sessions.drop(columns=[]).equals(base.sessions), "engines disagree"
+    rows.append({"engine": f"dask x{workers}", "seconds": seconds, "peak_mb": max(peaks.values())})
+    n = len(paths)
+    for r in rows:
+        r["sessions_s"] = n / r["seconds"]
+        r["frames_s"] = n * frames_per_file / r["seconds"]
+        r["speedup"] = rows[0]["seconds"] / r["seconds"]
+    return rows
+
+
+def per_file_overhead_ms(folder: Path) -> float:
+    """Dask wall time per file minus in-process time per file, on tiny files (1 s each)."""
+    paths = make_sessions(folder / "tiny", 40, 1.0 / 60.0, 100.0)
+    analyze_many(paths[:2])
+    t = time.perf_counter()
+    analyze_many(paths)
+    inproc = (time.perf_counter() - t) / len(paths)
+    with dask_client(workers=1) as client:
+        client.run(lambda: analyze_many([str(paths[0])]))
+        t = time.perf_counter()
+        analyze_many(paths, executor=client)
+        dask = (time.perf_counter() - t) / len(paths)
+    return 1e3 * max(dask - inproc, 0.0), 1e3 * inproc
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=200)
+    ap.add_argument("--minutes", type=float, default=1.0)
+    ap.add_argument("--rate", type=float, default=100.0)
+    ap.add_argument("--curve", action="store_true", help="also the throughput curve against session length")
+    ap.add_argument("--dir", type=Path, help="keep the generated sessions here (default: a temp folder)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.dir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        sub = folder / f"n{args.sessions}_m{args.minutes:g}_r{args.rate:g}"
+        sub.mkdir(exist_ok=True)
+        paths = make_sessions(sub, args.sessions, args.minutes, args.rate)
+        frames = int(60 * args.minutes * args.rate)
+        print(f"{args.sessions} sessions of {args.minutes:g} min at {args.rate:g} Hz, 2 x 16 sensors")
+        print(f"{'engine':<14} {'s':>7} {'sessions/s':>11} {'frames/s':>12} {'x in-proc':>9} {'peak MB':>8}")
+        for r in run_engines(paths, frames):
+            print(
+                f"{r['engine']:<14} {r['seconds']:7.2f} {r['sessions_s']:11.2f} {r['frames_s']:12.3g} "
+                f"{r['speedup']:9.2f} {r['peak_mb']:8.0f}"
+            )
+        over, inproc = per_file_overhead_ms(folder)
+        print(
+            f"per-file overhead of Dask over in-process: {over:.1f} ms (in-process {inproc:.1f} ms per 1 s file)"
+        )
+        if args.curve:
+            print("\nthroughput against session length (8 sessions each, 1 kHz):")
+            print(f"{'minutes':>7} {'in-proc s':>9} {'dask x2 s':>9} {'speed-up':>8}")
+            for minutes in (0.25, 1.0, 4.0, 10.0):
+                d = folder / f"curve_{minutes:g}"
+                d.mkdir(exist_ok=True)
+                p = make_sessions(d, 8, minutes, 1000.0)
+                rows = run_engines(p, int(60 * minutes * 1000))
+                print(
+                    f"{minutes:7g} {rows[0]['seconds']:9.2f} {rows[2]['seconds']:9.2f} {rows[2]['speedup']:8.2f}"
+                )
+
+
+if __name__ == "__main__":
+    main()
