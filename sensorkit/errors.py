@@ -8,9 +8,13 @@ from __future__ import annotations
 
 __all__ = [
     "CalibrationError",
+    "CaptureWriteError",
     "DeviceError",
     "FileFormatError",
+    "FileLockedError",
+    "OutputExistsError",
     "ProtocolError",
+    "SameFileError",
     "SensorkitError",
 ]
 
@@ -67,3 +71,19 @@ class DeviceError(SensorkitError, OSError):
 
 class CalibrationError(SensorkitError, ValueError):
     """A calibration is missing, inconsistent, or does not fit the layout."""
+
+
+class OutputExistsError(SensorkitError, FileExistsError):
+    """An output file exists and replacing it was not asked for (``--force`` / ``overwrite=True``)."""
+
+
+class SameFileError(SensorkitError, ValueError):
+    """An output is also an input (same path, hard link or symlink): writing it would destroy the input."""
+
+
+class FileLockedError(SensorkitError, OSError):
+    """Another process holds the exclusive lock of a file being written (e.g. a second recorder)."""
+
+
+class CaptureWriteError(SensorkitError, OSError):
+    """Writing a capture failed (disk full, file-size limit, I/O error); the file is readable up to there."""

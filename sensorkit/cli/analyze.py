@@ -11,6 +11,7 @@ from rich.table import Table
 
 import sensorkit as sk
 from sensorkit.cli import report_options
+from sensorkit.io.outputs import check_output
 
 __all__ = ["add_parser", "run"]
 
@@ -42,7 +43,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg (BW units)")
     p.add_argument(
-        "--calibration", metavar="FILE", help="calibration JSON for raw-count captures (default: the capture's)"
+        "--calibration",
+        metavar="FILE",
+        help="calibration JSON for raw-count captures (default: the capture's)",
     )
     report_options.add_report_options(p)
     p.set_defaults(run=run)
@@ -50,6 +53,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file`` and print the summary table (or JSON); returns the exit status."""
+    if args.report:  # before the work: an existing report is kept unless --force
+        check_output(args.report, overwrite=args.force, inputs=[args.file])
     with report_options.working(f"analysing {args.file}"):
         rec = sk.read(args.file, calibration=args.calibration)
         res = sk.analyze(rec, body_mass_kg=args.mass)

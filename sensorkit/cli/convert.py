@@ -15,6 +15,7 @@ from pathlib import Path
 from sensorkit.cli.console import error_console
 from sensorkit.cli.report_options import progress, working
 from sensorkit.io import read
+from sensorkit.io.outputs import check_output
 from sensorkit.recording import Recording
 
 __all__ = ["OUTPUT_FORMATS", "add_parser", "run"]
@@ -41,7 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg to store with the recording")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     p.add_argument(
-        "--calibration", metavar="FILE", help="calibration JSON for raw-count captures (default: the capture's)"
+        "--calibration",
+        metavar="FILE",
+        help="calibration JSON for raw-count captures (default: the capture's)",
     )
     p.set_defaults(run=run)
 
@@ -67,10 +70,7 @@ def run(args: argparse.Namespace) -> int:
     """Convert ``args.input`` to ``args.output``; returns the exit status."""
     src, dst = Path(args.input), Path(args.output)
     fmt = _output_format(dst, args.to)
-    if dst.exists() and src.exists() and dst.resolve() == src.resolve():
-        raise ValueError(f"{dst}: input and output are the same file")
-    if dst.exists() and not args.force:
-        raise FileExistsError(f"{dst} exists; add --force to replace it")
+    check_output(dst, overwrite=args.force, inputs=[src])
     if not dst.parent.is_dir():
         raise FileNotFoundError(f"cannot write {dst}: folder {dst.parent} does not exist")
     with working(f"reading {src}"):
@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
 
         with progress() as bar:
             task = bar.add_task(f"writing {dst.name}", total=rec.n_frames)
-            write_parquet(rec, dst, on_progress=lambda done, total: bar.update(task, completed=done))
+            write_parquet(rec, dst, on_progress=lambda done, total: bar.update(task, completed=done),
+                          overwrite=True)  # (checked above)  # fmt: skip
     else:
         from sensorkit.io.csv_generic import write_generic_csv
 

@@ -17,6 +17,7 @@ from sensorkit.devices.transport import host_time
 from sensorkit.devices.url import DeviceURL, parse_url
 from sensorkit.errors import DeviceError
 from sensorkit.io.capture import CaptureReader, CaptureWriter
+from sensorkit.io.outputs import check_output
 
 if TYPE_CHECKING:
     from sensorkit.calibrate.calibration import Calibration
@@ -204,9 +205,28 @@ class Session:
         }
 
     # -- recording -------------------------------------------------------------------
-    def record(self, path: str | Path) -> CaptureWriter:
-        """Start writing a capture of this session to ``path`` (everything since connecting)."""
-        writer = CaptureWriter(path, self.header())
+    def record(self, path: str | Path, *, overwrite: bool = False) -> CaptureWriter:
+        """Start writing a capture of this session to ``path`` (everything since connecting).
+
+        Parameters
+        ----------
+        path : str or Path
+            The capture file; locked while written.
+        overwrite : bool
+            Replace an existing file (default: refuse).
+
+        Raises
+        ------
+        OutputExistsError
+            ``path`` exists and ``overwrite`` is False.
+        SameFileError
+            ``path`` is the capture this session replays (even with ``overwrite``).
+        FileLockedError
+            Another process is writing ``path``.
+        """
+        reader = getattr(self, "reader", None)
+        inputs = [reader.path] if reader is not None else []
+        writer = CaptureWriter(path, self.header(), overwrite=overwrite, inputs=inputs)
         if isinstance(self.source, DevicePair):
             self.source.attach_capture(writer)
         else:
@@ -320,6 +340,7 @@ def open_session(
     timeout_s: float | None = None,
     reconnect: bool | None = None,
     start: bool = True,
+    overwrite: bool = False,
     **options: Any,
 ) -> Session:
     """Implementation of :func:`sensorkit.open` (see there).
@@ -331,6 +352,8 @@ def open_session(
     """
     t0 = host_time()
     parsed = _expand(urls)
+    if record is not None:  # before any device is opened: refuse to destroy a file
+        check_output(record, overwrite=overwrite, inputs=[u.target for u in parsed if u.scheme == "replay"])
     if calibration is not None:
         from sensorkit.calibrate.live import as_calibration
 
@@ -365,7 +388,7 @@ def open_session(
             raise
     if record is not None:
         try:
-            session.record(record)
+            session.record(record, overwrite=overwrite)
         except BaseException:
             session.close()
             raise

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from sensorkit.errors import FileFormatError, SensorkitError
+from sensorkit.io.outputs import check_output, input_files
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording
 
@@ -120,6 +121,7 @@ def write_parquet(
     compression: str = "zstd",
     row_group_frames: int = _ROW_GROUP_FRAMES,
     on_progress: Callable[[int, int], None] | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write ``rec`` as a Parquet file (lossless; see the module docstring for the layout).
 
@@ -127,13 +129,15 @@ def write_parquet(
     ----------
     rec : Recording
     path : str or Path
-        The file (replaced if it exists).
+        The file (an existing one only with ``overwrite=True``).
     compression : str
         Parquet codec: ``"zstd"`` (default), ``"snappy"``, ``"gzip"`` or ``"none"``.
     row_group_frames : int
         Frames per row group; also the progress granularity.
     on_progress : callable, optional
         Called as ``on_progress(frames_written, n_frames)`` after each row group.
+    overwrite : bool
+        Replace an existing file (default: :class:`~sensorkit.errors.OutputExistsError`).
 
     Returns
     -------
@@ -152,7 +156,7 @@ def write_parquet(
     PosixPath('run.parquet')
     """
     pa, pq = _pyarrow()
-    path = Path(path)
+    path = check_output(path, overwrite=overwrite, inputs=input_files(rec))
     names = ["time_s"]
     columns: list[np.ndarray] = [rec.time]
     for side, prefix in (("left", "L_"), ("right", "R_")):
