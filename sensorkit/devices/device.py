@@ -31,7 +31,7 @@ from sensorkit.devices.clock import ClockMap
 from sensorkit.devices.framing import Framer
 from sensorkit.devices.info import DeviceDescription, describe, resolve_layout
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
-from sensorkit.errors import DeviceError
+from sensorkit.errors import CaptureWriteError, DeviceError
 from sensorkit.io.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
 from sensorkit.layout import SensorLayout
 from sensorkit.protocol import (
@@ -216,8 +216,11 @@ class Device:
             "reconnects": 0,
             "timeouts": 0,
             "bytes_in": 0,
+            "wrong_shape": 0,  # PRESSURE packets whose channel count contradicts DEVICE_INFO
+            "time_back": 0,  # blocks whose device time went back while the samples followed on
         }
         self._head = bytearray()
+        self._pending_t = 0.0  # arrival time of the bytes the framer holds
         self._info_event = threading.Event()
         self._waiters: dict[int, list[Any]] = {}
         self._tx_lock = threading.Lock()
@@ -469,6 +472,7 @@ class Device:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5.0)
         self.transport.close()
+        self._record_pending()
         self._flush_held()
         self._finish(None)
 
@@ -694,7 +698,7 @@ class Device:
         self._event(t, "link_lost", reason=reason)
         self._lost_since_sample = True
         self._csv_first_line = True
-        self._framer.drop_pending()
+        self._record_pending()
         self._reset_decoder()
         self.transport.disconnect()
         if self.transport.live and not self.reconnect:
@@ -762,15 +766,32 @@ class Device:
 
     # ------------------------------------------------------------------ capture
     def _record(self, kind: int, t: float, data: bytes) -> None:
-        cap = self._capture
-        if cap is not None:
-            cap.write(kind, self.stream, t, data)
-            return
-        with self._cap_lock:
-            if self._capture is not None:
-                self._capture.write(kind, self.stream, t, data)
-            elif self._prebuffer is not None and len(self._prebuffer) < PREBUFFER_MAX:
-                self._prebuffer.append((kind, t, data))
+        try:
+            cap = self._capture
+            if cap is not None:
+                cap.write(kind, self.stream, t, data)
+                return
+            with self._cap_lock:
+                if self._capture is not None:
+                    self._capture.write(kind, self.stream, t, data)
+                elif self._prebuffer is not None and len(self._prebuffer) < PREBUFFER_MAX:
+                    self._prebuffer.append((kind, t, data))
+        except CaptureWriteError as exc:
+            # disk full or file-size limit: the file is readable up to here; the session ends
+            # with this one error (a recording that silently stopped would lose data unnoticed)
+            self._capture = None
+            self._end_with(exc)
+
+    def _record_pending(self) -> None:
+        """Write the partial segment the framer holds (a frame cut by a lost link or by close).
+
+        Every received byte goes into the capture, with the arrival time of its read. A
+        replay feeds it back to the framer, which holds it just as live, and drops it at the
+        ``link_lost`` event that follows, so the decoded samples are the same.
+        """
+        tail = self._framer.take_pending()
+        if tail:
+            self._record(REC_RX, self._pending_t, tail)
 
     def _event(self, t: float, name: str, **fields: Any) -> None:
         ev = {"event": name, "time_s": t, **fields}
@@ -784,6 +805,7 @@ class Device:
         if len(self._head) < 512:
             self._head += data[: 512 - len(self._head)]
         segments = self._framer.split(data)
+        self._pending_t = t  # arrival time of the bytes the framer may now hold
         if not segments:
             return
         for seg in segments:
@@ -930,6 +952,12 @@ class Device:
         self, p: PressureSamples, t: float, gaps: list[dict]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         n = p.values.shape[0]
+        if self.info is not None and p.values.shape[1] != self.info.sensor_count:
+            # contradicts DEVICE_INFO: rejected and counted (a content error), never allowed to
+            # change the width of the chunks or of the recording
+            self._dec_totals["content"] += 1
+            self._counts["wrong_shape"] += 1
+            return None
         first = p.first_sample_seq
         # p.timestamps_us with the offsets cached per (period, n): the same uint64 arithmetic
         key = (p.period_ns, n)
@@ -995,6 +1023,15 @@ class Device:
                     reason = "stream restart" if new_stream else "device restart"
         self._boot_pending = False
         times = self.clock.to_host_s(dev_us)
+        if self._last_time is not None and float(times[0]) <= self._last_time:
+            # the device clock went back although the samples follow on (a clock glitch, or a
+            # restart mapped by arrival): host times never go back, the block follows the last
+            # sample by one period (counted; the sample numbers still place it)
+            step = self._period_us * 1e-6 if self._period_us > 0 else 0.0
+            times = times + (self._last_time + step - float(times[0]))
+            if not float(times[0]) > self._last_time:
+                times = np.nextafter(np.maximum(times, self._last_time), np.inf)
+            self._counts["time_back"] += 1
         if reason is not None and self._last_time is not None:
             if restarted:
                 # the sample counter restarted: count the gap from the host clock, and number it
