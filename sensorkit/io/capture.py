@@ -224,10 +224,10 @@ class CaptureWriter:
         self.path = Path(path)
         self.error: CaptureWriteError | None = None
         full = {
-            "format": "sensorkit.capture",
-            "version": CAPTURE_VERSION,
             "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **header,
+            "format": "sensorkit.capture",
+            "version": CAPTURE_VERSION,  # (a header copied from an older file is written as this version)
         }
         blob = json.dumps(full, separators=(",", ":"), default=_json_default).encode("utf-8")
         self._fd = open_exclusive(self.path, overwrite=overwrite, inputs=inputs)
