@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.errors import CalibrationError, FileFormatError
+from sensorkit.io.validate import MAX_HEADER_LINE_CHARS, check_csv_header, text_lines
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording
 
@@ -162,7 +163,8 @@ def _read_preamble(path: Path) -> tuple[dict, int]:
     meta: dict = {}
     try:
         with path.open("r", encoding="utf-8") as fh:
-            for lineno, raw in enumerate(fh):
+            for lineno, raw in enumerate(iter(lambda: fh.readline(MAX_HEADER_LINE_CHARS), "")):
+                check_csv_header(raw, str(path), lineno + 1)  # a bounded line, a bounded column count
                 line = raw.strip()
                 if not line:
                     continue
@@ -178,6 +180,7 @@ def _read_preamble(path: Path) -> tuple[dict, int]:
                 key, value = (s.strip() for s in body.split(":", 1))
                 meta[key] = _parse_meta_value(key, value, path, lineno + 1)
     except UnicodeDecodeError as exc:
+        text_lines(str(path))  # raises naming the line and column of the bad byte
         raise FileFormatError(f"not a text file ({exc.reason})", path=str(path)) from None
     raise FileFormatError("no header line after the metadata", path=str(path))
 
@@ -197,8 +200,7 @@ def _parse_meta_value(key: str, value: str, path: Path, lineno: int):
 
 def _locate_bad_cell(path: Path, header_line: int, exc: Exception) -> FileFormatError:
     """Find the first ragged row or non-numeric cell to report its line and column."""
-    with path.open("r", encoding="utf-8") as fh:
-        lines = fh.read().splitlines()
+    lines = text_lines(str(path))  # split at line feeds only; a bad byte names its line
     header = [c.strip() for c in lines[header_line].split(",")]
     for lineno in range(header_line + 1, len(lines)):
         text = lines[lineno]

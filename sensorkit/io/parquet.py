@@ -27,6 +27,7 @@ import numpy as np
 
 from sensorkit.errors import FileFormatError, SensorkitError
 from sensorkit.io.outputs import check_output, input_files
+from sensorkit.io.validate import parquet_header
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording
 
@@ -228,10 +229,7 @@ def read_parquet(
     raw = (pf.schema_arrow.metadata or {}).get(METADATA_KEY)
     header: dict[str, Any] = {}
     if raw is not None:
-        try:
-            header = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FileFormatError(f"corrupt sensorkit metadata ({exc})", path=str(path)) from None
+        header = parquet_header(raw, str(path))  # types, ranges and depth checked (io/validate.py)
         if header.get("schema") != SCHEMA:
             raise FileFormatError(
                 f"unknown sensorkit schema {header.get('schema')!r} (this version reads {SCHEMA!r})",
