@@ -86,7 +86,9 @@ def open(
         Start streaming right away (default True).
     **options
         Passed to :class:`Device` (``handshake_timeout_s``, ``sync_interval_s``,
-        ``reconnect_timeout_s``, ``rate_hz``).
+        ``reconnect_timeout_s``, ``rate_hz``, ``queue_chunks``: the limit of the chunk queue,
+        beyond which a lagging reader of a live device misses the oldest chunks, told by
+        ``chunk.missed_chunks``; the capture keeps everything).
 
     Returns
     -------

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sensorkit.devices.chunk import Chunk, LinkStats
+from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue
 from sensorkit.devices.clock import ClockMap
 from sensorkit.devices.framing import Framer
 from sensorkit.devices.info import DeviceDescription, describe, resolve_layout
@@ -69,6 +70,8 @@ BACKOFF_START_S = 0.1
 _SYNCS_KEPT = 16  # recent TIME_SYNC frames written first into a capture started mid-session
 BACKOFF_MAX_S = 2.0
 PREBUFFER_MAX = 100_000  # records kept from connection until a capture is attached
+GAPS_KEPT = 1000  # Device.gaps entries; beyond, the older half is merged into one summary
+EVENTS_KEPT = 10_000  # Device.events entries (the capture keeps every event)
 _U32 = 1 << 32
 _U16 = 1 << 16
 _RESTART_SLACK_US = 1_000_000
@@ -135,8 +138,13 @@ class Device:
         URL ``?batch_ms=``). TIME_SYNC replies are read at once regardless.
     stream : int
         Index of this device in its session (capture stream id).
-    sink : queue.Queue, optional
-        Queue shared with other devices (a pair); default a private queue.
+    sink : ChunkQueue, optional
+        Queue shared with other devices (a pair); default a private one. It is bounded: a
+        live device whose reader lags loses the oldest queued chunks (never the capture's
+        records) and the next chunk says how many (``missed_chunks``); a replay waits.
+    queue_chunks : int
+        Limit of the private queue, in chunks (``sk.open(..., queue_chunks=N)``; default
+        :data:`~sensorkit.devices.chunkqueue.QUEUE_MAX_CHUNKS`).
     """
 
     def __init__(
@@ -158,7 +166,8 @@ class Device:
         rate_hz: int | None = None,
         batch_s: float = DEFAULTS["batch_s"],
         stream: int = 0,
-        sink: queue.Queue | None = None,
+        sink: ChunkQueue | queue.Queue | None = None,
+        queue_chunks: int = QUEUE_MAX_CHUNKS,
     ) -> None:
         if mode not in ("binary", "csv"):
             raise DeviceError(f"{url}: format must be 'binary' or 'csv', not {mode!r}")
@@ -184,15 +193,19 @@ class Device:
         self._csv_rate = float(csv_rate_hz)
         self._csv_units = csv_units
         self._csv_scale = float(csv_scale)
-        self._queue: queue.Queue = sink if sink is not None else queue.Queue()
+        self._queue: ChunkQueue | queue.Queue = sink if sink is not None else ChunkQueue(queue_chunks)
         self._own_queue = sink is None
 
         self.info: DeviceDescription | None = None
         self.device_info: DeviceInfo | None = None
+        #: Replays: the DEVICE_INFO kept in the capture header, used when the file's own
+        #: DEVICE_INFO record was lost to damage (CAPTURE.md, version 2).
+        self.fallback_info: DeviceInfo | None = None
         self.status: Status | None = None
         self.clock = ClockMap()
-        self.gaps: list[dict] = []
-        self.events: list[dict] = []
+        self.gaps: list[dict] = []  # at most GAPS_KEPT entries (older ones summarised)
+        self._n_gaps = 0
+        self.events: collections.deque = collections.deque(maxlen=EVENTS_KEPT)
 
         self._framer = Framer(b"\n" if mode == "csv" else b"\x00")
         self._csv_first_line = True  # the first CSV line of each connection is skipped (see _ingest)
@@ -401,6 +414,12 @@ class Device:
         with self._cap_lock:
             self._capture = None
             self._prebuffer = None
+
+    @property
+    def device_info_frame(self) -> bytes | None:
+        """The latest DEVICE_INFO as a wire frame (for the capture header), or None."""
+        rec = self._last_info_record
+        return None if rec is None else rec[2]
 
     def discard_prebuffer(self) -> None:
         """Stop buffering frames for a capture that will not be attached."""
@@ -782,6 +801,24 @@ class Device:
             self._capture = None
             self._end_with(exc)
 
+    def _add_gap(self, gap: dict) -> None:
+        """Keep ``gap`` in :attr:`gaps`; beyond :data:`GAPS_KEPT`, the older half becomes one summary entry.
+
+        The summary has the gap keys (span of the merged gaps, their total ``n_missing``,
+        ``reason`` ``"N gaps (summarised)"``) and ``n_gaps``. Chunks still carry each gap.
+        """
+        self._n_gaps += 1
+        self.gaps.append(gap)
+        if len(self.gaps) <= GAPS_KEPT:
+            return
+        half = len(self.gaps) // 2
+        old = self.gaps[:half]
+        n = sum(int(g.get("n_gaps", 1)) for g in old)
+        summary = {"start_s": old[0]["start_s"], "end_s": old[-1]["end_s"], "side": old[-1]["side"],
+                   "n_missing": sum(int(g["n_missing"]) for g in old), "reason": f"{n} gaps (summarised)",
+                   "n_gaps": n}  # fmt: skip
+        self.gaps[:half] = [summary]
+
     def _record_pending(self) -> None:
         """Write the partial segment the framer holds (a frame cut by a lost link or by close).
 
@@ -826,6 +863,14 @@ class Device:
         n_packets = 0
         for packet in self._decoder.feed(blob):
             if isinstance(packet, PressureSamples):
+                if (
+                    self.info is None
+                    and self.fallback_info is not None
+                    and getattr(self.transport, "damaged", False)
+                ):
+                    # a replay whose DEVICE_INFO record was lost to damage: the header's copy
+                    if not self._on_info(self.fallback_info):
+                        return
                 if self._hold_since is not None and t - self._hold_since > _SYNC_HOLD_S:
                     self._hold_since = None  # no TIME_SYNC after the restart: map by arrival
                     n_packets += self._release_pending(parts, gaps)
@@ -1048,7 +1093,7 @@ class Device:
                 "reason": reason,
             }
             gaps.append(gap)
-            self.gaps.append(gap)
+            self._add_gap(gap)
             self._counts["missing_samples"] += int(missing)
         self._lost_since_sample = False
         self._next_u32 = (first + n) % _U32
@@ -1150,7 +1195,7 @@ class Device:
             gap = {"start_s": self._last_time, "end_s": float(times[0]), "side": self.side,
                    "n_missing": int(missing), "reason": reason}  # fmt: skip
             gaps.append(gap)
-            self.gaps.append(gap)
+            self._add_gap(gap)
             self._counts["missing_samples"] += int(missing)
             self._next_unwrapped += int(missing)  # sample numbers skip the lost lines
         self._lost_since_sample = False
@@ -1203,7 +1248,10 @@ class Device:
             gaps=tuple(gaps),
             stats=self._stats(),
         )
-        self._queue.put(chunk)
+        if isinstance(self._queue, ChunkQueue):
+            self._queue.put(chunk, lossless=not self.transport.live, cancel=self._halt)
+        else:
+            self._queue.put(chunk)
 
     def _stats(self) -> LinkStats:
         tot = self._dec_totals
@@ -1212,7 +1260,7 @@ class Device:
             cs = self._csv.stats
             return LinkStats(
                 bytes_in=c["bytes_in"], packets_ok=cs.samples_ok, framing_errors=cs.bad_lines,
-                samples=c["samples"], missing_samples=c["missing_samples"], gaps=len(self.gaps),
+                samples=c["samples"], missing_samples=c["missing_samples"], gaps=self._n_gaps,
                 reconnects=c["reconnects"], timeouts=c["timeouts"],
             )  # fmt: skip
         st = self._decoder.stats
@@ -1225,7 +1273,7 @@ class Device:
             missing_packets=tot["missing_packets"] + st.missing_packets,
             samples=c["samples"],
             missing_samples=c["missing_samples"],
-            gaps=len(self.gaps),
+            gaps=self._n_gaps,
             duplicates=c["duplicates"],
             reconnects=c["reconnects"],
             timeouts=c["timeouts"],

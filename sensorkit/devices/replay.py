@@ -17,7 +17,14 @@ from pathlib import Path
 from sensorkit._json import load_json
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport
 from sensorkit.errors import FileFormatError
-from sensorkit.io.capture import REC_EVENT, REC_RX, CaptureDamagedWarning, CaptureReader, CaptureRecord
+from sensorkit.io.capture import (
+    REC_EVENT,
+    REC_RX,
+    RECORD_OVERHEAD,
+    CaptureDamagedWarning,
+    CaptureReader,
+    CaptureRecord,
+)
 
 __all__ = ["PARAMS", "ReplayClock", "ReplayTransport"]
 
@@ -74,6 +81,7 @@ class ReplayTransport(Transport):
         self._records: Iterator[CaptureRecord] | None = None
         self._held: CaptureRecord | None = None
         self.position = 0  # bytes of the file consumed (for progress bars)
+        self._damaged = any(d.offset == 0 for d in reader.damaged)  # the header itself was damaged
         self.cut = None
 
     def open(self) -> None:
@@ -81,12 +89,20 @@ class ReplayTransport(Transport):
             self._records = self._iter()
 
     def _iter(self) -> Iterator[CaptureRecord]:
+        expected = self.reader.data_offset
         for rec in self.reader.records(warn=self._warn):
+            self._damaged = self._damaged or rec.offset != expected
+            expected = rec.offset + RECORD_OVERHEAD + len(rec.data)
             self.position = rec.offset
             if rec.stream == self.stream and rec.kind in (REC_RX, REC_EVENT):
                 yield rec
         self.cut = self.reader.cut
         self.position = self.reader.file_size
+
+    @property
+    def damaged(self) -> bool:
+        """True once this stream's reading has skipped damaged bytes (header included) before the current record."""
+        return self._damaged
 
     def _next(self) -> CaptureRecord | None:
         if self._held is not None:

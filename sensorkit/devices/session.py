@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import queue
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sensorkit.devices.chunk import Chunk, LinkStats
+from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue
 from sensorkit.devices.device import DEFAULTS, Device
 from sensorkit.devices.info import DeviceDescription
 from sensorkit.devices.pair import DevicePair
@@ -192,9 +192,11 @@ class Session:
                     layout = load_layout(dev.info.layout).to_dict()
                 except Exception:  # a layout path that vanished: keep the name only
                     layout = None
-            streams.append(
-                {"stream": dev.stream, "url": dev.url, "side": dev.side, "info": info, "layout": layout}
-            )
+            entry = {"stream": dev.stream, "url": dev.url, "side": dev.side, "info": info, "layout": layout}
+            frame = dev.device_info_frame
+            if frame is not None:  # a copy of the DEVICE_INFO record, should that record be damaged
+                entry["device_info_frame"] = frame.hex()
+            streams.append(entry)
         return {
             "host_clock": "time.monotonic",
             "host_t0_s": self.host_t0_s,
@@ -361,7 +363,7 @@ def open_session(
     if parsed[0].scheme == "replay":
         session = _open_replay(parsed[0], calibration=calibration, **options)
     else:
-        sink: queue.Queue = queue.Queue()
+        sink = ChunkQueue(options.get("queue_chunks", QUEUE_MAX_CHUNKS))
         devices = []
         dev_opts = {k: v for k, v in options.items() if k in _DEVICE_KWARGS}
         tr_opts = {k: v for k, v in options.items() if k not in _DEVICE_KWARGS}
@@ -398,6 +400,18 @@ def open_session(
     return session
 
 
+def _header_device_info(meta: dict) -> Any:
+    """The DEVICE_INFO a version-2 capture header keeps for a stream, or None."""
+    from sensorkit.protocol import Decoder, DeviceInfo
+
+    try:
+        frame = bytes.fromhex(meta.get("device_info_frame") or "")
+    except ValueError:
+        return None
+    found = [p for p in Decoder().feed(frame) if isinstance(p, DeviceInfo)]
+    return found[0] if found else None
+
+
 def _sim_name(url: DeviceURL) -> str:
     return (
         url.raw
@@ -415,7 +429,7 @@ def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **op
     header = reader.header
     streams = reader.streams or [{"stream": 0}]
     clock = ReplayClock(float(header.get("host_t0_s", 0.0)), speed)
-    sink: queue.Queue = queue.Queue()
+    sink = ChunkQueue(options.get("queue_chunks", QUEUE_MAX_CHUNKS))
     pair = len(streams) == 2
     devices = []
     for k, meta in enumerate(streams):
@@ -428,9 +442,11 @@ def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **op
                           csv_units=info.get("units", "counts"), csv_scale=info.get("value_scale", 1.0))  # fmt: skip
         kwargs.update(options)
         transport = ReplayTransport(reader, sid, clock, warn=(k == 0))
-        devices.append(
-            Device(transport, url=meta.get("url", url.raw), stream=sid, sink=sink if pair else None, **kwargs)
+        dev = Device(
+            transport, url=meta.get("url", url.raw), stream=sid, sink=sink if pair else None, **kwargs
         )
+        dev.fallback_info = _header_device_info(meta)
+        devices.append(dev)
     source: Device | DevicePair
     if pair:
         source = DevicePair(devices, sink)

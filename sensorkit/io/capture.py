@@ -69,6 +69,7 @@ HEADER_STREAM = 255  # the stream byte of a header copy
 _KINDS = (REC_RX, REC_TX, REC_EVENT, REC_HEADER)
 _MAX_PAYLOAD = 0xFFFF
 _REC = struct.Struct("<BBHd")
+RECORD_OVERHEAD = _REC.size + 4  # bytes of a record besides its payload (header and CRC-32)
 _U32 = struct.Struct("<I")
 _RESYNC_WINDOW = 1 << 20  # bytes scanned per step when looking for the next valid record
 _RESYNC_BACK_S = 60.0  # a resync candidate's host time may precede the last good record's by this
@@ -585,11 +586,11 @@ _NUM, _INT, _STR, _NONE = (float,), (int,), (str,), (type(None),)
 _INFO = Spec((dict, *_NONE), keys={
     "mode": Spec(_STR), "sensor_count": Spec(_INT, 1, 4096), "sample_rate_hz": Spec(_NUM, 1e-3, 1e6),
     "units": Spec(_STR), "value_scale": Spec(_NUM), "layout": Spec((*_STR, *_NONE)),
-    "adc_bits": Spec((*_INT, *_NONE), 1, 32), "device_info_frame": Spec(_STR, 0, 4 * _MAX_PAYLOAD),
+    "adc_bits": Spec((*_INT, *_NONE), 1, 32),
 })  # fmt: skip
 _STREAM_SPEC = Spec((dict,), keys={
     "stream": Spec(_INT, 0, 254), "url": Spec((*_STR, *_NONE)), "side": Spec((*_STR, *_NONE)),
-    "info": _INFO, "layout": Spec((dict, *_NONE)),
+    "info": _INFO, "layout": Spec((dict, *_NONE)), "device_info_frame": Spec(_STR, 0, 4 * _MAX_PAYLOAD),
 })  # fmt: skip
 #: What a capture header must look like (types and ranges of the keys readers use).
 HEADER_SPEC = Spec((dict,), required=("version",), keys={
