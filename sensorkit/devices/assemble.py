@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from sensorkit.devices.chunk import Chunk
-from sensorkit.errors import FileFormatError
+from sensorkit.errors import DeviceError, FileFormatError
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording
 
@@ -223,13 +223,16 @@ def recording_from_capture(
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureCutWarning)
-        session = open_session([f"replay://{Path(path)}?speed=0"], calibration=calibration)
-        chunks: list[Chunk] = []
         try:
-            for chunk in session:
-                chunks.append(chunk)
-        finally:
-            session.close()
+            session = open_session([f"replay://{Path(path)}?speed=0"], calibration=calibration)
+            chunks: list[Chunk] = []
+            try:
+                for chunk in session:
+                    chunks.append(chunk)
+            finally:
+                session.close()
+        except DeviceError as exc:  # the replayed device failed: the file's fault (no DEVICE_INFO left)
+            raise FileFormatError(f"replaying failed: {exc}", path=str(path), hint=exc.hint) from None
     damage: dict[str, type] = {}  # message -> category, once each (both sides of a pair read the file)
     for w in caught:
         if issubclass(w.category, CaptureCutWarning):
