@@ -11,14 +11,15 @@ import pytest
 
 import sensorkit as sk
 from sensorkit.devices.firmware import SimFirmware, SimParams, serve_socket
+from sensorkit.devices.framing import MAX_SEGMENT, Framer
 from sensorkit.errors import DeviceError
-from sensorkit.io.capture import REC_RX, CaptureReader
+from sensorkit.io.capture import REC_RX, CaptureReader, CaptureWriter
 
-GARBAGE_PER_WRITE = 256 * 1024  # bytes of delimiter-free garbage after each firmware write
+GARBAGE_PER_WRITE = 1 << 20  # bytes of delimiter-free garbage after each firmware write
 
 
 class GarbageGateway:
-    """A loopback TCP insole that sends its frames plus 256 KiB of garbage per write, then half a frame."""
+    """A loopback TCP insole that sends its frames plus 1 MiB of garbage per write, then half a frame."""
 
     def __init__(self, seconds: float) -> None:
         self.firmware = SimFirmware(SimParams(seed=5))
@@ -79,6 +80,9 @@ def test_garbage_at_a_high_rate_and_a_half_frame_at_close_every_byte_is_in_the_c
     assert in_capture == received, f"{received - in_capture} of {received} received bytes not in the capture"
     assert rx[-1] == gw.half  # the half-frame pending at the close
     assert received / elapsed > 5e6  # a high rate: several MB/s of garbage
+    print(
+        f"{received} bytes in {elapsed:.2f} s ({received / elapsed / 1e6:.1f} MB/s), all {in_capture} in the capture"
+    )
     assert samples > 50  # the insole's frames got through
     rec = sk.read(path)  # and the capture replays
     assert rec.n_frames >= samples
@@ -89,7 +93,7 @@ def test_a_replay_of_a_capture_holding_a_half_frame_gives_the_live_samples(tmp_p
     path = tmp_path / "g.skr"
     session = sk.open(f"tcp://127.0.0.1:{gw.port}", record=path, handshake_timeout_s=5.0)
     live = []
-    with pytest.raises(DeviceError):
+    with pytest.raises(DeviceError, match="closed by the peer"):
         try:
             for chunk in session:
                 live.append(chunk.values)
@@ -98,3 +102,24 @@ def test_a_replay_of_a_capture_holding_a_half_frame_gives_the_live_samples(tmp_p
     with sk.open(f"replay://{path}?speed=0") as replay:
         again = [c.values for c in replay]
     np.testing.assert_array_equal(np.concatenate(again), np.concatenate(live))
+
+
+def test_a_delimited_run_of_garbage_longer_than_a_record_is_cut_into_segments_and_kept():
+    """A 70 kB run ending in a delimiter once crashed the reader (record payloads are u16)."""
+    framer = Framer(b"\x00")
+    assert framer.split(b"\x01" * 3000) == []
+    segments = framer.split(b"\x02" * 70_000 + b"\x00\x03\x00")
+    assert max(map(len, segments)) <= MAX_SEGMENT
+    assert b"".join(segments) == b"\x01" * 3000 + b"\x02" * 70_000 + b"\x00\x03\x00"
+    assert segments[-1] == b"\x03\x00"
+
+
+def test_the_writer_stores_received_bytes_longer_than_a_record_as_several_records(tmp_path):
+    path = tmp_path / "big.skr"
+    blob = bytes(range(256)) * 600  # 153,600 bytes
+    with CaptureWriter(path, {"streams": []}) as w:
+        w.write(REC_RX, 0, 5.0, blob)
+        assert w.n_records == 3
+    recs = list(CaptureReader(path).records())
+    assert [len(r.data) for r in recs] == [65535, 65535, 22530]
+    assert b"".join(r.data for r in recs) == blob and {r.time_s for r in recs} == {5.0}

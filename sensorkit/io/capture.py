@@ -315,16 +315,26 @@ class CaptureWriter:
         time_s : float
             Host time in s (``time.monotonic`` clock) when the bytes arrived or left.
         data : bytes
-            Payload, at most 65535 bytes.
+            Payload; RX and TX data longer than 65535 bytes is stored as several records
+            with the same time (one ``write`` call still), other kinds are limited to it.
         """
-        record = _record(kind, stream, time_s, data)
+        if len(data) > _MAX_PAYLOAD:
+            if kind not in (REC_RX, REC_TX):
+                raise ValueError(f"a capture record holds at most {_MAX_PAYLOAD} bytes, got {len(data)}")
+            # received or sent bytes: several records with the same time (a replay joins them)
+            record = b"".join(
+                _record(kind, stream, time_s, data[i : i + _MAX_PAYLOAD])
+                for i in range(0, len(data), _MAX_PAYLOAD)
+            )
+        else:
+            record = _record(kind, stream, time_s, data)
         with self._lock:
             if self._fd < 0:
                 if self.error is not None:
                     raise self.error
                 return
             self._write(record)
-            self.n_records += 1
+            self.n_records += max(1, -(-len(data) // _MAX_PAYLOAD))
             self._dirty = True
             now = time.monotonic()
             if now - self._last_sync >= self._fsync_interval:
