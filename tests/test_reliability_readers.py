@@ -145,3 +145,15 @@ def test_a_form_feed_in_a_notes_line_does_not_shift_line_numbers(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(FileFormatError, match=r"line 60, column L1: not a number: 'abc'"):
         sk.read(path)
+
+
+@pytest.mark.parametrize(
+    "content", [b"[" * 100_000 + b"]" * 100_000, b"[1, 2]", b"\xff"], ids=["deep", "list", "bytes"]
+)
+def test_a_hostile_calibration_file_is_one_calibration_error(tmp_path, content):
+    from sensorkit.calibrate.calibration import Calibration
+
+    path = tmp_path / "cal.json"
+    path.write_bytes(content)
+    with pytest.raises(CalibrationError):
+        Calibration.load(path)
