@@ -66,6 +66,10 @@ def test_a_consumer_that_stops_reading_misses_chunks_but_the_capture_keeps_every
         got[chunk.side] += chunk.n
         missed[chunk.side] += chunk.missed_samples
     assert missed["left"] > 50 and missed["right"] > 50
+    assert {side: n for side, (_, n) in session.dropped.items()} == missed
+    from sensorkit.cli.stream import summary_lines
+
+    assert any("skipped" in line and "the capture holds them all" in line for line in summary_lines(session))
     stats = {d.side: d.stats for d in session.devices}
     for side in ("left", "right"):
         assert got[side] + missed[side] == stats[side].samples  # told exactly what it missed

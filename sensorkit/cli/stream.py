@@ -174,6 +174,15 @@ def summary_lines(session) -> list[str]:
             f"({100 * st.loss_fraction:.1f}%) in {st.gaps} gaps, {st.crc_errors} CRC / {st.framing_errors} framing "
             f"errors, {st.reconnects} reconnects"
         )
+    for side, (chunks, samples) in (getattr(session, "dropped", None) or {}).items():
+        lines.append(
+            f"{side}: the display fell behind and skipped {samples} samples ({chunks} chunks); "
+            + (
+                "the capture holds them all"
+                if getattr(session, "capture", None) is not None
+                else "not recorded"
+            )
+        )
     return lines
 
 

@@ -178,6 +178,21 @@ class Session:
         """Gaps recorded so far (keys of ``sensorkit.recording.GAP_COLUMNS``), in time order."""
         return sorted((g for d in self.devices for g in d.gaps), key=lambda g: g["start_s"])
 
+    @property
+    def dropped(self) -> dict[str, tuple[int, int]]:
+        """Side -> (chunks, samples) dropped from the chunk queue because the reader lagged.
+
+        Live devices only (a replay waits for its reader); the capture file holds them all.
+        Each chunk read after a drop says how many of its stream were missed
+        (``chunk.missed_chunks``, ``chunk.missed_samples``).
+        """
+        out: dict[str, tuple[int, int]] = {}
+        for q in {id(d._queue): d._queue for d in self.devices}.values():
+            for stream, (chunks, samples) in getattr(q, "dropped", {}).items():
+                side = next((d.side for d in self.devices if d.stream == stream), str(stream))
+                out[side] = (chunks, samples)
+        return out
+
     def header(self) -> dict[str, Any]:
         """Capture header describing this session."""
         from sensorkit import __version__
