@@ -7,10 +7,10 @@ sub-folder of JSON files (``layouts/``, ``sensors/``) named after the asset.
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from pathlib import Path
 
+from sensorkit._json import load_json
 from sensorkit.errors import CalibrationError
 
 __all__ = ["builtin_names", "calibration_dir", "read_asset_json"]
@@ -67,6 +67,13 @@ def read_asset_json(folder: str, name_or_path: str | Path, what: str) -> tuple[d
             )
         path = candidate
     try:
-        return json.loads(path.read_text(encoding="utf-8")), path
-    except (OSError, json.JSONDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise CalibrationError(f"cannot read {what} file {path}: {exc}") from exc
+    spec = load_json(data, source=str(path), what=f"{what} file",
+                     error=lambda msg: CalibrationError(f"cannot read {what} file {path}: {msg}"))  # fmt: skip
+    if not isinstance(spec, dict):
+        raise CalibrationError(
+            f"cannot read {what} file {path}: the top level must be an object, not {type(spec).__name__}"
+        )
+    return spec, path

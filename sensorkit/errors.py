@@ -8,11 +8,15 @@ from __future__ import annotations
 
 __all__ = [
     "CalibrationError",
+    "CaptureWriteError",
     "DeviceError",
     "DuplicateRowsWarning",
     "FileFormatError",
+    "FileLockedError",
     "FileTruncatedWarning",
+    "OutputExistsError",
     "ProtocolError",
+    "SameFileError",
     "SensorkitError",
 ]
 
@@ -77,3 +81,19 @@ class FileTruncatedWarning(UserWarning):
 
 class DuplicateRowsWarning(UserWarning):
     """A file repeats rows (the same frame written twice); the copies were dropped and counted."""
+
+
+class OutputExistsError(SensorkitError, FileExistsError):
+    """An output file exists and replacing it was not asked for (``--force`` / ``overwrite=True``)."""
+
+
+class SameFileError(SensorkitError, ValueError):
+    """An output is also an input (same path, hard link or symlink): writing it would destroy the input."""
+
+
+class FileLockedError(SensorkitError, OSError):
+    """Another process holds the exclusive lock of a file being written (e.g. a second recorder)."""
+
+
+class CaptureWriteError(SensorkitError, OSError):
+    """Writing a capture failed (disk full, file-size limit, I/O error); the file is readable up to there."""

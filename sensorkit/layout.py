@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sensorkit._json import Spec, check
 from sensorkit.assets import builtin_names, calibration_dir, read_asset_json
 from sensorkit.errors import CalibrationError
 
@@ -385,7 +386,24 @@ def load_layout(
     return layout.for_side(side)
 
 
+_NUM, _STR, _NONE = (float,), (str,), (type(None),)
+_SENSOR_SPEC = Spec((dict,), keys={
+    "name": Spec((*_STR, int)), "x": Spec(_NUM), "y": Spec(_NUM), "x_mm": Spec(_NUM), "y_mm": Spec(_NUM),
+    "area": Spec((*_NUM, *_NONE), 0.0), "area_mm2": Spec((*_NUM, *_NONE), 0.0),
+    "region": Spec(_STR), "ml": Spec(_STR),
+})  # fmt: skip
+#: What a ``sensorkit.layout/1`` mapping must look like (types and ranges of the keys used).
+LAYOUT_SPEC = Spec((dict,), required=("schema", "name", "sensors", "reference_foot_length_mm"), keys={
+    "schema": Spec(_STR), "name": Spec(_STR, 1, 200), "sensors": Spec((list,), 1, 4096, items=_SENSOR_SPEC),
+    "reference_foot_length_mm": Spec(_NUM, 1.0, 1000.0), "width_to_length": Spec(_NUM, 0.01, 10.0),
+    "foot_width_mm": Spec(_NUM, 1.0, 1000.0), "coordinates": Spec(_STR), "layout_id": Spec((int,), 0, 65535),
+    "outline": Spec((list,), 0, 100_000, items=Spec((list,), 2, 2, items=Spec(_NUM))),
+    "value_kind": Spec(_STR), "description": Spec(_STR), "source": Spec(_STR),
+})  # fmt: skip
+
+
 def _layout_from_spec(spec: dict, *, foot_length_mm: float | None, origin: str) -> SensorLayout:
+    check(spec, LAYOUT_SPEC, source=origin, error=lambda msg: CalibrationError(f"layout {origin}: {msg}"))
     try:
         if spec.get("schema") != "sensorkit.layout/1":
             raise KeyError("schema (must be 'sensorkit.layout/1')")

@@ -173,7 +173,7 @@ class FakeSession:
             raise DeviceError("left insole did not acknowledge TARE")
         self.tared += 1
 
-    def record(self, path):
+    def record(self, path, overwrite=False):
         self.recorded.append(Path(path))
         self.capture = SimpleNamespace(path=Path(path), close=lambda: self.recorded.append("closed"))
 

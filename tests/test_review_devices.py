@@ -450,7 +450,9 @@ def test_csv_stream_joined_mid_line_skips_the_partial_line():
     a receiver attaching mid-line rejects that partial line and goes on."""
     srv = OneShotServer(csv_gateway_joined_mid_line(b"5,17,230,1023,4\r\n"))
     try:
-        with skd.open(f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=200", handshake_timeout_s=2) as dev:
+        with skd.open(
+            f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=200", handshake_timeout_s=2
+        ) as dev:
             chunks = read_samples(dev, 50)
             st = dev.devices[0].stats
     finally:
@@ -464,6 +466,7 @@ def test_csv_stream_joined_mid_line_skips_the_partial_line():
 def test_csv_partial_lines_crlf_comments_and_extra_columns():
     """PROTOCOL.md 10: lines split across reads join up, CR is ignored, comments and blank lines are
     skipped, a line with a different column count is rejected and counted, decoding goes on."""
+
     def board(conn, stop):
         conn.sendall(b"# myboard v0.3\r\n  \r\n")
         k = 0
@@ -674,7 +677,9 @@ def test_a_corrupt_record_in_the_middle_is_reported_and_skipped(tmp_path):
     blob[offsets[5] + 13] ^= 0xFF  # a payload byte of record 5
     path.write_bytes(bytes(blob))
     reader = CaptureReader(path)
-    with pytest.warns(CaptureCutWarning, match=rf"damaged at bytes {offsets[5]}\.\.{offsets[6]} \(bad record CRC\)"):
+    with pytest.warns(
+        CaptureCutWarning, match=rf"damaged at bytes {offsets[5]}\.\.{offsets[6]} \(bad record CRC\)"
+    ):
         got = list(reader.records())
     assert len(got) == len(offsets) - 1 and reader.cut is None
     assert reader.damaged[0].last_time_s == recs[4][1] and reader.damaged[0].n_records == 5
@@ -782,7 +787,9 @@ def test_replay_of_a_csv_board_is_bit_identical(tmp_path):
     srv = OneShotServer(board)
     try:
         live, replayed = _live_and_replay(
-            tmp_path / "csv.skr", f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=400&units=N&scale=0.01", 200
+            tmp_path / "csv.skr",
+            f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=400&units=N&scale=0.01",
+            200,
         )
     finally:
         srv.close()
@@ -836,8 +843,9 @@ def test_open_close_cycles_leak_neither_threads_nor_file_descriptors(tmp_path):
     srv = OneShotServer(lambda conn, stop: serve_socket(fw, conn, stop))
     path = tmp_path / "cycle.skr"
     try:
+
         def cycle():
-            with skd.open(f"tcp://127.0.0.1:{srv.port}", record=path) as dev:
+            with skd.open(f"tcp://127.0.0.1:{srv.port}", record=path, overwrite=True) as dev:
                 read_samples(dev, 3)
             with skd.open("sim://?side=right&seed=3") as dev:
                 read_samples(dev, 2)
@@ -983,7 +991,9 @@ def test_cli_stream_that_loses_its_link_prints_the_summary_then_one_error_line(c
     def handler(conn, stop):
         t_end = time.monotonic() + 0.6
         done = threading.Event()
-        threading.Thread(target=lambda: (time.sleep(max(0.0, t_end - time.monotonic())), done.set()), daemon=True).start()
+        threading.Thread(
+            target=lambda: (time.sleep(max(0.0, t_end - time.monotonic())), done.set()), daemon=True
+        ).start()
         serve_socket(fw, conn, done)  # then the gateway hangs up
 
     srv = OneShotServer(handler)
@@ -1086,7 +1096,9 @@ def test_csv_lines_lost_on_the_wire_make_a_gap_that_the_sample_numbers_skip(tmp_
 
 def test_cli_unknown_csv_layout_name_is_one_line_without_traceback(capsys, monkeypatch):
     crashed: list[str] = []
-    monkeypatch.setattr(threading, "excepthook", lambda a: crashed.append(f"{a.exc_type.__name__}: {a.exc_value}"))
+    monkeypatch.setattr(
+        threading, "excepthook", lambda a: crashed.append(f"{a.exc_type.__name__}: {a.exc_value}")
+    )
 
     def board(conn, stop):
         k = 0
@@ -1097,7 +1109,11 @@ def test_cli_unknown_csv_layout_name_is_one_line_without_traceback(capsys, monke
 
     srv = OneShotServer(board)
     try:
-        rc, out, err = _cli(capsys, "stream", [f"tcp://127.0.0.1:{srv.port}?format=csv&layout=nosuch", "--plain", "--duration", "1"])
+        rc, out, err = _cli(
+            capsys,
+            "stream",
+            [f"tcp://127.0.0.1:{srv.port}?format=csv&layout=nosuch", "--plain", "--duration", "1"],
+        )
     finally:
         srv.close()
     for th in _device_threads():

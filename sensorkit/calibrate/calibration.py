@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sensorkit._json import load_json
 from sensorkit.calibrate.convert import Converted, counts_to_values
 from sensorkit.calibrate.response import SensorResponse, load_response
 from sensorkit.errors import CalibrationError
@@ -273,9 +274,11 @@ class Calibration:
     def load(cls, path: str | Path) -> Calibration:
         """Read a calibration JSON file."""
         try:
-            spec = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            data = Path(path).read_bytes()
+        except OSError as exc:
             raise CalibrationError(f"cannot read calibration file {path}: {exc}") from exc
+        spec = load_json(data, source=str(path), what="calibration file",  # depth-limited (no RecursionError)
+                         error=lambda msg: CalibrationError(f"cannot read calibration file {path}: {msg}"))  # fmt: skip
         return cls.from_dict(spec)
 
     def __repr__(self) -> str:

@@ -13,6 +13,7 @@ from rich.table import Table
 import sensorkit as sk
 from sensorkit.cli import report_options
 from sensorkit.cli.read_options import add_read_options, read_kwargs
+from sensorkit.io.outputs import check_output
 
 __all__ = ["add_parser", "run"]
 
@@ -49,7 +50,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="gait events, loading rates and asymmetry of a recording")
     p.add_argument("file", metavar="FILE", help="a recording sensorkit can read (CSV, PhysioNet, ...)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
-    p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg (adds BW units; never changes steps)")
+    p.add_argument(
+        "--mass", type=float, metavar="KG", help="body mass in kg (adds BW units; never changes steps)"
+    )
     p.add_argument("--start", type=float, metavar="S", help="analyse from this time (s)")
     p.add_argument("--end", type=float, metavar="S", help="analyse up to this time (s)")
     p.add_argument(
@@ -60,7 +63,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="comma-separated rows of the steps table to leave out of the summaries",
     )
     p.add_argument(
-        "--exclude-bouts", metavar="IDS", type=_int_list, default=(), help="comma-separated bouts to leave out"
+        "--exclude-bouts",
+        metavar="IDS",
+        type=_int_list,
+        default=(),
+        help="comma-separated bouts to leave out",
     )
     p.add_argument(
         "--calibration",
@@ -74,6 +81,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file`` and print the summary table (or JSON); returns the exit status."""
+    if args.report:  # before the work: an existing report is kept unless --force
+        check_output(args.report, overwrite=args.force, inputs=[args.file])
     with report_options.working(f"analysing {args.file}"):
         rec = sk.read(args.file, **read_kwargs(args))
         res = sk.analyze(

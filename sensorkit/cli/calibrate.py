@@ -41,6 +41,7 @@ from sensorkit.calibrate.pairing import PairedFrames
 from sensorkit.cli.console import console
 from sensorkit.devices.url import parse_url
 from sensorkit.errors import CalibrationError
+from sensorkit.io.outputs import check_output
 from sensorkit.simulate.raw import InsoleErrors, simulate_guided_session
 
 __all__ = ["add_parser", "run"]
@@ -67,6 +68,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--mass", type=float, default=None, metavar="KG", help="subject body mass in kg (required)"
     )
     p.add_argument("-o", "--output", default="calibration.json", help="calibration file to write")
+    p.add_argument("--force", action="store_true", help="replace the output file if it exists")
     p.add_argument("--layout", default=None, help="insole layout (default: the device's, else ref16)")
     p.add_argument("--response", default=None, help="response curves: built-in name or JSON file")
     p.add_argument(
@@ -85,6 +87,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the guided calibration; 0 when every check passed, 1 otherwise."""
     body_weight_n(args.mass)  # a missing or implausible mass fails before anything is opened
+    check_output(args.output, overwrite=args.force)  # ... and so does an output that exists
     urls = list(args.urls or ["sim://"])
     if _builtin_sim(urls):
         chunks = _open_source(urls[0], args.mass, args.layout or "ref16", args.speed)

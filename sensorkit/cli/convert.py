@@ -18,6 +18,7 @@ from sensorkit.cli.console import error_console
 from sensorkit.cli.read_options import read_kwargs
 from sensorkit.cli.report_options import progress, working
 from sensorkit.io import read
+from sensorkit.io.outputs import check_output
 from sensorkit.recording import Recording
 
 __all__ = ["OUTPUT_FORMATS", "add_parser", "run"]
@@ -73,10 +74,7 @@ def run(args: argparse.Namespace) -> int:
     """Convert ``args.input`` to ``args.output``; returns the exit status."""
     src, dst = Path(args.input), Path(args.output)
     fmt = _output_format(dst, args.to)
-    if dst.exists() and src.exists() and dst.resolve() == src.resolve():
-        raise ValueError(f"{dst}: input and output are the same file")
-    if dst.exists() and not args.force:
-        raise FileExistsError(f"{dst} exists; add --force to replace it")
+    check_output(dst, overwrite=args.force, inputs=[src])
     if not dst.parent.is_dir():
         raise FileNotFoundError(f"cannot write {dst}: folder {dst.parent} does not exist")
     with working(f"reading {src}"):
@@ -86,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
 
         with progress() as bar:
             task = bar.add_task(f"writing {dst.name}", total=rec.n_frames)
-            write_parquet(rec, dst, on_progress=lambda done, total: bar.update(task, completed=done))
+            write_parquet(
+                rec, dst, on_progress=lambda done, total: bar.update(task, completed=done), overwrite=True
+            )  # (checked above)
     elif fmt == "c3d":
         from sensorkit.io.c3d import write_c3d
 

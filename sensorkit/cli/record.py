@@ -33,6 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mass", type=float, metavar="KG", help="subject body mass, stored in the header")
     p.add_argument("--subject", metavar="ID", help="subject id, stored in the header")
     p.add_argument("--reconnect", action="store_true", help="reconnect on a lost link instead of stopping")
+    p.add_argument("--force", action="store_true", help="replace the output file if it exists")
     add_calibration_option(p)
     p.set_defaults(run=run)
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         subject["id"] = args.subject
     session = open_devices(*(args.urls or ["sim://"]), record=args.output, subject=subject,
                            reconnect=True if args.reconnect else None,
-                           calibration=args.calibration)  # fmt: skip
+                           calibration=args.calibration, overwrite=args.force)  # fmt: skip
     names = ", ".join(f"{d.side}={d.url}" for d in session.devices)
     console.print(
         f"recording {names} to {args.output} (Ctrl-C stops)", markup=False, highlight=False, soft_wrap=True

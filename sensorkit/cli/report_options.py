@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from sensorkit.analysis.result import Analysis
 from sensorkit.cli.console import error_console
+from sensorkit.io.outputs import check_output, input_files
 from sensorkit.recording import Recording
 
 __all__ = ["add_report_options", "progress", "working", "write_report_from_args"]
@@ -37,6 +38,7 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
         help="write a self-contained HTML report with plots (no network needed)",
     )
     parser.add_argument("--png-dir", metavar="DIR", help="also write every report figure as a PNG into DIR")
+    parser.add_argument("--force", action="store_true", help="replace the --report file if it exists")
 
 
 def progress(console: Console | None = None, *, transient: bool = True) -> Progress:
@@ -92,6 +94,8 @@ def write_report_from_args(args: argparse.Namespace, recording: Recording, analy
 
     if report and Path(report).suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"--report {report}: the report is an HTML file; give a name ending in .html")
+    if report:
+        check_output(report, overwrite=getattr(args, "force", False), inputs=input_files(recording))
     with progress() as bar:
         task = bar.add_task("rendering report figures", total=len(FIGURES))
         runner = {k: getattr(args, k) for k in _RUNNER_KEYS if getattr(args, k, None) is not None}

@@ -6,6 +6,7 @@ import argparse
 
 from sensorkit.cli.console import console
 from sensorkit.io import write_generic_csv
+from sensorkit.io.outputs import check_output
 from sensorkit.simulate import simulate
 
 
@@ -24,11 +25,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--asym", type=float, default=0.0, help="left/right force asymmetry (0.1 = 10%%)")
     p.add_argument("--noise", type=float, default=0.0, metavar="N", help="sensor noise sd in N")
     p.add_argument("--dropout", type=float, default=0.0, help="probability of losing a 10 ms packet")
+    p.add_argument("--force", action="store_true", help="replace the output file if it exists")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Simulate and write the file."""
+    check_output(args.output, overwrite=args.force)
     rec = simulate(
         duration_s=args.duration,
         seed=args.seed,

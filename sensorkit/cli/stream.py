@@ -174,6 +174,15 @@ def summary_lines(session) -> list[str]:
             f"({100 * st.loss_fraction:.1f}%) in {st.gaps} gaps, {st.crc_errors} CRC / {st.framing_errors} framing "
             f"errors, {st.reconnects} reconnects"
         )
+    for side, (chunks, samples) in (getattr(session, "dropped", None) or {}).items():
+        lines.append(
+            f"{side}: the display fell behind and skipped {samples} samples ({chunks} chunks); "
+            + (
+                "the capture holds them all"
+                if getattr(session, "capture", None) is not None
+                else "not recorded"
+            )
+        )
     return lines
 
 
@@ -185,6 +194,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     p.add_argument("--mass", type=float, metavar="KG", help="body mass (for BW units and the capture header)")
     p.add_argument("--reconnect", action="store_true", help="reconnect on a lost link instead of stopping")
+    p.add_argument("--force", action="store_true", help="replace the --record file if it exists")
     add_calibration_option(p)
     p.add_argument(
         "--plain", action="store_true", help="plain lines instead of the dashboard (automatic off a TTY)"
@@ -199,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
     subject = {"body_mass_kg": args.mass} if args.mass else {}
     session = open_devices(*(args.urls or ["sim://"]), record=args.record, subject=subject,
                            reconnect=True if args.reconnect else None,
-                           calibration=args.calibration)  # fmt: skip
+                           calibration=args.calibration, overwrite=args.force)  # fmt: skip
     if console.is_terminal and not args.plain:
         from sensorkit.dashboard.app import run_dashboard
 

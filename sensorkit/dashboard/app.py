@@ -21,6 +21,7 @@ from sensorkit.dashboard.keys import KeyReader
 from sensorkit.dashboard.render import plain_lines, render_dashboard
 from sensorkit.dashboard.state import DashboardState
 from sensorkit.errors import SensorkitError
+from sensorkit.io.outputs import unique_path
 from sensorkit.layout import load_layout
 
 __all__ = ["handle_key", "run_dashboard", "state_for_session"]
@@ -53,7 +54,8 @@ def handle_key(key: str, session: Any, state: DashboardState, record_dir: Path) 
     """Act on one key; returns False when the dashboard should quit.
 
     ``q`` quits, ``t`` tares both insoles, ``r`` starts a capture named
-    ``sensorkit-YYYYmmdd-HHMMSS.skr`` in ``record_dir`` or stops the one running.
+    ``sensorkit-YYYYmmdd-HHMMSS.skr`` in ``record_dir`` (``-2``, ``-3``... when that name is
+    taken, so no capture is ever replaced) or stops the one running.
     Device errors become the status message instead of ending the session.
     """
     if key == "q":
@@ -69,8 +71,12 @@ def handle_key(key: str, session: Any, state: DashboardState, record_dir: Path) 
                 state.message = f"stopped recording {path}"
             else:
                 stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-                path = Path(record_dir) / f"sensorkit-{stamp}.skr"
-                session.record(path)
+                path = unique_path(record_dir, f"sensorkit-{stamp}", ".skr")  # -2, -3 within one second
+                try:
+                    session.record(path, overwrite=True)  # (the empty file unique_path reserved)
+                except BaseException:
+                    path.unlink(missing_ok=True)
+                    raise
                 state.recording = str(path)
                 state.message = f"recording to {path}"
     except (SensorkitError, OSError, ValueError) as exc:

@@ -56,6 +56,7 @@ def open(
     timeout_s: float | None = None,
     reconnect: bool | None = None,
     start: bool = True,
+    overwrite: bool = False,
     **options: Any,
 ) -> Session:
     """Open one insole, or a left/right pair, from device URLs.
@@ -66,7 +67,10 @@ def open(
         One URL (one insole; ``sim://`` without ``side`` and a two-stream replay give a
         pair), or two URLs (a pair). No URL means ``sim://``.
     record : str or Path, optional
-        Write a raw capture (``.skr``) of everything received.
+        Write a raw capture (``.skr``) of everything received. An existing file is not
+        replaced unless ``overwrite=True``; the file replayed is never replaced.
+    overwrite : bool
+        Replace an existing ``record`` file (``--force`` on the command line).
     subject : dict, optional
         Subject metadata for the capture header (``body_mass_kg``, ``id``, ...).
     calibration : Calibration, dict or path, optional
@@ -82,7 +86,9 @@ def open(
         Start streaming right away (default True).
     **options
         Passed to :class:`Device` (``handshake_timeout_s``, ``sync_interval_s``,
-        ``reconnect_timeout_s``, ``rate_hz``).
+        ``reconnect_timeout_s``, ``rate_hz``, ``queue_chunks``: the limit of the chunk queue,
+        beyond which a lagging reader of a live device misses the oldest chunks, told by
+        ``chunk.missed_chunks``; the capture keeps everything).
 
     Returns
     -------
@@ -98,7 +104,7 @@ def open(
     """
     return open_session(
         urls or ("sim://",), record=record, subject=subject, calibration=calibration,
-        timeout_s=timeout_s, reconnect=reconnect, start=start, **options,
+        timeout_s=timeout_s, reconnect=reconnect, start=start, overwrite=overwrite, **options,
     )  # fmt: skip
 
 

@@ -24,11 +24,13 @@ from typing import Any
 import numpy as np
 
 from sensorkit.devices.chunk import Chunk
-from sensorkit.errors import FileFormatError
+from sensorkit.errors import DeviceError, FileFormatError
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording
 
 __all__ = ["SideArrays", "collect", "recording_from_capture", "recording_from_chunks"]
+
+_DEFAULT_PERIOD_S = 0.01  # frame period when no side has two samples and no rate is known (100 Hz)
 
 
 class SideArrays:
@@ -137,7 +139,7 @@ def recording_from_chunks(
     else:
         tl, left = sides["left"].full()
         tr, vr = sides["right"].full()
-        time, left, right, slips, placed = _align(tl, left, tr, vr)
+        time, left, right, slips, placed = _align(tl, left, tr, vr, 1.0 / rate_hz if rate_hz else None)
         md["clock_slips"] = slips
         gaps = _snap(sides["left"].gaps + sides["right"].gaps, time)
         for side, arr in sides.items():
@@ -161,13 +163,21 @@ def recording_from_chunks(
     )  # fmt: skip
 
 
-def _align(tl: np.ndarray, vl: np.ndarray, tr: np.ndarray, vr: np.ndarray):
+def _align(tl: np.ndarray, vl: np.ndarray, tr: np.ndarray, vr: np.ndarray, nominal_s: float | None = None):
     """Put the right side on the left side's time axis, extended to cover both.
 
+    The frame period is the left side's mean spacing; with one left sample, the right
+    side's, and with one sample on each, ``nominal_s`` (the rate in the header) or 10 ms.
     Also returns where the samples went: the left side's first frame, and the frames and
     mask of the right samples that were placed.
     """
-    period = float(tl[-1] - tl[0]) / max(tl.shape[0] - 1, 1)
+    period = 0.0
+    for t in (tl, tr):
+        if t.shape[0] > 1 and t[-1] > t[0]:
+            period = float(t[-1] - t[0]) / (t.shape[0] - 1)
+            break
+    if not period > 0:
+        period = nominal_s if nominal_s and nominal_s > 0 else _DEFAULT_PERIOD_S
     before = max(int(np.ceil((tl[0] - tr[0]) / period - 0.5)), 0)
     after = max(int(np.ceil((tr[-1] - tl[-1]) / period - 0.5)), 0)
     time = np.concatenate(
@@ -213,13 +223,16 @@ def recording_from_capture(
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureCutWarning)
-        session = open_session([f"replay://{Path(path)}?speed=0"], calibration=calibration)
-        chunks: list[Chunk] = []
         try:
-            for chunk in session:
-                chunks.append(chunk)
-        finally:
-            session.close()
+            session = open_session([f"replay://{Path(path)}?speed=0"], calibration=calibration)
+            chunks: list[Chunk] = []
+            try:
+                for chunk in session:
+                    chunks.append(chunk)
+            finally:
+                session.close()
+        except DeviceError as exc:  # the replayed device failed: the file's fault (no DEVICE_INFO left)
+            raise FileFormatError(f"replaying failed: {exc}", path=str(path), hint=exc.hint) from None
     damage: dict[str, type] = {}  # message -> category, once each (both sides of a pair read the file)
     for w in caught:
         if issubclass(w.category, CaptureCutWarning):

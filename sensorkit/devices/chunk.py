@@ -103,6 +103,10 @@ class Chunk:
     counts : numpy.ndarray or None
         ``(n, S)`` float32 raw ADC counts the values were converted from (None unless
         :attr:`saturated` is set), so a calibrated stream still offers its raw counts.
+    missed_chunks, missed_samples : int
+        Chunks (samples) of this stream dropped from the session's queue since the previous
+        chunk read, because the reader lagged behind a live device (see
+        :mod:`sensorkit.devices.chunkqueue`); the capture file still holds them. 0 normally.
     """
 
     side: str
@@ -117,6 +121,8 @@ class Chunk:
     stats: LinkStats
     saturated: np.ndarray | None = None
     counts: np.ndarray | None = None
+    missed_chunks: int = 0
+    missed_samples: int = 0
 
     @property
     def n(self) -> int:

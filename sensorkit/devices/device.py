@@ -27,11 +27,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sensorkit.devices.chunk import Chunk, LinkStats
+from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue
 from sensorkit.devices.clock import ClockMap
 from sensorkit.devices.framing import Framer
 from sensorkit.devices.info import DeviceDescription, describe, resolve_layout
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
-from sensorkit.errors import DeviceError
+from sensorkit.errors import CaptureWriteError, DeviceError
 from sensorkit.io.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
 from sensorkit.layout import SensorLayout
 from sensorkit.protocol import (
@@ -69,6 +70,8 @@ BACKOFF_START_S = 0.1
 _SYNCS_KEPT = 16  # recent TIME_SYNC frames written first into a capture started mid-session
 BACKOFF_MAX_S = 2.0
 PREBUFFER_MAX = 100_000  # records kept from connection until a capture is attached
+GAPS_KEPT = 1000  # Device.gaps entries; beyond, the older half is merged into one summary
+EVENTS_KEPT = 10_000  # Device.events entries (the capture keeps every event)
 _U32 = 1 << 32
 _U16 = 1 << 16
 _RESTART_SLACK_US = 1_000_000
@@ -135,8 +138,13 @@ class Device:
         URL ``?batch_ms=``). TIME_SYNC replies are read at once regardless.
     stream : int
         Index of this device in its session (capture stream id).
-    sink : queue.Queue, optional
-        Queue shared with other devices (a pair); default a private queue.
+    sink : ChunkQueue, optional
+        Queue shared with other devices (a pair); default a private one. It is bounded: a
+        live device whose reader lags loses the oldest queued chunks (never the capture's
+        records) and the next chunk says how many (``missed_chunks``); a replay waits.
+    queue_chunks : int
+        Limit of the private queue, in chunks (``sk.open(..., queue_chunks=N)``; default
+        :data:`~sensorkit.devices.chunkqueue.QUEUE_MAX_CHUNKS`).
     """
 
     def __init__(
@@ -158,7 +166,8 @@ class Device:
         rate_hz: int | None = None,
         batch_s: float = DEFAULTS["batch_s"],
         stream: int = 0,
-        sink: queue.Queue | None = None,
+        sink: ChunkQueue | queue.Queue | None = None,
+        queue_chunks: int = QUEUE_MAX_CHUNKS,
     ) -> None:
         if mode not in ("binary", "csv"):
             raise DeviceError(f"{url}: format must be 'binary' or 'csv', not {mode!r}")
@@ -184,15 +193,19 @@ class Device:
         self._csv_rate = float(csv_rate_hz)
         self._csv_units = csv_units
         self._csv_scale = float(csv_scale)
-        self._queue: queue.Queue = sink if sink is not None else queue.Queue()
+        self._queue: ChunkQueue | queue.Queue = sink if sink is not None else ChunkQueue(queue_chunks)
         self._own_queue = sink is None
 
         self.info: DeviceDescription | None = None
         self.device_info: DeviceInfo | None = None
+        #: Replays: the DEVICE_INFO kept in the capture header, used when the file's own
+        #: DEVICE_INFO record was lost to damage (CAPTURE.md, version 2).
+        self.fallback_info: DeviceInfo | None = None
         self.status: Status | None = None
         self.clock = ClockMap()
-        self.gaps: list[dict] = []
-        self.events: list[dict] = []
+        self.gaps: list[dict] = []  # at most GAPS_KEPT entries (older ones summarised)
+        self._n_gaps = 0
+        self.events: collections.deque = collections.deque(maxlen=EVENTS_KEPT)
 
         self._framer = Framer(b"\n" if mode == "csv" else b"\x00")
         self._csv_first_line = True  # the first CSV line of each connection is skipped (see _ingest)
@@ -216,8 +229,11 @@ class Device:
             "reconnects": 0,
             "timeouts": 0,
             "bytes_in": 0,
+            "wrong_shape": 0,  # PRESSURE packets whose channel count contradicts DEVICE_INFO
+            "time_back": 0,  # blocks whose device time went back while the samples followed on
         }
         self._head = bytearray()
+        self._pending_t = 0.0  # arrival time of the bytes the framer holds
         self._info_event = threading.Event()
         self._waiters: dict[int, list[Any]] = {}
         self._tx_lock = threading.Lock()
@@ -399,6 +415,12 @@ class Device:
             self._capture = None
             self._prebuffer = None
 
+    @property
+    def device_info_frame(self) -> bytes | None:
+        """The latest DEVICE_INFO as a wire frame (for the capture header), or None."""
+        rec = self._last_info_record
+        return None if rec is None else rec[2]
+
     def discard_prebuffer(self) -> None:
         """Stop buffering frames for a capture that will not be attached."""
         with self._cap_lock:
@@ -469,6 +491,7 @@ class Device:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5.0)
         self.transport.close()
+        self._record_pending()
         self._flush_held()
         self._finish(None)
 
@@ -694,7 +717,7 @@ class Device:
         self._event(t, "link_lost", reason=reason)
         self._lost_since_sample = True
         self._csv_first_line = True
-        self._framer.drop_pending()
+        self._record_pending()
         self._reset_decoder()
         self.transport.disconnect()
         if self.transport.live and not self.reconnect:
@@ -762,15 +785,50 @@ class Device:
 
     # ------------------------------------------------------------------ capture
     def _record(self, kind: int, t: float, data: bytes) -> None:
-        cap = self._capture
-        if cap is not None:
-            cap.write(kind, self.stream, t, data)
+        try:
+            cap = self._capture
+            if cap is not None:
+                cap.write(kind, self.stream, t, data)
+                return
+            with self._cap_lock:
+                if self._capture is not None:
+                    self._capture.write(kind, self.stream, t, data)
+                elif self._prebuffer is not None and len(self._prebuffer) < PREBUFFER_MAX:
+                    self._prebuffer.append((kind, t, data))
+        except CaptureWriteError as exc:
+            # disk full or file-size limit: the file is readable up to here; the session ends
+            # with this one error (a recording that silently stopped would lose data unnoticed)
+            self._capture = None
+            self._end_with(exc)
+
+    def _add_gap(self, gap: dict) -> None:
+        """Keep ``gap`` in :attr:`gaps`; beyond :data:`GAPS_KEPT`, the older half becomes one summary entry.
+
+        The summary has the gap keys (span of the merged gaps, their total ``n_missing``,
+        ``reason`` ``"N gaps (summarised)"``) and ``n_gaps``. Chunks still carry each gap.
+        """
+        self._n_gaps += 1
+        self.gaps.append(gap)
+        if len(self.gaps) <= GAPS_KEPT:
             return
-        with self._cap_lock:
-            if self._capture is not None:
-                self._capture.write(kind, self.stream, t, data)
-            elif self._prebuffer is not None and len(self._prebuffer) < PREBUFFER_MAX:
-                self._prebuffer.append((kind, t, data))
+        half = len(self.gaps) // 2
+        old = self.gaps[:half]
+        n = sum(int(g.get("n_gaps", 1)) for g in old)
+        summary = {"start_s": old[0]["start_s"], "end_s": old[-1]["end_s"], "side": old[-1]["side"],
+                   "n_missing": sum(int(g["n_missing"]) for g in old), "reason": f"{n} gaps (summarised)",
+                   "n_gaps": n}  # fmt: skip
+        self.gaps[:half] = [summary]
+
+    def _record_pending(self) -> None:
+        """Write the partial segment the framer holds (a frame cut by a lost link or by close).
+
+        Every received byte goes into the capture, with the arrival time of its read. A
+        replay feeds it back to the framer, which holds it just as live, and drops it at the
+        ``link_lost`` event that follows, so the decoded samples are the same.
+        """
+        tail = self._framer.take_pending()
+        if tail:
+            self._record(REC_RX, self._pending_t, tail)
 
     def _event(self, t: float, name: str, **fields: Any) -> None:
         ev = {"event": name, "time_s": t, **fields}
@@ -784,6 +842,7 @@ class Device:
         if len(self._head) < 512:
             self._head += data[: 512 - len(self._head)]
         segments = self._framer.split(data)
+        self._pending_t = t  # arrival time of the bytes the framer may now hold
         if not segments:
             return
         for seg in segments:
@@ -804,6 +863,14 @@ class Device:
         n_packets = 0
         for packet in self._decoder.feed(blob):
             if isinstance(packet, PressureSamples):
+                if (
+                    self.info is None
+                    and self.fallback_info is not None
+                    and getattr(self.transport, "damaged", False)
+                ):
+                    # a replay whose DEVICE_INFO record was lost to damage: the header's copy
+                    if not self._on_info(self.fallback_info):
+                        return
                 if self._hold_since is not None and t - self._hold_since > _SYNC_HOLD_S:
                     self._hold_since = None  # no TIME_SYNC after the restart: map by arrival
                     n_packets += self._release_pending(parts, gaps)
@@ -930,6 +997,12 @@ class Device:
         self, p: PressureSamples, t: float, gaps: list[dict]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         n = p.values.shape[0]
+        if self.info is not None and p.values.shape[1] != self.info.sensor_count:
+            # contradicts DEVICE_INFO: rejected and counted (a content error), never allowed to
+            # change the width of the chunks or of the recording
+            self._dec_totals["content"] += 1
+            self._counts["wrong_shape"] += 1
+            return None
         first = p.first_sample_seq
         # p.timestamps_us with the offsets cached per (period, n): the same uint64 arithmetic
         key = (p.period_ns, n)
@@ -995,6 +1068,15 @@ class Device:
                     reason = "stream restart" if new_stream else "device restart"
         self._boot_pending = False
         times = self.clock.to_host_s(dev_us)
+        if self._last_time is not None and float(times[0]) <= self._last_time:
+            # the device clock went back although the samples follow on (a clock glitch, or a
+            # restart mapped by arrival): host times never go back, the block follows the last
+            # sample by one period (counted; the sample numbers still place it)
+            step = self._period_us * 1e-6 if self._period_us > 0 else 0.0
+            times = times + (self._last_time + step - float(times[0]))
+            if not float(times[0]) > self._last_time:
+                times = np.nextafter(np.maximum(times, self._last_time), np.inf)
+            self._counts["time_back"] += 1
         if reason is not None and self._last_time is not None:
             if restarted:
                 # the sample counter restarted: count the gap from the host clock, and number it
@@ -1011,7 +1093,7 @@ class Device:
                 "reason": reason,
             }
             gaps.append(gap)
-            self.gaps.append(gap)
+            self._add_gap(gap)
             self._counts["missing_samples"] += int(missing)
         self._lost_since_sample = False
         self._next_u32 = (first + n) % _U32
@@ -1113,7 +1195,7 @@ class Device:
             gap = {"start_s": self._last_time, "end_s": float(times[0]), "side": self.side,
                    "n_missing": int(missing), "reason": reason}  # fmt: skip
             gaps.append(gap)
-            self.gaps.append(gap)
+            self._add_gap(gap)
             self._counts["missing_samples"] += int(missing)
             self._next_unwrapped += int(missing)  # sample numbers skip the lost lines
         self._lost_since_sample = False
@@ -1166,7 +1248,10 @@ class Device:
             gaps=tuple(gaps),
             stats=self._stats(),
         )
-        self._queue.put(chunk)
+        if isinstance(self._queue, ChunkQueue):
+            self._queue.put(chunk, lossless=not self.transport.live, cancel=self._halt)
+        else:
+            self._queue.put(chunk)
 
     def _stats(self) -> LinkStats:
         tot = self._dec_totals
@@ -1175,7 +1260,7 @@ class Device:
             cs = self._csv.stats
             return LinkStats(
                 bytes_in=c["bytes_in"], packets_ok=cs.samples_ok, framing_errors=cs.bad_lines,
-                samples=c["samples"], missing_samples=c["missing_samples"], gaps=len(self.gaps),
+                samples=c["samples"], missing_samples=c["missing_samples"], gaps=self._n_gaps,
                 reconnects=c["reconnects"], timeouts=c["timeouts"],
             )  # fmt: skip
         st = self._decoder.stats
@@ -1188,7 +1273,7 @@ class Device:
             missing_packets=tot["missing_packets"] + st.missing_packets,
             samples=c["samples"],
             missing_samples=c["missing_samples"],
-            gaps=len(self.gaps),
+            gaps=self._n_gaps,
             duplicates=c["duplicates"],
             reconnects=c["reconnects"],
             timeouts=c["timeouts"],

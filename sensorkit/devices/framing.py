@@ -1,8 +1,9 @@
 """Split a byte stream into delimited segments (binary frames or CSV lines), without decoding them.
 
 The device layer records every segment in the capture file with its arrival time and
-hands it to the protocol decoder; bytes that never see a delimiter are emitted once they
-exceed :data:`MAX_SEGMENT` so a flood of garbage cannot grow memory or stall the capture.
+hands it to the protocol decoder; no segment is longer than :data:`MAX_SEGMENT` (bytes that
+never see a delimiter, and delimited runs of garbage, are cut into pieces of that size), so a
+flood of garbage can neither grow memory nor exceed a capture record's 65535-byte payload.
 """
 
 from __future__ import annotations
@@ -38,12 +39,25 @@ class Framer:
         parts = buf.split(self.delimiter)
         tail = parts.pop()
         d = self.delimiter
-        out = [p + d for p in parts]
+        out = []
+        for p in parts:
+            seg = p + d
+            # a delimited run longer than any frame (garbage) is cut too, so no segment (and
+            # no capture record) exceeds MAX_SEGMENT; the bytes, joined, are unchanged
+            while len(seg) > MAX_SEGMENT:
+                out.append(seg[:MAX_SEGMENT])
+                seg = seg[MAX_SEGMENT:]
+            out.append(seg)
         while len(tail) > MAX_SEGMENT:
             out.append(tail[:MAX_SEGMENT])
             tail = tail[MAX_SEGMENT:]
         self._pending = tail
         return out
+
+    def take_pending(self) -> bytes:
+        """Hand over (and forget) a partial segment: the link was lost mid-frame, or the device closed."""
+        tail, self._pending = self._pending, b""
+        return tail
 
     def drop_pending(self) -> int:
         """Forget a partial segment (the link was lost mid-frame); returns its length."""

@@ -6,6 +6,7 @@ import queue
 from collections.abc import Iterator
 
 from sensorkit.devices.chunk import Chunk, LinkStats
+from sensorkit.devices.chunkqueue import ChunkQueue
 from sensorkit.devices.device import Device, StreamEnd
 from sensorkit.errors import DeviceError
 
@@ -23,11 +24,11 @@ class DevicePair:
     ----------
     devices : sequence of Device
         Two devices built with the same ``sink`` queue.
-    sink : queue.Queue
-        That queue.
+    sink : ChunkQueue
+        That queue (bounded; see :mod:`sensorkit.devices.chunkqueue`).
     """
 
-    def __init__(self, devices: list[Device], sink: queue.Queue) -> None:
+    def __init__(self, devices: list[Device], sink: ChunkQueue | queue.Queue) -> None:
         self.devices = list(devices)
         self._queue = sink
         self._ended: set[int] = set()

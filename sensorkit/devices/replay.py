@@ -8,14 +8,23 @@ run exactly as they did live and give the same arrays. ``speed=1`` paces in real
 
 from __future__ import annotations
 
-import json
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from sensorkit._json import load_json
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport
-from sensorkit.io.capture import REC_EVENT, REC_RX, CaptureReader, CaptureRecord
+from sensorkit.errors import FileFormatError
+from sensorkit.io.capture import (
+    REC_EVENT,
+    REC_RX,
+    RECORD_OVERHEAD,
+    CaptureDamagedWarning,
+    CaptureReader,
+    CaptureRecord,
+)
 
 __all__ = ["PARAMS", "ReplayClock", "ReplayTransport"]
 
@@ -23,12 +32,18 @@ PARAMS = ("speed",)
 
 
 class ReplayClock:
-    """Shared pacing of the streams of one file: recorded time ``t`` plays at ``start + (t - t0) / speed``."""
+    """Shared pacing of the streams of one file: recorded time ``t`` plays at ``start + (t - t_first) / speed``.
+
+    ``t_first`` is the time of the first record paced, not the session's opening time
+    (``t0``, the header's ``host_t0_s``): a capture started 15 s into a session (the
+    dashboard's ``r``) plays its first record at once instead of after 15 s of silence.
+    """
 
     def __init__(self, t0: float, speed: float) -> None:
         self.t0 = t0
         self.speed = speed
         self._start: float | None = None
+        self._t_first = t0
         self._lock = threading.Lock()
 
     def due(self, t: float) -> float:
@@ -36,7 +51,8 @@ class ReplayClock:
         with self._lock:
             if self._start is None:
                 self._start = time.monotonic()
-        return self._start + (t - self.t0) / self.speed
+                self._t_first = t
+        return self._start + (t - self._t_first) / self.speed
 
 
 class ReplayTransport(Transport):
@@ -65,6 +81,7 @@ class ReplayTransport(Transport):
         self._records: Iterator[CaptureRecord] | None = None
         self._held: CaptureRecord | None = None
         self.position = 0  # bytes of the file consumed (for progress bars)
+        self._damaged = any(d.offset == 0 for d in reader.damaged)  # the header itself was damaged
         self.cut = None
 
     def open(self) -> None:
@@ -72,12 +89,20 @@ class ReplayTransport(Transport):
             self._records = self._iter()
 
     def _iter(self) -> Iterator[CaptureRecord]:
+        expected = self.reader.data_offset
         for rec in self.reader.records(warn=self._warn):
+            self._damaged = self._damaged or rec.offset != expected
+            expected = rec.offset + RECORD_OVERHEAD + len(rec.data)
             self.position = rec.offset
             if rec.stream == self.stream and rec.kind in (REC_RX, REC_EVENT):
                 yield rec
         self.cut = self.reader.cut
         self.position = self.reader.file_size
+
+    @property
+    def damaged(self) -> bool:
+        """True once this stream's reading has skipped damaged bytes (header included) before the current record."""
+        return self._damaged
 
     def _next(self) -> CaptureRecord | None:
         if self._held is not None:
@@ -93,7 +118,7 @@ class ReplayTransport(Transport):
         if rec is None:
             raise EndOfStream
         if rec.kind == REC_EVENT:
-            event = json.loads(rec.data.decode("utf-8"))
+            event = self._event(rec)
             if event.get("event") == "link_lost":
                 raise LinkLost(str(event.get("reason", "recorded link loss")))
             return b"", rec.time_s
@@ -116,6 +141,23 @@ class ReplayTransport(Transport):
                 break
             data.append(nxt.data)
         return b"".join(data), rec.time_s
+
+    def _event(self, rec: CaptureRecord) -> dict:
+        """The EVENT record's JSON object; a record that is not one is skipped as damage (with a warning)."""
+        try:
+            event = load_json(
+                rec.data, source=str(self.reader.path), what=f"EVENT record at byte {rec.offset}"
+            )
+            if isinstance(event, dict):
+                return event
+            problem = f"EVENT record at byte {rec.offset} holds {type(event).__name__}, not a JSON object"
+        except FileFormatError as exc:
+            problem = str(exc)
+        if self._warn:
+            warnings.warn(
+                f"{self.reader.path}: {problem}; the record is skipped", CaptureDamagedWarning, stacklevel=3
+            )
+        return {}
 
     def write(self, data: bytes) -> None:
         """Replays send nothing."""

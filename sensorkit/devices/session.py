@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import queue
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sensorkit.devices.chunk import Chunk, LinkStats
+from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue
 from sensorkit.devices.device import DEFAULTS, Device
 from sensorkit.devices.info import DeviceDescription
 from sensorkit.devices.pair import DevicePair
@@ -17,6 +17,7 @@ from sensorkit.devices.transport import host_time
 from sensorkit.devices.url import DeviceURL, parse_url
 from sensorkit.errors import DeviceError
 from sensorkit.io.capture import CaptureReader, CaptureWriter
+from sensorkit.io.outputs import check_output
 
 if TYPE_CHECKING:
     from sensorkit.calibrate.calibration import Calibration
@@ -177,6 +178,21 @@ class Session:
         """Gaps recorded so far (keys of ``sensorkit.recording.GAP_COLUMNS``), in time order."""
         return sorted((g for d in self.devices for g in d.gaps), key=lambda g: g["start_s"])
 
+    @property
+    def dropped(self) -> dict[str, tuple[int, int]]:
+        """Side -> (chunks, samples) dropped from the chunk queue because the reader lagged.
+
+        Live devices only (a replay waits for its reader); the capture file holds them all.
+        Each chunk read after a drop says how many of its stream were missed
+        (``chunk.missed_chunks``, ``chunk.missed_samples``).
+        """
+        out: dict[str, tuple[int, int]] = {}
+        for q in {id(d._queue): d._queue for d in self.devices}.values():
+            for stream, (chunks, samples) in getattr(q, "dropped", {}).items():
+                side = next((d.side for d in self.devices if d.stream == stream), str(stream))
+                out[side] = (chunks, samples)
+        return out
+
     def header(self) -> dict[str, Any]:
         """Capture header describing this session."""
         from sensorkit import __version__
@@ -191,9 +207,11 @@ class Session:
                     layout = load_layout(dev.info.layout).to_dict()
                 except Exception:  # a layout path that vanished: keep the name only
                     layout = None
-            streams.append(
-                {"stream": dev.stream, "url": dev.url, "side": dev.side, "info": info, "layout": layout}
-            )
+            entry = {"stream": dev.stream, "url": dev.url, "side": dev.side, "info": info, "layout": layout}
+            frame = dev.device_info_frame
+            if frame is not None:  # a copy of the DEVICE_INFO record, should that record be damaged
+                entry["device_info_frame"] = frame.hex()
+            streams.append(entry)
         return {
             "host_clock": "time.monotonic",
             "host_t0_s": self.host_t0_s,
@@ -204,9 +222,28 @@ class Session:
         }
 
     # -- recording -------------------------------------------------------------------
-    def record(self, path: str | Path) -> CaptureWriter:
-        """Start writing a capture of this session to ``path`` (everything since connecting)."""
-        writer = CaptureWriter(path, self.header())
+    def record(self, path: str | Path, *, overwrite: bool = False) -> CaptureWriter:
+        """Start writing a capture of this session to ``path`` (everything since connecting).
+
+        Parameters
+        ----------
+        path : str or Path
+            The capture file; locked while written.
+        overwrite : bool
+            Replace an existing file (default: refuse).
+
+        Raises
+        ------
+        OutputExistsError
+            ``path`` exists and ``overwrite`` is False.
+        SameFileError
+            ``path`` is the capture this session replays (even with ``overwrite``).
+        FileLockedError
+            Another process is writing ``path``.
+        """
+        reader = getattr(self, "reader", None)
+        inputs = [reader.path] if reader is not None else []
+        writer = CaptureWriter(path, self.header(), overwrite=overwrite, inputs=inputs)
         if isinstance(self.source, DevicePair):
             self.source.attach_capture(writer)
         else:
@@ -320,6 +357,7 @@ def open_session(
     timeout_s: float | None = None,
     reconnect: bool | None = None,
     start: bool = True,
+    overwrite: bool = False,
     **options: Any,
 ) -> Session:
     """Implementation of :func:`sensorkit.open` (see there).
@@ -331,6 +369,8 @@ def open_session(
     """
     t0 = host_time()
     parsed = _expand(urls)
+    if record is not None:  # before any device is opened: refuse to destroy a file
+        check_output(record, overwrite=overwrite, inputs=[u.target for u in parsed if u.scheme == "replay"])
     if calibration is not None:
         from sensorkit.calibrate.live import as_calibration
 
@@ -338,7 +378,7 @@ def open_session(
     if parsed[0].scheme == "replay":
         session = _open_replay(parsed[0], calibration=calibration, **options)
     else:
-        sink: queue.Queue = queue.Queue()
+        sink = ChunkQueue(options.get("queue_chunks", QUEUE_MAX_CHUNKS))
         devices = []
         dev_opts = {k: v for k, v in options.items() if k in _DEVICE_KWARGS}
         tr_opts = {k: v for k, v in options.items() if k not in _DEVICE_KWARGS}
@@ -365,7 +405,7 @@ def open_session(
             raise
     if record is not None:
         try:
-            session.record(record)
+            session.record(record, overwrite=overwrite)
         except BaseException:
             session.close()
             raise
@@ -373,6 +413,18 @@ def open_session(
         for dev in session.devices:
             dev.discard_prebuffer()
     return session
+
+
+def _header_device_info(meta: dict) -> Any:
+    """The DEVICE_INFO a version-2 capture header keeps for a stream, or None."""
+    from sensorkit.protocol import Decoder, DeviceInfo
+
+    try:
+        frame = bytes.fromhex(meta.get("device_info_frame") or "")
+    except ValueError:
+        return None
+    found = [p for p in Decoder().feed(frame) if isinstance(p, DeviceInfo)]
+    return found[0] if found else None
 
 
 def _sim_name(url: DeviceURL) -> str:
@@ -392,7 +444,7 @@ def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **op
     header = reader.header
     streams = reader.streams or [{"stream": 0}]
     clock = ReplayClock(float(header.get("host_t0_s", 0.0)), speed)
-    sink: queue.Queue = queue.Queue()
+    sink = ChunkQueue(options.get("queue_chunks", QUEUE_MAX_CHUNKS))
     pair = len(streams) == 2
     devices = []
     for k, meta in enumerate(streams):
@@ -405,9 +457,11 @@ def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **op
                           csv_units=info.get("units", "counts"), csv_scale=info.get("value_scale", 1.0))  # fmt: skip
         kwargs.update(options)
         transport = ReplayTransport(reader, sid, clock, warn=(k == 0))
-        devices.append(
-            Device(transport, url=meta.get("url", url.raw), stream=sid, sink=sink if pair else None, **kwargs)
+        dev = Device(
+            transport, url=meta.get("url", url.raw), stream=sid, sink=sink if pair else None, **kwargs
         )
+        dev.fallback_info = _header_device_info(meta)
+        devices.append(dev)
     source: Device | DevicePair
     if pair:
         source = DevicePair(devices, sink)

@@ -29,19 +29,22 @@ import threading
 import time
 import warnings
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from sensorkit.errors import FileFormatError
+from sensorkit._json import Spec, check, load_json
+from sensorkit.errors import CaptureWriteError, FileFormatError
+from sensorkit.io.outputs import open_exclusive
 
 __all__ = [
     "CAPTURE_MAGIC",
     "CAPTURE_VERSION",
     "REC_EVENT",
+    "REC_HEADER",
     "REC_RX",
     "REC_TX",
     "CaptureCut",
@@ -56,12 +59,17 @@ __all__ = [
 ]
 
 CAPTURE_MAGIC = b"\x89SKR\r\n\x1a\n"
-CAPTURE_VERSION = 1
+CAPTURE_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1 (no header copy) is read as before
 REC_RX = 1  # bytes received from the device: one frame (0x00 included) or CSV line
 REC_TX = 2  # bytes sent to the device (a command frame)
 REC_EVENT = 3  # UTF-8 JSON object: link events, device info updates
-_KINDS = (REC_RX, REC_TX, REC_EVENT)
+REC_HEADER = 4  # version 2: a copy of the header JSON, right after the header
+HEADER_STREAM = 255  # the stream byte of a header copy
+_KINDS = (REC_RX, REC_TX, REC_EVENT, REC_HEADER)
+_MAX_PAYLOAD = 0xFFFF
 _REC = struct.Struct("<BBHd")
+RECORD_OVERHEAD = _REC.size + 4  # bytes of a record besides its payload (header and CRC-32)
 _U32 = struct.Struct("<I")
 _RESYNC_WINDOW = 1 << 20  # bytes scanned per step when looking for the next valid record
 _RESYNC_BACK_S = 60.0  # a resync candidate's host time may precede the last good record's by this
@@ -166,11 +174,12 @@ def looks_like_capture(path: str | Path, head_bytes: bytes) -> bool:
     Parameters
     ----------
     path : str or Path
-        The file (unused beyond the signature shared with the other sniffers).
+        The file: a ``.skr`` name also accepts a magic with one damaged byte.
     head_bytes : bytes
         Its first bytes (at least 8).
     """
-    return bytes(head_bytes[: len(CAPTURE_MAGIC)]) == CAPTURE_MAGIC
+    magic = bytes(head_bytes[: len(CAPTURE_MAGIC)])
+    return magic == CAPTURE_MAGIC or (Path(path).suffix.lower() == ".skr" and _magic_matches(magic))
 
 
 # ---------------------------------------------------------------- writing
@@ -182,37 +191,62 @@ class CaptureWriter:
     Parameters
     ----------
     path : str or Path
-        File to create (an existing file is replaced).
+        File to create. It is locked (``flock``) while written: a second writer gets
+        :class:`~sensorkit.errors.FileLockedError`.
     header : dict
         JSON-serialisable header: ``streams`` (one dict per device: url, side, info,
         layout), ``subject``, ``calibration``, ``host_t0_s`` ... (see CAPTURE.md). The writer
         adds ``format``, ``version`` and ``created_utc``.
     fsync_interval_s : float
         Call ``fsync`` at most this often (s); records reach the OS at once regardless.
+    overwrite : bool
+        Replace an existing file (default: refuse with
+        :class:`~sensorkit.errors.OutputExistsError`).
+    inputs : iterable of str or Path
+        Files the session reads (a replayed capture): the output may not be one of them
+        (:class:`~sensorkit.errors.SameFileError`, even with ``overwrite``).
+
+    Attributes
+    ----------
+    error : CaptureWriteError or None
+        Set when a write failed (disk full, file-size limit): the file holds every record
+        before it, later writes raise it again.
     """
 
     def __init__(
-        self, path: str | Path, header: dict[str, Any], *, fsync_interval_s: float = FSYNC_INTERVAL_S
+        self,
+        path: str | Path,
+        header: dict[str, Any],
+        *,
+        fsync_interval_s: float = FSYNC_INTERVAL_S,
+        overwrite: bool = False,
+        inputs: Iterable[str | Path] = (),
     ) -> None:
         self.path = Path(path)
+        self.error: CaptureWriteError | None = None
         full = {
-            "format": "sensorkit.capture",
-            "version": CAPTURE_VERSION,
             "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **header,
+            "format": "sensorkit.capture",
+            "version": CAPTURE_VERSION,  # (a header copied from an older file is written as this version)
         }
         blob = json.dumps(full, separators=(",", ":"), default=_json_default).encode("utf-8")
-        self._fd = os.open(
-            self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644
-        )
+        self._fd = open_exclusive(self.path, overwrite=overwrite, inputs=inputs)
         self._lock = threading.Lock()
         self._fsync_interval = fsync_interval_s
         self._last_sync = time.monotonic()
         self._dirty = False  # records written since the last fsync
         self.n_records = 0
         self.bytes_written = 0
-        self._write(CAPTURE_MAGIC + _U32.pack(len(blob)) + blob + _U32.pack(zlib.crc32(blob)))
-        os.fsync(self._fd)
+        try:
+            self._write(CAPTURE_MAGIC + _U32.pack(len(blob)) + blob + _U32.pack(zlib.crc32(blob)))
+            if len(blob) <= _MAX_PAYLOAD:  # the header again, as a record: one bad byte costs one copy
+                self._write(_record(REC_HEADER, HEADER_STREAM, float(full.get("host_t0_s") or 0.0), blob))
+            os.fsync(self._fd)
+        except BaseException:
+            os.close(self._fd)
+            self._fd = -1
+            raise
         # fsync at least every fsync_interval_s even when records stop arriving (CAPTURE.md)
         self._stop_syncing = threading.Event()
         self._syncer = threading.Thread(target=self._sync_loop, name="capture-fsync", daemon=True)
@@ -223,7 +257,10 @@ class CaptureWriter:
         while not self._stop_syncing.wait(self._fsync_interval / 2):
             with self._lock:
                 if self._fd >= 0 and self._dirty:
-                    os.fsync(self._fd)
+                    try:
+                        self._fsync()
+                    except CaptureWriteError:
+                        return  # the next write raises it to the recorder
                     self._last_sync = time.monotonic()
                     self._dirty = False
 
@@ -234,10 +271,37 @@ class CaptureWriter:
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
-        while view:
-            n = os.write(self._fd, view)
-            view = view[n:]
-        self.bytes_written += len(data)
+        try:
+            while view:
+                n = os.write(self._fd, view)
+                view = view[n:]
+                self.bytes_written += n
+        except OSError as exc:
+            self._failed(exc)
+
+    def _fsync(self) -> None:
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        """Stop writing after an OS error (disk full, file-size limit): the file stays readable."""
+        import errno
+
+        full = exc.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", -1))
+        what = "the disk is full (or the file reached its size limit)" if full else f"{exc.strerror or exc}"
+        self.error = CaptureWriteError(
+            f"{self.path}: recording stopped: {what} after {self.n_records} records "
+            f"({self.bytes_written} bytes); the file is readable up to there",
+            hint="free disk space or record to another disk" if full else None,
+        )
+        fd, self._fd = self._fd, -1
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        raise self.error from None
 
     def write(self, kind: int, stream: int, time_s: float, data: bytes) -> None:
         """Append one record (one ``write`` system call).
@@ -251,20 +315,30 @@ class CaptureWriter:
         time_s : float
             Host time in s (``time.monotonic`` clock) when the bytes arrived or left.
         data : bytes
-            Payload, at most 65535 bytes.
+            Payload; RX and TX data longer than 65535 bytes is stored as several records
+            with the same time (one ``write`` call still), other kinds are limited to it.
         """
-        head = _REC.pack(kind, stream, len(data), time_s)
-        crc = zlib.crc32(data, zlib.crc32(head))
-        record = head + data + _U32.pack(crc)
+        if len(data) > _MAX_PAYLOAD:
+            if kind not in (REC_RX, REC_TX):
+                raise ValueError(f"a capture record holds at most {_MAX_PAYLOAD} bytes, got {len(data)}")
+            # received or sent bytes: several records with the same time (a replay joins them)
+            record = b"".join(
+                _record(kind, stream, time_s, data[i : i + _MAX_PAYLOAD])
+                for i in range(0, len(data), _MAX_PAYLOAD)
+            )
+        else:
+            record = _record(kind, stream, time_s, data)
         with self._lock:
             if self._fd < 0:
+                if self.error is not None:
+                    raise self.error
                 return
             self._write(record)
-            self.n_records += 1
+            self.n_records += max(1, -(-len(data) // _MAX_PAYLOAD))
             self._dirty = True
             now = time.monotonic()
             if now - self._last_sync >= self._fsync_interval:
-                os.fsync(self._fd)
+                self._fsync()
                 self._last_sync = now
                 self._dirty = False
 
@@ -277,7 +351,7 @@ class CaptureWriter:
         """``fsync`` now."""
         with self._lock:
             if self._fd >= 0:
-                os.fsync(self._fd)
+                self._fsync()
                 self._last_sync = time.monotonic()
                 self._dirty = False
 
@@ -286,7 +360,10 @@ class CaptureWriter:
         self._stop_syncing.set()
         with self._lock:
             if self._fd >= 0:
-                os.fsync(self._fd)
+                try:
+                    os.fsync(self._fd)
+                except OSError:
+                    pass  # the error was (or will be) reported by the write that met it
                 os.close(self._fd)
                 self._fd = -1
         if self._syncer is not threading.current_thread():
@@ -297,6 +374,12 @@ class CaptureWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _record(kind: int, stream: int, time_s: float, data: bytes) -> bytes:
+    """One record's bytes: header, payload, CRC-32 of both."""
+    head = _REC.pack(kind, stream, len(data), time_s)
+    return head + data + _U32.pack(zlib.crc32(data, zlib.crc32(head)))
 
 
 def _json_default(obj: Any) -> Any:
@@ -340,6 +423,8 @@ class CaptureReader:
         if not self.path.is_file():
             raise FileFormatError("no such file", path=str(self.path))
         self.file_size = self.path.stat().st_size
+        self.cut: CaptureCut | None = None
+        self.damaged: list[CaptureDamage] = []
         with self.path.open("rb") as fh:
             magic = fh.read(len(CAPTURE_MAGIC))
             if len(magic) < len(CAPTURE_MAGIC) and CAPTURE_MAGIC.startswith(magic):
@@ -348,38 +433,70 @@ class CaptureReader:
                     "while creating it): no data to read",
                     path=str(self.path),
                 )
-            if magic != CAPTURE_MAGIC:
+            if not _magic_matches(magic):
                 raise FileFormatError(
                     "not a sensorkit capture file (bad magic)",
                     path=str(self.path),
                     hint="capture files start with the bytes 89 53 4B 52 0D 0A 1A 0A",
                 )
-            raw_len = fh.read(4)
-            if len(raw_len) < 4:
-                raise FileFormatError("capture header is cut off", path=str(self.path))
-            (n,) = _U32.unpack(raw_len)
-            if n > _MAX_HEADER:
-                raise FileFormatError(f"capture header length {n} is implausible", path=str(self.path))
-            blob = fh.read(n)
-            raw_crc = fh.read(4)
+            header, n, problem = self._primary_header(fh)
+            if problem is not None:  # the header is damaged: version 2 keeps a copy right after it
+                header, copy_at = self._header_copy(fh, n)
+                if header is None:
+                    raise FileFormatError(problem, path=str(self.path))
+                self.data_offset = copy_at
+                damage = CaptureDamage(0, copy_at, None, float(header.get("host_t0_s") or 0.0), 0,
+                                       f"header: {problem}; its copy at byte {copy_at} was used")  # fmt: skip
+                self.damaged.append(damage)
+                warnings.warn(damage.message(self.path), CaptureDamagedWarning, stacklevel=2)
+            else:
+                self.data_offset = len(CAPTURE_MAGIC) + 4 + n + 4
+                fh.seek(self.data_offset)
+                head = fh.read(_REC.size)
+                if len(head) == _REC.size and _REC.unpack(head)[:3] == (REC_HEADER, HEADER_STREAM, n):
+                    self.data_offset += _REC.size + n + 4  # the header's copy: not needed, skipped
+        self.header: dict[str, Any] = _check_header(header, str(self.path))
+
+    def _primary_header(self, fh: Any) -> tuple[Any, int, str | None]:
+        """The header after the magic: (parsed JSON or None, its stated length, what is wrong or None)."""
+        raw_len = fh.read(4)
+        if len(raw_len) < 4:
+            return None, -1, "capture header is cut off"
+        (n,) = _U32.unpack(raw_len)
+        if n > _MAX_HEADER:
+            return None, -1, f"capture header length {n} is implausible"
+        blob = fh.read(n)
+        raw_crc = fh.read(4)
         if len(blob) < n or len(raw_crc) < 4:
-            raise FileFormatError(
-                "capture header is cut off (the writer died while creating the file)", path=str(self.path)
-            )
+            return None, n, "capture header is cut off (the writer died while creating the file)"
         if _U32.unpack(raw_crc)[0] != zlib.crc32(blob):
-            raise FileFormatError("capture header fails its CRC-32", path=str(self.path))
-        try:
-            self.header: dict[str, Any] = json.loads(blob.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FileFormatError(f"capture header is not JSON: {exc}", path=str(self.path)) from None
-        if self.header.get("version") != CAPTURE_VERSION:
-            raise FileFormatError(
-                f"capture version {self.header.get('version')!r} is not supported (this reader knows {CAPTURE_VERSION})",
-                path=str(self.path),
-            )
-        self.data_offset = len(CAPTURE_MAGIC) + 4 + n + 4
-        self.cut: CaptureCut | None = None
-        self.damaged: list[CaptureDamage] = []
+            return None, n, "capture header fails its CRC-32"
+        return load_json(blob, source=str(self.path), what="capture header"), n, None
+
+    def _header_copy(self, fh: Any, n: int) -> tuple[Any, int]:
+        """The header copy record of a version-2 file, and its offset; (None, -1) when there is none.
+
+        It follows the header, at ``16 + n`` when the length field is intact; otherwise the
+        first bytes of the file are searched for a record of kind 4, stream 255 that passes
+        its CRC (a copy exists only for headers up to 65535 bytes, so it starts in them).
+        """
+        start = len(CAPTURE_MAGIC) + 4
+        offsets = [start + n + 4] if n >= 0 else []
+        fh.seek(start)
+        head = fh.read(_MAX_PAYLOAD + 4 + _REC.size)
+        pos = head.find(bytes((REC_HEADER, HEADER_STREAM)))
+        while pos >= 0:
+            offsets.append(start + pos)
+            pos = head.find(bytes((REC_HEADER, HEADER_STREAM)), pos + 1)
+        for off in offsets:
+            rec, _ = self._record_at(fh, off)
+            if rec is None or rec.kind != REC_HEADER:
+                continue
+            try:
+                return load_json(rec.data, source=str(self.path), what="capture header copy"), off
+            except FileFormatError:
+                continue
+        return None, -1
 
     @property
     def streams(self) -> list[dict[str, Any]]:
@@ -418,8 +535,9 @@ class CaptureReader:
                         self.damaged.append(damage)
                     if warn:
                         warnings.warn(damage.message(self.path), CaptureDamagedWarning, stacklevel=2)
-                yield rec
-                n_ok += 1
+                if rec.kind != REC_HEADER:  # (the header's copy is read by __init__)
+                    yield rec
+                    n_ok += 1
                 last_t = rec.time_s
                 offset = rec.offset + _REC.size + len(rec.data) + 4
 
@@ -444,8 +562,9 @@ class CaptureReader:
     def _resync(self, fh: Any, start: int, last_t: float | None) -> int | None:
         """Offset of the next valid record at or after ``start`` (None: only a cut tail follows).
 
-        A candidate must pass its CRC-32, carry a plausible host time, and be followed by
-        another valid record, by the end of the file, or by an incomplete last record.
+        A candidate must have a known kind, a plausible host time, a length that fits in the
+        file and pass its CRC-32 (a false match is about 1 in 2**32 per candidate). What
+        follows it does not matter: an intact record between two damaged ones is kept.
         """
         size = self.file_size
         lo, hi = (-np.inf, np.inf) if last_t is None else (last_t - _RESYNC_BACK_S, last_t + _RESYNC_AHEAD_S)
@@ -465,14 +584,53 @@ class CaptureReader:
                 lengths = cand[:, 2].astype(np.int64) | (cand[:, 3].astype(np.int64) << 8)
                 ends = pos + idx + _REC.size + lengths + 4
                 ok = np.isfinite(times) & (times >= lo) & (times <= hi) & (ends <= size)
-                for i, end in zip(idx[ok].tolist(), ends[ok].tolist(), strict=True):
+                for i in idx[ok].tolist():
                     rec, _ = self._record_at(fh, pos + i)
-                    if rec is None:
-                        continue
-                    if end >= size or self._record_at(fh, end)[1] in (None, "incomplete record"):
+                    if rec is not None:
                         return pos + i
             pos += n
         return None
+
+
+_NUM, _INT, _STR, _NONE = (float,), (int,), (str,), (type(None),)
+_INFO = Spec((dict, *_NONE), keys={
+    "mode": Spec(_STR), "sensor_count": Spec(_INT, 1, 4096), "sample_rate_hz": Spec(_NUM, 1e-3, 1e6),
+    "units": Spec(_STR), "value_scale": Spec(_NUM), "layout": Spec((*_STR, *_NONE)),
+    "adc_bits": Spec((*_INT, *_NONE), 1, 32),
+})  # fmt: skip
+_STREAM_SPEC = Spec((dict,), keys={
+    "stream": Spec(_INT, 0, 254), "url": Spec((*_STR, *_NONE)), "side": Spec((*_STR, *_NONE)),
+    "info": _INFO, "layout": Spec((dict, *_NONE)), "device_info_frame": Spec(_STR, 0, 4 * _MAX_PAYLOAD),
+})  # fmt: skip
+#: What a capture header must look like (types and ranges of the keys readers use).
+HEADER_SPEC = Spec((dict,), required=("version",), keys={
+    "version": Spec(_INT), "host_t0_s": Spec(_NUM), "streams": Spec((list,), 0, 2, items=_STREAM_SPEC),
+    "subject": Spec((dict, *_NONE), keys={"body_mass_kg": Spec((*_NUM, *_NONE), 1.0, 1000.0)}),
+    "calibration": Spec((dict, *_NONE)), "created_utc": Spec((*_STR, *_NONE)),
+})  # fmt: skip
+
+
+def _check_header(header: Any, source: str) -> dict[str, Any]:
+    """The header, checked against :data:`HEADER_SPEC` and the versions this reader knows."""
+    check(header, HEADER_SPEC, source=source)
+    if header["version"] not in READABLE_VERSIONS:
+        raise FileFormatError(
+            f"capture version {header['version']!r} is not supported (this reader knows "
+            f"{', '.join(map(str, READABLE_VERSIONS))})",
+            path=source,
+            hint="upgrade sensorkit",
+        )
+    ids = [s.get("stream", k) for k, s in enumerate(header.get("streams", []))]
+    if len(set(ids)) != len(ids):
+        raise FileFormatError(f"field 'streams' names stream {ids[0]} twice", path=source)
+    return header
+
+
+def _magic_matches(magic: bytes) -> bool:
+    """The capture magic, or the magic with one damaged byte (one bad byte must not lose a file)."""
+    if len(magic) != len(CAPTURE_MAGIC):
+        return False
+    return sum(a != b for a, b in zip(magic, CAPTURE_MAGIC, strict=True)) <= 1
 
 
 def read_capture(

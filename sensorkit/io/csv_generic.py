@@ -47,6 +47,7 @@ import pandas as pd
 
 from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
+from sensorkit.io.validate import MAX_HEADER_LINE_CHARS, check_csv_header
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.recording import Recording
 
@@ -163,10 +164,11 @@ def read_generic_csv(
     if decimal is not None and decimal not in (".", ","):
         raise FileFormatError(f"decimal must be '.' or ',', not {decimal!r}", path=str(path))
     text, enc = _decode(path, encoding)
-    lines = text.splitlines()
+    lines = _split_lines(text)
     meta, header_line = _read_preamble(lines, path)
     header_lineno = header_line + 1  # 1-based line number of the column header
     sep = sep or _sniff_sep(lines[header_line])
+    check_csv_header(lines[header_line].replace(sep, ","), str(path), header_lineno)
     if decimal is None:
         decimal = _sniff_decimal(lines[header_line + 1 : header_line + 50], sep)
     if not text.endswith(("\n", "\r")) and len(lines) > header_line + 1:
@@ -380,10 +382,21 @@ def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "
     return path
 
 
+def _split_lines(text: str) -> list[str]:
+    """Lines split at line feeds only (``str.splitlines`` also splits at form feeds and other
+    separators, which shifts every reported line number after a form feed in a notes line)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
 def _read_preamble(lines: list[str], path: Path) -> tuple[dict, int]:
     """Parse leading '# key: value' lines; return metadata and the 0-based header line index."""
     meta: dict = {}
     for lineno, raw in enumerate(lines):
+        if len(raw) > MAX_HEADER_LINE_CHARS:
+            check_csv_header(raw[:MAX_HEADER_LINE_CHARS], str(path), lineno + 1)
         line = raw.strip()
         if not line:
             continue

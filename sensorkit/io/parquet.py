@@ -27,7 +27,9 @@ from typing import Any
 import numpy as np
 
 from sensorkit.errors import FileFormatError, SensorkitError
+from sensorkit.io.outputs import check_output, input_files
 from sensorkit.io.spec import FormatSpec
+from sensorkit.io.validate import parquet_header
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording
 
@@ -124,6 +126,7 @@ def write_parquet(
     compression: str = "zstd",
     row_group_frames: int = _ROW_GROUP_FRAMES,
     on_progress: Callable[[int, int], None] | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write ``rec`` as a Parquet file (lossless; see the module docstring for the layout).
 
@@ -131,13 +134,15 @@ def write_parquet(
     ----------
     rec : Recording
     path : str or Path
-        The file (replaced if it exists).
+        The file (an existing one only with ``overwrite=True``).
     compression : str
         Parquet codec: ``"zstd"`` (default), ``"snappy"``, ``"gzip"`` or ``"none"``.
     row_group_frames : int
         Frames per row group; also the progress granularity.
     on_progress : callable, optional
         Called as ``on_progress(frames_written, n_frames)`` after each row group.
+    overwrite : bool
+        Replace an existing file (default: :class:`~sensorkit.errors.OutputExistsError`).
 
     Returns
     -------
@@ -156,7 +161,7 @@ def write_parquet(
     PosixPath('run.parquet')
     """
     pa, pq = _pyarrow()
-    path = Path(path)
+    path = check_output(path, overwrite=overwrite, inputs=input_files(rec))
     names = ["time_s"]
     columns: list[np.ndarray] = [rec.time]
     for side, prefix in (("left", "L_"), ("right", "R_")):
@@ -228,10 +233,7 @@ def read_parquet(
     raw = (pf.schema_arrow.metadata or {}).get(METADATA_KEY)
     header: dict[str, Any] = {}
     if raw is not None:
-        try:
-            header = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FileFormatError(f"corrupt sensorkit metadata ({exc})", path=str(path)) from None
+        header = parquet_header(raw, str(path))  # types, ranges and depth checked (io/validate.py)
         if header.get("schema") != SCHEMA:
             raise FileFormatError(
                 f"unknown sensorkit schema {header.get('schema')!r} (this version reads {SCHEMA!r})",

@@ -1,0 +1,180 @@
+"""Validate JSON from files before trusting it: parse with a depth limit, then check a schema.
+
+Every reader that takes JSON from a file (capture headers and EVENT records, Parquet
+metadata, layout files) goes through :func:`load_json` and :func:`check`, so a hostile or
+damaged file fails with one :class:`~sensorkit.errors.FileFormatError` (or the error class
+the caller names) that says which file and which field, never with an ``AttributeError``
+deep inside the code that used the value, nor with a ``RecursionError``.
+
+A schema is a :class:`Spec` tree: the accepted Python types of a value, its range (numbers)
+or length (strings, lists), and the specs of its items (lists) or keys (objects). Keys a
+spec does not name are kept unchecked (readers ignore keys they do not know), but the
+nesting depth of the whole document is bounded, so nothing later recurses without limit
+on it (``json.dumps``, ``copy.deepcopy``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sensorkit.errors import FileFormatError
+
+__all__ = ["MAX_DEPTH", "Spec", "check", "depth", "load_json"]
+
+#: Deepest nesting accepted in a JSON document (a layout is 4 deep, a capture header 5).
+MAX_DEPTH = 32
+_TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "true/false",
+               int: "an integer", float: "a number", type(None): "null"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one JSON value must be.
+
+    Attributes
+    ----------
+    types : tuple of type
+        Accepted Python types (``float`` also accepts ``int``; ``bool`` is never a number).
+    min, max : float, optional
+        Inclusive range of a number; bounds on the length of a string or list.
+    items : Spec, optional
+        Spec of every item of a list.
+    keys : mapping of str to Spec, optional
+        Specs of known keys of an object.
+    required : tuple of str
+        Keys an object must have.
+    finite : bool
+        Numbers must be finite (JSON ``NaN``/``Infinity`` extensions are refused).
+    """
+
+    types: tuple[type, ...]
+    min: float | None = None
+    max: float | None = None
+    items: Spec | None = None
+    keys: Mapping[str, Spec] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    finite: bool = True
+
+
+def depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value (a scalar is 0, ``[]`` is 1), without recursion."""
+    best = 0
+    stack = [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+            best = max(best, d + 1)
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v)
+            best = max(best, d + 1)
+    return best
+
+
+def load_json(
+    data: bytes | str,
+    *,
+    source: str,
+    what: str = "JSON",
+    max_depth: int = MAX_DEPTH,
+    error: Callable[[str], Exception] | None = None,
+) -> Any:
+    """Parse JSON text; any problem becomes one error naming ``source``.
+
+    Parameters
+    ----------
+    data : bytes or str
+        UTF-8 JSON text.
+    source : str
+        The file (and place in it) for messages, e.g. ``"run.skr, record at byte 1234"``.
+    what : str
+        What the text is, for messages (``"capture header"``, ``"layout"``).
+    max_depth : int
+        Deepest nesting accepted.
+    error : callable, optional
+        Builds the exception from the message (default :class:`FileFormatError` with ``path``).
+
+    Raises
+    ------
+    FileFormatError
+        Not UTF-8, not JSON, or nested deeper than ``max_depth``.
+    """
+    make = error or (lambda msg: FileFormatError(msg, path=source))
+    try:
+        text = data.decode("utf-8") if isinstance(data, (bytes, bytearray, memoryview)) else data
+        value = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise make(f"{what} is not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise make(f"{what} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise make(f"{what} is nested too deeply (more than {max_depth} levels)") from None
+    if depth(value) > max_depth:
+        raise make(f"{what} is nested too deeply (more than {max_depth} levels)")
+    return value
+
+
+def _type_name(types: tuple[type, ...]) -> str:
+    return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+
+
+def check(
+    value: Any,
+    spec: Spec,
+    *,
+    source: str,
+    where: str = "",
+    error: Callable[[str], Exception] | None = None,
+) -> Any:
+    """Check ``value`` against ``spec``; return it unchanged.
+
+    Parameters
+    ----------
+    value : Any
+        Parsed JSON.
+    spec : Spec
+        What it must be.
+    source : str
+        The file, for messages.
+    where : str
+        Dotted path of ``value`` in the document (``"streams[0].info"``); empty for the top.
+    error : callable, optional
+        Builds the exception from the message (default :class:`FileFormatError` with ``path``).
+
+    Raises
+    ------
+    FileFormatError
+        The first value that breaks the schema, named by its field path.
+    """
+    make = error or (lambda msg: FileFormatError(msg, path=source))
+    name = f"field {where!r}" if where else "the top level"
+    types = spec.types + ((int,) if float in spec.types and int not in spec.types else ())
+    if (isinstance(value, bool) and bool not in spec.types) or not isinstance(value, types):
+        raise make(
+            f"{name} must be {_type_name(spec.types)}, not {_TYPE_NAMES.get(type(value), type(value).__name__)}"
+        )
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if spec.finite and not math.isfinite(value):
+            raise make(f"{name} must be a finite number, not {value!r}")
+        if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
+            raise make(f"{name} = {value!r} is outside [{spec.min}, {spec.max}]")
+    elif isinstance(value, (str, list)):
+        if (spec.min is not None and len(value) < spec.min) or (
+            spec.max is not None and len(value) > spec.max
+        ):
+            raise make(f"{name} has {len(value)} items/characters, outside [{spec.min}, {spec.max}]")
+        if isinstance(value, list) and spec.items is not None:
+            for i, item in enumerate(value):
+                check(item, spec.items, source=source, where=f"{where}[{i}]", error=error)
+    elif isinstance(value, dict):
+        for key in spec.required:
+            if key not in value:
+                raise make(f"{name} lacks the key {key!r}")
+        for key, sub in spec.keys.items():
+            if key in value:
+                check(value[key], sub, source=source, where=f"{where}.{key}" if where else key, error=error)
+    return value

@@ -1,0 +1,103 @@
+"""Schemas of the JSON that file readers in ``sensorkit.io`` trust (checked by :mod:`sensorkit._json`).
+
+Each reader calls one function here from a line or two, so a hostile or damaged file gives
+one :class:`~sensorkit.errors.FileFormatError` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sensorkit._json import Spec, check, load_json
+from sensorkit.errors import FileFormatError
+from sensorkit.layout import LAYOUT_SPEC
+
+__all__ = [
+    "MAX_CSV_COLUMNS",
+    "MAX_HEADER_LINE_CHARS",
+    "PARQUET_HEADER_SPEC",
+    "check_csv_header",
+    "parquet_header",
+    "text_lines",
+]
+
+_NUM, _STR, _NONE = (float,), (str,), (type(None),)
+_GAP = Spec((dict,), required=("start_s", "end_s"), keys={
+    "start_s": Spec(_NUM), "end_s": Spec(_NUM), "side": Spec(_STR),
+    "n_missing": Spec((int,), 0, 2**53), "reason": Spec(_STR),
+})  # fmt: skip
+_LAYOUT_OR_NONE = Spec((dict, *_NONE), keys=LAYOUT_SPEC.keys, required=LAYOUT_SPEC.required)
+#: The ``sensorkit`` key-value metadata of a Parquet recording (``sensorkit.parquet/1``).
+PARQUET_HEADER_SPEC = Spec((dict,), required=("schema",), keys={
+    "schema": Spec(_STR), "layout": Spec((*_STR, *_NONE)), "layout_spec": _LAYOUT_OR_NONE,
+    "layout_right_spec": _LAYOUT_OR_NONE, "units": Spec((*_STR, *_NONE)),
+    "rate_hz": Spec((*_NUM, *_NONE), 1e-3, 1e6, finite=False),
+    "body_mass_kg": Spec((*_NUM, *_NONE), finite=False), "sides": Spec((list, *_NONE), items=Spec(_STR)),
+    "gaps": Spec((list, *_NONE), items=_GAP), "metadata": Spec((dict, *_NONE)),
+    "metadata_not_stored": Spec((list, *_NONE)),
+})  # fmt: skip
+
+
+def parquet_header(raw: bytes, path: str) -> dict[str, Any]:
+    """The parsed and checked ``sensorkit`` metadata of the Parquet file ``path``.
+
+    Raises
+    ------
+    FileFormatError
+        Not UTF-8 JSON, nested too deeply, or a field of the wrong type or range (named).
+    """
+    header = load_json(raw, source=path, what="sensorkit metadata")
+    return check(header, PARQUET_HEADER_SPEC, source=path, where="")
+
+
+#: Most columns a text table may have: time plus 2 x 4096 sensors (a header of 1,000,000
+#: columns is refused at once instead of being parsed for minutes).
+MAX_CSV_COLUMNS = 1 + 2 * 4096
+#: Longest header or metadata line read (characters); a longer one is refused.
+MAX_HEADER_LINE_CHARS = 1 << 20
+
+
+def check_csv_header(line: str, path: str, lineno: int) -> None:
+    """Refuse a header line longer than :data:`MAX_HEADER_LINE_CHARS` or with too many columns.
+
+    Raises
+    ------
+    FileFormatError
+        Naming the file and the line.
+    """
+    cut = len(line) >= MAX_HEADER_LINE_CHARS and not line.endswith("\n")  # (its first part only)
+    n = line.count(",") + 1
+    if n > MAX_CSV_COLUMNS:
+        raise FileFormatError(
+            f"the header has {'more than ' if cut else ''}{n} columns; at most {MAX_CSV_COLUMNS} "
+            "(time and 2 x 4096 sensors) are read",
+            path=path,
+            line=lineno,
+        )
+    if cut:
+        raise FileFormatError(f"line longer than {MAX_HEADER_LINE_CHARS} characters", path=path, line=lineno)
+
+
+def text_lines(path: str) -> list[str]:
+    """The lines of a UTF-8 text file, split at line feeds only (a form feed is not a new line).
+
+    ``str.splitlines`` also splits at ``\\f``, ``\\v``, ``\\x1c``-``\\x1e``, ``\\x85`` and
+    ``\\u2028``, which shifts every line number after such a character in a notes line;
+    pandas and text editors count ``\\n`` (and ``\\r\\n``) only.
+
+    Raises
+    ------
+    FileFormatError
+        A line that is not UTF-8, naming the line and the column (1-based byte) of the bad byte.
+    """
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    out = []
+    for i, line in enumerate(raw.split(b"\n")):
+        try:
+            out.append(line.decode("utf-8").removesuffix("\r"))
+        except UnicodeDecodeError as exc:
+            raise FileFormatError(
+                f"not UTF-8 text (byte 0x{line[exc.start]:02x})", path=path, line=i + 1, column=exc.start + 1
+            ) from None
+    return out

@@ -1,0 +1,189 @@
+"""No command destroys data: existing outputs, outputs that are inputs, two writers, dashboard names."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sensorkit as sk
+from sensorkit.cli import main
+from sensorkit.errors import FileLockedError, OutputExistsError, SameFileError
+from sensorkit.io.capture import CaptureReader, CaptureWriter
+from sensorkit.io.outputs import check_output, same_file, unique_path
+
+DATA = Path(__file__).parent / "data"
+V1_CAPTURE = DATA / "captures" / "v1_sim_pair.skr"
+
+
+def _capture(tmp_path: Path, name: str = "run.skr") -> Path:
+    """A real capture: a copy of the bundled simulator pair (0.5 s, 139 records)."""
+    path = tmp_path / name
+    path.write_bytes(V1_CAPTURE.read_bytes())
+    return path
+
+
+def _cli(capsys, *argv: str) -> tuple[int, str]:
+    status = main(list(argv))
+    return status, capsys.readouterr().err
+
+
+def _refused_and_untouched(capsys, path: Path, *argv: str) -> str:
+    before = path.read_bytes()
+    status, err = _cli(capsys, *argv)
+    assert status == 1, err
+    assert path.read_bytes() == before
+    assert "Traceback" not in err and err.startswith("error: ")
+    return err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("record", "sim://", "--duration", "0.2", "-o", "{out}"),
+        ("stream", "sim://", "--plain", "--duration", "0.2", "--record", "{out}"),
+        ("simulate", "--duration", "1", "-o", "{out}"),
+        ("calibrate", "--mass", "70", "-o", "{out}"),
+        ("convert", "{src}", "{out}"),
+        ("analyze", "{src}", "--report", "{out}"),
+    ],
+    ids=["record", "stream", "simulate", "calibrate", "convert", "analyze-report"],
+)
+def test_every_verb_that_writes_refuses_an_existing_file_with_one_message(tmp_path, capsys, argv):
+    src = _capture(tmp_path, "in.skr")
+    out = tmp_path / ("precious.html" if argv[0] == "analyze" else "precious.csv")
+    out.write_text("a file the user wants to keep\n")
+    err = _refused_and_untouched(capsys, out, *(a.format(out=out, src=src) for a in argv))
+    assert f"{out} exists; add --force to replace it" in err
+
+
+def test_force_replaces_an_existing_capture(tmp_path, capsys):
+    out = tmp_path / "run.skr"
+    out.write_text("old")
+    status, err = _cli(capsys, "record", "sim://", "--duration", "0.3", "-o", str(out), "--force")
+    assert status == 0, err
+    assert len(list(CaptureReader(out).records())) > 10
+
+
+@pytest.mark.parametrize("verb", ["record", "stream"])
+@pytest.mark.parametrize("link", ["same", "hardlink", "symlink"])
+def test_recording_a_replay_into_its_own_file_is_refused_even_with_force(tmp_path, capsys, verb, link):
+    src = _capture(tmp_path)
+    out = {"same": src, "hardlink": tmp_path / "hard.skr", "symlink": tmp_path / "sym.skr"}[link]
+    if link == "hardlink":
+        os.link(src, out)
+    elif link == "symlink":
+        out.symlink_to(src)
+    opt = "-o" if verb == "record" else "--record"
+    extra = ["--plain"] if verb == "stream" else []
+    err = _refused_and_untouched(
+        capsys, src, verb, f"replay://{src}?speed=0", *extra, opt, str(out), "--force"
+    )
+    assert "the output is the input" in err
+    rec = sk.read(src)  # the session is still there, whole
+    assert rec.n_frames == 51
+
+
+def test_convert_refuses_a_hard_link_to_its_input(tmp_path, capsys):
+    src = tmp_path / "a.csv"
+    main(["simulate", "--duration", "1", "-o", str(src)])
+    os.link(src, tmp_path / "b.csv")
+    err = _refused_and_untouched(capsys, src, "convert", str(src), str(tmp_path / "b.csv"), "--force")
+    assert "the output is the input" in err
+
+
+def test_write_parquet_refuses_an_existing_file_unless_overwrite(tmp_path):
+    from sensorkit.io.parquet import write_parquet
+
+    rec = sk.simulate(duration_s=1, seed=1)
+    path = tmp_path / "r.parquet"
+    path.write_bytes(b"keep")
+    with pytest.raises(OutputExistsError, match="exists; add --force"):
+        write_parquet(rec, path)
+    assert path.read_bytes() == b"keep"
+    write_parquet(rec, path, overwrite=True)
+    assert sk.read(path).n_frames == rec.n_frames
+
+
+def test_check_output_compares_device_and_inode(tmp_path):
+    a = tmp_path / "a"
+    a.write_text("x")
+    os.link(a, tmp_path / "b")
+    (tmp_path / "c").symlink_to(a)
+    assert same_file(a, tmp_path / "b") and same_file(a, tmp_path / "c")
+    assert not same_file(a, tmp_path / "missing")
+    with pytest.raises(SameFileError):
+        check_output(tmp_path / "c", overwrite=True, inputs=[a])
+    assert check_output(tmp_path / "new", inputs=[a]) == tmp_path / "new"
+
+
+def test_a_second_writer_on_a_capture_being_written_gets_one_clear_error(tmp_path):
+    path = tmp_path / "run.skr"
+    with CaptureWriter(path, {"streams": []}) as first:
+        first.write(1, 0, 1.0, b"abc\x00")
+        with pytest.raises(FileLockedError, match="being written by another process"):
+            CaptureWriter(path, {"streams": []}, overwrite=True)
+        with pytest.raises(OutputExistsError):
+            CaptureWriter(path, {"streams": []})
+        first.write(1, 0, 2.0, b"def\x00")
+    recs = list(CaptureReader(path).records())
+    assert [r.data for r in recs] == [b"abc\x00", b"def\x00"]
+
+
+def test_two_record_processes_on_one_path_the_second_fails_and_the_first_file_is_whole(tmp_path):
+    path = tmp_path / "run.skr"
+    cmd = [sys.executable, "-m", "sensorkit.cli", "record", "sim://", "-o", str(path)]
+    first = subprocess.Popen(
+        [*cmd, "--duration", "4"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (path.exists() and path.stat().st_size > 2000):
+            assert time.monotonic() < deadline and first.poll() is None, "first recorder did not start"
+            time.sleep(0.05)
+        second = subprocess.run(
+            [*cmd, "--duration", "1", "--force"], capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode == 1
+        assert "being written by another process" in second.stderr and "Traceback" not in second.stderr
+        _, err = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, err
+    reader = CaptureReader(path)
+    assert reader.header["streams"][0]["url"].startswith("sim://")
+    assert sum(1 for _ in reader.records()) > 100  # one session, never mixed: no cut, no damage
+    assert reader.cut is None and reader.damaged == []
+
+
+def test_dashboard_r_pressed_three_times_in_a_second_never_reuses_a_name(tmp_path):
+    from sensorkit.dashboard.app import handle_key, state_for_session
+
+    with sk.open("sim://?seed=1") as session:
+        state = state_for_session(session)
+        for _ in range(5):  # start, stop, start, stop, start: three captures within a second
+            assert handle_key("r", session, state, tmp_path)
+        session.stop_recording()
+    files = sorted(tmp_path.glob("sensorkit-*.skr"))
+    assert len(files) == 3, files
+    for f in files:
+        assert CaptureReader(f).header["streams"]  # each one a capture of its own
+
+
+def test_unique_path_reserves_each_name(tmp_path):
+    names = [unique_path(tmp_path, "cap", ".skr") for _ in range(3)]
+    assert [n.name for n in names] == ["cap.skr", "cap-2.skr", "cap-3.skr"]
+    assert all(n.exists() for n in names)
+
+
+def test_the_old_capture_written_before_this_change_reads_unchanged():
+    rec = sk.read(V1_CAPTURE)
+    assert rec.n_frames == 51
+    assert np.nansum(rec.left, dtype=np.float64) == pytest.approx(26976.879381565377, rel=1e-12)
+    assert np.nansum(rec.right, dtype=np.float64) == pytest.approx(5681.9898566212505, rel=1e-12)
