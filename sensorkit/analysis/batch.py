@@ -113,6 +113,7 @@ def analyze(
         {
             "activity": info.activity,
             "loading_rate_method": info.loading_rate_method,
+            "loading_rate_note": info.loading_rate_note,
             "body_mass_kg": mass,
             "symmetry_index_sign": "positive = left larger; SA signed like SI",
         }
@@ -185,7 +186,7 @@ def side_context(
     )
     total = K.total_force(values, ctx.baseline_n)
     seg = segmentation_force(ctx, total)
-    threshold, noise = estimate_threshold_n(total, seg, ctx.event_half_width, params, recording.rate_hz)
+    threshold, noise, off = estimate_threshold_n(total, seg, ctx.event_half_width, params, recording.rate_hz)
     ctx = make_context(
         layout,
         side,
@@ -195,6 +196,7 @@ def side_context(
         baseline_n=baseline,
         threshold_n=threshold,
         noise_sd_n=noise,
+        off_threshold_n=off,
     )
     return ctx, seg, noise
 
@@ -224,6 +226,7 @@ def analyze_side_arrays(
     if seg is None:
         seg = segmentation_force(ctx, f)
     missing = hole_markers(time_s, np.nan, ctx.rate_hz, ctx.max_dt_s)
+    state = K.new_event_state()
     starts, stops, flags, holes = K.detect_contacts(
         seg,
         missing,
@@ -233,8 +236,13 @@ def analyze_side_arrays(
         ctx.min_on_frames,
         ctx.min_off_frames,
         ctx.max_bridge_frames,
-        K.new_event_state(),
+        state,
     )
+    tail = K.open_stance(state, time_s.shape[0] - 1)
+    if tail[0].size:
+        starts, stops, flags, holes = (
+            np.concatenate(pair) for pair in zip((starts, stops, flags, holes), tail, strict=True)
+        )
     if ctx.refine_events:
         starts, stops = K.refine_events(f, starts, stops, ctx.on_threshold_n, ctx.event_half_width)
     local = measure_stances(ctx, values, time_s, missing, x, y, f, starts, stops, flags)

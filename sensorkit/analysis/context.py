@@ -25,6 +25,7 @@ _BASELINE_UPPER_PCT = 95.0
 _BOXCAR_3DB = 0.443  # a boxcar of width w (s) has its -3 dB point near 0.443 / w Hz
 _NOISE_BLOCK_S = 0.1  # blocks of the noise estimate (s)
 _NOISE_MAX_BLOCKS = 1000
+_LOADED_FRAC = 0.25  # "unloaded" blocks above this share of the loaded level are not unloaded
 _MAD_TO_SD_INV = 0.6745  # median |x| of a standard normal: SD = median|x| / 0.6745
 
 
@@ -104,6 +105,7 @@ def make_context(
     baseline_n: np.ndarray | None = None,
     threshold_n: float | None = None,
     noise_sd_n: float | None = None,
+    off_threshold_n: float | None = None,
 ) -> SideContext:
     """Build the :class:`SideContext` of one side.
 
@@ -126,6 +128,10 @@ def make_context(
         SD of the unfiltered total force's noise (N); events are re-timed on the unfiltered
         force when ``params.threshold_noise_sd`` such SDs fit under the threshold. Unknown
         (None): no re-timing.
+    off_threshold_n : float, optional
+        Toe-off threshold in N; default ``params.off_threshold_frac`` of the contact threshold.
+        :func:`estimate_threshold_n` places it between the unloaded level and the contact
+        threshold, so that the hysteresis never falls below the unloaded force.
     """
     n_s = layout.n_sensors
     on = (
@@ -157,7 +163,9 @@ def make_context(
         foot_length_mm=float(layout.foot_length_mm),
         foot_width_mm=float(layout.foot_width_mm),
         on_threshold_n=float(on),
-        off_threshold_n=float(on * params.off_threshold_frac),
+        off_threshold_n=float(
+            on * params.off_threshold_frac if off_threshold_n is None else min(off_threshold_n, on)
+        ),
         min_on_frames=frames_for(params.min_contact_s, rate_hz),
         min_off_frames=frames_for(params.min_swing_s, rate_hz),
         event_half_width=half_width_for(params.event_filter_s, rate_hz),
@@ -208,8 +216,8 @@ def estimate_baseline_n(values: np.ndarray, params: AnalysisParams) -> np.ndarra
 
 def estimate_threshold_n(
     force_n: np.ndarray, force_lp_n: np.ndarray, half_width: int, params: AnalysisParams, rate_hz: float
-) -> tuple[float, float]:
-    """Noise-adaptive contact threshold (N) of one side (docs/methods.md "Gait events").
+) -> tuple[float, float, float]:
+    """Noise-adaptive contact and toe-off thresholds (N) of one side (docs/methods.md "Gait events").
 
     The recording is cut into 0.1 s blocks (at most ~1000 of them, evenly spread); the
     unloaded ones are the lowest ``threshold_quantile`` of block means. Within them the noise
@@ -217,7 +225,10 @@ def estimate_threshold_n(
     sqrt 2)): selecting whole blocks does not bias the differences the way selecting single
     low frames would. Threshold = the median low-passed force of those blocks +
     ``threshold_noise_sd`` noise SDs scaled to the low-pass (/ sqrt(2 h + 1), white noise),
-    never below ``threshold_floor_n``.
+    never below ``threshold_floor_n``. The toe-off threshold is ``off_threshold_frac`` of the
+    way from the unloaded level to it. When even the lowest blocks are loaded (a recording
+    that is mostly standing: their level exceeds a quarter of the 95th percentile block), the
+    unloaded level is taken as 0 (the sensors' zero).
 
     Parameters
     ----------
@@ -236,11 +247,14 @@ def estimate_threshold_n(
         Contact threshold in N.
     noise_sd_n : float
         Noise SD of the unfiltered force in N (NaN when it cannot be estimated).
+    off_threshold_n : float
+        Toe-off threshold in N.
     """
+    floor = float(params.threshold_floor_n)
     block = max(2, round(_NOISE_BLOCK_S * rate_hz))
     n_blocks = force_n.shape[0] // block
     if n_blocks < 3:
-        return float(params.threshold_floor_n), float("nan")
+        return floor, float("nan"), floor * params.off_threshold_frac
     pick = np.unique(np.linspace(0, n_blocks - 1, min(n_blocks, _NOISE_MAX_BLOCKS)).astype(np.int64))
     rows = (pick[:, None] * block + np.arange(block)[None, :]).ravel()
     raw = np.asarray(force_n[rows], dtype=np.float64).reshape(pick.size, block)
@@ -250,7 +264,7 @@ def estimate_threshold_n(
     means = np.where(counts > 0, np.where(finite, raw, 0.0).sum(axis=1) / np.maximum(counts, 1), np.nan)
     ok = np.isfinite(means)
     if ok.sum() < 3:
-        return float(params.threshold_floor_n), float("nan")
+        return floor, float("nan"), floor * params.off_threshold_frac
     k = max(3, int(params.threshold_quantile * ok.sum()))
     order = np.flatnonzero(ok)[np.argsort(means[ok])[:k]]
     d = np.diff(raw[order], axis=1).ravel()
@@ -258,8 +272,12 @@ def estimate_threshold_n(
     centre_vals = lp[order].ravel()
     centre_vals = centre_vals[np.isfinite(centre_vals)]
     if d.size < 5 or not centre_vals.size:
-        return float(params.threshold_floor_n), float("nan")
+        return floor, float("nan"), floor * params.off_threshold_frac
     centre = float(np.median(centre_vals))
+    if centre > _LOADED_FRAC * float(np.percentile(means[ok], _BASELINE_UPPER_PCT)):
+        centre = 0.0  # no unloaded block at all: trust the sensors' zero
     noise = float(np.median(np.abs(d))) / (_MAD_TO_SD_INV * np.sqrt(2.0))
     noise_lp = noise / np.sqrt(2 * half_width + 1)
-    return float(max(params.threshold_floor_n, centre + params.threshold_noise_sd * noise_lp)), noise
+    on = float(max(floor, centre + params.threshold_noise_sd * noise_lp))
+    low = min(centre, on)
+    return on, noise, float(low + params.off_threshold_frac * (on - low))

@@ -88,6 +88,9 @@ class AnalysisParams:
     steady_band_frac : float
         A valid step is steady-state when its stride time and contact time are within this
         fraction of the bout's median (gait initiation/termination and turns fall outside).
+    steady_trim_steps : int
+        Steps of each foot at the start and end of a bout left out of the summaries (gait
+        initiation and termination, the approach to a turn). *sensorkit choice.*
     bout_break_s : float
         A pause this long between contacts (no foot starting a stance) ends a bout.
     min_standing_s : float
@@ -116,6 +119,11 @@ class AnalysisParams:
         Approximate -3 dB cut-off of the moving average applied before VILR (Hz).
     strike_window_s : float
         Strike index from the force-weighted COP over this leading part of stance (s).
+    cop_path_min_force_frac, cop_path_bin_s : float
+        COP path metrics (excursions, path length, velocity, CPEI) use force-weighted COP means
+        over ``cop_path_bin_s`` bins of the frames carrying at least ``cop_path_min_force_frac``
+        of the stance peak: a COP near the threshold is noise, and per-frame noise adds path in
+        proportion to the rate. *sensorkit choice.*
     strike_rearfoot_max_pct, strike_forefoot_min_pct : float
         Strike-index bands (Cavanagh & Lafortune 1980: 33.3 %, 66.7 %).
     cpei_distal_frac : float
@@ -147,6 +155,7 @@ class AnalysisParams:
     min_contact_time_s: float = 0.08
     max_contact_time_s: float = 2.5
     steady_band_frac: float = 0.2
+    steady_trim_steps: int = 1
     bout_break_s: float = 2.5
     min_standing_s: float = 1.0
     running_flight_frac: float = 0.5
@@ -162,6 +171,8 @@ class AnalysisParams:
     vilr_min_rate_hz: float = 500.0
     vilr_filter_hz: float = 60.0
     strike_window_s: float = 0.015
+    cop_path_min_force_frac: float = 0.1
+    cop_path_bin_s: float = 0.010
     strike_rearfoot_max_pct: float = 100.0 / 3.0
     strike_forefoot_min_pct: float = 200.0 / 3.0
     cpei_distal_frac: float = 2.0 / 3.0

@@ -104,6 +104,8 @@ STEP_COLUMNS = (
     "loading_rate_bw_s",
     "unloading_rate_n_s",
     "unloading_rate_bw_s",
+    "loading_rate_samples",
+    "unloading_rate_samples",
     "impact_peak_n",
     "impact_peak_bw",
     "valr_n_s",
@@ -145,14 +147,17 @@ class TrialInfo:
         Median peak force of the plausible stances (N): the reference of the low-peak rule.
     loading_rate_method : str
         The one VALR method of the trial's running steps: ``"impact_peak"``, the fallback
-        name, or ``"none"`` without running steps.
+        name (rearfoot strikers only), or ``"none"``.
     activity : str
         The activity with most steady-state steps (``"walking"``, ``"running"``), or ``"none"``.
+    loading_rate_note : str
+        Why that method (or none) was used.
     """
 
     typical_peak_n: float
     loading_rate_method: str
     activity: str
+    loading_rate_note: str = ""
 
 
 def finalize_steps(
@@ -201,7 +206,8 @@ def finalize_steps(
     holes = d["long_holes"].to_numpy(np.int64)
     event_gap = d["event_in_gap"].to_numpy(bool)  # a stance whose event time lies in a short hole
     cut = d["cut_by_gap"].to_numpy(bool)  # a stance a long hole cut or began after
-    truncated = d["truncated"].to_numpy(bool)
+    open_end = d["open_end"].to_numpy(bool)  # the data ended during this stance
+    truncated = d["truncated"].to_numpy(bool) | open_end
 
     # -- strides: next contact of the same foot, nothing missing in between
     nxt = np.full(n, -1, dtype=np.int64)
@@ -227,6 +233,7 @@ def finalize_steps(
     candidates = in_bounds & ~event_gap & ~cut & ~truncated & np.isfinite(peak_any)
     typical = float(np.median(peak_any[candidates])) if candidates.any() else np.nan
     rules = [
+        (open_end, "truncated by the end of the data"),
         (truncated, "truncated by the start of the data"),
         (cut, "cut by a data gap too long to bridge"),
         (contact < p.min_contact_time_s, "contact too short"),
@@ -239,45 +246,58 @@ def finalize_steps(
     ]
     for mask, text in rules:
         reason = np.where((reason == "") & mask, text, reason)
+    valid = reason == ""
+    # a user's exclusion takes a step out of the summaries, not out of the gait: it stays a
+    # valid step and its neighbours keep their temporal parameters
+    user = np.zeros(n, dtype=bool)
     for i in exclude_steps:
         if 0 <= int(i) < n:
-            reason[int(i)] = "excluded by user"
-    valid = reason == ""
+            user[int(i)] = True
 
-    # -- bouts of valid steps (both feet), split by pauses
+    # -- bouts of valid steps (both feet), split by pauses and by turns or standing (a stance
+    #    too long, or not shorter than its stride, between two valid steps)
     bout = np.full(n, -1, dtype=np.int64)
     vidx = np.flatnonzero(valid)
     if vidx.size:
-        breaks = np.diff(t_c[vidx]) > p.bout_break_s
+        interrupt = np.cumsum((contact > p.max_contact_time_s) | (np.isfinite(stride) & (contact >= stride)))
+        breaks = (np.diff(t_c[vidx]) > p.bout_break_s) | (np.diff(interrupt[vidx]) > 0)
         bout[vidx] = np.concatenate(([0], np.cumsum(breaks)))
 
-    # -- temporal parameters across both feet (valid neighbours in the same bout)
+    # -- temporal parameters across both feet: only with the *adjacent* stance of the other foot
+    #    (the last one that began before this contact and after this foot's previous contact,
+    #    and the first one after it and before this foot's next contact), and only when that
+    #    stance is a valid, timed step of the same bout
     step_time = np.full(n, np.nan)
     init_ds = np.full(n, np.nan)
     term_ds = np.full(n, np.nan)
     flight = np.full(n, np.nan)
-    for s, other in (("left", "right"), ("right", "left")):
-        mine = np.flatnonzero(valid & (side == s))
-        theirs = np.flatnonzero(valid & (side == other))
+    timed = valid & ~event_gap
+    prev_same = np.full(n, -np.inf)
+    next_same = np.full(n, np.inf)
+    for s_ in ("left", "right"):
+        idx = np.flatnonzero(side == s_)
+        prev_same[idx[1:]] = t_c[idx[:-1]]
+        next_same[idx[:-1]] = t_c[idx[1:]]
+    for s_, other in (("left", "right"), ("right", "left")):
+        mine = np.flatnonzero(timed & (side == s_))
+        theirs = np.flatnonzero(side == other)  # every stance of the other foot, valid or not
         if not mine.size or not theirs.size:
             continue
         oc = t_c[theirs]
-        k_prev = np.searchsorted(oc, t_c[mine], side="left") - 1  # contralateral contact before mine
+        k_prev = np.searchsorted(oc, t_c[mine], side="left") - 1
         k_next = k_prev + 1
-        ok_prev = k_prev >= 0
-        ok_next = k_next < theirs.size
         ip = theirs[np.maximum(k_prev, 0)]
         inx = theirs[np.minimum(k_next, theirs.size - 1)]
-        # (hole counts are per foot, so across feet only the bout is compared; a stance next
-        # to a long hole is not valid and so never a neighbour here)
-        same_prev = ok_prev & (bout[ip] == bout[mine])
-        same_next = ok_next & (bout[inx] == bout[mine])
-        step_time[mine] = np.where(same_prev, t_c[mine] - t_c[ip], np.nan)
-        init_ds[mine] = np.where(
-            same_prev, np.clip(np.minimum(t_o[ip], t_o[mine]) - t_c[mine], 0, None), np.nan
+        ok_prev = (k_prev >= 0) & timed[ip] & (bout[ip] == bout[mine]) & (t_c[ip] > prev_same[mine])
+        ok_next = (
+            (k_next < theirs.size) & timed[inx] & (bout[inx] == bout[mine]) & (t_c[inx] < next_same[mine])
         )
-        term_ds[mine] = np.where(same_next, np.clip(t_o[mine] - t_c[inx], 0, None), np.nan)
-        flight[mine] = np.where(same_next, np.clip(t_c[inx] - t_o[mine], 0, None), np.nan)
+        step_time[mine] = np.where(ok_prev, t_c[mine] - t_c[ip], np.nan)
+        init_ds[mine] = np.where(
+            ok_prev, np.clip(np.minimum(t_o[ip], t_o[mine]) - t_c[mine], 0, None), np.nan
+        )
+        term_ds[mine] = np.where(ok_next, np.clip(t_o[mine] - t_c[inx], 0, None), np.nan)
+        flight[mine] = np.where(ok_next, np.clip(t_c[inx] - t_o[mine], 0, None), np.nan)
 
     for arr in (step_time, init_ds, term_ds, flight):
         arr[event_gap] = np.nan  # an event time inside a hole is not known to the frame
@@ -310,14 +330,28 @@ def finalize_steps(
             med_contact = np.median(contact[members])
             far_stride = np.abs(stride[members] / med_stride - 1.0) > p.steady_band_frac
             far_contact = np.abs(contact[members] / med_contact - 1.0) > p.steady_band_frac
+            st_ = step_time[members]
+            med_step = np.nanmedian(st_) if np.isfinite(st_).any() else np.nan
+            far_step = np.isfinite(st_) & (np.abs(st_ / med_step - 1.0) > p.steady_band_frac)
+            steady_reason[members[far_step]] = "step time far from the bout's median"
             steady_reason[members[far_stride]] = "stride far from the bout's median"
             steady_reason[members[far_contact & ~far_stride]] = "contact far from the bout's median"
-            steady[members[far_stride | far_contact]] = False
+            steady[members[far_stride | far_contact | far_step]] = False
+    # gait initiation and termination: the first and last steps of each foot in a bout
+    if p.steady_trim_steps:
+        k = p.steady_trim_steps
+        for b in np.unique(bout[bout >= 0]):
+            for s_ in ("left", "right"):
+                members = np.flatnonzero((bout == b) & (side == s_))
+                ends = np.concatenate((members[:k], members[-k:]))
+                trim = ends[steady[ends]]
+                steady[trim] = False
+                steady_reason[trim] = "first or last steps of a bout (gait initiation or termination)"
     reason = np.where(valid, steady_reason, reason)
     if exclude_bouts:
-        user = np.isin(bout, np.asarray(exclude_bouts, dtype=np.int64)) & (bout >= 0)
-        steady &= ~user
-        reason = np.where(user, "excluded by user", reason)
+        user |= np.isin(bout, np.asarray(exclude_bouts, dtype=np.int64)) & (bout >= 0)
+    steady &= ~user
+    reason = np.where(user, "excluded by user", reason)
 
     out: dict[str, np.ndarray] = {
         "side": side,
@@ -359,10 +393,20 @@ def finalize_steps(
     is_run = activity == "running"
     has_impact = d["has_impact_peak"].to_numpy(bool)
     run_steady = steady & is_run
+    method, note = "none", "no steady-state running steps"
     if run_steady.any():
-        method = "impact_peak" if np.mean(has_impact[run_steady]) >= 0.5 else p.loading_rate_fallback
-    else:
-        method = "none"
+        si_run = d["strike_index_pct"].to_numpy(np.float64)[run_steady]
+        rearfoot = np.mean(si_run < p.strike_rearfoot_max_pct) if np.isfinite(si_run).any() else 0.0
+        if np.mean(has_impact[run_steady]) >= 0.5:
+            method, note = "impact_peak", "impact peaks in most steps (Milner et al. 2006)"
+        elif rearfoot >= 0.5:
+            method = p.loading_rate_fallback
+            note = "no impact peaks; rearfoot strikes: the fallback of Blackmore et al. 2016"
+        else:
+            note = (
+                "no impact peaks and mostly non-rearfoot strikes: the 13 % fallback is validated in "
+                "rearfoot strikers only (Blackmore et al. 2016), so no VALR"
+            )
     key = "impact" if method == "impact_peak" else "fallback"
     valr = d[f"valr_{key}_n_s"].to_numpy(np.float64)
     vilr = d[f"vilr_{key}_n_s"].to_numpy(np.float64)
@@ -401,6 +445,11 @@ def finalize_steps(
         out[name] = np.where(early, np.nan, out[name])
     out["strike_index_pct"] = np.where(strike_gap, np.nan, out["strike_index_pct"])
     out["valr_samples"] = np.where(early, 0, out["valr_samples"])
+    walking = activity == "walking"
+    out["loading_rate_samples"] = np.where(walking & ~early, d["loading_rate_samples"].to_numpy(np.int64), 0)
+    out["unloading_rate_samples"] = np.where(
+        walking & ~gap, d["unloading_rate_samples"].to_numpy(np.int64), 0
+    )
     notes = np.where(gap, "missing data in stance: whole-stance metrics not measured", "")
     notes = np.where(
         early, "missing data in early stance: loading and whole-stance metrics not measured", notes
@@ -432,13 +481,13 @@ def finalize_steps(
     steps = pd.DataFrame({c: out[c] for c in STEP_COLUMNS})
     counts = pd.Series(activity[steady]).value_counts()
     main = str(counts.index[0]) if len(counts) else "none"
-    return steps, TrialInfo(typical, method, main)
+    return steps, TrialInfo(typical, method, main, note)
 
 
 def _empty_steps() -> pd.DataFrame:
     text = {"side", "exclude_reason", "activity", "loading_rate_method", "strike_pattern", "gap_note"}
     flags = {"valid", "steady_state", "valr_reliable", "gap_in_stance", "truncated"}
-    ints = {"bout", "valr_samples"}
+    ints = {"bout", "valr_samples", "loading_rate_samples", "unloading_rate_samples"}
     cols = {}
     for c in STEP_COLUMNS:
         dtype = "object" if c in text else "bool" if c in flags else "int64" if c in ints else "float64"

@@ -109,8 +109,11 @@ def measure_stances(
     no_impact = (*common[:1], _IMPOSSIBLE, *common[2:])
     _, _, valr_f, vilr_f, _, lo_f, hi_f = K.loading_rates(force_n, f_vilr, time_s, starts, stops, *no_impact)
     has_impact = method_i == K.METHOD_IMPACT
+    x_path, y_path = K.cop_path_points(
+        x_mm, y_mm, force_n, time_s, starts, stops, p.cop_path_min_force_frac, p.cop_path_bin_s
+    )
     _, ap, ml, path, vel, cpei = K.cop_path_metrics(
-        x_mm, y_mm, time_s, starts, stops, ctx.foot_length_mm, ctx.foot_width_mm, p.cpei_distal_frac
+        x_path, y_path, time_s, starts, stops, ctx.foot_length_mm, ctx.foot_width_mm, p.cpei_distal_frac
     )
     strike = K.strike_index(y_mm, force_n, time_s, starts, stops, p.strike_window_s, ctx.foot_length_mm)
     reg_imp, reg_peak, reg_press, ml_imp = K.regional_loads(
@@ -156,11 +159,14 @@ def measure_stances(
         "second_peak_pct_stance": walk[:, 5],
         "loading_rate_n_s": walk[:, 6],
         "unloading_rate_n_s": walk[:, 7],
+        "loading_rate_samples": _samples_within(time_s, walk[:, 8], walk[:, 9]),
+        "unloading_rate_samples": _samples_within(time_s, walk[:, 10], walk[:, 11]),
         "medial_impulse_Ns": ml_imp[:, 0],
         "lateral_impulse_Ns": ml_imp[:, 1],
         "event_in_gap": (flags & K.FLAG_EVENT_IN_HOLE) != 0,
         "cut_by_gap": (flags & K.FLAG_GAP) != 0,
         "truncated": (flags & K.FLAG_TRUNCATED) != 0,
+        "open_end": (flags & K.FLAG_OPEN_END) != 0,
         "gap_in_stance": ((flags & K.FLAG_BRIDGED) != 0) | np.isfinite(hole_frac),
         "gap_at_stance_frac": hole_frac,
     }

@@ -1,10 +1,13 @@
 """Standing: periods with both feet loaded and no step, and the weight-bearing share per side.
 
-Definition (docs/methods.md "Activity"): standing is both feet above the contact threshold
-(on the event low-pass) continuously for at least ``params.min_standing_s``. Weight-bearing
-share = mean left force / (mean left + mean right force) over those frames. Its symmetry index
-has a 95 % interval from a bootstrap over 0.25 s blocks (frames within a block are not
-independent). Needs both insoles and a batch recording (a live stream reports no standing).
+Definition (docs/methods.md "Activity"): standing is both feet above their contact thresholds
+(on the event low-pass) for at least ``params.min_standing_s``, dips of either foot shorter than
+0.2 s (weight shifts, sensor flicker) bridged. The period is cut into 0.25 s blocks (a partial
+last block is dropped); each side's load is the median of its block means, robust to the weight
+shift at the start of a step; weight-bearing share = left / (left + right) and its symmetry index
+follow from those two numbers. The 95 % interval resamples whole blocks, the same blocks for both
+feet (they are paired), so a quiet stance of a few seconds gives a wide interval, not a false one.
+Needs both insoles and a batch recording (a live stream reports no standing).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.analysis.params import ASYMMETRY_LIMITS_PCT, AnalysisParams
-from sensorkit.analysis.summary import _status, bootstrap_si
+from sensorkit.analysis.summary import _status
 
 __all__ = ["STANDING_COLUMNS", "standing_periods"]
 
@@ -30,6 +33,18 @@ STANDING_COLUMNS = (
     "status",
 )
 _BLOCK_S = 0.25
+_MAX_DIP_S = 0.2
+_SEED = 20261129
+
+
+def _bridge_short_dips(mask: np.ndarray, time_s: np.ndarray, max_dip_s: float) -> np.ndarray:
+    """``mask`` with False runs shorter than ``max_dip_s`` between True runs set True."""
+    out = mask.copy()
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], (~mask).view(np.int8), [0]))))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):  # False runs [a, b)
+        if 0 < a and b < mask.size and time_s[b] - time_s[a - 1] <= max_dip_s:
+            out[a:b] = True
+    return out
 
 
 def standing_periods(
@@ -62,32 +77,42 @@ def standing_periods(
     """
     with np.errstate(invalid="ignore"):
         both = (seg_left >= on_left_n) & (seg_right >= on_right_n)
+    both = _bridge_short_dips(both, time_s, _MAX_DIP_S)
     rows = []
     edges = np.flatnonzero(np.diff(np.concatenate(([0], both.view(np.int8), [0]))))
     limit = ASYMMETRY_LIMITS_PCT["standing_force_n"]
+    rng = np.random.default_rng(_SEED)
     for a, b in zip(edges[::2], edges[1::2], strict=True):
         if b - a < 2 or time_s[b - 1] - time_s[a] < params.min_standing_s:
             continue
         t = time_s[a:b]
         fl = force_left[a:b].astype(np.float64)
         fr = force_right[a:b].astype(np.float64)
-        ok = np.isfinite(fl) & np.isfinite(fr)
-        if ok.sum() < 2:
-            continue
-        t, fl, fr = t[ok], fl[ok], fr[ok]
         block = np.floor((t - t[0]) / _BLOCK_S).astype(np.int64)
-        counts = np.bincount(block)
-        keep = counts > 0
-        bl = (np.bincount(block, fl) / np.maximum(counts, 1))[keep]
-        br = (np.bincount(block, fr) / np.maximum(counts, 1))[keep]
-        ml, mr = float(fl.mean()), float(fr.mean())
-        if bl.size >= params.min_steps_asymmetry:
-            si, lo, hi = bootstrap_si(bl, br, params.bootstrap_resamples)
-            status = _status(lo, hi, limit)[0]
-        else:
-            si = float(200.0 * (ml - mr) / (ml + mr)) if ml + mr > 0 else np.nan
-            lo = hi = np.nan
-            status = "not enough data"
+        n_blocks = int(block[-1])  # the last (partial) block is dropped
+        bl, br = np.full(n_blocks, np.nan), np.full(n_blocks, np.nan)
+        for k in range(n_blocks):
+            sel = block == k
+            ok = sel & np.isfinite(fl) & np.isfinite(fr)
+            if ok.sum() >= 2:
+                bl[k], br[k] = fl[ok].mean(), fr[ok].mean()
+        good = np.isfinite(bl) & np.isfinite(br)
+        bl, br = bl[good], br[good]
+        if bl.size < 2:
+            continue
+        ml, mr = float(np.median(bl)), float(np.median(br))
+        si = 200.0 * (ml - mr) / (ml + mr) if ml + mr > 0 else np.nan
+        lo = hi = np.nan
+        status = "not enough data"
+        if bl.size >= params.min_steps_asymmetry and np.isfinite(si):
+            idx = rng.integers(0, bl.size, (params.bootstrap_resamples, bl.size))
+            bml, bmr = np.median(bl[idx], axis=1), np.median(br[idx], axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                boot = 200.0 * (bml - bmr) / (bml + bmr)
+            boot = boot[np.isfinite(boot)]
+            if boot.size:
+                lo, hi = (float(v) for v in np.percentile(boot, (2.5, 97.5)))
+                status = _status(lo, hi, limit)[0]
         rows.append(
             {
                 "start_s": float(time_s[a]),

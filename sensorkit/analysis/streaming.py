@@ -139,26 +139,35 @@ class _SideStream:
         h = ctx.event_half_width
         end = self.base + self.length  # global index after the last frame
         ready = end if final else end - h
-        if ready <= self.seg_done:
+        if ready <= self.seg_done and not final:
             return []
-        # the event force of frames [seg_done, ready) from their full windows
-        w_lo = max(self.base, self.seg_done - h)
-        w_hi = min(end, ready + h)
-        seg = K.moving_average(self.f[w_lo - self.base : w_hi - self.base], h)
-        seg = seg[self.seg_done - w_lo : ready - w_lo]
-        mb = self.mb[self.seg_done - self.base : ready - self.base]
-        starts, stops, flags, holes = K.detect_contacts(
-            np.ascontiguousarray(seg),
-            np.ascontiguousarray(mb),
-            self.seg_done,
-            ctx.on_threshold_n,
-            ctx.off_threshold_n,
-            ctx.min_on_frames,
-            ctx.min_off_frames,
-            ctx.max_bridge_frames,
-            self.state,
-        )
-        self.seg_done = ready
+        empty = np.zeros(0, dtype=np.int64)
+        starts, stops, flags, holes = empty, empty, empty, empty
+        if ready > self.seg_done:
+            # the event force of frames [seg_done, ready) from their full windows
+            w_lo = max(self.base, self.seg_done - h)
+            w_hi = min(end, ready + h)
+            seg = K.moving_average(self.f[w_lo - self.base : w_hi - self.base], h)
+            seg = seg[self.seg_done - w_lo : ready - w_lo]
+            mb = self.mb[self.seg_done - self.base : ready - self.base]
+            starts, stops, flags, holes = K.detect_contacts(
+                np.ascontiguousarray(seg),
+                np.ascontiguousarray(mb),
+                self.seg_done,
+                ctx.on_threshold_n,
+                ctx.off_threshold_n,
+                ctx.min_on_frames,
+                ctx.min_off_frames,
+                ctx.max_bridge_frames,
+                self.state,
+            )
+        self.seg_done = max(self.seg_done, ready)
+        if final:
+            tail = K.open_stance(self.state, end - 1)
+            if tail[0].size:
+                starts, stops, flags, holes = (
+                    np.concatenate(pair) for pair in zip((starts, stops, flags, holes), tail, strict=True)
+                )
         if not starts.size:
             return []
         if ctx.refine_events:
@@ -207,6 +216,8 @@ class StreamingAnalyzer:
     noise_sd_n : dict, optional
         ``{"left": N, "right": N}`` noise SD of the unfiltered total force; with it, events are
         re-timed on the unfiltered force when the noise allows (as in batch).
+    off_threshold_n : dict, optional
+        ``{"left": N, "right": N}`` toe-off thresholds (``Analysis.thresholds_n[side]["off"]``).
     layout_right : SensorLayout, optional
     sides : tuple of str
         Sides that will be fed.
@@ -231,6 +242,7 @@ class StreamingAnalyzer:
         sides: tuple[str, ...] = SIDES,
         threshold_n: dict[str, float] | None = None,
         noise_sd_n: dict[str, float] | None = None,
+        off_threshold_n: dict[str, float] | None = None,
         **kwargs,
     ) -> None:
         if params is None:
@@ -250,6 +262,7 @@ class StreamingAnalyzer:
         baseline_n = baseline_n or {}
         threshold_n = threshold_n or {}
         noise_sd_n = noise_sd_n or {}
+        off_threshold_n = off_threshold_n or {}
         self._weight_n = weight_n
         self._finished = False
         self._sides: dict[str, _SideStream] = {}
@@ -263,6 +276,7 @@ class StreamingAnalyzer:
                 baseline_n=baseline_n.get(side),
                 threshold_n=threshold_n.get(side),
                 noise_sd_n=noise_sd_n.get(side),
+                off_threshold_n=off_threshold_n.get(side),
             )
             self._sides[side] = _SideStream(ctx, layouts[side].n_sensors)
         self._last_time = -np.inf
@@ -281,6 +295,7 @@ class StreamingAnalyzer:
             baseline_n=analysis.baseline_n,
             threshold_n={s: d["on"] for s, d in analysis.thresholds_n.items()},
             noise_sd_n={s: d.get("noise_sd") for s, d in analysis.thresholds_n.items()},
+            off_threshold_n={s: d["off"] for s, d in analysis.thresholds_n.items()},
             sides=tuple(analysis.baseline_n),
             **kwargs,
         )

@@ -111,6 +111,7 @@ _SECONDS_PER_MIN = 60.0
 _STEPS_PER_STRIDE = 2.0
 _CI = (2.5, 97.5)
 _SEED = 20261129  # fixed: intervals are reproducible
+_MIN_RATE_SAMPLES = 3  # = AnalysisParams.min_valr_samples default; rates from fewer are unreliable
 
 
 def summary_steps(steps: pd.DataFrame, activity: str) -> pd.DataFrame:
@@ -120,11 +121,24 @@ def summary_steps(steps: pd.DataFrame, activity: str) -> pd.DataFrame:
     return steps[steps["steady_state"] & (steps["activity"] == activity)]
 
 
-def _values(frame: pd.DataFrame, name: str) -> np.ndarray:
+def _values(frame: pd.DataFrame, name: str, reliable_only: bool = True) -> np.ndarray:
+    """Finite values of a metric; rates only from windows with enough samples (docs/methods.md)."""
     v = frame[name].to_numpy(np.float64)
-    if name in _LOADING and "valr_reliable" in frame:
-        v = np.where(frame["valr_reliable"].to_numpy(bool), v, np.nan)
+    if reliable_only:
+        ok = _reliable(frame, name)
+        if ok is not None:
+            v = np.where(ok, v, np.nan)
     return v[np.isfinite(v)]
+
+
+def _reliable(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+    if name in _LOADING and "valr_reliable" in frame:
+        return frame["valr_reliable"].to_numpy(bool)
+    for prefix in ("loading_rate_", "unloading_rate_"):
+        col = f"{prefix}samples"
+        if name.startswith(prefix) and not name.endswith("samples") and col in frame:
+            return frame[col].to_numpy(np.int64) >= _MIN_RATE_SAMPLES
+    return None
 
 
 def summarize(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.DataFrame:
@@ -217,8 +231,9 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
     Status is one of ``"asymmetric"`` (the whole 95 % interval beyond the metric's limit:
     the only case flagged), ``"within limit"`` (the whole interval inside it),
     ``"inconclusive"``, ``"no limit set"``, ``"not enough data"`` (fewer than
-    ``params.min_steps_asymmetry`` values on a side) or ``"not applicable"`` (signed or
-    location metrics). Limits: :data:`sensorkit.analysis.params.ASYMMETRY_LIMITS_PCT`
+    ``params.min_steps_asymmetry`` values on a side), ``"unreliable: ..."`` (enough steps, but
+    their loading rates rest on fewer than 3 samples in the 20-80 % window) or
+    ``"not applicable"`` (signed or location metrics). Limits: :data:`sensorkit.analysis.params.ASYMMETRY_LIMITS_PCT`
     (BW twins share their N metric's limit).
 
     Returns
@@ -248,7 +263,14 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
         if name in _NO_SI:
             row["status"] = "not applicable"
         elif min(left.size, right.size) < params.min_steps_asymmetry:
-            row["status"] = "not enough data"
+            raw_l = _values(use[use["side"] == "left"], name, reliable_only=False) if len(use) else left
+            raw_r = _values(use[use["side"] == "right"], name, reliable_only=False) if len(use) else right
+            unreliable = min(raw_l.size, raw_r.size) >= params.min_steps_asymmetry
+            row["status"] = (
+                "unreliable: too few samples in the rate's 20-80 % window (sampling rate)"
+                if unreliable
+                else "not enough data"
+            )
         else:
             si, lo, hi = bootstrap_si(left, right, params.bootstrap_resamples)
             row["symmetry_index_pct"], row["ci_low_pct"], row["ci_high_pct"] = si, lo, hi
@@ -313,8 +335,9 @@ def trends(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.Dat
         if name not in use:
             continue
         v = use[name].to_numpy(np.float64)
-        if name in _LOADING:
-            v = np.where(use["valr_reliable"].to_numpy(bool), v, np.nan)
+        ok = _reliable(use, name)
+        if ok is not None:
+            v = np.where(ok, v, np.nan)
         t = use["t_contact_s"].to_numpy(np.float64) / _SECONDS_PER_MIN
         ok = np.isfinite(v)
         if ok.sum() < params.min_trend_steps:

@@ -129,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
     console.print(table)
     console.print(f"cadence: {_fmt(res.cadence_spm)} steps/min (both feet, steady state)")
     if res.activity == "running":
-        console.print(f"loading rate method: {res.info.loading_rate_method} (one per trial)")
+        console.print(
+            f"loading rate method: {res.info.loading_rate_method} (one per trial; {res.info.loading_rate_note})"
+        )
     flagged = asym.index[asym["flag"].to_numpy(bool)].tolist()
     if flagged:
         console.print("[bold]asymmetric beyond each metric's limit (95% CI):[/] " + ", ".join(flagged))

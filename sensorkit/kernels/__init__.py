@@ -22,15 +22,17 @@ arrays, float64 time), so cold start is a cache load.
 """
 
 from sensorkit.kernels.cop import cop_frames, cop_frames_into, total_force
-from sensorkit.kernels.cop_path import cop_path_metrics
+from sensorkit.kernels.cop_path import cop_path_metrics, cop_path_points
 from sensorkit.kernels.events import (
     FLAG_BRIDGED,
     FLAG_EVENT_IN_HOLE,
     FLAG_GAP,
+    FLAG_OPEN_END,
     FLAG_TRUNCATED,
     STATE_SIZE,
     detect_contacts,
     new_event_state,
+    open_stance,
     refine_events,
 )
 from sensorkit.kernels.filters import moving_average
@@ -44,6 +46,7 @@ __all__ = [
     "FLAG_BRIDGED",
     "FLAG_EVENT_IN_HOLE",
     "FLAG_GAP",
+    "FLAG_OPEN_END",
     "FLAG_TRUNCATED",
     "METHOD_13PCT",
     "METHOD_IMPACT",
@@ -54,10 +57,12 @@ __all__ = [
     "cop_frames",
     "cop_frames_into",
     "cop_path_metrics",
+    "cop_path_points",
     "detect_contacts",
     "loading_rates",
     "moving_average",
     "new_event_state",
+    "open_stance",
     "refine_events",
     "regional_loads",
     "stance_force",

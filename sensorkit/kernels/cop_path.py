@@ -18,7 +18,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["cop_path_metrics"]
+__all__ = ["cop_path_metrics", "cop_path_points"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -107,3 +107,82 @@ def cop_path_metrics(
             x_line = x0 + (y_d - y0f) / (y1 - y0f) * (x1 - x0)
             cpei[s] = 100.0 * (x_line - x_cross) / foot_width_mm
     return strike, ap, ml, path, vel, cpei
+
+
+@numba.njit(cache=True, nogil=True)
+def cop_path_points(
+    x_mm: np.ndarray,
+    y_mm: np.ndarray,
+    force_n: np.ndarray,
+    time_s: np.ndarray,
+    starts: np.ndarray,
+    stops: np.ndarray,
+    min_force_frac: float,
+    bin_s: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The COP path points of each stance: force-weighted means over ``bin_s`` bins of the
+    frames carrying at least ``min_force_frac`` of the stance's peak force.
+
+    A COP near the contact threshold is mostly sensor noise, and per-frame noise adds path
+    length in proportion to the sampling rate; bins of a fixed duration over the loaded part of
+    stance make path length, velocity and excursions comparable across rates and noise
+    (docs/methods.md "Force and centre of pressure").
+
+    Parameters
+    ----------
+    x_mm, y_mm : ndarray, shape (n,), float32
+        COP per frame (NaN where undefined).
+    force_n : ndarray, shape (n,), float32
+        Total force per frame (the weights).
+    time_s : ndarray, shape (n,), float64
+    starts, stops : ndarray of int64, shape (m,)
+    min_force_frac : float
+        Frames below this fraction of the stance peak are left out (0.1).
+    bin_s : float
+        Bin duration in s (0.01); 0 keeps every frame.
+
+    Returns
+    -------
+    x_path, y_path : ndarray, shape (n,), float32
+        NaN except at the last frame of each bin, which holds the bin's COP.
+    """
+    n = x_mm.shape[0]
+    xp = np.full(n, np.nan, dtype=np.float32)
+    yp = np.full(n, np.nan, dtype=np.float32)
+    for s in range(starts.shape[0]):
+        c = starts[s]
+        e = stops[s]
+        peak = 0.0
+        for k in range(c, e):
+            fk = np.float64(force_n[k])
+            if fk > peak:
+                peak = fk
+        thr = min_force_frac * peak
+        t0 = time_s[c]
+        cur = -1
+        sw = 0.0
+        sx = 0.0
+        sy = 0.0
+        last = -1
+        for k in range(c, e):
+            fk = np.float64(force_n[k])
+            xk = np.float64(x_mm[k])
+            yk = np.float64(y_mm[k])
+            if not (fk >= thr and fk > 0 and xk == xk and yk == yk):
+                continue
+            b = int((time_s[k] - t0) / bin_s) if bin_s > 0 else k
+            if b != cur and cur >= 0 and sw > 0:
+                xp[last] = sx / sw
+                yp[last] = sy / sw
+                sw = 0.0
+                sx = 0.0
+                sy = 0.0
+            cur = b
+            sw += fk
+            sx += fk * xk
+            sy += fk * yk
+            last = k
+        if cur >= 0 and sw > 0:
+            xp[last] = sx / sw
+            yp[last] = sy / sw
+    return xp, yp

@@ -23,6 +23,8 @@ Precisely, per frame k with force F[k]:
 * An event that falls inside a bridged hole (contact right after a hole the foot entered
   unloaded, toe-off right before a hole it left loaded) has an unknown time:
   :data:`FLAG_EVENT_IN_HOLE`. A contact right after a long hole gets :data:`FLAG_GAP`.
+  A stance already under way at the first valid frame (even after missing frames at the very
+  start) is :data:`FLAG_TRUNCATED`.
   A stance whose candidate began at the very first frame is :data:`FLAG_TRUNCATED`.
 
 The machine's state lives in a small int64 array, so the same kernel serves batch analysis
@@ -39,10 +41,12 @@ __all__ = [
     "FLAG_BRIDGED",
     "FLAG_EVENT_IN_HOLE",
     "FLAG_GAP",
+    "FLAG_OPEN_END",
     "FLAG_TRUNCATED",
     "STATE_SIZE",
     "detect_contacts",
     "new_event_state",
+    "open_stance",
 ]
 
 #: Step flag bit: a hole too long to bridge ended the stance, or came right before its contact.
@@ -53,6 +57,8 @@ FLAG_TRUNCATED = 2
 FLAG_BRIDGED = 4
 #: Step flag bit: contact or toe-off fell inside a bridged hole: the stance exists, its time is unknown.
 FLAG_EVENT_IN_HOLE = 8
+#: Step flag bit: the data ended during the stance (reported by :func:`open_stance`).
+FLAG_OPEN_END = 16
 
 #: Length of the state array.
 STATE_SIZE = 12
@@ -157,7 +163,8 @@ def detect_contacts(
                     m += 1
                     state[_MODE] = _OFF
                 state[_CAND] = -1
-                state[_PREV_INVALID] = 1
+                if state[_PREV_INVALID] != 2:  # before the first valid frame it stays "start of data"
+                    state[_PREV_INVALID] = 1
                 state[_N_LONG] += 1
             if f != f:
                 continue
@@ -178,12 +185,12 @@ def detect_contacts(
                 if f >= on:
                     state[_CAND] = g
                     cf = 0
-                    if prev_invalid == 1:
+                    if prev_invalid == 2:
+                        cf = FLAG_TRUNCATED  # loaded at the first valid frame of the data
+                    elif prev_invalid == 1:
                         cf = FLAG_GAP  # the contact may lie anywhere in a long hole
                     elif just_bridged:
                         cf = FLAG_EVENT_IN_HOLE  # the contact lies inside the short hole
-                    elif prev_invalid == 2:
-                        cf = FLAG_TRUNCATED
                     state[_CAND_FLAGS] = cf
             elif f < off:
                 state[_CAND] = -1
@@ -266,5 +273,22 @@ def refine_events(
             hi = min(e + half_width - 1, n - 1)
             while j + 1 <= hi and force_n[j + 1] >= on:
                 j += 1
-            out_e[s] = j + 1
+            out_e[s] = min(j + 1, n - 1)  # a toe-off frame must exist
     return out_s, out_e
+
+
+def open_stance(state: np.ndarray, last_index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The stance still under way when the data ends, as a one-row result of
+    :func:`detect_contacts` (toe-off = ``last_index``, :data:`FLAG_OPEN_END`), or empty arrays.
+
+    Every stance stays in the steps table (docs/methods.md), including one the end of the data cut.
+    """
+    if state[_MODE] != _ON or state[_CONTACT] < 0 or last_index <= state[_CONTACT]:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), empty.copy(), empty.copy()
+    return (
+        np.array([state[_CONTACT]], dtype=np.int64),
+        np.array([last_index], dtype=np.int64),
+        np.array([state[_FLAGS] | FLAG_OPEN_END], dtype=np.int64),
+        np.array([state[_CONTACT_N_LONG]], dtype=np.int64),
+    )

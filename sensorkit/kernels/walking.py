@@ -3,9 +3,10 @@ rates; and the strike index from the force-weighted COP of early stance.
 
 Definitions (docs/methods.md "Activity" and "Strike pattern"):
 
-* First peak: the largest force in the first half of stance (loading response); second
-  peak: the largest in the second half (push-off); valley: the smallest force between them
-  (midstance). Each with its time as % of stance (contact = 0 %, toe-off = 100 %). Vendors
+* First peak: the largest local maximum of force in the first half of stance (loading
+  response); second peak: the largest local maximum in the second half (push-off); valley:
+  the smallest force between them (midstance). A half without a local maximum (a single
+  hump, as in running) has no peaks: NaN. Each with its time as % of stance (contact = 0 %, toe-off = 100 %). Vendors
   report the same per step (e.g. Moticon's gait report).
 * Loading rate: slope between the 20 % and 80 % crossings of the first peak on the rise
   (crossings interpolated, as VALR); unloading rate: slope between the 80 % and 20 %
@@ -62,13 +63,14 @@ def walking_features(
 
     Returns
     -------
-    ndarray, shape (m, 8), float64
+    ndarray, shape (m, 12), float64
         Columns: first peak (N), its time (% stance), valley (N), its time (% stance), second
-        peak (N), its time (% stance), loading rate (N/s), unloading rate (N/s); NaN where
-        undefined (fewer than 3 frames, missing frames, peaks not separated by a valley).
+        peak (N), its time (% stance), loading rate (N/s), unloading rate (N/s), then the
+        loading window's start and end and the unloading window's start and end (s); NaN
+        where undefined (fewer than 3 frames, missing frames, no local maximum in a half).
     """
     m = starts.shape[0]
-    out = np.full((m, 8), np.nan)
+    out = np.full((m, 12), np.nan)
     n = force_n.shape[0]
     for s in range(m):
         c = starts[s]
@@ -84,16 +86,22 @@ def walking_features(
         p2 = -1
         bad = False
         for k in range(c, e):
-            fk = force_n[k]
-            if fk != fk:
+            if force_n[k] != force_n[k]:
                 bad = True
                 break
+        if bad:
+            continue
+        # peaks are local maxima (F[k-1] <= F[k] > F[k+1]): the largest one in each half
+        for k in range(c + 1, e - 1):
+            fk = force_n[k]
+            if not (force_n[k - 1] <= fk and fk > force_n[k + 1]):
+                continue
             if time_s[k] < t_mid:
                 if p1 < 0 or fk > force_n[p1]:
                     p1 = k
             elif p2 < 0 or fk > force_n[p2]:
                 p2 = k
-        if bad or p1 < 0 or p2 < 0:
+        if p1 < 0 or p2 < 0:
             continue
         v = p1
         for k in range(p1, p2 + 1):
@@ -113,10 +121,14 @@ def walking_features(
         t80 = _crossing(force_n, time_s, j0, p1, level_hi_frac * f1, time_s[p1], f1)
         if t80 > t20:
             out[s, 6] = (level_hi_frac - level_lo_frac) * f1 / (t80 - t20)
+            out[s, 8] = t20
+            out[s, 9] = t80
         d80 = _fall_crossing(force_n, time_s, p2, e, level_hi_frac * f2)
         d20 = _fall_crossing(force_n, time_s, p2, e, level_lo_frac * f2)
         if d20 > d80:
             out[s, 7] = (level_hi_frac - level_lo_frac) * f2 / (d20 - d80)
+            out[s, 10] = d80
+            out[s, 11] = d20
     return out
 
 

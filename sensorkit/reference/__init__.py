@@ -6,7 +6,7 @@ match the kernels (the state-machine twin takes the whole signal at once).
 """
 
 from sensorkit.reference.cop import cop_frames, total_force
-from sensorkit.reference.cop_path import cop_path_metrics
+from sensorkit.reference.cop_path import cop_path_metrics, cop_path_points
 from sensorkit.reference.events import detect_contacts, refine_events
 from sensorkit.reference.filters import moving_average
 from sensorkit.reference.loading import loading_rates
@@ -18,6 +18,7 @@ from sensorkit.reference.walking import strike_index, walking_features
 __all__ = [
     "cop_frames",
     "cop_path_metrics",
+    "cop_path_points",
     "detect_contacts",
     "loading_rates",
     "moving_average",

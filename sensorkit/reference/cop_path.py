@@ -31,3 +31,28 @@ def cop_path_metrics(x_mm, y_mm, time_s, starts, stops, foot_length_mm, foot_wid
         rows.append((strike, np.ptp(y), np.ptp(x), length, vel, cpei))
     out = np.array(rows, dtype=np.float64).reshape(-1, 6)
     return tuple(out[:, i] for i in range(6))
+
+
+def cop_path_points(x_mm, y_mm, force_n, time_s, starts, stops, min_force_frac, bin_s):
+    """Force-weighted bin means of the COP over frames >= min_force_frac of the stance peak."""
+    n = len(x_mm)
+    xp = np.full(n, np.nan, dtype=np.float32)
+    yp = np.full(n, np.nan, dtype=np.float32)
+    x = np.asarray(x_mm, np.float64)
+    y = np.asarray(y_mm, np.float64)
+    f = np.asarray(force_n, np.float64)
+    for c, e in zip(starts, stops, strict=True):
+        k = np.arange(c, e)
+        if not k.size:
+            continue
+        peak = max(0.0, np.nanmax(f[k]) if np.isfinite(f[k]).any() else 0.0)
+        keep = k[(f[k] >= min_force_frac * peak) & (f[k] > 0) & np.isfinite(x[k]) & np.isfinite(y[k])]
+        if not keep.size:
+            continue
+        bins = ((time_s[keep] - time_s[c]) / bin_s).astype(np.int64) if bin_s > 0 else keep
+        for b in np.unique(bins):
+            sel = keep[bins == b]
+            w = f[sel]
+            xp[sel[-1]] = np.sum(w * x[sel]) / np.sum(w)
+            yp[sel[-1]] = np.sum(w * y[sel]) / np.sum(w)
+    return xp, yp

@@ -80,12 +80,12 @@ def detect_contacts(
         if not on_ground:
             if candidate is None and f >= on_threshold_n:
                 candidate = k
-                if after_long_hole:
+                if first_frame:
+                    candidate_flag = FLAG_TRUNCATED
+                elif after_long_hole:
                     candidate_flag = FLAG_GAP
                 elif after_bridged_hole:
                     candidate_flag = FLAG_EVENT_IN_HOLE
-                elif first_frame:
-                    candidate_flag = FLAG_TRUNCATED
                 else:
                     candidate_flag = 0
             elif candidate is not None and f < off_threshold_n:
@@ -137,6 +137,6 @@ def refine_events(force_n, starts, stops, on_threshold_n, half_width):
         if anchor < f.size and f[anchor] >= on:
             top = min(e + half_width - 1, f.size - 1)
             run = [j for j in range(anchor, top + 1) if all(f[anchor : j + 1] >= on)]
-            e = run[-1] + 1
+            e = min(run[-1] + 1, f.size - 1)
         new_e.append(e)
     return np.array(new_s, dtype=np.int64), np.array(new_e, dtype=np.int64)

@@ -22,9 +22,9 @@ def _fall(t, f, level):
 
 
 def walking_features(force_n, time_s, starts, stops, level_lo_frac, level_hi_frac):
-    """(m, 8) array: first peak, %, valley, %, second peak, %, loading rate, unloading rate."""
+    """(m, 12): peaks, valley, %s, loading/unloading rate, their windows' start and end (s)."""
     force = np.asarray(force_n, dtype=np.float64)
-    out = np.full((len(starts), 8), np.nan)
+    out = np.full((len(starts), 12), np.nan)
     for s, (c, e) in enumerate(zip(starts, stops, strict=True)):
         if e - c < 3 or e >= force.size:
             continue
@@ -34,10 +34,12 @@ def walking_features(force_n, time_s, starts, stops, level_lo_frac, level_hi_fra
             continue
         pct = 100.0 * (t - time_s[c]) / dur
         first = t < time_s[c] + 0.5 * dur
-        if first.all() or not first.any():
+        is_max = np.zeros(f.size, bool)
+        is_max[1:-1] = (f[:-2] <= f[1:-1]) & (f[1:-1] > f[2:])
+        if not (is_max & first).any() or not (is_max & ~first).any():
             continue
-        i1 = int(np.argmax(np.where(first, f, -np.inf)))
-        i2 = int(np.argmax(np.where(first, -np.inf, f)))
+        i1 = int(np.argmax(np.where(is_max & first, f, -np.inf)))
+        i2 = int(np.argmax(np.where(is_max & ~first, f, -np.inf)))
         iv = i1 + int(np.argmin(f[i1 : i2 + 1]))
         out[s, [0, 1, 4, 5]] = f[i1], pct[i1], f[i2], pct[i2]
         if i1 < iv < i2:
@@ -47,10 +49,12 @@ def walking_features(force_n, time_s, starts, stops, level_lo_frac, level_hi_fra
         t20, t80 = _rise(tr, fr, level_lo_frac * f[i1]), _rise(tr, fr, level_hi_frac * f[i1])
         if t80 > t20:
             out[s, 6] = (level_hi_frac - level_lo_frac) * f[i1] / (t80 - t20)
+            out[s, 8:10] = t20, t80
         td, fd = time_s[c + i2 : e + 1], force[c + i2 : e + 1]
         d80, d20 = _fall(td, fd, level_hi_frac * f[i2]), _fall(td, fd, level_lo_frac * f[i2])
         if d20 > d80:
             out[s, 7] = (level_hi_frac - level_lo_frac) * f[i2] / (d20 - d80)
+            out[s, 10:12] = d80, d20
     return out
 
 
