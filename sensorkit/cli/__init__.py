@@ -21,6 +21,7 @@ from sensorkit.cli import (
     recommend,
     record,
     replay,
+    serve,
     simulate,
     stream,
 )
@@ -29,7 +30,7 @@ from sensorkit.errors import SensorkitError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (demo, stream, record, replay, devices, analyze, recommend, batch, calibrate, simulate, convert)
+COMMANDS = (demo, stream, serve, record, replay, devices, analyze, recommend, batch, calibrate, simulate, convert)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -199,6 +199,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--plain", action="store_true", help="plain lines instead of the dashboard (automatic off a TTY)"
     )
+    p.add_argument(
+        "--lsl",
+        action="store_true",
+        help="publish the insoles and step/gap markers on Lab Streaming Layer (one status line a second)",
+    )
     p.set_defaults(run=run)
 
 
@@ -210,6 +215,10 @@ def run(args: argparse.Namespace) -> int:
     session = open_devices(*(args.urls or ["sim://"]), record=args.record, subject=subject,
                            reconnect=True if args.reconnect else None,
                            calibration=args.calibration, overwrite=args.force)  # fmt: skip
+    if getattr(args, "lsl", False):
+        from sensorkit.cli.serve import run_live
+
+        return run_live(session, duration_s=args.duration, body_mass_kg=args.mass, lsl=True, web=None)
     if console.is_terminal and not args.plain:
         from sensorkit.dashboard.app import run_dashboard
 

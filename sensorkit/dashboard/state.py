@@ -143,8 +143,8 @@ class DashboardState:
             return 1.0 / (self.body_mass_kg * G_M_S2), "BW"
         return 1.0, "N"
 
-    def add(self, chunk: Any) -> None:
-        """Account for one device chunk (:class:`sensorkit.devices.Chunk`)."""
+    def add(self, chunk: Any) -> list[dict]:
+        """Account for one device chunk (:class:`sensorkit.devices.Chunk`); returns the steps it completed."""
         side = chunk.side if chunk.side in self.sides else next(iter(self.sides))
         st = self.sides[side]
         for g in getattr(chunk, "gaps", ()) or ():
@@ -158,7 +158,8 @@ class DashboardState:
             st.gaps = int(stats.gaps)
             st.missing = int(stats.missing_samples)
         if chunk.time.shape[0]:
-            self.add_frames(side, chunk.time, chunk.values)
+            return self.add_frames(side, chunk.time, chunk.values)
+        return []
 
     def set_battery(self, side: str, battery_pct: float | None) -> None:
         """Battery charge of one insole in %, None when unknown."""
@@ -243,7 +244,9 @@ class DashboardState:
         vals = [
             float(s[key])
             for s in st.steps
-            if key in s and s.get("valid", True)
+            if key in s
+            and s.get("valid", True)
+            and (not key.startswith(("valr_", "vilr_")) or s.get("valr_reliable", True))
         ]
         vals = [v for v in vals if math.isfinite(v)]
         return float(np.mean(vals)) if vals else math.nan

@@ -16,12 +16,14 @@ a Recording (:class:`~sensorkit.calibrate.live.UncalibratedError`).
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sensorkit.devices.chunk import Chunk
 from sensorkit.errors import DeviceError, FileFormatError
@@ -269,10 +271,16 @@ def recording_from_capture(
         "capture_damaged": [d.__dict__ for d in reader.damaged],
     }
     try:
-        return recording_from_chunks(
+        rec = recording_from_chunks(
             chunks, layout=layout, t0_s=float(header.get("host_t0_s", 0.0)), body_mass_kg=mass,
             rate_hz=rate, metadata=md,
         )  # fmt: skip
+        user = _user_events(reader, float(header.get("host_t0_s", 0.0)))
+        if user:
+            from sensorkit.recording import validate_events
+
+            rec.events = validate_events(pd.concat([rec.events, pd.DataFrame(user)], ignore_index=True))
+        return rec
     except UncalibratedError as exc:
         if exc.hint is None:  # not counts (mV): nothing to calibrate with
             raise UncalibratedError(f"{path}: {exc}") from None
@@ -287,3 +295,31 @@ def recording_from_capture(
         raise FileFormatError(str(exc), path=str(path), hint=exc.hint) from None
     except ValueError as exc:
         raise FileFormatError(str(exc), path=str(path)) from None
+
+
+#: Capture event records that are user-facing markers: they become ``Recording.events``.
+USER_EVENTS = ("tag", "cue", "tare", "recording started", "recording stopped")
+
+
+def _user_events(reader: Any, t0_s: float) -> list[dict]:
+    """Tags, biofeedback cues and tares written into the capture (event records), on the
+    recording's time axis; source ``"user"`` for tags, ``"device"`` for tares, ``"biofeedback"``
+    for cues."""
+    from sensorkit.io.capture import REC_EVENT
+
+    out = []
+    for rec in reader.records(warn=False):
+        if rec.kind != REC_EVENT:
+            continue
+        try:
+            event = json.loads(rec.data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            continue
+        if not isinstance(event, dict) or event.get("event") not in USER_EVENTS:
+            continue
+        kind = str(event["event"])
+        detail = event.get("label") or event.get("cue") or ""
+        label = f"{kind}: {detail}" if detail and kind != "tag" else (str(detail) or kind)
+        source = {"tag": "user", "cue": "biofeedback", "tare": "device"}.get(kind, "user")
+        out.append({"time_s": float(rec.time_s) - t0_s, "label": label[:200], "source": source})
+    return out
