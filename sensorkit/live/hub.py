@@ -277,6 +277,7 @@ class LiveHub:
                 }
             snap = {
                 "t": _num(st.elapsed_s),
+                "host_time_s": st.now,  # time.monotonic of the newest sample (latency checks)
                 "unit": unit,
                 "cadence_spm": _num(st.cadence_spm),
                 "asymmetry": {
