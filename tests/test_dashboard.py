@@ -241,3 +241,28 @@ def test_run_dashboard_live_on_a_terminal(run):
     assert run_dashboard(session, console=console, keys=keys, body_mass_kg=70) == 0
     text = out.getvalue()
     assert "sensorkit live  fake://" in text and "left foot" in text and "q quit" not in text  # no keys read
+
+
+def test_dashboard_fits_80_by_24_without_cut_words_and_keeps_the_key_help(run):
+    # before: columns cut to "conta…", "le…", the link panel and key help lost at 80 x 24
+    state = DashboardState.for_recording(run)
+    state.feed_recording(run)
+    state.recording = "run.skr"
+    console = Console(record=True, width=80, height=24, file=io.StringIO(), color_system=None)
+    console.print(render_dashboard(state, source="sim://", width=80, height=24))
+    lines = console.export_text().rstrip().splitlines()
+    assert len(lines) <= 24 and max(len(ln) for ln in lines) <= 80
+    text = "\n".join(lines)
+    assert "…" not in text
+    for needle in (
+        "left foot",
+        "right foot",
+        "gait",
+        "contact ms",
+        "cadence",
+        "last steps",
+        "link",
+        "q quit",
+        "REC",
+    ):
+        assert needle in text, needle

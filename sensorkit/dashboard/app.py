@@ -145,7 +145,13 @@ def run_dashboard(
     def draw(live: Live | None) -> None:
         _batteries(session, state)
         if live is not None:
-            live.update(render_dashboard(state, source=source, keys=key_enabled), refresh=True)
+            size = console.size
+            live.update(
+                render_dashboard(
+                    state, source=source, keys=key_enabled, width=size.width, height=size.height
+                ),
+                refresh=True,
+            )
         elif state.n_chunks:
             for line in plain_lines(state):
                 console.print(line, markup=False, highlight=False, soft_wrap=True)

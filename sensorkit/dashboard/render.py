@@ -30,6 +30,10 @@ _SHADES = " ░▒▓█"
 _RAMP = ("grey42", "yellow3", "orange1", "dark_orange3", "red1", "bright_red")
 _SPARK = "▁▂▃▄▅▆▇█"
 _PANEL_WIDTH = 24
+_FULL_WIDTH = 110  # below this terminal width (or _FULL_HEIGHT rows) the side column is compact
+_FULL_HEIGHT = 30
+_FOOT_PANEL_ROWS = MAP_ROWS + 5  # map, two header lines, the medial label, borders
+_MIN_STEPS_SI = 5
 KEYS_HELP = "q quit · t tare · r start/stop recording"
 
 
@@ -122,61 +126,84 @@ def _foot_panel(state: DashboardState, side: str) -> Panel:
     )
 
 
-def _steps_table(state: DashboardState, n: int = 8) -> Table:
+def _steps_table(state: DashboardState, n: int = 8, compact: bool = False) -> Table:
     _, unit = state.force_scale
     rate = "valr_bw_s" if unit == "BW" else "valr_n_s"
     peak = "peak_force_bw" if unit == "BW" else "peak_force_n"
     table = Table(title="last steps", box=None, padding=(0, 1), title_justify="left")
-    for col in ("side", "at s", "contact ms", f"VALR {unit}/s", f"peak {unit}", "strike"):
-        table.add_column(col, justify="left" if col in ("side", "strike") else "right")
+    cols = (
+        ("", "ms", "VALR", "peak")
+        if compact
+        else ("side", "at s", "contact ms", f"VALR {unit}/s", f"peak {unit}", "strike")
+    )
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("", "side", "strike") else "right", no_wrap=True)
     t0 = state.t0 or 0.0
     for s in state.recent_steps()[-n:][::-1]:
         flag = "" if s.get("valid", True) else " excl."
-        table.add_row(
-            s["side"],
-            _num(s["t_contact_s"] - t0, ".1f"),
+        valr = s.get(rate, math.nan) if s.get("valr_reliable", True) else math.nan
+        cells = [
+            s["side"][0].upper() if compact else s["side"],
+            *(() if compact else (_num(s["t_contact_s"] - t0, ".1f"),)),
             _num(1000.0 * s["contact_time_s"], ".0f"),
-            _num(s.get(rate, math.nan), ".0f"),
+            _num(valr, ".0f"),
             _num(s.get(peak, math.nan), ".2f" if unit == "BW" else ".0f"),
-            f"{s.get('strike_pattern', '')}{flag}",
-        )
+        ]
+        if not compact:
+            cells.append(f"{s.get('strike_pattern', '')}{flag}")
+        table.add_row(*cells)
     return table
 
 
-def _gait_table(state: DashboardState) -> Table:
+def _gait_table(state: DashboardState, compact: bool = False) -> Table:
     _, unit = state.force_scale
     rate = "valr_bw_s" if unit == "BW" else "valr_n_s"
     table = Table(title="gait", box=None, padding=(0, 1), title_justify="left")
-    for col in ("", "left", "right", "SI %"):
-        table.add_column(col, justify="left" if not col else "right")
+    for col in ("", "L", "R", "SI%") if compact else ("", "left", "right", "SI %"):
+        table.add_column(col, justify="left" if not col else "right", no_wrap=True)
+    n_min = min((len(st.steps) for st in state.sides.values()), default=0)
     for label, key, scale, fmt in (
         ("contact ms", "contact_time_s", 1000.0, ".0f"),
-        (f"VALR {unit}/s", rate, 1.0, ".0f"),
+        ("VALR" if compact else f"VALR {unit}/s", rate, 1.0, ".0f"),
     ):
-        si = state.asymmetry_pct(key)
-        si_text = _num(si, "+.1f")
+        # the live SI is provisional: shown from 5 steps a side (docs/methods.md "Asymmetry")
+        si = state.asymmetry_pct(key) if n_min >= _MIN_STEPS_SI else math.nan
         table.add_row(
             label,
             _num(state.side_mean("left", key) * scale, fmt),
             _num(state.side_mean("right", key) * scale, fmt),
-            Text(si_text, style="bold red" if math.isfinite(si) and abs(si) > 10 else ""),
+            _num(si, "+.1f") if n_min >= _MIN_STEPS_SI else f"n<{_MIN_STEPS_SI}",
         )
-    table.add_row("cadence", _num(state.cadence_spm, ".0f", "steps/min"), "", "")
+    table.add_row("cadence", _num(state.cadence_spm, ".0f"), "", "" if compact else "steps/min")
     return table
 
 
-def _link_table(state: DashboardState) -> Table:
+def _link_table(state: DashboardState, compact: bool = False) -> Table:
     table = Table(title="link", box=None, padding=(0, 1), title_justify="left")
-    for col in ("", "packets", "loss %", "gaps", "errors", "battery"):
-        table.add_column(col, justify="left" if not col else "right")
+    cols = (
+        ("", "loss%", "gaps", "bat%") if compact else ("", "packets", "loss %", "gaps", "errors", "battery")
+    )
+    for col in cols:
+        table.add_column(col, justify="left" if not col else "right", no_wrap=True)
     for side, st in state.sides.items():
         loss = Text(_num(st.loss_pct, ".1f"), style="bold red" if st.loss_pct > 1.0 else "")
-        battery = "–" if st.battery_pct is None else f"{st.battery_pct:.0f} %"
-        table.add_row(side, str(st.packets), loss, str(st.gaps), str(st.errors), battery)
+        if compact:
+            battery = "–" if st.battery_pct is None else f"{st.battery_pct:.0f}"
+            table.add_row(side[0].upper(), loss, str(st.gaps), battery)
+        else:
+            battery = "–" if st.battery_pct is None else f"{st.battery_pct:.0f} %"
+            table.add_row(side, str(st.packets), loss, str(st.gaps), str(st.errors), battery)
     return table
 
 
-def render_dashboard(state: DashboardState, *, source: str = "", keys: bool = True) -> RenderableType:
+def render_dashboard(
+    state: DashboardState,
+    *,
+    source: str = "",
+    keys: bool = True,
+    width: int | None = None,
+    height: int | None = None,
+) -> RenderableType:
     """The whole dashboard: feet with live maps, gait numbers, last steps, link quality.
 
     Parameters
@@ -186,6 +213,10 @@ def render_dashboard(state: DashboardState, *, source: str = "", keys: bool = Tr
         What is being streamed (URLs), shown in the title line.
     keys : bool
         Show the key help (False when keys are not read, e.g. stdin is not a terminal).
+    width, height : int, optional
+        The terminal's size. Below 110 x 30 the side column turns compact (short labels,
+        fewer columns, as many last steps as fit), so that 80 x 24 shows everything that
+        matters without cut words; the key help always stays.
 
     Examples
     --------
@@ -210,7 +241,16 @@ def render_dashboard(state: DashboardState, *, source: str = "", keys: bool = Tr
     for _ in state.sides:
         feet.add_column()
     feet.add_column()
-    right = Group(_gait_table(state), Text(""), _steps_table(state), Text(""), _link_table(state))
+    compact = (width is not None and width < _FULL_WIDTH) or (height is not None and height < _FULL_HEIGHT)
+    if compact:
+        # rows for the last steps: the feet panels' height less gait (6), link (4) and spacing
+        n_steps = max(0, min(8, _FOOT_PANEL_ROWS - 6 - 4 - 3))
+        parts = [_gait_table(state, compact=True), Text("")]
+        if n_steps:
+            parts += [_steps_table(state, n=n_steps, compact=True), Text("")]
+        right = Group(*parts, _link_table(state, compact=True))
+    else:
+        right = Group(_gait_table(state), Text(""), _steps_table(state), Text(""), _link_table(state))
     feet.add_row(*(_foot_panel(state, s) for s in state.sides), right)
     footer = Text()
     if keys:
