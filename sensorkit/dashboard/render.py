@@ -174,7 +174,7 @@ def _gait_table(state: DashboardState, compact: bool = False) -> Table:
             _num(state.side_mean("right", key) * scale, fmt),
             _num(si, "+.1f") if n_min >= _MIN_STEPS_SI else f"n<{_MIN_STEPS_SI}",
         )
-    table.add_row("cadence", _num(state.cadence_spm, ".0f"), "", "" if compact else "steps/min")
+    table.add_row("cadence", _num(state.cadence_spm, ".0f", "" if compact else "steps/min"), "", "")
     return table
 
 
