@@ -14,6 +14,7 @@ from sensorkit import __version__
 from sensorkit.cli import (
     analyze,
     calibrate,
+    compare,
     convert,
     demo,
     devices,
@@ -28,7 +29,7 @@ from sensorkit.errors import SensorkitError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (demo, stream, record, replay, devices, analyze, recommend, calibrate, simulate, convert)
+COMMANDS = (demo, stream, record, replay, devices, analyze, recommend, compare, calibrate, simulate, convert)
 
 
 def build_parser() -> argparse.ArgumentParser:
