@@ -48,7 +48,7 @@ def replacement_plan(runner: RunnerProfile, today: dt.date) -> tuple[str, dict]:
         "budget_km": budget,
     }
     if runner.weekly_km is None or runner.weekly_km <= 0:
-        text = f"Replace the insoles every {m_min:g}-{m_max:g} months, sooner if you run a lot."
+        text = f"Replace the insoles every {m_min:g}-{m_max:g} months, sooner with heavy use."
         interval = m_max
     else:
         monthly = runner.weekly_km * WEEKS_PER_MONTH
@@ -153,10 +153,12 @@ def build_caveats(runner: RunnerProfile, today: dt.date, activity: str) -> tuple
     """The caveats in card order, and the replacement plan numbers."""
     guide = cite("guide")
     text, plan = replacement_plan(runner, today)
-    form = (
-        "Strength (core: planks, bridges, bird-dogs; glutes and hips), mobility (hamstrings, hip flexors, lower "
-        "back)" + (" and running form" if activity == "running" else "") + " matter as much as insoles."
-    )
+    strength = "Strength (core: planks, bridges, bird-dogs; glutes and hips)"
+    mobility = "mobility (hamstrings, hip flexors, lower back)"
+    if activity == "running":
+        form = f"{strength}, {mobility} and running form matter as much as insoles."
+    else:
+        form = f"{strength} and {mobility} matter as much as insoles."
     items = [
         referral(runner),
         back_pain_evidence(runner),

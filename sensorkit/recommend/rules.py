@@ -35,7 +35,7 @@ _SEED = 20261129
 
 _ARCH_TEXT = {
     "low": (
-        "supportive arch support (pronation control) and a semi-rigid insole",
+        "arch support with pronation control, in a semi-rigid insole",
         "The guide suggests supportive insoles with arch support for low arches or flat feet.",
         "semi-rigid",
     ),
@@ -84,7 +84,7 @@ def _summary(analysis, key: str) -> float:
 
 
 def _stat(n: int, activity: str, extra: str = "") -> str:
-    return f"mean of {n} steady-state {activity} steps{extra}, both feet (as in the summary)"
+    return f"mean of {n} steady-state {activity} steps{extra}, both feet, as in the summary"
 
 
 def activity_advice(analysis, facts: Facts, runner: RunnerProfile) -> tuple[list[Advice], list[Suppressed]]:
@@ -214,7 +214,7 @@ def _loading_rate(analysis, facts: Facts, suppressed: list[Suppressed]) -> list[
         "Average vertical loading rate (VALR)",
         value,
         "BW/s",
-        _stat(n, "running", f" with a reliable VALR (reference '{method}')"),
+        _stat(n, "running", " with a reliable VALR") + f"; VALR reference: {method}",
         reference=f"{C.VALR_HIGH_BW_S:g} BW/s (force plate, Davis et al. 2016)",
     )
     if value > C.VALR_HIGH_BW_S:
