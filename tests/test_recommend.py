@@ -288,11 +288,14 @@ def test_standing_recording_gets_standing_text_and_says_no_insole_choice_follows
     assert res.standing is not None and len(res.standing)
     adv = sk.recommend(res, recording=rec)
     assert adv.activity == "standing"
-    (st,) = adv.advice
+    (st,) = adv.advice  # a description only: no insole choice from standing load
     assert st.topic == "standing" and st.kind == "description"
     assert st.measured[0].value == pytest.approx(60.0, abs=1.0)
     assert "no insole choice is made" in st.statement
     assert adv.get("break_in") is not None
+    assert adv.why_not("loading_rate").startswith("standing only: no steps")
+    stated = sk.recommend(res, recording=rec, arch="neutral", arch_source="clinician")
+    assert stated.get("arch_support").activity == "standing" and stated.get("arch_support").basis == "stated"
 
 
 # --- evidence in to_dict ------------------------------------------------------------------------
@@ -440,3 +443,17 @@ def test_simulated_foot_types_separate_by_loading_pattern_as_an_upper_bound():
         assert min(agree[strike]) >= 0.9
     # pooled over strike patterns the midfoot share separates less: forefoot strikers load the midfoot less
     assert agree["pooled"][0] < agree["rearfoot"][0]
+
+
+def test_cli_recommend_on_running_and_standing_recordings(tmp_path, capsys):
+    run, stand = tmp_path / "run.csv", tmp_path / "stand.csv"
+    sk.write(sk.simulate(duration_s=20, seed=1, rate_hz=500), run)
+    sk.write(_standing(), stand)
+    assert main(["recommend", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "Insole advice for running" in out and "Impact loading" in out
+    assert main(["recommend", str(stand), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["activity"] == "standing" and [a["topic"] for a in data["advice"]] == ["standing"]
+    assert main(["recommend", str(stand)]) == 0
+    assert "no insole choice is made" in " ".join(capsys.readouterr().out.replace("│", " ").split())

@@ -8,7 +8,7 @@ from typing import Any
 from sensorkit.recommend.caveats import build_caveats, referral
 from sensorkit.recommend.facts import gather_facts
 from sensorkit.recommend.result import Recommendation
-from sensorkit.recommend.rules import activity_advice, standing_advice
+from sensorkit.recommend.rules import activity_advice, standing_advice, standing_suppressed
 from sensorkit.recommend.runner import RunnerProfile
 
 __all__ = ["recommend"]
@@ -137,7 +137,7 @@ def recommend(
         standing = standing_advice(facts)
         if standing:
             activity = "standing"
-            advice = standing
+            advice, suppressed = standing_suppressed(standing, runner)
         else:
             activity = "none"
             no_advice = (

@@ -27,7 +27,13 @@ from sensorkit.recommend.evidence import cite
 from sensorkit.recommend.facts import Facts
 from sensorkit.recommend.runner import RunnerProfile
 
-__all__ = ["BOOTSTRAP_RESAMPLES", "activity_advice", "mean_interval"]
+__all__ = [
+    "BOOTSTRAP_RESAMPLES",
+    "activity_advice",
+    "mean_interval",
+    "standing_advice",
+    "standing_suppressed",
+]
 
 #: Resamples of the bootstrap interval of a mean over steps (fixed seed: reproducible).
 BOOTSTRAP_RESAMPLES = 2000
@@ -508,3 +514,33 @@ def standing_advice(facts: Facts) -> list[Advice]:
             kind="description",
         )
     ]
+
+
+def standing_suppressed(
+    standing: list[Advice], runner: RunnerProfile
+) -> tuple[list[Advice], list[Suppressed]]:
+    """Standing advice plus the stated-arch advice, and the step-based topics a standing recording cannot support."""
+    advice = list(standing)
+    suppressed = [
+        Suppressed(
+            topic,
+            title,
+            "standing only: no steps, so nothing to measure it from",
+        )
+        for topic, title in (
+            ("loading_rate", "Impact loading"),
+            ("cadence", "Cadence"),
+            ("foot_loading", "Foot loading pattern"),
+        )
+    ]
+    if runner.arch is None:
+        suppressed.append(
+            Suppressed(
+                "arch_support",
+                "Arch support",
+                "no arch type stated; give --arch low|neutral|high from a wet-footprint test or a clinician",
+            )
+        )
+    else:
+        advice.extend(_arch_support(runner, "standing", None))
+    return advice, suppressed
