@@ -265,7 +265,8 @@ def compare(
             }
         )
     cond = pd.DataFrame(rows)
-    short = [k for k in names if any(len(s) < 5 for s in steps[k])]
+    min_steps = min(int(getattr(a.params, "min_steps_asymmetry", 5)) for v in analyses.values() for a in v)
+    short = [k for k in names if any(len(s) < 2 * min_steps for s in steps[k])]
     if short:
         notes.append(
             f"few steady-state steps in {', '.join(short)}: intervals are wide; record longer sessions"

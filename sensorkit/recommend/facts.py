@@ -18,7 +18,7 @@ Gates (docs/methods.md "Recommendation"):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ import pandas as pd
 
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.recommend.baseline import Coverage, UniformBaseline, layout_coverage, uniform_baseline
+from sensorkit.recommend.conventions import MIN_RATE_HZ_LOADING
 
 __all__ = ["Facts", "calibration_status", "gather_facts"]
 
@@ -62,8 +63,6 @@ class Facts:
     standing : DataFrame or None
         Standing periods (``Analysis.standing``).
     cadence_spm : float
-    sides : tuple of str
-        Insoles present in the steps.
     """
 
     activity: str
@@ -81,7 +80,6 @@ class Facts:
     calibration_note: str
     standing: pd.DataFrame | None
     cadence_spm: float
-    sides: tuple[str, ...] = field(default=_SIDES)
 
     def steps_short(self) -> str | None:
         """Why there are too few steps per side (None when there are enough)."""
@@ -102,7 +100,7 @@ class Facts:
         total = sum(self.n_steps.get(s, 0) for s in _SIDES)
         good = sum(self.n_reliable_valr.get(s, 0) for s in _SIDES)
         rate = f"{self.rate_hz:g} Hz" if math.isfinite(self.rate_hz) else "an unknown rate"
-        slow = self.rate_hz < 200.0 if math.isfinite(self.rate_hz) else False
+        slow = self.rate_hz < MIN_RATE_HZ_LOADING if math.isfinite(self.rate_hz) else False
         why = f"{rate} is too slow for loading rate" if slow else "too few reliable loading rates"
         return (
             f"{why}: {good} of {total} steps had a reliable VALR (at least 3 samples in the 20-80 % "
@@ -192,5 +190,4 @@ def gather_facts(analysis: Any, recording: Any = None) -> Facts:
         calibration_note=note,
         standing=getattr(analysis, "standing", None),
         cadence_spm=float(analysis.cadence_spm),
-        sides=tuple(s for s in _SIDES if n_steps[s] or (len(steps) and (steps["side"] == s).any())),
     )
