@@ -22,7 +22,7 @@ from sensorkit.errors import (
 )
 from sensorkit.io import read, write
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
-from sensorkit.recommend import Recommendation, recommend
+from sensorkit.recommend import Comparison, Recommendation, compare, recommend
 from sensorkit.recording import Recording
 from sensorkit.simulate import GroundTruth, simulate
 
@@ -33,6 +33,7 @@ __all__ = [
     "AnalysisParams",
     "Calibration",
     "CalibrationError",
+    "Comparison",
     "DeviceError",
     "FileFormatError",
     "GroundTruth",
@@ -46,6 +47,7 @@ __all__ = [
     "analyze",
     "apply_calibration",
     "builtin_layouts",
+    "compare",
     "layouts",
     "load_layout",
     "open",

@@ -15,6 +15,7 @@ from sensorkit.cli import (
     analyze,
     batch,
     calibrate,
+    compare,
     convert,
     demo,
     devices,
@@ -30,7 +31,21 @@ from sensorkit.errors import SensorkitError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (demo, stream, serve, record, replay, devices, analyze, recommend, batch, calibrate, simulate, convert)
+COMMANDS = (
+    demo,
+    stream,
+    serve,
+    record,
+    replay,
+    devices,
+    analyze,
+    recommend,
+    compare,
+    batch,
+    calibrate,
+    simulate,
+    convert,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

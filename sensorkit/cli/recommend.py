@@ -1,6 +1,7 @@
-"""``sensorkit recommend FILE [--mass KG --surface S --weekly-km N --pain 0-10 --insole-age-months N] [--json]``.
+"""``sensorkit recommend FILE [--mass KG --arch low|neutral|high --pain 0-10 --pain-weeks N ...] [--json]``.
 
-Analyses a recording and prints an insole suggestion card (rich) or the JSON result.
+Analyses a recording and prints the insole advice for its activity (running, walking or
+standing), with what was withheld and why, or the JSON result.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from rich.text import Text
 import sensorkit as sk
 from sensorkit.cli.console import console
 from sensorkit.cli.read_options import add_read_options, read_kwargs
-from sensorkit.recommend.runner import SURFACES
+from sensorkit.recommend.runner import ARCH_TYPES, SURFACES
 
 __all__ = ["add_parser", "run"]
 
@@ -37,8 +38,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register the ``recommend`` verb."""
     p = sub.add_parser(
         "recommend",
-        help="insole suggestion (arch support, cushioning, rigidity, materials) from a recording",
-        description="Suggest insoles from a recording and what you tell about yourself. "
+        help="insole advice for the recording's activity, with the evidence behind each item",
+        description="Insole advice from a recording and what you state about yourself. Advice is given only "
+        "for the activity the recording shows and only where the data support it; withheld topics say why. "
         "A suggestion, not a diagnosis: see a doctor or physical therapist for severe or persistent pain.",
     )
     p.add_argument(
@@ -51,9 +53,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="calibration JSON for raw-count captures (default: the capture's)",
     )
     add_read_options(p)
-    p.add_argument("--surface", choices=SURFACES, help="usual running surface")
-    p.add_argument("--weekly-km", type=_non_negative, metavar="N", help="usual weekly distance in km")
+    p.add_argument(
+        "--arch",
+        choices=ARCH_TYPES,
+        help="your arch type, from a wet-footprint test or a clinician (never inferred from the insoles)",
+    )
+    p.add_argument(
+        "--arch-from",
+        choices=("wet-footprint test", "clinician"),
+        help="how you found your arch type",
+    )
     p.add_argument("--pain", type=_pain, metavar="0-10", help="back-pain severity, 0 (none) to 10 (worst)")
+    p.add_argument("--pain-weeks", type=_non_negative, metavar="N", help="how many weeks the pain has lasted")
+    p.add_argument(
+        "--other-symptoms",
+        action="store_true",
+        help="the pain comes with other symptoms (numbness, tingling, weakness, pain down a leg)",
+    )
+    p.add_argument("--surface", choices=SURFACES, help="usual running surface (recorded; no rule uses it)")
+    p.add_argument("--weekly-km", type=_non_negative, metavar="N", help="usual weekly distance in km")
     p.add_argument(
         "--insole-age-months", type=_non_negative, metavar="N", help="age of your current insoles in months"
     )
@@ -62,27 +80,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Analyse ``args.file``, print the recommendation card (or JSON); returns the exit status."""
+    """Analyse ``args.file`` and print the advice card (or JSON); returns the exit status."""
     rec = sk.read(args.file, **read_kwargs(args))
     res = sk.analyze(rec, body_mass_kg=args.mass)
     adv = sk.recommend(
         res,
+        recording=rec,
         body_mass_kg=args.mass,
+        arch=args.arch,
+        arch_source=args.arch_from or "not given",
+        pain_severity=args.pain,
+        pain_weeks=args.pain_weeks,
+        other_symptoms=True if args.other_symptoms else None,
         surface=args.surface,
         weekly_km=args.weekly_km,
-        pain_severity=args.pain,
         insole_age_months=args.insole_age_months,
     )
     if args.json:
         print(json.dumps(adv.to_dict(), allow_nan=False, indent=1))
         return 0
-    low = bool(adv.low_confidence)
-    title = f"{args.file}: insole suggestion" + (" (LOW confidence)" if low else "")
     console.print(
         Panel(
-            Text(adv.card(width=console.width - 4)),
-            title=title,
-            border_style="yellow" if low else "green",
+            Text(adv.card(width=max(40, console.width - 4))),
+            title=f"{args.file}: insole advice",
+            border_style="green" if adv.advice else "yellow",
             expand=False,
         )
     )

@@ -1,42 +1,45 @@
-"""Insole recommender: arch type, pronation and loading -> arch support, cushioning, rigidity, materials.
+"""Insole recommender: advice gated by what a recording supports, graded by its evidence; insole trials.
 
 >>> import sensorkit as sk
->>> res = sk.analyze(sk.simulate(duration_s=20, seed=2, foot_type="high", body_mass_kg=55))
->>> adv = sk.recommend(res, surface="track")
->>> adv.cushioning.choice
-'soft'
+>>> res = sk.analyze(sk.simulate(duration_s=20, seed=2, rate_hz=500))
+>>> adv = sk.recommend(res, arch="neutral", arch_source="clinician")
+>>> adv.activity
+'running'
 
-Rules: docs/methods.md "Recommendation rules" (:mod:`sensorkit.recommend.rules`); thresholds as
-data with sources: ``thresholds.json`` (:mod:`sensorkit.recommend.thresholds`); the
-sparse-insole cut-points are calibrated on simulated cohorts by
-``benchmarks/recommend_cohort.py``.
+* :func:`recommend` -- advice for the recording's activity: comfort-first cushioning, loading rate
+  and cadence (running), arch support from the arch type the user *states*, a description of the
+  measured foot loading relative to the layout's uniform load (never a foot type), flagged
+  left-right differences, the guide's caveats, and referral only from reported pain. Every
+  item carries its measured numbers, evidence grade and citations; withheld topics say why.
+* :func:`compare` -- an insole trial: sessions of one person with different insoles, per-metric
+  differences from the baseline with bootstrap intervals over steps, comfort ratings, and the
+  most comfortable option that does not worsen loading or asymmetry.
+
+Rules, gates and sources: docs/methods.md "Recommendation".
 """
 
+from sensorkit.recommend.advice import Advice, Measure, Suppressed
 from sensorkit.recommend.api import recommend
-from sensorkit.recommend.classify import Call, Classification, SideClassification, classify
-from sensorkit.recommend.features import Indicators, SideIndicators, extract_indicators
-from sensorkit.recommend.findings import Finding
-from sensorkit.recommend.items import Item
+from sensorkit.recommend.baseline import layout_coverage, uniform_baseline
+from sensorkit.recommend.compare import Comparison, compare
+from sensorkit.recommend.evidence import CITATIONS, GRADES, Citation
 from sensorkit.recommend.result import Recommendation
-from sensorkit.recommend.runner import SURFACES, RunnerProfile
-from sensorkit.recommend.thresholds import Cutpoints, Threshold, Thresholds, load_thresholds
+from sensorkit.recommend.runner import ARCH_TYPES, SURFACES, RunnerProfile
 
 __all__ = [
+    "ARCH_TYPES",
+    "CITATIONS",
+    "GRADES",
     "SURFACES",
-    "Call",
-    "Classification",
-    "Cutpoints",
-    "Finding",
-    "Indicators",
-    "Item",
+    "Advice",
+    "Citation",
+    "Comparison",
+    "Measure",
     "Recommendation",
     "RunnerProfile",
-    "SideClassification",
-    "SideIndicators",
-    "Threshold",
-    "Thresholds",
-    "classify",
-    "extract_indicators",
-    "load_thresholds",
+    "Suppressed",
+    "compare",
+    "layout_coverage",
     "recommend",
+    "uniform_baseline",
 ]

@@ -1,154 +1,163 @@
-"""``sk.recommend``: insole suggestion from an analysis and the runner's inputs."""
+"""``sk.recommend``: insole advice from an analysis and what the user states, gated by what was measured."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sensorkit.recommend.caveats import build_caveats
-from sensorkit.recommend.classify import classify
-from sensorkit.recommend.features import Indicators
-from sensorkit.recommend.findings import Finding
+from sensorkit.recommend.caveats import build_caveats, referral
+from sensorkit.recommend.facts import gather_facts
 from sensorkit.recommend.result import Recommendation
-from sensorkit.recommend.rules import choose
+from sensorkit.recommend.rules import activity_advice, standing_advice, standing_suppressed
 from sensorkit.recommend.runner import RunnerProfile
-from sensorkit.recommend.thresholds import Thresholds, load_thresholds
 
 __all__ = ["recommend"]
 
-#: Summary metrics whose flagged left-right asymmetry gets a side note (BW or N variants).
-ASYMMETRY_METRICS = ("valr_bw_s", "valr_n_s", "peak_force_bw", "peak_force_n", "contact_time_s")
 _MASS_MISMATCH_FRAC = 0.05
 
 
 def recommend(
     analysis: Any,
     *,
+    recording: Any = None,
     body_mass_kg: float | None = None,
+    arch: str | None = None,
+    arch_source: str = "not given",
+    pain_severity: float | None = None,
+    pain_weeks: float | None = None,
+    other_symptoms: bool | None = None,
+    back_pain: bool | None = None,
     surface: str | None = None,
     weekly_km: float | None = None,
-    back_pain: bool | None = None,
-    pain_severity: float | None = None,
     insole_age_months: float | None = None,
-    thresholds: Thresholds | None = None,
     today: dt.date | None = None,
 ) -> Recommendation:
-    """Suggest insole arch support, cushioning, rigidity and materials, with the reasons.
+    """Insole advice for the activity a recording shows, from what it supports and what the user states.
 
     Parameters
     ----------
-    analysis : Analysis or Indicators
-        Result of :func:`sensorkit.analyze` (or indicators built from plain numbers).
+    analysis : Analysis
+        Result of :func:`sensorkit.analyze`.
+    recording : Recording, optional
+        The analysed recording: gives the layout (for custom layouts) and whether the values come
+        from a measured calibration (raw counts converted with the nominal calibration count as
+        uncalibrated). Without it a built-in layout is looked up by name and calibration is
+        assumed.
     body_mass_kg : float, optional
-        Body mass in kg; default the analysis' mass. Without any mass, loading rates stay in N/s
-        and the impact category is "unknown".
-    surface : {"road", "trail", "track", "treadmill"}, optional
-        Usual running surface.
-    weekly_km : float, optional
-        Weekly distance in km (sets the replacement interval).
-    back_pain : bool, optional
-        Whether the runner has back pain.
+        Body mass in kg (default: the analysis'). Only reported: no rule changes with mass (see
+        Malisoux et al. 2020).
+    arch : {"low", "neutral", "high"}, optional
+        Arch type the user states (wet-footprint test or clinician). The only source of arch
+        advice: insole loads are described, never turned into a foot type.
+    arch_source : {"wet-footprint test", "clinician", "not given"}
     pain_severity : float, optional
-        Back-pain severity 0-10 (7 or more: see a professional first).
+        Back-pain severity 0-10; 7 or more sends the user to a professional first.
+    pain_weeks : float, optional
+        How long the pain has lasted; 6 weeks or more (persistent) sends the user to a professional.
+    other_symptoms : bool, optional
+        Pain with other symptoms; sends the user to a professional.
+    back_pain : bool, optional
+        Whether the user has back pain (implied by ``pain_severity > 0``).
+    surface : {"road", "trail", "track", "treadmill"}, optional
+        Recorded; no rule uses it.
+    weekly_km : float, optional
+        Weekly distance in km (replacement interval).
     insole_age_months : float, optional
-        Age of the current insoles in months (sets the replacement date).
-    thresholds : Thresholds, optional
-        Default: the built-in ``thresholds.json``.
+        Age of the current insoles (replacement date).
     today : date, optional
-        Reference date for the replacement date (default: today).
+        Reference date for the replacement date (default today).
 
     Returns
     -------
     Recommendation
+        ``str()`` is the text card, ``.html()`` the report card, ``.to_dict()`` the JSON.
+
+    Raises
+    ------
+    ValueError
+        For inputs outside their range (mass, pain scale, unknown arch type ...).
 
     Notes
     -----
-    Rules: docs/methods.md "Recommendation rules", after the insole-selection guide
-    (see :mod:`sensorkit.recommend.rules`). The result is a suggestion, not a diagnosis.
+    Rules and gates: docs/methods.md "Recommendation", :mod:`sensorkit.recommend.rules`,
+    :mod:`sensorkit.recommend.facts`. Running advice comes only from running steps and walking
+    advice only from walking steps; topics the data do not support are listed with the reason.
 
     Examples
     --------
     >>> import sensorkit as sk
-    >>> res = sk.analyze(sk.simulate(duration_s=20, seed=1, foot_type="flat", body_mass_kg=95))
-    >>> adv = sk.recommend(res, surface="road")
-    >>> adv.arch_support.choice, adv.cushioning.choice
-    ('strong pronation control', 'dense')
+    >>> res = sk.analyze(sk.simulate(duration_s=20, seed=1, rate_hz=500))
+    >>> adv = sk.recommend(res, arch="high", arch_source="wet-footprint test")
+    >>> adv.activity, adv.get("arch_support").basis
+    ('running', 'stated')
     """
-    th = thresholds or load_thresholds()
-    analysis_mass = getattr(analysis, "body_mass_kg", None)
     notes: list[str] = []
-    mass_from = "input"
+    analysis_mass = getattr(analysis, "body_mass_kg", None)
     mass = body_mass_kg
     if mass is None and analysis_mass is not None:
-        mass, mass_from = float(analysis_mass), "measured"
+        mass = float(analysis_mass)
         notes.append(f"body mass {mass:g} kg taken from the recording")
-    elif mass is not None and analysis_mass is not None:
-        if abs(float(mass) - float(analysis_mass)) > _MASS_MISMATCH_FRAC * float(analysis_mass):
-            notes.append(
-                f"body mass given ({float(mass):g} kg) differs from the recording's ({float(analysis_mass):g} kg); "
-                "the given mass is used for the rules, the analysis' BW units are kept"
-            )
+    elif (
+        mass is not None
+        and analysis_mass is not None
+        and abs(float(mass) - float(analysis_mass)) > (_MASS_MISMATCH_FRAC * float(analysis_mass))
+    ):
+        notes.append(
+            f"body mass given ({float(mass):g} kg) differs from the one the analysis used ({float(analysis_mass):g} kg); "
+            "loading rates stay in the analysis' body weights"
+        )
     runner = RunnerProfile(
         body_mass_kg=None if mass is None else float(mass),
         surface=surface,
         weekly_km=None if weekly_km is None else float(weekly_km),
         back_pain=back_pain,
         pain_severity=None if pain_severity is None else float(pain_severity),
+        pain_weeks=None if pain_weeks is None else float(pain_weeks),
+        other_symptoms=other_symptoms,
         insole_age_months=None if insole_age_months is None else float(insole_age_months),
+        arch=arch,
+        arch_source=arch_source if arch is not None else "not given",
     )
-    cls = classify(analysis, body_mass_kg=runner.body_mass_kg, thresholds=th)
-    asym = _asymmetry_findings(analysis, th)
-    choices = choose(cls, runner, th, mass_from=mass_from, asymmetry=asym)
-    caveats, plan = build_caveats(
-        cls, runner, th, severe_findings=choices.severe_findings, today=today or dt.date.today()
-    )
-    for name, value in (
-        ("surface", surface),
-        ("weekly_km", weekly_km),
-        ("body_mass_kg", runner.body_mass_kg),
-    ):
-        if value is None:
-            notes.append(f"{name} not given: rules that need it were not applied")
-    notes.extend(cls.indicators.notes)
+    if surface is not None:
+        notes.append(
+            f"surface '{surface}' recorded; no trial ties the running surface to an insole choice, so no rule uses it"
+        )
+    if arch is not None and arch_source == "not given":
+        notes.append("arch type stated without saying how it was found (a wet-footprint test or a clinician)")
+    facts = gather_facts(analysis, recording)
+    if facts.calibrated is not None:
+        notes.append(facts.calibration_note)
+    counts = dict(facts.n_steps)
+    activity = facts.activity
+    advice, suppressed = [], []
+    no_advice = ""
+    if activity in ("running", "walking"):
+        advice, suppressed = activity_advice(analysis, facts, runner)
+    else:
+        standing = standing_advice(facts)
+        if standing:
+            activity = "standing"
+            advice, suppressed = standing_suppressed(standing, runner)
+        else:
+            activity = "none"
+            no_advice = (
+                f"No advice: the recording has no valid steps (left {counts.get('left', 0)}, right "
+                f"{counts.get('right', 0)}) and no standing period, so nothing was measured to base advice on."
+            )
+    if activity == "none":
+        ref = referral(runner)
+        caveats = [ref] if ref.basis == "stated" else []
+        plan: dict = {}
+    else:
+        caveats, plan = build_caveats(runner, today or dt.date.today(), activity)
     return Recommendation(
-        classification=cls,
-        runner=runner,
-        arch_support=choices.arch_support,
-        cushioning=choices.cushioning,
-        rigidity=choices.rigidity,
-        materials=choices.materials,
-        extras=choices.extras,
-        side_notes=choices.side_notes,
+        activity=activity,
+        advice=advice,
+        suppressed=suppressed,
         caveats=caveats,
-        low_confidence=list(cls.low_confidence),
-        rules_fired=choices.rules_fired,
+        runner=runner,
+        no_advice_reason=no_advice,
         replacement=plan,
         notes=notes,
-        thresholds_origin=th.origin,
+        counts=counts,
     )
-
-
-def _asymmetry_findings(analysis: Any, th: Thresholds) -> list[Finding]:
-    """Flagged left-right asymmetries of selected summary metrics (none for bare indicators)."""
-    if isinstance(analysis, Indicators):
-        return []
-    asym = getattr(analysis, "asymmetry", None)
-    if asym is None or "flag" not in getattr(asym, "columns", ()):
-        return []
-    out = []
-    for metric in ASYMMETRY_METRICS:
-        if metric in asym.index and bool(asym.loc[metric, "flag"]):
-            r = asym.loc[metric]
-            out.append(
-                Finding(
-                    metric,
-                    float(r["symmetry_index_pct"]),
-                    "%",
-                    f"95 % interval [{r['ci_low_pct']:+.1f}, {r['ci_high_pct']:+.1f}] % beyond the "
-                    f"{r['limit_pct']:g} % limit (positive = left larger)",
-                    "docs/methods.md (Asymmetry); Herzog et al. 1989, Med Sci Sports Exerc 21:110",
-                    kind="measured",
-                    outcome="flagged",
-                )
-            )
-    return out

@@ -1,152 +1,188 @@
-"""The plain-text card of a :class:`~sensorkit.recommend.Recommendation` (``str(adv)``).
+"""The card of a :class:`~sensorkit.recommend.Recommendation`: plain text (terminal) and HTML (report).
 
-The measured findings are listed once at the top; every statement is followed by the other
-findings behind it ("because: ..."); sources are numbered once at the end.
+Both list, in order: what the advice is for and from how many steps; the advice, each with its
+evidence grade, what it was based on, the measured numbers (human names, units and the
+statistic) and its sources; the descriptions of what was measured; what was withheld and why;
+the caveats; the numbered references.
 """
 
 from __future__ import annotations
 
-import math
+import html
 import textwrap
 from typing import TYPE_CHECKING
 
-from sensorkit.recommend.findings import Finding
-from sensorkit.recommend.items import Item
+from sensorkit.recommend.advice import Advice
+from sensorkit.recommend.evidence import Citation
 
 if TYPE_CHECKING:  # pragma: no cover
     from sensorkit.recommend.result import Recommendation
 
-__all__ = ["CARD_WIDTH", "render_card"]
+__all__ = ["CARD_WIDTH", "render_card", "render_card_html"]
 
-#: Default card width in columns.
 CARD_WIDTH = 96
 _MIN_WIDTH = 40
-_INDENT = "    "
-_SHOWN_REF = "measured findings above"
+_ACTIVITY_TITLE = {
+    "running": "running",
+    "walking": "walking",
+    "standing": "standing",
+    "none": "this recording",
+}
+
+
+def _headline(adv: Recommendation) -> str:
+    return (
+        f"Insole advice for {_ACTIVITY_TITLE.get(adv.activity, adv.activity)} (a suggestion, not a diagnosis)"
+    )
+
+
+def _basis_line(adv: Recommendation) -> str:
+    c = adv.counts
+    if adv.activity in ("running", "walking"):
+        return (
+            f"From {c.get('left', 0) + c.get('right', 0)} steady-state {adv.activity} steps "
+            f"(left {c.get('left', 0)}, right {c.get('right', 0)})."
+        )
+    if adv.activity == "standing":
+        return "From the standing periods of the recording (no steps)."
+    return ""
+
+
+class _Refs:
+    def __init__(self) -> None:
+        self.order: dict[str, tuple[int, Citation]] = {}
+
+    def n(self, c: Citation) -> int:
+        if c.key not in self.order:
+            self.order[c.key] = (len(self.order) + 1, c)
+        return self.order[c.key][0]
+
+    def inline(self, item: Advice) -> str:
+        return "; ".join(f"{c.short} [{self.n(c)}]" for c in item.citations)
+
+
+def _first(adv: Recommendation) -> Advice | None:
+    """The referral when the user's reported pain calls for a professional first."""
+    ref = adv.get("professional")
+    return ref if ref is not None and ref.title == "See a professional first" else None
+
+
+def _groups(adv: Recommendation) -> list[tuple[str, list[Advice]]]:
+    return [
+        ("Advice", [a for a in adv.advice if a.kind == "advice"]),
+        (
+            "What was measured (descriptions, not diagnoses)",
+            [a for a in adv.advice if a.kind == "description"],
+        ),
+        ("Keep in mind", list(adv.caveats)),
+    ]
 
 
 def render_card(adv: Recommendation, width: int = CARD_WIDTH) -> str:
-    """Render the card as plain text.
+    """The card as plain text, wrapped to ``width`` columns (at least 40)."""
+    width = max(_MIN_WIDTH, int(width))
+    refs = _Refs()
 
-    Parameters
-    ----------
-    adv : Recommendation
-    width : int
-        Line width in columns (at least 40).
-    """
-    return _Card(max(_MIN_WIDTH, int(width))).render(adv)
-
-
-class _Card:
-    def __init__(self, width: int) -> None:
-        self.width = width
-        self.sources: dict[str, int] = {}
-        self.shown: set[Finding] = set()
-
-    def render(self, adv: Recommendation) -> str:
-        c = adv.classification
-        conf = "LOW" if adv.low_confidence else "normal"
-        lines = self.wrap(f"INSOLE SUGGESTION  (confidence: {conf}; a suggestion, not a diagnosis)", "", "  ")
-        first = adv.caveat("see_professional_first")
-        if first is not None:
-            lines.extend(self.wrap("!! " + first.statement, "", "   "))
-        lines.extend(self.wrap("Runner: " + _runner_text(adv), "", "  "))
-        lines.append("Measured (insole-derived):")
-        for title, call in (
-            ("arch", c.overall.arch),
-            ("pronation", c.overall.pronation),
-            ("impact", c.impact),
-        ):
-            lines.extend(self.wrap(f"- {title}: {call.label}", "  ", "    "))
-            for f in call.findings:
-                lines.extend(self.wrap(self.ref(f), "      ", "        "))
-                self.shown.add(f)
-            notes = call.notes if title == "impact" else ()
-            for note in notes:
-                lines.extend(self.wrap(note, "      ", "        "))
-        lines.append("")
-        for title, item in (
-            ("Arch support", adv.arch_support),
-            ("Cushioning", adv.cushioning),
-            ("Rigidity", adv.rigidity),
-        ):
-            lines.extend(self.item(f"{title}: {item.choice}", item))
-        ranked = "  ".join(
-            f"{m.rank}. {m.choice}" + ("" if m.suitable else " (not needed)") for m in adv.materials
-        )
-        lines.extend(self.wrap(f"Materials: {ranked}", "", "  "))
-        for m in adv.materials:
-            lines.extend(self.item(None, m))
-        for e in adv.extras:
-            lines.extend(self.item(f"Extra: {e.choice}", e))
-        if adv.side_notes:
-            lines.append("Per-side notes:")
-            for s in adv.side_notes:
-                lines.extend(self.item(None, s))
-        if adv.low_confidence:
-            lines.append("Low confidence, because:")
-            for reason in adv.low_confidence:
-                lines.extend(self.wrap("- " + reason, "  ", "    "))
-        lines.append("Keep in mind:")
-        for cav in adv.caveats:
-            lines.extend(self.item(None, cav))
-        lines.append("")
-        lines.append("Sources:")
-        for text, n in self.sources.items():
-            lines.extend(self.wrap(f"[{n}] {text}", "", "     "))
-        return "\n".join(lines)
-
-    def ref(self, f: Finding) -> str:
-        n = self.sources.setdefault(f.source or "runner input", len(self.sources) + 1)
-        return f"{f.text()} [{n}]"
-
-    def item(self, title: str | None, item: Item) -> list[str]:
-        side = "" if item.side == "both" else f"[{item.side}] "
-        out = self.wrap(title, "", "  ") if title else []
-        indent = _INDENT if title else "  "
-        rest = _INDENT if title else "    "
-        out.extend(self.wrap(("" if title else "- ") + side + item.statement, indent, rest))
-        refs = [
-            _SHOWN_REF if f in self.shown else self.ref(f)
-            for f in item.findings
-            if f.name not in ("always", "rule")
-        ]
-        for kind in ("always", "rule"):
-            group = [f for f in item.findings if f.name == kind]
-            if group:
-                n = self.sources.setdefault(group[0].source, len(self.sources) + 1)
-                label = (
-                    "always advised"
-                    if kind == "always"
-                    else "rule " + ", ".join(dict.fromkeys(str(f.value) for f in group))
-                )
-                refs.append(f"{label} [{n}]")
-        if refs:
-            out.extend(
-                self.wrap("because: " + "; ".join(dict.fromkeys(refs)), _INDENT + "  ", _INDENT + "    ")
-            )
-        return out
-
-    def wrap(self, text: str, first: str, rest: str) -> list[str]:
+    def wrap(text: str, first: str = "", rest: str = "") -> list[str]:
         return textwrap.wrap(
-            text, width=self.width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+            text, width=width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
         ) or [first]
 
+    lines = wrap(_headline(adv))
+    first = _first(adv)
+    if first is not None:
+        lines += wrap("!! " + first.statement, "", "   ")
+    basis = _basis_line(adv)
+    if basis:
+        lines += wrap(basis)
+    if adv.no_advice_reason:
+        lines += wrap(adv.no_advice_reason)
+    for title, items in _groups(adv):
+        if not items:
+            continue
+        lines += ["", title + ":"]
+        for a in items:
+            side = "" if a.side == "both" else f" ({a.side})"
+            lines += wrap(f"- {a.title}{side} [evidence: {a.grade}; based on: {a.basis}]", "", "  ")
+            lines += wrap(a.statement, "    ", "    ")
+            for m in a.measured:
+                ref = f"; compared with {m.reference}" if m.reference else ""
+                lines += wrap(f"measured: {m.text()}{ref}", "    ", "      ")
+            lines += wrap(f"sources: {refs.inline(a)}", "    ", "      ")
+    if adv.suppressed:
+        lines += ["", "Not advised, and why:"]
+        for s in adv.suppressed:
+            lines += wrap(f"- {s.title}: {s.reason}.", "", "  ")
+    if adv.notes:
+        lines += ["", "Notes:"]
+        for note in adv.notes:
+            lines += wrap(f"- {note}", "", "  ")
+    if refs.order:
+        lines += ["", "References:"]
+        for n, c in refs.order.values():
+            lines += wrap(f"[{n}] {c.text()} ({c.grade})", "", "    ")
+    return "\n".join(lines)
 
-def _runner_text(adv: Recommendation) -> str:
-    r = adv.runner
-    parts = [
-        "mass unknown" if r.body_mass_kg is None else f"{r.body_mass_kg:g} kg",
-        r.surface or "surface not given",
-        "weekly distance not given" if r.weekly_km is None else f"{r.weekly_km:g} km/week",
-    ]
-    if r.pain_severity is not None:
-        parts.append(f"back pain {r.pain_severity:g}/10")
-    elif r.back_pain is not None:
-        parts.append("back pain" if r.back_pain else "no back pain")
-    if r.insole_age_months is not None:
-        parts.append(f"insoles {r.insole_age_months:g} months old")
-    cad = adv.classification.indicators.cadence_spm
-    if math.isfinite(cad):
-        parts.append(f"cadence {cad:.0f} steps/min")
-    return ", ".join(parts)
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def render_card_html(adv: Recommendation) -> str:
+    """The card as an HTML fragment (``<section class="sk-card">``); every text is escaped.
+
+    Measured numbers appear in a table with their human name, value, unit, the statistic they
+    are (the summary's mean over steady-state steps, or a labelled other statistic) and what they
+    were compared with.
+    """
+    from sensorkit.recommend.advice import fmt
+
+    refs = _Refs()
+    out = ['<section class="sk-card">', f"<h3>{_e(_headline(adv))}</h3>"]
+    first = _first(adv)
+    if first is not None:
+        out.append(f'<p class="sk-first"><strong>{_e(first.statement)}</strong></p>')
+    basis = _basis_line(adv)
+    if basis:
+        out.append(f"<p>{_e(basis)}</p>")
+    if adv.no_advice_reason:
+        out.append(f'<p class="sk-no-advice"><strong>{_e(adv.no_advice_reason)}</strong></p>')
+    for title, items in _groups(adv):
+        if not items:
+            continue
+        out.append(f"<h4>{_e(title)}</h4>")
+        for a in items:
+            side = "" if a.side == "both" else f" ({a.side})"
+            out.append('<div class="sk-advice">')
+            out.append(
+                f"<p><strong>{_e(a.title + side)}</strong> "
+                f'<span class="sk-grade">evidence: {_e(a.grade)}; based on: {_e(a.basis)}</span></p>'
+            )
+            out.append(f"<p>{_e(a.statement)}</p>")
+            if a.measured:
+                out.append(
+                    "<table><thead><tr><th>measured</th><th>value</th><th>unit</th><th>statistic</th>"
+                    "<th>compared with</th></tr></thead><tbody>"
+                )
+                for m in a.measured:
+                    out.append(
+                        f"<tr><td>{_e(m.label)}</td><td>{_e(fmt(m.value))}</td><td>{_e(m.unit)}</td>"
+                        f"<td>{_e(m.statistic)}</td><td>{_e(m.reference)}</td></tr>"
+                    )
+                out.append("</tbody></table>")
+            out.append(f'<p class="sk-sources">Sources: {_e(refs.inline(a))}</p>')
+            out.append("</div>")
+    if adv.suppressed:
+        out.append("<h4>Not advised, and why</h4><ul>")
+        out.extend(f"<li><strong>{_e(s.title)}</strong>: {_e(s.reason)}.</li>" for s in adv.suppressed)
+        out.append("</ul>")
+    if adv.notes:
+        out.append("<h4>Notes</h4><ul>")
+        out.extend(f"<li>{_e(n)}</li>" for n in adv.notes)
+        out.append("</ul>")
+    if refs.order:
+        out.append("<h4>References</h4><ol>")
+        out.extend(f"<li>{_e(c.text())} <em>({_e(c.grade)})</em></li>" for _, c in refs.order.values())
+        out.append("</ol>")
+    out.append("</section>")
+    return "\n".join(out)

@@ -1,8 +1,15 @@
-"""Caveats added to every recommendation (docs/methods.md "Always add"), tied to the runner's inputs.
+"""Caveats from the insole guide, and the back-pain and referral statements from what the user reports.
 
-Replacement: the guide says every 6-12 months depending on volume. sensorkit turns that into an
-interval from a stated distance budget (``insole_budget_km``): ``min(12 months, budget / monthly
-distance)``, so high mileage means sooner than 6 months; the insole age gives the date due.
+Always added (the guide): break new insoles in gradually; fit without friction or hot spots;
+replace every 6-12 months; strength, mobility and running form matter too. The back-pain
+statement says what the systematic reviews found (Sahar et al. 2007, Cochrane; Chuter et al.
+2014). Referral to a professional comes only from what the user reports (severe pain,
+persistent pain, other symptoms), as the guide says; never from an insole measurement.
+
+Replacement: the guide says every 6-12 months depending on volume. With a weekly distance the
+interval is ``min(12 months, budget / monthly distance)`` for a stated distance budget
+(:data:`sensorkit.recommend.conventions.REPLACE_BUDGET_KM`, a sensorkit convention); the
+insole age gives the date due.
 """
 
 from __future__ import annotations
@@ -10,112 +17,53 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from sensorkit.recommend.classify import Classification
-from sensorkit.recommend.findings import Finding
-from sensorkit.recommend.items import Item
+from sensorkit.recommend import conventions as C
+from sensorkit.recommend.advice import Advice
+from sensorkit.recommend.evidence import cite
 from sensorkit.recommend.runner import RunnerProfile
-from sensorkit.recommend.thresholds import Thresholds
 
-__all__ = ["DAYS_PER_MONTH", "WEEKS_PER_MONTH", "build_caveats", "replacement_plan"]
+__all__ = ["DAYS_PER_MONTH", "WEEKS_PER_MONTH", "build_caveats", "referral", "replacement_plan"]
 
 WEEKS_PER_MONTH = 52.0 / 12.0
 DAYS_PER_MONTH = 365.25 / 12.0
-_GUIDE = "insole-selection guide (domain/insoles-for-back-pain-running.txt) and docs/methods.md 'Always add'"
 
 
-def _always(name: str) -> Finding:
-    return Finding(
-        name="always",
-        value=name,
-        threshold="added to every recommendation",
-        source=_GUIDE,
-        kind="derived",
-        outcome="applies",
-    )
-
-
-def replacement_plan(
-    runner: RunnerProfile, th: Thresholds, today: dt.date
-) -> tuple[str, list[Finding], dict]:
-    """Replacement advice: text, findings, and the numbers (interval months, due date, km used).
-
-    Parameters
-    ----------
-    runner : RunnerProfile
-    th : Thresholds
-    today : date
+def replacement_plan(runner: RunnerProfile, today: dt.date) -> tuple[str, dict]:
+    """Replacement text and numbers.
 
     Returns
     -------
     text : str
-    findings : list of Finding
     plan : dict
-        ``interval_months``, ``due_date`` (ISO or None), ``replace_now`` (bool or None),
-        ``km_used`` (or None), ``budget_km``.
+        ``interval_months`` (None without a weekly distance), ``due_date`` (ISO or None),
+        ``replace_now`` (bool or None), ``km_used`` (or None), ``budget_km``.
     """
-    budget = th.convention("insole_budget_km")
-    m_max = float(th.value("replace_months_max"))
-    m_min = float(th.value("replace_months_min"))
-    findings = [
-        Finding(
-            "replace_interval_guide",
-            f"{m_min:g}-{m_max:g}",
-            "months",
-            "replace every 6-12 months",
-            th.literature("replace_months_max").source,
-            kind="derived",
-            outcome="applies",
-        )
-    ]
+    m_min, m_max = C.REPLACE_MONTHS
+    budget = C.REPLACE_BUDGET_KM
     plan: dict = {
         "interval_months": None,
         "due_date": None,
         "replace_now": None,
         "km_used": None,
-        "budget_km": float(budget.value),
+        "budget_km": budget,
     }
     if runner.weekly_km is None or runner.weekly_km <= 0:
-        text = f"Replace the insoles every {m_min:g}-{m_max:g} months, sooner if you run a lot."
-        if runner.weekly_km is None:
-            text += " (Give your weekly distance for a computed interval.)"
+        text = f"Replace the insoles every {m_min:g}-{m_max:g} months, sooner with heavy use."
         interval = m_max
     else:
         monthly = runner.weekly_km * WEEKS_PER_MONTH
-        interval = min(m_max, float(budget.value) / monthly)
+        interval = min(m_max, budget / monthly)
         plan["interval_months"] = round(interval, 1)
-        findings.append(
-            Finding(
-                "weekly_km",
-                float(runner.weekly_km),
-                "km",
-                f"budget {budget.value:g} km",
-                budget.source,
-                kind="input",
-                outcome=f"{interval:.1f} months",
-            )
-        )
         text = (
-            f"Replace about every {interval:.1f} months: {runner.weekly_km:g} km a week spends the assumed "
-            f"{budget.value:g} km cushioning budget in {float(budget.value) / monthly:.1f} months"
-            + (f", capped at {m_max:g} months." if interval >= m_max else ".")
+            f"Replace about every {interval:.1f} months: {runner.weekly_km:g} km a week uses up an assumed "
+            f"{budget:g} km of cushioning (a sensorkit convention) in {budget / monthly:.1f} months"
+            + (f", capped at the guide's {m_max:g} months." if interval >= m_max else ".")
         )
-        if interval < m_min:
-            text += f" That is sooner than the usual {m_min:g}-{m_max:g} months because of the high mileage."
     if runner.insole_age_months is not None:
         age = float(runner.insole_age_months)
-        findings.append(
-            Finding(
-                "insole_age_months",
-                age,
-                "months",
-                f"replace at {interval:.1f} months",
-                "runner input",
-                kind="input",
-            )
-        )
-        remaining = interval - age
         if runner.weekly_km:
             plan["km_used"] = round(age * runner.weekly_km * WEEKS_PER_MONTH)
+        remaining = interval - age
         if remaining <= 0:
             plan["replace_now"] = True
             text += f" Your insoles are {age:g} months old: replace them now."
@@ -124,156 +72,141 @@ def replacement_plan(
             due = today + dt.timedelta(days=math.floor(remaining * DAYS_PER_MONTH))
             plan["due_date"] = due.isoformat()
             text += f" Your insoles are {age:g} months old: next replacement due around {due.isoformat()}."
-    return text, findings, plan
+    return text, plan
 
 
-def build_caveats(
-    cls: Classification,
-    runner: RunnerProfile,
-    th: Thresholds,
-    *,
-    severe_findings: tuple[Finding, ...] = (),
-    today: dt.date,
-) -> tuple[list[Item], dict]:
-    """The caveat items (always present, in a fixed order) and the replacement plan numbers."""
-    items: list[Item] = []
-    pain_sev = float(th.value("pain_severe_min"))
-    pain_mod = float(th.value("pain_moderate_min"))
-    pain = runner.pain_severity
-    pain_f = Finding(
-        "pain_severity",
-        pain,
-        "0-10",
-        f">= {pain_sev:g} severe, >= {pain_mod:g} moderate",
-        th.convention("pain_severe_min").source,
-        kind="input",
-        outcome=_pain_band(pain, pain_mod, pain_sev),
-    )
-    if pain is not None and pain >= pain_sev:
-        items.append(
-            Item(
-                "see_professional_first",
-                "",
-                f"Your back pain is severe ({pain:g}/10). See a doctor or physical therapist before changing "
-                "insoles or training; they can find the cause, which insoles cannot.",
-                (pain_f,),
-                ("professional",),
-            )
+def referral(runner: RunnerProfile) -> Advice:
+    """See-a-professional advice: urgent from reported severe or persistent pain or other symptoms."""
+    reasons = []
+    inputs: dict = {}
+    if runner.pain_severity is not None:
+        inputs["pain_severity"] = runner.pain_severity
+        if runner.pain_severity >= C.PAIN_SEVERE_MIN:
+            reasons.append(f"your back pain is severe ({runner.pain_severity:g}/10)")
+    if runner.pain_weeks is not None:
+        inputs["pain_weeks"] = runner.pain_weeks
+        if runner.pain_weeks >= C.PERSISTENT_PAIN_WEEKS and (
+            runner.back_pain or runner.pain_severity is None
+        ):
+            reasons.append(f"it has lasted {runner.pain_weeks:g} weeks")
+    if runner.other_symptoms:
+        inputs["other_symptoms"] = True
+        reasons.append("it comes with other symptoms")
+    if reasons:
+        text = (
+            "See a doctor or physical therapist before changing insoles or training: "
+            + ", and ".join(reasons)
+            + ". They can find the cause, which insoles cannot, and may prescribe custom orthotics if they are "
+            "needed."
         )
-    items.append(
-        Item(
-            "not_a_diagnosis",
-            "",
-            "This is a suggestion from insole measurements, not a diagnosis. Sparse insoles estimate arch and "
-            "pronation indirectly.",
-            (_always("not_a_diagnosis"),),
-            ("always",),
+        return Advice(
+            "professional",
+            "See a professional first",
+            text,
+            "any",
+            "stated",
+            "guide",
+            cite("guide"),
+            inputs=inputs,
+            kind="caveat",
         )
+    text = (
+        "See a doctor or physical therapist if pain is severe, lasts, or comes with other symptoms (numbness, "
+        "tingling, weakness, pain down a leg)."
     )
-    items.append(
-        Item(
+    if runner.pain_severity is not None and runner.pain_severity >= C.PAIN_MODERATE_MIN:
+        text = f"Your back pain is moderate ({runner.pain_severity:g}/10): " + text[0].lower() + text[1:]
+    basis = "stated" if inputs else "guide"
+    return Advice(
+        "professional",
+        "When to see a professional",
+        text,
+        "any",
+        basis,
+        "guide",
+        cite("guide"),
+        inputs=inputs,
+        kind="caveat",
+    )
+
+
+def back_pain_evidence(runner: RunnerProfile) -> Advice:
+    """What the systematic reviews say about insoles and back pain."""
+    lead = "You report back pain. " if runner.back_pain else ""
+    return Advice(
+        "back_pain",
+        "Insoles and back pain",
+        lead
+        + "Systematic reviews found that insoles do not prevent back pain and that the evidence for treating it "
+        "with insoles is limited; the guide's back-pain claims are not backed by them. Exercise and a "
+        "professional's assessment come first.",
+        "any",
+        "literature",
+        "systematic review",
+        cite("sahar2007", "chuter2014"),
+        inputs={"back_pain": runner.back_pain} if runner.back_pain is not None else {},
+        kind="caveat",
+    )
+
+
+def build_caveats(runner: RunnerProfile, today: dt.date, activity: str) -> tuple[list[Advice], dict]:
+    """The caveats in card order, and the replacement plan numbers."""
+    guide = cite("guide")
+    text, plan = replacement_plan(runner, today)
+    strength = "Strength (core: planks, bridges, bird-dogs; glutes and hips)"
+    mobility = "mobility (hamstrings, hip flexors, lower back)"
+    if activity == "running":
+        form = f"{strength}, {mobility} and running form matter as much as insoles."
+    else:
+        form = f"{strength} and {mobility} matter as much as insoles."
+    items = [
+        referral(runner),
+        back_pain_evidence(runner),
+        Advice(
             "break_in",
-            "",
-            "Break new insoles in gradually: short runs first, then build up the distance.",
-            (_always("break_in"),),
-            ("always",),
-        )
-    )
-    text, rfind, plan = replacement_plan(runner, th, today)
-    items.append(Item("replace", "", text, tuple(rfind), ("always",)))
-    items.append(
-        Item(
+            "Break in gradually",
+            "Wear new insoles for short sessions first, then build up.",
+            "any",
+            "guide",
+            "guide",
+            guide,
+            kind="caveat",
+        ),
+        Advice(
             "fit",
-            "",
-            "They should fit snugly in the shoe without friction or hot spots; trim to size following the "
-            "maker's instructions.",
-            (_always("fit"),),
-            ("always",),
-        )
-    )
-    prof_text = "See a doctor or physical therapist if pain is severe or persistent."
-    prof_f: list[Finding] = [_always("professional")]
-    if pain is not None:
-        prof_f.append(pain_f)
-        if pain_mod <= pain < pain_sev:
-            prof_text = (
-                f"Your back pain is moderate ({pain:g}/10): if it persists or worsens, see a doctor or "
-                "physical therapist."
-            )
-    elif runner.back_pain:
-        prof_f.append(Finding("back_pain", True, "", "", "runner input", kind="input", outcome="yes"))
-    items.append(Item("professional", "", prof_text, tuple(prof_f), ("always",)))
-    if severe_findings:
-        items.append(
-            Item(
-                "custom_orthotics",
-                "",
-                "Indicators are beyond the severe cut-points: see a podiatrist or orthotist about custom orthotics "
-                "made for your feet.",
-                (*severe_findings,),
-                ("severe",),
-            )
-        )
-    items.append(_form_item(cls, th))
-    return items, plan
-
-
-def _pain_band(pain: float | None, moderate: float, severe: float) -> str:
-    if pain is None:
-        return "not given"
-    if pain >= severe:
-        return "severe"
-    if pain >= moderate:
-        return "moderate"
-    return "mild" if pain > 0 else "none"
-
-
-def _form_item(cls: Classification, th: Thresholds) -> Item:
-    low = th.convention("low_cadence_spm")
-    inc = th.literature("cadence_increase_frac")
-    cadence = cls.indicators.cadence_spm
-    base = (
-        "Strength (core: planks, bridges, bird-dogs; glutes and hips), mobility (hamstrings, hip flexors, "
-        "lower back) and running form matter as much as insoles."
-    )
-    findings = [_always("strength_mobility_form")]
-    if not math.isfinite(cadence):
-        return Item(
+            "Fit",
+            "They should fit snugly in the shoe without friction or hot spots; trim to size following the maker's "
+            "instructions.",
+            "any",
+            "guide",
+            "guide",
+            guide,
+            kind="caveat",
+        ),
+        Advice(
+            "replace",
+            "Replace",
+            text,
+            "any",
+            "stated" if runner.weekly_km or runner.insole_age_months is not None else "guide",
+            "guide",
+            guide,
+            inputs={
+                k: v
+                for k, v in (("weekly_km", runner.weekly_km), ("insole_age_months", runner.insole_age_months))
+                if v is not None
+            },
+            kind="caveat",
+        ),
+        Advice(
             "strength_mobility_form",
-            "",
-            base + " Cadence could not be measured.",
-            tuple(findings),
-            ("always",),
-        )
-    lo, hi = inc.value
-    is_low = cadence < float(low.value)
-    findings.append(
-        Finding(
-            "cadence_spm",
-            cadence,
-            "steps/min",
-            f"< {low.value:g} steps/min -> low",
-            low.source,
-            kind="measured",
-            outcome="low" if is_low else "not low",
-        )
-    )
-    text = base + f" Your measured cadence is {cadence:.0f} steps/min."
-    if is_low:
-        findings.append(
-            Finding(
-                "cadence_increase",
-                f"{lo:.0%}-{hi:.0%}",
-                "",
-                "step-rate increase",
-                inc.source,
-                kind="derived",
-                outcome=f"{cadence * (1 + lo):.0f}-{cadence * (1 + hi):.0f}",
-            )
-        )
-        text += (
-            f" That is below {low.value:g} steps/min (a sensorkit convention). Raising it gradually by "
-            f"{lo:.0%}-{hi:.0%} (to about {cadence * (1 + lo):.0f}-{cadence * (1 + hi):.0f}) reduced hip and "
-            "knee loading in Heiderscheit et al. 2011; try it with a coach or physical therapist."
-        )
-    return Item("strength_mobility_form", "", text, tuple(findings), ("always",))
+            "Strength, mobility, form",
+            form,
+            "any",
+            "guide",
+            "guide",
+            guide,
+            kind="caveat",
+        ),
+    ]
+    return items, plan

@@ -1,4 +1,4 @@
-"""The :class:`Recommendation` result: choices, caveats and the findings behind each, as JSON or a card."""
+"""The :class:`Recommendation` result: advice, what was withheld and why, caveats; as JSON, text or HTML."""
 
 from __future__ import annotations
 
@@ -6,130 +6,100 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sensorkit.recommend.card import CARD_WIDTH, render_card
-from sensorkit.recommend.classify import Classification
-from sensorkit.recommend.items import Item
+from sensorkit.recommend.advice import Advice, Suppressed
 from sensorkit.recommend.runner import RunnerProfile
 
-__all__ = ["Recommendation"]
+__all__ = ["SCHEMA", "Recommendation"]
 
-SCHEMA = "sensorkit.recommendation/1"
+SCHEMA = "sensorkit.recommendation/2"
 
 
 @dataclass
 class Recommendation:
-    """Insole suggestion from :func:`sensorkit.recommend`.
+    """Insole advice from :func:`sensorkit.recommend`.
 
     Attributes
     ----------
-    classification : Classification
-        Arch type, pronation tendency and impact category with their findings.
+    activity : {"running", "walking", "standing", "none"}
+        What the advice is for: the recording's main activity, "standing" for a recording of
+        standing periods only, "none" when it supports no advice.
+    advice : list of Advice
+        Suggestions and descriptions of what was measured (``kind`` says which), each with its
+        measured numbers, evidence grade and citations.
+    suppressed : list of Suppressed
+        Topics with no advice, each with the reason.
+    caveats : list of Advice
+        The guide's caveats, the back-pain evidence and when to see a professional.
     runner : RunnerProfile
-        The runner's inputs (body mass: the runner's, else the analysis').
-    arch_support, cushioning, rigidity : Item
-        The three choices (``.choice``: "neutral/accommodating" | "moderate" | "strong pronation
-        control"; "soft" | "moderate" | "dense"; "flexible" | "semi-rigid" | "rigid").
-    materials : list of Item
-        EVA, polyurethane, gel and carbon fiber ranked (``rank`` 1 first; ``suitable`` False for
-        an option listed but not advised).
-    extras : list of Item
-        Add-ons such as a gel heel pad.
-    side_notes : list of Item
-        Per-side notes when the feet differ or a left-right asymmetry is flagged.
-    caveats : list of Item
-        Always present: not a diagnosis, break in gradually, replacement (interval and date), fit,
-        professional advice, strength / mobility / running form with the measured cadence; plus
-        custom orthotics when indicators are severe and see-a-professional-first for severe pain.
-    low_confidence : list of str
-        Why the result is uncertain (empty when it is not).
-    rules_fired : list of str
-        docs/methods.md rule identifiers that applied.
+        The user's inputs.
+    no_advice_reason : str
+        One sentence when the recording supports no advice at all ("" otherwise).
     replacement : dict
         ``interval_months``, ``due_date``, ``replace_now``, ``km_used``, ``budget_km``.
     notes : list of str
-        How inputs were combined (e.g. body mass taken from the analysis).
-    thresholds_origin : str
-        Where the thresholds came from.
+        How inputs were combined (body mass source, calibration, unused inputs).
+    counts : dict
+        Steady-state steps of the main activity per side.
     """
 
-    classification: Classification
+    activity: str
+    advice: list[Advice]
+    suppressed: list[Suppressed]
+    caveats: list[Advice]
     runner: RunnerProfile
-    arch_support: Item
-    cushioning: Item
-    rigidity: Item
-    materials: list[Item]
-    extras: list[Item] = field(default_factory=list)
-    side_notes: list[Item] = field(default_factory=list)
-    caveats: list[Item] = field(default_factory=list)
-    low_confidence: list[str] = field(default_factory=list)
-    rules_fired: list[str] = field(default_factory=list)
+    no_advice_reason: str = ""
     replacement: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    thresholds_origin: str = "builtin"
+    counts: dict = field(default_factory=dict)
 
-    @property
-    def confidence(self) -> str:
-        """``"low"`` when any low-confidence reason applies, else ``"normal"``."""
-        return "low" if self.low_confidence else "normal"
+    def items(self) -> list[Advice]:
+        """Advice then caveats, in card order."""
+        return [*self.advice, *self.caveats]
 
-    def items(self) -> list[Item]:
-        """Every statement of the recommendation, in card order."""
-        return [
-            self.arch_support,
-            self.cushioning,
-            self.rigidity,
-            *self.materials,
-            *self.extras,
-            *self.side_notes,
-            *self.caveats,
-        ]
+    def get(self, topic: str) -> Advice | None:
+        """The first advice or caveat with this topic, or None."""
+        return next((a for a in self.items() if a.topic == topic), None)
 
-    def caveat(self, topic: str) -> Item | None:
-        """The caveat with this topic (``"replace"``, ``"professional"`` ...), or None."""
-        return next((c for c in self.caveats if c.topic == topic), None)
+    def why_not(self, topic: str) -> str | None:
+        """The reason a topic was suppressed, or None when it was not."""
+        return next((s.reason for s in self.suppressed if s.topic == topic), None)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready result (``json.dumps(adv.to_dict(), allow_nan=False)`` works)."""
         return _clean(
             {
                 "schema": SCHEMA,
-                "confidence": self.confidence,
-                "low_confidence": list(self.low_confidence),
-                "foot": {
-                    "arch_type": self.classification.arch,
-                    "pronation": self.classification.pronation,
-                    "impact": self.classification.impact.label,
-                    "sides_differ": self.classification.sides_differ,
-                },
-                "runner": self.runner.to_dict(),
-                "arch_support": self.arch_support.to_dict(),
-                "cushioning": self.cushioning.to_dict(),
-                "rigidity": self.rigidity.to_dict(),
-                "materials": [m.to_dict() for m in self.materials],
-                "extras": [e.to_dict() for e in self.extras],
-                "side_notes": [s.to_dict() for s in self.side_notes],
+                "activity": self.activity,
+                "no_advice_reason": self.no_advice_reason,
+                "advice": [a.to_dict() for a in self.advice],
+                "suppressed": [s.to_dict() for s in self.suppressed],
                 "caveats": [c.to_dict() for c in self.caveats],
+                "runner": self.runner.to_dict(),
                 "replacement": dict(self.replacement),
-                "rules_fired": list(self.rules_fired),
                 "notes": list(self.notes),
-                "classification": self.classification.to_dict(),
-                "thresholds": self.thresholds_origin,
+                "counts": dict(self.counts),
             }
         )
 
-    def card(self, width: int = CARD_WIDTH) -> str:
-        """The readable card, wrapped to ``width`` columns (``str(adv)`` uses 96)."""
+    def card(self, width: int = 96) -> str:
+        """The plain-text card wrapped to ``width`` columns (``str(adv)`` uses 96)."""
+        from sensorkit.recommend.card import render_card
+
         return render_card(self, width)
 
+    def html(self) -> str:
+        """The card as an HTML fragment (human names and units; every text escaped)."""
+        from sensorkit.recommend.card import render_card_html
+
+        return render_card_html(self)
+
     def __str__(self) -> str:
-        return render_card(self)
+        return self.card()
 
     def __repr__(self) -> str:
-        mats = ">".join(m.choice for m in self.materials if m.suitable)
         return (
-            f"<Recommendation {self.classification.arch} arch, {self.classification.pronation}: "
-            f"{self.arch_support.choice} support, {self.cushioning.choice} cushioning, {self.rigidity.choice}; "
-            f"{mats}; confidence {self.confidence}>"
+            f"<Recommendation {self.activity}: {len(self.advice)} advice, {len(self.suppressed)} withheld, "
+            f"{len(self.caveats)} caveats>"
         )
 
 

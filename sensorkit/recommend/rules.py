@@ -1,451 +1,546 @@
-"""The recommendation rules of docs/methods.md (table "Recommendation rules"), applied to a classification.
+"""The recommender's rules: advice per activity, each gated by what the recording supports.
 
-| rule id | finding | suggestion |
-|---|---|---|
-| ``high_arch_supination`` | high arch / supination | ample, softer cushioning; neutral or accommodating shape; flexible to semi-rigid |
-| ``flat_pronation`` | flat / low arch / pronation | strong arch support, pronation control; semi-rigid to rigid; denser foam |
-| ``neutral`` | neutral (also the safe default for unknown or conflicting indicators) | moderate support and cushioning; semi-rigid |
-| ``high_loading`` | high loading rate, heavy runner, hard surface (at least ``load_factors_min`` of the three) | denser cushioning (polyurethane), gel in the heel |
-| ``soft_unstable`` | soft cushioning with unstable COP (large ML sway) | firmer, more stable cushioning |
-| ``severe`` | severe indicators | rigid support (flat / pronated feet), and a podiatrist about custom orthotics |
+| topic | activity | decided from | grade | sources |
+|---|---|---|---|---|
+| cushioning | running | literature (comfort first; no denser foam for heavier runners) | expert opinion | Nigg 2015, Malisoux 2020, Mundermann 2003 |
+| cushioning | walking | literature (comfort first) | expert opinion | Nigg 2015, Mundermann 2003 |
+| loading_rate | running | measured mean VALR vs 66 BW/s | observational | Davis 2016, Renner 2019 |
+| cadence | running | measured cadence vs 160 steps/min (sensorkit convention) | laboratory | Heiderscheit 2011 |
+| arch_support, firmness | running, walking | the arch type the user states | guide | guide; Knapik 2014, Nielsen 2014 |
+| foot_loading | running, walking | measured midfoot share and ML ratio vs the layout's uniform load | observational (a description, never a diagnosis) | De Cock 2008, Buldt 2018 |
+| asymmetry | main activity | flagged symmetry indices (whole interval beyond the limit) | observational | Herzog 1989 |
+| standing | standing | weight-bearing share per standing period (description) | guide | guide |
+| material | running, walking | the guide's material descriptions | guide | guide |
 
-Precedence (sensorkit choices, each stated on the card when it applies): the foot rule sets the
-base; ``high_loading`` makes cushioning one step denser, except that a high-arched runner who
-is not heavy keeps the soft cushioning the guide asks for and gets the gel heel for shock;
-``soft_unstable`` then firms soft cushioning; ``severe`` makes a flat/pronated foot's support
-rigid (a high, supinating foot is not put in a rigid shell: the referral covers it).
-Arch type and pronation pointing opposite ways fall back to ``neutral``.
+Nothing here derives an arch type, a pronation label or a referral from a measurement.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
-from sensorkit.recommend.classify import Call, Classification
-from sensorkit.recommend.findings import Finding
-from sensorkit.recommend.items import Item
+import numpy as np
+
+from sensorkit.recommend import conventions as C
+from sensorkit.recommend.advice import Advice, Measure, Suppressed, fmt
+from sensorkit.recommend.evidence import cite
+from sensorkit.recommend.facts import Facts
 from sensorkit.recommend.runner import RunnerProfile
-from sensorkit.recommend.thresholds import Thresholds
 
-__all__ = ["CUSHIONING_LEVELS", "RULE_TEXT", "Choices", "FootCategory", "choose", "foot_category"]
+__all__ = [
+    "BOOTSTRAP_RESAMPLES",
+    "activity_advice",
+    "mean_interval",
+    "standing_advice",
+    "standing_suppressed",
+]
 
-_METHODS = "docs/methods.md recommendation rules (after the insole-selection guide)"
-RULE_TEXT = {
-    "high_arch_supination": "high arch / supination -> ample, softer cushioning; neutral or accommodating "
-    "shape; flexible to semi-rigid",
-    "flat_pronation": "flat / low arch / pronation -> strong arch support, pronation control; semi-rigid to "
-    "rigid; denser foam",
-    "neutral": "neutral -> moderate support and cushioning; semi-rigid is a safe default",
-    "high_loading": "high loading rate, heavy runner, hard surface -> denser cushioning (polyurethane), "
-    "shock-absorbing gel in the heel",
-    "soft_unstable": "soft cushioning with unstable COP (large ML sway) -> firmer, more stable cushioning",
-    "severe": "severe indicators -> rigid support, and see a podiatrist about custom orthotics",
+#: Resamples of the bootstrap interval of a mean over steps (fixed seed: reproducible).
+BOOTSTRAP_RESAMPLES = 2000
+_SEED = 20261129
+
+_ARCH_TEXT = {
+    "low": (
+        "arch support with pronation control, in a semi-rigid insole",
+        "The guide suggests supportive insoles with arch support for low arches or flat feet.",
+        "semi-rigid",
+    ),
+    "neutral": (
+        "moderate support and cushioning, semi-rigid",
+        "The guide suggests moderate support and cushioning for neutral arches.",
+        "semi-rigid",
+    ),
+    "high": (
+        "a neutral or slightly accommodating shape with ample cushioning, flexible to semi-rigid",
+        "The guide suggests cushioning and a neutral, accommodating shape for high arches, without forcing "
+        "the foot inward.",
+        "flexible to semi-rigid",
+    ),
 }
-CUSHIONING_LEVELS = ("soft", "moderate", "dense")
-_ARCH_SUPPORT = {
-    "high_arch_supination": "neutral/accommodating",
-    "neutral": "moderate",
-    "flat_pronation": "strong pronation control",
-}
-_BASE_CUSHIONING = {"high_arch_supination": "soft", "neutral": "moderate", "flat_pronation": "dense"}
-_MATERIAL_ORDER = ("EVA", "polyurethane", "gel", "carbon fiber")
-_MATERIAL_TEXT = {
-    "EVA": "EVA foam: light and shock-absorbing",
-    "polyurethane": "polyurethane: denser and more durable cushioning than EVA",
-    "gel": "gel: shock absorption and pressure relief",
-    "carbon fiber": "carbon fiber: very rigid and light, for maximum support and energy return",
-}
 
 
-@dataclass(frozen=True)
-class FootCategory:
-    """Which foot rule applies to one side (or both pooled)."""
-
-    rule: str
-    findings: tuple[Finding, ...]
-    conflict: bool = False
-    severe: bool = False
-    side: str = "both"
-
-
-@dataclass
-class Choices:
-    """Output of :func:`choose`."""
-
-    arch_support: Item
-    cushioning: Item
-    rigidity: Item
-    materials: list[Item]
-    extras: list[Item] = field(default_factory=list)
-    side_notes: list[Item] = field(default_factory=list)
-    rules_fired: list[str] = field(default_factory=list)
-    category: FootCategory | None = None
-    severe_findings: tuple[Finding, ...] = ()
-
-
-def _rule_finding(rule: str) -> Finding:
-    return Finding(
-        name="rule", value=rule, threshold=RULE_TEXT[rule], source=_METHODS, kind="derived", outcome="applies"
-    )
-
-
-def foot_category(arch: Call, pronation: Call, side: str = "both") -> FootCategory:
-    """The foot rule of one side from its arch and pronation calls (see the module docstring)."""
-    flat_like = arch.label == "flat" or pronation.label == "pronated"
-    high_like = arch.label == "high" or pronation.label == "supinated"
-    findings = (*arch.findings, *pronation.findings)
-    if not findings:
-        findings = (
-            Finding(
-                name="foot_indicators",
-                value="unknown",
-                threshold="no arch or pronation indicator could be classified",
-                source=_METHODS + ": neutral is the safe default",
-                side=side,
-                kind="derived",
-                outcome="neutral default",
-            ),
-        )
-    if flat_like and high_like:
-        return FootCategory("neutral", findings, conflict=True, side=side)
-    if flat_like:
-        severe = (arch.label == "flat" and arch.severe) or (
-            pronation.label == "pronated" and pronation.severe
-        )
-        return FootCategory("flat_pronation", findings, severe=severe, side=side)
-    if high_like:
-        severe = (arch.label == "high" and arch.severe) or (
-            pronation.label == "supinated" and pronation.severe
-        )
-        return FootCategory("high_arch_supination", findings, severe=severe, side=side)
-    return FootCategory("neutral", findings, side=side)
-
-
-def _mass_finding(runner: RunnerProfile, th: Thresholds, mass_from: str) -> tuple[Finding, bool | None]:
-    heavy = th.convention("heavy_runner_kg")
-    if runner.body_mass_kg is None:
-        return (
-            Finding(
-                "body_mass_kg",
-                None,
-                "kg",
-                f">= {heavy.value:g} kg -> heavy",
-                heavy.source,
-                kind="input",
-                outcome="unknown",
-            ),
-            None,
-        )
-    is_heavy = float(runner.body_mass_kg) >= float(heavy.value)
-    return (
-        Finding(
-            "body_mass_kg",
-            float(runner.body_mass_kg),
-            "kg",
-            f">= {heavy.value:g} kg -> heavy",
-            heavy.source,
-            kind=mass_from,
-            outcome="heavy" if is_heavy else "not heavy",
-        ),
-        is_heavy,
-    )
-
-
-def _surface_finding(runner: RunnerProfile, th: Thresholds) -> tuple[Finding, bool | None]:
-    hard = th.convention("hard_surfaces")
-    rule = "hard: " + ", ".join(hard.value)
-    if runner.surface is None:
-        return Finding("surface", None, "", rule, hard.source, kind="input", outcome="unknown"), None
-    is_hard = runner.surface in hard.value
-    return (
-        Finding(
-            "surface",
-            runner.surface,
-            "",
-            rule,
-            hard.source,
-            kind="input",
-            outcome="hard" if is_hard else "not hard",
-        ),
-        is_hard,
-    )
-
-
-def choose(
-    cls: Classification,
-    runner: RunnerProfile,
-    th: Thresholds,
-    *,
-    mass_from: str = "input",
-    asymmetry: list[Finding] | None = None,
-) -> Choices:
-    """Apply the rules to a classification and the runner's inputs.
+def mean_interval(values: np.ndarray, *, resamples: int = BOOTSTRAP_RESAMPLES) -> tuple[float, float, float]:
+    """Mean of ``values`` and its 95 % percentile-bootstrap interval over the values (steps).
 
     Parameters
     ----------
-    cls : Classification
-    runner : RunnerProfile
-        With the effective body mass (the runner's, else the analysis').
-    th : Thresholds
-    mass_from : {"input", "measured"}
-        Where the body mass came from (for the findings).
-    asymmetry : list of Finding, optional
-        Flagged left-right asymmetries (from the analysis summary) for the side notes.
+    values : ndarray, shape (n,)
+        Per-step values (NaN dropped).
+    resamples : int
 
     Returns
     -------
-    Choices
+    mean, low, high : float
+        NaN when there are no finite values.
     """
-    cat = foot_category(cls.overall.arch, cls.overall.pronation)
-    fired = [cat.rule]
-    mass_f, heavy = _mass_finding(runner, th, mass_from)
-    surf_f, hard = _surface_finding(runner, th)
-    impact_high = cls.impact.label == "high"
-    factors: list[Finding] = []
-    if impact_high:
-        factors.extend(cls.impact.findings)
-    if heavy:
-        factors.append(mass_f)
-    if hard:
-        factors.append(surf_f)
-    need = int(th.value("load_factors_min"))
-    loading = len(factors) >= need
-    if loading:
-        fired.append("high_loading")
-    rule_f = _rule_finding(cat.rule)
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return math.nan, math.nan, math.nan
+    rng = np.random.default_rng(_SEED)
+    idx = rng.integers(0, v.size, size=(resamples, v.size))
+    means = v[idx].mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return float(v.mean()), float(lo), float(hi)
 
-    # Arch support.
-    conflict_txt = (
-        " Arch type and pronation tendency point opposite ways, so the safe neutral default is used."
-        if cat.conflict
+
+def _summary(analysis, key: str) -> float:
+    s = analysis.summary
+    return float(s.loc[key, "both"]) if key in s.index else math.nan
+
+
+def _stat(n: int, activity: str, extra: str = "") -> str:
+    return f"mean of {n} steady-state {activity} steps{extra}, both feet, as in the summary"
+
+
+def activity_advice(analysis, facts: Facts, runner: RunnerProfile) -> tuple[list[Advice], list[Suppressed]]:
+    """Advice and suppressed topics for the recording's main activity (see the module table)."""
+    advice: list[Advice] = []
+    suppressed: list[Suppressed] = []
+    act = facts.activity
+    n_total = sum(facts.n_steps.values())
+    if act not in ("running", "walking"):
+        return advice, suppressed
+    short = facts.steps_short()
+
+    # Cushioning: comfort first (no measurement drives it).
+    if act == "running":
+        advice.append(
+            Advice(
+                "cushioning",
+                "Cushioning",
+                "Choose the cushioning that feels most comfortable when you run: comfort is the selection "
+                "criterion with the most support. In the largest trial (848 runners), softer cushioning went "
+                "with fewer injuries in lighter runners and made no difference in heavier ones, so a higher "
+                "body mass is no reason to pick denser foam. Compare candidate insoles with "
+                "'sensorkit compare' and your comfort ratings.",
+                "running",
+                "literature",
+                "expert opinion",
+                cite("nigg2015", "malisoux2020", "mundermann2003"),
+                inputs={"body_mass_kg": runner.body_mass_kg},
+            )
+        )
+    else:
+        advice.append(
+            Advice(
+                "cushioning",
+                "Cushioning",
+                "Choose the cushioning that feels most comfortable when you walk; comfort is the selection "
+                "criterion with the most support. No measured walking value points to a particular foam.",
+                "walking",
+                "literature",
+                "expert opinion",
+                cite("nigg2015", "mundermann2003"),
+            )
+        )
+
+    # Loading rate (running only).
+    if act == "walking":
+        suppressed.append(
+            Suppressed(
+                "loading_rate",
+                "Impact loading",
+                "walking: the running loading-rate reference (66 BW/s, Davis et al. 2016) does not apply to "
+                "walking, so the walking loading rate drives no advice",
+            )
+        )
+        suppressed.append(
+            Suppressed(
+                "cadence",
+                "Cadence",
+                f"walking ({fmt(facts.cadence_spm)} steps/min): the running cadence advice does not apply",
+            )
+        )
+    else:
+        advice.extend(_loading_rate(analysis, facts, suppressed))
+        advice.extend(_cadence(facts, short, suppressed))
+
+    # Arch support from the stated arch; the measured loading is described beside it.
+    loading, loading_why = _foot_loading(facts, short)
+    if loading is None:
+        suppressed.append(Suppressed("foot_loading", "Foot loading pattern", loading_why))
+    else:
+        advice.append(loading)
+    if runner.arch is None:
+        suppressed.append(
+            Suppressed(
+                "arch_support",
+                "Arch support",
+                "no arch type stated: sensorkit does not infer arch type from insole loads (they do not "
+                "identify it: De Cock et al. 2008, Buldt et al. 2018); give --arch low|neutral|high from a "
+                "wet-footprint test or a clinician",
+            )
+        )
+    else:
+        advice.extend(_arch_support(runner, act, loading))
+    advice.append(
+        Advice(
+            "material",
+            "Material",
+            "EVA foam is light and shock-absorbing; polyurethane is denser and more durable; gel absorbs shock "
+            "and relieves pressure; carbon fibre is very rigid and light. Pick by comfort and durability; rigid "
+            "shells are for problems a professional has assessed.",
+            act,
+            "guide",
+            "guide",
+            cite("guide"),
+        )
+    )
+    advice.extend(_asymmetry(analysis, facts, short, suppressed))
+    if facts.other_activity_steps:
+        other = ", ".join(f"{n} {a}" for a, n in facts.other_activity_steps.items())
+        suppressed.append(
+            Suppressed(
+                "other_activity",
+                "Other activity",
+                f"{other} steady-state steps were not used: the advice is for {act} ({n_total} steps), the "
+                "activity with most steps; record the other activity on its own for advice on it",
+            )
+        )
+    return advice, suppressed
+
+
+def _loading_rate(analysis, facts: Facts, suppressed: list[Suppressed]) -> list[Advice]:
+    why = None
+    if facts.calibrated is False:
+        why = f"uncalibrated insole ({facts.calibration_note}): force magnitudes are unknown"
+    elif facts.body_mass_kg is None:
+        why = "body mass unknown: loading rates are in N/s and cannot be compared with the 66 BW/s reference"
+    else:
+        why = facts.valr_short()
+    if why is not None:
+        suppressed.append(Suppressed("loading_rate", "Impact loading", why))
+        return []
+    value = _summary(analysis, "valr_bw_s")
+    n = sum(facts.n_reliable_valr.values())
+    method = getattr(getattr(analysis, "info", None), "loading_rate_method", "")
+    m = Measure(
+        "valr_bw_s",
+        "Average vertical loading rate (VALR)",
+        value,
+        "BW/s",
+        _stat(n, "running", " with a reliable VALR") + f"; VALR reference: {method}",
+        reference=f"{C.VALR_HIGH_BW_S:g} BW/s (force plate, Davis et al. 2016)",
+    )
+    if value > C.VALR_HIGH_BW_S:
+        text = (
+            f"Your loading rate ({fmt(value)} BW/s) is above the {C.VALR_HIGH_BW_S:g} BW/s that went with more "
+            "injuries in female rearfoot runners measured on force plates; insoles read lower than force "
+            "plates, so the true value is likely higher still. This is an association, not proof that "
+            "lowering it prevents injury. Options: the most comfortable cushioning among insoles that lower "
+            "it in a 'sensorkit compare' trial, and a gradual cadence increase."
+        )
+        kind = "advice"
+    else:
+        text = (
+            f"Your loading rate ({fmt(value)} BW/s) is below the {C.VALR_HIGH_BW_S:g} BW/s force-plate figure. "
+            "Insoles read lower than force plates, so this does not rule out high loading; no change is "
+            "suggested from it."
+        )
+        kind = "description"
+    return [
+        Advice(
+            "loading_rate",
+            "Impact loading",
+            text,
+            "running",
+            "measured",
+            "observational",
+            cite("davis2016", "renner2019"),
+            (m,),
+            kind=kind,
+        )
+    ]
+
+
+def _cadence(facts: Facts, short: str | None, suppressed: list[Suppressed]) -> list[Advice]:
+    if short is not None or not math.isfinite(facts.cadence_spm):
+        suppressed.append(Suppressed("cadence", "Cadence", short or "cadence could not be measured"))
+        return []
+    cad = facts.cadence_spm
+    m = Measure(
+        "cadence_spm",
+        "Cadence",
+        cad,
+        "steps/min",
+        "120 / mean stride time of the steady-state running strides",
+        reference=f"{C.LOW_RUNNING_CADENCE_SPM:g} steps/min (sensorkit convention)",
+    )
+    lo, hi = C.CADENCE_INCREASE_FRAC
+    if cad < C.LOW_RUNNING_CADENCE_SPM:
+        text = (
+            f"Your running cadence is {cad:.0f} steps/min, below {C.LOW_RUNNING_CADENCE_SPM:g} (a sensorkit "
+            f"convention). Raising it gradually by {lo:.0%}-{hi:.0%} (to about {cad * (1 + lo):.0f}-"
+            f"{cad * (1 + hi):.0f}) reduced hip and knee loading in a laboratory study; try it with a coach "
+            "or physical therapist."
+        )
+        kind = "advice"
+    else:
+        text = f"Your running cadence is {cad:.0f} steps/min; no change is suggested."
+        kind = "description"
+    return [
+        Advice(
+            "cadence",
+            "Cadence",
+            text,
+            "running",
+            "measured",
+            "laboratory",
+            cite("heiderscheit2011"),
+            (m,),
+            kind=kind,
+        )
+    ]
+
+
+#: Differences from the uniform baseline smaller than this are float32 rounding, not loading (ratios).
+_ROUNDING = 1e-6
+
+
+def _relative(mean: float, lo: float, hi: float, base: float, more: str, less: str) -> str:
+    """``more`` / ``less`` when the whole 95 % interval lies above / below ``base``."""
+    if lo > base + _ROUNDING:
+        return more
+    if hi < base - _ROUNDING:
+        return less
+    return "not distinguishable from"
+
+
+def _foot_loading(facts: Facts, short: str | None) -> tuple[Advice | None, str]:
+    """A description of midfoot and medial-lateral loading relative to the layout's uniform load."""
+    if facts.layout is None or facts.coverage is None or facts.baseline is None:
+        return (
+            None,
+            "the insole layout is not known (pass the recording): its uniform-load baseline is needed",
+        )
+    if not facts.coverage.ok:
+        return None, f"the {facts.layout.name} layout has {' and '.join(facts.coverage.missing)}"
+    if facts.calibrated is False:
+        return None, f"uncalibrated insole ({facts.calibration_note}): sensor loads cannot be compared"
+    if short is not None:
+        return None, short
+    steps = facts.steps
+    b = facts.baseline
+    measures = []
+    parts = []
+    for key, label, base, unit_more, unit_less in (
+        (
+            "arch_indicator",
+            "Midfoot share of heel + midfoot + forefoot load",
+            b.arch_indicator,
+            "more",
+            "less",
+        ),
+        ("ml_ratio", "Medial-lateral ratio (+ medial)", b.ml_ratio, "more medial than", "more lateral than"),
+    ):
+        mean, lo, hi = mean_interval(steps[key].to_numpy(np.float64) if key in steps else np.array([]))
+        if not math.isfinite(mean):
+            continue
+        n = int(np.isfinite(steps[key].to_numpy(np.float64)).sum())
+        measures.append(
+            Measure(
+                key,
+                label,
+                mean,
+                "",
+                f"mean of {n} steady-state {facts.activity} steps, both feet; 95 % bootstrap interval "
+                f"{fmt(lo)} to {fmt(hi)}",
+                reference=f"{fmt(base)} under a uniform load on {b.layout}",
+            )
+        )
+        rel = _relative(mean, lo, hi, base, unit_more, unit_less)
+        if key == "arch_indicator":
+            word = {"more": "more than", "less": "less than"}.get(rel, rel)
+            parts.append(
+                f"the midfoot carried {100 * mean:.1f} % of the heel, midfoot and forefoot load, {word} the "
+                f"{100 * base:.1f} % a uniform load gives on this insole"
+            )
+        else:
+            parts.append(f"the medial-lateral ratio was {mean:+.3f}, {rel} a uniform load ({base:+.3f})")
+    if not measures:
+        return None, "no step had the midfoot and medial-lateral loads measured"
+    text = (
+        "How load was spread over the sensors: "
+        + "; ".join(parts)
+        + ". This describes loading, not the arch: insole loading patterns do not identify foot type (a lower "
+        "arch can even go with more lateral load). No foot type is inferred from it."
+    )
+    return (
+        Advice(
+            "foot_loading",
+            "Foot loading pattern",
+            text,
+            facts.activity,
+            "measured",
+            "observational",
+            cite("decock2008", "buldt2018"),
+            tuple(measures),
+            kind="description",
+        ),
+        "",
+    )
+
+
+def _arch_support(runner: RunnerProfile, act: str, loading: Advice | None) -> list[Advice]:
+    support, guide_text, firmness = _ARCH_TEXT[runner.arch]
+    how = "" if runner.arch_source == "not given" else f" (from a {runner.arch_source})"
+    measured_note = (
+        " The measured foot loading pattern (under 'What was measured') was not used to decide this, because it "
+        "does not identify arch type."
+        if loading is not None
         else ""
     )
-    support_text = {
-        "neutral/accommodating": "Neutral or slightly accommodating arch shape that does not push the foot "
-        "inward; the high arch needs comfort and shock absorption more than correction.",
-        "moderate": "Moderate arch support." + conflict_txt,
-        "strong pronation control": "Strong arch support with pronation control, to limit inward roll "
-        "and keep the arch from collapsing.",
-    }
-    arch_choice = _ARCH_SUPPORT[cat.rule]
-    arch_item = Item(
-        "arch_support", arch_choice, support_text[arch_choice], (*cat.findings, rule_f), (cat.rule,)
+    trial_note = (
+        " Trials found that choosing footwear by arch type did not reduce injuries, so treat this as a starting "
+        "point to try, and keep what is comfortable."
     )
+    inputs = {"arch": runner.arch, "arch_source": runner.arch_source}
+    return [
+        Advice(
+            "arch_support",
+            "Arch support",
+            f"You stated a {runner.arch} arch{how}: {support}. {guide_text}{trial_note}{measured_note}",
+            act,
+            "stated",
+            "guide",
+            cite("guide", "knapik2014", "nielsen2014"),
+            inputs=inputs,
+        ),
+        Advice(
+            "firmness",
+            "Firmness",
+            f"For a stated {runner.arch} arch the guide suggests a {firmness} insole; rigid insoles are for problems "
+            "a professional has assessed.",
+            act,
+            "stated",
+            "guide",
+            cite("guide", "knapik2014"),
+            inputs=inputs,
+        ),
+    ]
 
-    # Cushioning.
-    cushion = _BASE_CUSHIONING[cat.rule]
-    c_findings: list[Finding] = [*cat.findings, rule_f]
-    c_rules = [cat.rule]
-    c_text = {
-        "soft": "Ample, softer cushioning to absorb shock on a foot that absorbs little itself.",
-        "moderate": "Moderate cushioning.",
-        "dense": "Denser foam that gives stability and support and holds its shape.",
-    }[cushion]
-    if loading:
-        c_rules.append("high_loading")
-        c_findings.extend(factors)
-        c_findings.append(_rule_finding("high_loading"))
-        if cat.rule == "high_arch_supination" and not heavy:
-            c_findings.append(mass_f)
-            c_text += (
-                " Loading is high, but for a high arch in a runner who is not heavy the softer cushioning "
-                "stays; the gel heel pad takes the impact."
+
+def _asymmetry(analysis, facts: Facts, short: str | None, suppressed: list[Suppressed]) -> list[Advice]:
+    asym = getattr(analysis, "asymmetry", None)
+    if asym is None or not len(asym) or "status" not in asym:
+        return []
+    if short is not None:
+        suppressed.append(Suppressed("asymmetry", "Left-right differences", short))
+        return []
+    if facts.calibrated is False:
+        suppressed.append(
+            Suppressed(
+                "asymmetry",
+                "Left-right differences",
+                f"uncalibrated insoles ({facts.calibration_note}): the two insoles may read differently",
             )
-        else:
-            cushion = CUSHIONING_LEVELS[min(CUSHIONING_LEVELS.index(cushion) + 1, 2)]
-            c_text = (
-                f"{cushion.capitalize()} cushioning: loading is high ("
-                + ", ".join(f.outcome if f.name != "valr" else "high loading rate" for f in factors)
-                + "), so denser, durable foam (polyurethane) that does not bottom out."
-            )
-    unstable_f = _unstable_finding(cls, th)
-    unstable = cushion == "soft" and unstable_f is not None and unstable_f.outcome == "large"
-    if unstable:
-        cushion = "moderate"
-        fired.append("soft_unstable")
-        c_rules.append("soft_unstable")
-        c_findings.extend([unstable_f, _rule_finding("soft_unstable")])
-        c_text = (
-            "Moderate, firmer cushioning: the centre of pressure sways widely side to side, and very soft "
-            "foam would make the foot less stable."
         )
-    cushion_item = Item("cushioning", cushion, c_text, tuple(c_findings), tuple(dict.fromkeys(c_rules)))
-
-    # Rigidity.
-    r_findings: list[Finding] = [*cat.findings, rule_f]
-    r_rules = [cat.rule]
-    if cat.rule == "high_arch_supination":
-        rigidity, r_text = "flexible", "Flexible insole that conforms to the foot."
-        if unstable or heavy:
-            rigidity = "semi-rigid"
-            why = []
-            if unstable:
-                why.append("wide side-to-side sway")
-                r_findings.append(unstable_f)
-                r_rules.append("soft_unstable")
-            if heavy:
-                why.append("higher body mass")
-                r_findings.append(mass_f)
-            r_text = f"Semi-rigid rather than flexible because of {' and '.join(why)}."
-    elif cat.rule == "flat_pronation":
-        rigidity, r_text = (
-            "semi-rigid",
-            "Semi-rigid: support that holds the arch without feeling like a brace.",
-        )
-    else:
-        rigidity, r_text = (
-            "semi-rigid",
-            "Semi-rigid: a good balance of support and flexibility (the safe default).",
-        )
-    if cat.severe:
-        fired.append("severe")
-        r_rules.append("severe")
-        r_findings.append(_rule_finding("severe"))
-        if cat.rule == "flat_pronation":
-            rigidity = "rigid"
-            r_text = (
-                "Rigid support: the indicators are beyond the severe cut-points (see the orthotics advice)."
-            )
-        else:
-            r_text += (
-                " Indicators are beyond the severe cut-points, but a rigid shell is not suggested for a high, "
-                "supinating foot; see the orthotics advice."
-            )
-    rigidity_item = Item("rigidity", rigidity, r_text, tuple(r_findings), tuple(dict.fromkeys(r_rules)))
-
-    extras: list[Item] = []
-    if loading or impact_high:
-        h_findings = tuple(factors) if loading else tuple(cls.impact.findings)
-        if loading:
-            h_findings = (*factors, _rule_finding("high_loading"))
-            h_rules: tuple[str, ...] = ("high_loading",)
-            h_text = "A shock-absorbing gel pad under the heel."
-        else:  # a high loading rate alone: only the gel part of the loading rule
-            h_findings, h_rules = tuple(cls.impact.findings), ()
-            h_text = "A shock-absorbing gel pad under the heel, for the high loading rate."
-        extras.append(Item("heel_insert", "gel heel pad", h_text, h_findings, h_rules))
-    materials = _materials(cushion, rigidity, cat, loading, impact_high, heavy, mass_f, extras)
-    side_notes = _side_notes(cls, asymmetry or [])
-    return Choices(
-        arch_support=arch_item,
-        cushioning=cushion_item,
-        rigidity=rigidity_item,
-        materials=materials,
-        extras=extras,
-        side_notes=side_notes,
-        rules_fired=list(dict.fromkeys(fired)),
-        category=cat,
-        severe_findings=tuple(cat.findings) if cat.severe else (),
-    )
-
-
-def _unstable_finding(cls: Classification, th: Thresholds) -> Finding | None:
-    entry = th.calibration.get("cop_ml_excursion_pct_unstable")
-    value = cls.indicators.both.cop_ml_excursion_pct
-    if not entry or not math.isfinite(value):
-        return None
-    limit = float(entry["value"])
-    return Finding(
-        "cop_ml_excursion_pct",
-        value,
-        "% foot width",
-        f"> {limit:.3g} % -> large sway",
-        entry["source"],
-        kind="measured",
-        outcome="large" if value > limit else "typical",
-    )
-
-
-def _materials(
-    cushion: str,
-    rigidity: str,
-    cat: FootCategory,
-    loading: bool,
-    impact_high: bool,
-    heavy: bool | None,
-    mass_f: Finding,
-    extras: list[Item],
-) -> list[Item]:
-    """Rank EVA, polyurethane, gel and carbon fiber by simple additive scores (ties: fixed order)."""
-    c_f = Finding("cushioning", cushion, "", "chosen above", _METHODS, kind="derived", outcome=cushion)
-    r_f = Finding("rigidity", rigidity, "", "chosen above", _METHODS, kind="derived", outcome=rigidity)
-    score = {m: 0 for m in _MATERIAL_ORDER}
-    why: dict[str, list[Finding]] = {m: [] for m in _MATERIAL_ORDER}
-    roles = {
-        "EVA": "main foam layer",
-        "polyurethane": "main foam layer",
-        "gel": "heel pad / pressure relief",
-        "carbon fiber": "rigid shell",
-    }
-    if cushion in ("soft", "moderate"):
-        score["EVA"] += 3
-        why["EVA"].append(c_f)
-    else:
-        score["EVA"] += 1
-        score["polyurethane"] += 3
-        why["polyurethane"].append(c_f)
-    if heavy:
-        score["polyurethane"] += 1
-        why["polyurethane"].append(mass_f)
-    elif heavy is False:
-        score["EVA"] += 1
-        why["EVA"].append(mass_f)
-    if loading or impact_high:
-        score["gel"] += 2
-        why["gel"].extend(extras[0].findings if extras else ())
-    if cat.rule == "high_arch_supination":
-        score["gel"] += 1
-        why["gel"].extend(cat.findings)
-    if rigidity == "rigid":
-        score["carbon fiber"] += 3
-        why["carbon fiber"].append(r_f)
-    order = sorted(_MATERIAL_ORDER, key=lambda m: (-score[m], _MATERIAL_ORDER.index(m)))
-    items = []
-    for rank, m in enumerate(order, start=1):
-        suitable = score[m] > 0
-        findings = tuple(why[m]) or ((r_f,) if m == "carbon fiber" else (c_f,))
-        if m == "carbon fiber" and not suitable:
-            text = _MATERIAL_TEXT[m] + "; not needed, since rigid support is not indicated."
-        elif m == "gel" and not suitable:
-            text = _MATERIAL_TEXT[m] + "; optional, no high loading was found."
-        elif m == "EVA" and cushion == "dense":
-            text = _MATERIAL_TEXT[m] + "; fine as a top layer, with a denser base for the dense cushioning."
-        else:
-            text = f"{_MATERIAL_TEXT[m]} ({roles[m]})."
-        items.append(Item("material", m, text, findings, (), rank=rank, suitable=suitable))
-    return items
-
-
-def _side_notes(cls: Classification, asymmetry: list[Finding]) -> list[Item]:
-    notes: list[Item] = []
-    if cls.sides_differ:
-        for side, sc in cls.sides.items():
-            cat = foot_category(sc.arch, sc.pronation, side)
-            notes.append(
-                Item(
-                    "side_note",
-                    _ARCH_SUPPORT[cat.rule],
-                    f"{side.capitalize()} foot: {sc.arch.label} arch, {sc.pronation.label} -> "
-                    f"{_ARCH_SUPPORT[cat.rule]} arch support, {_BASE_CUSHIONING[cat.rule]} cushioning. "
-                    "Feet that differ can take different inserts; check both insoles sit the same way in the "
-                    "shoes and re-record before acting on a one-sided difference.",
-                    (*cat.findings, _rule_finding(cat.rule)),
-                    (cat.rule,),
-                    side=side,
-                )
-            )
-    for f in asymmetry:
-        larger = "left" if float(f.value) > 0 else "right"
-        notes.append(
-            Item(
-                "side_note",
-                "",
-                f"{f.name.replace('_', ' ')} is {abs(float(f.value)):.0f} % larger on the {larger} side. "
-                "Worth mentioning to a professional if pain is one-sided.",
-                (f,),
-                (),
+        return []
+    out = []
+    flagged = asym[asym["status"] == "asymmetric"]
+    for metric, r in flagged.iterrows():
+        si = float(r["symmetry_index_pct"])
+        larger = "left" if si > 0 else "right"
+        name = str(metric).replace("_", " ")
+        out.append(
+            Advice(
+                "asymmetry",
+                "Left-right difference",
+                f"{name}: {abs(si):.0f} % larger on the {larger} side (95 % interval {r['ci_low_pct']:+.1f} to "
+                f"{r['ci_high_pct']:+.1f} %, beyond the {r['limit_pct']:g} % limit). Check that both insoles "
+                "sit the same way and re-record; mention it to a professional if pain is one-sided. No insole "
+                "is shown to correct it.",
+                facts.activity,
+                "measured",
+                "observational",
+                cite("herzog1989"),
+                (
+                    Measure(
+                        str(metric),
+                        f"Symmetry index of {name}",
+                        si,
+                        "%",
+                        f"(left - right) / mean, {int(r['n_left'])} left and {int(r['n_right'])} right steps",
+                        reference=f"limit {r['limit_pct']:g} %",
+                    ),
+                ),
+                kind="description",
                 side=larger,
             )
         )
-    return notes
+    return out
+
+
+def standing_advice(facts: Facts) -> list[Advice]:
+    """A description of standing weight bearing; no insole choice follows from it."""
+    st = facts.standing
+    if st is None or not len(st):
+        return []
+    share = st["left_share_pct"].to_numpy(np.float64)
+    dur = (st["end_s"] - st["start_s"]).to_numpy(np.float64) if {"start_s", "end_s"} <= set(st) else None
+    total = float(np.nansum(dur)) if dur is not None else math.nan
+    mean_share = (
+        float(np.nansum(share * dur) / total) if dur is not None and total > 0 else float(np.nanmean(share))
+    )
+    statuses = [str(s) for s in st["status"]]
+    uneven = [s for s in statuses if s == "asymmetric"]
+    m = Measure(
+        "left_share_pct",
+        "Left foot's share of the weight while standing",
+        mean_share,
+        "%",
+        f"time-weighted mean of {len(st)} standing period(s), {fmt(total)} s",
+        reference="50 % = even",
+    )
+    text = (
+        f"While standing, the left foot carried {mean_share:.1f} % of the weight ({len(st)} period(s); "
+        + (f"{len(uneven)} flagged as uneven). " if uneven else "none flagged as uneven). ")
+        + "None of the sources behind this recommender covers choosing insoles from standing load, so no "
+        "insole choice is made from it: pick what is comfortable for long standing, with a good fit."
+    )
+    if uneven:
+        text += " Check that both insoles sit the same way and re-record; mention an uneven stance to a professional if you have pain."
+    return [
+        Advice(
+            "standing",
+            "Standing",
+            text,
+            "standing",
+            "measured",
+            "guide",
+            cite("guide"),
+            (m,),
+            kind="description",
+        )
+    ]
+
+
+def standing_suppressed(
+    standing: list[Advice], runner: RunnerProfile
+) -> tuple[list[Advice], list[Suppressed]]:
+    """Standing advice plus the stated-arch advice, and the step-based topics a standing recording cannot support."""
+    advice = list(standing)
+    suppressed = [
+        Suppressed(
+            topic,
+            title,
+            "standing only: no steps, so nothing to measure it from",
+        )
+        for topic, title in (
+            ("loading_rate", "Impact loading"),
+            ("cadence", "Cadence"),
+            ("foot_loading", "Foot loading pattern"),
+        )
+    ]
+    if runner.arch is None:
+        suppressed.append(
+            Suppressed(
+                "arch_support",
+                "Arch support",
+                "no arch type stated; give --arch low|neutral|high from a wet-footprint test or a clinician",
+            )
+        )
+    else:
+        advice.extend(_arch_support(runner, "standing", None))
+    return advice, suppressed

@@ -15,7 +15,7 @@ from typing import Any
 
 from sensorkit.analysis.result import Analysis
 
-__all__ = ["RecommendationBlock", "make_recommendation"]
+__all__ = ["RecommendationBlock", "make_recommendation", "recommendation_html"]
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,16 @@ class RecommendationBlock:
         The plain-text card (``str(recommendation)``) or the explanation.
     data : dict or None
         ``recommendation.to_dict()`` when available.
+    html : str
+        The card as an HTML fragment (``recommendation.html()``: human names, units, the
+        summary's statistic, evidence grades, caveats; every text escaped) when available,
+        else "". The report page should show this instead of ``card`` when it is not empty.
     """
 
     status: str
     card: str
     data: dict | None = None
+    html: str = ""
 
 
 def make_recommendation(analysis: Analysis, runner: dict[str, Any] | None = None) -> RecommendationBlock:
@@ -94,4 +99,24 @@ def make_recommendation(analysis: Analysis, runner: dict[str, Any] | None = None
         warnings.warn(message, RuntimeWarning, stacklevel=2)
         return RecommendationBlock("error", message)
     data = advice.to_dict() if hasattr(advice, "to_dict") else None
-    return RecommendationBlock("ok", str(advice), data)
+    fragment = advice.html() if callable(getattr(advice, "html", None)) else ""
+    return RecommendationBlock("ok", str(advice), data, fragment)
+
+
+def recommendation_html(block: RecommendationBlock) -> str:
+    """The report section's HTML for ``block``: the HTML card when there is one, else escaped text.
+
+    Examples
+    --------
+    >>> recommendation_html(RecommendationBlock("missing", "not <installed>"))
+    '<p class="hook">Insole recommendation not available: not &lt;installed&gt;</p>'
+    """
+    import html as _html
+
+    if block.status == "ok" and block.html:
+        return block.html
+    if block.status == "ok":
+        return f'<pre class="card">{_html.escape(block.card)}</pre>'
+    if block.status == "skipped":
+        return "<p>Not requested.</p>"
+    return f'<p class="hook">Insole recommendation not available: {_html.escape(block.card)}</p>'

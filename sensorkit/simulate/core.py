@@ -116,6 +116,8 @@ def simulate(
     dropout: float = 0.0,
     layout: SensorLayout | str | None = None,
     foot_length_mm: float | None = None,
+    impact_scale: float = 1.0,
+    impact_tau_peak: float | None = None,
 ) -> Recording:
     """Simulate a pair of instrumented insoles during running or walking.
 
@@ -150,6 +152,12 @@ def simulate(
         Insole layout (default the 16-sensor reference insole ``"ref16"``).
     foot_length_mm : float, optional
         Scale the layout to this foot length in mm.
+    impact_scale : float
+        Multiplies the running impact-pulse amplitude (default 1; 0 removes it). With
+        ``impact_tau_peak`` it stands in for footwear: softer cushioning gives a smaller,
+        slower impact transient. The active peak is unchanged.
+    impact_tau_peak : float, optional
+        Stance fraction at which the impact pulse peaks (default 0.085; 0.03-0.3).
 
     Returns
     -------
@@ -164,6 +172,11 @@ def simulate(
     ['left', 'right']
     """
     _check_args(duration_s, rate_hz, foot_type, strike, speed_mps, body_mass_kg, asymmetry, noise, dropout)
+    if not (np.isfinite(impact_scale) and 0.0 <= impact_scale <= 3.0):
+        raise ValueError(f"impact_scale must be in [0, 3], got {impact_scale!r}")
+    tau_peak = forces.IMPACT_TAU_PEAK if impact_tau_peak is None else float(impact_tau_peak)
+    if not (np.isfinite(tau_peak) and 0.03 <= tau_peak <= 0.3):
+        raise ValueError(f"impact_tau_peak must be a stance fraction in [0.03, 0.3], got {impact_tau_peak!r}")
     if layout is None:
         layout = "ref16"
     if isinstance(layout, str):
@@ -220,10 +233,12 @@ def simulate(
 
         if gait == "run":
             active = forces.active_peak_bw(speed_mps) * amp
-            impact = forces.impact_amplitude_bw(speed_mps) * forces.RUN_IMPACT_SCALE[strike] * amp
+            impact = (
+                forces.impact_amplitude_bw(speed_mps) * forces.RUN_IMPACT_SCALE[strike] * impact_scale * amp
+            )
 
             def shape(tau, k, _a=active, _i=impact):
-                return forces.running_force_bw(tau, _a[k], _i[k])
+                return forces.running_force_bw(tau, _a[k], _i[k], tau_peak)
 
         else:
             peak = (1.05 + 0.05 * speed_mps) * amp
@@ -314,6 +329,8 @@ def simulate(
             "asymmetry": float(asymmetry),
             "noise": float(noise),
             "dropout": float(dropout),
+            "impact_scale": float(impact_scale),
+            "impact_tau_peak": tau_peak,
         },
         "ground_truth": truth,
     }

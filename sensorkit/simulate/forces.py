@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["RUN_IMPACT_SCALE", "running_force_bw", "walking_force_bw"]
+__all__ = ["IMPACT_TAU_PEAK", "RUN_IMPACT_SCALE", "running_force_bw", "walking_force_bw"]
 
 # Active peak: beta-like bump tau^a (1 - tau)^b normalised to 1 at its mode a / (a + b).
 _ACTIVE_A = 1.8
@@ -26,6 +26,8 @@ _ACTIVE_MODE = _ACTIVE_A / (_ACTIVE_A + _ACTIVE_B)
 _ACTIVE_NORM = _ACTIVE_MODE**_ACTIVE_A * (1.0 - _ACTIVE_MODE) ** _ACTIVE_B
 # Impact transient: gamma-shaped pulse u^k exp(k (1 - u)), u = tau / tau_peak, value 1 at u = 1.
 _IMPACT_TAU_PEAK = 0.085
+#: Default stance fraction of the impact-pulse peak.
+IMPACT_TAU_PEAK = _IMPACT_TAU_PEAK
 _IMPACT_SHARPNESS = 5.0
 #: Impact-pulse amplitude per strike pattern, relative to the rearfoot value.
 RUN_IMPACT_SCALE = {"rearfoot": 1.0, "midfoot": 0.4, "forefoot": 0.0}
@@ -48,7 +50,9 @@ def impact_amplitude_bw(speed_mps: float) -> float:
     return max(0.35 * speed_mps - 0.1, 0.2)
 
 
-def running_force_bw(tau: np.ndarray, active_bw: np.ndarray, impact_bw: np.ndarray) -> np.ndarray:
+def running_force_bw(
+    tau: np.ndarray, active_bw: np.ndarray, impact_bw: np.ndarray, impact_tau_peak: float = _IMPACT_TAU_PEAK
+) -> np.ndarray:
     """Running vertical force in BW at normalised stance times ``tau``.
 
     Parameters
@@ -59,10 +63,13 @@ def running_force_bw(tau: np.ndarray, active_bw: np.ndarray, impact_bw: np.ndarr
         Active-peak amplitude in BW (broadcast against ``tau``).
     impact_bw : ndarray or float
         Impact-pulse amplitude in BW (0 for none).
+    impact_tau_peak : float
+        Stance fraction at which the impact pulse peaks (default 0.085); a larger value gives a
+        slower impact, as softer cushioning does.
     """
     t = np.clip(tau, 0.0, 1.0)
     active = t**_ACTIVE_A * (1.0 - t) ** _ACTIVE_B / _ACTIVE_NORM
-    u = t / _IMPACT_TAU_PEAK
+    u = t / impact_tau_peak
     pulse = u**_IMPACT_SHARPNESS * np.exp(_IMPACT_SHARPNESS * (1.0 - u))
     # The pulse is ~1e-10 of its peak at toe-off; taper it so the curve is exactly 0 there.
     return active_bw * active + impact_bw * pulse * (1.0 - t)

@@ -1,0 +1,344 @@
+"""``sk.compare``: an insole trial. Sessions of one person with different insoles or shoes, compared
+with the baseline, and the most comfortable option that does not worsen loading or asymmetry.
+
+Comfort first (Nigg et al. 2015; Mundermann et al. 2003): the user rates each option's comfort
+(0-10); the measurements only rule out options that make impact loading or left-right
+asymmetry clearly worse than the baseline (the whole 95 % interval of the difference above
+zero). Statistics: :mod:`sensorkit.recommend.trial`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sensorkit.recommend.advice import fmt
+from sensorkit.recommend.evidence import Citation, cite
+from sensorkit.recommend.trial import TrialMetric, difference_table, trial_metrics
+
+__all__ = ["Comparison", "compare"]
+
+INFERENCE_NOTE = (
+    "The intervals are over steps (and over sessions when a condition has several): they describe this "
+    "person in these sessions, not people in general. Record two or more sessions per insole, in a "
+    "randomised order, to include day-to-day variation."
+)
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Tidy per-condition, per-metric table (:data:`sensorkit.recommend.trial.TABLE_COLUMNS`).
+    conditions : DataFrame
+        One row per condition: ``condition``, ``n_sessions``, ``n_steps``, ``comfort``,
+        ``loading_rate_method``, ``worsens`` (bool), ``worse_metrics``, ``better_metrics``.
+    baseline : str
+    activity : {"running", "walking"}
+    suggested : str or None
+        The suggested option (None without comfort ratings or eligible options).
+    suggestion : str
+        The suggestion, or why there is none, in one or two sentences.
+    notes : list of str
+    citations : tuple of Citation
+    """
+
+    table: pd.DataFrame
+    conditions: pd.DataFrame
+    baseline: str
+    activity: str
+    suggested: str | None
+    suggestion: str
+    notes: list[str] = field(default_factory=list)
+    citations: tuple[Citation, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result."""
+        from sensorkit.recommend.result import _clean
+
+        return _clean(
+            {
+                "schema": "sensorkit.comparison/1",
+                "baseline": self.baseline,
+                "activity": self.activity,
+                "suggested": self.suggested,
+                "suggestion": self.suggestion,
+                "conditions": self.conditions.to_dict(orient="records"),
+                "table": self.table.to_dict(orient="records"),
+                "notes": list(self.notes),
+                "citations": [c.to_dict() for c in self.citations],
+            }
+        )
+
+    def text(self) -> str:
+        """Plain-text rendering for the terminal."""
+        lines = [f"Insole trial ({self.activity}); baseline: {self.baseline}", ""]
+        cond = self.conditions
+        lines.append("condition          sessions  steps  comfort  worsens")
+        for r in cond.itertuples(index=False):
+            comfort = (
+                "-" if r.comfort is None or not math.isfinite(float(r.comfort)) else f"{float(r.comfort):g}"
+            )
+            worse = (
+                "baseline"
+                if r.condition == self.baseline
+                else ("yes: " + r.worse_metrics if r.worsens else "no")
+            )
+            lines.append(
+                f"{str(r.condition)[:18]:<18} {r.n_sessions:>8}  {r.n_steps:>5}  {comfort:>7}  {worse}"
+            )
+        lines.append("")
+        for name in cond["condition"]:
+            if name == self.baseline:
+                continue
+            lines.append(f"{name} - {self.baseline} (95 % bootstrap interval):")
+            for r in self.table[self.table["condition"] == name].itertuples(index=False):
+                if str(r.verdict).startswith(("not ", "baseline")):
+                    lines.append(f"  {r.label:<46} {r.verdict}")
+                    continue
+                lines.append(
+                    f"  {r.label:<46} {fmt(r.value):>7} vs {fmt(r.baseline_value):>7} {r.unit:<5} "
+                    f"diff {r.difference:+.3g} [{r.ci_low:+.3g}, {r.ci_high:+.3g}]  {r.verdict}"
+                )
+        lines += ["", "Suggestion: " + self.suggestion, "", *("Note: " + n for n in self.notes)]
+        lines.append("Sources: " + "; ".join(c.short for c in self.citations))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def _is_analysis(obj: Any) -> bool:
+    return hasattr(obj, "steps") and hasattr(obj, "summary")
+
+
+def _as_analysis(obj: Any, analyze_kwargs: dict) -> Any:
+    if _is_analysis(obj):
+        return obj
+    if hasattr(obj, "time") and hasattr(obj, "layout"):
+        from sensorkit.analysis import analyze
+
+        return analyze(obj, **analyze_kwargs)
+    raise TypeError(
+        f"compare takes Recording or Analysis objects (read files first), not {type(obj).__name__}"
+    )
+
+
+def _groups(sessions: Any, labels: Sequence[str] | None) -> dict[str, list[Any]]:
+    if isinstance(sessions, Mapping):
+        if labels is not None:
+            raise ValueError("give labels either as the mapping's keys or as labels=, not both")
+        items = [(str(k), v) for k, v in sessions.items()]
+    else:
+        items = []
+        seq = list(sessions)
+        if labels is not None and len(labels) != len(seq):
+            raise ValueError(f"{len(labels)} labels for {len(seq)} conditions")
+        for i, v in enumerate(seq):
+            items.append(
+                (str(labels[i]) if labels is not None else ("baseline" if i == 0 else f"option {i}"), v)
+            )
+    out: dict[str, list[Any]] = {}
+    for name, v in items:
+        if name in out:
+            raise ValueError(f"condition label {name!r} is used twice")
+        out[name] = list(v) if isinstance(v, (list, tuple)) else [v]
+    return out
+
+
+def compare(
+    sessions: Sequence[Any] | Mapping[str, Any],
+    *,
+    comfort: Sequence[float] | Mapping[str, float] | None = None,
+    labels: Sequence[str] | None = None,
+    resamples: int = 2000,
+    seed: int = 16,
+    **analyze_kwargs: Any,
+) -> Comparison:
+    """Compare sessions of one person with different insoles (or shoes) against the first, the baseline.
+
+    Parameters
+    ----------
+    sessions : sequence or mapping
+        One entry per condition, the baseline first: a Recording or Analysis, or a list of them
+        (repeated sessions of that condition). A mapping gives the labels as keys
+        (``{"own": rec0, "A": [rec1, rec2]}``).
+    comfort : sequence or mapping of float, optional
+        Comfort rating 0-10 of each condition, in order (or by label).
+    labels : sequence of str, optional
+        Condition labels (default "baseline", "option 1", ...).
+    resamples : int
+        Bootstrap resamples.
+    seed : int
+        Bootstrap seed.
+    **analyze_kwargs
+        Passed to :func:`sensorkit.analyze` for recordings (e.g. ``body_mass_kg``).
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    ValueError
+        Fewer than two conditions, sessions of different activities, no running or walking
+        steps, comfort ratings that do not match the conditions or lie outside 0-10.
+
+    Examples
+    --------
+    >>> import sensorkit as sk
+    >>> hard = sk.simulate(duration_s=30, seed=1, rate_hz=500, impact_scale=1.5)
+    >>> soft = sk.simulate(duration_s=30, seed=2, rate_hz=500, impact_scale=1.2, impact_tau_peak=0.1)
+    >>> cmp = sk.compare([hard, soft], labels=["own", "soft"], comfort=[6, 7])
+    >>> cmp.suggested
+    'soft'
+    """
+    groups = _groups(sessions, labels)
+    if len(groups) < 2:
+        raise ValueError("compare needs at least two conditions: a baseline and one candidate")
+    analyses = {k: [_as_analysis(s, analyze_kwargs) for s in v] for k, v in groups.items()}
+    acts = {(k, i): a.activity for k, v in analyses.items() for i, a in enumerate(v)}
+    kinds = set(acts.values())
+    if len(kinds) != 1 or next(iter(kinds)) not in ("running", "walking"):
+        detail = ", ".join(f"{k}#{i + 1}: {a}" for (k, i), a in acts.items())
+        raise ValueError(
+            f"sessions must all be running or all walking to be compared ({detail}); record each option "
+            "doing the same activity"
+        )
+    activity = next(iter(kinds))
+    units = {a.force_units for v in analyses.values() for a in v}
+    force_units = "BW" if units == {"BW"} else "N"
+    notes = [INFERENCE_NOTE]
+    if units != {"BW"}:
+        notes.append("not every session has a body mass: forces and rates are compared in N and N/s")
+    metrics: tuple[TrialMetric, ...] = trial_metrics(activity, force_units)
+    steps = {
+        k: [
+            a.steps[a.steps["steady_state"].to_numpy(bool) & (a.steps["activity"] == activity).to_numpy()]
+            for a in v
+        ]
+        for k, v in analyses.items()
+    }
+    names = list(groups)
+    base = names[0]
+    methods = {
+        k: sorted({str(getattr(a.info, "loading_rate_method", "")) for a in v}) for k, v in analyses.items()
+    }
+    bad: dict[tuple[str, str], str] = {}
+    if activity == "running":
+        for k in names[1:]:
+            if methods[k] != methods[base]:
+                reason = (
+                    f"loading-rate method {'/'.join(methods[k])} vs {'/'.join(methods[base])} in the baseline"
+                )
+                for m in metrics:
+                    if m.reliable_only:
+                        bad[(k, m.key)] = reason
+                notes.append(f"{k}: {reason}, so its loading rates are not compared")
+    table = difference_table(
+        steps, metrics, baseline=base, resamples=resamples, seed=seed, not_comparable=bad
+    )
+    ratings = _comfort(comfort, names)
+    rows = []
+    for k in names:
+        part = table[table["condition"] == k]
+        judged = part[part["role"].isin(("loading", "asymmetry"))]
+        worse = judged[judged["verdict"] == "higher"]["label"].tolist()
+        better = judged[judged["verdict"] == "lower"]["label"].tolist()
+        rows.append(
+            {
+                "condition": k,
+                "n_sessions": len(groups[k]),
+                "n_steps": int(sum(len(s) for s in steps[k])),
+                "comfort": ratings.get(k, math.nan),
+                "loading_rate_method": "/".join(methods[k]),
+                "worsens": bool(worse) and k != base,
+                "worse_metrics": "; ".join(worse) if k != base else "",
+                "better_metrics": "; ".join(better) if k != base else "",
+            }
+        )
+    cond = pd.DataFrame(rows)
+    min_steps = min(int(getattr(a.params, "min_steps_asymmetry", 5)) for v in analyses.values() for a in v)
+    short = [k for k in names if any(len(s) < 2 * min_steps for s in steps[k])]
+    if short:
+        notes.append(
+            f"few steady-state steps in {', '.join(short)}: intervals are wide; record longer sessions"
+        )
+    if all(len(groups[k]) == 1 for k in names):
+        notes.append(
+            "one session per condition: a difference may also be day-to-day variation, which these intervals do not cover"
+        )
+    suggested, text = _suggest(cond, base, bool(ratings))
+    return Comparison(
+        table=table,
+        conditions=cond,
+        baseline=base,
+        activity=activity,
+        suggested=suggested,
+        suggestion=text,
+        notes=notes,
+        citations=cite("nigg2015", "mundermann2003"),
+    )
+
+
+def _comfort(comfort: Any, names: list[str]) -> dict[str, float]:
+    if comfort is None:
+        return {}
+    if isinstance(comfort, Mapping):
+        unknown = set(comfort) - set(names)
+        if unknown:
+            raise ValueError(f"comfort given for unknown conditions {sorted(unknown)}")
+        values = {str(k): float(v) for k, v in comfort.items()}
+    else:
+        seq = [float(v) for v in comfort]
+        if len(seq) != len(names):
+            raise ValueError(
+                f"{len(seq)} comfort ratings for {len(names)} conditions: give one per condition"
+            )
+        values = dict(zip(names, seq, strict=True))
+    for k, v in values.items():
+        if not (math.isfinite(v) and 0.0 <= v <= 10.0):
+            raise ValueError(f"comfort of {k!r} must be on the 0-10 scale, got {v:g}")
+    missing = [k for k in names if k not in values]
+    if missing:
+        raise ValueError(f"no comfort rating for {', '.join(missing)}")
+    return values
+
+
+def _suggest(cond: pd.DataFrame, base: str, rated: bool) -> tuple[str | None, str]:
+    worse = cond[cond["worsens"]]
+    excluded = "; ".join(f"{r.condition} (higher {r.worse_metrics})" for r in worse.itertuples(index=False))
+    if not rated:
+        text = (
+            "No comfort ratings: rate each option 0-10 (--comfort) to get a suggestion; comfort comes first."
+        )
+        if excluded:
+            text += f" Measured: {excluded} worsened loading or asymmetry."
+        return None, text
+    ok = cond[~cond["worsens"]].copy()
+    ok["n_better"] = ok["better_metrics"].map(lambda s: len([x for x in s.split("; ") if x]))
+    ok["order"] = range(len(ok))
+    best = ok.sort_values(["comfort", "n_better", "order"], ascending=[False, False, True]).iloc[0]
+    name = str(best["condition"])
+    if name != base:
+        text = (
+            f"{name}: the most comfortable option ({float(best['comfort']):g}/10) that does not worsen impact "
+            "loading or left-right asymmetry against the baseline."
+        )
+    else:
+        text = (
+            f"keep {name} (comfort {float(best['comfort']):g}/10): no other option is more comfortable without "
+            "worsening impact loading or left-right asymmetry."
+        )
+    if best["better_metrics"]:
+        text += f" It lowered: {best['better_metrics']}."
+    if excluded:
+        text += f" Ruled out: {excluded}."
+    return name, text

@@ -1,0 +1,216 @@
+"""The insole trial: sessions compared with a baseline by bootstrap intervals over steps, comfort first."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sensorkit as sk
+from sensorkit.cli import main
+from sensorkit.cli.compare import parse_condition
+from sensorkit.recommend.trial import TABLE_COLUMNS, TrialMetric, difference_table
+from sensorkit.report.compare import compare_html, write_compare_report
+
+RATE = 500.0
+HARD = {"impact_scale": 1.5}  # a larger, faster impact transient
+SOFT = {"impact_scale": 1.2, "impact_tau_peak": 0.1}  # smaller and slower, as softer cushioning gives
+
+
+def _sim(seed: int, **kw) -> sk.Recording:
+    return sk.simulate(duration_s=30, seed=seed, rate_hz=RATE, body_mass_kg=70, **kw)
+
+
+@pytest.fixture(scope="module")
+def hard_soft():
+    return sk.analyze(_sim(1, **HARD)), sk.analyze(_sim(2, **SOFT))
+
+
+# --- the simulator's impact parameters ----------------------------------------------------------
+
+
+def test_impact_scale_scales_only_the_impact_pulse():
+    truth = {
+        s: _sim(7, impact_scale=s).metadata["ground_truth"].sides["left"].force_n for s in (0.0, 0.5, 1.0)
+    }
+    full = truth[1.0].astype(np.float64) - truth[0.0]
+    half = truth[0.5].astype(np.float64) - truth[0.0]
+    assert np.abs(full).max() > 100.0  # an impact of about 1 BW
+    np.testing.assert_allclose(half, 0.5 * full, atol=0.05)
+
+
+def test_impact_tau_peak_moves_the_pulse_later():
+    def pulse_peak_frac(tau):
+        rec = _sim(7, impact_tau_peak=tau)
+        base = _sim(7, impact_scale=0.0)
+        truth = rec.metadata["ground_truth"]
+        d = (
+            truth.sides["left"].force_n.astype(np.float64)
+            - base.metadata["ground_truth"].sides["left"].force_n
+        )
+        st = truth.steps[(truth.steps.side == "left") & (truth.steps.t_contact_s > 1.0)].iloc[0]
+        t = rec.time
+        inside = (t >= st.t_contact_s) & (t <= st.t_toe_off_s)
+        return (t[inside][np.argmax(d[inside])] - st.t_contact_s) / (st.t_toe_off_s - st.t_contact_s)
+
+    assert pulse_peak_frac(0.085) == pytest.approx(0.085, abs=0.01)
+    assert pulse_peak_frac(0.15) == pytest.approx(0.15, abs=0.01)
+    with pytest.raises(ValueError, match="impact_tau_peak"):
+        sk.simulate(duration_s=2, impact_tau_peak=0.9)
+
+
+# --- statistics -----------------------------------------------------------------------------------
+
+
+def _steps(values_left, values_right, column="x"):
+    n = len(values_left) + len(values_right)
+    return pd.DataFrame(
+        {
+            "side": ["left"] * len(values_left) + ["right"] * len(values_right),
+            column: np.concatenate([values_left, values_right]).astype(np.float64),
+            "valr_reliable": np.ones(n, bool),
+        }
+    )
+
+
+def test_difference_table_known_answers():
+    mean = TrialMetric("x", "x", "X", "u", "loading")
+    si = TrialMetric("x_abs_si_pct", "x", "|SI| of X", "%", "asymmetry", "abs_si")
+    base = _steps(np.full(10, 2.0), np.full(10, 2.0))
+    cand = _steps(np.full(10, 3.0), np.full(10, 1.0))  # mean 2, |SI| = 100 * 2 / 2 = 100 %
+    two = [_steps(np.full(10, 4.0), np.full(10, 4.0)), _steps(np.full(5, 6.0), np.full(5, 6.0))]
+    t = difference_table({"b": [base], "c": [cand], "r": two}, [mean, si], resamples=200)
+    assert tuple(t.columns) == TABLE_COLUMNS and t["n_steps"].dtype == np.int64
+    row = t.set_index(["condition", "metric"])
+    assert (
+        row.loc[("c", "x"), "difference"] == 0.0 and row.loc[("c", "x"), "verdict"] == "no clear difference"
+    )
+    assert row.loc[("c", "x_abs_si_pct"), "value"] == pytest.approx(100.0)
+    assert row.loc[("c", "x_abs_si_pct"), "verdict"] == "higher"
+    # two sessions: the mean of session means (4 and 6), not of pooled steps (4.67)
+    assert row.loc[("r", "x"), "value"] == pytest.approx(5.0) and row.loc[("r", "x"), "n_sessions"] == 2
+    assert row.loc[("r", "x"), "ci_low"] == pytest.approx(2.0) and row.loc[
+        ("r", "x"), "ci_high"
+    ] == pytest.approx(4.0)
+    assert row.loc[("b", "x"), "verdict"] == "baseline"
+    with pytest.raises(ValueError, match="at least two conditions"):
+        difference_table({"b": [base]}, [mean])
+
+
+def test_difference_interval_covers_a_known_shift():
+    rng = np.random.default_rng(3)
+    m = TrialMetric("x", "x", "X", "u", "loading")
+    base = _steps(rng.normal(10, 1, 60), rng.normal(10, 1, 60))
+    shifted = _steps(rng.normal(10.5, 1, 60), rng.normal(10.5, 1, 60))
+    r = difference_table({"b": [base], "s": [shifted]}, [m]).iloc[1]
+    assert r.ci_low < r.difference < r.ci_high and r.ci_low > 0 and r.verdict == "higher"
+    assert r.ci_high - r.ci_low == pytest.approx(2 * 1.96 * np.sqrt(2 / 120), rel=0.25)  # normal-theory width
+
+
+# --- simulated trials -------------------------------------------------------------------------------
+
+
+def test_softer_impact_is_ranked_lower_and_suggested(hard_soft):
+    hard, soft = hard_soft
+    cmp = sk.compare({"own": hard, "soft": soft}, comfort=[6, 6])
+    rows = cmp.table[cmp.table.condition == "soft"].set_index("metric")
+    assert rows.loc["valr_bw_s", "verdict"] == "lower" and rows.loc["impact_peak_bw", "verdict"] == "lower"
+    assert rows.loc["valr_bw_s", "ci_high"] < 0
+    assert rows.loc["peak_force_bw", "verdict"] == "no clear difference"  # the active peak is unchanged
+    assert cmp.suggested == "soft"
+    # the harder option is ruled out even when it feels better
+    rev = sk.compare({"soft": soft, "hard": hard}, comfort=[6, 8])
+    assert bool(rev.conditions.set_index("condition").loc["hard", "worsens"])
+    assert rev.suggested == "soft" and "Ruled out: hard" in rev.suggestion
+
+
+def test_same_parameters_different_seeds_mostly_contain_zero():
+    a, b = (sk.analyze(_sim(s)) for s in (11, 12))
+    cmp = sk.compare([a, b], labels=["seed 11", "seed 12"])
+    rows = cmp.table[cmp.table.condition == "seed 12"]
+    contains = (rows.ci_low <= 0) & (rows.ci_high >= 0)
+    print(f"\nsame parameters, different seeds: {int(contains.sum())} of {len(rows)} intervals contain 0")
+    assert contains.sum() >= 0.7 * len(rows)
+    assert cmp.suggested is None and "No comfort ratings" in cmp.suggestion
+
+
+def test_repeated_sessions_per_condition_are_used(hard_soft):
+    hard, soft = hard_soft
+    soft2 = sk.analyze(_sim(3, **SOFT))
+    cmp = sk.compare({"own": [hard], "soft": [soft, soft2]}, comfort={"own": 5, "soft": 7})
+    r = cmp.table[(cmp.table.condition == "soft") & (cmp.table.metric == "valr_bw_s")].iloc[0]
+    means = [s.summary.loc["valr_bw_s", "both"] for s in (soft, soft2)]
+    assert r.n_sessions == 2 and r.value == pytest.approx(np.mean(means), rel=1e-9)
+    assert cmp.suggested == "soft"
+
+
+def test_compare_refuses_mixed_activities_and_bad_comfort(hard_soft):
+    hard, _ = hard_soft
+    walk = sk.analyze(sk.simulate(duration_s=20, seed=1, speed_mps=1.3))
+    with pytest.raises(ValueError, match="all be running or all walking"):
+        sk.compare([hard, walk])
+    with pytest.raises(ValueError, match="one per condition"):
+        sk.compare([hard, hard], comfort=[5])
+    with pytest.raises(ValueError, match="0-10"):
+        sk.compare([hard, hard], comfort=[5, 11])
+
+
+def test_loading_rates_of_different_methods_are_not_compared(hard_soft):
+    hard, _ = hard_soft
+    no_peak = sk.analyze(_sim(4, impact_scale=0.7))  # no distinct impact peak: 13 % of stance reference
+    assert no_peak.info.loading_rate_method != hard.info.loading_rate_method
+    cmp = sk.compare([hard, no_peak])
+    r = cmp.table.set_index(["condition", "metric"]).loc[("option 1", "valr_bw_s")]
+    assert r.verdict.startswith("not comparable: loading-rate method")
+
+
+# --- report and CLI ------------------------------------------------------------------------------------
+
+
+def test_compare_report_is_self_contained_and_escapes_labels(hard_soft, tmp_path):
+    hard, soft = hard_soft
+    cmp = sk.compare({"<script>own</script>": hard, "soft & cheap": soft}, comfort=[5, 7])
+    page = compare_html(cmp)
+    assert (
+        "<script>" not in page and "&lt;script&gt;own&lt;/script&gt;" in page and "soft &amp; cheap" in page
+    )
+    assert not re.search(r"(src|href)=\"(https?:)?//", page) and "default-src 'none'" in page
+    out = write_compare_report(cmp, tmp_path / "trial.html")
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(FileNotFoundError):
+        write_compare_report(cmp, tmp_path / "missing" / "trial.html")
+
+
+def test_parse_condition_syntax():
+    assert parse_condition("a.skr") == (None, ["a.skr"])
+    assert parse_condition("a1.skr+a2.skr") == (None, ["a1.skr", "a2.skr"])
+    assert parse_condition("gel=g1.csv,g2.csv") == ("gel", ["g1.csv", "g2.csv"])
+
+
+def test_cli_compare_prints_the_trial_and_writes_the_report(tmp_path, capsys):
+    files = {}
+    for name, seed, kw in (("own", 1, HARD), ("soft", 2, SOFT), ("soft2", 3, SOFT)):
+        files[name] = tmp_path / f"{name}.csv"
+        sk.write(sk.simulate(duration_s=20, seed=seed, rate_hz=RATE, **kw), files[name])
+    report = tmp_path / "trial.html"
+    argv = [
+        "compare",
+        str(files["own"]),
+        f"soft={files['soft']},{files['soft2']}",
+        "--comfort",
+        "6,7",
+        "--report",
+        str(report),
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Insole trial (running); baseline: own" in out and "Suggestion: soft" in out
+    assert report.exists() and "Insole trial" in report.read_text(encoding="utf-8")
+    assert main([*argv[:5], "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["suggested"] == "soft" and data["conditions"][1]["n_sessions"] == 2
+    assert main(["compare", str(files["own"]), str(files["soft"]), "--comfort", "6"]) == 1
+    assert "comfort ratings for 2 conditions" in capsys.readouterr().err
