@@ -1,6 +1,6 @@
 """Insole sensor layouts: where each sensor sits, how big it is, which region it covers.
 
-Coordinate frame (see DESIGN.md): per insole, origin at the heel end of the long axis,
+Coordinate frame (README.md "Files and formats", docs/methods.md): per insole, origin at the heel end of the long axis,
 ``y`` anterior (towards the toes) in mm, ``x`` medio-lateral in mm with **positive = medial
 for both feet**. Because the frame is anatomical, a right-foot layout has the same numbers
 as the left one; :meth:`SensorLayout.mirror` only swaps the side. Use

@@ -22,7 +22,7 @@ label              unit      what
 =================  ========  =======================================================
 
 The COP is in each insole's own frame (origin at the heel end of the insole's long axis,
-y towards the toes, x medial; DESIGN.md "Coordinate frame"), **not** the lab frame: the
+y towards the toes, x medial; README.md "Files and formats"), **not** the lab frame: the
 insole does not know where the foot is. It is NaN where the total force is below
 ``cop_min_force_n``. ``ANALOG:DESCRIPTIONS`` says this per channel.
 

@@ -1,4 +1,4 @@
-"""Generic CSV recordings (DESIGN.md "Generic CSV"), including CSVs as people save them.
+"""Generic CSV recordings (README.md "Files and formats"), including CSVs as people save them.
 
 Layout of a file::
 

@@ -3,9 +3,9 @@
 The C3D and OpenSim ``.mot`` exporters write what an insole measures per foot: the total
 force normal to the insole (N) and the centre of pressure (COP) in the insole frame (mm;
 origin at the heel end of the long axis, ``y`` anterior, ``x`` medial on both feet; see
-DESIGN.md "Coordinate frame and units"). Both use this module so the two files agree.
+README.md "Files and formats"). Both use this module so the two files agree.
 
-Definitions are those of :mod:`sensorkit.kernels.cop` (METHODS.md "Force and center of
+Definitions are those of :mod:`sensorkit.kernels.cop` (docs/methods.md "Force and centre of
 pressure"): F = sum of sensor forces; COP = force-weighted mean sensor position; COP is
 undefined (NaN) where F is below a threshold. No baseline is removed: the export carries
 the recording's values as they are.
@@ -23,7 +23,7 @@ from sensorkit.recording import Recording
 __all__ = ["COP_MIN_FORCE_N", "FootLoads", "foot_loads", "has_forces"]
 
 #: Default force (N) below which the COP is undefined: sensorkit's lowest contact threshold
-#: (20 N, the analysis default; METHODS.md), kept here so exports do not depend on analysis.
+#: (20 N, the analysis floor; docs/methods.md), kept here so exports do not depend on analysis.
 COP_MIN_FORCE_N = 20.0
 
 
