@@ -26,7 +26,7 @@ from sensorkit.layout import SensorLayout, load_layout
 __all__ = ["LiveHub", "Targets"]
 
 _DISPLAY_HZ = 20.0  # snapshots per second (display only; recording is every byte)
-_HISTORY_POINTS = 160  # total-force points per side in a snapshot
+_HISTORY_POINTS = 200  # total-force points per side in a snapshot (the dashboard's last 4 s, thinned)
 _TRAIL_POINTS = 60
 
 
@@ -257,7 +257,10 @@ class LiveHub:
             scale, unit = st.force_scale
             sides = {}
             for side, ss in st.sides.items():
-                hist = list(ss.history)[-_HISTORY_POINTS:]
+                hist = list(ss.history)
+                if len(hist) > _HISTORY_POINTS:  # the last few seconds, thinned evenly for display
+                    step = len(hist) / _HISTORY_POINTS
+                    hist = [hist[int(i * step)] for i in range(_HISTORY_POINTS)] + [hist[-1]]
                 trail = list(ss.trail)[-_TRAIL_POINTS:]
                 sides[side] = {
                     "force": _num(ss.force_n * scale),

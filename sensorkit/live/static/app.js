@@ -5,7 +5,7 @@ const token = params.get("token");
 const q = token ? "?token=" + encodeURIComponent(token) : "";
 const $ = (id) => document.getElementById(id);
 const fmt = (v, d = 0) => (v === null || v === undefined || !isFinite(v)) ? "–" : Number(v).toFixed(d);
-let layout = null, recording = null, lastCue = 0, audio = null;
+let layout = null, recording = null, lastCue = 0, audio = null, targetsShown = false;
 
 function log(text) {
   const p = document.createElement("div");
@@ -69,7 +69,14 @@ function beep() {
   o.start(); o.stop(audio.currentTime + 0.15);
 }
 
+function showTargets(t) {
+  const set = (id, v) => { $(id).value = (v === null || v === undefined) ? "" : v; };
+  set("t-cad-min", t.cadence_min_spm); set("t-cad-max", t.cadence_max_spm);
+  set("t-valr", t.valr_max); set("t-asym", t.asymmetry_max_pct);
+}
+
 function show(snap) {
+  if (!targetsShown && snap.targets) { showTargets(snap.targets); targetsShown = true; }
   $("elapsed").textContent = fmt(snap.t, 1);
   $("samples").textContent = snap.samples;
   document.querySelectorAll(".unit").forEach((e) => e.textContent = snap.unit);
