@@ -12,6 +12,7 @@ from sensorkit import kernels, reference
 ON, OFF = 50.0, 40.0
 GAP, TRUNC, BRIDGED = kernels.FLAG_GAP, kernels.FLAG_TRUNCATED, kernels.FLAG_BRIDGED
 IN_HOLE = kernels.FLAG_EVENT_IN_HOLE
+OPEN_END = kernels.FLAG_OPEN_END
 
 
 def _detect(force, min_on=5, min_off=5, chunks=None, missing=None, bridge=0):
@@ -72,9 +73,72 @@ def test_short_drop_below_off_threshold_does_not_end_a_step():
 
 
 def test_step_open_at_the_end_is_not_reported():
+    # detect_contacts reports closed stances only; the open one is left in the state for
+    # open_stance (below), so that streaming can carry it into the next chunk
     f = np.zeros(50)
     f[30:] = 500.0
     assert _detect(f)[0].size == 0
+
+
+def _open(force, min_on=5, min_off=5, missing=None, bridge=0, last_index=None):
+    """open_stance after one detect_contacts call over ``force``."""
+    force = np.asarray(force, dtype=np.float32)
+    missing = np.zeros(force.size, np.int64) if missing is None else np.asarray(missing, np.int64)
+    state = kernels.new_event_state()
+    kernels.detect_contacts(force, missing, 0, ON, OFF, min_on, min_off, bridge, state)
+    last = force.size - 1 if last_index is None else last_index
+    return tuple(a.tolist() for a in kernels.open_stance(state, last))
+
+
+def test_open_stance_is_the_stance_under_way_when_the_data_ends():
+    f = np.zeros(50)
+    f[30:] = 500.0
+    assert _open(f) == ([30], [49], [OPEN_END], [0])  # toe-off = the last frame
+    # loaded from the first frame to the last: truncated at both ends
+    assert _open(np.full(50, 500.0)) == ([0], [49], [TRUNC | OPEN_END], [0])
+    # the foot is lifting but the toe-off is not yet confirmed (3 frames < min_off 5): still open
+    f = np.zeros(50)
+    f[30:47] = 500.0
+    assert _open(f) == ([30], [49], [OPEN_END], [0])
+    # 5 frames below off: the stance closed inside detect_contacts, nothing is open
+    f = np.zeros(50)
+    f[30:45] = 500.0
+    assert _open(f) == ([], [], [], [])
+    # a contact candidate not yet confirmed (4 frames < min_on 5) is not a stance
+    f = np.zeros(50)
+    f[46:] = 500.0
+    assert _open(f) == ([], [], [], [])
+    # a stance already cut by a long hole is closed (GAP), nothing open after a long hole
+    f = np.full(50, 500.0)
+    f[45:] = np.nan
+    assert _open(f, bridge=2) == ([], [], [], [])
+    # a bridged hole inside the open stance keeps its flag; long holes before it are counted
+    f = np.zeros(60)
+    f[5:10] = np.nan  # long hole (5 > bridge 2) in the swing before
+    f[20:] = 500.0
+    f[40:42] = np.nan
+    assert _open(f, bridge=2) == ([20], [59], [BRIDGED | OPEN_END], [1])
+    # no frame after the contact: nothing to report
+    f = np.zeros(50)
+    f[30:] = 500.0
+    assert _open(f, last_index=30) == ([], [], [], [])
+
+
+def test_stance_under_way_after_missing_frames_at_the_very_start_is_truncated():
+    # issue 12 review: NaN frames before the first valid frame are no "gap after data", the
+    # data simply starts later: the stance loaded at the first valid frame is TRUNCATED, not GAP
+    f = np.zeros(60)
+    f[:4] = np.nan
+    f[4:20] = 500.0
+    for bridge in (0, 2, 10):  # whether the leading hole is "long" or not
+        starts, stops, flags, holes = _detect(f, bridge=bridge)
+        assert starts.tolist() == [4] and stops.tolist() == [20] and flags.tolist() == [TRUNC]
+        want = reference.detect_contacts(f, ON, OFF, 5, 5, np.zeros(60, np.int64), bridge)
+        assert want[2].tolist() == [TRUNC] and want[0].tolist() == [4]
+        assert holes.tolist() == want[3].tolist()
+    # unloaded at the first valid frame: an ordinary contact, no flag
+    f[4:8] = 0.0
+    assert _detect(f, bridge=10)[2].tolist() == [0]
 
 
 def test_missing_frame_longer_than_the_bridge_ends_step_with_gap_flag_and_next_step_is_flagged_too():
@@ -185,6 +249,110 @@ def test_detect_contacts_matches_reference_and_chunking(seed, min_on, min_off, b
     for w, g, c in zip(want, got, got_chunked, strict=True):
         np.testing.assert_array_equal(g, w)
         np.testing.assert_array_equal(c, w)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    min_on=st.integers(1, 6),
+    min_off=st.integers(1, 6),
+    bridge=st.integers(0, 6),
+    loaded_tail=st.booleans(),
+)
+def test_open_stance_matches_the_reference_closed_by_unloaded_frames(
+    seed, min_on, min_off, bridge, loaded_tail
+):
+    # the stance open at the end is the one the reference state machine closes when the
+    # signal is continued by min_off unloaded frames: same contact, flags and long-hole count
+    # (its toe-off becomes the last frame, FLAG_OPEN_END); after chunked feeding too
+    rng, f, missing = _random_case(seed)
+    if loaded_tail:  # make an open stance likely
+        f[-int(rng.integers(1, 40)) :] = 400.0
+    f[-1] = np.nan_to_num(f[-1])  # the data ends on a valid frame
+    n = f.size
+    closed = reference.detect_contacts(f, ON, OFF, min_on, min_off, missing, bridge)
+    pad = np.concatenate([f, np.zeros(min_off, np.float32)])
+    padded = reference.detect_contacts(
+        pad, ON, OFF, min_on, min_off, np.concatenate([missing, np.zeros(min_off, np.int64)]), bridge
+    )
+    extra = padded[0].size - closed[0].size
+    assert extra in (0, 1)
+    want = ([], [], [], [])
+    if extra and padded[0][-1] < n - 1:
+        c, stop, fl, nl = (int(a[-1]) for a in padded)
+        at_hole_start = stop < n and (np.isnan(f[stop]) or missing[stop] > 0)
+        if at_hole_start:  # the reference's toe-off "in a hole": the kernel's is the end of the data
+            fl &= ~IN_HOLE
+        want = ([c], [n - 1], [fl | OPEN_END], [nl])
+    for chunks in (None, _chunks(rng, n)):
+        state = kernels.new_event_state()
+        lo = 0
+        for k in chunks or [n]:
+            kernels.detect_contacts(
+                np.ascontiguousarray(f[lo : lo + k]),
+                np.ascontiguousarray(missing[lo : lo + k]),
+                lo,
+                ON,
+                OFF,
+                min_on,
+                min_off,
+                bridge,
+                state,
+            )
+            lo += k
+        got = tuple(a.tolist() for a in kernels.open_stance(state, n - 1))
+        if want[0] and at_hole_start:
+            got = (got[0], got[1], [got[2][0] & ~IN_HOLE], got[3])
+        assert got == want
+
+
+def test_refine_events_keeps_the_toe_off_of_a_stance_open_at_the_end_on_the_last_frame():
+    # the open stance's toe-off is the last frame (99). The unfiltered force is loaded up to it,
+    # so the run from 99 - h - 1 reaches the end: "the frame after the run" would be 100, which
+    # does not exist; the toe-off stays at the last frame. The contact moves from the low-pass
+    # crossing (56 with h = 4) to the unfiltered one, 60.
+    f = np.zeros(100, np.float32)
+    f[60:] = 500.0
+    lp = kernels.moving_average(f, 4)
+    state = kernels.new_event_state()
+    kernels.detect_contacts(lp, np.zeros(100, np.int64), 0, ON, OFF, 1, 1, 0, state)
+    starts, stops, _, _ = kernels.open_stance(state, 99)
+    assert starts.tolist() == [56] and stops.tolist() == [99]
+    for impl in (kernels.refine_events, reference.refine_events):
+        rs, re_ = impl(f, starts, stops, ON, 4)
+        assert rs.tolist() == [60] and re_.tolist() == [99]
+    # a closed stance whose unfiltered run ends exactly on the last frame is clamped the same way
+    rs, re_ = kernels.refine_events(f, np.array([56]), np.array([97]), ON, 4)
+    assert rs.tolist() == [60] and re_.tolist() == [99]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), half_width=st.integers(1, 8), noise=st.sampled_from([0.0, 10.0, 60.0]))
+def test_refine_events_matches_reference_with_a_stance_open_at_the_end(seed, half_width, noise):
+    # signals that end loaded: the last stance comes from open_stance and its re-timed toe-off
+    # runs into the end of the data (the clamp); kernel and reference agree frame for frame
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(100, 400))
+    f = np.zeros(n)
+    k = int(rng.integers(0, 10))
+    while k < n:
+        length = min(int(rng.integers(2, 80)), n - k)
+        f[k : k + length] = rng.uniform(100, 800) * np.sin(np.linspace(0.05, np.pi - 0.05, length))
+        k += length + int(rng.integers(1, 40))
+    f[-int(rng.integers(1, 3 * half_width + 2)) :] = rng.uniform(100, 800)
+    f = (f + rng.normal(0.0, noise, n)).astype(np.float32)
+    f[: n - 1][rng.random(n - 1) < 0.01] = np.nan
+    lp = kernels.moving_average(f, half_width)
+    state = kernels.new_event_state()
+    parts = kernels.detect_contacts(lp, np.zeros(n, np.int64), 0, ON, OFF, 2, 2, 3, state)
+    tail = kernels.open_stance(state, n - 1)
+    starts, stops = (np.concatenate((a, b)) for a, b in zip(parts[:2], tail[:2], strict=True))
+    got = kernels.refine_events(f, starts, stops, ON, half_width)
+    want = reference.refine_events(f, starts, stops, ON, half_width)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    assert np.all(got[1] <= n - 1)  # every toe-off indexes an existing frame
+    assert np.all(got[1] > got[0])
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -66,6 +66,67 @@ def test_cop_path_metrics_match_reference():
         np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-9, equal_nan=True)
 
 
+@pytest.mark.parametrize(
+    ("seed", "min_force_frac", "bin_s"),
+    [(0, 0.1, 0.01), (1, 0.1, 0.01), (2, 0.0, 0.01), (3, 0.5, 0.03), (4, 0.1, 0.0), (5, 0.25, 0.005)],
+)
+def test_cop_path_points_match_reference(seed, min_force_frac, bin_s):
+    # irregular time steps (bins are by time, not frames), NaN COP and force, negative
+    # (baseline-corrected) and zero forces, stances of 1-49 frames
+    rng = np.random.default_rng(300 + seed)
+    n = 4000
+    t = np.cumsum(rng.uniform(0.001, 0.012, n))
+    x = rng.normal(0, 20, n).astype(np.float32)
+    y = rng.uniform(0, 260, n).astype(np.float32)
+    f = rng.uniform(-20, 900, n).astype(np.float32)
+    f[rng.random(n) < 0.05] = 0.0
+    f[rng.random(n) < 0.03] = np.nan
+    x[rng.random(n) < 0.05] = np.nan
+    y[rng.random(n) < 0.05] = np.nan
+    starts, stops = _random_steps(rng, n)
+    args = (x, y, f, t, starts, stops, min_force_frac, bin_s)
+    gx, gy = kernels.cop_path_points(*args)
+    wx, wy = reference.cop_path_points(*args)
+    assert gx.dtype == gy.dtype == np.float32 and gx.shape == (n,)
+    np.testing.assert_array_equal(np.isnan(gx), np.isnan(wx))
+    np.testing.assert_array_equal(np.isnan(gy), np.isnan(wy))
+    assert np.isfinite(gx).sum() > 200  # not vacuous
+    np.testing.assert_allclose(gx, wx, rtol=1e-6, atol=1e-4, equal_nan=True)
+    np.testing.assert_allclose(gy, wy, rtol=1e-6, atol=1e-4, equal_nan=True)
+    # frames outside every stance never carry a point
+    inside = np.zeros(n, bool)
+    for c, e in zip(starts, stops, strict=True):
+        inside[c:e] = True
+    assert np.isnan(gx[~inside]).all()
+
+
+def test_cop_path_points_are_force_weighted_means_of_10_ms_bins_of_the_loaded_frames():
+    # one stance, frames 0..7 at t = 0, 3, 6, 12, 15, 18, 24, 27 ms (bins of 10 ms from contact:
+    # [0, 10), [10, 20), [20, 30) ms). Peak 400 N, so 10 % = 40 N: frame 0 (30 N) is left out.
+    t = np.array([0.000, 0.003, 0.006, 0.012, 0.015, 0.018, 0.024, 0.027, 0.030])
+    f = np.array([30, 100, 300, 400, 200, 200, 50, 39.9, 0], np.float32)
+    x = np.array([99, 10, 20, -5, 5, 11, 7, 99, 0], np.float32)
+    y = np.array([0, 30, 50, 100, 110, 130, 200, 250, 0], np.float32)
+    xp, yp = kernels.cop_path_points(x, y, f, t, np.array([0]), np.array([8]), 0.1, 0.01)
+    # bin 0: frames 1, 2 -> x (100 x 10 + 300 x 20) / 400 = 17.5, y (3000 + 15000) / 400 = 45,
+    # at frame 2; bin 1: frames 3-5 -> x (-2000 + 1000 + 2200) / 800 = 1.5, y (40000 + 22000 +
+    # 26000) / 800 = 110, at frame 5; bin 2: frame 6 only (frame 7, 39.9 N, is below 40 N)
+    want_x = [np.nan, np.nan, 17.5, np.nan, np.nan, 1.5, 7.0, np.nan, np.nan]
+    want_y = [np.nan, np.nan, 45.0, np.nan, np.nan, 110.0, 200.0, np.nan, np.nan]
+    np.testing.assert_allclose(xp, want_x, rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(yp, want_y, rtol=1e-6, equal_nan=True)
+    # the path metrics then run on those points: AP excursion 200 - 45 = 155 mm, path
+    # |(17.5, 45) -> (1.5, 110)| + |(1.5, 110) -> (7, 200)|
+    _, ap, ml, path, _, _ = kernels.cop_path_metrics(
+        xp, yp, t, np.array([0]), np.array([8]), 250.0, 100.0, 2.0 / 3.0
+    )
+    assert ap[0] == pytest.approx(155.0) and ml[0] == pytest.approx(16.0)
+    assert path[0] == pytest.approx(np.hypot(16.0, 65.0) + np.hypot(5.5, 90.0), rel=1e-6)
+    # bin_s = 0 keeps every loaded frame as its own point
+    xp0, _ = kernels.cop_path_points(x, y, f, t, np.array([0]), np.array([8]), 0.1, 0.0)
+    np.testing.assert_allclose(xp0, [np.nan, 10, 20, -5, 5, 11, 7, np.nan, np.nan], equal_nan=True)
+
+
 def test_straight_cop_path_has_zero_cpei_and_exact_excursions():
     t = np.arange(11) * 0.01
     y = np.linspace(20, 220, 11).astype(np.float32)
@@ -126,7 +187,9 @@ def test_walking_features_of_an_analytic_double_hump():
     t = np.arange(0, 0.7, 0.001)
     f = np.interp(t, [0.0, 0.05, 0.15, 0.30, 0.45, 0.55], [0.0, 0.0, 1000.0, 600.0, 1100.0, 0.0])
     out = kernels.walking_features(f.astype(np.float32), t, np.array([51]), np.array([550]), 0.2, 0.8)
-    first, first_pct, valley, valley_pct, second, second_pct, loading, unloading = out[0]
+    assert out.shape == (1, 12)
+    first, first_pct, valley, valley_pct, second, second_pct, loading, unloading = out[0, :8]
+    load_start, load_end, unload_start, unload_end = out[0, 8:]
     dur = 0.499
     assert first == pytest.approx(1000.0, rel=1e-5) and first_pct == pytest.approx(100 * 0.099 / dur)
     assert valley == pytest.approx(600.0, rel=1e-5) and valley_pct == pytest.approx(100 * 0.249 / dur)
@@ -134,6 +197,35 @@ def test_walking_features_of_an_analytic_double_hump():
     # 20 -> 80 % of the first peak on a 10 kN/s ramp; 80 -> 20 % of the second on an 11 kN/s one
     assert loading == pytest.approx(10_000.0, rel=1e-4)
     assert unloading == pytest.approx(11_000.0, rel=1e-4)
+    # the rates' windows (columns 8-11): 200 N at 50 + 20 = 70 ms and 800 N at 50 + 80 = 130 ms
+    # on the rise; 880 N at 450 + 20 = 470 ms and 220 N at 450 + 80 = 530 ms on the way down
+    assert load_start == pytest.approx(0.070, abs=1e-6) and load_end == pytest.approx(0.130, abs=1e-6)
+    assert unload_start == pytest.approx(0.470, abs=1e-6) and unload_end == pytest.approx(0.530, abs=1e-6)
+    # the window is the rate's: 60 % of the peak over its duration
+    assert loading == pytest.approx(0.6 * first / (load_end - load_start), rel=1e-9)
+    assert unloading == pytest.approx(0.6 * second / (unload_end - unload_start), rel=1e-9)
+
+
+def test_walking_peaks_are_local_maxima_so_a_single_hump_has_none():
+    # a half-sine (one hump, as in running), 1 kHz, stance frames 0..300: its maximum (frame
+    # 150) lies in one half only; the other half rises (or falls) monotonically, so its largest
+    # value sits at the half's edge and is not a local maximum: no first/second peak at all
+    t = np.arange(0, 0.4, 0.001)
+    f = np.where(t <= 0.3, 1000.0 * np.sin(np.pi * t / 0.3), 0.0).astype(np.float32)
+    out = kernels.walking_features(f, t, np.array([1]), np.array([300]), 0.2, 0.8)
+    assert np.isnan(out).all()
+    np.testing.assert_array_equal(np.isnan(reference.walking_features(f, t, [1], [300], 0.2, 0.8)), True)
+    # a shoulder on the rise (a plateau, then the hump's top in the second half) is no peak
+    # either: only a frame above its successor and not below its predecessor is a local maximum
+    g = np.interp(t, [0.0, 0.01, 0.05, 0.10, 0.20, 0.25, 0.30], [0, 0, 600, 600, 900, 0, 0]).astype(
+        np.float32
+    )
+    assert np.isnan(kernels.walking_features(g, t, np.array([11]), np.array([250]), 0.2, 0.8)).all()
+    # ... while a small real bump in the first half is one: 700 N at 60 ms (frame 60)
+    h = np.interp(t, [0.0, 0.01, 0.06, 0.08, 0.20, 0.25], [0, 0, 700, 650, 900, 0]).astype(np.float32)
+    out = kernels.walking_features(h, t, np.array([11]), np.array([250]), 0.2, 0.8)[0]
+    assert out[0] == pytest.approx(700.0) and out[4] == pytest.approx(900.0)
+    assert out[2] == pytest.approx(650.0)  # the valley: 650 N at 80 ms, the minimum between them
 
 
 def test_walking_features_are_undefined_with_a_missing_frame_or_a_too_short_stance():
@@ -143,7 +235,7 @@ def test_walking_features_are_undefined_with_a_missing_frame_or_a_too_short_stan
     out = kernels.walking_features(f, t, np.array([1, 12]), np.array([15, 14]), 0.2, 0.8)
     assert np.isnan(out).all()
     none = np.zeros(0, np.int64)
-    assert kernels.walking_features(f, t, none, none, 0.2, 0.8).shape == (0, 8)
+    assert kernels.walking_features(f, t, none, none, 0.2, 0.8).shape == (0, 12)
 
 
 def _walking_signal(rng, n):
@@ -172,8 +264,12 @@ def test_walking_features_match_reference(seed):
     t, f, starts, stops = _walking_signal(rng, 5000)
     got = kernels.walking_features(f, t, starts, stops, 0.2, 0.8)
     want = reference.walking_features(f, t, starts, stops, 0.2, 0.8)
-    assert got.shape == want.shape == (starts.size, 8)
+    assert got.shape == want.shape == (starts.size, 12)
     assert np.isfinite(got[:, 0]).mean() > 0.5  # most stances measured: the comparison is not vacuous
+    # the rates' windows too (columns 8-11), and each rate is 60 % of its peak over its window
+    assert np.isfinite(got[:, 8]).mean() > 0.4 and np.isfinite(got[:, 10]).mean() > 0.4
+    np.testing.assert_allclose(got[:, 6], 0.6 * got[:, 0] / (got[:, 9] - got[:, 8]), rtol=1e-9)
+    np.testing.assert_allclose(got[:, 7], 0.6 * got[:, 4] / (got[:, 11] - got[:, 10]), rtol=1e-9)
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9, equal_nan=True)
 
 

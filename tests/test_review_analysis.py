@@ -49,9 +49,13 @@ def _recording(
     contact_split=(1.0, 0.0),
     body_mass_kg=MASS_KG,
     time=None,
+    heel_frames=1,
 ):
     """Stances every 0.8 s per side; force on the heel sensor at the contact frame
-    (``contact_split`` = shares of heel and forefoot sensor there), on the forefoot sensor after."""
+    (``contact_split`` = shares of heel and forefoot sensor there), on the forefoot sensor after.
+    ``heel_frames`` > 1 keeps the frames after contact on the heel sensor too, up to frame
+    c + heel_frames - 1: with 2, the strike window (15 ms: frames c and c+1) sees only the heel,
+    a rearfoot strike (strike index 15.9 / 265 = 6.0 %)."""
     scale = scale or {"left": 1.0, "right": 1.0}
     nan_frames = nan_frames or {}
     t = np.arange(n_frames) / RATE_HZ if time is None else time
@@ -66,6 +70,8 @@ def _recording(
             v[c, HEEL] = f[0] * contact_split[0]
             v[c, FORE] = f[0] * contact_split[1]
             v[c + 1 : c + len(f), FORE] = f[1:]
+            v[c + 1 : c + heel_frames, HEEL] = v[c + 1 : c + heel_frames, FORE]
+            v[c + 1 : c + heel_frames, FORE] = 0.0
         for a, b in nan_frames.get(side, ()):
             v[a:b] = np.nan
         values[side] = v
@@ -111,8 +117,16 @@ def test_valr_with_fewer_than_three_samples_in_its_window_is_unreliable_and_left
     steps = _clean(res.steps)
     assert (steps["valr_samples"] == 1).all() and not steps["valr_reliable"].any()
     assert np.isnan(res.summary.loc["valr_bw_s", "both"])
-    assert res.asymmetry.loc["valr_bw_s", "status"] == "not enough data"
-    assert not res.asymmetry.loc["valr_bw_s", "flag"]
+    # there are enough steps (>= min_steps_asymmetry per side), only their rates are
+    # unreliable: the review's status says so instead of "not enough data"
+    counts = steps[steps["steady_state"]]["side"].value_counts()
+    assert min(counts["left"], counts["right"]) >= res.params.min_steps_asymmetry
+    row = res.asymmetry.loc["valr_bw_s"]
+    assert row["status"].startswith("unreliable: ") and "samples" in row["status"]
+    assert np.isnan(row["symmetry_index_pct"]) and not row["flag"]
+    # one insole only: not enough steps on the other side stays "not enough data"
+    one = sk.analyze(_recording(sides=("left",)))
+    assert one.asymmetry.loc["valr_bw_s", "status"] == "not enough data"
 
 
 def test_vilr_is_largest_sample_slope_inside_the_20_80_window():
@@ -127,12 +141,34 @@ def test_vilr_is_largest_sample_slope_inside_the_20_80_window():
     np.testing.assert_allclose(steps["vilr_bw_s"], 60.0, rtol=1e-5)
 
 
+def test_valr_without_impact_peak_is_not_measured_for_a_midfoot_striker():
+    # review: the 13 % fallback is validated in rearfoot strikers only (Blackmore et al. 2016).
+    # Here the 15 ms strike window holds c (0.1 BW on the heel, y 15.9 mm) and c+1 (0.2 BW on
+    # the forefoot, 190.8 mm): (1.59 + 38.16) / 0.3 = 132.5 mm = 50.0 % of 265 mm, midfoot. No
+    # impact peak and no rearfoot strike: no VALR, and the trial says why.
+    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW), vilr_min_rate_hz=100.0)
+    steps = _clean(res.steps)
+    np.testing.assert_allclose(steps["strike_index_pct"], 100 * 132.5 / 265.0, atol=1e-3)
+    assert set(steps["strike_pattern"]) == {"midfoot"}
+    assert res.info.loading_rate_method == "none" and set(steps["loading_rate_method"]) == {"none"}
+    assert "rearfoot" in res.info.loading_rate_note and "no VALR" in res.info.loading_rate_note
+    assert steps["valr_bw_s"].isna().all() and steps["vilr_bw_s"].isna().all()
+    assert (steps["valr_samples"] == 0).all() and not steps["valr_reliable"].any()
+    assert np.isnan(res.summary.loc["valr_bw_s", "both"])
+    # the impact-peak method does not depend on the strike: the impact profile keeps it
+    assert sk.analyze(_recording()).info.loading_rate_method == "impact_peak"
+
+
 def test_valr_without_impact_peak_uses_force_at_13pct_of_stance():
+    # A rearfoot striker (frames c and c+1 on the heel: strike index 6.0 %) without an impact peak.
     # Contact time 0.30 s -> 13 % point at 39 ms, between c+3 (0.6) and c+4 (0.9):
     # ref = 0.6 + 0.9 * 0.3 = 0.87 BW. 20 % = 0.174 BW at (0.074/0.1) * 10 ms = 7.4 ms;
     # 80 % = 0.696 BW at 30 + (0.096/0.3) * 10 = 33.2 ms. VALR = 0.6 * 0.87 / 0.0258 s.
-    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW), vilr_min_rate_hz=100.0)
+    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, heel_frames=2), vilr_min_rate_hz=100.0)
     steps = _clean(res.steps)
+    np.testing.assert_allclose(steps["strike_index_pct"], 100 * 15.9 / 265.0, atol=1e-3)
+    assert set(steps["strike_pattern"]) == {"rearfoot"}
+    assert res.info.loading_rate_method == "13pct_stance" and "rearfoot" in res.info.loading_rate_note
     assert set(steps["loading_rate_method"]) == {"13pct_stance"}
     assert steps["impact_peak_bw"].isna().all()
     np.testing.assert_allclose(steps["contact_time_s"], 0.30, atol=1e-9)
@@ -147,8 +183,11 @@ def test_valr_without_impact_peak_uses_force_at_13pct_of_stance():
 
 def test_fixed_3_to_12pct_window_fallback_is_the_average_slope_over_that_window():
     # 3 % = 9 ms: F = 0.1 + 0.9 * 0.1 = 0.19 BW; 12 % = 36 ms: F = 0.6 + 0.6 * 0.3 = 0.78 BW.
+    # (a rearfoot striker, as above: the fallbacks apply to rearfoot strikers only)
     res = sk.analyze(
-        _recording(NO_IMPACT_STANCE_BW), loading_rate_fallback="3_12pct_window", vilr_min_rate_hz=100.0
+        _recording(NO_IMPACT_STANCE_BW, heel_frames=2),
+        loading_rate_fallback="3_12pct_window",
+        vilr_min_rate_hz=100.0,
     )
     steps = _clean(res.steps)
     assert set(steps["loading_rate_method"]) == {"3_12pct_window"}
@@ -245,10 +284,10 @@ def test_contact_and_toe_off_frames_and_stride_time_of_square_stances():
 
 
 def test_symmetry_index_is_positive_when_left_is_larger_and_angle_follows_zifchock():
-    # the no-impact profile: its VALR window holds 3 samples at 100 Hz, so VALR is reliable
-    # and summarised (the impact profile's is not, see the test above)
+    # the no-impact profile of a rearfoot striker: its VALR window holds 3 samples at 100 Hz, so
+    # VALR is reliable and summarised (the impact profile's is not, see the test above)
     valr = 0.6 * 0.87 / 0.0258
-    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, scale={"left": 1.1, "right": 0.9}))
+    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, scale={"left": 1.1, "right": 0.9}, heel_frames=2))
     row = res.summary.loc["valr_bw_s"]
     assert row.dtype == np.float64  # issue 12: the summary is float-only, flags live elsewhere
     assert row["left"] == pytest.approx(valr * 1.1, rel=1e-5)
@@ -277,7 +316,7 @@ def test_symmetry_index_is_positive_when_left_is_larger_and_angle_follows_zifcho
 def test_an_asymmetry_inside_its_limit_is_not_flagged():
     # issue 12: the old blanket |SI| > 10 % rule flagged a 12 % loading-rate asymmetry; VALR
     # varies 12-16 % step to step, so its limit is 15 % and the interval [12, 12] is within it
-    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, scale={"left": 1.06, "right": 0.94}))
+    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, scale={"left": 1.06, "right": 0.94}, heel_frames=2))
     row = res.asymmetry.loc["valr_bw_s"]
     assert row["symmetry_index_pct"] == pytest.approx(12.0, rel=1e-5)
     assert row["status"] == "within limit" and not bool(row["flag"])
@@ -301,7 +340,8 @@ def test_short_gap_inside_a_step_is_bridged_and_only_the_metrics_over_it_are_not
     # in two, both rows flagged "touches_gap"): one stance 1.30-1.60 s, its events and timing
     # kept, the metrics whose window touches the hole NaN with a note. The hole is at 10/30 =
     # 33 % of stance, inside early stance: loading and whole-stance metrics are not measured.
-    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, nan_frames={"left": [(140, 145)]}))
+    # (a rearfoot striker, so that the trial has a VALR method: see the 13 % fallback above)
+    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, nan_frames={"left": [(140, 145)]}, heel_frames=2))
     left = res.steps[res.steps["side"] == "left"]
     hit = left[(left["t_contact_s"] < 1.60) & (left["t_toe_off_s"] > 1.30)]
     assert len(hit) == 1
@@ -326,15 +366,16 @@ def test_short_gap_inside_a_step_is_bridged_and_only_the_metrics_over_it_are_not
 
 def test_gap_late_in_stance_keeps_the_early_stance_metrics():
     # NaN frames 150-151 at 20/30 = 67 % of the stance 130-159: whole-stance metrics are NaN,
-    # the loading rate (early stance) is measured
-    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, nan_frames={"left": [(150, 152)]}))
+    # the loading rate and strike index (early stance) are measured (a rearfoot striker, heel
+    # frames c and c+1, so that the trial has a VALR method)
+    res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, nan_frames={"left": [(150, 152)]}, heel_frames=2))
     row = res.steps[(res.steps["side"] == "left") & np.isclose(res.steps["t_contact_s"], 1.30)]
     assert len(row) == 1
     row = row.iloc[0]
     assert row["gap_in_stance"] and row["gap_note"].startswith("missing data in stance")
     assert np.isnan(row["peak_force_n"])
     assert row["valr_bw_s"] == pytest.approx(0.6 * 0.87 / 0.0258, rel=1e-5)
-    assert row["strike_index_pct"] == pytest.approx(100 * (0.1 * 15.9 + 0.2 * 190.8) / 0.3 / 265.0)
+    assert row["strike_index_pct"] == pytest.approx(100 * (0.1 * 15.9 + 0.2 * 15.9) / 0.3 / 265.0)
 
 
 def test_gap_longer_than_the_bridge_cuts_the_step_and_both_parts_are_excluded():
@@ -504,7 +545,10 @@ def test_per_stance_kernels_accept_no_stances():
     assert len(out) == 7 and all(a.shape == (0,) for a in out)
     out = kernels.cop_path_metrics(f, f, t, none, none, 265.0, 100.0, 2 / 3)
     assert all(a.shape == (0,) for a in out)
-    assert kernels.walking_features(f, t, none, none, 0.2, 0.8).shape == (0, 8)
+    assert kernels.walking_features(f, t, none, none, 0.2, 0.8).shape == (0, 12)
+    xp, yp = kernels.cop_path_points(f, f, f, t, none, none, 0.1, 0.01)
+    assert xp.shape == yp.shape == (5,) and np.isnan(xp).all() and np.isnan(yp).all()
+    assert all(a.size == 0 for a in kernels.open_stance(kernels.new_event_state(), 4))
     assert kernels.strike_index(f, f, t, none, none, 0.015, 265.0).shape == (0,)
 
 
@@ -598,7 +642,9 @@ def test_no_steps_or_a_dead_insole_give_not_enough_data_never_no_asymmetry(dead)
     rec = _recording()
     right = np.zeros_like(rec.right)
     left = np.zeros_like(rec.left) if dead == "both" else rec.left
-    rec = sk.Recording.from_arrays(rec.time, left, right, layout=LAYOUT, body_mass_kg=MASS_KG, rate_hz=RATE_HZ)
+    rec = sk.Recording.from_arrays(
+        rec.time, left, right, layout=LAYOUT, body_mass_kg=MASS_KG, rate_hz=RATE_HZ
+    )
     res = sk.analyze(rec)
     assert res.counts.loc["right", "n_valid"] == 0
     assert (res.counts.loc["left", "n_valid"] == 0) == (dead == "both")

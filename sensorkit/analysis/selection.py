@@ -207,7 +207,8 @@ def finalize_steps(
     event_gap = d["event_in_gap"].to_numpy(bool)  # a stance whose event time lies in a short hole
     cut = d["cut_by_gap"].to_numpy(bool)  # a stance a long hole cut or began after
     open_end = d["open_end"].to_numpy(bool)  # the data ended during this stance
-    truncated = d["truncated"].to_numpy(bool) | open_end
+    start_truncated = d["truncated"].to_numpy(bool)
+    truncated = start_truncated | open_end
 
     # -- strides: next contact of the same foot, nothing missing in between
     nxt = np.full(n, -1, dtype=np.int64)
@@ -221,7 +222,9 @@ def finalize_steps(
         has_next
         & (holes[j] == holes)
         & ~(event_gap | cut | truncated)
-        & ~np.where(has_next, event_gap[j] | cut[j] | truncated[j], True)
+        & ~np.where(
+            has_next, event_gap[j] | cut[j] | start_truncated[j], True
+        )  # an open end's contact is known
         & (stride <= p.max_stride_s)
     )
     stride = np.where(stride_ok, stride, np.nan)
@@ -319,7 +322,10 @@ def finalize_steps(
 
     # -- steady state within each bout and side
     steady = valid & np.isfinite(stride) & ~event_gap
-    steady_reason = np.where(valid & ~np.isfinite(stride), "no stride (end of bout or data gap)", "")
+    steady_reason = np.full(
+        n, "", dtype=object
+    )  # object: reasons of any length (a fixed-width array cuts them)
+    steady_reason[valid & ~np.isfinite(stride)] = "no stride (end of bout or data gap)"
     steady_reason = np.where(valid & event_gap, "contact or toe-off inside a data gap", steady_reason)
     for b in np.unique(bout[bout >= 0]):
         for s in ("left", "right"):
@@ -343,7 +349,8 @@ def finalize_steps(
         for b in np.unique(bout[bout >= 0]):
             for s_ in ("left", "right"):
                 members = np.flatnonzero((bout == b) & (side == s_))
-                ends = np.concatenate((members[:k], members[-k:]))
+                with_stride = members[np.isfinite(stride[members])]  # the last steps that could count
+                ends = np.concatenate((members[:k], with_stride[-k:]))
                 trim = ends[steady[ends]]
                 steady[trim] = False
                 steady_reason[trim] = "first or last steps of a bout (gait initiation or termination)"
