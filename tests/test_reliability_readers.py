@@ -134,7 +134,7 @@ def test_a_non_utf8_byte_after_8_kib_gives_the_file_line_and_column(tmp_path):
     data = data[: start + 5] + b"\xff" + data[start + 6 :]
     path.write_bytes(data)
     with pytest.raises(
-        FileFormatError, match=rf"run.csv, line {bad_line}, column 6: not UTF-8 text \(byte 0xff\)"
+        FileFormatError, match=rf"run.csv, line {bad_line}, column 6: byte 0xff is not utf-8 text"
     ):
         sk.read(path)
 

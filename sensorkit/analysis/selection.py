@@ -149,7 +149,8 @@ class TrialInfo:
         The one VALR method of the trial's running steps: ``"impact_peak"``, the fallback
         name (rearfoot strikers only), or ``"none"``.
     activity : str
-        The activity with most steady-state steps (``"walking"``, ``"running"``), or ``"none"``.
+        The activity with most steady-state steps (or, without any, most valid steps):
+        ``"walking"``, ``"running"``, or ``"none"``.
     loading_rate_note : str
         Why that method (or none) was used.
     """
@@ -487,6 +488,8 @@ def finalize_steps(
 
     steps = pd.DataFrame({c: out[c] for c in STEP_COLUMNS})
     counts = pd.Series(activity[steady]).value_counts()
+    if not len(counts):  # too short for a steady state: the activity of the valid steps
+        counts = pd.Series(activity[valid & (activity != "")]).value_counts()
     main = str(counts.index[0]) if len(counts) else "none"
     return steps, TrialInfo(typical, method, main, note)
 
