@@ -111,6 +111,8 @@ _SECONDS_PER_MIN = 60.0
 _STEPS_PER_STRIDE = 2.0
 _CI = (2.5, 97.5)
 _SEED = 20261129  # fixed: intervals are reproducible
+_Z95 = 1.959964  # two-sided 95 % normal quantile
+_EXACT_BOOTSTRAP_N = 200  # above this many steps a side, the resampled mean's normal limit is used
 _MIN_RATE_SAMPLES = 3  # = AnalysisParams.min_valr_samples default; rates from fewer are unreliable
 
 
@@ -215,14 +217,29 @@ def bootstrap_si(
     """
     si = float(symmetry_index(np.array([left.mean()]), np.array([right.mean()]))[0])
     rng = np.random.default_rng(seed)
-    ml = left[rng.integers(0, left.size, (resamples, left.size))].mean(axis=1)
-    mr = right[rng.integers(0, right.size, (resamples, right.size))].mean(axis=1)
+    ml = _resampled_means(left, resamples, rng)
+    mr = _resampled_means(right, resamples, rng)
     boot = symmetry_index(ml, mr)
     boot = boot[np.isfinite(boot)]
     if boot.size < resamples // 2:
         return si, np.nan, np.nan
     low, high = np.percentile(boot, _CI)
     return si, float(low), float(high)
+
+
+def _resampled_means(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Means of ``resamples`` bootstrap resamples of ``values``.
+
+    Up to :data:`_EXACT_BOOTSTRAP_N` values the resamples are drawn (percentile bootstrap);
+    above, the resampled mean is drawn from its normal limit N(mean, var / n), which the
+    bootstrap distribution of a mean approaches at those sizes (central limit theorem), so
+    hour-long recordings do not cost resamples x steps (docs/methods.md "Asymmetry").
+    """
+    n = values.size
+    if n <= _EXACT_BOOTSTRAP_N:
+        return values[rng.integers(0, n, (resamples, n))].mean(axis=1)
+    sd = values.std(ddof=0)  # the bootstrap's own variance (plug-in), as resampling would give
+    return values.mean() + rng.standard_normal(resamples) * sd / np.sqrt(n)
 
 
 def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.DataFrame:
@@ -309,7 +326,8 @@ def trends(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.Dat
     Only when the summarised steps span at least ``params.min_trend_s`` and each side has at
     least ``params.min_trend_steps`` of them; otherwise an empty table. The slope is an
     ordinary least-squares fit of value against contact time over both feet; its interval is
-    a percentile bootstrap over steps.
+    a percentile bootstrap over steps (above 200 steps, the slope's normal limit from its OLS
+    standard error).
 
     Returns
     -------
@@ -344,9 +362,15 @@ def trends(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.Dat
             continue
         t, v = t[ok], v[ok]
         slope = _ols_slope(t, v)
-        idx = rng.integers(0, t.size, (params.bootstrap_resamples, t.size))
-        boot = np.array([_ols_slope(t[i], v[i]) for i in idx])
-        lo, hi = np.percentile(boot, _CI)
+        if t.size <= _EXACT_BOOTSTRAP_N:
+            idx = rng.integers(0, t.size, (params.bootstrap_resamples, t.size))
+            boot = np.array([_ols_slope(t[i], v[i]) for i in idx])
+            lo, hi = np.percentile(boot, _CI)
+        else:  # many steps: the slope's normal limit (OLS standard error), as the bootstrap approaches
+            tc = t - t.mean()
+            resid = v - v.mean() - slope * tc
+            se = float(np.sqrt(resid.var(ddof=2) / np.dot(tc, tc)))
+            lo, hi = slope - _Z95 * se, slope + _Z95 * se
         rows[name] = [slope, lo, hi, 100.0 * slope / abs(v.mean()), int(t.size)]
     if not rows:
         return empty
