@@ -268,6 +268,7 @@ def read_parquet(
     time = np.empty(n, dtype=np.float64)
     sides: dict[str, np.ndarray | None] = {}
     targets: list[tuple[np.ndarray, list[int]]] = [(time, [0])]  # array <- columns (by position)
+    position = {c: k for k, c in enumerate(names)}
     for side, prefix, lay in (("left", "L_", lay_left), ("right", "R_", lay_right)):
         cols = [c for c in names if c.startswith(prefix)]
         if not cols:
@@ -281,7 +282,7 @@ def read_parquet(
                 hint="pass layout= the insole's layout",
             )
         sides[side] = np.empty((n, len(cols)), dtype=np.float32)
-        targets.append((sides[side], [names.index(c) for c in cols]))
+        targets.append((sides[side], [position[c] for c in cols]))
     _read_into(pf, targets, n, path)
     extra = dict(header.get("metadata") or {})
     extra.update(source=str(path), format="parquet")
