@@ -33,7 +33,13 @@ def hwm():
             return int(line.split()[1]) * 1024
 
 t0 = time.perf_counter()
-status = main(["analyze", sys.argv[1]])
+if sys.argv[2] == "read":
+    import sensorkit as sk
+
+    sk.read(sys.argv[1])
+    status = 0
+else:
+    status = main(["analyze", sys.argv[1]])
 print(f"PEAK {hwm()} WALL {time.perf_counter() - t0}", file=sys.stderr)
 sys.exit(status)
 """
@@ -90,16 +96,20 @@ def main() -> None:
 
     n = pq.ParquetFile(path).metadata.num_rows
     raw = n * (8 + 2 * 16 * 4)
-    out = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True)
-    line = [ln for ln in out.stderr.splitlines() if ln.startswith("PEAK ")]
-    if out.returncode != 0 or not line:
-        sys.exit(f"sensorkit analyze failed ({out.returncode}):\n{out.stderr[-2000:]}")
-    _, peak, _, wall = line[-1].split()
-    peak = int(peak)
-    print(f"sensorkit analyze of {args.hours:g} h, 2 x 16 at 1 kHz ({path.stat().st_size / 1e9:.1f} GB file)")
     print(
-        f"raw arrays {raw / 1e9:.2f} GB; peak RSS {peak / 1e9:.2f} GB = {peak / raw:.2f}x raw (goal <= 1.5x); wall {float(wall):.1f} s"
+        f"{args.hours:g} h, 2 x 16 at 1 kHz: {path.stat().st_size / 1e9:.1f} GB file, raw arrays {raw / 1e9:.2f} GB"
     )
+    for what in ("read", "analyze"):
+        out = subprocess.run([sys.executable, "-c", CHILD, str(path), what], capture_output=True, text=True)
+        line = [ln for ln in out.stderr.splitlines() if ln.startswith("PEAK ")]
+        if out.returncode != 0 or not line:
+            sys.exit(f"{what} failed ({out.returncode}):\n{out.stderr[-2000:]}")
+        _, peak, _, wall = line[-1].split()
+        label = "sk.read" if what == "read" else "sensorkit analyze"
+        goal = "" if what == "read" else " (goal <= 1.5x)"
+        print(
+            f"{label:<18} peak RSS {int(peak) / 1e9:6.2f} GB = {int(peak) / raw:.2f}x raw{goal}; wall {float(wall):.1f} s"
+        )
 
 
 if __name__ == "__main__":
