@@ -134,7 +134,7 @@ def write_parquet(
     path : str or Path
         The file (replaced if it exists).
     compression : str
-        Parquet codec: ``"lz4"`` (default: LZ4_RAW, fast to read), ``"zstd"`` (about 10 %
+        Parquet codec: ``"lz4"`` (default, fast to read), ``"zstd"`` (about 10 %
         smaller, 5x slower to read), ``"snappy"``, ``"gzip"`` or ``"none"``. Whatever the
         codec, columns are written without dictionary encoding and with the
         ``BYTE_STREAM_SPLIT`` encoding (Parquet format 2.8), which groups the bytes of each
