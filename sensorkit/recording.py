@@ -40,6 +40,8 @@ EVENT_COLUMNS = ("time_s", "label", "source")
 
 _UNITS = ("N", "kPa")
 _TIME_JUMP_FACTOR = 1.5  # a step in time > 1.5 nominal periods is a gap
+_VALIDATE_BLOCK_VALUES = 1 << 22  # values checked per block (4 MB of flags)
+_COVER_TOL_S = 1e-9  # a gap row covers a found gap when it spans it to within this
 _BODY_MASS_RANGE_KG = (10.0, 400.0)
 
 
@@ -156,24 +158,51 @@ def find_gaps(time: np.ndarray, values: np.ndarray | None, side: str, period_s: 
     Returns
     -------
     list of dict
-        One dict per gap with the keys of :data:`GAP_COLUMNS`.
+        One dict per gap with the keys of :data:`GAP_COLUMNS`, in time order.
     """
-    if values is None or values.shape[0] == 0:
-        return []
-    missing = np.isnan(values).any(axis=1)
-    if not missing.any():
-        return []
-    padded = np.concatenate(([False], missing, [False]))
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    starts, stops = edges[0::2], edges[1::2]  # missing frames are [start, stop)
-    gaps = []
-    for a, b in zip(starts, stops, strict=True):
-        start_s = float(time[a - 1]) if a > 0 else float(time[0]) - period_s
-        end_s = float(time[b]) if b < time.shape[0] else float(time[-1]) + period_s
-        gaps.append(
-            {"start_s": start_s, "end_s": end_s, "side": side, "n_missing": int(b - a), "reason": "dropout"}
-        )
-    return gaps
+    missing = None if values is None else np.flatnonzero(np.isnan(values).any(axis=1))
+    start_s, end_s, n_missing = _nan_runs(time, missing, period_s)
+    return [
+        {"start_s": float(a), "end_s": float(b), "side": side, "n_missing": int(k), "reason": "dropout"}
+        for a, b, k in zip(start_s, end_s, n_missing, strict=True)
+    ]
+
+
+def _nan_runs(
+    time: np.ndarray, missing: np.ndarray | None, period_s: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of missing frames as arrays (vectorised; O(missing frames), no Python object per gap).
+
+    Parameters
+    ----------
+    time : ndarray, shape (n,)
+        Frame times in s.
+    missing : ndarray of int, shape (m,), or None
+        Indices of the frames a side did not deliver, increasing (None: none).
+    period_s : float
+        Nominal frame period in s.
+
+    Returns
+    -------
+    start_s, end_s : ndarray, shape (k,), float64
+        Time of the last valid frame before each run and of the first valid frame after it
+        (one nominal period beyond the ends of the recording when the run touches them), s.
+    n_missing : ndarray, shape (k,), int64
+        Frames in each run.
+    """
+    if missing is None or missing.size == 0:
+        return np.empty(0), np.empty(0), np.empty(0, dtype=np.int64)
+    breaks = np.flatnonzero(np.diff(missing) != 1)
+    starts = missing[np.concatenate(([0], breaks + 1))]
+    stops = missing[np.concatenate((breaks, [missing.size - 1]))] + 1  # missing frames are [start, stop)
+    n = time.shape[0]
+    start_s = time[np.maximum(starts - 1, 0)].astype(np.float64)
+    end_s = time[np.minimum(stops, n - 1)].astype(np.float64)
+    if starts[0] == 0:
+        start_s[0] = float(time[0]) - period_s
+    if stops[-1] == n:
+        end_s[-1] = float(time[-1]) + period_s
+    return start_s, end_s, (stops - starts).astype(np.int64)
 
 
 class Recording:
@@ -327,9 +356,11 @@ class Recording:
 
         if left is None and right is None:
             raise ValueError("a recording needs values for at least one side (left or right)")
-        sides = {}
+        sides, missing = {}, {}
         for side, values, lay in (("left", left, layout), ("right", right, layout_r)):
-            sides[side] = None if values is None else _validate_values(values, side, n, lay)
+            sides[side], missing[side] = (
+                (None, None) if values is None else _validate_values(values, side, n, lay)
+            )
 
         md = dict(metadata or {})
         if body_mass_kg is not None:
@@ -342,26 +373,7 @@ class Recording:
             raise ValueError(f"rate_hz must be a positive number of Hz, got {rate_hz!r}")
         md["rate_hz"] = float(rate_hz) if rate_hz else round(1.0 / period, 6)
 
-        gap_rows = _gap_rows(gaps)
-        for side, values in sides.items():
-            for g in find_gaps(t, values, side, period):
-                if not _covered(g, gap_rows):
-                    gap_rows.append(g)
-        jumps = np.flatnonzero(dt > _TIME_JUMP_FACTOR * period)
-        for i in jumps:
-            g = {
-                "start_s": float(t[i]),
-                "end_s": float(t[i + 1]),
-                "side": "both",
-                "n_missing": max(round(float(dt[i]) / period) - 1, 1),
-                "reason": "time jump",
-            }
-            if not _covered(g, gap_rows):
-                gap_rows.append(g)
-        gap_df = _empty_gaps() if not gap_rows else pd.DataFrame(gap_rows, columns=list(GAP_COLUMNS))
-        if len(gap_df):
-            gap_df = gap_df.astype({"start_s": "float64", "end_s": "float64", "n_missing": "int64"})
-            gap_df = gap_df.sort_values(["start_s", "side"], kind="stable").reset_index(drop=True)
+        gap_df = _gap_table(_gap_rows(gaps), t, dt, missing, period)
         return cls(t, sides["left"], sides["right"], layout, units, md, gap_df, layout_r, event_df)
 
     # -- shape and metadata -------------------------------------------------------------
@@ -514,7 +526,9 @@ def _check_side(side: str) -> None:
         raise ValueError(f"side must be 'left' or 'right', not {side!r}")
 
 
-def _validate_values(values: Any, side: str, n: int, layout: SensorLayout) -> np.ndarray:
+def _validate_values(
+    values: Any, side: str, n: int, layout: SensorLayout
+) -> tuple[np.ndarray, np.ndarray | None]:
     arr = np.asarray(values)
     if arr.ndim != 2:
         raise ValueError(f"{side} values must be a 2-D array (frames, sensors), got shape {arr.shape}")
@@ -527,25 +541,76 @@ def _validate_values(values: Any, side: str, n: int, layout: SensorLayout) -> np
     if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
         raise ValueError(f"{side} values must be real numbers, got dtype {arr.dtype}")
     arr = np.ascontiguousarray(arr, dtype=np.float32)
-    finite = np.isfinite(arr)
-    if not finite.all():
-        inf = np.flatnonzero(np.isinf(arr).any(axis=1))
-        if inf.size:
-            i = int(inf[0])
+    return arr, _missing_frames(arr, side, layout)
+
+
+def _missing_frames(arr: np.ndarray, side: str, layout: SensorLayout) -> np.ndarray | None:
+    """Check that only whole frames are NaN and none is infinite; return the NaN frames.
+
+    Works through ``arr`` in blocks of ~4 M values, so the check needs a few MB however long
+    the recording (no (n, S) boolean copy), and finds the NaN frames in the same pass.
+
+    Parameters
+    ----------
+    arr : ndarray, shape (n, S), float32, C-contiguous
+
+    Returns
+    -------
+    ndarray of int64, shape (m,), or None
+        Indices of the frames that are NaN, increasing; None when every value is finite.
+
+    Raises
+    ------
+    ValueError
+        At the first infinite value (frame, sensor); otherwise at the first frame that is
+        NaN in some sensors only.
+    """
+    n, n_s = arr.shape
+    rows = max(1, _VALIDATE_BLOCK_VALUES // max(n_s, 1))
+    missing = []
+    partial_at = -1
+    for lo in range(0, n, rows):
+        block = arr[lo : lo + rows]
+        finite = np.isfinite(block)
+        if finite.all():
+            continue
+        whole = _rows_all(finite)
+        bad = np.flatnonzero(~whole)  # frames with a NaN or an infinity
+        inf_rows = np.isinf(block[bad]).any(axis=1)
+        if inf_rows.any():
+            i = lo + int(bad[np.argmax(inf_rows)])
             j = int(np.flatnonzero(np.isinf(arr[i]))[0])
             raise ValueError(
                 f"{side} value is infinite at frame {i}, sensor {layout.sensor_names[j]} "
                 "(overflow or a unit error?)"
             )
-        partial = np.flatnonzero(finite.any(axis=1) & ~finite.all(axis=1))
-        if partial.size:
-            i = int(partial[0])
-            j = int(np.flatnonzero(np.isnan(arr[i]))[0])
-            raise ValueError(
-                f"{side} value is NaN at frame {i}, sensor {layout.sensor_names[j]}, while other "
-                "sensors of that frame have values; only whole missing frames may be NaN"
-            )
-    return arr
+        some = finite[bad].any(axis=1)
+        if partial_at < 0 and some.any():
+            partial_at = lo + int(bad[np.argmax(some)])
+        missing.append(lo + bad)
+    if partial_at >= 0:
+        j = int(np.flatnonzero(np.isnan(arr[partial_at]))[0])
+        raise ValueError(
+            f"{side} value is NaN at frame {partial_at}, sensor {layout.sensor_names[j]}, while other "
+            "sensors of that frame have values; only whole missing frames may be NaN"
+        )
+    return np.concatenate(missing).astype(np.int64) if missing else None
+
+
+def _rows_all(flags: np.ndarray) -> np.ndarray:
+    """``flags.all(axis=1)`` for a C-contiguous (n, S) bool array, 10x faster when S is 8-64.
+
+    NumPy reduces short rows slowly; with S a multiple of 8 each row is S/8 uint64 words,
+    and a row is all True when every word is 0x0101010101010101.
+    """
+    n_s = flags.shape[1]
+    if n_s % 8 or n_s > 64 or not flags.flags.c_contiguous:
+        return flags.all(axis=1)
+    words = flags.view(np.uint64)
+    acc = words[:, 0].copy()
+    for k in range(1, words.shape[1]):
+        acc &= words[:, k]
+    return acc == np.uint64(0x0101010101010101)
 
 
 def validate_body_mass_kg(mass: Any) -> float:
@@ -595,10 +660,110 @@ def _gap_rows(gaps: pd.DataFrame | Iterable[Mapping[str, Any]] | None) -> list[d
 
 
 def _covered(gap: dict, rows: list[dict]) -> bool:
-    """True when an existing gap row of the same (or 'both') side covers ``gap``."""
+    """True when an existing gap row of the same (or 'both') side covers ``gap``.
+
+    The definition of "covered" (1e-9 s tolerance); :func:`_gap_table` applies it to whole
+    arrays at once, and falls back to this row-by-row form only in the degenerate case it
+    cannot decide in bulk (frames closer than the tolerance).
+    """
     return any(
-        r["start_s"] <= gap["start_s"] + 1e-9
-        and r["end_s"] >= gap["end_s"] - 1e-9
+        r["start_s"] <= gap["start_s"] + _COVER_TOL_S
+        and r["end_s"] >= gap["end_s"] - _COVER_TOL_S
         and r["side"] in (gap["side"], "both")
         for r in rows
     )
+
+
+class _GapColumns:
+    """Gap rows as growing column lists of arrays (no Python object per gap)."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.start = [np.array([r["start_s"] for r in rows], dtype=np.float64)]
+        self.end = [np.array([r["end_s"] for r in rows], dtype=np.float64)]
+        self.side = [np.array([r["side"] for r in rows], dtype=object)]
+        self.n_missing = [np.array([r["n_missing"] for r in rows], dtype=np.int64)]
+        self.reason = [np.array([r["reason"] for r in rows], dtype=object)]
+
+    def append(self, start, end, side: str, n_missing, reason: str) -> None:
+        k = len(start)
+        self.start.append(np.asarray(start, dtype=np.float64))
+        self.end.append(np.asarray(end, dtype=np.float64))
+        self.side.append(np.full(k, side, dtype=object))
+        self.n_missing.append(np.asarray(n_missing, dtype=np.int64))
+        self.reason.append(np.full(k, reason, dtype=object))
+
+    def column(self, name: str) -> np.ndarray:
+        return np.concatenate(getattr(self, name))
+
+    def rows(self) -> list[dict]:
+        cols = [self.column(c).tolist() for c in ("start", "end", "side", "n_missing", "reason")]
+        return [dict(zip(GAP_COLUMNS, r, strict=True)) for r in zip(*cols, strict=True)]
+
+
+def _uncovered(table: _GapColumns, start: np.ndarray, end: np.ndarray, side: str) -> np.ndarray | None:
+    """Which candidate gaps (start-sorted, one side) no row in ``table`` nor earlier candidate covers.
+
+    Bulk form of calling :func:`_covered` for each candidate in turn and appending the ones
+    not covered: rows of the same side or "both" sorted by start, the running maximum of
+    their ends, and one binary search per candidate (O((r + k) log r) instead of O(r k)).
+    Returns a boolean mask, or None when an earlier candidate might cover a later one (frames
+    closer than the tolerance), which only the row-by-row form decides exactly.
+    """
+    sides = table.column("side")
+    mask = (sides == side) | (sides == "both")
+    rs, re = table.column("start")[mask], table.column("end")[mask]
+    covered = np.zeros(start.shape[0], dtype=bool)
+    if rs.size:
+        order = np.argsort(rs, kind="stable")
+        rs, max_end = rs[order], np.maximum.accumulate(re[order])
+        n_before = np.searchsorted(rs, start + _COVER_TOL_S, side="right")  # rows with rs <= start + tol
+        has = n_before > 0
+        covered[has] = max_end[n_before[has] - 1] >= end[has] - _COVER_TOL_S
+    if start.size > 1:
+        if np.any(np.diff(start) < 0):
+            return None
+        # an earlier candidate j covers i (start_j <= start_i) when end_j >= end_i - tol
+        prev_max_end = np.maximum.accumulate(end)[:-1]
+        if np.any(prev_max_end >= end[1:] - _COVER_TOL_S):
+            return None
+    return ~covered
+
+
+def _gap_table(
+    declared: list[dict], t: np.ndarray, dt: np.ndarray, missing: dict, period: float
+) -> pd.DataFrame:
+    """The gap table: declared gaps, then NaN runs per side and time jumps not already covered.
+
+    Same rows as appending each found gap unless :func:`_covered` by a row before it, in
+    linear time (issue 17: row by row it was quadratic, 30x the clean load at 1 % loss).
+    """
+    table = _GapColumns(declared)
+    candidates = []
+    for side, frames in missing.items():
+        start, end, n_missing = _nan_runs(t, frames, period)
+        candidates.append((start, end, side, n_missing, "dropout"))
+    jumps = np.flatnonzero(dt > _TIME_JUMP_FACTOR * period)
+    n_jump = np.maximum(np.rint(dt[jumps] / period).astype(np.int64) - 1, 1)
+    candidates.append((t[jumps], t[jumps + 1], "both", n_jump, "time jump"))
+    for start, end, side, n_missing, reason in candidates:
+        if start.size == 0:
+            continue
+        keep = _uncovered(table, start, end, side)
+        if keep is None:  # degenerate: decide row by row, exactly as defined
+            rows = table.rows()
+            keep = np.zeros(start.size, dtype=bool)
+            for i in range(start.size):
+                g = {"start_s": float(start[i]), "end_s": float(end[i]), "side": side}
+                if not _covered(g, rows):
+                    keep[i] = True
+                    rows.append(g)
+        table.append(start[keep], end[keep], side, n_missing[keep], reason)
+    if sum(len(c) for c in table.start) == 0:
+        return _empty_gaps()
+    gap_df = pd.DataFrame(
+        {
+            c: table.column(a)
+            for c, a in zip(GAP_COLUMNS, ("start", "end", "side", "n_missing", "reason"), strict=True)
+        }
+    )
+    return gap_df.sort_values(["start_s", "side"], kind="stable").reset_index(drop=True)

@@ -2,54 +2,71 @@
 
 Errors raised on purpose (:class:`sensorkit.errors.SensorkitError`) and bad arguments are
 printed as one clear line plus a hint; ``--debug`` shows the traceback instead.
+
+Start-up is cheap (issue 17): only the module of the verb being run is imported;
+``sensorkit --help`` imports none of them (it lists :data:`COMMANDS`, whose one-line help
+``tests/test_cli_startup.py`` checks against what each module registers). When Numba's
+kernel cache is cold, one line on stderr says that the kernels are being compiled.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sensorkit import __version__
-from sensorkit.cli import (
-    analyze,
-    batch,
-    calibrate,
-    compare,
-    convert,
-    demo,
-    devices,
-    recommend,
-    record,
-    replay,
-    serve,
-    simulate,
-    stream,
-)
-from sensorkit.cli.console import print_error
 from sensorkit.errors import SensorkitError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (
-    demo,
-    stream,
-    serve,
-    record,
-    replay,
-    devices,
-    analyze,
-    recommend,
-    compare,
-    batch,
-    calibrate,
-    simulate,
-    convert,
-)
+#: Verbs in the order ``--help`` lists them: name -> (module, one-line help as the module registers it).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("sensorkit.cli.demo", "simulate a run, analyse it and print a summary (no hardware)"),
+    "stream": ("sensorkit.cli.stream", "live view of insoles (default sim://); Ctrl-C stops"),
+    "serve": (
+        "sensorkit.cli.serve",
+        "live view in a web browser (phone, tablet) with recording, tags and biofeedback",
+    ),
+    "record": ("sensorkit.cli.record", "record insoles to a raw capture file (.skr); Ctrl-C stops"),
+    "replay": ("sensorkit.cli.replay", "replay a capture file (.skr) with the live view"),
+    "devices": ("sensorkit.cli.devices", "list serial ports and nearby BLE insoles"),
+    "analyze": ("sensorkit.cli.analyze", "gait events, loading rates and asymmetry of a recording"),
+    "recommend": (
+        "sensorkit.cli.recommend",
+        "insole advice for the recording's activity, with the evidence behind each item",
+    ),
+    "compare": (
+        "sensorkit.cli.compare",
+        "insole trial: compare sessions with different insoles against a baseline, comfort first",
+    ),
+    "batch": (
+        "sensorkit.cli.batch",
+        "analyse many recordings into one steps table and one sessions table (Parquet dataset)",
+    ),
+    "calibrate": (
+        "sensorkit.cli.calibrate",
+        "guided calibration of an insole pair (tare, body-weight gain, drift check)",
+    ),
+    "simulate": ("sensorkit.cli.simulate", "write a simulated insole recording (generic CSV)"),
+    "convert": (
+        "sensorkit.cli.convert",
+        "convert a recording between formats (CSV, Parquet, C3D, OpenSim .mot; reads PhysioNet, .skr, Moticon too)",
+    ),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every sub-command registered."""
+def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser.
+
+    Parameters
+    ----------
+    commands : iterable of str, optional
+        Verbs whose modules are imported and whose full parsers are registered; the others
+        are listed with their one-line help only. Default: all of them.
+    """
+    full = set(COMMANDS) if commands is None else set(commands)
     parser = argparse.ArgumentParser(
         prog="sensorkit",
         description="Plantar-pressure insoles: stream, record, replay, analyse, recommend.",
@@ -58,28 +75,53 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sensorkit {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMANDS:
-        module.add_parser(sub)
+    for name, (module, help_text) in COMMANDS.items():
+        if name in full:
+            importlib.import_module(module).add_parser(sub)
+        else:
+            sub.add_parser(name, help=help_text)
     return parser
+
+
+def _verb(argv: Sequence[str]) -> str | None:
+    """The verb on a command line (the first word that is not an option), if it is one."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sensorkit`` console script; returns the exit status."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verb = _verb(argv)
+    parser = build_parser(() if verb is None else (verb,))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
+    from sensorkit._jit_cache import announce_compilation, kernel_cache_is_cold
+
+    if kernel_cache_is_cold():
+        announce_compilation()
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
-        print_error("interrupted")
+        _print_error("interrupted")
         return 130
     except (SensorkitError, ValueError, OSError) as exc:
         if args.debug:
             raise
-        print_error(str(exc), getattr(exc, "hint", None))
+        _print_error(str(exc), getattr(exc, "hint", None))
         return 1
+
+
+def _print_error(message: str, hint: str | None = None) -> None:
+    from sensorkit.cli.console import print_error
+
+    print_error(message, hint)
 
 
 if __name__ == "__main__":  # pragma: no cover

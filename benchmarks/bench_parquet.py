@@ -1,0 +1,112 @@
+"""Goal 2 of issue 17 (files): Parquet size, write and read time, and the memory peak of reading.
+
+1 h (``--hours``) of 2 x 16 sensors at 1 kHz: a running-like load with 2 N sensor noise and
+1 % of packets lost, so compression sees realistic data. Each measure in one run:
+
+- file size / raw arrays (goal <= 1);
+- ``sk.read`` of the Parquet file / ``np.load`` of the same arrays saved as ``.npy`` (goal <= 3);
+- peak RSS increase while reading, in a fresh process / raw arrays (was 3.6x).
+
+Run: PYTHONPATH=. python benchmarks/bench_parquet.py [--hours 1] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import sensorkit as sk
+from sensorkit.io.parquet import write_parquet
+
+RATE_HZ = 1000.0
+
+# VmHWM (peak RSS of this address space), not ru_maxrss: Linux carries ru_maxrss over exec
+# from the parent, which holds the recording.
+PEAK_SNIPPET = """
+import sys
+import numpy as np, pyarrow.parquet, pandas
+import sensorkit as sk
+import sensorkit.io.parquet
+import sensorkit.recording
+
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+
+before = hwm()
+rec = sk.read(sys.argv[1])
+print(hwm() - before)
+"""
+
+
+def synth(hours: float, seed: int = 1) -> sk.Recording:
+    """Running-like 2 x 16 at 1 kHz with 2 N noise and 1 % packets (10 frames) lost per side."""
+    n = int(hours * 3600 * RATE_HZ)
+    t = np.arange(n) / RATE_HZ
+    rng = np.random.default_rng(seed)
+    w = np.linspace(0.5, 1.5, 16).astype(np.float32)
+    w /= w.sum()
+    sides = []
+    for off in (0.0, 0.35):
+        phase = ((t + off) % 0.7).astype(np.float32)
+        f = np.where(phase < 0.25, np.sin(np.pi * phase / 0.25) * 1700.0, 0.0).astype(np.float32)
+        v = f[:, None] * w[None, :]
+        v += rng.normal(0.0, 2.0, v.shape).astype(np.float32)
+        lost = rng.random(-(-n // 10)) < 0.01
+        v[np.repeat(lost, 10)[:n]] = np.nan
+        sides.append(v)
+    return sk.Recording.from_arrays(t, sides[0], sides[1], layout="ref16", body_mass_kg=70, rate_hz=RATE_HZ)
+
+
+def best(repeat: int, fn) -> float:
+    out = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out = min(out, time.perf_counter() - t0)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hours", type=float, default=1.0)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    rec = synth(args.hours)
+    raw = rec.time.nbytes + rec.left.nbytes + rec.right.nbytes
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "day.parquet"
+        t0 = time.perf_counter()
+        write_parquet(rec, path)
+        write_s = time.perf_counter() - t0
+        size = path.stat().st_size
+        npy = [Path(tmp) / f"{k}.npy" for k in ("time", "left", "right")]
+        for p, a in zip(npy, (rec.time, rec.left, rec.right), strict=True):
+            np.save(p, a)
+        del rec
+        read_s = best(args.repeat, lambda: sk.read(path))
+        load_s = best(args.repeat, lambda: [np.load(p) for p in npy])
+        peak = int(
+            subprocess.run(
+                [sys.executable, "-c", PEAK_SNIPPET, str(path)], capture_output=True, text=True, check=True
+            ).stdout.split()[-1]
+        )
+    print(f"Parquet: {args.hours:g} h, 2 x 16 sensors at 1 kHz, raw arrays {raw / 1e6:.0f} MB")
+    print(f"{'measure':<44} {'value':>10} {'ratio':>8}  goal")
+    print(f"{'file size':<44} {size / 1e6:>8.0f} MB {size / raw:>7.2f}x  <= 1x raw")
+    print(f"{'write_parquet':<44} {write_s:>8.2f} s")
+    print(
+        f"{'sk.read(parquet) vs np.load of the arrays':<44} {read_s:>8.2f} s {read_s / load_s:>7.2f}x  <= 3x ({load_s:.3f} s)"
+    )
+    print(f"{'peak RSS increase while reading':<44} {peak / 1e6:>8.0f} MB {peak / raw:>7.2f}x  (was 3.6x)")
+
+
+if __name__ == "__main__":
+    main()

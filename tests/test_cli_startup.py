@@ -1,0 +1,144 @@
+"""Start-up (issue 17, goals 6 and 8): lazy import, a --help that imports no command, the
+first-compile message, and kernels that still import where Numba's cache is read-only.
+
+Each check runs in a fresh interpreter (a real subprocess), since this test process has
+long since imported everything.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import types
+from pathlib import Path
+
+import pytest
+
+import sensorkit as sk
+from sensorkit.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("numpy", "pandas", "numba", "rich", "matplotlib", "pyarrow")
+
+
+def run_python(
+    code: str, env: dict | None = None, prefix: tuple[str, ...] = (), cwd: Path = ROOT
+) -> subprocess.CompletedProcess:
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [*prefix, sys.executable, "-c", code],
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,  # python -c puts the working directory first on sys.path
+    )
+
+
+def test_help_lists_every_verb_with_the_help_its_module_registers():
+    # the lazy table in sensorkit.cli against the parsers the command modules build
+    assert build_parser(()).format_help() == build_parser().format_help()
+
+
+def test_import_and_help_load_no_heavy_module():
+    out = run_python(
+        "import sys\n"
+        "import sensorkit\n"
+        "from sensorkit.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    assert out.returncode == 0, out.stderr
+    assert "positional arguments" in out.stdout and "demo" in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_public_names_resolve_on_first_use_and_functions_are_not_hidden_by_subpackages():
+    out = run_python(
+        "import sys, types\n"
+        "import sensorkit as sk\n"
+        "import sensorkit.simulate.core, sensorkit.recommend.runner\n"  # subpackages first
+        "assert isinstance(sk.simulate, types.FunctionType), sk.simulate\n"
+        "assert isinstance(sk.recommend, types.FunctionType), sk.recommend\n"
+        "assert 'pandas' in sys.modules\n"
+        "print(sk.simulate(duration_s=2, seed=1).n_frames)"
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "200"
+    for name in sk.__all__:
+        value = getattr(sk, name)
+        assert not isinstance(value, types.ModuleType) or name == "layouts", name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        sk.nope  # noqa: B018
+
+
+def test_a_cold_kernel_cache_is_announced_once_and_a_warm_one_not(tmp_path):
+    env = {"NUMBA_CACHE_DIR": str(tmp_path / "numba"), "HOME": str(tmp_path)}
+    code = (
+        "import sys\nfrom sensorkit.cli import main\n"
+        f"sys.exit(main(['simulate', '-o', {str(tmp_path / 'walk.csv')!r}, '--duration', '2']))"
+    )
+    cold = run_python(code, env)
+    assert cold.returncode == 0, cold.stderr
+    said = [line for line in cold.stderr.splitlines() if "compiling the analysis kernels" in line]
+    assert len(said) == 1, cold.stderr
+    warm = run_python(code, env)
+    assert warm.returncode == 0, warm.stderr
+    assert "compiling" not in warm.stderr
+
+
+def _read_only_copy(dst: Path) -> None:
+    shutil.copytree(ROOT / "sensorkit", dst / "sensorkit", ignore=shutil.ignore_patterns("__pycache__"))
+    for path in sorted(dst.rglob("*"), reverse=True):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+
+
+def _drop_root_override() -> tuple[str, ...]:
+    """As root, permission bits bind only without CAP_DAC_OVERRIDE: run under setpriv."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: read-only permission bits do not bind root")
+    caps = "-dac_override,-dac_read_search"
+    return (setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}")
+
+
+def test_kernels_import_with_a_read_only_package_and_no_writable_home():
+    work = Path(tempfile.mkdtemp(prefix="sensorkit-ro-"))
+    try:
+        _read_only_copy(work)
+        (work / "ro-cache").mkdir(mode=0o555)
+        (work / "tmp").mkdir()
+        env = {
+            "PYTHONPATH": str(work),
+            "XDG_CACHE_HOME": str(work / "ro-cache"),  # Numba's user-wide cache: read-only
+            "TMPDIR": str(work / "tmp"),
+        }  # and no HOME
+        code = (
+            "import warnings\nwarnings.simplefilter('always')\n"
+            "import numpy as np\n"
+            "import sensorkit.kernels.symmetry as s\n"
+            "print(s.symmetry_index(np.array([3.0, 1.0]), np.array([1.0, 1.0])).tolist())"
+        )
+        out = run_python(code, env, _drop_root_override(), cwd=work)
+        assert (
+            str(work / "sensorkit")
+            in run_python("import sensorkit; print(sensorkit.__file__)", env, cwd=work).stdout
+        )
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == "[100.0, 0.0]"
+        assert out.stderr.count("JitCacheWarning") == 1, out.stderr
+        cache = work / "tmp" / f"sensorkit-numba-cache-{os.getuid()}"
+        assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+        assert list(cache.rglob("symmetry.symmetry_index-*.nbi")), "kernel not cached in the fallback"
+        assert not list((work / "sensorkit").rglob("*.nbi"))
+    finally:
+        for path in work.rglob("*"):
+            if path.is_dir():
+                path.chmod(0o755)
+        shutil.rmtree(work)

@@ -1,0 +1,99 @@
+"""Parquet at scale (issue 17, goal 2): the row-group reader equals reading the whole table,
+and the writer's encodings keep files no larger than the raw arrays.
+
+The reader decodes one row group at a time straight into preallocated arrays; these tests
+compare it with the straightforward way (``pyarrow.parquet.read_table`` of the whole file,
+then ``np.column_stack`` of the columns) on files of several row groups, written by
+sensorkit or by plain pyarrow (nulls, float64 and integer columns, dictionary encoding).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sensorkit as sk
+from sensorkit.errors import FileFormatError
+from sensorkit.io.parquet import read_parquet, write_parquet
+
+pa = pytest.importorskip("pyarrow", reason="pyarrow (the 'parquet' extra) is not installed")
+pq = pytest.importorskip("pyarrow.parquet")
+
+
+def straightforward(path, names_l, names_r):
+    table = pq.read_table(path)
+    cols = {n: table.column(n).cast(pa.float64()).fill_null(np.nan).to_numpy() for n in table.column_names}
+    time = cols[table.column_names[0]]
+    left = np.column_stack([cols[n] for n in names_l]).astype(np.float32) if names_l else None
+    right = np.column_stack([cols[n] for n in names_r]).astype(np.float32) if names_r else None
+    return time, left, right
+
+
+def bits(a):
+    return None if a is None else a.view(np.uint32)
+
+
+def test_sensorkit_file_of_many_row_groups_reads_as_the_whole_table(tmp_path):
+    rec = sk.simulate(duration_s=12, seed=3, dropout=0.02, noise=2.0)
+    path = write_parquet(rec, tmp_path / "r.parquet", row_group_frames=333)  # last group partial
+    assert pq.ParquetFile(path).metadata.num_row_groups == -(-rec.n_frames // 333)
+    back = read_parquet(path)
+    names = [f"L_{s}" for s in rec.layout.sensor_names], [f"R_{s}" for s in rec.layout_right.sensor_names]
+    time, left, right = straightforward(path, *names)
+    assert np.array_equal(back.time, time) and np.array_equal(back.time, rec.time)
+    assert np.array_equal(bits(back.left), bits(left)) and np.array_equal(bits(back.left), bits(rec.left))
+    assert np.array_equal(bits(back.right), bits(right))
+    assert back.left.flags.c_contiguous and back.left.dtype == np.float32
+
+
+def test_foreign_file_with_nulls_float64_int_time_and_dictionaries(tmp_path):
+    rng = np.random.default_rng(7)
+    n = 1000
+    names = sk.load_layout("ref16").sensor_names
+    data = {"time_s": pa.array(np.arange(n, dtype=np.int64))}  # integer seconds
+    lost = np.zeros(n, dtype=bool)
+    lost[[5, 6, 7, 500, 999]] = True  # whole frames missing, as nulls
+    for s in names:
+        v = rng.integers(0, 50, n).astype(np.float64)  # repeats: dictionary encoding kicks in
+        data[f"L_{s}"] = pa.array(v, mask=lost)
+    path = tmp_path / "foreign.parquet"
+    pq.write_table(pa.table(data), path, row_group_size=128, use_dictionary=True, compression="zstd")
+    back = read_parquet(path, layout="ref16")
+    time, left, _ = straightforward(path, [f"L_{s}" for s in names], [])
+    assert back.right is None
+    assert np.array_equal(back.time, time)
+    assert np.array_equal(bits(back.left), bits(left))
+    assert (
+        np.isnan(back.left[[5, 6, 7, 500, 999]]).all()
+        and not np.isnan(np.delete(back.left, [5, 6, 7, 500, 999], 0)).any()
+    )
+    assert back.gaps["n_missing"].tolist() == [3, 1, 1]
+
+
+def test_a_text_column_is_one_clear_error_naming_it(tmp_path):
+    names = sk.load_layout("ref16").sensor_names
+    data = {"time_s": pa.array(np.arange(10.0))}
+    for s in names:
+        data[f"L_{s}"] = pa.array(np.ones(10))
+    data[f"L_{names[3]}"] = pa.array([str(i) for i in range(10)])
+    path = tmp_path / "text.parquet"
+    pq.write_table(pa.table(data), path)
+    with pytest.raises(FileFormatError, match=rf"column 'L_{names[3]}' holds string, not numbers") as err:
+        read_parquet(path, layout="ref16")
+    assert err.value.column == f"L_{names[3]}"
+
+
+def test_writer_uses_no_dictionary_and_files_are_smaller_than_the_raw_arrays(tmp_path):
+    rec = sk.simulate(duration_s=60, seed=2, rate_hz=1000, noise=2.0)
+    path = write_parquet(rec, tmp_path / "r.parquet")
+    meta = pq.ParquetFile(path).metadata
+    for k in range(meta.num_columns):
+        encodings = set(meta.row_group(0).column(k).encodings)
+        assert "BYTE_STREAM_SPLIT" in encodings and not encodings & {"PLAIN_DICTIONARY", "RLE_DICTIONARY"}
+    raw = rec.time.nbytes + rec.left.nbytes + rec.right.nbytes
+    assert path.stat().st_size < raw
+    # dictionary encoding on (the writer before issue 17) made the same data larger than raw
+    old = tmp_path / "old.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table, old, compression="zstd", use_dictionary=True)
+    assert old.stat().st_size > path.stat().st_size
