@@ -80,7 +80,7 @@ def test_a_cold_kernel_cache_is_announced_once_and_a_warm_one_not(tmp_path):
     env = {"NUMBA_CACHE_DIR": str(tmp_path / "numba"), "HOME": str(tmp_path)}
     code = (
         "import sys\nfrom sensorkit.cli import main\n"
-        f"sys.exit(main(['simulate', '-o', {str(tmp_path / 'walk.csv')!r}, '--duration', '2']))"
+        f"sys.exit(main(['simulate', '-o', {str(tmp_path / 'walk.csv')!r}, '--duration', '2', '--force']))"
     )
     cold = run_python(code, env)
     assert cold.returncode == 0, cold.stderr
