@@ -90,8 +90,8 @@ def analyze(
     parts, cop_arrays, baselines, contexts, segs, noises = [], {}, {}, {}, {}, {}
     for side in recording.sides:
         values = np.ascontiguousarray(recording.forces_n(side), dtype=np.float32)
-        ctx, seg, noises[side] = side_context(recording, side, values, params, weight_n)
-        local, cop = analyze_side_arrays(ctx, recording.time, values, seg)
+        ctx, seg, noises[side], cop = side_context(recording, side, values, params, weight_n)
+        local, cop = analyze_side_arrays(ctx, recording.time, values, seg, cop)
         parts.append(local)
         cop_arrays[side] = (recording.time, *cop)
         baselines[side] = ctx.baseline_n
@@ -108,7 +108,8 @@ def analyze(
             "note": "insole-derived values; loading rates read lower than on force plates",
         }
     )
-    summary = summarize(steps, info.activity, params)
+    asymmetry = asymmetry_table(steps, info.activity, params)
+    summary = summarize(steps, info.activity, params, asymmetry)
     summary.attrs.update(
         {
             "activity": info.activity,
@@ -135,7 +136,7 @@ def analyze(
     return Analysis(
         steps=steps,
         summary=summary,
-        asymmetry=asymmetry_table(steps, info.activity, params),
+        asymmetry=asymmetry,
         trends=trends(steps, info.activity, params),
         standing=standing,
         pressure=pressure,
@@ -168,7 +169,7 @@ def analyze(
 
 def side_context(
     recording: Recording, side: str, values: np.ndarray, params: AnalysisParams, weight_n: float | None
-) -> tuple[SideContext, np.ndarray, float]:
+) -> tuple[SideContext, np.ndarray, float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The context of one side with its session baseline and noise-adaptive threshold.
 
     Returns
@@ -178,13 +179,17 @@ def side_context(
         The low-passed total force events are detected on.
     noise_sd_n : float
         Noise SD of the unfiltered total force (N).
+    cop : tuple of ndarray
+        x_mm, y_mm, force_n per frame (float32; COP NaN below the contact threshold), from one
+        pass over the sensor values.
     """
     baseline = estimate_baseline_n(values, params)
     layout = recording.layout_for(side)
     ctx = make_context(
         layout, side, params=params, rate_hz=recording.rate_hz, weight_n=weight_n, baseline_n=baseline
     )
-    total = K.total_force(values, ctx.baseline_n)
+    # one pass over the sensors: COP without a threshold, masked once the threshold is known
+    x, y, total = K.cop_frames(values, ctx.x_mm, ctx.y_mm, ctx.baseline_n, 0.0)
     seg = segmentation_force(ctx, total)
     threshold, noise, off = estimate_threshold_n(total, seg, ctx.event_half_width, params, recording.rate_hz)
     ctx = make_context(
@@ -198,11 +203,19 @@ def side_context(
         noise_sd_n=noise,
         off_threshold_n=off,
     )
-    return ctx, seg, noise
+    with np.errstate(invalid="ignore"):
+        below = ~(total >= ctx.on_threshold_n)  # as cop_frames: COP only where F >= threshold
+    x[below] = np.nan
+    y[below] = np.nan
+    return ctx, seg, noise, (x, y, total)
 
 
 def analyze_side_arrays(
-    ctx: SideContext, time_s: np.ndarray, values: np.ndarray, seg: np.ndarray | None = None
+    ctx: SideContext,
+    time_s: np.ndarray,
+    values: np.ndarray,
+    seg: np.ndarray | None = None,
+    cop: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Local per-stance columns and per-frame COP of one side from raw arrays.
 
@@ -213,6 +226,8 @@ def analyze_side_arrays(
     values : ndarray (n, S) float32, C-contiguous, forces in N
     seg : ndarray (n,) float32, optional
         The event force (computed when not given).
+    cop : tuple of ndarray, optional
+        x_mm, y_mm, force_n per frame from :func:`side_context` (computed when not given).
 
     Returns
     -------
@@ -222,7 +237,9 @@ def analyze_side_arrays(
     cop : tuple of ndarray
         x_mm, y_mm, force_n per frame (float32).
     """
-    x, y, f = K.cop_frames(values, ctx.x_mm, ctx.y_mm, ctx.baseline_n, ctx.on_threshold_n)
+    if cop is None:
+        cop = K.cop_frames(values, ctx.x_mm, ctx.y_mm, ctx.baseline_n, ctx.on_threshold_n)
+    x, y, f = cop
     if seg is None:
         seg = segmentation_force(ctx, f)
     missing = hole_markers(time_s, np.nan, ctx.rate_hz, ctx.max_dt_s)

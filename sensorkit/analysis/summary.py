@@ -143,7 +143,9 @@ def _reliable(frame: pd.DataFrame, name: str) -> np.ndarray | None:
     return None
 
 
-def summarize(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.DataFrame:
+def summarize(
+    steps: pd.DataFrame, activity: str, params: AnalysisParams, asymmetry: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per-side means, SD and CV, symmetry index with its bootstrap interval, symmetry angle.
 
     Parameters
@@ -153,6 +155,8 @@ def summarize(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.
     activity : str
         Summarise the steady-state steps of this activity (``"walking"``, ``"running"``).
     params : AnalysisParams
+    asymmetry : DataFrame, optional
+        :func:`asymmetry_table` of the same steps, when already computed.
 
     Returns
     -------
@@ -183,7 +187,7 @@ def summarize(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.
             c: _STEPS_PER_STRIDE * _SECONDS_PER_MIN / stride.get(c, np.nan) for c in ("left", "right", "both")
         }
     table = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=SUMMARY_COLUMNS[:9])
-    asym = asymmetry_table(steps, activity, params)
+    asym = asymmetry_table(steps, activity, params) if asymmetry is None else asymmetry
     for col, src in (
         ("symmetry_index_pct", "symmetry_index_pct"),
         ("si_ci_low_pct", "ci_low_pct"),
@@ -260,13 +264,14 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
         ``flag`` bool, ``status`` str, the rest float64).
     """
     use = summary_steps(steps, activity)
+    by_side = {k: use[use["side"] == k] for k in ("left", "right")} if len(use) else {}
     rows = {}
     for name in _METRICS:
         if name not in steps:
             continue
         limit = ASYMMETRY_LIMITS_PCT.get(_n_twin(name), np.nan)
-        left = _values(use[use["side"] == "left"], name) if len(use) else np.empty(0)
-        right = _values(use[use["side"] == "right"], name) if len(use) else np.empty(0)
+        left = _values(by_side["left"], name) if len(use) else np.empty(0)
+        right = _values(by_side["right"], name) if len(use) else np.empty(0)
         row = {
             "symmetry_index_pct": np.nan,
             "ci_low_pct": np.nan,
@@ -280,8 +285,8 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
         if name in _NO_SI:
             row["status"] = "not applicable"
         elif min(left.size, right.size) < params.min_steps_asymmetry:
-            raw_l = _values(use[use["side"] == "left"], name, reliable_only=False) if len(use) else left
-            raw_r = _values(use[use["side"] == "right"], name, reliable_only=False) if len(use) else right
+            raw_l = _values(by_side["left"], name, reliable_only=False) if len(use) else left
+            raw_r = _values(by_side["right"], name, reliable_only=False) if len(use) else right
             unreliable = min(raw_l.size, raw_r.size) >= params.min_steps_asymmetry
             row["status"] = (
                 "unreliable: too few samples in the rate's 20-80 % window (sampling rate)"
