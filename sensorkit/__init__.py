@@ -22,9 +22,15 @@ from sensorkit.errors import (
 )
 from sensorkit.io import read, write
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
-from sensorkit.recommend import Recommendation, recommend
+from sensorkit.recommend import Recommendation
 from sensorkit.recording import Recording
+from sensorkit.report.api import report
 from sensorkit.simulate import GroundTruth, simulate
+
+# isort: split
+# Last, so that the function (not the sub-package of the same name) is sk.recommend; it also
+# takes a Recording or a path.
+from sensorkit.api import recommend
 
 __version__ = "0.1.0"
 
@@ -52,6 +58,7 @@ __all__ = [
     "open_pair",
     "read",
     "recommend",
+    "report",
     "simulate",
     "write",
 ]
