@@ -1,7 +1,9 @@
 """The ``sensorkit`` command line: one module per verb, each with ``add_parser`` and ``run``.
 
 Errors raised on purpose (:class:`sensorkit.errors.SensorkitError`) and bad arguments are
-printed as one clear line plus a hint; ``--debug`` shows the traceback instead.
+printed as one clear line plus a hint; ``--debug`` (before or after the verb) shows the
+traceback instead. Warnings print as one ``warning: ...`` line; user text is never parsed as
+rich markup.
 """
 
 from __future__ import annotations
@@ -20,15 +22,17 @@ from sensorkit.cli import (
     recommend,
     record,
     replay,
+    report,
     simulate,
     stream,
 )
-from sensorkit.cli.console import print_error
+from sensorkit.cli.console import one_line_warnings, print_error
 from sensorkit.errors import SensorkitError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (demo, stream, record, replay, devices, analyze, recommend, calibrate, simulate, convert)
+COMMANDS = (demo, stream, record, replay, devices, analyze, report, recommend, calibrate, simulate, convert)
+_DEBUG_HELP = "show tracebacks instead of one-line errors"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,10 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'sensorkit demo' for a tour without hardware.",
     )
     parser.add_argument("--version", action="version", version=f"sensorkit {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)
+    for verb in sub.choices.values():  # --debug after the verb too (SUPPRESS keeps the top-level value)
+        verb.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
     return parser
 
 
@@ -54,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.run(args) or 0)
+        with one_line_warnings():
+            return int(args.run(args) or 0)
     except KeyboardInterrupt:
         print_error("interrupted")
         return 130
