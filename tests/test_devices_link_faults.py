@@ -1,11 +1,12 @@
-"""Independent review of the device layer, capture files and live CLI verbs.
+"""Link faults of the device layer, capture files and the live CLI verbs, against their specifications.
 
 Every test states the answer the specifications give (firmware_protocol/PROTOCOL.md,
-firmware_protocol/CAPTURE.md, /work/shared/DESIGN.md and the issue's requirements) and
-drives real components: pseudo-terminals read through pyserial, loopback TCP sockets
-(127.0.0.1 only), the simulated firmware for valid frames and :mod:`sensorkit.protocol`
-for crafted ones. Tests that expose a defect are ``xfail(strict=True)`` with the defect
-in the reason, so the suite stays green and the maintainer sees them.
+firmware_protocol/CAPTURE.md, the design's device and file sections) and drives real
+components: pseudo-terminals read through pyserial (``conftest.Pty``), loopback TCP sockets
+(127.0.0.1 only), the simulated firmware for valid frames and :mod:`sensorkit.protocol` for
+crafted ones: counters that wrap, duplicated and reordered packets, boards that reboot, CSV
+boards unplugged or joined mid-line, pairs on one clock, captures cut or corrupted, replay,
+resource leaks and one-line CLI errors.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import os
 import socket
 import threading
 import time
-import tty
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import Pty
 
 import sensorkit.devices as skd
 from sensorkit.devices.firmware import SimFirmware, SimParams, serve_fd
@@ -41,56 +42,6 @@ U32 = 1 << 32
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-class Pty:
-    """A raw-mode pseudo-terminal pair; ``link`` is a stable symlink to the slave side."""
-
-    def __init__(self, link: Path) -> None:
-        self.link = link
-        self.threads: list[threading.Thread] = []
-        self.stop = threading.Event()
-        self.plug()
-
-    def plug(self) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.master)
-        tty.setraw(self.slave)
-        tmp = self.link.with_suffix(".new")
-        if tmp.exists() or tmp.is_symlink():
-            tmp.unlink()
-        tmp.symlink_to(os.ttyname(self.slave))
-        os.replace(tmp, self.link)
-
-    def unplug(self) -> None:
-        self.stop.set()
-        for th in self.threads:
-            th.join(timeout=2)
-        self.threads.clear()
-        for fd in (self.master, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-    def replug(self) -> None:
-        self.stop.clear()
-        self.plug()
-
-    def run(self, target, *args) -> None:
-        th = threading.Thread(target=target, args=args, daemon=True)
-        th.start()
-        self.threads.append(th)
-
-    def close(self) -> None:
-        self.unplug()
-
-
-@pytest.fixture
-def pty(tmp_path):
-    p = Pty(tmp_path / "ttyREVIEW")
-    yield p
-    p.close()
 
 
 class FwProxy:
@@ -450,7 +401,9 @@ def test_csv_stream_joined_mid_line_skips_the_partial_line():
     a receiver attaching mid-line rejects that partial line and goes on."""
     srv = OneShotServer(csv_gateway_joined_mid_line(b"5,17,230,1023,4\r\n"))
     try:
-        with skd.open(f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=200", handshake_timeout_s=2) as dev:
+        with skd.open(
+            f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=200", handshake_timeout_s=2
+        ) as dev:
             chunks = read_samples(dev, 50)
             st = dev.devices[0].stats
     finally:
@@ -464,6 +417,7 @@ def test_csv_stream_joined_mid_line_skips_the_partial_line():
 def test_csv_partial_lines_crlf_comments_and_extra_columns():
     """PROTOCOL.md 10: lines split across reads join up, CR is ignored, comments and blank lines are
     skipped, a line with a different column count is rejected and counted, decoding goes on."""
+
     def board(conn, stop):
         conn.sendall(b"# myboard v0.3\r\n  \r\n")
         k = 0
@@ -674,7 +628,9 @@ def test_a_corrupt_record_in_the_middle_is_reported_and_skipped(tmp_path):
     blob[offsets[5] + 13] ^= 0xFF  # a payload byte of record 5
     path.write_bytes(bytes(blob))
     reader = CaptureReader(path)
-    with pytest.warns(CaptureCutWarning, match=rf"damaged at bytes {offsets[5]}\.\.{offsets[6]} \(bad record CRC\)"):
+    with pytest.warns(
+        CaptureCutWarning, match=rf"damaged at bytes {offsets[5]}\.\.{offsets[6]} \(bad record CRC\)"
+    ):
         got = list(reader.records())
     assert len(got) == len(offsets) - 1 and reader.cut is None
     assert reader.damaged[0].last_time_s == recs[4][1] and reader.damaged[0].n_records == 5
@@ -782,7 +738,9 @@ def test_replay_of_a_csv_board_is_bit_identical(tmp_path):
     srv = OneShotServer(board)
     try:
         live, replayed = _live_and_replay(
-            tmp_path / "csv.skr", f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=400&units=N&scale=0.01", 200
+            tmp_path / "csv.skr",
+            f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=400&units=N&scale=0.01",
+            200,
         )
     finally:
         srv.close()
@@ -836,6 +794,7 @@ def test_open_close_cycles_leak_neither_threads_nor_file_descriptors(tmp_path):
     srv = OneShotServer(lambda conn, stop: serve_socket(fw, conn, stop))
     path = tmp_path / "cycle.skr"
     try:
+
         def cycle():
             with skd.open(f"tcp://127.0.0.1:{srv.port}", record=path) as dev:
                 read_samples(dev, 3)
@@ -983,7 +942,9 @@ def test_cli_stream_that_loses_its_link_prints_the_summary_then_one_error_line(c
     def handler(conn, stop):
         t_end = time.monotonic() + 0.6
         done = threading.Event()
-        threading.Thread(target=lambda: (time.sleep(max(0.0, t_end - time.monotonic())), done.set()), daemon=True).start()
+        threading.Thread(
+            target=lambda: (time.sleep(max(0.0, t_end - time.monotonic())), done.set()), daemon=True
+        ).start()
         serve_socket(fw, conn, done)  # then the gateway hangs up
 
     srv = OneShotServer(handler)
@@ -1086,7 +1047,9 @@ def test_csv_lines_lost_on_the_wire_make_a_gap_that_the_sample_numbers_skip(tmp_
 
 def test_cli_unknown_csv_layout_name_is_one_line_without_traceback(capsys, monkeypatch):
     crashed: list[str] = []
-    monkeypatch.setattr(threading, "excepthook", lambda a: crashed.append(f"{a.exc_type.__name__}: {a.exc_value}"))
+    monkeypatch.setattr(
+        threading, "excepthook", lambda a: crashed.append(f"{a.exc_type.__name__}: {a.exc_value}")
+    )
 
     def board(conn, stop):
         k = 0
@@ -1097,7 +1060,11 @@ def test_cli_unknown_csv_layout_name_is_one_line_without_traceback(capsys, monke
 
     srv = OneShotServer(board)
     try:
-        rc, out, err = _cli(capsys, "stream", [f"tcp://127.0.0.1:{srv.port}?format=csv&layout=nosuch", "--plain", "--duration", "1"])
+        rc, out, err = _cli(
+            capsys,
+            "stream",
+            [f"tcp://127.0.0.1:{srv.port}?format=csv&layout=nosuch", "--plain", "--duration", "1"],
+        )
     finally:
         srv.close()
     for th in _device_threads():

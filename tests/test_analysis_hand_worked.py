@@ -1,8 +1,4 @@
-"""Independent review tests: answers derived by hand from docs/methods.md on analytic signals.
-
-Tests marked ``xfail(strict=True)`` pin down defects found in review: they fail on the
-current code and will turn into XPASS (an error, because strict) once the defect is fixed,
-so the marker must then be removed.
+"""Analysis answers worked out by hand from docs/methods.md on analytic signals.
 
 All signals are sampled at 100 Hz with force values set per frame, so every expected number
 below is a few lines of arithmetic on those samples (worked out in the comments).
@@ -598,7 +594,9 @@ def test_no_steps_or_a_dead_insole_give_not_enough_data_never_no_asymmetry(dead)
     rec = _recording()
     right = np.zeros_like(rec.right)
     left = np.zeros_like(rec.left) if dead == "both" else rec.left
-    rec = sk.Recording.from_arrays(rec.time, left, right, layout=LAYOUT, body_mass_kg=MASS_KG, rate_hz=RATE_HZ)
+    rec = sk.Recording.from_arrays(
+        rec.time, left, right, layout=LAYOUT, body_mass_kg=MASS_KG, rate_hz=RATE_HZ
+    )
     res = sk.analyze(rec)
     assert res.counts.loc["right", "n_valid"] == 0
     assert (res.counts.loc["left", "n_valid"] == 0) == (dead == "both")
