@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import sensorkit as sk
 
@@ -45,6 +46,7 @@ def test_no_command_prints_help():
     assert proc.returncode == 2 and "usage: sensorkit" in proc.stdout
 
 
+@pytest.mark.slow
 def test_demo_prints_a_summary_with_truth_comparison():
     proc = run_cli("demo", "--duration", "12")
     assert proc.returncode == 0, proc.stderr
@@ -60,6 +62,7 @@ def test_demo_prints_a_summary_with_truth_comparison():
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_analyze_prints_a_table_and_json(physionet_files):
     import json
 

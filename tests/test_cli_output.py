@@ -55,6 +55,7 @@ def test_markup_in_a_missing_file_name_does_not_crash_the_error_handler(tmp_path
     assert "Traceback" not in proc.stderr and "MarkupError" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_brackets_in_a_file_name_print_as_is(walk_csv):
     proc = run_cli("analyze", str(walk_csv))
     assert proc.returncode == 0, proc.stderr
@@ -73,6 +74,7 @@ def test_the_parquet_install_hint_keeps_its_extra(tmp_path, walk_csv):
 
 
 # -- warnings and --debug --------------------------------------------------------------------------
+@pytest.mark.slow
 def test_warnings_are_one_readable_line(cut_capture):
     proc = run_cli("analyze", str(cut_capture))
     assert proc.returncode == 0, proc.stderr
@@ -86,6 +88,7 @@ def test_warnings_are_one_readable_line(cut_capture):
     assert "warnings.warn" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_replay_says_warning_not_error_and_takes_mass_and_plain(cut_capture):
     proc = run_cli("replay", str(cut_capture), "--speed", "0", "--mass", "70", "--plain")
     assert proc.returncode == 0, proc.stderr
@@ -94,6 +97,7 @@ def test_replay_says_warning_not_error_and_takes_mass_and_plain(cut_capture):
     assert re.search(r"^\s+\d+ s\s+left\s+mean", proc.stdout, re.M)  # the live view's lines
 
 
+@pytest.mark.slow
 def test_replay_shows_the_dashboard_on_a_terminal(cut_capture, monkeypatch):
     import sensorkit.cli.replay as replay
 
@@ -126,6 +130,7 @@ def test_analyze_table_has_human_names_units_and_fixed_precision(walk_csv):
     assert not re.search(r"\d[eE][+-]\d", proc.stdout)
 
 
+@pytest.mark.slow
 def test_demo_and_analyze_share_the_table_style(walk_csv):
     demo = run_cli("demo", "--duration", "8")
     analyze = run_cli("analyze", str(walk_csv))
@@ -152,6 +157,7 @@ def test_long_work_shows_a_spinner_naming_what_it_does():
     assert "analysing run.csv (the first run compiles the Numba kernels" in out.getvalue()
 
 
+@pytest.mark.slow
 def test_spinners_stay_off_pipes_so_json_stays_valid(walk_csv):
     proc = run_cli("analyze", str(walk_csv), "--json")
     assert proc.returncode == 0
@@ -161,6 +167,7 @@ def test_spinners_stay_off_pipes_so_json_stays_valid(walk_csv):
 
 
 # -- calibrate, then stream with the calibration ----------------------------------------------------
+@pytest.mark.slow
 def test_calibrate_then_stream_with_the_calibration(tmp_path):
     cal = tmp_path / "cal.json"
     proc = run_cli("calibrate", "--mass", "70", "-o", str(cal))
@@ -177,6 +184,7 @@ def test_calibrate_then_stream_with_the_calibration(tmp_path):
 
 
 # -- outputs record version and parameters; one report verb ----------------------------------------
+@pytest.mark.slow
 def test_steps_exports_record_version_and_parameters(walk_csv, tmp_path):
     import pandas as pd
     import pyarrow.parquet as pq
@@ -197,6 +205,7 @@ def test_steps_exports_record_version_and_parameters(walk_csv, tmp_path):
     assert len(pd.read_parquet(parquet)) == len(res.steps)
 
 
+@pytest.mark.slow
 def test_report_verb_for_a_session_a_comparison_and_a_folder(walk_csv, tmp_path):
     out = tmp_path / "session.html"
     proc = run_cli("report", str(walk_csv), "-o", str(out), "--subject", "P[01]", "--no-recommend")

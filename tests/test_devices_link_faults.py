@@ -38,6 +38,9 @@ from sensorkit.protocol import (
     decode_packet,
 )
 
+# real pseudo-terminals, sockets and timeouts (~45 s); left out by pytest -m "not slow"
+pytestmark = pytest.mark.slow
+
 U32 = 1 << 32
 
 

@@ -27,6 +27,9 @@ from sensorkit.devices.firmware import SimFirmware, SimParams, serve_fd, serve_s
 from sensorkit.errors import DeviceError
 from sensorkit.protocol import CommandId, Status, StatusFlags
 
+# boards rebooting on real pseudo-terminals (~20 s); left out by pytest -m "not slow"
+pytestmark = pytest.mark.slow
+
 # ----------------------------------------------------------------------------- boot detection
 
 

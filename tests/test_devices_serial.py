@@ -19,6 +19,9 @@ from sensorkit.devices.firmware import SimFirmware, SimParams, serve_fd
 from sensorkit.errors import DeviceError
 from sensorkit.protocol import PressureSamples, encode_frame
 
+# real pseudo-terminals at real rates (~25 s); left out by pytest -m "not slow"
+pytestmark = pytest.mark.slow
+
 
 def firmware(side: str = "left", **kw) -> SimFirmware:
     return SimFirmware(SimParams(side=side, seed=7, **kw))

@@ -75,6 +75,7 @@ def test_packet_loss_becomes_gaps_with_time_spans_never_filled():
     assert not np.isnan(np.concatenate([c.values for c in chunks])).any()
 
 
+@pytest.mark.slow
 def test_pair_alignment_error_stays_below_one_sample_with_200_ppm_drift():
     # left clock +200 ppm, right -200 ppm, 1 kHz: uncorrected drift reaches 1.2 ms (> 1 period) in 6 s
     with skd.open("sim://?rate=1000&drift=200&seed=3") as session:
@@ -100,6 +101,7 @@ def test_pair_alignment_error_stays_below_one_sample_with_200_ppm_drift():
     assert abs(drift["left"] - 200) < 60 and abs(drift["right"] + 200) < 60, drift
 
 
+@pytest.mark.slow
 def test_tare_is_acknowledged_and_zeroes_the_loaded_sensors():
     # Tare while the foot is loaded: the readings of that moment become the zero, so each
     # loaded sensor's later peaks drop by its load at the tare. Without the tare the (periodic)

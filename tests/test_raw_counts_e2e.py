@@ -20,6 +20,9 @@ from sensorkit.calibrate import Calibration
 from sensorkit.devices.assemble import recording_from_chunks
 from sensorkit.simulate.raw import InsoleErrors
 
+# guided calibration through the device layer (~40 s); left out by pytest -m "not slow"
+pytestmark = pytest.mark.slow
+
 MISCAL = 21
 SEED = 21
 MASS_KG = 68.0

@@ -205,6 +205,7 @@ def test_notebook_plot_functions_need_only_the_analysis(run):
     assert fig.axes[0].get_xlim()[0] <= 2.0 and len(fig.axes[0].lines) == 2
 
 
+@pytest.mark.slow
 def test_figures_cope_with_one_side_and_no_steps():
     rec = sk.simulate(duration_s=6, seed=2)
     one = sk.Recording.from_arrays(rec.time, rec.left, None, layout=rec.layout, body_mass_kg=70)

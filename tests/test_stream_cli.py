@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from sensorkit.cli import record as record_cli
 from sensorkit.cli import replay as replay_cli
 from sensorkit.cli import stream as stream_cli
@@ -18,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 
+@pytest.mark.slow
 def test_stream_with_record_then_replay_prints_the_same_numbers(tmp_path, capsys):
     path = tmp_path / "run.skr"
     assert standalone(stream_cli.add_parser, "stream", ["--record", str(path), "--duration", "2.2", "--mass", "70"]) == 0
@@ -31,6 +34,7 @@ def test_stream_with_record_then_replay_prints_the_same_numbers(tmp_path, capsys
     assert steps == [ln for ln in replayed.splitlines() if "step " in ln]
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_stream_cleanly_and_closes_the_recording(tmp_path):
     path = tmp_path / "ctrlc.skr"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
