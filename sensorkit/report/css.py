@@ -38,6 +38,8 @@ PRINT_CSS = """
 @media print{
  body{background:#fff;font-size:10pt;-webkit-print-color-adjust:exact;print-color-adjust:exact}
  main{max-width:none;padding:0}
+ table{font-size:8.5pt} th,td{padding:2px 6px} td{white-space:nowrap}
+ h2{margin:16px 0 6px}
  nav,details.noprint{display:none}
  h1,h2,h3{break-after:avoid;page-break-after:avoid}
  section.keep,table,figure,.note,pre.card{break-inside:avoid;page-break-inside:avoid}

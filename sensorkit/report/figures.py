@@ -437,7 +437,7 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
                 color=FLAG_COLOR if flagged else "black",
             )
         fig.suptitle(
-            "Left vs right, mean ± SD over steady-state steps; SI = (L − R)/mean × 100 %; "
+            "Left vs right, mean ± SD over steady-state steps; SI = (L − R)/mean × 100 %\n"
             "red: 95 % interval beyond the metric's limit"
         )
     return fig
