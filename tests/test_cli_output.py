@@ -219,3 +219,14 @@ def test_report_verb_for_a_session_a_comparison_and_a_folder(walk_csv, tmp_path)
         )
     folder = run_cli("report", str(tmp_path))
     assert folder.returncode == 1 and "not available yet" in folder.stderr
+
+
+def test_simulate_and_recommend_print_bracketed_names_as_is(tmp_path, capsys):
+    path = tmp_path / "run[bold].csv"
+    assert main(["simulate", "-o", str(path), "--duration", "12", "--seed", "1"]) == 0
+    assert f"wrote {path}:" in capsys.readouterr().out
+    assert main(["recommend", str(path)]) == 0
+    assert "run[bold].csv: insole suggestion" in capsys.readouterr().out
+    assert main(["recommend", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sensorkit_version"] == sk.__version__ and "min_steps_asymmetry" in data["params"]

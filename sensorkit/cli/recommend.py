@@ -74,14 +74,21 @@ def run(args: argparse.Namespace) -> int:
         insole_age_months=args.insole_age_months,
     )
     if args.json:
-        print(json.dumps(adv.to_dict(), allow_nan=False, indent=1))
+        from sensorkit.jsonable import to_jsonable
+
+        out = {
+            "sensorkit_version": sk.__version__,
+            "params": to_jsonable(res.params.to_dict()),
+            **adv.to_dict(),
+        }
+        print(json.dumps(to_jsonable(out), allow_nan=False, indent=1))
         return 0
     low = bool(adv.low_confidence)
     title = f"{args.file}: insole suggestion" + (" (LOW confidence)" if low else "")
     console.print(
         Panel(
             Text(adv.card(width=console.width - 4)),
-            title=title,
+            title=Text(title),
             border_style="yellow" if low else "green",
             expand=False,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sensorkit.cli.console import console
+from sensorkit.cli.console import say
 from sensorkit.io import write_generic_csv
 from sensorkit.simulate import simulate
 
@@ -43,5 +43,5 @@ def run(args: argparse.Namespace) -> int:
         dropout=args.dropout,
     )
     write_generic_csv(rec, args.output)
-    console.print(f"wrote {args.output}: {rec!r}")
+    say(f"wrote {args.output}: {rec!r}")
     return 0
