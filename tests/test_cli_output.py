@@ -230,3 +230,17 @@ def test_simulate_and_recommend_print_bracketed_names_as_is(tmp_path, capsys):
     assert main(["recommend", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["sensorkit_version"] == sk.__version__ and "min_steps_asymmetry" in data["params"]
+
+
+@pytest.mark.slow
+def test_analyze_tells_gaps_at_the_edges_from_dropouts(cut_capture, capsys):
+    from sensorkit.report.sections import gap_counts
+
+    rec = sk.read(cut_capture)
+    inside, edge = gap_counts(sk.analyze(rec).gaps, rec)
+    assert main(["analyze", str(cut_capture)]) == 0
+    out = capsys.readouterr().out
+    if inside or edge:
+        assert f"{inside} data gap(s) inside the session" in out
+    if edge:
+        assert f"{edge} at its start or end (one insole started or stopped before the other)" in out

@@ -139,7 +139,13 @@ def run(args: argparse.Namespace) -> int:
     for reason, k in reasons.items():
         say(f"left out of the summary: {k} x {reason}")
     if len(res.gaps):
-        say(f"{len(res.gaps)} data gap(s); metrics whose window touches one are not measured")
+        from sensorkit.report.sections import gap_counts
+
+        inside, edge = gap_counts(res.gaps, rec)
+        text = f"{inside} data gap(s) inside the session; metrics whose window touches one are not measured"
+        if edge:
+            text += f"; {edge} at its start or end (one insole started or stopped before the other)"
+        say(text)
     return 0
 
 

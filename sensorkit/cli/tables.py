@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
+from sensorkit.analysis.result import Analysis
 from sensorkit.quantities import format_number, quantity
 
 __all__ = ["flagged_metrics", "new_table", "summary_table"]
 
 
-def flagged_metrics(analysis) -> list[str]:
+def flagged_metrics(analysis: Analysis) -> list[str]:
     """Human names of the metrics flagged asymmetric, in the analysis' force unit only (no N/BW twins)."""
     other = ("_n", "_n_s", "_Ns") if analysis.force_units == "BW" else ("_bw", "_bw_s", "_BWs")
     asym = analysis.asymmetry
@@ -39,8 +41,8 @@ def new_table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
 
 def summary_table(
     title: str,
-    summary,
-    asymmetry,
+    summary: pd.DataFrame,
+    asymmetry: pd.DataFrame,
     metrics: Iterable[str],
     *,
     with_ci: bool = True,

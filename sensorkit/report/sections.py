@@ -24,6 +24,7 @@ __all__ = [
     "STEP_MAIN_COLUMNS",
     "SUMMARY_ROWS",
     "e",
+    "gap_counts",
     "gaps_section",
     "params_table",
     "pressure_table",
@@ -224,6 +225,30 @@ def steps_section(analysis: Analysis) -> str:
 
 def _edge_gap(gap: dict, t0: float, t1: float, period_s: float) -> bool:
     return float(gap["start_s"]) <= t0 + period_s or float(gap["end_s"]) >= t1 - period_s
+
+
+def gap_counts(gaps: pd.DataFrame, recording: Recording | None) -> tuple[int, int]:
+    """``(inside, at_edges)``: gaps inside the session, and gaps touching its first or last frame.
+
+    A gap at an edge means one insole started or stopped before the other (a capture's
+    devices never start on the same sample); it is not a dropout.
+
+    Examples
+    --------
+    >>> import sensorkit as sk
+    >>> rec = sk.simulate(duration_s=2, seed=1)
+    >>> g = pd.DataFrame({"start_s": [0.5, 1.97], "end_s": [0.6, 1.99], "side": "left", "n_missing": 1, "reason": "dropout"})
+    >>> gap_counts(g, rec)
+    (1, 1)
+    """
+    if not len(gaps):
+        return 0, 0
+    if recording is None or not recording.n_frames:
+        return len(gaps), 0
+    t0, t1 = float(recording.time[0]), float(recording.time[-1])
+    period = 1.5 / recording.rate_hz if recording.rate_hz else 0.0
+    edge = sum(_edge_gap(g, t0, t1, period) for g in gaps.to_dict(orient="records"))
+    return len(gaps) - edge, edge
 
 
 def gaps_section(analysis: Analysis, recording: Recording | None) -> str:
