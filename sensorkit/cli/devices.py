@@ -8,6 +8,7 @@ import asyncio
 from rich.text import Text
 
 from sensorkit.cli.console import console, say
+from sensorkit.cli.report_options import working
 from sensorkit.cli.stream import standalone
 from sensorkit.cli.tables import new_table
 
@@ -61,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     if args.no_ble:
         return 0
     try:
-        found = scan_ble(args.scan)
+        with working(f"scanning for BLE insoles ({args.scan:g} s)"):
+            found = scan_ble(args.scan)
     except DeviceError as exc:
         say(f"bluetooth: {exc}")
         return 0

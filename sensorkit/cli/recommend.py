@@ -12,8 +12,10 @@ from rich.panel import Panel
 from rich.text import Text
 
 import sensorkit as sk
+from sensorkit.cli.analyze import first_run_note
 from sensorkit.cli.console import console
 from sensorkit.cli.read_options import add_read_options, read_kwargs
+from sensorkit.cli.report_options import working
 from sensorkit.recommend.runner import SURFACES
 
 __all__ = ["add_parser", "run"]
@@ -63,8 +65,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file``, print the recommendation card (or JSON); returns the exit status."""
-    rec = sk.read(args.file, **read_kwargs(args))
-    res = sk.analyze(rec, body_mass_kg=args.mass)
+    with working(f"reading {args.file}"):
+        rec = sk.read(args.file, **read_kwargs(args))
+    with working(f"analysing {args.file} ({first_run_note()})"):
+        res = sk.analyze(rec, body_mass_kg=args.mass)
     adv = sk.recommend(
         res,
         body_mass_kg=args.mass,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sensorkit.cli.console import say
+from sensorkit.cli.report_options import working
 from sensorkit.io import write_generic_csv
 from sensorkit.simulate import simulate
 
@@ -29,19 +30,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate and write the file."""
-    rec = simulate(
-        duration_s=args.duration,
-        seed=args.seed,
-        rate_hz=args.rate,
-        foot_type=args.foot,
-        strike=args.strike,
-        cadence_spm=args.cadence,
-        speed_mps=args.speed,
-        body_mass_kg=args.mass,
-        asymmetry=args.asym,
-        noise=args.noise,
-        dropout=args.dropout,
-    )
-    write_generic_csv(rec, args.output)
+    with working(f"simulating {args.duration:g} s"):
+        rec = simulate(
+            duration_s=args.duration,
+            seed=args.seed,
+            rate_hz=args.rate,
+            foot_type=args.foot,
+            strike=args.strike,
+            cadence_spm=args.cadence,
+            speed_mps=args.speed,
+            body_mass_kg=args.mass,
+            asymmetry=args.asym,
+            noise=args.noise,
+            dropout=args.dropout,
+        )
+    with working(f"writing {args.output}"):
+        write_generic_csv(rec, args.output)
     say(f"wrote {args.output}: {rec!r}")
     return 0
