@@ -174,7 +174,9 @@ def test_a_corrupt_record_in_the_middle_is_skipped_and_reading_resumes(tmp_path)
     data[offsets[7] + 14] ^= 0xFF  # one flipped byte in record 7's payload: its CRC fails
     path.write_bytes(bytes(data))
     reader = CaptureReader(path)
-    with pytest.warns(CaptureDamagedWarning, match=rf"damaged at bytes {offsets[7]}\.\.{offsets[8]} \(bad record CRC\)"):
+    with pytest.warns(
+        CaptureDamagedWarning, match=rf"damaged at bytes {offsets[7]}\.\.{offsets[8]} \(bad record CRC\)"
+    ):
         recs = list(reader.records())
     assert [r.time_s for r in recs] == [100.0 + i for i in range(20) if i != 7]
     assert reader.cut is None and len(reader.damaged) == 1
@@ -196,7 +198,9 @@ def test_garbage_between_records_and_a_cut_tail_are_told_apart(tmp_path):
     kinds = [w.category for w in caught]
     assert kinds == [CaptureDamagedWarning, CaptureCutWarning]
     assert [r.time_s for r in recs] == [100.0 + i for i in range(19)]  # all but the cut last one
-    assert reader.damaged[0].offset == offsets[12] and reader.damaged[0].resume_offset == offsets[12] + len(junk)
+    assert reader.damaged[0].offset == offsets[12] and reader.damaged[0].resume_offset == offsets[12] + len(
+        junk
+    )
     assert reader.cut is not None and reader.cut.reason == "incomplete record"
 
 
