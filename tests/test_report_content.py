@@ -232,6 +232,8 @@ def test_sk_report_comparison_and_cohort_say_what_is_missing(tmp_path):
         sk.report(tmp_path)
     with pytest.raises(TypeError, match="Recording, a file path or a DataFrame"):
         sk.report(42)
+    with pytest.raises(ValueError, match="give output="):
+        sk.report(sk.simulate(duration_s=2, seed=1), recommend=False)
 
 
 # -- long sessions: thinned for display, exact in numbers ---------------------------------------
