@@ -146,6 +146,8 @@ def report(
     source = sources[0]
     if isinstance(source, (str, Path)) and Path(source).is_dir():
         return {"html": _cohort(Path(source)), "pdf": None, "pngs": []}
+    if out is None and png_dir is None:
+        out = _default_output(source)  # before any work: a Recording needs output=
     recording = _as_recording(source, read_options)
     if analysis is None:
         from sensorkit.analysis import analyze
@@ -153,8 +155,6 @@ def report(
         analysis = analyze(recording, body_mass_kg=body_mass_kg)
     from sensorkit.report.write import write_report
 
-    if out is None and png_dir is None:
-        out = _default_output(source)
     return write_report(
         out,
         recording,
