@@ -27,23 +27,29 @@ def _default_output(source: Any, suffix: str = ".html") -> Path:
     raise ValueError("give output= (the .html file to write) when the source is not a file")
 
 
+def _check_source(source: Any) -> None:
+    import pandas as pd
+
+    from sensorkit.recording import Recording
+
+    if not isinstance(source, (Recording, str, Path, pd.DataFrame)):
+        raise TypeError(
+            f"report() needs a Recording, a file path or a DataFrame, not {type(source).__name__}; "
+            "read a file with sk.read(path) or pass its path"
+        )
+
+
 def _as_recording(source: Any, read_options: dict[str, Any]):
     from sensorkit.recording import Recording
 
+    _check_source(source)
     if isinstance(source, Recording):
         return source
     if isinstance(source, (str, Path)):
         from sensorkit.io import read
 
         return read(source, **read_options)
-    import pandas as pd
-
-    if isinstance(source, pd.DataFrame):
-        return Recording.from_dataframe(source)
-    raise TypeError(
-        f"report() needs a Recording, a file path or a DataFrame, not {type(source).__name__}; "
-        "read a file with sk.read(path) or pass its path"
-    )
+    return Recording.from_dataframe(source)
 
 
 def _comparison(sources: tuple[Any, ...], output: Path | None, options: dict[str, Any]) -> Path:
@@ -146,6 +152,7 @@ def report(
     source = sources[0]
     if isinstance(source, (str, Path)) and Path(source).is_dir():
         return {"html": _cohort(Path(source)), "pdf": None, "pngs": []}
+    _check_source(source)
     if out is None and png_dir is None:
         out = _default_output(source)  # before any work: a Recording needs output=
     recording = _as_recording(source, read_options)
