@@ -19,7 +19,6 @@ from pathlib import Path
 import pandas as pd
 
 import sensorkit as sk
-from sensorkit.io.csv_generic import write_generic_csv
 
 SUFFIXES = (".csv", ".txt", ".parquet", ".skr")
 REPO = Path(__file__).resolve().parents[1]
@@ -57,7 +56,7 @@ def demo_folder(root: Path) -> Path:
     folder = root / "recordings"
     folder.mkdir()
     for k, foot in enumerate(("normal", "flat", "high")):
-        write_generic_csv(sk.simulate(duration_s=20, seed=k, foot_type=foot), folder / f"run_{foot}.csv")
+        sk.write(sk.simulate(duration_s=20, seed=k, foot_type=foot), folder / f"run_{foot}.csv")
     for src in sorted((REPO / "tests" / "data" / "physionet-gaitpdb").glob("*.txt")):
         shutil.copy(src, folder / src.name)
     return folder

@@ -52,7 +52,8 @@ _LAZY = {
     "Comparison": "sensorkit.recommend",
     "Recommendation": "sensorkit.recommend",
     "compare": "sensorkit.recommend",
-    "recommend": "sensorkit.recommend",
+    "recommend": "sensorkit.api",  # also takes a Recording, a path or a DataFrame
+    "report": "sensorkit.report.api",
     "Cohort": "sensorkit.cohort",
     "analyze_many": "sensorkit.cohort",
     "Recording": "sensorkit.recording",
@@ -89,6 +90,7 @@ __all__ = [
     "open_pair",
     "read",
     "recommend",
+    "report",
     "simulate",
     "write",
 ]
@@ -133,11 +135,13 @@ sys.modules[__name__].__class__ = _Package
 if TYPE_CHECKING:  # the names as static analysers and IDEs should see them
     from sensorkit import layouts
     from sensorkit.analysis import Analysis, AnalysisParams, StreamingAnalyzer, analyze
+    from sensorkit.api import recommend
     from sensorkit.calibrate import Calibration, apply_calibration
     from sensorkit.cohort import Cohort, analyze_many
     from sensorkit.devices import open, open_pair
     from sensorkit.io import read, write
     from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
-    from sensorkit.recommend import Comparison, Recommendation, compare, recommend
+    from sensorkit.recommend import Comparison, Recommendation, compare
     from sensorkit.recording import Recording
+    from sensorkit.report.api import report
     from sensorkit.simulate import GroundTruth, simulate

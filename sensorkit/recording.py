@@ -492,6 +492,68 @@ class Recording:
         df.attrs["layout"] = self.layout.name
         return df
 
+    @classmethod
+    def from_dataframe(
+        cls,
+        df: pd.DataFrame,
+        *,
+        layout: SensorLayout | str | None = None,
+        units: str | None = None,
+        body_mass_kg: float | None = None,
+    ) -> Recording:
+        """The inverse of :meth:`to_dataframe`: a wide table back into a Recording.
+
+        Parameters
+        ----------
+        df : DataFrame
+            A ``time_s`` (or ``time``, seconds) column, then one column per sensor: ``L_<name>``
+            / ``R_<name>`` as :meth:`to_dataframe` writes them, or ``L1..Ln`` / ``R1..Rn`` as in a
+            generic CSV, in the layout's sensor order.
+        layout : SensorLayout or str, optional
+            Default ``df.attrs["layout"]`` (set by :meth:`to_dataframe`).
+        units : {"N", "kPa"}, optional
+            Default ``df.attrs["units"]``, else the layout's.
+        body_mass_kg : float, optional
+
+        Raises
+        ------
+        TypeError
+            ``df`` has no time column, no sensor columns, or names no layout; the message
+            says what to pass.
+
+        Examples
+        --------
+        >>> import sensorkit as sk
+        >>> rec = sk.simulate(duration_s=1, seed=1)
+        >>> back = Recording.from_dataframe(rec.to_dataframe())
+        >>> bool((back.left == rec.left).all()), back.layout.name
+        (True, 'ref16')
+        """
+        what = "a DataFrame with a time_s column and L_<sensor>/R_<sensor> columns (Recording.to_dataframe())"
+        time_col = next((c for c in ("time_s", "time") if c in df.columns), None)
+        if time_col is None:
+            raise TypeError(f"expected {what}; this one has no 'time_s' column")
+        layout = layout if layout is not None else df.attrs.get("layout")
+        if layout is None:
+            raise TypeError(f"expected {what}; pass layout= (a built-in name or SensorLayout) for this one")
+        sides = {}
+        for side, prefix in (("left", "L"), ("right", "R")):
+            cols = [c for c in df.columns if isinstance(c, str) and c.startswith(prefix) and c != time_col]
+            cols = [c for c in cols if c.startswith(prefix + "_") or c[1:].isdigit()]
+            if cols:
+                sides[side] = df[cols].to_numpy()
+        if not sides:
+            raise TypeError(f"expected {what}; found no L_/R_ sensor columns")
+        return cls.from_arrays(
+            df[time_col].to_numpy(np.float64),
+            sides.get("left"),
+            sides.get("right"),
+            layout=layout,
+            units=units or df.attrs.get("units"),
+            body_mass_kg=body_mass_kg,
+            metadata={"source": "DataFrame", "format": "dataframe"},
+        )
+
     def plot_forces(self, start_s: float | None = None, stop_s: float | None = None):
         """Total vertical force (N) per insole over time, gaps shaded.
 

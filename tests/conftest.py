@@ -1,7 +1,10 @@
-"""Shared fixtures: paths to the bundled real data."""
+"""Shared fixtures: paths to the bundled real data, and pseudo-terminal serial ports (:class:`Pty`)."""
 
 from __future__ import annotations
 
+import os
+import threading
+import tty
 from pathlib import Path
 
 import pytest
@@ -18,3 +21,60 @@ def physionet_files() -> list[Path]:
     files = sorted(PHYSIONET_DIR.glob("GaCo*.txt"))
     assert len(files) == 3, f"bundled PhysioNet files missing from {PHYSIONET_DIR}"
     return files
+
+
+class Pty:
+    """A raw-mode pseudo-terminal pair; ``link`` is a stable symlink to the slave side (like /dev/serial/by-id).
+
+    Serial tests open ``serial://<link>`` with real pyserial while a thread plays firmware on
+    ``master`` (:meth:`run`); ``stop`` ends those threads. :meth:`unplug` stops them and closes
+    both ends (the port disappears); :meth:`replug` (or ``stop.clear()`` then :meth:`plug`)
+    makes a new pair behind the same link.
+    """
+
+    def __init__(self, link: Path) -> None:
+        self.link = link
+        self.threads: list[threading.Thread] = []
+        self.stop = threading.Event()
+        self.plug()
+
+    def plug(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.master)
+        tty.setraw(self.slave)
+        tmp = self.link.with_suffix(".new")
+        if tmp.exists() or tmp.is_symlink():
+            tmp.unlink()
+        tmp.symlink_to(os.ttyname(self.slave))
+        os.replace(tmp, self.link)
+
+    def unplug(self) -> None:
+        self.stop.set()
+        for th in self.threads:
+            th.join(timeout=2)
+        self.threads.clear()
+        for fd in (self.master, self.slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def replug(self) -> None:
+        self.stop.clear()
+        self.plug()
+
+    def run(self, target, *args) -> None:
+        th = threading.Thread(target=target, args=args, daemon=True)
+        th.start()
+        self.threads.append(th)
+
+    def close(self) -> None:
+        self.unplug()
+
+
+@pytest.fixture
+def pty(tmp_path):
+    """One pseudo-terminal insole port at ``tmp_path/ttyINSOLE``, closed after the test."""
+    p = Pty(tmp_path / "ttyINSOLE")
+    yield p
+    p.close()

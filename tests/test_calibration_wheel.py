@@ -21,6 +21,9 @@ from pathlib import Path
 
 import pytest
 
+# builds a wheel (~4 s); left out by pytest -m "not slow"
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 
 CHECK = textwrap.dedent(

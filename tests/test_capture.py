@@ -51,6 +51,7 @@ def by_side(chunks, field):
     return out
 
 
+@pytest.mark.slow
 def test_replay_yields_bit_identical_arrays(tmp_path):
     path = tmp_path / "run.skr"
     live = record_live(path, "sim://?loss=0.05&seed=9&rate=200", 1.5)
@@ -68,6 +69,7 @@ def test_replay_yields_bit_identical_arrays(tmp_path):
     assert any(c.gaps for c in live)
 
 
+@pytest.mark.slow
 def test_a_capture_started_mid_session_replays(tmp_path):
     # the dashboard's 'r' key starts recording long after the handshake was read
     path = tmp_path / "late.skr"
@@ -103,6 +105,7 @@ def test_a_capture_started_mid_session_replays(tmp_path):
         np.testing.assert_array_equal(replay_values[: tail.sum()], live_values[tail])
 
 
+@pytest.mark.slow
 def test_replay_at_speed_one_is_paced_in_real_time(tmp_path):
     path = tmp_path / "paced.skr"
     record_live(path, "sim://?side=left&rate=200", 0.8)
@@ -171,7 +174,9 @@ def test_a_corrupt_record_in_the_middle_is_skipped_and_reading_resumes(tmp_path)
     data[offsets[7] + 14] ^= 0xFF  # one flipped byte in record 7's payload: its CRC fails
     path.write_bytes(bytes(data))
     reader = CaptureReader(path)
-    with pytest.warns(CaptureDamagedWarning, match=rf"damaged at bytes {offsets[7]}\.\.{offsets[8]} \(bad record CRC\)"):
+    with pytest.warns(
+        CaptureDamagedWarning, match=rf"damaged at bytes {offsets[7]}\.\.{offsets[8]} \(bad record CRC\)"
+    ):
         recs = list(reader.records())
     assert [r.time_s for r in recs] == [100.0 + i for i in range(20) if i != 7]
     assert reader.cut is None and len(reader.damaged) == 1
@@ -193,10 +198,13 @@ def test_garbage_between_records_and_a_cut_tail_are_told_apart(tmp_path):
     kinds = [w.category for w in caught]
     assert kinds == [CaptureDamagedWarning, CaptureCutWarning]
     assert [r.time_s for r in recs] == [100.0 + i for i in range(19)]  # all but the cut last one
-    assert reader.damaged[0].offset == offsets[12] and reader.damaged[0].resume_offset == offsets[12] + len(junk)
+    assert reader.damaged[0].offset == offsets[12] and reader.damaged[0].resume_offset == offsets[12] + len(
+        junk
+    )
     assert reader.cut is not None and reader.cut.reason == "incomplete record"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("url", ["sim://?side=left&seed=3&rate=200", "sim://?seed=3&rate=200"])
 def test_read_capture_of_a_damaged_recording_keeps_everything_after_the_damage(tmp_path, url):
     """A live recording with one damaged record in the middle: the Recording equals the one of
@@ -245,6 +253,7 @@ def test_not_a_capture_is_a_file_format_error(tmp_path):
         CaptureReader(bad)
 
 
+@pytest.mark.slow
 def test_sigkill_of_a_recording_process_leaves_a_readable_file(tmp_path):
     path = tmp_path / "killed.skr"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -273,3 +273,21 @@ def test_dashboard_fits_80_by_24_without_cut_words_and_keeps_the_key_help(run):
         "REC",
     ):
         assert needle in text, needle
+
+
+def test_live_cop_is_the_analysis_cop(run):
+    # one number, one computation: the trail holds the COP sk.analyze computes for the same
+    # frames (COP kernel, baseline removed, NaN below the contact threshold), not a copy
+    res = sk.analyze(run)
+    state = DashboardState.for_recording(run)
+    state.feed_recording(run, chunk_frames=9)
+    cop = res.cop[res.cop["side"] == "left"].set_index("time_s")
+    trail = list(state.sides["left"].trail)
+    assert len(trail) > 20  # the last 1.5 s of stances
+    t = np.array([p[0] for p in trail])
+    np.testing.assert_allclose([p[1] for p in trail], cop.loc[t, "x_mm"], atol=1e-3)
+    np.testing.assert_allclose([p[2] for p in trail], cop.loc[t, "y_mm"], atol=1e-3)
+    # and frames the analysis leaves without a COP (force below its threshold) are not in the trail
+    last_s = t.max()
+    window = cop[(cop.index > last_s - 1.0) & (cop.index <= last_s)]
+    assert set(np.round(t[t > last_s - 1.0], 9)) == set(np.round(window.index[window["x_mm"].notna()], 9))

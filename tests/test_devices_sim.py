@@ -75,6 +75,7 @@ def test_packet_loss_becomes_gaps_with_time_spans_never_filled():
     assert not np.isnan(np.concatenate([c.values for c in chunks])).any()
 
 
+@pytest.mark.slow
 def test_pair_alignment_error_stays_below_one_sample_with_200_ppm_drift():
     # left clock +200 ppm, right -200 ppm, 1 kHz: uncorrected drift reaches 1.2 ms (> 1 period) in 6 s
     with skd.open("sim://?rate=1000&drift=200&seed=3") as session:
@@ -100,12 +101,29 @@ def test_pair_alignment_error_stays_below_one_sample_with_200_ppm_drift():
     assert abs(drift["left"] - 200) < 60 and abs(drift["right"] + 200) < 60, drift
 
 
+@pytest.mark.slow
 def test_tare_is_acknowledged_and_zeroes_the_loaded_sensors():
+    # Tare while the foot is loaded: the readings of that moment become the zero, so each
+    # loaded sensor's later peaks drop by its load at the tare. Without the tare the (periodic)
+    # run would peak as high after as before, so this fails when the tare is not applied.
     with skd.open("sim://?side=left&seed=4") as dev:
-        take(dev, 10)
-        dev.tare()
-        after = take(dev, 20)
-    assert all(c.values.min() >= 0 for c in after)
+        before = take(dev, 150)
+        loaded = before[-1].values[-1]
+        deadline = time.monotonic() + 5.0
+        while loaded.sum() < 300.0:  # wait for a loaded moment (mid-stance)
+            assert time.monotonic() < deadline, "no loaded sample within 5 s"
+            chunk = dev.read(timeout_s=1.0)
+            if chunk is not None:
+                before.append(chunk)
+                loaded = chunk.values[-1]
+        dev.tare()  # raises DeviceError unless the firmware acknowledges it
+        after = take(dev, 150)
+    peak_before = np.max(np.concatenate([c.values for c in before]), axis=0)
+    peak_after = np.max(np.concatenate([c.values for c in after]), axis=0)
+    assert peak_after.sum() < 0.8 * peak_before.sum(), (peak_before, peak_after)
+    zeroed = (loaded > 0.3 * peak_before) & (peak_after < peak_before - 0.5 * loaded)
+    assert zeroed.sum() >= 1, (loaded, peak_before, peak_after)
+    assert all(c.values.min() >= 0 for c in after)  # readings below the new zero clip at 0
 
 
 def test_unknown_url_parameter_fails_loudly_with_the_known_ones():

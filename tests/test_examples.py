@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# runs the example scripts in subprocesses (~11 s); left out by pytest -m "not slow"
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 

@@ -290,6 +290,7 @@ def _run_cli(*args: str):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["no steps", "dead insole", "one foot"])
 def test_too_little_data_is_never_called_no_asymmetry(tmp_path, case):
     rec = sk.simulate(duration_s=20, seed=2, rate_hz=200)

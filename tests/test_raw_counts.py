@@ -67,6 +67,7 @@ def by_side(chunks, field):
 
 
 # -- the simulated raw insole --------------------------------------------------------------------
+@pytest.mark.slow
 def test_sim_units_counts_declares_counts_and_sends_the_insole_errors():
     chunks, session = stream(f"sim://?units=counts&miscal={MISCAL}&seed=5", 1.2)
     for info in session.info:
@@ -86,6 +87,7 @@ def test_sim_units_counts_declares_counts_and_sends_the_insole_errors():
         assert np.quantile(np.abs(c - ideal), 0.999) <= 5.0  # ADC noise sd 1 count + rounding
 
 
+@pytest.mark.slow
 def test_calibrated_live_chunks_are_newtons_of_the_simulated_runner():
     cal = true_calibration()
     chunks, session = stream(f"sim://?units=counts&miscal={MISCAL}&seed=5", 1.5, calibration=cal)
@@ -128,6 +130,7 @@ def raw_capture(tmp_path_factory):
     return path, cal, chunks
 
 
+@pytest.mark.slow
 def test_capture_stores_raw_frames_and_the_calibration(raw_capture):
     path, cal, _ = raw_capture
     header = CaptureReader(path).header
@@ -135,6 +138,7 @@ def test_capture_stores_raw_frames_and_the_calibration(raw_capture):
     assert all(s["info"]["units"] == "counts" and s["info"]["adc_bits"] == 12 for s in header["streams"])
 
 
+@pytest.mark.slow
 def test_read_capture_with_the_header_calibration_is_bit_identical_to_the_live_chunks(raw_capture):
     path, cal, live = raw_capture
     rec = read_capture(path)
@@ -157,6 +161,7 @@ def test_read_capture_with_the_header_calibration_is_bit_identical_to_the_live_c
         assert all(np.array_equal(a[s], b[s]) for s in ("left", "right")), field
 
 
+@pytest.mark.slow
 def test_read_capture_recalibrates_the_raw_counts(raw_capture):
     path, cal, live = raw_capture
     base = read_capture(path)
@@ -228,6 +233,7 @@ def test_a_calibration_for_a_file_already_in_newtons_is_refused(tmp_path):
 
 
 # -- saturation ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_saturation_is_flagged_counted_and_warned_never_clipped():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -285,6 +291,7 @@ def test_paired_frames_refuse_newtons_without_counts():
 
 
 # -- CLI -------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_record_and_replay_with_calibration_files(tmp_path, capsys):
     cal_path = true_calibration().save(tmp_path / "cal.json")
     raw = tmp_path / "raw.skr"
@@ -306,6 +313,7 @@ def test_record_and_replay_with_calibration_files(tmp_path, capsys):
     assert read_capture(cal_rec).units == "N"
 
 
+@pytest.mark.slow
 def test_stream_plain_view_calibrated_and_not(tmp_path, capsys):
     cal_path = true_calibration().save(tmp_path / "cal.json")
     url = f"sim://?units=counts&miscal={MISCAL}&seed=4"

@@ -20,6 +20,9 @@ from sensorkit.calibrate import Calibration
 from sensorkit.devices.assemble import recording_from_chunks
 from sensorkit.simulate.raw import InsoleErrors
 
+# guided calibration through the device layer (~40 s); left out by pytest -m "not slow"
+pytestmark = pytest.mark.slow
+
 MISCAL = 21
 SEED = 21
 MASS_KG = 68.0
@@ -38,7 +41,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 def pipeline(tmp_path_factory):
     out = tmp_path_factory.mktemp("e2e") / "cal.json"
     url = f"sim://?units=counts&script=calibration&miscal={MISCAL}&seed={SEED}&hold=3.5"
-    args = _parse(["calibrate", url, "--mass", str(MASS_KG), "--hold", "2.5", "--timeout", "20", "-o", str(out)])
+    args = _parse(
+        ["calibrate", url, "--mass", str(MASS_KG), "--hold", "2.5", "--timeout", "20", "-o", str(out)]
+    )
     status = args.run(args)
     cal = Calibration.load(out)
     chunks = []

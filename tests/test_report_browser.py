@@ -17,9 +17,13 @@ from sensorkit.report.html import CSP
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium) to render the report"
-)
+pytestmark = [
+    pytest.mark.slow,  # a real headless Chromium (~12 s); left out by pytest -m "not slow"
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="chromium is not installed (apt-get install -y chromium) to render the report",
+    ),
+]
 
 # Writes every image's decoded size into the DOM once the page has loaded.
 _PROBE = """<script>

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from sensorkit.cli import record as record_cli
 from sensorkit.cli import replay as replay_cli
 from sensorkit.cli import stream as stream_cli
@@ -17,10 +19,15 @@ from sensorkit.cli.stream import standalone
 ROOT = Path(__file__).resolve().parents[1]
 
 
-
+@pytest.mark.slow
 def test_stream_with_record_then_replay_prints_the_same_numbers(tmp_path, capsys):
     path = tmp_path / "run.skr"
-    assert standalone(stream_cli.add_parser, "stream", ["--record", str(path), "--duration", "2.2", "--mass", "70"]) == 0
+    assert (
+        standalone(
+            stream_cli.add_parser, "stream", ["--record", str(path), "--duration", "2.2", "--mass", "70"]
+        )
+        == 0
+    )
     live = capsys.readouterr().out
     assert standalone(replay_cli.add_parser, "replay", [str(path), "--speed", "0"]) == 0
     replayed = capsys.readouterr().out
@@ -31,6 +38,7 @@ def test_stream_with_record_then_replay_prints_the_same_numbers(tmp_path, capsys
     assert steps == [ln for ln in replayed.splitlines() if "step " in ln]
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_stream_cleanly_and_closes_the_recording(tmp_path):
     path = tmp_path / "ctrlc.skr"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -55,7 +63,14 @@ def test_ctrl_c_stops_stream_cleanly_and_closes_the_recording(tmp_path):
 
 def test_record_command_writes_a_capture_for_the_duration(tmp_path, capsys):
     path = tmp_path / "r.skr"
-    assert standalone(record_cli.add_parser, "record", ["sim://?side=left", "-o", str(path), "--duration", "0.6", "--mass", "65"]) == 0
+    assert (
+        standalone(
+            record_cli.add_parser,
+            "record",
+            ["sim://?side=left", "-o", str(path), "--duration", "0.6", "--mass", "65"],
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert f"wrote {path}" in out
     from sensorkit.io.capture import read_capture

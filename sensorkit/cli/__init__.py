@@ -1,7 +1,9 @@
 """The ``sensorkit`` command line: one module per verb, each with ``add_parser`` and ``run``.
 
 Errors raised on purpose (:class:`sensorkit.errors.SensorkitError`) and bad arguments are
-printed as one clear line plus a hint; ``--debug`` shows the traceback instead.
+printed as one clear line plus a hint; ``--debug`` (before or after the verb) shows the
+traceback instead. Warnings print as one ``warning: ...`` line; user text is never parsed as
+rich markup.
 
 Start-up is cheap (issue 17): only the module of the verb being run is imported;
 ``sensorkit --help`` imports none of them (it lists :data:`COMMANDS`, whose one-line help
@@ -21,6 +23,8 @@ from sensorkit.errors import SensorkitError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
+_DEBUG_HELP = "show tracebacks instead of one-line errors"
+
 #: Verbs in the order ``--help`` lists them: name -> (module, one-line help as the module registers it).
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("sensorkit.cli.demo", "simulate a run, analyse it and print a summary (no hardware)"),
@@ -33,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("sensorkit.cli.replay", "replay a capture file (.skr) with the live view"),
     "devices": ("sensorkit.cli.devices", "list serial ports and nearby BLE insoles"),
     "analyze": ("sensorkit.cli.analyze", "gait events, loading rates and asymmetry of a recording"),
+    "report": (
+        "sensorkit.cli.report",
+        "HTML/PDF report of a session, a comparison of sessions, or a cohort folder",
+    ),
     "recommend": (
         "sensorkit.cli.recommend",
         "insole advice for the recording's activity, with the evidence behind each item",
@@ -73,13 +81,15 @@ def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentPars
         epilog="Run 'sensorkit demo' for a tour without hardware.",
     )
     parser.add_argument("--version", action="version", version=f"sensorkit {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         if name in full:
             importlib.import_module(module).add_parser(sub)
         else:
             sub.add_parser(name, help=help_text)
+    for verb in sub.choices.values():  # --debug after the verb too (SUPPRESS keeps the top-level value)
+        verb.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
     return parser
 
 
@@ -106,8 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if kernel_cache_is_cold():
         announce_compilation()
+    from sensorkit.cli.console import one_line_warnings
+
     try:
-        return int(args.run(args) or 0)
+        with one_line_warnings():
+            return int(args.run(args) or 0)
     except KeyboardInterrupt:
         _print_error("interrupted")
         return 130

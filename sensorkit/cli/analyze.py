@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 import sensorkit as sk
 from sensorkit.cli import report_options
+from sensorkit.cli.console import console, say
 from sensorkit.cli.read_options import add_read_options, read_kwargs
+from sensorkit.cli.tables import flagged_metrics, summary_table
 from sensorkit.io.outputs import check_output
+from sensorkit.quantities import format_number, format_value
 
 __all__ = ["add_parser", "run"]
 
@@ -49,7 +47,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register the ``analyze`` verb."""
     p = sub.add_parser("analyze", help="gait events, loading rates and asymmetry of a recording")
     p.add_argument("file", metavar="FILE", help="a recording sensorkit can read (CSV, PhysioNet, ...)")
-    p.add_argument("--json", action="store_true", help="print the full result as JSON")
+    p.add_argument(
+        "--json", action="store_true", help="print the full result as JSON (with version and parameters)"
+    )
+    p.add_argument(
+        "--steps",
+        metavar="OUT.csv|OUT.parquet",
+        help="write the steps table with the sensorkit version and analysis parameters in the file",
+    )
     p.add_argument(
         "--mass", type=float, metavar="KG", help="body mass in kg (adds BW units; never changes steps)"
     )
@@ -83,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file`` and print the summary table (or JSON); returns the exit status."""
     if args.report:  # before the work: an existing report is kept unless --force
         check_output(args.report, overwrite=args.force, inputs=[args.file])
-    with report_options.working(f"analysing {args.file}"):
+    with report_options.working(f"reading {args.file}"):
         rec = sk.read(args.file, **read_kwargs(args))
+    with report_options.working(f"analysing {args.file} ({first_run_note()})"):
         res = sk.analyze(
             rec,
             body_mass_kg=args.mass,
@@ -94,66 +100,61 @@ def run(args: argparse.Namespace) -> int:
             exclude_bouts=args.exclude_bouts,
         )
     report_options.write_report_from_args(args, rec, res)
+    if args.steps:
+        from sensorkit.report.export import write_steps
+
+        path = write_steps(res, args.steps)
+        say(f"wrote {len(res.steps)} steps to {path} (with the sensorkit version and parameters)", err=True)
     if args.json:
-        print(json.dumps(res.to_dict(), allow_nan=False, indent=1))
+        from sensorkit.report.export import analysis_json
+
+        print(json.dumps(analysis_json(res), allow_nan=False, indent=1))
         return 0
-    console = Console(highlight=False)
-    f, r = ("bw", "bw_s") if res.force_units == "BW" else ("n", "n_s")
+    f = "bw" if res.force_units == "BW" else "n"
     counts = res.counts
     title = (
-        f"{escape(str(args.file))}: {res.activity}, {counts.loc['both', 'n_valid']} steps "
+        f"{args.file}: {res.activity}, {counts.loc['both', 'n_valid']} steps "
         f"({counts.loc['both', 'n_steady_state']} steady state), forces in {res.force_units} (insole-derived)"
     )
-    table = Table(title=title)
-    for col in ("metric", "left", "right", "CV % (both)", "SI % (L>R +) [95% CI]", "asymmetry"):
-        table.add_column(col, justify="left" if col in ("metric", "asymmetry") else "right")
-    summary, asym = res.summary, res.asymmetry
-    for name in _ROWS.get(res.activity, _COMMON):
-        metric = name.format(f=f, r=r)
-        if metric not in summary.index:
-            continue
-        row = summary.loc[metric]
-        a = asym.loc[metric] if metric in asym.index else None
-        si = _fmt(row["symmetry_index_pct"])
-        if math.isfinite(row["si_ci_low_pct"]):
-            si += f" [{_fmt(row['si_ci_low_pct'])}, {_fmt(row['si_ci_high_pct'])}]"
-        status = "" if a is None else str(a["status"])
-        table.add_row(
-            metric,
-            _fmt(row["left"]),
-            _fmt(row["right"]),
-            _fmt(row["both_cv_pct"]),
-            si,
-            f"[bold red]{status}[/]" if a is not None and bool(a["flag"]) else status,
-        )
-    console.print(table)
-    console.print(f"cadence: {_fmt(res.cadence_spm)} steps/min (both feet, steady state)")
+    metrics = [name.format(f=f, r=f"{f}_s") for name in _ROWS.get(res.activity, _COMMON)]
+    console.print(summary_table(title, res.summary, res.asymmetry, metrics))
+    say(f"cadence: {format_value('cadence_spm', res.cadence_spm)} steps/min (both feet, steady state)")
     if res.activity == "running":
-        console.print(
-            f"loading rate method: {res.info.loading_rate_method} (one per trial; {res.info.loading_rate_note})"
-        )
-    flagged = asym.index[asym["flag"].to_numpy(bool)].tolist()
+        say(f"loading rate method: {res.info.loading_rate_method} (one per trial; {res.info.loading_rate_note})")
+    asym = res.asymmetry
+    flagged = flagged_metrics(res)
     if flagged:
-        console.print("[bold]asymmetric beyond each metric's limit (95% CI):[/] " + ", ".join(flagged))
+        say("asymmetric beyond each metric's limit (95% CI): " + ", ".join(flagged))
     elif not asym["status"].isin(["asymmetric", "within limit", "inconclusive", "no limit set"]).any():
-        console.print(
+        say(
             "asymmetry: not enough data (fewer than "
             f"{res.params.min_steps_asymmetry} steady-state steps on a side, or one insole)"
         )
     else:
-        console.print("no asymmetry beyond the metrics' limits (95% CI)")
+        say("no asymmetry beyond the metrics' limits (95% CI)")
     if res.standing is not None and len(res.standing):
         for _, st in res.standing.iterrows():
-            console.print(
-                f"standing {st['start_s']:.1f}-{st['end_s']:.1f} s: left carries {st['left_share_pct']:.0f} % "
-                f"(SI {_fmt(st['symmetry_index_pct'])} %, {st['status']})"
+            say(
+                f"standing {st['start_s']:.1f}-{st['end_s']:.1f} s: left carries {st['left_share_pct']:.1f} % "
+                f"(SI {format_number(st['symmetry_index_pct'], 1, signed=True)} %, {st['status']})"
             )
     reasons = res.steps.loc[~res.steps["steady_state"], "exclude_reason"].value_counts()
     for reason, k in reasons.items():
-        console.print(f"left out of the summary: {k} x {escape(str(reason))}")
+        say(f"left out of the summary: {k} x {reason}")
     if len(res.gaps):
-        console.print(f"{len(res.gaps)} data gap(s); metrics whose window touches one are not measured")
+        from sensorkit.report.sections import gap_counts
+
+        inside, edge = gap_counts(res.gaps, rec)
+        text = f"{inside} data gap(s) inside the session; metrics whose window touches one are not measured"
+        if edge:
+            text += f"; {edge} at its start or end (one insole started or stopped before the other)"
+        say(text)
     return 0
+
+
+def first_run_note() -> str:
+    """Why the first analysis after installing takes seconds (Numba compiles the kernels once)."""
+    return "the first run compiles the Numba kernels, a few seconds"
 
 
 def _int_list(text: str) -> tuple[int, ...]:
@@ -161,7 +162,3 @@ def _int_list(text: str) -> tuple[int, ...]:
         return tuple(int(x) for x in text.split(",") if x.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-
-
-def _fmt(value: float) -> str:
-    return "-" if value is None or not math.isfinite(float(value)) else f"{float(value):.3g}"

@@ -98,10 +98,33 @@ def run(args: argparse.Namespace) -> int:
     path = cal.save(args.output)
     gains = ", ".join(f"{s} gain {c.gain:.3f}" for s, c in cal.sides.items())
     if cal.passed:
-        console.print(f"[bold green]PASS[/]: {gains}; wrote {path}")
+        console.print(Text.assemble(("PASS", "bold green"), f": {gains}; wrote {path}"), soft_wrap=True)
+        stream_urls = " ".join(
+            _quote(u) for u in (STREAM_URL_OF_BUILTIN_SIM,) if _builtin_sim(urls)
+        ) or " ".join(_quote(u) for u in urls)
+        console.print(
+            Text(f"next: sensorkit stream {stream_urls} --calibration {_quote(str(path))}"), soft_wrap=True
+        )
         return 0
-    console.print(f"[bold red]FAIL[/]: {gains}; wrote {path} (marked as failed), repeat the calibration")
+    console.print(
+        Text.assemble(
+            ("FAIL", "bold red"), f": {gains}; wrote {path} (marked as failed), repeat the calibration"
+        ),
+        soft_wrap=True,
+    )
     return 1
+
+
+#: The simulated insole pair that sends raw ADC counts, as the built-in calibration session
+#: simulates it: a calibration from ``sensorkit calibrate`` (default source) converts its stream.
+STREAM_URL_OF_BUILTIN_SIM = "sim://?units=counts"
+
+
+def _quote(text: str) -> str:
+    """Shell-quote ``text`` when it has characters a shell would interpret."""
+    import shlex
+
+    return shlex.quote(text)
 
 
 def _guide(chunks: Iterable[Chunk], args: argparse.Namespace, layout: str) -> Calibration:

@@ -9,27 +9,30 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 from rich.table import Table
 
 from sensorkit.analysis import analyze
+from sensorkit.cli.analyze import first_run_note
 from sensorkit.cli.console import console
+from sensorkit.cli.report_options import working
+from sensorkit.cli.tables import flagged_metrics, new_table, summary_table
+from sensorkit.quantities import format_value, quantity
 from sensorkit.simulate import simulate
 
-# (summary row, label, unit, format)
+#: Summary rows of the demo table (names, units and precision from sensorkit.quantities).
 _ROWS = (
-    ("contact_time_s", "contact time", "s", "{:.3f}"),
-    ("stride_time_s", "stride time", "s", "{:.3f}"),
-    ("flight_time_s", "flight time", "s", "{:.3f}"),
-    ("peak_force_bw", "peak force", "BW", "{:.2f}"),
-    ("impact_peak_bw", "impact peak", "BW", "{:.2f}"),
-    ("valr_bw_s", "loading rate VALR", "BW/s", "{:.1f}"),
-    ("vilr_bw_s", "loading rate VILR", "BW/s", "{:.1f}"),
-    ("strike_index_pct", "strike index", "% foot length", "{:.1f}"),
-    ("cop_ap_excursion_mm", "COP AP excursion", "mm", "{:.1f}"),
-    ("cop_ml_excursion_mm", "COP ML excursion", "mm", "{:.1f}"),
-    ("arch_indicator", "midfoot load share", "", "{:.3f}"),
-    ("ml_ratio", "medial-lateral ratio", "", "{:+.3f}"),
+    "contact_time_s",
+    "stride_time_s",
+    "flight_time_s",
+    "peak_force_bw",
+    "impact_peak_bw",
+    "valr_bw_s",
+    "vilr_bw_s",
+    "strike_index_pct",
+    "cop_ap_excursion_mm",
+    "cop_ml_excursion_mm",
+    "arch_indicator",
+    "ml_ratio",
 )
 
 
@@ -56,9 +59,11 @@ def run(args: argparse.Namespace) -> int:
         "dropout": 0.01,
     }
     t0 = time.perf_counter()
-    rec = simulate(**params)
+    with working(f"simulating {args.duration:g} s of running"):
+        rec = simulate(**params)
     t1 = time.perf_counter()
-    res = analyze(rec)
+    with working(f"analysing ({first_run_note()})"):
+        res = analyze(rec)
     t2 = time.perf_counter()
     truth = rec.metadata["ground_truth"]
 
@@ -76,9 +81,9 @@ def run(args: argparse.Namespace) -> int:
         f"steps summarised ({res.activity}; VALR method: {res.info.loading_rate_method})"
     )
     console.print(table_of_summary(res.summary, res.asymmetry))
-    console.print(f"cadence (both feet): {res.cadence_spm:.1f} steps/min")
+    console.print(f"cadence (both feet): {format_value('cadence_spm', res.cadence_spm)} steps/min")
     console.print(truth_comparison(res, truth))
-    flags = res.asymmetry.index[res.asymmetry["flag"].to_numpy(bool)].tolist()
+    flags = flagged_metrics(res)
     if flags:
         console.print(
             f"[yellow]asymmetric beyond each metric's limit (95% CI)[/] in: {', '.join(flags)} "
@@ -92,53 +97,28 @@ def run(args: argparse.Namespace) -> int:
 
 
 def table_of_summary(summary, asymmetry) -> Table:
-    """A rich table of the per-side summary with symmetry indices."""
-    table = Table(title="per-side summary (means over steady-state steps)")
-    for col, justify in (
-        ("metric", "left"),
-        ("unit", "left"),
-        ("left", "right"),
-        ("right", "right"),
-        ("SI %", "right"),
-    ):
-        table.add_column(col, justify=justify)
-    for row, label, unit, fmt in _ROWS:
-        if row not in summary.index:
-            continue
-        r = summary.loc[row]
-        si = float(r.get("symmetry_index_pct", np.nan))
-        si_text = f"{si:+.1f}" if np.isfinite(si) else ""
-        if row in asymmetry.index and bool(asymmetry.loc[row, "flag"]):
-            si_text = f"[yellow]{si_text}[/]"
-        table.add_row(label, unit, _fmt(fmt, r["left"]), _fmt(fmt, r["right"]), si_text)
-    return table
+    """The per-side summary with symmetry indices, in the CLI table style."""
+    return summary_table(
+        "per-side summary (means over steady-state steps)", summary, asymmetry, _ROWS, with_cv=False
+    )
 
 
 def truth_comparison(res, truth) -> Table:
     """Measured medians next to the simulator's ground truth."""
     measured = res.steps[res.steps["steady_state"]]
     true = truth.steps[truth.steps.complete]
-    table = Table(title="analysis vs simulator ground truth (medians)")
-    for col in ("metric", "measured", "truth"):
-        table.add_column(col, justify="left" if col == "metric" else "right")
-    for col, label, fmt in (
-        ("contact_time_s", "contact time (s)", "{:.3f}"),
-        ("valr_bw_s", "VALR (BW/s)", "{:.1f}"),
-        ("peak_force_bw", "peak force (BW)", "{:.2f}"),
-        ("strike_index_pct", "strike index (%)", "{:.1f}"),
-    ):
+    table = new_table(
+        "analysis vs simulator ground truth (medians)",
+        [("metric", "left"), ("unit", "left"), ("measured", "right"), ("truth", "right")],
+    )
+    for col in ("contact_time_s", "valr_bw_s", "peak_force_bw", "strike_index_pct"):
         if col not in measured or col not in true:
             continue
         values = measured[col]
         if col == "valr_bw_s":
             values = values[measured["valr_reliable"]]
-        table.add_row(label, _fmt(fmt, values.median()), _fmt(fmt, true[col].median()))
+        q = quantity(col)
+        table.add_row(
+            q.label, q.unit, format_value(col, values.median()), format_value(col, true[col].median())
+        )
     return table
-
-
-def _fmt(fmt: str, value) -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return fmt.format(v) if np.isfinite(v) else "—"

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from sensorkit.cli.console import console
+from rich.text import Text
+
+from sensorkit.cli.console import console, say
+from sensorkit.cli.report_options import working
 from sensorkit.cli.stream import standalone
+from sensorkit.cli.tables import new_table
 
 __all__ = ["add_parser", "list_serial_ports", "run", "scan_ble"]
 
@@ -49,23 +53,26 @@ def run(args: argparse.Namespace) -> int:
     from sensorkit.errors import DeviceError
 
     ports = list_serial_ports()
-    console.print(f"serial ports ({len(ports)}):", markup=False, highlight=False, soft_wrap=True)
+    table = new_table(
+        f"serial ports ({len(ports)})", [("URL", "left"), ("description", "left"), ("hardware id", "left")]
+    )
     for device, desc, hwid in ports:
-        console.print(
-            f"  serial://{device}  {desc}  {hwid}".rstrip(), markup=False, highlight=False, soft_wrap=True
-        )
+        table.add_row(Text(f"serial://{device}"), Text(desc), Text(hwid))
+    console.print(table)
     if args.no_ble:
         return 0
     try:
-        found = scan_ble(args.scan)
+        with working(f"scanning for BLE insoles ({args.scan:g} s)"):
+            found = scan_ble(args.scan)
     except DeviceError as exc:
-        console.print(f"bluetooth: {exc}", markup=False, highlight=False, soft_wrap=True)
+        say(f"bluetooth: {exc}")
         return 0
-    console.print(f"BLE insoles ({len(found)}):", markup=False, highlight=False, soft_wrap=True)
+    table = new_table(
+        f"BLE insoles ({len(found)})", [("URL", "left"), ("name", "left"), ("RSSI (dBm)", "right")]
+    )
     for address, name, rssi in found:
-        console.print(
-            f"  ble://{address}  {name}  rssi {rssi} dBm", markup=False, highlight=False, soft_wrap=True
-        )
+        table.add_row(Text(f"ble://{address}"), Text(name or ""), Text("–" if rssi is None else str(rssi)))
+    console.print(table)
     return 0
 
 

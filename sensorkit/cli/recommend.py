@@ -13,8 +13,10 @@ from rich.panel import Panel
 from rich.text import Text
 
 import sensorkit as sk
+from sensorkit.cli.analyze import first_run_note
 from sensorkit.cli.console import console
 from sensorkit.cli.read_options import add_read_options, read_kwargs
+from sensorkit.cli.report_options import working
 from sensorkit.recommend.runner import ARCH_TYPES, SURFACES
 
 __all__ = ["add_parser", "run"]
@@ -81,8 +83,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file`` and print the advice card (or JSON); returns the exit status."""
-    rec = sk.read(args.file, **read_kwargs(args))
-    res = sk.analyze(rec, body_mass_kg=args.mass)
+    with working(f"reading {args.file}"):
+        rec = sk.read(args.file, **read_kwargs(args))
+    with working(f"analysing {args.file} ({first_run_note()})"):
+        res = sk.analyze(rec, body_mass_kg=args.mass)
     adv = sk.recommend(
         res,
         recording=rec,
@@ -97,12 +101,15 @@ def run(args: argparse.Namespace) -> int:
         insole_age_months=args.insole_age_months,
     )
     if args.json:
-        print(json.dumps(adv.to_dict(), allow_nan=False, indent=1))
+        from sensorkit.jsonable import to_jsonable
+
+        out = {"sensorkit_version": sk.__version__, "params": res.params.to_dict(), **adv.to_dict()}
+        print(json.dumps(to_jsonable(out), allow_nan=False, indent=1))
         return 0
     console.print(
         Panel(
             Text(adv.card(width=max(40, console.width - 4))),
-            title=f"{args.file}: insole advice",
+            title=Text(f"{args.file}: insole advice"),
             border_style="green" if adv.advice else "yellow",
             expand=False,
         )

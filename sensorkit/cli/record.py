@@ -15,6 +15,7 @@ from sensorkit.cli.stream import (
     add_calibration_option,
     saturation_lines,
     standalone,
+    stream_urls,
     summary_lines,
     units_notice,
 )
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         subject["body_mass_kg"] = args.mass
     if args.subject:
         subject["id"] = args.subject
-    session = open_devices(*(args.urls or ["sim://"]), record=args.output, subject=subject,
+    session = open_devices(*stream_urls(args.urls, args.calibration), record=args.output, subject=subject,
                            reconnect=True if args.reconnect else None,
                            calibration=args.calibration, overwrite=args.force)  # fmt: skip
     names = ", ".join(f"{d.side}={d.url}" for d in session.devices)

@@ -1,8 +1,11 @@
-"""``sensorkit replay FILE.skr [--speed X]``: play a capture back through the live pipeline.
+"""``sensorkit replay FILE.skr [--speed X] [--mass KG] [--plain]``: play a capture back through the live pipeline.
 
-Prints the same per-second lines as ``sensorkit stream`` printed while recording, with a
-progress bar; ``--speed 0`` replays as fast as possible. A capture of raw-count insoles is
-converted with the calibration in its header, or with ``--calibration FILE`` instead.
+On a terminal it shows the live dashboard (as ``sensorkit stream`` did while recording);
+with ``--plain`` or off a terminal it prints the same per-second lines as ``stream --plain``,
+with a progress bar. ``--speed 0`` replays as fast as possible. ``--mass`` sets the body mass
+for BW units when the capture header has none (or overrides it). A capture of raw-count
+insoles is converted with the calibration in its header, or with ``--calibration FILE``.
+A capture cut short prints one ``warning:`` line and replays up to the cut.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import warnings
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sensorkit.cli.console import console, print_error
+from sensorkit.cli.console import console, print_warning
 from sensorkit.cli.stream import (
     LiveView,
     add_calibration_option,
@@ -32,6 +35,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE.skr")
     p.add_argument("--speed", type=float, default=1.0, metavar="X",
                    help="1 = real time (default), 2 = twice as fast, 0 = as fast as possible")  # fmt: skip
+    p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg (default: the capture header's)")
+    p.add_argument(
+        "--plain", action="store_true", help="plain lines instead of the dashboard (automatic off a TTY)"
+    )
     add_calibration_option(p)
     p.set_defaults(run=run)
 
@@ -50,7 +57,20 @@ def run(args: argparse.Namespace) -> int:
         notice = units_notice(session)
         if notice:
             console.print(notice, markup=False, highlight=False, soft_wrap=True)
-        mass = (reader.header.get("subject") or {}).get("body_mass_kg")
+        mass = (
+            args.mass if args.mass is not None else (reader.header.get("subject") or {}).get("body_mass_kg")
+        )
+        if console.is_terminal and not args.plain:
+            from sensorkit.dashboard.app import run_dashboard
+
+            try:
+                session.require_physical_units("the dashboard (forces in N and body weights)")
+            except BaseException:
+                session.close()
+                raise
+            status = run_dashboard(session, body_mass_kg=mass, console=console)
+            _warn_cut(caught, CaptureCutWarning)
+            return status
         total = reader.file_size
         with Progress(TextColumn("replay"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeRemainingColumn(), console=console, transient=True) as progress:  # fmt: skip
@@ -74,10 +94,15 @@ def run(args: argparse.Namespace) -> int:
             view.finish()
     for line in summary_lines(session) + saturation_lines(session):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
-    for w in caught:
-        if issubclass(w.category, CaptureCutWarning):
-            print_error(f"warning: {w.message}")
+    _warn_cut(caught, CaptureCutWarning)
     return 0
+
+
+def _warn_cut(caught: list, category: type[Warning]) -> None:
+    """Each caught cut warning as one ``warning:`` line (after the replay, so it is the last thing said)."""
+    for w in caught:
+        if issubclass(w.category, category):
+            print_warning(w.message, w.category)
 
 
 if __name__ == "__main__":

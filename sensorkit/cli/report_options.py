@@ -1,4 +1,7 @@
-"""``--report OUT.html`` and ``--png-dir DIR`` for ``sensorkit analyze``, plus progress display.
+"""``--report OUT.html``, ``--pdf``, ``--png-dir DIR`` and the session identity options, plus progress display.
+
+Identity options (``--subject --session --condition --notes``, ``--anonymize``) fill the
+report header; they override what the recording's metadata says.
 
 Hook into a command with::
 
@@ -24,14 +27,36 @@ from sensorkit.cli.console import error_console
 from sensorkit.io.outputs import check_output, input_files
 from sensorkit.recording import Recording
 
-__all__ = ["add_report_options", "progress", "working", "write_report_from_args"]
+__all__ = [
+    "add_identity_options",
+    "add_report_options",
+    "identity_kwargs",
+    "progress",
+    "report_written",
+    "say_written",
+    "working",
+    "write_report_from_args",
+]
 
 #: Options of the command that are passed on to ``sensorkit.recommend`` when present.
 _RUNNER_KEYS = ("surface", "weekly_km", "back_pain", "pain_severity", "insole_age_months")
 
 
+def add_identity_options(parser: argparse.ArgumentParser) -> None:
+    """``--subject --session --condition --notes --anonymize --pdf``: what the report header says."""
+    g = parser.add_argument_group("report header")
+    g.add_argument("--subject", metavar="ID", help="subject id or name (default: the recording's)")
+    g.add_argument("--session", metavar="TEXT", help="session label, e.g. 'visit 2'")
+    g.add_argument("--condition", metavar="TEXT", help="condition, e.g. 'barefoot' or 'insole A'")
+    g.add_argument("--notes", metavar="TEXT", help="free-text notes printed in the header")
+    g.add_argument(
+        "--anonymize", action="store_true", help="leave subject names, notes and device serials out"
+    )
+    g.add_argument("--pdf", action="store_true", help="also print the report to PDF (headless Chromium)")
+
+
 def add_report_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--report`` and ``--png-dir`` to a command's parser."""
+    """Add ``--report``, ``--png-dir`` and the identity options to a command's parser."""
     parser.add_argument(
         "--report",
         metavar="OUT.html",
@@ -39,6 +64,19 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--png-dir", metavar="DIR", help="also write every report figure as a PNG into DIR")
     parser.add_argument("--force", action="store_true", help="replace the --report file if it exists")
+    add_identity_options(parser)
+
+
+def identity_kwargs(args: argparse.Namespace) -> dict:
+    """The identity keyword arguments of :func:`sensorkit.report.write_report` from parsed options."""
+    return {
+        "subject": getattr(args, "subject", None),
+        "session": getattr(args, "session", None),
+        "condition": getattr(args, "condition", None),
+        "notes": getattr(args, "notes", None),
+        "anonymize": bool(getattr(args, "anonymize", False)),
+        "pdf": bool(getattr(args, "pdf", False)) or None,
+    }
 
 
 def progress(console: Console | None = None, *, transient: bool = True) -> Progress:
@@ -94,6 +132,8 @@ def write_report_from_args(args: argparse.Namespace, recording: Recording, analy
 
     if report and Path(report).suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"--report {report}: the report is an HTML file; give a name ending in .html")
+    if getattr(args, "pdf", False) and not report:
+        raise ValueError("--pdf prints the HTML report: give --report OUT.html too")
     if report:
         check_output(report, overwrite=getattr(args, "force", False), inputs=input_files(recording))
     with progress() as bar:
@@ -106,20 +146,34 @@ def write_report_from_args(args: argparse.Namespace, recording: Recording, analy
             png_dir=png_dir,
             runner=runner,
             on_figure=lambda spec: bar.advance(task),
+            **identity_kwargs(args),
         )
-    if result["html"] is not None:
-        note = (
-            ""
-            if result["recommendation"] == "ok"
-            else " (no insole recommendation: sensorkit.recommend unavailable)"
-        )
+    report_written(result, png_dir)
+    return result
+
+
+def say_written(result: dict) -> None:
+    """``wrote <file>`` on stderr for a comparison or cohort page."""
+    if result.get("html") is not None:
+        error_console.print(f"wrote report {result['html']}", markup=False, soft_wrap=True)
+
+
+def report_written(result: dict, png_dir: str | None = None) -> None:
+    """The closing "wrote ..." lines of a report on stderr."""
+    if result.get("html") is not None:
+        status = result.get("recommendation")
+        note = {
+            "ok": "",
+            "skipped": " (no insole recommendation: not requested)",
+        }.get(status, " (no insole recommendation: sensorkit.recommend unavailable)")
         error_console.print(
             f"wrote report {result['html']} ({result['bytes'] / 1024:.0f} kB){note}",
             markup=False,
             soft_wrap=True,
         )
-    if result["pngs"]:
+    if result.get("pdf") is not None:
+        error_console.print(f"wrote PDF {result['pdf']}", markup=False, soft_wrap=True)
+    if result.get("pngs"):
         error_console.print(
             f"wrote {len(result['pngs'])} PNG figures to {png_dir}", markup=False, soft_wrap=True
         )
-    return result

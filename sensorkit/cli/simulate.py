@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from sensorkit.cli.console import console
+from sensorkit.cli.console import say
+from sensorkit.cli.report_options import working
 from sensorkit.io import write_generic_csv
 from sensorkit.io.outputs import check_output
 from sensorkit.simulate import simulate
@@ -32,19 +33,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Simulate and write the file."""
     check_output(args.output, overwrite=args.force)
-    rec = simulate(
-        duration_s=args.duration,
-        seed=args.seed,
-        rate_hz=args.rate,
-        foot_type=args.foot,
-        strike=args.strike,
-        cadence_spm=args.cadence,
-        speed_mps=args.speed,
-        body_mass_kg=args.mass,
-        asymmetry=args.asym,
-        noise=args.noise,
-        dropout=args.dropout,
-    )
-    write_generic_csv(rec, args.output)
-    console.print(f"wrote {args.output}: {rec!r}")
+    with working(f"simulating {args.duration:g} s"):
+        rec = simulate(
+            duration_s=args.duration,
+            seed=args.seed,
+            rate_hz=args.rate,
+            foot_type=args.foot,
+            strike=args.strike,
+            cadence_spm=args.cadence,
+            speed_mps=args.speed,
+            body_mass_kg=args.mass,
+            asymmetry=args.asym,
+            noise=args.noise,
+            dropout=args.dropout,
+        )
+    with working(f"writing {args.output}"):
+        write_generic_csv(rec, args.output)
+    say(f"wrote {args.output}: {rec!r}")
     return 0

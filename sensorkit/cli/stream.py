@@ -212,7 +212,8 @@ def run(args: argparse.Namespace) -> int:
     from sensorkit.devices import open as open_devices
 
     subject = {"body_mass_kg": args.mass} if args.mass else {}
-    session = open_devices(*(args.urls or ["sim://"]), record=args.record, subject=subject,
+    urls = stream_urls(args.urls, args.calibration)
+    session = open_devices(*urls, record=args.record, subject=subject,
                            reconnect=True if args.reconnect else None,
                            calibration=args.calibration, overwrite=args.force)  # fmt: skip
     if getattr(args, "lsl", False):
@@ -229,6 +230,33 @@ def run(args: argparse.Namespace) -> int:
             raise
         return run_dashboard(session, duration_s=args.duration, body_mass_kg=args.mass, console=console)
     return live_loop(session, args.duration, args.mass, record=args.record)
+
+
+def stream_urls(urls: list[str] | None, calibration: str | None) -> list[str]:
+    """The device URLs to open: the given ones, else ``sim://`` (``sim://?units=counts`` with a calibration).
+
+    A calibration converts raw ADC counts; the default simulated pair sends newtons, so with
+    ``--calibration`` and no URL the simulated raw-count pair is opened instead, and a plain
+    ``sim://`` URL with a calibration is an error naming the URL that works.
+
+    Raises
+    ------
+    CalibrationError
+        ``sim://`` without ``units=counts`` together with a calibration.
+    """
+    from sensorkit.errors import CalibrationError
+
+    if not urls:
+        return ["sim://?units=counts"] if calibration else ["sim://"]
+    if calibration:
+        for url in urls:
+            if url.startswith("sim://") and "units=counts" not in url:
+                raise CalibrationError(
+                    f"{url} sends newtons already; a calibration converts raw ADC counts",
+                    hint="the simulated raw-count insole pair is sim://?units=counts "
+                    "(sensorkit stream 'sim://?units=counts' --calibration FILE)",
+                )
+    return list(urls)
 
 
 def add_calibration_option(p: argparse.ArgumentParser) -> None:

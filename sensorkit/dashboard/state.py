@@ -17,7 +17,7 @@ import numpy as np
 
 from sensorkit.analysis.params import G_M_S2
 from sensorkit.analysis.streaming import StreamingAnalyzer
-from sensorkit.kernels import symmetry_index
+from sensorkit.kernels import cop_frames, symmetry_index
 from sensorkit.layout import SensorLayout
 
 __all__ = ["DashboardState", "SideState", "symmetry_index_pct"]
@@ -193,29 +193,37 @@ class DashboardState:
             time_s[:: max(1, len(time_s) // 8)], total[:: max(1, len(time_s) // 8)], strict=False
         ):
             st.history.append((float(t), float(f)))
-        loaded = total > self.contact_n
-        if loaded.any():
-            w = forces[loaded].astype(np.float64)
-            x = (w @ lay.x_mm) / total[loaded]
-            y = (w @ lay.y_mm) / total[loaded]
-            for t, xi, yi in zip(time_s[loaded], x, y, strict=True):
-                st.trail.append((float(t), float(xi), float(yi)))
-        st.cop_mm = (st.trail[-1][1], st.trail[-1][2]) if loaded[-1] and st.trail else None
-        while st.trail and st.trail[0][0] < st.last_time - TRAIL_S:
-            st.trail.popleft()
-        while st.history and st.history[0][0] < st.last_time - HISTORY_S:
-            st.history.popleft()
         steps: list[dict] = []
+        cop = None
         analyser = self.analysers.get(side)
         if analyser is not None:
             try:
-                steps = analyser.feed(time_s, **{side: forces}).steps
+                update = analyser.feed(time_s, **{side: forces})
+                steps, cop = update.steps, update.cop.get(side)
             except ValueError as exc:  # e.g. a clock step backwards after a reconnect
                 self.message = f"{side}: analysis restarted ({exc})"
                 self.analysers[side] = StreamingAnalyzer(
                     lay.for_side("left"), self.rate_hz, body_mass_kg=self.body_mass_kg, sides=(side,)
                 )
             st.steps.extend(steps)
+        if cop is None:  # no analyser (raw counts shown as they are): the same COP kernel, no baseline
+            cop = cop_frames(
+                np.ascontiguousarray(forces, dtype=np.float32),
+                lay.x_mm.astype(np.float32),
+                lay.y_mm.astype(np.float32),
+                np.zeros(lay.n_sensors, np.float32),
+                float(self.contact_n),
+            )
+        # the COP sk.analyze computes: baseline removed, NaN below the analysis' contact threshold
+        x, y = np.asarray(cop[0], np.float64), np.asarray(cop[1], np.float64)
+        loaded = np.isfinite(x) & np.isfinite(y)
+        for t, xi, yi in zip(time_s[loaded], x[loaded], y[loaded], strict=True):
+            st.trail.append((float(t), float(xi), float(yi)))
+        st.cop_mm = (float(x[-1]), float(y[-1])) if loaded[-1] else None
+        while st.trail and st.trail[0][0] < st.last_time - TRAIL_S:
+            st.trail.popleft()
+        while st.history and st.history[0][0] < st.last_time - HISTORY_S:
+            st.history.popleft()
         return steps
 
     # -- derived numbers ------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """What the report figures draw, computed from an Analysis (and a Recording): plain numpy.
 
 Kept apart from the drawing so each number can be tested on its own: per-step force
-curves aligned at contact, the VALR window of a step, per-step COP paths and their mean,
-and the per-sensor peak map.
+curves aligned at contact, the VALR windows the analysis measured, per-step COP paths and
+their mean, and the per-sensor peak map.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ __all__ = [
     "sides_of",
     "step_curves",
     "valid_steps",
-    "valr_window_s",
+    "valr_windows_s",
 ]
 
 
@@ -181,70 +181,36 @@ def step_curves(analysis: Analysis, side: str, max_steps: int = 300) -> StepCurv
     return StepCurves(ts, fs, steps, n_total, unit)
 
 
-def valr_window_s(
-    t_s: np.ndarray,
-    force: np.ndarray,
-    step: pd.Series | dict,
-    levels_frac: tuple[float, float] = (0.2, 0.8),
-    reference_stance_frac: float = 0.13,
-    window_frac: tuple[float, float] = (0.03, 0.12),
-) -> tuple[float, float]:
-    """Start and end (s since contact) of the window VALR was measured over, for drawing.
+def valr_windows_s(steps: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (s since contact) of the window each step's VALR was measured over.
 
-    Mirrors docs/methods.md: the 20 % and 80 % crossings of the impact peak, or of the force at
-    13 % of stance when there is no impact peak, or the fixed 3-12 % of stance window.
+    Read from the steps table (``valr_window_start_s``/``valr_window_end_s``, host times the
+    loading-rate kernel measured), never re-derived, so the drawn window is the analysis'
+    window. NaN for steps without a loading rate.
 
     Parameters
     ----------
-    t_s, force : ndarray
-        One step's curve (s since contact, force in the analysis unit).
-    step : row of ``analysis.steps`` (its impact peak is in the same unit as ``force``)
+    steps : DataFrame
+        Rows of ``analysis.steps``.
 
     Returns
     -------
-    (float, float)
-        NaN, NaN when the step has no loading rate.
+    (ndarray, ndarray)
+        Shape (n,) each, seconds since the step's initial contact.
 
     Examples
     --------
-    >>> t = np.linspace(0, 0.1, 11); f = 10 * t
-    >>> step = {"loading_rate_method": "impact_peak", "impact_peak_n": 1.0, "contact_time_s": 0.2}
-    >>> valr_window_s(t, f, step)
-    (0.02, 0.08)
+    >>> df = pd.DataFrame({"t_contact_s": [1.0], "valr_window_start_s": [1.02], "valr_window_end_s": [1.05]})
+    >>> [np.round(a, 3).tolist() for a in valr_windows_s(df)]
+    [[0.02], [0.05]]
     """
-    method = step.get("loading_rate_method")
-    contact = float(step["contact_time_s"])
-    if method == "3_12pct_window":
-        return window_frac[0] * contact, window_frac[1] * contact
-    if method == "impact_peak":
-        ref = float(step["impact_peak_bw"] if "impact_peak_bw" in step else step["impact_peak_n"])
-        reached = np.flatnonzero(force >= ref * (1.0 - 1e-6))
-        t_ref = float(t_s[reached[0]]) if reached.size else np.nan
-    elif method == "13pct_stance":
-        t_ref = reference_stance_frac * contact
-        ref = float(np.interp(t_ref, t_s, force)) if t_s.size else np.nan
-    else:
-        return np.nan, np.nan
-    if not (np.isfinite(ref) and np.isfinite(t_ref)) or ref <= 0:
-        return np.nan, np.nan
-    before = t_s < t_ref
-    t_pts = np.append(t_s[before], t_ref)  # samples up to the reference, then the reference itself
-    f_pts = np.append(force[before], ref)
+    if not len(steps) or "valr_window_start_s" not in steps:
+        return np.full(len(steps), np.nan), np.full(len(steps), np.nan)
+    tc = steps["t_contact_s"].to_numpy(np.float64)
     return (
-        _first_crossing(t_pts, f_pts, levels_frac[0] * ref),
-        _first_crossing(t_pts, f_pts, levels_frac[1] * ref),
+        steps["valr_window_start_s"].to_numpy(np.float64) - tc,
+        steps["valr_window_end_s"].to_numpy(np.float64) - tc,
     )
-
-
-def _first_crossing(t: np.ndarray, f: np.ndarray, level: float) -> float:
-    above = np.flatnonzero(f >= level)
-    if not above.size:
-        return np.nan
-    j = int(above[0])
-    if j == 0:
-        return float(t[0])
-    f0, f1 = float(f[j - 1]), float(f[j])
-    return round(float(t[j - 1] + (level - f0) * (t[j] - t[j - 1]) / (f1 - f0)), 12)
 
 
 def cop_step_paths(

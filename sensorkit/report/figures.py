@@ -29,6 +29,7 @@ from matplotlib.patches import Polygon
 
 from sensorkit.analysis.result import Analysis
 from sensorkit.layout import SensorLayout
+from sensorkit.quantities import format_value
 from sensorkit.recording import Recording
 from sensorkit.report.data import (
     cop_step_paths,
@@ -39,7 +40,7 @@ from sensorkit.report.data import (
     sides_of,
     step_curves,
     valid_steps,
-    valr_window_s,
+    valr_windows_s,
 )
 from sensorkit.report.style import (
     FLAG_COLOR,
@@ -67,6 +68,9 @@ __all__ = [
 
 _MAX_DRAWN_STEPS = 300  # per side; more add ink, not information, and slow rendering
 _TREND_WINDOW_STEPS = 15  # rolling mean over this many steps of one side
+#: Points drawn per side and series in session-long plots (trends, timeline): long sessions are
+#: thinned for display only; every number in tables and captions uses all steps.
+MAX_DRAWN_POINTS = 1500
 
 
 # -- feet from above -------------------------------------------------------------------
@@ -263,27 +267,15 @@ def force_curves_figure(analysis: Analysis) -> Figure:
             t_end = max(float(t[-1]) for t in curves.t_s)
             grid = np.linspace(0.0, t_end, 200)
             ax.plot(grid * 1e3, curves.mean(grid), color=MEAN_COLOR, lw=1.8, label="mean")
-            params = analysis.params
-            windows = np.array(
-                [
-                    valr_window_s(
-                        t,
-                        f,
-                        row,
-                        params.loading_levels_frac,
-                        params.fallback_reference_frac,
-                        params.fallback_window_frac,
-                    )
-                    for t, f, (_, row) in zip(curves.t_s, curves.force, curves.steps.iterrows(), strict=True)
-                ]
-            )
+            starts, ends = valr_windows_s(curves.steps)  # the windows the analysis measured
             lo, hi = (
-                (np.nanmedian(windows[:, 0]), np.nanmedian(windows[:, 1]))
-                if np.isfinite(windows).any()
+                (float(np.nanmedian(starts)), float(np.nanmedian(ends)))
+                if np.isfinite(starts).any() and np.isfinite(ends).any()
                 else (math.nan, math.nan)
             )
             valr_col = f"valr_{unit.lower()}_s"
-            valr = float(np.nanmean(curves.steps[valr_col])) if valr_col in curves.steps else math.nan
+            summary = analysis.summary  # the mean sk.analyze reports (reliable VALRs only)
+            valr = float(summary.loc[valr_col, side]) if valr_col in summary.index else math.nan
             if math.isfinite(lo) and math.isfinite(hi) and hi > lo:
                 ax.axvspan(
                     lo * 1e3,
@@ -291,7 +283,11 @@ def force_curves_figure(analysis: Analysis) -> Figure:
                     color=SIDE_COLORS[side],
                     alpha=0.18,
                     lw=0,
-                    label=f"VALR window (median), mean VALR {valr:.0f} {rate_unit}",
+                    label=(
+                        f"VALR window (median), mean VALR {format_value(valr_col, valr)} {rate_unit}"
+                        if math.isfinite(valr)
+                        else "VALR window (median); VALR not summarised: too few samples per window"
+                    ),
                 )
             ax.legend(loc="upper right", fontsize=7)
             drawn = f", {len(curves.t_s)} drawn" if len(curves.t_s) < curves.n_total else ""
@@ -299,6 +295,13 @@ def force_curves_figure(analysis: Analysis) -> Figure:
             ax.set_xlim(left=-15.0)
             ax.set_ylim(bottom=0.0)
     return fig
+
+
+def _spread_index(n: int, k: int) -> np.ndarray:
+    """At most ``k`` indices spread evenly over range(n), first and last included (display thinning)."""
+    if n <= k:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))
 
 
 def _trend_time(analysis: Analysis) -> tuple[float, str]:
@@ -336,9 +339,11 @@ def trends_figure(analysis: Analysis) -> Figure:
                     continue
                 t = steps["t_contact_s"].to_numpy() * t_scale
                 v = steps[col].to_numpy(dtype=np.float64) * k
+                roll = pd.Series(v).rolling(_TREND_WINDOW_STEPS, center=True, min_periods=3).mean().to_numpy()
+                shown = _spread_index(t.shape[0], MAX_DRAWN_POINTS)  # display only; roll uses all steps
+                t, v, roll = t[shown], v[shown], roll[shown]
                 ok = np.isfinite(v)
                 ax.plot(t[ok], v[ok], ".", ms=2.5, color=SIDE_COLORS[side], alpha=0.35)
-                roll = pd.Series(v).rolling(_TREND_WINDOW_STEPS, center=True, min_periods=3).mean()
                 ax.plot(
                     t,
                     roll,
@@ -425,13 +430,14 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
             ax.grid(axis="x", visible=False)
             si = float(summary.loc[col, "symmetry_index_pct"]) if col in summary.index else math.nan
             flagged = col in asym.index and bool(asym.loc[col, "flag"])
-            si_text = f"SI {si:+.1f} %" if math.isfinite(si) else "SI n/a"
+            status = str(asym.loc[col, "status"]) if col in asym.index else ""
+            si_text = f"SI {si:+.1f} %" if math.isfinite(si) else f"SI: {status or 'not enough data'}"
             ax.set_title(
                 f"{name}\n{si_text}" + (" (flagged)" if flagged else ""),
                 color=FLAG_COLOR if flagged else "black",
             )
         fig.suptitle(
-            "Left vs right, mean ± SD over steady-state steps; SI = (L − R)/mean × 100 %; "
+            "Left vs right, mean ± SD over steady-state steps; SI = (L − R)/mean × 100 %\n"
             "red: 95 % interval beyond the metric's limit"
         )
     return fig
@@ -474,7 +480,8 @@ def gaps_timeline_figure(analysis: Analysis, recording: Recording | None = None)
             if len(s):
                 bad = ~s["steady_state"].astype(bool).to_numpy()
                 tc = s["t_contact_s"].to_numpy()
-                ax.vlines(tc[~bad], k - 0.3, k + 0.3, color=SIDE_COLORS[side], lw=0.6)
+                good = tc[~bad][_spread_index(int((~bad).sum()), MAX_DRAWN_POINTS)]  # display only
+                ax.vlines(good, k - 0.3, k + 0.3, color=SIDE_COLORS[side], lw=0.6)
                 ax.vlines(tc[bad], k - 0.38, k + 0.38, color=FLAG_COLOR, lw=1.2)
             if len(gaps):
                 g = gaps[gaps["side"].isin([side, "both"])]

@@ -1,4 +1,4 @@
-"""Write a report: one self-contained HTML file, and optionally every figure as a PNG."""
+"""Write a report: one self-contained HTML file, optionally a PDF of it and every figure as a PNG."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sensorkit.analysis.result import Analysis
 from sensorkit.recording import Recording
 from sensorkit.report.figure_set import FigureSpec, RenderedFigure, render_figures
 from sensorkit.report.html import build_html
+from sensorkit.report.identity import SessionIdentity, session_identity
 from sensorkit.report.recommendation import RecommendationBlock, make_recommendation
 
 __all__ = ["report_html", "write_pngs", "write_report"]
@@ -44,12 +45,13 @@ def report_html(
     *,
     runner: dict[str, Any] | None = None,
     recommend: bool = True,
+    identity: SessionIdentity | None = None,
     on_figure: Callable[[FigureSpec], None] | None = None,
 ) -> tuple[str, list[RenderedFigure]]:
     """Render the figures and assemble the page; returns the HTML and the rendered figures."""
     figures = render_figures(recording, analysis, on_figure=on_figure)
     block = make_recommendation(analysis, runner) if recommend else RecommendationBlock("skipped", "")
-    return build_html(recording, analysis, figures, block), figures
+    return build_html(recording, analysis, figures, block, identity=identity), figures
 
 
 def write_report(
@@ -60,6 +62,12 @@ def write_report(
     png_dir: str | Path | None = None,
     runner: dict[str, Any] | None = None,
     recommend: bool = True,
+    subject: str | None = None,
+    session: str | None = None,
+    condition: str | None = None,
+    notes: str | None = None,
+    anonymize: bool = False,
+    pdf: str | Path | bool | None = None,
     on_figure: Callable[[FigureSpec], None] | None = None,
 ) -> dict[str, Any]:
     """Write the HTML report of ``analysis`` to ``path`` and/or its figures as PNGs to ``png_dir``.
@@ -78,18 +86,29 @@ def write_report(
         Runner details passed to ``sensorkit.recommend`` when it exists (``surface`` ...).
     recommend : bool
         Include the recommendation section (default True).
+    subject, session, condition, notes : str, optional
+        Identify the session in the header (default: what the recording's metadata says;
+        see :func:`sensorkit.report.identity.session_identity`).
+    anonymize : bool
+        Leave the subject, notes and device serials out of the report.
+    pdf : str, Path or bool, optional
+        Also print the page to this PDF (``True``: next to the HTML) with headless Chromium
+        (:func:`sensorkit.report.pdf.print_pdf`).
     on_figure : callable, optional
         Called after each figure is rendered (for progress bars); see :data:`FIGURES`.
 
     Returns
     -------
     dict
-        ``{"html": Path or None, "pngs": [Path, ...], "bytes": int, "recommendation": status}``.
+        ``{"html": Path or None, "pdf": Path or None, "pngs": [Path, ...], "bytes": int,
+        "recommendation": status}``.
 
     Raises
     ------
     FileNotFoundError
         When the folder of ``path`` does not exist.
+    SensorkitError
+        ``pdf`` asked for and Chromium missing or failing (the HTML is written first).
 
     Examples
     --------
@@ -103,14 +122,26 @@ def write_report(
     out = Path(path) if path is not None else None
     if out is not None:
         _writable_dir(out.parent if str(out.parent) else Path("."), f"report {out}")
+    if pdf and out is None:
+        raise ValueError("a PDF is printed from the HTML report: give a report path too")
+    pdf_path = out.with_suffix(".pdf") if pdf is True else (Path(pdf) if pdf else None)
+    if pdf_path is not None:
+        _writable_dir(pdf_path.parent if str(pdf_path.parent) else Path("."), f"PDF {pdf_path}")
+    ident = session_identity(
+        recording, subject=subject, session=session, condition=condition, notes=notes, anonymize=anonymize
+    )
     figures = render_figures(recording, analysis, on_figure=on_figure)
-    result: dict[str, Any] = {"html": None, "pngs": [], "bytes": 0, "recommendation": "skipped"}
+    result: dict[str, Any] = {"html": None, "pdf": None, "pngs": [], "bytes": 0, "recommendation": "skipped"}
     if out is not None:
         block = make_recommendation(analysis, runner) if recommend else RecommendationBlock("skipped", "")
-        text = build_html(recording, analysis, figures, block)
+        text = build_html(recording, analysis, figures, block, identity=ident)
         data = text.encode("utf-8")
         out.write_bytes(data)
         result.update(html=out, bytes=len(data), recommendation=block.status)
     if png_dir is not None:
         result["pngs"] = write_pngs(png_dir, figures)
+    if pdf_path is not None:
+        from sensorkit.report.pdf import print_pdf
+
+        result["pdf"] = print_pdf(out, pdf_path)
     return result

@@ -1,8 +1,4 @@
-"""Independent review tests: answers derived by hand from docs/methods.md on analytic signals.
-
-Tests marked ``xfail(strict=True)`` pin down defects found in review: they fail on the
-current code and will turn into XPASS (an error, because strict) once the defect is fixed,
-so the marker must then be removed.
+"""Analysis answers worked out by hand from docs/methods.md on analytic signals.
 
 All signals are sampled at 100 Hz with force values set per frame, so every expected number
 below is a few lines of arithmetic on those samples (worked out in the comments).

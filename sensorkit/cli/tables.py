@@ -1,0 +1,105 @@
+"""One table style for every verb (the ``demo`` style): human names, a unit column, fixed precision.
+
+Names, units and precision come from :mod:`sensorkit.quantities`, so ``analyze``, ``demo``
+and the HTML report read alike. Cells are :class:`rich.text.Text`, so user text in titles
+and cells is never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from rich.table import Table
+from rich.text import Text
+
+from sensorkit.analysis.result import Analysis
+from sensorkit.quantities import format_number, quantity
+
+__all__ = ["flagged_metrics", "new_table", "summary_table"]
+
+
+def flagged_metrics(analysis: Analysis) -> list[str]:
+    """Human names of the metrics flagged asymmetric, in the analysis' force unit only (no N/BW twins)."""
+    other = ("_n", "_n_s", "_Ns") if analysis.force_units == "BW" else ("_bw", "_bw_s", "_BWs")
+    asym = analysis.asymmetry
+    names = [m for m in asym.index[asym["flag"].to_numpy(bool)] if not m.endswith(other)]
+    return [quantity(m).header for m in names]
+
+
+def new_table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
+    """A table in the CLI style: ``columns`` are ``(header, "left" | "right")``; the title is literal.
+
+    Numbers and the first column never wrap (a narrow terminal folds the text columns instead).
+    """
+    table = Table(title=Text(title), title_justify="left")
+    for k, (header, justify) in enumerate(columns):
+        table.add_column(Text(header), justify=justify, no_wrap=k == 0 or justify == "right")  # type: ignore[arg-type]
+    return table
+
+
+def summary_table(
+    title: str,
+    summary: pd.DataFrame,
+    asymmetry: pd.DataFrame,
+    metrics: Iterable[str],
+    *,
+    with_ci: bool = True,
+    with_cv: bool = True,
+) -> Table:
+    """Per-side summary rows: metric, unit, left, right, [CV % both], SI % [95 % CI], asymmetry.
+
+    Parameters
+    ----------
+    title : str
+    summary, asymmetry : DataFrame
+        ``Analysis.summary`` and ``Analysis.asymmetry``.
+    metrics : iterable of str
+        Summary rows to show, in order (missing ones are skipped).
+    with_ci, with_cv : bool
+        Show the SI interval and the CV column.
+    """
+    columns = [("metric", "left"), ("unit", "left"), ("left", "right"), ("right", "right")]
+    if with_cv:
+        columns.append(("CV %", "right"))
+    columns += [("SI %" + (" [95% CI]" if with_ci else ""), "right"), ("asymmetry", "left")]
+    table = new_table(title, columns)
+    table.caption = Text(
+        "SI = (L - R) / mean(L, R) x 100 %, + = left larger" + ("; CV over both feet" if with_cv else "")
+    )
+    table.caption_justify = "left"
+    for metric in metrics:
+        if metric not in summary.index:
+            continue
+        row = summary.loc[metric]
+        q = quantity(metric)
+        a = asymmetry.loc[metric] if metric in asymmetry.index else None
+        status = "" if a is None else str(a["status"])
+        flagged = a is not None and bool(a["flag"])
+        si_value = float(row.get("symmetry_index_pct", np.nan))
+        if status == "not enough data":
+            si = "not enough data"
+        elif not np.isfinite(si_value):
+            si = "–"
+        else:
+            si = format_number(si_value, 1, signed=True)
+            if with_ci and np.isfinite(row.get("si_ci_low_pct", np.nan)):
+                si += (
+                    f" [{format_number(row['si_ci_low_pct'], 1, signed=True)}, "
+                    f"{format_number(row['si_ci_high_pct'], 1, signed=True)}]"
+                )
+        cells = [
+            Text(q.label),
+            Text(q.unit),
+            Text(format_number(row["left"], q.decimals, scale=q.scale)),
+            Text(format_number(row["right"], q.decimals, scale=q.scale)),
+        ]
+        if with_cv:
+            cells.append(Text(format_number(row.get("both_cv_pct", np.nan), 1)))
+        cells += [
+            Text(si, style="yellow" if flagged else ""),
+            Text(status, style="bold red" if flagged else ""),
+        ]
+        table.add_row(*cells)
+    return table

@@ -1,0 +1,179 @@
+"""``sk.report(...)``: one function for every report, like the ``sensorkit report`` verb.
+
+* one recording (a Recording, a file path or a DataFrame): the session report;
+* two or more recordings: a comparison page (before/after, insole A/B), drawn by
+  ``sensorkit.report.compare.write_compare_report`` over ``sensorkit.compare``'s statistics;
+* a folder: a cohort report from a batch output (``sensorkit batch``).
+
+The comparison and cohort pages come from other parts of sensorkit; when they are not in
+this installation, the call says so in one :class:`~sensorkit.errors.SensorkitError` instead
+of failing inside.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from sensorkit.errors import SensorkitError
+
+__all__ = ["report"]
+
+
+def _default_output(source: Any, suffix: str = ".html") -> Path:
+    if isinstance(source, (str, Path)):
+        return Path(Path(source).name).with_suffix(suffix)
+    raise ValueError("give output= (the .html file to write) when the source is not a file")
+
+
+def _check_source(source: Any) -> None:
+    import pandas as pd
+
+    from sensorkit.recording import Recording
+
+    if not isinstance(source, (Recording, str, Path, pd.DataFrame)):
+        raise TypeError(
+            f"report() needs a Recording, a file path or a DataFrame, not {type(source).__name__}; "
+            "read a file with sk.read(path) or pass its path"
+        )
+
+
+def _as_recording(source: Any, read_options: dict[str, Any]):
+    from sensorkit.recording import Recording
+
+    _check_source(source)
+    if isinstance(source, Recording):
+        return source
+    if isinstance(source, (str, Path)):
+        from sensorkit.io import read
+
+        return read(source, **read_options)
+    return Recording.from_dataframe(source)
+
+
+def _comparison(sources: tuple[Any, ...], output: Path | None, options: dict[str, Any]) -> Path:
+    try:
+        compare_mod = importlib.import_module("sensorkit.report.compare")
+        write_compare_report = compare_mod.write_compare_report
+        import sensorkit
+
+        compare = sensorkit.compare  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        raise SensorkitError(
+            f"a comparison report of {len(sources)} sessions needs sensorkit.compare and "
+            "sensorkit.report.compare, which are not in this version of sensorkit",
+            hint="report each session on its own: sensorkit report FILE",
+        ) from None
+    comparison = compare(*sources, **options)
+    out = output or Path("comparison.html")
+    return Path(write_compare_report(comparison, out) or out)
+
+
+def _cohort(folder: Path) -> Path:
+    raise SensorkitError(
+        f"{folder}: cohort reports from a batch output are not available yet in this version of sensorkit",
+        hint="report one session with: sensorkit report FILE",
+    )
+
+
+def report(
+    *sources: Any,
+    output: str | Path | None = None,
+    analysis: Any = None,
+    body_mass_kg: float | None = None,
+    subject: str | None = None,
+    session: str | None = None,
+    condition: str | None = None,
+    notes: str | None = None,
+    anonymize: bool = False,
+    pdf: str | Path | bool | None = None,
+    png_dir: str | Path | None = None,
+    runner: dict[str, Any] | None = None,
+    recommend: bool = True,
+    on_figure: Any = None,
+    **read_options: Any,
+) -> dict[str, Any]:
+    """Write the report of one session, a comparison of several, or a cohort folder.
+
+    Parameters
+    ----------
+    *sources : Recording, path or DataFrame
+        One source: a session report. Several: a comparison page. One folder: a cohort report.
+    output : str or Path, optional
+        The ``.html`` file; default ``<file name>.html`` in the working folder for a file source.
+    analysis : Analysis, optional
+        A ready ``sk.analyze`` result of the one source (otherwise it is analysed here).
+    body_mass_kg : float, optional
+        Body mass for BW units (default: the recording's).
+    subject, session, condition, notes : str, optional
+        Identify the session in the report header (default: from the recording's metadata).
+    anonymize : bool
+        Leave subject names, notes and device serials out.
+    pdf : str, Path or bool, optional
+        Also print a PDF (``True``: next to the HTML) with headless Chromium.
+    png_dir : str or Path, optional
+        Also write each figure as a PNG there.
+    runner : dict, optional
+        Runner details for the recommendation section (``surface``, ``weekly_km`` ...).
+    recommend : bool
+        Include the insole recommendation section.
+    on_figure : callable, optional
+        Progress callback, called after each figure.
+    **read_options
+        Passed to :func:`sensorkit.read` for file sources (``layout``, ``sep`` ...).
+
+    Returns
+    -------
+    dict
+        What :func:`sensorkit.report.write_report` returns (``html``, ``pdf``, ``pngs`` ...).
+
+    Raises
+    ------
+    SensorkitError
+        For a comparison or cohort when that part of sensorkit is not installed; for a PDF
+        without Chromium.
+    TypeError
+        A source that is not a Recording, path or DataFrame.
+
+    Examples
+    --------
+    >>> import sensorkit as sk
+    >>> rec = sk.simulate(duration_s=10, seed=1)
+    >>> sk.report(rec, output="run.html", subject="P01")["html"]  # doctest: +SKIP
+    PosixPath('run.html')
+    """
+    if not sources:
+        raise TypeError("report() needs at least one recording (a Recording, a file path or a DataFrame)")
+    out = Path(output) if output is not None else None
+    if len(sources) > 1:
+        options = {"body_mass_kg": body_mass_kg} if body_mass_kg is not None else {}
+        return {"html": _comparison(sources, out, options), "pdf": None, "pngs": []}
+    source = sources[0]
+    if isinstance(source, (str, Path)) and Path(source).is_dir():
+        return {"html": _cohort(Path(source)), "pdf": None, "pngs": []}
+    _check_source(source)
+    if out is None and png_dir is None:
+        out = _default_output(source)  # before any work: a Recording needs output=
+    recording = _as_recording(source, read_options)
+    if analysis is None:
+        from sensorkit.analysis import analyze
+
+        analysis = analyze(recording, body_mass_kg=body_mass_kg)
+    from sensorkit.report.write import write_report
+
+    return write_report(
+        out,
+        recording,
+        analysis,
+        png_dir=png_dir,
+        runner=runner,
+        recommend=recommend,
+        subject=subject,
+        session=session,
+        condition=condition,
+        notes=notes,
+        anonymize=anonymize,
+        pdf=pdf,
+        on_figure=on_figure,
+    )

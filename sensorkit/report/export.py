@@ -1,0 +1,92 @@
+"""Analysis results as files (JSON, CSV, Parquet), each recording the sensorkit version and parameters.
+
+* JSON: :func:`analysis_json` adds ``sensorkit_version`` to :meth:`Analysis.to_dict` (which
+  carries ``params``).
+* CSV: the steps table after ``# key: value`` lines (``sensorkit_version``, ``schema``,
+  ``force_units``, ``body_mass_kg``, ``activity``, ``params_json``), the same comment style
+  as the generic recording CSV; ``pandas.read_csv(path, comment="#")`` reads it back.
+* Parquet: the steps table with the same keys in the file's key-value metadata
+  (``pyarrow.parquet.read_schema(path).metadata``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sensorkit.analysis.result import Analysis
+from sensorkit.errors import SensorkitError
+from sensorkit.jsonable import to_jsonable
+
+__all__ = ["analysis_json", "provenance", "write_steps"]
+
+STEPS_SCHEMA = "sensorkit.steps/1"
+
+
+def provenance(analysis: Analysis) -> dict[str, Any]:
+    """What produced the numbers: sensorkit version, schema, units, mass, activity and every parameter."""
+    from sensorkit import __version__
+
+    return {
+        "sensorkit_version": __version__,
+        "schema": STEPS_SCHEMA,
+        "force_units": analysis.force_units,
+        "body_mass_kg": analysis.body_mass_kg,
+        "activity": analysis.activity,
+        "params": to_jsonable(analysis.params.to_dict()),
+        "selection": to_jsonable(analysis.selection),
+    }
+
+
+def analysis_json(analysis: Analysis) -> dict[str, Any]:
+    """:meth:`Analysis.to_dict` with ``sensorkit_version`` first; JSON-ready (``allow_nan=False`` holds)."""
+    from sensorkit import __version__
+
+    return {"sensorkit_version": __version__, **to_jsonable(analysis.to_dict())}
+
+
+def write_steps(analysis: Analysis, path: str | Path) -> Path:
+    """Write ``analysis.steps`` to ``.csv`` or ``.parquet`` with :func:`provenance` in the file.
+
+    Raises
+    ------
+    SensorkitError
+        For another extension, or Parquet without pyarrow (with the install hint).
+    """
+    path = Path(path)
+    meta = provenance(analysis)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        lines = [
+            f"# sensorkit_version: {meta['sensorkit_version']}",
+            f"# schema: {meta['schema']}",
+            f"# force_units: {meta['force_units']}",
+            f"# body_mass_kg: {'' if meta['body_mass_kg'] is None else meta['body_mass_kg']}",
+            f"# activity: {meta['activity']}",
+            f"# params_json: {json.dumps(meta['params'], sort_keys=True)}",
+            f"# selection_json: {json.dumps(meta['selection'], sort_keys=True)}",
+        ]
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write("\n".join(lines) + "\n")
+            analysis.steps.to_csv(fh, index_label="step", float_format="%.9g", lineterminator="\n")
+        return path
+    if suffix in (".parquet", ".pq"):
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise SensorkitError(
+                "writing Parquet needs pyarrow", hint="install it with: pip install 'sensorkit[parquet]'"
+            ) from None
+        table = pa.Table.from_pandas(analysis.steps.rename_axis("step").reset_index(), preserve_index=False)
+        extra = {
+            b"sensorkit_version": str(meta["sensorkit_version"]).encode(),
+            b"sensorkit_steps": json.dumps(meta, sort_keys=True).encode(),
+        }
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+        pq.write_table(table, path)
+        return path
+    raise SensorkitError(
+        f"cannot tell the steps file format from {path.name!r}", hint="use a .csv or .parquet name"
+    )

@@ -1,0 +1,402 @@
+"""The report's tables as HTML: summary, steps, gaps, standing periods, per-mask pressure, window.
+
+Every number is a value :func:`sensorkit.analyze` computed, shown in the display unit and
+fixed precision of :mod:`sensorkit.quantities` (contact times in ms, forces with 2 decimals,
+SI and SA with 1 decimal); user text is escaped. Where the analysis says a value could not be
+computed ("not enough data"), the table says so in words instead of a dash.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sensorkit.analysis.result import Analysis
+from sensorkit.quantities import display_name, format_number, format_value, quantity
+from sensorkit.recording import Recording
+
+__all__ = [
+    "MAX_STEP_ROWS",
+    "STEP_MAIN_COLUMNS",
+    "SUMMARY_ROWS",
+    "e",
+    "gap_counts",
+    "gaps_section",
+    "params_table",
+    "pressure_table",
+    "standing_table",
+    "steps_section",
+    "summary_table",
+    "table",
+    "window_rows",
+]
+
+#: Summary rows in report order; ``{f}`` is ``bw`` or ``n``, ``{I}`` ``BWs`` or ``Ns``.
+SUMMARY_ROWS = (
+    "cadence_spm",
+    "contact_time_s",
+    "stride_time_s",
+    "step_time_s",
+    "swing_time_s",
+    "stance_pct_gait_cycle",
+    "double_support_s",
+    "flight_time_s",
+    "peak_force_{f}",
+    "first_peak_{f}",
+    "valley_{f}",
+    "second_peak_{f}",
+    "loading_rate_{f}_s",
+    "unloading_rate_{f}_s",
+    "impact_peak_{f}",
+    "valr_{f}_s",
+    "vilr_{f}_s",
+    "impulse_{I}",
+    "strike_index_pct",
+    "cop_ap_excursion_mm",
+    "cop_ml_excursion_mm",
+    "cop_velocity_mm_s",
+    "cpei_pct",
+    "arch_indicator",
+    "ml_ratio",
+)
+#: Columns of the short steps table (the rest is in the collapsible full table).
+STEP_MAIN_COLUMNS = (
+    "side",
+    "t_contact_s",
+    "contact_time_s",
+    "stride_time_s",
+    "peak_force_{f}",
+    "valr_{f}_s",
+    "loading_rate_{f}_s",
+    "strike_pattern",
+    "steady_state",
+    "exclude_reason",
+)
+#: Above this many stances the steps are not listed in the page (use the CSV/JSON export).
+MAX_STEP_ROWS = 2000
+_NOT_ENOUGH = "not enough data"
+
+
+def e(value: Any) -> str:
+    """HTML-escaped text of ``value``."""
+    return html.escape(str(value), quote=True)
+
+
+def table(
+    header: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "", text_cols: Sequence[int] = ()
+) -> str:
+    """A table of already-escaped cells; ``header`` is escaped here; ``text_cols`` align left."""
+    left = set(text_cols)
+
+    def cell(tag: str, k: int, content: str) -> str:
+        return f'<{tag} class="text">{content}</{tag}>' if k in left else f"<{tag}>{content}</{tag}>"
+
+    head = "".join(cell("th", k, e(h)) for k, h in enumerate(header))
+    body = "".join("<tr>" + "".join(cell("td", k, c) for k, c in enumerate(row)) + "</tr>" for row in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _units(analysis: Analysis) -> dict[str, str]:
+    bw = analysis.force_units == "BW"
+    return {"f": "bw" if bw else "n", "I": "BWs" if bw else "Ns"}
+
+
+def summary_table(analysis: Analysis) -> str:
+    """Left, right, both, CV, SI [95 % CI], SA and the asymmetry status of every summarised metric."""
+    summary, asym = analysis.summary, analysis.asymmetry
+    rows = []
+    for template in SUMMARY_ROWS:
+        key = template.format(**_units(analysis))
+        if key not in summary.index or not np.isfinite(summary.loc[key, "both"]):
+            continue
+        r = summary.loc[key]
+        q = quantity(key)
+        a = asym.loc[key] if key in asym.index else None
+        status = "" if a is None else str(a["status"])
+        flagged = a is not None and bool(a["flag"])
+        if key == "cadence_spm":
+            si = ""
+        elif status == _NOT_ENOUGH:
+            si = f'<span class="na">{_NOT_ENOUGH}</span>'
+        elif not np.isfinite(r["symmetry_index_pct"]):
+            si = f'<span class="na">{e(status or "n/a")}</span>'
+        else:
+            si = format_number(r["symmetry_index_pct"], 1, signed=True)
+            if np.isfinite(r["si_ci_low_pct"]):
+                si += (
+                    f" [{format_number(r['si_ci_low_pct'], 1, signed=True)}, "
+                    f"{format_number(r['si_ci_high_pct'], 1, signed=True)}]"
+                )
+            if flagged:
+                si = f'<span class="flag">{si} ⚑</span>'
+        sa = "" if key == "cadence_spm" else format_number(r["symmetry_angle_pct"], 1, signed=True)
+        cv = format_number(r.get("both_cv_pct", np.nan), 1)
+        rows.append(
+            (
+                e(q.header),
+                *(format_number(r[c], q.decimals, scale=q.scale) for c in ("left", "right", "both")),
+                cv,
+                si,
+                sa,
+                e(status),
+            )
+        )
+    note = (
+        "<p class='sub'>Means over the steady-state steps of the main activity "
+        f"({e(analysis.activity)}). SI = (L − R) / (0.5 (L + R)) × 100 %, positive = left larger "
+        "(Robinson et al. 1987 and Herzog et al. 1989 write right minus left), with its 95 % bootstrap "
+        "interval over steps; SA = symmetry angle (Zifchock et al. 2008), signed like SI; CV = coefficient "
+        "of variation over both feet. A metric is flagged ⚑ only when the whole interval lies beyond its "
+        f"limit; fewer than {analysis.params.min_steps_asymmetry} steady-state steps on a side give "
+        f"“{_NOT_ENOUGH}” (docs/methods.md).</p>"
+    )
+    if not rows:
+        return f'<p class="na">No summary: {_NOT_ENOUGH} (no steady-state steps).</p>'
+    header = ("metric", "left", "right", "both", "CV %", "SI % [95% CI]", "SA %", "asymmetry")
+    return table(header, rows, text_cols=(0, 7)) + note
+
+
+def _non_empty(df: pd.DataFrame) -> list[str]:
+    """Columns holding at least one value (not all NaN / None / empty text)."""
+    keep = []
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == object:
+            if s.map(lambda v: v is not None and v == v and str(v) != "").any():
+                keep.append(col)
+        elif s.notna().any():
+            keep.append(col)
+    return keep
+
+
+def _step_rows(df: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, ...]]:
+    cells = [df[c].map(lambda v, c=c: e(format_value(c, v))).tolist() for c in columns]
+    index = [str(i) for i in df.index]
+    return [(i, *row) for i, row in zip(index, zip(*cells, strict=True), strict=True)]
+
+
+def steps_section(analysis: Analysis) -> str:
+    """A short steps table that fits the page, and the full table (non-empty columns) collapsible.
+
+    Force columns are shown in the report's force unit only (BW with a body mass, else N);
+    columns empty for every step (e.g. regional peak pressures of a force insole) are dropped.
+    """
+    steps = analysis.steps
+    if not len(steps):
+        return f'<p class="na">No stances detected: {_NOT_ENOUGH}.</p>'
+    if len(steps) > MAX_STEP_ROWS:
+        return (
+            f"<p>{len(steps)} stances: too many to list in a page; export them with "
+            "<code>sensorkit analyze FILE --steps steps.csv</code> (or <code>--json</code>).</p>"
+        )
+    u = _units(analysis)
+    other = "n" if u["f"] == "bw" else "bw"
+    drop_twin = [
+        c
+        for c in steps.columns
+        if c.endswith((f"_{other}", f"_{other}_s")) or c == ("impulse_Ns" if other == "n" else "impulse_BWs")
+    ]
+    full = steps.drop(columns=drop_twin)
+    full = full[_non_empty(full)]
+    main = [c for c in (t.format(**u) for t in STEP_MAIN_COLUMNS) if c in full.columns]
+    text_cols = [k + 1 for k, c in enumerate(main) if quantity(c).unit == "" and c != "bout"]
+    short = table(("#", *(display_name(c) for c in main)), _step_rows(full, main), "steps", (0, *text_cols))
+    full_text = [k + 1 for k, c in enumerate(full.columns) if quantity(c).unit == ""]
+    long = table(
+        ("#", *(display_name(c) for c in full.columns)),
+        _step_rows(full, list(full.columns)),
+        "steps",
+        (0, *full_text),
+    )
+    dropped = len(steps.columns) - len(drop_twin) - len(full.columns)
+    return (
+        f"<p>{len(steps)} stances; # is the row of <code>res.steps</code> (use it with "
+        "<code>--exclude-steps</code>). Times since the start of the recording.</p>"
+        f'<div class="scroll">{short}</div>'
+        f'<details class="noprint"><summary>All {len(full.columns)} columns'
+        + (f" ({dropped} always-empty columns left out)" if dropped else "")
+        + f'</summary><div class="scroll">{long}</div></details>'
+    )
+
+
+def _edge_gap(gap: dict, t0: float, t1: float, period_s: float) -> bool:
+    return float(gap["start_s"]) <= t0 + period_s or float(gap["end_s"]) >= t1 - period_s
+
+
+def gap_counts(gaps: pd.DataFrame, recording: Recording | None) -> tuple[int, int]:
+    """``(inside, at_edges)``: gaps inside the session, and gaps touching its first or last frame.
+
+    A gap at an edge means one insole started or stopped before the other (a capture's
+    devices never start on the same sample); it is not a dropout.
+
+    Examples
+    --------
+    >>> import sensorkit as sk
+    >>> rec = sk.simulate(duration_s=2, seed=1)
+    >>> g = pd.DataFrame({"start_s": [0.5, 1.97], "end_s": [0.6, 1.99], "side": "left", "n_missing": 1, "reason": "dropout"})
+    >>> gap_counts(g, rec)
+    (1, 1)
+    """
+    if not len(gaps):
+        return 0, 0
+    if recording is None or not recording.n_frames:
+        return len(gaps), 0
+    t0, t1 = float(recording.time[0]), float(recording.time[-1])
+    period = 1.5 / recording.rate_hz if recording.rate_hz else 0.0
+    edge = sum(_edge_gap(g, t0, t1, period) for g in gaps.to_dict(orient="records"))
+    return len(gaps) - edge, edge
+
+
+def gaps_section(analysis: Analysis, recording: Recording | None) -> str:
+    """Missing-data intervals, telling gaps at the edges (one insole started or stopped first) from dropouts."""
+    gaps = analysis.gaps
+    recorder = None
+    if recording is not None:
+        stats = recording.metadata.get("link_stats") or {}
+        if stats:
+            recorder = sum(int(s.get("gaps", 0)) for s in stats.values() if isinstance(s, dict))
+    recorder_text = (
+        ""
+        if recorder is None
+        else f" The recorder logged {recorder} link gap(s) (lost packets) during capture."
+    )
+    if not len(gaps):
+        return f"<p>No missing data.{recorder_text}</p>"
+    if recording is not None and recording.n_frames:
+        t0, t1 = float(recording.time[0]), float(recording.time[-1])
+        period = 1.5 / recording.rate_hz if recording.rate_hz else 0.0
+    else:
+        t0, t1, period = -np.inf, np.inf, 0.0
+    rows, n_edge = [], 0
+    for g in gaps.to_dict(orient="records"):
+        edge = _edge_gap(g, t0, t1, period)
+        n_edge += edge
+        kind = (
+            "at the recording's start/end (one insole started or stopped first)" if edge else str(g["reason"])
+        )
+        rows.append(
+            (
+                format_number(g["start_s"], 3),
+                format_number(g["end_s"], 3),
+                format_number(float(g["end_s"]) - float(g["start_s"]), 3),
+                e(g["side"]),
+                e(int(g["n_missing"])),
+                e(kind),
+            )
+        )
+    inside = len(gaps) - n_edge
+    return (
+        f"<p>{inside} interval(s) without data inside the session"
+        + (
+            f" and {n_edge} at its start or end, where one insole started or stopped before the other"
+            if n_edge
+            else ""
+        )
+        + ". They are never filled in; steps that touch one are listed but left out of the summary."
+        + recorder_text
+        + "</p>"
+        + table(
+            ("start (s)", "end (s)", "length (s)", "side", "frames missing", "where / reason"),
+            rows,
+            text_cols=(3, 5),
+        )
+    )
+
+
+def standing_table(analysis: Analysis) -> str:
+    """Standing periods with the left foot's share of the load, or why there are none."""
+    st = analysis.standing
+    if st is None:
+        return "<p>Standing balance needs both insoles.</p>"
+    if not len(st):
+        return f"<p>No standing periods of at least {format_number(analysis.params.min_standing_s, 1)} s.</p>"
+    rows = []
+    for r in st.to_dict(orient="records"):
+        status = str(r.get("status", ""))
+        si = (
+            f'<span class="na">{_NOT_ENOUGH}</span>'
+            if status == _NOT_ENOUGH
+            else format_number(r["symmetry_index_pct"], 1, signed=True)
+            + f" [{format_number(r['ci_low_pct'], 1, signed=True)}, {format_number(r['ci_high_pct'], 1, signed=True)}]"
+        )
+        rows.append(
+            (
+                format_number(r["start_s"], 1),
+                format_number(r["end_s"], 1),
+                format_number(r["duration_s"], 1),
+                format_number(r["left_share_pct"], 1),
+                si,
+                e(status),
+            )
+        )
+    return table(
+        ("start (s)", "end (s)", "duration (s)", "left share (% of load)", "SI % [95% CI]", "status"),
+        rows,
+        text_cols=(5,),
+    )
+
+
+def pressure_table(analysis: Analysis) -> str | None:
+    """Mean over valid steps of peak pressure, pressure-time integral and contact area per mask and side.
+
+    None when the analysis has no per-mask pressure (force insoles, layouts without masks).
+    """
+    p = analysis.pressure
+    if p is None or not len(p):
+        return None
+    metrics = [c for c in ("peak_pressure_kpa", "pti_kpa_s", "contact_area_mm2") if c in p.columns]
+    sides = [s for s in ("left", "right") if (p["side"] == s).any()]
+    grouped = p.groupby(["mask", "side"], sort=False)[metrics].mean()
+    counts = p.groupby(["mask", "side"], sort=False).size()
+    header = ["mask"]
+    for m in metrics:
+        header += [f"{display_name(m)} {s}" for s in sides]
+    header.append("steps")
+    rows = []
+    for mask in dict.fromkeys(p["mask"]):
+        row = [e(mask)]
+        for m in metrics:
+            for s in sides:
+                v = grouped.loc[(mask, s), m] if (mask, s) in grouped.index else np.nan
+                row.append(format_value(m, v))
+        row.append(" / ".join(str(int(counts.get((mask, s), 0))) for s in sides))
+        rows.append(row)
+    return table(header, rows) + (
+        "<p class='sub'>Per anatomical mask: mean over valid steps of the peak pressure, the pressure-time "
+        "integral of the mask's peak-pressure curve and the contact area above the contact threshold "
+        "(sensorkit.analysis.pressure; masks are approximate on vendor layouts).</p>"
+    )
+
+
+def window_rows(analysis: Analysis, recording: Recording | None) -> list[tuple[str, str]]:
+    """The analysed window and the user's exclusions, as header rows."""
+    sel = analysis.selection
+    start, end = sel.get("start_s"), sel.get("end_s")
+    total = sel.get("recording_duration_s")
+    if total is None and recording is not None:
+        total = recording.duration_s
+    if start is None and end is None:
+        window = "whole recording" + (f" ({format_number(total, 1)} s)" if total is not None else "")
+    else:
+        a = format_number(start if start is not None else 0.0, 1)
+        b = format_number(end, 1) if end is not None else "end"
+        window = f"{a} s to {b} s" + (f" of {format_number(total, 1)} s" if total is not None else "")
+    rows = [("analysis window", window)]
+    if sel.get("excluded_steps"):
+        rows.append(("steps excluded by the user", ", ".join(str(s) for s in sel["excluded_steps"])))
+    if sel.get("excluded_bouts"):
+        rows.append(("bouts excluded by the user", ", ".join(str(b) for b in sel["excluded_bouts"])))
+    return rows
+
+
+def params_table(analysis: Analysis) -> str:
+    """Every analysis parameter with its value (what produced these numbers)."""
+    return table(
+        ("parameter", "value"),
+        ((e(k), e(v)) for k, v in analysis.params.to_dict().items()),
+        text_cols=(0, 1),
+    )

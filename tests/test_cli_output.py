@@ -1,0 +1,247 @@
+"""What the terminal shows: user text printed as is, one-line warnings, one table style, progress."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+import sensorkit as sk
+from sensorkit.cli import main
+from sensorkit.cli.report_options import working
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 180.0) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sensorkit.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**__import__("os").environ, "COLUMNS": "120"},
+    )
+
+
+@pytest.fixture(scope="module")
+def walk_csv(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("cli")
+    path = folder / "patient[red].csv"
+    sk.write(sk.simulate(duration_s=12, seed=1), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def cut_capture(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("capture")
+    full = folder / "run.skr"
+    assert main(["record", "sim://", "-o", str(full), "--duration", "2", "--mass", "70"]) == 0
+    data = full.read_bytes()
+    cut = folder / "cut.skr"
+    cut.write_bytes(data[: len(data) - 7])  # power lost inside the last record
+    return cut
+
+
+# -- user text is never markup ---------------------------------------------------------------------
+def test_markup_in_a_missing_file_name_does_not_crash_the_error_handler(tmp_path):
+    proc = run_cli("analyze", "data[/b].csv", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: data[/b].csv: no such file")
+    assert "Traceback" not in proc.stderr and "MarkupError" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_brackets_in_a_file_name_print_as_is(walk_csv):
+    proc = run_cli("analyze", str(walk_csv))
+    assert proc.returncode == 0, proc.stderr
+    assert "patient[red].csv:" in proc.stdout
+
+
+def test_the_parquet_install_hint_keeps_its_extra(tmp_path, walk_csv):
+    code = (
+        "import sys; sys.modules['pyarrow'] = None; sys.modules['pyarrow.parquet'] = None\n"
+        "from sensorkit.cli import main\n"
+        f"sys.exit(main(['convert', {str(walk_csv)!r}, {str(tmp_path / 'out.parquet')!r}]))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "pip install 'sensorkit[parquet]'" in proc.stderr
+
+
+# -- warnings and --debug --------------------------------------------------------------------------
+@pytest.mark.slow
+def test_warnings_are_one_readable_line(cut_capture):
+    proc = run_cli("analyze", str(cut_capture))
+    assert proc.returncode == 0, proc.stderr
+    warnings_ = [ln for ln in proc.stderr.splitlines() if ln.startswith("warning:")]
+    assert (
+        len(warnings_) == 1
+        and "capture cut at byte" in warnings_[0]
+        and "(CaptureCutWarning)" in warnings_[0]
+    )
+    assert not re.search(r"\.py:\d+", proc.stderr)  # no source file and line
+    assert "warnings.warn" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_replay_says_warning_not_error_and_takes_mass_and_plain(cut_capture):
+    proc = run_cli("replay", str(cut_capture), "--speed", "0", "--mass", "70", "--plain")
+    assert proc.returncode == 0, proc.stderr
+    assert "error:" not in proc.stderr
+    assert re.search(r"^warning: .*capture cut at byte", proc.stderr, re.M)
+    assert re.search(r"^\s+\d+ s\s+left\s+mean", proc.stdout, re.M)  # the live view's lines
+
+
+@pytest.mark.slow
+def test_replay_shows_the_dashboard_on_a_terminal(cut_capture, monkeypatch):
+    import sensorkit.cli.replay as replay
+
+    out = io.StringIO()
+    monkeypatch.setattr(replay, "console", Console(file=out, force_terminal=True, width=120))
+    assert main(["replay", str(cut_capture), "--speed", "0", "--mass", "70"]) == 0
+    screen = out.getvalue()
+    assert "BW" in screen and "left" in screen  # the dashboard in body weights, not the plain lines
+    assert not re.search(r"^\s+\d+ s\s+left\s+mean", screen, re.M)
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_works_before_or_after_the_verb(tmp_path, where):
+    args = ["analyze", str(tmp_path / "missing.csv")]
+    proc = run_cli(*(["--debug", *args] if where == "before" else [*args, "--debug"]))
+    assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+# -- one table style -------------------------------------------------------------------------------
+def test_analyze_table_has_human_names_units_and_fixed_precision(walk_csv):
+    proc = run_cli("analyze", str(walk_csv), "--mass", "70")
+    assert proc.returncode == 0, proc.stderr
+    header = next(ln for ln in proc.stdout.splitlines() if "metric" in ln)
+    assert re.search(r"metric\s+┃\s+unit\s+┃\s+left\s+┃\s+right", header)
+    assert "contact_time_s" not in proc.stdout and "peak_force_bw" not in proc.stdout
+    row = next(ln for ln in proc.stdout.splitlines() if "contact time" in ln)
+    assert re.search(r"contact time\s+│ ms\s+│\s+\d{3} │\s+\d{3} │", row)  # integer milliseconds
+    peak = next(ln for ln in proc.stdout.splitlines() if "peak force" in ln)
+    assert re.search(r"│ BW\s+│\s+\d\.\d\d │\s+\d\.\d\d │", peak)
+    assert not re.search(r"\d[eE][+-]\d", proc.stdout)
+
+
+@pytest.mark.slow
+def test_demo_and_analyze_share_the_table_style(walk_csv):
+    demo = run_cli("demo", "--duration", "8")
+    analyze = run_cli("analyze", str(walk_csv))
+    for proc in (demo, analyze):
+        assert proc.returncode == 0, proc.stderr
+        assert "SI = (L - R) / mean(L, R) x 100 %, + = left larger" in proc.stdout
+        assert re.search(r"contact time\s+│ ms\s+│", proc.stdout)
+
+
+def test_devices_prints_column_headers():
+    proc = run_cli("devices", "--no-ble")
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"URL\s+┃\s+description\s+┃\s+hardware id", proc.stdout)
+
+
+# -- progress --------------------------------------------------------------------------------------
+def test_long_work_shows_a_spinner_naming_what_it_does():
+    out = io.StringIO()
+    term = Console(file=out, force_terminal=True, width=100)
+    with working("analysing run.csv (the first run compiles the Numba kernels, a few seconds)", term):
+        import time
+
+        time.sleep(0.3)
+    assert "analysing run.csv (the first run compiles the Numba kernels" in out.getvalue()
+
+
+@pytest.mark.slow
+def test_spinners_stay_off_pipes_so_json_stays_valid(walk_csv):
+    proc = run_cli("analyze", str(walk_csv), "--json")
+    assert proc.returncode == 0
+    data = json.loads(proc.stdout)
+    assert data["sensorkit_version"] == sk.__version__
+    assert data["params"]["min_steps_asymmetry"] == sk.AnalysisParams().min_steps_asymmetry
+
+
+# -- calibrate, then stream with the calibration ----------------------------------------------------
+@pytest.mark.slow
+def test_calibrate_then_stream_with_the_calibration(tmp_path):
+    cal = tmp_path / "cal.json"
+    proc = run_cli("calibrate", "--mass", "70", "-o", str(cal))
+    assert proc.returncode == 0, proc.stderr
+    assert "next: sensorkit stream 'sim://?units=counts' --calibration" in proc.stdout
+    ok = run_cli("stream", "sim://?units=counts", "--calibration", str(cal), "--duration", "1.5", "--plain")
+    assert ok.returncode == 0, ok.stderr
+    assert "raw ADC counts converted to N with the calibration" in ok.stdout
+    default = run_cli("stream", "--calibration", str(cal), "--duration", "1", "--plain")
+    assert default.returncode == 0 and "sim://?units=counts" in default.stdout
+    wrong = run_cli("stream", "sim://", "--calibration", str(cal), "--duration", "1", "--plain")
+    assert wrong.returncode == 1
+    assert "sim://?units=counts" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+# -- outputs record version and parameters; one report verb ----------------------------------------
+@pytest.mark.slow
+def test_steps_exports_record_version_and_parameters(walk_csv, tmp_path):
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    csv, parquet = tmp_path / "steps.csv", tmp_path / "steps.parquet"
+    assert run_cli("analyze", str(walk_csv), "--steps", str(csv)).returncode == 0
+    assert run_cli("analyze", str(walk_csv), "--steps", str(parquet)).returncode == 0
+    head = csv.read_text(encoding="utf-8").splitlines()[:8]
+    assert head[0] == f"# sensorkit_version: {sk.__version__}"
+    params = json.loads(next(h for h in head if h.startswith("# params_json: ")).split(": ", 1)[1])
+    assert params == json.loads(json.dumps(sk.AnalysisParams().to_dict()))
+    steps = pd.read_csv(csv, comment="#")
+    res = sk.analyze(sk.read(walk_csv))
+    assert len(steps) == len(res.steps)
+    meta = pq.read_schema(parquet).metadata
+    assert meta[b"sensorkit_version"].decode() == sk.__version__
+    assert json.loads(meta[b"sensorkit_steps"])["params"] == params
+    assert len(pd.read_parquet(parquet)) == len(res.steps)
+
+
+@pytest.mark.slow
+def test_report_verb_for_a_session_a_comparison_and_a_folder(walk_csv, tmp_path):
+    out = tmp_path / "session.html"
+    proc = run_cli("report", str(walk_csv), "-o", str(out), "--subject", "P[01]", "--no-recommend")
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "P[01]" in text and "patient[red].csv" in text
+    if not hasattr(sk, "compare"):
+        two = run_cli("report", str(walk_csv), str(walk_csv))
+        assert (
+            two.returncode == 1 and "needs sensorkit.compare" in two.stderr and "Traceback" not in two.stderr
+        )
+    folder = run_cli("report", str(tmp_path))
+    assert folder.returncode == 1 and "not available yet" in folder.stderr
+
+
+def test_simulate_and_recommend_print_bracketed_names_as_is(tmp_path, capsys):
+    path = tmp_path / "run[bold].csv"
+    assert main(["simulate", "-o", str(path), "--duration", "12", "--seed", "1"]) == 0
+    assert f"wrote {path}:" in capsys.readouterr().out
+    assert main(["recommend", str(path)]) == 0
+    assert "run[bold].csv: insole suggestion" in capsys.readouterr().out
+    assert main(["recommend", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sensorkit_version"] == sk.__version__ and "min_steps_asymmetry" in data["params"]
+
+
+@pytest.mark.slow
+def test_analyze_tells_gaps_at_the_edges_from_dropouts(cut_capture, capsys):
+    from sensorkit.report.sections import gap_counts
+
+    with pytest.warns(UserWarning, match="capture cut at byte"):
+        rec = sk.read(cut_capture)
+    inside, edge = gap_counts(sk.analyze(rec).gaps, rec)
+    assert main(["analyze", str(cut_capture)]) == 0
+    out = capsys.readouterr().out
+    if inside or edge:
+        assert f"{inside} data gap(s) inside the session" in out
+    if edge:
+        assert f"{edge} at its start or end (one insole started or stopped before the other)" in out

@@ -1,0 +1,253 @@
+"""What a clinician reads in the report: who and when, clinical units, tables that fit, print layout."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sensorkit as sk
+from sensorkit.cli import main
+from sensorkit.errors import SensorkitError
+from sensorkit.report import write_report
+from sensorkit.report.figures import MAX_DRAWN_POINTS, gaps_timeline_figure, trends_figure
+from sensorkit.report.html import build_html
+from sensorkit.report.identity import session_identity
+from sensorkit.report.recommendation import RecommendationBlock
+
+DATA = Path(__file__).parent / "data"
+MOTICON = DATA / "moticon-opengo" / "230927_102114.txt"
+
+
+def _html(tmp_path: Path, rec, res=None, **identity) -> str:
+    """The report page without its figures (they are tested in test_report.py): fast and complete otherwise."""
+    res = res if res is not None else sk.analyze(rec)
+    ident = session_identity(rec, **identity)
+    text = build_html(rec, res, [], RecommendationBlock("skipped", ""), identity=ident)
+    (tmp_path / "r.html").write_text(text, encoding="utf-8")
+    return text
+
+
+def _section(text: str, anchor: str) -> str:
+    """One section of the page, with the left-alignment classes of cells removed for matching."""
+    part = text.split(f'id="{anchor}"', 1)[1].split("</section>", 1)[0]
+    return part.replace(' class="text"', "")
+
+
+@pytest.fixture(scope="module")
+def capture(tmp_path_factory) -> Path:
+    """A real capture recorded by the CLI with a subject id (2 s of the simulated pair)."""
+    path = tmp_path_factory.mktemp("capture") / "P01_visit1.skr"
+    assert (
+        main(["record", "sim://", "-o", str(path), "--duration", "2", "--subject", "P01", "--mass", "70"])
+        == 0
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def run500():
+    rec = sk.simulate(duration_s=20, seed=3, rate_hz=500.0, asymmetry=0.2)
+    return rec, sk.analyze(rec)
+
+
+# -- who and when ----------------------------------------------------------------------------
+@pytest.mark.slow
+def test_capture_report_names_subject_date_and_file_not_the_capture_format(capture, tmp_path):
+    rec = sk.read(capture)
+    text = _html(tmp_path, rec, session="visit 1", condition="barefoot", notes="left knee pain")
+    ident = _section(text, "identity")
+    assert "P01" in ident and "visit 1" in ident and "barefoot" in ident and "left knee pain" in ident
+    day = rec.metadata["created_utc"][:10]
+    assert re.search(rf"<td>date</td><td>{day} \d\d:\d\d UTC</td>", ident)
+    assert "<title>Gait and loading report: P01 · visit 1 · " in text
+    assert "sensorkit.capture" not in text
+    assert "P01_visit1.skr" in ident
+
+
+def test_report_shows_the_file_name_never_its_folder(tmp_path):
+    rec = sk.simulate(duration_s=6, seed=1)
+    folder = tmp_path / "Jane Doe clinic"
+    folder.mkdir()
+    sk.write(rec, folder / "walk.csv")
+    text = _html(tmp_path, sk.read(folder / "walk.csv"))
+    assert "walk.csv" in text
+    assert "Jane Doe" not in text and str(tmp_path) not in text
+
+
+def test_anonymize_leaves_out_subject_notes_and_serials(tmp_path):
+    rec = sk.read(MOTICON)
+    assert rec.metadata["serial_left"] == "SN5968" and rec.metadata["notes"]
+    plain = _html(tmp_path, rec, subject="Jane Doe")
+    assert "Jane Doe" in plain and "SN5968" in plain and "Some walking steps" in plain
+    anon = _html(tmp_path, rec, subject="Jane Doe", anonymize=True)
+    for secret in ("Jane Doe", "SN5968", "SN9171", "Some walking steps"):
+        assert secret not in anon
+    assert "left out (anonymised)" in _section(anon, "identity")
+    assert session_identity(rec, anonymize=True).date == "2023-09-27 10:21"  # the date stays
+
+
+@pytest.mark.slow
+def test_a_capture_without_link_gaps_does_not_read_as_dropouts(capture, tmp_path):
+    rec = sk.read(capture)
+    text = _section(_html(tmp_path, rec), "gaps-table")
+    assert "The recorder logged 0 link gap(s)" in text
+    edge = [g for g in rec.gaps.to_dict(orient="records") if g["end_s"] >= rec.time[-1] - 0.02]
+    if edge:  # one insole stopped a frame before the other: said as such, not as a dropout
+        assert "one insole started or stopped first" in text
+        assert "0 interval(s) without data inside the session" in text
+
+
+# -- numbers as clinicians read them -----------------------------------------------------------
+def test_summary_uses_ms_bw_and_fixed_precision(run500, tmp_path):
+    rec, res = run500
+    summary = _section(_html(tmp_path, rec, res), "summary")
+    row = re.search(r"<td>contact time \(ms\)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", summary)
+    assert row, summary[:500]
+    assert int(row.group(3)) == round(res.summary.loc["contact_time_s", "both"] * 1e3)
+    peak = re.search(r"<td>peak force \(BW\)</td><td>(\d+\.\d\d)</td>", summary)
+    assert peak and float(peak.group(1)) == pytest.approx(res.summary.loc["peak_force_bw", "left"], abs=0.005)
+    si = re.search(
+        r"<td>peak force \(BW\)</td>(?:<td>[^<]*</td>){4}<td><span class=\"flag\">([+-]\d+\.\d) \[", summary
+    )
+    assert si and float(si.group(1)) == pytest.approx(
+        res.summary.loc["peak_force_bw", "symmetry_index_pct"], abs=0.05
+    )
+    assert not re.search(r"\d[eE][+-]\d", summary)  # never 4.42e-05
+
+
+def test_no_scientific_notation_for_tiny_symmetry_indices(tmp_path):
+    rec = sk.simulate(duration_s=20, seed=2, speed_mps=1.2)  # symmetric walk: SI of 1e-13 happen
+    text = _html(tmp_path, rec)
+    assert not re.search(r"<td>[^<]*\d[eE][+-]\d", text)
+    assert "-0.0<" not in text
+
+
+def test_not_enough_data_is_said_in_words(tmp_path):
+    rec = sk.simulate(duration_s=3, seed=1)
+    one = sk.Recording.from_arrays(rec.time, rec.left, None, layout=rec.layout, body_mass_kg=70)
+    res = sk.analyze(one)
+    assert (res.asymmetry["status"] == "not enough data").any()
+    summary = _section(_html(tmp_path, one, res), "summary")
+    assert "not enough data" in summary
+
+
+def test_steps_table_fits_human_names_and_drops_empty_columns(run500, tmp_path):
+    rec, res = run500
+    steps = _section(_html(tmp_path, rec, res), "steps")
+    short, full = steps.split("<details", 1)
+    header = re.findall(r"<th[^>]*>([^<]*)</th>", short)
+    assert len(header) <= 11 and "contact time (ms)" in header and "peak force (BW)" in header
+    assert not any("_" in h for h in header)  # no snake_case
+    assert "peak pressure" not in steps  # always empty for a force insole
+    assert "peak force (N)" not in header  # one force unit: BW with a mass
+    assert "<summary>All " in full and "always-empty columns left out" in full
+    assert len(re.findall(r"<tr>", short)) == len(res.steps) + 1
+
+
+def test_standing_and_mask_pressure_tables_for_a_pressure_insole(tmp_path):
+    rec = sk.read(MOTICON)
+    res = sk.analyze(rec)
+    text = _html(tmp_path, rec, res)
+    standing = _section(text, "standing")
+    share = res.standing.iloc[0]["left_share_pct"]
+    assert f"<td>{share:.1f}</td>" in standing
+    pressure = _section(text, "pressure")
+    masks = list(dict.fromkeys(res.pressure["mask"]))
+    for mask in masks:
+        assert f"<td>{mask}</td>" in pressure
+    heel = res.pressure[(res.pressure["mask"] == masks[0]) & (res.pressure["side"] == "left")]
+    assert f"<td>{heel['peak_pressure_kpa'].mean():.0f}</td>" in pressure
+    assert "peak pressure (kPa) left" in pressure
+
+
+def test_report_states_the_analysis_window_version_and_parameters(tmp_path):
+    rec = sk.simulate(duration_s=30, seed=1)
+    res = sk.analyze(rec, start_s=10.0, end_s=20.0)
+    text = _html(tmp_path, rec, res)
+    assert "<td>analysis window</td><td>10.0 s to 20.0 s of 30.0 s</td>" in text
+    assert f'<meta name="sensorkit-version" content="{sk.__version__}">' in text
+    params = json.loads(
+        re.search(r'<meta name="sensorkit-params" content="([^"]+)">', text).group(1).replace("&quot;", '"')
+    )
+    assert params["min_steps_asymmetry"] == res.params.min_steps_asymmetry
+    assert "<td>bootstrap_resamples</td>" in _section(text, "parameters")
+
+
+# -- print layout ------------------------------------------------------------------------------
+def test_print_stylesheet_keeps_headings_with_content_and_tables_whole(tmp_path):
+    text = _html(tmp_path, sk.simulate(duration_s=6, seed=1))
+    css = text.split("@media print{", 1)[1].split("</style>", 1)[0]
+    assert re.search(r"h1,h2,h3\{break-after:avoid", css)
+    assert re.search(r"section\.keep,table,figure[^{]*\{break-inside:avoid", css)
+    assert "thead{display:table-header-group}" in css
+    # every h2 sits inside a section with its content
+    assert text.count("<h2>") == len(re.findall(r'<section id="[^"]+" class="(?:keep|long)"><h2>', text))
+
+
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (apt-get install chromium) to print a PDF"
+)
+def test_pdf_is_printed_by_headless_chromium(tmp_path):
+    rec = sk.simulate(duration_s=10, seed=1)
+    result = write_report(tmp_path / "run.html", rec, sk.analyze(rec), recommend=False, pdf=True)
+    pdf = result["pdf"].read_bytes()
+    assert pdf.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 3 <= pages <= 12
+
+
+def test_pdf_without_chromium_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("SENSORKIT_CHROMIUM", str(tmp_path / "no-such-browser"))
+    rec = sk.simulate(duration_s=4, seed=1)
+    with pytest.raises(SensorkitError, match="needs Chromium") as info:
+        write_report(tmp_path / "r.html", rec, sk.analyze(rec), recommend=False, pdf=True)
+    assert "apt-get install chromium" in info.value.hint
+    assert (tmp_path / "r.html").exists()  # the HTML is written first
+
+
+# -- one report function -------------------------------------------------------------------------
+def test_sk_report_of_a_path_writes_the_session_report(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sk.write(sk.simulate(duration_s=6, seed=1), "walk.csv")
+    result = sk.report("walk.csv", subject="P07", recommend=False)
+    assert result["html"] == Path("walk.html")
+    assert "P07" in Path("walk.html").read_text(encoding="utf-8")
+
+
+def test_sk_report_comparison_and_cohort_say_what_is_missing(tmp_path):
+    if hasattr(sk, "compare"):
+        pytest.skip("sensorkit.compare is installed: the comparison page is tested with it")
+    with pytest.raises(SensorkitError, match=r"comparison report of 2 sessions needs sensorkit\.compare"):
+        sk.report(sk.simulate(duration_s=2, seed=1), sk.simulate(duration_s=2, seed=2))
+    with pytest.raises(SensorkitError, match="cohort reports from a batch output are not available yet"):
+        sk.report(tmp_path)
+    with pytest.raises(TypeError, match="Recording, a file path or a DataFrame"):
+        sk.report(42)
+    with pytest.raises(ValueError, match="give output="):
+        sk.report(sk.simulate(duration_s=2, seed=1), recommend=False)
+
+
+# -- long sessions: thinned for display, exact in numbers ---------------------------------------
+@pytest.mark.slow
+def test_long_sessions_are_thinned_for_display_only():
+    rec = sk.simulate(duration_s=1200, seed=1)  # ~1700 steps per side
+    res = sk.analyze(rec)
+    n_side = int(res.counts.loc["left", "n_steady_state"])
+    assert n_side > MAX_DRAWN_POINTS
+    fig = trends_figure(res)
+    dots = [ln for ln in fig.axes[0].lines if ln.get_linestyle() == "None"]
+    assert dots and all(len(ln.get_xdata()) <= MAX_DRAWN_POINTS for ln in dots)
+    timeline = gaps_timeline_figure(res, rec)
+    segs = sum(len(c.get_segments()) for c in timeline.axes[0].collections if hasattr(c, "get_segments"))
+    assert segs <= 2 * MAX_DRAWN_POINTS + len(res.steps) - int(res.counts.loc["both", "n_steady_state"])
+    # the numbers are still those of every step
+    assert np.isfinite(res.summary.loc["contact_time_s", "left"])
