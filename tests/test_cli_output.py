@@ -212,13 +212,12 @@ def test_report_verb_for_a_session_a_comparison_and_a_folder(walk_csv, tmp_path)
     assert proc.returncode == 0, proc.stderr
     text = out.read_text(encoding="utf-8")
     assert "P[01]" in text and "patient[red].csv" in text
-    if not hasattr(sk, "compare"):
-        two = run_cli("report", str(walk_csv), str(walk_csv))
-        assert (
-            two.returncode == 1 and "needs sensorkit.compare" in two.stderr and "Traceback" not in two.stderr
-        )
-    folder = run_cli("report", str(tmp_path))
-    assert folder.returncode == 1 and "not available yet" in folder.stderr
+    cmp_out = tmp_path / "cmp.html"
+    two = run_cli("report", str(walk_csv), str(walk_csv), "-o", str(cmp_out))
+    assert two.returncode == 0 and cmp_out.is_file(), two.stderr  # the insole-trial page
+    folder = run_cli("report", str(tmp_path))  # a folder that is not a batch output: one clear line
+    assert folder.returncode == 1 and "not a sensorkit batch output" in folder.stderr
+    assert "Traceback" not in folder.stderr
 
 
 def test_simulate_and_recommend_print_bracketed_names_as_is(tmp_path, capsys):

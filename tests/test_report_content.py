@@ -223,13 +223,19 @@ def test_sk_report_of_a_path_writes_the_session_report(tmp_path, monkeypatch):
     assert "P07" in Path("walk.html").read_text(encoding="utf-8")
 
 
-def test_sk_report_comparison_and_cohort_say_what_is_missing(tmp_path):
-    if hasattr(sk, "compare"):
-        pytest.skip("sensorkit.compare is installed: the comparison page is tested with it")
-    with pytest.raises(SensorkitError, match=r"comparison report of 2 sessions needs sensorkit\.compare"):
-        sk.report(sk.simulate(duration_s=2, seed=1), sk.simulate(duration_s=2, seed=2))
-    with pytest.raises(SensorkitError, match="cohort reports from a batch output are not available yet"):
+def test_sk_report_makes_the_comparison_and_cohort_pages(tmp_path):
+    a = sk.simulate(duration_s=20, seed=1, rate_hz=200)
+    b = sk.simulate(duration_s=20, seed=2, rate_hz=200)
+    page = sk.report(a, b, output=tmp_path / "cmp.html")["html"]
+    assert page.is_file() and "baseline" in page.read_text(encoding="utf-8")
+    with pytest.raises(SensorkitError, match="not a sensorkit batch output"):
         sk.report(tmp_path)
+    from sensorkit.cohort import analyze_many
+
+    sk.write(a, tmp_path / "a.csv")
+    analyze_many([tmp_path / "a.csv"], output=tmp_path / "cohort")
+    cohort_page = sk.report(tmp_path / "cohort", output=tmp_path / "cohort.html")["html"]
+    assert "Data quality per file" in cohort_page.read_text(encoding="utf-8")
     with pytest.raises(TypeError, match="Recording, a file path or a DataFrame"):
         sk.report(42)
     with pytest.raises(ValueError, match="give output="):

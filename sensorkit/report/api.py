@@ -65,16 +65,23 @@ def _comparison(sources: tuple[Any, ...], output: Path | None, options: dict[str
             "sensorkit.report.compare, which are not in this version of sensorkit",
             hint="report each session on its own: sensorkit report FILE",
         ) from None
-    comparison = compare(*sources, **options)
+    from sensorkit.io import read
+
+    sessions = [read(s) if isinstance(s, (str, Path)) else s for s in sources]
+    labels = [Path(s).stem if isinstance(s, (str, Path)) else f"session {k + 1}" for k, s in enumerate(sources)]
+    if len(set(labels)) < len(labels):  # the same file name twice: number them
+        labels = [f"{label} ({k + 1})" for k, label in enumerate(labels)]
+    comparison = compare(sessions, labels=labels, **options)
     out = output or Path("comparison.html")
     return Path(write_compare_report(comparison, out) or out)
 
 
-def _cohort(folder: Path) -> Path:
-    raise SensorkitError(
-        f"{folder}: cohort reports from a batch output are not available yet in this version of sensorkit",
-        hint="report one session with: sensorkit report FILE",
-    )
+def _cohort(folder: Path, output: Path | None = None) -> Path:
+    """The cohort page of a ``sensorkit batch`` output folder (:mod:`sensorkit.report.cohort`)."""
+    from sensorkit.report.cohort import write_cohort_report
+
+    out = output or folder.with_name(folder.name + "-report.html")
+    return write_cohort_report(folder, out)
 
 
 def report(
@@ -151,7 +158,7 @@ def report(
         return {"html": _comparison(sources, out, options), "pdf": None, "pngs": []}
     source = sources[0]
     if isinstance(source, (str, Path)) and Path(source).is_dir():
-        return {"html": _cohort(Path(source)), "pdf": None, "pngs": []}
+        return {"html": _cohort(Path(source), out), "pdf": None, "pngs": []}
     _check_source(source)
     if out is None and png_dir is None:
         out = _default_output(source)  # before any work: a Recording needs output=
