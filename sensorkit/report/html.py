@@ -98,12 +98,10 @@ def _figure_html(fig: RenderedFigure) -> str:
 
 
 def _recommendation_html(block: RecommendationBlock) -> str:
-    if block.status == "ok":
-        return f'<pre class="card">{e(block.card)}</pre>'
-    if block.status == "skipped":
-        return "<p>Not requested.</p>"
-    # SECTION HOOK: shown until sensorkit.recommend is installed (or when it fails).
-    return f'<div class="hook" id="recommendation-hook">Insole recommendation not available: {e(block.card)}</div>'
+    # the recommender's own HTML card (human names, units, evidence, caveats); escaped text otherwise
+    from sensorkit.report.recommendation import recommendation_html
+
+    return recommendation_html(block)
 
 
 def _section(anchor: str, title: str, body: str, *, keep: bool = True) -> str:

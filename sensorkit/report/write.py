@@ -50,7 +50,11 @@ def report_html(
 ) -> tuple[str, list[RenderedFigure]]:
     """Render the figures and assemble the page; returns the HTML and the rendered figures."""
     figures = render_figures(recording, analysis, on_figure=on_figure)
-    block = make_recommendation(analysis, runner) if recommend else RecommendationBlock("skipped", "")
+    block = (
+        make_recommendation(analysis, {**(runner or {}), "recording": recording})
+        if recommend
+        else RecommendationBlock("skipped", "")
+    )
     return build_html(recording, analysis, figures, block, identity=identity), figures
 
 
@@ -133,7 +137,11 @@ def write_report(
     figures = render_figures(recording, analysis, on_figure=on_figure)
     result: dict[str, Any] = {"html": None, "pdf": None, "pngs": [], "bytes": 0, "recommendation": "skipped"}
     if out is not None:
-        block = make_recommendation(analysis, runner) if recommend else RecommendationBlock("skipped", "")
+        block = (
+            make_recommendation(analysis, {**(runner or {}), "recording": recording})
+            if recommend
+            else RecommendationBlock("skipped", "")
+        )
         text = build_html(recording, analysis, figures, block, identity=ident)
         data = text.encode("utf-8")
         out.write_bytes(data)
