@@ -180,7 +180,7 @@ def matched_fallback():
             strike_forefoot_min_pct=100.0,
         )
         assert res.info.loading_rate_method == "13pct_stance"
-        out.extend((strike, speed, s, t) for s, t in _matched(rec, res))
+        out.extend((strike, speed, s, t) for s, t in _matched(rec, res)[0])
     return out
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.analysis.params import AnalysisParams
+from sensorkit.jsonable import to_jsonable as _jsonable  # the one JSON conversion
 
 __all__ = ["Analysis"]
 
@@ -251,22 +252,3 @@ class Analysis:
             f"body mass {mass}, forces in {self.force_units}, gaps={len(self.gaps)}>"
         )
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
