@@ -257,3 +257,23 @@ def test_long_sessions_are_thinned_for_display_only():
     assert segs <= 2 * MAX_DRAWN_POINTS + len(res.steps) - int(res.counts.loc["both", "n_steady_state"])
     # the numbers are still those of every step
     assert np.isfinite(res.summary.loc["contact_time_s", "left"])
+
+
+def test_the_report_lists_the_recordings_events_escaped(tmp_path):
+    # issue 14: events and markers are shown in the report
+    rec = sk.read("tests/data/moticon-opengo/230927_102114.txt")  # vendor step events
+    assert len(rec.events) > 10
+    tagged = sk.Recording.from_arrays(
+        time=rec.time,
+        left=rec.left,
+        right=rec.right,
+        layout=rec.layout,
+        units=rec.units,
+        events=[
+            *rec.events.to_dict("records"),
+            {"time_s": 1.0, "label": "<b>new insole</b>", "source": "user"},
+        ],
+    )
+    page = sk.report(tagged, output=tmp_path / "r.html", recommend=False)["html"].read_text(encoding="utf-8")
+    assert '<section id="events"' in page and "&lt;b&gt;new insole&lt;/b&gt;" in page
+    assert "left_initial_contact" in page and "<b>new insole</b>" not in page

@@ -109,6 +109,24 @@ def _section(anchor: str, title: str, body: str, *, keep: bool = True) -> str:
     return f'<section id="{e(anchor)}" class="{cls}"><h2>{e(title)}</h2>{body}</section>'
 
 
+_MAX_EVENT_ROWS = 500
+
+
+def _events_table(events) -> str:
+    """Markers of the recording (tags, tares, biofeedback cues, vendor step events): time, label, source."""
+    rows = "".join(
+        f"<tr><td>{float(t):.2f}</td><td>{e(label)}</td><td>{e(source)}</td></tr>"
+        for t, label, source in events[["time_s", "label", "source"]]
+        .head(_MAX_EVENT_ROWS)
+        .itertuples(index=False)
+    )
+    more = f"<p>{len(events) - _MAX_EVENT_ROWS} more not shown.</p>" if len(events) > _MAX_EVENT_ROWS else ""
+    return (
+        "<table><thead><tr><th>time (s)</th><th>event</th><th>source</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>{more}"
+    )
+
+
 def build_html(
     recording: Recording,
     analysis: Analysis,
@@ -153,6 +171,10 @@ def build_html(
     if pressure is not None:
         sections.append(("pressure", "Pressure per region"))
     sections += [(f"fig-{f.spec.key}", f.spec.title) for f in figures]
+    events = getattr(recording, "events", None)
+    has_events = events is not None and len(events) > 0
+    if has_events:
+        sections.append(("events", "Events"))
     sections += [("gaps-table", "Gaps"), ("recommendation", "Recommendation"), ("steps", "Steps")]
     nav = " ".join(f'<a href="#{k}">{e(t)}</a>' for k, t in sections)
     params_json = json.dumps(to_jsonable(analysis.params.to_dict()), sort_keys=True)
@@ -182,6 +204,8 @@ def build_html(
         parts.append(_section("pressure", "Pressure per region", pressure))
     for fig in figures:
         parts.append(_section(f"sec-{fig.spec.key}", fig.spec.title, _figure_html(fig)))
+    if has_events:
+        parts.append(_section("events", "Events", _events_table(events)))
     parts += [
         _section("gaps-table", "Gaps", gaps_section(analysis, recording)),
         _section("recommendation", "Insole recommendation", _recommendation_html(recommendation)),
@@ -194,8 +218,9 @@ def build_html(
             "<details open><summary>Parameters</summary>" + params_table(analysis) + "</details>",
             keep=False,
         ),
-        f"<footer>sensorkit {e(__version__)} · methods: docs/methods.md (contact 5 % BW / 20 N with hysteresis; "
-        "VALR 20-80 % of impact peak, Milner 2006; strike index, Cavanagh &amp; Lafortune 1980)</footer>",
+        f"<footer>sensorkit {e(__version__)} · methods: docs/methods.md (contact at a noise-adaptive threshold "
+        "on a low-passed force, never from body mass; VALR 20-80 % of the impact peak, Milner et al. 2006; "
+        "strike index, Cavanagh &amp; Lafortune 1980)</footer>",
         "</main></body></html>",
     ]
     return "\n".join(parts)
