@@ -87,6 +87,7 @@ def recording_from_chunks(
     body_mass_kg: float | None = None,
     rate_hz: float | None = None,
     metadata: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> Recording:
     """Build a Recording from the chunks of one device or a pair.
 
@@ -104,6 +105,8 @@ def recording_from_chunks(
         Nominal rate in Hz (default: estimated).
     metadata : dict, optional
         Extra metadata.
+    events : list of dict, optional
+        Events (``time_s`` already on the recording's axis, ``label``, ``source``), e.g. tares.
 
     Raises
     ------
@@ -159,7 +162,7 @@ def recording_from_chunks(
     shifted = [{**g, "start_s": g["start_s"] - t0_s, "end_s": g["end_s"] - t0_s} for g in gaps]
     return Recording.from_arrays(
         time - t0_s, left, right, layout=layout, units=units, body_mass_kg=body_mass_kg,
-        metadata=md, gaps=shifted, rate_hz=rate_hz,
+        metadata=md, gaps=shifted, rate_hz=rate_hz, events=events,
     )  # fmt: skip
 
 
@@ -268,10 +271,15 @@ def recording_from_capture(
         "capture_cut": None if reader.cut is None else reader.cut.__dict__,
         "capture_damaged": [d.__dict__ for d in reader.damaged],
     }
+    t0 = float(header.get("host_t0_s", 0.0))
+    events = [
+        {"time_s": t - t0, "label": name, "source": f"device:{dev.side}"}
+        for dev in session.devices
+        for t, name in getattr(dev.transport, "user_events", ())
+    ]
     try:
         return recording_from_chunks(
-            chunks, layout=layout, t0_s=float(header.get("host_t0_s", 0.0)), body_mass_kg=mass,
-            rate_hz=rate, metadata=md,
+            chunks, layout=layout, t0_s=t0, body_mass_kg=mass, rate_hz=rate, metadata=md, events=events,
         )  # fmt: skip
     except UncalibratedError as exc:
         if exc.hint is None:  # not counts (mV): nothing to calibrate with

@@ -22,12 +22,14 @@ from sensorkit.devices.url import DeviceURL
 from sensorkit.errors import DeviceError
 from sensorkit.protocol import BLE_COMMAND_UUID, BLE_DATA_UUID, BLE_SERVICE_UUID
 
-__all__ = ["PARAMS", "BleLink", "BleTransport", "bluetooth_unavailable", "build", "scan"]
+__all__ = ["ATT_MTU_DEFAULT", "PARAMS", "BleLink", "BleTransport", "bluetooth_unavailable", "build", "scan"]
 
 PARAMS = ("name", "scan", "layout")
 CONNECT_TIMEOUT_S = 10.0
 SCAN_TIMEOUT_S = 5.0
 WRITE_TIMEOUT_S = 2.0
+ATT_MTU_DEFAULT = 23  # Bluetooth Core spec: the MTU before (or without) an MTU exchange
+ATT_NOTIFY_OVERHEAD = 3  # opcode + attribute handle: a notification carries MTU - 3 bytes
 
 
 def bluetooth_unavailable(exc: BaseException) -> DeviceError:
@@ -106,6 +108,8 @@ class BleLink:
         self._scan_timeout = scan_timeout_s
         self._client = None
         self._closing = False
+        #: ATT MTU of the connection (a notification carries at most ``mtu - 3`` bytes).
+        self.mtu = ATT_MTU_DEFAULT
 
     async def connect(self) -> None:
         """Find, connect and subscribe. Raises :class:`DeviceError`."""
@@ -130,6 +134,10 @@ class BleLink:
                 target, disconnected_callback=self._disconnected, timeout=CONNECT_TIMEOUT_S, **kwargs
             )
             await client.connect()
+            try:
+                self.mtu = int(client.mtu_size)
+            except Exception:  # a backend that cannot tell: assume the BLE default
+                self.mtu = ATT_MTU_DEFAULT
             try:
                 await client.start_notify(BLE_DATA_UUID, self._notified)
             except BleakError as exc:
@@ -183,9 +191,26 @@ class BleTransport(Transport):
                             scanner_backend=scanner_backend, scan_timeout_s=scan_timeout_s)  # fmt: skip
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        #: Notifications of exactly ``mtu - 3`` bytes that do not end a frame (cut by the MTU).
+        self.cut_notifications = 0
 
     def _data(self, data: bytes, t: float) -> None:
+        # PROTOCOL.md 9.2: a notification carries whole frames, so it ends with the 0x00
+        # delimiter; one of exactly the largest size the MTU allows that does not was cut
+        if len(data) == self.link.mtu - ATT_NOTIFY_OVERHEAD and not data.endswith(b"\x00"):
+            self.cut_notifications += 1
         self._queue.put((data, t))
+
+    @property
+    def truncation(self) -> str | None:
+        """What is wrong when notifications arrive cut at the MTU limit, else None."""
+        if not self.cut_notifications:
+            return None
+        n = self.link.mtu - ATT_NOTIFY_OVERHEAD
+        return (
+            f"BLE notifications are cut to {n} bytes (ATT MTU {self.link.mtu}): "
+            f"{self.cut_notifications} arrived at that size without a frame end"
+        )
 
     def _run(self, coro, timeout: float):
         if self._loop is None:

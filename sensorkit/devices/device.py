@@ -31,6 +31,7 @@ from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue
 from sensorkit.devices.clock import ClockMap
 from sensorkit.devices.framing import Framer
 from sensorkit.devices.info import DeviceDescription, describe, resolve_layout
+from sensorkit.devices.sequencer import CounterUnwrapper, MonotonicSlew
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
 from sensorkit.errors import CaptureWriteError, DeviceError
 from sensorkit.io.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
@@ -83,6 +84,20 @@ _SYNC_HOLD_S = 0.5  # after a restart, samples wait this long (arrival time) for
 _START_GRACE_S = 0.5  # a STATUS saying 'idle' this soon after START was sent before it
 _INFO_ANSWERS = (CommandId.REQUEST_INFO, CommandId.SET_RATE)  # commands a DEVICE_INFO may answer (6.1)
 _INFO_ANSWER_S = 1.0  # a DEVICE_INFO arriving this long after such an ACK answers it
+# the same DEVICE_INFO frame again within this long is a duplicated notification (bleak/BlueZ
+# can deliver each twice), not a reboot: no board boots twice within half a second
+_DUPLICATE_INFO_S = 0.5
+#: tare() refuses when the insole reads more than this (last TARE_WINDOW_S of samples): about
+#: 7 % of a 70 kg body weight, far above an unloaded insole's offset and far below any stance
+TARE_MAX_LOAD_N = 50.0
+TARE_MAX_KPA = 20.0  # pressure insoles: one sensor above this is a foot on it
+TARE_MAX_FULL_SCALE = 0.05  # raw counts: summed readings above 5 % of the summed full scale
+TARE_WINDOW_S = 1.5  # s: longer than a walking stride (1.1 s at 110 steps/min), so a stance is in it
+MTU_HINT = (
+    "the link kept the default MTU of 23: let the central negotiate a larger one (BlueZ: "
+    "connect without an MTU-limited adapter or dongle; firmware: request an MTU of at least 247 "
+    "and accept the exchange)"
+)
 
 
 class StreamEnd:
@@ -118,6 +133,13 @@ class Device:
         CSV mode: units of the printed values (``"counts"``, ``"N"``, ``"kPa"``, ``"mV"``).
     csv_scale : float
         CSV mode: printed value x this = value in ``csv_units``.
+    csv_clock_bits : {16, 32, 64}, optional
+        CSV mode: width of the board's timestamp counter, which wraps at ``2**bits`` ticks
+        (Arduino ``micros()``: 32). None guesses 16 or 32 bits from where the counter goes
+        back (:class:`~sensorkit.devices.sequencer.CounterUnwrapper`); a wrap continues the
+        stream, anything else that goes back is a restart.
+    csv_clock_unit : {"us", "ms"}
+        CSV mode: unit of the board's timestamps (PROTOCOL.md 10 says us; ``millis()`` boards: ms).
     timeout_s : float
         Seconds without samples, while streaming, after which the device counts as silent
         (STATUS or other packets do not count: a rebooted idle board still sends those).
@@ -158,6 +180,8 @@ class Device:
         csv_rate_hz: float = 100.0,
         csv_units: str = "counts",
         csv_scale: float = 1.0,
+        csv_clock_bits: int | None = None,
+        csv_clock_unit: str = "us",
         timeout_s: float = DEFAULTS["timeout_s"],
         reconnect: bool = False,
         reconnect_timeout_s: float = DEFAULTS["reconnect_timeout_s"],
@@ -193,6 +217,8 @@ class Device:
         self._csv_rate = float(csv_rate_hz)
         self._csv_units = csv_units
         self._csv_scale = float(csv_scale)
+        self._csv_tick_us = {"us": 1, "ms": 1000}[csv_clock_unit]
+        self._unwrap = CounterUnwrapper(csv_clock_bits, self._csv_tick_us)
         self._queue: ChunkQueue | queue.Queue = sink if sink is not None else ChunkQueue(queue_chunks)
         self._own_queue = sink is None
 
@@ -203,6 +229,9 @@ class Device:
         self.fallback_info: DeviceInfo | None = None
         self.status: Status | None = None
         self.clock = ClockMap()
+        self._slew = MonotonicSlew()
+        # (host time, max total, max sensor) per chunk, for tare's load check
+        self._recent_load: collections.deque = collections.deque(maxlen=256)
         self.gaps: list[dict] = []  # at most GAPS_KEPT entries (older ones summarised)
         self._n_gaps = 0
         self.events: collections.deque = collections.deque(maxlen=EVENTS_KEPT)
@@ -353,18 +382,68 @@ class Device:
                 self._streaming = True
                 raise
 
-    def tare(self) -> None:
-        """Take the current readings as zero (TARE command, acknowledged).
+    def tare(self, *, force: bool = False) -> None:
+        """Take the current readings as zero (TARE command, acknowledged), only when unloaded.
+
+        Taring a loaded insole would subtract body weight from every later reading (a
+        walker's peaks fall from ~1750 N to ~700 N), so the readings of the last
+        :data:`TARE_WINDOW_S` are checked first (:meth:`load_check`). A tare is recorded as a
+        ``tare`` event (in :attr:`events`, the capture, and ``Recording.events`` read from it);
+        a refused one as ``tare_refused``.
+
+        Parameters
+        ----------
+        force : bool
+            Tare even when the insole reads a load (the caller knows better).
 
         Raises
         ------
         DeviceError
-            In CSV mode (no commands), on NACK or without an answer.
+            When the insole is loaded (and not ``force``), in CSV mode (no commands), on
+            NACK or without an answer.
         """
         if self.mode == "csv":
             raise DeviceError(f"{self.url}: CSV-line devices take no commands, so they cannot tare")
+        problem = None if force else self.load_check()
+        if problem is not None:
+            self._event(host_time(), "tare_refused", reason=problem)
+            raise DeviceError(
+                f"{self.url}: not tared: the insole is loaded ({problem})",
+                hint="take the weight off this foot (sit down or lift it) and tare again; "
+                "tare(force=True) tares anyway",
+            )
         if self.transport.live:
             self.command(Command.tare)
+            self._event(host_time(), "tare", forced=bool(force))
+
+    def load_check(self) -> str | None:
+        """Why the insole counts as loaded right now (for :meth:`tare`), or None when it is not.
+
+        Loaded: within the last :data:`TARE_WINDOW_S` of samples, the total force exceeds
+        :data:`TARE_MAX_LOAD_N` (units N), a sensor exceeds :data:`TARE_MAX_KPA` (kPa), or the
+        total exceeds :data:`TARE_MAX_FULL_SCALE` of the sensors' summed full scale (raw
+        counts and other units). No samples yet: not loaded (nothing says otherwise).
+        """
+        recent = (
+            [r for r in self._recent_load if r[0] >= self._recent_load[-1][0] - TARE_WINDOW_S]
+            if self._recent_load
+            else []
+        )
+        if not recent:
+            return None
+        total = max(r[1] for r in recent)
+        peak = max(r[2] for r in recent)
+        units = self._units
+        if units == "N":
+            return f"{total:.0f} N" if total > TARE_MAX_LOAD_N else None
+        if units == "kPa":
+            return f"{peak:.0f} kPa on one sensor" if peak > TARE_MAX_KPA else None
+        bits = (self.info.adc_bits if self.info is not None else None) or 16
+        count = self.info.sensor_count if self.info is not None else 1
+        full = float((1 << int(bits)) - 1) * count * float(self._scale32)
+        if total > TARE_MAX_FULL_SCALE * full:
+            return f"{100.0 * total / full:.0f} % of full scale summed over the sensors"
+        return None
 
     def command(
         self, build: Callable[[int], Command], timeout_s: float = DEFAULTS["command_timeout_s"]
@@ -554,6 +633,9 @@ class Device:
                 f"{name}: no bytes received within {wait}",
                 hint="is the insole switched on and connected? 'sensorkit devices' lists ports",
             )
+        truncation = getattr(self.transport, "truncation", None)
+        if truncation:
+            return DeviceError(f"{name}: {truncation}, so no frame arrives whole", hint=MTU_HINT)
         head = bytes(self._head)
         mode = detect_mode(head)
         if self.mode == "csv":
@@ -686,6 +768,9 @@ class Device:
 
     def _silence_reason(self) -> str:
         reason = f"no samples for {self.timeout_s:g} s"
+        truncation = getattr(self.transport, "truncation", None)
+        if truncation:
+            return f"{reason}: {truncation} ({MTU_HINT})"
         if self._counts["bytes_in"] > self._bytes_at_last_sample:
             st = self._stats()
             reason += (
@@ -891,7 +976,12 @@ class Device:
                     self._hold_since = None
                     n_packets += self._release_pending(parts, gaps)
             elif isinstance(packet, DeviceInfo):
-                self._last_info_record = (REC_RX, t, encode_frame(packet))
+                frame = encode_frame(packet)
+                prev = self._last_info_record
+                if prev is not None and prev[2] == frame and t - prev[1] <= _DUPLICATE_INFO_S:
+                    self._counts["duplicates"] += 1  # a second copy of the same notification
+                    continue
+                self._last_info_record = (REC_RX, t, frame)
                 answer = t <= self._info_answer_until
                 self._info_answer_until = -1.0  # one answer per ACK
                 # after a reconnect the board introduces itself (PROTOCOL.md 5.1): that is not a
@@ -1066,17 +1156,9 @@ class Device:
                     reason = "link lost"
                 else:
                     reason = "stream restart" if new_stream else "device restart"
+        same_clock = not (restarted or self._boot_pending) and self._last_dev_us is not None
         self._boot_pending = False
-        times = self.clock.to_host_s(dev_us)
-        if self._last_time is not None and float(times[0]) <= self._last_time:
-            # the device clock went back although the samples follow on (a clock glitch, or a
-            # restart mapped by arrival): host times never go back, the block follows the last
-            # sample by one period (counted; the sample numbers still place it)
-            step = self._period_us * 1e-6 if self._period_us > 0 else 0.0
-            times = times + (self._last_time + step - float(times[0]))
-            if not float(times[0]) > self._last_time:
-                times = np.nextafter(np.maximum(times, self._last_time), np.inf)
-            self._counts["time_back"] += 1
+        times = self._place(dev_us, self._last_dev_us if same_clock else None)
         if reason is not None and self._last_time is not None:
             if restarted:
                 # the sample counter restarted: count the gap from the host clock, and number it
@@ -1106,6 +1188,22 @@ class Device:
             values *= self._scale32
         return times, seq, values
 
+    def _place(self, dev_us: np.ndarray, anchor_us: int | None) -> np.ndarray:
+        """Host times of a block: never back, clock-map corrections slewed (sequencer.MonotonicSlew).
+
+        ``anchor_us``: device time of the previous sample when this block continues its clock
+        (None after a restart: a block that would start before the last sample follows it by
+        one period, counted in ``time_back``).
+        """
+        mapped = self.clock.to_host_s(dev_us)
+        anchor = None if anchor_us is None else float(self.clock.to_host_s(np.array([anchor_us]))[0])
+        back = self._slew.n_back
+        step = self._period_us * 1e-6 if self._period_us > 0 else 0.0
+        times = self._slew.place(mapped, anchor, step)
+        if self._slew.n_back != back and anchor is None:
+            self._counts["time_back"] += 1
+        return times
+
     def _ingest_csv(self, blob: bytes, t: float) -> None:
         assert self._csv is not None
         samples = self._csv.feed(blob)
@@ -1119,6 +1217,11 @@ class Device:
             values *= self._scale32
         gaps: list[dict] = []
         stamps = samples.timestamps_us
+        if stamps is not None:
+            # a counter that wraps at its width continues; the board's ticks become us
+            stamps = self._unwrap.unwrap(stamps)
+            if self._csv_tick_us != 1:
+                stamps = stamps * np.uint64(self._csv_tick_us)
         if stamps is not None and not self._check_csv_rate(stamps):
             return
         if stamps is None:
@@ -1164,30 +1267,24 @@ class Device:
         period = 1.0 / self._csv_rate
         reason = None
         if dev_us is not None:
-            if self._last_dev_us is not None and int(dev_us[0]) <= self._last_dev_us:
-                # the board's clock went back: it rebooted; map its new clock afresh
+            anchor = self._last_dev_us
+            if anchor is not None and int(dev_us[0]) <= anchor:
+                # the board's clock went back (not a wrap, see _unwrap): it rebooted; map its
+                # new clock afresh, after the last sample (MonotonicSlew)
                 self.clock.reset()
+                anchor = None
                 reason = "link lost" if self._lost_since_sample else "device restart"
-            self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
-            times = self.clock.to_host_s(dev_us)
-            if reason is not None and self._last_time is not None and float(times[0]) <= self._last_time:
-                # arrival times cannot place the new clock after the old one (a burst held both):
-                # the first new sample follows the last old one by one period, the gap is unknown
-                self.clock.reset()
-                self.clock.add_arrival(float(dev_us[0]), (self._last_time + period) * 1e6)
-                times = self.clock.to_host_s(dev_us)
-            if (
-                reason is None
-                and self._last_time is not None
-                and float(times[0]) - self._last_time > 1.5 * period
-            ):
+            elif anchor is not None and int(dev_us[0]) - anchor > 1.5e6 * period:
                 reason = "link lost" if self._lost_since_sample else "time jump"
+            self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
+            times = self._place(dev_us, anchor)
             self._last_dev_us = int(dev_us[-1])
         else:
             start = t - (n - 1) * period
             if self._last_time is not None and start <= self._last_time:
                 start = self._last_time + period
             times = start + np.arange(n, dtype=np.float64) * period
+            self._slew.last_s = float(times[-1])
             if self._lost_since_sample and self._last_time is not None:
                 reason = "link lost"  # arrival times are all there is: the gap spans the outage
         if reason is not None and self._last_time is not None:
@@ -1234,6 +1331,8 @@ class Device:
             seq = np.concatenate([p[1] for p in parts])
             values = np.concatenate([p[2] for p in parts])
         self._counts["samples"] += int(times.shape[0])
+        if values.size:
+            self._recent_load.append((float(times[-1]), float(values.sum(axis=1).max()), float(values.max())))
         self._last_rx = t
         self._bytes_at_last_sample = self._counts["bytes_in"]
         chunk = Chunk(

@@ -29,6 +29,8 @@ from sensorkit.io.capture import (
 __all__ = ["PARAMS", "ReplayClock", "ReplayTransport"]
 
 PARAMS = ("speed",)
+#: Recorded events that belong in ``Recording.events`` (what someone did, not link state).
+USER_EVENTS = ("tare",)
 
 
 class ReplayClock:
@@ -83,6 +85,8 @@ class ReplayTransport(Transport):
         self.position = 0  # bytes of the file consumed (for progress bars)
         self._damaged = any(d.offset == 0 for d in reader.damaged)  # the header itself was damaged
         self.cut = None
+        #: ``(host time s, name)`` of the :data:`USER_EVENTS` replayed so far (e.g. tares).
+        self.user_events: list[tuple[float, str]] = []
 
     def open(self) -> None:
         if self._records is None:
@@ -119,6 +123,8 @@ class ReplayTransport(Transport):
             raise EndOfStream
         if rec.kind == REC_EVENT:
             event = self._event(rec)
+            if event.get("event") in USER_EVENTS:
+                self.user_events.append((rec.time_s, str(event["event"])))
             if event.get("event") == "link_lost":
                 raise LinkLost(str(event.get("reason", "recorded link loss")))
             return b"", rec.time_s

@@ -274,9 +274,9 @@ class Session:
         """Stop streaming."""
         self.source.stop()
 
-    def tare(self) -> None:
-        """Zero the sensors (TARE)."""
-        self.source.tare()
+    def tare(self, *, force: bool = False) -> None:
+        """Zero the sensors (TARE); refused while an insole is loaded unless ``force`` (see :meth:`Device.tare`)."""
+        self.source.tare(force=force)
 
     def read(self, timeout_s: float | None = None) -> Chunk | None:
         """Next chunk, None after ``timeout_s`` (see :meth:`Device.read`)."""
