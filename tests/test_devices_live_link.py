@@ -413,3 +413,92 @@ def test_tare_while_walking_is_refused_and_a_forced_tare_is_a_recording_event(tm
     tares = rec.events[rec.events["label"] == "tare"]
     assert len(tares) == 1 and tares["source"].iloc[0] == "device:left"
     assert rec.time[0] < tares["time_s"].iloc[0] < rec.time[-1]
+
+
+@pytest.mark.parametrize("speed", [3.0, 1.3])  # running, walking
+def test_sim_has_no_seams_between_its_simulation_blocks(speed):
+    from sensorkit.devices.firmware import BLOCK_S, SimParams, SimSignal
+
+    rate = 100
+    n = round(3.2 * BLOCK_S * rate)  # three block boundaries (blocks are a little shorter than BLOCK_S)
+    totals = {}
+    for side in ("left", "right"):
+        sig = SimSignal(SimParams(side=side, seed=4, rate=rate, speed=speed))
+        totals[side] = sig.rows(0, n).sum(axis=1)
+        assert len(sig._starts) >= 4  # the boundaries were crossed
+        bounds = sig._starts[1:4]
+    for side, total in totals.items():
+        loaded = total > 20.0
+        edges = np.flatnonzero(np.diff(loaded.astype(np.int8)))
+        on, off = edges[::2] + 1, edges[1::2] + 1
+        if loaded[0]:
+            on, off = np.r_[0, on], off
+        k = min(on.size, off.size)
+        on, off = on[:k], off[:k]
+        inner = (on > 0) & (off < n - 1)
+        dur = (off - on)[inner]
+        peaks = np.array([total[a:b].max() for a, b in zip(on[inner], off[inner], strict=True)])
+        # every stance is whole: as long as the others and reaching their peak force
+        assert dur.min() > 0.8 * np.median(dur), (side, dur.min(), np.median(dur))
+        assert peaks.min() > 0.8 * np.median(peaks), (side, peaks.min(), np.median(peaks))
+        for b in bounds:  # the left foot lands on each boundary: no force step across it
+            assert abs(total[b] - total[b - 1]) < 0.5 * np.median(peaks), (side, b)
+
+
+# ---------------------------------------------------------------- transports by URL scheme
+def test_udp_board_streams_csv_datagrams_over_loopback():
+    import socket
+
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    stop = threading.Event()
+
+    def board() -> None:
+        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        k = 0
+        while not stop.is_set() and k < 2000:
+            lines = "".join(
+                f"t{10_000 * (k + i + 1)}," + ",".join(str(k + i + j) for j in range(16)) + "\n"
+                for i in range(5)
+            )
+            out.sendto(lines.encode(), ("127.0.0.1", port))  # one datagram per 5 lines
+            k += 5
+            time.sleep(0.05)
+        out.close()
+
+    th = threading.Thread(target=board, daemon=True)
+    th.start()
+    try:
+        with skd.open(f"udp://127.0.0.1:{port}?format=csv&layout=ref16&rate=100&units=counts") as dev:
+            chunks = collect(dev, 60)
+    finally:
+        stop.set()
+        th.join(2)
+    values = np.concatenate([c.values for c in chunks])
+    seq = np.concatenate([c.seq for c in chunks])
+    assert np.array_equal(seq, np.arange(seq[0], seq[0] + seq.size)) and not any(c.gaps for c in chunks)
+    assert np.array_equal(values[:, 2] - values[:, 0], np.full(values.shape[0], 2.0))  # the printed values
+
+
+def test_a_new_scheme_is_one_module_and_one_registration(tmp_path, monkeypatch):
+    from sensorkit.devices import transports
+
+    (tmp_path / "sk_pipe_transport.py").write_text(
+        "from sensorkit.devices.udp import UdpTransport\n"
+        "from sensorkit.devices.serial import line_mode_options\n"
+        "PARAMS = ('format', 'layout', 'rate', 'units')\n"
+        "def build(url):\n"
+        "    host, _, port = url.target.rpartition(':')\n"
+        "    return UdpTransport(host, int(port)), line_mode_options(url)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(transports._REGISTRY, "mypipe", "sk_pipe_transport")
+    assert "mypipe" in transports.schemes()
+    with pytest.raises(ValueError, match="already served"):
+        transports.register_transport("mypipe", "another.module")
+    with pytest.raises(DeviceError, match="unknown parameter"):
+        skd.open("mypipe://127.0.0.1:9?baud=9600")  # the module's PARAMS are enforced
+    with pytest.raises(DeviceError, match="no bytes received"):
+        skd.open("mypipe://127.0.0.1:0?format=csv&layout=ref16", handshake_timeout_s=0.3)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ from sensorkit.devices.device import DEFAULTS, Device
 from sensorkit.devices.info import DeviceDescription
 from sensorkit.devices.pair import DevicePair
 from sensorkit.devices.transport import host_time
+from sensorkit.devices.transports import schemes, transport_module
 from sensorkit.devices.url import DeviceURL, parse_url
 from sensorkit.errors import DeviceError
 from sensorkit.io.capture import CaptureReader, CaptureWriter
@@ -26,14 +26,9 @@ CalibrationSpec = Any  # Calibration, its to_dict() mapping, a JSON file path, o
 
 __all__ = ["COMMON_PARAMS", "SCHEMES", "Session", "open_session"]
 
-#: URL scheme -> module implementing ``build(url, stream) -> (Transport, device kwargs)``.
-SCHEMES = {
-    "sim": "sensorkit.devices.sim",
-    "serial": "sensorkit.devices.serial",
-    "tcp": "sensorkit.devices.tcp",
-    "ble": "sensorkit.devices.ble",
-    "replay": "sensorkit.devices.replay",
-}
+#: The built-in URL schemes (the live table, with registered ones, is
+#: :func:`sensorkit.devices.transports.schemes`; add one with ``register_transport``).
+SCHEMES = {s: f"sensorkit.devices.{s}" for s in ("sim", "serial", "tcp", "ble", "replay")}
 #: Parameters every live URL accepts (device layer options).
 COMMON_PARAMS = ("timeout", "reconnect", "side", "batch_ms")
 _DEVICE_KWARGS = frozenset(inspect.signature(Device.__init__).parameters) - {"self", "transport"}
@@ -316,10 +311,10 @@ def _expand(urls: Sequence[str]) -> list[DeviceURL]:
     if len(parsed) > 2:
         raise DeviceError(f"open() takes one or two URLs (a left/right pair), got {len(parsed)}")
     for u in parsed:
-        if u.scheme not in SCHEMES:
+        if u.scheme not in schemes():
             raise DeviceError(
                 f"{u.raw}: unknown device scheme {u.scheme!r}",
-                hint=f"use one of {', '.join(s + '://' for s in SCHEMES)}",
+                hint=f"use one of {', '.join(s + '://' for s in schemes())}",
             )
     if len(parsed) == 1 and parsed[0].scheme == "sim" and "side" not in parsed[0].params:
         base = parsed[0]
@@ -383,7 +378,7 @@ def open_session(
         dev_opts = {k: v for k, v in options.items() if k in _DEVICE_KWARGS}
         tr_opts = {k: v for k, v in options.items() if k not in _DEVICE_KWARGS}
         for i, url in enumerate(parsed):
-            module = importlib.import_module(SCHEMES[url.scheme])
+            module = transport_module(url.scheme)
             url.check_known((*COMMON_PARAMS, *module.PARAMS))
             try:
                 transport, kwargs = module.build(url, **tr_opts)
