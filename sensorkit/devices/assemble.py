@@ -46,6 +46,11 @@ class SideArrays:
                 [c.saturated if c.saturated is not None else np.zeros(c.values.shape, bool) for c in chunks]
             )
         self.units = chunks[0].units
+        self.extra: dict[str, np.ndarray] = {}
+        names = [k for c in chunks if c.extra for k in c.extra]
+        for name in dict.fromkeys(names):
+            if all(c.extra and name in c.extra for c in chunks):
+                self.extra[name] = np.concatenate([c.extra[name] for c in chunks])
         self.gaps = [g for c in chunks for g in c.gaps]
         self.stats = chunks[-1].stats
 
@@ -157,6 +162,11 @@ def recording_from_chunks(
             saturated[side] = out
     if saturated:
         md["saturated"] = saturated
+    imu, fields = _extra_tables(sides, t0_s, units_of=(metadata or {}).get("extra_units", {}))
+    if imu:
+        md["imu"] = imu
+    if fields:
+        md["device_fields"] = fields
     md["link_stats"] = {s: a.stats.as_dict() for s, a in sides.items()}
     md["host_t0_s"] = t0_s
     shifted = [{**g, "start_s": g["start_s"] - t0_s, "end_s": g["end_s"] - t0_s} for g in gaps]
@@ -164,6 +174,49 @@ def recording_from_chunks(
         time - t0_s, left, right, layout=layout, units=units, body_mass_kg=body_mass_kg,
         metadata=md, gaps=shifted, rate_hz=rate_hz, events=events,
     )  # fmt: skip
+
+
+#: Units of the IMU quantities a device profile or the protocol delivers (column suffixes).
+IMU_UNITS = {"accel": "g", "gyro": "deg_s", "quat": "1"}
+_AXES = ("x", "y", "z", "w")
+
+
+def _extra_tables(sides: dict[str, SideArrays], t0_s: float, units_of: dict) -> tuple[dict, dict]:
+    """Per side: IMU samples and other device fields as DataFrames on the recording's time axis.
+
+    ``metadata["imu"][side]``: ``time_s`` then ``accel_x_g, accel_y_g, accel_z_g``,
+    ``gyro_x_deg_s, ...``, ``quat_w_1, ...`` (the unit after the last underscore), one
+    row per received sample, at the time of the pressure sample it came with.
+    ``metadata["device_fields"][side]``: ``time_s`` then each extra field a profile keeps
+    (``total_force_n``, ``cop_0``, ``cop_1``, ...), as the device sent it.
+    """
+    import pandas as pd
+
+    imu: dict[str, pd.DataFrame] = {}
+    fields: dict[str, pd.DataFrame] = {}
+    for side, arr in sides.items():
+        if not arr.extra:
+            continue
+        t = arr.time - t0_s
+        imu_cols: dict[str, np.ndarray] = {"time_s": t}
+        other: dict[str, np.ndarray] = {"time_s": t}
+        for name, values in arr.extra.items():
+            if name.startswith("imu_"):
+                kind = name[4:]
+                unit = str(units_of.get(kind, IMU_UNITS.get(kind, "1"))).replace("/", "_")
+                axes = ("w", "x", "y", "z") if kind == "quat" and values.shape[1] == 4 else _AXES
+                for j in range(values.shape[1]):
+                    imu_cols[f"{kind}_{axes[j] if j < len(axes) else j}_{unit}"] = values[:, j]
+            elif values.shape[1] == 1:
+                other[name] = values[:, 0]
+            else:
+                for j in range(values.shape[1]):
+                    other[f"{name}_{j}"] = values[:, j]
+        if len(imu_cols) > 1:
+            imu[side] = pd.DataFrame(imu_cols)
+        if len(other) > 1:
+            fields[side] = pd.DataFrame(other)
+    return imu, fields
 
 
 def _align(tl: np.ndarray, vl: np.ndarray, tr: np.ndarray, vr: np.ndarray, nominal_s: float | None = None):
@@ -259,7 +312,15 @@ def recording_from_capture(
     subject = header.get("subject") or {}
     mass = body_mass_kg if body_mass_kg is not None else subject.get("body_mass_kg")
     rate = next(((s.get("info") or {}).get("sample_rate_hz") for s in streams if s.get("info")), None)
+    extra_units = {}
+    for meta in streams:
+        prof = meta.get("profile") if isinstance(meta.get("profile"), dict) else None
+        imu_table = ((prof or {}).get("fields") or {}).get("imu") or {}
+        for kind in ("accel", "gyro"):
+            if isinstance(imu_table.get(f"{kind}_unit"), str):
+                extra_units[kind] = imu_table[f"{kind}_unit"]
     md = {
+        "extra_units": extra_units,
         "source": "sensorkit.capture",
         "path": str(path),
         "devices": [s.get("info") for s in streams],

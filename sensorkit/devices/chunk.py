@@ -107,6 +107,11 @@ class Chunk:
         Chunks (samples) of this stream dropped from the session's queue since the previous
         chunk read, because the reader lagged behind a live device (see
         :mod:`sensorkit.devices.chunkqueue`); the capture file still holds them. 0 normally.
+    extra : dict or None
+        Other per-sample fields the device sent, name -> ``(n, k)`` float64, aligned with
+        :attr:`time`: IMU (``imu_accel`` in g, ``imu_gyro`` in deg/s, ``imu_quat``, or the
+        units the profile states) and fields a profile keeps for cross-checks (e.g.
+        Moticon's ``total_force_n`` and ``cop``). None when there are none.
     """
 
     side: str
@@ -123,6 +128,7 @@ class Chunk:
     counts: np.ndarray | None = None
     missed_chunks: int = 0
     missed_samples: int = 0
+    extra: dict | None = None
 
     @property
     def n(self) -> int:

@@ -14,7 +14,6 @@ live arrays bit for bit.
 from __future__ import annotations
 
 import collections
-import itertools
 import json
 import queue
 import select
@@ -29,9 +28,11 @@ import numpy as np
 from sensorkit.devices.chunk import Chunk, LinkStats
 from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue
 from sensorkit.devices.clock import ClockMap
-from sensorkit.devices.framing import Framer
+from sensorkit.devices.framing import MAX_SEGMENT, Framer
 from sensorkit.devices.info import DeviceDescription, describe, resolve_layout
-from sensorkit.devices.sequencer import CounterUnwrapper, MonotonicSlew
+from sensorkit.devices.profile import TIME_UNITS, Profile, load_profile, profile_layout
+from sensorkit.devices.profile_decoder import ProfileDecoder
+from sensorkit.devices.sequencer import MonotonicSlew, SampleSequencer
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
 from sensorkit.errors import CaptureWriteError, DeviceError
 from sensorkit.io.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
@@ -140,6 +141,9 @@ class Device:
         stream, anything else that goes back is a restart.
     csv_clock_unit : {"us", "ms"}
         CSV mode: unit of the board's timestamps (PROTOCOL.md 10 says us; ``millis()`` boards: ms).
+    profile : Profile, str, Path or dict, optional
+        Profile mode: the device profile (a built-in name, a file, or a loaded
+        :class:`~sensorkit.devices.profile.Profile`) that says how to decode the stream.
     timeout_s : float
         Seconds without samples, while streaming, after which the device counts as silent
         (STATUS or other packets do not count: a rebooted idle board still sends those).
@@ -182,6 +186,7 @@ class Device:
         csv_scale: float = 1.0,
         csv_clock_bits: int | None = None,
         csv_clock_unit: str = "us",
+        profile: Any = None,
         timeout_s: float = DEFAULTS["timeout_s"],
         reconnect: bool = False,
         reconnect_timeout_s: float = DEFAULTS["reconnect_timeout_s"],
@@ -193,8 +198,15 @@ class Device:
         sink: ChunkQueue | queue.Queue | None = None,
         queue_chunks: int = QUEUE_MAX_CHUNKS,
     ) -> None:
-        if mode not in ("binary", "csv"):
-            raise DeviceError(f"{url}: format must be 'binary' or 'csv', not {mode!r}")
+        if mode not in ("binary", "csv", "profile"):
+            raise DeviceError(f"{url}: format must be 'binary', 'csv' or 'profile', not {mode!r}")
+        self.profile: Profile | None = None
+        if mode == "profile":
+            if profile is None:
+                raise DeviceError(f"{url}: profile mode needs a profile", hint="add ?profile=NAME_OR_FILE")
+            self.profile = load_profile(profile)
+            if layout is None:
+                layout = profile_layout(self.profile)
         if mode == "csv" and layout is None:
             raise DeviceError(
                 f"{url}: CSV-line mode needs a layout to know what each column is",
@@ -218,7 +230,10 @@ class Device:
         self._csv_units = csv_units
         self._csv_scale = float(csv_scale)
         self._csv_tick_us = {"us": 1, "ms": 1000}[csv_clock_unit]
-        self._unwrap = CounterUnwrapper(csv_clock_bits, self._csv_tick_us)
+        self._csv_clock_bits = csv_clock_bits
+        # per side: numbering, gaps and times of streams without sequence numbers (CSV, profiles)
+        self._seqs: dict[str, SampleSequencer] = {}
+        self._pdec = ProfileDecoder(self.profile, side) if self.profile is not None else None
         self._queue: ChunkQueue | queue.Queue = sink if sink is not None else ChunkQueue(queue_chunks)
         self._own_queue = sink is None
 
@@ -402,8 +417,10 @@ class Device:
             When the insole is loaded (and not ``force``), in CSV mode (no commands), on
             NACK or without an answer.
         """
-        if self.mode == "csv":
-            raise DeviceError(f"{self.url}: CSV-line devices take no commands, so they cannot tare")
+        if self.mode != "binary":
+            raise DeviceError(
+                f"{self.url}: {self.mode} devices take no sensorkit commands, so they cannot tare"
+            )
         problem = None if force else self.load_check()
         if problem is not None:
             self._event(host_time(), "tare_refused", reason=problem)
@@ -562,6 +579,11 @@ class Device:
                 self._send(Command.stop)
             except (DeviceError, LinkLost, OSError):
                 pass
+        if self.mode == "profile" and self.transport.live and self.profile.transport["stop"]:
+            try:
+                self._write_raw(self.profile.transport["stop"])
+            except (DeviceError, LinkLost, OSError):
+                pass
         self._streaming = False
         self._halt.set()
         self._batch_wake.set()
@@ -588,7 +610,9 @@ class Device:
     # ------------------------------------------------------------------ handshake
     def _handshake(self) -> None:
         deadline = host_time() + self.handshake_timeout_s
-        if self.mode == "csv":
+        if self.mode == "profile" and self.transport.live and self.profile.transport["start"]:
+            self._write_raw(self.profile.transport["start"])  # a device that streams only when asked
+        if self.mode in ("csv", "profile"):
             while not self._info_event.wait(0.05):
                 self._raise_if_failed()
                 if host_time() > deadline:
@@ -634,8 +658,15 @@ class Device:
                 hint="is the insole switched on and connected? 'sensorkit devices' lists ports",
             )
         truncation = getattr(self.transport, "truncation", None)
-        if truncation:
+        if truncation and self.mode == "binary":
             return DeviceError(f"{name}: {truncation}, so no frame arrives whole", hint=MTU_HINT)
+        if self.mode == "profile":
+            assert self.profile is not None and self._pdec is not None
+            return DeviceError(
+                f"{name}: received {n} bytes in {wait} but no frame matched profile {self.profile.name!r}: "
+                f"{self._pdec.stats.describe()}",
+                hint="wrong baud rate, or a profile that does not describe this device?",
+            )
         head = bytes(self._head)
         mode = detect_mode(head)
         if self.mode == "csv":
@@ -735,7 +766,12 @@ class Device:
                     return
                 if data:
                     self._ingest(data, t)
-                    if self.batch_s > 0 and live and not self.awaiting_sync(host_time()):
+                    if (
+                        self.batch_s > 0
+                        and live
+                        and not self.awaiting_sync(host_time())
+                        and not self.transport.backlog()
+                    ):
                         self._batch_wake.wait(self.batch_s)  # set by a SYNC_TIME sent meanwhile, or close
                         self._batch_wake.clear()
                 if not live:
@@ -769,8 +805,10 @@ class Device:
     def _silence_reason(self) -> str:
         reason = f"no samples for {self.timeout_s:g} s"
         truncation = getattr(self.transport, "truncation", None)
-        if truncation:
+        if truncation and self.mode == "binary":
             return f"{reason}: {truncation} ({MTU_HINT})"
+        if self._pdec is not None and self._pdec.stats.bad_frames + self._pdec.stats.bad_bytes:
+            return f"{reason} ({self._pdec.stats.describe()})"
         if self._counts["bytes_in"] > self._bytes_at_last_sample:
             st = self._stats()
             reason += (
@@ -801,6 +839,10 @@ class Device:
         t = host_time()
         self._event(t, "link_lost", reason=reason)
         self._lost_since_sample = True
+        for seqr in self._seqs.values():
+            seqr.lost = True
+        if self._pdec is not None:
+            self._pdec.reconnected()
         self._csv_first_line = True
         self._record_pending()
         self._reset_decoder()
@@ -923,6 +965,9 @@ class Device:
 
     # ------------------------------------------------------------------ decoding
     def _ingest(self, data: bytes, t: float) -> None:
+        if self._pdec is not None:
+            self._ingest_profile(data, t)
+            return
         self._counts["bytes_in"] += len(data)
         if len(self._head) < 512:
             self._head += data[: 512 - len(self._head)]
@@ -1204,6 +1249,30 @@ class Device:
             self._counts["time_back"] += 1
         return times
 
+    def _sequencer(
+        self, side: str, clock_bits: int | None, tick_us: float, rate_hz: float
+    ) -> SampleSequencer:
+        seqr = self._seqs.get(side)
+        if seqr is None:
+            seqr = self._seqs[side] = SampleSequencer(rate_hz, side, clock_bits, tick_us)
+            seqr.lost = self._lost_since_sample
+        return seqr
+
+    def _sequence(self, seqr: SampleSequencer, values: np.ndarray, dev_us: np.ndarray | None, t: float,
+                  parts: list, gaps: list[dict]) -> None:  # fmt: skip
+        """Number and time ``values`` with ``seqr`` (cut where the device clock skips), collecting gaps."""
+        ranges = [(0, values.shape[0])] if dev_us is None else seqr.split(dev_us)
+        missing, back = seqr.missing, seqr.time_back
+        for a, b in ranges:
+            times, seq, new_gaps = seqr.push(values[a:b], None if dev_us is None else dev_us[a:b], t)
+            parts.append((times, seq, values[a:b]))
+            for gap in new_gaps:
+                gaps.append(gap)
+                self._add_gap(gap)
+        self._counts["missing_samples"] += seqr.missing - missing
+        self._counts["time_back"] += seqr.time_back - back
+        self._lost_since_sample = False
+
     def _ingest_csv(self, blob: bytes, t: float) -> None:
         assert self._csv is not None
         samples = self._csv.feed(blob)
@@ -1215,27 +1284,19 @@ class Device:
         values = samples.values.astype(np.float32)
         if self._scale32 != 1.0:
             values *= self._scale32
-        gaps: list[dict] = []
+        seqr = self._sequencer(self.side, self._csv_clock_bits, self._csv_tick_us, self._csv_rate)
         stamps = samples.timestamps_us
         if stamps is not None:
             # a counter that wraps at its width continues; the board's ticks become us
-            stamps = self._unwrap.unwrap(stamps)
-            if self._csv_tick_us != 1:
-                stamps = stamps * np.uint64(self._csv_tick_us)
-        if stamps is not None and not self._check_csv_rate(stamps):
-            return
-        if stamps is None:
-            parts = [self._csv_part(values, None, t, gaps)]
-        else:
-            # one read may hold a lost line or a reboot: cut the block where the board's clock
-            # goes back or skips more than 1.5 periods, and treat each piece on its own
-            d = np.diff(stamps.astype(np.float64))
-            cuts = np.flatnonzero((d <= 0) | (d > 1.5e6 / self._csv_rate)) + 1
-            bounds = [0, *cuts.tolist(), n]
-            parts = [self._csv_part(values[a:b], stamps[a:b], t, gaps) for a, b in itertools.pairwise(bounds)]
+            stamps = seqr.device_us(stamps)
+            if not self._check_csv_rate(stamps, seqr.last_dev_us):
+                return
+        parts: list = []
+        gaps: list[dict] = []
+        self._sequence(seqr, values, stamps, t, parts, gaps)
         self._emit(parts, gaps, n, t)
 
-    def _check_csv_rate(self, stamps: np.ndarray) -> bool:
+    def _check_csv_rate(self, stamps: np.ndarray, last_dev_us: int | None) -> bool:
         """Compare the board's timestamp spacing with the configured rate once (False: ended with an error).
 
         Gaps and sample numbers are counted in periods of ``rate``; a board at another rate
@@ -1243,7 +1304,7 @@ class Device:
         """
         if self._csv_rate_checked:
             return True
-        d = np.diff(stamps.astype(np.float64), prepend=np.float64(self._last_dev_us or stamps[0]))
+        d = np.diff(stamps.astype(np.float64), prepend=np.float64(last_dev_us or stamps[0]))
         self._csv_spacing.extend(d[d > 0].tolist())
         if len(self._csv_spacing) < 8:
             return True
@@ -1259,47 +1320,41 @@ class Device:
             return False
         return True
 
-    def _csv_part(
-        self, values: np.ndarray, dev_us: np.ndarray | None, t: float, gaps: list[dict]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Host times and sample numbers of consecutive CSV samples; a gap before them is listed."""
-        n = values.shape[0]
-        period = 1.0 / self._csv_rate
-        reason = None
-        if dev_us is not None:
-            anchor = self._last_dev_us
-            if anchor is not None and int(dev_us[0]) <= anchor:
-                # the board's clock went back (not a wrap, see _unwrap): it rebooted; map its
-                # new clock afresh, after the last sample (MonotonicSlew)
-                self.clock.reset()
-                anchor = None
-                reason = "link lost" if self._lost_since_sample else "device restart"
-            elif anchor is not None and int(dev_us[0]) - anchor > 1.5e6 * period:
-                reason = "link lost" if self._lost_since_sample else "time jump"
-            self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
-            times = self._place(dev_us, anchor)
-            self._last_dev_us = int(dev_us[-1])
-        else:
-            start = t - (n - 1) * period
-            if self._last_time is not None and start <= self._last_time:
-                start = self._last_time + period
-            times = start + np.arange(n, dtype=np.float64) * period
-            self._slew.last_s = float(times[-1])
-            if self._lost_since_sample and self._last_time is not None:
-                reason = "link lost"  # arrival times are all there is: the gap spans the outage
-        if reason is not None and self._last_time is not None:
-            missing = max(round((float(times[0]) - self._last_time) / period) - 1, 0)
-            gap = {"start_s": self._last_time, "end_s": float(times[0]), "side": self.side,
-                   "n_missing": int(missing), "reason": reason}  # fmt: skip
-            gaps.append(gap)
-            self._add_gap(gap)
-            self._counts["missing_samples"] += int(missing)
-            self._next_unwrapped += int(missing)  # sample numbers skip the lost lines
-        self._lost_since_sample = False
-        seq = np.arange(self._next_unwrapped, self._next_unwrapped + n, dtype=np.int64)
-        self._next_unwrapped += n
-        self._last_time = float(times[-1])
-        return times, seq, values
+    def _ingest_profile(self, data: bytes, t: float) -> None:
+        """Profile mode: record the bytes as they came, decode them, sequence each side's samples."""
+        assert self._pdec is not None and self.profile is not None
+        self._counts["bytes_in"] += len(data)
+        if len(self._head) < 512:
+            self._head += data[: 512 - len(self._head)]
+        for i in range(0, len(data), MAX_SEGMENT):  # replay feeds the same pieces: same frames
+            self._record(REC_RX, t, data[i : i + MAX_SEGMENT])
+        blocks = self._pdec.feed(data)
+        if not blocks:
+            return
+        p = self.profile
+        if self.info is None:
+            self._profile_info()
+        tick = TIME_UNITS[p.timestamp_unit] if p.timestamp_unit != "s" else 1.0
+        for side, blk in blocks.items():
+            seqr = self._sequencer(side, p.timestamp_bits, tick, p.rate_hz)
+            dev_us = None if blk.ticks is None else seqr.device_us(blk.ticks)
+            parts: list = []
+            gaps: list[dict] = []
+            self._sequence(seqr, blk.values, dev_us, t, parts, gaps)
+            self._emit(parts, gaps, blk.values.shape[0], t, side=side, extra=blk.extra)
+
+    def _profile_info(self) -> None:
+        p = self.profile
+        layout = self._layout_obj
+        assert p is not None and layout is not None
+        side = self._side_hint or ("both" if set(p.pressure) == {"left", "right"} else "unknown")
+        self.info = DeviceDescription(
+            url=self.url, transport=self.transport.name, side=side, mode="profile",
+            sensor_count=p.n_sensors, sample_rate_hz=p.rate_hz, units=p.units, value_scale=1.0,
+            layout=layout.name, layout_id=layout.layout_id,
+        )  # fmt: skip
+        self._units = p.units
+        self._info_event.set()
 
     def _flush_pending_csv(self) -> None:
         """At the end of a replay, nothing is pending: frames were recorded whole."""
@@ -1323,7 +1378,8 @@ class Device:
         self._scale32 = np.float32(self._csv_scale)
         self._info_event.set()
 
-    def _emit(self, parts: list, gaps: list[dict], n_packets: int, t: float) -> None:
+    def _emit(self, parts: list, gaps: list[dict], n_packets: int, t: float, *, side: str | None = None,
+              extra: dict | None = None) -> None:  # fmt: skip
         if len(parts) == 1:
             times, seq, values = parts[0]
         else:
@@ -1336,7 +1392,7 @@ class Device:
         self._last_rx = t
         self._bytes_at_last_sample = self._counts["bytes_in"]
         chunk = Chunk(
-            side=self.side,
+            side=side or self.side,
             stream=self.stream,
             time=times,
             seq=seq,
@@ -1346,6 +1402,7 @@ class Device:
             arrival_s=t,
             gaps=tuple(gaps),
             stats=self._stats(),
+            extra=extra or None,
         )
         if isinstance(self._queue, ChunkQueue):
             self._queue.put(chunk, lossless=not self.transport.live, cancel=self._halt)
@@ -1355,6 +1412,13 @@ class Device:
     def _stats(self) -> LinkStats:
         tot = self._dec_totals
         c = self._counts
+        if self._pdec is not None:
+            ps = self._pdec.stats
+            return LinkStats(
+                bytes_in=c["bytes_in"], packets_ok=ps.frames_ok, framing_errors=ps.bad_frames,
+                samples=c["samples"], missing_samples=c["missing_samples"], gaps=self._n_gaps,
+                reconnects=c["reconnects"], timeouts=c["timeouts"],
+            )  # fmt: skip
         if self._csv is not None:
             cs = self._csv.stats
             return LinkStats(

@@ -16,6 +16,8 @@ times bit for bit.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 __all__ = ["SLEW_MAX_S", "SLEW_RATE", "WRAP_MAX_STEP_S", "CounterUnwrapper", "MonotonicSlew"]
@@ -192,3 +194,116 @@ class MonotonicSlew:
             self.last_s = float(out[-1])
             self.lag_s = float(out[-1] - mapped[-1])
         return out
+
+
+class SampleSequencer:
+    """Numbers and times the samples of a stream without sequence numbers (CSV lines, device profiles).
+
+    One per side. Samples are numbered consecutively; a gap is found from the device clock
+    (a step of more than 1.5 periods, or a restart: the clock going back after unwrapping)
+    or, without a device clock, from a lost link. Device times are mapped by arrival (the
+    smallest ``arrival - device time`` seen, :class:`~sensorkit.devices.clock.ClockMap`) and
+    placed by :class:`MonotonicSlew`; without a device clock, samples are spaced at the
+    nominal rate and end at their arrival.
+
+    Parameters
+    ----------
+    rate_hz : float
+        Nominal sample rate (Hz): the spacing of samples without timestamps, and the unit
+        in which gaps are counted.
+    side : str
+        Side named in the gaps.
+    clock_bits : int or None
+        Width of the device's timestamp counter (see :class:`CounterUnwrapper`).
+    tick_us : float
+        Length of one timestamp tick in us.
+    """
+
+    def __init__(
+        self, rate_hz: float, side: str, clock_bits: int | None = None, tick_us: float = 1.0
+    ) -> None:
+        from sensorkit.devices.clock import ClockMap
+
+        self.rate_hz = float(rate_hz)
+        self.side = side
+        self.clock = ClockMap()
+        self.slew = MonotonicSlew()
+        self.unwrapper = CounterUnwrapper(clock_bits, tick_us)
+        self.tick_us = float(tick_us)
+        self.last_dev_us: int | None = None
+        self.last_time: float | None = None
+        self.next_seq = 0
+        self.lost = False  # the link was lost since the last sample
+        self.missing = 0
+        self.time_back = 0
+
+    def device_us(self, ticks: np.ndarray) -> np.ndarray:
+        """Raw timestamp ticks (n,) as unwrapped device microseconds (uint64)."""
+        us = self.unwrapper.unwrap(ticks)
+        return us * np.uint64(self.tick_us) if self.tick_us != 1.0 else us
+
+    def push(self, values: np.ndarray, dev_us: np.ndarray | None, t: float
+             ) -> tuple[np.ndarray, np.ndarray, list[dict]]:  # fmt: skip
+        """Times, sample numbers and the gaps before them, for consecutive samples.
+
+        Parameters
+        ----------
+        values : numpy.ndarray
+            (n, S) values (only their count is used).
+        dev_us : numpy.ndarray or None
+            (n,) unwrapped device times in us, increasing (cut the block where they are not).
+        t : float
+            Host arrival time of the bytes (s).
+
+        Returns
+        -------
+        (times, seq, gaps)
+            (n,) float64 host times in s, (n,) int64 sample numbers, and gap dicts
+            (keys of ``sensorkit.recording.GAP_COLUMNS``).
+        """
+        n = values.shape[0]
+        period = 1.0 / self.rate_hz
+        reason = None
+        if dev_us is not None:
+            anchor = self.last_dev_us
+            if anchor is not None and int(dev_us[0]) <= anchor:
+                self.clock.reset()  # the board's clock went back: it rebooted
+                anchor = None
+                reason = "link lost" if self.lost else "device restart"
+            elif anchor is not None and int(dev_us[0]) - anchor > 1.5e6 * period:
+                reason = "link lost" if self.lost else "time jump"
+            self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
+            mapped = self.clock.to_host_s(dev_us)
+            a = None if anchor is None else float(self.clock.to_host_s(np.array([anchor]))[0])
+            back = self.slew.n_back
+            times = self.slew.place(mapped, a, period)
+            if self.slew.n_back != back and a is None:
+                self.time_back += 1
+            self.last_dev_us = int(dev_us[-1])
+        else:
+            start = t - (n - 1) * period
+            if self.last_time is not None and start <= self.last_time:
+                start = self.last_time + period
+            times = start + np.arange(n, dtype=np.float64) * period
+            self.slew.last_s = float(times[-1])
+            if self.lost and self.last_time is not None:
+                reason = "link lost"  # arrival times are all there is: the gap spans the outage
+        gaps = []
+        if reason is not None and self.last_time is not None:
+            missing = max(round((float(times[0]) - self.last_time) / period) - 1, 0)
+            gaps.append({"start_s": self.last_time, "end_s": float(times[0]), "side": self.side,
+                         "n_missing": int(missing), "reason": reason})  # fmt: skip
+            self.missing += int(missing)
+            self.next_seq += int(missing)  # sample numbers skip the lost ones
+        self.lost = False
+        seq = np.arange(self.next_seq, self.next_seq + n, dtype=np.int64)
+        self.next_seq += n
+        self.last_time = float(times[-1])
+        return times, seq, gaps
+
+    def split(self, dev_us: np.ndarray) -> list[tuple[int, int]]:
+        """Index ranges of a block where the device clock runs on (cut where it goes back or skips > 1.5 periods)."""
+        d = np.diff(dev_us.astype(np.float64))
+        cuts = np.flatnonzero((d <= 0) | (d > 1.5e6 / self.rate_hz)) + 1
+        bounds = [0, *cuts.tolist(), int(dev_us.shape[0])]
+        return list(itertools.pairwise(bounds))

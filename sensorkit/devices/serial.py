@@ -23,7 +23,7 @@ __all__ = ["DEFAULT_BAUD", "PARAMS", "SerialTransport"]
 
 DEFAULT_BAUD = 921600
 READ_SIZE = 65536
-PARAMS = ("baud", "format", "layout", "rate", "units", "scale", "side", "clock_bits", "clock_unit")
+PARAMS = ("baud", "format", "layout", "rate", "units", "scale", "side", "clock_bits", "clock_unit", "profile")
 
 
 class SerialTransport(Transport):
@@ -166,14 +166,28 @@ def build(url: DeviceURL) -> tuple[SerialTransport, dict]:
     """Transport and device options for a ``serial://`` URL."""
     if not url.target:
         raise DeviceError(f"{url.raw}: no port given", hint="e.g. serial:///dev/ttyUSB0?baud=921600")
-    baud = url.get_int("baud", DEFAULT_BAUD, 50, 20_000_000)
-    return SerialTransport(url.target, baud), line_mode_options(url)
+    opts = line_mode_options(url)
+    profile_baud = opts["profile"].transport["baud"] if "profile" in opts else None
+    baud = url.get_int("baud", profile_baud or DEFAULT_BAUD, 50, 20_000_000)
+    return SerialTransport(url.target, baud), opts
 
 
 def line_mode_options(url: DeviceURL) -> dict:
-    """Device options for ``format=csv`` (layout, rate, units, scale, clock_bits, clock_unit) or binary (layout override)."""
+    """Device options for ``profile=NAME_OR_FILE``, ``format=csv`` (layout, rate, units, scale, clock_bits,
+    clock_unit) or binary (layout override)."""
+    name = url.get_str("profile")
+    if name is not None:
+        from sensorkit.devices.profile import load_profile, with_rate
+
+        if url.get_str("format", "profile") != "profile":
+            raise DeviceError(f"{url.raw}: give either format= or profile=, not both")
+        profile = with_rate(load_profile(name), url.get_float("rate", None, 0.01, 100_000))
+        opts: dict = {"mode": "profile", "profile": profile}
+        if url.get_str("layout") is not None:
+            opts["layout"] = url.get_str("layout")
+        return opts
     fmt = url.get_str("format", "binary", ("binary", "csv"))
-    opts: dict = {"mode": fmt}
+    opts = {"mode": fmt}
     if url.get_str("layout") is not None:
         opts["layout"] = url.get_str("layout")
     if fmt == "csv":

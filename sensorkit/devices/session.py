@@ -202,7 +202,13 @@ class Session:
                     layout = load_layout(dev.info.layout).to_dict()
                 except Exception:  # a layout path that vanished: keep the name only
                     layout = None
+            if layout is None and dev.profile is not None and dev._layout_obj is not None:
+                layout = dev._layout_obj.to_dict()  # a profile's approximate layout has no file
             entry = {"stream": dev.stream, "url": dev.url, "side": dev.side, "info": info, "layout": layout}
+            if dev.profile is not None:  # replays decode with it, without the profile file
+                entry["profile"] = dev.profile.to_dict()
+            elif dev.mode == "csv":
+                entry["csv_clock"] = {"bits": dev._csv_clock_bits, "tick_us": dev._csv_tick_us}
             frame = dev.device_info_frame
             if frame is not None:  # a copy of the DEVICE_INFO record, should that record be damaged
                 entry["device_info_frame"] = frame.hex()
@@ -450,6 +456,23 @@ def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **op
         if mode == "csv":
             kwargs.update(mode="csv", layout=info.get("layout"), csv_rate_hz=info.get("sample_rate_hz", 100.0),
                           csv_units=info.get("units", "counts"), csv_scale=info.get("value_scale", 1.0))  # fmt: skip
+            csv_clock = meta.get("csv_clock") or {}
+            if csv_clock.get("bits") in (16, 32, 64):
+                kwargs["csv_clock_bits"] = csv_clock["bits"]
+            if csv_clock.get("tick_us") == 1000:
+                kwargs["csv_clock_unit"] = "ms"
+        elif mode == "profile" or meta.get("profile") is not None:
+            from sensorkit.devices.profile import profile_from_dict
+            from sensorkit.layout import SensorLayout
+
+            if not isinstance(meta.get("profile"), dict):
+                raise DeviceError(
+                    f"{url.target}: stream {sid} was recorded through a device profile the header lacks"
+                )
+            kwargs.update(mode="profile",
+                          profile=profile_from_dict(meta["profile"], path=f"{url.target} (capture header)"))  # fmt: skip
+            if isinstance(meta.get("layout"), dict):
+                kwargs["layout"] = SensorLayout.from_dict(meta["layout"])
         kwargs.update(options)
         transport = ReplayTransport(reader, sid, clock, warn=(k == 0))
         dev = Device(

@@ -19,7 +19,7 @@ from sensorkit.errors import DeviceError
 
 __all__ = ["PARAMS", "UdpTransport", "build"]
 
-PARAMS = ("side", "layout", "format", "rate", "units", "scale", "clock_bits", "clock_unit")
+PARAMS = ("side", "layout", "format", "rate", "units", "scale", "clock_bits", "clock_unit", "profile")
 MAX_DATAGRAM = 65535  # bytes: the largest UDP payload
 RECV_BUFFER = 4 * 1024 * 1024  # bytes of kernel buffer asked for, so a batch pause loses nothing
 
