@@ -502,3 +502,44 @@ def test_a_new_scheme_is_one_module_and_one_registration(tmp_path, monkeypatch):
         skd.open("mypipe://127.0.0.1:9?baud=9600")  # the module's PARAMS are enforced
     with pytest.raises(DeviceError, match="no bytes received"):
         skd.open("mypipe://127.0.0.1:0?format=csv&layout=ref16", handshake_timeout_s=0.3)
+
+
+# ---------------------------------------------------------------- IMU packets reach the Recording
+def test_imu_packets_of_the_protocol_reach_the_recording_on_the_host_clock(pty, tmp_path):
+    from sensorkit.devices.firmware import SimFirmware, SimParams, serve_fd
+    from sensorkit.devices.transport import host_time
+    from sensorkit.protocol import Decoder, ImuSamples, PressureSamples, encode_frame
+
+    fw = SimFirmware(SimParams(side="left", seed=9, rate=200))
+    state = {"k": 0, "seq": 60000}
+
+    def add_imu(data: bytes) -> bytes:
+        if not any(isinstance(p, PressureSamples) for p in Decoder().feed(data)):
+            return data  # one IMU packet after each read that carries pressure samples
+        k = state["k"]
+        accel = np.tile(
+            np.array([[1024, -2048, 16384]], dtype=np.int16), (10, 1)
+        )  # range 2 g: 1/16, -1/8, 1 g
+        gyro = np.tile(np.array([[328, 0, -328]], dtype=np.int16), (10, 1))  # range 1000 dps: +-10.01 dps
+        t0 = fw.device_us(host_time()) - 10_000
+        state["seq"] = (state["seq"] + 1) % 65536
+        imu = ImuSamples(state["seq"], t0, 10 * k, 1_000_000, 2, 1000, accel, gyro)
+        state["k"] = k + 1
+        return data + encode_frame(imu)
+
+    pty.run(serve_fd, fw, pty.master, pty.stop, add_imu)
+    cap = tmp_path / "imu.skr"
+    with skd.open(f"serial://{pty.path}", record=cap) as dev:
+        chunks = collect(dev, 300)
+    assert any(c.imu is not None for c in chunks)
+    rec = sk.read(cap)
+    imu = rec.metadata["imu"]["left"]
+    assert list(imu.columns) == ["time_s", "accel_x_g", "accel_y_g", "accel_z_g", "gyro_x_deg_s", "gyro_y_deg_s",
+                                 "gyro_z_deg_s"]  # fmt: skip
+    assert len(imu) >= 100
+    assert np.allclose(imu[["accel_x_g", "accel_y_g", "accel_z_g"]].to_numpy(), [0.0625, -0.125, 1.0])
+    assert np.allclose(imu["gyro_x_deg_s"], 328 * 1000 / 32768)
+    t = imu["time_s"].to_numpy()
+    # on the recording's time axis: within its span (device clock mapped like the pressure samples)
+    assert t[0] > rec.time[0] - 0.1 and t[-1] < rec.time[-1] + 0.1
+    assert np.all(np.diff(t[:10]) > 0)

@@ -53,6 +53,12 @@ class SideArrays:
                 self.extra[name] = np.concatenate([c.extra[name] for c in chunks])
         self.gaps = [g for c in chunks for g in c.gaps]
         self.stats = chunks[-1].stats
+        imu = [c.imu for c in chunks if c.imu]
+        self.imu = (
+            {k: np.concatenate([d[k] for d in imu]) for k in ("time", "accel_g", "gyro_deg_s")}
+            if imu
+            else None
+        )
 
     def full(self) -> tuple[np.ndarray, np.ndarray]:
         """Times and values with one row per sample number from first to last (NaN rows where lost)."""
@@ -186,7 +192,9 @@ def _extra_tables(sides: dict[str, SideArrays], t0_s: float, units_of: dict) -> 
 
     ``metadata["imu"][side]``: ``time_s`` then ``accel_x_g, accel_y_g, accel_z_g``,
     ``gyro_x_deg_s, ...``, ``quat_w_1, ...`` (the unit after the last underscore), one
-    row per received sample, at the time of the pressure sample it came with.
+    row per received IMU sample: for the sensorkit protocol's IMU packets at their own
+    device times mapped onto the host clock; for a profile's IMU fields at the time of the
+    pressure sample they came with.
     ``metadata["device_fields"][side]``: ``time_s`` then each extra field a profile keeps
     (``total_force_n``, ``cop_0``, ``cop_1``, ...), as the device sent it.
     """
@@ -195,6 +203,12 @@ def _extra_tables(sides: dict[str, SideArrays], t0_s: float, units_of: dict) -> 
     imu: dict[str, pd.DataFrame] = {}
     fields: dict[str, pd.DataFrame] = {}
     for side, arr in sides.items():
+        if arr.imu is not None:  # IMU packets of the sensorkit protocol: their own times
+            cols = {"time_s": arr.imu["time"] - t0_s}
+            for kind, unit, key in (("accel", "g", "accel_g"), ("gyro", "deg_s", "gyro_deg_s")):
+                for j, axis in enumerate("xyz"):
+                    cols[f"{kind}_{axis}_{unit}"] = arr.imu[key][:, j]
+            imu[side] = pd.DataFrame(cols)
         if not arr.extra:
             continue
         t = arr.time - t0_s
@@ -274,8 +288,8 @@ def recording_from_capture(
     See :func:`sensorkit.io.capture.read_capture`.
     """
     from sensorkit.calibrate.live import UncalibratedError
+    from sensorkit.devices.capture import CaptureCutWarning
     from sensorkit.devices.session import open_session
-    from sensorkit.io.capture import CaptureCutWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureCutWarning)

@@ -112,6 +112,10 @@ class Chunk:
         :attr:`time`: IMU (``imu_accel`` in g, ``imu_gyro`` in deg/s, ``imu_quat``, or the
         units the profile states) and fields a profile keeps for cross-checks (e.g.
         Moticon's ``total_force_n`` and ``cop``). None when there are none.
+    imu : dict or None
+        IMU samples of the sensorkit protocol (IMU packets) received with this chunk, on
+        their own times: ``time`` (m,) float64 host s (the same clock map as :attr:`time`),
+        ``accel_g`` (m, 3) in g and ``gyro_deg_s`` (m, 3) in degrees/s. None when none came.
     """
 
     side: str
@@ -129,6 +133,7 @@ class Chunk:
     missed_chunks: int = 0
     missed_samples: int = 0
     extra: dict | None = None
+    imu: dict | None = None
 
     @property
     def n(self) -> int:

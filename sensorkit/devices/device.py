@@ -16,26 +16,26 @@ from __future__ import annotations
 import collections
 import json
 import queue
-import select
-import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
+from sensorkit.devices.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
 from sensorkit.devices.chunk import Chunk, LinkStats
 from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue
 from sensorkit.devices.clock import ClockMap
+from sensorkit.devices.diagnose import MTU_HINT, no_device_error
 from sensorkit.devices.framing import MAX_SEGMENT, Framer
+from sensorkit.devices.hub import POLL_S, ReaderHub
 from sensorkit.devices.info import DeviceDescription, describe, resolve_layout
+from sensorkit.devices.packetseq import PacketSequencer
 from sensorkit.devices.profile import TIME_UNITS, Profile, load_profile, profile_layout
 from sensorkit.devices.profile_decoder import ProfileDecoder
-from sensorkit.devices.sequencer import MonotonicSlew, SampleSequencer
+from sensorkit.devices.sequencer import SampleSequencer
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
 from sensorkit.errors import CaptureWriteError, DeviceError
-from sensorkit.io.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
 from sensorkit.layout import SensorLayout
 from sensorkit.protocol import (
     Ack,
@@ -44,13 +44,12 @@ from sensorkit.protocol import (
     CsvLineDecoder,
     Decoder,
     DeviceInfo,
+    ImuSamples,
     Nack,
     PressureSamples,
     Status,
     TimeSync,
-    detect_mode,
     encode_frame,
-    sample_timestamps_us,
 )
 
 __all__ = ["DEFAULTS", "Device", "StreamEnd"]
@@ -62,7 +61,7 @@ DEFAULTS = {
     "reconnect_timeout_s": 30.0,  # give up reconnecting after this long
     "sync_interval_s": 1.0,  # one SYNC_TIME per second feeds the drift fit
     "command_timeout_s": 2.0,  # ACK/NACK of a command
-    "poll_s": 0.05,  # reader wake-up period when idle (timeouts, periodic sync)
+    "poll_s": POLL_S,  # reader wake-up period when idle (timeouts, periodic sync)
     # after a read, let bytes gather this long: 8 insoles x 32 sensors x 1 kHz ingest in 8% of
     # a core instead of 21%, for at most 15 ms more latency (benchmarks/bench_ingest.py)
     "batch_s": 0.015,
@@ -74,10 +73,7 @@ BACKOFF_MAX_S = 2.0
 PREBUFFER_MAX = 100_000  # records kept from connection until a capture is attached
 GAPS_KEPT = 1000  # Device.gaps entries; beyond, the older half is merged into one summary
 EVENTS_KEPT = 10_000  # Device.events entries (the capture keeps every event)
-_U32 = 1 << 32
 _U16 = 1 << 16
-_RESTART_SLACK_US = 1_000_000
-_HUB_TICK_S = 0.02  # the shared reader checks timeouts and periodic syncs this often
 _SYNC_REPLY_WAIT_S = 0.1  # a TIME_SYNC reply later than this is not waited for
 _RESTART_RESEND_S = 2.0  # an idle STATUS while streaming re-sends START at most this often
 _SYNC_BACKOFF_S = 10.0  # after a failed SYNC_TIME write, the next one waits this long
@@ -93,12 +89,8 @@ _DUPLICATE_INFO_S = 0.5
 TARE_MAX_LOAD_N = 50.0
 TARE_MAX_KPA = 20.0  # pressure insoles: one sensor above this is a foot on it
 TARE_MAX_FULL_SCALE = 0.05  # raw counts: summed readings above 5 % of the summed full scale
+IMU_PENDING_KEPT = 1000  # IMU packets held while no pressure chunk goes out (the oldest are dropped)
 TARE_WINDOW_S = 1.5  # s: longer than a walking stride (1.1 s at 110 steps/min), so a stance is in it
-MTU_HINT = (
-    "the link kept the default MTU of 23: let the central negotiate a larger one (BlueZ: "
-    "connect without an MTU-limited adapter or dongle; firmware: request an MTU of at least 247 "
-    "and accept the exchange)"
-)
 
 
 class StreamEnd:
@@ -244,9 +236,9 @@ class Device:
         self.fallback_info: DeviceInfo | None = None
         self.status: Status | None = None
         self.clock = ClockMap()
-        self._slew = MonotonicSlew()
         # (host time, max total, max sensor) per chunk, for tare's load check
         self._recent_load: collections.deque = collections.deque(maxlen=256)
+        self._imu_pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # until the next chunk
         self.gaps: list[dict] = []  # at most GAPS_KEPT entries (older ones summarised)
         self._n_gaps = 0
         self.events: collections.deque = collections.deque(maxlen=EVENTS_KEPT)
@@ -283,22 +275,16 @@ class Device:
         self._tx_lock = threading.Lock()
         self._tx_seq = 0
         self._pending_pressure: list[tuple[PressureSamples, float]] = []
-        self._offsets: dict[tuple[int, int], np.ndarray] = {}  # sample time offsets per (period_ns, n)
         self._scale32 = np.float32(1.0)
         self._units = "counts"
 
         # sequence / gap state
-        self._next_u32: int | None = None
-        self._next_unwrapped = 0
-        self._last_time: float | None = None
-        self._last_dev_us: int | None = None
-        self._period_us = 0.0
+        self._pseq = PacketSequencer(self.clock)  # numbering, gaps and times of PRESSURE packets
         self._lost_since_sample = False
         # device restart (PROTOCOL.md 5.1, 7), decided from received frames only so replay agrees:
         # the arrival time until which the next DEVICE_INFO answers an ACKed REQUEST_INFO/SET_RATE
         # (a window, not a count: SET_RATE's answer is a SHOULD); any other is a boot message
         self._info_answer_until = -1.0
-        self._boot_pending = False
         self._last_start_sent = 0.0
         self._start_grace_until = 0.0
         self._hold_since: float | None = None  # arrival time since which samples wait for a TIME_SYNC
@@ -358,7 +344,7 @@ class Device:
         self._reader_started = True
         self._last_rx = host_time()
         self._next_sync = self._last_rx + self.sync_interval_s
-        if not _ReaderHub.add(self):
+        if not ReaderHub.add(self):
             self._thread = threading.Thread(
                 target=self._run, name=f"sensorkit-{self.transport.name}", daemon=True
             )
@@ -587,7 +573,7 @@ class Device:
         self._streaming = False
         self._halt.set()
         self._batch_wake.set()
-        _ReaderHub.remove(self)
+        ReaderHub.remove(self)
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5.0)
@@ -649,63 +635,7 @@ class Device:
             raise DeviceError(f"{self.url}: the stream ended before the device identified itself")
 
     def _no_device_error(self) -> DeviceError:
-        name = self.transport.name
-        n = self._stats().bytes_in
-        wait = f"{self.handshake_timeout_s:g} s"
-        if n == 0:
-            return DeviceError(
-                f"{name}: no bytes received within {wait}",
-                hint="is the insole switched on and connected? 'sensorkit devices' lists ports",
-            )
-        truncation = getattr(self.transport, "truncation", None)
-        if truncation and self.mode == "binary":
-            return DeviceError(f"{name}: {truncation}, so no frame arrives whole", hint=MTU_HINT)
-        if self.mode == "profile":
-            assert self.profile is not None and self._pdec is not None
-            return DeviceError(
-                f"{name}: received {n} bytes in {wait} but no frame matched profile {self.profile.name!r}: "
-                f"{self._pdec.stats.describe()}",
-                hint="wrong baud rate, or a profile that does not describe this device?",
-            )
-        head = bytes(self._head)
-        mode = detect_mode(head)
-        if self.mode == "csv":
-            layout = self._layout_obj
-            width = _csv_width(head)
-            if layout is not None and width is not None and width != layout.n_sensors:
-                return DeviceError(
-                    f"{self.url}: the board prints {width} values per line but layout {layout.name!r} "
-                    f"has {layout.n_sensors} sensors",
-                    hint="pick the layout that matches the board",
-                )
-            return DeviceError(
-                f"{name}: received {n} bytes in {wait} but no CSV sample line",
-                hint="wrong baud rate (baud=...)? or the board does not print comma-separated integers",
-            )
-        if mode == "csv":
-            return DeviceError(
-                f"{name}: the device sends CSV lines, not the sensorkit binary protocol",
-                hint="open it with ?format=csv&layout=NAME",
-            )
-        stats = self._stats()
-        if stats.packets_ok == 0:
-            if _mostly_text(head):
-                first = head.split(b"\n", 1)[0][:40].decode("ascii", "replace")
-                return DeviceError(
-                    f"{name}: not a sensorkit device: it sends text such as {first!r}",
-                    hint="check the port; CSV boards need ?format=csv&layout=NAME",
-                )
-            return DeviceError(
-                f"{name}: received {n} bytes in {wait} but no valid sensorkit frame "
-                f"({stats.errors} rejected: {stats.crc_errors} CRC, {stats.framing_errors} framing, "
-                f"{stats.content_errors} content)",
-                hint="wrong baud rate? try ?baud=921600 (the default) or the rate your firmware uses; "
-                "or this is not a sensorkit device",
-            )
-        return DeviceError(
-            f"{name}: valid frames but no DEVICE_INFO within {wait} (REQUEST_INFO unanswered)",
-            hint="firmware too old for protocol v1?",
-        )
+        return no_device_error(self)
 
     # ------------------------------------------------------------------ sending
     def _send(self, build: Callable[[int], Command], seq: int | None = None) -> Command:
@@ -738,7 +668,7 @@ class Device:
         self._sync_sent_at = host_time()
         self._send(lambda seq: Command.sync_time(seq, round(host_time() * 1e6)))
         self._batch_wake.set()
-        _ReaderHub.expedite(self)
+        ReaderHub.expedite(self)
 
     def awaiting_sync(self, now: float) -> bool:
         """True while a TIME_SYNC reply is due: read it at once, since its arrival time is t4."""
@@ -828,7 +758,7 @@ class Device:
     def _recover(self, reason: str, timeout: bool) -> None:
         """Thread body when the shared reader hands over a lost link: reconnect, then rejoin it."""
         try:
-            if self._on_link_lost(reason, timeout=timeout) and not _ReaderHub.add(self):
+            if self._on_link_lost(reason, timeout=timeout) and not ReaderHub.add(self):
                 self._run()  # the new link has no descriptor: read it here
         except Exception as exc:
             self._reader_failed(exc)
@@ -1031,7 +961,7 @@ class Device:
                 self._info_answer_until = -1.0  # one answer per ACK
                 # after a reconnect the board introduces itself (PROTOCOL.md 5.1): that is not a
                 # boot; the sample numbers and timestamps decide whether it restarted (_samples)
-                if not answer and self._next_u32 is not None and not self._lost_since_sample:
+                if not answer and self._pseq.started and not self._lost_since_sample:
                     self._on_boot(t)
                 if not self._on_info(packet):
                     return
@@ -1044,6 +974,8 @@ class Device:
                 if waiter is not None:
                     waiter[1] = packet
                     waiter[0].set()
+            elif isinstance(packet, ImuSamples):
+                self._on_imu(packet)
             elif isinstance(packet, Status):
                 self.status = packet
                 if not packet.streaming and self._streaming and t > self._start_grace_until:
@@ -1105,7 +1037,7 @@ class Device:
         wait (at most ``_SYNC_HOLD_S`` of arrival time) for a TIME_SYNC to map them, rather
         than being mapped by arrival and then corrected backwards.
         """
-        self._boot_pending = True
+        self._pseq.boot_pending = True
         self.clock.reset()
         self._hold_since = t
         self._event(t, "device_restart")
@@ -1131,123 +1063,30 @@ class Device:
     def _samples(
         self, p: PressureSamples, t: float, gaps: list[dict]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        n = p.values.shape[0]
+        """Times, sample numbers and values of one PRESSURE packet (None: rejected or a duplicate)."""
         if self.info is not None and p.values.shape[1] != self.info.sensor_count:
             # contradicts DEVICE_INFO: rejected and counted (a content error), never allowed to
             # change the width of the chunks or of the recording
             self._dec_totals["content"] += 1
             self._counts["wrong_shape"] += 1
             return None
-        first = p.first_sample_seq
-        # p.timestamps_us with the offsets cached per (period, n): the same uint64 arithmetic
-        key = (p.period_ns, n)
-        offsets = self._offsets.get(key)
-        if offsets is None:
-            if len(self._offsets) > 64:
-                self._offsets.clear()
-            offsets = self._offsets[key] = sample_timestamps_us(0, p.period_ns, n)
-            offsets.flags.writeable = False
-        dev_us = offsets + np.uint64(p.t0_us)
-        last_us = (p.t0_us + int(offsets[-1])) & 0xFFFF_FFFF_FFFF_FFFF  # dev_us[-1] (uint64 wraps)
-        self._period_us = p.period_ns / 1000.0
-        if not self.clock.synced:
-            self.clock.add_arrival(float(last_us), t * 1e6)
-        missing = 0
-        reason = None
-        restarted = False
-        if self._next_u32 is None:
-            unwrapped = first
-        else:
-            jump = (first - self._next_u32) % _U32
-            # device time never goes back on one boot (PROTOCOL.md 7), so a boot announcement
-            # followed by earlier timestamps is a restart whatever the sample counter does
-            boot = self._boot_pending and self._last_dev_us is not None and p.t0_us < self._last_dev_us
-            if jump == 0 and not boot:
-                unwrapped = self._next_unwrapped
-            elif jump < _U32 // 2 and not boot:
-                missing = jump
-                unwrapped = self._next_unwrapped + jump
-                reason = "link lost" if self._lost_since_sample else "packet loss"
-            else:
-                back = _U32 - jump
-                # counter back but device time forward: the same boot numbering a new stream
-                # from 0 (STOP then START, or a START re-sent to a board that went idle)
-                new_stream = (
-                    not self._boot_pending and self._last_dev_us is not None and p.t0_us > self._last_dev_us
-                )
-                restarted = (
-                    new_stream
-                    or self._boot_pending  # announced (time back, or the sample counter went back)
-                    or self._lost_since_sample  # reconnected (a replugged USB board powers up again)
-                    or (
-                        self._last_dev_us is not None
-                        and p.t0_us + back * self._period_us + _RESTART_SLACK_US < self._last_dev_us
-                    )
-                )
-                if not restarted:
-                    if back >= n:
-                        self._counts["duplicates"] += 1
-                        return None
-                    # partial overlap: keep only the new samples
-                    p = PressureSamples(
-                        p.seq, int(dev_us[back]), (first + back) % _U32, p.period_ns, p.bits, p.values[back:]
-                    )
-                    return self._samples(p, t, gaps)
-                if not (self._boot_pending or new_stream):  # same clock, or reset at the boot already
-                    self.clock.reset()
-                    self.clock.add_arrival(float(last_us), t * 1e6)
-                unwrapped = self._next_unwrapped
-                if self._lost_since_sample:
-                    reason = "link lost"
-                else:
-                    reason = "stream restart" if new_stream else "device restart"
-        same_clock = not (restarted or self._boot_pending) and self._last_dev_us is not None
-        self._boot_pending = False
-        times = self._place(dev_us, self._last_dev_us if same_clock else None)
-        if reason is not None and self._last_time is not None:
-            if restarted:
-                # the sample counter restarted: count the gap from the host clock, and number it
-                period_s = self._period_us * 1e-6
-                missing = (
-                    max(round((float(times[0]) - self._last_time) / period_s) - 1, 0) if period_s > 0 else 0
-                )
-                unwrapped += missing
-            gap = {
-                "start_s": self._last_time,
-                "end_s": float(times[0]),
-                "side": self.side,
-                "n_missing": int(missing),
-                "reason": reason,
-            }
+        pseq = self._pseq
+        pseq.lost = self._lost_since_sample
+        placed = pseq.place(p, t, self.side)
+        if placed is None:
+            self._counts["duplicates"] += 1
+            return None
+        times, seq, raw, gap = placed
+        if gap is not None:
             gaps.append(gap)
             self._add_gap(gap)
-            self._counts["missing_samples"] += int(missing)
+            self._counts["missing_samples"] += int(gap["n_missing"])
+        self._counts["time_back"] = pseq.time_back
         self._lost_since_sample = False
-        self._next_u32 = (first + n) % _U32
-        self._next_unwrapped = unwrapped + n
-        self._last_time = float(times[-1])
-        self._last_dev_us = last_us
-        seq = np.arange(unwrapped, unwrapped + n, dtype=np.int64)
-        values = p.values.astype(np.float32)
+        values = raw.astype(np.float32)
         if self._scale32 != 1.0:
             values *= self._scale32
         return times, seq, values
-
-    def _place(self, dev_us: np.ndarray, anchor_us: int | None) -> np.ndarray:
-        """Host times of a block: never back, clock-map corrections slewed (sequencer.MonotonicSlew).
-
-        ``anchor_us``: device time of the previous sample when this block continues its clock
-        (None after a restart: a block that would start before the last sample follows it by
-        one period, counted in ``time_back``).
-        """
-        mapped = self.clock.to_host_s(dev_us)
-        anchor = None if anchor_us is None else float(self.clock.to_host_s(np.array([anchor_us]))[0])
-        back = self._slew.n_back
-        step = self._period_us * 1e-6 if self._period_us > 0 else 0.0
-        times = self._slew.place(mapped, anchor, step)
-        if self._slew.n_back != back and anchor is None:
-            self._counts["time_back"] += 1
-        return times
 
     def _sequencer(
         self, side: str, clock_bits: int | None, tick_us: float, rate_hz: float
@@ -1378,6 +1217,30 @@ class Device:
         self._scale32 = np.float32(self._csv_scale)
         self._info_event.set()
 
+    def _on_imu(self, packet: ImuSamples) -> None:
+        """Keep the IMU samples of an IMU packet (PROTOCOL.md) for the next chunk, on the host clock.
+
+        Their device times are mapped by the same clock map as the pressure samples
+        (unslewed: within the few ms a correction is being slewed, the two may differ by it).
+        Before the device identified itself there is no clock to map them with: dropped.
+        """
+        if self.info is None or packet.n_samples == 0:
+            return
+        self._imu_pending.append(
+            (self.clock.to_host_s(packet.timestamps_us), packet.accel_g, packet.gyro_dps)
+        )
+        del self._imu_pending[:-IMU_PENDING_KEPT]
+
+    def _take_imu(self) -> dict | None:
+        if not self._imu_pending:
+            return None
+        parts, self._imu_pending = self._imu_pending, []
+        return {
+            "time": np.concatenate([p[0] for p in parts]),
+            "accel_g": np.concatenate([p[1] for p in parts]),
+            "gyro_deg_s": np.concatenate([p[2] for p in parts]),
+        }
+
     def _emit(self, parts: list, gaps: list[dict], n_packets: int, t: float, *, side: str | None = None,
               extra: dict | None = None) -> None:  # fmt: skip
         if len(parts) == 1:
@@ -1403,6 +1266,7 @@ class Device:
             gaps=tuple(gaps),
             stats=self._stats(),
             extra=extra or None,
+            imu=self._take_imu() if self._imu_pending else None,
         )
         if isinstance(self._queue, ChunkQueue):
             self._queue.put(chunk, lossless=not self.transport.live, cancel=self._halt)
@@ -1443,233 +1307,5 @@ class Device:
         )
 
 
-class _ReaderHub:
-    """One thread reading every live device whose transport has a selectable descriptor.
-
-    Eight insoles at 1 kHz send over a thousand packets a second; one thread waiting on all
-    their descriptors in one ``select`` replaces a thread per device, and with ``batch_s``
-    it sleeps once per round for all of them instead of once per device. A device does
-    exactly what its own reader thread would (same reads, same arrival stamps, same
-    ``_ingest``), and a lost link is handed to a thread of the device for the blocking
-    reconnect with back-off, after which the device rejoins. One hub per ``batch_s``.
-    """
-
-    _hubs: ClassVar[dict[float, _ReaderHub]] = {}
-    _hubs_lock: ClassVar[threading.Lock] = threading.Lock()
-
-    def __init__(self, batch_s: float) -> None:
-        self.batch_s = batch_s
-        self._lock = threading.Lock()  # held while a round touches its devices
-        self._devices: dict[int, Device] = {}  # descriptor -> device
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._wake_w.setblocking(False)
-        self._thread: threading.Thread | None = None
-        self._rounds = threading.Condition()
-        self._selects_done = 0  # select() calls that have returned
-
-    @classmethod
-    def add(cls, device: Device) -> bool:
-        """Have the hub read ``device`` (False: its transport has no descriptor, or it is closed)."""
-        if not device.transport.live:
-            return False
-        fd = device.transport.fileno()
-        if fd is None:
-            return False
-        with cls._hubs_lock:
-            hub = cls._hubs.get(device.batch_s)
-            if hub is None:
-                hub = cls._hubs[device.batch_s] = cls(device.batch_s)
-            with hub._lock:
-                if not device._halt.is_set():
-                    hub._devices[fd] = device
-            if hub._thread is None:
-                hub._thread = threading.Thread(target=hub._loop, name="sensorkit-reader", daemon=True)
-                hub._thread.start()
-        hub._wake()
-        return True
-
-    @classmethod
-    def remove(cls, device: Device) -> None:
-        """Stop reading ``device``; once this returns, the hub no longer touches it.
-
-        That includes its descriptor: a ``select`` in progress holds a reference to the open
-        file, so closing the port under it would release the port's exclusive lock only
-        when that ``select`` returns, and an immediate reopen would fail. Wait for it.
-        """
-        with cls._hubs_lock:
-            hub = cls._hubs.get(device.batch_s)
-        if hub is None:
-            return
-        dropped_at = hub._drop(device)
-        if dropped_at is None:
-            return
-        hub._wake()
-        if threading.current_thread() is not hub._thread:
-            with hub._rounds:
-                hub._rounds.wait_for(lambda: hub._selects_done > dropped_at, timeout=1.0)
-
-    def _drop(self, device: Device) -> int | None:
-        """Forget ``device``; the number of finished selects at that moment, None if it was not read here."""
-        with self._lock:
-            for fd, dev in list(self._devices.items()):
-                if dev is device:
-                    del self._devices[fd]
-                    with self._rounds:
-                        return self._selects_done
-        return None
-
-    def _wake(self) -> None:
-        try:
-            self._wake_w.send(b"\x00")
-        except OSError:
-            pass  # already pending
-
-    def _loop(self) -> None:
-        poll = DEFAULTS["poll_s"]
-        next_tick = 0.0
-        wake = self._wake_r
-        while True:
-            with self._lock:
-                fds = list(self._devices)
-            try:
-                ready = self._select([wake, *fds], poll if fds else None)
-            except (OSError, ValueError):
-                ready = self._readable_or_broken(fds)
-            with self._lock:
-                got = self._serve(ready)
-                now = host_time()
-                if now >= next_tick:
-                    next_tick = now + _HUB_TICK_S
-                    for fd, dev in list(self._devices.items()):
-                        self._tick(fd, dev, now)
-            if got and self.batch_s > 0:
-                self._pause(self.batch_s)
-
-    def _pause(self, seconds: float) -> None:
-        """Let bytes accumulate for ``seconds``, but read a device whose TIME_SYNC reply is due at once.
-
-        The reply's arrival stamp is the exchange's t4 (PROTOCOL.md 6.3): one left waiting in
-        the buffer for the batch would bias the clock offset by half the wait.
-        """
-        end = host_time() + seconds
-        wake = self._wake_r
-        while True:
-            now = host_time()
-            if now >= end:
-                return
-            with self._lock:
-                waiting = [fd for fd, dev in self._devices.items() if dev.awaiting_sync(now)]
-            try:
-                ready = self._select([wake, *waiting], end - now)
-            except (OSError, ValueError):
-                time.sleep(max(0.0, end - host_time()))
-                return
-            with self._lock:
-                self._serve(ready)
-
-    def _serve(self, ready: list) -> bool:
-        """Read the devices whose descriptors ``select`` found ready (hold ``_lock``); True if bytes came."""
-        got = False
-        for fd in ready:
-            if fd is self._wake_r:
-                self._drain()
-                continue
-            dev = self._devices.get(fd)
-            if dev is not None:
-                got = self._read(fd, dev) or got
-        return got
-
-    @classmethod
-    def expedite(cls, device: Device) -> None:
-        """``device`` just sent SYNC_TIME: end the hub's batch pause so it reads the reply at once."""
-        hub = cls._hubs.get(device.batch_s)
-        if hub is not None and hub.batch_s > 0 and threading.current_thread() is not hub._thread:
-            hub._wake()
-
-    def _select(self, rlist: list, timeout: float | None) -> list:
-        """``select`` for reading; counts the calls that returned (see :meth:`remove`)."""
-        try:
-            return select.select(rlist, [], [], timeout)[0]
-        finally:
-            with self._rounds:
-                self._selects_done += 1
-                self._rounds.notify_all()
-
-    @staticmethod
-    def _readable_or_broken(fds: list[int]) -> list[int]:
-        """Descriptors to read after ``select`` failed: the readable ones and the broken ones."""
-        out = []
-        for fd in fds:
-            try:
-                if select.select([fd], [], [], 0)[0]:
-                    out.append(fd)
-            except (OSError, ValueError):
-                out.append(fd)  # reading it raises LinkLost
-        return out
-
-    def _drain(self) -> None:
-        try:
-            while self._wake_r.recv(4096):
-                pass
-        except OSError:
-            pass
-
-    def _read(self, fd: int, dev: Device) -> bool:
-        try:
-            try:
-                data, t = dev.transport.read(0.0)
-            except LinkLost as exc:
-                self._hand_over(fd, dev, f"link lost: {exc}", False)
-                return False
-            if data:
-                dev._ingest(data, t)
-                if dev._halt.is_set():
-                    self._devices.pop(fd, None)
-            return bool(data)
-        except Exception as exc:  # a bug in one device must neither hang its consumer nor the others
-            self._fail(fd, dev, exc)
-            return False
-
-    def _tick(self, fd: int, dev: Device, now: float) -> None:
-        try:
-            if dev._halt.is_set():
-                self._devices.pop(fd, None)
-            elif dev._timed_out(now):
-                self._hand_over(fd, dev, dev._silence_reason(), True)
-        except Exception as exc:
-            self._fail(fd, dev, exc)
-
-    def _hand_over(self, fd: int, dev: Device, reason: str, timeout: bool) -> None:
-        self._devices.pop(fd, None)
-        thread = threading.Thread(
-            target=dev._recover, args=(reason, timeout), name=f"sensorkit-{dev.transport.name}", daemon=True
-        )
-        dev._thread = thread
-        thread.start()
-
-    def _fail(self, fd: int, dev: Device, exc: BaseException) -> None:
-        self._devices.pop(fd, None)
-        dev._reader_failed(exc)
-        # reported like the uncaught exception that ends a device's own reader thread
-        threading.excepthook(
-            threading.ExceptHookArgs((type(exc), exc, exc.__traceback__, threading.current_thread()))
-        )
-
-
-def _csv_width(head: bytes) -> int | None:
-    """Values per line of the first whole CSV sample line in ``head`` (timestamp excluded), or None."""
-    probe = CsvLineDecoder(None)  # the protocol's own line grammar; it fixes S from the first valid line
-    probe.feed(head[head.find(b"\n") + 1 :])  # the first line may be cut
-    return probe.n_channels
-
-
 def _name(value: Any) -> str:
     return getattr(value, "name", str(value))
-
-
-def _mostly_text(head: bytes) -> bool:
-    if not head:
-        return False
-    printable = sum(1 for b in head if 32 <= b < 127 or b in (9, 10, 13))
-    return printable >= 0.9 * len(head) and b"\n" in head

@@ -15,9 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sensorkit._json import load_json
-from sensorkit.devices.transport import EndOfStream, LinkLost, Transport
-from sensorkit.errors import FileFormatError
-from sensorkit.io.capture import (
+from sensorkit.devices.capture import (
     REC_EVENT,
     REC_RX,
     RECORD_OVERHEAD,
@@ -25,6 +23,8 @@ from sensorkit.io.capture import (
     CaptureReader,
     CaptureRecord,
 )
+from sensorkit.devices.transport import EndOfStream, LinkLost, Transport
+from sensorkit.errors import FileFormatError
 
 __all__ = ["PARAMS", "ReplayClock", "ReplayTransport"]
 

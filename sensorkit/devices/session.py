@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sensorkit.devices.capture import CaptureReader, CaptureWriter
 from sensorkit.devices.chunk import Chunk, LinkStats
 from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue
 from sensorkit.devices.device import DEFAULTS, Device
@@ -16,8 +17,7 @@ from sensorkit.devices.transport import host_time
 from sensorkit.devices.transports import schemes, transport_module
 from sensorkit.devices.url import DeviceURL, parse_url
 from sensorkit.errors import DeviceError
-from sensorkit.io.capture import CaptureReader, CaptureWriter
-from sensorkit.io.outputs import check_output
+from sensorkit.outputs import check_output
 
 if TYPE_CHECKING:
     from sensorkit.calibrate.calibration import Calibration
