@@ -211,7 +211,7 @@ def test_esp32_insole_streams_with_millis_past_65535_and_time_ms_not_a_sensor(pt
     with skd.open(f"serial://{pty.path}?profile=esp32-insole") as dev:
         assert dev.info.mode == "profile" and dev.info.sensor_count == 16 and dev.info.units == "counts"
         chunks = collect(dev, 200)
-        stats = dev.devices[0]._pdec.stats
+        stats = dev.devices[0].profile_stats
     values = np.concatenate([c.values for c in chunks])
     k0 = int(np.flatnonzero((counts == values[0]).all(axis=1))[0])
     expected = np.delete(counts, [], axis=0)[k0 : k0 + values.shape[0]]
@@ -307,7 +307,7 @@ def test_pressure2pose_udp_frames_carry_their_foot_in_a_side_word():
     try:
         with skd.open(f"udp://127.0.0.1:{port}?profile=pressure2pose&rate=100") as dev:
             chunks = collect(dev, 80, side="right")
-            stats = dev.devices[0]._pdec.stats
+            stats = dev.devices[0].profile_stats
     finally:
         stop.set()
         sender.join(2)
@@ -329,7 +329,7 @@ def test_magic_insoles_both_feet_in_one_41_byte_frame_over_ble():
     fake = peripheral("magic-insoles", frames)
     with skd.open("ble://C0:FF:EE:00:00:03?profile=magic-insoles", backend=fake) as dev:
         chunks = collect(dev, 100, side="left")
-        stats = dev.devices[0]._pdec.stats
+        stats = dev.devices[0].profile_stats
     left = np.concatenate([c.values for c in chunks if c.side == "left"])
     right = np.concatenate([c.values for c in chunks if c.side == "right"])
     assert left.shape[1] == right.shape[1] == 16

@@ -30,10 +30,10 @@ from sensorkit.devices.diagnose import MTU_HINT, no_device_error
 from sensorkit.devices.framing import MAX_SEGMENT, Framer
 from sensorkit.devices.hub import POLL_S, ReaderHub
 from sensorkit.devices.info import DeviceDescription, describe, resolve_layout
+from sensorkit.devices.linestream import LineStream
 from sensorkit.devices.packetseq import PacketSequencer
-from sensorkit.devices.profile import TIME_UNITS, Profile, load_profile, profile_layout
-from sensorkit.devices.profile_decoder import ProfileDecoder
-from sensorkit.devices.sequencer import SampleSequencer
+from sensorkit.devices.profile import Profile, load_profile, profile_layout
+from sensorkit.devices.profile_decoder import ProfileStats
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
 from sensorkit.errors import CaptureWriteError, DeviceError
 from sensorkit.layout import SensorLayout
@@ -41,7 +41,6 @@ from sensorkit.protocol import (
     Ack,
     Command,
     CommandId,
-    CsvLineDecoder,
     Decoder,
     DeviceInfo,
     ImuSamples,
@@ -218,14 +217,13 @@ class Device:
         self._layout = layout
         self._layout_obj = resolve_layout(layout, url)  # unknown names fail here, not in the reader
         self._want_rate = rate_hz
-        self._csv_rate = float(csv_rate_hz)
-        self._csv_units = csv_units
-        self._csv_scale = float(csv_scale)
-        self._csv_tick_us = {"us": 1, "ms": 1000}[csv_clock_unit]
-        self._csv_clock_bits = csv_clock_bits
-        # per side: numbering, gaps and times of streams without sequence numbers (CSV, profiles)
-        self._seqs: dict[str, SampleSequencer] = {}
-        self._pdec = ProfileDecoder(self.profile, side) if self.profile is not None else None
+        # the stream decoder of CSV-line and profile devices (with its per-side sequencers)
+        self._lines: LineStream | None = None
+        if mode in ("csv", "profile"):
+            assert self._layout_obj is not None
+            self._lines = LineStream(mode, url=url, layout=self._layout_obj, side=side, csv_rate_hz=csv_rate_hz,
+                                     csv_units=csv_units, csv_scale=csv_scale, csv_clock_bits=csv_clock_bits,
+                                     csv_tick_us={"us": 1, "ms": 1000}[csv_clock_unit], profile=self.profile)  # fmt: skip
         self._queue: ChunkQueue | queue.Queue = sink if sink is not None else ChunkQueue(queue_chunks)
         self._own_queue = sink is None
 
@@ -245,11 +243,7 @@ class Device:
 
         self._framer = Framer(b"\n" if mode == "csv" else b"\x00")
         self._csv_first_line = True  # the first CSV line of each connection is skipped (see _ingest)
-        self._csv_rate_checked = False
-        self._csv_spacing: list[float] = []
         self._decoder = Decoder()
-        # PROTOCOL.md 10: the layout gives S, so a partial first line cannot fix the column count
-        self._csv = CsvLineDecoder(self._layout_obj.n_sensors) if self._layout_obj and mode == "csv" else None
         self._dec_totals = {
             "bytes_in": 0,
             "packets_ok": 0,
@@ -737,8 +731,9 @@ class Device:
         truncation = getattr(self.transport, "truncation", None)
         if truncation and self.mode == "binary":
             return f"{reason}: {truncation} ({MTU_HINT})"
-        if self._pdec is not None and self._pdec.stats.bad_frames + self._pdec.stats.bad_bytes:
-            return f"{reason} ({self._pdec.stats.describe()})"
+        pst = self.profile_stats
+        if pst is not None and pst.bad_frames + pst.bad_bytes:
+            return f"{reason} ({pst.describe()})"
         if self._counts["bytes_in"] > self._bytes_at_last_sample:
             st = self._stats()
             reason += (
@@ -769,10 +764,8 @@ class Device:
         t = host_time()
         self._event(t, "link_lost", reason=reason)
         self._lost_since_sample = True
-        for seqr in self._seqs.values():
-            seqr.lost = True
-        if self._pdec is not None:
-            self._pdec.reconnected()
+        if self._lines is not None:
+            self._lines.link_lost()
         self._csv_first_line = True
         self._record_pending()
         self._reset_decoder()
@@ -895,7 +888,7 @@ class Device:
 
     # ------------------------------------------------------------------ decoding
     def _ingest(self, data: bytes, t: float) -> None:
-        if self._pdec is not None:
+        if self.mode == "profile":
             self._ingest_profile(data, t)
             return
         self._counts["bytes_in"] += len(data)
@@ -907,7 +900,7 @@ class Device:
             return
         for seg in segments:
             self._record(REC_RX, t, seg)
-        if self._csv is not None:
+        if self.mode == "csv":
             if self._csv_first_line:
                 # PROTOCOL.md 10: the first line of a connection may be the tail of a line cut by
                 # the attach (even one that parses, e.g. cut right after its timestamp): skip it
@@ -915,7 +908,7 @@ class Device:
                 segments = segments[1:]
                 if not segments:
                     return
-            self._ingest_csv(b"".join(segments), t)
+            self._ingest_lines(b"".join(segments), t)
             return
         blob = b"".join(segments) if len(segments) > 1 else segments[0]
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -1088,134 +1081,43 @@ class Device:
             values *= self._scale32
         return times, seq, values
 
-    def _sequencer(
-        self, side: str, clock_bits: int | None, tick_us: float, rate_hz: float
-    ) -> SampleSequencer:
-        seqr = self._seqs.get(side)
-        if seqr is None:
-            seqr = self._seqs[side] = SampleSequencer(rate_hz, side, clock_bits, tick_us)
-            seqr.lost = self._lost_since_sample
-        return seqr
-
-    def _sequence(self, seqr: SampleSequencer, values: np.ndarray, dev_us: np.ndarray | None, t: float,
-                  parts: list, gaps: list[dict]) -> None:  # fmt: skip
-        """Number and time ``values`` with ``seqr`` (cut where the device clock skips), collecting gaps."""
-        ranges = [(0, values.shape[0])] if dev_us is None else seqr.split(dev_us)
-        missing, back = seqr.missing, seqr.time_back
-        for a, b in ranges:
-            times, seq, new_gaps = seqr.push(values[a:b], None if dev_us is None else dev_us[a:b], t)
-            parts.append((times, seq, values[a:b]))
-            for gap in new_gaps:
-                gaps.append(gap)
-                self._add_gap(gap)
-        self._counts["missing_samples"] += seqr.missing - missing
-        self._counts["time_back"] += seqr.time_back - back
-        self._lost_since_sample = False
-
-    def _ingest_csv(self, blob: bytes, t: float) -> None:
-        assert self._csv is not None
-        samples = self._csv.feed(blob)
-        n = samples.n_samples
-        if n == 0:
-            return
-        if self.info is None:
-            self._csv_info(samples.values.shape[1])
-        values = samples.values.astype(np.float32)
-        if self._scale32 != 1.0:
-            values *= self._scale32
-        seqr = self._sequencer(self.side, self._csv_clock_bits, self._csv_tick_us, self._csv_rate)
-        stamps = samples.timestamps_us
-        if stamps is not None:
-            # a counter that wraps at its width continues; the board's ticks become us
-            stamps = seqr.device_us(stamps)
-            if not self._check_csv_rate(stamps, seqr.last_dev_us):
-                return
-        parts: list = []
-        gaps: list[dict] = []
-        self._sequence(seqr, values, stamps, t, parts, gaps)
-        self._emit(parts, gaps, n, t)
-
-    def _check_csv_rate(self, stamps: np.ndarray, last_dev_us: int | None) -> bool:
-        """Compare the board's timestamp spacing with the configured rate once (False: ended with an error).
-
-        Gaps and sample numbers are counted in periods of ``rate``; a board at another rate
-        would show a gap on every line, so a mismatch of more than 20% is the caller's error.
-        """
-        if self._csv_rate_checked:
-            return True
-        d = np.diff(stamps.astype(np.float64), prepend=np.float64(last_dev_us or stamps[0]))
-        self._csv_spacing.extend(d[d > 0].tolist())
-        if len(self._csv_spacing) < 8:
-            return True
-        self._csv_rate_checked = True
-        board_hz = 1e6 / float(np.median(self._csv_spacing))
-        if abs(board_hz - self._csv_rate) > 0.2 * self._csv_rate:
-            self._end_with(
-                DeviceError(
-                    f"{self.url}: the board's timestamps say {board_hz:.4g} Hz but the rate is {self._csv_rate:g} Hz",
-                    hint=f"add &rate={board_hz:.0f} to the URL",
-                )
-            )
-            return False
-        return True
-
     def _ingest_profile(self, data: bytes, t: float) -> None:
-        """Profile mode: record the bytes as they came, decode them, sequence each side's samples."""
-        assert self._pdec is not None and self.profile is not None
+        """Profile mode: record the bytes as they came (replay feeds the same pieces), then decode them."""
         self._counts["bytes_in"] += len(data)
         if len(self._head) < 512:
             self._head += data[: 512 - len(self._head)]
-        for i in range(0, len(data), MAX_SEGMENT):  # replay feeds the same pieces: same frames
+        for i in range(0, len(data), MAX_SEGMENT):
             self._record(REC_RX, t, data[i : i + MAX_SEGMENT])
-        blocks = self._pdec.feed(data)
-        if not blocks:
-            return
-        p = self.profile
-        if self.info is None:
-            self._profile_info()
-        tick = TIME_UNITS[p.timestamp_unit] if p.timestamp_unit != "s" else 1.0
-        for side, blk in blocks.items():
-            seqr = self._sequencer(side, p.timestamp_bits, tick, p.rate_hz)
-            dev_us = None if blk.ticks is None else seqr.device_us(blk.ticks)
-            parts: list = []
-            gaps: list[dict] = []
-            self._sequence(seqr, blk.values, dev_us, t, parts, gaps)
-            self._emit(parts, gaps, blk.values.shape[0], t, side=side, extra=blk.extra)
+        self._ingest_lines(data, t)
 
-    def _profile_info(self) -> None:
-        p = self.profile
-        layout = self._layout_obj
-        assert p is not None and layout is not None
-        side = self._side_hint or ("both" if set(p.pressure) == {"left", "right"} else "unknown")
-        self.info = DeviceDescription(
-            url=self.url, transport=self.transport.name, side=side, mode="profile",
-            sensor_count=p.n_sensors, sample_rate_hz=p.rate_hz, units=p.units, value_scale=1.0,
-            layout=layout.name, layout_id=layout.layout_id,
-        )  # fmt: skip
-        self._units = p.units
-        self._info_event.set()
+    def _ingest_lines(self, data: bytes, t: float) -> None:
+        """CSV lines or profile bytes through the line stream; one chunk per side that got samples."""
+        lines = self._lines
+        assert lines is not None
+        try:
+            emissions = lines.feed(data, t, self.side)
+        except DeviceError as exc:  # a board at another rate than configured: the caller's error
+            self._end_with(exc)
+            return
+        if emissions and self.info is None:
+            self.info = lines.describe(self.url, self.transport.name)
+            self._units = lines.units
+            self._info_event.set()
+        for em in emissions:
+            for gap in em.gaps:
+                self._add_gap(gap)
+            self._counts["missing_samples"] += em.missing
+            self._counts["time_back"] += em.time_back
+            self._lost_since_sample = False
+            self._emit(em.parts, em.gaps, em.n_records, t, side=em.side, extra=em.extra)
 
     def _flush_pending_csv(self) -> None:
         """At the end of a replay, nothing is pending: frames were recorded whole."""
 
-    def _csv_info(self, n_channels: int) -> None:
-        layout = self._layout_obj
-        assert layout is not None and layout.n_sensors == n_channels  # the decoder was built with S
-        self.info = DeviceDescription(
-            url=self.url,
-            transport=self.transport.name,
-            side=self._side_hint or "unknown",
-            mode="csv",
-            sensor_count=n_channels,
-            sample_rate_hz=self._csv_rate,
-            units=self._csv_units,
-            value_scale=self._csv_scale,
-            layout=layout.name,
-            layout_id=layout.layout_id,
-        )
-        self._units = self._csv_units
-        self._scale32 = np.float32(self._csv_scale)
-        self._info_event.set()
+    @property
+    def profile_stats(self) -> ProfileStats | None:
+        """Profile mode: counters of the bytes that matched no frame (with the first offending bytes), else None."""
+        return None if self._lines is None else self._lines.profile_stats
 
     def _on_imu(self, packet: ImuSamples) -> None:
         """Keep the IMU samples of an IMU packet (PROTOCOL.md) for the next chunk, on the host clock.
@@ -1276,17 +1178,9 @@ class Device:
     def _stats(self) -> LinkStats:
         tot = self._dec_totals
         c = self._counts
-        if self._pdec is not None:
-            ps = self._pdec.stats
+        if self._lines is not None:
             return LinkStats(
-                bytes_in=c["bytes_in"], packets_ok=ps.frames_ok, framing_errors=ps.bad_frames,
-                samples=c["samples"], missing_samples=c["missing_samples"], gaps=self._n_gaps,
-                reconnects=c["reconnects"], timeouts=c["timeouts"],
-            )  # fmt: skip
-        if self._csv is not None:
-            cs = self._csv.stats
-            return LinkStats(
-                bytes_in=c["bytes_in"], packets_ok=cs.samples_ok, framing_errors=cs.bad_lines,
+                bytes_in=c["bytes_in"], packets_ok=self._lines.records_ok, framing_errors=self._lines.records_bad,
                 samples=c["samples"], missing_samples=c["missing_samples"], gaps=self._n_gaps,
                 reconnects=c["reconnects"], timeouts=c["timeouts"],
             )  # fmt: skip

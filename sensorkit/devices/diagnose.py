@@ -38,10 +38,10 @@ def no_device_error(dev: Device) -> DeviceError:
     if truncation and dev.mode == "binary":
         return DeviceError(f"{name}: {truncation}, so no frame arrives whole", hint=MTU_HINT)
     if dev.mode == "profile":
-        assert dev.profile is not None and dev._pdec is not None
+        assert dev.profile is not None and dev.profile_stats is not None
         return DeviceError(
             f"{name}: received {n} bytes in {wait} but no frame matched profile {dev.profile.name!r}: "
-            f"{dev._pdec.stats.describe()}",
+            f"{dev.profile_stats.describe()}",
             hint="wrong baud rate, or a profile that does not describe this device?",
         )
     head = bytes(dev._head)

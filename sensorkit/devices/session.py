@@ -208,7 +208,7 @@ class Session:
             if dev.profile is not None:  # replays decode with it, without the profile file
                 entry["profile"] = dev.profile.to_dict()
             elif dev.mode == "csv":
-                entry["csv_clock"] = {"bits": dev._csv_clock_bits, "tick_us": dev._csv_tick_us}
+                entry["csv_clock"] = {"bits": dev._lines.clock_bits, "tick_us": dev._lines.tick_us}
             frame = dev.device_info_frame
             if frame is not None:  # a copy of the DEVICE_INFO record, should that record be damaged
                 entry["device_info_frame"] = frame.hex()
