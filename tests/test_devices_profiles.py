@@ -214,14 +214,9 @@ def test_esp32_insole_streams_with_millis_past_65535_and_time_ms_not_a_sensor(pt
         stats = dev.devices[0].profile_stats
     values = np.concatenate([c.values for c in chunks])
     k0 = int(np.flatnonzero((counts == values[0]).all(axis=1))[0])
-    expected = np.delete(counts, [], axis=0)[k0 : k0 + values.shape[0]]
-    assert np.array_equal(values, expected)  # the 16 channels, not time_ms
+    assert np.array_equal(values, counts[k0 : k0 + values.shape[0]])  # the 16 channels, not time_ms
     assert not any(c.gaps for c in chunks)  # 65 535 ms passed without a reset or a rejected line
-    assert (
-        stats.bad_frames == 1
-        and stats.first_bad.startswith(b"12,oops")
-        and "not a number" not in stats.describe()[:0]
-    )
+    assert stats.bad_frames == 1 and stats.first_bad.startswith(b"12,oops")  # counted, not a sample
     assert np.allclose(np.diff(np.concatenate([c.time for c in chunks])), 0.020, atol=0.0005)
 
 
@@ -277,13 +272,14 @@ def test_moticon_udp_keeps_cop_total_force_and_imu_and_replays_without_the_profi
     right = [c for c in chunks if c.side == "right"]
     assert left and right and all(c.units == "kPa" for c in chunks)
     lv = np.concatenate([c.values for c in left])
-    k0 = round(float(lv[0, 0]) / 5.0)  # left pressure 0 = (k % 7) * 0.5 N/cm2 = 5 (k % 7) kPa
+    assert np.all(
+        np.isin(lv[:, 0], 5.0 * np.arange(7))
+    )  # left pressure 0 = (k % 7) x 0.5 N/cm2 = 5 (k % 7) kPa
     assert np.allclose(lv[:, 3] - lv[:, 0], 15.0)  # (3 x 0.5 N/cm2) = 15 kPa above sensor 0
     total = np.concatenate([c.extra["total_force_n"] for c in left])[:, 0]
     assert np.allclose(total, lv.sum(axis=1) / 10 * 5, rtol=1e-3)  # Moticon's own field, kept as sent
     assert np.allclose(np.concatenate([c.extra["cop"] for c in right]), [-0.02, 0.55])
     assert np.allclose(np.concatenate([c.extra["imu_accel"] for c in left]), [0.1, 0.2, 0.98])
-    assert k0 >= 0
     # the header holds the profile: the capture reads back with nothing else
     rec = sk.read(cap)
     assert rec.units == "kPa" and rec.left is not None and rec.right is not None

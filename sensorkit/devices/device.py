@@ -34,8 +34,9 @@ from sensorkit.devices.linestream import LineStream
 from sensorkit.devices.packetseq import PacketSequencer
 from sensorkit.devices.profile import Profile, load_profile, profile_layout
 from sensorkit.devices.profile_decoder import ProfileStats
+from sensorkit.devices.tap import CaptureTap
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
-from sensorkit.errors import CaptureWriteError, DeviceError
+from sensorkit.errors import DeviceError
 from sensorkit.layout import SensorLayout
 from sensorkit.protocol import (
     Ack,
@@ -67,9 +68,7 @@ DEFAULTS = {
 }
 SYNC_BURST = 4  # SYNC_TIME exchanges right after connecting, for a first offset
 BACKOFF_START_S = 0.1
-_SYNCS_KEPT = 16  # recent TIME_SYNC frames written first into a capture started mid-session
 BACKOFF_MAX_S = 2.0
-PREBUFFER_MAX = 100_000  # records kept from connection until a capture is attached
 GAPS_KEPT = 1000  # Device.gaps entries; beyond, the older half is merged into one summary
 EVENTS_KEPT = 10_000  # Device.events entries (the capture keeps every event)
 _U16 = 1 << 16
@@ -287,13 +286,7 @@ class Device:
         self._sync_sent_at = 0.0
 
         # capture
-        self._capture: CaptureWriter | None = None
-        self._prebuffer: list[tuple[int, float, bytes]] | None = []
-        # What a capture attached mid-session needs to decode the stream: the latest device
-        # info and recent time syncs, kept as re-encoded frames (encoding is canonical).
-        self._last_info_record: tuple[int, float, bytes] | None = None
-        self._recent_sync_records: collections.deque = collections.deque(maxlen=_SYNCS_KEPT)
-        self._cap_lock = threading.Lock()
+        self._tap = CaptureTap(stream, self._end_with)
 
         self._thread: threading.Thread | None = None
         self._reader_started = False
@@ -472,35 +465,23 @@ class Device:
 
     def attach_capture(self, writer: CaptureWriter, stream: int | None = None) -> None:
         """Append every frame from now on (and those buffered since connecting) to ``writer``."""
-        with self._cap_lock:
-            if stream is not None:
-                self.stream = stream
-            if self._prebuffer is None:  # the handshake is gone: start with what identifies the device
-                writer.write(REC_EVENT, self.stream, host_time(), b'{"event":"capture_started_mid_session"}')
-                preamble = [self._last_info_record, *self._recent_sync_records]
-                for kind, t, data in (r for r in preamble if r is not None):
-                    writer.write(kind, self.stream, t, data)
-            for kind, t, data in self._prebuffer or ():
-                writer.write(kind, self.stream, t, data)
-            self._prebuffer = None
-            self._capture = writer
+        if stream is not None:
+            self.stream = stream
+        self._tap.attach(writer, stream)
 
     def detach_capture(self) -> None:
         """Stop writing frames to the attached capture (the caller closes the writer)."""
-        with self._cap_lock:
-            self._capture = None
-            self._prebuffer = None
+        self._tap.detach()
 
     @property
     def device_info_frame(self) -> bytes | None:
         """The latest DEVICE_INFO as a wire frame (for the capture header), or None."""
-        rec = self._last_info_record
+        rec = self._tap.last_info_record
         return None if rec is None else rec[2]
 
     def discard_prebuffer(self) -> None:
         """Stop buffering frames for a capture that will not be attached."""
-        with self._cap_lock:
-            self._prebuffer = None
+        self._tap.discard_prebuffer()
 
     def read(self, timeout_s: float | None = None) -> Chunk | None:
         """Next chunk, or None if none arrives within ``timeout_s`` (None = wait forever).
@@ -835,21 +816,7 @@ class Device:
 
     # ------------------------------------------------------------------ capture
     def _record(self, kind: int, t: float, data: bytes) -> None:
-        try:
-            cap = self._capture
-            if cap is not None:
-                cap.write(kind, self.stream, t, data)
-                return
-            with self._cap_lock:
-                if self._capture is not None:
-                    self._capture.write(kind, self.stream, t, data)
-                elif self._prebuffer is not None and len(self._prebuffer) < PREBUFFER_MAX:
-                    self._prebuffer.append((kind, t, data))
-        except CaptureWriteError as exc:
-            # disk full or file-size limit: the file is readable up to here; the session ends
-            # with this one error (a recording that silently stopped would lose data unnoticed)
-            self._capture = None
-            self._end_with(exc)
+        self._tap.record(kind, t, data)
 
     def _add_gap(self, gap: dict) -> None:
         """Keep ``gap`` in :attr:`gaps`; beyond :data:`GAPS_KEPT`, the older half becomes one summary entry.
@@ -936,7 +903,7 @@ class Device:
                     n_packets += 1
             elif isinstance(packet, TimeSync):
                 self._syncs_out = max(self._syncs_out - 1, 0)
-                self._recent_sync_records.append((REC_RX, t, encode_frame(packet)))
+                self._tap.keep_sync(t, encode_frame(packet))
                 self.clock.add_sync(
                     packet.host_time_us, packet.device_rx_us, packet.device_tx_us, round(t * 1e6)
                 )
@@ -945,11 +912,11 @@ class Device:
                     n_packets += self._release_pending(parts, gaps)
             elif isinstance(packet, DeviceInfo):
                 frame = encode_frame(packet)
-                prev = self._last_info_record
+                prev = self._tap.last_info_record
                 if prev is not None and prev[2] == frame and t - prev[1] <= _DUPLICATE_INFO_S:
                     self._counts["duplicates"] += 1  # a second copy of the same notification
                     continue
-                self._last_info_record = (REC_RX, t, frame)
+                self._tap.keep_info(t, frame)
                 answer = t <= self._info_answer_until
                 self._info_answer_until = -1.0  # one answer per ACK
                 # after a reconnect the board introduces itself (PROTOCOL.md 5.1): that is not a
