@@ -17,6 +17,10 @@ packet) is reported separately.
 Run::
 
     PYTHONPATH=. python benchmarks/bench_ingest.py --devices 8 --sensors 32 --rate 1000 --seconds 10
+
+``--profiles`` instead measures the cost of the device-profile decoders alone (no transport):
+bytes synthesised from each spec for ``--seconds`` of streaming at the profile's rate (or
+``--rate``), fed in 15 ms slices (the default batching), decoded and sequenced.
 """
 
 from __future__ import annotations
@@ -89,7 +93,9 @@ def writer(fds: list[int], sensors: int, rate: int, times_path: str) -> None:
                     continue
                 if p.command == CommandId.REQUEST_INFO:
                     send(fd, Ack(0, p.seq, p.command))
-                    send(fd, DeviceInfo(0, fd, (1, 0, 0), Side.LEFT, sensors, 12, Units.RAW_COUNTS, 0, 0, rate))
+                    send(
+                        fd, DeviceInfo(0, fd, (1, 0, 0), Side.LEFT, sensors, 12, Units.RAW_COUNTS, 0, 0, rate)
+                    )
                 elif p.command == CommandId.SYNC_TIME:
                     rx = now_us()
                     send(fd, Ack(0, p.seq, p.command))
@@ -114,6 +120,66 @@ def writer(fds: list[int], sensors: int, rate: int, times_path: str) -> None:
     np.save(times_path, np.array(written, dtype=np.float64).reshape(-1, 3))
 
 
+def _synth(name: str, n: int) -> list[bytes]:
+    """``n`` frames or records of profile ``name``, from its spec (as the tests build them)."""
+    import struct
+
+    rows = []
+    for k in range(n):
+        if name == "moticon-udp":
+            f = [
+                0.01 * k,
+                *[0.1] * 8,
+                *(np.arange(16) * 0.5),
+                40.0,
+                *[0.2] * 8,
+                *(np.arange(16) * 0.25),
+                30.0,
+            ]
+            rows.append((" ".join(f"{v:.4f}" for v in f) + "\n").encode())
+        elif name == "magic-insoles":
+            rows.append(
+                struct.pack(
+                    "<BH32sBBBHB", 1, k % 65536, bytes((i + k) % 256 for i in range(32)), 2, 1, 90, k, 77
+                )
+            )
+        elif name == "pressure2pose":
+            rows.append(struct.pack("<254H", *((np.arange(253) + k) % 4096).tolist(), k % 2))
+        elif name == "esp32-insole":
+            rows.append((f"{20 * k}," + ",".join(str((k + i) % 4096) for i in range(16)) + "\r\n").encode())
+    return rows
+
+
+def profile_costs(seconds: float, rate_override: int | None) -> None:
+    """Decode + sequence cost of profile decoders, per second of stream, as % of one core."""
+    from sensorkit.devices.profile import load_profile
+    from sensorkit.devices.profile_decoder import ProfileDecoder
+    from sensorkit.devices.sequencer import SampleSequencer
+
+    print(f"profile decoders: {seconds:g} s of synthesised stream each, fed in 15 ms slices")
+    print(f"{'profile':<16}{'rate Hz':>8}{'frames':>9}{'MB':>7}{'us/frame':>10}{'% core':>8}")
+    for name in ("moticon-udp", "magic-insoles", "pressure2pose", "esp32-insole"):
+        p = load_profile(name)
+        rate = rate_override or int(p.rate_hz)
+        n = int(seconds * rate)
+        frames = _synth(name, n)
+        per = max(1, int(0.015 * rate))
+        slices = [b"".join(frames[i : i + per]) for i in range(0, n, per)]
+        dec = ProfileDecoder(p)
+        seqs: dict = {}
+        t0 = time.process_time()
+        for i, blob in enumerate(slices):
+            for side, blk in dec.feed(blob).items():
+                sq = seqs.setdefault(side, SampleSequencer(rate, side, p.timestamp_bits, 1.0))
+                ticks = None if blk.ticks is None else sq.device_us(blk.ticks)
+                sq.push(blk.values, ticks, i * 0.015)
+        cpu = time.process_time() - t0
+        mb = sum(map(len, slices)) / 1e6
+        print(
+            f"{name:<16}{rate:>8}{dec.stats.frames_ok:>9}{mb:>7.2f}{1e6 * cpu / max(n, 1):>10.1f}{100 * cpu / seconds:>8.2f}"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--devices", type=int, default=8)
@@ -123,11 +189,15 @@ def main() -> None:
     ap.add_argument("--record", metavar="FILE.skr", help="also write a capture file")
     ap.add_argument("--batch-ms", type=float, default=None,
                     help="device batch_s in ms (0 = read at once; default: the device default)")  # fmt: skip
+    ap.add_argument("--profiles", action="store_true", help="measure the profile decoders' cost instead")
     ap.add_argument("--writer", help=argparse.SUPPRESS)
     ap.add_argument("--times", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.writer:
         writer([int(x) for x in args.writer.split(",")], args.sensors, args.rate, args.times)
+        return
+    if args.profiles:
+        profile_costs(args.seconds, args.rate)
         return
     import tempfile
 
@@ -152,8 +222,13 @@ def main() -> None:
     )  # fmt: skip
     sink: queue.Queue = queue.Queue()
     devices = [
-        Device(SerialTransport(os.ttyname(s)), url=f"serial://{os.ttyname(s)}", stream=i, sink=sink,
-               batch_s=DEFAULTS["batch_s"] if args.batch_ms is None else args.batch_ms / 1000)
+        Device(
+            SerialTransport(os.ttyname(s)),
+            url=f"serial://{os.ttyname(s)}",
+            stream=i,
+            sink=sink,
+            batch_s=DEFAULTS["batch_s"] if args.batch_ms is None else args.batch_ms / 1000,
+        )
         for i, s in enumerate(slaves)
     ]
     capture = None
@@ -161,7 +236,9 @@ def main() -> None:
         for dev in devices:
             dev.open(start=False)
         if args.record:
-            capture = CaptureWriter(args.record, {"streams": [{"stream": d.stream, "url": d.url} for d in devices]})
+            capture = CaptureWriter(
+                args.record, {"streams": [{"stream": d.stream, "url": d.url} for d in devices]}
+            )
             for dev in devices:
                 dev.attach_capture(capture, dev.stream)
         else:
@@ -173,13 +250,17 @@ def main() -> None:
         end_warm = time.monotonic() + 1.0
         while time.monotonic() < end_warm:
             sink.get(timeout=1.0)
-        delivered: list[tuple[int, int, int, float, float]] = []  # stream, first/last sample, mapped, delivery
+        delivered: list[
+            tuple[int, int, int, float, float]
+        ] = []  # stream, first/last sample, mapped, delivery
         samples = 0
         cpu0, wall0 = time.process_time(), time.monotonic()
         end = wall0 + args.seconds
         while time.monotonic() < end:
             chunk = sink.get(timeout=1.0)
-            delivered.append((chunk.stream, int(chunk.seq[0]), int(chunk.seq[-1]), float(chunk.time[-1]), host_time()))
+            delivered.append(
+                (chunk.stream, int(chunk.seq[0]), int(chunk.seq[-1]), float(chunk.time[-1]), host_time())
+            )
             samples += chunk.n
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
         stats = [d.stats for d in devices]
@@ -211,12 +292,18 @@ def main() -> None:
     print(f"{'samples/s':>22}: {samples / wall:,.0f} (expected {expected / wall:,.0f})")
     print(f"{'chunks/s':>22}: {len(delivered) / wall:,.0f} (packets/s {len(lat) / wall:,.0f})")
     print(f"{'CPU (% of one core)':>22}: {100 * cpu / wall:.1f}")
-    print(f"{'latency p50 (ms)':>22}: {np.percentile(lat, 50):.2f} (per packet: written -> its chunk delivered)")
+    print(
+        f"{'latency p50 (ms)':>22}: {np.percentile(lat, 50):.2f} (per packet: written -> its chunk delivered)"
+    )
     print(f"{'latency p99 (ms)':>22}: {np.percentile(lat, 99):.2f}")
     print(f"{'latency max (ms)':>22}: {lat.max():.2f}")
-    print(f"{'clock map error (ms)':>22}: median {np.median(map_err):+.2f}, p1 {np.percentile(map_err, 1):+.2f}, "
-          f"p99 {np.percentile(map_err, 99):+.2f} (mapped time of the last sample - its write time)")
-    print(f"{'errors / lost samples':>22}: {sum(s.errors for s in stats)} / {sum(s.missing_samples for s in stats)}")
+    print(
+        f"{'clock map error (ms)':>22}: median {np.median(map_err):+.2f}, p1 {np.percentile(map_err, 1):+.2f}, "
+        f"p99 {np.percentile(map_err, 99):+.2f} (mapped time of the last sample - its write time)"
+    )
+    print(
+        f"{'errors / lost samples':>22}: {sum(s.errors for s in stats)} / {sum(s.missing_samples for s in stats)}"
+    )
 
 
 if __name__ == "__main__":

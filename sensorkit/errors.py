@@ -15,6 +15,7 @@ __all__ = [
     "FileLockedError",
     "FileTruncatedWarning",
     "OutputExistsError",
+    "ProfileError",
     "ProtocolError",
     "SameFileError",
     "SensorkitError",
@@ -61,6 +62,15 @@ class FileFormatError(SensorkitError, ValueError):
         self.path = path
         self.line = line
         self.column = column
+
+
+class ProfileError(FileFormatError):
+    """A device profile that does not fit the schema: names the file, the key and what was expected."""
+
+    def __init__(self, message: str, *, path: str | None = None, key: str | None = None,
+                 hint: str | None = None) -> None:  # fmt: skip
+        super().__init__(f"key {key!r}: {message}" if key else message, path=path, hint=hint)
+        self.key = key
 
 
 class ProtocolError(SensorkitError, ValueError):

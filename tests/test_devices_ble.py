@@ -52,8 +52,13 @@ class FakeClient(BaseBleakClient):
         services = BleakGATTServiceCollection()
         service = BleakGATTService(None, 1, BLE_SERVICE_UUID)
         services.add_service(service)
-        for handle, uuid, props in ((2, BLE_DATA_UUID, ["notify"]), (4, BLE_COMMAND_UUID, ["write", "write-without-response"])):
-            services.add_characteristic(BleakGATTCharacteristic(None, handle, uuid, props, lambda: 244, service))
+        for handle, uuid, props in (
+            (2, BLE_DATA_UUID, ["notify"]),
+            (4, BLE_COMMAND_UUID, ["write", "write-without-response"]),
+        ):
+            services.add_characteristic(
+                BleakGATTCharacteristic(None, handle, uuid, props, lambda: 244, service)
+            )
         self.services = services
         self._connected = True
 
@@ -114,7 +119,9 @@ class FakeClient(BaseBleakClient):
 class FakeScanner(BaseBleakScanner):
     """Advertises every insole in INSOLES with the sensorkit service, plus one unrelated device."""
 
-    def __init__(self, detection_callback=None, service_uuids=None, scanning_mode="active", **kwargs: Any) -> None:
+    def __init__(
+        self, detection_callback=None, service_uuids=None, scanning_mode="active", **kwargs: Any
+    ) -> None:
         super().__init__(detection_callback, service_uuids)
 
     async def start(self) -> None:
@@ -161,7 +168,9 @@ def test_ble_by_address_streams_through_bleak_client():
     with skd.open(f"ble://{ADDRESS}", backend=FakeClient) as dev:
         assert dev.info.side == "left" and dev.info.transport == ADDRESS
         chunks = read_n(dev, 100)
-        dev.tare()  # a write to the command characteristic, acknowledged by a notification
+        dev.tare(
+            force=True
+        )  # a write to the command characteristic, acknowledged (forced: the runner loads it)
     seq = np.concatenate([c.seq for c in chunks])
     assert np.array_equal(seq, np.arange(seq[0], seq[0] + seq.size))
     assert chunks[-1].stats.errors == 0

@@ -81,7 +81,9 @@ def _stream(rng: np.random.Generator) -> bytes:
         if k % 17 == 0:
             frames.append(encode_frame(TimeSync(k, k, 10 * k, 10 * k + 3, 10 * k + 5)))
         if k % 29 == 0:
-            frames.append(encode_frame(DeviceInfo(k, 9, (1, 2, 3), Side.LEFT, 16, 12, Units.NEWTON, 0, 0, 100)))
+            frames.append(
+                encode_frame(DeviceInfo(k, 9, (1, 2, 3), Side.LEFT, 16, 12, Units.NEWTON, 0, 0, 100))
+            )
             frames.append(encode_frame(Ack(k, k, CommandId.START)))
             frames.append(encode_frame(Status(k, 5, 50, 2000, 0, True)))
     damaged = []
@@ -158,7 +160,9 @@ class _Null(Transport):
 def test_cached_sample_offsets_give_the_packet_timestamps(synced):
     dev = Device(_Null(), url="null://", sink=queue.Queue())
     dev.discard_prebuffer()
-    dev._ingest(encode_frame(DeviceInfo(0, 1, (1, 0, 0), Side.LEFT, 4, 12, Units.RAW_COUNTS, 0, 0, 1000)), 0.5)
+    dev._ingest(
+        encode_frame(DeviceInfo(0, 1, (1, 0, 0), Side.LEFT, 4, 12, Units.RAW_COUNTS, 0, 0, 1000)), 0.5
+    )
     if synced:
         dev._ingest(encode_frame(TimeSync(1, 0, 999_000, 1_000_000, 1_000_010)), 1.0)
     rng = np.random.default_rng(3)
@@ -173,6 +177,6 @@ def test_cached_sample_offsets_give_the_packet_timestamps(synced):
         if synced:
             assert np.array_equal(chunk.time, expected)
         assert np.array_equal(chunk.seq, np.arange(first, first + n))
-        assert dev._last_dev_us == int(p.timestamps_us[-1])
+        assert dev._pseq._last_dev_us == int(p.timestamps_us[-1])
         first += n
         t0 = int(p.timestamps_us[-1]) + period // 1000

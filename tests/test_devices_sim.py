@@ -116,7 +116,9 @@ def test_tare_is_acknowledged_and_zeroes_the_loaded_sensors():
             if chunk is not None:
                 before.append(chunk)
                 loaded = chunk.values[-1]
-        dev.tare()  # raises DeviceError unless the firmware acknowledges it
+        # a loaded insole: an unforced tare is refused (issue 13), so force it; raises
+        # DeviceError unless the firmware acknowledges it
+        dev.tare(force=True)
         after = take(dev, 150)
     peak_before = np.max(np.concatenate([c.values for c in before]), axis=0)
     peak_after = np.max(np.concatenate([c.values for c in after]), axis=0)

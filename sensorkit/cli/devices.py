@@ -22,7 +22,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--scan", type=float, default=3.0, metavar="S", help="BLE scan time in seconds (default 3)"
     )
     p.add_argument("--no-ble", action="store_true", help="skip the Bluetooth scan")
+    p.add_argument(
+        "--profiles",
+        action="store_true",
+        help="list the built-in device profiles (for ?profile=NAME; docs/device-profiles.md describes the format)",
+    )
     p.set_defaults(run=run)
+
+
+def profile_rows() -> list[tuple[str, str, str, str]]:
+    """``(name, transport, sides x sensors and units, description)`` of every built-in profile."""
+    from sensorkit.devices.profile import builtin_profiles, load_profile
+
+    rows = []
+    for name in builtin_profiles():
+        p = load_profile(name)
+        tr = p.transport
+        if tr["ble_notify"]:
+            how = "ble://ADDRESS"
+        elif tr["baud"]:
+            how = f"serial://PORT (baud {tr['baud']})"
+        else:
+            how = "udp://HOST:PORT or tcp://HOST:PORT"
+        sides = "both feet" if set(p.pressure) == {"left", "right"} else "one foot"
+        layout = p.layout if p.layout else "approximate layout"
+        rows.append((name, how, f"{sides}, {p.n_sensors} sensors in {p.units}, {layout}", p.description))
+    return rows
 
 
 def list_serial_ports() -> list[tuple[str, str, str]]:
@@ -52,6 +77,14 @@ def run(args: argparse.Namespace) -> int:
     """Print the ports, then the insoles found over BLE (or one line saying BLE is unavailable)."""
     from sensorkit.errors import DeviceError
 
+    if getattr(args, "profiles", False):
+        rows = profile_rows()
+        console.print(f"device profiles ({len(rows)}), open with URL?profile=NAME:", markup=False,
+                      highlight=False, soft_wrap=True)  # fmt: skip
+        for name, how, what, description in rows:
+            console.print(f"  {name:<16} {how:<36} {what}", markup=False, highlight=False, soft_wrap=True)
+            console.print(f"  {'':<16} {description}", markup=False, highlight=False, soft_wrap=True)
+        return 0
     ports = list_serial_ports()
     table = new_table(
         f"serial ports ({len(ports)})", [("URL", "left"), ("description", "left"), ("hardware id", "left")]

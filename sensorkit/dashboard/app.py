@@ -63,7 +63,7 @@ def handle_key(key: str, session: Any, state: DashboardState, record_dir: Path) 
     try:
         if key == "t":
             session.tare()
-            state.message = "tared (zeroed) the insoles: stand off them while taring"
+            state.message = "tared (zeroed) the insoles"  # refused while loaded (a DeviceError, below)
         elif key == "r":
             if getattr(session, "capture", None) is not None:
                 path = _stop_recording(session)

@@ -16,7 +16,6 @@ a Recording (:class:`~sensorkit.calibrate.live.UncalibratedError`).
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -48,8 +47,19 @@ class SideArrays:
                 [c.saturated if c.saturated is not None else np.zeros(c.values.shape, bool) for c in chunks]
             )
         self.units = chunks[0].units
+        self.extra: dict[str, np.ndarray] = {}
+        names = [k for c in chunks if c.extra for k in c.extra]
+        for name in dict.fromkeys(names):
+            if all(c.extra and name in c.extra for c in chunks):
+                self.extra[name] = np.concatenate([c.extra[name] for c in chunks])
         self.gaps = [g for c in chunks for g in c.gaps]
         self.stats = chunks[-1].stats
+        imu = [c.imu for c in chunks if c.imu]
+        self.imu = (
+            {k: np.concatenate([d[k] for d in imu]) for k in ("time", "accel_g", "gyro_deg_s")}
+            if imu
+            else None
+        )
 
     def full(self) -> tuple[np.ndarray, np.ndarray]:
         """Times and values with one row per sample number from first to last (NaN rows where lost)."""
@@ -89,6 +99,7 @@ def recording_from_chunks(
     body_mass_kg: float | None = None,
     rate_hz: float | None = None,
     metadata: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> Recording:
     """Build a Recording from the chunks of one device or a pair.
 
@@ -106,6 +117,8 @@ def recording_from_chunks(
         Nominal rate in Hz (default: estimated).
     metadata : dict, optional
         Extra metadata.
+    events : list of dict, optional
+        Events (``time_s`` already on the recording's axis, ``label``, ``source``), e.g. tares.
 
     Raises
     ------
@@ -156,13 +169,69 @@ def recording_from_chunks(
             saturated[side] = out
     if saturated:
         md["saturated"] = saturated
+    imu, fields = _extra_tables(sides, t0_s, units_of=(metadata or {}).get("extra_units", {}))
+    if imu:
+        md["imu"] = imu
+    if fields:
+        md["device_fields"] = fields
     md["link_stats"] = {s: a.stats.as_dict() for s, a in sides.items()}
     md["host_t0_s"] = t0_s
     shifted = [{**g, "start_s": g["start_s"] - t0_s, "end_s": g["end_s"] - t0_s} for g in gaps]
     return Recording.from_arrays(
         time - t0_s, left, right, layout=layout, units=units, body_mass_kg=body_mass_kg,
-        metadata=md, gaps=shifted, rate_hz=rate_hz,
+        metadata=md, gaps=shifted, rate_hz=rate_hz, events=events,
     )  # fmt: skip
+
+
+#: Units of the IMU quantities a device profile or the protocol delivers (column suffixes).
+IMU_UNITS = {"accel": "g", "gyro": "deg_s", "quat": "1"}
+_AXES = ("x", "y", "z", "w")
+
+
+def _extra_tables(sides: dict[str, SideArrays], t0_s: float, units_of: dict) -> tuple[dict, dict]:
+    """Per side: IMU samples and other device fields as DataFrames on the recording's time axis.
+
+    ``metadata["imu"][side]``: ``time_s`` then ``accel_x_g, accel_y_g, accel_z_g``,
+    ``gyro_x_deg_s, ...``, ``quat_w_1, ...`` (the unit after the last underscore), one
+    row per received IMU sample: for the sensorkit protocol's IMU packets at their own
+    device times mapped onto the host clock; for a profile's IMU fields at the time of the
+    pressure sample they came with.
+    ``metadata["device_fields"][side]``: ``time_s`` then each extra field a profile keeps
+    (``total_force_n``, ``cop_0``, ``cop_1``, ...), as the device sent it.
+    """
+    import pandas as pd
+
+    imu: dict[str, pd.DataFrame] = {}
+    fields: dict[str, pd.DataFrame] = {}
+    for side, arr in sides.items():
+        if arr.imu is not None:  # IMU packets of the sensorkit protocol: their own times
+            cols = {"time_s": arr.imu["time"] - t0_s}
+            for kind, unit, key in (("accel", "g", "accel_g"), ("gyro", "deg_s", "gyro_deg_s")):
+                for j, axis in enumerate("xyz"):
+                    cols[f"{kind}_{axis}_{unit}"] = arr.imu[key][:, j]
+            imu[side] = pd.DataFrame(cols)
+        if not arr.extra:
+            continue
+        t = arr.time - t0_s
+        imu_cols: dict[str, np.ndarray] = {"time_s": t}
+        other: dict[str, np.ndarray] = {"time_s": t}
+        for name, values in arr.extra.items():
+            if name.startswith("imu_"):
+                kind = name[4:]
+                unit = str(units_of.get(kind, IMU_UNITS.get(kind, "1"))).replace("/", "_")
+                axes = ("w", "x", "y", "z") if kind == "quat" and values.shape[1] == 4 else _AXES
+                for j in range(values.shape[1]):
+                    imu_cols[f"{kind}_{axes[j] if j < len(axes) else j}_{unit}"] = values[:, j]
+            elif values.shape[1] == 1:
+                other[name] = values[:, 0]
+            else:
+                for j in range(values.shape[1]):
+                    other[f"{name}_{j}"] = values[:, j]
+        if len(imu_cols) > 1:
+            imu[side] = pd.DataFrame(imu_cols)
+        if len(other) > 1:
+            fields[side] = pd.DataFrame(other)
+    return imu, fields
 
 
 def _align(tl: np.ndarray, vl: np.ndarray, tr: np.ndarray, vr: np.ndarray, nominal_s: float | None = None):
@@ -220,8 +289,8 @@ def recording_from_capture(
     See :func:`sensorkit.io.capture.read_capture`.
     """
     from sensorkit.calibrate.live import UncalibratedError
+    from sensorkit.devices.capture import CaptureCutWarning
     from sensorkit.devices.session import open_session
-    from sensorkit.io.capture import CaptureCutWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureCutWarning)
@@ -258,7 +327,15 @@ def recording_from_capture(
     subject = header.get("subject") or {}
     mass = body_mass_kg if body_mass_kg is not None else subject.get("body_mass_kg")
     rate = next(((s.get("info") or {}).get("sample_rate_hz") for s in streams if s.get("info")), None)
+    extra_units = {}
+    for meta in streams:
+        prof = meta.get("profile") if isinstance(meta.get("profile"), dict) else None
+        imu_table = ((prof or {}).get("fields") or {}).get("imu") or {}
+        for kind in ("accel", "gyro"):
+            if isinstance(imu_table.get(f"{kind}_unit"), str):
+                extra_units[kind] = imu_table[f"{kind}_unit"]
     md = {
+        "extra_units": extra_units,
         "source": "sensorkit.capture",
         "path": str(path),
         "devices": [s.get("info") for s in streams],
@@ -270,17 +347,16 @@ def recording_from_capture(
         "capture_cut": None if reader.cut is None else reader.cut.__dict__,
         "capture_damaged": [d.__dict__ for d in reader.damaged],
     }
+    t0 = float(header.get("host_t0_s", 0.0))
+    events = [
+        {"time_s": t - t0, "label": label, "source": source or f"device:{dev.side}"}
+        for dev in session.devices
+        for t, label, source in getattr(dev.transport, "user_events", ())
+    ]
     try:
-        rec = recording_from_chunks(
-            chunks, layout=layout, t0_s=float(header.get("host_t0_s", 0.0)), body_mass_kg=mass,
-            rate_hz=rate, metadata=md,
+        return recording_from_chunks(
+            chunks, layout=layout, t0_s=t0, body_mass_kg=mass, rate_hz=rate, metadata=md, events=events,
         )  # fmt: skip
-        user = _user_events(reader, float(header.get("host_t0_s", 0.0)))
-        if user:
-            from sensorkit.recording import validate_events
-
-            rec.events = validate_events(pd.concat([rec.events, pd.DataFrame(user)], ignore_index=True))
-        return rec
     except UncalibratedError as exc:
         if exc.hint is None:  # not counts (mV): nothing to calibrate with
             raise UncalibratedError(f"{path}: {exc}") from None
@@ -295,31 +371,3 @@ def recording_from_capture(
         raise FileFormatError(str(exc), path=str(path), hint=exc.hint) from None
     except ValueError as exc:
         raise FileFormatError(str(exc), path=str(path)) from None
-
-
-#: Capture event records that are user-facing markers: they become ``Recording.events``.
-USER_EVENTS = ("tag", "cue", "tare", "recording started", "recording stopped")
-
-
-def _user_events(reader: Any, t0_s: float) -> list[dict]:
-    """Tags, biofeedback cues and tares written into the capture (event records), on the
-    recording's time axis; source ``"user"`` for tags, ``"device"`` for tares, ``"biofeedback"``
-    for cues."""
-    from sensorkit.io.capture import REC_EVENT
-
-    out = []
-    for rec in reader.records(warn=False):
-        if rec.kind != REC_EVENT:
-            continue
-        try:
-            event = json.loads(rec.data.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            continue
-        if not isinstance(event, dict) or event.get("event") not in USER_EVENTS:
-            continue
-        kind = str(event["event"])
-        detail = event.get("label") or event.get("cue") or ""
-        label = f"{kind}: {detail}" if detail and kind != "tag" else (str(detail) or kind)
-        source = {"tag": "user", "cue": "biofeedback", "tare": "device"}.get(kind, "user")
-        out.append({"time_s": float(rec.time_s) - t0_s, "label": label[:200], "source": source})
-    return out

@@ -22,12 +22,14 @@ from sensorkit.devices.url import DeviceURL
 from sensorkit.errors import DeviceError
 from sensorkit.protocol import BLE_COMMAND_UUID, BLE_DATA_UUID, BLE_SERVICE_UUID
 
-__all__ = ["PARAMS", "BleLink", "BleTransport", "bluetooth_unavailable", "build", "scan"]
+__all__ = ["ATT_MTU_DEFAULT", "PARAMS", "BleLink", "BleTransport", "bluetooth_unavailable", "build", "scan"]
 
-PARAMS = ("name", "scan", "layout")
+PARAMS = ("name", "scan", "layout", "side", "profile", "rate")
 CONNECT_TIMEOUT_S = 10.0
 SCAN_TIMEOUT_S = 5.0
 WRITE_TIMEOUT_S = 2.0
+ATT_MTU_DEFAULT = 23  # Bluetooth Core spec: the MTU before (or without) an MTU exchange
+ATT_NOTIFY_OVERHEAD = 3  # opcode + attribute handle: a notification carries MTU - 3 bytes
 
 
 def bluetooth_unavailable(exc: BaseException) -> DeviceError:
@@ -96,8 +98,12 @@ class BleLink:
 
     def __init__(self, address: str | None, name: str | None, on_data, on_lost, *,
                  backend: type | None = None, scanner_backend: type | None = None,
-                 scan_timeout_s: float = SCAN_TIMEOUT_S) -> None:  # fmt: skip
+                 scan_timeout_s: float = SCAN_TIMEOUT_S, service_uuid: str = BLE_SERVICE_UUID,
+                 data_uuid: str = BLE_DATA_UUID, command_uuid: str | None = BLE_COMMAND_UUID) -> None:  # fmt: skip
         self.address = address
+        self.service_uuid = service_uuid
+        self.data_uuid = data_uuid
+        self.command_uuid = command_uuid
         self.name = name
         self._on_data = on_data
         self._on_lost = on_lost
@@ -106,6 +112,8 @@ class BleLink:
         self._scan_timeout = scan_timeout_s
         self._client = None
         self._closing = False
+        #: ATT MTU of the connection (a notification carries at most ``mtu - 3`` bytes).
+        self.mtu = ATT_MTU_DEFAULT
 
     async def connect(self) -> None:
         """Find, connect and subscribe. Raises :class:`DeviceError`."""
@@ -131,12 +139,16 @@ class BleLink:
             )
             await client.connect()
             try:
-                await client.start_notify(BLE_DATA_UUID, self._notified)
+                self.mtu = int(client.mtu_size)
+            except Exception:  # a backend that cannot tell: assume the BLE default
+                self.mtu = ATT_MTU_DEFAULT
+            try:
+                await client.start_notify(self.data_uuid, self._notified)
             except BleakError as exc:
                 await client.disconnect()
                 raise DeviceError(
-                    f"{client.address}: no sensorkit data characteristic ({exc})",
-                    hint=f"a sensorkit insole offers service {BLE_SERVICE_UUID}",
+                    f"{client.address}: no data characteristic {self.data_uuid} ({exc})",
+                    hint=f"the device should offer service {self.service_uuid}; a profile names other UUIDs",
                 ) from None
         except DeviceError:
             raise
@@ -158,7 +170,9 @@ class BleLink:
         client = self._client
         if client is None or not client.is_connected:
             raise LinkLost("BLE link is down")
-        await client.write_gatt_char(BLE_COMMAND_UUID, data, response=False)
+        if self.command_uuid is None:
+            raise LinkLost("this device has no characteristic to write to (profile without ble_write)")
+        await client.write_gatt_char(self.command_uuid, data, response=False)
 
     async def disconnect(self) -> None:
         """Unsubscribe and disconnect (no lost-link callback)."""
@@ -175,17 +189,36 @@ class BleTransport(Transport):
     """Blocking facade over :class:`BleLink`, running its event loop on a private thread."""
 
     def __init__(self, address: str | None, name: str | None, *, backend: type | None = None,
-                 scanner_backend: type | None = None, scan_timeout_s: float = SCAN_TIMEOUT_S) -> None:  # fmt: skip
+                 scanner_backend: type | None = None, scan_timeout_s: float = SCAN_TIMEOUT_S,
+                 uuids: dict | None = None) -> None:  # fmt: skip
         self.name = address or f"name={name}"
         self._queue: queue.Queue = queue.Queue()
         self._lost = threading.Event()
         self.link = BleLink(address, name, self._data, self._lost.set, backend=backend,
-                            scanner_backend=scanner_backend, scan_timeout_s=scan_timeout_s)  # fmt: skip
+                            scanner_backend=scanner_backend, scan_timeout_s=scan_timeout_s,
+                            **(uuids or {}))  # fmt: skip
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        #: Notifications of exactly ``mtu - 3`` bytes that do not end a frame (cut by the MTU).
+        self.cut_notifications = 0
 
     def _data(self, data: bytes, t: float) -> None:
+        # PROTOCOL.md 9.2: a notification carries whole frames, so it ends with the 0x00
+        # delimiter; one of exactly the largest size the MTU allows that does not was cut
+        if len(data) == self.link.mtu - ATT_NOTIFY_OVERHEAD and not data.endswith(b"\x00"):
+            self.cut_notifications += 1
         self._queue.put((data, t))
+
+    @property
+    def truncation(self) -> str | None:
+        """What is wrong when notifications arrive cut at the MTU limit, else None."""
+        if not self.cut_notifications:
+            return None
+        n = self.link.mtu - ATT_NOTIFY_OVERHEAD
+        return (
+            f"BLE notifications are cut to {n} bytes (ATT MTU {self.link.mtu}): "
+            f"{self.cut_notifications} arrived at that size without a frame end"
+        )
 
     def _run(self, coro, timeout: float):
         if self._loop is None:
@@ -205,6 +238,9 @@ class BleTransport(Transport):
             if self._lost.is_set():
                 raise LinkLost("BLE link lost") from None
             return b"", host_time()
+
+    def backlog(self) -> bool:
+        return not self._queue.empty()
 
     def write(self, data: bytes) -> None:
         if self._lost.is_set():
@@ -246,8 +282,27 @@ def build(
             f"{url.raw}: give an address or a name", hint="ble://AA:BB:CC:DD:EE:FF or ble://name=Insole-L"
         )
     scan_s = url.get_float("scan", SCAN_TIMEOUT_S, 0.1, 120)
-    opts = {"layout": url.get_str("layout")} if url.get_str("layout") else {}
+    opts: dict[str, Any] = {"layout": url.get_str("layout")} if url.get_str("layout") else {}
+    uuids = None
+    if url.get_str("profile") is not None:
+        from sensorkit.devices.profile import load_profile, with_rate
+
+        profile = with_rate(load_profile(url.get_str("profile")), url.get_float("rate", None, 0.01, 100_000))
+        tr = profile.transport
+        if tr["ble_notify"] is None:
+            raise DeviceError(
+                f"{url.raw}: profile {profile.name!r} names no BLE characteristic",
+                hint="a BLE profile sets transport.ble_notify (and ble_service, ble_write)",
+            )
+        uuids = {"service_uuid": tr["ble_service"] or tr["ble_notify"], "data_uuid": tr["ble_notify"],
+                 "command_uuid": tr["ble_write"]}  # fmt: skip
+        opts.update(mode="profile", profile=profile)
     transport = BleTransport(
-        target or None, name, backend=backend, scanner_backend=scanner_backend, scan_timeout_s=scan_s
+        target or None,
+        name,
+        backend=backend,
+        scanner_backend=scanner_backend,
+        scan_timeout_s=scan_s,
+        uuids=uuids,
     )
     return transport, opts

@@ -107,6 +107,15 @@ class Chunk:
         Chunks (samples) of this stream dropped from the session's queue since the previous
         chunk read, because the reader lagged behind a live device (see
         :mod:`sensorkit.devices.chunkqueue`); the capture file still holds them. 0 normally.
+    extra : dict or None
+        Other per-sample fields the device sent, name -> ``(n, k)`` float64, aligned with
+        :attr:`time`: IMU (``imu_accel`` in g, ``imu_gyro`` in deg/s, ``imu_quat``, or the
+        units the profile states) and fields a profile keeps for cross-checks (e.g.
+        Moticon's ``total_force_n`` and ``cop``). None when there are none.
+    imu : dict or None
+        IMU samples of the sensorkit protocol (IMU packets) received with this chunk, on
+        their own times: ``time`` (m,) float64 host s (the same clock map as :attr:`time`),
+        ``accel_g`` (m, 3) in g and ``gyro_deg_s`` (m, 3) in degrees/s. None when none came.
     """
 
     side: str
@@ -123,6 +132,8 @@ class Chunk:
     counts: np.ndarray | None = None
     missed_chunks: int = 0
     missed_samples: int = 0
+    extra: dict | None = None
+    imu: dict | None = None
 
     @property
     def n(self) -> int:

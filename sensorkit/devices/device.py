@@ -14,41 +14,42 @@ live arrays bit for bit.
 from __future__ import annotations
 
 import collections
-import itertools
 import json
 import queue
-import select
-import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
+from sensorkit.devices.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
 from sensorkit.devices.chunk import Chunk, LinkStats
 from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue
 from sensorkit.devices.clock import ClockMap
-from sensorkit.devices.framing import Framer
+from sensorkit.devices.diagnose import MTU_HINT, no_device_error
+from sensorkit.devices.framing import MAX_SEGMENT, Framer
+from sensorkit.devices.hub import POLL_S, ReaderHub
 from sensorkit.devices.info import DeviceDescription, describe, resolve_layout
+from sensorkit.devices.linestream import LineStream
+from sensorkit.devices.packetseq import PacketSequencer
+from sensorkit.devices.profile import Profile, load_profile, profile_layout
+from sensorkit.devices.profile_decoder import ProfileStats
+from sensorkit.devices.tap import CaptureTap
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
-from sensorkit.errors import CaptureWriteError, DeviceError
-from sensorkit.io.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
+from sensorkit.errors import DeviceError
 from sensorkit.layout import SensorLayout
 from sensorkit.protocol import (
     Ack,
     Command,
     CommandId,
-    CsvLineDecoder,
     Decoder,
     DeviceInfo,
+    ImuSamples,
     Nack,
     PressureSamples,
     Status,
     TimeSync,
-    detect_mode,
     encode_frame,
-    sample_timestamps_us,
 )
 
 __all__ = ["DEFAULTS", "Device", "StreamEnd"]
@@ -60,22 +61,17 @@ DEFAULTS = {
     "reconnect_timeout_s": 30.0,  # give up reconnecting after this long
     "sync_interval_s": 1.0,  # one SYNC_TIME per second feeds the drift fit
     "command_timeout_s": 2.0,  # ACK/NACK of a command
-    "poll_s": 0.05,  # reader wake-up period when idle (timeouts, periodic sync)
+    "poll_s": POLL_S,  # reader wake-up period when idle (timeouts, periodic sync)
     # after a read, let bytes gather this long: 8 insoles x 32 sensors x 1 kHz ingest in 8% of
     # a core instead of 21%, for at most 15 ms more latency (benchmarks/bench_ingest.py)
     "batch_s": 0.015,
 }
 SYNC_BURST = 4  # SYNC_TIME exchanges right after connecting, for a first offset
 BACKOFF_START_S = 0.1
-_SYNCS_KEPT = 16  # recent TIME_SYNC frames written first into a capture started mid-session
 BACKOFF_MAX_S = 2.0
-PREBUFFER_MAX = 100_000  # records kept from connection until a capture is attached
 GAPS_KEPT = 1000  # Device.gaps entries; beyond, the older half is merged into one summary
 EVENTS_KEPT = 10_000  # Device.events entries (the capture keeps every event)
-_U32 = 1 << 32
 _U16 = 1 << 16
-_RESTART_SLACK_US = 1_000_000
-_HUB_TICK_S = 0.02  # the shared reader checks timeouts and periodic syncs this often
 _SYNC_REPLY_WAIT_S = 0.1  # a TIME_SYNC reply later than this is not waited for
 _RESTART_RESEND_S = 2.0  # an idle STATUS while streaming re-sends START at most this often
 _SYNC_BACKOFF_S = 10.0  # after a failed SYNC_TIME write, the next one waits this long
@@ -83,6 +79,16 @@ _SYNC_HOLD_S = 0.5  # after a restart, samples wait this long (arrival time) for
 _START_GRACE_S = 0.5  # a STATUS saying 'idle' this soon after START was sent before it
 _INFO_ANSWERS = (CommandId.REQUEST_INFO, CommandId.SET_RATE)  # commands a DEVICE_INFO may answer (6.1)
 _INFO_ANSWER_S = 1.0  # a DEVICE_INFO arriving this long after such an ACK answers it
+# the same DEVICE_INFO frame again within this long is a duplicated notification (bleak/BlueZ
+# can deliver each twice), not a reboot: no board boots twice within half a second
+_DUPLICATE_INFO_S = 0.5
+#: tare() refuses when the insole reads more than this (last TARE_WINDOW_S of samples): about
+#: 7 % of a 70 kg body weight, far above an unloaded insole's offset and far below any stance
+TARE_MAX_LOAD_N = 50.0
+TARE_MAX_KPA = 20.0  # pressure insoles: one sensor above this is a foot on it
+TARE_MAX_FULL_SCALE = 0.05  # raw counts: summed readings above 5 % of the summed full scale
+IMU_PENDING_KEPT = 1000  # IMU packets held while no pressure chunk goes out (the oldest are dropped)
+TARE_WINDOW_S = 1.5  # s: longer than a walking stride (1.1 s at 110 steps/min), so a stance is in it
 
 
 class StreamEnd:
@@ -118,6 +124,16 @@ class Device:
         CSV mode: units of the printed values (``"counts"``, ``"N"``, ``"kPa"``, ``"mV"``).
     csv_scale : float
         CSV mode: printed value x this = value in ``csv_units``.
+    csv_clock_bits : {16, 32, 64}, optional
+        CSV mode: width of the board's timestamp counter, which wraps at ``2**bits`` ticks
+        (Arduino ``micros()``: 32). None guesses 16 or 32 bits from where the counter goes
+        back (:class:`~sensorkit.devices.sequencer.CounterUnwrapper`); a wrap continues the
+        stream, anything else that goes back is a restart.
+    csv_clock_unit : {"us", "ms"}
+        CSV mode: unit of the board's timestamps (PROTOCOL.md 10 says us; ``millis()`` boards: ms).
+    profile : Profile, str, Path or dict, optional
+        Profile mode: the device profile (a built-in name, a file, or a loaded
+        :class:`~sensorkit.devices.profile.Profile`) that says how to decode the stream.
     timeout_s : float
         Seconds without samples, while streaming, after which the device counts as silent
         (STATUS or other packets do not count: a rebooted idle board still sends those).
@@ -158,6 +174,9 @@ class Device:
         csv_rate_hz: float = 100.0,
         csv_units: str = "counts",
         csv_scale: float = 1.0,
+        csv_clock_bits: int | None = None,
+        csv_clock_unit: str = "us",
+        profile: Any = None,
         timeout_s: float = DEFAULTS["timeout_s"],
         reconnect: bool = False,
         reconnect_timeout_s: float = DEFAULTS["reconnect_timeout_s"],
@@ -169,8 +188,15 @@ class Device:
         sink: ChunkQueue | queue.Queue | None = None,
         queue_chunks: int = QUEUE_MAX_CHUNKS,
     ) -> None:
-        if mode not in ("binary", "csv"):
-            raise DeviceError(f"{url}: format must be 'binary' or 'csv', not {mode!r}")
+        if mode not in ("binary", "csv", "profile"):
+            raise DeviceError(f"{url}: format must be 'binary', 'csv' or 'profile', not {mode!r}")
+        self.profile: Profile | None = None
+        if mode == "profile":
+            if profile is None:
+                raise DeviceError(f"{url}: profile mode needs a profile", hint="add ?profile=NAME_OR_FILE")
+            self.profile = load_profile(profile)
+            if layout is None:
+                layout = profile_layout(self.profile)
         if mode == "csv" and layout is None:
             raise DeviceError(
                 f"{url}: CSV-line mode needs a layout to know what each column is",
@@ -190,9 +216,13 @@ class Device:
         self._layout = layout
         self._layout_obj = resolve_layout(layout, url)  # unknown names fail here, not in the reader
         self._want_rate = rate_hz
-        self._csv_rate = float(csv_rate_hz)
-        self._csv_units = csv_units
-        self._csv_scale = float(csv_scale)
+        # the stream decoder of CSV-line and profile devices (with its per-side sequencers)
+        self._lines: LineStream | None = None
+        if mode in ("csv", "profile"):
+            assert self._layout_obj is not None
+            self._lines = LineStream(mode, url=url, layout=self._layout_obj, side=side, csv_rate_hz=csv_rate_hz,
+                                     csv_units=csv_units, csv_scale=csv_scale, csv_clock_bits=csv_clock_bits,
+                                     csv_tick_us={"us": 1, "ms": 1000}[csv_clock_unit], profile=self.profile)  # fmt: skip
         self._queue: ChunkQueue | queue.Queue = sink if sink is not None else ChunkQueue(queue_chunks)
         self._own_queue = sink is None
 
@@ -203,17 +233,16 @@ class Device:
         self.fallback_info: DeviceInfo | None = None
         self.status: Status | None = None
         self.clock = ClockMap()
+        # (host time, max total, max sensor) per chunk, for tare's load check
+        self._recent_load: collections.deque = collections.deque(maxlen=256)
+        self._imu_pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # until the next chunk
         self.gaps: list[dict] = []  # at most GAPS_KEPT entries (older ones summarised)
         self._n_gaps = 0
         self.events: collections.deque = collections.deque(maxlen=EVENTS_KEPT)
 
         self._framer = Framer(b"\n" if mode == "csv" else b"\x00")
         self._csv_first_line = True  # the first CSV line of each connection is skipped (see _ingest)
-        self._csv_rate_checked = False
-        self._csv_spacing: list[float] = []
         self._decoder = Decoder()
-        # PROTOCOL.md 10: the layout gives S, so a partial first line cannot fix the column count
-        self._csv = CsvLineDecoder(self._layout_obj.n_sensors) if self._layout_obj and mode == "csv" else None
         self._dec_totals = {
             "bytes_in": 0,
             "packets_ok": 0,
@@ -239,22 +268,16 @@ class Device:
         self._tx_lock = threading.Lock()
         self._tx_seq = 0
         self._pending_pressure: list[tuple[PressureSamples, float]] = []
-        self._offsets: dict[tuple[int, int], np.ndarray] = {}  # sample time offsets per (period_ns, n)
         self._scale32 = np.float32(1.0)
         self._units = "counts"
 
         # sequence / gap state
-        self._next_u32: int | None = None
-        self._next_unwrapped = 0
-        self._last_time: float | None = None
-        self._last_dev_us: int | None = None
-        self._period_us = 0.0
+        self._pseq = PacketSequencer(self.clock)  # numbering, gaps and times of PRESSURE packets
         self._lost_since_sample = False
         # device restart (PROTOCOL.md 5.1, 7), decided from received frames only so replay agrees:
         # the arrival time until which the next DEVICE_INFO answers an ACKed REQUEST_INFO/SET_RATE
         # (a window, not a count: SET_RATE's answer is a SHOULD); any other is a boot message
         self._info_answer_until = -1.0
-        self._boot_pending = False
         self._last_start_sent = 0.0
         self._start_grace_until = 0.0
         self._hold_since: float | None = None  # arrival time since which samples wait for a TIME_SYNC
@@ -263,13 +286,7 @@ class Device:
         self._sync_sent_at = 0.0
 
         # capture
-        self._capture: CaptureWriter | None = None
-        self._prebuffer: list[tuple[int, float, bytes]] | None = []
-        # What a capture attached mid-session needs to decode the stream: the latest device
-        # info and recent time syncs, kept as re-encoded frames (encoding is canonical).
-        self._last_info_record: tuple[int, float, bytes] | None = None
-        self._recent_sync_records: collections.deque = collections.deque(maxlen=_SYNCS_KEPT)
-        self._cap_lock = threading.Lock()
+        self._tap = CaptureTap(stream, self._end_with)
 
         self._thread: threading.Thread | None = None
         self._reader_started = False
@@ -314,7 +331,7 @@ class Device:
         self._reader_started = True
         self._last_rx = host_time()
         self._next_sync = self._last_rx + self.sync_interval_s
-        if not _ReaderHub.add(self):
+        if not ReaderHub.add(self):
             self._thread = threading.Thread(
                 target=self._run, name=f"sensorkit-{self.transport.name}", daemon=True
             )
@@ -353,18 +370,70 @@ class Device:
                 self._streaming = True
                 raise
 
-    def tare(self) -> None:
-        """Take the current readings as zero (TARE command, acknowledged).
+    def tare(self, *, force: bool = False) -> None:
+        """Take the current readings as zero (TARE command, acknowledged), only when unloaded.
+
+        Taring a loaded insole would subtract body weight from every later reading (a
+        walker's peaks fall from ~1750 N to ~700 N), so the readings of the last
+        :data:`TARE_WINDOW_S` are checked first (:meth:`load_check`). A tare is recorded as a
+        ``tare`` event (in :attr:`events`, the capture, and ``Recording.events`` read from it);
+        a refused one as ``tare_refused``.
+
+        Parameters
+        ----------
+        force : bool
+            Tare even when the insole reads a load (the caller knows better).
 
         Raises
         ------
         DeviceError
-            In CSV mode (no commands), on NACK or without an answer.
+            When the insole is loaded (and not ``force``), in CSV mode (no commands), on
+            NACK or without an answer.
         """
-        if self.mode == "csv":
-            raise DeviceError(f"{self.url}: CSV-line devices take no commands, so they cannot tare")
+        if self.mode != "binary":
+            raise DeviceError(
+                f"{self.url}: {self.mode} devices take no sensorkit commands, so they cannot tare"
+            )
+        problem = None if force else self.load_check()
+        if problem is not None:
+            self._event(host_time(), "tare_refused", reason=problem)
+            raise DeviceError(
+                f"{self.url}: not tared: the insole is loaded ({problem})",
+                hint="take the weight off this foot (sit down or lift it) and tare again; "
+                "tare(force=True) tares anyway",
+            )
         if self.transport.live:
             self.command(Command.tare)
+            self._event(host_time(), "tare", forced=bool(force))
+
+    def load_check(self) -> str | None:
+        """Why the insole counts as loaded right now (for :meth:`tare`), or None when it is not.
+
+        Loaded: within the last :data:`TARE_WINDOW_S` of samples, the total force exceeds
+        :data:`TARE_MAX_LOAD_N` (units N), a sensor exceeds :data:`TARE_MAX_KPA` (kPa), or the
+        total exceeds :data:`TARE_MAX_FULL_SCALE` of the sensors' summed full scale (raw
+        counts and other units). No samples yet: not loaded (nothing says otherwise).
+        """
+        recent = (
+            [r for r in self._recent_load if r[0] >= self._recent_load[-1][0] - TARE_WINDOW_S]
+            if self._recent_load
+            else []
+        )
+        if not recent:
+            return None
+        total = max(r[1] for r in recent)
+        peak = max(r[2] for r in recent)
+        units = self._units
+        if units == "N":
+            return f"{total:.0f} N" if total > TARE_MAX_LOAD_N else None
+        if units == "kPa":
+            return f"{peak:.0f} kPa on one sensor" if peak > TARE_MAX_KPA else None
+        bits = (self.info.adc_bits if self.info is not None else None) or 16
+        count = self.info.sensor_count if self.info is not None else 1
+        full = float((1 << int(bits)) - 1) * count * float(self._scale32)
+        if total > TARE_MAX_FULL_SCALE * full:
+            return f"{100.0 * total / full:.0f} % of full scale summed over the sensors"
+        return None
 
     def command(
         self, build: Callable[[int], Command], timeout_s: float = DEFAULTS["command_timeout_s"]
@@ -396,35 +465,23 @@ class Device:
 
     def attach_capture(self, writer: CaptureWriter, stream: int | None = None) -> None:
         """Append every frame from now on (and those buffered since connecting) to ``writer``."""
-        with self._cap_lock:
-            if stream is not None:
-                self.stream = stream
-            if self._prebuffer is None:  # the handshake is gone: start with what identifies the device
-                writer.write(REC_EVENT, self.stream, host_time(), b'{"event":"capture_started_mid_session"}')
-                preamble = [self._last_info_record, *self._recent_sync_records]
-                for kind, t, data in (r for r in preamble if r is not None):
-                    writer.write(kind, self.stream, t, data)
-            for kind, t, data in self._prebuffer or ():
-                writer.write(kind, self.stream, t, data)
-            self._prebuffer = None
-            self._capture = writer
+        if stream is not None:
+            self.stream = stream
+        self._tap.attach(writer, stream)
 
     def detach_capture(self) -> None:
         """Stop writing frames to the attached capture (the caller closes the writer)."""
-        with self._cap_lock:
-            self._capture = None
-            self._prebuffer = None
+        self._tap.detach()
 
     @property
     def device_info_frame(self) -> bytes | None:
         """The latest DEVICE_INFO as a wire frame (for the capture header), or None."""
-        rec = self._last_info_record
+        rec = self._tap.last_info_record
         return None if rec is None else rec[2]
 
     def discard_prebuffer(self) -> None:
         """Stop buffering frames for a capture that will not be attached."""
-        with self._cap_lock:
-            self._prebuffer = None
+        self._tap.discard_prebuffer()
 
     def read(self, timeout_s: float | None = None) -> Chunk | None:
         """Next chunk, or None if none arrives within ``timeout_s`` (None = wait forever).
@@ -483,10 +540,15 @@ class Device:
                 self._send(Command.stop)
             except (DeviceError, LinkLost, OSError):
                 pass
+        if self.mode == "profile" and self.transport.live and self.profile.transport["stop"]:
+            try:
+                self._write_raw(self.profile.transport["stop"])
+            except (DeviceError, LinkLost, OSError):
+                pass
         self._streaming = False
         self._halt.set()
         self._batch_wake.set()
-        _ReaderHub.remove(self)
+        ReaderHub.remove(self)
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5.0)
@@ -509,7 +571,9 @@ class Device:
     # ------------------------------------------------------------------ handshake
     def _handshake(self) -> None:
         deadline = host_time() + self.handshake_timeout_s
-        if self.mode == "csv":
+        if self.mode == "profile" and self.transport.live and self.profile.transport["start"]:
+            self._write_raw(self.profile.transport["start"])  # a device that streams only when asked
+        if self.mode in ("csv", "profile"):
             while not self._info_event.wait(0.05):
                 self._raise_if_failed()
                 if host_time() > deadline:
@@ -546,53 +610,7 @@ class Device:
             raise DeviceError(f"{self.url}: the stream ended before the device identified itself")
 
     def _no_device_error(self) -> DeviceError:
-        name = self.transport.name
-        n = self._stats().bytes_in
-        wait = f"{self.handshake_timeout_s:g} s"
-        if n == 0:
-            return DeviceError(
-                f"{name}: no bytes received within {wait}",
-                hint="is the insole switched on and connected? 'sensorkit devices' lists ports",
-            )
-        head = bytes(self._head)
-        mode = detect_mode(head)
-        if self.mode == "csv":
-            layout = self._layout_obj
-            width = _csv_width(head)
-            if layout is not None and width is not None and width != layout.n_sensors:
-                return DeviceError(
-                    f"{self.url}: the board prints {width} values per line but layout {layout.name!r} "
-                    f"has {layout.n_sensors} sensors",
-                    hint="pick the layout that matches the board",
-                )
-            return DeviceError(
-                f"{name}: received {n} bytes in {wait} but no CSV sample line",
-                hint="wrong baud rate (baud=...)? or the board does not print comma-separated integers",
-            )
-        if mode == "csv":
-            return DeviceError(
-                f"{name}: the device sends CSV lines, not the sensorkit binary protocol",
-                hint="open it with ?format=csv&layout=NAME",
-            )
-        stats = self._stats()
-        if stats.packets_ok == 0:
-            if _mostly_text(head):
-                first = head.split(b"\n", 1)[0][:40].decode("ascii", "replace")
-                return DeviceError(
-                    f"{name}: not a sensorkit device: it sends text such as {first!r}",
-                    hint="check the port; CSV boards need ?format=csv&layout=NAME",
-                )
-            return DeviceError(
-                f"{name}: received {n} bytes in {wait} but no valid sensorkit frame "
-                f"({stats.errors} rejected: {stats.crc_errors} CRC, {stats.framing_errors} framing, "
-                f"{stats.content_errors} content)",
-                hint="wrong baud rate? try ?baud=921600 (the default) or the rate your firmware uses; "
-                "or this is not a sensorkit device",
-            )
-        return DeviceError(
-            f"{name}: valid frames but no DEVICE_INFO within {wait} (REQUEST_INFO unanswered)",
-            hint="firmware too old for protocol v1?",
-        )
+        return no_device_error(self)
 
     # ------------------------------------------------------------------ sending
     def _send(self, build: Callable[[int], Command], seq: int | None = None) -> Command:
@@ -625,7 +643,7 @@ class Device:
         self._sync_sent_at = host_time()
         self._send(lambda seq: Command.sync_time(seq, round(host_time() * 1e6)))
         self._batch_wake.set()
-        _ReaderHub.expedite(self)
+        ReaderHub.expedite(self)
 
     def awaiting_sync(self, now: float) -> bool:
         """True while a TIME_SYNC reply is due: read it at once, since its arrival time is t4."""
@@ -653,7 +671,12 @@ class Device:
                     return
                 if data:
                     self._ingest(data, t)
-                    if self.batch_s > 0 and live and not self.awaiting_sync(host_time()):
+                    if (
+                        self.batch_s > 0
+                        and live
+                        and not self.awaiting_sync(host_time())
+                        and not self.transport.backlog()
+                    ):
                         self._batch_wake.wait(self.batch_s)  # set by a SYNC_TIME sent meanwhile, or close
                         self._batch_wake.clear()
                 if not live:
@@ -686,6 +709,12 @@ class Device:
 
     def _silence_reason(self) -> str:
         reason = f"no samples for {self.timeout_s:g} s"
+        truncation = getattr(self.transport, "truncation", None)
+        if truncation and self.mode == "binary":
+            return f"{reason}: {truncation} ({MTU_HINT})"
+        pst = self.profile_stats
+        if pst is not None and pst.bad_frames + pst.bad_bytes:
+            return f"{reason} ({pst.describe()})"
         if self._counts["bytes_in"] > self._bytes_at_last_sample:
             st = self._stats()
             reason += (
@@ -705,7 +734,7 @@ class Device:
     def _recover(self, reason: str, timeout: bool) -> None:
         """Thread body when the shared reader hands over a lost link: reconnect, then rejoin it."""
         try:
-            if self._on_link_lost(reason, timeout=timeout) and not _ReaderHub.add(self):
+            if self._on_link_lost(reason, timeout=timeout) and not ReaderHub.add(self):
                 self._run()  # the new link has no descriptor: read it here
         except Exception as exc:
             self._reader_failed(exc)
@@ -716,6 +745,8 @@ class Device:
         t = host_time()
         self._event(t, "link_lost", reason=reason)
         self._lost_since_sample = True
+        if self._lines is not None:
+            self._lines.link_lost()
         self._csv_first_line = True
         self._record_pending()
         self._reset_decoder()
@@ -785,21 +816,7 @@ class Device:
 
     # ------------------------------------------------------------------ capture
     def _record(self, kind: int, t: float, data: bytes) -> None:
-        try:
-            cap = self._capture
-            if cap is not None:
-                cap.write(kind, self.stream, t, data)
-                return
-            with self._cap_lock:
-                if self._capture is not None:
-                    self._capture.write(kind, self.stream, t, data)
-                elif self._prebuffer is not None and len(self._prebuffer) < PREBUFFER_MAX:
-                    self._prebuffer.append((kind, t, data))
-        except CaptureWriteError as exc:
-            # disk full or file-size limit: the file is readable up to here; the session ends
-            # with this one error (a recording that silently stopped would lose data unnoticed)
-            self._capture = None
-            self._end_with(exc)
+        self._tap.record(kind, t, data)
 
     def _add_gap(self, gap: dict) -> None:
         """Keep ``gap`` in :attr:`gaps`; beyond :data:`GAPS_KEPT`, the older half becomes one summary entry.
@@ -838,6 +855,9 @@ class Device:
 
     # ------------------------------------------------------------------ decoding
     def _ingest(self, data: bytes, t: float) -> None:
+        if self.mode == "profile":
+            self._ingest_profile(data, t)
+            return
         self._counts["bytes_in"] += len(data)
         if len(self._head) < 512:
             self._head += data[: 512 - len(self._head)]
@@ -847,7 +867,7 @@ class Device:
             return
         for seg in segments:
             self._record(REC_RX, t, seg)
-        if self._csv is not None:
+        if self.mode == "csv":
             if self._csv_first_line:
                 # PROTOCOL.md 10: the first line of a connection may be the tail of a line cut by
                 # the attach (even one that parses, e.g. cut right after its timestamp): skip it
@@ -855,7 +875,7 @@ class Device:
                 segments = segments[1:]
                 if not segments:
                     return
-            self._ingest_csv(b"".join(segments), t)
+            self._ingest_lines(b"".join(segments), t)
             return
         blob = b"".join(segments) if len(segments) > 1 else segments[0]
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -883,7 +903,7 @@ class Device:
                     n_packets += 1
             elif isinstance(packet, TimeSync):
                 self._syncs_out = max(self._syncs_out - 1, 0)
-                self._recent_sync_records.append((REC_RX, t, encode_frame(packet)))
+                self._tap.keep_sync(t, encode_frame(packet))
                 self.clock.add_sync(
                     packet.host_time_us, packet.device_rx_us, packet.device_tx_us, round(t * 1e6)
                 )
@@ -891,12 +911,17 @@ class Device:
                     self._hold_since = None
                     n_packets += self._release_pending(parts, gaps)
             elif isinstance(packet, DeviceInfo):
-                self._last_info_record = (REC_RX, t, encode_frame(packet))
+                frame = encode_frame(packet)
+                prev = self._tap.last_info_record
+                if prev is not None and prev[2] == frame and t - prev[1] <= _DUPLICATE_INFO_S:
+                    self._counts["duplicates"] += 1  # a second copy of the same notification
+                    continue
+                self._tap.keep_info(t, frame)
                 answer = t <= self._info_answer_until
                 self._info_answer_until = -1.0  # one answer per ACK
                 # after a reconnect the board introduces itself (PROTOCOL.md 5.1): that is not a
                 # boot; the sample numbers and timestamps decide whether it restarted (_samples)
-                if not answer and self._next_u32 is not None and not self._lost_since_sample:
+                if not answer and self._pseq.started and not self._lost_since_sample:
                     self._on_boot(t)
                 if not self._on_info(packet):
                     return
@@ -909,6 +934,8 @@ class Device:
                 if waiter is not None:
                     waiter[1] = packet
                     waiter[0].set()
+            elif isinstance(packet, ImuSamples):
+                self._on_imu(packet)
             elif isinstance(packet, Status):
                 self.status = packet
                 if not packet.streaming and self._streaming and t > self._start_grace_until:
@@ -970,7 +997,7 @@ class Device:
         wait (at most ``_SYNC_HOLD_S`` of arrival time) for a TIME_SYNC to map them, rather
         than being mapped by arrival and then corrected backwards.
         """
-        self._boot_pending = True
+        self._pseq.boot_pending = True
         self.clock.reset()
         self._hold_since = t
         self._event(t, "device_restart")
@@ -996,237 +1023,95 @@ class Device:
     def _samples(
         self, p: PressureSamples, t: float, gaps: list[dict]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        n = p.values.shape[0]
+        """Times, sample numbers and values of one PRESSURE packet (None: rejected or a duplicate)."""
         if self.info is not None and p.values.shape[1] != self.info.sensor_count:
             # contradicts DEVICE_INFO: rejected and counted (a content error), never allowed to
             # change the width of the chunks or of the recording
             self._dec_totals["content"] += 1
             self._counts["wrong_shape"] += 1
             return None
-        first = p.first_sample_seq
-        # p.timestamps_us with the offsets cached per (period, n): the same uint64 arithmetic
-        key = (p.period_ns, n)
-        offsets = self._offsets.get(key)
-        if offsets is None:
-            if len(self._offsets) > 64:
-                self._offsets.clear()
-            offsets = self._offsets[key] = sample_timestamps_us(0, p.period_ns, n)
-            offsets.flags.writeable = False
-        dev_us = offsets + np.uint64(p.t0_us)
-        last_us = (p.t0_us + int(offsets[-1])) & 0xFFFF_FFFF_FFFF_FFFF  # dev_us[-1] (uint64 wraps)
-        self._period_us = p.period_ns / 1000.0
-        if not self.clock.synced:
-            self.clock.add_arrival(float(last_us), t * 1e6)
-        missing = 0
-        reason = None
-        restarted = False
-        if self._next_u32 is None:
-            unwrapped = first
-        else:
-            jump = (first - self._next_u32) % _U32
-            # device time never goes back on one boot (PROTOCOL.md 7), so a boot announcement
-            # followed by earlier timestamps is a restart whatever the sample counter does
-            boot = self._boot_pending and self._last_dev_us is not None and p.t0_us < self._last_dev_us
-            if jump == 0 and not boot:
-                unwrapped = self._next_unwrapped
-            elif jump < _U32 // 2 and not boot:
-                missing = jump
-                unwrapped = self._next_unwrapped + jump
-                reason = "link lost" if self._lost_since_sample else "packet loss"
-            else:
-                back = _U32 - jump
-                # counter back but device time forward: the same boot numbering a new stream
-                # from 0 (STOP then START, or a START re-sent to a board that went idle)
-                new_stream = (
-                    not self._boot_pending and self._last_dev_us is not None and p.t0_us > self._last_dev_us
-                )
-                restarted = (
-                    new_stream
-                    or self._boot_pending  # announced (time back, or the sample counter went back)
-                    or self._lost_since_sample  # reconnected (a replugged USB board powers up again)
-                    or (
-                        self._last_dev_us is not None
-                        and p.t0_us + back * self._period_us + _RESTART_SLACK_US < self._last_dev_us
-                    )
-                )
-                if not restarted:
-                    if back >= n:
-                        self._counts["duplicates"] += 1
-                        return None
-                    # partial overlap: keep only the new samples
-                    p = PressureSamples(
-                        p.seq, int(dev_us[back]), (first + back) % _U32, p.period_ns, p.bits, p.values[back:]
-                    )
-                    return self._samples(p, t, gaps)
-                if not (self._boot_pending or new_stream):  # same clock, or reset at the boot already
-                    self.clock.reset()
-                    self.clock.add_arrival(float(last_us), t * 1e6)
-                unwrapped = self._next_unwrapped
-                if self._lost_since_sample:
-                    reason = "link lost"
-                else:
-                    reason = "stream restart" if new_stream else "device restart"
-        self._boot_pending = False
-        times = self.clock.to_host_s(dev_us)
-        if self._last_time is not None and float(times[0]) <= self._last_time:
-            # the device clock went back although the samples follow on (a clock glitch, or a
-            # restart mapped by arrival): host times never go back, the block follows the last
-            # sample by one period (counted; the sample numbers still place it)
-            step = self._period_us * 1e-6 if self._period_us > 0 else 0.0
-            times = times + (self._last_time + step - float(times[0]))
-            if not float(times[0]) > self._last_time:
-                times = np.nextafter(np.maximum(times, self._last_time), np.inf)
-            self._counts["time_back"] += 1
-        if reason is not None and self._last_time is not None:
-            if restarted:
-                # the sample counter restarted: count the gap from the host clock, and number it
-                period_s = self._period_us * 1e-6
-                missing = (
-                    max(round((float(times[0]) - self._last_time) / period_s) - 1, 0) if period_s > 0 else 0
-                )
-                unwrapped += missing
-            gap = {
-                "start_s": self._last_time,
-                "end_s": float(times[0]),
-                "side": self.side,
-                "n_missing": int(missing),
-                "reason": reason,
-            }
+        pseq = self._pseq
+        pseq.lost = self._lost_since_sample
+        placed = pseq.place(p, t, self.side)
+        if placed is None:
+            self._counts["duplicates"] += 1
+            return None
+        times, seq, raw, gap = placed
+        if gap is not None:
             gaps.append(gap)
             self._add_gap(gap)
-            self._counts["missing_samples"] += int(missing)
+            self._counts["missing_samples"] += int(gap["n_missing"])
+        self._counts["time_back"] = pseq.time_back
         self._lost_since_sample = False
-        self._next_u32 = (first + n) % _U32
-        self._next_unwrapped = unwrapped + n
-        self._last_time = float(times[-1])
-        self._last_dev_us = last_us
-        seq = np.arange(unwrapped, unwrapped + n, dtype=np.int64)
-        values = p.values.astype(np.float32)
+        values = raw.astype(np.float32)
         if self._scale32 != 1.0:
             values *= self._scale32
         return times, seq, values
 
-    def _ingest_csv(self, blob: bytes, t: float) -> None:
-        assert self._csv is not None
-        samples = self._csv.feed(blob)
-        n = samples.n_samples
-        if n == 0:
+    def _ingest_profile(self, data: bytes, t: float) -> None:
+        """Profile mode: record the bytes as they came (replay feeds the same pieces), then decode them."""
+        self._counts["bytes_in"] += len(data)
+        if len(self._head) < 512:
+            self._head += data[: 512 - len(self._head)]
+        for i in range(0, len(data), MAX_SEGMENT):
+            self._record(REC_RX, t, data[i : i + MAX_SEGMENT])
+        self._ingest_lines(data, t)
+
+    def _ingest_lines(self, data: bytes, t: float) -> None:
+        """CSV lines or profile bytes through the line stream; one chunk per side that got samples."""
+        lines = self._lines
+        assert lines is not None
+        try:
+            emissions = lines.feed(data, t, self.side)
+        except DeviceError as exc:  # a board at another rate than configured: the caller's error
+            self._end_with(exc)
             return
-        if self.info is None:
-            self._csv_info(samples.values.shape[1])
-        values = samples.values.astype(np.float32)
-        if self._scale32 != 1.0:
-            values *= self._scale32
-        gaps: list[dict] = []
-        stamps = samples.timestamps_us
-        if stamps is not None and not self._check_csv_rate(stamps):
-            return
-        if stamps is None:
-            parts = [self._csv_part(values, None, t, gaps)]
-        else:
-            # one read may hold a lost line or a reboot: cut the block where the board's clock
-            # goes back or skips more than 1.5 periods, and treat each piece on its own
-            d = np.diff(stamps.astype(np.float64))
-            cuts = np.flatnonzero((d <= 0) | (d > 1.5e6 / self._csv_rate)) + 1
-            bounds = [0, *cuts.tolist(), n]
-            parts = [self._csv_part(values[a:b], stamps[a:b], t, gaps) for a, b in itertools.pairwise(bounds)]
-        self._emit(parts, gaps, n, t)
-
-    def _check_csv_rate(self, stamps: np.ndarray) -> bool:
-        """Compare the board's timestamp spacing with the configured rate once (False: ended with an error).
-
-        Gaps and sample numbers are counted in periods of ``rate``; a board at another rate
-        would show a gap on every line, so a mismatch of more than 20% is the caller's error.
-        """
-        if self._csv_rate_checked:
-            return True
-        d = np.diff(stamps.astype(np.float64), prepend=np.float64(self._last_dev_us or stamps[0]))
-        self._csv_spacing.extend(d[d > 0].tolist())
-        if len(self._csv_spacing) < 8:
-            return True
-        self._csv_rate_checked = True
-        board_hz = 1e6 / float(np.median(self._csv_spacing))
-        if abs(board_hz - self._csv_rate) > 0.2 * self._csv_rate:
-            self._end_with(
-                DeviceError(
-                    f"{self.url}: the board's timestamps say {board_hz:.4g} Hz but the rate is {self._csv_rate:g} Hz",
-                    hint=f"add &rate={board_hz:.0f} to the URL",
-                )
-            )
-            return False
-        return True
-
-    def _csv_part(
-        self, values: np.ndarray, dev_us: np.ndarray | None, t: float, gaps: list[dict]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Host times and sample numbers of consecutive CSV samples; a gap before them is listed."""
-        n = values.shape[0]
-        period = 1.0 / self._csv_rate
-        reason = None
-        if dev_us is not None:
-            if self._last_dev_us is not None and int(dev_us[0]) <= self._last_dev_us:
-                # the board's clock went back: it rebooted; map its new clock afresh
-                self.clock.reset()
-                reason = "link lost" if self._lost_since_sample else "device restart"
-            self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
-            times = self.clock.to_host_s(dev_us)
-            if reason is not None and self._last_time is not None and float(times[0]) <= self._last_time:
-                # arrival times cannot place the new clock after the old one (a burst held both):
-                # the first new sample follows the last old one by one period, the gap is unknown
-                self.clock.reset()
-                self.clock.add_arrival(float(dev_us[0]), (self._last_time + period) * 1e6)
-                times = self.clock.to_host_s(dev_us)
-            if (
-                reason is None
-                and self._last_time is not None
-                and float(times[0]) - self._last_time > 1.5 * period
-            ):
-                reason = "link lost" if self._lost_since_sample else "time jump"
-            self._last_dev_us = int(dev_us[-1])
-        else:
-            start = t - (n - 1) * period
-            if self._last_time is not None and start <= self._last_time:
-                start = self._last_time + period
-            times = start + np.arange(n, dtype=np.float64) * period
-            if self._lost_since_sample and self._last_time is not None:
-                reason = "link lost"  # arrival times are all there is: the gap spans the outage
-        if reason is not None and self._last_time is not None:
-            missing = max(round((float(times[0]) - self._last_time) / period) - 1, 0)
-            gap = {"start_s": self._last_time, "end_s": float(times[0]), "side": self.side,
-                   "n_missing": int(missing), "reason": reason}  # fmt: skip
-            gaps.append(gap)
-            self._add_gap(gap)
-            self._counts["missing_samples"] += int(missing)
-            self._next_unwrapped += int(missing)  # sample numbers skip the lost lines
-        self._lost_since_sample = False
-        seq = np.arange(self._next_unwrapped, self._next_unwrapped + n, dtype=np.int64)
-        self._next_unwrapped += n
-        self._last_time = float(times[-1])
-        return times, seq, values
+        if emissions and self.info is None:
+            self.info = lines.describe(self.url, self.transport.name)
+            self._units = lines.units
+            self._info_event.set()
+        for em in emissions:
+            for gap in em.gaps:
+                self._add_gap(gap)
+            self._counts["missing_samples"] += em.missing
+            self._counts["time_back"] += em.time_back
+            self._lost_since_sample = False
+            self._emit(em.parts, em.gaps, em.n_records, t, side=em.side, extra=em.extra)
 
     def _flush_pending_csv(self) -> None:
         """At the end of a replay, nothing is pending: frames were recorded whole."""
 
-    def _csv_info(self, n_channels: int) -> None:
-        layout = self._layout_obj
-        assert layout is not None and layout.n_sensors == n_channels  # the decoder was built with S
-        self.info = DeviceDescription(
-            url=self.url,
-            transport=self.transport.name,
-            side=self._side_hint or "unknown",
-            mode="csv",
-            sensor_count=n_channels,
-            sample_rate_hz=self._csv_rate,
-            units=self._csv_units,
-            value_scale=self._csv_scale,
-            layout=layout.name,
-            layout_id=layout.layout_id,
-        )
-        self._units = self._csv_units
-        self._scale32 = np.float32(self._csv_scale)
-        self._info_event.set()
+    @property
+    def profile_stats(self) -> ProfileStats | None:
+        """Profile mode: counters of the bytes that matched no frame (with the first offending bytes), else None."""
+        return None if self._lines is None else self._lines.profile_stats
 
-    def _emit(self, parts: list, gaps: list[dict], n_packets: int, t: float) -> None:
+    def _on_imu(self, packet: ImuSamples) -> None:
+        """Keep the IMU samples of an IMU packet (PROTOCOL.md) for the next chunk, on the host clock.
+
+        Their device times are mapped by the same clock map as the pressure samples
+        (unslewed: within the few ms a correction is being slewed, the two may differ by it).
+        Before the device identified itself there is no clock to map them with: dropped.
+        """
+        if self.info is None or packet.n_samples == 0:
+            return
+        self._imu_pending.append(
+            (self.clock.to_host_s(packet.timestamps_us), packet.accel_g, packet.gyro_dps)
+        )
+        del self._imu_pending[:-IMU_PENDING_KEPT]
+
+    def _take_imu(self) -> dict | None:
+        if not self._imu_pending:
+            return None
+        parts, self._imu_pending = self._imu_pending, []
+        return {
+            "time": np.concatenate([p[0] for p in parts]),
+            "accel_g": np.concatenate([p[1] for p in parts]),
+            "gyro_deg_s": np.concatenate([p[2] for p in parts]),
+        }
+
+    def _emit(self, parts: list, gaps: list[dict], n_packets: int, t: float, *, side: str | None = None,
+              extra: dict | None = None) -> None:  # fmt: skip
         if len(parts) == 1:
             times, seq, values = parts[0]
         else:
@@ -1234,10 +1119,12 @@ class Device:
             seq = np.concatenate([p[1] for p in parts])
             values = np.concatenate([p[2] for p in parts])
         self._counts["samples"] += int(times.shape[0])
+        if values.size:
+            self._recent_load.append((float(times[-1]), float(values.sum(axis=1).max()), float(values.max())))
         self._last_rx = t
         self._bytes_at_last_sample = self._counts["bytes_in"]
         chunk = Chunk(
-            side=self.side,
+            side=side or self.side,
             stream=self.stream,
             time=times,
             seq=seq,
@@ -1247,6 +1134,8 @@ class Device:
             arrival_s=t,
             gaps=tuple(gaps),
             stats=self._stats(),
+            extra=extra or None,
+            imu=self._take_imu() if self._imu_pending else None,
         )
         if isinstance(self._queue, ChunkQueue):
             self._queue.put(chunk, lossless=not self.transport.live, cancel=self._halt)
@@ -1256,10 +1145,9 @@ class Device:
     def _stats(self) -> LinkStats:
         tot = self._dec_totals
         c = self._counts
-        if self._csv is not None:
-            cs = self._csv.stats
+        if self._lines is not None:
             return LinkStats(
-                bytes_in=c["bytes_in"], packets_ok=cs.samples_ok, framing_errors=cs.bad_lines,
+                bytes_in=c["bytes_in"], packets_ok=self._lines.records_ok, framing_errors=self._lines.records_bad,
                 samples=c["samples"], missing_samples=c["missing_samples"], gaps=self._n_gaps,
                 reconnects=c["reconnects"], timeouts=c["timeouts"],
             )  # fmt: skip
@@ -1280,233 +1168,5 @@ class Device:
         )
 
 
-class _ReaderHub:
-    """One thread reading every live device whose transport has a selectable descriptor.
-
-    Eight insoles at 1 kHz send over a thousand packets a second; one thread waiting on all
-    their descriptors in one ``select`` replaces a thread per device, and with ``batch_s``
-    it sleeps once per round for all of them instead of once per device. A device does
-    exactly what its own reader thread would (same reads, same arrival stamps, same
-    ``_ingest``), and a lost link is handed to a thread of the device for the blocking
-    reconnect with back-off, after which the device rejoins. One hub per ``batch_s``.
-    """
-
-    _hubs: ClassVar[dict[float, _ReaderHub]] = {}
-    _hubs_lock: ClassVar[threading.Lock] = threading.Lock()
-
-    def __init__(self, batch_s: float) -> None:
-        self.batch_s = batch_s
-        self._lock = threading.Lock()  # held while a round touches its devices
-        self._devices: dict[int, Device] = {}  # descriptor -> device
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._wake_w.setblocking(False)
-        self._thread: threading.Thread | None = None
-        self._rounds = threading.Condition()
-        self._selects_done = 0  # select() calls that have returned
-
-    @classmethod
-    def add(cls, device: Device) -> bool:
-        """Have the hub read ``device`` (False: its transport has no descriptor, or it is closed)."""
-        if not device.transport.live:
-            return False
-        fd = device.transport.fileno()
-        if fd is None:
-            return False
-        with cls._hubs_lock:
-            hub = cls._hubs.get(device.batch_s)
-            if hub is None:
-                hub = cls._hubs[device.batch_s] = cls(device.batch_s)
-            with hub._lock:
-                if not device._halt.is_set():
-                    hub._devices[fd] = device
-            if hub._thread is None:
-                hub._thread = threading.Thread(target=hub._loop, name="sensorkit-reader", daemon=True)
-                hub._thread.start()
-        hub._wake()
-        return True
-
-    @classmethod
-    def remove(cls, device: Device) -> None:
-        """Stop reading ``device``; once this returns, the hub no longer touches it.
-
-        That includes its descriptor: a ``select`` in progress holds a reference to the open
-        file, so closing the port under it would release the port's exclusive lock only
-        when that ``select`` returns, and an immediate reopen would fail. Wait for it.
-        """
-        with cls._hubs_lock:
-            hub = cls._hubs.get(device.batch_s)
-        if hub is None:
-            return
-        dropped_at = hub._drop(device)
-        if dropped_at is None:
-            return
-        hub._wake()
-        if threading.current_thread() is not hub._thread:
-            with hub._rounds:
-                hub._rounds.wait_for(lambda: hub._selects_done > dropped_at, timeout=1.0)
-
-    def _drop(self, device: Device) -> int | None:
-        """Forget ``device``; the number of finished selects at that moment, None if it was not read here."""
-        with self._lock:
-            for fd, dev in list(self._devices.items()):
-                if dev is device:
-                    del self._devices[fd]
-                    with self._rounds:
-                        return self._selects_done
-        return None
-
-    def _wake(self) -> None:
-        try:
-            self._wake_w.send(b"\x00")
-        except OSError:
-            pass  # already pending
-
-    def _loop(self) -> None:
-        poll = DEFAULTS["poll_s"]
-        next_tick = 0.0
-        wake = self._wake_r
-        while True:
-            with self._lock:
-                fds = list(self._devices)
-            try:
-                ready = self._select([wake, *fds], poll if fds else None)
-            except (OSError, ValueError):
-                ready = self._readable_or_broken(fds)
-            with self._lock:
-                got = self._serve(ready)
-                now = host_time()
-                if now >= next_tick:
-                    next_tick = now + _HUB_TICK_S
-                    for fd, dev in list(self._devices.items()):
-                        self._tick(fd, dev, now)
-            if got and self.batch_s > 0:
-                self._pause(self.batch_s)
-
-    def _pause(self, seconds: float) -> None:
-        """Let bytes accumulate for ``seconds``, but read a device whose TIME_SYNC reply is due at once.
-
-        The reply's arrival stamp is the exchange's t4 (PROTOCOL.md 6.3): one left waiting in
-        the buffer for the batch would bias the clock offset by half the wait.
-        """
-        end = host_time() + seconds
-        wake = self._wake_r
-        while True:
-            now = host_time()
-            if now >= end:
-                return
-            with self._lock:
-                waiting = [fd for fd, dev in self._devices.items() if dev.awaiting_sync(now)]
-            try:
-                ready = self._select([wake, *waiting], end - now)
-            except (OSError, ValueError):
-                time.sleep(max(0.0, end - host_time()))
-                return
-            with self._lock:
-                self._serve(ready)
-
-    def _serve(self, ready: list) -> bool:
-        """Read the devices whose descriptors ``select`` found ready (hold ``_lock``); True if bytes came."""
-        got = False
-        for fd in ready:
-            if fd is self._wake_r:
-                self._drain()
-                continue
-            dev = self._devices.get(fd)
-            if dev is not None:
-                got = self._read(fd, dev) or got
-        return got
-
-    @classmethod
-    def expedite(cls, device: Device) -> None:
-        """``device`` just sent SYNC_TIME: end the hub's batch pause so it reads the reply at once."""
-        hub = cls._hubs.get(device.batch_s)
-        if hub is not None and hub.batch_s > 0 and threading.current_thread() is not hub._thread:
-            hub._wake()
-
-    def _select(self, rlist: list, timeout: float | None) -> list:
-        """``select`` for reading; counts the calls that returned (see :meth:`remove`)."""
-        try:
-            return select.select(rlist, [], [], timeout)[0]
-        finally:
-            with self._rounds:
-                self._selects_done += 1
-                self._rounds.notify_all()
-
-    @staticmethod
-    def _readable_or_broken(fds: list[int]) -> list[int]:
-        """Descriptors to read after ``select`` failed: the readable ones and the broken ones."""
-        out = []
-        for fd in fds:
-            try:
-                if select.select([fd], [], [], 0)[0]:
-                    out.append(fd)
-            except (OSError, ValueError):
-                out.append(fd)  # reading it raises LinkLost
-        return out
-
-    def _drain(self) -> None:
-        try:
-            while self._wake_r.recv(4096):
-                pass
-        except OSError:
-            pass
-
-    def _read(self, fd: int, dev: Device) -> bool:
-        try:
-            try:
-                data, t = dev.transport.read(0.0)
-            except LinkLost as exc:
-                self._hand_over(fd, dev, f"link lost: {exc}", False)
-                return False
-            if data:
-                dev._ingest(data, t)
-                if dev._halt.is_set():
-                    self._devices.pop(fd, None)
-            return bool(data)
-        except Exception as exc:  # a bug in one device must neither hang its consumer nor the others
-            self._fail(fd, dev, exc)
-            return False
-
-    def _tick(self, fd: int, dev: Device, now: float) -> None:
-        try:
-            if dev._halt.is_set():
-                self._devices.pop(fd, None)
-            elif dev._timed_out(now):
-                self._hand_over(fd, dev, dev._silence_reason(), True)
-        except Exception as exc:
-            self._fail(fd, dev, exc)
-
-    def _hand_over(self, fd: int, dev: Device, reason: str, timeout: bool) -> None:
-        self._devices.pop(fd, None)
-        thread = threading.Thread(
-            target=dev._recover, args=(reason, timeout), name=f"sensorkit-{dev.transport.name}", daemon=True
-        )
-        dev._thread = thread
-        thread.start()
-
-    def _fail(self, fd: int, dev: Device, exc: BaseException) -> None:
-        self._devices.pop(fd, None)
-        dev._reader_failed(exc)
-        # reported like the uncaught exception that ends a device's own reader thread
-        threading.excepthook(
-            threading.ExceptHookArgs((type(exc), exc, exc.__traceback__, threading.current_thread()))
-        )
-
-
-def _csv_width(head: bytes) -> int | None:
-    """Values per line of the first whole CSV sample line in ``head`` (timestamp excluded), or None."""
-    probe = CsvLineDecoder(None)  # the protocol's own line grammar; it fixes S from the first valid line
-    probe.feed(head[head.find(b"\n") + 1 :])  # the first line may be cut
-    return probe.n_channels
-
-
 def _name(value: Any) -> str:
     return getattr(value, "name", str(value))
-
-
-def _mostly_text(head: bytes) -> bool:
-    if not head:
-        return False
-    printable = sum(1 for b in head if 32 <= b < 127 or b in (9, 10, 13))
-    return printable >= 0.9 * len(head) and b"\n" in head

@@ -50,7 +50,7 @@ from sensorkit.simulate import simulate
 
 __all__ = ["SimFirmware", "SimParams", "SimSignal", "serve_fd", "serve_socket"]
 
-BLOCK_S = 20.0  # the signal is simulated in blocks of this many seconds
+BLOCK_S = 20.0  # the signal is simulated in blocks of about this many seconds
 PACKET_PERIOD_S = 0.01  # one PRESSURE packet per 10 ms of samples (as sk.simulate's dropouts)
 STATUS_PERIOD_S = 1.0
 MAX_PAYLOAD_VALUES_16 = (504 - 19) // 2  # 16-bit values that fit one PRESSURE payload
@@ -123,7 +123,7 @@ class SimParams:
 
 
 class SimSignal:
-    """Per-sample values of one side, simulated block by block (blocks of ``BLOCK_S``).
+    """Per-sample values of one side, simulated block by block (blocks of about ``BLOCK_S``).
 
     Forces in N come from :func:`sensorkit.simulate` (``script="run"``, seed ``seed +
     block``) or from :func:`sensorkit.simulate.raw.simulate_guided_session` (``script=
@@ -131,6 +131,12 @@ class SimSignal:
     each block is turned into raw counts by :meth:`InsoleErrors.counts` (time for the
     drift: s since sample 0 of the stream; noise seeded by ``(miscal, seed, block, side)``),
     so the counts are deterministic per URL.
+
+    Running blocks have no seams: each is cut from its first left initial contact (block 0:
+    from its start) to just before its last left initial contact (the simulator's ground
+    truth), so one block ends in the swing before a contact and the next begins with one. Both sides of a pair cut at the left contacts (the same
+    simulation), so they stay in step; no stance is cut at a block boundary (before, every
+    20 s a stance dropped from ~1467 N to 0 N).
     """
 
     def __init__(self, params: SimParams) -> None:
@@ -139,6 +145,7 @@ class SimSignal:
         self._data: np.ndarray | None = None
         self._n_block = round(BLOCK_S * params.rate)
         self._script: np.ndarray | None = None
+        self._starts = [0]  # global index of the first sample of blocks 0, 1, ... (known so far)
         self.insole = None
         if params.units == "counts":
             from sensorkit.simulate.raw import InsoleErrors
@@ -169,14 +176,24 @@ class SimSignal:
             strike=p.strike, cadence_spm=p.cadence, speed_mps=p.speed, body_mass_kg=p.mass,
             asymmetry=p.asym, noise=p.noise, layout=p.layout,
         )  # fmt: skip
-        return rec.left if p.side == "left" else rec.right
+        data = rec.left if p.side == "left" else rec.right
+        steps = rec.metadata["ground_truth"].steps
+        contacts = np.sort(steps.loc[steps["side"] == "left", "t_contact_s"].to_numpy(dtype=np.float64))
+        idx = np.rint(contacts * p.rate).astype(np.int64)
+        idx = idx[(idx > 0) & (idx < data.shape[0])]
+        if idx.size < 2:  # strides longer than the block: nothing to cut at
+            return data
+        first = 0 if block == 0 else int(idx[0])  # block 0 starts where the simulation does
+        return data[first : int(idx[-1])]
 
     def _get(self, block: int) -> np.ndarray:
         if block != self._block:
             data = self._forces(block)
+            if len(self._starts) == block + 1:
+                self._starts.append(self._starts[block] + data.shape[0])
             if self.insole is not None:
                 p = self.params
-                t = (block * self._n_block + np.arange(data.shape[0])) / float(p.rate)
+                t = (self._starts[block] + np.arange(data.shape[0])) / float(p.rate)
                 miscal = p.seed if p.miscal is None else p.miscal
                 seq = np.random.SeedSequence([miscal, p.seed, block, int(p.side == "right")])
                 data = self.insole.counts(p.side, t, data, np.random.default_rng(seq))
@@ -185,13 +202,21 @@ class SimSignal:
         assert self._data is not None
         return self._data
 
+    def _block_of(self, k: int) -> int:
+        """The block holding global sample ``k`` (blocks are simulated in order to learn their lengths)."""
+        while k >= self._starts[-1]:
+            self._get(len(self._starts) - 1)
+        return int(np.searchsorted(self._starts, k, side="right")) - 1
+
     def rows(self, k: int, n: int) -> np.ndarray:
         """Values (n, S) of samples ``k .. k+n-1``: forces in N, or uint16 raw counts."""
         out = []
         while n > 0:
-            block, row = divmod(k, self._n_block)
-            take = min(n, self._n_block - row)
-            out.append(self._get(block)[row : row + take])
+            block = self._block_of(k)
+            row = k - self._starts[block]
+            data = self._get(block)
+            take = min(n, data.shape[0] - row)
+            out.append(data[row : row + take])
             k += take
             n -= take
         return out[0] if len(out) == 1 else np.concatenate(out)

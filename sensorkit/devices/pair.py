@@ -109,10 +109,14 @@ class DevicePair:
         for dev in self.devices:
             dev.stop()
 
-    def tare(self) -> None:
-        """Tare both."""
+    def tare(self, *, force: bool = False) -> None:
+        """Tare both, or neither: each insole is checked for load before either is tared."""
+        if not force:
+            for dev in self.devices:
+                if dev.mode != "csv" and dev.load_check() is not None:
+                    dev.tare()  # raises (and records) the refusal
         for dev in self.devices:
-            dev.tare()
+            dev.tare(force=force)
 
     def attach_capture(self, writer) -> None:
         """Record both devices into one capture file (streams 0 and 1)."""

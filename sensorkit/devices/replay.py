@@ -15,9 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sensorkit._json import load_json
-from sensorkit.devices.transport import EndOfStream, LinkLost, Transport
-from sensorkit.errors import FileFormatError
-from sensorkit.io.capture import (
+from sensorkit.devices.capture import (
     REC_EVENT,
     REC_RX,
     RECORD_OVERHEAD,
@@ -25,10 +23,22 @@ from sensorkit.io.capture import (
     CaptureReader,
     CaptureRecord,
 )
+from sensorkit.devices.transport import EndOfStream, LinkLost, Transport
+from sensorkit.errors import FileFormatError
 
 __all__ = ["PARAMS", "ReplayClock", "ReplayTransport"]
 
 PARAMS = ("speed",)
+#: Recorded events that belong in ``Recording.events`` (what someone did, not link state).
+#: Capture event records that become ``Recording.events``: tares (the device), and the tags and
+#: biofeedback cues a live view wrote (the user), with the sources they get.
+USER_EVENTS = {
+    "tare": None,
+    "tag": "user",
+    "cue": "biofeedback",
+    "recording started": "user",
+    "recording stopped": "user",
+}
 
 
 class ReplayClock:
@@ -83,6 +93,9 @@ class ReplayTransport(Transport):
         self.position = 0  # bytes of the file consumed (for progress bars)
         self._damaged = any(d.offset == 0 for d in reader.damaged)  # the header itself was damaged
         self.cut = None
+        #: ``(host time s, label, source)`` of the :data:`USER_EVENTS` replayed so far (source None:
+        #: the device's own).
+        self.user_events: list[tuple[float, str, str | None]] = []
 
     def open(self) -> None:
         if self._records is None:
@@ -119,6 +132,15 @@ class ReplayTransport(Transport):
             raise EndOfStream
         if rec.kind == REC_EVENT:
             event = self._event(rec)
+            kind = event.get("event")
+            if kind in USER_EVENTS:
+                detail = event.get("label") or event.get("cue") or ""
+                label = (
+                    str(detail)
+                    if kind == "tag" and detail
+                    else (f"{kind}: {detail}" if detail else str(kind))
+                )
+                self.user_events.append((rec.time_s, label[:200], USER_EVENTS[kind]))
             if event.get("event") == "link_lost":
                 raise LinkLost(str(event.get("reason", "recorded link loss")))
             return b"", rec.time_s

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sensorkit.devices.capture import CaptureReader, CaptureWriter
 from sensorkit.devices.chunk import Chunk, LinkStats
 from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue
 from sensorkit.devices.device import DEFAULTS, Device
 from sensorkit.devices.info import DeviceDescription
 from sensorkit.devices.pair import DevicePair
 from sensorkit.devices.transport import host_time
+from sensorkit.devices.transports import schemes, transport_module
 from sensorkit.devices.url import DeviceURL, parse_url
 from sensorkit.errors import DeviceError
-from sensorkit.io.capture import CaptureReader, CaptureWriter
-from sensorkit.io.outputs import check_output
+from sensorkit.outputs import check_output
 
 if TYPE_CHECKING:
     from sensorkit.calibrate.calibration import Calibration
@@ -26,14 +26,9 @@ CalibrationSpec = Any  # Calibration, its to_dict() mapping, a JSON file path, o
 
 __all__ = ["COMMON_PARAMS", "SCHEMES", "Session", "open_session"]
 
-#: URL scheme -> module implementing ``build(url, stream) -> (Transport, device kwargs)``.
-SCHEMES = {
-    "sim": "sensorkit.devices.sim",
-    "serial": "sensorkit.devices.serial",
-    "tcp": "sensorkit.devices.tcp",
-    "ble": "sensorkit.devices.ble",
-    "replay": "sensorkit.devices.replay",
-}
+#: The built-in URL schemes (the live table, with registered ones, is
+#: :func:`sensorkit.devices.transports.schemes`; add one with ``register_transport``).
+SCHEMES = {s: f"sensorkit.devices.{s}" for s in ("sim", "serial", "tcp", "ble", "replay")}
 #: Parameters every live URL accepts (device layer options).
 COMMON_PARAMS = ("timeout", "reconnect", "side", "batch_ms")
 _DEVICE_KWARGS = frozenset(inspect.signature(Device.__init__).parameters) - {"self", "transport"}
@@ -207,7 +202,13 @@ class Session:
                     layout = load_layout(dev.info.layout).to_dict()
                 except Exception:  # a layout path that vanished: keep the name only
                     layout = None
+            if layout is None and dev.profile is not None and dev._layout_obj is not None:
+                layout = dev._layout_obj.to_dict()  # a profile's approximate layout has no file
             entry = {"stream": dev.stream, "url": dev.url, "side": dev.side, "info": info, "layout": layout}
+            if dev.profile is not None:  # replays decode with it, without the profile file
+                entry["profile"] = dev.profile.to_dict()
+            elif dev.mode == "csv":
+                entry["csv_clock"] = {"bits": dev._lines.clock_bits, "tick_us": dev._lines.tick_us}
             frame = dev.device_info_frame
             if frame is not None:  # a copy of the DEVICE_INFO record, should that record be damaged
                 entry["device_info_frame"] = frame.hex()
@@ -274,9 +275,9 @@ class Session:
         """Stop streaming."""
         self.source.stop()
 
-    def tare(self) -> None:
-        """Zero the sensors (TARE)."""
-        self.source.tare()
+    def tare(self, *, force: bool = False) -> None:
+        """Zero the sensors (TARE); refused while an insole is loaded unless ``force`` (see :meth:`Device.tare`)."""
+        self.source.tare(force=force)
 
     def read(self, timeout_s: float | None = None) -> Chunk | None:
         """Next chunk, None after ``timeout_s`` (see :meth:`Device.read`)."""
@@ -316,10 +317,10 @@ def _expand(urls: Sequence[str]) -> list[DeviceURL]:
     if len(parsed) > 2:
         raise DeviceError(f"open() takes one or two URLs (a left/right pair), got {len(parsed)}")
     for u in parsed:
-        if u.scheme not in SCHEMES:
+        if u.scheme not in schemes():
             raise DeviceError(
                 f"{u.raw}: unknown device scheme {u.scheme!r}",
-                hint=f"use one of {', '.join(s + '://' for s in SCHEMES)}",
+                hint=f"use one of {', '.join(s + '://' for s in schemes())}",
             )
     if len(parsed) == 1 and parsed[0].scheme == "sim" and "side" not in parsed[0].params:
         base = parsed[0]
@@ -383,7 +384,7 @@ def open_session(
         dev_opts = {k: v for k, v in options.items() if k in _DEVICE_KWARGS}
         tr_opts = {k: v for k, v in options.items() if k not in _DEVICE_KWARGS}
         for i, url in enumerate(parsed):
-            module = importlib.import_module(SCHEMES[url.scheme])
+            module = transport_module(url.scheme)
             url.check_known((*COMMON_PARAMS, *module.PARAMS))
             try:
                 transport, kwargs = module.build(url, **tr_opts)
@@ -455,6 +456,23 @@ def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **op
         if mode == "csv":
             kwargs.update(mode="csv", layout=info.get("layout"), csv_rate_hz=info.get("sample_rate_hz", 100.0),
                           csv_units=info.get("units", "counts"), csv_scale=info.get("value_scale", 1.0))  # fmt: skip
+            csv_clock = meta.get("csv_clock") or {}
+            if csv_clock.get("bits") in (16, 32, 64):
+                kwargs["csv_clock_bits"] = csv_clock["bits"]
+            if csv_clock.get("tick_us") == 1000:
+                kwargs["csv_clock_unit"] = "ms"
+        elif mode == "profile" or meta.get("profile") is not None:
+            from sensorkit.devices.profile import profile_from_dict
+            from sensorkit.layout import SensorLayout
+
+            if not isinstance(meta.get("profile"), dict):
+                raise DeviceError(
+                    f"{url.target}: stream {sid} was recorded through a device profile the header lacks"
+                )
+            kwargs.update(mode="profile",
+                          profile=profile_from_dict(meta["profile"], path=f"{url.target} (capture header)"))  # fmt: skip
+            if isinstance(meta.get("layout"), dict):
+                kwargs["layout"] = SensorLayout.from_dict(meta["layout"])
         kwargs.update(options)
         transport = ReplayTransport(reader, sid, clock, warn=(k == 0))
         dev = Device(

@@ -11,7 +11,7 @@ from sensorkit.errors import DeviceError
 
 __all__ = ["PARAMS", "TcpTransport"]
 
-PARAMS = ("side", "layout", "format", "rate", "units", "scale")
+PARAMS = ("side", "layout", "format", "rate", "units", "scale", "clock_bits", "clock_unit", "profile")
 CONNECT_TIMEOUT_S = 3.0
 
 

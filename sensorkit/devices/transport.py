@@ -78,6 +78,15 @@ class Transport(ABC):
         """Drop a broken link before :meth:`open` is tried again (default: :meth:`close`)."""
         self.close()
 
+    def backlog(self) -> bool:
+        """True when more received data is already waiting (a queue of notifications).
+
+        The device's reader then reads on without its batching pause: each notification
+        keeps its own arrival time, and a fast stream cannot fall behind one notification
+        per pause. Default False (the OS buffer of a descriptor batches by itself).
+        """
+        return False
+
     def fileno(self) -> int | None:
         """A descriptor that ``select`` reports readable when :meth:`read` has bytes, or None.
 

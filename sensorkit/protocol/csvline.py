@@ -154,8 +154,11 @@ class CsvLineDecoder:
         return CsvSamples(values, times)
 
     def _line(self, line: bytes, rows: list[list[int]], stamps: list[int]) -> None:
+        # a CR before the LF ("\r\n") or after it ("\n\r", which some boards print) is ignored
         if line.endswith(b"\r"):
             line = line[:-1]
+        if line.startswith(b"\r"):
+            line = line[1:]
         if len(line) > MAX_CSV_LINE:
             self._reject(ErrorCode.OVERSIZE, f"line longer than {MAX_CSV_LINE} bytes")
             return
@@ -216,6 +219,7 @@ def detect_mode(head: bytes | bytearray | memoryview) -> Literal["binary", "csv"
         return "binary"
     for raw in data.split(b"\n")[:-1]:
         line = raw[:-1] if raw.endswith(b"\r") else raw
+        line = line[1:] if line.startswith(b"\r") else line
         if len(line) <= MAX_CSV_LINE and _PRINTABLE.fullmatch(line) and _LINE.fullmatch(line):
             return "csv"
     return None

@@ -1,0 +1,99 @@
+"""Why a device did not identify itself: the one error :meth:`Device.open` raises, with its hint.
+
+It looks at what arrived within the handshake time (nothing, text, CSV lines, frames that
+fail their CRC, frames of a profile that do not match, BLE notifications cut by the MTU)
+and names the likely cause and its fix.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sensorkit.errors import DeviceError
+from sensorkit.protocol import CsvLineDecoder, detect_mode
+
+if TYPE_CHECKING:
+    from sensorkit.devices.device import Device
+
+__all__ = ["MTU_HINT", "no_device_error"]
+
+MTU_HINT = (
+    "the link kept the default MTU of 23: let the central negotiate a larger one (BlueZ: "
+    "connect without an MTU-limited adapter or dongle; firmware: request an MTU of at least 247 "
+    "and accept the exchange)"
+)
+
+
+def no_device_error(dev: Device) -> DeviceError:
+    """The one error for a device that did not identify itself in time: what arrived, and the likely fix."""
+    name = dev.transport.name
+    n = dev._stats().bytes_in
+    wait = f"{dev.handshake_timeout_s:g} s"
+    if n == 0:
+        return DeviceError(
+            f"{name}: no bytes received within {wait}",
+            hint="is the insole switched on and connected? 'sensorkit devices' lists ports",
+        )
+    truncation = getattr(dev.transport, "truncation", None)
+    if truncation and dev.mode == "binary":
+        return DeviceError(f"{name}: {truncation}, so no frame arrives whole", hint=MTU_HINT)
+    if dev.mode == "profile":
+        assert dev.profile is not None and dev.profile_stats is not None
+        return DeviceError(
+            f"{name}: received {n} bytes in {wait} but no frame matched profile {dev.profile.name!r}: "
+            f"{dev.profile_stats.describe()}",
+            hint="wrong baud rate, or a profile that does not describe this device?",
+        )
+    head = bytes(dev._head)
+    mode = detect_mode(head)
+    if dev.mode == "csv":
+        layout = dev._layout_obj
+        width = _csv_width(head)
+        if layout is not None and width is not None and width != layout.n_sensors:
+            return DeviceError(
+                f"{dev.url}: the board prints {width} values per line but layout {layout.name!r} "
+                f"has {layout.n_sensors} sensors",
+                hint="pick the layout that matches the board",
+            )
+        return DeviceError(
+            f"{name}: received {n} bytes in {wait} but no CSV sample line",
+            hint="wrong baud rate (baud=...)? or the board does not print comma-separated integers",
+        )
+    if mode == "csv":
+        return DeviceError(
+            f"{name}: the device sends CSV lines, not the sensorkit binary protocol",
+            hint="open it with ?format=csv&layout=NAME",
+        )
+    stats = dev._stats()
+    if stats.packets_ok == 0:
+        if _mostly_text(head):
+            first = head.split(b"\n", 1)[0][:40].decode("ascii", "replace")
+            return DeviceError(
+                f"{name}: not a sensorkit device: it sends text such as {first!r}",
+                hint="check the port; CSV boards need ?format=csv&layout=NAME",
+            )
+        return DeviceError(
+            f"{name}: received {n} bytes in {wait} but no valid sensorkit frame "
+            f"({stats.errors} rejected: {stats.crc_errors} CRC, {stats.framing_errors} framing, "
+            f"{stats.content_errors} content)",
+            hint="wrong baud rate? try ?baud=921600 (the default) or the rate your firmware uses; "
+            "or this is not a sensorkit device",
+        )
+    return DeviceError(
+        f"{name}: valid frames but no DEVICE_INFO within {wait} (REQUEST_INFO unanswered)",
+        hint="firmware too old for protocol v1?",
+    )
+
+
+def _csv_width(head: bytes) -> int | None:
+    """Values per line of the first whole CSV sample line in ``head`` (timestamp excluded), or None."""
+    probe = CsvLineDecoder(None)  # the protocol's own line grammar; it fixes S from the first valid line
+    probe.feed(head[head.find(b"\n") + 1 :])  # the first line may be cut
+    return probe.n_channels
+
+
+def _mostly_text(head: bytes) -> bool:
+    if not head:
+        return False
+    printable = sum(1 for b in head if 32 <= b < 127 or b in (9, 10, 13))
+    return printable >= 0.9 * len(head) and b"\n" in head

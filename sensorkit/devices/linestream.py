@@ -1,0 +1,234 @@
+"""The stream decoder of devices without sensorkit packets: CSV lines, or a device profile.
+
+A :class:`LineStream` owns the decoder (:class:`~sensorkit.protocol.CsvLineDecoder` for
+CSV-line mode, PROTOCOL.md section 10, or a
+:class:`~sensorkit.devices.profile_decoder.ProfileDecoder`) and one
+:class:`~sensorkit.devices.sequencer.SampleSequencer` per foot. :meth:`LineStream.feed`
+turns bytes into :class:`Emission` objects (numbered, timed samples of one side with the
+gaps before them); the :class:`~sensorkit.devices.device.Device` records the bytes, emits
+the chunks and counts. It computes nothing else, and depends only on the bytes and their
+arrival times, so replays agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sensorkit.devices.info import DeviceDescription
+from sensorkit.devices.profile import TIME_UNITS, Profile
+from sensorkit.devices.profile_decoder import ProfileDecoder, ProfileStats
+from sensorkit.devices.sequencer import SampleSequencer
+from sensorkit.errors import DeviceError
+from sensorkit.layout import SensorLayout
+from sensorkit.protocol import CsvLineDecoder
+
+__all__ = ["Emission", "LineStream"]
+
+RATE_CHECK_SAMPLES = 8  # CSV: board timestamp spacings looked at before the rate is checked
+RATE_TOLERANCE = 0.2  # CSV: a board rate more than 20 % off the configured one is an error
+
+
+@dataclass
+class Emission:
+    """Samples of one side decoded from one :meth:`LineStream.feed`, ready for a chunk.
+
+    Attributes
+    ----------
+    side : str or None
+        ``"left"``/``"right"`` when the stream says, None for the device's side.
+    parts : list of (times, seq, values)
+        (n,) float64 host s, (n,) int64 sample numbers, (n, S) float32 values, in order.
+    gaps : list of dict
+        Gaps before these samples (keys of ``sensorkit.recording.GAP_COLUMNS``).
+    n_records : int
+        Lines or frames that carried the samples.
+    extra : dict or None
+        Profile extra and IMU fields, name -> (n, k) float64.
+    missing : int
+        Samples counted missing in ``gaps``.
+    time_back : int
+        Blocks whose mapped times would have gone back after a restart.
+    """
+
+    side: str | None
+    parts: list
+    gaps: list[dict]
+    n_records: int
+    extra: dict | None = None
+    missing: int = 0
+    time_back: int = 0
+
+
+class LineStream:
+    """Decoder and per-side sequencers of a CSV-line or device-profile stream.
+
+    Parameters
+    ----------
+    mode : {"csv", "profile"}
+    url : str
+        For messages.
+    layout : SensorLayout
+        The layout (CSV: gives the number of values per line).
+    side : str, optional
+        Side of a device whose frames do not say.
+    csv_rate_hz, csv_units, csv_scale, csv_clock_bits, csv_tick_us
+        CSV-line mode options (see :class:`~sensorkit.devices.device.Device`).
+    profile : Profile, optional
+        Profile mode: the checked profile.
+    """
+
+    def __init__(self, mode: str, *, url: str, layout: SensorLayout, side: str | None = None,
+                 csv_rate_hz: float = 100.0, csv_units: str = "counts", csv_scale: float = 1.0,
+                 csv_clock_bits: int | None = None, csv_tick_us: float = 1.0,
+                 profile: Profile | None = None) -> None:  # fmt: skip
+        if mode not in ("csv", "profile"):
+            raise ValueError(f"a line stream is 'csv' or 'profile', not {mode!r}")
+        self.mode = mode
+        self.url = url
+        self.layout = layout
+        self.side_hint = side
+        self.profile = profile
+        self.seqs: dict[str, SampleSequencer] = {}
+        self._lost = False
+        if mode == "profile":
+            assert profile is not None
+            self.decoder: CsvLineDecoder | ProfileDecoder = ProfileDecoder(profile, side)
+            self.rate_hz = profile.rate_hz
+            self.units = profile.units
+            self.scale = 1.0
+            self.clock_bits = profile.timestamp_bits
+            self.tick_us = TIME_UNITS[profile.timestamp_unit] if profile.timestamp_unit != "s" else 1.0
+        else:
+            # PROTOCOL.md 10: the layout gives S, so a partial first line cannot fix the column count
+            self.decoder = CsvLineDecoder(layout.n_sensors)
+            self.rate_hz = float(csv_rate_hz)
+            self.units = csv_units
+            self.scale = float(csv_scale)
+            self.clock_bits = csv_clock_bits
+            self.tick_us = float(csv_tick_us)
+        self._scale32 = np.float32(self.scale)
+        self._rate_checked = False
+        self._spacing: list[float] = []
+
+    # ------------------------------------------------------------------ decoding
+    def feed(self, data: bytes, t: float, side: str) -> list[Emission]:
+        """Decode ``data`` (CSV: whole lines; profile: any bytes) that arrived at host time ``t``.
+
+        Parameters
+        ----------
+        data : bytes
+            The bytes.
+        t : float
+            Their arrival time (s, host clock).
+        side : str
+            The device's side, for streams that do not say.
+
+        Raises
+        ------
+        DeviceError
+            CSV: the board's timestamps say another rate than the configured one.
+        """
+        if self.mode == "profile":
+            assert isinstance(self.decoder, ProfileDecoder)
+            return [
+                self._sequence(s, blk.values, blk.ticks, t, blk.values.shape[0], blk.extra, side=s)
+                for s, blk in self.decoder.feed(data).items()
+            ]
+        assert isinstance(self.decoder, CsvLineDecoder)
+        samples = self.decoder.feed(data)
+        n = samples.n_samples
+        if n == 0:
+            return []
+        values = samples.values.astype(np.float32)
+        if self._scale32 != 1.0:
+            values *= self._scale32
+        return [self._sequence(side, values, samples.timestamps_us, t, n, None, side=None)]
+
+    def _sequence(self, seq_side: str, values: np.ndarray, ticks: np.ndarray | None, t: float, n_records: int,
+                  extra: dict | None, *, side: str | None) -> Emission:  # fmt: skip
+        seqr = self.seqs.get(seq_side)
+        if seqr is None:
+            seqr = self.seqs[seq_side] = SampleSequencer(
+                self.rate_hz, seq_side, self.clock_bits, self.tick_us
+            )
+            seqr.lost = self._lost
+        dev_us = None
+        if ticks is not None:
+            dev_us = seqr.device_us(ticks)  # a counter that wraps at its width continues
+            if self.mode == "csv":
+                self._check_rate(dev_us, seqr.last_dev_us)
+        missing, back = seqr.missing, seqr.time_back
+        out = Emission(side, [], [], n_records, extra)
+        ranges = [(0, values.shape[0])] if dev_us is None else seqr.split(dev_us)
+        for a, b in ranges:
+            times, seq, gaps = seqr.push(values[a:b], None if dev_us is None else dev_us[a:b], t)
+            out.parts.append((times, seq, values[a:b]))
+            out.gaps.extend(gaps)
+        out.missing = seqr.missing - missing
+        out.time_back = seqr.time_back - back
+        self._lost = False
+        return out
+
+    def _check_rate(self, stamps: np.ndarray, last_dev_us: int | None) -> None:
+        """Compare the board's timestamp spacing with the configured rate once.
+
+        Gaps and sample numbers are counted in periods of ``rate``; a board at another rate
+        would show a gap on every line, so a mismatch of more than 20% is the caller's error.
+        """
+        if self._rate_checked:
+            return
+        d = np.diff(stamps.astype(np.float64), prepend=np.float64(last_dev_us or stamps[0]))
+        self._spacing.extend(d[d > 0].tolist())
+        if len(self._spacing) < RATE_CHECK_SAMPLES:
+            return
+        self._rate_checked = True
+        board_hz = 1e6 / float(np.median(self._spacing))
+        if abs(board_hz - self.rate_hz) > RATE_TOLERANCE * self.rate_hz:
+            raise DeviceError(
+                f"{self.url}: the board's timestamps say {board_hz:.4g} Hz but the rate is {self.rate_hz:g} Hz",
+                hint=f"add &rate={board_hz:.0f} to the URL",
+            )
+
+    # ------------------------------------------------------------------ link, description
+    def link_lost(self) -> None:
+        """The link was lost: the next samples of every side follow a gap; a partial frame is dropped."""
+        self._lost = True
+        for seqr in self.seqs.values():
+            seqr.lost = True
+        if isinstance(self.decoder, ProfileDecoder):
+            self.decoder.reconnected()
+
+    def describe(self, url: str, transport: str) -> DeviceDescription:
+        """What the device is, from the URL options (CSV) or the profile."""
+        layout = self.layout
+        if self.profile is not None:
+            p = self.profile
+            side = self.side_hint or ("both" if set(p.pressure) == {"left", "right"} else "unknown")
+            n = p.n_sensors
+        else:
+            side = self.side_hint or "unknown"
+            n = layout.n_sensors
+        return DeviceDescription(
+            url=url, transport=transport, side=side, mode=self.mode, sensor_count=n, sample_rate_hz=self.rate_hz,
+            units=self.units, value_scale=self.scale, layout=layout.name, layout_id=layout.layout_id,
+        )  # fmt: skip
+
+    @property
+    def records_ok(self) -> int:
+        """Lines (CSV) or frames (profile) that gave samples."""
+        st = self.decoder.stats
+        return st.frames_ok if isinstance(st, ProfileStats) else st.samples_ok
+
+    @property
+    def records_bad(self) -> int:
+        """Lines or frames rejected."""
+        st = self.decoder.stats
+        return st.bad_frames if isinstance(st, ProfileStats) else st.bad_lines
+
+    @property
+    def profile_stats(self) -> ProfileStats | None:
+        """Profile mode: the decoder's counters of rejected bytes (rate, first offending bytes)."""
+        st = self.decoder.stats
+        return st if isinstance(st, ProfileStats) else None

@@ -1,0 +1,380 @@
+"""Decoding a byte stream with a device :class:`~sensorkit.devices.profile.Profile`.
+
+:class:`ProfileDecoder` is incremental: :meth:`~ProfileDecoder.feed` takes any slice of
+the stream (a read, a datagram, a BLE notification) and returns the samples of the frames
+it completed, per side. Bytes that do not match the profile are counted and reported
+(:attr:`ProfileDecoder.stats`: how many, and the first offending bytes), never turned
+into samples. Any chunking of the same bytes gives the same samples.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sensorkit.devices.profile import BINARY_TYPES, FieldSpec, Profile
+
+__all__ = ["ProfileBlock", "ProfileDecoder", "ProfileStats"]
+
+MAX_RECORD = 8192  # bytes: a text record longer than this is garbage (cut, counted)
+FIRST_BAD_KEPT = 32  # bytes of the first offending input kept for the report
+_NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_MISSING_COMMA = re.compile(rb'([0-9\]}"])(\s*)(?="[^"]*"\s*:)')
+
+
+@dataclass
+class ProfileStats:
+    """Counters of a :class:`ProfileDecoder`.
+
+    Attributes
+    ----------
+    bytes_in : int
+        Bytes fed.
+    frames_ok : int
+        Frames (binary) or records (text) that gave samples.
+    bad_frames : int
+        Frames or records that did not match the profile (rejected, no samples).
+    bad_bytes : int
+        Bytes skipped while looking for the next frame (binary ``sync``) or in rejected records.
+    skipped : int
+        Text records matched by the profile's ``skip`` pattern (headers, comments).
+    first_bad : bytes
+        The first offending bytes (up to 32), for the report.
+    first_bad_reason : str
+        Why they were rejected.
+    """
+
+    bytes_in: int = 0
+    frames_ok: int = 0
+    bad_frames: int = 0
+    bad_bytes: int = 0
+    skipped: int = 0
+    first_bad: bytes = b""
+    first_bad_reason: str = ""
+
+    def describe(self) -> str:
+        """One line: how much was rejected, at what rate, and the first offending bytes."""
+        if not self.bad_frames and not self.bad_bytes:
+            return "no bytes rejected"
+        rate = self.bad_bytes / self.bytes_in if self.bytes_in else 0.0
+        return (
+            f"{self.bad_frames} frame(s) and {self.bad_bytes} byte(s) did not match the profile "
+            f"({100 * rate:.1f} % of {self.bytes_in} bytes); first: {self.first_bad!r} ({self.first_bad_reason})"
+        )
+
+
+@dataclass
+class ProfileBlock:
+    """Samples of one side decoded from one :meth:`ProfileDecoder.feed` call.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        ``(n, S)`` float32 pressure in the profile's units.
+    ticks : numpy.ndarray or None
+        ``(n,)`` uint64 raw device timestamps (profile's ``timestamp.unit``), when the profile has one.
+    extra : dict of str to numpy.ndarray
+        Extra and IMU fields, name -> ``(n, k)`` float64 (IMU names: ``imu_accel``,
+        ``imu_gyro``, ``imu_quat``).
+    """
+
+    values: np.ndarray
+    ticks: np.ndarray | None
+    extra: dict = field(default_factory=dict)
+
+
+class ProfileDecoder:
+    """Incremental decoder of one device stream described by ``profile``.
+
+    Parameters
+    ----------
+    profile : Profile
+        The checked profile.
+    side : {"left", "right"}, optional
+        Side of a device whose frames do not say (default ``"left"``).
+    """
+
+    def __init__(self, profile: Profile, side: str | None = None) -> None:
+        self.profile = profile
+        self.default_side = side if side in ("left", "right") else "left"
+        self.stats = ProfileStats()
+        self._pending = bytearray()
+        self._discarding = False
+        # text: the first record of a connection may be the tail of one cut by the attach
+        # (PROTOCOL.md 10 does the same for CSV lines): it is skipped, counted in ``skipped``
+        self._skip_first = profile.framing == "text"
+        p = profile
+        self._extra_fields = [(name, sides) for name, sides in p.extras.items()] + [
+            (f"imu_{name}", sides) for name, sides in p.imu.items()
+        ]
+
+    # ------------------------------------------------------------------ public
+    def reconnected(self) -> None:
+        """A new connection: drop a partial frame, and skip the next text record (it may be cut)."""
+        self._pending.clear()
+        self._discarding = False
+        self._skip_first = self.profile.framing == "text"
+
+    def feed(self, data: bytes) -> dict[str, ProfileBlock]:
+        """Consume ``data``; the samples of the frames it completed, per side (sides with none are absent)."""
+        self.stats.bytes_in += len(data)
+        rows: dict[str, list] = {}
+        if self.profile.framing == "binary":
+            self._feed_binary(bytes(data), rows)
+        else:
+            self._feed_text(bytes(data), rows)
+        return {side: self._block(r) for side, r in rows.items() if r}
+
+    # ------------------------------------------------------------------ binary
+    def _feed_binary(self, data: bytes, rows: dict) -> None:
+        p = self.profile
+        buf = self._pending + data if self._pending else bytearray(data)
+        size, sync = p.size, p.sync
+        pos = 0
+        frames = []
+        while len(buf) - pos >= size:
+            if sync and buf[pos : pos + len(sync)] != sync:
+                nxt = buf.find(sync, pos + 1)
+                end = len(buf) - len(sync) + 1 if nxt < 0 else nxt
+                end = max(end, pos + 1)
+                self._bad(
+                    bytes(buf[pos:end]), f"no sync bytes {sync.hex()} where a frame should start", frame=False
+                )
+                pos = end
+                continue
+            frames.append(bytes(buf[pos : pos + size]))
+            pos += size
+        self._pending = bytearray(buf[pos:])
+        if frames:
+            self._binary_frames(b"".join(frames), len(frames), rows)
+
+    def _binary_frames(self, block: bytes, n: int, rows: dict) -> None:
+        p = self.profile
+        k = p.samples_per_frame
+
+        def read(spec: FieldSpec) -> np.ndarray:
+            code, width = BINARY_TYPES[spec.type]
+            dt = np.dtype(p.byte_order + code) if width > 1 else np.dtype(code)
+            arr = np.ndarray((n, k, spec.count), dtype=dt, buffer=block, offset=spec.offset,
+                             strides=(p.size, p.sample_stride, width))  # fmt: skip
+            out = arr.astype(np.float64).reshape(n * k, spec.count)
+            return out * spec.scale if spec.scale != 1.0 else out
+
+        ticks = read(p.timestamp)[:, 0] if p.timestamp is not None else None  # per sample (sample_stride)
+        if ticks is not None and p.timestamp_unit == "s":
+            ticks = ticks * 1e6
+        sides = self._binary_sides(read, n * k, block)
+        for side, mask in sides.items():
+            if side == "bad" or not mask.any():
+                continue
+            spec = p.pressure.get(side) or p.pressure["any"]
+            vals = read(spec)[mask]
+            extra = {name: read(s.get(side) or s["any"])[mask] for name, s in self._extra_fields}
+            rows.setdefault(side, []).append((vals, None if ticks is None else ticks[mask], extra))
+        good = n * k - int(sides.get("bad", np.zeros(0, bool)).sum())
+        self.stats.frames_ok += good // k
+
+    def _binary_sides(self, read, m: int, block: bytes) -> dict:
+        p = self.profile
+        if set(p.pressure) == {"left", "right"}:
+            every = np.ones(m, dtype=bool)
+            return {"left": every, "right": every}
+        if p.side is None:
+            return {self.default_side: np.ones(m, dtype=bool)}
+        code = read(p.side)[:, 0]
+        out = {}
+        known = np.zeros(m, dtype=bool)
+        for value, side in p.side_values.items():
+            mask = code == float(value)
+            out[side] = mask
+            known |= mask
+        if not known.all():
+            out["bad"] = ~known
+            first = int(np.flatnonzero(~known)[0])
+            frame = first // p.samples_per_frame
+            self._bad(block[frame * p.size : (frame + 1) * p.size],
+                      f"side field value {code[first]:g} is neither {' nor '.join(map(str, p.side_values))}",
+                      count=int((~known).sum()))  # fmt: skip
+        return out
+
+    # ------------------------------------------------------------------ text
+    def _feed_text(self, data: bytes, rows: dict) -> None:
+        p = self.profile
+        start = 0
+        delim = p.delimiter
+        while True:
+            end = data.find(delim, start)
+            if end < 0:
+                rest = data[start:]
+                if self._discarding:
+                    return
+                if len(self._pending) + len(rest) > MAX_RECORD:
+                    self._bad(bytes(self._pending[:FIRST_BAD_KEPT]), f"record longer than {MAX_RECORD} bytes",
+                              frame=True, nbytes=len(self._pending) + len(rest))  # fmt: skip
+                    self._pending.clear()
+                    self._discarding = True
+                else:
+                    self._pending += rest
+                return
+            if self._discarding:
+                self._discarding = False
+                self.stats.bad_bytes += end - start
+            else:
+                record = bytes(self._pending) + data[start:end] if self._pending else data[start:end]
+                self._pending.clear()
+                if p.keep_delimiter:
+                    record += delim
+                if self._skip_first:
+                    self._skip_first = False
+                    self.stats.skipped += 1
+                else:
+                    self._record(record.strip(b"\r"), rows)
+            start = end + 1
+
+    def _record(self, rec: bytes, rows: dict) -> None:
+        p = self.profile
+        if not rec.strip():
+            return
+        if p.skip is not None and p.skip.search(rec):
+            self.stats.skipped += 1
+            return
+        side = None
+        if p.side_prefix:
+            for prefix, s in p.side_prefix.items():
+                if rec.startswith(prefix):
+                    side, rec = s, rec[len(prefix) :]
+                    break
+            else:
+                self._bad(rec, f"starts with none of {', '.join(k.decode() for k in p.side_prefix)}")
+                return
+        try:
+            get, raw = self._getter(rec)
+            if p.side is not None:
+                code = raw(p.side)
+                side = next((s for v, s in p.side_values.items() if _same(v, code)), None)
+                if side is None:
+                    raise ValueError(
+                        f"side field value {code!r} is neither {' nor '.join(map(str, p.side_values))}"
+                    )
+            sides = (
+                ("left", "right") if set(p.pressure) == {"left", "right"} else (side or self.default_side,)
+            )
+            ticks = None
+            if p.timestamp is not None:
+                t = get(p.timestamp)[0]
+                if not ((t >= 0 and float(t).is_integer()) or p.timestamp_unit == "s"):
+                    raise ValueError(f"timestamp {t!r} is not a non-negative integer")
+                ticks = t * 1e6 if p.timestamp_unit == "s" else t
+            out = []
+            for s in sides:
+                spec = p.pressure.get(s) or p.pressure["any"]
+                vals = np.asarray(get(spec), dtype=np.float64)
+                extra = {
+                    name: np.asarray(get(e.get(s) or e["any"]), dtype=np.float64)
+                    for name, e in self._extra_fields
+                }
+                out.append((s, vals, extra))
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            self._bad(rec, str(exc) or type(exc).__name__)
+            return
+        for s, vals, extra in out:
+            rows.setdefault(s, []).append((vals[None, :], None if ticks is None else np.array([ticks]),
+                                           {k: v[None, :] for k, v in extra.items()}))  # fmt: skip
+        self.stats.frames_ok += 1
+
+    def _getter(self, rec: bytes):
+        """A function FieldSpec -> list of floats for this record (raises on a mismatch)."""
+        p = self.profile
+        fmt = p.text_format
+        if fmt == "json":
+            text = _MISSING_COMMA.sub(rb"\1,\2", rec) if p.repair_json else rec
+            obj = json.loads(text)
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+
+            def get_json(spec: FieldSpec) -> list[float]:
+                key, sl = spec.key, None
+                m = re.fullmatch(r"(.*)\[(\d+):(\d+)\]", key)
+                if m:
+                    key, sl = m.group(1), (int(m.group(2)), int(m.group(3)))
+                value = obj
+                for part in key.split("."):
+                    if not isinstance(value, dict) or part not in value:
+                        raise KeyError(f"no key {key!r}")
+                    value = value[part]
+                vals = value if isinstance(value, list) else [value]
+                if sl is not None:
+                    vals = vals[sl[0] : sl[1]]
+                if len(vals) != spec.count or not all(_is_number(v) for v in vals):
+                    raise ValueError(f"{key!r} holds {vals!r}, expected {spec.count} number(s)")
+                return [float(v) * spec.scale for v in vals]
+
+            def raw_json(spec: FieldSpec):
+                value = obj
+                for part in spec.key.split("."):
+                    if not isinstance(value, dict) or part not in value:
+                        raise KeyError(f"no key {spec.key!r}")
+                    value = value[part]
+                return value
+
+            return get_json, raw_json
+        if fmt == "numbers":
+            tokens = _NUMBER.findall(rec)
+        elif fmt == "whitespace":
+            tokens = rec.split()
+        else:
+            tokens = [t.strip() for t in rec.split(p.separator)]
+
+        def get_index(spec: FieldSpec) -> list[float]:
+            end = spec.index + spec.count
+            if end > len(tokens):
+                raise ValueError(f"{len(tokens)} values, the profile reads up to value {end}")
+            out = [float(t) for t in tokens[spec.index : end]]  # ValueError: not a number
+            return [v * spec.scale for v in out] if spec.scale != 1.0 else out
+
+        def raw_index(spec: FieldSpec):
+            if spec.index >= len(tokens):
+                raise ValueError(f"{len(tokens)} values, the side field is value {spec.index}")
+            return tokens[spec.index].decode("ascii", "replace")
+
+        return get_index, raw_index
+
+    # ------------------------------------------------------------------ helpers
+    def _bad(
+        self, data: bytes, reason: str, *, frame: bool = True, count: int = 1, nbytes: int | None = None
+    ) -> None:
+        if frame:
+            self.stats.bad_frames += count
+        self.stats.bad_bytes += len(data) if nbytes is None else nbytes
+        if not self.stats.first_bad_reason:
+            self.stats.first_bad = data[:FIRST_BAD_KEPT]
+            self.stats.first_bad_reason = reason
+
+    def _block(self, parts: list) -> ProfileBlock:
+        values = np.concatenate([v for v, _, _ in parts]).astype(np.float32)
+        ticks = None
+        if parts[0][1] is not None:
+            ticks = np.rint(np.concatenate([t for _, t, _ in parts])).astype(np.uint64)
+        extra = {}
+        for name in parts[0][2]:
+            extra[name] = np.concatenate([e[name] for _, _, e in parts])
+        return ProfileBlock(values, ticks, extra)
+
+
+def _same(expected, got) -> bool:
+    """A side field's value ``got`` (number, or text from a text record) equals the profile's ``expected``."""
+    if isinstance(expected, str):
+        return str(got) == expected
+    if isinstance(got, str):
+        try:
+            return float(got) == float(expected)
+        except ValueError:
+            return False
+    return _is_number(got) and float(got) == float(expected)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)

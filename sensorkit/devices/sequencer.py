@@ -1,0 +1,309 @@
+"""Sample sequencing helpers: board counters that wrap, and host times that never go back.
+
+Two small, stateful pieces the device layer applies to every block of samples:
+
+* :class:`CounterUnwrapper` turns a board clock that wraps at its counter width (Arduino
+  ``millis()`` in a 16-bit field wraps after 65.5 s, ``micros()`` at 2**32 us = 71.6 min)
+  into one increasing count, so a wrap is a continuation and not a device restart.
+* :class:`MonotonicSlew` places blocks on the host clock so that sample times never go
+  back, and a change of the clock map (a new time-sync fit, a faster packet arrival in the
+  arrival-time fallback) is absorbed gradually (slewed, as NTP does) instead of making the
+  times jump back or forward.
+
+Both depend only on the values they are fed, so a replay of a capture gives the live
+times bit for bit.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+__all__ = ["SLEW_MAX_S", "SLEW_RATE", "WRAP_MAX_STEP_S", "CounterUnwrapper", "MonotonicSlew"]
+
+#: Largest plausible forward step of a board clock across a wrap (s): a value that goes back
+#: by more than ``2**width - this`` is a restart (a new boot counts from 0), not a wrap.
+WRAP_MAX_STEP_S = 5.0
+#: A counter width is only guessed when its span is at least this many times WRAP_MAX_STEP_S
+#: (a 16-bit microsecond counter, 65 ms, cannot be told from a restart).
+_SPAN_FACTOR = 10
+#: Fraction of elapsed time by which a clock-map correction is absorbed: 1 % moves a 10 ms
+#: correction into the times over 1 s, and changes no sample spacing by more than 1 %.
+SLEW_RATE = 0.01
+#: Corrections that would move times forward by more than this (s) are applied at once
+#: (a forward step cannot break the order of the samples); backward ones are always slewed.
+SLEW_MAX_S = 0.5
+
+
+class CounterUnwrapper:
+    """Unwrap a board timestamp counter that wraps at ``2**bits`` ticks.
+
+    Parameters
+    ----------
+    bits : int or None
+        Counter width (16, 32 or 64). None: guess it, trying 16 and 32 bits, from where the
+        counter goes back (see :data:`WRAP_MAX_STEP_S`).
+    tick_us : float
+        Length of one counter tick in microseconds (1 for ``micros()``, 1000 for ``millis()``).
+
+    Notes
+    -----
+    A step back from ``prev`` to ``new`` is a wrap at width ``w`` when ``prev < 2**w`` and
+    ``new + 2**w - prev`` (the forward distance modulo ``2**w``) is at most
+    :data:`WRAP_MAX_STEP_S`; anything else that goes back is left alone (the caller sees a
+    restart).
+    """
+
+    def __init__(self, bits: int | None = None, tick_us: float = 1.0) -> None:
+        if bits is not None and bits not in (16, 32, 64):
+            raise ValueError(f"counter width must be 16, 32 or 64 bits, not {bits}")
+        self.tick_us = float(tick_us)
+        max_step = WRAP_MAX_STEP_S * 1e6 / self.tick_us
+        if bits is None:
+            self.widths = tuple(w for w in (16, 32) if (1 << w) >= _SPAN_FACTOR * max_step)
+        else:
+            self.widths = () if bits == 64 else (bits,)
+        self._max_step = max_step
+        self._epoch = 0  # ticks added to raw values since the counter was first seen
+        self._prev: int | None = None
+        #: Number of wraps seen so far.
+        self.wraps = 0
+
+    def reset(self) -> None:
+        """Forget the counter (the device rebooted or a new stream began)."""
+        self._epoch = 0
+        self._prev = None
+
+    def unwrap(self, raw: np.ndarray) -> np.ndarray:
+        """Counter values ``raw`` (n,) as an increasing uint64 count (restarts still go back).
+
+        Parameters
+        ----------
+        raw : numpy.ndarray
+            (n,) unsigned counter values in ticks, in arrival order.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n,) uint64 ticks with every wrap undone.
+        """
+        raw = np.asarray(raw, dtype=np.uint64)
+        if raw.size == 0 or not self.widths:
+            if raw.size:
+                self._prev = int(raw[-1])
+            return raw + np.uint64(self._epoch) if self._epoch else raw
+        prev = np.empty(raw.size, dtype=np.int64)
+        vals = raw.astype(np.int64, copy=False) if raw.max() < (1 << 63) else None
+        if vals is None:  # 64-bit values: cannot wrap at 16 or 32 bits
+            self._prev = int(raw[-1])
+            return raw + np.uint64(self._epoch) if self._epoch else raw
+        prev[1:] = vals[:-1]
+        prev[0] = vals[0] if self._prev is None else self._prev
+        offset = np.empty(raw.size, dtype=np.int64)
+        epoch, start = self._epoch, 0
+        for i in np.flatnonzero(vals < prev).tolist():
+            offset[start:i] = epoch
+            p, v = int(prev[i]), int(vals[i])
+            wrapped = next(
+                (1 << w for w in self.widths if p < (1 << w) and v + (1 << w) - p <= self._max_step), 0
+            )
+            if wrapped:
+                self.wraps += 1
+                epoch += wrapped
+            else:
+                epoch = 0  # a restart: the new boot counts afresh (and goes back, as it should)
+            start = i
+        offset[start:] = epoch
+        out = vals + offset
+        self._epoch = epoch
+        self._prev = int(vals[-1])
+        return out.astype(np.uint64)
+
+
+class MonotonicSlew:
+    """Host times of sample blocks that never go back, with clock-map corrections slewed.
+
+    Parameters
+    ----------
+    rate : float
+        Fraction of elapsed time by which a correction is absorbed (:data:`SLEW_RATE`).
+    max_forward_s : float
+        Forward corrections larger than this are applied at once (:data:`SLEW_MAX_S`).
+
+    Attributes
+    ----------
+    lag_s : float
+        Output time minus mapped time at the last sample placed (s): the correction still
+        being absorbed.
+    n_back : int
+        Blocks whose mapped times would have gone back (absorbed, not applied).
+    """
+
+    def __init__(self, rate: float = SLEW_RATE, max_forward_s: float = SLEW_MAX_S) -> None:
+        if not 0.0 < rate < 1.0:
+            raise ValueError("the slew rate is a fraction in (0, 1)")
+        self.rate = float(rate)
+        self.max_forward_s = float(max_forward_s)
+        self.last_s: float | None = None
+        self.lag_s = 0.0
+        self.n_back = 0
+
+    def place(self, mapped: np.ndarray, anchor_s: float | None, step_s: float) -> np.ndarray:
+        """Output times of one block.
+
+        Parameters
+        ----------
+        mapped : numpy.ndarray
+            (n,) strictly increasing host times (s) of the block under the current clock map.
+        anchor_s : float or None
+            Host time (s), under the *current* map, of the previous block's last sample, when
+            this block continues the same device clock; None after a restart (a new clock).
+        step_s : float
+            Nominal sample period (s): a block that would start at or before the previous
+            sample after a restart starts one period after it.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n,) float64 host times, strictly increasing and after every earlier output.
+        """
+        mapped = np.asarray(mapped, dtype=np.float64)
+        last = self.last_s
+        if last is None or mapped.size == 0:
+            out = mapped
+        elif anchor_s is not None:
+            lag = last - anchor_s  # how far the output is ahead of the current map
+            if lag < -self.max_forward_s:
+                lag = 0.0  # a large forward correction: step (order is kept)
+            if mapped[0] <= last:
+                self.n_back += 1
+            if lag == 0.0:
+                out = mapped
+            else:
+                absorbed = self.rate * (mapped - anchor_s)
+                out = mapped + np.sign(lag) * np.maximum(abs(lag) - absorbed, 0.0)
+        else:
+            out = mapped
+            if mapped[0] <= last:
+                self.n_back += 1
+                out = mapped + (last + step_s - float(mapped[0]))
+        if last is not None and out.size and not float(out[0]) > last:
+            out = np.nextafter(np.maximum(out, last), np.inf)
+        if out.size:
+            self.last_s = float(out[-1])
+            self.lag_s = float(out[-1] - mapped[-1])
+        return out
+
+
+class SampleSequencer:
+    """Numbers and times the samples of a stream without sequence numbers (CSV lines, device profiles).
+
+    One per side. Samples are numbered consecutively; a gap is found from the device clock
+    (a step of more than 1.5 periods, or a restart: the clock going back after unwrapping)
+    or, without a device clock, from a lost link. Device times are mapped by arrival (the
+    smallest ``arrival - device time`` seen, :class:`~sensorkit.devices.clock.ClockMap`) and
+    placed by :class:`MonotonicSlew`; without a device clock, samples are spaced at the
+    nominal rate and end at their arrival.
+
+    Parameters
+    ----------
+    rate_hz : float
+        Nominal sample rate (Hz): the spacing of samples without timestamps, and the unit
+        in which gaps are counted.
+    side : str
+        Side named in the gaps.
+    clock_bits : int or None
+        Width of the device's timestamp counter (see :class:`CounterUnwrapper`).
+    tick_us : float
+        Length of one timestamp tick in us.
+    """
+
+    def __init__(
+        self, rate_hz: float, side: str, clock_bits: int | None = None, tick_us: float = 1.0
+    ) -> None:
+        from sensorkit.devices.clock import ClockMap
+
+        self.rate_hz = float(rate_hz)
+        self.side = side
+        self.clock = ClockMap()
+        self.slew = MonotonicSlew()
+        self.unwrapper = CounterUnwrapper(clock_bits, tick_us)
+        self.tick_us = float(tick_us)
+        self.last_dev_us: int | None = None
+        self.last_time: float | None = None
+        self.next_seq = 0
+        self.lost = False  # the link was lost since the last sample
+        self.missing = 0
+        self.time_back = 0
+
+    def device_us(self, ticks: np.ndarray) -> np.ndarray:
+        """Raw timestamp ticks (n,) as unwrapped device microseconds (uint64)."""
+        us = self.unwrapper.unwrap(ticks)
+        return us * np.uint64(self.tick_us) if self.tick_us != 1.0 else us
+
+    def push(self, values: np.ndarray, dev_us: np.ndarray | None, t: float
+             ) -> tuple[np.ndarray, np.ndarray, list[dict]]:  # fmt: skip
+        """Times, sample numbers and the gaps before them, for consecutive samples.
+
+        Parameters
+        ----------
+        values : numpy.ndarray
+            (n, S) values (only their count is used).
+        dev_us : numpy.ndarray or None
+            (n,) unwrapped device times in us, increasing (cut the block where they are not).
+        t : float
+            Host arrival time of the bytes (s).
+
+        Returns
+        -------
+        (times, seq, gaps)
+            (n,) float64 host times in s, (n,) int64 sample numbers, and gap dicts
+            (keys of ``sensorkit.recording.GAP_COLUMNS``).
+        """
+        n = values.shape[0]
+        period = 1.0 / self.rate_hz
+        reason = None
+        if dev_us is not None:
+            anchor = self.last_dev_us
+            if anchor is not None and int(dev_us[0]) <= anchor:
+                self.clock.reset()  # the board's clock went back: it rebooted
+                anchor = None
+                reason = "link lost" if self.lost else "device restart"
+            elif anchor is not None and int(dev_us[0]) - anchor > 1.5e6 * period:
+                reason = "link lost" if self.lost else "time jump"
+            self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
+            mapped = self.clock.to_host_s(dev_us)
+            a = None if anchor is None else float(self.clock.to_host_s(np.array([anchor]))[0])
+            back = self.slew.n_back
+            times = self.slew.place(mapped, a, period)
+            if self.slew.n_back != back and a is None:
+                self.time_back += 1
+            self.last_dev_us = int(dev_us[-1])
+        else:
+            start = t - (n - 1) * period
+            if self.last_time is not None and start <= self.last_time:
+                start = self.last_time + period
+            times = start + np.arange(n, dtype=np.float64) * period
+            self.slew.last_s = float(times[-1])
+            if self.lost and self.last_time is not None:
+                reason = "link lost"  # arrival times are all there is: the gap spans the outage
+        gaps = []
+        if reason is not None and self.last_time is not None:
+            missing = max(round((float(times[0]) - self.last_time) / period) - 1, 0)
+            gaps.append({"start_s": self.last_time, "end_s": float(times[0]), "side": self.side,
+                         "n_missing": int(missing), "reason": reason})  # fmt: skip
+            self.missing += int(missing)
+            self.next_seq += int(missing)  # sample numbers skip the lost ones
+        self.lost = False
+        seq = np.arange(self.next_seq, self.next_seq + n, dtype=np.int64)
+        self.next_seq += n
+        self.last_time = float(times[-1])
+        return times, seq, gaps
+
+    def split(self, dev_us: np.ndarray) -> list[tuple[int, int]]:
+        """Index ranges of a block where the device clock runs on (cut where it goes back or skips > 1.5 periods)."""
+        d = np.diff(dev_us.astype(np.float64))
+        cuts = np.flatnonzero((d <= 0) | (d > 1.5e6 / self.rate_hz)) + 1
+        bounds = [0, *cuts.tolist(), int(dev_us.shape[0])]
+        return list(itertools.pairwise(bounds))

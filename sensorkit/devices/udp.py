@@ -1,0 +1,124 @@
+"""``udp://HOST:PORT``: datagrams sent to a local port (Wi-Fi boards, gateways), binary or CSV-line mode.
+
+The host listens on ``HOST:PORT`` (``udp://0.0.0.0:9999`` for every interface,
+``udp://127.0.0.1:9999`` for this machine only). Each datagram's bytes go to the same
+framer and decoder as a serial stream, stamped with their arrival time. Commands (binary
+mode) go back to the address the last datagram came from; before any datagram has
+arrived there is nobody to send to, and such writes are dropped (counted in
+:attr:`UdpTransport.unsent`), as UDP itself would drop them. A datagram never "closes": a
+silent board shows as the device's timeout.
+"""
+
+from __future__ import annotations
+
+import socket
+
+from sensorkit.devices.transport import LinkLost, Transport, host_time
+from sensorkit.devices.url import DeviceURL
+from sensorkit.errors import DeviceError
+
+__all__ = ["PARAMS", "UdpTransport", "build"]
+
+PARAMS = ("side", "layout", "format", "rate", "units", "scale", "clock_bits", "clock_unit", "profile")
+MAX_DATAGRAM = 65535  # bytes: the largest UDP payload
+RECV_BUFFER = 4 * 1024 * 1024  # bytes of kernel buffer asked for, so a batch pause loses nothing
+
+
+class UdpTransport(Transport):
+    """Datagrams received on one local UDP port.
+
+    Parameters
+    ----------
+    host : str
+        Local address to listen on.
+    port : int
+        Local UDP port.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = int(port)
+        self.name = f"udp {host}:{port}"
+        self._sock: socket.socket | None = None
+        self._peer: tuple | None = None
+        #: Writes dropped because no datagram had arrived yet (no address to answer).
+        self.unsent = 0
+
+    def open(self) -> None:
+        try:
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECV_BUFFER)
+            except OSError:
+                pass  # the system default is used
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            raise DeviceError(
+                f"cannot listen on udp://{self.host}:{self.port}: {exc}",
+                hint="is another program (the vendor's own viewer, another sensorkit) bound to that port?",
+            ) from None
+        sock.setblocking(False)
+        self._sock = sock
+
+    @property
+    def bound_port(self) -> int:
+        """The local port (useful with ``udp://127.0.0.1:0``: the system picks one)."""
+        if self._sock is None:
+            return self.port
+        return int(self._sock.getsockname()[1])
+
+    def read(self, timeout_s: float) -> tuple[bytes, float]:
+        sock = self._sock
+        if sock is None:
+            raise LinkLost("not listening")
+        chunks = []
+        try:
+            if timeout_s > 0:
+                sock.settimeout(timeout_s)
+                try:
+                    data, self._peer = sock.recvfrom(MAX_DATAGRAM)
+                    chunks.append(data)
+                except TimeoutError:
+                    return b"", host_time()
+                finally:
+                    sock.setblocking(False)
+            while True:  # everything already queued, in arrival order
+                try:
+                    data, self._peer = sock.recvfrom(MAX_DATAGRAM)
+                except BlockingIOError:
+                    break
+                chunks.append(data)
+        except OSError as exc:
+            raise LinkLost(f"{self.name}: {exc}") from None
+        return b"".join(chunks), host_time()
+
+    def fileno(self) -> int | None:
+        return None if self._sock is None else self._sock.fileno()
+
+    def write(self, data: bytes) -> None:
+        sock = self._sock
+        if sock is None:
+            raise LinkLost("not listening")
+        if self._peer is None:
+            self.unsent += 1
+            return
+        try:
+            sock.sendto(data, self._peer)
+        except OSError as exc:
+            raise LinkLost(f"{self.name}: {exc}") from None
+
+    def close(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
+
+
+def build(url: DeviceURL) -> tuple[UdpTransport, dict]:
+    """Transport and device options for a ``udp://HOST:PORT`` URL."""
+    from sensorkit.devices.serial import line_mode_options
+
+    host, sep, port = url.target.rstrip("/").rpartition(":")
+    if not sep or not port.isdigit():
+        raise DeviceError(f"{url.raw}: expected udp://HOST:PORT", hint="e.g. udp://127.0.0.1:9999")
+    return UdpTransport(host.strip("[]") or "0.0.0.0", int(port)), line_mode_options(url)

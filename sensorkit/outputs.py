@@ -1,0 +1,186 @@
+"""Output files that never destroy data: no silent replacing, no writing over an input, one writer.
+
+Every writer of sensorkit (capture recorder, CSV and Parquet exporters, calibration files,
+reports) checks its output here first:
+
+* an existing file is replaced only when asked (``--force`` on the command line,
+  ``overwrite=True`` in Python); otherwise :class:`~sensorkit.errors.OutputExistsError`
+  with one message and the fix;
+* an output that is also an input is refused even with ``--force``
+  (:class:`~sensorkit.errors.SameFileError`): the same path, a hard link or a symlink to
+  it all share ``(st_dev, st_ino)``, which is what is compared (``os.stat`` follows
+  symlinks; ``os.path.samefile`` semantics);
+* a capture being written holds an exclusive, non-blocking ``flock`` on its file, so a
+  second writer gets :class:`~sensorkit.errors.FileLockedError` at once instead of
+  mixing its records into the first one's file. Platforms without ``fcntl`` (Windows)
+  lock the first byte with ``msvcrt.locking``; where neither exists, the file is
+  written unlocked and :func:`lock_exclusive` says so by returning False.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from sensorkit.errors import FileLockedError, OutputExistsError, SameFileError
+
+__all__ = ["check_output", "input_files", "lock_exclusive", "open_exclusive", "same_file", "unique_path"]
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+try:  # Windows
+    import msvcrt
+except ImportError:
+    msvcrt = None  # type: ignore[assignment]
+
+#: The one message of every refusal to replace a file, with the fix.
+EXISTS_MESSAGE = "{path} exists; add --force to replace it (overwrite=True in Python) or choose another name"
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """True when ``a`` and ``b`` are the same existing file (same path, hard link or symlink).
+
+    Parameters
+    ----------
+    a, b : str or PathLike
+        Paths; a path that does not exist is nobody's twin.
+    """
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except (OSError, ValueError):
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def check_output(
+    path: str | os.PathLike, *, overwrite: bool = False, inputs: Iterable[str | os.PathLike] = ()
+) -> Path:
+    """Refuse an output that would destroy data; return it as a Path.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file about to be written.
+    overwrite : bool
+        Replace an existing file (``--force``).
+    inputs : iterable of str or PathLike
+        Files the same command reads; the output may not be any of them, even with
+        ``overwrite``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    SameFileError
+        ``path`` is one of ``inputs`` (compared by device and inode).
+    OutputExistsError
+        ``path`` exists and ``overwrite`` is False.
+    """
+    out = Path(path)
+    for src in inputs:
+        if src is not None and same_file(out, src):
+            raise SameFileError(
+                f"{out}: the output is the input {src}; writing it would destroy what is being read",
+                hint="write to another file",
+            )
+    if not overwrite and (out.exists() or out.is_symlink()):
+        raise OutputExistsError(EXISTS_MESSAGE.format(path=out))
+    return out
+
+
+def input_files(recording: object) -> list[str]:
+    """The files a Recording was read from, as its metadata names them (``path``, ``source``)."""
+    md = getattr(recording, "metadata", None) or {}
+    return [str(v) for k in ("path", "source") if isinstance(v := md.get(k), (str, os.PathLike))]
+
+
+def lock_exclusive(fd: int, path: str | os.PathLike) -> bool:
+    """Take an exclusive, non-blocking lock on the open file ``fd`` (released when it is closed).
+
+    Parameters
+    ----------
+    fd : int
+        Descriptor of the file, open for writing.
+    path : str or PathLike
+        Its name, for the message.
+
+    Returns
+    -------
+    bool
+        True when locked; False on a platform without ``fcntl`` or ``msvcrt`` (unlocked).
+
+    Raises
+    ------
+    FileLockedError
+        Another process (or another open file description) holds the lock.
+    """
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        if msvcrt is not None:  # pragma: no cover - Windows
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+    except OSError:
+        raise FileLockedError(
+            f"{path} is being written by another process (it holds the file's lock)",
+            hint="stop the other recording, or record to another file",
+        ) from None
+    return False  # pragma: no cover
+
+
+def open_exclusive(path: str | os.PathLike, *, overwrite: bool = False, inputs: Iterable = ()) -> int:
+    """Open ``path`` for writing with :func:`check_output`'s rules and an exclusive lock.
+
+    Without ``overwrite`` the file is created with ``O_EXCL`` (a file that appears between
+    the check and the open is not replaced either). With it, the file is locked *before*
+    it is truncated, so a file another process is writing is never emptied.
+
+    Returns
+    -------
+    int
+        A descriptor open for writing, at offset 0 of an empty, locked file.
+
+    Raises
+    ------
+    SameFileError, OutputExistsError, FileLockedError
+        As in :func:`check_output` and :func:`lock_exclusive`.
+    OSError
+        The file cannot be created (missing folder, permissions).
+    """
+    path = check_output(path, overwrite=overwrite, inputs=inputs)
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0) | (0 if overwrite else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileExistsError:
+        raise OutputExistsError(EXISTS_MESSAGE.format(path=path)) from None
+    try:
+        lock_exclusive(fd, path)
+        os.ftruncate(fd, 0)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def unique_path(folder: str | os.PathLike, stem: str, suffix: str) -> Path:
+    """A new file ``folder/stem{suffix}``, or ``stem-2``, ``stem-3``... if taken; created empty.
+
+    Creating it (``O_EXCL``) reserves the name, so two calls in the same second never
+    return the same file.
+    """
+    folder = Path(folder)
+    k = 1
+    while True:
+        path = folder / (f"{stem}{suffix}" if k == 1 else f"{stem}-{k}{suffix}")
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            return path
+        except FileExistsError:
+            k += 1

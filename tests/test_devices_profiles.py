@@ -1,0 +1,498 @@
+"""Device profiles (issue 13): every built-in profile streams bytes synthesised from its public spec
+through its real transport (a pty read by pyserial, loopback UDP, bleak's client with a fake
+backend only at its ``backend=`` seam); bad profiles and bad bytes get clear reports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import struct
+import threading
+import time
+import tty
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.backends.client import BaseBleakClient
+from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
+
+import sensorkit as sk
+import sensorkit.devices as skd
+from sensorkit.devices.profile import builtin_profiles, load_profile, profile_layout
+from sensorkit.errors import DeviceError, ProfileError
+
+# ---------------------------------------------------------------------------- helpers
+
+
+class Pty:
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.master)
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def play(self, lines: list[bytes], period_s: float, per_write: int = 1) -> None:
+        def body() -> None:
+            for i in range(0, len(lines), per_write):
+                if self.stop.is_set():
+                    return
+                os.write(self.master, b"".join(lines[i : i + per_write]))
+                time.sleep(period_s)
+
+        self.thread = threading.Thread(target=body, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(2)
+        for fd in (self.master, self.slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+@pytest.fixture
+def pty():
+    p = Pty()
+    yield p
+    p.close()
+
+
+def free_udp_port() -> int:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def udp_sender(port: int, datagrams: list[bytes], period_s: float, stop: threading.Event) -> threading.Thread:
+    def body() -> None:
+        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for d in datagrams:
+            if stop.is_set():
+                break
+            out.sendto(d, ("127.0.0.1", port))
+            time.sleep(period_s)
+        out.close()
+
+    th = threading.Thread(target=body, daemon=True)
+    th.start()
+    return th
+
+
+def collect(session, n: int, timeout_s: float = 8.0, side: str | None = None) -> list:
+    chunks, got = [], 0
+    deadline = time.monotonic() + timeout_s
+    while got < n:
+        assert time.monotonic() < deadline, f"only {got} samples"
+        c = session.read(timeout_s=0.3)
+        if c is not None:
+            chunks.append(c)
+            got += c.n if side is None or c.side == side else 0
+    return chunks
+
+
+class FakePeripheral(BaseBleakClient):
+    """A BLE peripheral at bleak's backend seam: one service, a notify and a write characteristic.
+
+    ``SERVICE``/``NOTIFY``/``WRITE`` are set by each test; ``NOTIFICATIONS`` is the list of
+    notification payloads played every ``PERIOD_S`` (one per tick) once subscribed;
+    ``WRITES`` collects what the host wrote.
+    """
+
+    SERVICE = NOTIFY = WRITE = ""
+    NOTIFICATIONS: ClassVar[list[bytes]] = []
+    PERIOD_S = 0.005
+    WRITES: ClassVar[list[bytes]] = []
+
+    def __init__(self, address_or_ble_device, **kwargs: Any) -> None:
+        super().__init__(address_or_ble_device, disconnected_callback=kwargs.get("disconnected_callback"),
+                         timeout=kwargs.get("timeout", 10.0))  # fmt: skip
+        self._connected = False
+        self._pump: asyncio.Task | None = None
+
+    @property
+    def mtu_size(self) -> int:
+        return 23
+
+    @property
+    def name(self) -> str:
+        return "fake"
+
+    async def connect(self, pair: bool, **kwargs: Any) -> None:
+        services = BleakGATTServiceCollection()
+        service = BleakGATTService(None, 1, self.SERVICE)
+        services.add_service(service)
+        services.add_characteristic(
+            BleakGATTCharacteristic(None, 2, self.NOTIFY, ["notify"], lambda: 20, service)
+        )
+        if self.WRITE:
+            services.add_characteristic(
+                BleakGATTCharacteristic(None, 4, self.WRITE, ["write"], lambda: 20, service)
+            )
+        self.services = services
+        self._connected = True
+
+    async def disconnect(self) -> None:
+        self._connected = False
+        if self._pump is not None:
+            self._pump.cancel()
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connected
+
+    async def start_notify(self, characteristic, callback, **kwargs: Any) -> None:
+        async def pump() -> None:
+            for payload in type(self).NOTIFICATIONS:
+                if not self._connected:
+                    return
+                callback(bytearray(payload))
+                await asyncio.sleep(self.PERIOD_S)
+
+        self._pump = asyncio.get_running_loop().create_task(pump())
+
+    async def stop_notify(self, characteristic) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+
+    async def write_gatt_char(self, characteristic, data, response: bool) -> None:
+        assert characteristic.uuid == self.WRITE
+        type(self).WRITES.append(bytes(data))
+
+    async def read_gatt_char(self, characteristic, **kwargs: Any) -> bytearray:
+        raise NotImplementedError
+
+    async def read_gatt_descriptor(self, descriptor, **kwargs: Any) -> bytearray:
+        raise NotImplementedError
+
+    async def write_gatt_descriptor(self, descriptor, data) -> None:
+        raise NotImplementedError
+
+    async def pair(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    async def unpair(self) -> None:
+        pass
+
+
+def peripheral(profile: str, notifications: list[bytes], period_s: float = 0.005) -> type:
+    p = load_profile(profile)
+    return type(
+        "Fake_" + profile.replace("-", "_"),
+        (FakePeripheral,),
+        {"SERVICE": p.transport["ble_service"], "NOTIFY": p.transport["ble_notify"],
+         "WRITE": p.transport["ble_write"] or "", "NOTIFICATIONS": notifications, "PERIOD_S": period_s,
+         "WRITES": []},
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- serial profiles
+def test_esp32_insole_streams_with_millis_past_65535_and_time_ms_not_a_sensor(pty):
+    rng = np.random.default_rng(1)
+    counts = rng.integers(0, 4096, (300, 16))
+    lines = [
+        b"# fw=1.2.0 esp32c3\r\n",
+        b"time_ms," + ",".join(f"ch{i}" for i in range(16)).encode() + b"\r\n",
+    ]
+    lines += [(f"{65_000 + 20 * k}," + ",".join(map(str, counts[k])) + "\r\n").encode() for k in range(300)]
+    lines.insert(100, b"12,oops,\r\n")  # one line the board garbled
+    pty.play(lines, 0.02, per_write=2)
+    with skd.open(f"serial://{pty.path}?profile=esp32-insole") as dev:
+        assert dev.info.mode == "profile" and dev.info.sensor_count == 16 and dev.info.units == "counts"
+        chunks = collect(dev, 200)
+        stats = dev.devices[0].profile_stats
+    values = np.concatenate([c.values for c in chunks])
+    k0 = int(np.flatnonzero((counts == values[0]).all(axis=1))[0])
+    assert np.array_equal(values, counts[k0 : k0 + values.shape[0]])  # the 16 channels, not time_ms
+    assert not any(c.gaps for c in chunks)  # 65 535 ms passed without a reset or a rejected line
+    assert stats.bad_frames == 1 and stats.first_bad.startswith(b"12,oops")  # counted, not a sample
+    assert np.allclose(np.diff(np.concatenate([c.time for c in chunks])), 0.020, atol=0.0005)
+
+
+def test_palmilha_serial_percentages_and_ema_extra(pty):
+    lines = [b"Palmilha v2 ready\n"]
+    lines += [(f"{140 * k}," + ",".join(str(k % 100 + i) for i in range(6)) + "," +
+               ",".join(f"{(k % 100 + i) * 0.5:.1f}" for i in range(6)) + "\n").encode() for k in range(60)]  # fmt: skip
+    pty.play(lines, 0.01, per_write=3)
+    with skd.open(f"serial://{pty.path}?profile=palmilha-serial&side=right") as dev:
+        chunks = collect(dev, 40)
+    assert all(c.side == "right" and c.units == "%" for c in chunks)
+    values = np.concatenate([c.values for c in chunks])
+    ema = np.concatenate([c.extra["ema_pct"] for c in chunks])
+    assert np.allclose(ema, values * 0.5)
+
+
+# ---------------------------------------------------------------------------- UDP profiles
+def moticon_line(k: int) -> tuple[bytes, np.ndarray, np.ndarray]:
+    t = 0.01 * k
+    left_p = (np.arange(16) + k % 7) * 0.5  # N/cm2
+    right_p = (np.arange(16)[::-1] + k % 5) * 0.25
+    acc_l, gyro_l, cop_l = [0.1, 0.2, 0.98], [1.0, 2.0, 3.0], [0.05, 0.4]
+    acc_r, gyro_r, cop_r = [0.3, 0.1, 1.01], [-1.0, 0.5, 0.0], [-0.02, 0.55]
+    fields = [
+        t,
+        *acc_l,
+        *gyro_l,
+        *cop_l,
+        *left_p,
+        left_p.sum() * 5,
+        *acc_r,
+        *gyro_r,
+        *cop_r,
+        *right_p,
+        right_p.sum() * 5,
+    ]
+    return (" ".join(f"{v:.4f}" for v in fields) + "\n").encode(), left_p, right_p
+
+
+def test_moticon_udp_keeps_cop_total_force_and_imu_and_replays_without_the_profile(tmp_path):
+    port = free_udp_port()
+    lines = [moticon_line(k) for k in range(400)]
+    stop = threading.Event()
+    cap = tmp_path / "moticon.skr"
+    sender = udp_sender(port, [d for d, _, _ in lines], 0.01, stop)  # sent before and while the host listens
+    try:
+        with skd.open(f"udp://127.0.0.1:{port}?profile=moticon-udp", record=cap) as dev:
+            chunks = collect(dev, 300, side="left")
+    finally:
+        stop.set()
+        sender.join(2)
+    left = [c for c in chunks if c.side == "left"]
+    right = [c for c in chunks if c.side == "right"]
+    assert left and right and all(c.units == "kPa" for c in chunks)
+    lv = np.concatenate([c.values for c in left])
+    assert np.all(
+        np.isin(lv[:, 0], 5.0 * np.arange(7))
+    )  # left pressure 0 = (k % 7) x 0.5 N/cm2 = 5 (k % 7) kPa
+    assert np.allclose(lv[:, 3] - lv[:, 0], 15.0)  # (3 x 0.5 N/cm2) = 15 kPa above sensor 0
+    total = np.concatenate([c.extra["total_force_n"] for c in left])[:, 0]
+    assert np.allclose(total, lv.sum(axis=1) / 10 * 5, rtol=1e-3)  # Moticon's own field, kept as sent
+    assert np.allclose(np.concatenate([c.extra["cop"] for c in right]), [-0.02, 0.55])
+    assert np.allclose(np.concatenate([c.extra["imu_accel"] for c in left]), [0.1, 0.2, 0.98])
+    # the header holds the profile: the capture reads back with nothing else
+    rec = sk.read(cap)
+    assert rec.units == "kPa" and rec.left is not None and rec.right is not None
+    assert rec.layout.name == "moticon-s7-estimated" and np.all(np.diff(rec.time) > 0)
+    imu = rec.metadata["imu"]["left"]
+    assert list(imu.columns[:4]) == ["time_s", "accel_x_g", "accel_y_g", "accel_z_g"]
+    assert np.allclose(imu[["accel_x_g", "accel_y_g", "accel_z_g"]].to_numpy(), [0.1, 0.2, 0.98])
+    assert "total_force_n" in rec.metadata["device_fields"]["right"].columns
+
+
+def test_pressure2pose_udp_frames_carry_their_foot_in_a_side_word():
+    port = free_udp_port()
+    frames = []
+    for k in range(200):
+        side = k % 2
+        words = (np.arange(253) + k) % 4096
+        frames.append(struct.pack("<253H", *words.tolist()) + struct.pack("<H", side))
+    frames.insert(60, b"\x07" * 508)  # a frame whose foot word is neither 0 nor 1: rejected, counted
+    stop = threading.Event()
+    sender = udp_sender(port, frames, 0.005, stop)
+    try:
+        with skd.open(f"udp://127.0.0.1:{port}?profile=pressure2pose&rate=100") as dev:
+            chunks = collect(dev, 80, side="right")
+            stats = dev.devices[0].profile_stats
+    finally:
+        stop.set()
+        sender.join(2)
+    right = np.concatenate([c.values for c in chunks if c.side == "right"])
+    left = np.concatenate([c.values for c in chunks if c.side == "left"])
+    assert right.shape[1] == 253 and np.all(right[:, 0] % 2 == 1) and np.all(left[:, 0] % 2 == 0)
+    assert np.array_equal(right[:, 252] - right[:, 0], np.full(right.shape[0], 252.0))
+    assert stats.bad_frames == 1 and "side field value 1799" in stats.first_bad_reason
+    assert stats.first_bad == b"\x07" * 32
+
+
+# ---------------------------------------------------------------------------- BLE profiles
+def test_magic_insoles_both_feet_in_one_41_byte_frame_over_ble():
+    frames = []
+    for k in range(150):
+        pressures = [(i * 3 + k) % 256 for i in range(32)]
+        frames.append(struct.pack("<BH32sBBBHB", 1, k, bytes(pressures), 2, 1, 90, 10 + k // 2, 77))
+    frames.insert(20, b"\x09" + bytes(40))  # a frame of another type: no sync, counted as rejected bytes
+    fake = peripheral("magic-insoles", frames)
+    with skd.open("ble://C0:FF:EE:00:00:03?profile=magic-insoles", backend=fake) as dev:
+        chunks = collect(dev, 100, side="left")
+        stats = dev.devices[0].profile_stats
+    left = np.concatenate([c.values for c in chunks if c.side == "left"])
+    right = np.concatenate([c.values for c in chunks if c.side == "right"])
+    assert left.shape[1] == right.shape[1] == 16
+    n = min(left.shape[0], right.shape[0])  # each frame gives one sample of each foot
+    left, right = left[:n], right[:n]
+    assert np.array_equal(
+        (right[:, 0] - left[:, 0]) % 256, np.full(right.shape[0], 48.0)
+    )  # channel 16 = 0 + 48
+    battery = np.concatenate([c.extra["battery_pct"] for c in chunks if c.side == "left"])
+    assert np.all(battery == 77)
+    assert stats.bad_bytes >= 41 and "no sync bytes 01" in stats.first_bad_reason
+
+
+def test_left01_text_split_across_20_byte_notifications_after_writing_begin():
+    rows = []
+    for k in range(120):
+        side = "L_" if k % 2 == 0 else "R_"
+        matrix = [[round(0.5 * (r * 4 + c) + k, 1) for c in range(4)] for r in range(6)]
+        rows.append((side + str(matrix).replace(" ", "") + "\n").encode())
+    stream = b"".join(rows)
+    notes = [stream[i : i + 20] for i in range(0, len(stream), 20)]  # MTU 23: 20-byte fragments
+    fake = peripheral("left01-insole", notes, period_s=0.002)
+    with skd.open("ble://C0:FF:EE:00:00:04?profile=left01-insole&rate=200", backend=fake) as dev:
+        chunks = collect(dev, 40, side="right")
+    assert fake.WRITES[0] == b"begin" and fake.WRITES[-1] == b"end"
+    left = np.concatenate([c.values for c in chunks if c.side == "left"])
+    assert left.shape[1] == 24
+    assert np.allclose(left[:, 23] - left[:, 0], 11.5)  # cell (5, 3) = 0.5 x 23 above cell (0, 0)
+
+
+def test_sensmove_json_with_a_missing_comma_over_the_nordic_uart_service():
+    records = [
+        f'{{"index":{k}"fsr":[{",".join(str(10 * i + k) for i in range(7))}],"acc":[{k},{-k},512]}}'.encode()
+        for k in range(80)
+    ]
+    stream = b"".join(records)
+    notes = [stream[i : i + 20] for i in range(0, len(stream), 20)]
+    fake = peripheral("sensmove", notes, period_s=0.001)
+    with skd.open("ble://C0:FF:EE:00:00:05?profile=sensmove&rate=100", backend=fake) as dev:
+        chunks = collect(dev, 40)
+    values = np.concatenate([c.values for c in chunks])
+    acc = np.concatenate([c.extra["imu_accel"] for c in chunks])
+    k = values[:, 0]
+    assert np.array_equal(values[:, 6], k + 60) and np.array_equal(acc[:, 1], -k)
+
+
+# ---------------------------------------------------------------------------- profiles as files
+def test_every_builtin_profile_loads_and_has_a_layout_of_its_sensor_count():
+    names = builtin_profiles()
+    assert len(names) >= 6
+    for name in names:
+        p = load_profile(name)
+        layout = profile_layout(p)
+        assert layout.n_sensors == p.n_sensors, name
+        if p.approximate is not None:
+            assert "APPROXIMATE" in layout.description and layout.name.endswith("-approximate")
+
+
+@pytest.mark.parametrize(
+    ("patch", "key", "expected"),
+    [
+        ('[units]\npressure = "newton"\nrate_hz = 50\n', "units.pressure", "one of N, kPa"),
+        ('[units]\npressure = "N"\nrate_hz = "fast"\n', "units.rate_hz", "the nominal rate in Hz"),
+        ('[units]\npressure = "N"\nrate_hz = 50\nrate = 3\n', "units.rate", "unknown key"),
+    ],
+)
+def test_a_profile_with_a_wrong_field_names_file_key_and_expectation(tmp_path, patch, key, expected):
+    text = (
+        'name = "bad"\n[framing]\nkind = "text"\nformat = "csv"\n[fields]\npressure = { index = 1, count = 4 }\n'
+        + patch
+        + "[layout]\napproximate = { rows = 2, cols = 2 }\n"
+    )
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ProfileError) as err:
+        skd.open(f"serial:///dev/null?profile={path}")
+    msg = str(err.value)
+    assert str(path) in msg and repr(key) in msg and expected in msg, msg
+
+
+def test_bytes_that_match_no_frame_are_reported_with_rate_and_first_bytes(pty):
+    pty.play([b"\x00\xff\x13 not an esp32 line at all\r\n"] * 50, 0.01)
+    with pytest.raises(DeviceError) as err:
+        skd.open(f"serial://{pty.path}?profile=esp32-insole", handshake_timeout_s=0.8)
+    msg = str(err.value)
+    assert "no frame matched profile 'esp32-insole'" in msg and "did not match the profile" in msg
+    assert "% of" in msg and "first: b'\\x00\\xff\\x13" in msg
+
+
+def test_devices_cli_lists_the_profiles(capsys):
+    from sensorkit.cli import main
+
+    assert main(["devices", "--profiles"]) == 0
+    out = capsys.readouterr().out
+    for name in builtin_profiles():
+        assert name in out
+    assert "udp" in out or "UDP" in out
+
+
+USER_PROFILE = """\
+name = "teensy-fsr8"
+description = "Teensy 4.0 with 8 FSRs behind a Wi-Fi bridge"
+
+[framing]
+kind = "text"
+format = "csv"
+separator = ";"
+
+[fields]
+side = { index = 0, left = "L", right = "R" }
+timestamp = { index = 1, unit = "us", bits = 32 }
+pressure = { index = 2, count = 8 }
+
+[units]
+pressure = "N"
+rate_hz = 200
+
+[layout]
+approximate = { rows = 4, cols = 2 }
+"""
+
+
+def test_a_user_profile_written_from_the_docs(tmp_path):
+    # docs/device-profiles.md, "A worked example": a device not in OPEN_INSOLES.md, over TCP,
+    # both feet on one link, a micros() clock that wraps at 2**32 during the test
+    path = tmp_path / "teensy-fsr8.toml"
+    path.write_text(USER_PROFILE)
+    assert USER_PROFILE.strip() in (Path(__file__).parents[1] / "docs" / "device-profiles.md").read_text()
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def bridge() -> None:
+        conn, _ = server.accept()
+        k = 0
+        while not stop.is_set() and k < 1200:
+            lines = []
+            for _ in range(10):  # 5 ms of both feet at 200 Hz... per foot
+                side = "L" if k % 2 == 0 else "R"
+                stamp = ((1 << 32) - 1_000_000 + 5000 * (k // 2)) % (1 << 32)
+                forces = [round(0.25 * (j + 1) + (k // 2) % 40, 2) for j in range(8)]
+                lines.append(f"{side};{stamp};" + ";".join(map(str, forces)) + "\r\n")
+                k += 1
+            try:
+                conn.sendall("".join(lines).encode())
+            except OSError:
+                break
+            time.sleep(0.025)
+        conn.close()
+
+    th = threading.Thread(target=bridge, daemon=True)
+    th.start()
+    try:
+        with skd.open(f"tcp://127.0.0.1:{port}?profile={path}") as dev:
+            chunks = collect(dev, 300, side="left")
+            events = [e["event"] for e in dev.devices[0].events]
+    finally:
+        stop.set()
+        th.join(2)
+        server.close()
+    left = [c for c in chunks if c.side == "left"]
+    right = [c for c in chunks if c.side == "right"]
+    assert left and right and all(c.units == "N" and c.values.shape[1] == 8 for c in chunks)
+    lv = np.concatenate([c.values for c in left])
+    assert np.allclose(lv[:, 7] - lv[:, 0], 1.75)
+    for side_chunks in (left, right):
+        t = np.concatenate([c.time for c in side_chunks])
+        assert not any(c.gaps for c in side_chunks)  # the wrap at 2**32 us (after 1 s) is not a restart
+        assert np.allclose(np.diff(t), 0.005, atol=0.005 * 0.011)
+    assert "device_restart" not in events
