@@ -291,3 +291,66 @@ def test_targets_update_from_the_page_values():
     t = Targets()
     t.update({"cadence_min_spm": "160", "valr_max": "", "asymmetry_max_pct": None, "unknown": 3})
     assert t.cadence_min_spm == 160.0 and t.valr_max is None and t.asymmetry_max_pct is None
+
+
+@pytest.mark.slow
+def test_lsl_url_opens_an_insole_stream_through_the_device_layer_and_records_it(tmp_path):
+    # lsl:// is one more transport in the registry: sk.open records and analyses any insole
+    # stream on the lab's LSL network (here another sensorkit's outlet on this machine)
+    import threading
+
+    from sensorkit.live.lsl import LslOutlet
+
+    layout = sk.load_layout("ref16")
+    rec_in = sk.simulate(duration_s=10, seed=4, rate_hz=200)
+    outlet = LslOutlet({"left": layout}, 200.0, "N", name="sktest-c")
+    stop = threading.Event()
+
+    class Chunk:
+        side, gaps = "left", ()
+
+    def push() -> None:  # an outlet streaming in real time, 20 samples every 0.1 s
+        base = time.monotonic()
+        for i in range(0, rec_in.n_frames, 20):
+            if stop.is_set():
+                return
+            Chunk.time = base + rec_in.time[i : i + 20]
+            Chunk.values = rec_in.left[i : i + 20]
+            Chunk.n = len(Chunk.time)
+            outlet.push_chunk(Chunk)
+            time.sleep(max(0.0, base + rec_in.time[min(i + 20, rec_in.n_frames - 1)] - time.monotonic()))
+
+    pusher = threading.Thread(target=push, daemon=True)
+    pusher.start()
+    capture = tmp_path / "from_lsl.skr"
+    got = []
+    try:
+        with sk.open("lsl://name=sktest-c left", record=str(capture)) as session:
+            deadline = time.monotonic() + 6.0
+            while time.monotonic() < deadline:
+                c = session.read(timeout_s=0.5)
+                if c is not None:
+                    got.append(c)
+    finally:
+        stop.set()
+        pusher.join(5)
+    values = np.concatenate([c.values for c in got])
+    times = np.concatenate([c.time for c in got])
+    assert values.shape[1] == 16 and len(values) > 500  # > 2.5 s of the 200 Hz stream
+    assert np.all(np.diff(times) > 0)
+    # the received samples are a contiguous run of the pushed ones, unchanged
+    k = int(np.flatnonzero(values.sum(axis=1) > 1.0)[0])  # a loaded row identifies the offset
+    first = (
+        int(np.flatnonzero(np.all(np.isclose(rec_in.left, values[k], rtol=1e-6, atol=1e-4), axis=1))[0]) - k
+    )
+    assert first >= 0
+    np.testing.assert_allclose(values, rec_in.left[first : first + len(values)], rtol=1e-6, atol=1e-4)
+    np.testing.assert_allclose(np.diff(times), 0.005, atol=0.002)  # the stream's own timing
+    back = sk.read(capture)  # replays through the same CSV decoder
+    assert back.left.shape[1] == 16 and back.n_frames >= len(values) - 2
+
+
+@pytest.mark.slow
+def test_lsl_url_without_a_matching_stream_is_a_clear_device_error():
+    with pytest.raises(sk.DeviceError, match=r"no LSL stream with name='sktest-none' found in 0\.5 s"):
+        sk.open("lsl://name=sktest-none?resolve_s=0.5")

@@ -46,6 +46,7 @@ _REGISTRY: dict[str, str | ModuleType] = {
     "ble": "sensorkit.devices.ble",
     "udp": "sensorkit.devices.udp",
     "replay": "sensorkit.devices.replay",
+    "lsl": "sensorkit.live.lsl",  # an insole stream on Lab Streaming Layer (pip install "sensorkit[live]")
 }
 _entry_points_loaded = False
 

@@ -30,10 +30,12 @@ from typing import Any
 
 import numpy as np
 
+from sensorkit.devices.profile import PRESSURE_UNITS, SCHEMA, profile_from_dict
+from sensorkit.devices.transport import Transport, host_time
 from sensorkit.errors import DeviceError, SensorkitError
 from sensorkit.layout import SensorLayout
 
-__all__ = ["LslOutlet", "LslSource", "clock_offset_s", "marker_text"]
+__all__ = ["PARAMS", "LslOutlet", "LslSource", "LslTransport", "build", "clock_offset_s", "marker_text"]
 
 _CLOCK_PROBES = 9
 
@@ -282,3 +284,81 @@ class LslSource:
     def close(self) -> None:
         """Close the inlet."""
         self.inlet.close_stream()
+
+
+# ---------------------------------------------------------------- lsl:// as a device transport
+
+#: Query parameters of ``lsl://`` URLs (besides the device options every live URL takes).
+PARAMS = ("side", "layout", "resolve_s")
+
+
+class LslTransport(Transport):
+    """An LSL inlet as a device transport: each sample becomes a CSV line ``t_us,v1,...,vS``
+    with its LSL time converted to host time (µs), decoded by a profile built from the
+    stream description, so the device layer frames,
+    sequences, maps clocks, records and replays it like any board's text stream.
+
+    Commands (start, stop, tare) have no meaning for an LSL stream and are dropped.
+    """
+
+    live = True
+
+    def __init__(self, source: LslSource) -> None:
+        self.source = source
+        self.name = f"lsl {source.name}"
+
+    def open(self) -> None:
+        """The inlet is already open (it was resolved when the URL was built)."""
+
+    def read(self, timeout_s: float) -> tuple[bytes, float]:
+        part = self.source.read(timeout_s=max(timeout_s, 0.0))
+        if part is None:
+            return b"", host_time()
+        t_us = np.round(part["time"] * 1e6).astype(np.int64)
+        lines = [
+            f"{t}," + ",".join(f"{v:.9g}" for v in row) for t, row in zip(t_us, part["values"], strict=True)
+        ]
+        return ("\n".join(lines) + "\n").encode("ascii"), host_time()
+
+    def write(self, data: bytes) -> None:
+        """No commands reach an LSL outlet; dropped."""
+
+    def fileno(self) -> int | None:
+        return None  # read in the device's own thread
+
+    def close(self) -> None:
+        self.source.close()
+
+
+def build(url: Any) -> tuple[Any, dict]:
+    """Transport and device options for ``lsl://name=NAME`` (or ``type=``, ``source_id=``).
+
+    The stream is resolved now (up to ``resolve_s``, default 5 s); its description gives the
+    side, units, rate and layout when the URL does not.
+    """
+    resolve_s = url.get_float("resolve_s", 5.0, 0.1, 600.0)
+    source = LslSource(url.target.strip("/"), timeout_s=resolve_s, side=url.get_str("side"))
+    transport = LslTransport(source)
+    layout = url.get_str("layout") or source.layout_name
+    if layout is None:
+        raise DeviceError(
+            f"{url.raw}: the LSL stream names no layout",
+            hint="add ?layout=NAME (a built-in layout or a layout JSON file)",
+        )
+    units = source.units if source.units in PRESSURE_UNITS else "counts"
+    profile = profile_from_dict(
+        {
+            "schema": SCHEMA,
+            "name": "lsl-inlet",
+            "description": f"LSL stream {source.name!r} read through an inlet",
+            "source": "sensorkit.live.lsl (an outlet's stream description)",
+            "framing": {"kind": "text", "format": "csv"},
+            "fields": {
+                "timestamp": {"index": 0, "unit": "us", "bits": 64},
+                "pressure": {"index": 1, "count": int(source.n_channels)},
+            },
+            "units": {"pressure": units, "rate_hz": float(source.rate_hz or 100.0)},
+            "layout": {"name": str(layout)},
+        }
+    )
+    return transport, {"side": source.side, "mode": "profile", "profile": profile}
