@@ -225,7 +225,7 @@ def test_simulate_and_recommend_print_bracketed_names_as_is(tmp_path, capsys):
     assert main(["simulate", "-o", str(path), "--duration", "12", "--seed", "1"]) == 0
     assert f"wrote {path}:" in capsys.readouterr().out
     assert main(["recommend", str(path)]) == 0
-    assert "run[bold].csv: insole suggestion" in capsys.readouterr().out
+    assert "run[bold].csv: insole advice" in capsys.readouterr().out
     assert main(["recommend", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["sensorkit_version"] == sk.__version__ and "min_steps_asymmetry" in data["params"]

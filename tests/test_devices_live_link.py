@@ -543,3 +543,27 @@ def test_imu_packets_of_the_protocol_reach_the_recording_on_the_host_clock(pty, 
     # on the recording's time axis: within its span (device clock mapped like the pressure samples)
     assert t[0] > rec.time[0] - 0.1 and t[-1] < rec.time[-1] + 0.1
     assert np.all(np.diff(t[:10]) > 0)
+
+
+def test_replay_of_a_capture_whose_layout_file_is_gone_takes_layout_from_the_cli(pty, tmp_path, capsys):
+    # a board recorded with the lab's own layout file; replayed on a machine without that file
+    import json
+
+    from sensorkit.cli import main
+
+    layout_file = tmp_path / "lab-insole.json"
+    layout_file.write_text(json.dumps(sk.load_layout("ref16").to_dict()))
+    stamps = [10_000 * (k + 1) for k in range(200)]  # 100 Hz, us
+    pty.run(csv_board(stamps, per_write=20, period_s=0.02), pty.master, pty.stop)
+    cap = tmp_path / "lab.skr"
+    with skd.open(f"serial://{pty.path}?format=csv&layout={layout_file}&rate=100&units=N", record=cap) as dev:
+        collect(dev, 150, timeout_s=8)
+    layout_file.unlink()
+    # the capture is self-contained: its header holds the layout, so the file is not needed
+    assert main(["replay", str(cap), "--speed", "0", "--plain"]) == 0
+    assert "0 gaps" in capsys.readouterr().out
+    # --layout replaces it; one with another sensor count is one clear error
+    assert main(["replay", str(cap), "--speed", "0", "--plain", "--layout", "moticon-s7-estimated"]) == 0
+    capsys.readouterr()
+    assert main(["replay", str(cap), "--speed", "0", "--plain", "--layout", "physionet8"]) != 0
+    assert "layout 'physionet8' has 8 sensors, the capture has 16" in capsys.readouterr().err

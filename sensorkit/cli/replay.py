@@ -1,4 +1,4 @@
-"""``sensorkit replay FILE.skr [--speed X] [--mass KG] [--plain]``: play a capture back through the live pipeline.
+"""``sensorkit replay FILE.skr [--speed X] [--mass KG] [--layout NAME|FILE] [--plain]``: play a capture back through the live pipeline.
 
 On a terminal it shows the live dashboard (as ``sensorkit stream`` did while recording);
 with ``--plain`` or off a terminal it prints the same per-second lines as ``stream --plain``,
@@ -39,6 +39,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--plain", action="store_true", help="plain lines instead of the dashboard (automatic off a TTY)"
     )
+    p.add_argument(
+        "--layout",
+        metavar="NAME|FILE",
+        help="sensor layout (a built-in name or a layout JSON file) replacing the capture's, e.g. when "
+        "it was recorded with a layout file this machine lacks",
+    )
     add_calibration_option(p)
     p.set_defaults(run=run)
 
@@ -52,7 +58,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--speed must be >= 0, got {args.speed}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureCutWarning)
-        session = open_devices(f"replay://{args.file}?speed={args.speed:g}", calibration=args.calibration)
+        extra = {"layout": args.layout} if args.layout else {}
+        session = open_devices(
+            f"replay://{args.file}?speed={args.speed:g}", calibration=args.calibration, **extra
+        )
         reader = session.reader
         notice = units_notice(session)
         if notice:

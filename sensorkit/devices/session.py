@@ -436,6 +436,18 @@ def _sim_name(url: DeviceURL) -> str:
     )
 
 
+def _check_replay_layout(path: str, layout: Any, sensor_count: int) -> None:
+    """A layout given for a replay must have the capture's sensor count (DeviceError otherwise)."""
+    from sensorkit.layout import SensorLayout, load_layout
+
+    got = layout if isinstance(layout, SensorLayout) else load_layout(layout)
+    if got.n_sensors != sensor_count:
+        raise DeviceError(
+            f"{path}: layout {got.name!r} has {got.n_sensors} sensors, the capture has {sensor_count}",
+            hint="give a layout with the capture's sensor count, or none to use the capture's own",
+        )
+
+
 def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **options: Any) -> Session:
     from sensorkit.devices.replay import PARAMS, ReplayClock, ReplayTransport
 
@@ -474,6 +486,8 @@ def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **op
             if isinstance(meta.get("layout"), dict):
                 kwargs["layout"] = SensorLayout.from_dict(meta["layout"])
         kwargs.update(options)
+        if options.get("layout") is not None and info.get("sensor_count"):
+            _check_replay_layout(url.target, options["layout"], int(info["sensor_count"]))
         transport = ReplayTransport(reader, sid, clock, warn=(k == 0))
         dev = Device(
             transport, url=meta.get("url", url.raw), stream=sid, sink=sink if pair else None, **kwargs
