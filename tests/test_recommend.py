@@ -457,3 +457,14 @@ def test_cli_recommend_on_running_and_standing_recordings(tmp_path, capsys):
     assert data["activity"] == "standing" and [a["topic"] for a in data["advice"]] == ["standing"]
     assert main(["recommend", str(stand)]) == 0
     assert "no insole choice is made" in " ".join(capsys.readouterr().out.replace("│", " ").split())
+
+
+def test_asymmetry_advice_names_each_force_once_in_words_with_its_unit():
+    # real walk (PhysioNet GaCo01): second-peak SI -11.6 % [-12.5, -10.7], beyond the 10 % limit;
+    # the same force in N and in BW has one symmetry index, so it is one item, not two
+    walk = sk.read("tests/data/physionet-gaitpdb/GaCo01_01.txt", body_mass_kg=83)
+    adv = sk.recommend(walk)
+    items = [a for a in adv.to_dict()["advice"] if a["topic"] == "asymmetry"]
+    assert len(items) == 1
+    assert items[0]["statement"].startswith("second peak (BW): 12 % larger on the right side")
+    assert "(-12.5 to -10.7" not in items[0]["statement"] and "interval -12.5 to -10.7 %" in items[0]["statement"]

@@ -421,6 +421,18 @@ def _arch_support(runner: RunnerProfile, act: str, loading: Advice | None) -> li
     ]
 
 
+_UNIT_SUFFIXES = (("_bw_s", "BW/s"), ("_n_s", "N/s"), ("_bw", "BW"), ("_n", "N"), ("_kpa", "kPa"),
+                  ("_pct", "%"), ("_mm", "mm"), ("_s", "s"))  # fmt: skip
+
+
+def _metric_name(metric: str) -> str:
+    """``second_peak_bw`` -> ``second peak (BW)``: a summary column as words with its unit."""
+    for suffix, unit in _UNIT_SUFFIXES:
+        if metric.endswith(suffix):
+            return f"{metric[: -len(suffix)].replace('_', ' ')} ({unit})"
+    return metric.replace("_", " ")
+
+
 def _asymmetry(analysis, facts: Facts, short: str | None, suppressed: list[Suppressed]) -> list[Advice]:
     asym = getattr(analysis, "asymmetry", None)
     if asym is None or not len(asym) or "status" not in asym:
@@ -440,9 +452,11 @@ def _asymmetry(analysis, facts: Facts, short: str | None, suppressed: list[Suppr
     out = []
     flagged = asym[asym["status"] == "asymmetric"]
     for metric, r in flagged.iterrows():
+        if str(metric).endswith("_n") and f"{str(metric)[:-2]}_bw" in flagged.index:
+            continue  # the same force in N and in BW has the same symmetry index: one item
         si = float(r["symmetry_index_pct"])
         larger = "left" if si > 0 else "right"
-        name = str(metric).replace("_", " ")
+        name = _metric_name(str(metric))
         out.append(
             Advice(
                 "asymmetry",
