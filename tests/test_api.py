@@ -45,6 +45,7 @@ def test_recommend_analyses_a_recording_or_a_path(rec, tmp_path):
     path = tmp_path / "run.csv"
     sk.write(rec, path)
     from_path = sk.recommend(path, surface="road")
+
     def advice(r):
         return [(a["topic"], a["statement"]) for a in r.to_dict()["advice"]]
 

@@ -251,4 +251,3 @@ class Analysis:
             f"cadence {self.cadence_spm:.1f} spm, "
             f"body mass {mass}, forces in {self.force_units}, gaps={len(self.gaps)}>"
         )
-

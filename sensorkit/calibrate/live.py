@@ -189,4 +189,6 @@ class ChunkCalibrator:
                 )
         else:
             self.saturated_per_sensor.setdefault(side, np.zeros(per_sensor.shape, dtype=np.int64))
-        return replace(chunk, values=values, units=self.units(side), saturated=conv.saturated, counts=chunk.values)
+        return replace(
+            chunk, values=values, units=self.units(side), saturated=conv.saturated, counts=chunk.values
+        )

@@ -120,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
     console.print(summary_table(title, res.summary, res.asymmetry, metrics))
     say(f"cadence: {format_value('cadence_spm', res.cadence_spm)} steps/min (both feet, steady state)")
     if res.activity == "running":
-        say(f"loading rate method: {res.info.loading_rate_method} (one per trial; {res.info.loading_rate_note})")
+        say(
+            f"loading rate method: {res.info.loading_rate_method} (one per trial; {res.info.loading_rate_note})"
+        )
     asym = res.asymmetry
     flagged = flagged_metrics(res)
     if flagged:

@@ -68,7 +68,9 @@ def _comparison(sources: tuple[Any, ...], output: Path | None, options: dict[str
     from sensorkit.io import read
 
     sessions = [read(s) if isinstance(s, (str, Path)) else s for s in sources]
-    labels = [Path(s).stem if isinstance(s, (str, Path)) else f"session {k + 1}" for k, s in enumerate(sources)]
+    labels = [
+        Path(s).stem if isinstance(s, (str, Path)) else f"session {k + 1}" for k, s in enumerate(sources)
+    ]
     if len(set(labels)) < len(labels):  # the same file name twice: number them
         labels = [f"{label} ({k + 1})" for k, label in enumerate(labels)]
     comparison = compare(sessions, labels=labels, **options)
