@@ -46,9 +46,11 @@ def run_engines(paths: list[Path], frames_per_file: int, workers: int = 2) -> li
     """Time one batch per engine; returns one row per engine."""
     rows = []
     analyze_many(paths[:2])  # warm the kernel cache in this process
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     base = analyze_many(paths)
-    rows.append({"engine": "in-process", "seconds": time.perf_counter() - t, "peak_mb": _maxrss_mb()})
+    wall = time.perf_counter() - t
+    rows.append({"engine": "in-process", "seconds": wall, "peak_mb": _maxrss_mb(),
+                 "cores": (time.process_time() - cpu) / wall})  # fmt: skip
     t = time.perf_counter()
     analyze_many(paths, executor="processes", workers=workers)
     rows.append(
@@ -102,25 +104,28 @@ def main() -> None:
         frames = int(60 * args.minutes * args.rate)
         print(f"{args.sessions} sessions of {args.minutes:g} min at {args.rate:g} Hz, 2 x 16 sensors")
         print(f"{'engine':<14} {'s':>7} {'sessions/s':>11} {'frames/s':>12} {'x in-proc':>9} {'peak MB':>8}")
-        for r in run_engines(paths, frames):
+        rows = run_engines(paths, frames)
+        for r in rows:
             print(
                 f"{r['engine']:<14} {r['seconds']:7.2f} {r['sessions_s']:11.2f} {r['frames_s']:12.3g} "
                 f"{r['speedup']:9.2f} {r['peak_mb']:8.0f}"
             )
+        print(f"in-process used {rows[0]['cores']:.2f} cores (CPU time / wall time: Arrow and Numba threads)")
         over, inproc = per_file_overhead_ms(folder)
         print(
             f"per-file overhead of Dask over in-process: {over:.1f} ms (in-process {inproc:.1f} ms per 1 s file)"
         )
         if args.curve:
             print("\nthroughput against session length (8 sessions each, 1 kHz):")
-            print(f"{'minutes':>7} {'in-proc s':>9} {'dask x2 s':>9} {'speed-up':>8}")
+            print(f"{'minutes':>7} {'in-proc s':>9} {'in-proc cores':>13} {'dask x2 s':>9} {'speed-up':>8}")
             for minutes in (0.25, 1.0, 4.0, 10.0):
                 d = folder / f"curve_{minutes:g}"
                 d.mkdir(exist_ok=True)
                 p = make_sessions(d, 8, minutes, 1000.0)
                 rows = run_engines(p, int(60 * minutes * 1000))
                 print(
-                    f"{minutes:7g} {rows[0]['seconds']:9.2f} {rows[2]['seconds']:9.2f} {rows[2]['speedup']:8.2f}"
+                    f"{minutes:7g} {rows[0]['seconds']:9.2f} {rows[0]['cores']:13.2f} {rows[2]['seconds']:9.2f} "
+                    f"{rows[2]['speedup']:8.2f}"
                 )
 
 

@@ -80,6 +80,21 @@ def test_columns_header_time_and_values_follow_opensim_rules(tmp_path):
     assert (df.loc[[4, 5], [c for c in df.columns if c.startswith("ground_force_l")]] == 0).all().all()
 
 
+def test_pyomeca_reads_the_file_back(tmp_path):
+    # an independent reader of OpenSim storage files (pyomeca, the biomechanics library)
+    from pyomeca import Analogs
+
+    rec = _recording()
+    path = write_mot(rec, tmp_path / "walk_grf.mot")
+    got = Analogs.from_mot(path, pandas_kwargs={"sep": "\t"})  # .mot columns are tab-separated
+    assert got.channel.values.tolist() == mot_columns(["left", "right"])[1:]
+    np.testing.assert_allclose(got.time.values, rec.time, rtol=0, atol=1e-6)  # Unix time to 1 us
+    assert got.attrs["rate"] == RATE
+    vy = got.sel(channel="ground_force_l_vy").values
+    np.testing.assert_array_equal(vy[:4], [300.0, 301.0, 302.0, 303.0])
+    assert got.sel(channel="ground_force_r_pz").values[0] == pytest.approx(-LAY.x_mm[15] / 1000, abs=1e-7)
+
+
 def test_opensim_reads_the_file(tmp_path, osim):
     rec = _recording()
     path = write_mot(rec, tmp_path / "walk_grf.mot")
