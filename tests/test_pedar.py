@@ -17,7 +17,7 @@ from sensorkit.layout import calibration_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 CUT = Path(__file__).parent / "data" / "pressure-mats" / "pedar_example_300rows.asc"
-FULL = ROOT.parent / "shared" / "data" / "pressure-mats" / "pedar_example.asc"
+FULL = Path(__file__).parent / "data" / "pressure-mats" / "pedar_example.asc"
 
 
 def test_real_export_values_time_and_layout():
@@ -46,7 +46,6 @@ def test_force_is_pressure_times_published_area():
     assert rec.forces_n("right")[100].sum() == pytest.approx(expected, rel=1e-5)
 
 
-@pytest.mark.skipif(not FULL.is_file(), reason=f"{FULL} not present (shared data folder)")
 def test_full_walk_steps_start_at_the_heel():
     rec = sk.read(FULL)
     res = sk.analyze(rec)
