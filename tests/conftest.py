@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import tty
 from pathlib import Path
 
@@ -63,10 +64,27 @@ class Pty:
         self.stop.clear()
         self.plug()
 
+    @property
+    def path(self) -> str:
+        """What pyserial opens: the stable link (``serial://<path>``)."""
+        return str(self.link)
+
     def run(self, target, *args) -> None:
         th = threading.Thread(target=target, args=args, daemon=True)
         th.start()
         self.threads.append(th)
+
+    def play(self, lines: list[bytes], period_s: float, per_write: int = 1) -> None:
+        """A board thread writing ``per_write`` of ``lines`` every ``period_s`` until done or stopped."""
+
+        def body() -> None:
+            for i in range(0, len(lines), per_write):
+                if self.stop.is_set():
+                    return
+                os.write(self.master, b"".join(lines[i : i + per_write]))
+                time.sleep(period_s)
+
+        self.run(body)
 
     def close(self) -> None:
         self.unplug()

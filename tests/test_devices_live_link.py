@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import tty
 from pathlib import Path
 
 import numpy as np
@@ -25,40 +24,6 @@ from sensorkit.devices.serial import SerialTransport
 from sensorkit.errors import DeviceError
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-class Pty:
-    """A raw pseudo-terminal pair; ``path`` names the slave side (what pyserial opens)."""
-
-    def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.master)
-        tty.setraw(self.slave)
-        self.path = os.ttyname(self.slave)
-        self.stop = threading.Event()
-        self.threads: list[threading.Thread] = []
-
-    def run(self, target, *args) -> None:
-        th = threading.Thread(target=target, args=args, daemon=True)
-        th.start()
-        self.threads.append(th)
-
-    def close(self) -> None:
-        self.stop.set()
-        for th in self.threads:
-            th.join(timeout=2)
-        for fd in (self.master, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-
-@pytest.fixture
-def pty():
-    p = Pty()
-    yield p
-    p.close()
 
 
 def collect(dev, n_samples: int, timeout_s: float = 6.0) -> list:

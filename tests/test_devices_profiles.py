@@ -6,12 +6,10 @@ backend only at its ``backend=`` seam); bad profiles and bad bytes get clear rep
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import struct
 import threading
 import time
-import tty
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,44 +25,6 @@ from sensorkit.devices.profile import builtin_profiles, load_profile, profile_la
 from sensorkit.errors import DeviceError, ProfileError
 
 # ---------------------------------------------------------------------------- helpers
-
-
-class Pty:
-    def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.master)
-        tty.setraw(self.slave)
-        self.path = os.ttyname(self.slave)
-        self.stop = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    def play(self, lines: list[bytes], period_s: float, per_write: int = 1) -> None:
-        def body() -> None:
-            for i in range(0, len(lines), per_write):
-                if self.stop.is_set():
-                    return
-                os.write(self.master, b"".join(lines[i : i + per_write]))
-                time.sleep(period_s)
-
-        self.thread = threading.Thread(target=body, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.stop.set()
-        if self.thread is not None:
-            self.thread.join(2)
-        for fd in (self.master, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-
-@pytest.fixture
-def pty():
-    p = Pty()
-    yield p
-    p.close()
 
 
 def free_udp_port() -> int:

@@ -382,13 +382,10 @@ def _record(kind: int, stream: int, time_s: float, data: bytes) -> bytes:
 
 
 def _json_default(obj: Any) -> Any:
-    if hasattr(obj, "to_dict"):
-        return obj.to_dict()
-    if hasattr(obj, "item"):
-        return obj.item()
-    if isinstance(obj, (set, tuple)):
-        return list(obj)
-    return str(obj)
+    """JSON for what ``json`` cannot write itself: the project's one conversion (sensorkit/jsonable.py)."""
+    from sensorkit.jsonable import to_jsonable  # imported only for such objects (it loads pandas)
+
+    return to_jsonable(obj)
 
 
 # ---------------------------------------------------------------- reading

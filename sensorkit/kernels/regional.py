@@ -50,13 +50,13 @@ def regional_loads(
 
     Returns
     -------
-    impulse_n_s : ndarray, shape (m, 4)
+    impulse_Ns : ndarray, shape (m, 4)
         Trapezoidal force-time integral per region in N s.
     peak_force_n : ndarray, shape (m, 4)
         Largest regional force in N.
     peak_pressure_kpa : ndarray, shape (m, 4)
         Largest single-sensor pressure in the region in kPa (NaN if areas unknown).
-    ml_impulse_n_s : ndarray, shape (m, 2)
+    ml_impulse_Ns : ndarray, shape (m, 2)
         Medial and lateral force-time integrals in N s.
     """
     m = starts.shape[0]

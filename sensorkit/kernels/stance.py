@@ -31,7 +31,7 @@ def stance_force(
     -------
     peak_force_n : ndarray, shape (m,), float64
         Largest force of the stance in N.
-    impulse_n_s : ndarray, shape (m,), float64
+    impulse_Ns : ndarray, shape (m,), float64
         Trapezoidal force-time integral over the stance frames in N s.
     """
     m = starts.shape[0]
