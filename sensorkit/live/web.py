@@ -176,7 +176,7 @@ class LiveServer:
             port=port,
             log_level="warning",
             lifespan="off",
-            ws="websockets",
+            ws=_ws_protocol(),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="sensorkit-live-web", daemon=True)
@@ -209,3 +209,10 @@ class LiveServer:
         """Stop serving."""
         self._server.should_exit = True
         self._thread.join(timeout=5.0)
+
+
+def _ws_protocol() -> str:
+    """The websockets implementation uvicorn recommends (sans-I/O since 0.35; older: legacy)."""
+    from uvicorn.config import WS_PROTOCOLS
+
+    return "websockets-sansio" if "websockets-sansio" in WS_PROTOCOLS else "websockets"
