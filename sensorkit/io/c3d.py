@@ -66,8 +66,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sensorkit.errors import FileFormatError, SensorkitError
+from sensorkit.errors import SensorkitError
 from sensorkit.io.foot_loads import COP_MIN_FORCE_N, foot_loads, has_forces
+from sensorkit.io.spec import write_only
 from sensorkit.recording import Recording
 
 __all__ = [
@@ -346,36 +347,17 @@ def _add_metadata(c3d, rec: Recording, t0: float, max_err: float, cop_min_force_
         c3d.add_parameter(g, "NOT_STORED", not_stored, "too long for a C3D parameter")
 
 
-def _never(path: Path, head: bytes) -> bool:
-    """Format-table sniff: sensorkit never reads these files, so it never claims one."""
-    return False
-
-
-def _not_read(path: str | Path, **options) -> Recording:
-    raise FileFormatError(
-        "sensorkit writes C3D files but does not read them",
-        path=str(path),
-        hint="read the recording this file was made from (CSV, Parquet, .skr keep everything)",
-    )
-
-
 def _write_replacing(rec: Recording, path: str | Path) -> Path:
     """``sk.write`` replaces an existing file (the CLI asks for --force first)."""
     return write_c3d(rec, path, overwrite=True)
 
 
-try:  # the format table of issue 14 (sensorkit.io.spec), merged from another branch
-    from sensorkit.io.spec import FormatSpec
-except ImportError:  # before that merge: no table entry
-    FORMAT = None
-else:
-    #: This format's entry for sensorkit.io.formats.FORMAT_TABLE: written by ``sk.write``, never read.
-    FORMAT = FormatSpec(
-        name="c3d",
-        extensions=(".c3d",),
-        sniff=_never,
-        read=_not_read,
-        write=_write_replacing,
-        binary=True,
-        description="C3D for gait-lab software (written only): analog channels per sensor, force and COP per foot",
-    )
+#: This format's entry for sensorkit.io.formats.FORMAT_TABLE: written by ``sk.write``, never read.
+FORMAT = write_only(
+    "c3d",
+    (".c3d",),
+    _write_replacing,
+    what="C3D files",
+    binary=True,
+    description="C3D for gait-lab software (written only): analog channels per sensor, force and COP per foot",
+)

@@ -60,8 +60,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sensorkit.errors import FileFormatError, SensorkitError
+from sensorkit.errors import SensorkitError
 from sensorkit.io.foot_loads import COP_MIN_FORCE_N, foot_loads, has_forces
+from sensorkit.io.spec import write_only
 from sensorkit.recording import Recording
 
 __all__ = [
@@ -317,36 +318,17 @@ def external_loads_xml(
     )
 
 
-def _never(path: Path, head: bytes) -> bool:
-    """Format-table sniff: sensorkit never reads these files, so it never claims one."""
-    return False
-
-
-def _not_read(path: str | Path, **options) -> Recording:
-    raise FileFormatError(
-        "sensorkit writes OpenSim .mot files but does not read them",
-        path=str(path),
-        hint="read the recording this file was made from (CSV, Parquet, .skr keep everything)",
-    )
-
-
 def _write_replacing(rec: Recording, path: str | Path) -> Path:
     """``sk.write`` replaces an existing file (the CLI asks for --force first)."""
     return write_mot(rec, path, overwrite=True)
 
 
-try:  # the format table of issue 14 (sensorkit.io.spec), merged from another branch
-    from sensorkit.io.spec import FormatSpec
-except ImportError:  # before that merge: no table entry
-    FORMAT = None
-else:
-    #: This format's entry for sensorkit.io.formats.FORMAT_TABLE: written by ``sk.write``, never read.
-    FORMAT = FormatSpec(
-        name="opensim-mot",
-        extensions=(".mot",),
-        sniff=_never,
-        read=_not_read,
-        write=_write_replacing,
-        binary=False,
-        description="OpenSim external loads (written only): force and COP per foot",
-    )
+#: This format's entry for sensorkit.io.formats.FORMAT_TABLE: written by ``sk.write``, never read.
+FORMAT = write_only(
+    "opensim-mot",
+    (".mot",),
+    _write_replacing,
+    what="OpenSim .mot files",
+    binary=False,
+    description="OpenSim external loads (written only): force and COP per foot",
+)

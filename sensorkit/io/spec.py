@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["HEAD_BYTES", "FormatSpec", "head_text"]
+__all__ = ["HEAD_BYTES", "FormatSpec", "head_text", "write_only"]
 
 #: Bytes of a file's beginning handed to every ``sniff``.
 HEAD_BYTES = 8192
@@ -76,3 +76,37 @@ def head_text(head: bytes) -> str:
         if exc.start >= len(head) - 3:  # cut inside the last character
             return head[: exc.start].decode("utf-8", errors="replace")
         return head.decode("latin-1")
+
+
+def write_only(
+    name: str,
+    extensions: tuple[str, ...],
+    write: Callable[..., object],
+    *,
+    what: str,
+    binary: bool,
+    description: str,
+) -> FormatSpec:
+    """The table entry of a format sensorkit writes but never reads (C3D, OpenSim ``.mot``).
+
+    Its sniff never claims a file, and reading one is a
+    :class:`~sensorkit.errors.FileFormatError` pointing to the recording it was made from.
+    ``what`` names the files in that error ("C3D files").
+    """
+
+    def sniff(path: Path, head: bytes) -> bool:
+        return False
+
+    def read(path: str | Path, **options: object) -> object:
+        from sensorkit.errors import FileFormatError
+
+        raise FileFormatError(
+            f"sensorkit writes {what} but does not read them",
+            path=str(path),
+            hint="read the recording this file was made from (CSV, Parquet, .skr keep everything)",
+        )
+
+    return FormatSpec(
+        name=name, extensions=extensions, sniff=sniff, read=read, write=write, binary=binary,
+        description=description,
+    )  # fmt: skip

@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.errors import CalibrationError, FileFormatError, SensorkitError
+from sensorkit.io.spec import FormatSpec
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording
 
@@ -508,18 +509,13 @@ def _layout(layout: SensorLayout | str | None, insoles: list[_Stream], path: Pat
         raise FileFormatError(f"layout {name!r} named in the stream's desc: {exc}", path=str(path)) from None
 
 
-try:  # the format table of issue 14 (sensorkit.io.spec), merged from another branch
-    from sensorkit.io.spec import FormatSpec
-except ImportError:  # before that merge: no table entry
-    FORMAT = None
-else:
-    #: This format's entry for sensorkit.io.formats.FORMAT_TABLE.
-    FORMAT = FormatSpec(
-        name="xdf",
-        extensions=(".xdf", ".xdfz"),
-        sniff=looks_like_xdf,
-        read=read_xdf,
-        options=frozenset({"layout", "body_mass_kg", "streams", "dejitter", "allow_damaged"}),
-        binary=True,
-        description="Lab Streaming Layer recording (LabRecorder .xdf)",
-    )
+#: This format's entry for sensorkit.io.formats.FORMAT_TABLE.
+FORMAT = FormatSpec(
+    name="xdf",
+    extensions=(".xdf", ".xdfz"),
+    sniff=looks_like_xdf,
+    read=read_xdf,
+    options=frozenset({"layout", "body_mass_kg", "streams", "dejitter", "allow_damaged"}),
+    binary=True,
+    description="Lab Streaming Layer recording (LabRecorder .xdf)",
+)
