@@ -83,21 +83,31 @@ def trial_metrics(activity: str, force_units: str) -> tuple[TrialMetric, ...]:
     """The metrics compared for ``activity`` ("running" or "walking") in ``force_units`` ("BW" or "N")."""
     f = "bw" if force_units == "BW" else "n"
     fu = "BW" if force_units == "BW" else "N"
+    context = (
+        TrialMetric(f"peak_force_{f}", f"peak_force_{f}", "Peak force", fu, "context"),
+        TrialMetric("contact_time_s", "contact_time_s", "Contact time", "s", "context"),
+        TrialMetric("stride_time_s", "stride_time_s", "Stride time", "s", "context"),
+    )
+    peak_force_si = TrialMetric(
+        f"peak_force_{f}_abs_si_pct",
+        f"peak_force_{f}",
+        "Left-right difference in peak force (|SI|)",
+        "%",
+        "asymmetry",
+        "abs_si",
+    )
     if activity == "running":
-        rate = TrialMetric(
-            f"valr_{f}_s",
-            f"valr_{f}_s",
-            "Average vertical loading rate",
-            f"{fu}/s",
-            "loading",
-            reliable_only=True,
-        )
         return (
-            rate,
+            TrialMetric(
+                f"valr_{f}_s",
+                f"valr_{f}_s",
+                "Average vertical loading rate",
+                f"{fu}/s",
+                "loading",
+                reliable_only=True,
+            ),
             TrialMetric(f"impact_peak_{f}", f"impact_peak_{f}", "Impact peak", fu, "loading"),
-            TrialMetric(f"peak_force_{f}", f"peak_force_{f}", "Peak force", fu, "context"),
-            TrialMetric("contact_time_s", "contact_time_s", "Contact time", "s", "context"),
-            TrialMetric("stride_time_s", "stride_time_s", "Stride time", "s", "context"),
+            *context,
             TrialMetric(
                 f"valr_{f}_s_abs_si_pct",
                 f"valr_{f}_s",
@@ -107,14 +117,7 @@ def trial_metrics(activity: str, force_units: str) -> tuple[TrialMetric, ...]:
                 "abs_si",
                 True,
             ),
-            TrialMetric(
-                f"peak_force_{f}_abs_si_pct",
-                f"peak_force_{f}",
-                "Left-right difference in peak force (|SI|)",
-                "%",
-                "asymmetry",
-                "abs_si",
-            ),
+            peak_force_si,
         )
     if activity == "walking":
         return (
@@ -126,9 +129,7 @@ def trial_metrics(activity: str, force_units: str) -> tuple[TrialMetric, ...]:
                 "loading",
             ),
             TrialMetric(f"first_peak_{f}", f"first_peak_{f}", "First (loading-response) peak", fu, "loading"),
-            TrialMetric(f"peak_force_{f}", f"peak_force_{f}", "Peak force", fu, "context"),
-            TrialMetric("contact_time_s", "contact_time_s", "Contact time", "s", "context"),
-            TrialMetric("stride_time_s", "stride_time_s", "Stride time", "s", "context"),
+            *context,
             TrialMetric(
                 f"loading_rate_{f}_s_abs_si_pct",
                 f"loading_rate_{f}_s",
@@ -137,14 +138,7 @@ def trial_metrics(activity: str, force_units: str) -> tuple[TrialMetric, ...]:
                 "asymmetry",
                 "abs_si",
             ),
-            TrialMetric(
-                f"peak_force_{f}_abs_si_pct",
-                f"peak_force_{f}",
-                "Left-right difference in peak force (|SI|)",
-                "%",
-                "asymmetry",
-                "abs_si",
-            ),
+            peak_force_si,
         )
     raise ValueError(f"an insole trial compares running or walking sessions, not {activity!r}")
 
