@@ -24,6 +24,19 @@ def physionet_files() -> list[Path]:
     return files
 
 
+def collect(dev, n_samples: int, timeout_s: float = 5.0) -> list:
+    """Chunks read from ``dev`` (a device, pair or session) until ``n_samples`` arrived; fails after ``timeout_s``."""
+    chunks, n = [], 0
+    deadline = time.monotonic() + timeout_s
+    while n < n_samples:
+        assert time.monotonic() < deadline, f"only {n} samples"
+        c = dev.read(timeout_s=0.5)
+        if c is not None:
+            chunks.append(c)
+            n += c.n
+    return chunks
+
+
 class Pty:
     """A raw-mode pseudo-terminal pair; ``link`` is a stable symlink to the slave side (like /dev/serial/by-id).
 

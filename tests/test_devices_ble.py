@@ -22,6 +22,7 @@ import sensorkit.devices as skd
 from sensorkit.devices.firmware import SimFirmware, SimParams
 from sensorkit.errors import DeviceError
 from sensorkit.protocol import BLE_COMMAND_UUID, BLE_DATA_UUID, BLE_SERVICE_UUID
+from tests.conftest import collect
 
 ADDRESS = "C0:FF:EE:00:00:01"
 INSOLES: dict[str, tuple[str, SimFirmware]] = {}
@@ -152,22 +153,10 @@ def insole():
     INSOLES.clear()
 
 
-def read_n(dev, n: int) -> list:
-    out, got = [], 0
-    deadline = time.monotonic() + 5
-    while got < n:
-        assert time.monotonic() < deadline
-        c = dev.read(timeout_s=0.5)
-        if c is not None:
-            out.append(c)
-            got += c.n
-    return out
-
-
 def test_ble_by_address_streams_through_bleak_client():
     with skd.open(f"ble://{ADDRESS}", backend=FakeClient) as dev:
         assert dev.info.side == "left" and dev.info.transport == ADDRESS
-        chunks = read_n(dev, 100)
+        chunks = collect(dev, 100)
         dev.tare(
             force=True
         )  # a write to the command characteristic, acknowledged (forced: the runner loads it)
@@ -179,7 +168,7 @@ def test_ble_by_address_streams_through_bleak_client():
 def test_ble_by_name_uses_the_scanner():
     with skd.open("ble://name=Insole-L", backend=FakeClient, scanner_backend=FakeScanner) as dev:
         assert dev.info.side == "left"
-        read_n(dev, 20)
+        collect(dev, 20)
 
 
 def test_ble_name_not_found_is_a_clear_error():
@@ -189,13 +178,13 @@ def test_ble_name_not_found_is_a_clear_error():
 
 def test_lost_ble_link_reconnects_and_marks_the_gap():
     with skd.open(f"ble://{ADDRESS}?reconnect=1", backend=FakeClient) as dev:
-        read_n(dev, 40)
+        collect(dev, 40)
         CLIENTS[-1].drop_link()
         after = []
         deadline = time.monotonic() + 5
         while not any(c.gaps for c in after):
             assert time.monotonic() < deadline, "no gap after the reconnection"
-            after += read_n(dev, 1)
+            after += collect(dev, 1)
         assert dev.devices[0].stats.reconnects == 1
         gap = next(g for c in after for g in c.gaps)
     assert gap["reason"] == "link lost"

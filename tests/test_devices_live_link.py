@@ -22,20 +22,9 @@ from sensorkit.devices.device import Device
 from sensorkit.devices.sequencer import SLEW_RATE, CounterUnwrapper, MonotonicSlew
 from sensorkit.devices.serial import SerialTransport
 from sensorkit.errors import DeviceError
+from tests.conftest import collect
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def collect(dev, n_samples: int, timeout_s: float = 6.0) -> list:
-    chunks, n = [], 0
-    deadline = time.monotonic() + timeout_s
-    while n < n_samples:
-        assert time.monotonic() < deadline, f"only {n} samples"
-        c = dev.read(timeout_s=0.5)
-        if c is not None:
-            chunks.append(c)
-            n += c.n
-    return chunks
 
 
 def csv_board(stamps, *, eol: str = "\r\n", per_write: int = 5, period_s: float = 0.005, pause=None):
@@ -61,7 +50,7 @@ def test_csv_lines_ending_in_newline_then_cr_are_samples_not_a_baud_rate_problem
     stamps = [1000 * (k + 1) for k in range(400)]
     pty.run(csv_board(stamps, eol="\n\r"), pty.master, pty.stop)
     with skd.open(f"serial://{pty.path}?format=csv&layout=ref16&rate=1000&units=counts") as dev:
-        chunks = collect(dev, 100)
+        chunks = collect(dev, 100, timeout_s=6.0)
     values = np.concatenate([c.values for c in chunks])
     assert values.shape[1] == 16
     # the values are the printed ones: row i holds (i + j) % 4096 for the board's line i
@@ -86,7 +75,7 @@ def test_board_clock_wrapping_at_its_counter_width_continues_the_stream(pty, uni
     if bits:
         url += f"&clock_bits={bits}"
     with skd.open(url) as dev:
-        chunks = collect(dev, 250)
+        chunks = collect(dev, 250, timeout_s=6.0)
         events = [e["event"] for e in dev.devices[0].events]
     time_s = np.concatenate([c.time for c in chunks])
     seq = np.concatenate([c.seq for c in chunks])
@@ -176,7 +165,7 @@ def test_serial_port_without_a_file_descriptor_is_read_by_its_own_thread():
     try:
         with dev:
             assert dev._thread is not None and dev._thread.is_alive()  # not the shared selector
-            chunks = collect(dev, 50)
+            chunks = collect(dev, 50, timeout_s=6.0)
     finally:
         stop.set()
         th.join(2)
@@ -295,7 +284,7 @@ def test_ble_notifications_delivered_twice_then_a_reconnect_are_not_a_reboot(tmp
     cap = tmp_path / "twice.skr"
     try:
         with skd.open("ble://C0:FF:EE:00:00:02?reconnect=1", backend=TwiceClient, record=cap) as dev:
-            collect(dev, 200)
+            collect(dev, 200, timeout_s=6.0)
             CLIENTS[-1].drop_link()
             deadline = time.monotonic() + 6
             while dev.devices[0].stats.reconnects < 1 or dev.devices[0].stats.samples < 800:
@@ -364,15 +353,15 @@ def test_a_link_whose_clock_correction_steps_back_reads_back_with_sk_read(tmp_pa
 def test_tare_while_walking_is_refused_and_a_forced_tare_is_a_recording_event(tmp_path):
     cap = tmp_path / "tare.skr"
     with skd.open("sim://?side=left&seed=2", record=cap) as session:
-        collect(session, 200)  # 2 s of running at 100 Hz: stances in the window
+        collect(session, 200, timeout_s=6.0)  # 2 s of running at 100 Hz: stances in the window
         with pytest.raises(DeviceError, match="not tared: the insole is loaded") as err:
             session.tare()
         assert "take the weight off" in err.value.hint
-        peak = max(float(c.values.sum(axis=1).max()) for c in collect(session, 150))
+        peak = max(float(c.values.sum(axis=1).max()) for c in collect(session, 150, timeout_s=6.0))
         assert peak > 1000.0  # the refusal kept the readings: stances still reach body-weight levels
         session.tare(force=True)
         events = [e["event"] for e in session.devices[0].events]
-        collect(session, 50)
+        collect(session, 50, timeout_s=6.0)
     assert events.count("tare_refused") == 1 and events.count("tare") == 1
     rec = sk.read(cap)
     tares = rec.events[rec.events["label"] == "tare"]
@@ -437,7 +426,7 @@ def test_udp_board_streams_csv_datagrams_over_loopback():
     th.start()
     try:
         with skd.open(f"udp://127.0.0.1:{port}?format=csv&layout=ref16&rate=100&units=counts") as dev:
-            chunks = collect(dev, 60)
+            chunks = collect(dev, 60, timeout_s=6.0)
     finally:
         stop.set()
         th.join(2)
@@ -495,7 +484,7 @@ def test_imu_packets_of_the_protocol_reach_the_recording_on_the_host_clock(pty, 
     pty.run(serve_fd, fw, pty.master, pty.stop, add_imu)
     cap = tmp_path / "imu.skr"
     with skd.open(f"serial://{pty.path}", record=cap) as dev:
-        chunks = collect(dev, 300)
+        chunks = collect(dev, 300, timeout_s=6.0)
     assert any(c.imu is not None for c in chunks)
     rec = sk.read(cap)
     imu = rec.metadata["imu"]["left"]

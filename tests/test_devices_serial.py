@@ -18,6 +18,7 @@ import sensorkit.devices as skd
 from sensorkit.devices.firmware import SimFirmware, SimParams, serve_fd
 from sensorkit.errors import DeviceError
 from sensorkit.protocol import PressureSamples, encode_frame
+from tests.conftest import collect
 
 # real pseudo-terminals at real rates (~25 s); left out by pytest -m "not slow"
 pytestmark = pytest.mark.slow
@@ -25,18 +26,6 @@ pytestmark = pytest.mark.slow
 
 def firmware(side: str = "left", **kw) -> SimFirmware:
     return SimFirmware(SimParams(side=side, seed=7, **kw))
-
-
-def collect(dev, n_samples: int, timeout_s: float = 5.0) -> list:
-    chunks, n = [], 0
-    deadline = time.monotonic() + timeout_s
-    while n < n_samples:
-        assert time.monotonic() < deadline, f"only {n} samples"
-        c = dev.read(timeout_s=0.5)
-        if c is not None:
-            chunks.append(c)
-            n += c.n
-    return chunks
 
 
 def test_binary_protocol_over_a_real_pty(pty):

@@ -12,6 +12,7 @@ import pytest
 import sensorkit.devices as skd
 from sensorkit.devices.firmware import SimFirmware, SimParams, serve_socket
 from sensorkit.errors import DeviceError
+from tests.conftest import collect
 
 
 class Gateway:
@@ -65,29 +66,17 @@ def gateway():
     gw.close()
 
 
-def read_n(dev, n: int, timeout_s: float = 5.0) -> list:
-    out, got = [], 0
-    deadline = time.monotonic() + timeout_s
-    while got < n:
-        assert time.monotonic() < deadline
-        c = dev.read(timeout_s=0.5)
-        if c is not None:
-            out.append(c)
-            got += c.n
-    return out
-
-
 def test_protocol_over_loopback_tcp(gateway):
     with skd.open(f"tcp://127.0.0.1:{gateway.port}") as dev:
         assert dev.info.side == "right" and dev.info.transport == f"127.0.0.1:{gateway.port}"
-        chunks = read_n(dev, 200)
+        chunks = collect(dev, 200)
     seq = np.concatenate([c.seq for c in chunks])
     assert np.array_equal(seq, np.arange(seq[0], seq[0] + seq.size))
 
 
 def test_dropped_connection_reconnects_with_backoff_and_marks_the_gap(gateway):
     with skd.open(f"tcp://127.0.0.1:{gateway.port}?reconnect=1") as dev:
-        read_n(dev, 50)
+        collect(dev, 50)
         gateway.accepting.clear()
         gateway.drop.set()
         time.sleep(0.4)  # refused while the gateway is down: back-off retries
@@ -97,7 +86,7 @@ def test_dropped_connection_reconnects_with_backoff_and_marks_the_gap(gateway):
         deadline = time.monotonic() + 5
         while not any(c.gaps for c in after):
             assert time.monotonic() < deadline, "no gap after the reconnection"
-            after += read_n(dev, 1)
+            after += collect(dev, 1)
         stats = dev.devices[0].stats
         gap = next(g for c in after for g in c.gaps)
     assert stats.reconnects >= 1 and gateway.connections >= 2
@@ -107,7 +96,7 @@ def test_dropped_connection_reconnects_with_backoff_and_marks_the_gap(gateway):
 
 def test_dropped_connection_without_reconnect_raises(gateway):
     with skd.open(f"tcp://127.0.0.1:{gateway.port}") as dev:
-        read_n(dev, 10)
+        collect(dev, 10)
         gateway.accepting.clear()
         gateway.drop.set()
         with pytest.raises(DeviceError, match=r"closed by the peer|link lost"):
