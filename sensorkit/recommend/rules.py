@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from sensorkit.quantities import display_name
 from sensorkit.recommend import conventions as C
 from sensorkit.recommend.advice import Advice, Measure, Suppressed, fmt
 from sensorkit.recommend.evidence import cite
@@ -421,18 +422,6 @@ def _arch_support(runner: RunnerProfile, act: str, loading: Advice | None) -> li
     ]
 
 
-_UNIT_SUFFIXES = (("_bw_s", "BW/s"), ("_n_s", "N/s"), ("_bw", "BW"), ("_n", "N"), ("_kpa", "kPa"),
-                  ("_pct", "%"), ("_mm", "mm"), ("_s", "s"))  # fmt: skip
-
-
-def _metric_name(metric: str) -> str:
-    """``second_peak_bw`` -> ``second peak (BW)``: a summary column as words with its unit."""
-    for suffix, unit in _UNIT_SUFFIXES:
-        if metric.endswith(suffix):
-            return f"{metric[: -len(suffix)].replace('_', ' ')} ({unit})"
-    return metric.replace("_", " ")
-
-
 def _asymmetry(analysis, facts: Facts, short: str | None, suppressed: list[Suppressed]) -> list[Advice]:
     asym = getattr(analysis, "asymmetry", None)
     if asym is None or not len(asym) or "status" not in asym:
@@ -456,7 +445,7 @@ def _asymmetry(analysis, facts: Facts, short: str | None, suppressed: list[Suppr
             continue  # the same force in N and in BW has the same symmetry index: one item
         si = float(r["symmetry_index_pct"])
         larger = "left" if si > 0 else "right"
-        name = _metric_name(str(metric))
+        name = display_name(str(metric))
         out.append(
             Advice(
                 "asymmetry",
