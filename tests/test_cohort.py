@@ -113,6 +113,9 @@ def test_the_dataset_reads_back_as_the_in_memory_tables(inprocess, folder, tmp_p
     assert sorted(p.name for p in (out / "sessions").iterdir()) == ["GaCo01", "S1", "S2", "S3", "S9"]
     pd.testing.assert_frame_equal(cohort.sessions, inprocess.sessions)
     pd.testing.assert_frame_equal(read_cohort(out).steps, inprocess.steps)
+    # the sessions folder reads as one table with plain pandas, failed file included
+    direct = pd.read_parquet(out / "sessions")
+    assert len(direct) == 8 and direct["error_type"].notna().sum() == 1
     # no run replaces results without being asked
     with pytest.raises(sk.SensorkitError, match="already holds results"):
         analyze_many(folder / "sessions.tsv", output=out)

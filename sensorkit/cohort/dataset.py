@@ -75,8 +75,9 @@ def write_result(out: Path, steps: pd.DataFrame, session: dict) -> None:
         (Path(out) / "steps" / sub).mkdir(parents=True, exist_ok=True)
         _atomic_parquet(steps, Path(out) / "steps" / sub / f"{fid}.parquet")
     (Path(out) / "sessions" / sub).mkdir(parents=True, exist_ok=True)
-    row = pd.DataFrame([session]).astype(session_dtypes())
-    _atomic_parquet(row, Path(out) / "sessions" / sub / f"{fid}.parquet")
+    dtypes = session_dtypes()
+    row = pd.DataFrame([session]).astype(dtypes)
+    _atomic_parquet(row, Path(out) / "sessions" / sub / f"{fid}.parquet", schema=_arrow_schema(dtypes))
 
 
 def read_dataset(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -103,9 +104,19 @@ def read_dataset(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return steps, sessions
 
 
-def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
+def _arrow_schema(dtypes: dict[str, str]) -> Any:
+    """One Arrow schema for every part, so the folder reads as one table
+    (``pandas.read_parquet("OUT/sessions")``): a text column stays string when a part holds
+    only None (a failed file), where Arrow would otherwise infer the null type."""
+    import pyarrow as pa
+
+    types = {"object": pa.string(), "Int64": pa.int64(), "int64": pa.int64(), "float64": pa.float64()}
+    return pa.schema([(c, types[d]) for c, d in dtypes.items()])
+
+
+def _atomic_parquet(frame: pd.DataFrame, path: Path, schema: Any = None) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    frame.to_parquet(tmp, index=False)
+    frame.to_parquet(tmp, index=False, schema=schema)
     os.replace(tmp, path)
 
 
