@@ -4,6 +4,7 @@ real Dask LocalCluster, with error rows, an incremental Parquet dataset and resu
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -194,5 +195,16 @@ def test_cohort_report_is_one_escaped_self_contained_page(folder, tmp_path):
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;.csv" in page
     assert "data:image/png;base64," in page and "http" not in page.split("<body>")[1]
     assert "FileFormatError" in page
+    # a walk without a body mass still has a peak-force symmetry index (unit-free): never "not enough data"
+    walk = tmp_path / "walk"
+    walk.mkdir()
+    (walk / "GaCo01_01.txt").write_bytes((folder / "GaCo01_01.txt").read_bytes())
+    analyze_many(walk, output=tmp_path / "walk_out")
+    row = re.search(
+        r"<td>GaCo01_01\.txt</td>(.*?)</tr>",
+        write_cohort_report(tmp_path / "walk_out", tmp_path / "walk.html").read_text(encoding="utf-8"),
+    ).group(1)
+    peak = re.findall(r"<span[^>]*>([^<]*)</span>", row)[2]
+    assert "not enough data" not in peak and re.match(r"[-+]?\d+\.\d \(within limit|asymmetric", peak)
     with pytest.raises(FileExistsError):
         write_cohort_report(out, tmp_path / "cohort.html")

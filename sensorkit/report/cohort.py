@@ -31,12 +31,13 @@ COHORT_METRICS = (
     ("peak_force_bw_both", "peak force", "BW"),
     ("valr_bw_s_both", "VALR (reliable steps only)", "BW/s"),
 )
-#: (metric, label) whose symmetry index is tabulated per subject.
+#: (metric, label) whose symmetry index is tabulated per subject. Forces in N: a symmetry index
+#: has no unit (the same in BW), and the N columns exist without a body mass.
 _ASYMMETRY = (
     ("contact_time_s", "contact time"),
     ("stride_time_s", "stride time"),
-    ("peak_force_bw", "peak force"),
-    ("valr_bw_s", "VALR"),
+    ("peak_force_n", "peak force"),
+    ("valr_n_s", "VALR"),
 )
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}
