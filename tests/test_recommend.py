@@ -466,8 +466,8 @@ def test_asymmetry_advice_names_each_force_once_in_words_with_its_unit():
     adv = sk.recommend(walk)
     items = [a for a in adv.to_dict()["advice"] if a["topic"] == "asymmetry"]
     assert len(items) == 1
-    assert items[0]["statement"].startswith("second peak (BW): 12 % larger on the right side")
-    assert (
-        "(-12.5 to -10.7" not in items[0]["statement"]
-        and "interval -12.5 to -10.7 %" in items[0]["statement"]
+    # one quantity throughout: the signed symmetry index and its interval (never "% larger" next to it)
+    assert items[0]["statement"].startswith(
+        "second peak (BW): larger on the right side, symmetry index -11.6 % (95 % interval -12.5 to -10.7 %, "
+        "beyond the +/-10 % limit; + = left larger)."
     )

@@ -450,8 +450,9 @@ def _asymmetry(analysis, facts: Facts, short: str | None, suppressed: list[Suppr
             Advice(
                 "asymmetry",
                 "Left-right difference",
-                f"{name}: {abs(si):.0f} % larger on the {larger} side (95 % interval {r['ci_low_pct']:+.1f} to "
-                f"{r['ci_high_pct']:+.1f} %, beyond the {r['limit_pct']:g} % limit). Check that both insoles "
+                f"{name}: larger on the {larger} side, symmetry index {si:+.1f} % (95 % interval "
+                f"{r['ci_low_pct']:+.1f} to {r['ci_high_pct']:+.1f} %, beyond the +/-{r['limit_pct']:g} % limit; "
+                "+ = left larger). Check that both insoles "
                 "sit the same way and re-record; mention it to a professional if pain is one-sided. No insole "
                 "is shown to correct it.",
                 facts.activity,
