@@ -471,3 +471,12 @@ def test_asymmetry_advice_names_each_force_once_in_words_with_its_unit():
         "second peak (BW): larger on the right side, symmetry index -11.6 % (95 % interval -12.5 to -10.7 %, "
         "beyond the +/-10 % limit; + = left larger)."
     )
+
+
+def test_the_consumer_guide_is_cited_as_what_it_is():
+    from sensorkit.recommend.evidence import CITATIONS
+
+    assert CITATIONS["guide"].text() == (
+        "Unsigned consumer article (n.d.). Insoles for back pain running. Web article, kept in the project's "
+        "domain notes as shared/domain/insoles-for-back-pain-running.txt."
+    )

@@ -214,10 +214,10 @@ _ALL = (
     ),
     Citation(
         "guide",
-        "Insole-selection guide",
+        "Unsigned consumer article",
         None,
         "Insoles for back pain running",
-        "domain/insoles-for-back-pain-running.txt (consumer guide)",
+        "Web article, kept in the project's domain notes as shared/domain/insoles-for-back-pain-running.txt",
         "guide",
         "Categories of insoles (arch support, cushioning, firmness, material) and the care advice: break in "
         "gradually, fit, replace every 6-12 months, strength and mobility, see a professional for severe or "
