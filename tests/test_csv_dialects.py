@@ -193,3 +193,12 @@ def test_a_csv_cut_inside_its_last_row_reads_up_to_the_cut_with_a_warning(tmp_pa
     with pytest.warns(sk.errors.FileTruncatedWarning, match="line 5\\) is cut short"):
         rec = read(path)
     assert rec.n_frames == 2
+
+
+@pytest.mark.parametrize("row", ["0\r,0.0", "\r:"])
+def test_a_carriage_return_inside_a_row_is_one_error_naming_its_line(tmp_path, row):
+    # found by the Hypothesis CSV fuzz test: the locator itself raised csv.Error on a lone CR
+    path = tmp_path / "cr.csv"
+    path.write_text(f"time\n{row}\n", encoding="utf-8", newline="")
+    with pytest.raises(FileFormatError, match=r"line 2.*carriage return|carriage return.*line 2"):
+        sk.read(path)

@@ -447,6 +447,11 @@ def _locate_bad_cell(
     lines: list[str], header_line: int, sep: str, decimal: str, path: Path, exc: Exception
 ) -> FileFormatError:
     """Find the first ragged row or non-numeric cell to report its line and column."""
+    for lineno in range(header_line, len(lines)):
+        if "\r" in lines[lineno].rstrip("\r"):  # the parser takes a lone CR for a line break
+            return FileFormatError(
+                "a carriage return (\\r) inside the line splits it in two", path=str(path), line=lineno + 1
+            )
     header = [c.strip() for c in next(csv.reader([lines[header_line]], delimiter=sep))]
     sep_name = {",": "comma", ";": "semicolon", "\t": "tab"}.get(sep, repr(sep))
     for lineno in range(header_line + 1, len(lines)):
