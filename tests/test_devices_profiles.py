@@ -456,3 +456,75 @@ def test_a_user_profile_written_from_the_docs(tmp_path):
         assert not any(c.gaps for c in side_chunks)  # the wrap at 2**32 us (after 1 s) is not a restart
         assert np.allclose(np.diff(t), 0.005, atol=0.005 * 0.011)
     assert "device_restart" not in events
+
+
+def test_magic_insoles_frame_counter_drops_repeated_notifications_and_counts_lost_frames_across_its_wrap():
+    # bleak/BlueZ may deliver each notification twice; frames 65530+60 .. +69 never arrive; the
+    # u16 counter wraps from 65535 to 0 on the way (a continuation, not a restart)
+    first = 65_500
+    frames = []
+    for k in range(160):
+        if 60 <= k < 70:
+            continue
+        pressures = [(k + i) % 256 for i in range(32)]
+        frame = struct.pack("<BH32sBBBHB", 1, (first + k) % 65536, bytes(pressures), 2, 1, 90, k, 77)
+        frames += [frame, frame] if k % 3 == 0 and k < 150 else [frame]
+    doubled = len([k for k in range(0, 150, 3) if not 60 <= k < 70])
+    fake = peripheral("magic-insoles", frames, period_s=0.003)
+    with skd.open("ble://C0:FF:EE:00:00:05?profile=magic-insoles", backend=fake) as dev:
+        chunks = collect(dev, 150, side="right", timeout_s=10)
+        stats = dev.devices[0].stats
+    for side, channel0 in (("left", 0), ("right", 16)):
+        mine = [c for c in chunks if c.side == side]
+        seq = np.concatenate([c.seq for c in mine])
+        values = np.concatenate([c.values for c in mine])
+        # one sample per frame, each once, in order, numbered with the 10 lost ones skipped
+        assert seq[0] == 0 and seq[-1] == 159 and len(seq) == 150
+        assert np.array_equal(np.diff(seq)[np.diff(seq) != 1], [11])
+        assert np.array_equal(values[:, 0], (seq + channel0) % 256)  # each sample from its own frame
+        gaps = [g for c in mine for g in c.gaps]
+        assert [(g["n_missing"], g["reason"]) for g in gaps] == [(10, "packet loss")]
+    assert stats.duplicates == 2 * doubled  # each repeated frame carried both feet
+    assert stats.missing_samples == 20  # 10 frames x 2 feet
+
+
+@pytest.mark.parametrize(
+    ("counters", "t", "keep", "gaps"),
+    [
+        # u8 counter wrapping 254, 255, 0, 1: follows on
+        ([254, 255, 0, 1], [0.0, 0.0, 0.0, 0.0], [1, 1, 1, 1], []),
+        # a repeat and an older frame: dropped
+        ([5, 6, 6, 7, 5, 8], [0.0] * 6, [1, 1, 0, 1, 0, 1], []),
+        # 3 lost frames
+        ([10, 11, 15, 16], [0.0] * 4, [1, 1, 1, 1], [(2, 3, "packet loss")]),
+    ],
+)
+def test_frame_counter_screen_known_answers(counters, t, keep, gaps):
+    from sensorkit.devices.sequencer import FrameCounter
+
+    fc = FrameCounter(8, 1, 50.0)
+    got_keep, got_gaps = fc.screen(np.array(counters, dtype=np.uint64), 1.0, False)
+    assert got_keep.tolist() == [bool(k) for k in keep]
+    assert got_gaps == gaps
+    assert fc.duplicates == keep.count(0)
+
+
+def test_frame_counter_restart_and_reconnect():
+    from sensorkit.devices.sequencer import FrameCounter
+
+    fc = FrameCounter(16, 1, 50.0)
+    fc.screen(np.arange(40_000, 40_050, dtype=np.uint64), 1.0, False)
+    # 0.5 s later the counter reads 0: 25,535 frames at 50 Hz cannot have been sent: a restart
+    keep, gaps = fc.screen(np.arange(0, 5, dtype=np.uint64), 1.5, False)
+    assert keep.all() and gaps == [(0, None, "device restart")]
+    # a reconnect 2 s later that continued the count at 100 (95 lost)
+    keep, gaps = fc.screen(np.arange(100, 105, dtype=np.uint64), 3.5, True)
+    assert gaps == [(0, 95, "link lost")]
+    # a reconnect that follows on exactly: no gap
+    keep, gaps = fc.screen(np.arange(105, 110, dtype=np.uint64), 4.0, True)
+    assert gaps == []
+    # two frames per notification: counters are frame x 2 + place; frame 7 lost
+    fc2 = FrameCounter(8, 2, 100.0)
+    c = np.array([f * 2 + j for f in (5, 6, 8) for j in (0, 1)], dtype=np.uint64)
+    keep, gaps = fc2.screen(c, 0.0, False)
+    assert gaps == [(4, 2, "packet loss")]

@@ -1071,6 +1071,9 @@ class Device:
             self._units = lines.units
             self._info_event.set()
         for em in emissions:
+            self._counts["duplicates"] += em.duplicates
+            if not em.parts:
+                continue
             for gap in em.gaps:
                 self._add_gap(gap)
             self._counts["missing_samples"] += em.missing
@@ -1149,7 +1152,7 @@ class Device:
             return LinkStats(
                 bytes_in=c["bytes_in"], packets_ok=self._lines.records_ok, framing_errors=self._lines.records_bad,
                 samples=c["samples"], missing_samples=c["missing_samples"], gaps=self._n_gaps,
-                reconnects=c["reconnects"], timeouts=c["timeouts"],
+                duplicates=c["duplicates"], reconnects=c["reconnects"], timeouts=c["timeouts"],
             )  # fmt: skip
         st = self._decoder.stats
         return LinkStats(

@@ -12,6 +12,7 @@ arrival times, so replays agree.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from sensorkit.devices.info import DeviceDescription
 from sensorkit.devices.profile import TIME_UNITS, Profile
 from sensorkit.devices.profile_decoder import ProfileDecoder, ProfileStats
-from sensorkit.devices.sequencer import SampleSequencer
+from sensorkit.devices.sequencer import FrameCounter, SampleSequencer
 from sensorkit.errors import DeviceError
 from sensorkit.layout import SensorLayout
 from sensorkit.protocol import CsvLineDecoder
@@ -50,6 +51,8 @@ class Emission:
         Samples counted missing in ``gaps``.
     time_back : int
         Blocks whose mapped times would have gone back after a restart.
+    duplicates : int
+        Samples dropped as repeats (profiles with a frame counter).
     """
 
     side: str | None
@@ -59,6 +62,7 @@ class Emission:
     extra: dict | None = None
     missing: int = 0
     time_back: int = 0
+    duplicates: int = 0
 
 
 class LineStream:
@@ -91,6 +95,7 @@ class LineStream:
         self.side_hint = side
         self.profile = profile
         self.seqs: dict[str, SampleSequencer] = {}
+        self.counters: dict[str, FrameCounter] = {}  # profiles with a frame counter, per side
         self._lost = False
         if mode == "profile":
             assert profile is not None
@@ -133,7 +138,9 @@ class LineStream:
         if self.mode == "profile":
             assert isinstance(self.decoder, ProfileDecoder)
             return [
-                self._sequence(s, blk.values, blk.ticks, t, blk.values.shape[0], blk.extra, side=s)
+                self._sequence(
+                    s, blk.values, blk.ticks, t, blk.values.shape[0], blk.extra, side=s, counter=blk.counter
+                )
                 for s, blk in self.decoder.feed(data).items()
             ]
         assert isinstance(self.decoder, CsvLineDecoder)
@@ -147,7 +154,7 @@ class LineStream:
         return [self._sequence(side, values, samples.timestamps_us, t, n, None, side=None)]
 
     def _sequence(self, seq_side: str, values: np.ndarray, ticks: np.ndarray | None, t: float, n_records: int,
-                  extra: dict | None, *, side: str | None) -> Emission:  # fmt: skip
+                  extra: dict | None, *, side: str | None, counter: np.ndarray | None = None) -> Emission:  # fmt: skip
         seqr = self.seqs.get(seq_side)
         if seqr is None:
             seqr = self.seqs[seq_side] = SampleSequencer(
@@ -159,11 +166,35 @@ class LineStream:
             dev_us = seqr.device_us(ticks)  # a counter that wraps at its width continues
             if self.mode == "csv":
                 self._check_rate(dev_us, seqr.last_dev_us)
+        starts: dict[int, tuple[int | None, str]] = {}
+        dups = 0
+        if counter is not None:  # the frame counter says what was lost or repeated
+            fc = self.counters.get(seq_side)
+            if fc is None:
+                assert self.profile is not None
+                fc = self.counters[seq_side] = FrameCounter(
+                    self.profile.sequence_bits, self.profile.samples_per_frame, self.rate_hz
+                )
+            before = fc.duplicates
+            keep, found = fc.screen(counter, t, seqr.lost)
+            dups = fc.duplicates - before
+            if dups:
+                values = values[keep]
+                dev_us = None if dev_us is None else dev_us[keep]
+                extra = {k: v[keep] for k, v in extra.items()} if extra else extra
+                n_records -= dups
+            starts = {a: (n_missing, reason) for a, n_missing, reason in found}
         missing, back = seqr.missing, seqr.time_back
-        out = Emission(side, [], [], n_records, extra)
-        ranges = [(0, values.shape[0])] if dev_us is None else seqr.split(dev_us)
-        for a, b in ranges:
-            times, seq, gaps = seqr.push(values[a:b], None if dev_us is None else dev_us[a:b], t)
+        out = Emission(side, [], [], n_records, extra, duplicates=dups)
+        if values.shape[0] == 0:
+            return out
+        cuts = {0, values.shape[0], *starts}
+        if dev_us is not None:
+            cuts.update(x for r in seqr.split(dev_us) for x in r)
+        bounds = sorted(cuts)
+        for a, b in itertools.pairwise(bounds):
+            times, seq, gaps = seqr.push(values[a:b], None if dev_us is None else dev_us[a:b], t,
+                                         counted=counter is not None, gap=starts.get(a))  # fmt: skip
             out.parts.append((times, seq, values[a:b]))
             out.gaps.extend(gaps)
         out.missing = seqr.missing - missing

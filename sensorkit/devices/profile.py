@@ -113,7 +113,9 @@ class Profile:
     keep_delimiter : bool
         Text framing: the delimiter belongs to the record (e.g. ``}`` ending a JSON object).
     timestamp, sequence : FieldSpec or None
-        Device clock (``timestamp_unit``, ``timestamp_bits``) and a frame counter.
+        Device clock (``timestamp_unit``, ``timestamp_bits``) and a frame counter
+        (``sequence_bits``), which numbers frames so that lost and duplicated frames are
+        counted exactly.
     side : FieldSpec or None
         A field naming the foot; ``side_values`` maps its values (numbers or prefixes) to sides.
     side_prefix : dict
@@ -159,6 +161,7 @@ class Profile:
     timestamp_unit: str
     timestamp_bits: int | None
     sequence: FieldSpec | None
+    sequence_bits: int | None
     side: FieldSpec | None
     side_values: dict
     side_prefix: dict
@@ -417,9 +420,17 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
         ts.used.add("bits")
         timestamp = _field(ts, framing, text_format)
         ts.done()
+    seq_bits = None
     sq = fl.table_of("sequence")
     if sq is not None:
+        seq_bits = sq.get("bits", (int,), None, choices=(8, 16, 32, 64))
+        sq.used.add("bits")
         sequence = _field(sq, framing, text_format)
+        if seq_bits is None and sequence.type is not None:
+            if sequence.type not in ("u8", "u16", "u32", "u64"):
+                raise sq.fail("type", "an unsigned integer type (u8, u16, u32, u64) for a frame counter",
+                              sequence.type)  # fmt: skip
+            seq_bits = 8 * BINARY_TYPES[sequence.type][1]  # a binary counter wraps at its width
         sq.done()
     sd = fl.table_of("side")
     if sd is not None:
@@ -530,7 +541,8 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
         text_format=text_format, size=size, byte_order=byte_order, sync=sync, samples_per_frame=int(samples),
         sample_stride=int(stride), delimiter=delimiter, separator=separator, skip=skip, repair_json=bool(repair),
         keep_delimiter=bool(keep),
-        timestamp=timestamp, timestamp_unit=unit, timestamp_bits=bits, sequence=sequence, side=side,
+        timestamp=timestamp, timestamp_unit=unit, timestamp_bits=bits, sequence=sequence,
+        sequence_bits=seq_bits, side=side,
         side_values=side_values, side_prefix=side_prefix, pressure=pressure, extras=extras, imu=imu,
         imu_units=imu_units, units=units, rate_hz=float(rate), layout=layout, approximate=approx, raw=raw,
         path=path,

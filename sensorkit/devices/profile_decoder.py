@@ -76,6 +76,10 @@ class ProfileBlock:
         ``(n, S)`` float32 pressure in the profile's units.
     ticks : numpy.ndarray or None
         ``(n,)`` uint64 raw device timestamps (profile's ``timestamp.unit``), when the profile has one.
+    counter : numpy.ndarray or None
+        ``(n,)`` uint64 sample counter from the profile's ``sequence`` field, when it has one:
+        frame counter x ``samples_per_frame`` + the sample's place in its frame, so it steps
+        by 1 per sample and wraps at ``2**sequence_bits x samples_per_frame``.
     extra : dict of str to numpy.ndarray
         Extra and IMU fields, name -> ``(n, k)`` float64 (IMU names: ``imu_accel``,
         ``imu_gyro``, ``imu_quat``).
@@ -84,6 +88,7 @@ class ProfileBlock:
     values: np.ndarray
     ticks: np.ndarray | None
     extra: dict = field(default_factory=dict)
+    counter: np.ndarray | None = None
 
 
 class ProfileDecoder:
@@ -166,6 +171,10 @@ class ProfileDecoder:
         ticks = read(p.timestamp)[:, 0] if p.timestamp is not None else None  # per sample (sample_stride)
         if ticks is not None and p.timestamp_unit == "s":
             ticks = ticks * 1e6
+        counter = None
+        if p.sequence is not None:  # a frame counter: the first sample's copy numbers the frame
+            frames = np.rint(read(p.sequence)[:, 0].reshape(n, k)[:, 0]).astype(np.uint64)
+            counter = (frames[:, None] * np.uint64(k) + np.arange(k, dtype=np.uint64)).reshape(n * k)
         sides = self._binary_sides(read, n * k, block)
         for side, mask in sides.items():
             if side == "bad" or not mask.any():
@@ -173,7 +182,8 @@ class ProfileDecoder:
             spec = p.pressure.get(side) or p.pressure["any"]
             vals = read(spec)[mask]
             extra = {name: read(s.get(side) or s["any"])[mask] for name, s in self._extra_fields}
-            rows.setdefault(side, []).append((vals, None if ticks is None else ticks[mask], extra))
+            rows.setdefault(side, []).append((vals, None if ticks is None else ticks[mask], extra,
+                                              None if counter is None else counter[mask]))  # fmt: skip
         good = n * k - int(sides.get("bad", np.zeros(0, bool)).sum())
         self.stats.frames_ok += good // k
 
@@ -268,6 +278,12 @@ class ProfileDecoder:
                 if not ((t >= 0 and float(t).is_integer()) or p.timestamp_unit == "s"):
                     raise ValueError(f"timestamp {t!r} is not a non-negative integer")
                 ticks = t * 1e6 if p.timestamp_unit == "s" else t
+            counter = None
+            if p.sequence is not None:
+                c = get(p.sequence)[0]
+                if not (c >= 0 and float(c).is_integer()):
+                    raise ValueError(f"sequence {c!r} is not a non-negative integer")
+                counter = np.array([c], dtype=np.uint64)
             out = []
             for s in sides:
                 spec = p.pressure.get(s) or p.pressure["any"]
@@ -282,7 +298,7 @@ class ProfileDecoder:
             return
         for s, vals, extra in out:
             rows.setdefault(s, []).append((vals[None, :], None if ticks is None else np.array([ticks]),
-                                           {k: v[None, :] for k, v in extra.items()}))  # fmt: skip
+                                           {k: v[None, :] for k, v in extra.items()}, counter))  # fmt: skip
         self.stats.frames_ok += 1
 
     def _getter(self, rec: bytes):
@@ -354,14 +370,17 @@ class ProfileDecoder:
             self.stats.first_bad_reason = reason
 
     def _block(self, parts: list) -> ProfileBlock:
-        values = np.concatenate([v for v, _, _ in parts]).astype(np.float32)
+        values = np.concatenate([v for v, _, _, _ in parts]).astype(np.float32)
         ticks = None
         if parts[0][1] is not None:
-            ticks = np.rint(np.concatenate([t for _, t, _ in parts])).astype(np.uint64)
+            ticks = np.rint(np.concatenate([t for _, t, _, _ in parts])).astype(np.uint64)
         extra = {}
         for name in parts[0][2]:
-            extra[name] = np.concatenate([e[name] for _, _, e in parts])
-        return ProfileBlock(values, ticks, extra)
+            extra[name] = np.concatenate([e[name] for _, _, e, _ in parts])
+        counter = None
+        if parts[0][3] is not None:
+            counter = np.concatenate([c for _, _, _, c in parts]).astype(np.uint64)
+        return ProfileBlock(values, ticks, extra, counter)
 
 
 def _same(expected, got) -> bool:

@@ -20,7 +20,17 @@ import itertools
 
 import numpy as np
 
-__all__ = ["SLEW_MAX_S", "SLEW_RATE", "WRAP_MAX_STEP_S", "CounterUnwrapper", "MonotonicSlew"]
+__all__ = [
+    "COUNTER_BACK_WINDOW",
+    "COUNTER_SLACK_S",
+    "SLEW_MAX_S",
+    "SLEW_RATE",
+    "WRAP_MAX_STEP_S",
+    "CounterUnwrapper",
+    "FrameCounter",
+    "MonotonicSlew",
+    "SampleSequencer",
+]
 
 #: Largest plausible forward step of a board clock across a wrap (s): a value that goes back
 #: by more than ``2**width - this`` is a restart (a new boot counts from 0), not a wrap.
@@ -34,6 +44,13 @@ SLEW_RATE = 0.01
 #: Corrections that would move times forward by more than this (s) are applied at once
 #: (a forward step cannot break the order of the samples); backward ones are always slewed.
 SLEW_MAX_S = 0.5
+#: A frame counter that goes back by at most this many samples repeats a frame already
+#: delivered (BLE stacks can deliver a notification twice; late frames are a few apart):
+#: dropped and counted as a duplicate. Further back is a restart of the counter.
+COUNTER_BACK_WINDOW = 64
+#: A forward counter step that would make more samples missing than the host clock allows
+#: (elapsed arrival time + this, in s) is a restart of the counter, not a loss.
+COUNTER_SLACK_S = 1.0
 
 
 class CounterUnwrapper:
@@ -196,12 +213,105 @@ class MonotonicSlew:
         return out
 
 
-class SampleSequencer:
-    """Numbers and times the samples of a stream without sequence numbers (CSV lines, device profiles).
+class FrameCounter:
+    """Lost, repeated and restarted frames of a stream from its frame counter (a profile's ``sequence``).
 
-    One per side. Samples are numbered consecutively; a gap is found from the device clock
-    (a step of more than 1.5 periods, or a restart: the clock going back after unwrapping)
-    or, without a device clock, from a lost link. Device times are mapped by arrival (the
+    Parameters
+    ----------
+    bits : int or None
+        Width of the counter in the frame (it wraps at ``2**bits``); None or 64: no wrap.
+    per_frame : int
+        Samples per frame: the counter values fed are per sample (frame x ``per_frame`` +
+        place in the frame), so they step by 1 and wrap at ``2**bits x per_frame``.
+    rate_hz : float
+        Nominal sample rate (Hz), for the plausibility check of a forward step.
+
+    Notes
+    -----
+    Each sample's counter is compared with the last one kept: a step of 1 follows on; 0, or
+    back by at most :data:`COUNTER_BACK_WINDOW`, is a duplicate (dropped, counted); forward
+    by ``k`` is ``k - 1`` lost samples, unless that many samples could not have been sent
+    since the last block arrived (:data:`COUNTER_SLACK_S`), or it went back further: a
+    restart, whose gap is measured on the host clock.
+    """
+
+    def __init__(self, bits: int | None, per_frame: int, rate_hz: float) -> None:
+        self.modulus = (1 << bits) * per_frame if bits is not None and bits < 64 else None
+        self.rate_hz = float(rate_hz)
+        self.last: int | None = None
+        self.last_t: float | None = None
+        #: Samples dropped as repeats of samples already delivered.
+        self.duplicates = 0
+
+    def screen(self, counter: np.ndarray, t: float, lost: bool
+               ) -> tuple[np.ndarray, list[tuple[int, int | None, str]]]:  # fmt: skip
+        """Which samples to keep, and the gaps before some of the kept ones.
+
+        Parameters
+        ----------
+        counter : numpy.ndarray
+            (n,) uint64 sample counters, in arrival order.
+        t : float
+            Host arrival time of the block (s).
+        lost : bool
+            The link was lost since the last sample (the gap's reason is ``link lost``).
+
+        Returns
+        -------
+        (keep, gaps)
+            ``keep`` (n,) bool; ``gaps`` a list of ``(start, n_missing, reason)``: ``start``
+            indexes the kept samples, ``n_missing`` counts the samples lost before it (None
+            when the counter restarted: the gap is then measured on the host clock).
+        """
+        c = counter.astype(np.int64)
+        n = c.shape[0]
+        keep = np.ones(n, dtype=bool)
+        gaps: list[tuple[int, int | None, str]] = []
+        m = self.modulus
+        last = self.last
+        if n and last is not None and not lost:
+            steps = np.diff(c, prepend=last)
+            if m is not None:
+                steps %= m
+            if (steps == 1).all():  # the usual case: it follows on
+                self.last, self.last_t = int(c[-1]), t
+                return keep, gaps
+        n_kept = 0
+        for i in range(n):
+            ci = int(c[i])
+            if last is None:
+                last, n_kept = ci, 1
+                continue
+            step = (ci - last) % m if m is not None else ci - last
+            back = m - step if m is not None and step else -step
+            if step == 1 and not lost:
+                last, n_kept = ci, n_kept + 1
+                continue
+            if not lost and (step == 0 or 0 < back <= COUNTER_BACK_WINDOW):
+                keep[i] = False  # a repeat of a sample already delivered
+                self.duplicates += 1
+                continue
+            missing: int | None = step - 1 if step > 0 else None
+            elapsed = t - self.last_t if n_kept == 0 and self.last_t is not None else 0.0
+            if missing is not None and missing / self.rate_hz > elapsed + COUNTER_SLACK_S:
+                missing = None  # more lost than could have been sent since: the counter restarted
+            if missing != 0:
+                gaps.append(
+                    (n_kept, missing, "link lost" if lost else "packet loss" if missing else "device restart")
+                )
+            lost = False
+            last, n_kept = ci, n_kept + 1
+        self.last, self.last_t = last, t
+        return keep, gaps
+
+
+class SampleSequencer:
+    """Numbers and times the samples of a CSV-line or device-profile stream.
+
+    One per side. Samples are numbered consecutively; a gap is found from the frame counter
+    when the stream has one (:class:`FrameCounter`, exact), else from the device clock (a
+    step of more than 1.5 periods, or a restart: the clock going back after unwrapping) or,
+    without a device clock, from a lost link. Device times are mapped by arrival (the
     smallest ``arrival - device time`` seen, :class:`~sensorkit.devices.clock.ClockMap`) and
     placed by :class:`MonotonicSlew`; without a device clock, samples are spaced at the
     nominal rate and end at their arrival.
@@ -242,8 +352,8 @@ class SampleSequencer:
         us = self.unwrapper.unwrap(ticks)
         return us * np.uint64(self.tick_us) if self.tick_us != 1.0 else us
 
-    def push(self, values: np.ndarray, dev_us: np.ndarray | None, t: float
-             ) -> tuple[np.ndarray, np.ndarray, list[dict]]:  # fmt: skip
+    def push(self, values: np.ndarray, dev_us: np.ndarray | None, t: float, *, counted: bool = False,
+             gap: tuple[int | None, str] | None = None) -> tuple[np.ndarray, np.ndarray, list[dict]]:  # fmt: skip
         """Times, sample numbers and the gaps before them, for consecutive samples.
 
         Parameters
@@ -254,6 +364,12 @@ class SampleSequencer:
             (n,) unwrapped device times in us, increasing (cut the block where they are not).
         t : float
             Host arrival time of the bytes (s).
+        counted : bool
+            The stream has a frame counter (:class:`FrameCounter`): it alone says where the
+            gaps are, given in ``gap``.
+        gap : (n_missing, reason) or None
+            With ``counted``: the gap before these samples (``n_missing`` None: measure it on
+            the host clock), or None when they follow on.
 
         Returns
         -------
@@ -288,9 +404,14 @@ class SampleSequencer:
             self.slew.last_s = float(times[-1])
             if self.lost and self.last_time is not None:
                 reason = "link lost"  # arrival times are all there is: the gap spans the outage
+        if counted:
+            reason = None if gap is None else gap[1]
         gaps = []
         if reason is not None and self.last_time is not None:
-            missing = max(round((float(times[0]) - self.last_time) / period) - 1, 0)
+            if counted and gap is not None and gap[0] is not None:
+                missing = gap[0]
+            else:
+                missing = max(round((float(times[0]) - self.last_time) / period) - 1, 0)
             gaps.append({"start_s": self.last_time, "end_s": float(times[0]), "side": self.side,
                          "n_missing": int(missing), "reason": reason})  # fmt: skip
             self.missing += int(missing)
