@@ -843,7 +843,7 @@ def test_close_while_reconnecting_returns_promptly_and_ends_the_reader_thread(pt
         pty.unplug()
         pty.link.unlink()  # the port is gone: every reopen fails, the reader backs off
         time.sleep(0.5)
-        reader = dev.devices[0]._thread
+        reader = dev.devices[0].reader_thread
         assert reader.is_alive()
     finally:
         t0 = time.monotonic()

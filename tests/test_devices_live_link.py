@@ -164,7 +164,7 @@ def test_serial_port_without_a_file_descriptor_is_read_by_its_own_thread():
     th.start()
     try:
         with dev:
-            assert dev._thread is not None and dev._thread.is_alive()  # not the shared selector
+            assert dev.reader_thread is not None and dev.reader_thread.is_alive()  # not the shared selector
             chunks = collect(dev, 50, timeout_s=6.0)
     finally:
         stop.set()

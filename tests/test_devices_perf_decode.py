@@ -160,11 +160,9 @@ class _Null(Transport):
 def test_cached_sample_offsets_give_the_packet_timestamps(synced):
     dev = Device(_Null(), url="null://", sink=queue.Queue())
     dev.discard_prebuffer()
-    dev._ingest(
-        encode_frame(DeviceInfo(0, 1, (1, 0, 0), Side.LEFT, 4, 12, Units.RAW_COUNTS, 0, 0, 1000)), 0.5
-    )
+    dev.ingest(encode_frame(DeviceInfo(0, 1, (1, 0, 0), Side.LEFT, 4, 12, Units.RAW_COUNTS, 0, 0, 1000)), 0.5)
     if synced:
-        dev._ingest(encode_frame(TimeSync(1, 0, 999_000, 1_000_000, 1_000_010)), 1.0)
+        dev.ingest(encode_frame(TimeSync(1, 0, 999_000, 1_000_000, 1_000_010)), 1.0)
     rng = np.random.default_rng(3)
     first, t0 = 0, 1_000_000
     for k in range(60):
@@ -172,11 +170,11 @@ def test_cached_sample_offsets_give_the_packet_timestamps(synced):
         period = int(rng.choice([1_000_000, 333_333, 1_234_567]))
         p = PressureSamples(k + 2, t0, first, period, 16, rng.integers(0, 4096, (n, 4), dtype=np.uint16))
         expected = dev.clock.to_host_s(p.timestamps_us) if synced else None
-        dev._ingest(encode_frame(p), 1.0 + 0.01 * k)
-        chunk = dev._queue.get_nowait()
+        dev.ingest(encode_frame(p), 1.0 + 0.01 * k)
+        chunk = dev.sink.get_nowait()
         if synced:
             assert np.array_equal(chunk.time, expected)
         assert np.array_equal(chunk.seq, np.arange(first, first + n))
-        assert dev._pseq._last_dev_us == int(p.timestamps_us[-1])
+        assert dev._bin._seq._last_dev_us == int(p.timestamps_us[-1])
         first += n
         t0 = int(p.timestamps_us[-1]) + period // 1000

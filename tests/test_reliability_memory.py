@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 import sensorkit as sk
-import sensorkit.devices.device as device_module
+import sensorkit.devices.gaplog as gaplog_module
 from sensorkit.devices.chunk import Chunk, LinkStats
 from sensorkit.devices.chunkqueue import ChunkQueue
 from sensorkit.devices.device import StreamEnd
@@ -103,7 +103,7 @@ def test_read_capture_of_a_long_file_loses_nothing_through_a_small_queue(tmp_pat
 
 
 def test_device_gaps_are_summarised_beyond_the_limit(monkeypatch):
-    monkeypatch.setattr(device_module, "GAPS_KEPT", 10)
+    monkeypatch.setattr(gaplog_module, "GAPS_KEPT", 10)
     with sk.open("sim://?side=left&loss=0.5&seed=1&rate=400") as dev:
         seen = []
         t0 = time.monotonic()

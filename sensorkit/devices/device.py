@@ -1,14 +1,18 @@
-"""The device layer: handshake, commands, sequence-gap tracking and clock mapping over any transport.
+"""The device layer's coordinator: one insole on one transport, from bytes to queued chunks.
 
-A :class:`Device` owns one :class:`~sensorkit.devices.transport.Transport` and a reader
-thread. The thread reads bytes, stamps their arrival on the host clock, splits them into
-frames (or CSV lines), appends every frame to the capture file when one is attached,
-decodes them with :mod:`sensorkit.protocol`, maps device time onto host time and queues
-:class:`~sensorkit.devices.chunk.Chunk` objects. Nothing here computes a metric.
+A :class:`Device` composes a :class:`~sensorkit.devices.transport.Transport` (moves bytes;
+chosen by URL scheme in :mod:`sensorkit.devices.transports`), a stream decoder
+(:class:`~sensorkit.devices.binary_stream.BinaryStream` for the sensorkit protocol, or
+:class:`~sensorkit.devices.linestream.LineStream` for CSV lines and device profiles, each
+with its own sequencing of samples, gaps and clock mapping) and a
+:class:`~sensorkit.devices.tap.CaptureTap`. It runs the reader (the shared
+:class:`~sensorkit.devices.hub.ReaderHub`, or a thread of its own), sends commands, keeps
+the link alive (timeouts, reconnects) and queues :class:`~sensorkit.devices.chunk.Chunk`
+objects. Nothing here computes a metric.
 
-Everything the thread derives (gaps, clock fit, chunk times) depends only on the bytes
-and their arrival times, and both are in the capture, so ``replay://`` reproduces the
-live arrays bit for bit.
+Everything the decoders derive (gaps, clock fit, chunk times) depends only on the bytes and
+their arrival times, and both are in the capture, so ``replay://`` reproduces the live
+arrays bit for bit.
 """
 
 from __future__ import annotations
@@ -18,39 +22,30 @@ import json
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from sensorkit.devices.binary_stream import BinaryStream, Decoded
 from sensorkit.devices.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
 from sensorkit.devices.chunk import Chunk, LinkStats
 from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue
 from sensorkit.devices.clock import ClockMap
 from sensorkit.devices.diagnose import MTU_HINT, no_device_error
 from sensorkit.devices.framing import MAX_SEGMENT, Framer
+from sensorkit.devices.gaplog import GapLog
 from sensorkit.devices.hub import POLL_S, ReaderHub
-from sensorkit.devices.info import DeviceDescription, describe, resolve_layout
-from sensorkit.devices.linestream import LineStream
-from sensorkit.devices.packetseq import PacketSequencer
+from sensorkit.devices.info import DeviceDescription, resolve_layout
+from sensorkit.devices.linestream import Emission, LineStream
+from sensorkit.devices.loadwatch import LoadWatch
 from sensorkit.devices.profile import Profile, load_profile, profile_layout
 from sensorkit.devices.profile_decoder import ProfileStats
 from sensorkit.devices.tap import CaptureTap
 from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
 from sensorkit.errors import DeviceError
 from sensorkit.layout import SensorLayout
-from sensorkit.protocol import (
-    Ack,
-    Command,
-    CommandId,
-    Decoder,
-    DeviceInfo,
-    ImuSamples,
-    Nack,
-    PressureSamples,
-    Status,
-    TimeSync,
-    encode_frame,
-)
+from sensorkit.protocol import Ack, Command, DeviceInfo, Nack, Status, encode_frame
 
 __all__ = ["DEFAULTS", "Device", "StreamEnd"]
 
@@ -69,26 +64,13 @@ DEFAULTS = {
 SYNC_BURST = 4  # SYNC_TIME exchanges right after connecting, for a first offset
 BACKOFF_START_S = 0.1
 BACKOFF_MAX_S = 2.0
-GAPS_KEPT = 1000  # Device.gaps entries; beyond, the older half is merged into one summary
 EVENTS_KEPT = 10_000  # Device.events entries (the capture keeps every event)
 _U16 = 1 << 16
 _SYNC_REPLY_WAIT_S = 0.1  # a TIME_SYNC reply later than this is not waited for
 _RESTART_RESEND_S = 2.0  # an idle STATUS while streaming re-sends START at most this often
 _SYNC_BACKOFF_S = 10.0  # after a failed SYNC_TIME write, the next one waits this long
-_SYNC_HOLD_S = 0.5  # after a restart, samples wait this long (arrival time) for a TIME_SYNC
 _START_GRACE_S = 0.5  # a STATUS saying 'idle' this soon after START was sent before it
-_INFO_ANSWERS = (CommandId.REQUEST_INFO, CommandId.SET_RATE)  # commands a DEVICE_INFO may answer (6.1)
-_INFO_ANSWER_S = 1.0  # a DEVICE_INFO arriving this long after such an ACK answers it
-# the same DEVICE_INFO frame again within this long is a duplicated notification (bleak/BlueZ
-# can deliver each twice), not a reboot: no board boots twice within half a second
-_DUPLICATE_INFO_S = 0.5
-#: tare() refuses when the insole reads more than this (last TARE_WINDOW_S of samples): about
-#: 7 % of a 70 kg body weight, far above an unloaded insole's offset and far below any stance
-TARE_MAX_LOAD_N = 50.0
-TARE_MAX_KPA = 20.0  # pressure insoles: one sensor above this is a foot on it
-TARE_MAX_FULL_SCALE = 0.05  # raw counts: summed readings above 5 % of the summed full scale
-IMU_PENDING_KEPT = 1000  # IMU packets held while no pressure chunk goes out (the oldest are dropped)
-TARE_WINDOW_S = 1.5  # s: longer than a walking stride (1.1 s at 110 steps/min), so a stance is in it
+_HEAD_KEPT = 512  # first received bytes kept for the diagnosis of a device that never identifies
 
 
 class StreamEnd:
@@ -212,87 +194,50 @@ class Device:
         self.handshake_timeout_s = float(handshake_timeout_s)
         self.sync_interval_s = float(sync_interval_s)
         self.batch_s = float(batch_s)
-        self._side_hint = side
-        self._layout = layout
-        self._layout_obj = resolve_layout(layout, url)  # unknown names fail here, not in the reader
+        self.side_hint = side
+        #: The layout object (None for a binary device whose layout comes from DEVICE_INFO).
+        self.sensor_layout = resolve_layout(layout, url)  # unknown names fail here, not in the reader
         self._want_rate = rate_hz
-        # the stream decoder of CSV-line and profile devices (with its per-side sequencers)
-        self._lines: LineStream | None = None
-        if mode in ("csv", "profile"):
-            assert self._layout_obj is not None
-            self._lines = LineStream(mode, url=url, layout=self._layout_obj, side=side, csv_rate_hz=csv_rate_hz,
-                                     csv_units=csv_units, csv_scale=csv_scale, csv_clock_bits=csv_clock_bits,
-                                     csv_tick_us={"us": 1, "ms": 1000}[csv_clock_unit], profile=self.profile)  # fmt: skip
         self._queue: ChunkQueue | queue.Queue = sink if sink is not None else ChunkQueue(queue_chunks)
         self._own_queue = sink is None
-
-        self.info: DeviceDescription | None = None
-        self.device_info: DeviceInfo | None = None
-        #: Replays: the DEVICE_INFO kept in the capture header, used when the file's own
-        #: DEVICE_INFO record was lost to damage (CAPTURE.md, version 2).
-        self.fallback_info: DeviceInfo | None = None
-        self.status: Status | None = None
-        self.clock = ClockMap()
-        # (host time, max total, max sensor) per chunk, for tare's load check
-        self._recent_load: collections.deque = collections.deque(maxlen=256)
-        self._imu_pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # until the next chunk
-        self.gaps: list[dict] = []  # at most GAPS_KEPT entries (older ones summarised)
-        self._n_gaps = 0
-        self.events: collections.deque = collections.deque(maxlen=EVENTS_KEPT)
-
-        self._framer = Framer(b"\n" if mode == "csv" else b"\x00")
+        self._tap = CaptureTap(stream, self._end_with)
+        # the stream decoder: the binary protocol, or CSV lines / a profile (with per-side sequencers)
+        self._bin: BinaryStream | None = None
+        self._lines: LineStream | None = None
+        self._line_info: DeviceDescription | None = None
+        if mode == "binary":
+            self._bin = BinaryStream(url=url, transport_name=transport.name, side=side, layout=layout, tap=self._tap,
+                                     damaged=lambda: bool(getattr(self.transport, "damaged", False)))  # fmt: skip
+        else:
+            assert self.sensor_layout is not None
+            self._lines = LineStream(mode, url=url, layout=self.sensor_layout, side=side, csv_rate_hz=csv_rate_hz,
+                                     csv_units=csv_units, csv_scale=csv_scale, csv_clock_bits=csv_clock_bits,
+                                     csv_tick_us={"us": 1, "ms": 1000}[csv_clock_unit], profile=self.profile)  # fmt: skip
+        self._framer = Framer(b"\n" if mode == "csv" else b"\x00")  # profile mode: the decoder frames
         self._csv_first_line = True  # the first CSV line of each connection is skipped (see _ingest)
-        self._decoder = Decoder()
-        self._dec_totals = {
-            "bytes_in": 0,
-            "packets_ok": 0,
-            "crc": 0,
-            "framing": 0,
-            "content": 0,
-            "missing_packets": 0,
-        }
-        self._counts = {
-            "samples": 0,
-            "missing_samples": 0,
-            "duplicates": 0,
-            "reconnects": 0,
-            "timeouts": 0,
-            "bytes_in": 0,
-            "wrong_shape": 0,  # PRESSURE packets whose channel count contradicts DEVICE_INFO
-            "time_back": 0,  # blocks whose device time went back while the samples followed on
-        }
-        self._head = bytearray()
+        self._head = bytearray()  # first bytes received, for the diagnosis
         self._pending_t = 0.0  # arrival time of the bytes the framer holds
+        self._load = LoadWatch()
+        self.gaps = GapLog()
+        self.events: collections.deque = collections.deque(maxlen=EVENTS_KEPT)
+        self._counts = {"samples": 0, "missing_samples": 0, "duplicates": 0, "reconnects": 0, "timeouts": 0,
+                        "bytes_in": 0, "time_back": 0}  # fmt: skip
+        # commands
         self._info_event = threading.Event()
         self._waiters: dict[int, list[Any]] = {}
         self._tx_lock = threading.Lock()
         self._tx_seq = 0
-        self._pending_pressure: list[tuple[PressureSamples, float]] = []
-        self._scale32 = np.float32(1.0)
-        self._units = "counts"
-
-        # sequence / gap state
-        self._pseq = PacketSequencer(self.clock)  # numbering, gaps and times of PRESSURE packets
-        self._lost_since_sample = False
-        # device restart (PROTOCOL.md 5.1, 7), decided from received frames only so replay agrees:
-        # the arrival time until which the next DEVICE_INFO answers an ACKed REQUEST_INFO/SET_RATE
-        # (a window, not a count: SET_RATE's answer is a SHOULD); any other is a boot message
-        self._info_answer_until = -1.0
         self._last_start_sent = 0.0
         self._start_grace_until = 0.0
-        self._hold_since: float | None = None  # arrival time since which samples wait for a TIME_SYNC
-        self._bytes_at_last_sample = 0
         self._syncs_out = 0  # SYNC_TIME commands whose TIME_SYNC reply has not arrived
         self._sync_sent_at = 0.0
-
-        # capture
-        self._tap = CaptureTap(stream, self._end_with)
-
-        self._thread: threading.Thread | None = None
-        self._reader_started = False
         self._next_sync = 0.0
+        # reader and link
+        self.reader_thread: threading.Thread | None = None
+        self._reader_started = False
         self._halt = threading.Event()
         self._batch_wake = threading.Event()  # ends the reader's batch pause early
+        self._bytes_at_last_sample = 0
         self._ended = False
         self._error: BaseException | None = None
         self._streaming = False
@@ -300,13 +245,88 @@ class Device:
         self._end_sent = False
         self._last_rx = 0.0
 
-    # ------------------------------------------------------------------ public API
+    # ------------------------------------------------------------------ what the device is
     @property
     def side(self) -> str:
         """``"left"``, ``"right"`` or ``"unknown"``."""
         if self.info is not None:
             return self.info.side
-        return self._side_hint or "unknown"
+        return self.side_hint or "unknown"
+
+    @property
+    def info(self) -> DeviceDescription | None:
+        """What the device is (from DEVICE_INFO, the URL or the profile), once known."""
+        return self._bin.info if self._bin is not None else self._line_info
+
+    @info.setter
+    def info(self, value: DeviceDescription | None) -> None:
+        if self._bin is not None:
+            self._bin.info = value
+        else:
+            self._line_info = value
+
+    def assume_side(self, side: str) -> None:
+        """Take ``side`` when the device does not state one (its pair partner says the other)."""
+        if self.side == "unknown" and self.info is not None:
+            self.info = replace(self.info, side=side)
+        self.side_hint = side
+        if self._bin is not None:
+            self._bin.side_hint = side
+
+    @property
+    def device_info(self) -> DeviceInfo | None:
+        """The latest DEVICE_INFO (binary protocol), or None."""
+        return None if self._bin is None else self._bin.device_info
+
+    @property
+    def fallback_info(self) -> DeviceInfo | None:
+        """Replays: the DEVICE_INFO kept in the capture header, used when the file's own was lost."""
+        return None if self._bin is None else self._bin.fallback_info
+
+    @fallback_info.setter
+    def fallback_info(self, value: DeviceInfo | None) -> None:
+        if self._bin is not None:
+            self._bin.fallback_info = value
+
+    @property
+    def status(self) -> Status | None:
+        """The latest STATUS (binary protocol), or None."""
+        return None if self._bin is None else self._bin.status
+
+    @property
+    def clock(self) -> ClockMap | None:
+        """Device clock -> host clock of a binary device (line streams keep one per side)."""
+        return None if self._bin is None else self._bin.clock
+
+    @property
+    def units(self) -> str:
+        """Units of the chunk values."""
+        if self._bin is not None:
+            return self._bin.units
+        assert self._lines is not None
+        return self._lines.units
+
+    @property
+    def csv_clock(self) -> dict | None:
+        """CSV mode: the board clock's counter width and tick (``bits``, ``tick_us``), for the capture header."""
+        if self.mode != "csv" or self._lines is None:
+            return None
+        return {"bits": self._lines.clock_bits, "tick_us": self._lines.tick_us}
+
+    @property
+    def time_back(self) -> int:
+        """Sample blocks whose mapped times would have gone back (placed after the last instead)."""
+        return self._bin.time_back if self._bin is not None else self._counts["time_back"]
+
+    @property
+    def head(self) -> bytes:
+        """The first bytes received (at most 512), for diagnosing a device that did not identify itself."""
+        return bytes(self._head)
+
+    @property
+    def sink(self) -> ChunkQueue | queue.Queue:
+        """The queue this device's chunks go to (shared within a pair)."""
+        return self._queue
 
     @property
     def streaming(self) -> bool:
@@ -317,6 +337,11 @@ class Device:
     def stats(self) -> LinkStats:
         """Cumulative link statistics."""
         return self._stats()
+
+    @property
+    def profile_stats(self) -> ProfileStats | None:
+        """Profile mode: counters of the bytes that matched no frame (with the first offending bytes), else None."""
+        return None if self._lines is None else self._lines.profile_stats
 
     def open(self, *, start: bool = True) -> Device:
         """Connect, identify the device, synchronise clocks and (by default) start streaming.
@@ -332,10 +357,10 @@ class Device:
         self._last_rx = host_time()
         self._next_sync = self._last_rx + self.sync_interval_s
         if not ReaderHub.add(self):
-            self._thread = threading.Thread(
+            self.reader_thread = threading.Thread(
                 target=self._run, name=f"sensorkit-{self.transport.name}", daemon=True
             )
-            self._thread.start()
+            self.reader_thread.start()
         try:
             self._handshake()
             if start:
@@ -354,7 +379,7 @@ class Device:
             try:
                 self.command(Command.start)
             except DeviceError:
-                if not (self._counts["samples"] or self._pending_pressure):
+                if not (self._counts["samples"] or (self._bin is not None and self._bin.has_held)):
                     raise
                 # a board that streams from power-up and ignores commands: data is what matters
                 self._event(host_time(), "start_unacknowledged")
@@ -375,9 +400,9 @@ class Device:
 
         Taring a loaded insole would subtract body weight from every later reading (a
         walker's peaks fall from ~1750 N to ~700 N), so the readings of the last
-        :data:`TARE_WINDOW_S` are checked first (:meth:`load_check`). A tare is recorded as a
-        ``tare`` event (in :attr:`events`, the capture, and ``Recording.events`` read from it);
-        a refused one as ``tare_refused``.
+        :data:`~sensorkit.devices.loadwatch.TARE_WINDOW_S` are checked first
+        (:meth:`load_check`). A tare is recorded as a ``tare`` event (in :attr:`events`, the
+        capture, and ``Recording.events`` read from it); a refused one as ``tare_refused``.
 
         Parameters
         ----------
@@ -409,31 +434,15 @@ class Device:
     def load_check(self) -> str | None:
         """Why the insole counts as loaded right now (for :meth:`tare`), or None when it is not.
 
-        Loaded: within the last :data:`TARE_WINDOW_S` of samples, the total force exceeds
-        :data:`TARE_MAX_LOAD_N` (units N), a sensor exceeds :data:`TARE_MAX_KPA` (kPa), or the
-        total exceeds :data:`TARE_MAX_FULL_SCALE` of the sensors' summed full scale (raw
-        counts and other units). No samples yet: not loaded (nothing says otherwise).
+        See :meth:`sensorkit.devices.loadwatch.LoadWatch.loaded` for the thresholds.
         """
-        recent = (
-            [r for r in self._recent_load if r[0] >= self._recent_load[-1][0] - TARE_WINDOW_S]
-            if self._recent_load
-            else []
+        info = self.info
+        return self._load.loaded(
+            self.units,
+            adc_bits=info.adc_bits if info is not None else None,
+            sensor_count=info.sensor_count if info is not None else 1,
+            scale=info.value_scale if info is not None else 1.0,
         )
-        if not recent:
-            return None
-        total = max(r[1] for r in recent)
-        peak = max(r[2] for r in recent)
-        units = self._units
-        if units == "N":
-            return f"{total:.0f} N" if total > TARE_MAX_LOAD_N else None
-        if units == "kPa":
-            return f"{peak:.0f} kPa on one sensor" if peak > TARE_MAX_KPA else None
-        bits = (self.info.adc_bits if self.info is not None else None) or 16
-        count = self.info.sensor_count if self.info is not None else 1
-        full = float((1 << int(bits)) - 1) * count * float(self._scale32)
-        if total > TARE_MAX_FULL_SCALE * full:
-            return f"{100.0 * total / full:.0f} % of full scale summed over the sensors"
-        return None
 
     def command(
         self, build: Callable[[int], Command], timeout_s: float = DEFAULTS["command_timeout_s"]
@@ -549,7 +558,7 @@ class Device:
         self._halt.set()
         self._batch_wake.set()
         ReaderHub.remove(self)
-        thread = self._thread
+        thread = self.reader_thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5.0)
         self.transport.close()
@@ -571,27 +580,28 @@ class Device:
     # ------------------------------------------------------------------ handshake
     def _handshake(self) -> None:
         deadline = host_time() + self.handshake_timeout_s
-        if self.mode == "profile" and self.transport.live and self.profile.transport["start"]:
+        live = self.transport.live
+        if self.profile is not None and live and self.profile.transport["start"]:
             self._write_raw(self.profile.transport["start"])  # a device that streams only when asked
-        if self.mode in ("csv", "profile"):
+        if self._bin is None:
             while not self._info_event.wait(0.05):
                 self._raise_if_failed()
                 if host_time() > deadline:
-                    raise self._no_device_error()
+                    raise no_device_error(self)
             return
-        if self.transport.live:
+        if live:
             self._write_raw(b"\x00")  # PROTOCOL.md 9.1: end any partial command the device holds
         resend = 0.0
         while not self._info_event.is_set():
             self._raise_if_failed()
             now = host_time()
             if now > deadline:
-                raise self._no_device_error()
-            if self.transport.live and now >= resend:
+                raise no_device_error(self)
+            if live and now >= resend:
                 self._send(Command.request_info)
                 resend = now + 0.5
             self._info_event.wait(0.02)
-        if self.transport.live:
+        if live:
             for _ in range(SYNC_BURST):
                 self._send_sync()
                 self._halt.wait(0.01)
@@ -609,9 +619,6 @@ class Device:
         if self._end_sent:
             raise DeviceError(f"{self.url}: the stream ended before the device identified itself")
 
-    def _no_device_error(self) -> DeviceError:
-        return no_device_error(self)
-
     # ------------------------------------------------------------------ sending
     def _send(self, build: Callable[[int], Command], seq: int | None = None) -> Command:
         with self._tx_lock:
@@ -620,8 +627,7 @@ class Device:
             self._tx_seq = (seq + 1) % _U16
             cmd = build(seq)
             frame = encode_frame(cmd)
-            t = host_time()
-            self._record(REC_TX, t, frame)
+            self._tap.record(REC_TX, host_time(), frame)
             try:
                 self.transport.write(frame)
             except LinkLost as exc:
@@ -632,7 +638,7 @@ class Device:
 
     def _write_raw(self, data: bytes) -> None:
         with self._tx_lock:
-            self._record(REC_TX, host_time(), data)
+            self._tap.record(REC_TX, host_time(), data)
             try:
                 self.transport.write(data)
             except LinkLost as exc:
@@ -645,13 +651,42 @@ class Device:
         self._batch_wake.set()
         ReaderHub.expedite(self)
 
+    def _resync_and_start(self, *, request_info: bool = False) -> None:
+        """A burst of SYNC_TIME, then START when streaming (after a reconnect or a reboot)."""
+        try:
+            if request_info:
+                self._send(Command.request_info)
+            for _ in range(SYNC_BURST):
+                self._send_sync()
+            if self._streaming:
+                self._send(Command.start)
+        except DeviceError:
+            pass  # the link is gone: the reader notices
+
+    def _restart_stream(self, t: float, event: str | None) -> None:
+        """Re-synchronise clocks and re-send START to a board that came back idle or rebooted (live only)."""
+        if not (self.transport.live and self._bin is not None and self._streaming):
+            return
+        now = host_time()
+        if event is not None:
+            if now - self._last_start_sent < _RESTART_RESEND_S:
+                return
+            self._event(t, event)
+        self._last_start_sent = now
+        self._resync_and_start()
+
     def awaiting_sync(self, now: float) -> bool:
         """True while a TIME_SYNC reply is due: read it at once, since its arrival time is t4."""
         if self._syncs_out and now - self._sync_sent_at > _SYNC_REPLY_WAIT_S:
             self._syncs_out = 0  # lost or refused: stop waiting for it
         return self._syncs_out > 0
 
-    # ------------------------------------------------------------------ reader thread
+    # ------------------------------------------------------------------ reader
+    @property
+    def halted(self) -> bool:
+        """True once the device is closing or its stream ended from inside the reader."""
+        return self._halt.is_set()
+
     def _run(self) -> None:
         """Reader thread of a transport without a selectable descriptor (replay, sim, BLE)."""
         live = self.transport.live
@@ -665,12 +700,11 @@ class Device:
                         return
                     continue
                 except EndOfStream:
-                    self._flush_pending_csv()
                     self._flush_held()
                     self._finish(None)
                     return
                 if data:
-                    self._ingest(data, t)
+                    self.ingest(data, t)
                     if (
                         self.batch_s > 0
                         and live
@@ -679,23 +713,21 @@ class Device:
                     ):
                         self._batch_wake.wait(self.batch_s)  # set by a SYNC_TIME sent meanwhile, or close
                         self._batch_wake.clear()
-                if not live:
-                    continue
-                if self._timed_out(host_time()):
-                    if not self._on_link_lost(self._silence_reason(), timeout=True):
+                if live:
+                    reason = self.check_silence(host_time())
+                    if reason is not None and not self._on_link_lost(reason, timeout=True):
                         return
-                    continue
         except Exception as exc:  # a bug must not hang the consumer
-            self._reader_failed(exc)
+            self.reader_failed(exc)
             raise
 
-    def _timed_out(self, now: float) -> bool:
-        """Periodic checks of a live device: True when it has been silent too long (counted)."""
+    def check_silence(self, now: float) -> str | None:
+        """Periodic checks of a live device (and its SYNC_TIME); why it counts as silent (counted), or None."""
         if self._streaming and now - self._last_rx > self.timeout_s:
             self._counts["timeouts"] += 1
             self._event(now, "timeout", silent_s=round(now - self._last_rx, 3))
-            return True
-        if self._streaming and self.mode == "binary" and now >= self._next_sync:
+            return self._silence_reason()
+        if self._streaming and self._bin is not None and now >= self._next_sync:
             self._next_sync = now + self.sync_interval_s
             try:
                 self._send_sync()
@@ -705,64 +737,55 @@ class Device:
                 # shared reader
                 self._next_sync = now + _SYNC_BACKOFF_S
                 self._event(now, "sync_not_sent", reason=str(exc))
-        return False
+        return None
 
     def _silence_reason(self) -> str:
         reason = f"no samples for {self.timeout_s:g} s"
         truncation = getattr(self.transport, "truncation", None)
-        if truncation and self.mode == "binary":
+        if truncation and self._bin is not None:
             return f"{reason}: {truncation} ({MTU_HINT})"
         pst = self.profile_stats
         if pst is not None and pst.bad_frames + pst.bad_bytes:
             return f"{reason} ({pst.describe()})"
         if self._counts["bytes_in"] > self._bytes_at_last_sample:
             st = self._stats()
+            idle = (
+                ", the board reports it is not streaming" if self.status and not self.status.streaming else ""
+            )
             reason += (
-                f" although bytes arrive ({st.crc_errors} CRC, {st.framing_errors} framing errors"
-                + (
-                    ", the board reports it is not streaming"
-                    if self.status and not self.status.streaming
-                    else ""
-                )
-                + ")"
+                f" although bytes arrive ({st.crc_errors} CRC, {st.framing_errors} framing errors{idle})"
             )
         return reason
 
-    def _reader_failed(self, exc: BaseException) -> None:
+    def reader_failed(self, exc: BaseException) -> None:
+        """The reader hit a bug: end the stream with it (the consumer's next read raises)."""
         self._finish(DeviceError(f"{self.url}: reader failed: {type(exc).__name__}: {exc}"))
 
-    def _recover(self, reason: str, timeout: bool) -> None:
+    def recover(self, reason: str, timeout: bool) -> None:
         """Thread body when the shared reader hands over a lost link: reconnect, then rejoin it."""
         try:
             if self._on_link_lost(reason, timeout=timeout) and not ReaderHub.add(self):
                 self._run()  # the new link has no descriptor: read it here
         except Exception as exc:
-            self._reader_failed(exc)
+            self.reader_failed(exc)
             raise
 
     def _on_link_lost(self, reason: str, *, timeout: bool = False) -> bool:
         """Reconnect (True) or end the stream with an error (False)."""
         t = host_time()
         self._event(t, "link_lost", reason=reason)
-        self._lost_since_sample = True
         if self._lines is not None:
             self._lines.link_lost()
         self._csv_first_line = True
         self._record_pending()
-        self._reset_decoder()
+        if self._bin is not None:
+            self._bin.link_lost()
         self.transport.disconnect()
         if self.transport.live and not self.reconnect:
+            hint = "pass reconnect=True (URL ?reconnect=1) to reconnect automatically"
             if timeout:
-                err = DeviceError(
-                    f"{self.url}: the device stopped sending ({reason})",
-                    hint="check power and range; pass reconnect=True (URL ?reconnect=1) to keep trying",
-                )
-            else:
-                err = DeviceError(
-                    f"{self.url}: {reason}",
-                    hint="pass reconnect=True (URL ?reconnect=1) to reconnect automatically",
-                )
-            self._finish(err)
+                msg, hint = f"the device stopped sending ({reason})", "check power and range; " + hint
+            self._finish(DeviceError(f"{self.url}: {msg if timeout else reason}", hint=hint))
             return False
         delay = BACKOFF_START_S
         deadline = t + self.reconnect_timeout_s
@@ -772,29 +795,18 @@ class Device:
                 break
             except (DeviceError, OSError, LinkLost) as exc:
                 if host_time() > deadline:
-                    self._finish(
-                        DeviceError(
-                            f"{self.url}: could not reconnect within {self.reconnect_timeout_s:g} s: {exc}"
-                        )
-                    )
+                    msg = f"{self.url}: could not reconnect within {self.reconnect_timeout_s:g} s: {exc}"
+                    self._finish(DeviceError(msg))
                     return False
                 self._halt.wait(delay)
                 delay = min(2 * delay, BACKOFF_MAX_S)
         else:
             return False
         self._counts["reconnects"] += 1
-        now = host_time()
-        self._last_rx = now
+        self._last_rx = now = host_time()
         self._event(now, "reconnected")
-        if self.transport.live and self.mode == "binary":
-            try:
-                self._send(Command.request_info)
-                for _ in range(SYNC_BURST):
-                    self._send_sync()
-                if self._streaming:
-                    self._send(Command.start)
-            except DeviceError:
-                pass  # lost again: the next read notices
+        if self.transport.live and self._bin is not None:
+            self._resync_and_start(request_info=True)
         return True
 
     def _finish(self, error: BaseException | None) -> None:
@@ -804,37 +816,11 @@ class Device:
             self._end_sent = True
             self._queue.put(StreamEnd(self.stream, error))
 
-    def _reset_decoder(self) -> None:
-        st = self._decoder.stats
-        tot = self._dec_totals
-        tot["packets_ok"] += st.packets_ok
-        tot["crc"] += st.crc_errors
-        tot["framing"] += st.framing_errors
-        tot["content"] += st.content_errors
-        tot["missing_packets"] += st.missing_packets
-        self._decoder = Decoder()
-
-    # ------------------------------------------------------------------ capture
-    def _record(self, kind: int, t: float, data: bytes) -> None:
-        self._tap.record(kind, t, data)
-
-    def _add_gap(self, gap: dict) -> None:
-        """Keep ``gap`` in :attr:`gaps`; beyond :data:`GAPS_KEPT`, the older half becomes one summary entry.
-
-        The summary has the gap keys (span of the merged gaps, their total ``n_missing``,
-        ``reason`` ``"N gaps (summarised)"``) and ``n_gaps``. Chunks still carry each gap.
-        """
-        self._n_gaps += 1
-        self.gaps.append(gap)
-        if len(self.gaps) <= GAPS_KEPT:
-            return
-        half = len(self.gaps) // 2
-        old = self.gaps[:half]
-        n = sum(int(g.get("n_gaps", 1)) for g in old)
-        summary = {"start_s": old[0]["start_s"], "end_s": old[-1]["end_s"], "side": old[-1]["side"],
-                   "n_missing": sum(int(g["n_missing"]) for g in old), "reason": f"{n} gaps (summarised)",
-                   "n_gaps": n}  # fmt: skip
-        self.gaps[:half] = [summary]
+    def _end_with(self, error: DeviceError) -> None:
+        """End the stream with ``error`` from inside the reader (the caller's next read raises it)."""
+        self._finish(error)
+        self._halt.set()
+        self._batch_wake.set()
 
     def _record_pending(self) -> None:
         """Write the partial segment the framer holds (a frame cut by a lost link or by close).
@@ -845,217 +831,75 @@ class Device:
         """
         tail = self._framer.take_pending()
         if tail:
-            self._record(REC_RX, self._pending_t, tail)
+            self._tap.record(REC_RX, self._pending_t, tail)
 
     def _event(self, t: float, name: str, **fields: Any) -> None:
-        ev = {"event": name, "time_s": t, **fields}
-        self.events.append(ev)
+        self.events.append({"event": name, "time_s": t, **fields})
         if self.transport.live:
-            self._record(REC_EVENT, t, json.dumps({"event": name, **fields}, separators=(",", ":")).encode())
+            self._tap.record(
+                REC_EVENT, t, json.dumps({"event": name, **fields}, separators=(",", ":")).encode()
+            )
 
     # ------------------------------------------------------------------ decoding
-    def _ingest(self, data: bytes, t: float) -> None:
-        if self.mode == "profile":
-            self._ingest_profile(data, t)
-            return
+    def ingest(self, data: bytes, t: float) -> None:
+        """Bytes ``data`` read at host time ``t`` (s): record them, decode them, queue the chunks."""
         self._counts["bytes_in"] += len(data)
-        if len(self._head) < 512:
-            self._head += data[: 512 - len(self._head)]
+        if len(self._head) < _HEAD_KEPT:
+            self._head += data[: _HEAD_KEPT - len(self._head)]
+        if self.mode == "profile":  # recorded as they came (replay feeds the same pieces)
+            for i in range(0, len(data), MAX_SEGMENT):
+                self._tap.record(REC_RX, t, data[i : i + MAX_SEGMENT])
+            self._ingest_lines(data, t)
+            return
         segments = self._framer.split(data)
         self._pending_t = t  # arrival time of the bytes the framer may now hold
+        for seg in segments:
+            self._tap.record(REC_RX, t, seg)
+        if self.mode == "csv" and segments and self._csv_first_line:
+            # PROTOCOL.md 10: the first line of a connection may be the tail of a line cut by
+            # the attach (even one that parses, e.g. cut right after its timestamp): skip it
+            self._csv_first_line = False
+            segments = segments[1:]
         if not segments:
             return
-        for seg in segments:
-            self._record(REC_RX, t, seg)
-        if self.mode == "csv":
-            if self._csv_first_line:
-                # PROTOCOL.md 10: the first line of a connection may be the tail of a line cut by
-                # the attach (even one that parses, e.g. cut right after its timestamp): skip it
-                self._csv_first_line = False
-                segments = segments[1:]
-                if not segments:
-                    return
-            self._ingest_lines(b"".join(segments), t)
-            return
         blob = b"".join(segments) if len(segments) > 1 else segments[0]
-        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        gaps: list[dict] = []
-        n_packets = 0
-        for packet in self._decoder.feed(blob):
-            if isinstance(packet, PressureSamples):
-                if (
-                    self.info is None
-                    and self.fallback_info is not None
-                    and getattr(self.transport, "damaged", False)
-                ):
-                    # a replay whose DEVICE_INFO record was lost to damage: the header's copy
-                    if not self._on_info(self.fallback_info):
-                        return
-                if self._hold_since is not None and t - self._hold_since > _SYNC_HOLD_S:
-                    self._hold_since = None  # no TIME_SYNC after the restart: map by arrival
-                    n_packets += self._release_pending(parts, gaps)
-                if self.info is None or self._hold_since is not None:
-                    self._pending_pressure.append((packet, t))
-                    continue
-                part = self._samples(packet, t, gaps)
-                if part is not None:
-                    parts.append(part)
-                    n_packets += 1
-            elif isinstance(packet, TimeSync):
-                self._syncs_out = max(self._syncs_out - 1, 0)
-                self._tap.keep_sync(t, encode_frame(packet))
-                self.clock.add_sync(
-                    packet.host_time_us, packet.device_rx_us, packet.device_tx_us, round(t * 1e6)
-                )
-                if self._hold_since is not None and self.clock.synced:
-                    self._hold_since = None
-                    n_packets += self._release_pending(parts, gaps)
-            elif isinstance(packet, DeviceInfo):
-                frame = encode_frame(packet)
-                prev = self._tap.last_info_record
-                if prev is not None and prev[2] == frame and t - prev[1] <= _DUPLICATE_INFO_S:
-                    self._counts["duplicates"] += 1  # a second copy of the same notification
-                    continue
-                self._tap.keep_info(t, frame)
-                answer = t <= self._info_answer_until
-                self._info_answer_until = -1.0  # one answer per ACK
-                # after a reconnect the board introduces itself (PROTOCOL.md 5.1): that is not a
-                # boot; the sample numbers and timestamps decide whether it restarted (_samples)
-                if not answer and self._pseq.started and not self._lost_since_sample:
-                    self._on_boot(t)
-                if not self._on_info(packet):
-                    return
-                if self._hold_since is None:
-                    n_packets += self._release_pending(parts, gaps)
-            elif isinstance(packet, (Ack, Nack)):
-                if isinstance(packet, Ack) and packet.command in _INFO_ANSWERS:
-                    self._info_answer_until = t + _INFO_ANSWER_S
-                waiter = self._waiters.get(packet.command_seq)
-                if waiter is not None:
-                    waiter[1] = packet
-                    waiter[0].set()
-            elif isinstance(packet, ImuSamples):
-                self._on_imu(packet)
-            elif isinstance(packet, Status):
-                self.status = packet
-                if not packet.streaming and self._streaming and t > self._start_grace_until:
-                    self._restart_stream(t, "device_idle")
-        if parts:
-            self._emit(parts, gaps, n_packets, t)
+        if self.mode == "csv":
+            self._ingest_lines(blob, t)
+        else:
+            assert self._bin is not None
+            self._act_on(self._bin.feed(blob, t), t)
 
-    def _on_info(self, packet: DeviceInfo) -> bool:
-        """Take a DEVICE_INFO; False (stream ended with the error) when the URL's layout cannot fit."""
-        if self.device_info is not None and packet.device_id != self.device_info.device_id:
-            self._event(host_time(), "device_changed", device_id=packet.device_id)
-        try:
-            info = describe(
-                packet, url=self.url, transport=self.transport.name, side=self._side_hint, layout=self._layout
-            )
-        except DeviceError as exc:
-            self._end_with(exc)
-            return False
-        self.device_info = packet
-        self.info = info
-        self._units = self.info.units
-        self._scale32 = np.float32(self.info.value_scale)
-        self._info_event.set()
-        return True
+    def _act_on(self, out: Decoded, t: float) -> None:
+        """Do what a decoded binary block calls for, then queue its samples."""
+        if out.syncs:
+            self._syncs_out = max(self._syncs_out - out.syncs, 0)
+        for reply in out.replies:
+            self._answer(reply)
+        if out.identified:
+            self._info_event.set()
+        if out.rebooted:
+            self._event(t, "device_restart")
+            self._restart_stream(t, None)
+        if out.idle and self._streaming and t > self._start_grace_until:
+            self._restart_stream(t, "device_idle")
+        if out.parts:
+            self._emit(out.parts, out.gaps, out.n_packets, t)
+        if out.error is not None:
+            self._end_with(out.error)
 
-    def _end_with(self, error: DeviceError) -> None:
-        """End the stream with ``error`` from inside the reader (the caller's next read raises it)."""
-        self._finish(error)
-        self._halt.set()
-        self._batch_wake.set()
+    def _answer(self, reply: Ack | Nack) -> None:
+        waiter = self._waiters.get(reply.command_seq)
+        if waiter is not None:
+            waiter[1] = reply
+            waiter[0].set()
 
     def _flush_held(self) -> None:
         """At the end (close, end of a replay): deliver samples still waiting for a TIME_SYNC."""
-        if self._hold_since is None or not self._pending_pressure or self._end_sent:
+        if self._bin is None or self._end_sent:
             return
-        self._hold_since = None
-        t_last = self._pending_pressure[-1][1]
-        parts: list = []
-        gaps: list[dict] = []
-        n = self._release_pending(parts, gaps)
-        if parts:
-            self._emit(parts, gaps, n, t_last)
-
-    def _release_pending(self, parts: list, gaps: list[dict]) -> int:
-        """Number and map the PRESSURE packets held back; the count of packets that gave samples."""
-        n = 0
-        for old, t_old in self._pending_pressure:
-            part = self._samples(old, t_old, gaps)
-            if part is not None:
-                parts.append(part)
-                n += 1
-        self._pending_pressure.clear()
-        return n
-
-    def _on_boot(self, t: float) -> None:
-        """The board announced a boot while samples flowed: it restarted (PROTOCOL.md 5.1).
-
-        Its clock restarted too, so the old clock map is dropped and the new board's samples
-        wait (at most ``_SYNC_HOLD_S`` of arrival time) for a TIME_SYNC to map them, rather
-        than being mapped by arrival and then corrected backwards.
-        """
-        self._pseq.boot_pending = True
-        self.clock.reset()
-        self._hold_since = t
-        self._event(t, "device_restart")
-        self._restart_stream(t, None)
-
-    def _restart_stream(self, t: float, event: str | None) -> None:
-        """Re-synchronise clocks and re-send START to a board that came back idle (live only)."""
-        if not (self.transport.live and self.mode == "binary" and self._streaming):
-            return
-        now = host_time()
-        if event is not None:
-            if now - self._last_start_sent < _RESTART_RESEND_S:
-                return
-            self._event(t, event)
-        self._last_start_sent = now
-        try:
-            for _ in range(SYNC_BURST):
-                self._send_sync()
-            self._send(Command.start)
-        except DeviceError:
-            pass  # the link is gone: the reader notices
-
-    def _samples(
-        self, p: PressureSamples, t: float, gaps: list[dict]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """Times, sample numbers and values of one PRESSURE packet (None: rejected or a duplicate)."""
-        if self.info is not None and p.values.shape[1] != self.info.sensor_count:
-            # contradicts DEVICE_INFO: rejected and counted (a content error), never allowed to
-            # change the width of the chunks or of the recording
-            self._dec_totals["content"] += 1
-            self._counts["wrong_shape"] += 1
-            return None
-        pseq = self._pseq
-        pseq.lost = self._lost_since_sample
-        placed = pseq.place(p, t, self.side)
-        if placed is None:
-            self._counts["duplicates"] += 1
-            return None
-        times, seq, raw, gap = placed
-        if gap is not None:
-            gaps.append(gap)
-            self._add_gap(gap)
-            self._counts["missing_samples"] += int(gap["n_missing"])
-        self._counts["time_back"] = pseq.time_back
-        self._lost_since_sample = False
-        values = raw.astype(np.float32)
-        if self._scale32 != 1.0:
-            values *= self._scale32
-        return times, seq, values
-
-    def _ingest_profile(self, data: bytes, t: float) -> None:
-        """Profile mode: record the bytes as they came (replay feeds the same pieces), then decode them."""
-        self._counts["bytes_in"] += len(data)
-        if len(self._head) < 512:
-            self._head += data[: 512 - len(self._head)]
-        for i in range(0, len(data), MAX_SEGMENT):
-            self._record(REC_RX, t, data[i : i + MAX_SEGMENT])
-        self._ingest_lines(data, t)
+        out, t_last = self._bin.flush_held()
+        if out.parts:
+            self._emit(out.parts, out.gaps, out.n_packets, t_last)
 
     def _ingest_lines(self, data: bytes, t: float) -> None:
         """CSV lines or profile bytes through the line stream; one chunk per side that got samples."""
@@ -1066,52 +910,17 @@ class Device:
         except DeviceError as exc:  # a board at another rate than configured: the caller's error
             self._end_with(exc)
             return
-        if emissions and self.info is None:
-            self.info = lines.describe(self.url, self.transport.name)
-            self._units = lines.units
+        if emissions and self._line_info is None:
+            self._line_info = lines.describe(self.url, self.transport.name)
             self._info_event.set()
         for em in emissions:
-            self._counts["duplicates"] += em.duplicates
-            if not em.parts:
-                continue
-            for gap in em.gaps:
-                self._add_gap(gap)
-            self._counts["missing_samples"] += em.missing
-            self._counts["time_back"] += em.time_back
-            self._lost_since_sample = False
+            self._emit_lines(em, t)
+
+    def _emit_lines(self, em: Emission, t: float) -> None:
+        self._counts["duplicates"] += em.duplicates
+        self._counts["time_back"] += em.time_back
+        if em.parts:
             self._emit(em.parts, em.gaps, em.n_records, t, side=em.side, extra=em.extra)
-
-    def _flush_pending_csv(self) -> None:
-        """At the end of a replay, nothing is pending: frames were recorded whole."""
-
-    @property
-    def profile_stats(self) -> ProfileStats | None:
-        """Profile mode: counters of the bytes that matched no frame (with the first offending bytes), else None."""
-        return None if self._lines is None else self._lines.profile_stats
-
-    def _on_imu(self, packet: ImuSamples) -> None:
-        """Keep the IMU samples of an IMU packet (PROTOCOL.md) for the next chunk, on the host clock.
-
-        Their device times are mapped by the same clock map as the pressure samples
-        (unslewed: within the few ms a correction is being slewed, the two may differ by it).
-        Before the device identified itself there is no clock to map them with: dropped.
-        """
-        if self.info is None or packet.n_samples == 0:
-            return
-        self._imu_pending.append(
-            (self.clock.to_host_s(packet.timestamps_us), packet.accel_g, packet.gyro_dps)
-        )
-        del self._imu_pending[:-IMU_PENDING_KEPT]
-
-    def _take_imu(self) -> dict | None:
-        if not self._imu_pending:
-            return None
-        parts, self._imu_pending = self._imu_pending, []
-        return {
-            "time": np.concatenate([p[0] for p in parts]),
-            "accel_g": np.concatenate([p[1] for p in parts]),
-            "gyro_deg_s": np.concatenate([p[2] for p in parts]),
-        }
 
     def _emit(self, parts: list, gaps: list[dict], n_packets: int, t: float, *, side: str | None = None,
               extra: dict | None = None) -> None:  # fmt: skip
@@ -1121,54 +930,30 @@ class Device:
             times = np.concatenate([p[0] for p in parts])
             seq = np.concatenate([p[1] for p in parts])
             values = np.concatenate([p[2] for p in parts])
+        for gap in gaps:
+            self.gaps.add(gap)
+            self._counts["missing_samples"] += int(gap["n_missing"])
         self._counts["samples"] += int(times.shape[0])
-        if values.size:
-            self._recent_load.append((float(times[-1]), float(values.sum(axis=1).max()), float(values.max())))
+        self._load.note(times, values)
         self._last_rx = t
         self._bytes_at_last_sample = self._counts["bytes_in"]
-        chunk = Chunk(
-            side=side or self.side,
-            stream=self.stream,
-            time=times,
-            seq=seq,
-            values=values,
-            units=self._units,
-            n_packets=n_packets,
-            arrival_s=t,
-            gaps=tuple(gaps),
-            stats=self._stats(),
-            extra=extra or None,
-            imu=self._take_imu() if self._imu_pending else None,
-        )
+        chunk = Chunk(side=side or self.side, stream=self.stream, time=times, seq=seq, values=values,
+                      units=self.units, n_packets=n_packets, arrival_s=t, gaps=tuple(gaps), stats=self._stats(),
+                      extra=extra or None, imu=None if self._bin is None else self._bin.take_imu())  # fmt: skip
         if isinstance(self._queue, ChunkQueue):
             self._queue.put(chunk, lossless=not self.transport.live, cancel=self._halt)
         else:
             self._queue.put(chunk)
 
     def _stats(self) -> LinkStats:
-        tot = self._dec_totals
         c = self._counts
+        common = {"bytes_in": c["bytes_in"], "samples": c["samples"], "missing_samples": c["missing_samples"],
+                  "gaps": self.gaps.total, "reconnects": c["reconnects"], "timeouts": c["timeouts"]}  # fmt: skip
         if self._lines is not None:
-            return LinkStats(
-                bytes_in=c["bytes_in"], packets_ok=self._lines.records_ok, framing_errors=self._lines.records_bad,
-                samples=c["samples"], missing_samples=c["missing_samples"], gaps=self._n_gaps,
-                duplicates=c["duplicates"], reconnects=c["reconnects"], timeouts=c["timeouts"],
-            )  # fmt: skip
-        st = self._decoder.stats
-        return LinkStats(
-            bytes_in=c["bytes_in"],
-            packets_ok=tot["packets_ok"] + st.packets_ok,
-            crc_errors=tot["crc"] + st.crc_errors,
-            framing_errors=tot["framing"] + st.framing_errors,
-            content_errors=tot["content"] + st.content_errors,
-            missing_packets=tot["missing_packets"] + st.missing_packets,
-            samples=c["samples"],
-            missing_samples=c["missing_samples"],
-            gaps=self._n_gaps,
-            duplicates=c["duplicates"],
-            reconnects=c["reconnects"],
-            timeouts=c["timeouts"],
-        )
+            return LinkStats(packets_ok=self._lines.records_ok, framing_errors=self._lines.records_bad,
+                             duplicates=c["duplicates"], **common)  # fmt: skip
+        assert self._bin is not None
+        return LinkStats(duplicates=self._bin.duplicates, **self._bin.counters(), **common)
 
 
 def _name(value: Any) -> str:

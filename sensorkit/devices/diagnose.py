@@ -27,7 +27,7 @@ MTU_HINT = (
 def no_device_error(dev: Device) -> DeviceError:
     """The one error for a device that did not identify itself in time: what arrived, and the likely fix."""
     name = dev.transport.name
-    n = dev._stats().bytes_in
+    n = dev.stats.bytes_in
     wait = f"{dev.handshake_timeout_s:g} s"
     if n == 0:
         return DeviceError(
@@ -44,10 +44,10 @@ def no_device_error(dev: Device) -> DeviceError:
             f"{dev.profile_stats.describe()}",
             hint="wrong baud rate, or a profile that does not describe this device?",
         )
-    head = bytes(dev._head)
+    head = dev.head
     mode = detect_mode(head)
     if dev.mode == "csv":
-        layout = dev._layout_obj
+        layout = dev.sensor_layout
         width = _csv_width(head)
         if layout is not None and width is not None and width != layout.n_sensors:
             return DeviceError(
@@ -64,7 +64,7 @@ def no_device_error(dev: Device) -> DeviceError:
             f"{name}: the device sends CSV lines, not the sensorkit binary protocol",
             hint="open it with ?format=csv&layout=NAME",
         )
-    stats = dev._stats()
+    stats = dev.stats
     if stats.packets_ok == 0:
         if _mostly_text(head):
             first = head.split(b"\n", 1)[0][:40].decode("ascii", "replace")

@@ -63,7 +63,7 @@ class ReaderHub:
             if hub is None:
                 hub = cls._hubs[device.batch_s] = cls(device.batch_s)
             with hub._lock:
-                if not device._halt.is_set():
+                if not device.halted:
                     hub._devices[fd] = device
             if hub._thread is None:
                 hub._thread = threading.Thread(target=hub._loop, name="sensorkit-reader", daemon=True)
@@ -205,8 +205,8 @@ class ReaderHub:
                 self._hand_over(fd, dev, f"link lost: {exc}", False)
                 return False
             if data:
-                dev._ingest(data, t)
-                if dev._halt.is_set():
+                dev.ingest(data, t)
+                if dev.halted:
                     self._devices.pop(fd, None)
             return bool(data)
         except Exception as exc:  # a bug in one device must neither hang its consumer nor the others
@@ -215,24 +215,26 @@ class ReaderHub:
 
     def _tick(self, fd: int, dev: Device, now: float) -> None:
         try:
-            if dev._halt.is_set():
+            if dev.halted:
                 self._devices.pop(fd, None)
-            elif dev._timed_out(now):
-                self._hand_over(fd, dev, dev._silence_reason(), True)
+            else:
+                reason = dev.check_silence(now)
+                if reason is not None:
+                    self._hand_over(fd, dev, reason, True)
         except Exception as exc:
             self._fail(fd, dev, exc)
 
     def _hand_over(self, fd: int, dev: Device, reason: str, timeout: bool) -> None:
         self._devices.pop(fd, None)
         thread = threading.Thread(
-            target=dev._recover, args=(reason, timeout), name=f"sensorkit-{dev.transport.name}", daemon=True
+            target=dev.recover, args=(reason, timeout), name=f"sensorkit-{dev.transport.name}", daemon=True
         )
-        dev._thread = thread
+        dev.reader_thread = thread
         thread.start()
 
     def _fail(self, fd: int, dev: Device, exc: BaseException) -> None:
         self._devices.pop(fd, None)
-        dev._reader_failed(exc)
+        dev.reader_failed(exc)
         # reported like the uncaught exception that ends a device's own reader thread
         threading.excepthook(
             threading.ExceptHookArgs((type(exc), exc, exc.__traceback__, threading.current_thread()))

@@ -64,11 +64,7 @@ class DevicePair:
         if sb == "unknown":
             sb = "left" if sa == "right" else "right"
         for dev, side in ((a, sa), (b, sb)):
-            if dev.side == "unknown" and dev.info is not None:
-                from dataclasses import replace
-
-                dev.info = replace(dev.info, side=side)
-            dev._side_hint = side
+            dev.assume_side(side)
         self.devices.sort(key=lambda d: d.side != "left")
         for i, dev in enumerate(self.devices):
             dev.stream = i

@@ -182,7 +182,7 @@ class Session:
         (``chunk.missed_chunks``, ``chunk.missed_samples``).
         """
         out: dict[str, tuple[int, int]] = {}
-        for q in {id(d._queue): d._queue for d in self.devices}.values():
+        for q in {id(d.sink): d.sink for d in self.devices}.values():
             for stream, (chunks, samples) in getattr(q, "dropped", {}).items():
                 side = next((d.side for d in self.devices if d.stream == stream), str(stream))
                 out[side] = (chunks, samples)
@@ -202,13 +202,13 @@ class Session:
                     layout = load_layout(dev.info.layout).to_dict()
                 except Exception:  # a layout path that vanished: keep the name only
                     layout = None
-            if layout is None and dev.profile is not None and dev._layout_obj is not None:
-                layout = dev._layout_obj.to_dict()  # a profile's approximate layout has no file
+            if layout is None and dev.profile is not None and dev.sensor_layout is not None:
+                layout = dev.sensor_layout.to_dict()  # a profile's approximate layout has no file
             entry = {"stream": dev.stream, "url": dev.url, "side": dev.side, "info": info, "layout": layout}
             if dev.profile is not None:  # replays decode with it, without the profile file
                 entry["profile"] = dev.profile.to_dict()
             elif dev.mode == "csv":
-                entry["csv_clock"] = {"bits": dev._lines.clock_bits, "tick_us": dev._lines.tick_us}
+                entry["csv_clock"] = dev.csv_clock
             frame = dev.device_info_frame
             if frame is not None:  # a copy of the DEVICE_INFO record, should that record be damaged
                 entry["device_info_frame"] = frame.hex()
