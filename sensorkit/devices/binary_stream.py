@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sensorkit.devices.capture import REC_RX
 from sensorkit.devices.clock import ClockMap
+from sensorkit.devices.framing import Framer
 from sensorkit.devices.info import DeviceDescription, describe
 from sensorkit.devices.packetseq import PacketSequencer
 from sensorkit.devices.tap import CaptureTap
@@ -100,8 +102,9 @@ class BinaryStream:
     layout : SensorLayout or str, optional
         A layout that overrides the device's layout id.
     tap : CaptureTap
-        The device's capture tap: the latest DEVICE_INFO and TIME_SYNC frames are kept there
-        (a capture attached mid-session starts with them).
+        The device's capture tap: every received frame is recorded there as it arrived, and
+        the latest DEVICE_INFO and TIME_SYNC frames are kept there (a capture attached
+        mid-session starts with them).
     damaged : callable
         Returns True while the bytes come from a damaged replay (then the capture header's
         DEVICE_INFO, :attr:`fallback_info`, stands in for a lost one).
@@ -144,6 +147,8 @@ class BinaryStream:
         self.wrong_shape = 0
         self._seq = PacketSequencer(self.clock)
         self._decoder = Decoder()
+        self._framer = Framer(b"\x00")
+        self._partial_t = 0.0  # arrival time of the bytes the framer holds
         self._totals = {"packets_ok": 0, "crc": 0, "framing": 0, "content": 0, "missing_packets": 0}
         self._pending: list[tuple[PressureSamples, float]] = []  # samples held until identified or synced
         self._hold_since: float | None = None  # arrival time since which samples wait for a TIME_SYNC
@@ -170,6 +175,27 @@ class BinaryStream:
         return bool(self._pending)
 
     # ------------------------------------------------------------------ decoding
+    def ingest(self, data: bytes, t: float) -> Decoded:
+        """Bytes as read at host time ``t`` (s): split into frames, each recorded, then decoded."""
+        segments = self._framer.split(data)
+        self._partial_t = t
+        for seg in segments:
+            self.tap.record(REC_RX, t, seg)
+        if not segments:
+            return Decoded()
+        return self.feed(b"".join(segments) if len(segments) > 1 else segments[0], t)
+
+    def record_partial(self) -> None:
+        """Record the partial frame the framer holds (cut by a lost link or by close), and forget it.
+
+        Every received byte goes into the capture, with the arrival time of its read. A
+        replay feeds it back to the framer, which holds it just as live, and drops it at the
+        ``link_lost`` event that follows, so the decoded samples are the same.
+        """
+        tail = self._framer.take_pending()
+        if tail:
+            self.tap.record(REC_RX, self._partial_t, tail)
+
     def feed(self, blob: bytes, t: float) -> Decoded:
         """Decode whole frames ``blob`` that arrived at host time ``t`` (s).
 
@@ -250,7 +276,8 @@ class BinaryStream:
         }
 
     def link_lost(self) -> None:
-        """The link dropped: a partial frame is gone, and the next samples follow a gap."""
+        """The link dropped: a partial frame is recorded and gone, and the next samples follow a gap."""
+        self.record_partial()
         self.lost = True
         st = self._decoder.stats
         tot = self._totals

@@ -27,7 +27,7 @@ from typing import Any
 
 from sensorkit.devices.chunk import Chunk
 
-__all__ = ["QUEUE_MAX_CHUNKS", "ChunkQueue"]
+__all__ = ["QUEUE_MAX_CHUNKS", "ChunkQueue", "ChunkReader", "StreamEnd"]
 
 #: Default limit: 4096 chunks (at the 15 ms batch of the reader, about a minute of a pair;
 #: at most a few tens of MB even for 32-sensor insoles at 1 kHz).
@@ -129,3 +129,78 @@ class ChunkQueue:
     def get_nowait(self) -> Any:
         """:meth:`get` without waiting."""
         return self.get(block=False)
+
+
+class StreamEnd:
+    """Queue item: stream ``stream`` ended, with ``error`` (None for a clean end of replay)."""
+
+    __slots__ = ("error", "stream")
+
+    def __init__(self, stream: int, error: BaseException | None) -> None:
+        self.stream = stream
+        self.error = error
+
+
+class ChunkReader:
+    """Reads the chunks of ``n_streams`` streams from one queue, until every stream has ended.
+
+    The consumer side shared by a :class:`~sensorkit.devices.device.Device` and a
+    :class:`~sensorkit.devices.pair.DevicePair`: an iterator of :class:`Chunk`, a
+    :meth:`read` with a timeout and a :meth:`drain`. A stream that ended with an error
+    raises it from the :meth:`read` that reaches its end marker.
+    """
+
+    def __init__(self, sink: ChunkQueue | queue.Queue, n_streams: int) -> None:
+        self._queue = sink
+        self._n_streams = n_streams
+        self._ended: set[int] = set()
+        self._held_ends: list[StreamEnd] = []  # end markers met by drain(), for the next read()
+
+    def read(self, timeout_s: float | None = None) -> Chunk | None:
+        """Next chunk, or None if none arrives within ``timeout_s`` (None = wait forever).
+
+        Raises
+        ------
+        DeviceError
+            When a stream ended with one (link lost without reconnect, silent device, ...).
+        StopIteration
+            When every stream has ended (a replay's end, or closed).
+        """
+        while True:
+            if len(self._ended) >= self._n_streams and not self._held_ends:
+                raise StopIteration
+            if self._held_ends:
+                item: Any = self._held_ends.pop(0)
+            else:
+                try:
+                    item = self._queue.get(timeout=timeout_s)
+                except queue.Empty:
+                    return None
+            if isinstance(item, StreamEnd):
+                self._ended.add(item.stream)
+                if item.error is not None:
+                    raise item.error
+                continue
+            return item
+
+    def __iter__(self) -> ChunkReader:
+        return self
+
+    def __next__(self) -> Chunk:
+        while True:
+            chunk = self.read(timeout_s=0.2)
+            if chunk is not None:
+                return chunk
+
+    def drain(self) -> list[Chunk]:
+        """Chunks already queued (call after ``close()`` to get everything received)."""
+        out = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return out
+            if isinstance(item, StreamEnd):
+                self._held_ends.append(item)
+            else:
+                out.append(item)

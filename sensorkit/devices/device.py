@@ -21,19 +21,19 @@ import collections
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from sensorkit.devices.binary_stream import BinaryStream, Decoded
-from sensorkit.devices.capture import REC_EVENT, REC_RX, REC_TX, CaptureWriter
+from sensorkit.devices.capture import REC_EVENT, CaptureWriter
 from sensorkit.devices.chunk import Chunk, LinkStats
-from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue
+from sensorkit.devices.chunkqueue import QUEUE_MAX_CHUNKS, ChunkQueue, ChunkReader, StreamEnd
 from sensorkit.devices.clock import ClockMap
-from sensorkit.devices.diagnose import MTU_HINT, no_device_error
-from sensorkit.devices.framing import MAX_SEGMENT, Framer
+from sensorkit.devices.commands import COMMAND_TIMEOUT_S, Commander
+from sensorkit.devices.diagnose import no_device_error, silence_reason
 from sensorkit.devices.gaplog import GapLog
 from sensorkit.devices.hub import POLL_S, ReaderHub
 from sensorkit.devices.info import DeviceDescription, resolve_layout
@@ -42,10 +42,10 @@ from sensorkit.devices.loadwatch import LoadWatch
 from sensorkit.devices.profile import Profile, load_profile, profile_layout
 from sensorkit.devices.profile_decoder import ProfileStats
 from sensorkit.devices.tap import CaptureTap
-from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time
+from sensorkit.devices.transport import EndOfStream, LinkLost, Transport, host_time, reopen
 from sensorkit.errors import DeviceError
 from sensorkit.layout import SensorLayout
-from sensorkit.protocol import Ack, Command, DeviceInfo, Nack, Status, encode_frame
+from sensorkit.protocol import Ack, Command, DeviceInfo, Status
 
 __all__ = ["DEFAULTS", "Device", "StreamEnd"]
 
@@ -55,35 +55,21 @@ DEFAULTS = {
     "handshake_timeout_s": 3.0,  # a sensorkit device answers REQUEST_INFO well within this
     "reconnect_timeout_s": 30.0,  # give up reconnecting after this long
     "sync_interval_s": 1.0,  # one SYNC_TIME per second feeds the drift fit
-    "command_timeout_s": 2.0,  # ACK/NACK of a command
+    "command_timeout_s": COMMAND_TIMEOUT_S,  # ACK/NACK of a command
     "poll_s": POLL_S,  # reader wake-up period when idle (timeouts, periodic sync)
     # after a read, let bytes gather this long: 8 insoles x 32 sensors x 1 kHz ingest in 8% of
     # a core instead of 21%, for at most 15 ms more latency (benchmarks/bench_ingest.py)
     "batch_s": 0.015,
 }
 SYNC_BURST = 4  # SYNC_TIME exchanges right after connecting, for a first offset
-BACKOFF_START_S = 0.1
-BACKOFF_MAX_S = 2.0
 EVENTS_KEPT = 10_000  # Device.events entries (the capture keeps every event)
-_U16 = 1 << 16
-_SYNC_REPLY_WAIT_S = 0.1  # a TIME_SYNC reply later than this is not waited for
 _RESTART_RESEND_S = 2.0  # an idle STATUS while streaming re-sends START at most this often
 _SYNC_BACKOFF_S = 10.0  # after a failed SYNC_TIME write, the next one waits this long
 _START_GRACE_S = 0.5  # a STATUS saying 'idle' this soon after START was sent before it
 _HEAD_KEPT = 512  # first received bytes kept for the diagnosis of a device that never identifies
 
 
-class StreamEnd:
-    """Queue item: stream ``stream`` ended, with ``error`` (None for a clean end of replay)."""
-
-    __slots__ = ("error", "stream")
-
-    def __init__(self, stream: int, error: BaseException | None) -> None:
-        self.stream = stream
-        self.error = error
-
-
-class Device:
+class Device(ChunkReader):
     """One insole on one transport: a context manager and an iterator of :class:`Chunk`.
 
     Use :func:`sensorkit.open` rather than building one directly.
@@ -198,7 +184,7 @@ class Device:
         #: The layout object (None for a binary device whose layout comes from DEVICE_INFO).
         self.sensor_layout = resolve_layout(layout, url)  # unknown names fail here, not in the reader
         self._want_rate = rate_hz
-        self._queue: ChunkQueue | queue.Queue = sink if sink is not None else ChunkQueue(queue_chunks)
+        ChunkReader.__init__(self, sink if sink is not None else ChunkQueue(queue_chunks), 1)
         self._own_queue = sink is None
         self._tap = CaptureTap(stream, self._end_with)
         # the stream decoder: the binary protocol, or CSV lines / a profile (with per-side sequencers)
@@ -212,11 +198,8 @@ class Device:
             assert self.sensor_layout is not None
             self._lines = LineStream(mode, url=url, layout=self.sensor_layout, side=side, csv_rate_hz=csv_rate_hz,
                                      csv_units=csv_units, csv_scale=csv_scale, csv_clock_bits=csv_clock_bits,
-                                     csv_tick_us={"us": 1, "ms": 1000}[csv_clock_unit], profile=self.profile)  # fmt: skip
-        self._framer = Framer(b"\n" if mode == "csv" else b"\x00")  # profile mode: the decoder frames
-        self._csv_first_line = True  # the first CSV line of each connection is skipped (see _ingest)
+                                     csv_tick_us={"us": 1, "ms": 1000}[csv_clock_unit], profile=self.profile, tap=self._tap)  # fmt: skip
         self._head = bytearray()  # first bytes received, for the diagnosis
-        self._pending_t = 0.0  # arrival time of the bytes the framer holds
         self._load = LoadWatch()
         self.gaps = GapLog()
         self.events: collections.deque = collections.deque(maxlen=EVENTS_KEPT)
@@ -224,21 +207,16 @@ class Device:
                         "bytes_in": 0, "time_back": 0}  # fmt: skip
         # commands
         self._info_event = threading.Event()
-        self._waiters: dict[int, list[Any]] = {}
-        self._tx_lock = threading.Lock()
-        self._tx_seq = 0
+        self._cmd = Commander(transport, self._tap, url, on_sync=self._sync_sent)
         self._last_start_sent = 0.0
         self._start_grace_until = 0.0
-        self._syncs_out = 0  # SYNC_TIME commands whose TIME_SYNC reply has not arrived
-        self._sync_sent_at = 0.0
         self._next_sync = 0.0
         # reader and link
         self.reader_thread: threading.Thread | None = None
         self._reader_started = False
         self._halt = threading.Event()
         self._batch_wake = threading.Event()  # ends the reader's batch pause early
-        self._bytes_at_last_sample = 0
-        self._ended = False
+        self.bytes_at_last_sample = 0  # bytes_in when the last samples arrived (diagnosis)
         self._error: BaseException | None = None
         self._streaming = False
         self._closed = False
@@ -454,23 +432,7 @@ class Device:
         DeviceError
             On NACK (with the reason) or when no answer comes within ``timeout_s``.
         """
-        waiter: list[Any] = [threading.Event(), None]
-        with self._tx_lock:
-            seq = self._tx_seq
-            self._waiters[seq] = waiter
-        cmd = self._send(build, seq)
-        try:
-            if not waiter[0].wait(timeout_s):
-                raise DeviceError(
-                    f"{self.url}: no answer to {_name(cmd.command)} within {timeout_s:g} s",
-                    hint="is the device still connected and running sensorkit firmware?",
-                )
-        finally:
-            self._waiters.pop(seq, None)
-        reply = waiter[1]
-        if isinstance(reply, Nack):
-            raise DeviceError(f"{self.url}: device refused {_name(cmd.command)}: {_name(reply.reason)}")
-        return reply
+        return self._cmd.command(build, timeout_s)
 
     def attach_capture(self, writer: CaptureWriter, stream: int | None = None) -> None:
         """Append every frame from now on (and those buffered since connecting) to ``writer``."""
@@ -493,51 +455,19 @@ class Device:
         self._tap.discard_prebuffer()
 
     def read(self, timeout_s: float | None = None) -> Chunk | None:
-        """Next chunk, or None if none arrives within ``timeout_s`` (None = wait forever).
+        """Next chunk, or None if none arrives within ``timeout_s`` (see :meth:`ChunkReader.read`).
 
         Raises
         ------
         DeviceError
-            When the link was lost (without reconnect) or the device went silent.
+            When the link was lost (without reconnect), the device went silent, or this
+            device is part of a pair (iterate the pair).
         StopIteration
             When a replay has ended or the device was closed.
         """
         if not self._own_queue:
             raise DeviceError("this device is part of a pair: iterate the pair")
-        if self._ended:
-            raise StopIteration
-        try:
-            item = self._queue.get(timeout=timeout_s)
-        except queue.Empty:
-            return None
-        if isinstance(item, StreamEnd):
-            self._ended = True
-            if item.error is not None:
-                raise item.error
-            raise StopIteration
-        return item
-
-    def __iter__(self) -> Iterator[Chunk]:
-        return self
-
-    def __next__(self) -> Chunk:
-        while True:
-            chunk = self.read(timeout_s=0.2)
-            if chunk is not None:
-                return chunk
-
-    def drain(self) -> list[Chunk]:
-        """Chunks already queued (call after :meth:`close` to get everything received)."""
-        out = []
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return out
-            if isinstance(item, StreamEnd):
-                self._queue.put(item)
-                return out
-            out.append(item)
+        return super().read(timeout_s)
 
     def close(self) -> None:
         """Stop the device (best effort), end the reader thread and release the transport."""
@@ -546,12 +476,12 @@ class Device:
         self._closed = True
         if self._streaming and self.mode == "binary" and self.transport.live:
             try:
-                self._send(Command.stop)
+                self._cmd.send(Command.stop)
             except (DeviceError, LinkLost, OSError):
                 pass
         if self.mode == "profile" and self.transport.live and self.profile.transport["stop"]:
             try:
-                self._write_raw(self.profile.transport["stop"])
+                self._cmd.write_raw(self.profile.transport["stop"])
             except (DeviceError, LinkLost, OSError):
                 pass
         self._streaming = False
@@ -562,7 +492,7 @@ class Device:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5.0)
         self.transport.close()
-        self._record_pending()
+        (self._bin or self._lines).record_partial()
         self._flush_held()
         self._finish(None)
 
@@ -582,7 +512,7 @@ class Device:
         deadline = host_time() + self.handshake_timeout_s
         live = self.transport.live
         if self.profile is not None and live and self.profile.transport["start"]:
-            self._write_raw(self.profile.transport["start"])  # a device that streams only when asked
+            self._cmd.write_raw(self.profile.transport["start"])  # a device that streams only when asked
         if self._bin is None:
             while not self._info_event.wait(0.05):
                 self._raise_if_failed()
@@ -590,7 +520,7 @@ class Device:
                     raise no_device_error(self)
             return
         if live:
-            self._write_raw(b"\x00")  # PROTOCOL.md 9.1: end any partial command the device holds
+            self._cmd.write_raw(b"\x00")  # PROTOCOL.md 9.1: end any partial command the device holds
         resend = 0.0
         while not self._info_event.is_set():
             self._raise_if_failed()
@@ -598,18 +528,18 @@ class Device:
             if now > deadline:
                 raise no_device_error(self)
             if live and now >= resend:
-                self._send(Command.request_info)
+                self._cmd.send(Command.request_info)
                 resend = now + 0.5
             self._info_event.wait(0.02)
         if live:
             for _ in range(SYNC_BURST):
-                self._send_sync()
+                self._cmd.send_sync()
                 self._halt.wait(0.01)
             if self._want_rate is not None:
                 rate = int(self._want_rate)
                 self.command(lambda seq: Command.set_rate(seq, rate))
                 self._info_event.clear()
-                self._send(Command.request_info)
+                self._cmd.send(Command.request_info)
                 if not self._info_event.wait(self.handshake_timeout_s):
                     raise DeviceError(f"{self.url}: no DEVICE_INFO after SET_RATE")
 
@@ -620,46 +550,19 @@ class Device:
             raise DeviceError(f"{self.url}: the stream ended before the device identified itself")
 
     # ------------------------------------------------------------------ sending
-    def _send(self, build: Callable[[int], Command], seq: int | None = None) -> Command:
-        with self._tx_lock:
-            if seq is None:
-                seq = self._tx_seq
-            self._tx_seq = (seq + 1) % _U16
-            cmd = build(seq)
-            frame = encode_frame(cmd)
-            self._tap.record(REC_TX, host_time(), frame)
-            try:
-                self.transport.write(frame)
-            except LinkLost as exc:
-                raise DeviceError(
-                    f"{self.url}: link lost while sending {_name(cmd.command)}: {exc}"
-                ) from None
-        return cmd
-
-    def _write_raw(self, data: bytes) -> None:
-        with self._tx_lock:
-            self._tap.record(REC_TX, host_time(), data)
-            try:
-                self.transport.write(data)
-            except LinkLost as exc:
-                raise DeviceError(f"{self.url}: link lost: {exc}") from None
-
-    def _send_sync(self) -> None:
-        self._syncs_out += 1
-        self._sync_sent_at = host_time()
-        self._send(lambda seq: Command.sync_time(seq, round(host_time() * 1e6)))
-        self._batch_wake.set()
+    def _sync_sent(self) -> None:
+        self._batch_wake.set()  # read the TIME_SYNC reply as soon as it arrives
         ReaderHub.expedite(self)
 
     def _resync_and_start(self, *, request_info: bool = False) -> None:
         """A burst of SYNC_TIME, then START when streaming (after a reconnect or a reboot)."""
         try:
             if request_info:
-                self._send(Command.request_info)
+                self._cmd.send(Command.request_info)
             for _ in range(SYNC_BURST):
-                self._send_sync()
+                self._cmd.send_sync()
             if self._streaming:
-                self._send(Command.start)
+                self._cmd.send(Command.start)
         except DeviceError:
             pass  # the link is gone: the reader notices
 
@@ -677,9 +580,7 @@ class Device:
 
     def awaiting_sync(self, now: float) -> bool:
         """True while a TIME_SYNC reply is due: read it at once, since its arrival time is t4."""
-        if self._syncs_out and now - self._sync_sent_at > _SYNC_REPLY_WAIT_S:
-            self._syncs_out = 0  # lost or refused: stop waiting for it
-        return self._syncs_out > 0
+        return self._cmd.awaiting_sync(now)
 
     # ------------------------------------------------------------------ reader
     @property
@@ -726,11 +627,11 @@ class Device:
         if self._streaming and now - self._last_rx > self.timeout_s:
             self._counts["timeouts"] += 1
             self._event(now, "timeout", silent_s=round(now - self._last_rx, 3))
-            return self._silence_reason()
+            return silence_reason(self)
         if self._streaming and self._bin is not None and now >= self._next_sync:
             self._next_sync = now + self.sync_interval_s
             try:
-                self._send_sync()
+                self._cmd.send_sync()
             except DeviceError as exc:
                 # a lost link shows in the next read; a device that stopped reading its input
                 # (write timed out) gets no sync for a while, so it cannot keep stalling the
@@ -738,24 +639,6 @@ class Device:
                 self._next_sync = now + _SYNC_BACKOFF_S
                 self._event(now, "sync_not_sent", reason=str(exc))
         return None
-
-    def _silence_reason(self) -> str:
-        reason = f"no samples for {self.timeout_s:g} s"
-        truncation = getattr(self.transport, "truncation", None)
-        if truncation and self._bin is not None:
-            return f"{reason}: {truncation} ({MTU_HINT})"
-        pst = self.profile_stats
-        if pst is not None and pst.bad_frames + pst.bad_bytes:
-            return f"{reason} ({pst.describe()})"
-        if self._counts["bytes_in"] > self._bytes_at_last_sample:
-            st = self._stats()
-            idle = (
-                ", the board reports it is not streaming" if self.status and not self.status.streaming else ""
-            )
-            reason += (
-                f" although bytes arrive ({st.crc_errors} CRC, {st.framing_errors} framing errors{idle})"
-            )
-        return reason
 
     def reader_failed(self, exc: BaseException) -> None:
         """The reader hit a bug: end the stream with it (the consumer's next read raises)."""
@@ -776,8 +659,6 @@ class Device:
         self._event(t, "link_lost", reason=reason)
         if self._lines is not None:
             self._lines.link_lost()
-        self._csv_first_line = True
-        self._record_pending()
         if self._bin is not None:
             self._bin.link_lost()
         self.transport.disconnect()
@@ -787,20 +668,15 @@ class Device:
                 msg, hint = f"the device stopped sending ({reason})", "check power and range; " + hint
             self._finish(DeviceError(f"{self.url}: {msg if timeout else reason}", hint=hint))
             return False
-        delay = BACKOFF_START_S
-        deadline = t + self.reconnect_timeout_s
-        while not self._halt.is_set():
-            try:
-                self.transport.open()
-                break
-            except (DeviceError, OSError, LinkLost) as exc:
-                if host_time() > deadline:
-                    msg = f"{self.url}: could not reconnect within {self.reconnect_timeout_s:g} s: {exc}"
-                    self._finish(DeviceError(msg))
-                    return False
-                self._halt.wait(delay)
-                delay = min(2 * delay, BACKOFF_MAX_S)
-        else:
+        failed = reopen(self.transport, timeout_s=self.reconnect_timeout_s, halt=self._halt)
+        if isinstance(failed, EndOfStream):  # closed meanwhile
+            return False
+        if failed is not None:
+            self._finish(
+                DeviceError(
+                    f"{self.url}: could not reconnect within {self.reconnect_timeout_s:g} s: {failed}"
+                )
+            )
             return False
         self._counts["reconnects"] += 1
         self._last_rx = now = host_time()
@@ -822,17 +698,6 @@ class Device:
         self._halt.set()
         self._batch_wake.set()
 
-    def _record_pending(self) -> None:
-        """Write the partial segment the framer holds (a frame cut by a lost link or by close).
-
-        Every received byte goes into the capture, with the arrival time of its read. A
-        replay feeds it back to the framer, which holds it just as live, and drops it at the
-        ``link_lost`` event that follows, so the decoded samples are the same.
-        """
-        tail = self._framer.take_pending()
-        if tail:
-            self._tap.record(REC_RX, self._pending_t, tail)
-
     def _event(self, t: float, name: str, **fields: Any) -> None:
         self.events.append({"event": name, "time_s": t, **fields})
         if self.transport.live:
@@ -846,35 +711,17 @@ class Device:
         self._counts["bytes_in"] += len(data)
         if len(self._head) < _HEAD_KEPT:
             self._head += data[: _HEAD_KEPT - len(self._head)]
-        if self.mode == "profile":  # recorded as they came (replay feeds the same pieces)
-            for i in range(0, len(data), MAX_SEGMENT):
-                self._tap.record(REC_RX, t, data[i : i + MAX_SEGMENT])
-            self._ingest_lines(data, t)
-            return
-        segments = self._framer.split(data)
-        self._pending_t = t  # arrival time of the bytes the framer may now hold
-        for seg in segments:
-            self._tap.record(REC_RX, t, seg)
-        if self.mode == "csv" and segments and self._csv_first_line:
-            # PROTOCOL.md 10: the first line of a connection may be the tail of a line cut by
-            # the attach (even one that parses, e.g. cut right after its timestamp): skip it
-            self._csv_first_line = False
-            segments = segments[1:]
-        if not segments:
-            return
-        blob = b"".join(segments) if len(segments) > 1 else segments[0]
-        if self.mode == "csv":
-            self._ingest_lines(blob, t)
+        if self._bin is not None:
+            self._act_on(self._bin.ingest(data, t), t)
         else:
-            assert self._bin is not None
-            self._act_on(self._bin.feed(blob, t), t)
+            self._ingest_lines(data, t)
 
     def _act_on(self, out: Decoded, t: float) -> None:
         """Do what a decoded binary block calls for, then queue its samples."""
         if out.syncs:
-            self._syncs_out = max(self._syncs_out - out.syncs, 0)
+            self._cmd.synced(out.syncs)
         for reply in out.replies:
-            self._answer(reply)
+            self._cmd.answer(reply)
         if out.identified:
             self._info_event.set()
         if out.rebooted:
@@ -886,12 +733,6 @@ class Device:
             self._emit(out.parts, out.gaps, out.n_packets, t)
         if out.error is not None:
             self._end_with(out.error)
-
-    def _answer(self, reply: Ack | Nack) -> None:
-        waiter = self._waiters.get(reply.command_seq)
-        if waiter is not None:
-            waiter[1] = reply
-            waiter[0].set()
 
     def _flush_held(self) -> None:
         """At the end (close, end of a replay): deliver samples still waiting for a TIME_SYNC."""
@@ -906,7 +747,7 @@ class Device:
         lines = self._lines
         assert lines is not None
         try:
-            emissions = lines.feed(data, t, self.side)
+            emissions = lines.ingest(data, t, self.side)
         except DeviceError as exc:  # a board at another rate than configured: the caller's error
             self._end_with(exc)
             return
@@ -936,7 +777,7 @@ class Device:
         self._counts["samples"] += int(times.shape[0])
         self._load.note(times, values)
         self._last_rx = t
-        self._bytes_at_last_sample = self._counts["bytes_in"]
+        self.bytes_at_last_sample = self._counts["bytes_in"]
         chunk = Chunk(side=side or self.side, stream=self.stream, time=times, seq=seq, values=values,
                       units=self.units, n_packets=n_packets, arrival_s=t, gaps=tuple(gaps), stats=self._stats(),
                       extra=extra or None, imu=None if self._bin is None else self._bin.take_imu())  # fmt: skip
@@ -954,7 +795,3 @@ class Device:
                              duplicates=c["duplicates"], **common)  # fmt: skip
         assert self._bin is not None
         return LinkStats(duplicates=self._bin.duplicates, **self._bin.counters(), **common)
-
-
-def _name(value: Any) -> str:
-    return getattr(value, "name", str(value))

@@ -15,7 +15,7 @@ from sensorkit.protocol import CsvLineDecoder, detect_mode
 if TYPE_CHECKING:
     from sensorkit.devices.device import Device
 
-__all__ = ["MTU_HINT", "no_device_error"]
+__all__ = ["MTU_HINT", "no_device_error", "silence_reason"]
 
 MTU_HINT = (
     "the link kept the default MTU of 23: let the central negotiate a larger one (BlueZ: "
@@ -97,3 +97,19 @@ def _mostly_text(head: bytes) -> bool:
         return False
     printable = sum(1 for b in head if 32 <= b < 127 or b in (9, 10, 13))
     return printable >= 0.9 * len(head) and b"\n" in head
+
+
+def silence_reason(dev: Device) -> str:
+    """Why a streaming device counts as silent: the timeout, and what the bytes that did arrive say."""
+    reason = f"no samples for {dev.timeout_s:g} s"
+    truncation = getattr(dev.transport, "truncation", None)
+    if truncation and dev.mode == "binary":
+        return f"{reason}: {truncation} ({MTU_HINT})"
+    pst = dev.profile_stats
+    if pst is not None and pst.bad_frames + pst.bad_bytes:
+        return f"{reason} ({pst.describe()})"
+    st = dev.stats
+    if st.bytes_in > dev.bytes_at_last_sample:
+        idle = ", the board reports it is not streaming" if dev.status and not dev.status.streaming else ""
+        reason += f" although bytes arrive ({st.crc_errors} CRC, {st.framing_errors} framing errors{idle})"
+    return reason

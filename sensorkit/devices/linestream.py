@@ -17,10 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sensorkit.devices.capture import REC_RX
+from sensorkit.devices.framing import MAX_SEGMENT, Framer
 from sensorkit.devices.info import DeviceDescription
 from sensorkit.devices.profile import TIME_UNITS, Profile
 from sensorkit.devices.profile_decoder import ProfileDecoder, ProfileStats
 from sensorkit.devices.sequencer import FrameCounter, SampleSequencer
+from sensorkit.devices.tap import CaptureTap
 from sensorkit.errors import DeviceError
 from sensorkit.layout import SensorLayout
 from sensorkit.protocol import CsvLineDecoder
@@ -81,12 +84,15 @@ class LineStream:
         CSV-line mode options (see :class:`~sensorkit.devices.device.Device`).
     profile : Profile, optional
         Profile mode: the checked profile.
+    tap : CaptureTap, optional
+        Where :meth:`ingest` records the received bytes (CSV: line by line; profile: as they
+        came, since the profile decoder frames them itself).
     """
 
     def __init__(self, mode: str, *, url: str, layout: SensorLayout, side: str | None = None,
                  csv_rate_hz: float = 100.0, csv_units: str = "counts", csv_scale: float = 1.0,
                  csv_clock_bits: int | None = None, csv_tick_us: float = 1.0,
-                 profile: Profile | None = None) -> None:  # fmt: skip
+                 profile: Profile | None = None, tap: CaptureTap | None = None) -> None:  # fmt: skip
         if mode not in ("csv", "profile"):
             raise ValueError(f"a line stream is 'csv' or 'profile', not {mode!r}")
         self.mode = mode
@@ -94,6 +100,10 @@ class LineStream:
         self.layout = layout
         self.side_hint = side
         self.profile = profile
+        self.tap = tap
+        self._framer = Framer(b"\n") if mode == "csv" else None
+        self._first_line = True  # CSV: the first line of each connection is skipped (see ingest)
+        self._partial_t = 0.0
         self.seqs: dict[str, SampleSequencer] = {}
         self.counters: dict[str, FrameCounter] = {}  # profiles with a frame counter, per side
         self._lost = False
@@ -118,6 +128,30 @@ class LineStream:
         self._spacing: list[float] = []
 
     # ------------------------------------------------------------------ decoding
+    def ingest(self, data: bytes, t: float, side: str) -> list[Emission]:
+        """Bytes as read at host time ``t`` (s): recorded to the tap, then decoded (see :meth:`feed`)."""
+        record = self.tap.record if self.tap is not None else (lambda *_: None)
+        if self._framer is None:  # profile: recorded as they came (replay feeds the same pieces)
+            for i in range(0, len(data), MAX_SEGMENT):
+                record(REC_RX, t, data[i : i + MAX_SEGMENT])
+            return self.feed(data, t, side)
+        lines = self._framer.split(data)
+        self._partial_t = t
+        for line in lines:
+            record(REC_RX, t, line)
+        if lines and self._first_line:
+            # PROTOCOL.md 10: the first line of a connection may be the tail of a line cut by
+            # the attach (even one that parses, e.g. cut right after its timestamp): skip it
+            self._first_line = False
+            lines = lines[1:]
+        return self.feed(b"".join(lines), t, side) if lines else []
+
+    def record_partial(self) -> None:
+        """CSV: record the partial line the framer holds (cut by a lost link or by close), and forget it."""
+        tail = self._framer.take_pending() if self._framer is not None else b""
+        if tail and self.tap is not None:
+            self.tap.record(REC_RX, self._partial_t, tail)
+
     def feed(self, data: bytes, t: float, side: str) -> list[Emission]:
         """Decode ``data`` (CSV: whole lines; profile: any bytes) that arrived at host time ``t``.
 
@@ -224,7 +258,9 @@ class LineStream:
 
     # ------------------------------------------------------------------ link, description
     def link_lost(self) -> None:
-        """The link was lost: the next samples of every side follow a gap; a partial frame is dropped."""
+        """The link was lost: the next samples of every side follow a gap; a partial frame is recorded and dropped."""
+        self.record_partial()
+        self._first_line = True
         self._lost = True
         for seqr in self.seqs.values():
             seqr.lost = True

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import queue
-from collections.abc import Iterator
 
-from sensorkit.devices.chunk import Chunk, LinkStats
-from sensorkit.devices.chunkqueue import ChunkQueue
-from sensorkit.devices.device import Device, StreamEnd
+from sensorkit.devices.chunk import LinkStats
+from sensorkit.devices.chunkqueue import ChunkQueue, ChunkReader
+from sensorkit.devices.device import Device
 from sensorkit.errors import DeviceError
 
 __all__ = ["DevicePair"]
 
 
-class DevicePair:
+class DevicePair(ChunkReader):
     """A left and a right :class:`Device` sharing one chunk queue.
 
     Each device maps its own clock onto the host clock (drift-corrected fit of its
@@ -29,9 +28,8 @@ class DevicePair:
     """
 
     def __init__(self, devices: list[Device], sink: ChunkQueue | queue.Queue) -> None:
+        super().__init__(sink, len(devices))
         self.devices = list(devices)
-        self._queue = sink
-        self._ended: set[int] = set()
         self._closed = False
 
     # -- opening ------------------------------------------------------------------
@@ -123,44 +121,6 @@ class DevicePair:
         """No capture will be attached."""
         for dev in self.devices:
             dev.discard_prebuffer()
-
-    def read(self, timeout_s: float | None = None) -> Chunk | None:
-        """Next chunk of either side, or None after ``timeout_s``; see :meth:`Device.read`."""
-        while True:
-            if len(self._ended) == len(self.devices):
-                raise StopIteration
-            try:
-                item = self._queue.get(timeout=timeout_s)
-            except queue.Empty:
-                return None
-            if isinstance(item, StreamEnd):
-                self._ended.add(item.stream)
-                if item.error is not None:
-                    raise item.error
-                continue
-            return item
-
-    def __iter__(self) -> Iterator[Chunk]:
-        return self
-
-    def __next__(self) -> Chunk:
-        while True:
-            chunk = self.read(timeout_s=0.2)
-            if chunk is not None:
-                return chunk
-
-    def drain(self) -> list[Chunk]:
-        """Chunks already queued."""
-        out = []
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return out
-            if isinstance(item, StreamEnd):
-                self._ended.add(item.stream)
-                continue
-            out.append(item)
 
     def close(self) -> None:
         """Close both."""

@@ -6,10 +6,11 @@ Each URL scheme has one transport class (serial, tcp, ble, sim, replay) with thi
 
 from __future__ import annotations
 
+import threading
 import time
 from abc import ABC, abstractmethod
 
-__all__ = ["EndOfStream", "LinkLost", "Transport", "host_time"]
+__all__ = ["EndOfStream", "LinkLost", "Transport", "host_time", "reopen"]
 
 
 #: A write that cannot complete within this long fails with LinkLost instead of blocking: the
@@ -95,3 +96,41 @@ class Transport(ABC):
         at once. The default (None) gives the device its own reader thread.
         """
         return None
+
+
+BACKOFF_START_S = 0.1  # first wait between reconnection attempts
+BACKOFF_MAX_S = 2.0  # the wait doubles up to this
+
+
+def reopen(transport: Transport, *, timeout_s: float, halt: threading.Event) -> BaseException | None:
+    """Reopen ``transport`` after a lost link, retrying with exponential back-off.
+
+    Parameters
+    ----------
+    transport : Transport
+        The transport to reopen (already disconnected).
+    timeout_s : float
+        Give up after this long (s).
+    halt : threading.Event
+        Set when the device is closing: stop trying.
+
+    Returns
+    -------
+    BaseException or None
+        None once it is open; the last error when ``timeout_s`` passed; :class:`EndOfStream`
+        when ``halt`` was set first.
+    """
+    from sensorkit.errors import DeviceError
+
+    delay = BACKOFF_START_S
+    deadline = host_time() + timeout_s
+    while not halt.is_set():
+        try:
+            transport.open()
+            return None
+        except (DeviceError, OSError, LinkLost) as exc:
+            if host_time() > deadline:
+                return exc
+            halt.wait(delay)
+            delay = min(2 * delay, BACKOFF_MAX_S)
+    return EndOfStream("closed while reconnecting")
