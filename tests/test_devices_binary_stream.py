@@ -14,7 +14,16 @@ from sensorkit.devices.binary_stream import BinaryStream
 from sensorkit.devices.chunkqueue import ChunkReader, StreamEnd
 from sensorkit.devices.tap import CaptureTap
 from sensorkit.errors import DeviceError
-from sensorkit.protocol import Ack, CommandId, DeviceInfo, PressureSamples, Side, TimeSync, Units, encode_frame
+from sensorkit.protocol import (
+    Ack,
+    CommandId,
+    DeviceInfo,
+    PressureSamples,
+    Side,
+    TimeSync,
+    Units,
+    encode_frame,
+)
 
 INFO = DeviceInfo(0, 7, (1, 0, 0), Side.RIGHT, 4, 12, Units.RAW_COUNTS, 0, 0, 100)
 
