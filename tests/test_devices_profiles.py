@@ -528,3 +528,54 @@ def test_frame_counter_restart_and_reconnect():
     c = np.array([f * 2 + j for f in (5, 6, 8) for j in (0, 1)], dtype=np.uint64)
     keep, gaps = fc2.screen(c, 0.0, False)
     assert gaps == [(4, 2, "packet loss")]
+
+
+def test_frame_counter_loss_inside_one_read_restart_near_the_last_value_and_repeat_after_reconnect():
+    from sensorkit.devices.sequencer import FrameCounter
+
+    # a BLE stall: 3 s later one read brings frames 100-109 and, 150 frames lost, 260-269
+    fc = FrameCounter(16, 1, 100.0)
+    fc.screen(np.arange(0, 100, dtype=np.uint64), 1.0, False)
+    c = np.r_[np.arange(100, 110), np.arange(260, 270)].astype(np.uint64)
+    assert fc.screen(c, 4.0, False)[1] == [(10, 150, "packet loss")]
+    # a reboot 4 s after frame 39: counting from 0 again is a restart, not 40 repeats
+    fc = FrameCounter(16, 1, 100.0)
+    fc.screen(np.arange(0, 40, dtype=np.uint64), 1.0, False)
+    keep, gaps = fc.screen(np.arange(0, 45, dtype=np.uint64), 5.0, False)
+    assert keep.all() and gaps == [(0, None, "device restart")] and fc.duplicates == 0
+    # right after a reconnect the last frame comes again: dropped, and no gap (nothing lost)
+    fc = FrameCounter(16, 1, 100.0)
+    fc.screen(np.arange(0, 40, dtype=np.uint64), 1.0, False)
+    keep, gaps = fc.screen(np.arange(39, 45, dtype=np.uint64), 1.3, True)
+    assert keep.tolist() == [False, True, True, True, True, True] and gaps == []
+
+
+def test_a_repeated_frame_after_the_device_clock_wrapped_does_not_move_later_times():
+    from sensorkit.devices.linestream import LineStream
+    from sensorkit.devices.profile import profile_from_dict
+
+    raw = {"schema": "sensorkit.profile/1", "name": "wrap16",
+           "framing": {"kind": "binary", "size": 8, "byte_order": "little", "sync_hex": "AA"},
+           "fields": {"timestamp": {"offset": 1, "type": "u16", "unit": "ms", "bits": 16},
+                      "sequence": {"offset": 3, "type": "u16"}, "pressure": {"offset": 5, "type": "u8", "count": 3}},
+           "units": {"pressure": "counts", "rate_hz": 100},
+           "layout": {"approximate": {"rows": 3, "cols": 1, "length_mm": 250, "width_mm": 90}}}  # fmt: skip
+    p = profile_from_dict(raw)
+
+    def frame(k: int) -> bytes:  # 10 ms per frame: the ms clock wraps after frame 6553
+        return struct.pack("<BHHBBB", 0xAA, (k * 10) % 65536, k % 65536, 1, 2, 3)
+
+    def run(repeat: bool) -> tuple[np.ndarray, int]:
+        ls = LineStream("profile", url="test", layout=profile_layout(p), side="left", profile=p)
+        times, dups = [], 0
+        for k in range(0, 7000, 2):
+            blk = frame(k) + (frame(k - 1) if repeat and k == 6600 else b"") + frame(k + 1)
+            for em in ls.feed(blk, (k + 1) * 0.01 + 0.005, "left"):
+                dups += em.duplicates
+                times += [x for part in em.parts for x in part[0].tolist()]
+        return np.array(times), dups
+
+    clean, _ = run(False)
+    repeated, dups = run(True)
+    assert dups == 1 and repeated.shape == clean.shape
+    np.testing.assert_array_equal(repeated, clean)  # the repeat changed nothing (it reset the unwrapper)

@@ -73,6 +73,8 @@ class Decoded:
         A DEVICE_INFO was taken (the device is identified from now on).
     syncs : int
         TIME_SYNC replies received.
+    device_changed : int or None
+        The new device id, when a DEVICE_INFO names another device than the last one.
     error : DeviceError or None
         The stream cannot go on (a DEVICE_INFO the URL's layout does not fit).
     """
@@ -85,6 +87,7 @@ class Decoded:
     idle: bool = False
     identified: bool = False
     syncs: int = 0
+    device_changed: int | None = None
     error: DeviceError | None = None
 
 
@@ -188,9 +191,10 @@ class BinaryStream:
     def record_partial(self) -> None:
         """Record the partial frame the framer holds (cut by a lost link or by close), and forget it.
 
-        Every received byte goes into the capture, with the arrival time of its read. A
-        replay feeds it back to the framer, which holds it just as live, and drops it at the
-        ``link_lost`` event that follows, so the decoded samples are the same.
+        Every received byte goes into the capture, with the arrival time of its read. Called
+        before the ``link_lost`` event is recorded: a replay feeds the partial frame to the
+        framer, which holds it just as live and drops it at that event, so the decoded
+        samples are the same.
         """
         tail = self._framer.take_pending()
         if tail:
@@ -309,6 +313,8 @@ class BinaryStream:
         except DeviceError as exc:
             out.error = exc
             return False
+        if self.device_info is not None and packet.device_id != self.device_info.device_id:
+            out.device_changed = packet.device_id
         self.device_info = packet
         self.info = info
         self.units = info.units

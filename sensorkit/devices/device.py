@@ -245,11 +245,11 @@ class Device(ChunkReader):
 
     def assume_side(self, side: str) -> None:
         """Take ``side`` when the device does not state one (its pair partner says the other)."""
-        if self.side == "unknown" and self.info is not None:
-            self.info = replace(self.info, side=side)
         self.side_hint = side
         if self._bin is not None:
             self._bin.side_hint = side
+        if self.info is not None and self.info.side == "unknown":
+            self.info = replace(self.info, side=side)
 
     @property
     def device_info(self) -> DeviceInfo | None:
@@ -469,6 +469,18 @@ class Device(ChunkReader):
             raise DeviceError("this device is part of a pair: iterate the pair")
         return super().read(timeout_s)
 
+    def drain(self) -> list[Chunk]:
+        """Chunks already queued (call after :meth:`close`; see :meth:`ChunkReader.drain`).
+
+        Raises
+        ------
+        DeviceError
+            When this device is part of a pair (drain the pair).
+        """
+        if not self._own_queue:
+            raise DeviceError("this device is part of a pair: drain the pair")
+        return super().drain()
+
     def close(self) -> None:
         """Stop the device (best effort), end the reader thread and release the transport."""
         if self._closed:
@@ -656,6 +668,9 @@ class Device(ChunkReader):
     def _on_link_lost(self, reason: str, *, timeout: bool = False) -> bool:
         """Reconnect (True) or end the stream with an error (False)."""
         t = host_time()
+        # the frame the loss cut goes into the capture first: a replay feeds it to the framer,
+        # which drops it at the link_lost event, exactly as live
+        (self._bin or self._lines).record_partial()
         self._event(t, "link_lost", reason=reason)
         if self._lines is not None:
             self._lines.link_lost()
@@ -665,7 +680,8 @@ class Device(ChunkReader):
         if self.transport.live and not self.reconnect:
             hint = "pass reconnect=True (URL ?reconnect=1) to reconnect automatically"
             if timeout:
-                msg, hint = f"the device stopped sending ({reason})", "check power and range; " + hint
+                msg = f"the device stopped sending ({reason})"
+                hint = "check power and range; pass reconnect=True (URL ?reconnect=1) to keep trying"
             self._finish(DeviceError(f"{self.url}: {msg if timeout else reason}", hint=hint))
             return False
         failed = reopen(self.transport, timeout_s=self.reconnect_timeout_s, halt=self._halt)
@@ -724,6 +740,8 @@ class Device(ChunkReader):
             self._cmd.answer(reply)
         if out.identified:
             self._info_event.set()
+        if out.device_changed is not None:
+            self._event(t, "device_changed", device_id=out.device_changed)
         if out.rebooted:
             self._event(t, "device_restart")
             self._restart_stream(t, None)

@@ -58,9 +58,3 @@ class Framer:
         """Hand over (and forget) a partial segment: the link was lost mid-frame, or the device closed."""
         tail, self._pending = self._pending, b""
         return tail
-
-    def drop_pending(self) -> int:
-        """Forget a partial segment (the link was lost mid-frame); returns its length."""
-        n = len(self._pending)
-        self._pending = b""
-        return n

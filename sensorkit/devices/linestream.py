@@ -3,10 +3,11 @@
 A :class:`LineStream` owns the decoder (:class:`~sensorkit.protocol.CsvLineDecoder` for
 CSV-line mode, PROTOCOL.md section 10, or a
 :class:`~sensorkit.devices.profile_decoder.ProfileDecoder`) and one
-:class:`~sensorkit.devices.sequencer.SampleSequencer` per foot. :meth:`LineStream.feed`
-turns bytes into :class:`Emission` objects (numbered, timed samples of one side with the
-gaps before them); the :class:`~sensorkit.devices.device.Device` records the bytes, emits
-the chunks and counts. It computes nothing else, and depends only on the bytes and their
+:class:`~sensorkit.devices.sequencer.SampleSequencer` per foot (with a
+:class:`~sensorkit.devices.sequencer.FrameCounter` when a profile has a frame counter).
+:meth:`LineStream.ingest` records the bytes to the capture tap and turns them into
+:class:`Emission` objects (numbered, timed samples of one side with the gaps before them);
+the :class:`~sensorkit.devices.device.Device` emits the chunks and counts. It computes nothing else, and depends only on the bytes and their
 arrival times, so replays agree.
 """
 
@@ -47,7 +48,8 @@ class Emission:
     gaps : list of dict
         Gaps before these samples (keys of ``sensorkit.recording.GAP_COLUMNS``).
     n_records : int
-        Lines or frames that carried the samples.
+        Records that carried the samples: lines, text records, or binary samples (a frame
+        of several samples counts each), less the repeats dropped.
     extra : dict or None
         Profile extra and IMU fields, name -> (n, k) float64.
     missing : int
@@ -195,15 +197,10 @@ class LineStream:
                 self.rate_hz, seq_side, self.clock_bits, self.tick_us
             )
             seqr.lost = self._lost
-        dev_us = None
-        if ticks is not None:
-            dev_us = seqr.device_us(ticks)  # a counter that wraps at its width continues
-            if self.mode == "csv":
-                self._check_rate(dev_us, seqr.last_dev_us)
         starts: dict[int, tuple[int | None, str]] = {}
         dups = 0
-        if counter is not None:  # the frame counter says what was lost or repeated
-            fc = self.counters.get(seq_side)
+        if counter is not None:  # the frame counter says what was lost or repeated (before unwrapping
+            fc = self.counters.get(seq_side)  # the clock: a repeated stamp must not look like a restart)
             if fc is None:
                 assert self.profile is not None
                 fc = self.counters[seq_side] = FrameCounter(
@@ -214,10 +211,15 @@ class LineStream:
             dups = fc.duplicates - before
             if dups:
                 values = values[keep]
-                dev_us = None if dev_us is None else dev_us[keep]
+                ticks = None if ticks is None else ticks[keep]
                 extra = {k: v[keep] for k, v in extra.items()} if extra else extra
                 n_records -= dups
             starts = {a: (n_missing, reason) for a, n_missing, reason in found}
+        dev_us = None
+        if ticks is not None and ticks.shape[0]:
+            dev_us = seqr.device_us(ticks)  # a counter that wraps at its width continues
+            if self.mode == "csv":
+                self._check_rate(dev_us, seqr.last_dev_us)
         missing, back = seqr.missing, seqr.time_back
         out = Emission(side, [], [], n_records, extra, duplicates=dups)
         if values.shape[0] == 0:

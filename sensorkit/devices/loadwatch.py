@@ -43,10 +43,11 @@ class LoadWatch:
         full scale (``2**adc_bits - 1`` x ``scale`` each; raw counts and other units). No
         samples yet: not loaded (nothing says otherwise).
         """
-        if not self._recent:
+        chunks = list(self._recent)  # the reader thread appends meanwhile
+        if not chunks:
             return None
-        newest = self._recent[-1][0]
-        recent = [r for r in self._recent if r[0] >= newest - TARE_WINDOW_S]
+        newest = chunks[-1][0]
+        recent = [r for r in chunks if r[0] >= newest - TARE_WINDOW_S]
         total = max(r[1] for r in recent)
         peak = max(r[2] for r in recent)
         if units == "N":

@@ -1,6 +1,6 @@
 """Sample sequencing helpers: board counters that wrap, and host times that never go back.
 
-Two small, stateful pieces the device layer applies to every block of samples:
+Small, stateful pieces the device layer applies to every block of samples:
 
 * :class:`CounterUnwrapper` turns a board clock that wraps at its counter width (Arduino
   ``millis()`` in a 16-bit field wraps after 65.5 s, ``micros()`` at 2**32 us = 71.6 min)
@@ -9,8 +9,11 @@ Two small, stateful pieces the device layer applies to every block of samples:
   back, and a change of the clock map (a new time-sync fit, a faster packet arrival in the
   arrival-time fallback) is absorbed gradually (slewed, as NTP does) instead of making the
   times jump back or forward.
+* :class:`FrameCounter` reads a device's frame counter: what was lost, repeated or restarted.
+* :class:`SampleSequencer` numbers and times the samples of a CSV-line or profile stream
+  with the pieces above.
 
-Both depend only on the values they are fed, so a replay of a capture gives the live
+All depend only on the values they are fed (and arrival times), so a replay of a capture gives the live
 times bit for bit.
 """
 
@@ -22,6 +25,7 @@ import numpy as np
 
 __all__ = [
     "COUNTER_BACK_WINDOW",
+    "COUNTER_DUPLICATE_S",
     "COUNTER_SLACK_S",
     "SLEW_MAX_S",
     "SLEW_RATE",
@@ -44,10 +48,11 @@ SLEW_RATE = 0.01
 #: Corrections that would move times forward by more than this (s) are applied at once
 #: (a forward step cannot break the order of the samples); backward ones are always slewed.
 SLEW_MAX_S = 0.5
-#: A frame counter that goes back by at most this many samples repeats a frame already
-#: delivered (BLE stacks can deliver a notification twice; late frames are a few apart):
-#: dropped and counted as a duplicate. Further back is a restart of the counter.
+#: Frame counters: the last this many sample counters kept are remembered, to recognise repeats.
 COUNTER_BACK_WINDOW = 64
+#: A counter value delivered at most this long before (arrival time, s) is a repeated frame
+#: (BLE stacks can deliver a notification twice, at once); older, it is a restart counting afresh.
+COUNTER_DUPLICATE_S = 1.0
 #: A forward counter step that would make more samples missing than the host clock allows
 #: (elapsed arrival time + this, in s) is a restart of the counter, not a loss.
 COUNTER_SLACK_S = 1.0
@@ -228,11 +233,13 @@ class FrameCounter:
 
     Notes
     -----
-    Each sample's counter is compared with the last one kept: a step of 1 follows on; 0, or
-    back by at most :data:`COUNTER_BACK_WINDOW`, is a duplicate (dropped, counted); forward
-    by ``k`` is ``k - 1`` lost samples, unless that many samples could not have been sent
-    since the last block arrived (:data:`COUNTER_SLACK_S`), or it went back further: a
-    restart, whose gap is measured on the host clock.
+    Each sample's counter is compared with the last one kept: a step of 1 follows on. A value
+    delivered within the last :data:`COUNTER_DUPLICATE_S` (arrival time) is a duplicate:
+    dropped and counted (BLE stacks can deliver a notification twice). Forward by ``k`` is
+    ``k - 1`` lost samples, unless that many samples could not have been sent since the last
+    arrival (:data:`COUNTER_SLACK_S`); anything else that goes back is a restart, whose gap
+    is measured on the host clock. The counter must number the frames of one foot (or frames
+    carrying both feet); a counter shared by frames of alternating feet is not one.
     """
 
     def __init__(self, bits: int | None, per_frame: int, rate_hz: float) -> None:
@@ -242,6 +249,7 @@ class FrameCounter:
         self.last_t: float | None = None
         #: Samples dropped as repeats of samples already delivered.
         self.duplicates = 0
+        self._recent: dict[int, float] = {}  # counter -> arrival time, of the last samples kept
 
     def screen(self, counter: np.ndarray, t: float, lost: bool
                ) -> tuple[np.ndarray, list[tuple[int, int | None, str]]]:  # fmt: skip
@@ -274,35 +282,47 @@ class FrameCounter:
             if m is not None:
                 steps %= m
             if (steps == 1).all():  # the usual case: it follows on
+                self._kept(c[-COUNTER_BACK_WINDOW:].tolist(), t)
                 self.last, self.last_t = int(c[-1]), t
                 return keep, gaps
+        elapsed = t - self.last_t if self.last_t is not None else 0.0
         n_kept = 0
+        kept: list[int] = []
+        kept_set: set[int] = set()
         for i in range(n):
             ci = int(c[i])
-            if last is None:
-                last, n_kept = ci, 1
-                continue
-            step = (ci - last) % m if m is not None else ci - last
-            back = m - step if m is not None and step else -step
-            if step == 1 and not lost:
-                last, n_kept = ci, n_kept + 1
-                continue
-            if not lost and (step == 0 or 0 < back <= COUNTER_BACK_WINDOW):
-                keep[i] = False  # a repeat of a sample already delivered
-                self.duplicates += 1
-                continue
-            missing: int | None = step - 1 if step > 0 else None
-            elapsed = t - self.last_t if n_kept == 0 and self.last_t is not None else 0.0
-            if missing is not None and missing / self.rate_hz > elapsed + COUNTER_SLACK_S:
-                missing = None  # more lost than could have been sent since: the counter restarted
-            if missing != 0:
-                gaps.append(
-                    (n_kept, missing, "link lost" if lost else "packet loss" if missing else "device restart")
-                )
+            if last is not None:
+                step = (ci - last) % m if m is not None else ci - last
+                if step == 1 and not lost:
+                    last, n_kept = ci, n_kept + 1
+                    kept.append(ci)
+                    kept_set.add(ci)
+                    continue
+                seen = self._recent.get(ci)
+                if (seen is not None and t - seen <= COUNTER_DUPLICATE_S) or ci in kept_set:
+                    keep[i] = False  # a repeat of a sample just delivered
+                    self.duplicates += 1
+                    continue
+                missing: int | None = step - 1 if step > 0 else None
+                if missing is not None and missing / self.rate_hz > elapsed + COUNTER_SLACK_S:
+                    missing = None  # more lost than could have been sent since: the counter restarted
+                if missing is None or missing > 0:
+                    reason = "link lost" if lost else "packet loss" if missing else "device restart"
+                    gaps.append((n_kept, missing, reason))
             lost = False
             last, n_kept = ci, n_kept + 1
+            kept.append(ci)
+            kept_set.add(ci)
+        self._kept(kept[-COUNTER_BACK_WINDOW:], t)
         self.last, self.last_t = last, t
         return keep, gaps
+
+    def _kept(self, values: list[int], t: float) -> None:
+        for v in values:
+            self._recent[v] = t
+        if len(self._recent) > 4 * COUNTER_BACK_WINDOW:  # keep the newest only
+            newest = sorted(self._recent.items(), key=lambda kv: kv[1])[-COUNTER_BACK_WINDOW:]
+            self._recent = dict(newest)
 
 
 class SampleSequencer:
