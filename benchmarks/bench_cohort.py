@@ -57,7 +57,9 @@ def run_engines(paths: list[Path], frames_per_file: int, workers: int = 2) -> li
         {"engine": f"processes x{workers}", "seconds": time.perf_counter() - t, "peak_mb": float("nan")}
     )
     with dask_client(workers=workers) as client:
-        client.run(lambda: analyze_many([str(paths[0])]))  # warm each worker (imports, kernel cache)
+        analyze_many(
+            paths[: 2 * workers], executor=client
+        )  # warm each worker (imports, kernel cache, gc.freeze)
         t = time.perf_counter()
         cohort = analyze_many(paths, executor=client)
         seconds = time.perf_counter() - t
@@ -112,7 +114,7 @@ def per_file_overhead_ms(folder: Path) -> float:
     analyze_many(paths)
     inproc = (time.perf_counter() - t) / len(paths)
     with dask_client(workers=1) as client:
-        client.run(lambda: analyze_many([str(paths[0])]))
+        analyze_many(paths[:2], executor=client)
         t = time.perf_counter()
         analyze_many(paths, executor=client)
         dask = (time.perf_counter() - t) / len(paths)

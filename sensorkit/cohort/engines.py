@@ -20,9 +20,36 @@ import pandas as pd
 from sensorkit.cohort.job import JobOptions, analyse_one
 from sensorkit.errors import SensorkitError
 
-__all__ = ["Result", "dask_client", "run_tasks"]
+__all__ = ["Result", "dask_client", "prepare_worker", "run_tasks"]
 
 Result = tuple[pd.DataFrame, dict[str, Any]]
+
+
+_PREPARED = False  # prepare_worker ran in this process
+
+
+def prepare_worker() -> None:
+    """Once per worker process: import the analysis stack, then ``gc.freeze()`` what it created.
+
+    A worker holds far more long-lived objects than the analysis of one file creates (the
+    Dask worker's own machinery, pandas, the kernels), and every full collection of the
+    cyclic garbage collector walks them all; frozen, they are left out of those walks
+    (measured: 1.5 ms of a 16 ms file analysis in a Dask worker). Nothing frozen is ever
+    freed, which is what happens to imported modules anyway. Runs once per process.
+    """
+    global _PREPARED
+    if _PREPARED:
+        return
+    _PREPARED = True
+    import gc
+
+    import sensorkit as sk
+    from sensorkit.analysis import analyze  # noqa: F401  (the imports whose objects are frozen)
+    from sensorkit.io import read  # noqa: F401
+
+    del sk
+    gc.collect()
+    gc.freeze()
 
 
 def run_tasks(
@@ -47,7 +74,7 @@ def run_tasks(
         return
     if executor == "processes":
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=prepare_worker) as pool:
             futures = [pool.submit(analyse_one, task, options) for task in tasks]
             for fut in as_completed(futures):
                 yield fut.result()
@@ -55,9 +82,12 @@ def run_tasks(
     if hasattr(executor, "submit") and hasattr(executor, "gather"):
         from dask.distributed import as_completed as dask_completed
 
-        futures = [executor.submit(analyse_one, task, options, pure=False) for task in tasks]
-        for fut in dask_completed(futures):
-            yield fut.result()
+        # one map call, and results fetched in the background as they complete (with_results):
+        # per task, a submit and a result() were each a round trip through the client's loop
+        executor.run(prepare_worker)  # the workers there now (one that joins later runs unprepared)
+        futures = executor.map(analyse_one, tasks, options=options, pure=False)
+        for fut, result in dask_completed(futures, with_results=True):
+            yield result
             fut.release()
         return
     raise SensorkitError(
