@@ -12,16 +12,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from bleak.backends.characteristic import BleakGATTCharacteristic
-from bleak.backends.client import BaseBleakClient
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
-from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakError
 
 import sensorkit.devices as skd
 from sensorkit.devices.firmware import SimFirmware, SimParams
 from sensorkit.errors import DeviceError
 from sensorkit.protocol import BLE_COMMAND_UUID, BLE_DATA_UUID, BLE_SERVICE_UUID
+from tests.ble_helpers import FakePeripheralBase
 from tests.conftest import collect
 
 ADDRESS = "C0:FF:EE:00:00:01"
@@ -29,92 +27,38 @@ INSOLES: dict[str, tuple[str, SimFirmware]] = {}
 CLIENTS: list[FakeClient] = []
 
 
-class FakeClient(BaseBleakClient):
-    """A peripheral that exists only in INSOLES."""
+class FakeClient(FakePeripheralBase):
+    """A peripheral that exists only in INSOLES, playing its SimFirmware."""
 
     def __init__(self, address_or_ble_device, **kwargs: Any) -> None:
-        super().__init__(address_or_ble_device, disconnected_callback=kwargs.get("disconnected_callback"),
-                         timeout=kwargs.get("timeout", 10.0))  # fmt: skip
-        self._connected = False
-        self._pump: asyncio.Task | None = None
+        super().__init__(address_or_ble_device, **kwargs)
         CLIENTS.append(self)
-
-    @property
-    def mtu_size(self) -> int:
-        return 247
 
     @property
     def name(self) -> str:
         return INSOLES[self.address][0]
 
-    async def connect(self, pair: bool, **kwargs: Any) -> None:
+    def gatt(self) -> tuple[str, list[tuple[int, str, list[str]]]]:
         if self.address not in INSOLES:
             raise BleakError(f"Device with address {self.address} was not found.")
-        services = BleakGATTServiceCollection()
-        service = BleakGATTService(None, 1, BLE_SERVICE_UUID)
-        services.add_service(service)
-        for handle, uuid, props in (
-            (2, BLE_DATA_UUID, ["notify"]),
-            (4, BLE_COMMAND_UUID, ["write", "write-without-response"]),
-        ):
-            services.add_characteristic(
-                BleakGATTCharacteristic(None, handle, uuid, props, lambda: 244, service)
-            )
-        self.services = services
-        self._connected = True
-
-    async def disconnect(self) -> None:
-        self._connected = False
-        if self._pump is not None:
-            self._pump.cancel()
-
-    def drop_link(self) -> None:
-        """The insole went out of range."""
-        self._connected = False
-        if self._pump is not None:
-            self._pump.cancel()
-        if self._disconnected_callback is not None:
-            self._disconnected_callback()
-
-    @property
-    def is_connected(self) -> bool:
-        return self._connected
+        return BLE_SERVICE_UUID, [(2, BLE_DATA_UUID, ["notify"]),
+                                  (4, BLE_COMMAND_UUID, ["write", "write-without-response"])]  # fmt: skip
 
     async def start_notify(self, characteristic, callback, **kwargs: Any) -> None:
+        INSOLES[self.address][1].output()  # notifications sent while unsubscribed are lost
+        await super().start_notify(characteristic, callback, **kwargs)
+
+    async def notifications(self, characteristic, callback) -> None:
         firmware = INSOLES[self.address][1]
-        firmware.output()  # notifications sent while unsubscribed are lost
+        while self._connected:
+            out = firmware.output()
+            for frame in out.split(b"\x00")[:-1]:
+                callback(bytearray(frame + b"\x00"))  # one whole frame per notification
+            await asyncio.sleep(max(0.0, min(firmware.next_due() - time.monotonic(), 0.01)))
 
-        async def pump() -> None:
-            while self._connected:
-                out = firmware.output()
-                for frame in out.split(b"\x00")[:-1]:
-                    callback(bytearray(frame + b"\x00"))  # one whole frame per notification
-                await asyncio.sleep(max(0.0, min(firmware.next_due() - time.monotonic(), 0.01)))
-
-        self._pump = asyncio.get_running_loop().create_task(pump())
-
-    async def stop_notify(self, characteristic) -> None:
-        if self._pump is not None:
-            self._pump.cancel()
-
-    async def write_gatt_char(self, characteristic, data, response: bool) -> None:
+    def written(self, characteristic, data: bytes) -> None:
         assert characteristic.uuid == BLE_COMMAND_UUID
-        INSOLES[self.address][1].receive(bytes(data))
-
-    async def read_gatt_char(self, characteristic, **kwargs: Any) -> bytearray:
-        raise NotImplementedError
-
-    async def read_gatt_descriptor(self, descriptor, **kwargs: Any) -> bytearray:
-        raise NotImplementedError
-
-    async def write_gatt_descriptor(self, descriptor, data) -> None:
-        raise NotImplementedError
-
-    async def pair(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    async def unpair(self) -> None:
-        pass
+        INSOLES[self.address][1].receive(data)
 
 
 class FakeScanner(BaseBleakScanner):

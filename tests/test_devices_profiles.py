@@ -11,18 +11,16 @@ import struct
 import threading
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pytest
-from bleak.backends.characteristic import BleakGATTCharacteristic
-from bleak.backends.client import BaseBleakClient
-from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 
 import sensorkit as sk
 import sensorkit.devices as skd
 from sensorkit.devices.profile import builtin_profiles, load_profile, profile_layout
 from sensorkit.errors import DeviceError, ProfileError
+from tests.ble_helpers import FakePeripheralBase
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -62,88 +60,34 @@ def collect(session, n: int, timeout_s: float = 8.0, side: str | None = None) ->
     return chunks
 
 
-class FakePeripheral(BaseBleakClient):
+class FakePeripheral(FakePeripheralBase):
     """A BLE peripheral at bleak's backend seam: one service, a notify and a write characteristic.
 
     ``SERVICE``/``NOTIFY``/``WRITE`` are set by each test; ``NOTIFICATIONS`` is the list of
     notification payloads played every ``PERIOD_S`` (one per tick) once subscribed;
-    ``WRITES`` collects what the host wrote.
+    ``WRITES`` collects what the host wrote. The MTU is the default 23.
     """
 
+    MTU = 23
     SERVICE = NOTIFY = WRITE = ""
     NOTIFICATIONS: ClassVar[list[bytes]] = []
     PERIOD_S = 0.005
     WRITES: ClassVar[list[bytes]] = []
 
-    def __init__(self, address_or_ble_device, **kwargs: Any) -> None:
-        super().__init__(address_or_ble_device, disconnected_callback=kwargs.get("disconnected_callback"),
-                         timeout=kwargs.get("timeout", 10.0))  # fmt: skip
-        self._connected = False
-        self._pump: asyncio.Task | None = None
+    def gatt(self) -> tuple[str, list[tuple[int, str, list[str]]]]:
+        chars = [(2, self.NOTIFY, ["notify"])] + ([(4, self.WRITE, ["write"])] if self.WRITE else [])
+        return self.SERVICE, chars
 
-    @property
-    def mtu_size(self) -> int:
-        return 23
+    async def notifications(self, characteristic, callback) -> None:
+        for payload in type(self).NOTIFICATIONS:
+            if not self._connected:
+                return
+            callback(bytearray(payload))
+            await asyncio.sleep(self.PERIOD_S)
 
-    @property
-    def name(self) -> str:
-        return "fake"
-
-    async def connect(self, pair: bool, **kwargs: Any) -> None:
-        services = BleakGATTServiceCollection()
-        service = BleakGATTService(None, 1, self.SERVICE)
-        services.add_service(service)
-        services.add_characteristic(
-            BleakGATTCharacteristic(None, 2, self.NOTIFY, ["notify"], lambda: 20, service)
-        )
-        if self.WRITE:
-            services.add_characteristic(
-                BleakGATTCharacteristic(None, 4, self.WRITE, ["write"], lambda: 20, service)
-            )
-        self.services = services
-        self._connected = True
-
-    async def disconnect(self) -> None:
-        self._connected = False
-        if self._pump is not None:
-            self._pump.cancel()
-
-    @property
-    def is_connected(self) -> bool:
-        return self._connected
-
-    async def start_notify(self, characteristic, callback, **kwargs: Any) -> None:
-        async def pump() -> None:
-            for payload in type(self).NOTIFICATIONS:
-                if not self._connected:
-                    return
-                callback(bytearray(payload))
-                await asyncio.sleep(self.PERIOD_S)
-
-        self._pump = asyncio.get_running_loop().create_task(pump())
-
-    async def stop_notify(self, characteristic) -> None:
-        if self._pump is not None:
-            self._pump.cancel()
-
-    async def write_gatt_char(self, characteristic, data, response: bool) -> None:
+    def written(self, characteristic, data: bytes) -> None:
         assert characteristic.uuid == self.WRITE
-        type(self).WRITES.append(bytes(data))
-
-    async def read_gatt_char(self, characteristic, **kwargs: Any) -> bytearray:
-        raise NotImplementedError
-
-    async def read_gatt_descriptor(self, descriptor, **kwargs: Any) -> bytearray:
-        raise NotImplementedError
-
-    async def write_gatt_descriptor(self, descriptor, data) -> None:
-        raise NotImplementedError
-
-    async def pair(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    async def unpair(self) -> None:
-        pass
+        type(self).WRITES.append(data)
 
 
 def peripheral(profile: str, notifications: list[bytes], period_s: float = 0.005) -> type:
