@@ -1,0 +1,107 @@
+"""regional_loads grouped by region gives the straightforward one-pass kernel's results bit for bit (issue 17)."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+from sensorkit import kernels
+
+N_REGIONS = 4
+
+
+# The kernel as it was before it grouped the sensors by region: one pass over every sensor
+# of every frame, accumulating into indexed per-region sums. The definition the optimised
+# kernel must reproduce exactly.
+@numba.njit(cache=False)
+def _straightforward_regional_loads(
+    values: np.ndarray,
+    time_s: np.ndarray,
+    baseline_n: np.ndarray,
+    starts: np.ndarray,
+    stops: np.ndarray,
+    region_index: np.ndarray,
+    ml_index: np.ndarray,
+    kpa_per_n: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    m = starts.shape[0]
+    s_count = values.shape[1]
+    impulse = np.zeros((m, N_REGIONS))
+    peak_f = np.full((m, N_REGIONS), np.nan)
+    peak_p = np.full((m, N_REGIONS), np.nan)
+    ml_imp = np.zeros((m, 2))
+    cur = np.zeros(N_REGIONS)
+    prev = np.zeros(N_REGIONS)
+    cur_ml = np.zeros(2)
+    prev_ml = np.zeros(2)
+    has_sensor = np.zeros(N_REGIONS, dtype=np.bool_)
+    for j in range(s_count):
+        has_sensor[region_index[j]] = True
+    for s in range(m):
+        c = starts[s]
+        e = stops[s]
+        for r in range(N_REGIONS):
+            peak_f[s, r] = -np.inf
+            peak_p[s, r] = -np.inf
+        for k in range(c, e):
+            for r in range(N_REGIONS):
+                cur[r] = 0.0
+            cur_ml[0] = 0.0
+            cur_ml[1] = 0.0
+            for j in range(s_count):
+                f = np.float64(values[k, j]) - np.float64(baseline_n[j])
+                r = region_index[j]
+                cur[r] += f
+                q = ml_index[j]
+                if q >= 0:
+                    cur_ml[q] += f
+                p = f * kpa_per_n[j]
+                if p > peak_p[s, r]:
+                    peak_p[s, r] = p
+            for r in range(N_REGIONS):
+                if cur[r] > peak_f[s, r]:
+                    peak_f[s, r] = cur[r]
+            if k > c:
+                dt = time_s[k] - time_s[k - 1]
+                for r in range(N_REGIONS):
+                    impulse[s, r] += 0.5 * (cur[r] + prev[r]) * dt
+                ml_imp[s, 0] += 0.5 * (cur_ml[0] + prev_ml[0]) * dt
+                ml_imp[s, 1] += 0.5 * (cur_ml[1] + prev_ml[1]) * dt
+            for r in range(N_REGIONS):
+                prev[r] = cur[r]
+            prev_ml[0] = cur_ml[0]
+            prev_ml[1] = cur_ml[1]
+        for r in range(N_REGIONS):
+            if not has_sensor[r]:  # a region the layout does not cover is unknown, not zero
+                impulse[s, r] = np.nan
+                peak_f[s, r] = np.nan
+            if peak_f[s, r] == -np.inf:
+                peak_f[s, r] = np.nan
+            if peak_p[s, r] == -np.inf:
+                peak_p[s, r] = np.nan
+    return impulse, peak_f, peak_p, ml_imp
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("s", [1, 6, 16, 99, 1024])
+def test_grouped_regional_loads_equal_the_one_pass_kernel_bit_for_bit(seed, s):
+    rng = np.random.default_rng(seed)
+    n = 400 if s < 1024 else 120
+    t = np.cumsum(rng.uniform(0.0005, 0.0015, n))
+    values = rng.normal(40, 30, (n, s)).astype(np.float32)  # negative after the baseline too
+    values[rng.random((n, s)) < 0.01] = np.nan
+    base = rng.uniform(0, 2, s).astype(np.float32)
+    region = rng.integers(0, 4 if seed % 3 else 3, s).astype(np.int64)  # seed 0, 3: no toes at all
+    ml = rng.integers(-1, 2, s).astype(np.int64)
+    kpa = np.where(rng.random(s) < 0.2, np.nan, rng.uniform(5, 10, s))
+    starts, stops = [], []
+    k = 0
+    while k < n - 5:
+        length = int(rng.integers(0, 60))  # empty stances included
+        starts.append(k)
+        stops.append(min(k + length, n))
+        k += length + int(rng.integers(1, 8))
+    args = (values, t, base, np.array(starts, np.int64), np.array(stops, np.int64), region, ml, kpa)
+    for got, want in zip(kernels.regional_loads(*args), _straightforward_regional_loads(*args), strict=True):
+        np.testing.assert_array_equal(got, want)
