@@ -49,22 +49,39 @@ def load(repeat: int, t, left, right) -> tuple[float, sk.Recording]:
     return best, result
 
 
+def analyze_time(rec: sk.Recording) -> float:
+    """Wall time of ``sk.analyze`` (the gaps reach the stance detection as NaN frames)."""
+    sk.analyze(rec, end_s=60.0)  # kernels loaded
+    t0 = time.perf_counter()
+    sk.analyze(rec)
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, nargs="+", default=[1.0, 2.0, 4.0])
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument(
+        "--analyze", action="store_true", help="also sk.analyze of the clean and the lossy recording"
+    )
     args = ap.parse_args()
     print(f"Recording.from_arrays, 2 x 16 sensors at {RATE_HZ:g} Hz, {LOSS:.0%} packet loss per side")
     print(f"{'hours':>6} {'gaps':>9} {'clean s':>9} {'lossy s':>9} {'lossy/clean':>12}  goal <= 1.5 at 4 h")
     for hours in args.hours:
         t, left, right = arrays(hours, 0.0)
-        clean, _ = load(args.repeat, t, left, right)
-        del t, left, right
+        clean, rec = load(args.repeat, t, left, right)
+        a_clean = analyze_time(rec) if args.analyze else None
+        del t, left, right, rec
         t, left, right = arrays(hours, LOSS)
         lossy, rec = load(args.repeat, t, left, right)
         n_gaps = len(rec.gaps)
+        a_lossy = analyze_time(rec) if args.analyze else None
         del t, left, right, rec
         print(f"{hours:>6g} {n_gaps:>9,} {clean:>9.2f} {lossy:>9.2f} {lossy / clean:>11.1f}x")
+        if a_clean is not None:
+            print(
+                f"{'':>6} sk.analyze: clean {a_clean:.2f} s, lossy {a_lossy:.2f} s ({a_lossy / a_clean:.2f}x)"
+            )
 
 
 if __name__ == "__main__":
