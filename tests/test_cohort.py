@@ -159,7 +159,7 @@ def test_cli_batch_prints_the_failures(folder, tmp_path):
         text=True,
         timeout=300,
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 3, proc.stderr  # finished, but a file failed: scripts can tell
     assert "2 files: 1 analysed, 1 failed" in proc.stdout
     assert "failed: broken.csv: FileFormatError" in proc.stdout
     assert len(read_cohort(out).sessions) == 2

@@ -8,7 +8,11 @@ import time
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-__all__ = ["add_parser", "run"]
+__all__ = ["EXIT_FILES_FAILED", "add_parser", "run"]
+
+#: Exit status when the batch ran to the end but some files failed (their error rows are in
+#: the tables): scripts can tell it from 0 (every file analysed) and 1 (the batch itself failed).
+EXIT_FILES_FAILED = 3
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="analyse many recordings into one steps table and one sessions table (Parquet dataset)",
         description="Every file gets a session row; a file that fails gets its error in that row and "
         "the batch goes on. Results are written as files complete, so --resume continues a stopped run.",
+        epilog=f"Exit status: 0 every file analysed; {EXIT_FILES_FAILED} finished, but some files failed "
+        "(listed at the end, and in the sessions table); 1 the batch could not run.",
     )
     p.add_argument(
         "sources",
@@ -88,4 +94,4 @@ def run(args: argparse.Namespace) -> int:
         console.print(
             f"  failed: {escape(str(row.file))}: {escape(str(row.error_type))}: {escape(str(row.error_message))}"
         )
-    return 0
+    return EXIT_FILES_FAILED if ok < len(cohort.sessions) else 0
