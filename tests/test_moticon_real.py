@@ -135,3 +135,26 @@ def test_a_truncated_export_reads_up_to_the_cut_with_a_warning(tmp_path):
     whole = sk.read(EXPORT)
     assert part.n_frames == 1749
     np.testing.assert_array_equal(part.right, whole.right[:1749])
+
+
+def test_an_export_cut_between_rows_is_told_by_the_header_duration(tmp_path):
+    # '# Duration: 00:17.496' in the header; the cut file ends after the row at 10.00 s
+    lines = EXPORT.read_text(encoding="utf-8").splitlines(keepends=True)
+    end = next(i for i, line in enumerate(lines) if line.startswith("10.00\t"))
+    cut = tmp_path / "cut_between_rows.txt"
+    cut.write_text("".join(lines[: end + 1]), encoding="utf-8")
+    with pytest.warns(
+        sk.errors.FileTruncatedWarning, match=r"end at 10\.000 s .* 17\.496 s: 7\.496 s \(750 rows\)"
+    ):
+        part = sk.read(cut)
+    assert part.time[-1] == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize("name", ["230927_102114.txt", "230927_102137.txt"])
+def test_complete_exports_end_at_their_declared_duration_without_a_warning(name):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sk.errors.FileTruncatedWarning)
+        rec = sk.read(DATA / name)
+    assert rec.duration_s > 17.0

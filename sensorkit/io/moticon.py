@@ -31,6 +31,9 @@ What the reader keeps, checked against two real exports (``moticon-opengo`` 1.0.
   vendor's detections, never used as sensorkit's.
 * empty cells as missing frames (gaps, never filled): each real export starts with 50-59 rows
   without left-insole data and has 60-70 ms holes; a skipped row is a time-jump gap.
+* a truncated export reads up to the cut with a ``FileTruncatedWarning``: a last row cut
+  short is dropped; rows that end more than two frames before the header's ``Duration``
+  (both real exports end within one frame of it) are reported as cut off the end.
 
 Acceleration and angular-rate channels are not read.
 
@@ -241,6 +244,7 @@ def read_moticon_opengo(
         raise FileFormatError(
             "time is empty", path=str(path), line=n_comment + 1 + int(missing_time[0]), column="time"
         )
+    _check_duration(path, fields.get("Duration"), time)
     sides: dict[str, np.ndarray | None] = {}
     for side in ("left", "right"):
         cols = [col for _, col in sorted(pressure[side])]
@@ -275,6 +279,44 @@ def read_moticon_opengo(
             r"frame (\d+)", lambda m: f"frame {m.group(1)} (line {n_comment + 1 + int(m.group(1))})", str(exc)
         )
         raise FileFormatError(message, path=str(path)) from None
+
+
+def _duration_s(text: str | None) -> float | None:
+    """The header's ``Duration`` (``mm:ss.fff`` or ``hh:mm:ss.fff``) in s, or None when absent or unreadable."""
+    if not text:
+        return None
+    parts = text.strip().split(":")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        return None
+    if not 1 <= len(values) <= 3 or any(v < 0 for v in values):
+        return None
+    seconds = 0.0
+    for v in values:
+        seconds = seconds * 60.0 + v
+    return seconds
+
+
+def _check_duration(path: Path, declared: str | None, time: np.ndarray) -> None:
+    """Warn when the rows end well before the header's declared duration (an export cut at a row boundary).
+
+    A cut inside a row is caught by :func:`_complete_rows`; a cut between rows leaves a file
+    that parses, and only the header's ``Duration`` (the recording's length, which the last
+    row's time matches to within a frame in complete exports) tells that rows are missing.
+    """
+    duration = _duration_s(declared)
+    if duration is None or time.size < 2:
+        return
+    period = float(np.median(np.diff(time)))
+    missing = duration - float(time[-1])
+    if period > 0 and missing > 2.0 * period + 1e-6:
+        warnings.warn(
+            f"{path}: the rows end at {float(time[-1]):.3f} s but the header declares a duration of "
+            f"{duration:.3f} s: {missing:.3f} s ({round(missing / period)} rows) look cut off the end",
+            FileTruncatedWarning,
+            stacklevel=3,
+        )
 
 
 def _complete_rows(path: Path, n_comment: int, n_channels: int) -> int | None:
