@@ -88,10 +88,15 @@ def analyze(
     mass = validate_body_mass_kg(body_mass_kg) if body_mass_kg is not None else recording.body_mass_kg
     weight_n = float(mass) * G_M_S2 if mass is not None else None
     parts, cop_arrays, baselines, contexts, segs, noises = [], {}, {}, {}, {}, {}
+    missing, missing_for = None, None  # hole markers: one per time axis, shared by the sides
     for side in recording.sides:
         values = np.ascontiguousarray(recording.forces_n(side), dtype=np.float32)
         ctx, seg, noises[side], cop = side_context(recording, side, values, params, weight_n)
-        local, cop = analyze_side_arrays(ctx, recording.time, values, seg, cop)
+        if missing_for != (ctx.rate_hz, ctx.max_dt_s):
+            missing, missing_for = None, None  # free the other's before making this one
+            missing = hole_markers(recording.time, np.nan, ctx.rate_hz, ctx.max_dt_s)
+            missing_for = (ctx.rate_hz, ctx.max_dt_s)
+        local, cop = analyze_side_arrays(ctx, recording.time, values, seg, cop, missing)
         parts.append(local)
         cop_arrays[side] = (recording.time, *cop)
         baselines[side] = ctx.baseline_n
@@ -216,6 +221,7 @@ def analyze_side_arrays(
     values: np.ndarray,
     seg: np.ndarray | None = None,
     cop: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    missing: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Local per-stance columns and per-frame COP of one side from raw arrays.
 
@@ -228,6 +234,8 @@ def analyze_side_arrays(
         The event force (computed when not given).
     cop : tuple of ndarray, optional
         x_mm, y_mm, force_n per frame from :func:`side_context` (computed when not given).
+    missing : ndarray (n,) int64, optional
+        :func:`~sensorkit.analysis.stances.hole_markers` of ``time_s`` (computed when not given).
 
     Returns
     -------
@@ -242,7 +250,8 @@ def analyze_side_arrays(
     x, y, f = cop
     if seg is None:
         seg = segmentation_force(ctx, f)
-    missing = hole_markers(time_s, np.nan, ctx.rate_hz, ctx.max_dt_s)
+    if missing is None:
+        missing = hole_markers(time_s, np.nan, ctx.rate_hz, ctx.max_dt_s)
     state = K.new_event_state()
     starts, stops, flags, holes = K.detect_contacts(
         seg,

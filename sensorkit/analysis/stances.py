@@ -21,6 +21,9 @@ REGION_NAMES = ("heel", "midfoot", "forefoot", "toes")
 _IMPOSSIBLE = 2.0  # an impact-height fraction no local maximum reaches: forces the fallback
 
 
+_HOLE_BLOCK = 1 << 20  # frames per block of time differences in hole_markers
+
+
 def hole_markers(time_s: np.ndarray, prev_time_s: float, rate_hz: float, max_dt_s: float) -> np.ndarray:
     """Frames absent from the time axis just before each frame (0 when none).
 
@@ -39,12 +42,16 @@ def hole_markers(time_s: np.ndarray, prev_time_s: float, rate_hz: float, max_dt_
     -------
     ndarray of int64, shape (k,)
     """
-    dt = np.diff(time_s, prepend=prev_time_s)
-    with np.errstate(invalid="ignore"):
-        jump = dt > max_dt_s
-    out = np.zeros(time_s.shape[0], dtype=np.int64)
-    if jump.any():
-        out[jump] = np.maximum(1, np.rint(dt[jump] * rate_hz).astype(np.int64) - 1)
+    n = time_s.shape[0]
+    out = np.zeros(n, dtype=np.int64)
+    # in blocks: the time differences of a day-long recording would be a second (n,) float64
+    for a in range(0, n, _HOLE_BLOCK):
+        b = min(a + _HOLE_BLOCK, n)
+        dt = np.diff(time_s[a:b], prepend=prev_time_s if a == 0 else time_s[a - 1])
+        with np.errstate(invalid="ignore"):
+            jump = np.flatnonzero(dt > max_dt_s)
+        if jump.size:
+            out[a + jump] = np.maximum(1, np.rint(dt[jump] * rate_hz).astype(np.int64) - 1)
     return out
 
 

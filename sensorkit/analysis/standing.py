@@ -37,11 +37,25 @@ _MAX_DIP_S = 0.2
 _SEED = 20261129
 
 
+def true_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and stops (int64, [start, stop)) of the runs of True in the (n,) bool ``mask``.
+
+    One bool comparison of neighbours, no integer copy of the mask (a day-long recording's
+    mask as int64 would be 8 bytes per frame).
+    """
+    if mask.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    bounds = np.concatenate(([0], np.flatnonzero(mask[1:] != mask[:-1]) + 1, [mask.size])).astype(np.int64)
+    first = bounds[:-1]
+    on = mask[first]
+    return first[on], bounds[1:][on]
+
+
 def _bridge_short_dips(mask: np.ndarray, time_s: np.ndarray, max_dip_s: float) -> np.ndarray:
     """``mask`` with False runs shorter than ``max_dip_s`` between True runs set True."""
     out = mask.copy()
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], (~mask).view(np.int8), [0]))))
-    for a, b in zip(edges[::2], edges[1::2], strict=True):  # False runs [a, b)
+    for a, b in zip(*true_runs(~mask), strict=True):  # False runs [a, b)
         if 0 < a and b < mask.size and time_s[b] - time_s[a - 1] <= max_dip_s:
             out[a:b] = True
     return out
@@ -79,10 +93,9 @@ def standing_periods(
         both = (seg_left >= on_left_n) & (seg_right >= on_right_n)
     both = _bridge_short_dips(both, time_s, _MAX_DIP_S)
     rows = []
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], both.view(np.int8), [0]))))
     limit = ASYMMETRY_LIMITS_PCT["standing_force_n"]
     rng = np.random.default_rng(_SEED)
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
+    for a, b in zip(*true_runs(both), strict=True):
         if b - a < 2 or time_s[b - 1] - time_s[a] < params.min_standing_s:
             continue
         t = time_s[a:b]
