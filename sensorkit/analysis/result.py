@@ -160,6 +160,20 @@ class Analysis:
             return pd.DataFrame(columns=["time_s", "side", "x_mm", "y_mm", "force_n"])
         return pd.concat(parts, ignore_index=True)
 
+    def cop_arrays_of(self, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per-frame COP of one side as the arrays :attr:`cop` is built from (no copy).
+
+        Returns
+        -------
+        time_s : ndarray (n,) float64
+        x_mm, y_mm, force_n : ndarray (n,) float32
+            As in :attr:`cop` (COP NaN below the contact threshold). Empty when the side is absent.
+        """
+        if side not in self._cop_arrays:
+            empty = np.zeros(0, dtype=np.float32)
+            return np.zeros(0), empty, empty, empty
+        return self._cop_arrays[side]
+
     def plot_cop(self, layout=None):
         """COP paths of every step over the insole outlines, seen from above.
 

@@ -16,6 +16,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "TREND_METRICS",
     "asymmetry_table",
+    "bootstrap_means",
     "bootstrap_si",
     "summarize",
     "trends",
@@ -222,8 +223,8 @@ def bootstrap_si(
     """
     si = float(symmetry_index(np.array([left.mean()]), np.array([right.mean()]))[0])
     rng = np.random.default_rng(seed)
-    ml = _resampled_means(left, resamples, rng)
-    mr = _resampled_means(right, resamples, rng)
+    ml = bootstrap_means(left, resamples, rng)
+    mr = bootstrap_means(right, resamples, rng)
     boot = symmetry_index(ml, mr)
     boot = boot[np.isfinite(boot)]
     if boot.size < resamples // 2:
@@ -232,8 +233,8 @@ def bootstrap_si(
     return si, float(low), float(high)
 
 
-def _resampled_means(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """Means of ``resamples`` bootstrap resamples of ``values``.
+def bootstrap_means(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Means of ``resamples`` bootstrap resamples of ``values`` (n,), as a (resamples,) array.
 
     Up to :data:`_EXACT_BOOTSTRAP_N` values the resamples are drawn (percentile bootstrap);
     above, the resampled mean is drawn from its normal limit N(mean, var / n), which the

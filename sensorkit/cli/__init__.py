@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Iterable, Sequence
 
@@ -106,6 +107,13 @@ def _verb(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sensorkit`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    # NumPy asks the kernel for transparent huge pages on every large array; where THP defrag
+    # is "madvise" (Ubuntu's and Debian's default) each first touch can then stall in memory
+    # compaction: reading 8 h of 2 x 16 at 1 kHz took 3.6 s instead of 0.6 s to fault in its
+    # arrays, and `analyze --report` 16.5 s instead of 13.2 s (docs/performance.md, goal 5).
+    # NumPy's documented switch, read when NumPy is imported (after this, in the verb); the
+    # user's own setting wins. Workers spawned by `batch` inherit it.
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     verb = _verb(argv)
     parser = build_parser(() if verb is None else (verb,))
     args = parser.parse_args(argv)

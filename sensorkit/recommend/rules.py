@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from sensorkit.analysis.summary import bootstrap_means
 from sensorkit.quantities import display_name
 from sensorkit.recommend import conventions as C
 from sensorkit.recommend.advice import Advice, Measure, Suppressed, fmt
@@ -63,6 +64,11 @@ _ARCH_TEXT = {
 def mean_interval(values: np.ndarray, *, resamples: int = BOOTSTRAP_RESAMPLES) -> tuple[float, float, float]:
     """Mean of ``values`` and its 95 % percentile-bootstrap interval over the values (steps).
 
+    The resampled means are those of the summary's intervals
+    (:func:`sensorkit.analysis.summary.bootstrap_means`): drawn for up to 200 steps, from
+    their normal limit above (docs/methods.md, "Asymmetry"), so an 8-hour session does not
+    cost resamples x steps draws (4.4 s and 1.3 GB for 40 000 steps).
+
     Parameters
     ----------
     values : ndarray, shape (n,)
@@ -78,9 +84,7 @@ def mean_interval(values: np.ndarray, *, resamples: int = BOOTSTRAP_RESAMPLES) -
     v = v[np.isfinite(v)]
     if not v.size:
         return math.nan, math.nan, math.nan
-    rng = np.random.default_rng(_SEED)
-    idx = rng.integers(0, v.size, size=(resamples, v.size))
-    means = v[idx].mean(axis=1)
+    means = bootstrap_means(v, resamples, np.random.default_rng(_SEED))
     lo, hi = np.percentile(means, [2.5, 97.5])
     return float(v.mean()), float(lo), float(hi)
 

@@ -251,6 +251,10 @@ def gap_counts(gaps: pd.DataFrame, recording: Recording | None) -> tuple[int, in
     return len(gaps) - edge, edge
 
 
+#: Gap rows listed in a report; a session with more lists its longest ones (the numbers stay exact).
+MAX_GAP_ROWS = 100
+
+
 def gaps_section(analysis: Analysis, recording: Recording | None) -> str:
     """Missing-data intervals, telling gaps at the edges (one insole started or stopped first) from dropouts."""
     gaps = analysis.gaps
@@ -272,9 +276,15 @@ def gaps_section(analysis: Analysis, recording: Recording | None) -> str:
     else:
         t0, t1, period = -np.inf, np.inf, 0.0
     rows, n_edge = [], 0
-    for g in gaps.to_dict(orient="records"):
-        edge = _edge_gap(g, t0, t1, period)
-        n_edge += edge
+    records = gaps.to_dict(orient="records")
+    edges = [_edge_gap(g, t0, t1, period) for g in records]
+    n_edge = sum(edges)
+    listed = range(len(records))
+    if len(records) > MAX_GAP_ROWS:  # display only: the longest ones, in time order
+        length = (gaps["end_s"] - gaps["start_s"]).to_numpy(float)
+        listed = np.sort(np.argsort(-length, kind="stable")[:MAX_GAP_ROWS])
+    for i in listed:
+        g, edge = records[i], edges[i]
         kind = (
             "at the recording's start/end (one insole started or stopped first)" if edge else str(g["reason"])
         )
@@ -298,6 +308,13 @@ def gaps_section(analysis: Analysis, recording: Recording | None) -> str:
         )
         + ". They are never filled in; steps that touch one are listed but left out of the summary."
         + recorder_text
+        + (
+            f" The {MAX_GAP_ROWS} longest of the {len(records)} are listed (in time order; "
+            f"{format_number(float((gaps['end_s'] - gaps['start_s']).sum()), 1)} s missing in all); every "
+            "interval is in the analysis output (<code>sensorkit analyze FILE --json</code>, <code>gaps</code>)."
+            if len(records) > MAX_GAP_ROWS
+            else ""
+        )
         + "</p>"
         + table(
             ("start (s)", "end (s)", "length (s)", "side", "frames missing", "where / reason"),
