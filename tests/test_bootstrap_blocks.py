@@ -15,7 +15,7 @@ def straightforward(values: np.ndarray, resamples: int, seed: int) -> np.ndarray
 
 @pytest.mark.parametrize("n", [1, 5, 37, 100, 200])
 @pytest.mark.parametrize("resamples", [1, 999, 2000])
-def test_blockedbootstrap_means_equal_one_array(n, resamples):
+def test_blocked_bootstrap_means_equal_one_array(n, resamples):
     values = np.random.default_rng(n).normal(700.0, 40.0, n)
     got = summary.bootstrap_means(values, resamples, np.random.default_rng(11))
     np.testing.assert_array_equal(got, straightforward(values, resamples, 11))

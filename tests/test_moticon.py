@@ -28,7 +28,7 @@ def write_export(path, left, right, time, *, blank_right=(), extra=True, unit="N
             cols += [f"{side} acceleration {a}[g]" for a in "XYZ"] + [f"{side} total force[N]"]
     lines = [
         "# Start time: 27.09.2023 10:21:14.922",
-        "# Duration: 00:02.000",
+        f"# Duration: {int(time[-1] // 60):02d}:{time[-1] % 60:06.3f}",  # the last row, as real exports
         "# Sensor insoles: Left SN5968, Right SN9171",
         "# Size: 7",
         "# Recording type: normal",

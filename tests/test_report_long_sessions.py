@@ -26,7 +26,26 @@ def test_a_session_with_hundreds_of_gaps_lists_the_longest_and_counts_all():
     assert n > MAX_GAP_ROWS
     html = gaps_section(res, rec)
     rows = re.findall(r"<tr>", html)
-    assert len(rows) == MAX_GAP_ROWS + 1  # header + the listed gaps
-    assert f"The {MAX_GAP_ROWS} longest of the {n} are listed" in html
+    n_edge = sum(
+        bool(
+            g["start_s"] <= rec.time[0] + 1.5 / rec.rate_hz or g["end_s"] >= rec.time[-1] - 1.5 / rec.rate_hz
+        )
+        for g in res.gaps.to_dict(orient="records")
+    )
+    listed = max(MAX_GAP_ROWS, n_edge)
+    assert len(rows) == listed + 1  # header + the listed gaps
+    assert f"Listed: {listed} of the {n}, those at the start or end and the longest others" in html
     longest = float((res.gaps["end_s"] - res.gaps["start_s"]).max())
     assert f"{longest:.3f}" in html
+
+
+def test_edge_gaps_stay_listed_however_short():
+    import pandas as pd
+
+    rec = sk.simulate(duration_s=60, seed=2, dropout=0.05)
+    res = sk.analyze(rec)
+    t0 = float(rec.time[0])
+    edge = {"start_s": t0, "end_s": t0 + 0.001, "side": "right", "n_missing": 0, "reason": "time jump"}
+    res.gaps = pd.concat([pd.DataFrame([edge]), res.gaps], ignore_index=True)  # a 1 ms gap at the start
+    html = gaps_section(res, rec)
+    assert "at the recording&#x27;s start/end" in html or "at the recording's start/end" in html

@@ -242,6 +242,8 @@ def bootstrap_means(values: np.ndarray, resamples: int, rng: np.random.Generator
     hour-long recordings do not cost resamples x steps (docs/methods.md "Asymmetry").
     """
     n = values.size
+    if n == 0:
+        return np.full(resamples, np.nan)
     if n <= _EXACT_BOOTSTRAP_N:
         # drawn in blocks of at most _BOOTSTRAP_BLOCK indices: the same stream of draws (and
         # means) as one (resamples, n) array, without a multi-MB temporary per call, whose

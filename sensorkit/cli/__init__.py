@@ -111,9 +111,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     # is "madvise" (Ubuntu's and Debian's default) each first touch can then stall in memory
     # compaction: reading 8 h of 2 x 16 at 1 kHz took 3.6 s instead of 0.6 s to fault in its
     # arrays, and `analyze --report` 16.5 s instead of 13.2 s (docs/performance.md, goal 5).
-    # NumPy's documented switch, read when NumPy is imported (after this, in the verb); the
-    # user's own setting wins. Workers spawned by `batch` inherit it.
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+    # NumPy's documented switch is read when NumPy is imported, so it is set only when NumPy
+    # is not loaded yet (the console script), never over the user's own setting, and only for
+    # the duration of the command (workers that `batch` spawns inherit it).
+    own = "numpy" not in sys.modules and "NUMPY_MADVISE_HUGEPAGE" not in os.environ
+    if own:
+        os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"
+    try:
+        return _run(argv)
+    finally:
+        if own:
+            os.environ.pop("NUMPY_MADVISE_HUGEPAGE", None)
+
+
+def _run(argv: list[str]) -> int:
     verb = _verb(argv)
     parser = build_parser(() if verb is None else (verb,))
     args = parser.parse_args(argv)

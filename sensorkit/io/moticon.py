@@ -46,6 +46,7 @@ pressure layout, which :func:`sensorkit.layouts.fit` can estimate from any expor
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 import warnings
 from pathlib import Path
@@ -295,7 +296,7 @@ def _duration_s(text: str | None) -> float | None:
     seconds = 0.0
     for v in values:
         seconds = seconds * 60.0 + v
-    return seconds
+    return seconds if math.isfinite(seconds) else None
 
 
 def _check_duration(path: Path, declared: str | None, time: np.ndarray) -> None:
@@ -303,12 +304,15 @@ def _check_duration(path: Path, declared: str | None, time: np.ndarray) -> None:
 
     A cut inside a row is caught by :func:`_complete_rows`; a cut between rows leaves a file
     that parses, and only the header's ``Duration`` (the recording's length, which the last
-    row's time matches to within a frame in complete exports) tells that rows are missing.
+    row's time matches to within a frame in complete exports, whose rows start at 0 s) tells
+    that rows are missing. A file whose rows start later is an excerpt: not checked.
     """
     duration = _duration_s(declared)
     if duration is None or time.size < 2:
         return
     period = float(np.median(np.diff(time)))
+    if period > 0 and float(time[0]) > 2.0 * period + 1e-6:
+        return  # an excerpt (the first rows were cut on purpose): the header is the original's
     missing = duration - float(time[-1])
     if period > 0 and missing > 2.0 * period + 1e-6:
         warnings.warn(

@@ -280,9 +280,12 @@ def gaps_section(analysis: Analysis, recording: Recording | None) -> str:
     edges = [_edge_gap(g, t0, t1, period) for g in records]
     n_edge = sum(edges)
     listed = range(len(records))
-    if len(records) > MAX_GAP_ROWS:  # display only: the longest ones, in time order
+    if len(records) > MAX_GAP_ROWS:  # display only: the edge gaps and the longest others, in time order
         length = (gaps["end_s"] - gaps["start_s"]).to_numpy(float)
-        listed = np.sort(np.argsort(-length, kind="stable")[:MAX_GAP_ROWS])
+        edge_rows = np.flatnonzero(edges)
+        inner = np.flatnonzero(~np.asarray(edges, dtype=bool))
+        inner = inner[np.argsort(-length[inner], kind="stable")][: max(MAX_GAP_ROWS - edge_rows.size, 0)]
+        listed = np.sort(np.concatenate([edge_rows, inner]))
     for i in listed:
         g, edge = records[i], edges[i]
         kind = (
@@ -309,9 +312,10 @@ def gaps_section(analysis: Analysis, recording: Recording | None) -> str:
         + ". They are never filled in; steps that touch one are listed but left out of the summary."
         + recorder_text
         + (
-            f" The {MAX_GAP_ROWS} longest of the {len(records)} are listed (in time order; "
-            f"{format_number(float((gaps['end_s'] - gaps['start_s']).sum()), 1)} s missing in all); every "
-            "interval is in the analysis output (<code>sensorkit analyze FILE --json</code>, <code>gaps</code>)."
+            f" Listed: {len(listed)} of the {len(records)}, those at the start or end and the longest others, "
+            f"in time order ({format_number(float((gaps['end_s'] - gaps['start_s']).sum()), 1)} s missing in all, "
+            "each insole's gaps counted); every interval is in the analysis output "
+            "(<code>sensorkit analyze FILE --json</code>, <code>gaps</code>)."
             if len(records) > MAX_GAP_ROWS
             else ""
         )
