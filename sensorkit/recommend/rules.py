@@ -3,7 +3,7 @@
 | topic | activity | decided from | grade | sources |
 |---|---|---|---|---|
 | cushioning | running | literature (comfort first; no denser foam for heavier runners) | expert opinion | Nigg 2015, Malisoux 2020, Mundermann 2003 |
-| cushioning | walking | literature (comfort first) | expert opinion | Nigg 2015, Mundermann 2003 |
+| cushioning | walking | literature (comfort first; runners' studies, named as such) | expert opinion | Nigg 2015, Mundermann 2003 |
 | loading_rate | running | measured mean VALR vs 66 BW/s | observational | Davis 2016, Renner 2019 |
 | cadence | running | measured cadence vs 160 steps/min (sensorkit convention) | laboratory | Heiderscheit 2011 |
 | arch_support, firmness | running, walking | the arch type the user states | guide | guide; Knapik 2014, Nielsen 2014 |
@@ -132,7 +132,8 @@ def activity_advice(analysis, facts: Facts, runner: RunnerProfile) -> tuple[list
                 "cushioning",
                 "Cushioning",
                 "Choose the cushioning that feels most comfortable when you walk; comfort is the selection "
-                "criterion with the most support. No measured walking value points to a particular foam.",
+                "criterion with the most support. No measured walking value points to a particular foam. "
+                "Limit: the comfort criterion comes from studies of runners; it has not been tested on walkers.",
                 "walking",
                 "literature",
                 "expert opinion",
