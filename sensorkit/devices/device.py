@@ -37,7 +37,7 @@ from sensorkit.devices.diagnose import no_device_error, silence_reason
 from sensorkit.devices.gaplog import GapLog
 from sensorkit.devices.hub import POLL_S, ReaderHub
 from sensorkit.devices.info import DeviceDescription, resolve_layout
-from sensorkit.devices.linestream import Emission, LineStream
+from sensorkit.devices.linestream import LineStream
 from sensorkit.devices.loadwatch import LoadWatch
 from sensorkit.devices.profile import Profile, load_profile, profile_layout
 from sensorkit.devices.profile_decoder import ProfileStats
@@ -203,8 +203,7 @@ class Device(ChunkReader):
         self._load = LoadWatch()
         self.gaps = GapLog()
         self.events: collections.deque = collections.deque(maxlen=EVENTS_KEPT)
-        self._counts = {"samples": 0, "missing_samples": 0, "duplicates": 0, "reconnects": 0, "timeouts": 0,
-                        "bytes_in": 0, "time_back": 0}  # fmt: skip
+        self._counts = {"samples": 0, "missing_samples": 0, "reconnects": 0, "timeouts": 0, "bytes_in": 0}
         # commands
         self._info_event = threading.Event()
         self._cmd = Commander(transport, self._tap, url, on_sync=self._sync_sent)
@@ -294,7 +293,7 @@ class Device(ChunkReader):
     @property
     def time_back(self) -> int:
         """Sample blocks whose mapped times would have gone back (placed after the last instead)."""
-        return self._bin.time_back if self._bin is not None else self._counts["time_back"]
+        return (self._bin or self._lines).time_back
 
     @property
     def head(self) -> bytes:
@@ -773,12 +772,6 @@ class Device(ChunkReader):
             self._line_info = lines.describe(self.url, self.transport.name)
             self._info_event.set()
         for em in emissions:
-            self._emit_lines(em, t)
-
-    def _emit_lines(self, em: Emission, t: float) -> None:
-        self._counts["duplicates"] += em.duplicates
-        self._counts["time_back"] += em.time_back
-        if em.parts:
             self._emit(em.parts, em.gaps, em.n_records, t, side=em.side, extra=em.extra)
 
     def _emit(self, parts: list, gaps: list[dict], n_packets: int, t: float, *, side: str | None = None,
@@ -810,6 +803,6 @@ class Device(ChunkReader):
                   "gaps": self.gaps.total, "reconnects": c["reconnects"], "timeouts": c["timeouts"]}  # fmt: skip
         if self._lines is not None:
             return LinkStats(packets_ok=self._lines.records_ok, framing_errors=self._lines.records_bad,
-                             duplicates=c["duplicates"], **common)  # fmt: skip
+                             duplicates=self._lines.duplicates, **common)  # fmt: skip
         assert self._bin is not None
         return LinkStats(duplicates=self._bin.duplicates, **self._bin.counters(), **common)

@@ -52,12 +52,6 @@ class Emission:
         of several samples counts each), less the repeats dropped.
     extra : dict or None
         Profile extra and IMU fields, name -> (n, k) float64.
-    missing : int
-        Samples counted missing in ``gaps``.
-    time_back : int
-        Blocks whose mapped times would have gone back after a restart.
-    duplicates : int
-        Samples dropped as repeats (profiles with a frame counter).
     """
 
     side: str | None
@@ -65,9 +59,6 @@ class Emission:
     gaps: list[dict]
     n_records: int
     extra: dict | None = None
-    missing: int = 0
-    time_back: int = 0
-    duplicates: int = 0
 
 
 class LineStream:
@@ -173,12 +164,13 @@ class LineStream:
         """
         if self.mode == "profile":
             assert isinstance(self.decoder, ProfileDecoder)
-            return [
+            out = [
                 self._sequence(
                     s, blk.values, blk.ticks, t, blk.values.shape[0], blk.extra, side=s, counter=blk.counter
                 )
                 for s, blk in self.decoder.feed(data).items()
             ]
+            return [em for em in out if em is not None]  # None: every sample a repeat
         assert isinstance(self.decoder, CsvLineDecoder)
         samples = self.decoder.feed(data)
         n = samples.n_samples
@@ -198,7 +190,6 @@ class LineStream:
             )
             seqr.lost = self._lost
         starts: dict[int, tuple[int | None, str]] = {}
-        dups = 0
         if counter is not None:  # the frame counter says what was lost or repeated (before unwrapping
             fc = self.counters.get(seq_side)  # the clock: a repeated stamp must not look like a restart)
             if fc is None:
@@ -206,24 +197,21 @@ class LineStream:
                 fc = self.counters[seq_side] = FrameCounter(
                     self.profile.sequence_bits, self.profile.samples_per_frame, self.rate_hz
                 )
-            before = fc.duplicates
             keep, found = fc.screen(counter, t, seqr.lost)
-            dups = fc.duplicates - before
-            if dups:
+            if not keep.all():  # repeats dropped (counted by the frame counter)
                 values = values[keep]
                 ticks = None if ticks is None else ticks[keep]
                 extra = {k: v[keep] for k, v in extra.items()} if extra else extra
-                n_records -= dups
+                n_records -= int((~keep).sum())
             starts = {a: (n_missing, reason) for a, n_missing, reason in found}
         dev_us = None
         if ticks is not None and ticks.shape[0]:
             dev_us = seqr.device_us(ticks)  # a counter that wraps at its width continues
             if self.mode == "csv":
                 self._check_rate(dev_us, seqr.last_dev_us)
-        missing, back = seqr.missing, seqr.time_back
-        out = Emission(side, [], [], n_records, extra, duplicates=dups)
         if values.shape[0] == 0:
-            return out
+            return None
+        out = Emission(side, [], [], n_records, extra)
         cuts = {0, values.shape[0], *starts}
         if dev_us is not None:
             cuts.update(x for r in seqr.split(dev_us) for x in r)
@@ -233,8 +221,6 @@ class LineStream:
                                          counted=counter is not None, gap=starts.get(a))  # fmt: skip
             out.parts.append((times, seq, values[a:b]))
             out.gaps.extend(gaps)
-        out.missing = seqr.missing - missing
-        out.time_back = seqr.time_back - back
         self._lost = False
         return out
 
@@ -283,6 +269,16 @@ class LineStream:
             url=url, transport=transport, side=side, mode=self.mode, sensor_count=n, sample_rate_hz=self.rate_hz,
             units=self.units, value_scale=self.scale, layout=layout.name, layout_id=layout.layout_id,
         )  # fmt: skip
+
+    @property
+    def duplicates(self) -> int:
+        """Samples dropped as repeats of samples already delivered (profiles with a frame counter)."""
+        return sum(fc.duplicates for fc in self.counters.values())
+
+    @property
+    def time_back(self) -> int:
+        """Blocks placed after a restart whose mapped times would have gone back."""
+        return sum(seqr.time_back for seqr in self.seqs.values())
 
     @property
     def records_ok(self) -> int:

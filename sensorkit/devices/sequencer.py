@@ -364,7 +364,6 @@ class SampleSequencer:
         self.last_time: float | None = None
         self.next_seq = 0
         self.lost = False  # the link was lost since the last sample
-        self.missing = 0
         self.time_back = 0
 
     def device_us(self, ticks: np.ndarray) -> np.ndarray:
@@ -434,7 +433,6 @@ class SampleSequencer:
                 missing = max(round((float(times[0]) - self.last_time) / period) - 1, 0)
             gaps.append({"start_s": self.last_time, "end_s": float(times[0]), "side": self.side,
                          "n_missing": int(missing), "reason": reason})  # fmt: skip
-            self.missing += int(missing)
             self.next_seq += int(missing)  # sample numbers skip the lost ones
         self.lost = False
         seq = np.arange(self.next_seq, self.next_seq + n, dtype=np.int64)
