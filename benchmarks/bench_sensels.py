@@ -14,6 +14,7 @@ import argparse
 import time
 
 import numpy as np
+from bench_parquet import best  # best wall time of repeated calls
 
 import sensorkit as sk
 from sensorkit.analysis.context import estimate_baseline_n
@@ -21,7 +22,7 @@ from sensorkit.analysis.params import AnalysisParams
 
 
 def grid1024() -> sk.SensorLayout:
-    """A 32 x 32 force-sensel insole (the layout of bench_streaming.py)."""
+    """A 32 x 32 force-sensel insole (also used by bench_streaming.py)."""
     k = 1024
     return sk.SensorLayout(
         name="grid1024",
@@ -34,15 +35,6 @@ def grid1024() -> sk.SensorLayout:
         foot_width_mm=100.0,
         outline_mm=np.zeros((0, 2)),
     )
-
-
-def best(repeat: int, fn) -> float:
-    out = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out = min(out, time.perf_counter() - t0)
-    return out
 
 
 def regional_share(repeat: int) -> tuple[float, float]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from bench_sensels import grid1024  # the same 32 x 32 force-sensel insole
 from rich.console import Console
 from rich.table import Table
 
@@ -47,18 +48,7 @@ def run(layout: sk.SensorLayout, seconds: float, chunk: int):
 
 def main() -> None:
     ref16 = sk.load_layout("ref16")
-    k = 1024
-    big = sk.SensorLayout(
-        name="grid1024",
-        x_mm=np.tile(np.linspace(-45, 45, 32), 32),
-        y_mm=np.repeat(np.linspace(5, 260, 32), 32),
-        area_mm2=np.full(k, 25.0),
-        region=["heel"] * 256 + ["midfoot"] * 256 + ["forefoot"] * 384 + ["toes"] * 128,
-        ml=(["lateral"] * 16 + ["medial"] * 16) * 32,
-        foot_length_mm=265.0,
-        foot_width_mm=100.0,
-        outline_mm=np.zeros((0, 2)),
-    )
+    big = grid1024()
     table = Table(title="StreamingAnalyzer per-chunk latency (2 insoles, 1 kHz)")
     for col in ("case", "chunks", "steps", "p50 ms", "p99 ms", "max ms", "x real time"):
         table.add_column(col, justify="right")
