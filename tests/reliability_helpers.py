@@ -42,6 +42,19 @@ def same_records(src: Path = V1_CAPTURE) -> list[tuple[int, int, float, bytes]]:
     return [(r.kind, r.stream, r.time_s, r.data) for r in records_of(src)]
 
 
+def close_orderly(conn: socket.socket, server: socket.socket) -> None:
+    """End a gateway's connection as a peer does: FIN, read what the host still sends, close."""
+    conn.shutdown(socket.SHUT_WR)
+    conn.settimeout(2.0)
+    try:
+        while conn.recv(65536):
+            pass
+    except OSError:
+        pass
+    conn.close()
+    server.close()
+
+
 class AlteringGateway:
     """A loopback TCP insole (the simulated firmware) whose k-th PRESSURE packet is rewritten by ``alter``.
 
@@ -77,12 +90,4 @@ class AlteringGateway:
         timer = threading.Timer(self.seconds, stop.set)
         timer.start()
         serve_socket(self.firmware, conn, stop, self._mangle)
-        conn.shutdown(socket.SHUT_WR)
-        conn.settimeout(2.0)
-        try:
-            while conn.recv(65536):
-                pass
-        except OSError:
-            pass
-        conn.close()
-        self.server.close()
+        close_orderly(conn, self.server)

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+from reliability_helpers import close_orderly
 
 import sensorkit as sk
 from sensorkit.devices.firmware import SimFirmware, SimParams, serve_socket
@@ -48,15 +49,7 @@ class GarbageGateway:
         self.half = frame[: max(len(frame) // 2, 1)]
         conn.sendall(self.half)  # the peer closes in the middle of a packet
         self.sent += len(self.half)
-        conn.shutdown(socket.SHUT_WR)  # an orderly close (FIN), reading what the host still sends
-        conn.settimeout(2.0)
-        try:
-            while conn.recv(65536):
-                pass
-        except OSError:
-            pass
-        conn.close()
-        self.server.close()
+        close_orderly(conn, self.server)  # FIN, reading what the host still sends
 
 
 def test_garbage_at_a_high_rate_and_a_half_frame_at_close_every_byte_is_in_the_capture(tmp_path):
