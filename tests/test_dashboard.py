@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -299,3 +300,17 @@ def test_live_cop_is_the_analysis_cop(run):
     last_s = t.max()
     window = cop[(cop.index > last_s - 1.0) & (cop.index <= last_s)]
     assert set(np.round(t[t > last_s - 1.0], 9)) == set(np.round(window.index[window["x_mm"].notna()], 9))
+
+
+def test_the_session_dashboard_refuses_raw_counts_and_closes_the_session():
+    from sensorkit.calibrate.live import UncalibratedError
+    from sensorkit.dashboard.app import run_session_dashboard
+    from sensorkit.devices import open as open_devices
+
+    session = open_devices("sim://?units=counts")
+    with pytest.raises(UncalibratedError, match="the dashboard"):
+        run_session_dashboard(session, duration_s=1, console=Console(file=io.StringIO()))
+    deadline = time.monotonic() + 5.0
+    with pytest.raises(StopIteration):  # closed: the queued chunks, then the end
+        while time.monotonic() < deadline:
+            session.read(timeout_s=0.2)

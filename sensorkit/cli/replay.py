@@ -70,14 +70,9 @@ def run(args: argparse.Namespace) -> int:
             args.mass if args.mass is not None else (reader.header.get("subject") or {}).get("body_mass_kg")
         )
         if console.is_terminal and not args.plain:
-            from sensorkit.dashboard.app import run_dashboard
+            from sensorkit.dashboard.app import run_session_dashboard
 
-            try:
-                session.require_physical_units("the dashboard (forces in N and body weights)")
-            except BaseException:
-                session.close()
-                raise
-            status = run_dashboard(session, body_mass_kg=mass, console=console)
+            status = run_session_dashboard(session, body_mass_kg=mass, console=console)
             _warn_cut(caught, CaptureCutWarning)
             return status
         total = reader.file_size

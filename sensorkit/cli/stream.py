@@ -221,14 +221,11 @@ def run(args: argparse.Namespace) -> int:
 
         return run_live(session, duration_s=args.duration, body_mass_kg=args.mass, lsl=True, web=None)
     if console.is_terminal and not args.plain:
-        from sensorkit.dashboard.app import run_dashboard
+        from sensorkit.dashboard.app import run_session_dashboard
 
-        try:
-            session.require_physical_units("the dashboard (forces in N and body weights)")
-        except BaseException:
-            session.close()
-            raise
-        return run_dashboard(session, duration_s=args.duration, body_mass_kg=args.mass, console=console)
+        return run_session_dashboard(
+            session, duration_s=args.duration, body_mass_kg=args.mass, console=console
+        )
     return live_loop(session, args.duration, args.mass, record=args.record)
 
 

@@ -24,7 +24,7 @@ from sensorkit.errors import SensorkitError
 from sensorkit.io.outputs import unique_path
 from sensorkit.layout import load_layout
 
-__all__ = ["handle_key", "run_dashboard", "state_for_session"]
+__all__ = ["handle_key", "run_dashboard", "run_session_dashboard", "state_for_session"]
 
 REFRESH_HZ = 4.0
 PLAIN_INTERVAL_S = 1.0
@@ -89,6 +89,23 @@ def _batteries(session: Any, state: DashboardState) -> None:
         status = getattr(dev, "status", None)
         if status is not None:
             state.set_battery(dev.side, getattr(status, "battery", None))
+
+
+def run_session_dashboard(session: Any, **kwargs: Any) -> int:
+    """:func:`run_dashboard` for a device session, which must stream forces in N or kPa.
+
+    Raises
+    ------
+    UncalibratedError
+        When the session streams raw counts (the session is closed first); the message says
+        how to calibrate.
+    """
+    try:
+        session.require_physical_units("the dashboard (forces in N and body weights)")
+    except BaseException:
+        session.close()
+        raise
+    return run_dashboard(session, **kwargs)
 
 
 def run_dashboard(
