@@ -287,7 +287,6 @@ class FrameCounter:
                 return keep, gaps
         elapsed = t - self.last_t if self.last_t is not None else 0.0
         n_kept = 0
-        kept: list[int] = []
         kept_set: set[int] = set()
         for i in range(n):
             ci = int(c[i])
@@ -295,7 +294,6 @@ class FrameCounter:
                 step = (ci - last) % m if m is not None else ci - last
                 if step == 1 and not lost:
                     last, n_kept = ci, n_kept + 1
-                    kept.append(ci)
                     kept_set.add(ci)
                     continue
                 seen = self._recent.get(ci)
@@ -311,9 +309,8 @@ class FrameCounter:
                     gaps.append((n_kept, missing, reason))
             lost = False
             last, n_kept = ci, n_kept + 1
-            kept.append(ci)
             kept_set.add(ci)
-        self._kept(kept[-COUNTER_BACK_WINDOW:], t)
+        self._kept(c[keep][-COUNTER_BACK_WINDOW:].tolist(), t)
         self.last, self.last_t = last, t
         return keep, gaps
 
