@@ -3,6 +3,7 @@ real Dask LocalCluster, with error rows, an incremental Parquet dataset and resu
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import signal
@@ -95,9 +96,23 @@ def test_a_real_dask_local_cluster_gives_identical_tables(inprocess, folder, tmp
     ):
         assert len(client.scheduler_info()["workers"]) == 2
         cohort = analyze_many(folder / "sessions.tsv", executor=client, output=tmp_path / "out")
+        # a cluster the caller brings is left as it is: no gc.freeze in its workers
+        assert set(client.run(gc.get_freeze_count).values()) == {0}
     pd.testing.assert_frame_equal(cohort.sessions, inprocess.sessions)
     pd.testing.assert_frame_equal(cohort.steps, inprocess.steps)
     assert cohort.failures["file"].tolist() == ["broken.csv"]
+
+
+@pytest.mark.slow
+def test_a_cluster_sensorkit_starts_freezes_its_workers_imports_and_never_the_callers(folder):
+    from sensorkit.cohort.engines import dask_client
+
+    before = gc.get_freeze_count()
+    with dask_client(workers=1) as client:
+        frozen = client.run(gc.get_freeze_count)
+        analyze_many(folder / "sessions.tsv", executor=client)
+    assert all(n > 10_000 for n in frozen.values())  # the worker's imports are frozen
+    assert gc.get_freeze_count() == before
 
 
 @pytest.mark.slow

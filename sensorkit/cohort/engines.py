@@ -46,11 +46,9 @@ def prepare_worker() -> None:
     _PREPARED = True
     import gc
 
-    import sensorkit as sk
     from sensorkit.analysis import analyze  # noqa: F401  (the imports whose objects are frozen)
     from sensorkit.io import read  # noqa: F401
 
-    del sk
     gc.collect()
     gc.freeze()
 
