@@ -93,7 +93,7 @@ def analyze(
         values = np.ascontiguousarray(recording.forces_n(side), dtype=np.float32)
         ctx, seg, noises[side], cop = side_context(recording, side, values, params, weight_n)
         if missing_for != (ctx.rate_hz, ctx.max_dt_s):
-            missing, missing_for = None, None  # free the other's before making this one
+            missing = None  # free the other side's before making this one
             missing = hole_markers(recording.time, np.nan, ctx.rate_hz, ctx.max_dt_s)
             missing_for = (ctx.rate_hz, ctx.max_dt_s)
         local, cop = analyze_side_arrays(ctx, recording.time, values, seg, cop, missing)
