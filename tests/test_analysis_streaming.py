@@ -138,3 +138,101 @@ def test_a_stream_where_one_foot_finishes_a_stance_first_does_not_fail():
         steps.extend(sa.feed(rec.time[i : i + 5], rec.left[i : i + 5], rec.right[i : i + 5]).steps)
     assert steps and len({s["side"] for s in steps[:1]}) == 1
     assert len(sa.finish()) >= len(steps)
+
+
+def _standing_between_walks(
+    stand_s: float,
+    rate_hz: float = 1000.0,
+    band_s: float = 0.0,
+    holes: tuple = ((1.0, 20), (12.0, 30), (21.0, 5)),
+    seed: int = 3,
+):
+    """Walk 4 s, stand ``stand_s`` (sway of +/-30 N on ~400 N a foot), walk 4 s again.
+
+    ``holes``: (s into standing, frames) missing from the time axis (bridged: <= 100 ms); one
+    NaN frame on the left foot follows the last. With ``band_s``, the left foot rests between
+    the toe-off and contact thresholds (16-20 N) for that long from the middle of standing: the
+    foot stays "down" with no loaded frame, then loads again.
+    """
+    a = sk.simulate(duration_s=4, seed=seed, rate_hz=rate_hz)
+    b = sk.simulate(duration_s=4, seed=seed + 1, rate_hz=rate_hz)
+    n = int(stand_s * rate_hz)
+    ts = np.arange(n) / rate_hz
+    weights = np.full(a.layout.n_sensors, 1.0 / a.layout.n_sensors, dtype=np.float32)
+    total = {
+        "left": 400.0 + 30.0 * np.sin(2 * np.pi * 0.3 * ts),
+        "right": 420.0 - 30.0 * np.sin(2 * np.pi * 0.3 * ts),
+    }
+    if band_s:
+        total["left"][n // 2 : n // 2 + int(band_s * rate_hz)] = 18.0
+    stand = {s: (total[s][:, None] * weights[None, :]).astype(np.float32) for s in total}
+    dt = 1.0 / rate_hz
+    time = np.concatenate((a.time, a.time[-1] + dt + ts, a.time[-1] + 2 * dt + ts[-1] + b.time))
+    left = np.concatenate((a.left, stand["left"], b.left))
+    right = np.concatenate((a.right, stand["right"], b.right))
+    keep = np.ones(time.size, bool)
+    for at_s, frames in holes:
+        at = a.n_frames + int(at_s * rate_hz)
+        keep[at : at + frames] = False
+    left[at + frames + int(0.5 * rate_hz)] = np.nan
+    return sk.Recording.from_arrays(time[keep], left[keep], right[keep], layout=a.layout, rate_hz=rate_hz)
+
+
+_EARLY = "missing data in early stance: loading and whole-stance metrics not measured"
+_LATE = "missing data in stance: whole-stance metrics not measured"
+
+
+@pytest.mark.parametrize(
+    ("band_s", "holes", "note"),
+    [(0.0, ((1.0, 20), (12.0, 30), (21.0, 5)), _EARLY), (4.0, ((18.0, 30), (23.0, 5)), _LATE)],
+)
+def test_a_foot_that_stays_down_is_held_in_bounded_memory_and_gives_the_batch_row(band_s, holes, note):
+    # standing is one contact longer than max_contact_time_s: not a step, so only its events
+    # and data-quality columns are measured, and the stream drops its middle frames
+    rec = _standing_between_walks(30.0, band_s=band_s, holes=holes)
+    res = sk.analyze(rec, threshold_floor_n=20.0)
+    long = res.steps[res.steps["contact_time_s"] > res.params.max_contact_time_s]
+    assert len(long) == 2 and long["contact_time_s"].between(29.9, 30.1).all()
+    assert (long["exclude_reason"] == "contact too long (standing or not a step)").all()
+    assert long["peak_force_n"].isna().all() and long["heel_impulse_Ns"].isna().all()
+    assert (long["valr_samples"] == 0).all() and (long["loading_rate_samples"] == 0).all()
+    # each stance's first hole lies among the frames a stream drops (early: before half of
+    # stance; late: after it, which a stream that lost it would call early)
+    assert long["gap_in_stance"].all() and (long["gap_note"] == note).all()
+    rng = np.random.default_rng(7)
+    sa = StreamingAnalyzer.from_analysis(res, rec.layout, rec.rate_hz)
+    held = []
+    i = 0
+    for k in rng.integers(1, 120, rec.n_frames):
+        if i >= rec.n_frames:
+            break
+        sa.feed(rec.time[i : i + k], rec.left[i : i + k], rec.right[i : i + k])
+        held.append(max(sa.held_frames.values()))
+        i += k
+    pd.testing.assert_frame_equal(sa.finish(), res.steps, check_exact=True)
+    # the buffers never grow past their first 4,096 frames (the 30 s of standing are 30,000):
+    # frames no longer needed are dropped when room is made
+    assert 3000 < max(held) <= 4096
+
+
+def test_the_held_frames_do_not_grow_with_the_standing_time():
+    peaks = []
+    for stand_s in (40.0, 120.0):  # 8,000 and 24,000 frames of standing at 200 Hz
+        rec = _standing_between_walks(stand_s, rate_hz=200.0, holes=((1.0, 10), (6.0, 20)))
+        res = sk.analyze(rec, threshold_floor_n=20.0)
+        sa = StreamingAnalyzer.from_analysis(res, rec.layout, rec.rate_hz)
+        peak = 0
+        for i in range(0, rec.n_frames, 10):
+            sa.feed(rec.time[i : i + 10], rec.left[i : i + 10], rec.right[i : i + 10])
+            peak = max(peak, *sa.held_frames.values())
+        pd.testing.assert_frame_equal(sa.finish(), res.steps, check_exact=True)
+        peaks.append(peak)
+    assert max(peaks) <= 4096  # the buffers' first capacity: they never grew
+
+
+def test_the_stream_reads_the_event_state_at_the_kernel_s_indices():
+    from sensorkit.analysis import streaming
+    from sensorkit.kernels import events
+
+    for name in ("_MODE", "_CAND", "_CONTACT", "_LAST_ON", "_RUN", "_RUN_START"):
+        assert getattr(streaming, name) == getattr(events, name)

@@ -9,6 +9,8 @@ these values are provisional (docs/methods.md "Streaming").
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +19,7 @@ import pandas as pd
 from sensorkit.analysis.params import AnalysisParams
 from sensorkit.analysis.stances import REGION_NAMES
 
-__all__ = ["STEP_COLUMNS", "TrialInfo", "finalize_steps"]
+__all__ = ["STEP_COLUMNS", "TrialInfo", "finalize_columns", "finalize_steps"]
 
 #: Metrics of a whole stance: not measured when data is missing inside the stance.
 _WHOLE_STANCE = (
@@ -195,20 +197,38 @@ def finalize_steps(
     """
     if not len(local):
         return _empty_steps(), TrialInfo(np.nan, "none", "none")
-    side_rank = (local["side"] == "right").to_numpy().astype(np.int64)
-    order = np.lexsort((side_rank, local["t_contact_s"].to_numpy()))
-    d = local.iloc[order].reset_index(drop=True)
-    n = len(d)
+    out, info = finalize_columns(local, params, weight_n, rate_hz, exclude_steps, exclude_bouts)
+    return pd.DataFrame({c: out[c] for c in STEP_COLUMNS}), info
+
+
+def finalize_columns(
+    local: Mapping[str, np.ndarray] | pd.DataFrame,
+    params: AnalysisParams,
+    weight_n: float | None,
+    rate_hz: float,
+    exclude_steps: tuple[int, ...] = (),
+    exclude_bouts: tuple[int, ...] = (),
+) -> tuple[dict[str, np.ndarray], TrialInfo]:
+    """:func:`finalize_steps` as one array per column of :data:`STEP_COLUMNS`, for at least one
+    local row (a mapping of column arrays or a DataFrame); what a live stream uses to decide its
+    newest steps without building DataFrames."""
+    side_all = np.asarray(local["side"])
+    order = np.lexsort(((side_all == "right").astype(np.int64), np.asarray(local["t_contact_s"])))
+
+    def col(name: str, dtype: type) -> np.ndarray:
+        return np.asarray(local[name]).astype(dtype, copy=False)[order]
+
+    n = order.shape[0]
     p = params
-    side = d["side"].to_numpy()
-    t_c = d["t_contact_s"].to_numpy(np.float64)
-    t_o = d["t_toe_off_s"].to_numpy(np.float64)
+    side = col("side", object)
+    t_c = col("t_contact_s", np.float64)
+    t_o = col("t_toe_off_s", np.float64)
     contact = t_o - t_c
-    holes = d["long_holes"].to_numpy(np.int64)
-    event_gap = d["event_in_gap"].to_numpy(bool)  # a stance whose event time lies in a short hole
-    cut = d["cut_by_gap"].to_numpy(bool)  # a stance a long hole cut or began after
-    open_end = d["open_end"].to_numpy(bool)  # the data ended during this stance
-    start_truncated = d["truncated"].to_numpy(bool)
+    holes = col("long_holes", np.int64)
+    event_gap = col("event_in_gap", bool)  # a stance whose event time lies in a short hole
+    cut = col("cut_by_gap", bool)  # a stance a long hole cut or began after
+    open_end = col("open_end", bool)  # the data ended during this stance
+    start_truncated = col("truncated", bool)
     truncated = start_truncated | open_end
 
     # -- strides: next contact of the same foot, nothing missing in between
@@ -232,7 +252,7 @@ def finalize_steps(
 
     # -- plausibility
     reason = np.full(n, "", dtype=object)
-    peak_any = d["peak_force_n"].to_numpy(np.float64)
+    peak_any = col("peak_force_n", np.float64)
     in_bounds = (contact >= p.min_contact_time_s) & (contact <= p.max_contact_time_s)
     candidates = in_bounds & ~event_gap & ~cut & ~truncated & np.isfinite(peak_any)
     typical = float(np.median(peak_any[candidates])) if candidates.any() else np.nan
@@ -395,15 +415,15 @@ def finalize_steps(
         "lateral_impulse_Ns",
         *(f"{r}_{k}" for k in ("impulse_Ns", "peak_force_n", "peak_pressure_kpa") for r in REGION_NAMES),
     ):
-        out[name] = d[name].to_numpy(np.float64).copy()
+        out[name] = col(name, np.float64)
 
     # -- the trial's one loading-rate method, over its steady running steps
     is_run = activity == "running"
-    has_impact = d["has_impact_peak"].to_numpy(bool)
+    has_impact = col("has_impact_peak", bool)
     run_steady = steady & is_run
     method, note = "none", "no steady-state running steps"
     if run_steady.any():
-        si_run = d["strike_index_pct"].to_numpy(np.float64)[run_steady]
+        si_run = col("strike_index_pct", np.float64)[run_steady]
         rearfoot = np.mean(si_run < p.strike_rearfoot_max_pct) if np.isfinite(si_run).any() else 0.0
         if np.mean(has_impact[run_steady]) >= 0.5:
             method, note = "impact_peak", "impact peaks in most steps (Milner et al. 2006)"
@@ -416,11 +436,11 @@ def finalize_steps(
                 "rearfoot strikers only (Blackmore et al. 2016), so no VALR"
             )
     key = "impact" if method == "impact_peak" else "fallback"
-    valr = d[f"valr_{key}_n_s"].to_numpy(np.float64)
-    vilr = d[f"vilr_{key}_n_s"].to_numpy(np.float64)
-    samples = d[f"valr_{key}_samples"].to_numpy(np.int64)
-    w_lo = d[f"valr_{key}_start_s"].to_numpy(np.float64)
-    w_hi = d[f"valr_{key}_end_s"].to_numpy(np.float64)
+    valr = col(f"valr_{key}_n_s", np.float64)
+    vilr = col(f"vilr_{key}_n_s", np.float64)
+    samples = col(f"valr_{key}_samples", np.int64)
+    w_lo = col(f"valr_{key}_start_s", np.float64)
+    w_hi = col(f"valr_{key}_end_s", np.float64)
     if method == "none":
         valr = vilr = w_lo = w_hi = np.full(n, np.nan)
         samples = np.zeros(n, dtype=np.int64)
@@ -443,8 +463,8 @@ def finalize_steps(
         out[name] = np.where(activity == "walking", out[name], np.nan)
 
     # -- metrics whose window touches missing data are not measured
-    gap = d["gap_in_stance"].to_numpy(bool)
-    frac = d["gap_at_stance_frac"].to_numpy(np.float64)
+    gap = col("gap_in_stance", bool)
+    frac = col("gap_at_stance_frac", np.float64)
     early = gap & ~(frac > _EARLY_FRAC)
     strike_gap = gap & ~(frac * contact > p.strike_window_s)
     for name in _WHOLE_STANCE:
@@ -454,10 +474,8 @@ def finalize_steps(
     out["strike_index_pct"] = np.where(strike_gap, np.nan, out["strike_index_pct"])
     out["valr_samples"] = np.where(early, 0, out["valr_samples"])
     walking = activity == "walking"
-    out["loading_rate_samples"] = np.where(walking & ~early, d["loading_rate_samples"].to_numpy(np.int64), 0)
-    out["unloading_rate_samples"] = np.where(
-        walking & ~gap, d["unloading_rate_samples"].to_numpy(np.int64), 0
-    )
+    out["loading_rate_samples"] = np.where(walking & ~early, col("loading_rate_samples", np.int64), 0)
+    out["unloading_rate_samples"] = np.where(walking & ~gap, col("unloading_rate_samples", np.int64), 0)
     notes = np.where(gap, "missing data in stance: whole-stance metrics not measured", "")
     notes = np.where(
         early, "missing data in early stance: loading and whole-stance metrics not measured", notes
@@ -486,12 +504,23 @@ def finalize_steps(
     for name_n, name_bw in _BW_TWINS.items():
         out[name_bw] = out[name_n] / weight_n if weight_n else np.full(n, np.nan)
 
-    steps = pd.DataFrame({c: out[c] for c in STEP_COLUMNS})
-    counts = pd.Series(activity[steady]).value_counts()
-    if not len(counts):  # too short for a steady state: the activity of the valid steps
-        counts = pd.Series(activity[valid & (activity != "")]).value_counts()
-    main = str(counts.index[0]) if len(counts) else "none"
-    return steps, TrialInfo(typical, method, main, note)
+    return out, TrialInfo(typical, method, main_activity(activity, steady, valid), note)
+
+
+def main_activity(activity: np.ndarray, steady: np.ndarray, valid: np.ndarray) -> str:
+    """The activity of most steady-state steps, or without any, of most valid steps; a tie goes
+    to the activity that occurs first; ``"none"`` without valid steps.
+
+    Parameters
+    ----------
+    activity : ndarray (n,) of str
+        Per-stance activity (``""`` outside bouts).
+    steady, valid : ndarray (n,) of bool
+    """
+    counts = Counter(activity[steady].tolist())
+    if not counts:  # too short for a steady state: the activity of the valid steps
+        counts = Counter(activity[valid & (activity != "")].tolist())
+    return str(max(counts, key=counts.__getitem__)) if counts else "none"
 
 
 def _empty_steps() -> pd.DataFrame:

@@ -15,9 +15,30 @@ import numpy as np
 from sensorkit import kernels as K
 from sensorkit.analysis.context import SideContext
 
-__all__ = ["REGION_NAMES", "hole_markers", "measure_stances", "segmentation_force"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "REGION_NAMES",
+    "first_hole_time",
+    "hole_markers",
+    "measure_stances",
+    "segmentation_force",
+]
 
 REGION_NAMES = ("heel", "midfoot", "forefoot", "toes")
+#: Columns measured for every stance, also a contact too long to be a step.
+EVENT_COLUMNS = frozenset(
+    {
+        "t_contact_s",
+        "t_toe_off_s",
+        "contact_time_s",
+        "event_in_gap",
+        "cut_by_gap",
+        "truncated",
+        "open_end",
+        "gap_in_stance",
+        "gap_at_stance_frac",
+    }
+)
 _IMPOSSIBLE = 2.0  # an impact-height fraction no local maximum reaches: forces the fallback
 
 
@@ -71,8 +92,12 @@ def measure_stances(
     starts: np.ndarray,
     stops: np.ndarray,
     flags: np.ndarray,
+    hole_time_s: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Local per-stance measurements in N-based units.
+
+    A contact longer than ``params.max_contact_time_s`` (standing, not a step) keeps only its
+    :data:`EVENT_COLUMNS`; its other values are NaN (0 samples, no impact peak).
 
     Parameters
     ----------
@@ -88,6 +113,10 @@ def measure_stances(
     starts, stops, flags : ndarray (m,) int64
         Stances from :func:`sensorkit.kernels.detect_contacts`, indices into these arrays;
         ``stops`` indexes an existing frame.
+    hole_time_s : ndarray (m,), optional
+        Time of the first missing data inside each stance (NaN: none), for a caller that no
+        longer holds all of a long stance's frames; :func:`first_hole_time` of these arrays
+        by default.
 
     Returns
     -------
@@ -130,7 +159,10 @@ def measure_stances(
     t_c = time_s[starts]
     t_o = time_s[stops]
     dur = t_o - t_c
-    hole_frac = _first_hole_frac(force_n, missing_before, time_s, starts, stops)
+    if hole_time_s is None:
+        hole_time_s = first_hole_time(force_n, missing_before, time_s, starts, stops)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hole_frac = (hole_time_s - t_c) / dur
     nan = np.full(starts.shape[0], np.nan)
     n_i = _samples_within(time_s, lo_i, hi_i)
     n_f = _samples_within(time_s, lo_f, hi_f)
@@ -181,13 +213,50 @@ def measure_stances(
         cols[f"{name}_impulse_Ns"] = reg_imp[:, r]
         cols[f"{name}_peak_force_n"] = reg_peak[:, r]
         cols[f"{name}_peak_pressure_kpa"] = reg_press[:, r]
+    _blank_long_contacts(cols, dur > p.max_contact_time_s)
     return cols
 
 
-def _first_hole_frac(
+def _blank_long_contacts(cols: dict[str, np.ndarray], long: np.ndarray) -> None:
+    """Keep only the events and data-quality columns of contacts longer than
+    ``max_contact_time_s``: standing or shuffling, never a step (docs/methods.md "Plausibility").
+
+    Their force, loading, COP and regional values are not measured (NaN, 0 samples, no impact
+    peak), so a live stream need not hold the frames of a foot that stays down.
+    """
+    if not long.any():
+        return
+    for name, arr in cols.items():
+        if name in EVENT_COLUMNS:
+            continue
+        if arr.dtype == bool:
+            arr[long] = False
+        elif np.issubdtype(arr.dtype, np.integer):
+            arr[long] = 0
+        else:
+            arr[long] = np.nan
+
+
+def first_hole_time(
     force_n: np.ndarray, missing_before: np.ndarray, time_s: np.ndarray, starts: np.ndarray, stops: np.ndarray
 ) -> np.ndarray:
-    """Stance fraction of the first missing data strictly inside each stance (NaN: none)."""
+    """Time (s) of the first missing data strictly inside each stance, NaN where none.
+
+    Parameters
+    ----------
+    force_n : ndarray (n,)
+        Total force in N (NaN: a missing frame).
+    missing_before : ndarray (n,) int64
+        From :func:`hole_markers`.
+    time_s : ndarray (n,)
+    starts, stops : ndarray (m,) int64
+        Contact and toe-off frames; a hole at the toe-off frame counts, one at the contact
+        frame does not.
+
+    Returns
+    -------
+    ndarray (m,) float64
+    """
     holes = np.flatnonzero(np.isnan(force_n) | (missing_before > 0))
     out = np.full(starts.shape[0], np.nan)
     if not holes.size or not starts.size:
@@ -196,11 +265,7 @@ def _first_hole_frac(
     ok = i < holes.size
     first = np.where(ok, holes[np.minimum(i, holes.size - 1)], -1)
     inside = ok & (first <= stops)
-    t_c = time_s[starts]
-    dur = time_s[stops] - t_c
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frac = (time_s[np.maximum(first, 0)] - t_c) / dur
-    out[inside] = frac[inside]
+    out[inside] = time_s[first[inside]]
     return out
 
 

@@ -5,8 +5,9 @@ The streaming analyser runs the same kernels as :func:`sensorkit.analyze` with t
 per-side context (thresholds, baseline, parameters). Event detection runs on the event
 low-pass, which needs ``event_half_width`` frames after each frame, so events are found that
 many frames late; each side keeps only the frames of the stance under way, so the work per
-chunk is proportional to the chunk, not to the history (a foot that stays down keeps its
-whole stance buffered until toe-off).
+chunk is proportional to the chunk, not to the history. A stance longer than
+``max_contact_time_s`` is no step (only its events are measured), so a foot that stays down
+for hours is held in bounded memory.
 
 What is exact and what is provisional (docs/methods.md "Streaming"):
 
@@ -31,8 +32,8 @@ from sensorkit import kernels as K
 from sensorkit.analysis.context import SideContext, make_context
 from sensorkit.analysis.params import G_M_S2, AnalysisParams
 from sensorkit.analysis.result import Analysis
-from sensorkit.analysis.selection import finalize_steps
-from sensorkit.analysis.stances import hole_markers, measure_stances
+from sensorkit.analysis.selection import STEP_COLUMNS, finalize_columns, finalize_steps
+from sensorkit.analysis.stances import first_hole_time, hole_markers, measure_stances
 from sensorkit.analysis.summary import summarize
 from sensorkit.layout import SIDES, SensorLayout
 from sensorkit.recording import validate_body_mass_kg
@@ -40,9 +41,10 @@ from sensorkit.recording import validate_body_mass_kg
 __all__ = ["StreamUpdate", "StreamingAnalyzer"]
 
 _INITIAL_CAPACITY = 4096
-_MODE, _CAND, _CONTACT = 0, 1, 2  # indices into the event state (see kernels.events)
+# indices into the event state (see kernels.events)
+_MODE, _CAND, _CONTACT, _LAST_ON, _RUN, _RUN_START = 0, 1, 2, 6, 7, 8
 _RECENT_STANCES = 64  # stances used for the provisional session-level decisions
-_BUFFERS = ("t", "v", "x", "y", "f", "mb")  # per-frame arrays of a side
+_BUFFERS = ("g", "t", "v", "x", "y", "f", "mb")  # per-frame arrays of a side
 
 
 @dataclass
@@ -67,15 +69,25 @@ class StreamUpdate:
 
 
 class _SideStream:
-    """Buffers and state of one insole."""
+    """Buffers and state of one insole.
+
+    The buffers hold the frames still needed, each with its global frame index (``g``):
+    the event low-pass window of the next frames, and the stance (or contact candidate) under
+    way. A stance that has lasted longer than ``max_contact_time_s`` (a foot that stays down)
+    is no step and only its events are measured (:func:`measure_stances`), so the frames in
+    its middle are dropped: its first frames (contact re-timing), the frames around its last
+    loaded frame (toe-off re-timing) and the newest frames are kept, with the time of the
+    first missing data among the dropped ones. Memory is then bounded whatever the wearer does.
+    """
 
     def __init__(self, ctx: SideContext, n_sensors: int) -> None:
         self.ctx = ctx
         self.state = K.new_event_state()
-        self.base = 0  # global index of buffer row 0
         self.length = 0  # rows in use
         self.seg_done = 0  # global index of the next frame whose event force is not final yet
+        self.fed = 0  # global index of the next frame fed
         cap = _INITIAL_CAPACITY
+        self.g = np.empty(cap, np.int64)
         self.t = np.empty(cap, np.float64)
         self.v = np.empty((cap, n_sensors), np.float32)
         self.x = np.empty(cap, np.float32)
@@ -83,18 +95,27 @@ class _SideStream:
         self.f = np.empty(cap, np.float32)
         self.mb = np.empty(cap, np.int64)
         self.last_time_s = np.nan
+        self.long_contact = -1  # contact frame of the stance under way once it is too long
+        self.dropped_hole = (np.iinfo(np.int64).max, np.nan)  # first hole dropped from it: (g, t)
         self.parts: list[dict[str, np.ndarray]] = []
+        self.recent: dict[str, np.ndarray] = {}  # the local rows of the last stances
+
+    def _rows(self, g: np.ndarray | int) -> np.ndarray:
+        """Buffer rows of global frame indices (which must be held)."""
+        return np.searchsorted(self.g[: self.length], g)
 
     def _make_room(self, k: int) -> None:
         if self.length + k <= self.t.shape[0]:
             return
-        drop = self._keep_from() - self.base
-        if drop > 0:
-            n = self.length - drop
+        keep = self._keep_mask()
+        if not keep.all():
+            self._note_dropped_hole(~keep)
+            drop = int(np.argmax(keep))
+            suffix = bool(keep[drop:].all())
+            n = self.length - drop if suffix else int(np.count_nonzero(keep))
             for name in _BUFFERS:
                 arr = getattr(self, name)
-                arr[:n] = arr[drop : self.length]
-            self.base += drop
+                arr[:n] = arr[drop : self.length] if suffix else arr[: self.length][keep]
             self.length = n
         if self.length + k > self.t.shape[0]:
             cap = max(2 * self.t.shape[0], self.length + k)
@@ -104,17 +125,58 @@ class _SideStream:
                 new[: self.length] = arr[: self.length]
                 setattr(self, name, new)
 
-    def _keep_from(self) -> int:
-        """Earliest global frame still needed: the event low-pass window of the next event
-        frame, and the frame before the contact of the stance (or candidate) under way."""
+    def _keep_mask(self) -> np.ndarray:
+        """Which rows are still needed (bool, one per row in use)."""
         h = self.ctx.event_half_width
-        first = self.seg_done - h
-        # a contact may be re-timed up to h frames earlier, and needs the frame before it
-        if self.state[_MODE] == 1:
-            first = min(first, self.state[_CONTACT] - 1 - h)
-        elif self.state[_CAND] >= 0:
-            first = min(first, self.state[_CAND] - 1 - h)
-        return int(max(self.base, first))
+        st = self.state
+        g = self.g[: self.length]
+        newest = self.seg_done - h
+        if st[_MODE] == 1 and self._too_long():
+            # the stance under way is no step: keep its contact, its last loaded frame and the
+            # frames a toe-off (or a long hole ending it) can still be timed from
+            self.long_contact = int(st[_CONTACT])
+            if st[_CAND] >= 0:
+                newest = min(newest, int(st[_CAND]) - h)
+            if st[_RUN] > 0:
+                newest = min(newest, int(st[_RUN_START]) - h)
+            c, last_on = self.long_contact, int(st[_LAST_ON])
+            keep = g >= newest - 1
+            keep |= (g >= c - 1 - h) & (g <= c + h + 1)
+            keep |= (g >= last_on - h - 1) & (g <= last_on + h + 1)
+        else:
+            first = newest
+            # a contact may be re-timed up to h frames earlier, and needs the frame before it
+            if st[_MODE] == 1:
+                first = min(first, int(st[_CONTACT]) - 1 - h)
+            elif st[_CAND] >= 0:
+                first = min(first, int(st[_CAND]) - 1 - h)
+            keep = g >= first
+        return keep
+
+    def _too_long(self) -> bool:
+        """Whether the stance under way will be longer than ``max_contact_time_s`` however
+        its events are re-timed (contact at most h frames later, toe-off at most h earlier than
+        the frame after its last loaded frame)."""
+        h = self.ctx.event_half_width
+        c, last_on = int(self.state[_CONTACT]), int(self.state[_LAST_ON])
+        if self.long_contact == c:
+            return True
+        if last_on - h <= c + h:
+            return False
+        lo, hi = self._rows(np.array([c + h, last_on - h]))
+        return bool(self.t[hi] - self.t[lo] > self.ctx.params.max_contact_time_s)
+
+    def _note_dropped_hole(self, dropped: np.ndarray) -> None:
+        """Remember the first missing data among the rows dropped from inside a long stance
+        (every dropped row after its contact's re-timing window)."""
+        if self.long_contact < 0:
+            return
+        n = self.length
+        inside = dropped & (self.g[:n] > self.long_contact + self.ctx.event_half_width + 1)
+        holes = np.flatnonzero(inside & (np.isnan(self.f[:n]) | (self.mb[:n] > 0)))
+        # a later drop can reach back before an earlier one (the last loaded frame moved on)
+        if holes.size and self.g[holes[0]] < self.dropped_hole[0]:
+            self.dropped_hole = (int(self.g[holes[0]]), float(self.t[holes[0]]))
 
     def feed(self, time_s: np.ndarray, values: np.ndarray, final: bool = False) -> tuple[tuple, list[dict]]:
         ctx = self.ctx
@@ -122,6 +184,7 @@ class _SideStream:
         x, y, f = K.cop_frames(values, ctx.x_mm, ctx.y_mm, ctx.baseline_n, ctx.on_threshold_n)
         self._make_room(k)
         lo, hi = self.length, self.length + k
+        self.g[lo:hi] = np.arange(self.fed, self.fed + k)
         self.t[lo:hi] = time_s
         self.v[lo:hi] = values
         self.x[lo:hi] = x
@@ -131,25 +194,29 @@ class _SideStream:
             self.mb[lo:hi] = hole_markers(time_s, self.last_time_s, ctx.rate_hz, ctx.max_dt_s)
             self.last_time_s = float(time_s[-1])
         self.length = hi
+        self.fed += k
         return (x, y, f), self._detect(final)
 
     def _detect(self, final: bool) -> list[dict]:
         """Run the state machine over the frames whose event force became final."""
         ctx = self.ctx
         h = ctx.event_half_width
-        end = self.base + self.length  # global index after the last frame
+        end = self.fed  # global index after the last frame
         ready = end if final else end - h
         if ready <= self.seg_done and not final:
             return []
         empty = np.zeros(0, dtype=np.int64)
         starts, stops, flags, holes = empty, empty, empty, empty
         if ready > self.seg_done:
-            # the event force of frames [seg_done, ready) from their full windows
-            w_lo = max(self.base, self.seg_done - h)
-            w_hi = min(end, ready + h)
-            seg = K.moving_average(self.f[w_lo - self.base : w_hi - self.base], h)
-            seg = seg[self.seg_done - w_lo : ready - w_lo]
-            mb = self.mb[self.seg_done - self.base : ready - self.base]
+            # the event force of frames [seg_done, ready) from their full windows (held
+            # contiguously: every frame from seg_done - h on is kept)
+            w_lo = self._rows(max(int(self.g[0]), self.seg_done - h))
+            w_hi = self._rows(min(end, ready + h))
+            seg = K.moving_average(self.f[w_lo:w_hi], h)
+            first = self.seg_done - int(self.g[w_lo])
+            seg = seg[first : first + ready - self.seg_done]
+            r0 = w_lo + first
+            mb = self.mb[r0 : r0 + ready - self.seg_done]
             starts, stops, flags, holes = K.detect_contacts(
                 np.ascontiguousarray(seg),
                 np.ascontiguousarray(mb),
@@ -170,12 +237,20 @@ class _SideStream:
                 )
         if not starts.size:
             return []
-        if ctx.refine_events:
-            rs, re_ = K.refine_events(
-                self.f[: self.length], starts - self.base, stops - self.base, ctx.on_threshold_n, h
-            )
-            starts, stops = rs + self.base, re_ + self.base
         n = self.length
+        rs, re_ = self._rows(starts), self._rows(stops)
+        if ctx.refine_events:
+            rs, re_ = K.refine_events(self.f[:n], rs, re_, ctx.on_threshold_n, h)
+        hole_time = first_hole_time(self.f[:n], self.mb[:n], self.t[:n], rs, re_)
+        was_long = starts == self.long_contact
+        if was_long.any():
+            # the first missing data of a long stance may be among its dropped frames
+            g_hole, t_hole = self.dropped_hole
+            later = np.isnan(hole_time) | (t_hole < hole_time)
+            use = was_long & (g_hole <= self.g[re_]) & later
+            hole_time[use] = t_hole
+            self.long_contact = -1
+            self.dropped_hole = (np.iinfo(np.int64).max, np.nan)
         local = measure_stances(
             ctx,
             self.v[:n],
@@ -184,13 +259,18 @@ class _SideStream:
             self.x[:n],
             self.y[:n],
             self.f[:n],
-            starts - self.base,
-            stops - self.base,
+            rs,
+            re_,
             flags,
+            hole_time_s=hole_time,
         )
         local["side"] = np.full(starts.shape[0], ctx.side, dtype=object)
         local["long_holes"] = holes
         self.parts.append(local)
+        self.recent = {
+            name: np.concatenate((self.recent[name], arr))[-_RECENT_STANCES:] if self.recent else arr
+            for name, arr in local.items()
+        }
         return [local]
 
 
@@ -346,22 +426,11 @@ class StreamingAnalyzer:
 
     def _provisional_rows(self, side: str, new: int) -> list[dict]:
         """The newest ``new`` stances of ``side`` decided from the recent stances."""
-        recent = []
-        for s in self._sides.values():
-            if not s.parts:  # the other foot has not finished a stance yet
-                continue
-            frame = pd.concat([pd.DataFrame(p) for p in s.parts[-_RECENT_STANCES:]], ignore_index=True)
-            recent.append(frame.iloc[-_RECENT_STANCES:])
-        steps, _ = finalize_steps(
-            pd.concat(recent, ignore_index=True), self.params, self._weight_n, self.rate_hz
-        )
-        mine = steps[steps["side"] == side].iloc[-new:]
-        rows = []
-        for rec in mine.to_dict(orient="records"):
-            row = {k: _scalar(v) for k, v in rec.items()}
-            row["provisional"] = True
-            rows.append(row)
-        return rows
+        recent = [s.recent for s in self._sides.values() if s.recent]  # a foot may have none yet
+        local = {name: np.concatenate([r[name] for r in recent]) for name in recent[0]}
+        out, _ = finalize_columns(local, self.params, self._weight_n, self.rate_hz)
+        mine = np.flatnonzero(out["side"] == side)[-new:]
+        return [{**{c: _scalar(out[c][i]) for c in STEP_COLUMNS}, "provisional": True} for i in mine]
 
     def finish(self) -> pd.DataFrame:
         """End the stream: detect up to the last frame and return the final steps table.
@@ -375,18 +444,28 @@ class StreamingAnalyzer:
             self._finished = True
         return self.steps
 
+    def _local(self) -> pd.DataFrame:
+        """The local rows of every stance so far, both sides."""
+        parts = [p for s in self._sides.values() for p in s.parts]
+        if not parts:
+            return pd.DataFrame()
+        return pd.DataFrame({name: np.concatenate([p[name] for p in parts]) for name in parts[0]})
+
     @property
     def steps(self) -> pd.DataFrame:
         """All stances so far, decided over the whole stream (final after :meth:`finish`)."""
-        parts = [pd.DataFrame(p) for s in self._sides.values() for p in s.parts]
-        local = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-        return finalize_steps(local, self.params, self._weight_n, self.rate_hz)[0]
+        return finalize_steps(self._local(), self.params, self._weight_n, self.rate_hz)[0]
+
+    @property
+    def held_frames(self) -> dict[str, int]:
+        """Frames each side holds in its buffers (frames no longer needed are dropped when room
+        is made). Bounded by the larger of 4,096 frames and about ``max_contact_time_s`` of
+        frames, even when a foot stays down for hours."""
+        return {side: s.length for side, s in self._sides.items()}
 
     def summary(self) -> pd.DataFrame:
         """Summary of the stances so far (see :attr:`Analysis.summary`)."""
-        parts = [pd.DataFrame(p) for s in self._sides.values() for p in s.parts]
-        local = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-        steps, info = finalize_steps(local, self.params, self._weight_n, self.rate_hz)
+        steps, info = finalize_steps(self._local(), self.params, self._weight_n, self.rate_hz)
         return summarize(steps, info.activity, self.params)
 
 
