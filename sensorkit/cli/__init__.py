@@ -133,8 +133,13 @@ def _run(argv: list[str]) -> int:
         return 2
     from sensorkit._jit_cache import announce_compilation, kernel_cache_is_cold
 
+    helper = None
     if kernel_cache_is_cold():
         announce_compilation()
+        if args.command in _ANALYSING_VERBS:
+            from sensorkit import _warmup
+
+            helper = _warmup.start_helper()  # compiles from the other end of the pipeline
     from sensorkit.cli.console import one_line_warnings
 
     try:
@@ -148,6 +153,14 @@ def _run(argv: list[str]) -> int:
             raise
         _print_error(str(exc), getattr(exc, "hint", None))
         return 1
+    finally:
+        if helper is not None:
+            _warmup.stop_helper(helper)
+
+
+#: Verbs that analyse a recording: on a cold kernel cache they start the compiling helper
+#: (sensorkit._warmup) beside them.
+_ANALYSING_VERBS = frozenset({"demo", "analyze", "report", "recommend", "compare", "batch", "replay"})
 
 
 def _print_error(message: str, hint: str | None = None) -> None:

@@ -1,0 +1,118 @@
+"""Compile the analysis kernels in a second process during a cold first run (issue 17, goal 6).
+
+A cold first run spends most of its time compiling Numba kernels, one after another, in the
+order the pipeline first calls them. With two cores, a helper process (``python -m
+sensorkit._warmup``) compiles the same kernels in the *reverse* order and writes them to the
+shared cache; the command loads from the cache every kernel the helper finished before the
+command reached it, and the two meet in the middle. The helper is started by the CLI only when
+the kernel cache is cold (:func:`sensorkit._jit_cache.kernel_cache_is_cold`) and is stopped
+when the command ends; it never changes a result (it compiles the very signatures the
+pipeline uses, ``tests/test_warmup.py``).
+
+Ahead-of-time compilation would need a C compiler at install (``numba.pycc`` is deprecated)
+and Numba's cache is tied to the machine and to the source files' time stamps, so neither is
+shipped (docs/performance.md "Goal 6").
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+__all__ = ["ANALYSIS_KERNELS", "compile_kernels", "signatures", "start_helper"]
+
+#: ``(module, function)`` of the kernels :func:`sensorkit.analyze` calls, in the order it first
+#: calls them; :func:`signatures` gives each one's argument types.
+ANALYSIS_KERNELS: tuple[tuple[str, str], ...] = (
+    ("sensorkit.kernels.cop", "cop_frames"),
+    ("sensorkit.kernels.filters", "moving_average"),
+    ("sensorkit.kernels.events", "detect_contacts"),
+    ("sensorkit.kernels.events", "refine_events"),
+    ("sensorkit.kernels.stance", "stance_force"),
+    ("sensorkit.kernels.loading", "loading_rates"),
+    ("sensorkit.kernels.cop_path", "cop_path_points"),
+    ("sensorkit.kernels.cop_path", "cop_path_metrics"),
+    ("sensorkit.kernels.walking", "strike_index"),
+    ("sensorkit.kernels.regional", "regional_loads"),
+    ("sensorkit.kernels.walking", "walking_features"),
+    ("sensorkit.kernels.symmetry", "symmetry_index"),
+    ("sensorkit.kernels.symmetry", "symmetry_angle"),
+)
+
+
+def signatures() -> dict[tuple[str, str], tuple]:
+    """Numba argument types of each kernel in :data:`ANALYSIS_KERNELS`, as the pipeline calls
+    it (C-contiguous arrays; Python ints and floats are int64 and float64). Imports Numba."""
+    from numba import types
+
+    f8, i8 = types.float64, types.int64
+    f32, f64, i64 = types.float32[::1], types.float64[::1], types.int64[::1]
+    f32_2d = types.float32[:, ::1]
+    return {
+        ("sensorkit.kernels.cop", "cop_frames"): (f32_2d, f32, f32, f32, f8),
+        ("sensorkit.kernels.filters", "moving_average"): (f32, i8),
+        ("sensorkit.kernels.events", "detect_contacts"): (f32, i64, i8, f8, f8, i8, i8, i8, i64),
+        ("sensorkit.kernels.events", "refine_events"): (f32, i64, i64, f8, i8),
+        ("sensorkit.kernels.stance", "stance_force"): (f32, f64, i64, i64),
+        ("sensorkit.kernels.loading", "loading_rates"): (
+            (f32, f32, f64, i64, i64) + (f8,) * 4 + (i8,) + (f8,) * 5
+        ),
+        ("sensorkit.kernels.cop_path", "cop_path_points"): (f32, f32, f32, f64, i64, i64, f8, f8),
+        ("sensorkit.kernels.cop_path", "cop_path_metrics"): (f32, f32, f64, i64, i64, f8, f8, f8),
+        ("sensorkit.kernels.walking", "strike_index"): (f32, f32, f64, i64, i64, f8, f8),
+        ("sensorkit.kernels.regional", "regional_loads"): (f32_2d, f64, f32, i64, i64, i64, i64, f64),
+        ("sensorkit.kernels.walking", "walking_features"): (f32, f64, i64, i64, f8, f8),
+        ("sensorkit.kernels.symmetry", "symmetry_index"): (f64, f64),
+        ("sensorkit.kernels.symmetry", "symmetry_angle"): (f64, f64),
+    }
+
+
+def compile_kernels(reverse: bool = True) -> None:
+    """Compile (or load from the cache) every kernel of :data:`ANALYSIS_KERNELS`.
+
+    Parameters
+    ----------
+    reverse : bool
+        Last-called kernel first (what the helper process does), else pipeline order.
+    """
+    import importlib
+
+    sigs = signatures()
+    for key in reversed(ANALYSIS_KERNELS) if reverse else ANALYSIS_KERNELS:
+        module, name = key
+        getattr(importlib.import_module(module), name).compile(sigs[key])
+
+
+def start_helper() -> subprocess.Popen | None:
+    """Start the helper process (same interpreter and environment, so the same cache).
+
+    Returns
+    -------
+    subprocess.Popen or None
+        The helper (the caller stops it when done), or None when it could not be started.
+    """
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "sensorkit._warmup"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+
+
+def stop_helper(helper: subprocess.Popen | None) -> None:
+    """Stop the helper if it is still compiling (what it cached so far stays valid)."""
+    if helper is None or helper.poll() is not None:
+        return
+    helper.terminate()
+    try:
+        helper.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        helper.kill()
+        helper.wait()
+
+
+if __name__ == "__main__":
+    compile_kernels()

@@ -1,0 +1,81 @@
+"""The compiling helper of a cold first run (sensorkit._warmup, issue 17 goal 6): it compiles
+exactly the kernel signatures the analysis uses, so a command finds them in the cache, and the
+CLI starts it only on a cold cache and stops it when the command ends."""
+
+from __future__ import annotations
+
+import json
+
+from test_cli_startup import run_python
+
+from sensorkit import _warmup
+
+# In a fresh process with an empty kernel cache: compile the helper's signatures, then analyse
+# recordings that take both event paths (re-timing on: noise-free; off: noisy), with and
+# without gaps, and list every sensorkit kernel the analysis still had to compile.
+_CHECK = """
+import json
+from numba.core import event
+from sensorkit import _warmup
+_warmup.compile_kernels()
+compiled = []
+class Log(event.Listener):
+    def on_start(self, ev):
+        f = ev.data["dispatcher"].py_func
+        compiled.append([f.__module__, f.__name__])
+    def on_end(self, ev):
+        pass
+event.register("numba:compile", Log())
+import sensorkit as sk
+for kw in ({}, {"noise": 3.0, "dropout": 0.02}, {"rate_hz": 1000, "strike": "forefoot"}):
+    rec = sk.simulate(duration_s=6, seed=2, **kw)
+    res = sk.analyze(rec)
+    assert len(res.steps) > 5
+    refined = all(res.params.threshold_noise_sd * d["noise_sd"] <= d["on"] for d in res.thresholds_n.values())
+    print(json.dumps({"refined": refined}))
+print(json.dumps(compiled))
+"""
+
+
+def test_the_helper_compiles_the_signatures_the_analysis_calls(tmp_path):
+    out = run_python(_CHECK, {"NUMBA_CACHE_DIR": str(tmp_path / "numba"), "HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert {json.loads(line)["refined"] for line in lines[:-1]} == {True, False}  # both event paths
+    compiled = {tuple(x) for x in json.loads(lines[-1])}
+    warmed = set(_warmup.ANALYSIS_KERNELS)
+    # what is left to compile are the simulator's kernels, none of the analysis's
+    assert not compiled & warmed, compiled & warmed
+    assert {m for m, _ in compiled if m.startswith("sensorkit.kernels")} <= {"sensorkit.kernels.cop"}
+    assert ("sensorkit.simulate.loads", "distribute_loads") in compiled  # the listener did listen
+
+
+def test_a_cold_analysing_command_runs_the_helper_and_leaves_no_process_behind(tmp_path):
+    code = (
+        "import sys\n"
+        "from sensorkit import _warmup\n"
+        "started = []\n"
+        "real = _warmup.start_helper\n"
+        "def spy():\n"
+        "    p = real(); started.append(p); return p\n"
+        "_warmup.start_helper = spy\n"
+        "from sensorkit.cli import main\n"
+        f"status = main(['simulate', '-o', {str(tmp_path / 'w.csv')!r}, '--duration', '2', '--force'])\n"
+        "assert not started, 'simulate analyses nothing: no helper'\n"
+        f"status = main(['analyze', {str(tmp_path / 'w.csv')!r}])\n"
+        "assert status == 0 and len(started) == 1, (status, started)\n"
+        "print(started[0].poll() is not None)\n"
+    )
+    env = {"NUMBA_CACHE_DIR": str(tmp_path / "numba"), "HOME": str(tmp_path)}
+    out = run_python(code, env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "True"  # stopped (or finished) when the command ended
+
+
+def test_stop_helper_ends_a_helper_that_is_still_compiling(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    helper = _warmup.start_helper()
+    assert helper is not None and helper.poll() is None
+    _warmup.stop_helper(helper)
+    assert helper.poll() is not None
+    _warmup.stop_helper(helper)  # a second stop is harmless
