@@ -236,3 +236,52 @@ def test_the_stream_reads_the_event_state_at_the_kernel_s_indices():
 
     for name in ("_MODE", "_CAND", "_CONTACT", "_LAST_ON", "_RUN", "_RUN_START"):
         assert getattr(streaming, name) == getattr(events, name)
+
+
+def _one_foot(total_n: np.ndarray, rate_hz: float = 200.0) -> sk.Recording:
+    layout = sk.load_layout("ref16")
+    left = (total_n[:, None] / layout.n_sensors * np.ones(layout.n_sensors)).astype(np.float32)
+    return sk.Recording.from_arrays(
+        np.arange(total_n.size) / rate_hz, left, None, layout=layout, rate_hz=rate_hz
+    )
+
+
+@pytest.mark.parametrize(
+    "loaded",
+    [np.full(60, 400.0), np.full(3, 40.0)],
+    ids=["a 0.3 s contact", "a contact candidate too short to confirm"],
+)
+@pytest.mark.parametrize("then", ["unloads", "reloads"])
+def test_a_foot_resting_between_the_thresholds_is_held_in_bounded_memory(loaded, then):
+    # 60 s at 18 N: above the toe-off threshold (16 N) and below contact (20 N), so the stance
+    # (or candidate) neither ends nor gets a loaded frame; then the foot unloads or loads again
+    after = np.zeros(40) if then == "unloads" else np.concatenate((np.full(100, 300.0), np.zeros(40)))
+    rec = _one_foot(np.concatenate((np.zeros(40), loaded, np.full(12_000, 18.0), after)))
+    res = sk.analyze(rec, threshold_floor_n=20.0)
+    sa = StreamingAnalyzer.from_analysis(res, rec.layout, rec.rate_hz)
+    peak = 0
+    for i in range(0, rec.n_frames, 10):
+        sa.feed(rec.time[i : i + 10], rec.left[i : i + 10])
+        peak = max(peak, sa.held_frames["left"])
+    pd.testing.assert_frame_equal(sa.finish(), res.steps, check_exact=True)
+    assert peak <= 4096  # 12,000 frames of resting
+    if len(loaded) == 60:
+        contact = res.steps["t_toe_off_s"] - res.steps["t_contact_s"]
+        expected = 0.3 if then == "unloads" else 60.3 + 0.5  # ends at its last loaded frame, or reloads
+        assert contact.iloc[0] == pytest.approx(expected, abs=0.011)
+
+
+@pytest.mark.parametrize("split", [-1, 0, 1])
+def test_the_frame_before_a_contact_survives_room_being_made_as_it_arrives(split):
+    # a contact found in a chunk that does not fit: making room must keep the frame before the
+    # (re-timed) contact, which the walking loading rate reads (it became NaN in the stream)
+    t = np.arange(5000) / 200.0
+    total = np.where((t >= 0.2) & (t < 1.2), 400 + 100 * np.sin(2 * np.pi * 2 * (t - 0.2)), 0.0)
+    rec = _one_foot(total)
+    res = sk.analyze(rec, threshold_floor_n=20.0)
+    assert res.steps["loading_rate_n_s"].iloc[0] == pytest.approx(80_000.0)
+    c = int(np.searchsorted(rec.time, res.steps["t_contact_s"].iloc[0])) + split
+    sa = StreamingAnalyzer.from_analysis(res, rec.layout, rec.rate_hz)
+    sa.feed(rec.time[:c], rec.left[:c])
+    sa.feed(rec.time[c:], rec.left[c:])
+    pd.testing.assert_frame_equal(sa.finish(), res.steps, check_exact=True)

@@ -44,7 +44,11 @@ _INITIAL_CAPACITY = 4096
 # indices into the event state (see kernels.events)
 _MODE, _CAND, _CONTACT, _LAST_ON, _RUN, _RUN_START = 0, 1, 2, 6, 7, 8
 _RECENT_STANCES = 64  # stances used for the provisional session-level decisions
-_BUFFERS = ("g", "t", "v", "x", "y", "f", "mb")  # per-frame arrays of a side
+_BUFFERS = ("g", "t", "v", "x", "y", "f", "mb")
+_NO_HOLE = (
+    np.iinfo(np.int64).max,
+    np.nan,
+)  # (global frame, time) of no missing data  # per-frame arrays of a side
 
 
 @dataclass
@@ -73,11 +77,10 @@ class _SideStream:
 
     The buffers hold the frames still needed, each with its global frame index (``g``):
     the event low-pass window of the next frames, and the stance (or contact candidate) under
-    way. A stance that has lasted longer than ``max_contact_time_s`` (a foot that stays down)
-    is no step and only its events are measured (:func:`measure_stances`), so the frames in
-    its middle are dropped: its first frames (contact re-timing), the frames around its last
-    loaded frame (toe-off re-timing) and the newest frames are kept, with the time of the
-    first missing data among the dropped ones. Memory is then bounded whatever the wearer does.
+    way. A stance longer than ``max_contact_time_s`` (a foot that stays down) is no step and
+    only its events are measured (:func:`measure_stances`), so once a stance is certain to be
+    that long the frames in its middle are dropped (see :meth:`_keep_mask`), keeping the time
+    of the first missing data among them. Memory is then bounded whatever the wearer does.
     """
 
     def __init__(self, ctx: SideContext, n_sensors: int) -> None:
@@ -95,8 +98,10 @@ class _SideStream:
         self.f = np.empty(cap, np.float32)
         self.mb = np.empty(cap, np.int64)
         self.last_time_s = np.nan
-        self.long_contact = -1  # contact frame of the stance under way once it is too long
-        self.dropped_hole = (np.iinfo(np.int64).max, np.nan)  # first hole dropped from it: (g, t)
+        # frames kept around events: re-timing (h), the frame before contact, the VILR filter
+        self.margin = ctx.event_half_width + ctx.vilr_half_width + 2
+        self.owner = -1  # contact (or candidate) frame of the stance whose frames were thinned
+        self.dropped_hole = _NO_HOLE  # first missing data dropped after its contact: (g, t)
         self.parts: list[dict[str, np.ndarray]] = []
         self.recent: dict[str, np.ndarray] = {}  # the local rows of the last stances
 
@@ -117,8 +122,12 @@ class _SideStream:
                 arr = getattr(self, name)
                 arr[:n] = arr[drop : self.length] if suffix else arr[: self.length][keep]
             self.length = n
-        if self.length + k > self.t.shape[0]:
-            cap = max(2 * self.t.shape[0], self.length + k)
+        cap = self.t.shape[0]
+        if self.length + k > cap:
+            cap = max(2 * cap, self.length + k)
+        elif cap > 4 * max(_INITIAL_CAPACITY, self.length + k):  # after a large chunk
+            cap = max(_INITIAL_CAPACITY, 2 * (self.length + k))
+        if cap != self.t.shape[0]:
             for name in _BUFFERS:
                 arr = getattr(self, name)
                 new = np.empty((cap, *arr.shape[1:]), arr.dtype)
@@ -126,53 +135,56 @@ class _SideStream:
                 setattr(self, name, new)
 
     def _keep_mask(self) -> np.ndarray:
-        """Which rows are still needed (bool, one per row in use)."""
-        h = self.ctx.event_half_width
+        """Which rows are still needed (bool, one per row in use).
+
+        Always the newest frames (the event low-pass window of the next frames, a toe-off
+        candidate, a hole under way) and, for the stance or contact candidate under way from
+        contact ``c`` with last loaded frame ``L``: all its frames from ``c``, until it is
+        certain to be longer than ``max_contact_time_s`` should it end anywhere but ``L + 1``
+        (the frames between ``L`` and the newest are then inside it only if it is no step);
+        only ``c``'s and ``L``'s windows once it is certain to be that long wherever it ends.
+        Each window has a margin for re-timing (h frames), the frame before contact and the
+        VILR filter.
+        """
+        h, m = self.ctx.event_half_width, self.margin
         st = self.state
         g = self.g[: self.length]
-        newest = self.seg_done - h
-        if st[_MODE] == 1 and self._too_long():
-            # the stance under way is no step: keep its contact, its last loaded frame and the
-            # frames a toe-off (or a long hole ending it) can still be timed from
-            self.long_contact = int(st[_CONTACT])
-            if st[_CAND] >= 0:
-                newest = min(newest, int(st[_CAND]) - h)
-            if st[_RUN] > 0:
-                newest = min(newest, int(st[_RUN_START]) - h)
-            c, last_on = self.long_contact, int(st[_LAST_ON])
-            keep = g >= newest - 1
-            keep |= (g >= c - 1 - h) & (g <= c + h + 1)
-            keep |= (g >= last_on - h - 1) & (g <= last_on + h + 1)
-        else:
-            first = newest
-            # a contact may be re-timed up to h frames earlier, and needs the frame before it
-            if st[_MODE] == 1:
-                first = min(first, int(st[_CONTACT]) - 1 - h)
-            elif st[_CAND] >= 0:
-                first = min(first, int(st[_CAND]) - 1 - h)
-            keep = g >= first
+        on = st[_MODE] == 1
+        newest = self.seg_done
+        if on and st[_CAND] >= 0:  # a toe-off candidate (a long hole would end the stance there)
+            newest = min(newest, int(st[_CAND]))
+        if on and st[_RUN] > 0:  # a hole under way inside the stance
+            newest = min(newest, int(st[_RUN_START]))
+        newest -= h  # no toe-off that is not L + 1 can be re-timed before this frame
+        keep = g >= newest - m
+        c = int(st[_CONTACT]) if on else int(st[_CAND])
+        if c < 0:
+            return keep
+        if c != self.owner:
+            self.owner, self.dropped_hole = c, _NO_HOLE
+        last_on = int(st[_LAST_ON])
+        # (frame newest itself may not have arrived yet: the one before bounds its time)
+        if newest - 1 <= c + h or not self._longer_than_allowed(c + h, newest - 1):
+            return keep | (g >= c - h - m)
+        end = last_on + h + m
+        if not on or (last_on - h > c + h and self._longer_than_allowed(c + h, last_on - h)):
+            end = c + h + m  # no step wherever it ends: a candidate is confirmed only later
+        keep |= (g >= c - h - m) & (g <= end)
+        keep |= (g >= last_on - h - m) & (g <= last_on + h + m)
         return keep
 
-    def _too_long(self) -> bool:
-        """Whether the stance under way will be longer than ``max_contact_time_s`` however
-        its events are re-timed (contact at most h frames later, toe-off at most h earlier than
-        the frame after its last loaded frame)."""
-        h = self.ctx.event_half_width
-        c, last_on = int(self.state[_CONTACT]), int(self.state[_LAST_ON])
-        if self.long_contact == c:
-            return True
-        if last_on - h <= c + h:
-            return False
-        lo, hi = self._rows(np.array([c + h, last_on - h]))
+    def _longer_than_allowed(self, first: int, last: int) -> bool:
+        """Whether frames ``first`` to ``last`` (both held) span more than ``max_contact_time_s``."""
+        lo, hi = self._rows(np.array([first, last]))
         return bool(self.t[hi] - self.t[lo] > self.ctx.params.max_contact_time_s)
 
     def _note_dropped_hole(self, dropped: np.ndarray) -> None:
-        """Remember the first missing data among the rows dropped from inside a long stance
-        (every dropped row after its contact's re-timing window)."""
-        if self.long_contact < 0:
+        """Remember the first missing data among the dropped rows after the contact of the
+        stance under way (they are inside it if it ends after them)."""
+        if self.owner < 0:
             return
         n = self.length
-        inside = dropped & (self.g[:n] > self.long_contact + self.ctx.event_half_width + 1)
+        inside = dropped & (self.g[:n] > self.owner + self.ctx.event_half_width)
         holes = np.flatnonzero(inside & (np.isnan(self.f[:n]) | (self.mb[:n] > 0)))
         # a later drop can reach back before an earlier one (the last loaded frame moved on)
         if holes.size and self.g[holes[0]] < self.dropped_hole[0]:
@@ -242,15 +254,14 @@ class _SideStream:
         if ctx.refine_events:
             rs, re_ = K.refine_events(self.f[:n], rs, re_, ctx.on_threshold_n, h)
         hole_time = first_hole_time(self.f[:n], self.mb[:n], self.t[:n], rs, re_)
-        was_long = starts == self.long_contact
-        if was_long.any():
-            # the first missing data of a long stance may be among its dropped frames
+        thinned = starts == self.owner
+        if thinned.any():
+            # the first missing data of the stance may be among its dropped frames
             g_hole, t_hole = self.dropped_hole
             later = np.isnan(hole_time) | (t_hole < hole_time)
-            use = was_long & (g_hole <= self.g[re_]) & later
+            use = thinned & (g_hole <= self.g[re_]) & later
             hole_time[use] = t_hole
-            self.long_contact = -1
-            self.dropped_hole = (np.iinfo(np.int64).max, np.nan)
+            self.owner, self.dropped_hole = -1, _NO_HOLE
         local = measure_stances(
             ctx,
             self.v[:n],
@@ -459,8 +470,9 @@ class StreamingAnalyzer:
     @property
     def held_frames(self) -> dict[str, int]:
         """Frames each side holds in its buffers (frames no longer needed are dropped when room
-        is made). Bounded by the larger of 4,096 frames and about ``max_contact_time_s`` of
-        frames, even when a foot stays down for hours."""
+        is made). Bounded by the larger of 4,096 frames, about ``max_contact_time_s`` of frames
+        and twice the largest chunk fed, even when a foot stays down (or rests between the
+        toe-off and contact thresholds) for hours."""
         return {side: s.length for side, s in self._sides.items()}
 
     def summary(self) -> pd.DataFrame:
