@@ -10,6 +10,9 @@ swing, which is the hard case for COBS):
 * decode throughput in MB/s and samples/s, fed in 1 MB and 4 KB chunks and one
   BLE notification at a time, next to the raw byte-copy rate of the same
   buffer measured in the same run (and their ratio);
+* the same bytes decoded by the C reference codec (``firmware_protocol/c/skproto.c``,
+  built here with ``cc -O2`` and pushed one byte at a time by ``benchmarks/c/decode_bench.c``;
+  skipped without a C compiler), and Python / C (issue 17, goal 7: at least 1 / 1.5 = 0.67);
 * the share of one CPU core needed to decode 2 insoles x 16 sensors x 1 kHz in
   real time (target: under 1 %).
 """
@@ -17,8 +20,12 @@ swing, which is the hard case for COBS):
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -74,15 +81,46 @@ def decode_chunks(chunks: list[bytes]) -> int:
     return samples
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_c_reference(work: Path) -> Path | None:
+    """Compile the C reference decoder benchmark into ``work``; None without a compiler."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        return None
+    exe = work / "decode_bench"
+    c_dir = ROOT / "firmware_protocol" / "c"
+    cmd = [cc, "-O2", "-std=c99", "-I", str(c_dir), str(c_dir / "skproto.c"), str(ROOT / "benchmarks" / "c" / "decode_bench.c"), "-o", str(exe)]  # fmt: skip
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    return exe
+
+
+def c_decode_time(exe: Path, buf: bytes, work: Path, repeat: int, samples: int) -> float:
+    """Best time of the C reference to decode ``buf`` (checked to give ``samples``)."""
+    path = work / "stream.bin"
+    path.write_bytes(buf)
+    out = subprocess.run(
+        [str(exe), str(path), str(repeat)], check=True, capture_output=True, text=True, timeout=600
+    )
+    best, _packets, n = out.stdout.split()
+    if int(n) != samples:
+        raise RuntimeError(f"the C reference decoded {n} samples, not {samples}")
+    return float(best)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="wire-protocol decode benchmark")
     parser.add_argument("--seconds", type=float, default=20.0, help="stream length per insole")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
 
-    print(f"{'case':<34}{'MB/s':>9}{'Msamples/s':>12}{'copy MB/s':>11}{'ratio':>9}")
-    print("-" * 75)
+    work = Path(tempfile.mkdtemp(prefix="sensorkit-bench-protocol-"))
+    exe = build_c_reference(work)
+    print(f"{'case':<34}{'MB/s':>9}{'Msamples/s':>12}{'copy MB/s':>11}{'ratio':>9}{'C MB/s':>9}{'Py/C':>7}")
+    print("-" * 91)
     realtime = []
+    ratios = []
     for bits in (12, 16):
         serial_n = max_pressure_samples(CHANNELS, bits)
         ble_n = max_pressure_samples(CHANNELS, bits, 247 - 3)
@@ -102,13 +140,26 @@ def main(argv: list[str] | None = None) -> int:
             t_dec = best_time(lambda chunks=chunks: decode_chunks(chunks), args.repeat)
             t_copy = best_time(lambda buf=buf: bytearray(buf), max(args.repeat, 20))
             mb = len(buf) / 1e6
+            c_text = ""
+            if exe is not None:
+                t_c = c_decode_time(exe, buf, work, max(args.repeat, 5), n)
+                ratios.append((label, t_c / t_dec))
+                c_text = f"{mb / t_c:>9.1f}{t_c / t_dec:>7.2f}"
             print(
                 f"{label:<34}{mb / t_dec:>9.1f}{n / t_dec / 1e6:>12.3f}"
-                f"{mb / t_copy:>11.0f}{(mb / t_dec) / (mb / t_copy):>9.5f}"
+                f"{mb / t_copy:>11.0f}{(mb / t_dec) / (mb / t_copy):>9.5f}{c_text}"
             )
             if chunking != "1MB":
                 # CPU seconds per second of real time for 2 insoles at 1 kHz.
                 realtime.append((label, 2 * t_dec / args.seconds))
+    shutil.rmtree(work, ignore_errors=True)
+    print()
+    if ratios:
+        print("Python decoder throughput / C reference (goal >= 0.67, i.e. within 1.5x):")
+        for label, r in ratios:
+            print(f"  {label:<34}{r:>7.2f}   {'met' if r >= 1 / 1.5 else 'NOT met'}")
+    else:
+        print("no C compiler: the C reference was not measured")
     print()
     print("CPU share of one core to decode 2 insoles x 16 sensors x 1 kHz in real time:")
     for label, share in realtime:

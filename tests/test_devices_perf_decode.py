@@ -126,13 +126,19 @@ def _same(a: list, b: list) -> None:
             assert p == q
 
 
+def _nothing_compiled(buf, starts, ends):
+    return np.zeros((starts.shape[0], 9), dtype=np.int64), np.zeros(0, dtype=np.uint16)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_fast_decoder_path_matches_the_reference_path(seed, monkeypatch):
     rng = np.random.default_rng(seed)
     data = _stream(rng)
     chunks = [int(x) for x in rng.integers(1, 900, 200)]
     fast = _decode(data, chunks)
-    monkeypatch.setattr(stream_mod, "cobs_decode_fast", lambda body: None)  # reference path only
+    # reference path only: no compiled PRESSURE frames, no compiled COBS
+    monkeypatch.setattr(stream_mod, "decode_pressure_frames", _nothing_compiled)
+    monkeypatch.setattr(stream_mod, "cobs_decode_fast", lambda body: None)
     ref = _decode(data, chunks)
     _same(fast[0], ref[0])
     assert fast[1] == ref[1]

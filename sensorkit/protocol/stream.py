@@ -8,65 +8,22 @@ packets and the same statistics.
 
 from __future__ import annotations
 
-import struct
-from binascii import crc_hqx
 from collections import deque
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 from .cobs import cobs_decode, cobs_decode_fast
 from .codec import parse_packet
-from .constants import (
-    CONTENT_CODES,
-    CRC_SIZE,
-    FRAMING_CODES,
-    HEADER_SIZE,
-    MAX_ENCODED_FRAME,
-    MAX_PACKET_SIZE,
-    PROTOCOL_VERSION,
-    SEQ_MODULUS,
-    ErrorCode,
-    PacketType,
-)
+from .constants import CONTENT_CODES, FRAMING_CODES, MAX_ENCODED_FRAME, SEQ_MODULUS, ErrorCode
 from .errors import PacketError
+from .fastpath import decode_pressure_frame, decode_pressure_frames
 from .packets import Packet, PressureSamples
-from .packing import packed_size, unpack_values
 
 __all__ = ["Decoder", "DecoderStats"]
 
 _SAMPLE_SEQ_MODULUS = 1 << 32
 _OVERSIZE = PacketError(ErrorCode.OVERSIZE, f"encoded frame longer than {MAX_ENCODED_FRAME} bytes")
-_HEADER = struct.Struct("<BBHH")
-_PRESSURE = struct.Struct("<QIIBBB")
-_VALUES_AT = HEADER_SIZE + _PRESSURE.size
-_PRESSURE_TYPE = int(PacketType.PRESSURE)
-
-
-def _pressure_fast(raw: bytearray) -> PressureSamples | None:
-    """The PRESSURE packet :func:`parse_packet` would return for ``raw``, or None.
-
-    Accepts only when every rule :func:`parse_packet` checks holds (size, version,
-    length, CRC, type, payload), with the same unpacking; anything else (another type,
-    any error) returns None and the caller uses :func:`parse_packet`, which names it.
-    """
-    size = len(raw)
-    if size < _VALUES_AT + CRC_SIZE or size > MAX_PACKET_SIZE:
-        return None
-    version, ptype, length, seq = _HEADER.unpack_from(raw, 0)
-    if version != PROTOCOL_VERSION or ptype != _PRESSURE_TYPE or HEADER_SIZE + length + CRC_SIZE != size:
-        return None
-    if crc_hqx(memoryview(raw)[: size - CRC_SIZE], 0xFFFF) != raw[size - 2] | (raw[size - 1] << 8):
-        return None
-    t0, first, period, channels, bits, count = _PRESSURE.unpack_from(raw, HEADER_SIZE)
-    if (bits != 16 and bits != 12) or not (channels and count and period):
-        return None
-    nvalues = channels * count
-    if length != _PRESSURE.size + packed_size(nvalues, bits):
-        return None
-    try:
-        values = unpack_values(raw, _VALUES_AT, nvalues, bits)
-    except PacketError:
-        return None
-    return PressureSamples(seq, t0, first, period, bits, values.reshape(count, channels))
 
 
 @dataclass
@@ -175,29 +132,91 @@ class Decoder:
         n = len(buf)
         self.stats.bytes_in += n
         out: list[Packet] = []
-        start = 0
-        while True:
-            end = buf.find(b"\x00", start)
-            if end < 0:
-                self._hold(buf, start, n)
-                break
-            if self._overflow:
-                self._overflow = False
-                self.stats.frames += 1
-                self._reject(_OVERSIZE.at(self._frame_start))
+        end = buf.find(b"\x00")
+        if n > 1 and end == n - 1 and not self._pending and not self._overflow:
+            # exactly one whole frame (a BLE notification): the short way
+            head, values = decode_pressure_frame(buf, end)
+            if head[0]:
+                self._accept(head, values, out)
             else:
-                if self._pending:
-                    self._pending += buf[start:end]
-                    body = bytes(self._pending)
-                    self._pending.clear()
-                else:
-                    body = buf[start:end]
-                if body:
-                    self._frame(body, out)
-            start = end + 1
+                self._reference_frame(buf[:end], out)
+            self._offset += n
+            self._frame_start = self._offset
+            return out
+        if end < 0:
+            self._hold(buf, 0, n)
+            self._offset += n
+            return out
+        # the frame earlier chunks began (or the first one of this chunk)
+        if self._overflow:
+            self._overflow = False
+            self.stats.frames += 1
+            self._reject(_OVERSIZE.at(self._frame_start))
+        else:
+            if self._pending:
+                self._pending += buf[:end]
+                body = bytes(self._pending)
+                self._pending.clear()
+            else:
+                body = buf[:end]
+            if body:
+                self._frame(body, out)
+        start = end + 1
+        self._frame_start = self._offset + start
+        last = buf.rfind(b"\x00", start)
+        if last >= 0:  # whole frames: decoded together
+            self._frames(buf, start, last, out)
+            start = last + 1
             self._frame_start = self._offset + start
+        self._hold(buf, start, n)
         self._offset += n
         return out
+
+    def _frames(self, buf: bytes, lo: int, hi: int, out: list[Packet]) -> None:
+        """The frames of ``buf[lo:hi]`` (``buf[hi]`` is a delimiter): PRESSURE frames by one
+        compiled call (:mod:`sensorkit.protocol.fastpath`), the others one by one."""
+        arr = np.frombuffer(buf, np.uint8)
+        ends = np.flatnonzero(arr[lo : hi + 1] == 0) + lo
+        starts = np.empty_like(ends)
+        starts[0] = lo
+        starts[1:] = ends[:-1] + 1
+        full = ends > starts  # empty frames are idle fill
+        starts, ends = starts[full], ends[full]
+        head, values = decode_pressure_frames(arr, starts, ends)
+        for row, s, e in zip(head.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            if row[0]:
+                self._accept(row, values, out)
+            else:
+                self._frame_start = self._offset + s
+                self._reference_frame(buf[s:e], out)
+
+    def _accept(self, row: list[int] | tuple[int, ...], values: np.ndarray, out: list[Packet]) -> None:
+        """A PRESSURE frame the compiled path decoded (``row``: its ``HEAD_COLUMNS``; without
+        the offset, its values start at 0)."""
+        seq, t0, first, period, bits, channels, count = row[1:8]
+        at = row[8] if len(row) > 8 else 0
+        m = channels * count
+        packet = PressureSamples(seq, t0, first, period, bits, values[at : at + m].reshape(count, channels))
+        stats = self.stats
+        stats.frames += 1
+        stats.packets_ok += 1
+        # the sequence checks of _track, for a PRESSURE packet
+        if self._last_seq is not None:
+            jump = (seq - self._last_seq - 1) % SEQ_MODULUS
+            if jump:
+                if jump < SEQ_MODULUS // 2:
+                    stats.seq_gaps += 1
+                    stats.missing_packets += jump
+                else:
+                    stats.seq_resets += 1
+        self._last_seq = seq
+        if self._next_sample is not None:
+            jump = (first - self._next_sample) % _SAMPLE_SEQ_MODULUS
+            if 0 < jump < _SAMPLE_SEQ_MODULUS // 2:
+                stats.sample_gaps += 1
+                stats.missing_samples += jump
+        self._next_sample = (first + count) % _SAMPLE_SEQ_MODULUS
+        out.append(packet)
 
     def _hold(self, buf: bytes, start: int, n: int) -> None:
         if self._overflow or start == n:
@@ -209,19 +228,24 @@ class Decoder:
             self._pending += buf[start:]
 
     def _frame(self, body: bytes, out: list[Packet]) -> None:
+        """One frame: the compiled PRESSURE path, else :meth:`_reference_frame`."""
+        head, values = decode_pressure_frame(body, len(body))
+        if head[0]:
+            self._accept(head, values, out)
+        else:
+            self._reference_frame(body, out)
+
+    def _reference_frame(self, body: bytes, out: list[Packet]) -> None:
+        """A frame the compiled PRESSURE path left: another packet type, or an error to name."""
         self.stats.frames += 1
         if len(body) <= MAX_ENCODED_FRAME:
-            # hot path: compiled COBS, then PRESSURE parsed inline; every other frame (and
-            # every invalid one) takes the reference path below, which names the error
-            raw = cobs_decode_fast(body)
+            raw = cobs_decode_fast(body)  # compiled COBS; None: cobs_decode names the error
             if raw is not None:
-                packet = _pressure_fast(raw)
-                if packet is None:
-                    try:
-                        packet = parse_packet(raw)
-                    except PacketError as exc:
-                        self._reject(exc.at(self._frame_start))
-                        return
+                try:
+                    packet = parse_packet(raw)
+                except PacketError as exc:
+                    self._reject(exc.at(self._frame_start))
+                    return
                 self.stats.packets_ok += 1
                 self._track(packet)
                 out.append(packet)
