@@ -323,12 +323,16 @@ def _read_into(pf, targets: list[tuple[np.ndarray, list[int]]], n: int, path: Pa
         Each output array, shape (n,) or (n, S), and the file's column positions that fill it.
     """
     lo = 0
-    with ThreadPoolExecutor(max_workers=1) as pool:  # decode group g + 1 while g is copied
-        ahead = pool.submit(pf.read_row_group, 0) if pf.num_row_groups else None
+    if pf.num_row_groups <= 1:  # nothing to decode ahead: no thread (short files, cohorts)
         for g in range(pf.num_row_groups):
-            group = ahead.result()
-            ahead = pool.submit(pf.read_row_group, g + 1) if g + 1 < pf.num_row_groups else None
-            lo = _copy_group(group, targets, lo, n, path)
+            lo = _copy_group(pf.read_row_group(g), targets, lo, n, path)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:  # decode group g + 1 while g is copied
+            ahead = pool.submit(pf.read_row_group, 0)
+            for g in range(pf.num_row_groups):
+                group = ahead.result()
+                ahead = pool.submit(pf.read_row_group, g + 1) if g + 1 < pf.num_row_groups else None
+                lo = _copy_group(group, targets, lo, n, path)
     if lo != n:
         raise FileFormatError(f"the file declares {n} rows but holds {lo}", path=str(path))
 
