@@ -331,3 +331,22 @@ def test_a_bout_can_be_excluded_by_hand():
     res = sk.analyze(sk.read(PHYSIONET / "GaCo01_01.txt"), exclude_bouts=[0])
     assert not res.steps.loc[res.steps["bout"] == 0, "steady_state"].any()
     assert res.selection["excluded_bouts"] == [0]
+
+
+def test_the_other_activity_s_metrics_are_not_applicable_not_missing_data():
+    # a real PhysioNet walk has no VALR, VILR or impact peak by definition (running only):
+    # its asymmetry says "not applicable", never "not enough data" (the cohort table and the
+    # report said the latter); its walking metrics are measured
+    walk = sk.analyze(sk.read(next(PHYSIONET.glob("*.txt"))))
+    assert walk.activity == "walking"
+    status = walk.asymmetry["status"]
+    for name in ("valr_n_s", "valr_bw_s", "vilr_n_s", "impact_peak_n", "impact_peak_bw"):
+        if name in status:
+            assert status[name] == "not applicable", name
+    assert status["first_peak_n"] not in ("not applicable", "not enough data")
+    # and a simulated run's walking force features are not applicable
+    run = sk.analyze(sk.simulate(duration_s=30, seed=2))
+    assert run.activity == "running"
+    assert run.asymmetry.loc["loading_rate_n_s", "status"] == "not applicable"
+    assert run.asymmetry.loc["first_peak_bw", "status"] == "not applicable"
+    assert run.asymmetry.loc["valr_bw_s", "status"] not in ("not applicable", "not enough data")

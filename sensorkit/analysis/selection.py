@@ -19,7 +19,15 @@ import pandas as pd
 from sensorkit.analysis.params import AnalysisParams
 from sensorkit.analysis.stances import REGION_NAMES
 
-__all__ = ["STEP_COLUMNS", "TrialInfo", "finalize_columns", "finalize_steps"]
+__all__ = [
+    "RUNNING_ONLY",
+    "STEP_COLUMNS",
+    "WALKING_ONLY",
+    "TrialInfo",
+    "finalize_columns",
+    "finalize_steps",
+    "main_activity",
+]
 
 #: Metrics of a whole stance: not measured when data is missing inside the stance.
 _WHOLE_STANCE = (
@@ -45,8 +53,9 @@ _WHOLE_STANCE = (
 _EARLY = ("impact_peak_n", "valr_n_s", "vilr_n_s", "loading_rate_n_s")
 _EARLY_FRAC = 0.5
 _RUNNING_DUTY_FACTOR = 0.5  # contact / stride below this: running (one-foot recordings)
-_RUNNING_ONLY = ("impact_peak_n", "valr_n_s", "vilr_n_s")
-_WALKING_ONLY = (
+#: Metrics measured for running steps only, and for walking steps only (docs/methods.md "Activity").
+RUNNING_ONLY = ("impact_peak_n", "valr_n_s", "vilr_n_s")
+WALKING_ONLY = (
     "first_peak_n",
     "first_peak_pct_stance",
     "valley_n",
@@ -403,7 +412,7 @@ def finalize_columns(
     for name in (
         "peak_force_n",
         "impulse_Ns",
-        *_WALKING_ONLY,
+        *WALKING_ONLY,
         "impact_peak_n",
         "strike_index_pct",
         "cop_ap_excursion_mm",
@@ -454,12 +463,12 @@ def finalize_columns(
     out["loading_rate_method"] = np.where(is_run, method, "").astype(object)
 
     # -- activity-specific metrics
-    for name in _RUNNING_ONLY:
+    for name in RUNNING_ONLY:
         out[name] = np.where(is_run, out[name], np.nan)
     out["valr_samples"] = np.where(is_run, out["valr_samples"], 0)
     for name in ("valr_window_start_s", "valr_window_end_s"):
         out[name] = np.where(is_run, out[name], np.nan)
-    for name in _WALKING_ONLY:
+    for name in WALKING_ONLY:
         out[name] = np.where(activity == "walking", out[name], np.nan)
 
     # -- metrics whose window touches missing data are not measured

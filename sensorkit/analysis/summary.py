@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.analysis.params import ASYMMETRY_LIMITS_PCT, AnalysisParams
+from sensorkit.analysis.selection import RUNNING_ONLY, WALKING_ONLY
 from sensorkit.kernels import symmetry_angle, symmetry_index
 
 __all__ = [
@@ -105,6 +106,8 @@ _METRICS = (
 )
 #: Signed or location metrics: a symmetry index is meaningless for them (docs/methods.md).
 _NO_SI = ("ml_ratio", "cpei_pct", "strike_index_pct", "flight_time_s", "double_support_s")
+#: Metrics the session's activity does not measure: never "not enough data" for it.
+_OTHER_ACTIVITY = {"walking": RUNNING_ONLY, "running": WALKING_ONLY}
 _LOADING = ("valr_n_s", "valr_bw_s", "vilr_n_s", "vilr_bw_s")
 #: Metrics followed over the session (fatigue check).
 TREND_METRICS = ("contact_time_s", "peak_force_n", "valr_n_s", "loading_rate_n_s")
@@ -266,7 +269,9 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
     ``"inconclusive"``, ``"no limit set"``, ``"not enough data"`` (fewer than
     ``params.min_steps_asymmetry`` values on a side), ``"unreliable: ..."`` (enough steps, but
     their loading rates rest on fewer than 3 samples in the 20-80 % window) or
-    ``"not applicable"`` (signed or location metrics). Limits: :data:`sensorkit.analysis.params.ASYMMETRY_LIMITS_PCT`
+    ``"not applicable"`` (signed or location metrics, and the metrics of the other activity:
+    VALR, VILR and impact peak of a walking session, the walking force features of a running
+    one). Limits: :data:`sensorkit.analysis.params.ASYMMETRY_LIMITS_PCT`
     (BW twins share their N metric's limit).
 
     Returns
@@ -294,7 +299,7 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
             "n_right": int(right.size),
             "flag": False,
         }
-        if name in _NO_SI:
+        if name in _NO_SI or _n_twin(name) in _OTHER_ACTIVITY.get(activity, ()):
             row["status"] = "not applicable"
         elif min(left.size, right.size) < params.min_steps_asymmetry:
             raw_l = _values(by_side["left"], name, reliable_only=False) if len(use) else left
