@@ -62,16 +62,17 @@ class Spec:
 
 def depth(value: Any) -> int:
     """Nesting depth of a parsed JSON value (a scalar is 0, ``[]`` is 1), without recursion."""
+    if not isinstance(value, (dict, list)):
+        return 0
     best = 0
-    stack = [(value, 0)]
+    stack = [(value, 1)]
     while stack:
         v, d = stack.pop()
-        if isinstance(v, dict):
-            stack.extend((x, d + 1) for x in v.values())
-            best = max(best, d + 1)
-        elif isinstance(v, list):
-            stack.extend((x, d + 1) for x in v)
-            best = max(best, d + 1)
+        if d > best:
+            best = d
+        for x in v.values() if isinstance(v, dict) else v:
+            if isinstance(x, (dict, list)):  # scalars add no depth: not pushed
+                stack.append((x, d + 1))
     return best
 
 
@@ -151,30 +152,47 @@ def check(
         The first value that breaks the schema, named by its field path.
     """
     make = error or (lambda msg: FileFormatError(msg, path=source))
-    name = f"field {where!r}" if where else "the top level"
+    _check(value, spec, make, (where,) if where else ())
+    return value
+
+
+def _where(path: tuple) -> str:
+    """``("streams", 0, "info")`` as ``"field 'streams[0].info'"`` (the top level when empty)."""
+    if not path:
+        return "the top level"
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return f"field {text!r}"
+
+
+def _check(value: Any, spec: Spec, make: Callable[[str], Exception], path: tuple) -> None:
+    """:func:`check` of one value; ``path`` (keys and indices) is formatted only for an error,
+    so a long valid list costs no string building."""
     types = spec.types + ((int,) if float in spec.types and int not in spec.types else ())
     if (isinstance(value, bool) and bool not in spec.types) or not isinstance(value, types):
         raise make(
-            f"{name} must be {_type_name(spec.types)}, not {_TYPE_NAMES.get(type(value), type(value).__name__)}"
+            f"{_where(path)} must be {_type_name(spec.types)}, "
+            f"not {_TYPE_NAMES.get(type(value), type(value).__name__)}"
         )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if spec.finite and not math.isfinite(value):
-            raise make(f"{name} must be a finite number, not {value!r}")
+            raise make(f"{_where(path)} must be a finite number, not {value!r}")
         if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
-            raise make(f"{name} = {value!r} is outside [{spec.min}, {spec.max}]")
+            raise make(f"{_where(path)} = {value!r} is outside [{spec.min}, {spec.max}]")
     elif isinstance(value, (str, list)):
         if (spec.min is not None and len(value) < spec.min) or (
             spec.max is not None and len(value) > spec.max
         ):
-            raise make(f"{name} has {len(value)} items/characters, outside [{spec.min}, {spec.max}]")
+            raise make(f"{_where(path)} has {len(value)} items/characters, outside [{spec.min}, {spec.max}]")
         if isinstance(value, list) and spec.items is not None:
+            items = spec.items
             for i, item in enumerate(value):
-                check(item, spec.items, source=source, where=f"{where}[{i}]", error=error)
+                _check(item, items, make, (*path, i))
     elif isinstance(value, dict):
         for key in spec.required:
             if key not in value:
-                raise make(f"{name} lacks the key {key!r}")
+                raise make(f"{_where(path)} lacks the key {key!r}")
         for key, sub in spec.keys.items():
             if key in value:
-                check(value[key], sub, source=source, where=f"{where}.{key}" if where else key, error=error)
-    return value
+                _check(value[key], sub, make, (*path, key))
