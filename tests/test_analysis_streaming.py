@@ -285,3 +285,14 @@ def test_the_frame_before_a_contact_survives_room_being_made_as_it_arrives(split
     sa.feed(rec.time[:c], rec.left[:c])
     sa.feed(rec.time[c:], rec.left[c:])
     pd.testing.assert_frame_equal(sa.finish(), res.steps, check_exact=True)
+
+
+def test_a_long_stream_merges_its_stances_and_still_equals_batch():
+    # more than 256 stances a side: the per-stance parts are merged into blocks (an all-day
+    # stream held ~12 kB a stance before), and the final table is unchanged
+    rec = sk.simulate(duration_s=400, seed=12, rate_hz=100, noise=1.0, dropout=0.005)
+    res = sk.analyze(rec)
+    assert (res.steps["side"] == "left").sum() > 2 * 256
+    sa, emitted, _ = _stream(rec, res, [50] * (rec.n_frames // 50 + 1))
+    pd.testing.assert_frame_equal(sa.finish(), res.steps, check_exact=True)
+    assert len(emitted) >= len(res.steps) - 2

@@ -44,6 +44,7 @@ _INITIAL_CAPACITY = 4096
 # indices into the event state (see kernels.events)
 _MODE, _CAND, _CONTACT, _LAST_ON, _RUN, _RUN_START = 0, 1, 2, 6, 7, 8
 _RECENT_STANCES = 64  # stances used for the provisional session-level decisions
+_MERGE_PARTS = 256  # per-stance parts merged into one block (memory of an all-day stream)
 _BUFFERS = ("g", "t", "v", "x", "y", "f", "mb")
 _NO_HOLE = (
     np.iinfo(np.int64).max,
@@ -102,7 +103,8 @@ class _SideStream:
         self.margin = ctx.event_half_width + ctx.vilr_half_width + 2
         self.owner = -1  # contact (or candidate) frame of the stance whose frames were thinned
         self.dropped_hole = _NO_HOLE  # first missing data dropped after its contact: (g, t)
-        self.parts: list[dict[str, np.ndarray]] = []
+        self.parts: list[dict[str, np.ndarray]] = []  # local rows of every stance, in order
+        self.merged = 0  # parts[:merged] are blocks of _MERGE_PARTS merged parts
         self.recent: dict[str, np.ndarray] = {}  # the local rows of the last stances
 
     def _rows(self, g: np.ndarray | int) -> np.ndarray:
@@ -278,6 +280,11 @@ class _SideStream:
         local["side"] = np.full(starts.shape[0], ctx.side, dtype=object)
         local["long_holes"] = holes
         self.parts.append(local)
+        if len(self.parts) - self.merged >= _MERGE_PARTS:
+            # a part of one stance is ~50 one-element arrays (about 12 kB); merged, under 1 kB
+            tail = self.parts[self.merged :]
+            self.parts[self.merged :] = [{name: np.concatenate([p[name] for p in tail]) for name in local}]
+            self.merged += 1
         self.recent = {
             name: np.concatenate((self.recent[name], arr))[-_RECENT_STANCES:] if self.recent else arr
             for name, arr in local.items()
