@@ -184,3 +184,32 @@ def test_an_empty_chunk_is_not_a_frame():
     decoder = Decoder()
     assert decoder.feed(b"") == [] and decoder.feed(b"\x00") == []
     assert decoder.stats.frames == 0 and decoder.stats.errors == 0
+
+
+def test_packets_kept_from_a_large_chunk_do_not_hold_the_chunk_s_value_buffer():
+    # the kernel's value buffer has room for 2 bytes per input byte; a kept packet's values
+    # are a view of the used part only (a reviewer found 2.5 MB pinned by one 128-value packet)
+    from sensorkit.protocol import Decoder
+
+    filler = encode_frame(Status(1, 5, 50, 2000, 0, True)) * 20_000  # 20 k frames, no values
+    one = encode_frame(PressureSamples(2, 0, 0, 1000, 16, np.ones((8, 16), np.uint16)))
+    packets = Decoder().feed(filler + one + filler)
+    kept = next(p for p in packets if isinstance(p, PressureSamples))
+    owner = kept.values.base if kept.values.base is not None else kept.values
+    assert owner.nbytes <= 2 * 8 * 16 * 2
+
+
+def test_without_numba_the_one_frame_path_gives_python_ints_too(monkeypatch):
+    import sensorkit.protocol.fastpath as fp
+
+    body = encode_frame(PressureSamples(3, 7, 9, 1000, 12, np.full((2, 3), 5, np.uint16)))[:-1]
+    monkeypatch.setattr(fp, "_one", fp._one_plain)
+    monkeypatch.setattr(fp, "_frame", _frame_py)
+    head, values = decode_pressure_frame(body, len(body))
+    assert head[:8] == (1, 3, 7, 9, 1000, 12, 3, 2) and all(type(x) is int for x in head)
+    np.testing.assert_array_equal(values[:6], 5)
+
+
+def test_an_oversize_single_frame_goes_to_the_reference_path_without_a_buffer():
+    head, values = decode_pressure_frame(b"\x01" * 5000, 5000)
+    assert head[0] == 0 and values.size == 0

@@ -17,7 +17,7 @@ from .cobs import cobs_decode, cobs_decode_fast
 from .codec import parse_packet
 from .constants import CONTENT_CODES, FRAMING_CODES, MAX_ENCODED_FRAME, SEQ_MODULUS, ErrorCode
 from .errors import PacketError
-from .fastpath import decode_pressure_frame, decode_pressure_frames
+from .fastpath import decode_pressure_frame, decode_pressure_frames, warm_up
 from .packets import Packet, PressureSamples
 
 __all__ = ["Decoder", "DecoderStats"]
@@ -108,6 +108,7 @@ class Decoder:
         self._frame_start = 0
         self._last_seq: int | None = None
         self._next_sample: int | None = None
+        warm_up()  # the compiled PRESSURE path, before the first data arrives
 
     @property
     def pending_bytes(self) -> int:
