@@ -83,3 +83,27 @@ def test_bad_url_is_one_line_error(capsys):
     assert standalone(stream_cli.add_parser, "stream", ["usb://nothing", "--duration", "0.1"]) == 1
     err = capsys.readouterr().err
     assert "unknown device scheme" in err and "Traceback" not in err
+
+
+def _step(**kw) -> dict:
+    base = {"side": "left", "t_contact_s": 10.5, "contact_time_s": 0.25, "peak_force_bw": 2.4,
+            "strike_pattern": "rearfoot", "activity": "running", "valr_bw_s": 91.2,
+            "valr_samples": 1, "valr_reliable": False, "loading_rate_bw_s": float("nan"),
+            "loading_rate_samples": 0}  # fmt: skip
+    return {**base, **kw}
+
+
+def test_a_live_step_line_never_prints_an_unreliable_loading_rate_as_a_number():
+    # a new user saw "VALR 91 BW/s" live for steps whose 20-80 % window held one sample, which
+    # the analysis reports as unreliable (and a clinician would read against 66 BW/s)
+    line = stream_cli._step_line(_step(), t0=10.0)
+    assert "VALR unreliable (1 sample in its window)" in line and "91" not in line
+    line = stream_cli._step_line(_step(valr_samples=6, valr_reliable=True), t0=10.0)
+    assert "VALR 91 BW/s" in line and "at    0.50 s" in line
+    assert "VALR -" in stream_cli._step_line(_step(valr_bw_s=float("nan"), valr_samples=0), t0=0.0)
+    # walking steps: the walking loading rate, with enough samples only
+    walk = _step(activity="walking", valr_bw_s=float("nan"), loading_rate_bw_s=10.46, loading_rate_samples=9)
+    assert "loading rate 10.5 BW/s" in stream_cli._step_line(walk, t0=0.0)
+    walk["loading_rate_samples"] = 2
+    line = stream_cli._step_line(walk, t0=0.0)
+    assert "loading rate - BW/s" in line and "VALR" not in line

@@ -128,6 +128,9 @@ class LiveView:
             self._flush(max(pending))
 
 
+_MIN_RATE_SAMPLES = 3  # = AnalysisParams.min_valr_samples: rates from fewer samples are unreliable
+
+
 def _step_line(step: dict, t0: float) -> str:
     def num(key: str, fmt: str) -> str:
         value = step.get(key)
@@ -137,8 +140,23 @@ def _step_line(step: dict, t0: float) -> str:
 
     return (
         f"        step {step['side']:<5} at {float(step['t_contact_s']) - t0:7.2f} s  contact {num('contact_time_s', '.3f')} s  "
-        f"peak {num('peak_force_bw', '.2f')} BW  VALR {num('valr_bw_s', '.0f')} BW/s  {step.get('strike_pattern', '')}"
+        f"peak {num('peak_force_bw', '.2f')} BW  {_rate_text(step, num)}  {step.get('strike_pattern', '')}"
     )
+
+
+def _rate_text(step: dict, num) -> str:
+    """The step's loading rate as the analysis would report it: VALR for running steps only
+    when reliable (enough samples in its 20-80 % window, docs/methods.md), the loading rate
+    for walking steps; an unreliable value is never printed as a number."""
+    if step.get("activity") == "walking":
+        enough = int(step.get("loading_rate_samples") or 0) >= _MIN_RATE_SAMPLES
+        return f"loading rate {num('loading_rate_bw_s', '.1f') if enough else '-'} BW/s"
+    if step.get("valr_reliable"):
+        return f"VALR {num('valr_bw_s', '.0f')} BW/s"
+    samples = int(step.get("valr_samples") or 0)
+    if num("valr_bw_s", ".0f") != "-":
+        return f"VALR unreliable ({samples} sample{'s' if samples != 1 else ''} in its window)"
+    return "VALR -"
 
 
 def make_analysers(session, body_mass_kg: float | None) -> dict:
