@@ -6,7 +6,7 @@ sensorkit._warmup``) compiles the same kernels in the *reverse* order and writes
 shared cache; the command loads from the cache every kernel the helper finished before the
 command reached it, and the two meet in the middle. The helper is started by the CLI only when
 the kernel cache is cold (:func:`sensorkit._jit_cache.kernel_cache_is_cold`) and is stopped
-when the command ends; it never changes a result (it compiles the very signatures the
+when the command ends (or, when the command is killed, stops itself before its next kernel); it never changes a result (it compiles the very signatures the
 pipeline uses, ``tests/test_warmup.py``).
 
 Ahead-of-time compilation would need a C compiler at install (``numba.pycc`` is deprecated)
@@ -16,6 +16,7 @@ shipped (docs/performance.md "Goal 6").
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -67,18 +68,23 @@ def signatures() -> dict[tuple[str, str], tuple]:
     }
 
 
-def compile_kernels(reverse: bool = True) -> None:
+def compile_kernels(reverse: bool = True, parent_pid: int | None = None) -> None:
     """Compile (or load from the cache) every kernel of :data:`ANALYSIS_KERNELS`.
 
     Parameters
     ----------
     reverse : bool
         Last-called kernel first (what the helper process does), else pipeline order.
+    parent_pid : int, optional
+        Stop before the next kernel once this process is no longer the parent (the command
+        was killed and could not stop the helper itself).
     """
     import importlib
 
     sigs = signatures()
     for key in reversed(ANALYSIS_KERNELS) if reverse else ANALYSIS_KERNELS:
+        if parent_pid is not None and os.getppid() != parent_pid:
+            return
         module, name = key
         getattr(importlib.import_module(module), name).compile(sigs[key])
 
@@ -93,7 +99,7 @@ def start_helper() -> subprocess.Popen | None:
     """
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "sensorkit._warmup"],
+            [sys.executable, "-m", "sensorkit._warmup", str(os.getpid())],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -115,4 +121,4 @@ def stop_helper(helper: subprocess.Popen | None) -> None:
 
 
 if __name__ == "__main__":
-    compile_kernels()
+    compile_kernels(parent_pid=int(sys.argv[1]) if len(sys.argv) > 1 else None)

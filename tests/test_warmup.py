@@ -79,3 +79,45 @@ def test_stop_helper_ends_a_helper_that_is_still_compiling(tmp_path, monkeypatch
     _warmup.stop_helper(helper)
     assert helper.poll() is not None
     _warmup.stop_helper(helper)  # a second stop is harmless
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie nobody reaped has exited)."""
+    from pathlib import Path
+
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def test_a_helper_whose_command_was_killed_stops_itself(tmp_path):
+    # SIGTERM/SIGKILL skip the command's own clean-up: the helper (then a child of init) must
+    # not go on compiling; it stops before its next kernel. Compiling them all takes several
+    # seconds; killed after one, it leaves most of them uncompiled.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cache = tmp_path / "numba"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import time; from sensorkit import _warmup; "
+         "h = _warmup.start_helper(); print(h.pid, flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    helper_pid = int(parent.stdout.readline())
+    time.sleep(1.0)  # the helper is importing or compiling its first kernel
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 60.0
+    while _alive(helper_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(helper_pid):
+        os.kill(helper_pid, signal.SIGKILL)
+        raise AssertionError("the helper outlived its killed command by a minute")
+    compiled = {n for _, n in _warmup.ANALYSIS_KERNELS if any(cache.rglob(f"*.{n}-*.nbi"))}
+    assert len(compiled) <= 3, compiled  # at most the one or two under way when it was killed
