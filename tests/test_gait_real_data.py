@@ -350,3 +350,22 @@ def test_the_other_activity_s_metrics_are_not_applicable_not_missing_data():
     assert run.asymmetry.loc["loading_rate_n_s", "status"] == "not applicable"
     assert run.asymmetry.loc["first_peak_bw", "status"] == "not applicable"
     assert run.asymmetry.loc["valr_bw_s", "status"] not in ("not applicable", "not enough data")
+
+
+def test_metrics_without_any_value_say_why_instead_of_not_enough_data():
+    # a PhysioNet walk (8 force sensors, 100 Hz) with no body mass: dozens of steps a side, but
+    # no BW values, no pressures and no VILR. "Not enough data" (fewer than 5 steps) was wrong.
+    walk = sk.analyze(sk.read(next(PHYSIONET.glob("*.txt"))))
+    asym = walk.asymmetry
+    assert min(asym.loc["peak_force_n", ["n_left", "n_right"]]) > 20
+    assert asym.loc["peak_force_bw", "status"] == "not measured: no body mass"
+    assert asym.loc["heel_peak_pressure_kpa", "status"] == "not measured: no sensor areas (force insole)"
+    assert asym.loc["peak_force_n", "status"] not in ("not enough data",) and not asym.loc[
+        "peak_force_n", "status"
+    ].startswith("not measured")
+    # with a body mass, the BW twin is measured like its N metric
+    massed = sk.analyze(sk.read(next(PHYSIONET.glob("*.txt"))), body_mass_kg=70)
+    assert massed.asymmetry.loc["peak_force_bw", "status"] == massed.asymmetry.loc["peak_force_n", "status"]
+    # a 100 Hz run: VILR needs 500 Hz
+    run = sk.analyze(sk.simulate(duration_s=30, seed=2, rate_hz=100))
+    assert run.asymmetry.loc["vilr_n_s", "status"] == "not measured below 500 Hz"

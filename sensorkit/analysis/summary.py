@@ -267,7 +267,9 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
     Status is one of ``"asymmetric"`` (the whole 95 % interval beyond the metric's limit:
     the only case flagged), ``"within limit"`` (the whole interval inside it),
     ``"inconclusive"``, ``"no limit set"``, ``"not enough data"`` (fewer than
-    ``params.min_steps_asymmetry`` values on a side), ``"unreliable: ..."`` (enough steps, but
+    ``params.min_steps_asymmetry`` values on a side), ``"not measured: ..."`` (enough steps,
+    but the metric has no value in any: no body mass for BW metrics, no sensor areas for
+    pressures, a rate too low for VILR), ``"unreliable: ..."`` (enough steps, but
     their loading rates rest on fewer than 3 samples in the 20-80 % window) or
     ``"not applicable"`` (signed or location metrics, and the metrics of the other activity:
     VALR, VILR and impact peak of a walking session, the walking force features of a running
@@ -305,11 +307,13 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
             raw_l = _values(by_side["left"], name, reliable_only=False) if len(use) else left
             raw_r = _values(by_side["right"], name, reliable_only=False) if len(use) else right
             unreliable = min(raw_l.size, raw_r.size) >= params.min_steps_asymmetry
-            row["status"] = (
-                "unreliable: too few samples in the rate's 20-80 % window (sampling rate)"
-                if unreliable
-                else "not enough data"
-            )
+            steps_each = min(len(by_side["left"]), len(by_side["right"])) if len(use) else 0
+            if unreliable:
+                row["status"] = "unreliable: too few samples in the rate's 20-80 % window (sampling rate)"
+            elif raw_l.size == raw_r.size == 0 and steps_each >= params.min_steps_asymmetry:
+                row["status"] = _not_measured(name, params)  # enough steps, no values at all
+            else:
+                row["status"] = "not enough data"
         else:
             si, lo, hi = bootstrap_si(left, right, params.bootstrap_resamples)
             row["symmetry_index_pct"], row["ci_low_pct"], row["ci_high_pct"] = si, lo, hi
@@ -321,6 +325,17 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
     table = pd.DataFrame.from_dict(rows, orient="index", columns=list(ASYMMETRY_COLUMNS))
     table.index.name = "metric"
     return table.astype({"n_left": "int64", "n_right": "int64", "flag": "bool"})
+
+
+def _not_measured(name: str, params: AnalysisParams) -> str:
+    """Why a metric has no value in any of enough summarised steps."""
+    if name.endswith(("_bw", "_bw_s", "_BWs")):
+        return "not measured: no body mass"
+    if name.endswith("_kpa"):
+        return "not measured: no sensor areas (force insole)"
+    if name.startswith("vilr_"):
+        return f"not measured below {params.vilr_min_rate_hz:g} Hz"
+    return "not measured"
 
 
 def _n_twin(name: str) -> str:
