@@ -17,6 +17,7 @@ import sensorkit as sk
 from sensorkit.cli import report_options
 from sensorkit.cli.analyze import first_run_note
 from sensorkit.cli.read_options import add_read_options, read_kwargs
+from sensorkit.outputs import check_output
 
 __all__ = ["add_parser", "run"]
 
@@ -31,6 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("sources", nargs="+", metavar="FILE", help="recording(s), or one batch output folder")
     p.add_argument("-o", "--output", metavar="OUT.html", help="report file (default: <file name>.html here)")
+    p.add_argument("--force", action="store_true", help="replace an existing report file")
     p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg (BW units)")
     p.add_argument("--png-dir", metavar="DIR", help="also write every figure as a PNG into DIR")
     p.add_argument("--no-recommend", action="store_true", help="leave the insole recommendation out")
@@ -50,7 +52,18 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if output is not None and output.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"--output {output}: the report is an HTML file; give a name ending in .html")
-    if len(sources) > 1 or Path(sources[0]).is_dir():
+    cohort = len(sources) == 1 and Path(sources[0]).is_dir()
+    if output is None:  # the library's defaults, named here to be checked before any work
+        if len(sources) > 1:
+            output = Path("comparison.html")
+        elif cohort:
+            folder = Path(sources[0])
+            output = folder.with_name(folder.name + "-report.html")
+        else:
+            output = Path(Path(sources[0]).name).with_suffix(".html")
+    # an existing report is kept unless --force, whichever kind (as analyze --report does)
+    check_output(output, overwrite=args.force, inputs=sources)
+    if len(sources) > 1 or cohort:
         with report_options.working("building the comparison" if len(sources) > 1 else "reading the cohort"):
             result = sk.report(*sources, output=output, body_mass_kg=args.mass, **read_kwargs(args))
         report_options.say_written(result)
@@ -62,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         res = sk.analyze(rec, body_mass_kg=args.mass)
     from sensorkit.report import FIGURES
 
-    out = output or Path(Path(source).name).with_suffix(".html")
+    out = output
     with report_options.progress() as bar:
         task = bar.add_task("rendering report figures", total=len(FIGURES))
         result = sk.report(

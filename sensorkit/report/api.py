@@ -83,7 +83,9 @@ def _cohort(folder: Path, output: Path | None = None) -> Path:
     from sensorkit.report.cohort import write_cohort_report
 
     out = output or folder.with_name(folder.name + "-report.html")
-    return write_cohort_report(folder, out)
+    # like the other kinds of report, the page is written where it is asked for (the CLI keeps
+    # an existing file unless --force)
+    return write_cohort_report(folder, out, force=True)
 
 
 def report(

@@ -1,0 +1,37 @@
+"""``sensorkit report`` keeps an existing report unless --force, for a session, a comparison
+and a cohort folder alike (a new user found the first two silently replaced and the third
+asking for a --force the verb did not accept)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sensorkit.cli import main
+
+DATA = Path(__file__).parent / "data" / "physionet-gaitpdb"
+
+
+@pytest.fixture(scope="module")
+def walks() -> list[str]:
+    return [str(p) for p in sorted(DATA.glob("*.txt"))[:2]]
+
+
+@pytest.fixture(scope="module")
+def cohort(walks, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("batch") / "cohort"
+    assert main(["batch", *walks, "-o", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("kind", ["session", "comparison", "cohort"])
+def test_an_existing_report_is_kept_unless_force(kind, walks, cohort, tmp_path, capsys):
+    sources = {"session": walks[:1], "comparison": walks, "cohort": [str(cohort)]}[kind]
+    out = tmp_path / f"{kind}.html"
+    out.write_text("keep me")
+    assert main(["report", *sources, "-o", str(out), "--no-recommend"]) == 1
+    assert out.read_text() == "keep me"
+    assert "exists; add --force" in capsys.readouterr().err
+    assert main(["report", *sources, "-o", str(out), "--force", "--no-recommend"]) == 0
+    assert out.read_text().lstrip().lower().startswith("<!doctype html")
