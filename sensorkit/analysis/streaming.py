@@ -408,7 +408,9 @@ class StreamingAnalyzer:
         time : array_like (k,)
             Frame times in s, increasing and after the previous chunk's.
         left, right : array_like (k, S)
-            Per-sensor forces in N of each side this analyser was built for.
+            Per-sensor forces in N of each side this analyser was built for. A recording in
+            other units (kPa, raw counts) is converted first: ``rec.forces_n(side)``; its
+            ``rec.left``/``rec.right`` would be taken as newtons.
 
         Returns
         -------
