@@ -479,7 +479,8 @@ def test_asymmetry_advice_names_each_force_once_in_words_with_its_unit():
 def test_the_consumer_guide_is_cited_as_what_it_is():
     from sensorkit.recommend.evidence import CITATIONS
 
+    # (no path outside the repository: a reader of the report could not open it)
     assert CITATIONS["guide"].text() == (
-        "Unsigned consumer article (n.d.). Insoles for back pain running. Web article, kept in the project's "
-        "domain notes as shared/domain/insoles-for-back-pain-running.txt."
+        "Unsigned consumer article (n.d.). Insoles for back pain running. Web article, no author, date or "
+        "publisher given."
     )

@@ -217,7 +217,7 @@ _ALL = (
         "Unsigned consumer article",
         None,
         "Insoles for back pain running",
-        "Web article, kept in the project's domain notes as shared/domain/insoles-for-back-pain-running.txt",
+        "Web article, no author, date or publisher given",
         "guide",
         "Categories of insoles (arch support, cushioning, firmness, material) and the care advice: break in "
         "gradually, fit, replace every 6-12 months, strength and mobility, see a professional for severe or "

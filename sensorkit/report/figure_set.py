@@ -23,6 +23,13 @@ class FigureSpec:
     title: str
     caption: str
     build: Callable[[Recording, Analysis], Figure]
+    walking_caption: str | None = None  # the caption of a walking session, when it differs
+
+    def caption_for(self, analysis: Analysis) -> str:
+        """The caption for this session's activity."""
+        if analysis.activity == "walking" and self.walking_caption is not None:
+            return self.walking_caption
+        return self.caption
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class RenderedFigure:
     png: bytes
     width_px: int
     height_px: int
+    caption: str = ""  # the spec's caption for this session (FigureSpec.caption_for)
 
 
 FIGURES: tuple[FigureSpec, ...] = (
@@ -60,6 +68,9 @@ FIGURES: tuple[FigureSpec, ...] = (
         "(black). The band marks the median window VALR was measured over: 20-80 % of the impact peak, "
         "or of the force at 13 % of stance when the trial has no impact peaks (docs/methods.md).",
         lambda rec, res: F.force_curves_figure(res),
+        walking_caption="Total vertical force of each valid step aligned at initial contact (thin lines) "
+        "and the mean (black): the first peak (loading response), the valley (midstance) and the second "
+        "peak (push-off) of walking (docs/methods.md). VALR is a running measure and is not drawn.",
     ),
     FigureSpec(
         "trends",
@@ -68,12 +79,17 @@ FIGURES: tuple[FigureSpec, ...] = (
         "rolling mean per side. A linear trend (both feet, % of the mean per minute, with a 95 % "
         "bootstrap interval) is stated only for sessions long enough to support one (docs/methods.md).",
         lambda rec, res: F.trends_figure(res),
+        walking_caption="Contact time, loading rate (20-80 % of the first peak) and peak force of every "
+        "steady-state step against time, with a 15-step rolling mean per side. A linear trend (both feet, "
+        "% of the mean per minute, with a 95 % bootstrap interval) is stated only for sessions long enough "
+        "to support one (docs/methods.md).",
     ),
     FigureSpec(
         "asymmetry",
         "Left vs right",
         "Mean ± SD over steady-state steps. Symmetry index SI = (L − R) / (0.5 (L + R)) × 100 %, "
-        "positive = left larger (Robinson et al. 1987 write right minus left).",
+        "positive = left larger (Robinson et al. 1987 write right minus left). The rate panels are "
+        "the activity's: VALR and VILR for running, loading and unloading rate for walking.",
         lambda rec, res: F.asymmetry_figure(res),
     ),
     FigureSpec(
@@ -113,7 +129,7 @@ def render_figures(
         fig = spec.build(recording, analysis)
         png = figure_to_png(fig)
         width, height = png_size(png)
-        out.append(RenderedFigure(spec, png, width, height))
+        out.append(RenderedFigure(spec, png, width, height, spec.caption_for(analysis)))
         if on_figure is not None:
             on_figure(spec)
     return out

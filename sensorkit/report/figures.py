@@ -341,9 +341,10 @@ def trends_figure(analysis: Analysis) -> Figure:
         Three stacked axes sharing the time axis (s, or min for sessions over 3 min).
     """
     _, unit = force_scale(analysis)
+    rate = ("loading_rate", "loading rate") if analysis.activity == "walking" else ("valr", "VALR")
     metrics = (
         ("contact_time_s", 1e3, "contact time (ms)"),
-        (f"valr_{unit.lower()}_s", 1.0, f"VALR ({unit}/s)"),
+        (f"{rate[0]}_{unit.lower()}_s", 1.0, f"{rate[1]} ({unit}/s)"),
         (f"peak_force_{unit.lower()}", 1.0, f"peak force ({unit})"),
     )
     t_scale, t_unit = _trend_time(analysis)
@@ -403,13 +404,21 @@ _ASYM_METRICS = (
     ("stride_time_s", "stride time", "s"),
     ("peak_force_{f}", "peak force", "{F}"),
     ("impulse_{I}", "impulse", "{F}·s"),
-    ("valr_{f}_s", "VALR", "{F}/s"),
-    ("vilr_{f}_s", "VILR", "{F}/s"),
 )
+#: The two rate panels: the activity's own loading rates (VALR and VILR are running metrics).
+_ASYM_RATES = {
+    "running": (("valr_{f}_s", "VALR", "{F}/s"), ("vilr_{f}_s", "VILR", "{F}/s")),
+    "walking": (
+        ("loading_rate_{f}_s", "loading rate", "{F}/s"),
+        ("unloading_rate_{f}_s", "unloading rate", "{F}/s"),
+    ),
+}
 
 
 def asymmetry_figure(analysis: Analysis) -> Figure:
-    """Left vs right means (± SD over steps) of six metrics, with the symmetry index of each.
+    """Left vs right means (± SD over steps) of six metrics, with the symmetry index of each:
+    contact and stride time, peak force, impulse, and the activity's two loading rates (VALR
+    and VILR running, loading and unloading rate walking).
 
     SI = (L - R) / (0.5 (L + R)) x 100 % (positive = left larger). Panels of metrics whose
     95 % interval lies beyond the metric's limit (``analysis.asymmetry``) are titled in red.
@@ -426,7 +435,8 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
     with styled():
         fig = new_figure(8.0, 5.2)
         axes = fig.subplots(2, 3, squeeze=False).ravel()
-        for ax, (col_t, name, unit_t) in zip(axes, _ASYM_METRICS, strict=True):
+        panels = _ASYM_METRICS + _ASYM_RATES.get(analysis.activity, _ASYM_RATES["running"])
+        for ax, (col_t, name, unit_t) in zip(axes, panels, strict=True):
             col, u = col_t.format(f=f, I="BWs" if unit == "BW" else "Ns"), unit_t.format(F=unit)
             ax.set_ylabel(f"{name} ({u})")
             means, sds, colors = [], [], []

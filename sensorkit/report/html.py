@@ -93,7 +93,7 @@ def _figure_html(fig: RenderedFigure) -> str:
     spec = fig.spec
     return (
         f'<figure id="fig-{e(spec.key)}"><img alt="{e(spec.title)}" src="data:image/png;base64,{data}" '
-        f'width="{fig.width_px}" height="{fig.height_px}"><figcaption>{e(spec.caption)}</figcaption></figure>'
+        f'width="{fig.width_px}" height="{fig.height_px}"><figcaption>{e(fig.caption or spec.caption)}</figcaption></figure>'
     )
 
 

@@ -113,6 +113,8 @@ def summary_table(analysis: Analysis) -> str:
         key = template.format(**_units(analysis))
         if key not in summary.index or not np.isfinite(summary.loc[key, "both"]):
             continue
+        if key == "flight_time_s" and analysis.activity == "walking":
+            continue  # always 0 in walking (a foot is always down): no information
         r = summary.loc[key]
         q = quantity(key)
         a = asym.loc[key] if key in asym.index else None
