@@ -223,3 +223,32 @@ def test_cohort_report_is_one_escaped_self_contained_page(folder, tmp_path):
     assert "not enough data" not in peak and re.match(r"[-+]?\d+\.\d \(within limit|asymmetric", peak)
     with pytest.raises(FileExistsError):
         write_cohort_report(out, tmp_path / "cohort.html")
+
+
+def test_resume_refuses_a_folder_written_with_other_parameters_or_schema(folder, tmp_path):
+    # resuming with other analysis parameters (or an older table schema) would mix two
+    # definitions in one table; it is refused and nothing is written
+    out = tmp_path / "out"
+    files = sorted(folder.glob("*.csv"))[:2]
+    analyze_many(files[:1], output=out)
+    with pytest.raises(sk.SensorkitError, match="another analysis parameters"):
+        analyze_many(files, output=out, resume=True, threshold_floor_n=30.0)
+    import json
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["schema"] = "sensorkit.cohort/1"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(sk.SensorkitError, match="another table schema"):
+        analyze_many(files, output=out, resume=True)
+    assert len(list((out / "sessions").glob("*/*.parquet"))) == 1
+
+
+def test_walking_sessions_have_their_force_features_in_n_without_a_body_mass():
+    walks = sorted((Path(__file__).parent / "data" / "physionet-gaitpdb").glob("*.txt"))
+    sessions = analyze_many(walks[:1]).sessions
+    row = sessions.iloc[0]
+    assert row["activity"] == "walking" and np.isnan(row["body_mass_kg"])
+    for m in ("first_peak_n", "second_peak_n", "loading_rate_n_s"):
+        assert np.isfinite(row[f"{m}_both"]), m
+    assert row["valr_n_s_asymmetry"] == "not applicable"
+    assert row["first_peak_bw_asymmetry"] == "not measured: no body mass"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from sensorkit.cohort.dataset import done_ids, prepare_output, read_dataset, write_result
+from sensorkit.cohort.dataset import COHORT_SCHEMA, done_ids, prepare_output, read_dataset, write_result
 from sensorkit.cohort.engines import run_tasks
 from sensorkit.cohort.job import JobOptions, empty_sessions, normalise, session_dtypes
 from sensorkit.cohort.sources import resolve_sources
@@ -112,7 +112,7 @@ def analyze_many(
     if output is not None:
         out = Path(output)
         manifest = {
-            "schema": "sensorkit.cohort/1",
+            "schema": COHORT_SCHEMA,
             "sensorkit_version": __version__,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "layout": layout,

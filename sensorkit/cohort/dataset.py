@@ -26,7 +26,7 @@ import pandas as pd
 from sensorkit.cohort.job import session_dtypes
 from sensorkit.errors import SensorkitError
 
-__all__ = ["done_ids", "prepare_output", "read_dataset", "write_result"]
+__all__ = ["COHORT_SCHEMA", "done_ids", "prepare_output", "read_dataset", "write_result"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -47,6 +47,8 @@ def prepare_output(out: Path, *, resume: bool, force: bool, manifest: dict, task
             f"{out} already holds results",
             hint="pass --resume to continue that run, or --force to start over (deletes it)",
         )
+    if existing and resume:
+        _check_same_run(out, manifest)
     if existing and force and not resume:
         for name in ("sessions", "steps", "tasks.parquet", "manifest.json"):
             p = out / name
@@ -60,6 +62,30 @@ def prepare_output(out: Path, *, resume: bool, force: bool, manifest: dict, task
     _atomic_parquet(
         tasks.astype({c: "object" for c in tasks.columns if tasks[c].dtype == object}), out / "tasks.parquet"
     )
+
+
+#: Version of the dataset layout and columns (2: walking force features in N and the walking
+#: loading rate among the session metrics).
+COHORT_SCHEMA = "sensorkit.cohort/2"
+
+
+def _check_same_run(out: Path, manifest: dict) -> None:
+    """Refuse to resume a dataset written with another schema or other analysis options: its
+    tables would mix columns or definitions."""
+    try:
+        old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    for key, what in (("schema", "table schema"), ("params", "analysis parameters"),
+                      ("layout", "layout"), ("body_mass_kg", "body mass")):  # fmt: skip
+        if json.dumps(old.get(key), sort_keys=True, default=str) != json.dumps(
+            manifest.get(key), sort_keys=True, default=str
+        ):
+            raise SensorkitError(
+                f"{out} was written with another {what} ({old.get(key)!r}, now {manifest.get(key)!r}); "
+                "resuming would mix two definitions in one table",
+                hint="run without --resume into a new folder, or --force to start over (deletes it)",
+            )
 
 
 def done_ids(out: Path) -> set[str]:
