@@ -35,3 +35,22 @@ def test_an_existing_report_is_kept_unless_force(kind, walks, cohort, tmp_path, 
     assert "exists; add --force" in capsys.readouterr().err
     assert main(["report", *sources, "-o", str(out), "--force", "--no-recommend"]) == 0
     assert out.read_text().lstrip().lower().startswith("<!doctype html")
+
+
+def test_the_cohort_page_counts_sessions_without_a_subject_as_the_figure_draws_them():
+    import pandas as pd
+
+    from sensorkit.report.cohort import _subjects_text
+
+    s = pd.DataFrame({"subject": ["P1", "P2", None, None, "P1"]})
+    assert _subjects_text(s) == "2 subjects (and 2 sessions without one, shown as 'unknown')"
+    assert _subjects_text(s.iloc[:1]) == "1 subject"
+
+
+def test_analyze_of_a_session_without_steps_says_so_instead_of_a_table_of_dashes(capsys):
+    blip = Path(__file__).parent / "data" / "moticon-opengo" / "blip_while_standing.txt"
+    assert main(["analyze", str(blip)]) == 0
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "no walking or running steps (0 valid of 2 stances); nothing to summarise" in text
+    assert "contact time" not in text and "asymmetry:" not in text

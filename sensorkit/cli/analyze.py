@@ -117,15 +117,23 @@ def run(args: argparse.Namespace) -> int:
         f"({counts.loc['both', 'n_steady_state']} steady state), forces in {res.force_units} (insole-derived)"
     )
     metrics = [name.format(f=f, r=f"{f}_s") for name in _ROWS.get(res.activity, _COMMON)]
-    console.print(summary_table(title, res.summary, res.asymmetry, metrics))
-    say(f"cadence: {format_value('cadence_spm', res.cadence_spm)} steps/min (both feet, steady state)")
+    if res.activity == "none":  # no steps: a table of dashes would say nothing
+        say(
+            f"{args.file}: no walking or running steps ({counts.loc['both', 'n_valid']} valid of "
+            f"{len(res.steps)} stances); nothing to summarise"
+        )
+    else:
+        console.print(summary_table(title, res.summary, res.asymmetry, metrics))
+        say(f"cadence: {format_value('cadence_spm', res.cadence_spm)} steps/min (both feet, steady state)")
     if res.activity == "running":
         say(
             f"loading rate method: {res.info.loading_rate_method} (one per trial; {res.info.loading_rate_note})"
         )
     asym = res.asymmetry
     flagged = flagged_metrics(res)
-    if flagged:
+    if res.activity == "none":
+        pass  # said above
+    elif flagged:
         say("asymmetric beyond each metric's limit (95% CI): " + ", ".join(flagged))
     elif not asym["status"].isin(["asymmetric", "within limit", "inconclusive", "no limit set"]).any():
         say(

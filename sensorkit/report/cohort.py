@@ -61,6 +61,16 @@ def _num(value, digits: int = 2) -> str:
     return f"{v:.{digits}f}" if math.isfinite(v) else "–"
 
 
+def _subjects_text(sessions: pd.DataFrame) -> str:
+    """'3 subjects', and the sessions with none (drawn as 'unknown' in the figures)."""
+    n = sessions["subject"].nunique()
+    text = f"{n} subject{'s' if n != 1 else ''}"
+    missing = int(sessions["subject"].isna().sum())
+    if missing:
+        text += f" (and {missing} session{'s' if missing != 1 else ''} without one, shown as 'unknown')"
+    return text
+
+
 def _group_column(sessions: pd.DataFrame) -> str:
     cond = sessions["condition"].dropna()
     return "condition" if cond.nunique() > 1 else "subject"
@@ -114,7 +124,7 @@ def cohort_html(cohort: Cohort, title: str | None = None) -> str:
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         f"<p class='sub'>{len(s)} sessions ({len(ok)} analysed, {len(s) - len(ok)} failed), "
-        f"{s['subject'].nunique()} subjects, {len(cohort.steps)} stances. Insole-derived values: "
+        f"{_subjects_text(s)}, {len(cohort.steps)} stances. Insole-derived values: "
         "means over each session's steady-state steps (docs/methods.md).</p>",
         "<section><h2>Distributions</h2>",
         f"<img alt='metric distributions by {_e(group)}' src='data:image/png;base64,{_distribution_png(s, group)}'>",
