@@ -83,7 +83,8 @@ def compile_kernels(reverse: bool = True, parent_pid: int | None = None) -> None
 
     sigs = signatures()
     for key in reversed(ANALYSIS_KERNELS) if reverse else ANALYSIS_KERNELS:
-        if parent_pid is not None and os.getppid() != parent_pid:
+        # POSIX re-parents an orphan (on Windows a venv's launcher is the parent: no check)
+        if parent_pid is not None and os.name == "posix" and os.getppid() != parent_pid:
             return
         module, name = key
         getattr(importlib.import_module(module), name).compile(sigs[key])

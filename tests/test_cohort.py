@@ -252,3 +252,28 @@ def test_walking_sessions_have_their_force_features_in_n_without_a_body_mass():
         assert np.isfinite(row[f"{m}_both"]), m
     assert row["valr_n_s_asymmetry"] == "not applicable"
     assert row["first_peak_bw_asymmetry"] == "not measured: no body mass"
+
+
+def test_a_folder_of_the_older_schema_still_reads_with_the_new_columns_missing(folder, tmp_path):
+    # a reviewer found read_cohort (and `sensorkit report OLD_DIR`) failing with a KeyError on
+    # a folder written before the walking columns were added
+    out = tmp_path / "old"
+    files = sorted(folder.glob("*.csv"))[:2]
+    new = analyze_many(files, output=out)
+    for part in (out / "sessions").glob("*/*.parquet"):
+        table = pd.read_parquet(part)
+        table.drop(
+            columns=[c for c in table.columns if c.startswith(("first_peak_n_", "loading_rate_"))]
+        ).to_parquet(part)
+    old = read_cohort(out)
+    assert list(old.sessions.columns) == list(new.sessions.columns)
+    assert old.sessions["loading_rate_n_s_both"].isna().all()
+    pd.testing.assert_series_equal(old.sessions["peak_force_n_both"], new.sessions["peak_force_n_both"])
+
+
+def test_resume_takes_a_body_mass_of_70_and_70_0_as_the_same(folder, tmp_path):
+    out = tmp_path / "out"
+    files = sorted(folder.glob("*.csv"))[:2]
+    analyze_many(files[:1], output=out, body_mass_kg=70)
+    done = analyze_many(files, output=out, resume=True, body_mass_kg=70.0)
+    assert len(done.sessions) == 2

@@ -368,4 +368,7 @@ def test_metrics_without_any_value_say_why_instead_of_not_enough_data():
     assert massed.asymmetry.loc["peak_force_bw", "status"] == massed.asymmetry.loc["peak_force_n", "status"]
     # a 100 Hz run: VILR needs 500 Hz
     run = sk.analyze(sk.simulate(duration_s=30, seed=2, rate_hz=100))
-    assert run.asymmetry.loc["vilr_n_s", "status"] == "not measured below 500 Hz"
+    assert run.asymmetry.loc["vilr_n_s", "status"] == "not measured: below 500 Hz"
+    # with a body mass, a BW twin gives its N metric's reason, not "no body mass"
+    run = sk.analyze(sk.simulate(duration_s=30, seed=2, rate_hz=100), body_mass_kg=70)
+    assert run.asymmetry.loc["vilr_bw_s", "status"] == "not measured: below 500 Hz"

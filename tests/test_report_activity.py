@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 import sensorkit as sk
@@ -59,3 +60,15 @@ def test_captions_describe_what_a_walk_s_figures_draw(walk, run):
 def test_a_walk_s_summary_has_no_flight_time(walk, run):
     assert "flight" not in summary_table(walk).lower()
     assert "contact time" in summary_table(walk).lower()
+
+
+def test_the_trends_figure_leaves_out_rates_from_too_few_samples(walk, run):
+    # as the summary and the trend line do (a reviewer found 1-2 sample rates plotted)
+    from sensorkit.report.figures import _rate_reliable
+
+    steps = run.steps[run.steps["valid"]]
+    np.testing.assert_array_equal(_rate_reliable(steps, "valr_n_s", run), steps["valr_reliable"].to_numpy())
+    steps = walk.steps[walk.steps["valid"]]
+    ok = _rate_reliable(steps, "loading_rate_bw_s", walk)
+    assert ok.any() and (steps["loading_rate_samples"].to_numpy()[ok] >= 3).all()
+    assert _rate_reliable(steps, "contact_time_s", walk).all()

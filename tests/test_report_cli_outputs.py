@@ -42,8 +42,9 @@ def test_the_cohort_page_counts_sessions_without_a_subject_as_the_figure_draws_t
 
     from sensorkit.report.cohort import _subjects_text
 
-    s = pd.DataFrame({"subject": ["P1", "P2", None, None, "P1"]})
-    assert _subjects_text(s) == "2 subjects (and 2 sessions without one, shown as 'unknown')"
+    s = pd.DataFrame({"subject": ["P1", "P2", None, None, "P1", None], "status": ["ok"] * 5 + ["error"]})
+    assert _subjects_text(s) == "2 subjects (and 2 analysed sessions without one, shown as 'unknown')"
+    assert _subjects_text(s, "condition") == "2 subjects (and 2 analysed sessions without one)"
     assert _subjects_text(s.iloc[:1]) == "1 subject"
 
 
@@ -52,5 +53,18 @@ def test_analyze_of_a_session_without_steps_says_so_instead_of_a_table_of_dashes
     assert main(["analyze", str(blip)]) == 0
     out = capsys.readouterr()
     text = out.out + out.err
-    assert "no walking or running steps (0 valid of 2 stances); nothing to summarise" in text
-    assert "contact time" not in text and "asymmetry:" not in text
+    assert (
+        "no walking or running steps (0 valid of 2 stances); nothing to summarise, asymmetry: not enough data"
+        in text
+    )
+    assert "contact time" not in text and "no asymmetry" not in text
+
+
+def test_a_walking_cohort_page_shows_the_walking_loading_rate(cohort, tmp_path):
+    # a reviewer found the cohort page drawing VALR ("not applicable" for every walk) and never
+    # the walking loading rate the sessions table now has
+    out = tmp_path / "c.html"
+    assert main(["report", str(cohort), "-o", str(out)]) == 0
+    html = out.read_text()
+    assert "<th>loading rate</th>" in html and "<th>VALR</th>" not in html
+    assert "metric distributions" in html

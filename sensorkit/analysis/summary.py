@@ -311,7 +311,7 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
             if unreliable:
                 row["status"] = "unreliable: too few samples in the rate's 20-80 % window (sampling rate)"
             elif raw_l.size == raw_r.size == 0 and steps_each >= params.min_steps_asymmetry:
-                row["status"] = _not_measured(name, params)  # enough steps, no values at all
+                row["status"] = _not_measured(name, use, params)  # enough steps, no values at all
             else:
                 row["status"] = "not enough data"
         else:
@@ -327,14 +327,21 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
     return table.astype({"n_left": "int64", "n_right": "int64", "flag": "bool"})
 
 
-def _not_measured(name: str, params: AnalysisParams) -> str:
-    """Why a metric has no value in any of enough summarised steps."""
-    if name.endswith(("_bw", "_bw_s", "_BWs")):
-        return "not measured: no body mass"
-    if name.endswith("_kpa"):
+def _not_measured(name: str, use: pd.DataFrame, params: AnalysisParams) -> str:
+    """Why a metric has no value in any of enough summarised steps (``use``), from what the
+    steps do hold: its N twin measured (no body mass), its region's force measured (no sensor
+    areas), VALR measured (a rate below VILR's minimum); else no reason is given."""
+
+    def measured(col: str) -> bool:
+        return col in use and bool(np.isfinite(use[col].to_numpy(np.float64)).any())
+
+    n_twin = _n_twin(name)
+    if n_twin != name:  # a BW metric: its N metric says why, unless only the mass is missing
+        return "not measured: no body mass" if measured(n_twin) else _not_measured(n_twin, use, params)
+    if name.endswith("_peak_pressure_kpa") and measured(name.replace("_peak_pressure_kpa", "_peak_force_n")):
         return "not measured: no sensor areas (force insole)"
-    if name.startswith("vilr_"):
-        return f"not measured below {params.vilr_min_rate_hz:g} Hz"
+    if name.startswith("vilr_") and measured(name.replace("vilr_", "valr_")):
+        return f"not measured: below {params.vilr_min_rate_hz:g} Hz"
     return "not measured"
 
 

@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if res.activity == "none":  # no steps: a table of dashes would say nothing
         say(
             f"{args.file}: no walking or running steps ({counts.loc['both', 'n_valid']} valid of "
-            f"{len(res.steps)} stances); nothing to summarise"
+            f"{len(res.steps)} stances); nothing to summarise, asymmetry: not enough data"
         )
     else:
         console.print(summary_table(title, res.summary, res.asymmetry, metrics))

@@ -78,14 +78,25 @@ def _check_same_run(out: Path, manifest: dict) -> None:
         old = {}
     for key, what in (("schema", "table schema"), ("params", "analysis parameters"),
                       ("layout", "layout"), ("body_mass_kg", "body mass")):  # fmt: skip
-        if json.dumps(old.get(key), sort_keys=True, default=str) != json.dumps(
-            manifest.get(key), sort_keys=True, default=str
-        ):
+        if _comparable(old.get(key)) != _comparable(manifest.get(key)):
             raise SensorkitError(
                 f"{out} was written with another {what} ({old.get(key)!r}, now {manifest.get(key)!r}); "
                 "resuming would mix two definitions in one table",
                 hint="run without --resume into a new folder, or --force to start over (deletes it)",
             )
+
+
+def _comparable(value: Any) -> str:
+    """JSON text of a manifest value with every number as a float (70 == 70.0)."""
+
+    def floats(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: floats(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [floats(x) for x in v]
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+    return json.dumps(floats(value), sort_keys=True, default=str)
 
 
 def done_ids(out: Path) -> set[str]:
@@ -115,7 +126,13 @@ def read_dataset(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     sessions = pd.concat([pd.read_parquet(p) for p in sess_parts], ignore_index=True) if sess_parts else None
     from sensorkit.cohort.job import empty_sessions, normalise
 
-    sessions = empty_sessions() if sessions is None else normalise(sessions, session_dtypes())
+    if sessions is not None:
+        # a folder of an older schema lacks the newer metric columns: they read as missing
+        dtypes = session_dtypes()
+        for col in dtypes.keys() - set(sessions.columns):
+            sessions[col] = None
+        sessions = normalise(sessions[list(dtypes)], dtypes)
+    sessions = empty_sessions() if sessions is None else sessions
     sessions = sessions.sort_values("file_index", kind="stable").reset_index(drop=True)
     step_parts = sorted((out / "steps").glob("*/*.parquet"))
     steps = (

@@ -39,6 +39,25 @@ _ASYMMETRY = (
     ("peak_force_n", "peak force"),
     ("valr_n_s", "VALR"),
 )
+#: The loading rate of a cohort mostly of walkers (VALR is a running measure).
+_WALKING_RATE = ("loading_rate_bw_s_both", "loading rate (walking)", "BW/s")
+_WALKING_RATE_ASYMMETRY = ("loading_rate_n_s", "loading rate")
+
+
+def _mostly_walking(sessions: pd.DataFrame) -> bool:
+    activity = sessions.loc[sessions["status"] == "ok", "activity"]
+    return bool(len(activity)) and (activity == "walking").mean() > 0.5
+
+
+def _metrics(sessions: pd.DataFrame) -> tuple:
+    """COHORT_METRICS, with the walking loading rate in place of VALR for a walking cohort."""
+    return (*COHORT_METRICS[:-1], _WALKING_RATE) if _mostly_walking(sessions) else COHORT_METRICS
+
+
+def _asymmetry_metrics(sessions: pd.DataFrame) -> tuple:
+    return (*_ASYMMETRY[:-1], _WALKING_RATE_ASYMMETRY) if _mostly_walking(sessions) else _ASYMMETRY
+
+
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}
 h1{font-size:1.4em} h2{font-size:1.15em;border-bottom:1px solid #ddd;padding-bottom:4px;break-after:avoid}
@@ -61,13 +80,16 @@ def _num(value, digits: int = 2) -> str:
     return f"{v:.{digits}f}" if math.isfinite(v) else "–"
 
 
-def _subjects_text(sessions: pd.DataFrame) -> str:
-    """'3 subjects', and the sessions with none (drawn as 'unknown' in the figures)."""
+def _subjects_text(sessions: pd.DataFrame, group: str = "subject") -> str:
+    """'3 subjects', and the analysed sessions with none (the figures group them as 'unknown'
+    when they group by subject)."""
     n = sessions["subject"].nunique()
     text = f"{n} subject{'s' if n != 1 else ''}"
-    missing = int(sessions["subject"].isna().sum())
+    ok = sessions["status"] == "ok" if "status" in sessions else pd.Series(True, index=sessions.index)
+    missing = int((sessions["subject"].isna() & ok).sum())
     if missing:
-        text += f" (and {missing} session{'s' if missing != 1 else ''} without one, shown as 'unknown')"
+        shown = ", shown as 'unknown'" if group == "subject" else ""
+        text += f" (and {missing} analysed session{'s' if missing != 1 else ''} without one{shown})"
     return text
 
 
@@ -84,7 +106,7 @@ def _distribution_png(sessions: pd.DataFrame, group: str) -> str:
         fig = new_figure(8.0, 5.4)
         axes = fig.subplots(2, 3, squeeze=False).ravel()
         rng = np.random.default_rng(0)
-        for ax, (col, label, unit) in zip(axes, COHORT_METRICS, strict=True):
+        for ax, (col, label, unit) in zip(axes, _metrics(sessions), strict=True):
             if "_bw" in col and not np.isfinite(ok[col].to_numpy(np.float64)).any():
                 col, unit = col.replace("_bw", "_n"), unit.replace("BW", "N")  # no body masses: newtons
             data = []
@@ -124,7 +146,7 @@ def cohort_html(cohort: Cohort, title: str | None = None) -> str:
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         f"<p class='sub'>{len(s)} sessions ({len(ok)} analysed, {len(s) - len(ok)} failed), "
-        f"{_subjects_text(s)}, {len(cohort.steps)} stances. Insole-derived values: "
+        f"{_subjects_text(s, group)}, {len(cohort.steps)} stances. Insole-derived values: "
         "means over each session's steady-state steps (docs/methods.md).</p>",
         "<section><h2>Distributions</h2>",
         f"<img alt='metric distributions by {_e(group)}' src='data:image/png;base64,{_distribution_png(s, group)}'>",
@@ -133,14 +155,15 @@ def cohort_html(cohort: Cohort, title: str | None = None) -> str:
         "from its bootstrap interval and the metric's limit; 'not enough data' is never 'no asymmetry'.</p>",
     ]
     rows = []
+    asymmetry = _asymmetry_metrics(s)
     for r in ok.itertuples():
         cells = [_e(r.subject), _e(r.file)]
-        for m, _ in _ASYMMETRY:
+        for m, _ in asymmetry:
             si, status = getattr(r, f"{m}_si_pct"), getattr(r, f"{m}_asymmetry")
             css = " class='bad'" if status == "asymmetric" else ""
             cells.append(f"<span{css}>{_num(si, 1)} ({_e(status or '–')})</span>")
         rows.append(cells)
-    parts.append(_table(["subject", "file", *(label for _, label in _ASYMMETRY)], rows))
+    parts.append(_table(["subject", "file", *(label for _, label in asymmetry)], rows))
     parts.append("</section><section><h2>Data quality per file</h2>")
     rows = [
         [

@@ -359,6 +359,7 @@ def trends_figure(analysis: Analysis) -> Figure:
                     continue
                 t = steps["t_contact_s"].to_numpy() * t_scale
                 v = steps[col].to_numpy(dtype=np.float64) * k
+                v = np.where(_rate_reliable(steps, col, analysis), v, np.nan)  # as the summary
                 roll = pd.Series(v).rolling(_TREND_WINDOW_STEPS, center=True, min_periods=3).mean().to_numpy()
                 shown = _spread_index(t.shape[0], MAX_DRAWN_POINTS)  # display only; roll uses all steps
                 t, v, roll = t[shown], v[shown], roll[shown]
@@ -379,6 +380,16 @@ def trends_figure(analysis: Analysis) -> Figure:
         axes[-1].set_xlabel(f"time of initial contact ({t_unit})")
         fig.suptitle("Per-step metrics over the session, both feet (fatigue check)")
     return fig
+
+
+def _rate_reliable(steps: pd.DataFrame, col: str, analysis: Analysis) -> np.ndarray:
+    """Steps whose value of ``col`` the summaries use: a loading rate needs enough samples in
+    its 20-80 % window (``valr_reliable``; ``loading_rate_samples`` for walking); others all."""
+    if col.startswith("valr_") and "valr_reliable" in steps:
+        return steps["valr_reliable"].to_numpy(bool)
+    if col.startswith("loading_rate_") and "loading_rate_samples" in steps:
+        return steps["loading_rate_samples"].to_numpy() >= analysis.params.min_valr_samples
+    return np.ones(len(steps), dtype=bool)
 
 
 def _trend_text(analysis: Analysis, col: str) -> str:
