@@ -198,25 +198,9 @@ class Decoder:
         at = row[8] if len(row) > 8 else 0
         m = channels * count
         packet = PressureSamples(seq, t0, first, period, bits, values[at : at + m].reshape(count, channels))
-        stats = self.stats
-        stats.frames += 1
-        stats.packets_ok += 1
-        # the sequence checks of _track, for a PRESSURE packet
-        if self._last_seq is not None:
-            jump = (seq - self._last_seq - 1) % SEQ_MODULUS
-            if jump:
-                if jump < SEQ_MODULUS // 2:
-                    stats.seq_gaps += 1
-                    stats.missing_packets += jump
-                else:
-                    stats.seq_resets += 1
-        self._last_seq = seq
-        if self._next_sample is not None:
-            jump = (first - self._next_sample) % _SAMPLE_SEQ_MODULUS
-            if 0 < jump < _SAMPLE_SEQ_MODULUS // 2:
-                stats.sample_gaps += 1
-                stats.missing_samples += jump
-        self._next_sample = (first + count) % _SAMPLE_SEQ_MODULUS
+        self.stats.frames += 1
+        self.stats.packets_ok += 1
+        self._track(seq, first, count)
         out.append(packet)
 
     def _hold(self, buf: bytes, start: int, n: int) -> None:
@@ -248,7 +232,7 @@ class Decoder:
                     self._reject(exc.at(self._frame_start))
                     return
                 self.stats.packets_ok += 1
-                self._track(packet)
+                self._track_packet(packet)
                 out.append(packet)
                 return
         try:
@@ -259,7 +243,7 @@ class Decoder:
             self._reject(exc.at(self._frame_start))
             return
         self.stats.packets_ok += 1
-        self._track(packet)
+        self._track_packet(packet)
         out.append(packet)
 
     def _reject(self, error: PacketError) -> None:
@@ -274,9 +258,16 @@ class Decoder:
         stats.errors_by_code[code.value] = stats.errors_by_code.get(code.value, 0) + 1
         self.recent_errors.append(error)
 
-    def _track(self, packet: Packet) -> None:
+    def _track_packet(self, packet: Packet) -> None:
+        if isinstance(packet, PressureSamples):
+            self._track(packet.seq, packet.first_sample_seq, packet.n_samples)
+        else:
+            self._track(packet.seq)
+
+    def _track(self, seq: int, first: int | None = None, count: int = 0) -> None:
+        """Sequence checks of a packet: its header ``seq``, and for a PRESSURE packet its first
+        sample number and sample count."""
         stats = self.stats
-        seq = packet.seq
         if self._last_seq is not None:
             jump = (seq - self._last_seq - 1) % SEQ_MODULUS
             if jump:
@@ -286,11 +277,10 @@ class Decoder:
                 else:
                     stats.seq_resets += 1
         self._last_seq = seq
-        if isinstance(packet, PressureSamples):
-            first = packet.first_sample_seq
+        if first is not None:
             if self._next_sample is not None:
                 jump = (first - self._next_sample) % _SAMPLE_SEQ_MODULUS
                 if 0 < jump < _SAMPLE_SEQ_MODULUS // 2:
                     stats.sample_gaps += 1
                     stats.missing_samples += jump
-            self._next_sample = (first + packet.n_samples) % _SAMPLE_SEQ_MODULUS
+            self._next_sample = (first + count) % _SAMPLE_SEQ_MODULUS
