@@ -67,8 +67,8 @@ def test_the_trends_figure_leaves_out_rates_from_too_few_samples(walk, run):
     from sensorkit.report.figures import _rate_reliable
 
     steps = run.steps[run.steps["valid"]]
-    np.testing.assert_array_equal(_rate_reliable(steps, "valr_n_s", run), steps["valr_reliable"].to_numpy())
+    np.testing.assert_array_equal(_rate_reliable(steps, "valr_n_s"), steps["valr_reliable"].to_numpy())
     steps = walk.steps[walk.steps["valid"]]
-    ok = _rate_reliable(steps, "loading_rate_bw_s", walk)
+    ok = _rate_reliable(steps, "loading_rate_bw_s")
     assert ok.any() and (steps["loading_rate_samples"].to_numpy()[ok] >= 3).all()
-    assert _rate_reliable(steps, "contact_time_s", walk).all()
+    assert _rate_reliable(steps, "contact_time_s").all()

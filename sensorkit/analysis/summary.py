@@ -118,7 +118,8 @@ _SEED = 20261129  # fixed: intervals are reproducible
 _Z95 = 1.959964  # two-sided 95 % normal quantile
 _EXACT_BOOTSTRAP_N = 200  # above this many steps a side, the resampled mean's normal limit is used
 _BOOTSTRAP_BLOCK = 8192  # indices drawn at once by the exact bootstrap (64 kB)
-_MIN_RATE_SAMPLES = 3  # = AnalysisParams.min_valr_samples default; rates from fewer are unreliable
+#: Samples a rate needs in its 20-80 % window (= AnalysisParams.min_valr_samples default).
+MIN_RATE_SAMPLES = 3
 
 
 def summary_steps(steps: pd.DataFrame, activity: str) -> pd.DataFrame:
@@ -132,19 +133,34 @@ def _values(frame: pd.DataFrame, name: str, reliable_only: bool = True) -> np.nd
     """Finite values of a metric; rates only from windows with enough samples (docs/methods.md)."""
     v = frame[name].to_numpy(np.float64)
     if reliable_only:
-        ok = _reliable(frame, name)
+        ok = reliable_mask(frame, name)
         if ok is not None:
             v = np.where(ok, v, np.nan)
     return v[np.isfinite(v)]
 
 
-def _reliable(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+def reliable_mask(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+    """Steps whose rate ``name`` rests on enough samples in its 20-80 % window (VALR, VILR:
+    ``valr_reliable``; walking loading and unloading rates: their sample counts), as every
+    summary uses them; None for a metric that is not such a rate.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Rows of :attr:`Analysis.steps`.
+    name : str
+        A steps column.
+
+    Returns
+    -------
+    ndarray of bool, shape (len(frame),), or None
+    """
     if name in _LOADING and "valr_reliable" in frame:
         return frame["valr_reliable"].to_numpy(bool)
     for prefix in ("loading_rate_", "unloading_rate_"):
         col = f"{prefix}samples"
         if name.startswith(prefix) and not name.endswith("samples") and col in frame:
-            return frame[col].to_numpy(np.int64) >= _MIN_RATE_SAMPLES
+            return frame[col].to_numpy(np.int64) >= MIN_RATE_SAMPLES
     return None
 
 
@@ -397,7 +413,7 @@ def trends(steps: pd.DataFrame, activity: str, params: AnalysisParams) -> pd.Dat
         if name not in use:
             continue
         v = use[name].to_numpy(np.float64)
-        ok = _reliable(use, name)
+        ok = reliable_mask(use, name)
         if ok is not None:
             v = np.where(ok, v, np.nan)
         t = use["t_contact_s"].to_numpy(np.float64) / _SECONDS_PER_MIN

@@ -128,9 +128,6 @@ class LiveView:
             self._flush(max(pending))
 
 
-_MIN_RATE_SAMPLES = 3  # = AnalysisParams.min_valr_samples: rates from fewer samples are unreliable
-
-
 def _step_line(step: dict, t0: float) -> str:
     def num(key: str, fmt: str) -> str:
         value = step.get(key)
@@ -149,7 +146,9 @@ def _rate_text(step: dict, num) -> str:
     when reliable (enough samples in its 20-80 % window, docs/methods.md), the loading rate
     for walking steps; an unreliable value is never printed as a number."""
     if step.get("activity") == "walking":
-        enough = int(step.get("loading_rate_samples") or 0) >= _MIN_RATE_SAMPLES
+        from sensorkit.analysis.summary import MIN_RATE_SAMPLES  # (loaded with the analysers)
+
+        enough = int(step.get("loading_rate_samples") or 0) >= MIN_RATE_SAMPLES
         return f"loading rate {num('loading_rate_bw_s', '.1f') if enough else '-'} BW/s"
     if step.get("valr_reliable"):
         return f"VALR {num('valr_bw_s', '.0f')} BW/s"

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from sensorkit.analysis.result import Analysis
+from sensorkit.analysis.summary import reliable_mask
 from sensorkit.layout import SensorLayout
 from sensorkit.quantities import format_value
 from sensorkit.recording import Recording
@@ -359,7 +360,7 @@ def trends_figure(analysis: Analysis) -> Figure:
                     continue
                 t = steps["t_contact_s"].to_numpy() * t_scale
                 v = steps[col].to_numpy(dtype=np.float64) * k
-                v = np.where(_rate_reliable(steps, col, analysis), v, np.nan)  # as the summary
+                v = np.where(_rate_reliable(steps, col), v, np.nan)  # as the summary
                 roll = pd.Series(v).rolling(_TREND_WINDOW_STEPS, center=True, min_periods=3).mean().to_numpy()
                 shown = _spread_index(t.shape[0], MAX_DRAWN_POINTS)  # display only; roll uses all steps
                 t, v, roll = t[shown], v[shown], roll[shown]
@@ -382,14 +383,10 @@ def trends_figure(analysis: Analysis) -> Figure:
     return fig
 
 
-def _rate_reliable(steps: pd.DataFrame, col: str, analysis: Analysis) -> np.ndarray:
-    """Steps whose value of ``col`` the summaries use: a loading rate needs enough samples in
-    its 20-80 % window (``valr_reliable``; ``loading_rate_samples`` for walking); others all."""
-    if col.startswith("valr_") and "valr_reliable" in steps:
-        return steps["valr_reliable"].to_numpy(bool)
-    if col.startswith("loading_rate_") and "loading_rate_samples" in steps:
-        return steps["loading_rate_samples"].to_numpy() >= analysis.params.min_valr_samples
-    return np.ones(len(steps), dtype=bool)
+def _rate_reliable(steps: pd.DataFrame, col: str) -> np.ndarray:
+    """:func:`sensorkit.analysis.summary.reliable_mask`, all steps for a metric that is no rate."""
+    ok = reliable_mask(steps, col)
+    return np.ones(len(steps), dtype=bool) if ok is None else ok
 
 
 def _trend_text(analysis: Analysis, col: str) -> str:
