@@ -22,23 +22,25 @@ import sys
 
 __all__ = ["ANALYSIS_KERNELS", "compile_kernels", "signatures", "start_helper"]
 
-#: ``(module, function)`` of the kernels :func:`sensorkit.analyze` calls, in the order it first
-#: calls them; :func:`signatures` gives each one's argument types.
-ANALYSIS_KERNELS: tuple[tuple[str, str], ...] = (
-    ("sensorkit.kernels.cop", "cop_frames"),
-    ("sensorkit.kernels.filters", "moving_average"),
-    ("sensorkit.kernels.events", "detect_contacts"),
-    ("sensorkit.kernels.events", "refine_events"),
-    ("sensorkit.kernels.stance", "stance_force"),
-    ("sensorkit.kernels.loading", "loading_rates"),
-    ("sensorkit.kernels.cop_path", "cop_path_points"),
-    ("sensorkit.kernels.cop_path", "cop_path_metrics"),
-    ("sensorkit.kernels.walking", "strike_index"),
-    ("sensorkit.kernels.regional", "regional_loads"),
-    ("sensorkit.kernels.walking", "walking_features"),
-    ("sensorkit.kernels.symmetry", "symmetry_index"),
-    ("sensorkit.kernels.symmetry", "symmetry_angle"),
+#: The kernels :func:`sensorkit.analyze` calls, in the order it first calls them: module,
+#: function, and the names of its argument types (see :func:`signatures`).
+_KERNELS: tuple[tuple[str, str, str], ...] = (
+    ("sensorkit.kernels.cop", "cop_frames", "f32_2d f32 f32 f32 f8"),
+    ("sensorkit.kernels.filters", "moving_average", "f32 i8"),
+    ("sensorkit.kernels.events", "detect_contacts", "f32 i64 i8 f8 f8 i8 i8 i8 i64"),
+    ("sensorkit.kernels.events", "refine_events", "f32 i64 i64 f8 i8"),
+    ("sensorkit.kernels.stance", "stance_force", "f32 f64 i64 i64"),
+    ("sensorkit.kernels.loading", "loading_rates", "f32 f32 f64 i64 i64 f8 f8 f8 f8 i8 f8 f8 f8 f8 f8"),
+    ("sensorkit.kernels.cop_path", "cop_path_points", "f32 f32 f32 f64 i64 i64 f8 f8"),
+    ("sensorkit.kernels.cop_path", "cop_path_metrics", "f32 f32 f64 i64 i64 f8 f8 f8"),
+    ("sensorkit.kernels.walking", "strike_index", "f32 f32 f64 i64 i64 f8 f8"),
+    ("sensorkit.kernels.regional", "regional_loads", "f32_2d f64 f32 i64 i64 i64 i64 f64"),
+    ("sensorkit.kernels.walking", "walking_features", "f32 f64 i64 i64 f8 f8"),
+    ("sensorkit.kernels.symmetry", "symmetry_index", "f64 f64"),
+    ("sensorkit.kernels.symmetry", "symmetry_angle", "f64 f64"),
 )
+#: ``(module, function)`` of those kernels, in the order the pipeline first calls them.
+ANALYSIS_KERNELS: tuple[tuple[str, str], ...] = tuple((m, f) for m, f, _ in _KERNELS)
 
 
 def signatures() -> dict[tuple[str, str], tuple]:
@@ -46,26 +48,15 @@ def signatures() -> dict[tuple[str, str], tuple]:
     it (C-contiguous arrays; Python ints and floats are int64 and float64). Imports Numba."""
     from numba import types
 
-    f8, i8 = types.float64, types.int64
-    f32, f64, i64 = types.float32[::1], types.float64[::1], types.int64[::1]
-    f32_2d = types.float32[:, ::1]
-    return {
-        ("sensorkit.kernels.cop", "cop_frames"): (f32_2d, f32, f32, f32, f8),
-        ("sensorkit.kernels.filters", "moving_average"): (f32, i8),
-        ("sensorkit.kernels.events", "detect_contacts"): (f32, i64, i8, f8, f8, i8, i8, i8, i64),
-        ("sensorkit.kernels.events", "refine_events"): (f32, i64, i64, f8, i8),
-        ("sensorkit.kernels.stance", "stance_force"): (f32, f64, i64, i64),
-        ("sensorkit.kernels.loading", "loading_rates"): (
-            (f32, f32, f64, i64, i64) + (f8,) * 4 + (i8,) + (f8,) * 5
-        ),
-        ("sensorkit.kernels.cop_path", "cop_path_points"): (f32, f32, f32, f64, i64, i64, f8, f8),
-        ("sensorkit.kernels.cop_path", "cop_path_metrics"): (f32, f32, f64, i64, i64, f8, f8, f8),
-        ("sensorkit.kernels.walking", "strike_index"): (f32, f32, f64, i64, i64, f8, f8),
-        ("sensorkit.kernels.regional", "regional_loads"): (f32_2d, f64, f32, i64, i64, i64, i64, f64),
-        ("sensorkit.kernels.walking", "walking_features"): (f32, f64, i64, i64, f8, f8),
-        ("sensorkit.kernels.symmetry", "symmetry_index"): (f64, f64),
-        ("sensorkit.kernels.symmetry", "symmetry_angle"): (f64, f64),
+    names = {
+        "f8": types.float64,
+        "i8": types.int64,
+        "f32": types.float32[::1],
+        "f64": types.float64[::1],
+        "i64": types.int64[::1],
+        "f32_2d": types.float32[:, ::1],
     }
+    return {(m, f): tuple(names[t] for t in args.split()) for m, f, args in _KERNELS}
 
 
 def compile_kernels(reverse: bool = True, parent_pid: int | None = None) -> None:
