@@ -68,3 +68,13 @@ def test_a_walking_cohort_page_shows_the_walking_loading_rate(cohort, tmp_path):
     html = out.read_text()
     assert "<th>loading rate</th>" in html and "<th>VALR</th>" not in html
     assert "metric distributions" in html
+
+
+def test_the_default_report_name_is_one_rule_for_the_library_and_the_cli(walks, cohort):
+    from sensorkit.report.api import default_output
+
+    assert default_output(*walks) == Path("comparison.html")
+    assert default_output(str(cohort)) == cohort.with_name("cohort-report.html")
+    assert default_output(walks[0]) == Path(Path(walks[0]).stem + ".html")
+    with pytest.raises(ValueError, match="give output="):
+        default_output(object())

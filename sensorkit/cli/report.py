@@ -52,18 +52,13 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if output is not None and output.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"--output {output}: the report is an HTML file; give a name ending in .html")
-    cohort = len(sources) == 1 and Path(sources[0]).is_dir()
-    if output is None:  # the library's defaults, named here to be checked before any work
-        if len(sources) > 1:
-            output = Path("comparison.html")
-        elif cohort:
-            folder = Path(sources[0])
-            output = folder.with_name(folder.name + "-report.html")
-        else:
-            output = Path(Path(sources[0]).name).with_suffix(".html")
+    if output is None:  # the library's default, named here to be checked before any work
+        from sensorkit.report.api import default_output
+
+        output = default_output(*sources)
     # an existing report is kept unless --force, whichever kind (as analyze --report does)
     check_output(output, overwrite=args.force, inputs=sources)
-    if len(sources) > 1 or cohort:
+    if len(sources) > 1 or Path(sources[0]).is_dir():
         with report_options.working("building the comparison" if len(sources) > 1 else "reading the cohort"):
             result = sk.report(*sources, output=output, body_mass_kg=args.mass, **read_kwargs(args))
         report_options.say_written(result)

@@ -27,6 +27,25 @@ def _default_output(source: Any, suffix: str = ".html") -> Path:
     raise ValueError("give output= (the .html file to write) when the source is not a file")
 
 
+def default_output(*sources: Any) -> Path:
+    """The HTML file :func:`report` writes when no ``output`` is given: ``comparison.html``
+    for several sources, ``<folder>-report.html`` next to a batch output folder, else the file's
+    name with ``.html`` in the working directory.
+
+    Raises
+    ------
+    ValueError
+        One source that is not a file (a Recording in memory needs ``output=``).
+    """
+    if len(sources) > 1:
+        return Path("comparison.html")
+    source = sources[0]
+    if isinstance(source, (str, Path)) and Path(source).is_dir():
+        folder = Path(source)
+        return folder.with_name(folder.name + "-report.html")
+    return _default_output(source)
+
+
 def _check_source(source: Any) -> None:
     import pandas as pd
 
@@ -74,7 +93,7 @@ def _comparison(sources: tuple[Any, ...], output: Path | None, options: dict[str
     if len(set(labels)) < len(labels):  # the same file name twice: number them
         labels = [f"{label} ({k + 1})" for k, label in enumerate(labels)]
     comparison = compare(sessions, labels=labels, **options)
-    out = output or Path("comparison.html")
+    out = output or default_output(*sources)
     return Path(write_compare_report(comparison, out) or out)
 
 
@@ -82,7 +101,7 @@ def _cohort(folder: Path, output: Path | None = None) -> Path:
     """The cohort page of a ``sensorkit batch`` output folder (:mod:`sensorkit.report.cohort`)."""
     from sensorkit.report.cohort import write_cohort_report
 
-    out = output or folder.with_name(folder.name + "-report.html")
+    out = output or default_output(folder)
     # like the other kinds of report, the page is written where it is asked for (the CLI keeps
     # an existing file unless --force)
     return write_cohort_report(folder, out, force=True)
