@@ -116,6 +116,29 @@ def test_a_cluster_sensorkit_starts_freezes_its_workers_imports_and_never_the_ca
 
 
 @pytest.mark.slow
+def test_a_cluster_sensorkit_starts_keeps_glibc_defaults_and_leaves_the_callers_environment(monkeypatch):
+    """Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 for its workers and writes its whole
+    pre-spawn environment into the caller's os.environ; the workers keep the thread caps only."""
+    from sensorkit.cohort.engines import dask_client
+
+    for key in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "PYTHONHASHSEED"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("SENSORKIT_TEST_MARK", "kept")
+    before = dict(os.environ)
+
+    def worker_env() -> dict:
+        return {
+            k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "SENSORKIT_TEST_MARK")
+        }
+
+    with dask_client(workers=1) as client:
+        assert dict(os.environ) == before  # while the cluster runs, too
+        (env,) = client.run(worker_env).values()
+    assert env == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1", "SENSORKIT_TEST_MARK": "kept"}
+    assert dict(os.environ) == before
+
+
+@pytest.mark.slow
 def test_local_processes_give_identical_tables(inprocess, folder):
     cohort = analyze_many(folder / "sessions.tsv", executor="processes", workers=2)
     pd.testing.assert_frame_equal(cohort.sessions, inprocess.sessions)
