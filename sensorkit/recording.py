@@ -9,8 +9,8 @@ and jumps in the time axis are listed there too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -283,6 +283,8 @@ class Recording:
         left, right : array_like, shape (n, S), optional
             Sensor values in ``units``; at least one side. NaN is allowed only for whole
             frames a side did not deliver; those become gaps. Infinity is never allowed.
+            A reader that checked its values while decoding them passes a
+            :class:`ScannedValues` instead (same checks, no second pass).
         layout : SensorLayout or str
             Layout of the left insole, or a built-in layout name. Required.
         units : {"N", "kPa"}, optional
@@ -588,10 +590,26 @@ def _check_side(side: str) -> None:
         raise ValueError(f"side must be 'left' or 'right', not {side!r}")
 
 
+class ScannedValues(NamedTuple):
+    """Sensor values a reader has already checked with :func:`scan_values`, block by block.
+
+    :meth:`Recording.from_arrays` accepts one in place of an array for ``left`` or
+    ``right``: it checks the shape and raises what the scan found (the same messages as for
+    a plain array), without a second pass over the values. ``values`` must be float32 and
+    C-contiguous.
+    """
+
+    values: np.ndarray
+    missing: np.ndarray | None  # NaN frames, increasing
+    inf_at: tuple[int, int] | None  # first (frame, sensor) holding an infinity
+    partial_at: tuple[int, int] | None  # first (frame, sensor) NaN while its frame has values
+
+
 def _validate_values(
     values: Any, side: str, n: int, layout: SensorLayout
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    arr = np.asarray(values)
+    scanned = values if isinstance(values, ScannedValues) else None
+    arr = np.asarray(values.values if scanned else values)
     if arr.ndim != 2:
         raise ValueError(f"{side} values must be a 2-D array (frames, sensors), got shape {arr.shape}")
     if arr.shape[0] != n:
@@ -602,35 +620,36 @@ def _validate_values(
         )
     if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
         raise ValueError(f"{side} values must be real numbers, got dtype {arr.dtype}")
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    return arr, _missing_frames(arr, side, layout)
+    if scanned is None or arr.dtype != np.float32 or not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr, dtype=np.float32)
+        scanned = scan_values(arr)
+    _raise_bad_values(scanned, side, layout)
+    return arr, scanned.missing
 
 
-def _missing_frames(arr: np.ndarray, side: str, layout: SensorLayout) -> np.ndarray | None:
-    """Check that only whole frames are NaN and none is infinite; return the NaN frames.
+def scan_values(arr: np.ndarray, offset: int = 0) -> ScannedValues:
+    """Find the NaN frames of ``arr`` and its first bad values, without raising.
 
     Works through ``arr`` in blocks of ~4 M values, so the check needs a few MB however long
-    the recording (no (n, S) boolean copy), and finds the NaN frames in the same pass.
+    the recording (no (n, S) boolean copy). Readers scan each block they decode (frames
+    ``offset`` onwards) and join the scans with :func:`join_scans`.
 
     Parameters
     ----------
     arr : ndarray, shape (n, S), float32, C-contiguous
+    offset : int
+        Frame index of ``arr[0]`` in the whole recording.
 
     Returns
     -------
-    ndarray of int64, shape (m,), or None
-        Indices of the frames that are NaN, increasing; None when every value is finite.
-
-    Raises
-    ------
-    ValueError
-        At the first infinite value (frame, sensor); otherwise at the first frame that is
-        NaN in some sensors only.
+    ScannedValues
+        ``missing`` (frame indices + ``offset``, or None when every value is finite),
+        ``inf_at`` and ``partial_at`` ((frame, sensor), or None).
     """
     n, n_s = arr.shape
     rows = max(1, _VALIDATE_BLOCK_VALUES // max(n_s, 1))
     missing = []
-    partial_at = -1
+    partial_at = None
     for lo in range(0, n, rows):
         block = arr[lo : lo + rows]
         finite = np.isfinite(block)
@@ -639,24 +658,45 @@ def _missing_frames(arr: np.ndarray, side: str, layout: SensorLayout) -> np.ndar
         whole = _rows_all(finite)
         bad = np.flatnonzero(~whole)  # frames with a NaN or an infinity
         inf_rows = np.isinf(block[bad]).any(axis=1)
-        if inf_rows.any():
+        if inf_rows.any():  # an infinity is reported before any partly-NaN frame: stop here
             i = lo + int(bad[np.argmax(inf_rows)])
             j = int(np.flatnonzero(np.isinf(arr[i]))[0])
-            raise ValueError(
-                f"{side} value is infinite at frame {i}, sensor {layout.sensor_names[j]} "
-                "(overflow or a unit error?)"
-            )
+            return ScannedValues(arr, None, (offset + i, j), None)
         some = finite[bad].any(axis=1)
-        if partial_at < 0 and some.any():
-            partial_at = lo + int(bad[np.argmax(some)])
-        missing.append(lo + bad)
-    if partial_at >= 0:
-        j = int(np.flatnonzero(np.isnan(arr[partial_at]))[0])
+        if partial_at is None and some.any():
+            i = lo + int(bad[np.argmax(some)])
+            partial_at = (offset + i, int(np.flatnonzero(np.isnan(arr[i]))[0]))
+        missing.append(offset + lo + bad)
+    return ScannedValues(arr, np.concatenate(missing).astype(np.int64) if missing else None, None, partial_at)
+
+
+def join_scans(values: np.ndarray, scans: Sequence[ScannedValues]) -> ScannedValues:
+    """The scan of ``values`` from the scans of its consecutive blocks, in frame order."""
+    inf = [s.inf_at for s in scans if s.inf_at is not None]
+    partial = [s.partial_at for s in scans if s.partial_at is not None]
+    missing = [s.missing for s in scans if s.missing is not None]
+    return ScannedValues(
+        values,
+        np.concatenate(missing) if missing else None,
+        inf[0] if inf else None,
+        partial[0] if partial else None,
+    )
+
+
+def _raise_bad_values(scan: ScannedValues, side: str, layout: SensorLayout) -> None:
+    """Raise the ValueError for the first infinity, else the first partly-NaN frame."""
+    if scan.inf_at is not None:
+        i, j = scan.inf_at
         raise ValueError(
-            f"{side} value is NaN at frame {partial_at}, sensor {layout.sensor_names[j]}, while other "
+            f"{side} value is infinite at frame {i}, sensor {layout.sensor_names[j]} "
+            "(overflow or a unit error?)"
+        )
+    if scan.partial_at is not None:
+        i, j = scan.partial_at
+        raise ValueError(
+            f"{side} value is NaN at frame {i}, sensor {layout.sensor_names[j]}, while other "
             "sensors of that frame have values; only whole missing frames may be NaN"
         )
-    return np.concatenate(missing).astype(np.int64) if missing else None
 
 
 def _rows_all(flags: np.ndarray) -> np.ndarray:

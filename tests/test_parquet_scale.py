@@ -10,6 +10,7 @@ sensorkit or by plain pyarrow (nulls, float64 and integer columns, dictionary en
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import sensorkit as sk
@@ -97,3 +98,39 @@ def test_writer_uses_no_dictionary_and_files_are_smaller_than_the_raw_arrays(tmp
     table = pq.read_table(path)
     pq.write_table(table, old, compression="zstd", use_dictionary=True)
     assert old.stat().st_size > path.stat().st_size
+
+
+def _foreign_groups(tmp_path, left, row_group_size):
+    """A plain-pyarrow file (no sensorkit header) of ``left`` in row groups of ``row_group_size``."""
+    names = sk.load_layout("ref16").sensor_names
+    data = {"time_s": pa.array(np.arange(len(left)) / 100.0)}
+    for j, s in enumerate(names):
+        data[f"L_{s}"] = pa.array(left[:, j])
+    path = tmp_path / "groups.parquet"
+    pq.write_table(pa.table(data), path, row_group_size=row_group_size)
+    assert pq.ParquetFile(path).metadata.num_row_groups == -(-len(left) // row_group_size)
+    return path
+
+
+def test_bad_values_decoded_in_parallel_row_groups_name_the_frame_of_the_whole_file(tmp_path):
+    """Row groups are decoded and scanned in two threads; the error is the one a single pass over
+    the whole array gives: the first infinity wins over an earlier partly-NaN frame, and frame
+    numbers count from the start of the file, not of the row group."""
+    names = sk.load_layout("ref16").sensor_names
+    v = np.ones((1000, 16), dtype=np.float32)
+    v[130, 5] = np.nan  # partly NaN, row group 1 of 10
+    v[[400, 401]] = np.nan  # whole frames: gaps
+    v[857, 11] = np.inf  # row group 8
+    v[972, 2] = -np.inf
+    with pytest.raises(FileFormatError, match=rf"left value is infinite at frame 857, sensor {names[11]} "):
+        read_parquet(_foreign_groups(tmp_path, v, 100), layout="ref16")
+    v[857, 11] = v[972, 2] = 1.0
+    with pytest.raises(FileFormatError, match=rf"left value is NaN at frame 130, sensor {names[5]}, while"):
+        read_parquet(_foreign_groups(tmp_path, v, 100), layout="ref16")
+    v[130, 5] = 1.0
+    v[[699, 700, 701]] = np.nan  # a gap across the boundary of row groups 6 and 7
+    rec = read_parquet(_foreign_groups(tmp_path, v, 100), layout="ref16")
+    assert rec.gaps["n_missing"].tolist() == [2, 3]
+    assert rec.gaps["start_s"].tolist() == pytest.approx([3.99, 6.98])  # the last frame delivered
+    same = sk.Recording.from_arrays(rec.time, v, None, layout="ref16", rate_hz=100.0)
+    pd.testing.assert_frame_equal(rec.gaps, same.gaps)

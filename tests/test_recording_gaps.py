@@ -184,3 +184,22 @@ def test_an_infinity_anywhere_is_reported_before_a_partial_nan_frame(block_value
         ValueError, match=r"left value is NaN at frame 2, sensor .* only whole missing frames"
     ):
         sk.Recording.from_arrays(t, v, None, layout="ref16")
+
+
+@pytest.mark.parametrize("cut", [1, 17, 30, 31, 39])
+def test_scans_of_consecutive_blocks_join_to_the_scan_of_the_whole(cut):
+    """What a reader does when it scans each decoded row group (offset = its first frame)."""
+    v = np.ones((40, 16), dtype=np.float32)
+    v[[3, 4, 31]] = np.nan
+    v[20, 6] = np.nan  # partly NaN
+    whole = recording.scan_values(v)
+    joined = recording.join_scans(
+        v, [recording.scan_values(v[:cut]), recording.scan_values(v[cut:], offset=cut)]
+    )
+    assert whole.missing.tolist() == joined.missing.tolist() == [3, 4, 20, 31]  # and raised on
+    assert whole.partial_at == joined.partial_at == (20, 6) and joined.inf_at is None
+    v[33, 2] = np.inf
+    joined = recording.join_scans(
+        v, [recording.scan_values(v[:cut]), recording.scan_values(v[cut:], offset=cut)]
+    )
+    assert joined.inf_at == recording.scan_values(v).inf_at == (33, 2)
