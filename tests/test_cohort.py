@@ -133,8 +133,11 @@ def test_a_cluster_sensorkit_starts_keeps_glibc_defaults_and_leaves_the_callers_
 
     with dask_client(workers=1) as client:
         assert dict(os.environ) == before  # while the cluster runs, too
+        os.environ["SENSORKIT_SET_MEANWHILE"] = "mine"  # the caller's own change stays
+        client.restart()  # a restarted worker: its nanny writes its environment again
         (env,) = client.run(worker_env).values()
     assert env == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1", "SENSORKIT_TEST_MARK": "kept"}
+    assert os.environ.pop("SENSORKIT_SET_MEANWHILE") == "mine"
     assert dict(os.environ) == before
 
 
