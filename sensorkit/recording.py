@@ -283,7 +283,7 @@ class Recording:
         left, right : array_like, shape (n, S), optional
             Sensor values in ``units``; at least one side. NaN is allowed only for whole
             frames a side did not deliver; those become gaps. Infinity is never allowed.
-            A reader that checked its values while decoding them passes a
+            sensorkit's readers, which check values while decoding them, pass a
             :class:`ScannedValues` instead (same checks, no second pass).
         layout : SensorLayout or str
             Layout of the left insole, or a built-in layout name. Required.
@@ -593,10 +593,11 @@ def _check_side(side: str) -> None:
 class ScannedValues(NamedTuple):
     """Sensor values a reader has already checked with :func:`scan_values`, block by block.
 
-    :meth:`Recording.from_arrays` accepts one in place of an array for ``left`` or
-    ``right``: it checks the shape and raises what the scan found (the same messages as for
-    a plain array), without a second pass over the values. ``values`` must be float32 and
-    C-contiguous.
+    For sensorkit's own readers (``sensorkit.io``): :meth:`Recording.from_arrays` accepts
+    one in place of an array for ``left`` or ``right``, checks the shape and that the NaN
+    frames are within it, and raises what the scan found (the same messages as for a plain
+    array) without a second pass over the values. The scan is trusted to be of exactly
+    ``values``; anything that is not float32 and C-contiguous is scanned again.
     """
 
     values: np.ndarray
@@ -624,7 +625,10 @@ def _validate_values(
         arr = np.ascontiguousarray(arr, dtype=np.float32)
         scanned = scan_values(arr)
     _raise_bad_values(scanned, side, layout)
-    return arr, scanned.missing
+    m = scanned.missing
+    if m is not None and len(m) and not (0 <= m[0] and m[-1] < n):
+        raise ValueError(f"{side} missing frames {int(m[0])}..{int(m[-1])} are outside the {n} frames")
+    return arr, m
 
 
 def scan_values(arr: np.ndarray, offset: int = 0) -> ScannedValues:

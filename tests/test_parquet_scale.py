@@ -9,6 +9,10 @@ sensorkit or by plain pyarrow (nulls, float64 and integer columns, dictionary en
 
 from __future__ import annotations
 
+import gc
+import json
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -134,3 +138,85 @@ def test_bad_values_decoded_in_parallel_row_groups_name_the_frame_of_the_whole_f
     assert rec.gaps["start_s"].tolist() == pytest.approx([3.99, 6.98])  # the last frame delivered
     same = sk.Recording.from_arrays(rec.time, v, None, layout="ref16", rate_hz=100.0)
     pd.testing.assert_frame_equal(rec.gaps, same.gaps)
+
+
+def _table(n=300, extra=None, text_column=False, schema_version=None, time_name="time_s"):
+    names = sk.load_layout("ref16").sensor_names
+    data = {time_name: pa.array(np.arange(n) / 100.0)}
+    for s in names:
+        data[f"L_{s}"] = pa.array(np.ones(n, dtype=np.float32))
+    if text_column:
+        data[f"L_{names[0]}"] = pa.array([str(i) for i in range(n)])
+    if extra:
+        data[extra] = pa.array(np.zeros(n))
+    table = pa.table(data)
+    if schema_version:
+        table = table.replace_schema_metadata({b"sensorkit": json.dumps({"schema": schema_version}).encode()})
+    return table
+
+
+@pytest.mark.parametrize(
+    ("table", "layout", "error", "message"),
+    [
+        (_table(extra="extra"), None, FileFormatError, "no sensor layout in this Parquet file"),
+        (_table(text_column=True, schema_version="sensorkit.recording/9"), None, FileFormatError,
+         "unknown sensorkit schema 'sensorkit.recording/9'"),
+        (_table(time_name="t"), "nope", sk.errors.CalibrationError, "nope"),
+        (_table(extra="extra"), "ref16", FileFormatError, "column 'extra' is neither a left"),
+    ],
+)  # fmt: skip
+def test_errors_come_in_the_same_order_while_row_groups_decode_in_threads(
+    tmp_path, table, layout, error, message
+):
+    """The header, then the layouts, then the columns: decoding starts before the header is
+    checked, and that must not change which error a file gives."""
+    path = tmp_path / "bad.parquet"
+    pq.write_table(table, path, row_group_size=100)
+    with pytest.raises(error, match=message):
+        read_parquet(path, layout=layout)
+
+
+def test_a_file_replaced_while_it_is_read_is_read_whole_from_the_first_open(tmp_path, monkeypatch):
+    """Every thread reads the one open file, not the path again: replacing the path between the
+    footer and the row groups changes nothing (it had mixed two files' data and header)."""
+    from sensorkit.io import parquet as P
+
+    a = sk.simulate(duration_s=6, seed=1, rate_hz=200)
+    b = sk.simulate(duration_s=6, seed=2, rate_hz=200, dropout=0.05)
+    path, other = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    write_parquet(a, path, row_group_frames=200, compression="none")
+    write_parquet(b, other, row_group_frames=200, compression="none")
+    start = P._GroupDecoder.__init__
+
+    def replace_then_start(self, *args, **kwargs):
+        os.replace(other, path)
+        start(self, *args, **kwargs)
+
+    monkeypatch.setattr(P._GroupDecoder, "__init__", replace_then_start)
+    back = read_parquet(path)
+    assert np.array_equal(bits(back.left), bits(a.left)) and np.array_equal(back.time, a.time)
+    assert len(back.gaps) == len(a.gaps) == 0
+
+
+def test_a_damaged_row_group_is_a_file_format_error_and_leaves_no_open_file_behind(tmp_path):
+    """A page header overwritten in row group 2 (decoded in a worker thread): one clear error
+    naming the row group and its frames (it was Arrow's bare OSError), and the file is closed
+    at once, without waiting for the garbage collector (the error's traceback had kept the
+    readers alive)."""
+    rec = sk.simulate(duration_s=6, seed=1, rate_hz=200)
+    path = write_parquet(rec, tmp_path / "damaged.parquet", row_group_frames=200)
+    offset = pq.ParquetFile(path).metadata.row_group(2).column(5).data_page_offset
+    data = bytearray(path.read_bytes())
+    data[offset : offset + 12] = b"\xff" * 12
+    path.write_bytes(bytes(data))
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("needs /proc/self/fd")
+    fds = len(os.listdir("/proc/self/fd"))
+    gc.disable()
+    try:
+        for _ in range(20):
+            with pytest.raises(FileFormatError, match=r"row group 2 \(frames 400-599\) cannot be decoded: "):
+                read_parquet(path)
+        assert len(os.listdir("/proc/self/fd")) == fds
+    finally:
+        gc.enable()

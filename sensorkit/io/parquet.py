@@ -238,36 +238,41 @@ def read_parquet(
     pa, pq = _pyarrow()
     path = Path(path)
     try:
-        pf = pq.ParquetFile(str(path))
+        # one open file for every reader and thread: replacing the path meanwhile changes nothing
+        source = pa.OSFile(str(path))
     except (pa.ArrowException, OSError) as exc:
         raise FileFormatError(f"not a readable Parquet file ({exc})", path=str(path)) from None
+    with source:
+        try:
+            pf = pq.ParquetFile(source)
+        except (pa.ArrowException, OSError) as exc:
+            raise FileFormatError(f"not a readable Parquet file ({exc})", path=str(path)) from None
+        return _read_open(pf, source, path, layout, body_mass_kg)
+
+
+def _read_open(
+    pf, source, path: Path, layout: SensorLayout | str | None, body_mass_kg: float | None
+) -> Recording:
+    """:func:`read_parquet` once the file is open. Errors come in this order: the header, the
+    layouts, the columns (names, then types), the columns against the layouts, the row
+    counts, the values; decoding starts before the header is checked when the columns allow."""
+    pa, _ = _pyarrow()
     names = list(pf.schema_arrow.names)
-    if not names or names[0] not in ("time_s", "time"):
-        raise FileFormatError("the first column must be 'time_s' (seconds)", path=str(path), column=1)
-    unknown = [n for n in names[1:] if not n.startswith(("L_", "R_"))]
-    if unknown:
-        raise FileFormatError(
-            f"column {unknown[0]!r} is neither a left (L_) nor a right (R_) sensor",
-            path=str(path),
-            column=unknown[0],
-        )
-    for field in pf.schema_arrow:
-        if not (pa.types.is_floating(field.type) or pa.types.is_integer(field.type)):
-            raise FileFormatError(
-                f"column {field.name!r} holds {field.type}, not numbers", path=str(path), column=field.name
-            )
-    n = pf.metadata.num_rows
-    time = np.empty(n, dtype=np.float64)
     columns = {
         side: [c for c in names if c.startswith(prefix)] for side, prefix in (("left", "L_"), ("right", "R_"))
     }
-    sides = {
-        side: np.empty((n, len(cols)), dtype=np.float32) if cols else None for side, cols in columns.items()
-    }
-    position = {c: k for k, c in enumerate(names)}
-    targets = [_Target(time, [0], scan=False)]  # array <- columns (by position)
-    targets += [_Target(sides[s], [position[c] for c in columns[s]], scan=True) for s in sides if columns[s]]
-    decoder = _GroupDecoder(path, pf, targets, n)  # decodes in threads while the header is checked
+    wrong = _column_error(pf.schema_arrow, path, pa)
+    decoder = None
+    if wrong is None:
+        n = pf.metadata.num_rows
+        time = np.empty(n, dtype=np.float64)
+        sides = {s: np.empty((n, len(c)), dtype=np.float32) if c else None for s, c in columns.items()}
+        position = {c: k for k, c in enumerate(names)}
+        targets = [_Target(time, [0], scan=False)]  # array <- columns (by position)
+        targets += [
+            _Target(sides[s], [position[c] for c in columns[s]], scan=True) for s in sides if columns[s]
+        ]
+        decoder = _GroupDecoder(path, source, pf, targets, n)  # decodes in threads from here on
     try:
         raw = (pf.schema_arrow.metadata or {}).get(METADATA_KEY)
         header: dict[str, Any] = {}
@@ -280,6 +285,8 @@ def read_parquet(
                     hint="upgrade sensorkit",
                 )
         lay_left, lay_right = _layouts(header, layout, path)
+        if wrong is not None:
+            raise wrong
         for side, prefix, lay in (("left", "L_", lay_left), ("right", "R_", lay_right)):
             expected = [prefix + s for s in lay.sensor_names]
             if columns[side] and columns[side] != expected:
@@ -290,7 +297,8 @@ def read_parquet(
                 )
         scans = iter(decoder.result()[1:])
     finally:
-        decoder.close()
+        if decoder is not None:
+            decoder.close()
     values = {s: next(scans) if columns[s] else None for s in sides}
     extra = dict(header.get("metadata") or {})
     extra.update(source=str(path), format="parquet")
@@ -313,6 +321,26 @@ def read_parquet(
         raise FileFormatError(str(exc), path=str(path)) from None
 
 
+def _column_error(schema, path: Path, pa) -> FileFormatError | None:
+    """The first problem of the columns (time first, then L_/R_ sensors, all numeric), or None."""
+    names = list(schema.names)
+    if not names or names[0] not in ("time_s", "time"):
+        return FileFormatError("the first column must be 'time_s' (seconds)", path=str(path), column=1)
+    unknown = [n for n in names[1:] if not n.startswith(("L_", "R_"))]
+    if unknown:
+        return FileFormatError(
+            f"column {unknown[0]!r} is neither a left (L_) nor a right (R_) sensor",
+            path=str(path),
+            column=unknown[0],
+        )
+    for field in schema:
+        if not (pa.types.is_floating(field.type) or pa.types.is_integer(field.type)):
+            return FileFormatError(
+                f"column {field.name!r} holds {field.type}, not numbers", path=str(path), column=field.name
+            )
+    return None
+
+
 class _Target(NamedTuple):
     """An output array, shape (n,) or (n, S), the file's column positions that fill it, and
     whether its values are scanned (NaN frames, infinities) as they are copied."""
@@ -325,7 +353,8 @@ class _Target(NamedTuple):
 class _GroupDecoder:
     """Decode a file's row groups straight into preallocated arrays, two at a time in threads.
 
-    Each thread decodes one row group (with its own reader on the file's parsed footer),
+    Each thread decodes one row group (its own reader on the one open file, whose positional
+    reads are thread-safe, and on the parsed footer),
     interleaves its columns into rows ``lo:hi`` of the row-major (n, S) arrays with one
     ``np.stack(..., out=)``, and scans those rows for NaN frames and infinities
     (:func:`~sensorkit.recording.scan_values`), so :meth:`Recording.from_arrays` needs no
@@ -344,24 +373,33 @@ class _GroupDecoder:
 
     THREADS = 2
 
-    def __init__(self, path: Path, pf, targets: list[_Target], n: int) -> None:
-        self.path, self.pf, self.targets = path, pf, targets
+    def __init__(self, path: Path, source, pf, targets: list[_Target], n: int) -> None:
+        self.path, self.source, self.pf, self.targets = path, source, pf, targets
         rows = [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)]
-        if sum(rows) != n:
-            raise FileFormatError(
-                f"the file declares {n} rows but its row groups hold {sum(rows)}", path=str(path)
-            )
         self.rows = rows
         self.starts = np.concatenate([[0], np.cumsum(rows)]).astype(int).tolist()
         self.local = threading.local()
         self.pool = None
         self.futures: list = []
-        if len(rows) > 1:
+        self.error: FileFormatError | None = None  # raised by result(), after the header's errors
+        if sum(rows) > n:
+            self.error = FileFormatError("row groups hold more rows than the file declares", path=str(path))
+        elif sum(rows) < n:
+            self.error = FileFormatError(f"the file declares {n} rows but holds {sum(rows)}", path=str(path))
+        elif len(rows) > 1:
             self.pool = ThreadPoolExecutor(max_workers=min(self.THREADS, len(rows)))
             self.futures = [self.pool.submit(self._group, g) for g in range(len(rows))]
 
     def result(self) -> list[ScannedValues | None]:
-        """Wait for every row group; per target, its joined scan (None when not scanned)."""
+        """Wait for every row group; per target, its joined scan (None when not scanned).
+
+        Raises
+        ------
+        FileFormatError
+            Row counts that disagree with the file's metadata.
+        """
+        if self.error is not None:
+            raise self.error
         if self.pool is None:
             per_group = [self._group(g, self.pf) for g in range(len(self.rows))]
         else:
@@ -372,18 +410,28 @@ class _GroupDecoder:
         ]
 
     def close(self) -> None:
-        """Stop: row groups not started are dropped, running ones are waited for."""
+        """Stop: row groups not started are dropped, running ones are waited for; the readers
+        and futures are let go (a future's exception would otherwise keep them alive)."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        self.futures, self.local, self.error = [], threading.local(), None
 
     def _group(self, g: int, reader=None) -> list[ScannedValues | None]:
         if reader is None:
             reader = getattr(self.local, "reader", None)
-            if reader is None:  # one reader per thread, sharing the parsed footer
+            if reader is None:  # one reader per thread: the open file and its parsed footer
                 _, pq = _pyarrow()
-                reader = self.local.reader = pq.ParquetFile(str(self.path), metadata=self.pf.metadata)
-        group = reader.read_row_group(g, use_threads=False)
+                reader = self.local.reader = pq.ParquetFile(self.source, metadata=self.pf.metadata)
         lo, hi = self.starts[g], self.starts[g + 1]
+        pa, _ = _pyarrow()
+        try:
+            group = reader.read_row_group(g, use_threads=False)
+        except (pa.ArrowException, OSError) as exc:  # a damaged page: name where, keep Arrow's reason
+            raise FileFormatError(
+                f"row group {g} (frames {lo}-{hi - 1}) cannot be decoded: {' '.join(str(exc).split())}",
+                path=str(self.path),
+                hint="the file is damaged (a truncated copy or bad storage); frames before it read with pyarrow",
+            ) from None
         if group.num_rows != hi - lo:
             raise FileFormatError(
                 f"row group {g} holds {group.num_rows} rows, its metadata says {hi - lo}", path=str(self.path)
