@@ -427,10 +427,14 @@ class _GroupDecoder:
         try:
             group = reader.read_row_group(g, use_threads=False)
         except (pa.ArrowException, OSError) as exc:  # a damaged page: name where, keep Arrow's reason
+            # Arrow quotes the damaged bytes in its message: escaped, they cannot reach a terminal
+            reason = " ".join(str(exc).encode("ascii", "backslashreplace").decode("ascii").split())
+            reason = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in reason)
             raise FileFormatError(
-                f"row group {g} (frames {lo}-{hi - 1}) cannot be decoded: {' '.join(str(exc).split())}",
+                f"row group {g} (frames {lo}-{hi - 1}) cannot be decoded: {reason}",
                 path=str(self.path),
-                hint="the file is damaged (a truncated copy or bad storage); frames before it read with pyarrow",
+                hint="the file is damaged (a truncated copy or bad storage); the row groups before "
+                "it can still be read with pyarrow.parquet.ParquetFile(path).read_row_group(k)",
             ) from None
         if group.num_rows != hi - lo:
             raise FileFormatError(
