@@ -244,3 +244,20 @@ def test_analyze_tells_gaps_at_the_edges_from_dropouts(cut_capture, capsys):
         assert f"{inside} data gap(s) inside the session" in out
     if edge:
         assert f"{edge} at its start or end (one insole started or stopped before the other)" in out
+
+
+def test_control_characters_from_a_file_name_or_message_never_reach_the_terminal(tmp_path):
+    """A cohort folder from somewhere else can hold a file whose name carries escape sequences;
+    error lines quote it (and readers quote bytes from damaged files). rich passes ESC, so the
+    console writes every control character other than newline and tab as \\xNN."""
+    bad = tmp_path / "run\x1b[2J\x1b[31m\x07.csv"
+    bad.write_text("time,L1\n0.0,x\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sensorkit.cli", "analyze", str(bad), "--layout", "ref16"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "run\\x1b[2J\\x1b[31m\\x07.csv" in proc.stderr
+    assert not any(c in proc.stderr for c in "\x1b\x07")

@@ -185,6 +185,8 @@ def test_a_run_killed_half_way_resumes_to_the_same_tables(inprocess, folder, tmp
 
 def test_cli_batch_prints_the_failures(folder, tmp_path):
     out = tmp_path / "cli"
+    hostile = tmp_path / "bad\x1b[2J.csv"
+    hostile.write_bytes((folder / "broken.csv").read_bytes())
     proc = subprocess.run(
         [
             sys.executable,
@@ -193,6 +195,7 @@ def test_cli_batch_prints_the_failures(folder, tmp_path):
             "batch",
             str(folder / "S1_run0.csv"),
             str(folder / "broken.csv"),
+            str(hostile),
             "-o",
             str(out),
         ],
@@ -201,9 +204,11 @@ def test_cli_batch_prints_the_failures(folder, tmp_path):
         timeout=300,
     )
     assert proc.returncode == 3, proc.stderr  # finished, but a file failed: scripts can tell
-    assert "2 files: 1 analysed, 1 failed" in proc.stdout
+    assert "3 files: 1 analysed, 2 failed" in proc.stdout
     assert "failed: broken.csv: FileFormatError" in proc.stdout
-    assert len(read_cohort(out).sessions) == 2
+    # a file name from someone else's folder is printed, never obeyed by the terminal
+    assert "failed: bad\\x1b[2J.csv: FileFormatError" in proc.stdout and "\x1b" not in proc.stdout
+    assert len(read_cohort(out).sessions) == 3
 
 
 def test_a_layout_is_used_only_by_files_that_need_one(tmp_path):

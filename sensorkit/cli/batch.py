@@ -49,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the batch with a progress bar; print the failures at the end. Returns the exit status."""
-    from sensorkit.cli.console import console
+    from sensorkit.cli.console import console, printable
     from sensorkit.cohort import analyze_many
     from sensorkit.cohort.engines import dask_client
 
@@ -87,11 +87,9 @@ def run(args: argparse.Namespace) -> int:
     ok = int((cohort.sessions["status"] == "ok").sum())
     console.print(
         f"{len(cohort.sessions)} files: {ok} analysed, {len(cohort.sessions) - ok} failed; "
-        f"{len(cohort.steps)} stances; written to {escape(str(cohort.path))} "
+        f"{len(cohort.steps)} stances; written to {escape(printable(str(cohort.path)))} "
         f"({time.perf_counter() - t0:.1f} s)"
     )
     for row in cohort.failures.itertuples():
-        console.print(
-            f"  failed: {escape(str(row.file))}: {escape(str(row.error_type))}: {escape(str(row.error_message))}"
-        )
+        console.print(escape(printable(f"  failed: {row.file}: {row.error_type}: {row.error_message}")))
     return EXIT_FILES_FAILED if ok < len(cohort.sessions) else 0

@@ -36,17 +36,33 @@ console = Console(highlight=False, width=_width(sys.stdout))
 error_console = Console(stderr=True, highlight=False, width=_width(sys.stderr))
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters other than newline and tab written as ``\\xNN``.
+
+    Messages can quote what a file or a device sent (a damaged page's bytes, a name); rich
+    drops a few control codes but passes ESC, so a hostile string could otherwise move the
+    cursor, recolour or clear the user's terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in "\n\t" else _escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+
 def print_error(message: str, hint: str | None = None) -> None:
     """Print one error line (and a hint line) on stderr; the texts are printed literally."""
-    error_console.print(Text.assemble(("error:", "bold red"), " ", str(message)), soft_wrap=True)
+    error_console.print(Text.assemble(("error:", "bold red"), " ", printable(str(message))), soft_wrap=True)
     if hint:
-        error_console.print(Text.assemble(("hint:", "dim"), " ", str(hint)), soft_wrap=True)
+        error_console.print(Text.assemble(("hint:", "dim"), " ", printable(str(hint))), soft_wrap=True)
     sys.stderr.flush()
 
 
 def print_warning(message: str | Warning, category: type[Warning] | None = None) -> None:
     """Print ``warning: <message>`` on one line on stderr (no file, line or source)."""
-    text = " ".join(str(message).split())
+    text = printable(" ".join(str(message).split()))
     name = category.__name__ if category is not None else type(message).__name__
     suffix = f" ({name})" if name not in ("UserWarning", "str", "Warning") else ""
     error_console.print(Text.assemble(("warning:", "yellow"), " ", text + suffix), soft_wrap=True)
@@ -54,7 +70,7 @@ def print_warning(message: str | Warning, category: type[Warning] | None = None)
 
 def say(text: str, *, err: bool = False) -> None:
     """Print user-facing text literally (no markup, no highlighting), soft-wrapped."""
-    (error_console if err else console).print(text, markup=False, highlight=False, soft_wrap=True)
+    (error_console if err else console).print(printable(text), markup=False, highlight=False, soft_wrap=True)
 
 
 @contextmanager
