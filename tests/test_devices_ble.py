@@ -164,3 +164,21 @@ def test_devices_cli_prints_one_line_instead_of_a_traceback(capsys):
     assert status == 0
     assert "serial ports" in out.out and "Traceback" not in out.out + out.err
     assert "bluetooth:" in out.out or "BLE insoles" in out.out
+
+
+def test_a_hostile_advertised_name_or_usb_descriptor_is_printed_not_obeyed():
+    """A BLE name is whatever a device nearby advertises, a USB description whatever the
+    device reports: an escape sequence in either is shown as text, never sent to the terminal."""
+    import io
+
+    from rich.console import Console
+
+    from sensorkit.cli.devices import ble_table, serial_table
+
+    out = io.StringIO()
+    screen = Console(file=out, force_terminal=True, width=160)
+    screen.print(ble_table([(ADDRESS, "Insole\x1b[2J\x1b]0;owned\x07", -60)]))
+    screen.print(serial_table([("/dev/ttyACM0", "Board\x1b[31m", "USB VID:PID=2341:0043")]))
+    text = out.getvalue()
+    assert "Insole\\x1b[2J\\x1b]0;owned\\x07" in text and "Board\\x1b[31m" in text
+    assert "\x1b[2J" not in text and "\x07" not in text and "Board\x1b[31m" not in text

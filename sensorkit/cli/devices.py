@@ -7,7 +7,7 @@ import asyncio
 
 from rich.text import Text
 
-from sensorkit.cli.console import console, say
+from sensorkit.cli.console import console, printable, say
 from sensorkit.cli.report_options import working
 from sensorkit.cli.stream import standalone
 from sensorkit.cli.tables import new_table
@@ -85,13 +85,7 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"  {name:<16} {how:<36} {what}", markup=False, highlight=False, soft_wrap=True)
             console.print(f"  {'':<16} {description}", markup=False, highlight=False, soft_wrap=True)
         return 0
-    ports = list_serial_ports()
-    table = new_table(
-        f"serial ports ({len(ports)})", [("URL", "left"), ("description", "left"), ("hardware id", "left")]
-    )
-    for device, desc, hwid in ports:
-        table.add_row(Text(f"serial://{device}"), Text(desc), Text(hwid))
-    console.print(table)
+    console.print(serial_table(list_serial_ports()))
     if args.no_ble:
         return 0
     try:
@@ -100,13 +94,31 @@ def run(args: argparse.Namespace) -> int:
     except DeviceError as exc:
         say(f"bluetooth: {exc}")
         return 0
+    console.print(ble_table(found))
+    return 0
+
+
+def serial_table(ports: list[tuple[str, str, str]]):
+    """The serial ports as a table. USB descriptors are the device's own strings: control
+    characters in them are printed as ``\\xNN`` (:func:`~sensorkit.cli.console.printable`)."""
+    table = new_table(
+        f"serial ports ({len(ports)})", [("URL", "left"), ("description", "left"), ("hardware id", "left")]
+    )
+    for device, desc, hwid in ports:
+        table.add_row(*(Text(printable(v)) for v in (f"serial://{device}", desc, hwid)))
+    return table
+
+
+def ble_table(found: list[tuple[str, str, int | None]]):
+    """The BLE insoles found as a table. An advertised name is whatever a device nearby chose
+    to send: control characters in it are printed as ``\\xNN``."""
     table = new_table(
         f"BLE insoles ({len(found)})", [("URL", "left"), ("name", "left"), ("RSSI (dBm)", "right")]
     )
     for address, name, rssi in found:
-        table.add_row(Text(f"ble://{address}"), Text(name or ""), Text("–" if rssi is None else str(rssi)))
-    console.print(table)
-    return 0
+        row = (f"ble://{address}", name or "", "–" if rssi is None else str(rssi))
+        table.add_row(*(Text(printable(v)) for v in row))
+    return table
 
 
 if __name__ == "__main__":
