@@ -19,6 +19,7 @@ __all__ = [
     "ProtocolError",
     "SameFileError",
     "SensorkitError",
+    "printable",
 ]
 
 
@@ -107,3 +108,20 @@ class FileLockedError(SensorkitError, OSError):
 
 class CaptureWriteError(SensorkitError, OSError):
     """Writing a capture failed (disk full, file-size limit, I/O error); the file is readable up to there."""
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters other than newline and tab written as ``\\xNN``.
+
+    Messages can quote what a file or a device sent (a damaged page's bytes, a file or BLE
+    name); the console prints them through this, and so do messages that quote such bytes,
+    so a hostile string can never move the cursor, recolour or clear the user's terminal
+    (rich drops a few control codes but passes ESC).
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in "\n\t" else _escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"

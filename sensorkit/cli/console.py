@@ -2,7 +2,8 @@
 
 User text (file names, messages, hints) is never parsed as rich markup: ``data[/b].csv``
 prints as is instead of crashing, ``patient[red].csv`` keeps its brackets. Warnings print
-as one readable line (``warning: ...``), never with a source line.
+as one readable line (``warning: ...``), never with a source line. Control characters in
+user text are written as ``\\xNN`` (:func:`sensorkit.errors.printable`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.text import Text
 
-__all__ = ["console", "error_console", "one_line_warnings", "print_error", "print_warning", "say"]
+from sensorkit.errors import printable
+
+__all__ = [
+    "console",
+    "error_console",
+    "one_line_warnings",
+    "print_error",
+    "print_warning",
+    "printable",
+    "say",
+]
 
 #: Width of tables written to a pipe or file (a terminal's own width is used on a terminal).
 PIPE_WIDTH = 120
@@ -34,22 +45,6 @@ def _width(stream) -> int | None:
 
 console = Console(highlight=False, width=_width(sys.stdout))
 error_console = Console(stderr=True, highlight=False, width=_width(sys.stderr))
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters other than newline and tab written as ``\\xNN``.
-
-    Messages can quote what a file or a device sent (a damaged page's bytes, a name); rich
-    drops a few control codes but passes ESC, so a hostile string could otherwise move the
-    cursor, recolour or clear the user's terminal.
-    """
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() or c in "\n\t" else _escape(c) for c in text)
-
-
-def _escape(c: str) -> str:
-    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
 
 
 def print_error(message: str, hint: str | None = None) -> None:

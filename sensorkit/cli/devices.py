@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
 
 def serial_table(ports: list[tuple[str, str, str]]):
     """The serial ports as a table. USB descriptors are the device's own strings: control
-    characters in them are printed as ``\\xNN`` (:func:`~sensorkit.cli.console.printable`)."""
+    characters in them are printed as ``\\xNN`` (:func:`~sensorkit.errors.printable`)."""
     table = new_table(
         f"serial ports ({len(ports)})", [("URL", "left"), ("description", "left"), ("hardware id", "left")]
     )

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from sensorkit.errors import FileFormatError, SensorkitError
+from sensorkit.errors import FileFormatError, SensorkitError, printable
 from sensorkit.io.outputs import check_output, input_files
 from sensorkit.io.spec import FormatSpec
 from sensorkit.io.validate import parquet_header
@@ -375,6 +375,7 @@ class _GroupDecoder:
 
     def __init__(self, path: Path, source, pf, targets: list[_Target], n: int) -> None:
         self.path, self.source, self.pf, self.targets = path, source, pf, targets
+        self.pa, self.pq = _pyarrow()
         rows = [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)]
         self.rows = rows
         self.starts = np.concatenate([[0], np.cumsum(rows)]).astype(int).tolist()
@@ -420,16 +421,12 @@ class _GroupDecoder:
         if reader is None:
             reader = getattr(self.local, "reader", None)
             if reader is None:  # one reader per thread: the open file and its parsed footer
-                _, pq = _pyarrow()
-                reader = self.local.reader = pq.ParquetFile(self.source, metadata=self.pf.metadata)
+                reader = self.local.reader = self.pq.ParquetFile(self.source, metadata=self.pf.metadata)
         lo, hi = self.starts[g], self.starts[g + 1]
-        pa, _ = _pyarrow()
         try:
             group = reader.read_row_group(g, use_threads=False)
-        except (pa.ArrowException, OSError) as exc:  # a damaged page: name where, keep Arrow's reason
-            # Arrow quotes the damaged bytes in its message: escaped, they cannot reach a terminal
-            reason = " ".join(str(exc).encode("ascii", "backslashreplace").decode("ascii").split())
-            reason = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in reason)
+        except (self.pa.ArrowException, OSError) as exc:  # a damaged page: name where, keep Arrow's reason
+            reason = printable(" ".join(str(exc).split()))  # Arrow quotes the damaged bytes
             raise FileFormatError(
                 f"row group {g} (frames {lo}-{hi - 1}) cannot be decoded: {reason}",
                 path=str(self.path),
