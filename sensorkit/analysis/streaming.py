@@ -45,11 +45,8 @@ _INITIAL_CAPACITY = 4096
 _MODE, _CAND, _CONTACT, _LAST_ON, _RUN, _RUN_START = 0, 1, 2, 6, 7, 8
 _RECENT_STANCES = 64  # stances used for the provisional session-level decisions
 _MERGE_PARTS = 256  # per-stance parts merged into one block (memory of an all-day stream)
-_BUFFERS = ("g", "t", "v", "x", "y", "f", "mb")
-_NO_HOLE = (
-    np.iinfo(np.int64).max,
-    np.nan,
-)  # (global frame, time) of no missing data  # per-frame arrays of a side
+_BUFFERS = ("g", "t", "v", "x", "y", "f", "mb")  # per-frame arrays of a side
+_NO_HOLE = (np.iinfo(np.int64).max, np.nan)  # (global frame, time) of no missing data
 
 
 @dataclass

@@ -125,23 +125,25 @@ def run(args: argparse.Namespace) -> int:
     else:
         console.print(summary_table(title, res.summary, res.asymmetry, metrics))
         say(f"cadence: {format_value('cadence_spm', res.cadence_spm)} steps/min (both feet, steady state)")
-    if res.activity == "running":
-        say(
-            f"loading rate method: {res.info.loading_rate_method} (one per trial; {res.info.loading_rate_note})"
-        )
-    asym = res.asymmetry
-    flagged = flagged_metrics(res)
-    if res.activity == "none":
-        pass  # said above
-    elif flagged:
-        say("asymmetric beyond each metric's limit (95% CI): " + ", ".join(flagged))
-    elif not asym["status"].isin(["asymmetric", "within limit", "inconclusive", "no limit set"]).any():
-        say(
-            "asymmetry: not enough data (fewer than "
-            f"{res.params.min_steps_asymmetry} steady-state steps on a side, or one insole)"
-        )
-    else:
-        say("no asymmetry beyond the metrics' limits (95% CI)")
+        if res.activity == "running":
+            say(
+                f"loading rate method: {res.info.loading_rate_method} "
+                f"(one per trial; {res.info.loading_rate_note})"
+            )
+        flagged = flagged_metrics(res)
+        if flagged:
+            say("asymmetric beyond each metric's limit (95% CI): " + ", ".join(flagged))
+        elif (
+            not res.asymmetry["status"]
+            .isin(["asymmetric", "within limit", "inconclusive", "no limit set"])
+            .any()
+        ):
+            say(
+                "asymmetry: not enough data (fewer than "
+                f"{res.params.min_steps_asymmetry} steady-state steps on a side, or one insole)"
+            )
+        else:
+            say("no asymmetry beyond the metrics' limits (95% CI)")
     if res.standing is not None and len(res.standing):
         for _, st in res.standing.iterrows():
             say(

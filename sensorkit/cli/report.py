@@ -70,12 +70,11 @@ def run(args: argparse.Namespace) -> int:
         res = sk.analyze(rec, body_mass_kg=args.mass)
     from sensorkit.report import FIGURES
 
-    out = output
     with report_options.progress() as bar:
         task = bar.add_task("rendering report figures", total=len(FIGURES))
         result = sk.report(
             rec,
-            output=out,
+            output=output,
             analysis=res,
             png_dir=args.png_dir,
             recommend=not args.no_recommend,

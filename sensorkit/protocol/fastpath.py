@@ -7,8 +7,8 @@ values into one shared output array (firmware_protocol/PROTOCOL.md). Any frame i
 accept (another packet type, any error, a time stamp beyond 2**63) is marked for the
 reference path (:func:`sensorkit.protocol.cobs.cobs_decode` and
 :func:`sensorkit.protocol.codec.parse_packet`), which names the error. The kernel accepts
-exactly the frames :func:`sensorkit.protocol.stream._pressure_fast` accepts, with the same
-values (``tests/test_protocol_fastpath.py``).
+exactly the PRESSURE frames the reference path accepts, with the same values
+(``tests/test_protocol_fastpath.py``).
 """
 
 from __future__ import annotations
