@@ -261,3 +261,19 @@ def test_control_characters_from_a_file_name_or_message_never_reach_the_terminal
     assert proc.returncode != 0
     assert "run\\x1b[2J\\x1b[31m\\x07.csv" in proc.stderr
     assert not any(c in proc.stderr for c in "\x1b\x07")
+
+
+def test_a_file_name_with_escape_sequences_is_printed_as_text_when_commands_succeed(tmp_path):
+    """Not only errors: the analysis table's title, the report's closing line and the HTML page
+    quote the file name too (an unterminated OSC from a name had swallowed the output after it)."""
+    name = "run\x1b]0;pwned\x07\x1b[31m.csv"
+    path = sk.write(sk.simulate(duration_s=20, seed=3, rate_hz=100, body_mass_kg=70), tmp_path / name)
+    analysed = run_cli("analyze", str(path))
+    assert analysed.returncode == 0, analysed.stderr
+    assert "run\\x1b]0;pwned\\x07\\x1b[31m.csv" in analysed.stdout
+    reported = run_cli("report", str(path), "-o", str(tmp_path / "out.html"), "--no-recommend", cwd=tmp_path)
+    assert reported.returncode == 0, reported.stderr
+    page = (tmp_path / "out.html").read_text(encoding="utf-8")
+    assert "run\\x1b]0;pwned\\x07\\x1b[31m.csv" in page
+    for text in (analysed.stdout, analysed.stderr, reported.stdout, reported.stderr, page):
+        assert "\x1b" not in text and "\x07" not in text  # a pipe: rich adds no codes of its own

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sensorkit.cli.console import error_console
+from sensorkit.cli.console import error_console, printable
 from sensorkit.cli.read_options import read_kwargs
 from sensorkit.cli.report_options import progress, working
 from sensorkit.io import read
@@ -105,8 +105,10 @@ def run(args: argparse.Namespace) -> int:
         _warn_csv_losses(rec)
     source_fmt = rec.metadata.get("format", "?")
     error_console.print(
-        f"converted {src} ({source_fmt}, {rec.duration_s:.1f} s, {'+'.join(rec.sides)}, {rec.n_sensors} sensors, "
-        f"{len(rec.gaps)} gaps) -> {dst} ({fmt}, {_size(dst)})",
+        printable(
+            f"converted {src} ({source_fmt}, {rec.duration_s:.1f} s, {'+'.join(rec.sides)}, {rec.n_sensors} sensors, "
+            f"{len(rec.gaps)} gaps) -> {dst} ({fmt}, {_size(dst)})"
+        ),
         markup=False,
         soft_wrap=True,
     )

@@ -14,7 +14,7 @@ from rich.text import Text
 
 import sensorkit as sk
 from sensorkit.cli.analyze import first_run_note
-from sensorkit.cli.console import console
+from sensorkit.cli.console import console, printable
 from sensorkit.cli.read_options import add_read_options, read_kwargs
 from sensorkit.cli.report_options import working
 from sensorkit.recommend.runner import ARCH_TYPES, SURFACES
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     console.print(
         Panel(
             Text(adv.card(width=max(40, console.width - 4))),
-            title=Text(f"{args.file}: insole advice"),
+            title=Text(printable(f"{args.file}: insole advice")),
             border_style="green" if adv.advice else "yellow",
             expand=False,
         )

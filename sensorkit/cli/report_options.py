@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from sensorkit.analysis.result import Analysis
-from sensorkit.cli.console import error_console
+from sensorkit.cli.console import error_console, printable
 from sensorkit.io.outputs import check_output, input_files
 from sensorkit.recording import Recording
 
@@ -155,7 +155,7 @@ def write_report_from_args(args: argparse.Namespace, recording: Recording, analy
 def say_written(result: dict) -> None:
     """``wrote <file>`` on stderr for a comparison or cohort page."""
     if result.get("html") is not None:
-        error_console.print(f"wrote report {result['html']}", markup=False, soft_wrap=True)
+        error_console.print(printable(f"wrote report {result['html']}"), markup=False, soft_wrap=True)
 
 
 def report_written(result: dict, png_dir: str | None = None) -> None:
@@ -167,12 +167,12 @@ def report_written(result: dict, png_dir: str | None = None) -> None:
             "skipped": " (no insole recommendation: not requested)",
         }.get(status, " (no insole recommendation: sensorkit.recommend unavailable)")
         error_console.print(
-            f"wrote report {result['html']} ({result['bytes'] / 1024:.0f} kB){note}",
+            printable(f"wrote report {result['html']} ({result['bytes'] / 1024:.0f} kB){note}"),
             markup=False,
             soft_wrap=True,
         )
     if result.get("pdf") is not None:
-        error_console.print(f"wrote PDF {result['pdf']}", markup=False, soft_wrap=True)
+        error_console.print(printable(f"wrote PDF {result['pdf']}"), markup=False, soft_wrap=True)
     if result.get("pngs"):
         error_console.print(
             f"wrote {len(result['pngs'])} PNG figures to {png_dir}", markup=False, soft_wrap=True

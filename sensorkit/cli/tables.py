@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sensorkit.analysis.result import Analysis
+from sensorkit.errors import printable
 from sensorkit.quantities import format_number, quantity
 
 __all__ = ["flagged_metrics", "new_table", "summary_table"]
@@ -29,11 +30,12 @@ def flagged_metrics(analysis: Analysis) -> list[str]:
 
 
 def new_table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
-    """A table in the CLI style: ``columns`` are ``(header, "left" | "right")``; the title is literal.
+    """A table in the CLI style: ``columns`` are ``(header, "left" | "right")``; the title is literal
+    (control characters, e.g. from a file name, written as ``\\xNN``).
 
     Numbers and the first column never wrap (a narrow terminal folds the text columns instead).
     """
-    table = Table(title=Text(title), title_justify="left")
+    table = Table(title=Text(printable(title)), title_justify="left")
     for k, (header, justify) in enumerate(columns):
         table.add_column(Text(header), justify=justify, no_wrap=k == 0 or justify == "right")  # type: ignore[arg-type]
     return table

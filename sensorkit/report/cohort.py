@@ -9,7 +9,6 @@ HTML-escaped.
 from __future__ import annotations
 
 import base64
-import html
 import math
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.cohort import Cohort, read_cohort
+from sensorkit.report.sections import e
 from sensorkit.report.style import figure_to_png, new_figure, styled
 
 __all__ = ["COHORT_METRICS", "cohort_html", "write_cohort_report"]
@@ -69,7 +69,7 @@ border-bottom:1px solid #eee;text-align:right} th{background:#f3f3f3} td:first-c
 
 
 def _e(value) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+    return e("" if value is None else value)
 
 
 def _num(value, digits: int = 2) -> str:

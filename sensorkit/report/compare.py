@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import math
 from pathlib import Path
 from typing import Any
+
+from sensorkit.report.sections import e
 
 __all__ = ["CSP", "compare_html", "write_compare_report"]
 
@@ -31,7 +32,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 
 
 def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    return e(value)
 
 
 def _n(value: Any, digits: int = 3) -> str:

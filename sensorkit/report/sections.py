@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.analysis.result import Analysis
+from sensorkit.errors import printable
 from sensorkit.quantities import display_name, format_number, format_value, quantity
 from sensorkit.recording import Recording
 
@@ -82,8 +83,9 @@ _NOT_ENOUGH = "not enough data"
 
 
 def e(value: Any) -> str:
-    """HTML-escaped text of ``value``."""
-    return html.escape(str(value), quote=True)
+    """HTML-escaped text of ``value``; control characters (from a file name, a device) are
+    written as ``\\xNN`` so that the page holds no raw ESC or BEL bytes."""
+    return html.escape(printable(str(value)), quote=True)
 
 
 def table(
