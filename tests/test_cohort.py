@@ -148,6 +148,56 @@ def test_local_processes_give_identical_tables(inprocess, folder):
     pd.testing.assert_frame_equal(cohort.steps, inprocess.steps)
 
 
+def test_small_files_are_grouped_in_order_into_tasks_that_every_slot_gets_several_of(tmp_path):
+    from sensorkit.cohort.engines import GROUP_BYTES, MAX_GROUP, group_tasks
+
+    def files(n, size, stem):
+        out = []
+        for k in range(n):
+            path = tmp_path / f"{stem}{k:02d}.bin"
+            with path.open("wb") as fh:
+                fh.truncate(size)  # sparse: only its size matters here
+            out.append({"file_index": len(out), "path": str(path)})
+        return out
+
+    small = files(40, 300_000, "small")
+    assert GROUP_BYTES == 1_000_000 and MAX_GROUP == 8
+    # 300 kB files: a group closes once it holds 1 MB, i.e. after 4 files
+    groups = group_tasks(small, slots=1)
+    assert [len(g) for g in groups] == [4] * 10
+    assert [t for g in groups for t in g] == small  # every task once, in order
+    # two slots and 40 files: at most 40 // (4 * 2) = 5 a group, so each slot gets 4 or more groups
+    assert [len(g) for g in group_tasks(small, slots=2)] == [4] * 10
+    assert [len(g) for g in group_tasks(small[:16], slots=2)] == [2] * 8
+    assert [len(g) for g in group_tasks(small[:7], slots=2)] == [1] * 7
+    # never more than MAX_GROUP files, however small
+    tiny = files(100, 1_000, "tiny")
+    assert [len(g) for g in group_tasks(tiny, slots=1)] == [8] * 12 + [4]
+    # a large file, or one this process cannot see (a remote cluster's disk), is a task of its own
+    big = files(1, 2_000_000, "big")[0]
+    unseen = {"file_index": 99, "path": str(tmp_path / "elsewhere" / "x.parquet")}
+    mixed = [small[0], big, small[1], small[2], unseen, *small[3:14]]
+    expected = [[small[0]], [big], small[1:3], [unseen], small[3:7], small[7:11], small[11:14]]
+    assert group_tasks(mixed, slots=1) == expected  # 16 files: at most 16 // 4 = 4 a group
+
+
+@pytest.mark.slow
+def test_one_local_process_analyses_grouped_files_into_identical_tables(inprocess, folder):
+    from sensorkit.cohort.engines import group_tasks
+    from sensorkit.cohort.sources import resolve_sources
+
+    tasks = resolve_sources(folder / "sessions.tsv").to_dict(orient="records")
+    assert max(len(g) for g in group_tasks(tasks, slots=1)) == 2  # this batch is grouped
+    seen = []
+    cohort = analyze_many(
+        folder / "sessions.tsv", executor="processes", workers=1, progress=lambda *a: seen.append(a)
+    )
+    pd.testing.assert_frame_equal(cohort.sessions, inprocess.sessions)
+    pd.testing.assert_frame_equal(cohort.steps, inprocess.steps)
+    assert [done for done, *_ in seen] == list(range(1, 9))  # progress still counts every file
+    assert seen[-1][2] == 1 and seen[-1][3] == len(inprocess.steps)
+
+
 def test_the_dataset_reads_back_as_the_in_memory_tables(inprocess, folder, tmp_path):
     out = tmp_path / "cohort"
     cohort = analyze_many(folder / "sessions.tsv", output=out)
