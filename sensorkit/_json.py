@@ -185,7 +185,7 @@ def _check(value: Any, spec: Spec, make: Callable[[str], Exception], path: tuple
             spec.max is not None and len(value) > spec.max
         ):
             raise make(f"{_where(path)} has {len(value)} items/characters, outside [{spec.min}, {spec.max}]")
-        if isinstance(value, list) and spec.items is not None:
+        if isinstance(value, list) and spec.items is not None and not _items_ok(value, spec.items):
             items = spec.items
             for i, item in enumerate(value):
                 _check(item, items, make, (*path, i))
@@ -196,3 +196,62 @@ def _check(value: Any, spec: Spec, make: Callable[[str], Exception], path: tuple
         for key, sub in spec.keys.items():
             if key in value:
                 _check(value[key], sub, make, (*path, key))
+
+
+_ABSENT = object()  # a key an object does not have, in :func:`_items_ok`'s columns
+
+
+def _flat(spec: Spec) -> bool:
+    """A spec of a scalar: no items or keys to check below it."""
+    return spec.items is None and not spec.keys and not ({list, dict} & set(spec.types))
+
+
+def _column_ok(values: list, spec: Spec) -> bool:
+    """True when every value certainly passes the scalar ``spec`` (exact JSON types only)."""
+    allowed = set(spec.types) | ({int} if float in spec.types else set())
+    if not set(map(type, values)) <= allowed:
+        return False  # includes bool where no bool is allowed: the slow path names it
+    numbers = [v for v in values if type(v) is int or type(v) is float]
+    if numbers:
+        if spec.finite and not all(map(math.isfinite, numbers)):
+            return False
+        if (spec.min is not None and min(numbers) < spec.min) or (
+            spec.max is not None and max(numbers) > spec.max
+        ):
+            return False
+    texts = [v for v in values if type(v) is str]
+    if texts and (spec.min is not None or spec.max is not None):
+        lengths = list(map(len, texts))
+        if (spec.min is not None and min(lengths) < spec.min) or (
+            spec.max is not None and max(lengths) > spec.max
+        ):
+            return False
+    return True
+
+
+def _items_ok(value: list, items: Spec) -> bool:
+    """A column-wise pass over a list of scalars, or of objects whose checked keys are scalars
+    (the gaps of a long recording: tens of thousands of objects).
+
+    True only when :func:`_check` of every item would pass; on False (a bad item, or a shape
+    this pass does not handle) the caller checks item by item, so errors and their messages
+    are exactly those of :func:`_check`. Measured on the shared Moticon export tiled to 1 h
+    at 1 kHz (32,914 gaps): the Parquet header's check 0.061 s item by item, 0.014 s this way
+    (tests/test_json_checks.py compares the two on random damaged documents).
+    """
+    if _flat(items):
+        return _column_ok(value, items)
+    if items.items is not None or not all(_flat(sub) for sub in items.keys.values()):
+        return False
+    if set(map(type, value)) != {dict} or not set(items.types) >= {dict}:
+        return False
+    for key in items.required:
+        if key not in items.keys and not all(key in d for d in value):
+            return False
+    for key, sub in items.keys.items():
+        column = [d.get(key, _ABSENT) for d in value]
+        if key not in items.required:  # (a required key's absence fails the type check)
+            column = [v for v in column if v is not _ABSENT]
+        if not _column_ok(column, sub):
+            return False
+    return True

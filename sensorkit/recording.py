@@ -740,10 +740,50 @@ def validate_body_mass_kg(mass: Any) -> float:
     return m
 
 
-def _gap_rows(gaps: pd.DataFrame | Iterable[Mapping[str, Any]] | None) -> list[dict]:
+def _gap_rows(gaps: pd.DataFrame | Iterable[Mapping[str, Any]] | None) -> list[dict] | _GapColumns:
+    """Declared gaps, checked: rows, or (the usual case, taken column-wise) a :class:`_GapColumns`.
+
+    A file's header can declare tens of thousands of gaps (a lossy link). When every gap has
+    ``start_s``/``end_s`` as Python numbers, a known side, a positive length and an integer or
+    absent ``n_missing``, the columns are built at once; otherwise row by row, which also gives
+    the error naming the first bad gap. Both give the same table (tests/test_recording_gaps.py).
+    Measured on the shared Moticon export tiled to 1 h (32,914 gaps): 28 ms row by row, 13 ms
+    column-wise (of which 5 ms copy the mappings).
+    """
     if gaps is None:
         return []
     records = gaps.to_dict("records") if isinstance(gaps, pd.DataFrame) else [dict(g) for g in gaps]
+    columns = _gap_columns(records)
+    return columns if columns is not None else _gap_rows_one_by_one(records)
+
+
+def _gap_columns(records: list[dict]) -> _GapColumns | None:
+    """The column-wise form of :func:`_gap_rows_one_by_one` for plain gaps, or None (not plain)."""
+    if not records:
+        return None
+    try:
+        start = [g["start_s"] for g in records]
+        end = [g["end_s"] for g in records]
+        side = [g["side"] for g in records]
+    except KeyError:
+        return None
+    n_missing = [g.get("n_missing", 0) or 0 for g in records]
+    numbers = {int, float}
+    if not (set(map(type, start)) <= numbers and set(map(type, end)) <= numbers):
+        return None
+    if not (set(map(type, n_missing)) <= {int} and set(side) <= {*SIDES, "both"}):
+        return None
+    start_a, end_a = np.array(start, dtype=np.float64), np.array(end, dtype=np.float64)
+    if not np.all(end_a > start_a):  # (NaN included) named by the row-by-row check
+        return None
+    reason = np.empty(len(records), dtype=object)
+    reason[:] = [g.get("reason", "declared") for g in records]
+    side_a = np.empty(len(records), dtype=object)
+    side_a[:] = side
+    return _GapColumns.of(start_a, end_a, side_a, np.array(n_missing, dtype=np.int64), reason)
+
+
+def _gap_rows_one_by_one(records: list[dict]) -> list[dict]:
     rows = []
     for k, g in enumerate(records):
         missing = [c for c in ("start_s", "end_s", "side") if c not in g]
@@ -751,17 +791,20 @@ def _gap_rows(gaps: pd.DataFrame | Iterable[Mapping[str, Any]] | None) -> list[d
             raise ValueError(f"gap {k} lacks {', '.join(missing)}; gaps need {GAP_COLUMNS}")
         if g["side"] not in (*SIDES, "both"):
             raise ValueError(f"gap {k} has side {g['side']!r}; use 'left', 'right' or 'both'")
-        if not float(g["end_s"]) > float(g["start_s"]):
+        try:
+            start, end = float(g["start_s"]), float(g["end_s"])
+            n_missing = int(g.get("n_missing", 0) or 0)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(
+                f"gap {k} needs numbers: start_s and end_s in s, n_missing in frames (got "
+                f"{g['start_s']!r}, {g['end_s']!r}, {g.get('n_missing')!r})"
+            ) from None
+        if not end > start:
             raise ValueError(f"gap {k} ends ({g['end_s']}) before it starts ({g['start_s']})")
         rows.append(
-            {
-                "start_s": float(g["start_s"]),
-                "end_s": float(g["end_s"]),
-                "side": g["side"],
-                "n_missing": int(g.get("n_missing", 0) or 0),
-                "reason": g.get("reason", "declared"),
-            }
-        )
+            {"start_s": start, "end_s": end, "side": g["side"], "n_missing": n_missing,
+             "reason": g.get("reason", "declared")}
+        )  # fmt: skip
     return rows
 
 
@@ -789,6 +832,16 @@ class _GapColumns:
         self.side = [np.array([r["side"] for r in rows], dtype=object)]
         self.n_missing = [np.array([r["n_missing"] for r in rows], dtype=np.int64)]
         self.reason = [np.array([r["reason"] for r in rows], dtype=object)]
+
+    @classmethod
+    def of(
+        cls, start: np.ndarray, end: np.ndarray, side: np.ndarray, n_missing: np.ndarray, reason: np.ndarray
+    ):
+        """From whole columns (float64, float64, object, int64, object)."""
+        table = cls([])
+        table.start, table.end, table.side = [start], [end], [side]
+        table.n_missing, table.reason = [n_missing], [reason]
+        return table
 
     def append(self, start, end, side: str, n_missing, reason: str) -> None:
         k = len(start)
@@ -836,14 +889,14 @@ def _uncovered(table: _GapColumns, start: np.ndarray, end: np.ndarray, side: str
 
 
 def _gap_table(
-    declared: list[dict], t: np.ndarray, dt: np.ndarray, missing: dict, period: float
+    declared: list[dict] | _GapColumns, t: np.ndarray, dt: np.ndarray, missing: dict, period: float
 ) -> pd.DataFrame:
     """The gap table: declared gaps, then NaN runs per side and time jumps not already covered.
 
     Same rows as appending each found gap unless :func:`_covered` by a row before it, in
     linear time (issue 17: row by row it was quadratic, 30x the clean load at 1 % loss).
     """
-    table = _GapColumns(declared)
+    table = declared if isinstance(declared, _GapColumns) else _GapColumns(declared)
     candidates = []
     for side, frames in missing.items():
         start, end, n_missing = _nan_runs(t, frames, period)

@@ -55,3 +55,67 @@ def test_a_caller_s_prefix_starts_the_path_and_a_valid_document_comes_back_uncha
         check({"gaps": [{"start_s": None}]}, _DOC, source="f", where="streams[2]")
     doc = {"gaps": [{"start_s": 1, "n": 3, "other": [1]}] * 1000, "name": "ok", "extra": {}}
     assert check(doc, _DOC, source="f") is doc
+
+
+def _outcome(doc, spec):
+    try:
+        check(doc, spec, source="f.json")
+    except FileFormatError as exc:
+        return str(exc)
+    return "ok"
+
+
+def test_the_column_wise_pass_gives_exactly_the_item_by_item_result(monkeypatch):
+    """Lists of scalars and of flat objects (the gaps of a long recording) are checked column
+    by column; on random valid and damaged documents the outcome and message equal the
+    item-by-item check's."""
+    import random
+
+    import sensorkit._json as sj
+    from sensorkit.io.validate import PARQUET_HEADER_SPEC
+
+    rng = random.Random(17)
+    bad_values = ["x", "", True, False, None, [], {}, [1], float("nan"), float("inf"), -1, 2**60, 1e300, 7]
+
+    def gap():
+        g = {"start_s": rng.uniform(0, 100), "end_s": rng.uniform(0, 100), "side": rng.choice(["left", "both"]),
+             "n_missing": rng.randint(0, 50), "reason": "dropout"}  # fmt: skip
+        if rng.random() < 0.3:
+            g["extra"] = rng.choice(bad_values)  # unknown keys are kept unchecked
+        if rng.random() < 0.2:
+            g["start_s"] = rng.randint(0, 9)  # an integer is a number
+        return g
+
+    def damage(items):
+        k = rng.randrange(len(items))
+        if not isinstance(items[k], dict) or rng.random() < 0.15:
+            items[k] = rng.choice(bad_values)  # not an object at all
+        elif rng.random() < 0.2:
+            items[k].pop(rng.choice(["start_s", "end_s", "side"]))
+        else:
+            items[k][rng.choice(["start_s", "end_s", "side", "n_missing", "reason"])] = rng.choice(bad_values)
+
+    docs = []
+    for _ in range(300):
+        gaps = [gap() for _ in range(rng.randint(0, 40))]
+        sides = [rng.choice(["left", "right"]) for _ in range(rng.randint(0, 3))]
+        if gaps and rng.random() < 0.6:
+            for _ in range(rng.randint(1, 3)):
+                damage(gaps)
+        if sides and rng.random() < 0.3:
+            sides[rng.randrange(len(sides))] = rng.choice(bad_values)
+        tags = ["abcde"[: rng.randint(1, 3)] for _ in range(rng.randint(0, 5))]
+        if tags and rng.random() < 0.3:
+            tags[rng.randrange(len(tags))] = rng.choice(["", "abcd", *bad_values])
+        docs.append({"schema": "sensorkit.parquet/1", "gaps": gaps, "sides": sides, "tags": tags})
+    docs += [{"gaps": [{"start_s": 1.0}, {"start_s": "x"}]}, {"gaps": [{"start_s": 1.0, "n": 11}]},
+             {"gaps": [{"start_s": 1.0, "n": 3}, {"start_s": 2, "n": -1}]}, {"gaps": [{"n": 1}]},
+             {"gaps": [{"start_s": 1.0, "n": 2.5}]}, {"gaps": [{"start_s": 1.0}, []]}]  # fmt: skip
+
+    tagged = Spec((dict,), keys={"tags": Spec((list,), items=Spec((str,), 1, 3))})  # bounded strings
+    specs = (PARQUET_HEADER_SPEC, _DOC, tagged)
+    fast = [_outcome(d, s) for d in docs for s in specs]
+    monkeypatch.setattr(sj, "_items_ok", lambda value, items: False)  # item by item only
+    slow = [_outcome(d, s) for d in docs for s in specs]
+    assert fast == slow
+    assert 200 < sum(o == "ok" for o in slow) < len(slow) - 200  # both kinds were exercised

@@ -203,3 +203,49 @@ def test_scans_of_consecutive_blocks_join_to_the_scan_of_the_whole(cut):
         v, [recording.scan_values(v[:cut]), recording.scan_values(v[cut:], offset=cut)]
     )
     assert joined.inf_at == recording.scan_values(v).inf_at == (33, 2)
+
+
+def _gaps_or_error(t, v, gaps):
+    try:
+        return sk.Recording.from_arrays(t, v, None, layout="ref16", gaps=gaps, rate_hz=100.0).gaps
+    except ValueError as exc:
+        return str(exc)
+
+
+def test_declared_gaps_taken_column_wise_equal_the_row_by_row_check(monkeypatch):
+    """A header's declared gaps are checked and tabled column-wise when they are plain; on
+    plain, unusual and bad declarations the table or the error equals the row-by-row one."""
+    t = np.arange(200) / 100.0
+    v = np.ones((200, 16), dtype=np.float32)
+    v[50:53] = np.nan
+    plain = [{"start_s": 0.1 * k, "end_s": 0.1 * k + 0.05, "side": ["left", "right", "both"][k % 3],
+              "n_missing": k % 4, "reason": "declared"} for k in range(12)]  # fmt: skip
+    cases = [
+        plain,
+        [{k: g[k] for k in ("start_s", "end_s", "side")} for g in plain],  # defaults
+        [{**g, "n_missing": None, "start_s": int(g["start_s"])} for g in plain],  # None = 0; ints
+        [{**g, "reason": 7} for g in plain],  # a reason is kept as given
+        pd.DataFrame(plain),
+        [{**g, "start_s": np.float64(g["start_s"])} for g in plain],  # NumPy scalars
+        [{**g, "start_s": str(g["start_s"])} for g in plain],  # numbers as text
+        [{**g, "n_missing": True} for g in plain],
+        [*plain, {"start_s": 0.5, "side": "left"}],  # no end
+        [*plain, {"start_s": 0.5, "end_s": 0.6, "side": "middle"}],
+        [*plain, {"start_s": 0.6, "end_s": 0.6, "side": "left"}],  # empty
+        [*plain, {"start_s": float("nan"), "end_s": 0.6, "side": "left"}],
+        [*plain, {"start_s": None, "end_s": 0.6, "side": "left"}],
+    ]
+    fast = [_gaps_or_error(t, v, c) for c in cases]
+    monkeypatch.setattr(recording, "_gap_columns", lambda records: None)
+    slow = [_gaps_or_error(t, v, c) for c in cases]
+    for k, (a, b) in enumerate(zip(fast, slow, strict=True)):
+        if isinstance(b, str) or isinstance(a, str):
+            assert a == b, k
+        else:
+            pd.testing.assert_frame_equal(a, b, obj=f"case {k}")
+    assert isinstance(slow[0], pd.DataFrame) and len(slow[0]) == 13  # 12 declared + the NaN run
+    assert [isinstance(o, str) for o in slow[8:]] == [True] * 5 and "lacks end_s" in slow[8]
+    # a gap that is not a number is a ValueError naming it (it was float()'s TypeError)
+    assert (
+        slow[12] == "gap 12 needs numbers: start_s and end_s in s, n_missing in frames (got None, 0.6, None)"
+    )
