@@ -103,16 +103,40 @@ def test_a_real_dask_local_cluster_gives_identical_tables(inprocess, folder, tmp
     assert cohort.failures["file"].tolist() == ["broken.csv"]
 
 
+@pytest.fixture
+def sent_groups(monkeypatch):
+    """The groups of files the engines really submit (group_tasks runs in this process)."""
+    from sensorkit.cohort import engines
+
+    sent = []
+    real = engines.group_tasks
+
+    def recording(tasks, slots):
+        groups = real(tasks, slots)
+        sent.append([[t["file"] for t in g] for g in groups])
+        return groups
+
+    monkeypatch.setattr(engines, "group_tasks", recording)
+    return sent
+
+
 @pytest.mark.slow
-def test_a_cluster_sensorkit_starts_freezes_its_workers_imports_and_never_the_callers(folder):
+def test_a_cluster_sensorkit_starts_freezes_its_workers_imports_and_never_the_callers(
+    inprocess, folder, sent_groups
+):
     from sensorkit.cohort.engines import dask_client
 
     before = gc.get_freeze_count()
     with dask_client(workers=1) as client:
         frozen = client.run(gc.get_freeze_count)
-        analyze_many(folder / "sessions.tsv", executor=client)
+        cohort = analyze_many(folder / "sessions.tsv", executor=client)
     assert all(n > 10_000 for n in frozen.values())  # the worker's imports are frozen
     assert gc.get_freeze_count() == before
+    # one worker, 8 files: at most two a task (the 1.1 MB PhysioNet walk alone), and the
+    # tables are those of one file a task
+    assert [len(g) for g in sent_groups[0]] == [2, 2, 2, 1, 1]
+    pd.testing.assert_frame_equal(cohort.sessions, inprocess.sessions)
+    pd.testing.assert_frame_equal(cohort.steps, inprocess.steps)
 
 
 @pytest.mark.slow
@@ -166,9 +190,9 @@ def test_small_files_are_grouped_in_order_into_tasks_that_every_slot_gets_severa
     groups = group_tasks(small, slots=1)
     assert [len(g) for g in groups] == [4] * 10
     assert [t for g in groups for t in g] == small  # every task once, in order
-    # two slots and 40 files: at most 40 // (4 * 2) = 5 a group, so each slot gets 4 or more groups
-    assert [len(g) for g in group_tasks(small, slots=2)] == [4] * 10
+    # two slots: at most len // (4 * 2) files a group (16 files: 2), so each slot gets 4 groups
     assert [len(g) for g in group_tasks(small[:16], slots=2)] == [2] * 8
+    assert [len(g) for g in group_tasks(small[:40], slots=5)] == [2] * 20
     assert [len(g) for g in group_tasks(small[:7], slots=2)] == [1] * 7
     # never more than MAX_GROUP files, however small
     tiny = files(100, 1_000, "tiny")
@@ -182,18 +206,15 @@ def test_small_files_are_grouped_in_order_into_tasks_that_every_slot_gets_severa
 
 
 @pytest.mark.slow
-def test_one_local_process_analyses_grouped_files_into_identical_tables(inprocess, folder):
-    from sensorkit.cohort.engines import group_tasks
-    from sensorkit.cohort.sources import resolve_sources
-
-    tasks = resolve_sources(folder / "sessions.tsv").to_dict(orient="records")
-    assert max(len(g) for g in group_tasks(tasks, slots=1)) == 2  # this batch is grouped
+def test_one_local_process_analyses_grouped_files_into_identical_tables(inprocess, folder, sent_groups):
     seen = []
     cohort = analyze_many(
         folder / "sessions.tsv", executor="processes", workers=1, progress=lambda *a: seen.append(a)
     )
     pd.testing.assert_frame_equal(cohort.sessions, inprocess.sessions)
     pd.testing.assert_frame_equal(cohort.steps, inprocess.steps)
+    assert sent_groups == [[["S1_run0.csv", "S1_run1.csv"], ["S2_run0.csv", "S2_run1.csv"],
+                            ["S3_run0.csv", "S3_run1.csv"], ["broken.csv"], ["GaCo01_01.txt"]]]  # fmt: skip
     assert [done for done, *_ in seen] == list(range(1, 9))  # progress still counts every file
     assert seen[-1][2] == 1 and seen[-1][3] == len(inprocess.steps)
 

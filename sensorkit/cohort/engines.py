@@ -79,10 +79,13 @@ def group_tasks(tasks: list[dict], slots: int) -> list[list[dict]]:
     session at 100 Hz is analysed in about 50 ms. Dask's own guidance is tasks of 100 ms or
     more (docs.dask.org, "Dask best practices", avoid very small tasks). Files are therefore
     grouped, in order, until a group holds :data:`GROUP_BYTES` on disk or :data:`MAX_GROUP`
-    files (a file of :data:`GROUP_BYTES` or more is a task of its own); groups are kept small enough that every slot gets at least four of them, so the
-    last ones finish close together. The results do not depend on the grouping (each file
+    files (a file of :data:`GROUP_BYTES` or more is a task of its own), and to at most
+    ``len(tasks) // (4 * slots)`` files, so that from ``4 * slots`` files on every slot gets
+    four groups or more and the last ones finish close together. The results do not depend on the grouping (each file
     is analysed alone and the tables are ordered by ``file_index``); only how often progress
-    is reported does, and a stopped run keeps every group that completed.
+    is reported does, and a stopped run keeps the results of every group this process has
+    received (a group still running, or finished but not yet received, is analysed again by
+    ``--resume``).
 
     Parameters
     ----------
@@ -114,6 +117,16 @@ def group_tasks(tasks: list[dict], slots: int) -> list[list[dict]]:
     if group:
         groups.append(group)
     return groups
+
+
+def _local_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system reports it): the
+    process pool's own default number of workers."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _size(path: Any) -> int:
@@ -164,20 +177,25 @@ def run_tasks(
         return
     if executor == "processes":
         ctx = multiprocessing.get_context("spawn")
-        workers = workers or os.cpu_count() or 1
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=prepare_worker) as pool:
-            groups = group_tasks(tasks, workers)
-            futures = [pool.submit(analyse_group, group, options) for group in groups]
-            for fut in as_completed(futures):
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=prepare_worker)
+        try:
+            groups = group_tasks(tasks, workers or _local_cores())
+            # no list of the futures is kept: as_completed lets each one go (and its results)
+            # once it has been yielded, so the caller holds one group's results at a time
+            for fut in as_completed([pool.submit(analyse_group, group, options) for group in groups]):
                 yield from fut.result()
+        finally:  # also when the caller stops early (an error writing results): queued groups are dropped
+            pool.shutdown(wait=True, cancel_futures=True)
         return
     if hasattr(executor, "submit") and hasattr(executor, "gather"):
         from dask.distributed import as_completed as dask_completed
 
+        slots = sum(executor.nthreads().values())  # workers x threads, as the scheduler knows them now
+        # a cluster with no workers yet (adaptive, or just started): one file a task
+        groups = group_tasks(tasks, slots) if slots else [[task] for task in tasks]
         # one map call, and results fetched in the background as they complete (with_results):
         # per task, a submit and a result() were each a round trip through the client's loop
-        slots = sum(w.get("nthreads", 1) for w in executor.scheduler_info()["workers"].values())
-        futures = executor.map(analyse_group_pickled, group_tasks(tasks, slots), options=options, pure=False)
+        futures = executor.map(analyse_group_pickled, groups, options=options, pure=False)
         for fut, result in dask_completed(futures, with_results=True):
             yield from pickle.loads(result)
             fut.release()
