@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -277,3 +278,50 @@ def test_a_file_name_with_escape_sequences_is_printed_as_text_when_commands_succ
     assert "run\\x1b]0;pwned\\x07\\x1b[31m.csv" in page
     for text in (analysed.stdout, analysed.stderr, reported.stdout, reported.stderr, page):
         assert "\x1b" not in text and "\x07" not in text  # a pipe: rich adds no codes of its own
+
+
+def test_text_anywhere_in_a_table_or_progress_line_is_printed_as_text_on_a_terminal():
+    """Table cells, progress descriptions and live lines (BLE names, file names, values from a
+    file) go through the console's rendering, where ESC and BEL become \\xNN; rich's own style
+    and cursor codes stay."""
+    from rich.table import Table
+
+    from sensorkit._console import SafeConsole
+    from sensorkit.cli.console import console, error_console
+    from sensorkit.cli.report_options import progress
+
+    assert isinstance(console, SafeConsole) and isinstance(error_console, SafeConsole)
+    hostile = "Insole\x1b[2J\x1b]0;pwned\x07"
+    out = io.StringIO()
+    term = SafeConsole(file=out, force_terminal=True, color_system="truecolor", width=100, highlight=False)
+    table = Table(title="devices")
+    table.add_column("name", style="bold")
+    table.add_row(hostile)
+    term.print(table)
+    with progress(term) as bar:  # the CLI's progress bar (convert, report)
+        bar.add_task(f"writing {hostile}", total=2)
+        bar.refresh()
+    term.print(hostile, markup=False)
+    text = out.getvalue()
+    assert "│ Insole\\x1b[2J\\x1b]0;pwned\\x07 │" in re.sub("\x1b\\[[0-9;]*m", "", text)  # the cell, whole
+    assert "writing Insole\\x1b[2J\\x1b]0;pwned\\x07 " in text  # the progress line
+    assert text.endswith("Insole\\x1b[2J\\x1b]0;pwned\\x07\n")  # a printed string
+    assert "\x1b[2J" not in text and "\x07" not in text and "\x1b]" not in text
+    assert "\x1b[1m" in text  # the bold column style is still a terminal code
+
+
+def test_a_file_name_that_looks_like_markup_is_shown_as_given_on_a_terminal(tmp_path):
+    """The spinner line of a long step quoted the file name as rich markup: 'run[red].csv' was
+    shown as a red 'run.csv'."""
+    path = sk.write(
+        sk.simulate(duration_s=20, seed=3, rate_hz=100, body_mass_kg=70), tmp_path / "run[red].csv"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "sensorkit.cli", "analyze", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "FORCE_COLOR": "1", "COLUMNS": "200"},  # rich treats stderr as a terminal
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"reading {path}" in proc.stderr  # the spinner's line, brackets kept

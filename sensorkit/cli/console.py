@@ -3,7 +3,8 @@
 User text (file names, messages, hints) is never parsed as rich markup: ``data[/b].csv``
 prints as is instead of crashing, ``patient[red].csv`` keeps its brackets. Warnings print
 as one readable line (``warning: ...``), never with a source line. Control characters in
-user text are written as ``\\xNN`` (:func:`sensorkit.errors.printable`).
+anything printed (messages, table cells, progress lines) are written as ``\\xNN``
+(:class:`sensorkit._console.SafeConsole`, :func:`sensorkit.errors.printable`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
 from rich.text import Text
 
+from sensorkit._console import SafeConsole
 from sensorkit.errors import printable
 
 __all__ = [
@@ -43,8 +44,8 @@ def _width(stream) -> int | None:
     return None if tty or os.environ.get("COLUMNS") else PIPE_WIDTH
 
 
-console = Console(highlight=False, width=_width(sys.stdout))
-error_console = Console(stderr=True, highlight=False, width=_width(sys.stderr))
+console = SafeConsole(highlight=False, width=_width(sys.stdout))
+error_console = SafeConsole(stderr=True, highlight=False, width=_width(sys.stderr))
 
 
 def print_error(message: str, hint: str | None = None) -> None:

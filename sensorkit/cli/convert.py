@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         from sensorkit.io.parquet import write_parquet
 
         with progress() as bar:
-            task = bar.add_task(f"writing {dst.name}", total=rec.n_frames)
+            task = bar.add_task(f"writing {printable(dst.name)}", total=rec.n_frames)
             write_parquet(
                 rec, dst, on_progress=lambda done, total: bar.update(task, completed=done), overwrite=True
             )  # (checked above)

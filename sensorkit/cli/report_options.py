@@ -20,7 +20,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from sensorkit.analysis.result import Analysis
 from sensorkit.cli.console import error_console, printable
@@ -79,12 +88,19 @@ def identity_kwargs(args: argparse.Namespace) -> dict:
     }
 
 
+class _Description(ProgressColumn):
+    """A task's description as given (a file name is neither markup nor control codes)."""
+
+    def render(self, task: Task) -> Text:
+        return Text(printable(task.description), style="progress.description")
+
+
 def progress(console: Console | None = None, *, transient: bool = True) -> Progress:
     """A rich progress bar on stderr (hidden off a terminal): spinner, text, bar, count, time."""
     console = console or error_console
     return Progress(
         SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
+        _Description(),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
@@ -107,7 +123,7 @@ def working(description: str, console: Console | None = None) -> Iterator[None]:
     if not console.is_terminal:
         yield
         return
-    with console.status(description, spinner="dots"):
+    with console.status(Text(description), spinner="dots"):  # a Text: no markup in file names
         yield
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 
+from sensorkit._console import SafeConsole
 from sensorkit.dashboard.keys import KeyReader
 from sensorkit.dashboard.render import plain_lines, render_dashboard
 from sensorkit.dashboard.state import DashboardState
@@ -131,7 +132,8 @@ def run_dashboard(
     body_mass_kg : float, optional
         For BW units and the contact threshold.
     console : rich Console, optional
-        Default: a new console on stdout. Off a terminal the output is plain lines.
+        Default: a new console on stdout that writes control characters in text (a device's
+        name) as ``\\xNN``. Off a terminal the output is plain lines.
     record_dir : str or Path
         Where ``r`` writes captures.
     keys : object with ``poll() -> list[str]``, optional
@@ -149,7 +151,7 @@ def run_dashboard(
     >>> from sensorkit.devices import open as open_devices
     >>> run_dashboard(open_devices("sim://"), duration_s=10)  # doctest: +SKIP
     """
-    console = console or Console()
+    console = console or SafeConsole()
     state = state_for_session(session, body_mass_kg)
     source = " + ".join(dict.fromkeys(str(d.url) for d in session.devices))
     start = clock()
