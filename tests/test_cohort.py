@@ -280,6 +280,16 @@ def test_cli_batch_prints_the_failures(folder, tmp_path):
     # a file name from someone else's folder is printed, never obeyed by the terminal
     assert "failed: bad\\x1b[2J.csv: FileFormatError" in proc.stdout and "\x1b" not in proc.stdout
     assert len(read_cohort(out).sessions) == 3
+    assert "3/3 files" in proc.stdout  # the progress bar's last state
+    # an error before any file is analysed prints the error only (it printed a '0/None files' bar)
+    again = subprocess.run(
+        [sys.executable, "-m", "sensorkit.cli", "batch", str(folder / "S1_run0.csv"), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode != 0 and "already holds results" in again.stderr
+    assert again.stdout == ""
 
 
 def test_a_layout_is_used_only_by_files_that_need_one(tmp_path):

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         output=args.output, resume=args.resume, force=args.force, layout=args.layout, body_mass_kg=args.mass
     )
     t0 = time.perf_counter()
-    with Progress(
+    bar = Progress(
         TextColumn("[bold]batch[/]"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} files"),
@@ -66,15 +66,16 @@ def run(args: argparse.Namespace) -> int:
         TimeRemainingColumn(),
         console=console,
         transient=False,
-    ) as bar:
-        task = bar.add_task("files", total=None, errors=0, rate="")
+    )
+    task = bar.add_task("files", total=None, errors=0, rate="")
 
-        def progress(done: int, total: int, errors: int, stances: int) -> None:
-            elapsed = max(time.perf_counter() - t0, 1e-9)
-            bar.update(
-                task, completed=done, total=total, errors=errors, rate=f"{stances / elapsed:,.0f} steps/s"
-            )
+    def progress(done: int, total: int, errors: int, stances: int) -> None:
+        if not bar.live.is_started:  # shown from the first file on: an early error prints no bar
+            bar.start()
+        elapsed = max(time.perf_counter() - t0, 1e-9)
+        bar.update(task, completed=done, total=total, errors=errors, rate=f"{stances / elapsed:,.0f} steps/s")
 
+    try:
         if args.workers or args.scheduler:
             with dask_client(args.scheduler, args.workers) as client:
                 cohort = analyze_many(args.sources, executor=client, progress=progress, **kwargs)
@@ -84,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
             )
         else:
             cohort = analyze_many(args.sources, progress=progress, **kwargs)
+    finally:
+        if bar.live.is_started:
+            bar.stop()
     ok = int((cohort.sessions["status"] == "ok").sum())
     console.print(
         f"{len(cohort.sessions)} files: {ok} analysed, {len(cohort.sessions) - ok} failed; "
