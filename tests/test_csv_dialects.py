@@ -202,3 +202,24 @@ def test_a_carriage_return_inside_a_row_is_one_error_naming_its_line(tmp_path, r
     path.write_text(f"time\n{row}\n", encoding="utf-8", newline="")
     with pytest.raises(FileFormatError, match=r"line 2.*carriage return|carriage return.*line 2"):
         sk.read(path)
+
+
+def test_hints_name_the_library_argument_and_the_command_line_option(tmp_path):
+    lines = ["# layout: physionet8", HEADER, "0,1,1,1,1,1,1,1,1", '0.01,"1,5",1,1,1,1,1,1,1']
+    with pytest.raises(FileFormatError) as info:
+        read(_csv(tmp_path / "c.csv", lines))
+    assert info.value.hint == 'decimal commas? sk.read(path, decimal=","); --decimal , on the command line'
+    text = ["# layout: physionet8", HEADER, *_rows([0, 0.01], sep=";")]  # a comma header, ";" rows
+    with pytest.raises(FileFormatError, match="expected 9 comma-separated fields, found 1") as info:
+        read(_csv(tmp_path / "s.csv", text))
+    assert '--sep ";"' in info.value.hint and 'sk.read(path, sep=";")' in info.value.hint
+    # one damaged row that happens to hold a ";" is not taken for a ";"-separated file
+    damaged = ["# layout: physionet8", HEADER, *_rows([0, 0.01]), "0.02,1;1,1"]
+    with pytest.raises(FileFormatError, match="line 5: expected 9 comma-separated fields, found 3") as info:
+        read(_csv(tmp_path / "d.csv", damaged))
+    assert info.value.hint is None
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("# layout: physionet8\n# note: Größe\n".encode("latin-1") + f"{HEADER}\n".encode())
+    with pytest.raises(FileFormatError) as info:
+        read(path)
+    assert "--encoding latin-1" in info.value.hint and 'sk.read(path, encoding="latin-1")' in info.value.hint

@@ -111,7 +111,8 @@ def _decode(path: Path, encoding: str | None) -> tuple[str, str]:
             path=str(path),
             line=line,
             column=column,
-            hint='if the file was saved by Excel or an older tool, pass encoding="latin-1" (or "cp1252")',
+            hint='saved by Excel or an older tool? read it as latin-1 (or cp1252): sk.read(path, encoding="latin-1"); '
+            "--encoding latin-1 on the command line",
         ) from None
 
 
@@ -461,8 +462,11 @@ def _locate_bad_cell(
         cells = next(csv.reader([text], delimiter=sep))  # quoted cells as the parser saw them
         if len(cells) != len(header):
             hint = None
-            if sep == "," and ";" in text:
-                hint = 'the rows look ";"-separated: pass sep=";" (and decimal="," for decimal commas)'
+            if sep == "," and len(next(csv.reader([text], delimiter=";"))) == len(header):
+                hint = (
+                    'the rows look ";"-separated: sk.read(path, sep=";") (and decimal="," for decimal commas); '
+                    '--sep ";" (--decimal ,) on the command line'
+                )
             return FileFormatError(
                 f"expected {len(header)} {sep_name}-separated fields, found {len(cells)}",
                 path=str(path),
@@ -476,7 +480,11 @@ def _locate_bad_cell(
             try:
                 float(cell.replace(decimal, ".") if decimal != "." else cell)
             except ValueError:
-                hint = 'decimal commas? pass decimal=","' if _DECIMAL_COMMA.match(cell) else None
+                hint = (
+                    'decimal commas? sk.read(path, decimal=","); --decimal , on the command line'
+                    if _DECIMAL_COMMA.match(cell)
+                    else None
+                )
                 return FileFormatError(
                     f"not a number: {cell!r}", path=str(path), line=lineno + 1, column=name, hint=hint
                 )
