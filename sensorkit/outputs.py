@@ -10,6 +10,9 @@ reports) checks its output here first:
   (:class:`~sensorkit.errors.SameFileError`): the same path, a hard link or a symlink to
   it all share ``(st_dev, st_ino)``, which is what is compared (``os.stat`` follows
   symlinks; ``os.path.samefile`` semantics);
+* a file written in one go (CSV, Parquet) is written under a temporary name next to it and
+  renamed when complete (:func:`atomic_output`), so a crash or an error half-way never
+  leaves a truncated file under the final name nor destroys the file being replaced;
 * a capture being written holds an exclusive, non-blocking ``flock`` on its file, so a
   second writer gets :class:`~sensorkit.errors.FileLockedError` at once instead of
   mixing its records into the first one's file. Platforms without ``fcntl`` (Windows)
@@ -20,12 +23,21 @@ reports) checks its output here first:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sensorkit.errors import FileLockedError, OutputExistsError, SameFileError
 
-__all__ = ["check_output", "input_files", "lock_exclusive", "open_exclusive", "same_file", "unique_path"]
+__all__ = [
+    "atomic_output",
+    "check_output",
+    "input_files",
+    "lock_exclusive",
+    "open_exclusive",
+    "same_file",
+    "unique_path",
+]
 
 try:  # POSIX
     import fcntl
@@ -92,6 +104,29 @@ def check_output(
     if not overwrite and (out.exists() or out.is_symlink()):
         raise OutputExistsError(EXISTS_MESSAGE.format(path=out))
     return out
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary path next to ``path`` to write to; renamed to ``path`` when the block ends.
+
+    On an exception the temporary file is removed and ``path`` is left as it was (absent, or
+    the file it held). The rename is ``os.replace``, atomic on POSIX and Windows within one
+    directory.
+
+    Yields
+    ------
+    Path
+        ``<dir>/.<name>.<pid>.tmp``.
+    """
+    out = Path(path)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def input_files(recording: object) -> list[str]:

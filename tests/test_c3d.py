@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import sensorkit as sk
-from sensorkit.errors import SensorkitError
+from sensorkit.errors import OutputExistsError, SensorkitError
 from sensorkit.io.c3d import FORMAT, write_c3d
 from sensorkit.layout import SensorLayout, load_layout
 from tests.conftest import PHYSIONET_DIR
@@ -283,7 +283,10 @@ def test_sk_write_picks_c3d_from_the_extension_and_read_says_it_does_not(tmp_pat
 
     path = tmp_path / "walk.c3d"
     path.write_bytes(b"old")
-    sk.write(_known_recording(), path)  # sk.write replaces, as for every format
+    with pytest.raises(OutputExistsError):  # as for every format, only when asked
+        sk.write(_known_recording(), path)
+    assert path.read_bytes() == b"old"
+    sk.write(_known_recording(), path, overwrite=True)
     assert ezc3d.c3d(str(path))["data"]["analogs"].shape == (1, 40, 14)
     with pytest.raises(FileFormatError, match="writes C3D files but does not read them"):
         sk.read(path, format="c3d")

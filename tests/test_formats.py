@@ -116,3 +116,46 @@ def test_a_layout_json_path_works_for_every_format_that_takes_a_layout(tmp_path)
     rec = sk.simulate(duration_s=1, seed=0)
     for name in ("a.csv", "a.parquet"):
         assert read(write(rec, tmp_path / name), layout=layout_file).layout.name == "copy"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_sk_write_replaces_a_file_only_when_asked_and_never_the_one_read(tmp_path, suffix):
+    """CSV was replaced while Parquet refused; now every format refuses without overwrite=True,
+    and the file a recording was read from is never written over."""
+    from sensorkit.errors import OutputExistsError, SameFileError
+
+    rec = sk.simulate(duration_s=3, seed=2, rate_hz=100)
+    path = tmp_path / f"run{suffix}"
+    path.write_bytes(b"keep me")
+    with pytest.raises(OutputExistsError, match="overwrite=True"):
+        write(rec, path)
+    assert path.read_bytes() == b"keep me"
+    write(rec, path, overwrite=True)
+    back = read(path)
+    np.testing.assert_array_equal(back.left, rec.left)
+    with pytest.raises(SameFileError):
+        write(back, path, overwrite=True)  # back was read from path
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_writer_that_fails_half_way_leaves_the_replaced_file_and_no_partial_one(tmp_path):
+    """CSV and Parquet are written under a temporary name and renamed when complete."""
+    from sensorkit.io.csv_generic import write_generic_csv
+    from sensorkit.io.parquet import write_parquet
+
+    rec = sk.simulate(duration_s=30, seed=2, rate_hz=1000)
+    csv_path, pq_path = tmp_path / "run.csv", tmp_path / "run.parquet"
+    write(rec, csv_path)
+    write_parquet(rec, pq_path, row_group_frames=5000)
+    before = {p: p.read_bytes() for p in (csv_path, pq_path)}
+    with pytest.raises(ValueError):
+        write_generic_csv(rec, csv_path, float_format="%q")  # the header is written, then the rows fail
+
+    def interrupted(done, total):
+        if done > total // 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_parquet(rec, pq_path, overwrite=True, row_group_frames=5000, on_progress=interrupted)
+    assert {p: p.read_bytes() for p in (csv_path, pq_path)} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.csv", "run.parquet"]

@@ -12,6 +12,7 @@ from typing import Any
 from sensorkit.errors import FileFormatError
 from sensorkit.io.csv_generic import write_generic_csv
 from sensorkit.io.formats import FORMAT_TABLE, detect_format, format_spec, register_format
+from sensorkit.io.outputs import check_output, input_files
 from sensorkit.io.parquet import write_parquet
 from sensorkit.io.spec import FormatSpec
 from sensorkit.layout import SensorLayout
@@ -111,16 +112,20 @@ def read(
     return spec.read(path, **options)
 
 
-def write(rec: Recording, path: str | Path, *, format: str | None = None) -> Path:
+def write(rec: Recording, path: str | Path, *, format: str | None = None, overwrite: bool = False) -> Path:
     """Write ``rec`` to ``path`` in the format named, or the one its extension selects.
 
     Parameters
     ----------
     rec : Recording
     path : str or Path
-        The file (replaced if it exists; the CLI asks for ``--force`` first).
+        The file. CSV and Parquet are written under a temporary name and renamed when
+        complete, so an error half-way leaves no partial file and any replaced file intact.
     format : str, optional
         A format name with a writer (default: from the extension, e.g. ``.csv``, ``.parquet``).
+    overwrite : bool
+        Replace an existing file (as ``--force`` on the command line). Never the file ``rec``
+        was read from.
 
     Returns
     -------
@@ -130,6 +135,11 @@ def write(rec: Recording, path: str | Path, *, format: str | None = None) -> Pat
     ------
     FileFormatError
         Unknown extension or a format sensorkit does not write.
+    OutputExistsError
+        ``path`` exists and ``overwrite`` is False (every format alike; before, CSV was
+        replaced and Parquet refused).
+    SameFileError
+        ``path`` is the file ``rec`` was read from (see :mod:`sensorkit.outputs`).
     """
     path = Path(path)
     writable = [s for s in FORMAT_TABLE if s.write is not None]
@@ -153,5 +163,6 @@ def write(rec: Recording, path: str | Path, *, format: str | None = None) -> Pat
                 + " or pass format=",
             )
         spec = matches[0]
+    check_output(path, overwrite=overwrite, inputs=input_files(rec))
     spec.write(rec, path)
     return path

@@ -49,6 +49,7 @@ from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWar
 from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.io.validate import MAX_HEADER_LINE_CHARS, check_csv_header
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
+from sensorkit.outputs import atomic_output
 from sensorkit.recording import Recording
 
 __all__ = [
@@ -355,7 +356,8 @@ def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "
     Returns
     -------
     Path
-        The file written (replaced if it exists).
+        The file written (replaced if it exists: :func:`sensorkit.write` and the CLI check
+        first). It is written under a temporary name and renamed when complete.
     """
     path = Path(path)
     lines = [f"# units: {rec.units}", f"# layout: {rec.layout.name}"]
@@ -377,7 +379,7 @@ def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "
     df = rec.to_dataframe()
     df.columns = ["time", *df.columns[1:]]
     df["time"] = _exact(rec.time)
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
         fh.write("\n".join(lines) + "\n")
         df.to_csv(fh, index=False, float_format=float_format, lineterminator="\n")
     return path

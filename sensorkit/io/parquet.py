@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from sensorkit.errors import FileFormatError, SensorkitError, printable
-from sensorkit.io.outputs import check_output, input_files
+from sensorkit.io.outputs import atomic_output, check_output, input_files
 from sensorkit.io.spec import FormatSpec
 from sensorkit.io.validate import parquet_header
 from sensorkit.layout import SensorLayout, load_layout
@@ -185,9 +185,12 @@ def write_parquet(
     schema = pa.schema(fields, metadata={METADATA_KEY: header.encode("utf-8")})
     n = rec.n_frames
     step = max(int(row_group_frames), 1)
-    with pq.ParquetWriter(
-        str(path), schema, compression=compression, use_dictionary=False, use_byte_stream_split=True
-    ) as writer:
+    with (
+        atomic_output(path) as tmp,  # complete or absent: never a file without its footer
+        pq.ParquetWriter(
+            str(tmp), schema, compression=compression, use_dictionary=False, use_byte_stream_split=True
+        ) as writer,
+    ):
         for lo in range(0, n, step):
             hi = min(lo + step, n)
             batch = pa.record_batch(
@@ -478,6 +481,11 @@ def _layouts(
     return left, right
 
 
+def _write_replacing(rec: Recording, path: str | Path) -> Path:
+    """The format table's writer: :func:`sensorkit.write` has checked the output already."""
+    return write_parquet(rec, path, overwrite=True)
+
+
 #: Format-table entry (see :mod:`sensorkit.io.formats`).
 FORMAT = FormatSpec(
     name="parquet",
@@ -485,7 +493,7 @@ FORMAT = FormatSpec(
     sniff=looks_like_parquet,
     read=read_parquet,
     options=frozenset({"layout", "body_mass_kg"}),
-    write=write_parquet,
+    write=_write_replacing,
     binary=True,
     description="Parquet table written by sensorkit (lossless)",
 )
