@@ -325,3 +325,25 @@ def test_a_file_name_that_looks_like_markup_is_shown_as_given_on_a_terminal(tmp_
     )
     assert proc.returncode == 0, proc.stderr
     assert f"reading {path}" in proc.stderr  # the spinner's line, brackets kept
+
+
+def test_a_report_s_pdf_and_figure_pngs_are_replaced_only_with_force(walk_csv, tmp_path):
+    """Only the HTML page was checked: --pdf and --png-dir replaced existing files silently."""
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(b"signed copy")
+    proc = run_cli("analyze", str(walk_csv), "--report", str(tmp_path / "r.html"), "--pdf")
+    assert proc.returncode != 0 and f"{pdf} exists; add --force" in proc.stderr
+    assert (
+        pdf.read_bytes() == b"signed copy" and not (tmp_path / "r.html").exists()
+    )  # checked before any work
+    figs = tmp_path / "figs"
+    figs.mkdir()
+    (figs / "peak_map.png").write_bytes(b"mine")
+    refused = run_cli("report", str(walk_csv), "-o", str(tmp_path / "p.html"), "--png-dir", str(figs))
+    assert refused.returncode != 0 and "peak_map.png exists; add --force" in refused.stderr
+    assert (figs / "peak_map.png").read_bytes() == b"mine" and not (tmp_path / "p.html").exists()
+    forced = run_cli(
+        "report", str(walk_csv), "-o", str(tmp_path / "p.html"), "--png-dir", str(figs), "--force"
+    )
+    assert forced.returncode == 0, forced.stderr
+    assert (figs / "peak_map.png").read_bytes().startswith(b"\x89PNG")

@@ -17,7 +17,6 @@ import sensorkit as sk
 from sensorkit.cli import report_options
 from sensorkit.cli.analyze import first_run_note
 from sensorkit.cli.read_options import add_read_options, read_kwargs
-from sensorkit.outputs import check_output
 
 __all__ = ["add_parser", "run"]
 
@@ -56,9 +55,13 @@ def run(args: argparse.Namespace) -> int:
         from sensorkit.report.api import default_output
 
         output = default_output(*sources)
-    # an existing report is kept unless --force, whichever kind (as analyze --report does)
-    check_output(output, overwrite=args.force, inputs=sources)
-    if len(sources) > 1 or Path(sources[0]).is_dir():
+    # an existing report is kept unless --force, whichever kind (as analyze --report does);
+    # a session report's PDF and PNGs too
+    session = len(sources) == 1 and not Path(sources[0]).is_dir()
+    report_options.check_report_outputs(
+        output, args.png_dir if session else None, bool(args.pdf) and session, args.force, sources
+    )
+    if not session:
         with report_options.working("building the comparison" if len(sources) > 1 else "reading the cohort"):
             result = sk.report(*sources, output=output, body_mass_kg=args.mass, **read_kwargs(args))
         report_options.say_written(result)

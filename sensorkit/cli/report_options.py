@@ -150,8 +150,9 @@ def write_report_from_args(args: argparse.Namespace, recording: Recording, analy
         raise ValueError(f"--report {report}: the report is an HTML file; give a name ending in .html")
     if getattr(args, "pdf", False) and not report:
         raise ValueError("--pdf prints the HTML report: give --report OUT.html too")
-    if report:
-        check_output(report, overwrite=getattr(args, "force", False), inputs=input_files(recording))
+    check_report_outputs(
+        report, png_dir, getattr(args, "pdf", False), getattr(args, "force", False), input_files(recording)
+    )
     with progress() as bar:
         task = bar.add_task("rendering report figures", total=len(FIGURES))
         runner = {k: getattr(args, k) for k in _RUNNER_KEYS if getattr(args, k, None) is not None}
@@ -166,6 +167,28 @@ def write_report_from_args(args: argparse.Namespace, recording: Recording, analy
         )
     report_written(result, png_dir)
     return result
+
+
+def check_report_outputs(
+    report: str | Path | None, png_dir: str | Path | None, pdf: bool, force: bool, inputs: list
+) -> None:
+    """Refuse, before any work, each file a session report would replace without ``--force``:
+    the HTML page, its PDF (the page's name with ``.pdf``) and every figure PNG in ``png_dir``.
+
+    Raises
+    ------
+    OutputExistsError, SameFileError
+        From :func:`sensorkit.outputs.check_output`, naming the first such file.
+    """
+    from sensorkit.report import FIGURES
+
+    outputs = [Path(report)] if report else []
+    if report and pdf:
+        outputs.append(Path(report).with_suffix(".pdf"))
+    if png_dir:
+        outputs += [Path(png_dir) / f"{spec.key}.png" for spec in FIGURES]
+    for out in outputs:
+        check_output(out, overwrite=force, inputs=inputs)
 
 
 def say_written(result: dict) -> None:
