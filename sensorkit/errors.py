@@ -6,6 +6,8 @@ CLI can print one clear line. Catch :class:`SensorkitError` to catch them all.
 
 from __future__ import annotations
 
+import unicodedata
+
 __all__ = [
     "CalibrationError",
     "CaptureWriteError",
@@ -110,17 +112,29 @@ class CaptureWriteError(SensorkitError, OSError):
     """Writing a capture failed (disk full, file-size limit, I/O error); the file is readable up to there."""
 
 
+#: Characters that reorder how the text around them is shown (Unicode bidirectional embeddings,
+#: overrides and isolates): a name could display as something else ("Trojan Source").
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def printable(text: str) -> str:
     """``text`` with control characters other than newline and tab written as ``\\xNN``.
 
     Messages can quote what a file or a device sent (a damaged page's bytes, a file or BLE
     name); the console prints them through this, and so do messages that quote such bytes,
     so a hostile string can never move the cursor, recolour or clear the user's terminal
-    (rich drops a few control codes but passes ESC).
+    (rich drops a few control codes but passes ESC). Escaped: the C0 and C1 control
+    characters and DEL (Unicode category Cc) and the bidirectional overrides; kept as they
+    are: every other character, including no-break and narrow spaces and the zero-width
+    joiner of emoji sequences.
     """
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() or c in "\n\t" else _escape(c) for c in text)
+    return "".join(_escape(c) if _hostile(c) else c for c in text)
+
+
+def _hostile(c: str) -> bool:
+    return (c not in "\n\t" and unicodedata.category(c) == "Cc") or c in _BIDI_CONTROLS
 
 
 def _escape(c: str) -> str:

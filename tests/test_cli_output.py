@@ -347,3 +347,31 @@ def test_a_report_s_pdf_and_figure_pngs_are_replaced_only_with_force(walk_csv, t
     )
     assert forced.returncode == 0, forced.stderr
     assert (figs / "peak_map.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_printable_escapes_controls_and_bidi_overrides_and_keeps_every_other_character():
+    from sensorkit.errors import printable
+
+    assert printable("run\x1b[2J\x07\x7f\x9b.csv") == "run\\x1b[2J\\x07\\x7f\\x9b.csv"
+    assert printable("invoice\u202eexe.csv") == "invoice\\u202eexe.csv"  # would display reversed
+    kept = "Größe 10\u00a0kg, 9\u202fh, 👨\u200d💻, 東京\tok\n"  # no-break spaces, an emoji sequence
+    assert printable(kept) == kept
+
+
+def test_rich_text_built_elsewhere_is_still_escaped_when_printed():
+    from rich.table import Table
+    from rich.text import Text
+
+    from sensorkit._console import SafeConsole
+
+    out = io.StringIO()
+    term = SafeConsole(file=out, force_terminal=True, color_system="truecolor", width=100, highlight=False)
+    table = Table()
+    table.add_column("name")
+    table.add_row(Text("Insole\x1b[2J"))  # a Text is not a string: render_str never sees it
+    term.print(table)
+    term.print(Text("BLE \x1b]0;x\x07 done"))
+    text = out.getvalue()
+    assert "\x1b[2J" not in text and "\x1b]" not in text and "\x07" not in text
+    assert "BLE \\x1b]0;x done" in text  # (rich's Text itself drops BEL)
+    assert "│ Insole\\x1" in text  # measured before it was escaped, so cut short, but never raw

@@ -40,7 +40,7 @@ from sensorkit.calibrate.live import ChunkCalibrator
 from sensorkit.calibrate.pairing import PairedFrames
 from sensorkit.cli.console import console
 from sensorkit.devices.url import parse_url
-from sensorkit.errors import CalibrationError
+from sensorkit.errors import CalibrationError, printable
 from sensorkit.io.outputs import check_output
 from sensorkit.simulate.raw import InsoleErrors, simulate_guided_session
 
@@ -242,7 +242,7 @@ class _View:
 
 def _progress(u: GuidedUpdate) -> Table:
     table = Table.grid(padding=(0, 1))
-    table.add_row(Text(f"Step {u.index + 1}/{u.n_steps}", style="bold"), Text(u.message))
+    table.add_row(Text(f"Step {u.index + 1}/{u.n_steps}", style="bold"), Text(printable(u.message)))
     for side, value in (("left", u.left_bw), ("right", u.right_bw)):
         table.add_row(Text(side), Text(_bar(value, 1.5) + f" {100 * value:5.1f} % BW"))
     table.add_row(

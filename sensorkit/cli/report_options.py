@@ -123,7 +123,7 @@ def working(description: str, console: Console | None = None) -> Iterator[None]:
     if not console.is_terminal:
         yield
         return
-    with console.status(Text(description), spinner="dots"):  # a Text: no markup in file names
+    with console.status(Text(printable(description)), spinner="dots"):  # a Text: no markup in file names
         yield
 
 

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sensorkit.dashboard.state import DashboardState, SideState
+from sensorkit.errors import printable
 from sensorkit.layout import SensorLayout
 
 __all__ = ["MAP_COLS", "MAP_ROWS", "insole_map", "plain_lines", "render_dashboard"]
@@ -233,7 +234,7 @@ def render_dashboard(
     title = Text()
     title.append("sensorkit live", style="bold")
     if source:
-        title.append(f"  {source}")
+        title.append(f"  {printable(source)}")  # a device's name, measured as shown
     title.append(f"  {state.elapsed_s:6.1f} s")
     if state.recording:
         title.append(f"  ● REC {state.recording}", style="bold red")
