@@ -11,8 +11,8 @@ reports) checks its output here first:
   it all share ``(st_dev, st_ino)``, which is what is compared (``os.stat`` follows
   symlinks; ``os.path.samefile`` semantics);
 * a file written in one go (CSV, Parquet) is written under a temporary name next to it and
-  renamed when complete (:func:`atomic_output`), so a crash or an error half-way never
-  leaves a truncated file under the final name nor destroys the file being replaced;
+  renamed when complete (:func:`atomic_output`), so an error or a killed process half-way
+  never leaves a truncated file under the final name nor destroys the file being replaced;
 * a capture being written holds an exclusive, non-blocking ``flock`` on its file, so a
   second writer gets :class:`~sensorkit.errors.FileLockedError` at once instead of
   mixing its records into the first one's file. Platforms without ``fcntl`` (Windows)
@@ -23,6 +23,8 @@ reports) checks its output here first:
 from __future__ import annotations
 
 import os
+import secrets
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,20 +110,43 @@ def check_output(
 
 @contextmanager
 def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
-    """A temporary path next to ``path`` to write to; renamed to ``path`` when the block ends.
+    """A new, empty temporary file next to ``path`` to write; renamed to ``path`` when the block ends.
 
     On an exception the temporary file is removed and ``path`` is left as it was (absent, or
-    the file it held). The rename is ``os.replace``, atomic on POSIX and Windows within one
-    directory.
+    the file it held). The rename is ``os.replace`` within one folder (atomic on POSIX and
+    Windows). An error or a killed process half-way therefore never leaves a partial file
+    under ``path``; a power loss may (nothing is flushed to the disk here).
+
+    - The temporary file is created exclusively (``O_EXCL``, a random name): two writers, two
+      threads, or a link planted at its name cannot share or redirect it. A process killed
+      half-way leaves it behind as ``.sensorkit-*.tmp``.
+    - A file that is replaced keeps its permission bits; a new one gets the usual
+      ``0o666`` less the umask.
+    - A symbolic link is written through: its target is replaced and the link kept. A file
+      with other hard links is replaced by a new file (the other names keep the old data).
 
     Yields
     ------
     Path
-        ``<dir>/.<name>.<pid>.tmp``.
+        The temporary file, in the folder of ``path`` (or of its link target).
     """
     out = Path(path)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    if out.is_symlink():
+        out = Path(os.path.realpath(out))
+    while True:
+        tmp = out.with_name(f".sensorkit-{secrets.token_hex(6)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+        break
     try:
+        try:
+            os.chmod(fd if os.chmod in os.supports_fd else tmp, stat.S_IMODE(os.stat(out).st_mode))
+        except FileNotFoundError:
+            pass  # a new file: the umask's permissions, from os.open
+        finally:
+            os.close(fd)
         yield tmp
         os.replace(tmp, out)
     except BaseException:

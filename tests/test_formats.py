@@ -159,3 +159,53 @@ def test_a_writer_that_fails_half_way_leaves_the_replaced_file_and_no_partial_on
         write_parquet(rec, pq_path, overwrite=True, row_group_frames=5000, on_progress=interrupted)
     assert {p: p.read_bytes() for p in (csv_path, pq_path)} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.csv", "run.parquet"]
+
+
+def test_a_replaced_file_keeps_its_permissions_and_links_and_parallel_writers_never_mix(tmp_path):
+    import os
+    import threading
+
+    rec = sk.simulate(duration_s=3, seed=2, rate_hz=100)
+    private = tmp_path / "private.csv"
+    write(rec, private)
+    os.chmod(private, 0o600)  # a patient's recording
+    write(rec, private, overwrite=True)
+    assert os.stat(private).st_mode & 0o777 == 0o600
+    umask = os.umask(0)
+    os.umask(umask)
+    fresh = write(rec, tmp_path / "fresh.parquet")
+    assert os.stat(fresh).st_mode & 0o777 == 0o666 & ~umask
+    # a symbolic link is written through: the link stays, its target is replaced
+    target = tmp_path / "data" / "target.csv"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    write(rec, link, overwrite=True)
+    assert link.is_symlink() and np.array_equal(read(target).left, rec.left)
+    # threads writing one path each write their own temporary file; the last rename wins whole
+    recs = [sk.simulate(duration_s=20, seed=k, rate_hz=500) for k in range(4)]
+    same = tmp_path / "same.csv"
+    errors = []
+
+    def one(r):
+        try:
+            write(r, same, overwrite=True)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(r,)) for r in recs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    back = read(same)
+    assert any(np.array_equal(back.left, r.left, equal_nan=True) for r in recs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "data",
+        "fresh.parquet",
+        "link.csv",
+        "private.csv",
+        "same.csv",
+    ]
