@@ -176,7 +176,7 @@ def _check(value: Any, spec: Spec, make: Callable[[str], Exception], path: tuple
             f"not {_TYPE_NAMES.get(type(value), type(value).__name__)}"
         )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if spec.finite and not math.isfinite(value):
+        if spec.finite and isinstance(value, float) and not math.isfinite(value):  # (an int is finite)
             raise make(f"{_where(path)} must be a finite number, not {value!r}")
         if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
             raise make(f"{_where(path)} = {value!r} is outside [{spec.min}, {spec.max}]")
@@ -213,8 +213,11 @@ def _column_ok(values: list, spec: Spec) -> bool:
         return False  # includes bool where no bool is allowed: the slow path names it
     numbers = [v for v in values if type(v) is int or type(v) is float]
     if numbers:
-        if spec.finite and not all(map(math.isfinite, numbers)):
-            return False
+        floats = [v for v in numbers if type(v) is float]
+        if not all(map(math.isfinite, floats)):
+            return False  # NaN or infinity: refused (finite) or not comparable with the range
+        if any(abs(v) > 2**1023 for v in numbers if type(v) is int):
+            return False  # an integer beyond every float: the item-by-item check decides
         if (spec.min is not None and min(numbers) < spec.min) or (
             spec.max is not None and max(numbers) > spec.max
         ):

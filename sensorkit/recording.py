@@ -740,6 +740,10 @@ def validate_body_mass_kg(mass: Any) -> float:
     return m
 
 
+#: Largest ``n_missing`` of a gap (frames), as in the Parquet header's schema (io/validate.py).
+_MAX_N_MISSING = 2**53
+
+
 def _gap_rows(gaps: pd.DataFrame | Iterable[Mapping[str, Any]] | None) -> list[dict] | _GapColumns:
     """Declared gaps, checked: rows, or (the usual case, taken column-wise) a :class:`_GapColumns`.
 
@@ -753,7 +757,10 @@ def _gap_rows(gaps: pd.DataFrame | Iterable[Mapping[str, Any]] | None) -> list[d
     if gaps is None:
         return []
     records = gaps.to_dict("records") if isinstance(gaps, pd.DataFrame) else [dict(g) for g in gaps]
-    columns = _gap_columns(records)
+    try:
+        columns = _gap_columns(records)
+    except (TypeError, ValueError, OverflowError):  # anything unusual: row by row, which names it
+        columns = None
     return columns if columns is not None else _gap_rows_one_by_one(records)
 
 
@@ -767,17 +774,23 @@ def _gap_columns(records: list[dict]) -> _GapColumns | None:
         side = [g["side"] for g in records]
     except KeyError:
         return None
-    n_missing = [g.get("n_missing", 0) or 0 for g in records]
+    n_missing = [g.get("n_missing", 0) for g in records]
+    reasons = [g.get("reason", "declared") for g in records]
     numbers = {int, float}
     if not (set(map(type, start)) <= numbers and set(map(type, end)) <= numbers):
         return None
-    if not (set(map(type, n_missing)) <= {int} and set(side) <= {*SIDES, "both"}):
+    if not (set(map(type, n_missing)) <= {int, type(None)} and set(map(type, side)) <= {str}):
+        return None
+    if not (set(side) <= {*SIDES, "both"} and set(map(type, reasons)) <= {str}):
+        return None
+    n_missing = [k or 0 for k in n_missing]
+    if n_missing and not (0 <= min(n_missing) and max(n_missing) <= _MAX_N_MISSING):
         return None
     start_a, end_a = np.array(start, dtype=np.float64), np.array(end, dtype=np.float64)
     if not np.all(end_a > start_a):  # (NaN included) named by the row-by-row check
         return None
     reason = np.empty(len(records), dtype=object)
-    reason[:] = [g.get("reason", "declared") for g in records]
+    reason[:] = reasons
     side_a = np.empty(len(records), dtype=object)
     side_a[:] = side
     return _GapColumns.of(start_a, end_a, side_a, np.array(n_missing, dtype=np.int64), reason)
@@ -794,9 +807,11 @@ def _gap_rows_one_by_one(records: list[dict]) -> list[dict]:
         try:
             start, end = float(g["start_s"]), float(g["end_s"])
             n_missing = int(g.get("n_missing", 0) or 0)
+            if not 0 <= n_missing <= _MAX_N_MISSING:
+                raise ValueError
         except (TypeError, ValueError, OverflowError):
             raise ValueError(
-                f"gap {k} needs numbers: start_s and end_s in s, n_missing in frames (got "
+                f"gap {k} needs numbers: start_s and end_s in s, n_missing in frames (0 to 2^53; got "
                 f"{g['start_s']!r}, {g['end_s']!r}, {g.get('n_missing')!r})"
             ) from None
         if not end > start:

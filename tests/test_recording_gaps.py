@@ -234,8 +234,20 @@ def test_declared_gaps_taken_column_wise_equal_the_row_by_row_check(monkeypatch)
         [*plain, {"start_s": 0.6, "end_s": 0.6, "side": "left"}],  # empty
         [*plain, {"start_s": float("nan"), "end_s": 0.6, "side": "left"}],
         [*plain, {"start_s": None, "end_s": 0.6, "side": "left"}],
+        # found by a review: each fell out of the column-wise path with another exception
+        [*plain, {"start_s": 0.5, "end_s": 0.6, "side": ["left"]}],
+        [*plain, {"start_s": 0.5, "end_s": 0.6, "side": {"l": 1}}],
+        [*plain, {"start_s": 10**400, "end_s": 0.6, "side": "left"}],
+        [*plain, {"start_s": 0.5, "end_s": 0.6, "side": "left", "n_missing": np.array([1, 2])}],
+        [*plain, {"start_s": 0.5, "end_s": 0.6, "side": "left", "n_missing": pd.NA}],
+        [*plain, {"start_s": 0.5, "end_s": 0.6, "side": "left", "n_missing": -1}],
+        [*plain, {"start_s": 0.5, "end_s": 0.6, "side": "left", "n_missing": 10**30}],
     ]
+    real = recording._gap_columns
+    taken = []
+    monkeypatch.setattr(recording, "_gap_columns", lambda records: taken.append(real(records)) or taken[-1])
     fast = [_gaps_or_error(t, v, c) for c in cases]
+    assert [taken[k] is not None for k in (0, 1, 2, 4)] == [True] * 4  # plain ones go column-wise
     monkeypatch.setattr(recording, "_gap_columns", lambda records: None)
     slow = [_gaps_or_error(t, v, c) for c in cases]
     for k, (a, b) in enumerate(zip(fast, slow, strict=True)):
@@ -244,8 +256,9 @@ def test_declared_gaps_taken_column_wise_equal_the_row_by_row_check(monkeypatch)
         else:
             pd.testing.assert_frame_equal(a, b, obj=f"case {k}")
     assert isinstance(slow[0], pd.DataFrame) and len(slow[0]) == 13  # 12 declared + the NaN run
-    assert [isinstance(o, str) for o in slow[8:]] == [True] * 5 and "lacks end_s" in slow[8]
+    assert [isinstance(o, str) for o in slow[8:]] == [True] * 12 and "lacks end_s" in slow[8]
     # a gap that is not a number is a ValueError naming it (it was float()'s TypeError)
     assert (
-        slow[12] == "gap 12 needs numbers: start_s and end_s in s, n_missing in frames (got None, 0.6, None)"
+        slow[12]
+        == "gap 12 needs numbers: start_s and end_s in s, n_missing in frames (0 to 2^53; got None, 0.6, None)"
     )
