@@ -73,6 +73,19 @@ def test_csv_dialect_options_reach_the_reader(walk_csv, tmp_path, capsys):
     assert len(json.loads(capsys.readouterr().out)["steps"]) > 5
 
 
+def test_convert_takes_the_csv_options_its_hints_name(walk_csv, tmp_path, capsys):
+    rows = walk_csv.read_text().splitlines()
+    head = next(i for i, ln in enumerate(rows) if ln.startswith("time"))
+    ms = [f"{float(r.split(',', 1)[0]) * 1000:.3f},{r.split(',', 1)[1]}" for r in rows[head + 1 :]]
+    path = tmp_path / "ms.csv"
+    path.write_text("\n".join([*rows[:head], rows[head], *ms]) + "\n", encoding="utf-8")
+    assert main(["convert", str(path), str(tmp_path / "a.parquet"), "--layout", "ref16"]) == 1
+    assert "--time-unit ms" in capsys.readouterr().err
+    out = tmp_path / "b.parquet"
+    assert main(["convert", str(path), str(out), "--layout", "ref16", "--time-unit", "ms"]) == 0
+    assert sk.read(out).rate_hz == pytest.approx(sk.read(walk_csv, layout="ref16").rate_hz)
+
+
 def test_a_layout_for_a_format_that_fixes_its_own_is_refused(capsys):
     assert main(["analyze", "tests/data/pressure-mats/fscan_testL.asf", "--layout", "ref16"]) == 1
     assert "layout do not apply to fscan-asf files" in capsys.readouterr().err

@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from sensorkit.cli.console import error_console, printable
-from sensorkit.cli.read_options import read_kwargs
+from sensorkit.cli.read_options import add_read_options, read_kwargs
 from sensorkit.cli.report_options import progress, working
 from sensorkit.io import read
 from sensorkit.io.outputs import check_output
@@ -49,6 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="calibration JSON for raw-count captures (default: the capture's)",
     )
+    add_read_options(p, layout=False)  # --sep --decimal --encoding --time-unit, named by the CSV hints
     p.set_defaults(run=run)
 
 

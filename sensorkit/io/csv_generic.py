@@ -466,8 +466,8 @@ def _locate_bad_cell(
             hint = None
             if sep == "," and len(next(csv.reader([text], delimiter=";"))) == len(header):
                 hint = (
-                    'the rows look ";"-separated: sk.read(path, sep=";") (and decimal="," for decimal commas); '
-                    '--sep ";" (--decimal ,) on the command line'
+                    'the header is comma-separated but this row is ";"-separated: save the file with '
+                    "one separator throughout (the header decides it)"
                 )
             return FileFormatError(
                 f"expected {len(header)} {sep_name}-separated fields, found {len(cells)}",
