@@ -333,9 +333,9 @@ def test_a_report_s_pdf_and_figure_pngs_are_replaced_only_with_force(walk_csv, t
     pdf.write_bytes(b"signed copy")
     proc = run_cli("analyze", str(walk_csv), "--report", str(tmp_path / "r.html"), "--pdf")
     assert proc.returncode != 0 and f"{pdf} exists; add --force" in proc.stderr
-    assert (
-        pdf.read_bytes() == b"signed copy" and not (tmp_path / "r.html").exists()
-    )  # checked before any work
+    assert pdf.read_bytes() == b"signed copy" and not (tmp_path / "r.html").exists()
+    early = run_cli("analyze", str(tmp_path / "absent.csv"), "--report", str(tmp_path / "r.html"), "--pdf")
+    assert f"{pdf} exists" in early.stderr  # checked before any work (reading included)
     figs = tmp_path / "figs"
     figs.mkdir()
     (figs / "peak_map.png").write_bytes(b"mine")

@@ -10,7 +10,6 @@ from sensorkit.cli import report_options
 from sensorkit.cli.console import console, say
 from sensorkit.cli.read_options import add_read_options, read_kwargs
 from sensorkit.cli.tables import flagged_metrics, summary_table
-from sensorkit.io.outputs import check_output
 from sensorkit.quantities import format_number, format_value
 
 __all__ = ["add_parser", "run"]
@@ -86,8 +85,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file`` and print the summary table (or JSON); returns the exit status."""
-    if args.report:  # before the work: an existing report is kept unless --force
-        check_output(args.report, overwrite=args.force, inputs=[args.file])
+    # before the work: an existing report, PDF or figure PNG is kept unless --force
+    report_options.check_report_outputs(args.report, args.png_dir, args.pdf, args.force, [args.file])
     with report_options.working(f"reading {args.file}"):
         rec = sk.read(args.file, **read_kwargs(args))
     with report_options.working(f"analysing {args.file} ({first_run_note()})"):

@@ -31,7 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("sources", nargs="+", metavar="FILE", help="recording(s), or one batch output folder")
     p.add_argument("-o", "--output", metavar="OUT.html", help="report file (default: <file name>.html here)")
-    p.add_argument("--force", action="store_true", help="replace an existing report file")
+    p.add_argument(
+        "--force", action="store_true", help="replace an existing report (and its PDF and figure PNGs)"
+    )
     p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg (BW units)")
     p.add_argument("--png-dir", metavar="DIR", help="also write every figure as a PNG into DIR")
     p.add_argument("--no-recommend", action="store_true", help="leave the insole recommendation out")

@@ -72,7 +72,11 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
         help="write a self-contained HTML report with plots (no network needed)",
     )
     parser.add_argument("--png-dir", metavar="DIR", help="also write every report figure as a PNG into DIR")
-    parser.add_argument("--force", action="store_true", help="replace the --report file if it exists")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the --report file (and its PDF and --png-dir PNGs) if they exist",
+    )
     add_identity_options(parser)
 
 
