@@ -215,7 +215,7 @@ def test_one_local_process_analyses_grouped_files_into_identical_tables(inproces
     pd.testing.assert_frame_equal(cohort.steps, inprocess.steps)
     assert sent_groups == [[["S1_run0.csv", "S1_run1.csv"], ["S2_run0.csv", "S2_run1.csv"],
                             ["S3_run0.csv", "S3_run1.csv"], ["broken.csv"], ["GaCo01_01.txt"]]]  # fmt: skip
-    assert [done for done, *_ in seen] == list(range(1, 9))  # progress still counts every file
+    assert [done for done, *_ in seen] == list(range(0, 9))  # the total at once, then every file
     assert seen[-1][2] == 1 and seen[-1][3] == len(inprocess.steps)
 
 
@@ -232,6 +232,16 @@ def test_the_dataset_reads_back_as_the_in_memory_tables(inprocess, folder, tmp_p
     # no run replaces results without being asked
     with pytest.raises(sk.SensorkitError, match="already holds results"):
         analyze_many(folder / "sessions.tsv", output=out)
+
+
+def test_progress_starts_with_the_total_and_the_files_a_resumed_run_skips(folder, tmp_path):
+    out = tmp_path / "done"
+    first = []
+    analyze_many(folder / "sessions.tsv", output=out, progress=lambda *a: first.append(a))
+    assert first[0] == (0, 8, 0, 0) and [a[0] for a in first] == list(range(9))
+    again = []
+    analyze_many(folder / "sessions.tsv", output=out, resume=True, progress=lambda *a: again.append(a))
+    assert again == [(8, 8, 0, 0)]  # nothing left to analyse: said at once
 
 
 @pytest.mark.slow

@@ -89,7 +89,9 @@ def analyze_many(
     body_mass_kg : float, optional
         For files without a body mass (fills the BW columns only).
     progress : callable, optional
-        ``progress(done, total, n_errors, n_stances)`` after each file.
+        ``progress(done, total, n_errors, n_stances)`` once before the first file is analysed
+        (``done`` counts the files a resumed run skips; errors and stances are those of this
+        run) and after each file.
     **params
         Analysis parameters (:class:`sensorkit.AnalysisParams`).
 
@@ -127,6 +129,8 @@ def analyze_many(
     total, done, errors, stances = len(tasks), len(tasks) - len(todo), 0, 0
     steps_parts: list[pd.DataFrame] = []
     session_rows: list[dict] = []
+    if progress is not None:  # the total at once: the first file can take long (a first run compiles)
+        progress(done, total, errors, stances)
     for steps, session in run_tasks(records, options, executor, workers):
         done += 1
         errors += session["status"] == "error"
