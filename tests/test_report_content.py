@@ -214,6 +214,26 @@ def test_pdf_without_chromium_is_one_clear_error(tmp_path, monkeypatch):
     assert (tmp_path / "r.html").exists()  # the HTML is written first
 
 
+def test_a_failed_pdf_print_keeps_the_pdf_it_would_replace_and_its_permissions(tmp_path, monkeypatch):
+    """The old PDF was deleted before Chromium ran; a replaced one became world-readable."""
+    import os
+    import stat
+
+    rec = sk.simulate(duration_s=4, seed=1)
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(b"%PDF signed copy")
+    os.chmod(pdf, 0o600)
+    monkeypatch.setenv("SENSORKIT_CHROMIUM", "/bin/false")  # a browser that prints nothing
+    with pytest.raises(SensorkitError, match="Chromium wrote no PDF"):
+        write_report(tmp_path / "r.html", rec, sk.analyze(rec), recommend=False, pdf=True)
+    assert pdf.read_bytes() == b"%PDF signed copy"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.pdf"]  # no temporary file left
+    if CHROMIUM is not None:
+        monkeypatch.setenv("SENSORKIT_CHROMIUM", CHROMIUM)
+        write_report(tmp_path / "r.html", rec, sk.analyze(rec), recommend=False, pdf=True)
+        assert pdf.read_bytes().startswith(b"%PDF-") and stat.S_IMODE(os.stat(pdf).st_mode) == 0o600
+
+
 # -- one report function -------------------------------------------------------------------------
 def test_sk_report_of_a_path_writes_the_session_report(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from sensorkit.errors import SensorkitError
+from sensorkit.outputs import atomic_output
 
 __all__ = ["BROWSERS", "find_chromium", "print_pdf"]
 
@@ -42,7 +43,7 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float =
     html_path : str or Path
         A report written by :func:`sensorkit.report.write_report`.
     pdf_path : str or Path
-        The PDF to write (replaced).
+        The PDF to write (replaced once the new one is printed; a failed print leaves it).
     timeout_s : float
         Give up after this many seconds.
 
@@ -63,9 +64,8 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float =
         )
     src = Path(html_path).resolve()
     out = Path(pdf_path).resolve()
-    if out.exists():
-        out.unlink()
-    with tempfile.TemporaryDirectory(prefix="sensorkit-chromium-") as profile:
+    # printed under a temporary name, renamed when whole: a failed print keeps the old PDF
+    with atomic_output(out) as tmp, tempfile.TemporaryDirectory(prefix="sensorkit-chromium-") as profile:
         cmd = [
             browser,
             "--headless",
@@ -77,14 +77,14 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float =
             "--no-first-run",
             "--no-pdf-header-footer",
             f"--user-data-dir={profile}",
-            f"--print-to-pdf={out}",
+            f"--print-to-pdf={tmp}",
             src.as_uri(),
         ]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
         except subprocess.TimeoutExpired:
             raise SensorkitError(f"Chromium did not print {src.name} within {timeout_s:g} s") from None
-    if not out.exists() or out.stat().st_size == 0:
-        tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no message"]
-        raise SensorkitError(f"Chromium wrote no PDF for {src.name} (exit {proc.returncode}): {tail[0]}")
+        if not tmp.exists() or tmp.stat().st_size == 0:
+            tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no message"]
+            raise SensorkitError(f"Chromium wrote no PDF for {src.name} (exit {proc.returncode}): {tail[0]}")
     return out
