@@ -300,6 +300,23 @@ def test_cli_batch_prints_the_failures(folder, tmp_path):
     )
     assert again.returncode != 0 and "already holds results" in again.stderr
     assert again.stdout == ""
+    # on a terminal the bar's first frame already has the total (it flashed '0/None files')
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sensorkit.cli",
+            "batch",
+            str(folder / "S1_run0.csv"),
+            "-o",
+            str(tmp_path / "t"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "FORCE_COLOR": "1"},
+    )
+    assert shown.returncode == 0 and "1/1 files" in shown.stdout and "None" not in shown.stdout
 
 
 def test_a_layout_is_used_only_by_files_that_need_one(tmp_path):
@@ -399,3 +416,18 @@ def test_resume_takes_a_body_mass_of_70_and_70_0_as_the_same(folder, tmp_path):
     analyze_many(files[:1], output=out, body_mass_kg=70)
     done = analyze_many(files, output=out, resume=True, body_mass_kg=70.0)
     assert len(done.sessions) == 2
+
+
+def test_an_output_folder_is_not_started_when_it_cannot_be_written_or_the_options_contradict(
+    folder, tmp_path, monkeypatch
+):
+    """Without pyarrow (the README's base install) the batch crashed after writing its manifest,
+    and that half-made folder refused the next run; --resume --force ignored --force."""
+    out = tmp_path / "never"
+    with pytest.raises(sk.SensorkitError, match="resume and force contradict"):
+        analyze_many(folder / "sessions.tsv", output=out, resume=True, force=True)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow -> ImportError, as when absent
+    with pytest.raises(sk.SensorkitError, match="needs pyarrow") as info:
+        analyze_many(folder / "sessions.tsv", output=out)
+    assert "sensorkit[cohort]" in info.value.hint
+    assert not out.exists()

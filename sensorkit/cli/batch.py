@@ -70,10 +70,12 @@ def run(args: argparse.Namespace) -> int:
     task = bar.add_task("files", total=None, errors=0, rate="")
 
     def progress(done: int, total: int, errors: int, stances: int) -> None:
-        if not bar.live.is_started:  # shown once the files are listed: an early error prints no bar
-            bar.start()
         elapsed = max(time.perf_counter() - t0, 1e-9)
         bar.update(task, completed=done, total=total, errors=errors, rate=f"{stances / elapsed:,.0f} steps/s")
+        if (
+            not bar.live.is_started
+        ):  # once the files are listed (with their total): an early error prints no bar
+            bar.start()
 
     try:
         if args.workers or args.scheduler:

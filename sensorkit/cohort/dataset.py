@@ -40,6 +40,17 @@ def _part_dir(subject: Any) -> str:
 
 def prepare_output(out: Path, *, resume: bool, force: bool, manifest: dict, tasks: pd.DataFrame) -> None:
     """Create ``out`` (or check it for a resume); never overwrite a dataset without ``force``."""
+    try:  # before anything is created: a half-made folder would block the next run
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise SensorkitError(
+            "writing a cohort dataset needs pyarrow", hint="pip install 'sensorkit[cohort]'"
+        ) from None
+    if resume and force:
+        raise SensorkitError(
+            "resume and force contradict each other",
+            hint="--resume continues the run in the folder; --force deletes it and starts over",
+        )
     out = Path(out)
     existing = out.exists() and any(out.iterdir())
     if existing and not (resume or force):
