@@ -22,6 +22,7 @@ reports) checks its output here first:
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
@@ -133,12 +134,16 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     out = Path(path)
     if out.is_symlink():
         out = Path(os.path.realpath(out))
+    if out.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a folder is there, not a file", str(out))
     while True:
         tmp = out.with_name(f".sensorkit-{secrets.token_hex(6)}.tmp")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:  # pragma: no cover - 48 random bits
             continue
+        except OSError as exc:  # name the file asked for, not the temporary one
+            raise type(exc)(exc.errno, exc.strerror, str(out)) from None
         break
     try:
         try:

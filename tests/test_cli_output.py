@@ -375,3 +375,16 @@ def test_rich_text_built_elsewhere_is_still_escaped_when_printed():
     assert "\x1b[2J" not in text and "\x1b]" not in text and "\x07" not in text
     assert "BLE \\x1b]0;x done" in text  # (rich's Text itself drops BEL)
     assert "│ Insole\\x1" in text  # measured before it was escaped, so cut short, but never raw
+
+
+def test_report_options_that_do_not_apply_are_refused_not_ignored(walk_csv, tmp_path):
+    """--pdf without --report, and session-report options on a comparison or a cohort page,
+    did nothing and said nothing."""
+    alone = run_cli("analyze", str(walk_csv), "--pdf")
+    assert alone.returncode != 0 and "--pdf prints the HTML report: give --report OUT.html" in alone.stderr
+    both = run_cli(
+        "report", str(walk_csv), str(walk_csv), "-o", str(tmp_path / "c.html"), "--pdf", "--anonymize"
+    )
+    assert both.returncode != 0
+    assert "--anonymize, --pdf apply to the report of one recording, not of several recordings" in both.stderr
+    assert not (tmp_path / "c.html").exists()

@@ -223,3 +223,10 @@ def test_hints_name_the_library_argument_and_the_command_line_option(tmp_path):
     with pytest.raises(FileFormatError) as info:
         read(path)
     assert "--encoding latin-1" in info.value.hint and 'sk.read(path, encoding="latin-1")' in info.value.hint
+
+
+@pytest.mark.parametrize("sep", [";;", "ab", "", "\n", "1"])
+def test_a_separator_that_is_not_one_punctuation_character_is_one_clear_error(tmp_path, sep):
+    path = _csv(tmp_path / "x.csv", ["# layout: physionet8", HEADER, *_rows([0, 0.01])])
+    with pytest.raises(FileFormatError, match="the separator must be one character"):
+        read(path, sep=sep)

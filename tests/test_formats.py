@@ -209,3 +209,14 @@ def test_a_replaced_file_keeps_its_permissions_and_links_and_parallel_writers_ne
         "private.csv",
         "same.csv",
     ]
+
+
+def test_write_errors_name_the_file_asked_for_never_the_temporary_one(tmp_path):
+    rec = sk.simulate(duration_s=2, seed=1)
+    with pytest.raises(FileNotFoundError) as info:
+        write(rec, tmp_path / "no-such-folder" / "a.csv")
+    assert info.value.filename == str(tmp_path / "no-such-folder" / "a.csv")
+    (tmp_path / "taken.csv").mkdir()
+    with pytest.raises(IsADirectoryError, match="a folder is there"):
+        write(rec, tmp_path / "taken.csv", overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.csv"]

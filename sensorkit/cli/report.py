@@ -60,6 +60,12 @@ def run(args: argparse.Namespace) -> int:
     # an existing report is kept unless --force, whichever kind (as analyze --report does);
     # a session report's PDF and PNGs too
     session = len(sources) == 1 and not Path(sources[0]).is_dir()
+    if not session:  # a comparison or a cohort page: say what does not apply instead of ignoring it
+        given = [f"--{k.replace('_', '-')}" for k, v in report_options.identity_kwargs(args).items() if v]
+        given += ["--png-dir"] if args.png_dir else []
+        if given:
+            what = "several recordings (a comparison)" if len(sources) > 1 else "a batch folder (a cohort)"
+            raise ValueError(f"{', '.join(given)} apply to the report of one recording, not of {what}")
     report_options.check_report_outputs(
         output, args.png_dir if session else None, bool(args.pdf) and session, args.force, sources
     )

@@ -146,14 +146,14 @@ def write_report_from_args(args: argparse.Namespace, recording: Recording, analy
     """
     report = getattr(args, "report", None)
     png_dir = getattr(args, "png_dir", None)
+    if getattr(args, "pdf", False) and not report:
+        raise ValueError("--pdf prints the HTML report: give --report OUT.html too")
     if not report and not png_dir:
         return None
     from sensorkit.report import FIGURES, write_report
 
     if report and Path(report).suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"--report {report}: the report is an HTML file; give a name ending in .html")
-    if getattr(args, "pdf", False) and not report:
-        raise ValueError("--pdf prints the HTML report: give --report OUT.html too")
     check_report_outputs(
         report, png_dir, getattr(args, "pdf", False), getattr(args, "force", False), input_files(recording)
     )

@@ -165,6 +165,10 @@ def read_generic_csv(
         )
     if decimal is not None and decimal not in (".", ","):
         raise FileFormatError(f"decimal must be '.' or ',', not {decimal!r}", path=str(path))
+    if sep is not None and (len(sep) != 1 or sep in '\r\n"' or sep.isalnum()):
+        raise FileFormatError(
+            f"the separator must be one character such as ',', ';' or a tab, not {sep!r}", path=str(path)
+        )
     text, enc = _decode(path, encoding)
     lines = _split_lines(text)
     meta, header_line = _read_preamble(lines, path)
