@@ -230,3 +230,14 @@ def test_a_separator_that_is_not_one_punctuation_character_is_one_clear_error(tm
     path = _csv(tmp_path / "x.csv", ["# layout: physionet8", HEADER, *_rows([0, 0.01])])
     with pytest.raises(FileFormatError, match="the separator must be one character"):
         read(path, sep=sep)
+
+
+def test_a_time_unit_that_makes_the_rate_implausible_is_refused(tmp_path):
+    """--time-unit ms on a column in seconds gave a 0.0 s recording with 1e-05 s steps."""
+    path = _csv(tmp_path / "s.csv", ["# layout: physionet8", HEADER, *_rows(np.arange(50) * 0.01)])
+    with pytest.raises(FileFormatError, match=r"with time_unit='ms', column 'time' steps by 1e-05 s") as info:
+        read(path, time_unit="ms")
+    assert "leave time_unit out" in info.value.hint
+    assert read(path, time_unit="s").rate_hz == pytest.approx(100.0)
+    fast = _csv(tmp_path / "us.csv", ["# layout: physionet8", HEADER, *_rows(np.arange(50) * 1000.0)])
+    assert read(fast, time_unit="us").rate_hz == pytest.approx(1000.0)  # 1 kHz in microseconds is fine

@@ -24,7 +24,8 @@ kept as text in ``metadata``.
 The time column is ``time`` or ``time_s`` (seconds), ``time_ms`` (milliseconds) or
 ``time_us`` (microseconds). A ``time`` column whose median step is longer than
 :data:`MAX_PLAUSIBLE_STEP_S` is refused as probably milliseconds (pass ``time_unit="ms"``),
-never silently read 1000 times too slow.
+never silently read 1000 times too slow; a ``time_unit`` that makes the rows closer than
+:data:`MIN_PLAUSIBLE_STEP_S` (faster than 20 kHz) is refused too.
 
 Dialects: a UTF-8 byte-order mark is skipped; ``;`` or tab separators and decimal commas
 are sniffed from the header and the first rows (and recorded in
@@ -55,6 +56,7 @@ from sensorkit.recording import Recording
 __all__ = [
     "FORMAT",
     "MAX_PLAUSIBLE_STEP_S",
+    "MIN_PLAUSIBLE_STEP_S",
     "TIME_UNITS",
     "looks_like_generic_csv",
     "read_generic_csv",
@@ -66,6 +68,9 @@ TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 #: A plain ``time`` column whose median step exceeds this (s) is taken for milliseconds:
 #: insoles sample at 10-1000 Hz, so frames are 1-100 ms apart.
 MAX_PLAUSIBLE_STEP_S = 0.5
+#: A time column whose median step, in the unit given, is below this (s) is refused: faster than
+#: 20 kHz is no insole (a seconds column read with ``time_unit="ms"``).
+MIN_PLAUSIBLE_STEP_S = 5e-5
 _TIME_NAMES = {"time": None, "time_s": "s", "time_ms": "ms", "time_us": "us"}
 _KNOWN_KEYS = {
     "units",
@@ -299,10 +304,20 @@ def _time_unit(
                 column=name,
             )
         return from_name
-    if given is not None:
-        return given
     steps = np.diff(time)
     step = float(np.median(steps)) if steps.size else 0.0
+    if given is not None:
+        step_s = step * TIME_UNITS[given]
+        if 0 < step_s < MIN_PLAUSIBLE_STEP_S:  # e.g. time_unit="ms" on a column in seconds
+            raise FileFormatError(
+                f"with time_unit={given!r}, column {name!r} steps by {step_s:g} s between rows "
+                f"({1.0 / step_s:.3g} Hz would be far too fast for an insole)",
+                path=str(path),
+                line=header_lineno,
+                column=name,
+                hint="is the column in seconds? leave time_unit out (--time-unit on the command line)",
+            )
+        return given
     if step > MAX_PLAUSIBLE_STEP_S:
         raise FileFormatError(
             f"column {name!r} steps by {step:g} between rows: that is milliseconds, not seconds "
