@@ -37,7 +37,8 @@ def new_table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
     """
     table = Table(title=Text(printable(title)), title_justify="left")
     for k, (header, justify) in enumerate(columns):
-        table.add_column(Text(printable(header)), justify=justify, no_wrap=k == 0 or justify == "right")  # type: ignore[arg-type]
+        no_wrap = k == 0 or justify == "right"
+        table.add_column(Text(printable(header)), justify=justify, no_wrap=no_wrap)  # type: ignore[arg-type]
     return table
 
 

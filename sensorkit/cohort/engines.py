@@ -81,11 +81,11 @@ def group_tasks(tasks: list[dict], slots: int) -> list[list[dict]]:
     grouped, in order, until a group holds :data:`GROUP_BYTES` on disk or :data:`MAX_GROUP`
     files (a file of :data:`GROUP_BYTES` or more is a task of its own), and to at most
     ``len(tasks) // (4 * slots)`` files, so that from ``4 * slots`` files on every slot gets
-    four groups or more and the last ones finish close together. The results do not depend on the grouping (each file
-    is analysed alone and the tables are ordered by ``file_index``); only how often progress
-    is reported does, and a stopped run keeps the results of every group this process has
-    received (a group still running, or finished but not yet received, is analysed again by
-    ``--resume``).
+    four groups or more and the last ones finish close together. The results do not depend
+    on the grouping (each file is analysed alone and the tables are ordered by
+    ``file_index``); only how often progress is reported does, and a stopped run keeps the
+    results of every group this process has received (a group still running, or finished but
+    not yet received, is analysed again by ``--resume``).
 
     Parameters
     ----------

@@ -117,8 +117,8 @@ def _decode(path: Path, encoding: str | None) -> tuple[str, str]:
             path=str(path),
             line=line,
             column=column,
-            hint='saved by Excel or an older tool? read it as latin-1 (or cp1252): sk.read(path, encoding="latin-1"); '
-            "--encoding latin-1 on the command line",
+            hint="saved by Excel or an older tool? read it as latin-1 (or cp1252): "
+            'sk.read(path, encoding="latin-1"); --encoding latin-1 on the command line',
         ) from None
 
 
