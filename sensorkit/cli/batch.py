@@ -49,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the batch with a progress bar; print the failures at the end. Returns the exit status."""
-    from sensorkit.cli.console import console, printable
+    from sensorkit.cli.console import console
     from sensorkit.cohort import analyze_many
     from sensorkit.cohort.engines import dask_client
 
@@ -72,9 +72,8 @@ def run(args: argparse.Namespace) -> int:
     def progress(done: int, total: int, errors: int, stances: int) -> None:
         elapsed = max(time.perf_counter() - t0, 1e-9)
         bar.update(task, completed=done, total=total, errors=errors, rate=f"{stances / elapsed:,.0f} steps/s")
-        if (
-            not bar.live.is_started
-        ):  # once the files are listed (with their total): an early error prints no bar
+        # started once the files are listed, with their total: an early error prints no bar
+        if not bar.live.is_started:
             bar.start()
 
     try:
@@ -93,9 +92,9 @@ def run(args: argparse.Namespace) -> int:
     ok = int((cohort.sessions["status"] == "ok").sum())
     console.print(
         f"{len(cohort.sessions)} files: {ok} analysed, {len(cohort.sessions) - ok} failed; "
-        f"{len(cohort.steps)} stances; written to {escape(printable(str(cohort.path)))} "
+        f"{len(cohort.steps)} stances; written to {escape(str(cohort.path))} "
         f"({time.perf_counter() - t0:.1f} s)"
     )
     for row in cohort.failures.itertuples():
-        console.print(escape(printable(f"  failed: {row.file}: {row.error_type}: {row.error_message}")))
+        console.print(escape(f"  failed: {row.file}: {row.error_type}: {row.error_message}"))
     return EXIT_FILES_FAILED if ok < len(cohort.sessions) else 0

@@ -66,7 +66,7 @@ def print_warning(message: str | Warning, category: type[Warning] | None = None)
 
 def say(text: str, *, err: bool = False) -> None:
     """Print user-facing text literally (no markup, no highlighting), soft-wrapped."""
-    (error_console if err else console).print(printable(text), markup=False, highlight=False, soft_wrap=True)
+    (error_console if err else console).print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @contextmanager

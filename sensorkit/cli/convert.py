@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sensorkit.cli.console import error_console, printable
+from sensorkit.cli.console import error_console
 from sensorkit.cli.read_options import add_read_options, read_kwargs
 from sensorkit.cli.report_options import progress, working
 from sensorkit.io import read
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         from sensorkit.io.parquet import write_parquet
 
         with progress() as bar:
-            task = bar.add_task(f"writing {printable(dst.name)}", total=rec.n_frames)
+            task = bar.add_task(f"writing {dst.name}", total=rec.n_frames)
             write_parquet(
                 rec, dst, on_progress=lambda done, total: bar.update(task, completed=done), overwrite=True
             )  # (checked above)
@@ -106,10 +106,8 @@ def run(args: argparse.Namespace) -> int:
         _warn_csv_losses(rec)
     source_fmt = rec.metadata.get("format", "?")
     error_console.print(
-        printable(
-            f"converted {src} ({source_fmt}, {rec.duration_s:.1f} s, {'+'.join(rec.sides)}, {rec.n_sensors} sensors, "
-            f"{len(rec.gaps)} gaps) -> {dst} ({fmt}, {_size(dst)})"
-        ),
+        f"converted {src} ({source_fmt}, {rec.duration_s:.1f} s, {'+'.join(rec.sides)}, {rec.n_sensors} sensors, "
+        f"{len(rec.gaps)} gaps) -> {dst} ({fmt}, {_size(dst)})",
         markup=False,
         soft_wrap=True,
     )

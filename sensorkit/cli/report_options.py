@@ -198,7 +198,7 @@ def check_report_outputs(
 def say_written(result: dict) -> None:
     """``wrote <file>`` on stderr for a comparison or cohort page."""
     if result.get("html") is not None:
-        error_console.print(printable(f"wrote report {result['html']}"), markup=False, soft_wrap=True)
+        error_console.print(f"wrote report {result['html']}", markup=False, soft_wrap=True)
 
 
 def report_written(result: dict, png_dir: str | None = None) -> None:
@@ -210,12 +210,12 @@ def report_written(result: dict, png_dir: str | None = None) -> None:
             "skipped": " (no insole recommendation: not requested)",
         }.get(status, " (no insole recommendation: sensorkit.recommend unavailable)")
         error_console.print(
-            printable(f"wrote report {result['html']} ({result['bytes'] / 1024:.0f} kB){note}"),
+            f"wrote report {result['html']} ({result['bytes'] / 1024:.0f} kB){note}",
             markup=False,
             soft_wrap=True,
         )
     if result.get("pdf") is not None:
-        error_console.print(printable(f"wrote PDF {result['pdf']}"), markup=False, soft_wrap=True)
+        error_console.print(f"wrote PDF {result['pdf']}", markup=False, soft_wrap=True)
     if result.get("pngs"):
         error_console.print(
             f"wrote {len(result['pngs'])} PNG figures to {png_dir}", markup=False, soft_wrap=True
