@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from _timing import best_time
 
 import sensorkit as sk
 from sensorkit.cohort import analyze_many
@@ -40,16 +41,6 @@ def make_sessions(folder: Path, n: int, minutes: float, rate_hz: float) -> list[
 
 def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def _best(run, repeat: int) -> float:
-    """Fewest seconds of ``repeat`` calls of ``run`` (the least disturbed by the rest of the machine)."""
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def run_engines(paths: list[Path], frames_per_file: int, workers: int = 2, repeat: int = 3) -> list[dict]:
@@ -116,11 +107,11 @@ def contention_ceiling(paths: list[Path], workers: int = 2, repeat: int = 3) -> 
     for p in paths[:2]:
         _timed_file(p)
     alone: list = []
-    serial = _best(lambda: alone.extend(_timed_file(p) for p in paths), repeat)
+    serial = best_time(lambda: alone.extend(_timed_file(p) for p in paths), repeat)
     busy: list = []
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         pool.map(_timed_file, paths[: 2 * workers], chunksize=1)  # warm: imports, kernel cache
-        parallel = _best(lambda: busy.extend(pool.map(_timed_file, paths, chunksize=1)), repeat)
+        parallel = best_time(lambda: busy.extend(pool.map(_timed_file, paths, chunksize=1)), repeat)
     cpu_alone = sum(c for _, c in alone) / len(alone)
     cpu_busy = sum(c for _, c in busy) / len(busy)
     return {"cpu_alone_s": cpu_alone, "cpu_busy_s": cpu_busy, "inflation": cpu_busy / cpu_alone,

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _timing import best_time
 
 import sensorkit as sk
 from sensorkit.io.parquet import write_parquet
@@ -65,15 +66,6 @@ def synth(hours: float, seed: int = 1) -> sk.Recording:
     return sk.Recording.from_arrays(t, sides[0], sides[1], layout="ref16", body_mass_kg=70, rate_hz=RATE_HZ)
 
 
-def best(repeat: int, fn) -> float:
-    out = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out = min(out, time.perf_counter() - t0)
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=1.0)
@@ -91,8 +83,8 @@ def main() -> None:
         for p, a in zip(npy, (rec.time, rec.left, rec.right), strict=True):
             np.save(p, a)
         del rec
-        read_s = best(args.repeat, lambda: sk.read(path))
-        load_s = best(args.repeat, lambda: [np.load(p) for p in npy])
+        read_s = best_time(lambda: sk.read(path), args.repeat)
+        load_s = best_time(lambda: [np.load(p) for p in npy], args.repeat)
         peak = int(
             subprocess.run(
                 [sys.executable, "-c", PEAK_SNIPPET, str(path)], capture_output=True, text=True, check=True

@@ -23,11 +23,10 @@ import argparse
 import shutil
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from _timing import best_time
 
 from sensorkit.protocol import Decoder, PressureSamples, encode_frame, max_pressure_samples
 
@@ -58,16 +57,6 @@ def make_stream(seconds: float, bits: int, per_packet: int, seed: int = 0) -> tu
         block = values[start : start + per_packet]
         frames.append(encode_frame(PressureSamples(k % 65536, start * 1000, start, 1_000_000, bits, block)))
     return frames, n
-
-
-def best_time(fn: Callable[[], object], repeat: int) -> float:
-    """Smallest wall time of ``repeat`` calls."""
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def decode_chunks(chunks: list[bytes]) -> int:
