@@ -10,6 +10,8 @@ for cursor control (``Segment.control``) are untouched.
 
 from __future__ import annotations
 
+import errno
+
 from collections.abc import Iterable
 
 from rich.console import Console, ConsoleOptions, RenderableType
@@ -41,3 +43,13 @@ class SafeConsole(Console):
                 yield segment
             else:
                 yield Segment(printable(text), segment.style)
+
+    def on_broken_pipe(self) -> None:
+        """The reader of the output stopped early (``| head``): go quiet and let the caller end.
+
+        rich's default exits at once with status 1, which looked like a failure; the command
+        line ends with status 141 instead, as a shell shows for a closed pipe
+        (:data:`sensorkit.cli.EXIT_BROKEN_PIPE`).
+        """
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the output's reader has stopped")

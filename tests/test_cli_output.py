@@ -388,3 +388,24 @@ def test_report_options_that_do_not_apply_are_refused_not_ignored(walk_csv, tmp_
     assert both.returncode != 0
     assert "--anonymize, --pdf apply to the report of one recording, not of several recordings" in both.stderr
     assert not (tmp_path / "c.html").exists()
+
+
+@pytest.mark.parametrize("extra", [(), ("--json",)], ids=["summary", "json"])
+def test_a_reader_that_stops_early_ends_the_command_quietly_with_141(walk_csv, extra):
+    """`sensorkit analyze f | head -1`: the reader is gone before the output is written. The
+    command used to end with status 1 (rich's exit) or print "error: [Errno 32] Broken pipe"
+    (plain prints); now it ends like a command closed by SIGPIPE, with nothing on stderr."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before anything is written: deterministic
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sensorkit.cli", "analyze", str(walk_csv), *extra],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=180,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr == ""

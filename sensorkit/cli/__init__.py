@@ -9,6 +9,8 @@ Start-up is cheap (issue 17): only the module of the verb being run is imported;
 ``sensorkit --help`` imports none of them (it lists :data:`COMMANDS`, whose one-line help
 ``tests/test_cli_startup.py`` checks against what each module registers). When Numba's
 kernel cache is cold, one line on stderr says that the kernels are being compiled.
+When the program reading stdout stops early (``| head``), the command ends quietly with
+:data:`EXIT_BROKEN_PIPE`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from sensorkit import __version__
 from sensorkit.errors import SensorkitError
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+__all__ = ["COMMANDS", "EXIT_BROKEN_PIPE", "build_parser", "main"]
 
 _DEBUG_HELP = "show tracebacks instead of one-line errors"
 
@@ -118,10 +120,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     if own:
         os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"
     try:
-        return _run(argv)
+        status = _run(argv)
+        sys.stdout.flush()  # a reader that stopped early is seen here at the latest
+        return status
+    except BrokenPipeError:
+        return _reader_gone()
     finally:
         if own:
             os.environ.pop("NUMPY_MADVISE_HUGEPAGE", None)
+
+
+#: Exit status when the program reading stdout stopped early (``sensorkit analyze f | head -1``):
+#: 128 + SIGPIPE, what a shell shows for a command ended by a closed pipe.
+EXIT_BROKEN_PIPE = 141
+
+
+def _reader_gone() -> int:
+    """Stop quietly when stdout's reader is gone: nothing to tell it, and no error on stderr.
+
+    stdout is pointed at the null device so that Python's own flush at exit does not fail
+    again (the recipe of the Python docs, "Note on SIGPIPE" in the signal module).
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout without a descriptor (replaced in tests)
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 def _run(argv: list[str]) -> int:
@@ -148,6 +174,8 @@ def _run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         _print_error("interrupted")
         return 130
+    except BrokenPipeError:
+        raise  # not an error of the command: main() ends quietly
     except (SensorkitError, ValueError, OSError) as exc:
         if args.debug:
             raise
