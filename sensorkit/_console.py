@@ -11,7 +11,6 @@ for cursor control (``Segment.control``) are untouched.
 from __future__ import annotations
 
 import errno
-
 from collections.abc import Iterable
 
 from rich.console import Console, ConsoleOptions, RenderableType
