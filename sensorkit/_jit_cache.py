@@ -26,7 +26,13 @@ import warnings
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["JitCacheWarning", "announce_compilation", "ensure_cache_dir", "kernel_cache_is_cold"]
+__all__ = [
+    "JitCacheWarning",
+    "announce_compilation",
+    "ensure_cache_dir",
+    "kernel_cache_is_cold",
+    "say_compiling",
+]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _CACHE_DIR_NAME = "sensorkit-numba-cache"
@@ -175,14 +181,29 @@ def announce_compilation(stream: TextIO | None = None) -> None:
         def on_start(self, ev: event.Event) -> None:
             if not self.said:
                 self.said = True
-                out = stream if stream is not None else sys.stderr
-                print(_COMPILING_MESSAGE, file=out, flush=True)
+                say_compiling(stream)
 
         def on_end(self, ev: event.Event) -> None:
             pass
 
     event.register("numba:compile", _FirstCompile())
 
+
+def say_compiling(stream: TextIO | None = None) -> None:
+    """Print the first-run line on ``stream`` (stderr), once per process whoever asks.
+
+    :func:`announce_compilation` calls it at this process's first compilation; ``batch``
+    calls it before its local workers start, since they compile in their own processes,
+    where this process's listener cannot see it.
+    """
+    global _said
+    if _said:
+        return
+    _said = True
+    print(_COMPILING_MESSAGE, file=stream if stream is not None else sys.stderr, flush=True)
+
+
+_said = False
 
 _COMPILING_MESSAGE = (
     "sensorkit: first run: compiling the analysis kernels for this machine "

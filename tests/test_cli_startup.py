@@ -91,6 +91,19 @@ def test_a_cold_kernel_cache_is_announced_once_and_a_warm_one_not(tmp_path):
     assert "compiling" not in warm.stderr
 
 
+def test_the_spinner_mentions_compiling_only_when_the_kernel_cache_is_cold(tmp_path, monkeypatch):
+    """The analysing spinner said "the first run compiles the Numba kernels" on every run."""
+    from sensorkit._jit_cache import _kernel_cache_dirs
+    from sensorkit.cli.analyze import first_run_note
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    assert first_run_note() == " (the first run compiles the Numba kernels, a few seconds)"
+    index_dir = _kernel_cache_dirs()[0]
+    index_dir.mkdir(parents=True)
+    (index_dir / f"cop.cop_frames-1.py{sys.version_info.major}{sys.version_info.minor}.nbi").write_bytes(b"")
+    assert first_run_note() == ""
+
+
 def _read_only_copy(dst: Path) -> None:
     shutil.copytree(ROOT / "sensorkit", dst / "sensorkit", ignore=shutil.ignore_patterns("__pycache__"))
     for path in sorted(dst.rglob("*"), reverse=True):

@@ -317,6 +317,56 @@ def test_cli_batch_prints_the_failures(folder, tmp_path):
         env={**os.environ, "FORCE_COLOR": "1"},
     )
     assert shown.returncode == 0 and "1/1 files" in shown.stdout and "None" not in shown.stdout
+    # a resumed run with nothing left says so, and shows no rate of this run (it said "0 steps/s")
+    resumed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sensorkit.cli",
+            "batch",
+            str(folder / "S1_run0.csv"),
+            "-o",
+            str(tmp_path / "t"),
+        ]
+        + ["--resume"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "1 files (1 of them done before this run): 1 analysed, 0 failed" in resumed.stdout
+    assert "steps/s" not in resumed.stdout
+
+
+def test_cli_batch_says_local_workers_compile_on_a_cold_kernel_cache(folder, tmp_path, monkeypatch):
+    """Local workers compile in their own processes, where the CLI's first-compile listener
+    cannot see it: on a cold cache the bar sat at 0/N for seconds with nothing said."""
+    from sensorkit._jit_cache import _kernel_cache_dirs
+
+    def batch(cache: Path, out: str) -> subprocess.CompletedProcess:
+        # a file that fails before analysis: no kernel is compiled, only the note is checked
+        return subprocess.run(
+            [sys.executable, "-m", "sensorkit.cli", "batch", str(folder / "broken.csv")]
+            + ["-o", str(tmp_path / out), "--processes", "1"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "NUMBA_CACHE_DIR": str(cache)},
+        )
+
+    cold = batch(tmp_path / "empty-cache", "cold")
+    assert cold.returncode == 3, cold.stderr
+    said = [line for line in cold.stderr.splitlines() if "compiling the analysis kernels" in line]
+    assert len(said) == 1, cold.stderr
+    # a cache holding an index of this Python version counts as warm: nothing is said
+    warm_cache = tmp_path / "warm-cache"
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(warm_cache))
+    index_dir = _kernel_cache_dirs()[0]
+    index_dir.mkdir(parents=True)
+    (index_dir / f"cop.cop_frames-1.py{sys.version_info.major}{sys.version_info.minor}.nbi").write_bytes(b"")
+    warm = batch(warm_cache, "warm")
+    assert warm.returncode == 3, warm.stderr
+    assert "compiling" not in warm.stderr
 
 
 def test_a_layout_is_used_only_by_files_that_need_one(tmp_path):

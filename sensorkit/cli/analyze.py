@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     report_options.check_report_outputs(args.report, args.png_dir, args.pdf, args.force, [args.file])
     with report_options.working(f"reading {args.file}"):
         rec = sk.read(args.file, **read_kwargs(args))
-    with report_options.working(f"analysing {args.file} ({first_run_note()})"):
+    with report_options.working(f"analysing {args.file}{first_run_note()}"):
         res = sk.analyze(
             rec,
             body_mass_kg=args.mass,
@@ -164,8 +164,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def first_run_note() -> str:
-    """Why the first analysis after installing takes seconds (Numba compiles the kernels once)."""
-    return "the first run compiles the Numba kernels, a few seconds"
+    """Why this analysis may take seconds, for a spinner: ``" (the first run compiles ...)"``
+    when the kernel cache is cold (Numba compiles the kernels once), else ``""``."""
+    from sensorkit._jit_cache import kernel_cache_is_cold
+
+    return " (the first run compiles the Numba kernels, a few seconds)" if kernel_cache_is_cold() else ""
 
 
 def _int_list(text: str) -> tuple[int, ...]:

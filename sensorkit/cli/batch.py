@@ -68,13 +68,24 @@ def run(args: argparse.Namespace) -> int:
         transient=False,
     )
     task = bar.add_task("files", total=None, errors=0, rate="")
+    skipped: list[int] = []  # files a resumed run found done, from the first call
 
     def progress(done: int, total: int, errors: int, stances: int) -> None:
-        elapsed = max(time.perf_counter() - t0, 1e-9)
-        bar.update(task, completed=done, total=total, errors=errors, rate=f"{stances / elapsed:,.0f} steps/s")
+        if not skipped:
+            skipped.append(done)
+        # steps/s of this run's files only; nothing before its first file is analysed
+        rate = f"{stances / max(time.perf_counter() - t0, 1e-9):,.0f} steps/s" if done > skipped[0] else ""
+        bar.update(task, completed=done, total=total, errors=errors, rate=rate)
         # started once the files are listed, with their total: an early error prints no bar
         if not bar.live.is_started:
             bar.start()
+
+    if args.workers or args.processes:
+        # local workers compile in their own processes, where the CLI's listener cannot see it
+        from sensorkit._jit_cache import kernel_cache_is_cold, say_compiling
+
+        if kernel_cache_is_cold():
+            say_compiling()
 
     try:
         if args.workers or args.scheduler:
@@ -90,9 +101,12 @@ def run(args: argparse.Namespace) -> int:
         if bar.live.is_started:
             bar.stop()
     ok = int((cohort.sessions["status"] == "ok").sum())
+    earlier = skipped[0] if skipped else 0
     console.print(
-        f"{len(cohort.sessions)} files: {ok} analysed, {len(cohort.sessions) - ok} failed; "
-        f"{len(cohort.steps)} stances; written to {escape(str(cohort.path))} "
+        f"{len(cohort.sessions)} files"
+        + (f" ({earlier} of them done before this run)" if earlier else "")
+        + f": {ok} analysed, {len(cohort.sessions) - ok} failed; {len(cohort.steps)} stances; "
+        f"written to {escape(str(cohort.path))} "
         f"({time.perf_counter() - t0:.1f} s)"
     )
     for row in cohort.failures.itertuples():

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     with working(f"simulating {args.duration:g} s of running"):
         rec = simulate(**params)
     t1 = time.perf_counter()
-    with working(f"analysing ({first_run_note()})"):
+    with working(f"analysing{first_run_note()}"):
         res = analyze(rec)
     t2 = time.perf_counter()
     truth = rec.metadata["ground_truth"]

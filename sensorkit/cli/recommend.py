@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file`` and print the advice card (or JSON); returns the exit status."""
     with working(f"reading {args.file}"):
         rec = sk.read(args.file, **read_kwargs(args))
-    with working(f"analysing {args.file} ({first_run_note()})"):
+    with working(f"analysing {args.file}{first_run_note()}"):
         res = sk.analyze(rec, body_mass_kg=args.mass)
     adv = sk.recommend(
         res,

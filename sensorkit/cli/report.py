@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     source = sources[0]
     with report_options.working(f"reading {source}"):
         rec = sk.read(source, **read_kwargs(args))
-    with report_options.working(f"analysing {source} ({first_run_note()})"):
+    with report_options.working(f"analysing {source}{first_run_note()}"):
         res = sk.analyze(rec, body_mass_kg=args.mass)
     from sensorkit.report import FIGURES
 
