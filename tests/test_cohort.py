@@ -21,6 +21,7 @@ from sensorkit.cohort import SESSION_COLUMNS, analyze_many, read_cohort
 from sensorkit.cohort.job import session_dtypes
 
 PHYSIONET = Path(__file__).parent / "data" / "physionet-gaitpdb"
+CLI = (sys.executable, "-m", "sensorkit.cli")
 
 
 @pytest.fixture(scope="module")
@@ -319,16 +320,7 @@ def test_cli_batch_prints_the_failures(folder, tmp_path):
     assert shown.returncode == 0 and "1/1 files" in shown.stdout and "None" not in shown.stdout
     # a resumed run with nothing left says so, and shows no rate of this run (it said "0 steps/s")
     resumed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sensorkit.cli",
-            "batch",
-            str(folder / "S1_run0.csv"),
-            "-o",
-            str(tmp_path / "t"),
-        ]
-        + ["--resume"],
+        [*CLI, "batch", str(folder / "S1_run0.csv"), "-o", str(tmp_path / "t"), "--resume"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -346,8 +338,7 @@ def test_cli_batch_says_local_workers_compile_on_a_cold_kernel_cache(folder, tmp
     def batch(cache: Path, out: str) -> subprocess.CompletedProcess:
         # a file that fails before analysis: no kernel is compiled, only the note is checked
         return subprocess.run(
-            [sys.executable, "-m", "sensorkit.cli", "batch", str(folder / "broken.csv")]
-            + ["-o", str(tmp_path / out), "--processes", "1"],
+            [*CLI, "batch", str(folder / "broken.csv"), "-o", str(tmp_path / out), "--processes", "1"],
             capture_output=True,
             text=True,
             timeout=300,
