@@ -88,4 +88,22 @@ def test_convert_takes_the_csv_options_its_hints_name(walk_csv, tmp_path, capsys
 
 def test_a_layout_for_a_format_that_fixes_its_own_is_refused(capsys):
     assert main(["analyze", "tests/data/pressure-mats/fscan_testL.asf", "--layout", "ref16"]) == 1
-    assert "layout do not apply to fscan-asf files" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "layout (--layout) do not apply to fscan-asf files" in err
+    assert "hint: fscan-asf takes: body_mass_kg (--mass)" in err
+
+
+def test_a_file_whose_format_is_not_recognised_is_read_with_from(walk_csv, tmp_path, capsys):
+    """The hint said `pass format=`, which the command line did not have: it is --from."""
+    text = walk_csv.read_text()
+    odd = tmp_path / "walk.log"
+    odd.write_text("exported by a logger\n" + text, encoding="utf-8")  # no '# key:' line first
+    assert main(["analyze", str(odd), "--json"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot tell the file format" in err and "--from on the command line" in err
+    assert main(["analyze", str(walk_csv), "--from", "parquet", "--json"]) == 1
+    assert "not a readable Parquet file" in capsys.readouterr().err  # the format asked for is used
+    assert main(["analyze", str(walk_csv), "--from", "nope"]) == 1
+    assert "unknown format 'nope'" in capsys.readouterr().err
+    assert main(["analyze", str(walk_csv), "--from", "generic-csv", "--layout", "ref16", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["steps"]) > 5

@@ -71,8 +71,15 @@ def test_a_registered_format_is_one_entry_away(tmp_path, toy_format):
 def test_an_option_a_format_does_not_take_is_an_error_naming_it(tmp_path, toy_format):
     path = tmp_path / "walk.toy"
     path.write_text("TOY\n0 1 1 1 1 1 1 1 1\n0.01 1 1 1 1 1 1 1 1\n")
-    with pytest.raises(FileFormatError, match=r"option\(s\) body_mass_kg do not apply to toy files"):
+    # both names: the argument and the command-line option (the hint said `takes: body_mass_kg`
+    # where the command line has --mass)
+    with pytest.raises(
+        FileFormatError, match=r"option\(s\) body_mass_kg \(--mass\) do not apply to toy files"
+    ):
         read(path, body_mass_kg=70)
+    with pytest.raises(FileFormatError) as err:
+        read(path, sep=";")
+    assert err.value.hint == "toy takes: layout (--layout)"
     with pytest.raises(FileFormatError, match="calibration applies to raw captures"):
         read(path, calibration={"x": 1})
 

@@ -1,8 +1,10 @@
-"""Options of every verb that reads a recording file: ``--layout`` and the CSV dialect options.
+"""Options of every verb that reads a recording file: ``--layout``, ``--from`` and the CSV dialect options.
 
 ``--layout NAME|FILE`` (a built-in layout name or a layout JSON file) for files that carry no
-layout or to replace theirs; ``--sep``, ``--decimal``, ``--encoding``, ``--time-unit`` for CSVs
-as people save them. Options a file's format does not take are an error naming the format.
+layout or to replace theirs; ``--from FORMAT`` for a file whose format is not recognised
+(``sensorkit.read(path, format=...)``); ``--sep``, ``--decimal``, ``--encoding``,
+``--time-unit`` for CSVs as people save them. Options a file's format does not take are an
+error naming the format. The library's hints name these options (:data:`sensorkit.io.CLI_OPTIONS`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ def add_read_options(p: argparse.ArgumentParser, *, layout: bool = True) -> None
             help="sensor layout: a built-in name (sensorkit.builtin_layouts()) or a layout JSON file, "
             "for files that name none (or to replace theirs)",
         )
+    p.add_argument(
+        "--from",
+        dest="input_format",
+        metavar="FORMAT",
+        help="read the file as this format, e.g. generic-csv, parquet, moticon-opengo "
+        "(default: recognised from its content)",
+    )
     g = p.add_argument_group("CSV input")
     g.add_argument("--sep", metavar="CHAR", help="CSV field separator (default: sniffed: , ; or tab)")
     g.add_argument("--decimal", choices=[".", ","], help="CSV decimal mark (default: sniffed)")
@@ -37,6 +46,7 @@ def read_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     if sep in ("\\t", "tab"):
         sep = "\t"
     given = {
+        "format": getattr(args, "input_format", None),
         "layout": getattr(args, "layout", None),
         "calibration": getattr(args, "calibration", None),
         "sep": sep,

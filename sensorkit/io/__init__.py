@@ -11,7 +11,7 @@ from typing import Any
 
 from sensorkit.errors import FileFormatError
 from sensorkit.io.csv_generic import write_generic_csv
-from sensorkit.io.formats import FORMAT_TABLE, detect_format, format_spec, register_format
+from sensorkit.io.formats import FORMAT_TABLE, detect_format, format_spec, option_names, register_format
 from sensorkit.io.outputs import check_output, input_files
 from sensorkit.io.parquet import write_parquet
 from sensorkit.io.spec import FormatSpec
@@ -105,9 +105,9 @@ def read(
         )
     if refused:
         raise FileFormatError(
-            f"option(s) {', '.join(refused)} do not apply to {spec.name} files",
+            f"option(s) {option_names(refused)} do not apply to {spec.name} files",
             path=str(path),
-            hint=f"{spec.name} takes: {', '.join(sorted(spec.options)) or 'no options'}",
+            hint=f"{spec.name} takes: {option_names(spec.options) or 'no options'}",
         )
     return spec.read(path, **options)
 

@@ -28,7 +28,15 @@ from sensorkit.io import (
 )
 from sensorkit.io.spec import HEAD_BYTES, FormatSpec
 
-__all__ = ["FORMAT_TABLE", "FormatSpec", "detect_format", "format_spec", "register_format"]
+__all__ = [
+    "CLI_OPTIONS",
+    "FORMAT_TABLE",
+    "FormatSpec",
+    "detect_format",
+    "format_spec",
+    "option_names",
+    "register_format",
+]
 
 # Capture files (.skr) belong to the capture writer's module; their entry lives here so
 # that module stays as it is.
@@ -74,6 +82,25 @@ def register_format(spec: FormatSpec, *, before: str | None = None) -> None:
     anchor = before or "generic-csv"
     pos = names.index(anchor) if anchor in names else len(FORMAT_TABLE)
     FORMAT_TABLE.insert(pos, spec)
+
+
+#: The command-line option of each :func:`sensorkit.read` argument, so that a hint can name
+#: both (``sensorkit.cli.read_options`` and the verbs define them).
+CLI_OPTIONS = {
+    "format": "--from",
+    "layout": "--layout",
+    "body_mass_kg": "--mass",
+    "calibration": "--calibration",
+    "sep": "--sep",
+    "decimal": "--decimal",
+    "encoding": "--encoding",
+    "time_unit": "--time-unit",
+}
+
+
+def option_names(names) -> str:
+    """``"body_mass_kg (--mass), layout (--layout)"``: read arguments with their command-line option."""
+    return ", ".join(f"{n} ({CLI_OPTIONS[n]})" if n in CLI_OPTIONS else n for n in sorted(names))
 
 
 def format_spec(name: str) -> FormatSpec:
@@ -128,5 +155,5 @@ def detect_format(path: str | Path) -> str:
         "cannot tell the file format",
         path=str(path),
         hint="generic CSV starts with '# key: value' lines or a 'time,L1,...' header; "
-        f"pass format= one of: {known}",
+        f"pass format= (--from on the command line), one of: {known}",
     )
