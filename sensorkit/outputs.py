@@ -110,7 +110,7 @@ def check_output(
 
 
 @contextmanager
-def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_output(path: str | os.PathLike, *, suffix: str = "") -> Iterator[Path]:
     """A new, empty temporary file next to ``path`` to write; renamed to ``path`` when the block ends.
 
     On an exception the temporary file is removed and ``path`` is left as it was (absent, or
@@ -126,6 +126,14 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     - A symbolic link is written through: its target is replaced and the link kept. A file
       with other hard links is replaced by a new file (the other names keep the old data).
 
+    Parameters
+    ----------
+    path : str or PathLike
+        The file to write.
+    suffix : str
+        Appended to the temporary name (``.sensorkit-<random>.tmp<suffix>``), for writers
+        that insist on an extension (ezc3d adds ``.c3d`` to a name without it).
+
     Yields
     ------
     Path
@@ -137,7 +145,7 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     if out.is_dir():
         raise IsADirectoryError(errno.EISDIR, "a folder is there, not a file", str(out))
     while True:
-        tmp = out.with_name(f".sensorkit-{secrets.token_hex(6)}.tmp")
+        tmp = out.with_name(f".sensorkit-{secrets.token_hex(6)}.tmp{suffix}")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:  # pragma: no cover - 48 random bits

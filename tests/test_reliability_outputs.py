@@ -187,3 +187,103 @@ def test_the_old_capture_written_before_this_change_reads_unchanged():
     assert rec.n_frames == 51
     assert np.nansum(rec.left, dtype=np.float64) == pytest.approx(26976.879381565377, rel=1e-12)
     assert np.nansum(rec.right, dtype=np.float64) == pytest.approx(5681.9898566212505, rel=1e-12)
+
+
+# Every writer of a whole file, run in a child process whose file-size limit (RLIMIT_FSIZE)
+# makes the write fail half-way with EFBIG, as a full disk would. Each output already holds a
+# small file: it must come through byte for byte, with no temporary file left beside it.
+_FULL_DISK_CHILD = r"""
+import json, resource, signal, sys
+from pathlib import Path
+import sensorkit as sk
+from sensorkit.calibrate.calibration import Calibration
+from sensorkit.io.c3d import write_c3d
+from sensorkit.io.opensim import write_mot
+from sensorkit.report.export import write_steps
+from sensorkit.report.write import write_pngs, write_report
+from sensorkit.report.figure_set import render_figures
+
+folder = Path(sys.argv[1])
+rec = sk.simulate(duration_s=6, seed=2, body_mass_kg=70)
+res = sk.analyze(rec)
+figures = render_figures(rec, res)[:1]
+comparison = sk.compare([res, sk.analyze(sk.simulate(duration_s=6, seed=3, body_mass_kg=70))])
+sk.write(rec, folder / "in" / "walk.csv")
+cohort = sk.analyze_many(folder / "in" / "walk.csv")
+from sensorkit.report.compare import write_compare_report
+from sensorkit.report.cohort import write_cohort_report
+writers = {
+    "trial.html": lambda p: write_compare_report(comparison, p),
+    "cohort.html": lambda p: write_cohort_report(cohort, p, force=True),
+    "report.html": lambda p: write_report(p, rec, res, recommend=False),
+    "calibration.json": lambda p: Calibration.nominal("ref16").save(p),
+    "walk.c3d": lambda p: write_c3d(rec, p, overwrite=True),
+    "walk.mot": lambda p: write_mot(rec, p, overwrite=True),
+    "steps.csv": lambda p: write_steps(res, p),
+    "steps.parquet": lambda p: write_steps(res, p),
+    "pngs/" + figures[0].spec.key + ".png": lambda p: write_pngs(p.parent, figures),
+}
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of being killed
+resource.setrlimit(resource.RLIMIT_FSIZE, (2000, resource.RLIM_INFINITY))
+failed = {}
+for name, write in writers.items():
+    try:
+        write(folder / name)
+        failed[name] = None
+    except OSError as exc:
+        failed[name] = exc.errno
+    except sk.SensorkitError as exc:  # ezc3d reports no write error: the file is checked
+        failed[name] = str(exc)
+print(json.dumps(failed))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "setrlimit") and sys.platform == "win32", reason="POSIX limits")
+def test_a_write_that_fails_half_way_keeps_the_file_it_would_replace(tmp_path):
+    """The report, calibration, C3D, .mot, steps and figure writers wrote in place: a full
+    disk half-way left a truncated file where the old one was."""
+    import errno
+    import json
+
+    names = ["trial.html", "cohort.html", "report.html", "calibration.json", "walk.c3d", "walk.mot"]
+    names += ["steps.csv", "steps.parquet"]
+    (tmp_path / "pngs").mkdir()
+    (tmp_path / "in").mkdir()
+    old = {}
+    for name in names:
+        old[name] = f"the {name} of yesterday\n".encode()
+        (tmp_path / name).write_bytes(old[name])
+    proc = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK_CHILD, str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    failed = json.loads(proc.stdout.splitlines()[-1])
+    c3d = failed.pop("walk.c3d")
+    assert c3d.startswith("the C3D file was not written completely (2000 of "), c3d
+    names.remove("walk.c3d")
+    assert failed == dict.fromkeys([*names, next(k for k in failed if k.startswith("pngs/"))], errno.EFBIG)
+    names.append("walk.c3d")
+    for name in names:
+        assert (tmp_path / name).read_bytes() == old[name], name
+    leftovers = [p.name for p in tmp_path.glob("*") if p.name.startswith(".")]
+    assert leftovers == []
+    assert list((tmp_path / "pngs").iterdir()) == []  # the figure was not written at all
+
+
+def test_c3d_and_mot_files_get_the_usual_permissions(tmp_path):
+    """They were created with mkstemp's 0600: a colleague in the same group could not read them."""
+    from sensorkit.io.c3d import write_c3d
+    from sensorkit.io.opensim import write_mot
+
+    rec = sk.simulate(duration_s=3, seed=1, body_mass_kg=70)
+    old_mask = os.umask(0o022)
+    try:
+        write_c3d(rec, tmp_path / "a.c3d")
+        write_mot(rec, tmp_path / "a.mot")
+    finally:
+        os.umask(old_mask)
+    assert (tmp_path / "a.c3d").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "a.mot").stat().st_mode & 0o777 == 0o644
+    os.chmod(tmp_path / "a.mot", 0o640)  # a replaced file keeps its own
+    write_mot(rec, tmp_path / "a.mot", overwrite=True)
+    assert (tmp_path / "a.mot").stat().st_mode & 0o777 == 0o640

@@ -20,6 +20,7 @@ from sensorkit.calibrate.convert import Converted, counts_to_values
 from sensorkit.calibrate.response import SensorResponse, load_response
 from sensorkit.errors import CalibrationError
 from sensorkit.layout import SIDES, SensorLayout, builtin_layouts, load_layout
+from sensorkit.outputs import atomic_output
 
 __all__ = ["CALIBRATION_SCHEMA", "Calibration", "SideCalibration", "utc_now"]
 
@@ -267,7 +268,9 @@ class Calibration:
     def save(self, path: str | Path) -> Path:
         """Write the calibration as JSON; returns the path."""
         p = Path(path)
-        p.write_text(json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n", encoding="utf-8")
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
+        with atomic_output(p) as tmp:  # a failed write keeps the calibration it would replace
+            tmp.write_text(text, encoding="utf-8")
         return p
 
     @classmethod

@@ -15,7 +15,6 @@ only whole parts; a file whose session part exists is done, and ``resume`` skips
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -25,6 +24,7 @@ import pandas as pd
 
 from sensorkit.cohort.job import session_dtypes
 from sensorkit.errors import SensorkitError
+from sensorkit.outputs import atomic_output
 
 __all__ = ["COHORT_SCHEMA", "done_ids", "prepare_output", "read_dataset", "write_result"]
 
@@ -169,12 +169,10 @@ def _arrow_schema(dtypes: dict[str, str]) -> Any:
 
 
 def _atomic_parquet(frame: pd.DataFrame, path: Path, schema: Any = None) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    frame.to_parquet(tmp, index=False, schema=schema)
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:  # readers list *.parquet: a part being written is not one
+        frame.to_parquet(tmp, index=False, schema=schema)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

@@ -60,7 +60,6 @@ PosixPath('walk.c3d')
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +68,7 @@ import pandas as pd
 from sensorkit.errors import SensorkitError
 from sensorkit.io.foot_loads import COP_MIN_FORCE_N, foot_loads, has_forces
 from sensorkit.io.spec import write_only
+from sensorkit.outputs import atomic_output
 from sensorkit.recording import Recording
 
 __all__ = [
@@ -282,15 +282,35 @@ def write_c3d(
             minutes, seconds = divmod(float(t) - t0, 60.0)
             c3d.add_event([minutes, seconds], context="General", label=str(label), description=str(source))
 
-    fd, tmp = tempfile.mkstemp(suffix=".c3d", prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        c3d.write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    # a new file gets the umask's permissions (mkstemp gave 0600); ezc3d adds .c3d to other names
+    with atomic_output(path, suffix=".c3d") as tmp:
+        c3d.write(str(tmp))
+        _check_complete(tmp, n_slots, len(channels))
     return path
+
+
+def _check_complete(path: Path, n_frames: int, n_analog: int) -> None:
+    """Raise when ezc3d's file is shorter than its own header says: ezc3d ignores write errors
+    (a full disk left a truncated file and no error).
+
+    A C3D file is 512-byte blocks: the header's word 9 is the first data block, and each frame
+    of this writer holds ``n_analog`` float32 values (no 3-D points, one analog sample per
+    frame), so the data ends at ``(start - 1) * 512 + n_frames * n_analog * 4`` bytes
+    (C3D User Guide, "The C3D file header"; the frame count is ours, as the header's 16-bit
+    field overflows beyond 65535 frames).
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+        size = fh.seek(0, os.SEEK_END)
+    expected = None
+    if len(head) == 512:
+        start = int.from_bytes(head[16:18], "little")
+        expected = (start - 1) * 512 + n_frames * n_analog * 4
+    if expected is None or size < expected:
+        raise SensorkitError(
+            f"the C3D file was not written completely ({size} of {expected or 'at least 512'} bytes)",
+            hint="is the disk full? the file it would replace is kept",
+        )
 
 
 def _add_metadata(c3d, rec: Recording, t0: float, max_err: float, cop_min_force_n: float) -> None:

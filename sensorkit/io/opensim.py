@@ -52,8 +52,6 @@ PosixPath('walk_grf.mot')
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +61,7 @@ import numpy as np
 from sensorkit.errors import SensorkitError
 from sensorkit.io.foot_loads import COP_MIN_FORCE_N, foot_loads, has_forces
 from sensorkit.io.spec import write_only
+from sensorkit.outputs import atomic_output
 from sensorkit.recording import Recording
 
 __all__ = [
@@ -250,16 +249,11 @@ def write_mot(
 
 
 def _write_atomic(path: Path, header: list[str], data: np.ndarray) -> None:
-    fd, tmp = tempfile.mkstemp(suffix=".mot", prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii", newline="\n") as fh:
-            fh.write("\n".join(header) + "\n")
-            fmt = "\t".join(["%.6f"] + ["%.8g"] * (data.shape[1] - 1))
-            np.savetxt(fh, data, fmt=fmt)  # NaN prints as "nan"
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    # a new file gets the umask's permissions (mkstemp gave 0600); a replaced one keeps its own
+    with atomic_output(path) as tmp, tmp.open("w", encoding="ascii", newline="\n") as fh:
+        fh.write("\n".join(header) + "\n")
+        fmt = "\t".join(["%.6f"] + ["%.8g"] * (data.shape[1] - 1))
+        np.savetxt(fh, data, fmt=fmt)  # NaN prints as "nan"
 
 
 def external_loads_xml(

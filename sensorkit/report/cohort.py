@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.cohort import Cohort, read_cohort
+from sensorkit.outputs import atomic_output
 from sensorkit.report.sections import e
 from sensorkit.report.style import figure_to_png, new_figure, styled
 
@@ -214,5 +215,7 @@ def write_cohort_report(source: Cohort | str | Path, path: str | Path, *, force:
     out = Path(path)
     if out.exists() and not force:
         raise FileExistsError(f"{out} exists; pass force=True (--force) to replace it")
-    out.write_text(cohort_html(cohort), encoding="utf-8")
+    text = cohort_html(cohort)
+    with atomic_output(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return out

@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from sensorkit.outputs import atomic_output
 from sensorkit.report.sections import e
 
 __all__ = ["CSP", "compare_html", "write_compare_report"]
@@ -138,5 +139,7 @@ def write_compare_report(comparison: Any, path: str | Path) -> Path:
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write the comparison report {out}: folder {folder} does not exist")
-    out.write_text(compare_html(comparison), encoding="utf-8")
+    text = compare_html(comparison)
+    with atomic_output(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return out

@@ -18,6 +18,7 @@ from typing import Any
 from sensorkit.analysis.result import Analysis
 from sensorkit.errors import SensorkitError
 from sensorkit.jsonable import to_jsonable
+from sensorkit.outputs import atomic_output
 
 __all__ = ["analysis_json", "provenance", "write_steps"]
 
@@ -67,7 +68,7 @@ def write_steps(analysis: Analysis, path: str | Path) -> Path:
             f"# params_json: {json.dumps(meta['params'], sort_keys=True)}",
             f"# selection_json: {json.dumps(meta['selection'], sort_keys=True)}",
         ]
-        with path.open("w", encoding="utf-8", newline="") as fh:
+        with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
             fh.write("\n".join(lines) + "\n")
             analysis.steps.to_csv(fh, index_label="step", float_format="%.9g", lineterminator="\n")
         return path
@@ -85,7 +86,8 @@ def write_steps(analysis: Analysis, path: str | Path) -> Path:
             b"sensorkit_steps": json.dumps(meta, sort_keys=True).encode(),
         }
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
-        pq.write_table(table, path)
+        with atomic_output(path) as tmp:
+            pq.write_table(table, tmp)
         return path
     raise SensorkitError(
         f"cannot tell the steps file format from {path.name!r}", hint="use a .csv or .parquet name"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sensorkit.analysis.result import Analysis
+from sensorkit.outputs import atomic_output
 from sensorkit.recording import Recording
 from sensorkit.report.figure_set import FigureSpec, RenderedFigure, render_figures
 from sensorkit.report.html import build_html
@@ -34,7 +35,8 @@ def write_pngs(directory: str | Path, figures: Sequence[RenderedFigure]) -> list
     paths = []
     for fig in figures:
         path = directory / f"{fig.spec.key}.png"
-        path.write_bytes(fig.png)
+        with atomic_output(path) as tmp:  # whole or as it was, even if the disk fills
+            tmp.write_bytes(fig.png)
         paths.append(path)
     return paths
 
@@ -144,7 +146,8 @@ def write_report(
         )
         text = build_html(recording, analysis, figures, block, identity=ident)
         data = text.encode("utf-8")
-        out.write_bytes(data)
+        with atomic_output(out) as tmp:  # a failed write keeps the report it would replace
+            tmp.write_bytes(data)
         result.update(html=out, bytes=len(data), recommendation=block.status)
     if png_dir is not None:
         result["pngs"] = write_pngs(png_dir, figures)
