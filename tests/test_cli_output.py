@@ -409,3 +409,23 @@ def test_a_reader_that_stops_early_ends_the_command_quietly_with_141(walk_csv, e
         os.close(write_end)
     assert proc.returncode == 141
     assert proc.stderr == ""
+
+
+def test_cadence_of_one_insole_says_it_comes_from_one_foot(tmp_path, capsys):
+    """With one insole the cadence is 2 x 60 / that foot's stride time; it was labelled
+    "(both feet)" in the terminal and in the report."""
+    from sensorkit.report.html import build_html
+    from sensorkit.report.recommendation import RecommendationBlock
+
+    both = sk.simulate(duration_s=20, seed=1)
+    one = sk.Recording.from_arrays(both.time, None, both.right, layout=both.layout)
+    res = sk.analyze(one)
+    assert res.cadence_basis == "right foot's strides only"
+    assert res.cadence_spm == pytest.approx(sk.analyze(both).cadence_spm, rel=0.01)  # the simulator's 170
+    assert sk.analyze(both).cadence_basis == "both feet"
+    path = tmp_path / "right.csv"
+    sk.write(one, path)
+    assert main(["analyze", str(path)]) == 0
+    assert "steps/min (right foot's strides only, steady state)" in capsys.readouterr().out
+    page = build_html(one, res, [], RecommendationBlock("skipped", ""))
+    assert "170.0 steps/min (right foot&#x27;s strides only)" in page

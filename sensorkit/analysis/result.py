@@ -126,12 +126,25 @@ class Analysis:
 
     @property
     def cadence_spm(self) -> float:
-        """Cadence in steps per minute (both feet)."""
+        """Cadence in steps per minute: 2 x 60 / mean steady-state stride time (s).
+
+        Over both feet; with one insole, from that foot's strides (see :attr:`cadence_basis`).
+        """
         return (
             float(self.summary.loc["cadence_spm", "both"])
             if "cadence_spm" in self.summary.index
             else math.nan
         )
+
+    @property
+    def cadence_basis(self) -> str:
+        """What :attr:`cadence_spm` is computed from, for labels: ``"both feet"``, or
+        ``"left foot's strides only"`` when the steady-state steps are of one foot."""
+        use = self.steps
+        if "steady_state" in use:
+            use = use[use["steady_state"]]
+        sides = sorted(set(use["side"])) if "side" in use else []
+        return f"{sides[0]} foot's strides only" if len(sides) == 1 else "both feet"
 
     @cached_property
     def cop(self) -> pd.DataFrame:

@@ -123,7 +123,10 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         console.print(summary_table(title, res.summary, res.asymmetry, metrics))
-        say(f"cadence: {format_value('cadence_spm', res.cadence_spm)} steps/min (both feet, steady state)")
+        say(
+            f"cadence: {format_value('cadence_spm', res.cadence_spm)} steps/min "
+            f"({res.cadence_basis}, steady state)"
+        )
         if res.activity == "running":
             say(
                 f"loading rate method: {res.info.loading_rate_method} "

@@ -82,7 +82,7 @@ def _recording_html(recording: Recording, analysis: Analysis) -> str:
             "steps",
             f"{n_stances} stances, {n_valid} valid steps, {n_steady} steady-state steps summarised",
         ),
-        ("cadence", f"{format_number(analysis.cadence_spm, 1)} steps/min (both feet)"),
+        ("cadence", f"{format_number(analysis.cadence_spm, 1)} steps/min ({e(analysis.cadence_basis)})"),
         *((k, e(v)) for k, v in window_rows(analysis, recording)),
     ]
     return _meta(rows)
