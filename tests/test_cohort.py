@@ -4,6 +4,7 @@ real Dask LocalCluster, with error rows, an incremental Parquet dataset and resu
 from __future__ import annotations
 
 import gc
+import json
 import os
 import re
 import signal
@@ -472,3 +473,50 @@ def test_an_output_folder_is_not_started_when_it_cannot_be_written_or_the_option
         analyze_many(folder / "sessions.tsv", output=out)
     assert "sensorkit[cohort]" in info.value.hint
     assert not out.exists()
+
+
+def _csv_in_ms(src: Path, dst: Path) -> Path:
+    """``src`` (a generic CSV) with its time column in milliseconds, as many loggers write."""
+    rows = src.read_text().splitlines()
+    head = next(i for i, ln in enumerate(rows) if ln.startswith("time"))
+    ms = [f"{float(r.split(',', 1)[0]) * 1000:.3f},{r.split(',', 1)[1]}" for r in rows[head + 1 :]]
+    dst.write_text("\n".join([*rows[:head], rows[head], *ms]) + "\n", encoding="utf-8")
+    return dst
+
+
+def test_csv_read_options_reach_the_csv_files_of_a_batch_and_no_other(tmp_path):
+    """A batch had no CSV dialect options: a folder of logger CSVs with millisecond times could
+    not be analysed. They apply to generic CSV files only (PhysioNet refuses them)."""
+    walk = tmp_path / "walk.csv"
+    sk.write(sk.simulate(duration_s=12, seed=4, body_mass_kg=70), walk)
+    ms = _csv_in_ms(walk, tmp_path / "logger_ms.csv")
+    sources = [ms, PHYSIONET / "GaCo01_01.txt"]
+    plain = analyze_many(sources)
+    assert list(plain.sessions["status"]) == ["error", "ok"]  # the millisecond file is refused
+    assert "that is milliseconds, not seconds" in plain.sessions["error_message"][0]
+    out = tmp_path / "out"
+    cohort = analyze_many(sources, output=out, read_options={"time_unit": "ms"})
+    assert list(cohort.sessions["status"]) == ["ok", "ok"], cohort.failures
+    reference = analyze_many([walk])  # the same walk with its times in seconds
+    assert cohort.sessions["n_stances"][0] == reference.sessions["n_stances"][0] > 10
+    assert json.loads((out / "manifest.json").read_text())["read_options"] == {"time_unit": "ms"}
+    with pytest.raises(sk.SensorkitError, match="another CSV read options"):
+        analyze_many(sources, output=out, resume=True)  # the files would be read differently
+    with pytest.raises(ValueError, match="unknown read option"):
+        analyze_many(sources, read_options={"layout": "ref16"})
+    cli = subprocess.run(
+        [
+            *CLI,
+            "batch",
+            str(ms),
+            str(PHYSIONET / "GaCo01_01.txt"),
+            "-o",
+            str(tmp_path / "cli"),
+            "--time-unit=ms",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert "2 files: 2 analysed, 0 failed" in cli.stdout

@@ -8,6 +8,8 @@ import time
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from sensorkit.cli.read_options import add_read_options, read_kwargs
+
 __all__ = ["EXIT_FILES_FAILED", "add_parser", "run"]
 
 #: Exit status when the batch ran to the end but some files failed (their error rows are in
@@ -44,6 +46,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing DIR")
     p.add_argument("--layout", metavar="NAME|FILE", help="layout for files that need one (others ignore it)")
     p.add_argument("--mass", type=float, metavar="KG", help="body mass for files without one (BW columns)")
+    # CSV dialect options, for the generic CSV files among the sources only
+    add_read_options(p, layout=False, input_format=False)
     p.set_defaults(run=run)
 
 
@@ -53,8 +57,15 @@ def run(args: argparse.Namespace) -> int:
     from sensorkit.cohort import analyze_many
     from sensorkit.cohort.engines import dask_client
 
+    reading = read_kwargs(args)
+    reading.pop("layout", None)  # --layout is the batch's own: used only by files that need one
     kwargs = dict(
-        output=args.output, resume=args.resume, force=args.force, layout=args.layout, body_mass_kg=args.mass
+        output=args.output,
+        resume=args.resume,
+        force=args.force,
+        layout=args.layout,
+        body_mass_kg=args.mass,
+        read_options=reading,
     )
     t0 = time.perf_counter()
     bar = Progress(

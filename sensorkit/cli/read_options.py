@@ -15,8 +15,9 @@ from typing import Any
 __all__ = ["add_read_options", "read_kwargs"]
 
 
-def add_read_options(p: argparse.ArgumentParser, *, layout: bool = True) -> None:
-    """Add ``--layout`` (unless the verb has one) and the CSV dialect options to ``p``."""
+def add_read_options(p: argparse.ArgumentParser, *, layout: bool = True, input_format: bool = True) -> None:
+    """Add ``--layout`` (unless the verb has one), ``--from`` (unless ``input_format`` is False)
+    and the CSV dialect options to ``p``."""
     if layout:
         p.add_argument(
             "--layout",
@@ -24,13 +25,14 @@ def add_read_options(p: argparse.ArgumentParser, *, layout: bool = True) -> None
             help="sensor layout: a built-in name (sensorkit.builtin_layouts()) or a layout JSON file, "
             "for files that name none (or to replace theirs)",
         )
-    p.add_argument(
-        "--from",
-        dest="input_format",
-        metavar="FORMAT",
-        help="read the file as this format, e.g. generic-csv, parquet, moticon-opengo "
-        "(default: recognised from its content)",
-    )
+    if input_format:
+        p.add_argument(
+            "--from",
+            dest="input_format",
+            metavar="FORMAT",
+            help="read the file as this format, e.g. generic-csv, parquet, moticon-opengo "
+            "(default: recognised from its content)",
+        )
     g = p.add_argument_group("CSV input")
     g.add_argument("--sep", metavar="CHAR", help="CSV field separator (default: sniffed: , ; or tab)")
     g.add_argument("--decimal", choices=[".", ","], help="CSV decimal mark (default: sniffed)")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from sensorkit.cohort.dataset import COHORT_SCHEMA, done_ids, prepare_output, read_dataset, write_result
 from sensorkit.cohort.engines import run_tasks
-from sensorkit.cohort.job import JobOptions, empty_sessions, normalise, session_dtypes
+from sensorkit.cohort.job import JobOptions, check_read_options, empty_sessions, normalise, session_dtypes
 from sensorkit.cohort.sources import resolve_sources
 
 __all__ = ["Cohort", "analyze_many", "read_cohort"]
@@ -63,6 +63,7 @@ def analyze_many(
     layout: str | None = None,
     body_mass_kg: float | None = None,
     progress: Callable[[int, int, int, int], None] | None = None,
+    read_options: dict[str, str] | None = None,
     **params: Any,
 ) -> Cohort:
     """Analyse many recordings into one steps table and one sessions table.
@@ -92,6 +93,10 @@ def analyze_many(
         ``progress(done, total, n_errors, n_stances)`` once before the first file is analysed
         (``done`` counts the files a resumed run skips; errors and stances are those of this
         run) and after each file.
+    read_options : dict, optional
+        CSV dialect options of :func:`sensorkit.read` (``sep``, ``decimal``, ``encoding``,
+        ``time_unit``), for the files whose format takes them (generic CSV); other files are
+        read without them. Kept in the manifest: a resumed run must use the same.
     **params
         Analysis parameters (:class:`sensorkit.AnalysisParams`).
 
@@ -108,8 +113,9 @@ def analyze_many(
     from sensorkit.analysis import AnalysisParams
 
     AnalysisParams.from_kwargs(**params)  # unknown or invalid parameters fail before any work
+    reading = check_read_options(read_options)
     tasks = resolve_sources(sources)
-    options = JobOptions(layout=layout, body_mass_kg=body_mass_kg, params=dict(params))
+    options = JobOptions(layout=layout, body_mass_kg=body_mass_kg, params=dict(params), read_options=reading)
     todo = tasks
     if output is not None:
         out = Path(output)
@@ -120,6 +126,7 @@ def analyze_many(
             "layout": layout,
             "body_mass_kg": body_mass_kg,
             "params": AnalysisParams.from_kwargs(**params).to_dict(),
+            "read_options": reading or None,  # None: as folders written before the option
             "n_files": len(tasks),
         }
         prepare_output(out, resume=resume, force=force, manifest=manifest, tasks=tasks)

@@ -88,7 +88,8 @@ def _check_same_run(out: Path, manifest: dict) -> None:
     except (OSError, ValueError):
         old = {}
     for key, what in (("schema", "table schema"), ("params", "analysis parameters"),
-                      ("layout", "layout"), ("body_mass_kg", "body mass")):  # fmt: skip
+                      ("layout", "layout"), ("body_mass_kg", "body mass"),
+                      ("read_options", "CSV read options")):  # fmt: skip
         if _comparable(old.get(key)) != _comparable(manifest.get(key)):
             raise SensorkitError(
                 f"{out} was written with another {what} ({old.get(key)!r}, now {manifest.get(key)!r}); "

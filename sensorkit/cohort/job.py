@@ -123,11 +123,30 @@ class JobOptions:
         Body mass for files that carry none (BW columns).
     params : dict
         Analysis parameters (:class:`sensorkit.AnalysisParams` fields).
+    read_options : dict
+        CSV dialect options of :func:`sensorkit.read` (:data:`READ_OPTIONS`), passed to the
+        files whose format takes them (generic CSV) and to no other.
     """
 
     layout: str | None = None
     body_mass_kg: float | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    read_options: dict[str, str] = field(default_factory=dict)
+
+
+#: The :func:`sensorkit.read` options a batch takes for the files whose format reads them.
+READ_OPTIONS = ("sep", "decimal", "encoding", "time_unit")
+
+
+def check_read_options(options: dict[str, Any] | None) -> dict[str, str]:
+    """``options`` without unset entries; a name outside :data:`READ_OPTIONS` is a ValueError."""
+    given = {k: v for k, v in (options or {}).items() if v is not None}
+    unknown = sorted(set(given) - set(READ_OPTIONS))
+    if unknown:
+        raise ValueError(
+            f"unknown read option(s) {', '.join(unknown)}; a batch takes {', '.join(READ_OPTIONS)}"
+        )
+    return given
 
 
 def analyse_one(task: dict[str, Any], options: JobOptions) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -199,18 +218,21 @@ def analyse_one(task: dict[str, Any], options: JobOptions) -> tuple[pd.DataFrame
 
 
 def _read(path: str, options: JobOptions):
-    """Read a file; the batch's layout is used only for files that need one."""
+    """Read a file; the batch's layout is used only for files that need one, its read
+    options only for files whose format takes them."""
     import sensorkit as sk
     from sensorkit.errors import FileFormatError
-    from sensorkit.io.formats import detect_format
+    from sensorkit.io.formats import detect_format, format_spec
 
     fmt = detect_format(path)
+    taken = format_spec(fmt).options
+    kwargs = {k: v for k, v in options.read_options.items() if k in taken}
     try:
-        return sk.read(path), fmt
+        return sk.read(path, **kwargs), fmt
     except FileFormatError as exc:
         if options.layout is None or "layout" not in str(exc) + str(getattr(exc, "hint", "")):
             raise
-        return sk.read(path, layout=options.layout), fmt
+        return sk.read(path, layout=options.layout, **kwargs), fmt
 
 
 def _mass(rec, options: JobOptions) -> float | None:
