@@ -391,6 +391,8 @@ def test_cohort_report_is_one_escaped_self_contained_page(folder, tmp_path):
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;.csv" in page
     assert "data:image/png;base64," in page and "http" not in page.split("<body>")[1]
     assert "FileFormatError" in page
+    # a session with no subject is 'unknown' in the asymmetry table, as in the figures (it was blank)
+    assert re.search(r"<tr><td>unknown</td><td>&lt;img src=x onerror=alert\(1\)&gt;\.csv</td>", page)
     # a walk without a body mass still has a peak-force symmetry index (unit-free): never "not enough data"
     walk = tmp_path / "walk"
     walk.mkdir()

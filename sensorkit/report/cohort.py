@@ -158,7 +158,8 @@ def cohort_html(cohort: Cohort, title: str | None = None) -> str:
     rows = []
     asymmetry = _asymmetry_metrics(s)
     for r in ok.itertuples():
-        cells = [_e(r.subject), _e(r.file)]
+        subject = "unknown" if r.subject is None or pd.isna(r.subject) else r.subject  # as the figures say
+        cells = [_e(subject), _e(r.file)]
         for m, _ in asymmetry:
             si, status = getattr(r, f"{m}_si_pct"), getattr(r, f"{m}_asymmetry")
             css = " class='bad'" if status == "asymmetric" else ""
