@@ -52,3 +52,11 @@ class SafeConsole(Console):
         """
         self.quiet = True
         raise BrokenPipeError(errno.EPIPE, "the output's reader has stopped")
+
+    def pop_render_hook(self) -> None:
+        """rich's ``pop_render_hook``, tolerating a hook that was never pushed: a closed pipe
+        stops a live display while it starts, before its hook is on the stack, and the
+        display's ``stop()`` in a ``finally`` would then fail with ``IndexError``."""
+        with self._lock:
+            if self._render_hooks:
+                self._render_hooks.pop()

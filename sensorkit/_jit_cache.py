@@ -197,10 +197,11 @@ def say_compiling(stream: TextIO | None = None) -> None:
     where this process's listener cannot see it.
     """
     global _said
-    if _said:
+    out = stream if stream is not None else sys.stderr
+    if _said or out is None:  # stderr closed: say nothing (print(file=None) writes to stdout)
         return
     _said = True
-    print(_COMPILING_MESSAGE, file=stream if stream is not None else sys.stderr, flush=True)
+    print(_COMPILING_MESSAGE, file=out, flush=True)
 
 
 _said = False

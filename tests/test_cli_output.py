@@ -429,3 +429,50 @@ def test_cadence_of_one_insole_says_it_comes_from_one_foot(tmp_path, capsys):
     assert "steps/min (right foot's strides only, steady state)" in capsys.readouterr().out
     page = build_html(one, res, [], RecommendationBlock("skipped", ""))
     assert "170.0 steps/min (right foot&#x27;s strides only)" in page
+
+
+def test_a_command_started_with_stdout_closed_still_runs(walk_csv, tmp_path):
+    """With stdout closed, Python sets sys.stdout to None (pythonw too): the final flush failed
+    with AttributeError and status 1."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "sensorkit.cli", "convert", str(walk_csv), str(tmp_path / "w.parquet")],
+        stdout=None,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=180,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert sk.read(tmp_path / "w.parquet").n_frames == sk.read(walk_csv).n_frames
+
+
+def test_a_reader_that_stops_while_a_live_bar_starts_ends_with_141(walk_csv, tmp_path):
+    """On a terminal (FORCE_COLOR) the batch bar is a live display: the closed pipe stopped it
+    while it started, and its stop() then failed with IndexError (status 1, a traceback)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sensorkit.cli", "batch", str(walk_csv), "-o", str(tmp_path / "b")],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=180,
+            env={**os.environ, "FORCE_COLOR": "1"},
+        )
+    finally:
+        os.close(write_end)
+    assert (proc.returncode, proc.stderr) == (141, "")
+
+
+def test_the_first_run_line_is_not_written_to_stdout_when_stderr_is_closed(monkeypatch, capsys):
+    """print(file=None) writes to stdout: with stderr closed the line corrupted --json output."""
+    from sensorkit import _jit_cache
+
+    monkeypatch.setattr(_jit_cache, "_said", False)
+    monkeypatch.setattr(sys, "stderr", None)
+    _jit_cache.say_compiling()
+    assert capsys.readouterr().out == ""
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    _jit_cache.say_compiling()
+    assert "compiling the analysis kernels" in sys.stderr.getvalue()

@@ -93,8 +93,9 @@ def test_a_layout_for_a_format_that_fixes_its_own_is_refused(capsys):
     assert "hint: fscan-asf takes: body_mass_kg (--mass)" in err
 
 
-def test_a_file_whose_format_is_not_recognised_is_read_with_from(walk_csv, tmp_path, capsys):
-    """The hint said `pass format=`, which the command line did not have: it is --from."""
+def test_from_reads_the_file_as_the_format_given_and_the_hint_names_it(walk_csv, tmp_path, capsys):
+    """The hint for a file of no known format said `pass format=`, which the command line did
+    not have: it is --from, and the format given is the one used."""
     text = walk_csv.read_text()
     odd = tmp_path / "walk.log"
     odd.write_text("exported by a logger\n" + text, encoding="utf-8")  # no '# key:' line first
@@ -107,3 +108,19 @@ def test_a_file_whose_format_is_not_recognised_is_read_with_from(walk_csv, tmp_p
     assert "unknown format 'nope'" in capsys.readouterr().err
     assert main(["analyze", str(walk_csv), "--from", "generic-csv", "--layout", "ref16", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["steps"]) > 5
+
+
+def test_report_of_several_files_reads_them_with_the_read_options(walk_csv, tmp_path, capsys):
+    """A comparison report dropped --from and the CSV options (the files were read as detected);
+    a cohort folder, whose tables are read as they are, refuses them."""
+    assert (
+        main(["report", str(walk_csv), str(walk_csv), "--from", "parquet", "-o", str(tmp_path / "c.html")])
+        == 1
+    )
+    assert "not a readable Parquet file" in capsys.readouterr().err
+    assert not (tmp_path / "c.html").exists()
+    folder = tmp_path / "batch"
+    assert main(["batch", str(walk_csv), "-o", str(folder), "--layout", "ref16"]) == 0
+    capsys.readouterr()
+    assert main(["report", str(folder), "--sep", ";", "-o", str(tmp_path / "k.html")]) == 1
+    assert "sep (--sep) do not apply to a cohort folder" in capsys.readouterr().err

@@ -350,6 +350,29 @@ def test_cli_batch_says_local_workers_compile_on_a_cold_kernel_cache(folder, tmp
     assert cold.returncode == 3, cold.stderr
     said = [line for line in cold.stderr.splitlines() if "compiling the analysis kernels" in line]
     assert len(said) == 1, cold.stderr
+    # said only once the batch will analyse something: not before a refusal (it was), nor
+    # when a resumed run has nothing left
+    refused = batch(
+        tmp_path / "empty-cache-2", "cold"
+    )  # a fresh cache: the first run's helper filled its own
+    assert refused.returncode == 1 and "already holds results" in refused.stderr
+    assert "compiling" not in refused.stderr
+    nothing_left = subprocess.run(
+        [
+            *CLI,
+            "batch",
+            str(folder / "broken.csv"),
+            "-o",
+            str(tmp_path / "cold"),
+            "--processes=1",
+            "--resume",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "empty-cache-3")},
+    )
+    assert nothing_left.returncode == 3 and "compiling" not in nothing_left.stderr, nothing_left.stderr
     # a cache holding an index of this Python version counts as warm: nothing is said
     warm_cache = tmp_path / "warm-cache"
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(warm_cache))
@@ -506,6 +529,12 @@ def test_csv_read_options_reach_the_csv_files_of_a_batch_and_no_other(tmp_path):
         analyze_many(sources, output=out, resume=True)  # the files would be read differently
     with pytest.raises(ValueError, match="unknown read option"):
         analyze_many(sources, read_options={"layout": "ref16"})
+    # a format for every file of the batch: the one given is used, an unknown one fails at once
+    forced = analyze_many(sources, read_options={"format": "generic-csv", "time_unit": "ms"})
+    assert list(forced.sessions["status"]) == ["ok", "error"]  # PhysioNet's file is not a generic CSV
+    assert list(forced.sessions["format"].iloc[:1]) == ["generic-csv"]
+    with pytest.raises(sk.SensorkitError, match="unknown format 'nope'"):
+        analyze_many(sources, read_options={"format": "nope"})
     cli = subprocess.run(
         [
             *CLI,

@@ -140,10 +140,10 @@ class Analysis:
     def cadence_basis(self) -> str:
         """What :attr:`cadence_spm` is computed from, for labels: ``"both feet"``, or
         ``"left foot's strides only"`` when the steady-state steps are of one foot."""
-        use = self.steps
-        if "steady_state" in use:
-            use = use[use["steady_state"]]
-        sides = sorted(set(use["side"])) if "side" in use else []
+        from sensorkit.analysis.summary import summary_steps
+
+        use = summary_steps(self.steps, self.activity)  # the steps the cadence is computed from
+        sides = sorted(set(use["side"])) if len(use) else []
         return f"{sides[0]} foot's strides only" if len(sides) == 1 else "both feet"
 
     @cached_property

@@ -121,7 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"
     try:
         status = _run(argv)
-        sys.stdout.flush()  # a reader that stopped early is seen here at the latest
+        if sys.stdout is not None:  # None when the command was started with stdout closed
+            sys.stdout.flush()  # a reader that stopped early is seen here at the latest
         return status
     except BrokenPipeError:
         return _reader_gone()

@@ -46,8 +46,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing DIR")
     p.add_argument("--layout", metavar="NAME|FILE", help="layout for files that need one (others ignore it)")
     p.add_argument("--mass", type=float, metavar="KG", help="body mass for files without one (BW columns)")
-    # CSV dialect options, for the generic CSV files among the sources only
-    add_read_options(p, layout=False, input_format=False)
+    # --from for every file; the CSV dialect options for the generic CSV files among them only
+    add_read_options(p, layout=False)
     p.set_defaults(run=run)
 
 
@@ -80,23 +80,23 @@ def run(args: argparse.Namespace) -> int:
     )
     task = bar.add_task("files", total=None, errors=0, rate="")
     skipped: list[int] = []  # files a resumed run found done, from the first call
+    local_workers = bool(args.workers or args.processes)
 
     def progress(done: int, total: int, errors: int, stances: int) -> None:
-        if not skipped:
+        if not skipped:  # the first call: the output is checked and the files are listed
             skipped.append(done)
+            if local_workers and done < total:
+                # local workers compile in their own processes, out of sight of the CLI's listener
+                from sensorkit._jit_cache import kernel_cache_is_cold, say_compiling
+
+                if kernel_cache_is_cold():
+                    say_compiling()
         # steps/s of this run's files only; nothing before its first file is analysed
         rate = f"{stances / max(time.perf_counter() - t0, 1e-9):,.0f} steps/s" if done > skipped[0] else ""
         bar.update(task, completed=done, total=total, errors=errors, rate=rate)
         # started once the files are listed, with their total: an early error prints no bar
         if not bar.live.is_started:
             bar.start()
-
-    if args.workers or args.processes:
-        # local workers compile in their own processes, where the CLI's listener cannot see it
-        from sensorkit._jit_cache import kernel_cache_is_cold, say_compiling
-
-        if kernel_cache_is_cold():
-            say_compiling()
 
     try:
         if args.workers or args.scheduler:

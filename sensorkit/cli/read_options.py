@@ -4,7 +4,8 @@
 layout or to replace theirs; ``--from FORMAT`` for a file whose format is not recognised
 (``sensorkit.read(path, format=...)``); ``--sep``, ``--decimal``, ``--encoding``,
 ``--time-unit`` for CSVs as people save them. Options a file's format does not take are an
-error naming the format. The library's hints name these options (:data:`sensorkit.io.CLI_OPTIONS`).
+error naming the format. The library's hints name these options
+(:data:`sensorkit.io.formats.CLI_OPTIONS`).
 """
 
 from __future__ import annotations

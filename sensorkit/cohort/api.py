@@ -94,9 +94,10 @@ def analyze_many(
         (``done`` counts the files a resumed run skips; errors and stances are those of this
         run) and after each file.
     read_options : dict, optional
-        CSV dialect options of :func:`sensorkit.read` (``sep``, ``decimal``, ``encoding``,
-        ``time_unit``), for the files whose format takes them (generic CSV); other files are
-        read without them. Kept in the manifest: a resumed run must use the same.
+        Options of :func:`sensorkit.read`: ``format`` (every file read as that format) and
+        the CSV dialect options ``sep``, ``decimal``, ``encoding``, ``time_unit``, which go to
+        the files whose format takes them (generic CSV) only. Kept in the manifest: a resumed
+        run must use the same.
     **params
         Analysis parameters (:class:`sensorkit.AnalysisParams`).
 

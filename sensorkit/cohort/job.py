@@ -124,8 +124,9 @@ class JobOptions:
     params : dict
         Analysis parameters (:class:`sensorkit.AnalysisParams` fields).
     read_options : dict
-        CSV dialect options of :func:`sensorkit.read` (:data:`READ_OPTIONS`), passed to the
-        files whose format takes them (generic CSV) and to no other.
+        Options of :func:`sensorkit.read` (:data:`READ_OPTIONS`): ``format`` reads every file
+        as that format; the CSV dialect options go to the files whose format takes them
+        (generic CSV) and to no other.
     """
 
     layout: str | None = None
@@ -135,7 +136,7 @@ class JobOptions:
 
 
 #: The :func:`sensorkit.read` options a batch takes for the files whose format reads them.
-READ_OPTIONS = ("sep", "decimal", "encoding", "time_unit")
+READ_OPTIONS = ("format", "sep", "decimal", "encoding", "time_unit")
 
 
 def check_read_options(options: dict[str, Any] | None) -> dict[str, str]:
@@ -146,6 +147,10 @@ def check_read_options(options: dict[str, Any] | None) -> dict[str, str]:
         raise ValueError(
             f"unknown read option(s) {', '.join(unknown)}; a batch takes {', '.join(READ_OPTIONS)}"
         )
+    if "format" in given:  # an unknown name fails before any work, not once per file
+        from sensorkit.io.formats import format_spec
+
+        format_spec(given["format"])
     return given
 
 
@@ -224,9 +229,10 @@ def _read(path: str, options: JobOptions):
     from sensorkit.errors import FileFormatError
     from sensorkit.io.formats import detect_format, format_spec
 
-    fmt = detect_format(path)
+    fmt = options.read_options.get("format") or detect_format(path)
     taken = format_spec(fmt).options
     kwargs = {k: v for k, v in options.read_options.items() if k in taken}
+    kwargs["format"] = fmt
     try:
         return sk.read(path, **kwargs), fmt
     except FileFormatError as exc:

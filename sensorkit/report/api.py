@@ -71,7 +71,9 @@ def _as_recording(source: Any, read_options: dict[str, Any]):
     return Recording.from_dataframe(source)
 
 
-def _comparison(sources: tuple[Any, ...], output: Path | None, options: dict[str, Any]) -> Path:
+def _comparison(
+    sources: tuple[Any, ...], output: Path | None, options: dict[str, Any], read_options: dict[str, Any]
+) -> Path:
     try:
         compare_mod = importlib.import_module("sensorkit.report.compare")
         write_compare_report = compare_mod.write_compare_report
@@ -86,7 +88,7 @@ def _comparison(sources: tuple[Any, ...], output: Path | None, options: dict[str
         ) from None
     from sensorkit.io import read
 
-    sessions = [read(s) if isinstance(s, (str, Path)) else s for s in sources]
+    sessions = [read(s, **read_options) if isinstance(s, (str, Path)) else s for s in sources]
     labels = [
         Path(s).stem if isinstance(s, (str, Path)) else f"session {k + 1}" for k, s in enumerate(sources)
     ]
@@ -178,9 +180,17 @@ def report(
     out = Path(output) if output is not None else None
     if len(sources) > 1:
         options = {"body_mass_kg": body_mass_kg} if body_mass_kg is not None else {}
-        return {"html": _comparison(sources, out, options), "pdf": None, "pngs": []}
+        return {"html": _comparison(sources, out, options, read_options), "pdf": None, "pngs": []}
     source = sources[0]
     if isinstance(source, (str, Path)) and Path(source).is_dir():
+        given = sorted(k for k, v in read_options.items() if v is not None)
+        if given:  # a batch folder's tables are read as they are
+            from sensorkit.io.formats import option_names
+
+            raise ValueError(
+                f"read option(s) {option_names(given)} do not apply to a cohort folder "
+                "(give them to sensorkit batch, which reads the files)"
+            )
         return {"html": _cohort(Path(source), out), "pdf": None, "pngs": []}
     _check_source(source)
     if out is None and png_dir is None:
