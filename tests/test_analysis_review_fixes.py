@@ -372,3 +372,37 @@ def test_steady_state_reasons_are_not_cut_short():
     steps = sk.analyze(sk.simulate(duration_s=6, seed=1)).steps
     reasons = set(steps["exclude_reason"])
     assert "first or last steps of a bout (gait initiation or termination)" in reasons
+
+
+def test_a_toe_off_inside_a_short_hole_leaves_the_strides_and_step_times_that_need_contacts_only():
+    """A one-frame hole at a toe-off made the stance's and its neighbours' strides and step
+    times NaN; only the values that use that toe-off are unknown. (Moticon 230927_102114: the
+    left stride from 5.83 s was NaN, the vendor's report gives 1.272 s.)"""
+    # left contacts at frames 50, 130, 210, 290; the stance from 130 ends at frame 160 (its last
+    # loaded frame 159): frame 160 missing puts its toe-off inside the hole
+    rec = _square_gait(400, {"left": 50, "right": 90}, nan_frames={"left": [(160, 161)]})
+    res = sk.analyze(rec)
+    left = res.steps[res.steps["side"] == "left"].set_index("t_contact_s")
+    right = res.steps[res.steps["side"] == "right"].set_index("t_contact_s")
+    holed = left.loc[1.30]
+    assert holed["exclude_reason"] == "contact or toe-off inside a data gap" and not holed["steady_state"]
+    assert holed["stride_time_s"] == pytest.approx(0.80)  # contact to next contact: both known
+    assert holed["step_time_s"] == pytest.approx(0.40)  # from the right contact at 0.90 s
+    for unknown in ("contact_time_s", "swing_time_s", "stance_pct_gait_cycle", "terminal_double_support_s"):
+        assert np.isnan(holed[unknown]), unknown
+    assert left.loc[0.50, "stride_time_s"] == pytest.approx(0.80)  # the stride into it (was NaN)
+    nxt = right.loc[1.70]  # the right stance after it: its step time needs the left contact only
+    assert nxt["step_time_s"] == pytest.approx(0.40)
+    assert np.isnan(nxt["initial_double_support_s"])  # that one needs the left toe-off
+    # the streaming analyser gives the same table
+    pd.testing.assert_frame_equal(_stream(res, rec, [7, 13]), res.steps, check_exact=True)
+
+
+def test_moticon_left_stride_before_a_toe_off_in_a_hole_matches_the_vendor():
+    rec = sk.read(DATA / "moticon-opengo" / "230927_102114.txt")
+    steps = sk.analyze(rec).steps
+    left = steps[steps["side"] == "left"].set_index("t_contact_s")
+    vendor = pd.read_csv(DATA / "moticon-opengo" / "230927_102114_vendor_left_steps.csv")
+    theirs = vendor.loc[(vendor["Initial contact (s)"] - 5.83).abs() < 0.05, "Stride time (s)"].item()
+    assert theirs == pytest.approx(1.272)
+    assert left.loc[5.83, "stride_time_s"] == pytest.approx(theirs, abs=0.011)  # one frame at 100 Hz

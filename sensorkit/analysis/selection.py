@@ -235,12 +235,15 @@ def finalize_columns(
     contact = t_o - t_c
     holes = col("long_holes", np.int64)
     event_gap = col("event_in_gap", bool)  # a stance whose event time lies in a short hole
+    contact_gap = col("contact_in_gap", bool)  # its contact time is unknown
+    toe_off_gap = col("toe_off_in_gap", bool)  # its toe-off time is unknown
     cut = col("cut_by_gap", bool)  # a stance a long hole cut or began after
     open_end = col("open_end", bool)  # the data ended during this stance
     start_truncated = col("truncated", bool)
     truncated = start_truncated | open_end
 
-    # -- strides: next contact of the same foot, nothing missing in between
+    # -- strides: next contact of the same foot, nothing missing in between; a stride needs the
+    #    two contacts only (a toe-off inside a short hole leaves it, and its neighbours', known)
     nxt = np.full(n, -1, dtype=np.int64)
     for s in ("left", "right"):
         idx = np.flatnonzero(side == s)
@@ -251,9 +254,9 @@ def finalize_columns(
     stride_ok = (
         has_next
         & (holes[j] == holes)
-        & ~(event_gap | cut | truncated)
+        & ~(contact_gap | cut | truncated)
         & ~np.where(
-            has_next, event_gap[j] | cut[j] | start_truncated[j], True
+            has_next, contact_gap[j] | cut[j] | start_truncated[j], True
         )  # an open end's contact is known
         & (stride <= p.max_stride_s)
     )
@@ -304,7 +307,8 @@ def finalize_columns(
     init_ds = np.full(n, np.nan)
     term_ds = np.full(n, np.nan)
     flight = np.full(n, np.nan)
-    timed = valid & ~event_gap
+    timed = valid & ~contact_gap  # the contact time is known
+    toe_known = ~toe_off_gap
     prev_same = np.full(n, -np.inf)
     next_same = np.full(n, np.inf)
     for s_ in ("left", "right"):
@@ -325,15 +329,16 @@ def finalize_columns(
         ok_next = (
             (k_next < theirs.size) & timed[inx] & (bout[inx] == bout[mine]) & (t_c[inx] < next_same[mine])
         )
+        # each parameter only from event times that are known (not inside a hole)
         step_time[mine] = np.where(ok_prev, t_c[mine] - t_c[ip], np.nan)
         init_ds[mine] = np.where(
-            ok_prev, np.clip(np.minimum(t_o[ip], t_o[mine]) - t_c[mine], 0, None), np.nan
+            ok_prev & toe_known[ip] & toe_known[mine],
+            np.clip(np.minimum(t_o[ip], t_o[mine]) - t_c[mine], 0, None),
+            np.nan,
         )
-        term_ds[mine] = np.where(ok_next, np.clip(t_o[mine] - t_c[inx], 0, None), np.nan)
-        flight[mine] = np.where(ok_next, np.clip(t_c[inx] - t_o[mine], 0, None), np.nan)
-
-    for arr in (step_time, init_ds, term_ds, flight):
-        arr[event_gap] = np.nan  # an event time inside a hole is not known to the frame
+        ends_known = ok_next & toe_known[mine]
+        term_ds[mine] = np.where(ends_known, np.clip(t_o[mine] - t_c[inx], 0, None), np.nan)
+        flight[mine] = np.where(ends_known, np.clip(t_c[inx] - t_o[mine], 0, None), np.nan)
 
     # -- activity per bout: flight phases between the feet; with one foot only, the duty factor
     #    (running has contact < 50 % of the stride, walking more; docs/methods.md "Activity")
@@ -379,7 +384,8 @@ def finalize_columns(
         for b in np.unique(bout[bout >= 0]):
             for s_ in ("left", "right"):
                 members = np.flatnonzero((bout == b) & (side == s_))
-                with_stride = members[np.isfinite(stride[members])]  # the last steps that could count
+                # the last steps that could count
+                with_stride = members[np.isfinite(stride[members]) & ~event_gap[members]]
                 ends = np.concatenate((members[:k], with_stride[-k:]))
                 trim = ends[steady[ends]]
                 steady[trim] = False
@@ -390,6 +396,7 @@ def finalize_columns(
     steady &= ~user
     reason = np.where(user, "excluded by user", reason)
 
+    known_contact = np.where(event_gap | cut | truncated, np.nan, contact)
     out: dict[str, np.ndarray] = {
         "side": side,
         "t_contact_s": t_c,
@@ -399,11 +406,11 @@ def finalize_columns(
         "exclude_reason": reason,
         "bout": bout,
         "activity": activity,
-        "contact_time_s": np.where(event_gap | cut | truncated, np.nan, contact),
+        "contact_time_s": known_contact,
         "stride_time_s": stride,
-        "swing_time_s": stride - contact,
+        "swing_time_s": stride - known_contact,
         "step_time_s": step_time,
-        "stance_pct_gait_cycle": 100.0 * contact / stride,
+        "stance_pct_gait_cycle": 100.0 * known_contact / stride,
         "initial_double_support_s": init_ds,
         "terminal_double_support_s": term_ds,
         "double_support_s": init_ds + term_ds,

@@ -25,9 +25,11 @@ from sensorkit.kernels.cop import cop_frames, cop_frames_into, total_force
 from sensorkit.kernels.cop_path import cop_path_metrics, cop_path_points
 from sensorkit.kernels.events import (
     FLAG_BRIDGED,
+    FLAG_CONTACT_IN_HOLE,
     FLAG_EVENT_IN_HOLE,
     FLAG_GAP,
     FLAG_OPEN_END,
+    FLAG_TOE_OFF_IN_HOLE,
     FLAG_TRUNCATED,
     STATE_SIZE,
     detect_contacts,
@@ -44,9 +46,11 @@ from sensorkit.kernels.walking import strike_index, walking_features
 
 __all__ = [
     "FLAG_BRIDGED",
+    "FLAG_CONTACT_IN_HOLE",
     "FLAG_EVENT_IN_HOLE",
     "FLAG_GAP",
     "FLAG_OPEN_END",
+    "FLAG_TOE_OFF_IN_HOLE",
     "FLAG_TRUNCATED",
     "METHOD_13PCT",
     "METHOD_IMPACT",

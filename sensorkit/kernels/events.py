@@ -22,7 +22,8 @@ Precisely, per frame k with force F[k]:
   toe-off candidate or at the hole, with :data:`FLAG_GAP`, and drops any candidate.
 * An event that falls inside a bridged hole (contact right after a hole the foot entered
   unloaded, toe-off right before a hole it left loaded) has an unknown time:
-  :data:`FLAG_EVENT_IN_HOLE`. A contact right after a long hole gets :data:`FLAG_GAP`.
+  :data:`FLAG_EVENT_IN_HOLE`, with :data:`FLAG_CONTACT_IN_HOLE` or :data:`FLAG_TOE_OFF_IN_HOLE`
+  saying which (a stride needs only contacts). A contact right after a long hole gets :data:`FLAG_GAP`.
   A stance already under way at the first valid frame (even after missing frames at the very
   start) is :data:`FLAG_TRUNCATED`.
   A stance whose candidate began at the very first frame is :data:`FLAG_TRUNCATED`.
@@ -39,9 +40,11 @@ import numpy as np
 
 __all__ = [
     "FLAG_BRIDGED",
+    "FLAG_CONTACT_IN_HOLE",
     "FLAG_EVENT_IN_HOLE",
     "FLAG_GAP",
     "FLAG_OPEN_END",
+    "FLAG_TOE_OFF_IN_HOLE",
     "FLAG_TRUNCATED",
     "STATE_SIZE",
     "detect_contacts",
@@ -59,6 +62,10 @@ FLAG_BRIDGED = 4
 FLAG_EVENT_IN_HOLE = 8
 #: Step flag bit: the data ended during the stance (reported by :func:`open_stance`).
 FLAG_OPEN_END = 16
+#: Step flag bit (with :data:`FLAG_EVENT_IN_HOLE`): it is the contact that fell inside the hole.
+FLAG_CONTACT_IN_HOLE = 32
+#: Step flag bit (with :data:`FLAG_EVENT_IN_HOLE`): it is the toe-off that fell inside the hole.
+FLAG_TOE_OFF_IN_HOLE = 64
 
 #: Length of the state array.
 STATE_SIZE = 12
@@ -190,7 +197,9 @@ def detect_contacts(
                     elif prev_invalid == 1:
                         cf = FLAG_GAP  # the contact may lie anywhere in a long hole
                     elif just_bridged:
-                        cf = FLAG_EVENT_IN_HOLE  # the contact lies inside the short hole
+                        cf = (
+                            FLAG_EVENT_IN_HOLE | FLAG_CONTACT_IN_HOLE
+                        )  # the contact lies inside the short hole
                     state[_CAND_FLAGS] = cf
             elif f < off:
                 state[_CAND] = -1
@@ -214,7 +223,9 @@ def detect_contacts(
                 stop = state[_LAST_ON] + 1
                 fl = state[_FLAGS]
                 if stop == state[_HOLE_START]:
-                    fl |= FLAG_EVENT_IN_HOLE  # the foot left the ground inside the hole
+                    fl |= (
+                        FLAG_EVENT_IN_HOLE | FLAG_TOE_OFF_IN_HOLE
+                    )  # the foot left the ground inside the hole
                 starts[m] = state[_CONTACT]
                 stops[m] = stop
                 flags[m] = fl

@@ -15,6 +15,8 @@ FLAG_GAP = 1
 FLAG_TRUNCATED = 2
 FLAG_BRIDGED = 4
 FLAG_EVENT_IN_HOLE = 8
+FLAG_CONTACT_IN_HOLE = 32
+FLAG_TOE_OFF_IN_HOLE = 64
 
 
 def detect_contacts(
@@ -85,7 +87,7 @@ def detect_contacts(
                 elif after_long_hole:
                     candidate_flag = FLAG_GAP
                 elif after_bridged_hole:
-                    candidate_flag = FLAG_EVENT_IN_HOLE
+                    candidate_flag = FLAG_EVENT_IN_HOLE | FLAG_CONTACT_IN_HOLE
                 else:
                     candidate_flag = 0
             elif candidate is not None and f < off_threshold_n:
@@ -106,7 +108,8 @@ def detect_contacts(
                 stop = last_on + 1
                 contacts.append(contact)
                 toe_offs.append(stop)
-                flags.append(step_flag | (FLAG_EVENT_IN_HOLE if stop == bridged_hole_start else 0))
+                in_hole = stop == bridged_hole_start  # the foot left the ground inside the hole
+                flags.append(step_flag | (FLAG_EVENT_IN_HOLE | FLAG_TOE_OFF_IN_HOLE if in_hole else 0))
                 holes.append(contact_n_long)
                 on_ground, candidate = False, None
     return (
