@@ -175,7 +175,8 @@ def test_without_body_mass_forces_are_in_newtons():
     assert {"peak_force_n", "valr_n_s", "impulse_Ns"} <= set(res.steps.columns)
     # issue 12: the schema does not depend on the mass: BW twins are there, NaN without one
     assert res.steps["peak_force_bw"].isna().all() and res.steps["valr_bw_s"].isna().all()
-    assert res.steps["peak_force_n"].notna().all()
+    whole = ~res.steps["truncated"]  # a stance the data cuts is not measured (docs/methods.md)
+    assert res.steps.loc[whole, "peak_force_n"].notna().all() and whole.sum() >= 4
     assert res.force_units == "N" and res.thresholds_n["left"]["on"] == 20.0
     assert res.steps.attrs["force_units"] == "N"
     # body mass only converts units: events, timings and N values identical with a mass

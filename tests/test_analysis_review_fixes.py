@@ -406,3 +406,28 @@ def test_moticon_left_stride_before_a_toe_off_in_a_hole_matches_the_vendor():
     theirs = vendor.loc[(vendor["Initial contact (s)"] - 5.83).abs() < 0.05, "Stride time (s)"].item()
     assert theirs == pytest.approx(1.272)
     assert left.loc[5.83, "stride_time_s"] == pytest.approx(theirs, abs=0.011)  # one frame at 100 Hz
+
+
+def test_a_stance_cut_by_the_end_of_the_data_has_no_stance_metrics_like_one_cut_by_the_start():
+    """A stance the end of the data cut kept its peak force, impulse, COP and regional values
+    (pedar's last stance: 861.9 N, 390 N s), which read like a real step's; one cut by the start
+    had none. Both are now "not measured", with the reason in gap_note."""
+    rec = _square_gait(
+        345, {"left": -10, "right": 90}
+    )  # the first left cut by the start, the last right by the end
+    res = sk.analyze(rec)
+    steps = res.steps
+    cut = steps[steps["truncated"]]
+    assert sorted(cut["exclude_reason"]) == [
+        "truncated by the end of the data",
+        "truncated by the start of the data",
+    ]
+    for name in ("peak_force_n", "impulse_Ns", "cop_path_length_mm", "heel_impulse_Ns", "strike_index_pct"):
+        assert cut[name].isna().all(), name
+    assert (cut["gap_note"] == "part of the stance is outside the data: its metrics are not measured").all()
+    whole = steps[~steps["truncated"]]
+    assert whole["peak_force_n"].notna().all() and len(whole) >= 6
+    assert (whole["gap_note"] == "").all()
+    # the peak of a whole stance: STANCE_BW's 2.0 BW on the forefoot sensor
+    assert whole["peak_force_n"].max() == pytest.approx(2.0 * BW_N, rel=1e-5)
+    pd.testing.assert_frame_equal(_stream(res, rec, [11, 5]), res.steps, check_exact=True)

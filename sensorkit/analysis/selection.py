@@ -478,11 +478,13 @@ def finalize_columns(
     for name in WALKING_ONLY:
         out[name] = np.where(activity == "walking", out[name], np.nan)
 
-    # -- metrics whose window touches missing data are not measured
+    # -- metrics whose window touches missing data are not measured; the start or end of the
+    #    data inside a stance is missing data too (only part of the stance was recorded)
     gap = col("gap_in_stance", bool)
     frac = col("gap_at_stance_frac", np.float64)
-    early = gap & ~(frac > _EARLY_FRAC)
-    strike_gap = gap & ~(frac * contact > p.strike_window_s)
+    early = (gap & ~(frac > _EARLY_FRAC)) | truncated
+    strike_gap = (gap & ~(frac * contact > p.strike_window_s)) | truncated
+    gap = gap | truncated
     for name in _WHOLE_STANCE:
         out[name] = np.where(gap, np.nan, out[name])
     for name in _EARLY:
@@ -496,8 +498,9 @@ def finalize_columns(
     notes = np.where(
         early, "missing data in early stance: loading and whole-stance metrics not measured", notes
     )
+    notes = np.where(truncated, "part of the stance is outside the data: its metrics are not measured", notes)
     out["gap_note"] = notes.astype(object)
-    out["gap_in_stance"] = gap
+    out["gap_in_stance"] = col("gap_in_stance", bool)
     out["truncated"] = truncated
     out["valr_reliable"] = np.isfinite(out["valr_n_s"]) & (out["valr_samples"] >= p.min_valr_samples)
 
