@@ -183,3 +183,32 @@ def test_grid_and_masks_survive_the_layout_json(real):
         sk.SensorLayout.from_dict(
             {**lay.to_dict(), "sensors": [{**s, "mask": "arch"} for s in lay.to_dict()["sensors"]]}
         )
+
+
+def test_the_foot_is_the_footprint_not_the_sensor_sheet():
+    """The strike index and the CPEI are fractions of the foot's length and width. They were
+    fractions of the whole sheet (304.8 x 106.7 mm), longer and wider than this foot, so the
+    CPEI was taken at the metatarsal heads (-1.7 to 0.2 %, which reads as a flat foot)."""
+    rec = read_fscan(REAL)
+    lay = rec.layout
+    loaded = (np.nan_to_num(rec.left) > 0).any(axis=0)  # what carried load in the file
+    toe_edge = lay.y_mm[loaded].max() + 5.08 / 2
+    width = lay.x_mm[loaded].max() - lay.x_mm[loaded].min() + 5.08
+    assert lay.foot_length_mm == pytest.approx(toe_edge) == pytest.approx(254.0)
+    assert lay.foot_width_mm == pytest.approx(width) == pytest.approx(76.2)
+    steps = sk.analyze(rec).steps
+    # strike index: the COP at contact over the foot's length, from the heel edge of the grid
+    assert steps["strike_index_pct"].dropna().between(12.0, 15.0).all()
+    # CPEI at 2/3 of 254 mm: positive (the COP passes lateral of the heel-toe line)
+    assert steps["cpei_pct"].median() > 5.0
+    # a grid without a recording's footprint keeps the sheet's size
+    from sensorkit.layouts.grid import grid_layout
+
+    whole = grid_layout("g", np.ones((10, 4), dtype=bool), row_spacing_mm=5.0, col_spacing_mm=5.0)
+    assert (whole.foot_length_mm, whole.foot_width_mm) == (50.0, 20.0)
+    fp = np.zeros((10, 4), dtype=bool)
+    fp[3:9, 1:3] = True  # rows 3-8 (heel row last: 5 to 35 mm from the heel edge), two columns
+    part = grid_layout(
+        "g", np.ones((10, 4), dtype=bool), row_spacing_mm=5.0, col_spacing_mm=5.0, footprint=fp
+    )
+    assert (part.foot_length_mm, part.foot_width_mm) == (35.0, 10.0)

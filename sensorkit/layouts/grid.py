@@ -47,8 +47,13 @@ def grid_layout(
         Whether higher column numbers are more medial.
     footprint : ndarray of bool, shape (rows, cols), optional
         Cells that carried load in the recording; its length sets the heel/midfoot/
-        forefoot/toe bands (:func:`~sensorkit.layouts.masks.regions_by_length`). Default:
-        the active cells (the whole insole).
+        forefoot/toe bands (:func:`~sensorkit.layouts.masks.regions_by_length`), and it
+        sets the foot's size: ``foot_length_mm`` from the grid's heel edge (where the shoe
+        puts the heel) to the footprint's toe edge, ``foot_width_mm`` the footprint's width.
+        The strike index and the CPEI are fractions of these, so a sensor sheet longer and
+        wider than the foot (Tekscan's test file: 304.8 x 106.7 mm for a footprint reaching
+        254.0 mm, 76.2 mm wide) does not shrink them. Default: the active cells (the whole
+        insole).
     side : {"left", "right"}
     description, source : str
 
@@ -76,6 +81,9 @@ def grid_layout(
     fy = ((rows - 1 - fr) if heel_row == "last" else fr) * row_spacing_mm
     region = regions_by_length(y, float(fy.min()), float(fy.max()) + row_spacing_mm)
     width = (c.max() - c.min() + 1) * col_spacing_mm
+    _, fc = np.nonzero(fp)
+    foot_length = float(fy.max()) + row_spacing_mm  # the grid's heel edge to the footprint's toe edge
+    foot_width = float(fc.max() - fc.min() + 1) * col_spacing_mm
     outline = _outline(along, x, row_spacing_mm, col_spacing_mm)
     return SensorLayout(
         name=name,
@@ -84,8 +92,8 @@ def grid_layout(
         area_mm2=np.full(x.shape[0], row_spacing_mm * col_spacing_mm),
         region=region,
         ml=ml_labels(x, width),
-        foot_length_mm=float(rows * row_spacing_mm),
-        foot_width_mm=float(width),
+        foot_length_mm=foot_length,
+        foot_width_mm=foot_width,
         outline_mm=outline,
         side=side,
         value_kind="pressure",

@@ -87,12 +87,17 @@ def _draw_foot(ax: Axes, layout: SensorLayout, *, sensors: bool = True) -> None:
         ax.scatter(
             layout.lab_x_mm(), layout.y_mm, s=14, facecolor="white", edgecolor="#999999", lw=0.6, zorder=1
         )
-    half = 0.5 * layout.foot_width_mm + 12.0
+    # the insole or sensor sheet, which may reach beyond the foot (an F-Scan sheet: the foot's
+    # size comes from its footprint)
+    xs = np.concatenate((np.abs(layout.x_mm), np.abs(outline[:, 0]) if outline.shape[0] else []))
+    ys = np.concatenate((layout.y_mm, outline[:, 1] if outline.shape[0] else []))
+    half = max(0.5 * layout.foot_width_mm, float(xs.max())) + 12.0
+    length = max(layout.foot_length_mm, float(ys.max()))
     medial_right = layout.side == "left"
     ax.set_xlim(-half - 4.0, half + 4.0)
-    ax.set_ylim(-8.0, layout.foot_length_mm + 22.0)
+    ax.set_ylim(-8.0, length + 22.0)
     ax.set_aspect("equal")
-    y_lab = layout.foot_length_mm + 12.0
+    y_lab = length + 12.0
     ax.text(
         half if medial_right else -half,
         y_lab,
