@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -484,3 +485,11 @@ def test_the_consumer_guide_is_cited_as_what_it_is():
         "Unsigned consumer article (n.d.). Insoles for back pain running. Web article, no author, date or "
         "publisher given."
     )
+
+
+def test_the_calibration_note_of_a_vendor_export_does_not_claim_the_device_recorded_kpa():
+    """Moticon exports N/cm², read as kPa: the note said "values recorded in kPa by the device"."""
+    rec = sk.read(Path(__file__).parent / "data" / "moticon-opengo" / "230927_102114.txt")
+    adv = sk.recommend(sk.analyze(rec), recording=rec)
+    assert "values in kPa, calibrated by the device's maker" in adv.notes
+    assert not any("recorded in" in n for n in adv.notes)

@@ -127,7 +127,8 @@ def calibration_status(recording: Any) -> tuple[bool | None, str]:
         return None, "calibration unknown (no recording given): assumed to be in calibrated units"
     cal = (getattr(recording, "metadata", {}) or {}).get("calibration")
     if not cal:
-        return True, f"values recorded in {getattr(recording, 'units', 'N')} by the device"
+        # the file's own unit may differ (Moticon exports N/cm², read as kPa): say what is known
+        return True, f"values in {getattr(recording, 'units', 'N')}, calibrated by the device's maker"
     sides = cal.get("sides", {}) if isinstance(cal, dict) else {}
     procedure = cal.get("procedure", {}) if isinstance(cal, dict) else {}
     if procedure.get("passed") is False:
