@@ -476,3 +476,19 @@ def test_the_first_run_line_is_not_written_to_stdout_when_stderr_is_closed(monke
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     _jit_cache.say_compiling()
     assert "compiling the analysis kernels" in sys.stderr.getvalue()
+
+
+def test_every_metric_named_asymmetric_has_its_row_in_the_table(capsys):
+    """pedar's walk: the asymmetry line named peak force and impulse, which the walking table
+    did not show."""
+    from sensorkit.cli.tables import flagged_metric_names
+
+    path = Path(__file__).parent / "data" / "pressure-mats" / "pedar_example.asc"
+    res = sk.analyze(sk.read(path))
+    assert {"peak_force_n", "impulse_Ns"} <= set(flagged_metric_names(res))
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("asymmetric beyond"))
+    for header in line.split(": ", 1)[1].split(", "):
+        name = header.rsplit(" (", 1)[0]
+        assert re.search(rf"│ {re.escape(name)}\s+│", out), name

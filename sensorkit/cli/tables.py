@@ -21,12 +21,16 @@ from sensorkit.quantities import format_number, quantity
 __all__ = ["flagged_metrics", "new_table", "summary_table"]
 
 
-def flagged_metrics(analysis: Analysis) -> list[str]:
-    """Human names of the metrics flagged asymmetric, in the analysis' force unit only (no N/BW twins)."""
+def flagged_metric_names(analysis: Analysis) -> list[str]:
+    """Column names of the metrics flagged asymmetric, in the analysis' force unit only (no N/BW twins)."""
     other = ("_n", "_n_s", "_Ns") if analysis.force_units == "BW" else ("_bw", "_bw_s", "_BWs")
     asym = analysis.asymmetry
-    names = [m for m in asym.index[asym["flag"].to_numpy(bool)] if not m.endswith(other)]
-    return [quantity(m).header for m in names]
+    return [m for m in asym.index[asym["flag"].to_numpy(bool)] if not m.endswith(other)]
+
+
+def flagged_metrics(analysis: Analysis) -> list[str]:
+    """Human names of the metrics flagged asymmetric (see :func:`flagged_metric_names`)."""
+    return [quantity(m).header for m in flagged_metric_names(analysis)]
 
 
 def new_table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
