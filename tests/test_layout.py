@@ -91,3 +91,14 @@ def test_layout_rejects_mismatched_shapes():
 def test_pressure_to_force_needs_areas():
     with pytest.raises(ValueError, match="no sensor areas"):
         sk.load_layout("physionet8").pressure_to_force_factor()
+
+
+@pytest.mark.parametrize("name", sk.builtin_layouts())
+def test_every_sensor_of_a_builtin_layout_lies_inside_its_outline(name):
+    """physionet8's S3 (x 21.74, y 72.8 mm) was drawn 1.4 mm outside the insole's medial edge."""
+    from matplotlib.path import Path as OutlinePath
+
+    lay = sk.load_layout(name)
+    assert lay.outline_mm.shape[0] >= 3
+    inside = OutlinePath(lay.outline_mm).contains_points(np.column_stack([lay.x_mm, lay.y_mm]))
+    assert inside.all(), [lay.sensor_names[i] for i in np.flatnonzero(~inside)]
