@@ -314,3 +314,39 @@ def test_cli_helper_errors_are_one_liners(run, tmp_path):
         write_report_from_args(
             argparse.Namespace(report=str(tmp_path / "no" / "r.html"), png_dir=None), rec, res
         )
+
+
+def test_force_curves_show_both_feet_peaks_on_their_shared_axis():
+    """The axis was fixed after the left foot was drawn: pedar's right-foot peaks (966 N mean
+    first peak) ran off an axis that ended at the left foot's 865 N."""
+    from pathlib import Path
+
+    import sensorkit as sk
+
+    res = sk.analyze(sk.read(Path(__file__).parent / "data" / "pressure-mats" / "pedar_example.asc"))
+    fig = figures.force_curves_figure(res)
+    for ax in fig.axes[:2]:
+        top = ax.get_ylim()[1]
+        drawn = max(float(np.nanmax(line.get_ydata())) for line in ax.lines)
+        assert drawn <= top, (ax.get_title(), drawn, top)
+    assert fig.axes[1].get_ylim()[1] >= 988.0  # the right foot's highest first peak
+
+
+def test_asymmetry_figure_draws_no_bar_for_a_missing_insole_and_names_other_flags():
+    """F-Scan (left insole only): the right foot was drawn as bars of 0 (contact time 0 s, force
+    0 N). pedar: swing time and first peak were flagged, but not among the six panels, so the
+    legend's "red: flagged" marked nothing."""
+    from pathlib import Path
+
+    import sensorkit as sk
+
+    mats = Path(__file__).parent / "data" / "pressure-mats"
+    fig = figures.asymmetry_figure(sk.analyze(sk.read(mats / "fscan_testL.asf")))
+    for ax in fig.axes:
+        bars = [p for p in ax.patches if p.get_height() != 0]
+        assert len(bars) == 1 and bars[0].get_x() < 0.5, ax.get_title()  # the left bar only
+        assert [t.get_text() for t in ax.texts] == ["no insole"]
+        assert "SI: one insole" in ax.get_title()
+    assert "left insole only: no left-right comparison" in fig._suptitle.get_text()
+    fig = figures.asymmetry_figure(sk.analyze(sk.read(mats / "pedar_example.asc")))
+    assert "also flagged, see the summary table: swing time (ms), first peak (N)" in fig._suptitle.get_text()

@@ -30,7 +30,7 @@ from matplotlib.patches import Polygon
 from sensorkit.analysis.result import Analysis
 from sensorkit.analysis.summary import reliable_mask
 from sensorkit.layout import SensorLayout
-from sensorkit.quantities import format_value
+from sensorkit.quantities import format_value, quantity
 from sensorkit.recording import Recording
 from sensorkit.report.data import (
     cop_step_paths,
@@ -299,7 +299,9 @@ def force_curves_figure(analysis: Analysis) -> Figure:
             drawn = f", {len(curves.t_s)} drawn" if len(curves.t_s) < curves.n_total else ""
             ax.set_title(f"{side.capitalize()} foot: force per step ({curves.n_total} steps{drawn})")
             ax.set_xlim(left=-15.0)
-            ax.set_ylim(bottom=0.0)
+        # once every side is drawn: the axis is shared, and fixing it after the first side cut
+        # the second side's peaks off (pedar's right foot, 966 N on an axis ending at 865 N)
+        axes[0].set_ylim(bottom=0.0)
     return fig
 
 
@@ -445,44 +447,59 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
     f = unit.lower()
     summary = analysis.summary
     asym = analysis.asymmetry
+    recorded = sides_of(analysis)
     with styled():
         fig = new_figure(8.0, 5.2)
         axes = fig.subplots(2, 3, squeeze=False).ravel()
         panels = _ASYM_METRICS + _ASYM_RATES.get(analysis.activity, _ASYM_RATES["running"])
+        drawn = []
         for ax, (col_t, name, unit_t) in zip(axes, panels, strict=True):
             col, u = col_t.format(f=f, I="BWs" if unit == "BW" else "Ns"), unit_t.format(F=unit)
+            drawn.append(col)
             ax.set_ylabel(f"{name} ({u})")
-            means, sds, colors = [], [], []
-            for side in ("left", "right"):
+            for k, side in enumerate(("left", "right")):
                 steps = valid_steps(analysis, side)
                 v = steps[col].to_numpy(dtype=np.float64) if col in steps else np.array([])
                 v = v[np.isfinite(v)]
-                means.append(float(v.mean()) if v.size else math.nan)
-                sds.append(float(v.std(ddof=1)) if v.size > 1 else 0.0)
-                colors.append(SIDE_COLORS[side])
-            ax.bar(
-                ["left", "right"],
-                np.nan_to_num(means),
-                yerr=sds,
-                color=colors,
-                width=0.6,
-                capsize=3,
-                error_kw={"lw": 0.8},
-            )
+                if v.size:
+                    sd = float(v.std(ddof=1)) if v.size > 1 else 0.0
+                    ax.bar(k, float(v.mean()), yerr=sd, color=SIDE_COLORS[side], width=0.6, capsize=3,
+                           error_kw={"lw": 0.8})  # fmt: skip
+                else:  # nothing to draw: a bar of 0 read as a value of 0
+                    missing = "no insole" if side not in recorded else "no steps"
+                    ax.text(k, 0.0, missing, ha="center", va="bottom", fontsize=7, color="#777777")
+            ax.set_xticks([0, 1], ["left", "right"])
+            ax.set_xlim(-0.6, 1.6)
             ax.grid(axis="x", visible=False)
             si = float(summary.loc[col, "symmetry_index_pct"]) if col in summary.index else math.nan
             flagged = col in asym.index and bool(asym.loc[col, "flag"])
             status = str(asym.loc[col, "status"]) if col in asym.index else ""
+            if len(recorded) < 2:
+                status = "one insole"
             si_text = f"SI {si:+.1f} %" if math.isfinite(si) else f"SI: {status or 'not enough data'}"
             ax.set_title(
                 f"{name}\n{si_text}" + (" (flagged)" if flagged else ""),
                 color=FLAG_COLOR if flagged else "black",
             )
-        fig.suptitle(
-            "Left vs right, mean ± SD over steady-state steps; SI = (L − R)/mean × 100 %\n"
-            "red: 95 % interval beyond the metric's limit"
-        )
+        title = "Left vs right, mean ± SD over steady-state steps; SI = (L − R)/mean × 100 %"
+        if len(recorded) < 2:
+            title += f"\n{recorded[0] if recorded else 'no'} insole only: no left-right comparison"
+        else:
+            title += "\nred: 95 % interval beyond the metric's limit"
+            other = [m for m in _flagged(analysis) if m not in drawn]
+            if other:
+                title += "; also flagged, see the summary table: " + ", ".join(
+                    quantity(m).header for m in other
+                )
+        fig.suptitle(title)
     return fig
+
+
+def _flagged(analysis: Analysis) -> list[str]:
+    """Metrics flagged asymmetric, in the analysis' force unit (not their N/BW twins)."""
+    other = ("_n", "_n_s", "_Ns") if analysis.force_units == "BW" else ("_bw", "_bw_s", "_BWs")
+    asym = analysis.asymmetry
+    return [m for m in asym.index[asym["flag"].to_numpy(bool)] if not m.endswith(other)]
 
 
 def gaps_timeline_figure(analysis: Analysis, recording: Recording | None = None) -> Figure:
