@@ -214,3 +214,19 @@ def test_cli_compare_prints_the_trial_and_writes_the_report(tmp_path, capsys):
     assert data["suggested"] == "soft" and data["conditions"][1]["n_sessions"] == 2
     assert main(["compare", str(files["own"]), str(files["soft"]), "--comfort", "6"]) == 1
     assert "comfort ratings for 2 conditions" in capsys.readouterr().err
+
+
+def test_a_left_right_index_with_too_few_steps_on_a_side_is_not_enough_data():
+    """The trial compared the baseline's loading-rate |SI| (38.5 %, from 4 left and 5 right
+    steps) although that session's own report says "not enough data" (5 per side needed)."""
+    from pathlib import Path
+
+    moticon = Path(__file__).parent / "data" / "moticon-opengo"
+    short = sk.analyze(sk.read(moticon / "230927_102114.txt"), body_mass_kg=70)
+    assert short.asymmetry.loc["loading_rate_bw_s", "status"] == "not enough data"
+    other = sk.analyze(sk.read(moticon / "230927_102137.txt"), body_mass_kg=70)
+    table = sk.compare([short, other]).table
+    rows = table[table["role"] == "asymmetry"]
+    assert len(rows) and (rows["verdict"] == "not enough data").all()
+    assert rows.loc[rows["condition"] == "baseline", "value"].isna().all()
+    assert rows["difference"].isna().all()

@@ -242,8 +242,15 @@ def compare(
                     if m.reliable_only:
                         bad[(k, m.key)] = reason
                 notes.append(f"{k}: {reason}, so its loading rates are not compared")
+    min_per_side = min(int(a.params.min_steps_asymmetry) for v in analyses.values() for a in v)
     table = difference_table(
-        steps, metrics, baseline=base, resamples=resamples, seed=seed, not_comparable=bad
+        steps,
+        metrics,
+        baseline=base,
+        resamples=resamples,
+        seed=seed,
+        not_comparable=bad,
+        min_steps_per_side=min_per_side,
     )
     ratings = _comfort(comfort, names)
     rows = []

@@ -168,15 +168,16 @@ def _abs_si(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 def _session(
-    steps: pd.DataFrame, m: TrialMetric, rng: np.random.Generator, resamples: int
+    steps: pd.DataFrame, m: TrialMetric, rng: np.random.Generator, resamples: int, min_per_side: int = 1
 ) -> tuple[float, np.ndarray, int]:
-    """Point estimate, bootstrap replicates and step count of one session."""
+    """Point estimate, bootstrap replicates and step count of one session; a left-right index
+    needs ``min_per_side`` values on each side (as :attr:`sensorkit.Analysis.asymmetry`)."""
     if m.kind == "mean":
         v = _values(steps, m)
         est = float(v.mean()) if v.size else math.nan
         return est, _boot_means(v, rng, resamples), int(v.size)
     left, right = _values(steps, m, "left"), _values(steps, m, "right")
-    if not left.size or not right.size:
+    if left.size < max(min_per_side, 1) or right.size < max(min_per_side, 1):
         return math.nan, np.full(resamples, np.nan), int(left.size + right.size)
     est = float(_abs_si(np.array([left.mean()]), np.array([right.mean()]))[0])
     reps = _abs_si(_boot_means(left, rng, resamples), _boot_means(right, rng, resamples))
@@ -184,9 +185,13 @@ def _session(
 
 
 def _condition(
-    sessions: Sequence[pd.DataFrame], m: TrialMetric, rng: np.random.Generator, resamples: int
+    sessions: Sequence[pd.DataFrame],
+    m: TrialMetric,
+    rng: np.random.Generator,
+    resamples: int,
+    min_per_side: int = 1,
 ) -> tuple[float, np.ndarray, int]:
-    parts = [_session(s, m, rng, resamples) for s in sessions]
+    parts = [_session(s, m, rng, resamples, min_per_side) for s in sessions]
     ests = np.array([p[0] for p in parts])
     reps = np.vstack([p[1] for p in parts])  # (k, B)
     n = sum(p[2] for p in parts)
@@ -208,6 +213,7 @@ def difference_table(
     resamples: int = 2000,
     seed: int = _SEED,
     not_comparable: Mapping[tuple[str, str], str] | None = None,
+    min_steps_per_side: int = 5,
 ) -> pd.DataFrame:
     """Per condition and metric: value, difference from the baseline, and its 95 % bootstrap interval.
 
@@ -228,6 +234,10 @@ def difference_table(
         ``(condition, metric key) -> reason``: rows whose values are not comparable with the
         baseline (e.g. a different loading-rate method); their difference is NaN and the
         verdict says why.
+    min_steps_per_side : int
+        A left-right index (``kind="abs_si"``) of a session needs this many values on each
+        side, as a session's own asymmetry table does (``AnalysisParams.min_steps_asymmetry``,
+        default 5; docs/methods.md "Asymmetry"); with fewer it is "not enough data".
 
     Returns
     -------
@@ -235,7 +245,8 @@ def difference_table(
         Columns :data:`TABLE_COLUMNS`, one row per condition (baseline included, difference 0)
         and metric. ``difference_pct`` is the difference in % of the baseline value.
         ``verdict``: "higher" (the whole interval above 0), "lower" (below 0), "no clear
-        difference", "baseline", "not measured" or "not comparable: <reason>".
+        difference", "baseline", "not measured", "not enough data" (a left-right index with
+        too few steps on a side) or "not comparable: <reason>".
     """
     names = list(conditions)
     if len(names) < 2:
@@ -250,7 +261,18 @@ def difference_table(
     rows = []
     for j, m in enumerate(metrics):
         rng = np.random.default_rng([seed, j])
-        results = {name: _condition(conditions[name], m, rng, resamples) for name in names}
+        results = {
+            name: _condition(conditions[name], m, rng, resamples, min_steps_per_side) for name in names
+        }
+        short = {  # conditions with a session whose left-right index lacks steps on a side
+            name
+            for name in names
+            if m.kind == "abs_si"
+            and any(
+                min(_values(s, m, "left").size, _values(s, m, "right").size) < min_steps_per_side
+                for s in conditions[name]
+            )
+        }
         b_est, b_boot, _ = results[base]
         for name in names:
             est, boot, n = results[name]
@@ -270,10 +292,14 @@ def difference_table(
                 "difference_pct": math.nan,
                 "verdict": "",
             }
-            if name == base:
+            if name == base and name in short:
+                row["verdict"] = "not enough data"
+            elif name == base:
                 row.update(difference=0.0, ci_low=0.0, ci_high=0.0, difference_pct=0.0, verdict="baseline")
             elif (name, m.key) in bad:
                 row["verdict"] = f"not comparable: {bad[(name, m.key)]}"
+            elif name in short or base in short:
+                row["verdict"] = "not enough data"
             elif not (math.isfinite(est) and math.isfinite(b_est)):
                 row["verdict"] = "not measured"
             else:
