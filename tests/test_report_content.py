@@ -297,3 +297,32 @@ def test_the_report_lists_the_recordings_events_escaped(tmp_path):
     page = sk.report(tagged, output=tmp_path / "r.html", recommend=False)["html"].read_text(encoding="utf-8")
     assert '<section id="events"' in page and "&lt;b&gt;new insole&lt;/b&gt;" in page
     assert "left_initial_contact" in page and "<b>new insole</b>" not in page
+
+
+def test_the_coverage_timeline_says_what_its_red_ticks_are_and_gaps_are_not_a_side_colour():
+    """Its title said "steps touching a gap in red" while every step left out of the summary is
+    red (Moticon 102114: a contact far from the median at 2.99 s, a last step at 10.91 s), and
+    the gaps' orange looked like the right foot's vermillion."""
+    from matplotlib.colors import to_hex
+
+    from sensorkit.report.style import FLAG_COLOR, GAP_COLOR, SIDE_COLORS
+
+    rec = sk.read("tests/data/moticon-opengo/230927_102114.txt")
+    res = sk.analyze(rec)
+    ax = gaps_timeline_figure(res, rec).axes[0]
+    assert "red: steps left out of the summary" in ax.get_title()
+    red = [
+        c
+        for c in ax.collections
+        if hasattr(c, "get_segments") and to_hex(c.get_color()[0]) == FLAG_COLOR.lower()
+    ]
+    ticks = sorted(round(float(seg[0][0]), 2) for c in red for seg in c.get_segments())
+    out = res.steps.loc[~res.steps["steady_state"], "t_contact_s"].round(2).tolist()
+    assert ticks == sorted(out) and 2.99 in ticks and 10.91 in ticks
+
+    # the gap colour is far from both sides' colours (RGB distance)
+    def rgb(c):
+        return np.array([int(c[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+    for side in SIDE_COLORS.values():
+        assert np.linalg.norm(rgb(GAP_COLOR) - rgb(side)) > 100

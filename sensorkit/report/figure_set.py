@@ -95,7 +95,7 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec(
         "gaps",
         "Data coverage",
-        "Each tick is a stance; orange spans are missing data (never filled in); red ticks are stances "
+        "Each tick is a stance; grey spans are missing data (never filled in); red ticks are stances "
         "left out of the summary (see the steps table's exclusion reasons).",
         lambda rec, res: F.gaps_timeline_figure(res, rec),
     ),

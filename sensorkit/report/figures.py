@@ -505,7 +505,8 @@ def _flagged(analysis: Analysis) -> list[str]:
 def gaps_timeline_figure(analysis: Analysis, recording: Recording | None = None) -> Figure:
     """Timeline of the session per side: steps as ticks, data gaps shaded.
 
-    Steps that touch a gap (left out of the summary) are drawn in red.
+    Steps left out of the summary (whatever the reason: a gap, a first or last step of a bout,
+    a step far from the bout's median) are drawn in red.
 
     Parameters
     ----------
@@ -555,9 +556,10 @@ def gaps_timeline_figure(analysis: Analysis, recording: Recording | None = None)
         ax.set_xlabel("time (s)")
         ax.grid(axis="y", visible=False)
         title = (
-            f"Data coverage: {len(gaps)} gap(s), {missing_s:.2f} s missing (orange); steps touching a gap in red"
+            f"Data coverage: {len(gaps)} gap(s), {missing_s:.2f} s missing (grey); "
+            "red: steps left out of the summary"
             if len(gaps)
-            else "Data coverage: no gaps; ticks are steps"
+            else "Data coverage: no gaps; ticks are steps, red: left out of the summary"
         )
         ax.set_title(title)
     return fig

@@ -29,8 +29,9 @@ __all__ = [
 
 #: Left / right colours (Okabe-Ito blue and vermillion: distinguishable with colour blindness).
 SIDE_COLORS = {"left": "#0072B2", "right": "#D55E00"}
-#: Missing data (gaps) on timelines and curves.
-GAP_COLOR = "#E69F00"
+#: Missing data (gaps) on timelines and curves: a neutral grey, apart from both sides' colours
+#: (the Okabe-Ito orange it was looked like the right foot's vermillion on the timeline).
+GAP_COLOR = "#8C8C8C"
 #: Flagged values (|SI| above the threshold, steps that touch a gap).
 FLAG_COLOR = "#B00020"
 #: Mean curves drawn over per-step curves.
