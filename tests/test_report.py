@@ -20,8 +20,8 @@ from sensorkit.report.data import (
     cop_step_paths,
     mean_cop_path,
     sensor_peaks,
+    steady_steps,
     step_curves,
-    valid_steps,
     valr_windows_s,
 )
 from sensorkit.report.figure_set import png_size, render_figures
@@ -67,7 +67,7 @@ def test_force_figure_shades_the_median_window_the_analysis_measured(run):
     _, res = run
     fig = figures.force_curves_figure(res)
     for side, ax in zip(("left", "right"), fig.axes, strict=True):
-        steps = valid_steps(res, side)
+        steps = steady_steps(res, side)
         lo = np.nanmedian(steps["valr_window_start_s"] - steps["t_contact_s"]) * 1e3
         hi = np.nanmedian(steps["valr_window_end_s"] - steps["t_contact_s"]) * 1e3
         span = next(p for p in ax.patches if "VALR window" in p.get_label())
@@ -94,7 +94,7 @@ def test_mean_cop_path_resamples_each_step_over_stance():
 def test_sensor_peaks_match_a_plain_loop_over_steps(run):
     rec, res = run
     got = sensor_peaks(rec, res, "left")
-    steps = valid_steps(res, "left")
+    steps = steady_steps(res, "left")
     forces = rec.forces_n("left").astype(np.float64) - res.baseline_n["left"]
     peaks = []
     for tc, to in zip(steps["t_contact_s"], steps["t_toe_off_s"], strict=True):

@@ -326,3 +326,23 @@ def test_the_coverage_timeline_says_what_its_red_ticks_are_and_gaps_are_not_a_si
 
     for side in SIDE_COLORS.values():
         assert np.linalg.norm(rgb(GAP_COLOR) - rgb(side)) > 100
+
+
+def test_the_pressure_table_is_over_steady_state_steps_and_counts_the_steps_with_a_value():
+    """It averaged over valid steps while every other summary uses steady-state steps, and its
+    'steps' column counted rows without a value (stances touching a gap): Moticon 102137 said
+    9 / 9 for means over 7 steps."""
+    from sensorkit.report.sections import pressure_table
+
+    res = sk.analyze(sk.read("tests/data/moticon-opengo/230927_102137.txt"))
+    page = pressure_table(res)
+    steady = res.steps.index[res.steps["steady_state"] & (res.steps["activity"] == res.activity)]
+    p = res.pressure[res.pressure["step"].isin(steady) & res.pressure["peak_pressure_kpa"].notna()]
+    heel = p[p["mask"] == "heel"]
+    want = " / ".join(str(int((heel["side"] == s).sum())) for s in ("left", "right"))
+    assert want == "5 / 6"
+    row = re.search(r"<tr><td>heel</td>(.*?)</tr>", page).group(1)
+    assert row.endswith(f"<td>{want}</td>")
+    mean_left = heel.loc[heel["side"] == "left", "peak_pressure_kpa"].mean()
+    assert f"<td>{mean_left:.0f}</td>" in row
+    assert "mean over steady-state steps" in page

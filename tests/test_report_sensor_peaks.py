@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 import sensorkit as sk
-from sensorkit.report.data import _stance_bounds, sensor_peaks, valid_steps
+from sensorkit.report.data import _stance_bounds, sensor_peaks, steady_steps
 
 
 def test_sensor_peaks_equal_the_reduceat_definition():
     rec = sk.simulate(duration_s=20, seed=3, noise=2.0)
     res = sk.analyze(rec)
     for side in ("left", "right"):
-        steps = valid_steps(res, side)
+        steps = steady_steps(res, side)
         i0, i1 = _stance_bounds(rec.time, steps)
         bounds = np.empty(2 * len(steps), dtype=np.int64)
         bounds[0::2], bounds[1::2] = i0, np.minimum(i1, rec.n_frames - 1)

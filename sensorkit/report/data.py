@@ -26,8 +26,8 @@ __all__ = [
     "mean_cop_path",
     "sensor_peaks",
     "sides_of",
+    "steady_steps",
     "step_curves",
-    "valid_steps",
     "valr_windows_s",
 ]
 
@@ -51,7 +51,7 @@ def force_scale(analysis: Analysis) -> tuple[float, str]:
     return 1.0 / (analysis.body_mass_kg * G_M_S2), "BW"
 
 
-def valid_steps(analysis: Analysis, side: str | None = None) -> pd.DataFrame:
+def steady_steps(analysis: Analysis, side: str | None = None) -> pd.DataFrame:
     """Steps that count in the summary (steady-state steps of the main activity)."""
     steps = analysis.steps
     if not len(steps):
@@ -115,7 +115,7 @@ class StepCurves:
     steps : DataFrame
         The steps drawn (rows of ``analysis.steps``).
     n_total : int
-        Valid steps of that side (``len(steps)`` is smaller when thinned).
+        Steady-state steps of that side (``len(steps)`` is smaller when thinned).
     unit : str
         ``"BW"`` or ``"N"``.
     """
@@ -142,7 +142,7 @@ class StepCurves:
 
 
 def step_curves(analysis: Analysis, side: str, max_steps: int = 300) -> StepCurves:
-    """Total-force curve of each valid step of ``side``, from the frame before contact to toe-off.
+    """Total-force curve of each steady-state step of ``side``, from the frame before contact to toe-off.
 
     Parameters
     ----------
@@ -159,7 +159,7 @@ def step_curves(analysis: Analysis, side: str, max_steps: int = 300) -> StepCurv
     ('BW', 0.0)
     """
     scale, unit = force_scale(analysis)
-    steps = valid_steps(analysis, side)
+    steps = steady_steps(analysis, side)
     n_total = len(steps)
     steps = steps.iloc[_spread(n_total, max_steps)]
     t, _, _, f = _side_frames(analysis, side)
@@ -210,12 +210,12 @@ def valr_windows_s(steps: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def cop_step_paths(
     analysis: Analysis, side: str, max_steps: int = 300
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Anatomical COP path (x_mm positive medial, y_mm) of each valid step of ``side``.
+    """Anatomical COP path (x_mm positive medial, y_mm) of each steady-state step of ``side``.
 
     Frames where the COP is undefined (force under threshold) are dropped; at most
     ``max_steps`` steps, spread over the session.
     """
-    steps = valid_steps(analysis, side)
+    steps = steady_steps(analysis, side)
     steps = steps.iloc[_spread(len(steps), max_steps)]
     t, x, y, _ = _side_frames(analysis, side)
     i0, i1 = _stance_bounds(t, steps)
@@ -259,8 +259,8 @@ class SensorPeaks:
     Attributes
     ----------
     values : ndarray (S,)
-        Mean over valid steps of each sensor's peak in the step (baseline removed), or the
-        session maximum when there are no valid steps.
+        Mean over steady-state steps of each sensor's peak in the step (baseline removed), or
+        the session maximum when there are no steady-state steps.
     quantity : str
         ``"pressure"`` (kPa, pressure-sensing insoles) or ``"force"`` (N, force-sensing
         insoles: see :attr:`sensorkit.SensorLayout.measures_pressure`).
@@ -290,7 +290,7 @@ def sensor_peaks(recording: Recording, analysis: Analysis, side: str) -> SensorP
     layout = recording.layout_for(side)
     forces = recording.forces_n(side)  # (n, S) N, the stored array when units are N
     baseline = np.asarray(analysis.baseline_n.get(side, np.zeros(layout.n_sensors)), dtype=np.float64)
-    steps = valid_steps(analysis, side)
+    steps = steady_steps(analysis, side)
     if len(steps):
         i0, i1 = _stance_bounds(recording.time, steps)
         stop = np.minimum(i1, recording.n_frames - 1)

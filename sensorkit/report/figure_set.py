@@ -47,7 +47,7 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec(
         "cop_paths",
         "Centre-of-pressure paths",
-        "Every valid step's COP path drawn on the insole outline, seen from above (thin lines), with "
+        "Every steady-state step's COP path drawn on the insole outline, seen from above (thin lines), with "
         "the mean path over 0-100 % of stance (black) and the mean initial contact point (dot). "
         "Circles are sensor positions.",
         lambda rec, res: F.cop_paths_figure(res, rec),
@@ -55,7 +55,7 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec(
         "peak_map",
         "Peak load per sensor",
-        "Mean over valid steps of each sensor's peak in the step, baseline removed. Pressure-sensing "
+        "Mean over steady-state steps of each sensor's peak in the step, baseline removed. Pressure-sensing "
         "insoles show plantar pressure (kPa). Force-sensing insoles show force (N): their sensors are "
         "calibrated so that together they carry the whole load, so each value is the load of the "
         "sensor's region and compares between sensors and sessions of the same insole.",
@@ -64,11 +64,11 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec(
         "force_curves",
         "Force per step",
-        "Total vertical force of each valid step aligned at initial contact (thin lines) and the mean "
+        "Total vertical force of each steady-state step aligned at initial contact (thin lines) and the mean "
         "(black). The band marks the median window VALR was measured over: 20-80 % of the impact peak, "
         "or of the force at 13 % of stance when the trial has no impact peaks (docs/methods.md).",
         lambda rec, res: F.force_curves_figure(res),
-        walking_caption="Total vertical force of each valid step aligned at initial contact (thin lines) "
+        walking_caption="Total vertical force of each steady-state step aligned at initial contact (thin lines) "
         "and the mean (black): the first peak (loading response), the valley (midstance) and the second "
         "peak (push-off) of walking (docs/methods.md). VALR is a running measure and is not drawn.",
     ),

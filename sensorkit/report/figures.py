@@ -39,8 +39,8 @@ from sensorkit.report.data import (
     mean_cop_path,
     sensor_peaks,
     sides_of,
+    steady_steps,
     step_curves,
-    valid_steps,
     valr_windows_s,
 )
 from sensorkit.report.style import (
@@ -133,7 +133,7 @@ def _no_data(ax: Axes, message: str) -> None:
 def cop_paths_figure(
     analysis: Analysis, recording: Recording | None = None, *, layout: SensorLayout | str | None = None
 ) -> Figure:
-    """Centre-of-pressure path of every valid step over each insole outline (top view).
+    """Centre-of-pressure path of every steady-state step over each insole outline (top view).
 
     Thin lines are single steps (at most 300 per side, spread over the session), the black
     line is the mean path (each step resampled over 0-100 % of stance), the dot marks initial
@@ -159,7 +159,7 @@ def cop_paths_figure(
             lay = layouts[side]
             _draw_foot(ax, lay)
             paths = cop_step_paths(analysis, side, _MAX_DRAWN_STEPS)
-            n_valid = len(valid_steps(analysis, side))
+            n_valid = len(steady_steps(analysis, side))
             alpha = float(np.clip(12.0 / max(len(paths), 1), 0.12, 0.6))
             for px, py in paths:
                 ax.plot(lay.lab_x_mm(px), py, color=SIDE_COLORS[side], lw=0.7, alpha=alpha, zorder=2)
@@ -177,7 +177,7 @@ def cop_paths_figure(
                 )
                 ax.legend(loc="lower center", ncols=2, fontsize=7)
             else:
-                _no_data(ax, "no valid steps")
+                _no_data(ax, "no steady-state steps")
             drawn = f", {len(paths)} drawn" if len(paths) < n_valid else ""
             ax.set_title(f"{side.capitalize()} foot: COP paths ({n_valid} steps{drawn})")
     return fig
@@ -264,7 +264,7 @@ def force_curves_figure(analysis: Analysis) -> Figure:
             ax.set_xlabel("time since initial contact (ms)")
             ax.set_ylabel(f"vertical force ({unit})")
             if not curves.t_s:
-                _no_data(ax, "no valid steps")
+                _no_data(ax, "no steady-state steps")
                 ax.set_title(f"{side.capitalize()} foot: force per step")
                 continue
             alpha = float(np.clip(6.0 / len(curves.t_s), 0.06, 0.5))
@@ -362,7 +362,7 @@ def trends_figure(analysis: Analysis) -> Figure:
         for ax, (col, k, label) in zip(axes, metrics, strict=True):
             ax.set_ylabel(label)
             for side in sides_of(analysis):
-                steps = valid_steps(analysis, side)
+                steps = steady_steps(analysis, side)
                 if not len(steps) or col not in steps:
                     continue
                 t = steps["t_contact_s"].to_numpy() * t_scale
@@ -384,7 +384,7 @@ def trends_figure(analysis: Analysis) -> Figure:
             if ax.lines:
                 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
             else:
-                _no_data(ax, "no valid steps")
+                _no_data(ax, "no steady-state steps")
         axes[-1].set_xlabel(f"time of initial contact ({t_unit})")
         fig.suptitle("Per-step metrics over the session, both feet (fatigue check)")
     return fig
@@ -458,7 +458,7 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
             drawn.append(col)
             ax.set_ylabel(f"{name} ({u})")
             for k, side in enumerate(("left", "right")):
-                steps = valid_steps(analysis, side)
+                steps = steady_steps(analysis, side)
                 v = steps[col].to_numpy(dtype=np.float64) if col in steps else np.array([])
                 v = v[np.isfinite(v)]
                 if v.size:

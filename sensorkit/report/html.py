@@ -19,7 +19,7 @@ from sensorkit.jsonable import to_jsonable
 from sensorkit.quantities import format_number
 from sensorkit.recording import Recording
 from sensorkit.report.css import CSS, PRINT_CSS
-from sensorkit.report.data import valid_steps
+from sensorkit.report.data import steady_steps
 from sensorkit.report.figure_set import RenderedFigure
 from sensorkit.report.identity import SessionIdentity, session_identity
 from sensorkit.report.recommendation import RecommendationBlock
@@ -213,8 +213,8 @@ def build_html(
         _section(
             "parameters",
             "Analysis parameters",
-            f"<p>sensorkit {e(__version__)}; methods in docs/methods.md. Valid steps in the summary: "
-            f"{len(valid_steps(analysis))}.</p>"
+            f"<p>sensorkit {e(__version__)}; methods in docs/methods.md. Steady-state steps in the summary: "
+            f"{len(steady_steps(analysis))}.</p>"
             "<details open><summary>Parameters</summary>" + params_table(analysis) + "</details>",
             keep=False,
         ),

@@ -19,6 +19,7 @@ from sensorkit.analysis.result import Analysis
 from sensorkit.errors import printable
 from sensorkit.quantities import display_name, format_number, format_value, quantity
 from sensorkit.recording import Recording
+from sensorkit.report.data import steady_steps
 
 __all__ = [
     "MAX_STEP_ROWS",
@@ -366,17 +367,22 @@ def standing_table(analysis: Analysis) -> str:
 
 
 def pressure_table(analysis: Analysis) -> str | None:
-    """Mean over valid steps of peak pressure, pressure-time integral and contact area per mask and side.
+    """Mean over steady-state steps (as every summary of the report) of peak pressure,
+    pressure-time integral and contact area per mask and side, and the number of steps with a
+    value (a step whose stance touches a data gap has none).
 
     None when the analysis has no per-mask pressure (force insoles, layouts without masks).
     """
     p = analysis.pressure
     if p is None or not len(p):
         return None
+    p = p[p["step"].isin(steady_steps(analysis).index)]
+    if not len(p):
+        return None
     metrics = [c for c in ("peak_pressure_kpa", "pti_kpa_s", "contact_area_mm2") if c in p.columns]
     sides = [s for s in ("left", "right") if (p["side"] == s).any()]
     grouped = p.groupby(["mask", "side"], sort=False)[metrics].mean()
-    counts = p.groupby(["mask", "side"], sort=False).size()
+    counts = p.groupby(["mask", "side"], sort=False)[metrics[0]].count()  # steps with a value
     header = ["mask"]
     for m in metrics:
         header += [f"{display_name(m)} {s}" for s in sides]
@@ -391,7 +397,7 @@ def pressure_table(analysis: Analysis) -> str | None:
         row.append(" / ".join(str(int(counts.get((mask, s), 0))) for s in sides))
         rows.append(row)
     return table(header, rows) + (
-        "<p class='sub'>Per anatomical mask: mean over valid steps of the peak pressure, the pressure-time "
+        "<p class='sub'>Per anatomical mask: mean over steady-state steps of the peak pressure, the pressure-time "
         "integral of the mask's peak-pressure curve and the contact area above the contact threshold "
         "(sensorkit.analysis.pressure; masks are approximate on vendor layouts).</p>"
     )
