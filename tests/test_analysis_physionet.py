@@ -131,3 +131,16 @@ def test_corridor_turns_are_not_standing(name):
         total = right + rec.forces_n("left").sum(axis=1)
         lifted = (t >= 26.76) & (t < 27.1)
         assert 17.0 <= np.median(right[lifted]) <= 60.0 and (right[lifted] / total[lifted] < 0.06).all()
+
+
+def test_no_cv_for_signed_metrics():
+    """GaCo01's medial-lateral ratio had a CV of 99.6 % (131.8 % on the left) and the CPEI 48 %:
+    a CV of a quantity whose mean sits near zero says nothing."""
+    res = sk.analyze(sk.read(DATA / "GaCo01_01.txt"))
+    for name in ("ml_ratio", "cpei_pct"):
+        row = res.summary.loc[name]
+        assert np.isfinite(row["left"]) and np.isfinite(row["left_sd"])
+        assert np.isnan(row[["left_cv_pct", "right_cv_pct", "both_cv_pct"]].astype(float)).all()
+    assert res.summary.loc["contact_time_s", "left_cv_pct"] == pytest.approx(
+        100 * res.summary.loc["contact_time_s", "left_sd"] / res.summary.loc["contact_time_s", "left"]
+    )

@@ -106,6 +106,9 @@ _METRICS = (
 )
 #: Signed or location metrics: a symmetry index is meaningless for them (docs/methods.md).
 _NO_SI = ("ml_ratio", "cpei_pct", "strike_index_pct", "flight_time_s", "double_support_s")
+#: Signed metrics: their mean can sit near 0, so a CV (SD / |mean|) is meaningless (GaCo01's
+#: medial-lateral ratio had a CV of 99.6 % and 131.8 % on the left).
+_NO_CV = ("ml_ratio", "cpei_pct")
 #: Metrics the session's activity does not measure: never "not enough data" for it.
 _OTHER_ACTIVITY = {"walking": RUNNING_ONLY, "running": WALKING_ONLY}
 _LOADING = ("valr_n_s", "valr_bw_s", "vilr_n_s", "vilr_bw_s")
@@ -185,7 +188,8 @@ def summarize(
         Rows: metrics (units in the names) and ``cadence_spm``; columns
         :data:`SUMMARY_COLUMNS`, all float64. Loading rates use reliable values only
         (``valr_reliable``). SI is positive when left is larger; NaN with fewer than
-        ``params.min_steps_asymmetry`` values per side (see :func:`asymmetry_table`).
+        ``params.min_steps_asymmetry`` values per side (see :func:`asymmetry_table`). The CV
+        is NaN for signed metrics (medial-lateral ratio, CPEI), whose mean can be near zero.
     """
     use = summary_steps(steps, activity)
     by_side = {s: use[use["side"] == s] for s in ("left", "right")} if len(use) else {}
@@ -200,7 +204,8 @@ def summarize(
             sd = float(v.std(ddof=1)) if v.size > 1 else np.nan
             row[col] = mean
             row[f"{col}_sd"] = sd
-            row[f"{col}_cv_pct"] = 100.0 * sd / abs(mean) if v.size > 1 and mean != 0 else np.nan
+            cv_ok = v.size > 1 and mean != 0 and name not in _NO_CV
+            row[f"{col}_cv_pct"] = 100.0 * sd / abs(mean) if cv_ok else np.nan
         rows[name] = row
     stride = rows.get("stride_time_s", {})
     with np.errstate(divide="ignore", invalid="ignore"):
