@@ -230,3 +230,26 @@ def test_a_left_right_index_with_too_few_steps_on_a_side_is_not_enough_data():
     assert len(rows) and (rows["verdict"] == "not enough data").all()
     assert rows.loc[rows["condition"] == "baseline", "value"].isna().all()
     assert rows["difference"].isna().all()
+
+
+def test_an_option_at_another_pace_has_its_loading_not_compared_and_the_suggestion_says_so():
+    """Two Moticon walks, the second 59 % slower (stride time): its 73 % lower loading rate was
+    credited to the 'insole'. Vertical forces change with speed (Keller et al. 1996)."""
+    from pathlib import Path
+
+    moticon = Path(__file__).parent / "data" / "moticon-opengo"
+    fast = sk.analyze(sk.read(moticon / "230927_102114.txt"), body_mass_kg=70)
+    slow = sk.analyze(sk.read(moticon / "230927_102137.txt"), body_mass_kg=70)
+    stride = [a.steps.loc[a.steps["steady_state"], "stride_time_s"].mean() for a in (fast, slow)]
+    assert stride[1] / stride[0] - 1 == pytest.approx(0.59, abs=0.01)
+    cmp = sk.compare([fast, slow], comfort=[5, 7])
+    rows = cmp.table[(cmp.table["condition"] == "option 1") & (cmp.table["role"] == "loading")]
+    assert len(rows) == 2
+    assert (rows["verdict"] == "not comparable: pace differs (stride time +59 % vs the baseline)").all()
+    assert any("Keller et al. 1996" in n for n in cmp.notes)
+    assert "keller1996" in [c.key for c in cmp.citations]
+    assert "not found to worsen" in cmp.suggestion
+    assert "Not checked for it: Loading rate (20-80 % of first peak) (pace differs" in cmp.suggestion
+    # the same pace: compared as before
+    same = sk.compare([fast, fast], comfort=[5, 7])
+    assert not same.table["verdict"].str.contains("pace differs").any()

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sensorkit.recommend.advice import fmt
@@ -243,6 +244,15 @@ def compare(
                         bad[(k, m.key)] = reason
                 notes.append(f"{k}: {reason}, so its loading rates are not compared")
     min_per_side = min(int(a.params.min_steps_asymmetry) for v in analyses.values() for a in v)
+    paced = _pace_differs(steps, names, base)
+    for k, reason in paced.items():
+        for m in metrics:
+            if m.role == "loading":
+                bad.setdefault((k, m.key), reason)
+        notes.append(
+            f"{k}: {reason}; vertical forces change with speed (Keller et al. 1996), so its loading is "
+            "not compared: record each option at the same pace"
+        )
     table = difference_table(
         steps,
         metrics,
@@ -282,7 +292,7 @@ def compare(
         notes.append(
             "one session per condition: a difference may also be day-to-day variation, which these intervals do not cover"
         )
-    suggested, text = _suggest(cond, base, bool(ratings))
+    suggested, text = _suggest(cond, base, bool(ratings), table)
     return Comparison(
         table=table,
         conditions=cond,
@@ -291,8 +301,34 @@ def compare(
         suggested=suggested,
         suggestion=text,
         notes=notes,
-        citations=cite("nigg2015", "mundermann2003"),
+        citations=cite("nigg2015", "mundermann2003", *(("keller1996",) if paced else ())),
     )
+
+
+#: A condition whose mean stride time differs from the baseline's by more than this fraction
+#: was walked or run at another pace (a convention of this module, not a published limit).
+PACE_TOLERANCE = 0.10
+
+
+def _pace_differs(steps: Mapping[str, Sequence[pd.DataFrame]], names: list[str], base: str) -> dict[str, str]:
+    """``condition -> reason`` for the conditions at another pace than the baseline.
+
+    Loading rates and force peaks depend on speed; a trial whose pace changed (one Moticon
+    walk's stride was 59 % longer than the other's) would credit the insole with the pace.
+    """
+
+    def stride(k: str) -> float:
+        v = np.concatenate([s["stride_time_s"].to_numpy(np.float64) for s in steps[k]])
+        v = v[np.isfinite(v)]
+        return float(v.mean()) if v.size else math.nan
+
+    ref = stride(base)
+    out: dict[str, str] = {}
+    for k in names:
+        change = stride(k) / ref - 1.0 if k != base and ref > 0 else math.nan
+        if math.isfinite(change) and abs(change) > PACE_TOLERANCE:
+            out[k] = f"pace differs (stride time {100.0 * change:+.0f} % vs the baseline)"
+    return out
 
 
 def _comfort(comfort: Any, names: list[str]) -> dict[str, float]:
@@ -319,7 +355,9 @@ def _comfort(comfort: Any, names: list[str]) -> dict[str, float]:
     return values
 
 
-def _suggest(cond: pd.DataFrame, base: str, rated: bool) -> tuple[str | None, str]:
+def _suggest(
+    cond: pd.DataFrame, base: str, rated: bool, table: pd.DataFrame | None = None
+) -> tuple[str | None, str]:
     worse = cond[cond["worsens"]]
     excluded = "; ".join(f"{r.condition} (higher {r.worse_metrics})" for r in worse.itertuples(index=False))
     if not rated:
@@ -336,16 +374,28 @@ def _suggest(cond: pd.DataFrame, base: str, rated: bool) -> tuple[str | None, st
     name = str(best["condition"])
     if name != base:
         text = (
-            f"{name}: the most comfortable option ({float(best['comfort']):g}/10) that does not worsen impact "
+            f"{name}: the most comfortable option ({float(best['comfort']):g}/10) not found to worsen impact "
             "loading or left-right asymmetry against the baseline."
         )
     else:
         text = (
             f"keep {name} (comfort {float(best['comfort']):g}/10): no other option is more comfortable without "
-            "worsening impact loading or left-right asymmetry."
+            "a measured worsening of impact loading or left-right asymmetry."
         )
     if best["better_metrics"]:
         text += f" It lowered: {best['better_metrics']}."
+    if table is not None:  # what "not found to worsen" could not check for it
+        judged = table[(table["condition"] == name) & table["role"].isin(("loading", "asymmetry"))]
+        open_ = judged[~judged["verdict"].isin(("higher", "lower", "no clear difference", "baseline"))]
+        if len(open_):
+            text += (
+                " Not checked for it: "
+                + "; ".join(
+                    f"{r.label} ({r.verdict.removeprefix('not comparable: ')})"
+                    for r in open_.itertuples(index=False)
+                )
+                + "."
+            )
     if excluded:
         text += f" Ruled out: {excluded}."
     return name, text

@@ -213,6 +213,16 @@ _ALL = (
         "Insole loading rates depend on the sampling rate; about 200 Hz or more is needed.",
     ),
     Citation(
+        "keller1996",
+        "Keller TS, Weisberger AM, Ray JL, Hasan SS, Shiavi RG, Spengler DM",
+        1996,
+        "Relationship between vertical ground reaction force and speed during walking, slow jogging, "
+        "and running",
+        "Clinical Biomechanics 11(5):253-259",
+        "observational",
+        "The vertical ground reaction force changes with speed in walking and running.",
+    ),
+    Citation(
         "guide",
         "Unsigned consumer article",
         None,
