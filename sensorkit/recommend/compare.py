@@ -250,8 +250,8 @@ def compare(
             if m.role == "loading":
                 bad.setdefault((k, m.key), reason)
         notes.append(
-            f"{k}: {reason}; vertical forces change with speed (Keller et al. 1996), so its loading is "
-            "not compared: record each option at the same pace"
+            f"{k}: {reason}; peak force and loading rate rise with speed (Keller et al. 1996), so its "
+            "loading is not compared: record each option at the same pace"
         )
     table = difference_table(
         steps,
