@@ -196,7 +196,7 @@ def test_few_steps_withhold_measured_items_and_say_why():
     assert adv.activity == "running"
     for topic in ("foot_loading", "cadence"):
         assert adv.get(topic) is None
-        assert adv.why_not(topic).startswith("not enough valid steps")
+        assert adv.why_not(topic).startswith("not enough steps")
         assert f"at least {res.params.min_steps_asymmetry} per side" in adv.why_not(topic)
 
 
@@ -493,3 +493,12 @@ def test_the_calibration_note_of_a_vendor_export_does_not_claim_the_device_recor
     adv = sk.recommend(sk.analyze(rec), recording=rec)
     assert "values in kPa, calibrated by the device's maker" in adv.notes
     assert not any("recorded in" in n for n in adv.notes)
+
+
+def test_one_insole_is_named_as_the_reason_not_a_count_of_zero_steps():
+    """F-Scan (left insole only) said "not enough valid steps: left 2, right 0", as if the right
+    foot had been recorded and had no steps."""
+    rec = sk.read(Path(__file__).parent / "data" / "pressure-mats" / "fscan_testL.asf")
+    adv = sk.recommend(sk.analyze(rec), recording=rec)
+    why = adv.why_not("asymmetry")
+    assert why == "only the left insole was recorded; this needs at least 5 steady-state steps of each foot"

@@ -63,6 +63,8 @@ class Facts:
     standing : DataFrame or None
         Standing periods (``Analysis.standing``).
     cadence_spm : float
+    sides : tuple of str
+        The sides the recording has an insole for (``Analysis.baseline_n``).
     """
 
     activity: str
@@ -80,15 +82,22 @@ class Facts:
     calibration_note: str
     standing: pd.DataFrame | None
     cadence_spm: float
+    sides: tuple[str, ...] = _SIDES
 
     def steps_short(self) -> str | None:
         """Why there are too few steps per side (None when there are enough)."""
         short = [f"{s} {self.n_steps.get(s, 0)}" for s in _SIDES if self.n_steps.get(s, 0) < self.min_steps]
         if not short:
             return None
+        recorded = self.sides
+        if len(recorded) == 1:  # "right 0 steps" read as if the right foot had been recorded
+            return (
+                f"only the {recorded[0]} insole was recorded; this needs at least {self.min_steps} "
+                "steady-state steps of each foot"
+            )
         what = f"{self.activity} " if self.activity in ("running", "walking") else ""
         return (
-            f"not enough valid steps: {', '.join(short)} steady-state {what}steps; at least "
+            f"not enough steps: {', '.join(short)} steady-state {what}steps; at least "
             f"{self.min_steps} per side are needed"
         )
 
@@ -191,4 +200,7 @@ def gather_facts(analysis: Any, recording: Any = None) -> Facts:
         calibration_note=note,
         standing=getattr(analysis, "standing", None),
         cadence_spm=float(analysis.cadence_spm),
+        sides=tuple(
+            s for s in _SIDES if s in (getattr(analysis, "baseline_n", None) or dict.fromkeys(_SIDES))
+        ),
     )
