@@ -346,3 +346,15 @@ def test_the_pressure_table_is_over_steady_state_steps_and_counts_the_steps_with
     mean_left = heel.loc[heel["side"] == "left", "peak_pressure_kpa"].mean()
     assert f"<td>{mean_left:.0f}</td>" in row
     assert "mean over steady-state steps" in page
+
+
+def test_the_standing_table_says_what_its_periods_are_and_its_limit():
+    """pedar's 2.9 s of standing before the walk was flagged "asymmetric" with no caption: read
+    as a weight-bearing test result."""
+    from sensorkit.report.sections import standing_table
+
+    res = sk.analyze(sk.read("tests/data/pressure-mats/pedar_example.asc"))
+    assert res.standing["status"].tolist() == ["asymmetric"]
+    page = standing_table(res)
+    assert "not a standardised weight-bearing test" in page
+    assert "each carrying at least 10 % of the load" in page and "&plusmn;10 % limit" in page

@@ -359,10 +359,22 @@ def standing_table(analysis: Analysis) -> str:
                 e(status),
             )
         )
+    from sensorkit.analysis.params import ASYMMETRY_LIMITS_PCT
+    from sensorkit.analysis.standing import MIN_STANDING_SHARE
+
+    limit = ASYMMETRY_LIMITS_PCT["standing_force_n"]
     return table(
         ("start (s)", "end (s)", "duration (s)", "left share (% of load)", "SI % [95% CI]", "status"),
         rows,
         text_cols=(5,),
+    ) + (
+        "<p class='sub'>Periods within this recording with both feet loaded (each carrying at least "
+        f"{format_number(100 * MIN_STANDING_SHARE, 0)} % of the load) and no step, for at least "
+        f"{format_number(analysis.params.min_standing_s, 1)} s: the person standing while it was recorded, "
+        "not a standardised weight-bearing test. Left share = left / (left + right) of the median "
+        "0.25 s block loads; the SI's 95 % interval resamples those blocks. Status against a "
+        f"&plusmn;{format_number(limit, 0)} % limit, borrowed from the gait metrics' limits "
+        "(docs/methods.md, Asymmetry).</p>"
     )
 
 
