@@ -350,3 +350,32 @@ def test_asymmetry_figure_draws_no_bar_for_a_missing_insole_and_names_other_flag
     assert "left insole only: no left-right comparison" in fig._suptitle.get_text()
     fig = figures.asymmetry_figure(sk.analyze(sk.read(mats / "pedar_example.asc")))
     assert "also flagged, see the summary table: swing time (ms), first peak (N)" in fig._suptitle.get_text()
+
+
+def test_peak_maps_label_sparse_insoles_only():
+    """pedar (99 sensors) and F-Scan (955 sensels) printed a value on every sensor: unreadable.
+    A dense layout gives its highest value in the title instead."""
+    from pathlib import Path
+
+    import sensorkit as sk
+
+    data = Path(__file__).parent / "data"
+    for path, labelled in (
+        (data / "pressure-mats" / "fscan_testL.asf", False),
+        (data / "pressure-mats" / "pedar_example.asc", False),
+        (data / "moticon-opengo" / "230927_102114.txt", True),
+    ):
+        rec = sk.read(path)
+        fig = figures.peak_map_figure(rec, sk.analyze(rec))
+        feet = [
+            ax
+            for ax in fig.axes
+            if ax.get_title().endswith(("steps", "maximum")) or "highest" in ax.get_title()
+        ]
+        assert feet, path.name
+        for ax in feet:
+            values = [t for t in ax.texts if t.get_text().isdigit()]
+            if labelled:
+                assert len(values) == rec.layout.n_sensors
+            else:
+                assert values == [] and "highest" in ax.get_title(), ax.get_title()

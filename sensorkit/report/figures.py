@@ -183,11 +183,18 @@ def cop_paths_figure(
     return fig
 
 
+#: Layouts with more sensors than this (pedar's 99, an F-Scan grid's ~1000) get no value
+#: label per sensor, only the colour scale and the highest value in the title.
+MAX_LABELLED_SENSORS = 32
+
+
 def peak_map_figure(recording: Recording, analysis: Analysis) -> Figure:
     """Per-sensor mean per-step peak pressure (kPa), or peak force (N) where areas are unknown.
 
     Each sensor is a disc at its position on the outline (top view), coloured on one scale
-    shared by both feet and labelled with its value; nothing is interpolated between sensors.
+    shared by both feet and labelled with its value (up to :data:`MAX_LABELLED_SENSORS`
+    sensors; denser layouts give their highest value in the title); nothing is interpolated
+    between sensors.
 
     Returns
     -------
@@ -222,7 +229,8 @@ def peak_map_figure(recording: Recording, analysis: Analysis) -> Figure:
                 lw=0.6,
                 zorder=2,
             )
-            for x, y, v in zip(lay.lab_x_mm(), lay.y_mm, peak.values, strict=True):
+            labelled = lay.n_sensors <= MAX_LABELLED_SENSORS  # a value per sensel is unreadable
+            for x, y, v in zip(lay.lab_x_mm(), lay.y_mm, peak.values, strict=True) if labelled else ():
                 dark = norm(v) > 0.6
                 ax.text(
                     x,
@@ -235,6 +243,8 @@ def peak_map_figure(recording: Recording, analysis: Analysis) -> Figure:
                     color="white" if dark else "black",
                 )
             basis = f"mean of {peak.n_steps} steps" if peak.n_steps else "session maximum"
+            if not labelled and peak.values.size and np.isfinite(peak.values).any():
+                basis += f", highest {float(np.nanmax(peak.values)):.0f} {unit}"
             ax.set_title(f"{side.capitalize()} foot: peak {quantity} ({unit})\n{basis}")
         if mappable is not None:
             fig.colorbar(mappable, ax=fig.axes, shrink=0.7, label=f"peak {quantity} ({unit})")
