@@ -29,6 +29,7 @@ from typing import TextIO
 __all__ = [
     "JitCacheWarning",
     "announce_compilation",
+    "cache_was_cold",
     "ensure_cache_dir",
     "kernel_cache_is_cold",
     "say_compiling",
@@ -158,13 +159,32 @@ def kernel_cache_is_cold() -> bool:
 
     Looks for Numba's index files (``*.py<major><minor>.nbi``) in the directory Numba
     would use (the first writable one of its locators), without importing Numba. A cache
-    made stale by edited sources still counts as warm.
+    made stale by edited sources still counts as warm. The first answer in a process is kept
+    (:func:`cache_was_cold`).
     """
+    global _first_answer
     pattern = f"*.py{sys.version_info.major}{sys.version_info.minor}.nbi"
+    cold = True
     for d in _kernel_cache_dirs():
         if _writable_dir(d):
-            return not (d.is_dir() and next(d.glob(pattern), None) is not None)
-    return True
+            cold = not (d.is_dir() and next(d.glob(pattern), None) is not None)
+            break
+    if _first_answer is None:
+        _first_answer = cold
+    return cold
+
+
+_first_answer: bool | None = None
+
+
+def cache_was_cold() -> bool:
+    """Whether the kernel cache was cold when this process first looked (asks now if it never did).
+
+    The CLI looks before it starts the compiling helper (:mod:`sensorkit._warmup`), which fills
+    the cache within seconds: ``batch --workers`` starting a Dask cluster meanwhile then found
+    the cache warm and never said that its workers were compiling.
+    """
+    return kernel_cache_is_cold() if _first_answer is None else _first_answer
 
 
 def announce_compilation(stream: TextIO | None = None) -> None:

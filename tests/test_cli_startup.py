@@ -93,15 +93,36 @@ def test_a_cold_kernel_cache_is_announced_once_and_a_warm_one_not(tmp_path):
 
 def test_the_spinner_mentions_compiling_only_when_the_kernel_cache_is_cold(tmp_path, monkeypatch):
     """The analysing spinner said "the first run compiles the Numba kernels" on every run."""
+    from sensorkit import _jit_cache
     from sensorkit._jit_cache import _kernel_cache_dirs
     from sensorkit.cli.analyze import first_run_note
 
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_jit_cache, "_first_answer", None)  # as in a new process
     assert first_run_note() == " (the first run compiles the Numba kernels, a few seconds)"
     index_dir = _kernel_cache_dirs()[0]
     index_dir.mkdir(parents=True)
     (index_dir / f"cop.cop_frames-1.py{sys.version_info.major}{sys.version_info.minor}.nbi").write_bytes(b"")
+    assert first_run_note() != ""  # the answer at the process's first look is kept (see below)
+    monkeypatch.setattr(_jit_cache, "_first_answer", None)
     assert first_run_note() == ""
+
+
+def test_batch_with_dask_workers_says_they_compile_although_the_helper_fills_the_cache(tmp_path):
+    """The compiling helper filled the cache while the Dask cluster started, so the check made
+    at the first file found it warm and `batch --workers` never said anything (bar at 0/N for
+    10 s). The answer of the command's first look is kept."""
+    env = {"NUMBA_CACHE_DIR": str(tmp_path / "numba"), "HOME": str(tmp_path)}
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom sensorkit import _jit_cache\n"
+        "assert _jit_cache.kernel_cache_is_cold()\n"
+        "d = _jit_cache._kernel_cache_dirs()[0]; d.mkdir(parents=True)\n"  # the helper's first kernel
+        f"(d / 'cop.cop_frames-1.py{sys.version_info.major}{sys.version_info.minor}.nbi').write_bytes(b'')\n"
+        "print(_jit_cache.kernel_cache_is_cold(), _jit_cache.cache_was_cold())"
+    )
+    out = run_python(code, env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True"]
 
 
 def _read_only_copy(dst: Path) -> None:

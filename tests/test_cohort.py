@@ -551,3 +551,27 @@ def test_csv_read_options_reach_the_csv_files_of_a_batch_and_no_other(tmp_path):
     )
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert "2 files: 2 analysed, 0 failed" in cli.stdout
+
+
+def test_resuming_a_moved_project_finds_its_files_done_and_never_doubles_them(tmp_path, monkeypatch):
+    """A file id hashes the absolute path: after the project folder moved, --resume analysed
+    every file again next to its old results (6 sessions for 3 files)."""
+    first = tmp_path / "proj1"
+    (first / "data").mkdir(parents=True)
+    for name in ("GaCo01_01.txt", "GaCo03_01.txt"):
+        (first / "data" / name).write_bytes((PHYSIONET / name).read_bytes())
+    monkeypatch.chdir(first)
+    done = analyze_many("data/*.txt", output="out")
+    moved = tmp_path / "proj2"
+    first.rename(moved)
+    monkeypatch.chdir(moved)
+    calls = []
+    again = analyze_many("data/*.txt", output="out", resume=True, progress=lambda *a: calls.append(a))
+    assert calls == [(2, 2, 0, 0)]  # both found done: nothing analysed
+    pd.testing.assert_frame_equal(again.sessions, done.sessions)
+    pd.testing.assert_frame_equal(again.steps, done.steps)
+    # the same files under other paths (another working folder): refused, not doubled
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(sk.SensorkitError, match="none of these 2 files is one of the 2 files"):
+        analyze_many("proj2/data/*.txt", output="proj2/out", resume=True)
+    assert len(read_cohort(moved / "out").sessions) == 2

@@ -171,9 +171,9 @@ def run(args: argparse.Namespace) -> int:
 def first_run_note() -> str:
     """Why this analysis may take seconds, for a spinner: ``" (the first run compiles ...)"``
     when the kernel cache is cold (Numba compiles the kernels once), else ``""``."""
-    from sensorkit._jit_cache import kernel_cache_is_cold
+    from sensorkit._jit_cache import cache_was_cold
 
-    return " (the first run compiles the Numba kernels, a few seconds)" if kernel_cache_is_cold() else ""
+    return " (the first run compiles the Numba kernels, a few seconds)" if cache_was_cold() else ""
 
 
 def _int_list(text: str) -> tuple[int, ...]:

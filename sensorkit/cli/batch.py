@@ -87,9 +87,9 @@ def run(args: argparse.Namespace) -> int:
             skipped.append(done)
             if local_workers and done < total:
                 # local workers compile in their own processes, out of sight of the CLI's listener
-                from sensorkit._jit_cache import kernel_cache_is_cold, say_compiling
+                from sensorkit._jit_cache import cache_was_cold, say_compiling
 
-                if kernel_cache_is_cold():
+                if cache_was_cold():  # as when the command started (the helper fills it meanwhile)
                     say_compiling()
         # steps/s of this run's files only; nothing before its first file is analysed
         rate = f"{stances / max(time.perf_counter() - t0, 1e-9):,.0f} steps/s" if done > skipped[0] else ""

@@ -10,7 +10,14 @@ from typing import Any
 
 import pandas as pd
 
-from sensorkit.cohort.dataset import COHORT_SCHEMA, done_ids, prepare_output, read_dataset, write_result
+from sensorkit.cohort.dataset import (
+    COHORT_SCHEMA,
+    done_ids,
+    prepare_output,
+    read_dataset,
+    resumed_tasks,
+    write_result,
+)
 from sensorkit.cohort.engines import run_tasks
 from sensorkit.cohort.job import JobOptions, check_read_options, empty_sessions, normalise, session_dtypes
 from sensorkit.cohort.sources import resolve_sources
@@ -130,6 +137,8 @@ def analyze_many(
             "read_options": reading or None,  # None: as folders written before the option
             "n_files": len(tasks),
         }
+        if resume and out.is_dir():  # before the task table is rewritten: the first run's ids
+            tasks = resumed_tasks(out, tasks)
         prepare_output(out, resume=resume, force=force, manifest=manifest, tasks=tasks)
         if resume:
             todo = tasks[~tasks["file_id"].isin(done_ids(out))]

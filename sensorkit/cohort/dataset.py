@@ -111,6 +111,42 @@ def _comparable(value: Any) -> str:
     return json.dumps(floats(value), sort_keys=True, default=str)
 
 
+def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
+    """``tasks`` of a resumed run, with the file ids the folder's first run gave the same files.
+
+    A file id hashes the file's absolute path, so a project folder moved (or copied to another
+    machine) gives every file a new id, and resuming analysed every file again next to its old
+    results: each session twice. A task whose path, as given (a relative glob's path is the same
+    wherever the project lies), is one of the folder's tasks takes that task's id. When the
+    folder holds results and none of the files is one of its tasks, resuming is refused.
+
+    Raises
+    ------
+    SensorkitError
+        The folder's results belong to other files (or to these files at other paths).
+    """
+    try:
+        stored = pd.read_parquet(Path(out) / "tasks.parquet", columns=["path", "file_id"])
+    except (OSError, ValueError, KeyError):
+        return tasks  # written before the task table, or damaged: the ids as they are
+    by_path = dict(zip(stored["path"].astype(str), stored["file_id"].astype(str), strict=True))
+    known = set(by_path.values())
+    ids = [
+        fid if fid in known else by_path.get(str(p), fid)
+        for p, fid in zip(tasks["path"], tasks["file_id"], strict=True)
+    ]
+    tasks = tasks.assign(file_id=ids)
+    done = done_ids(out)
+    if done and not set(ids) & known:
+        raise SensorkitError(
+            f"none of these {len(tasks)} files is one of the {len(stored)} files {out} was written for "
+            f"(it has results for {len(done)}); resuming would analyse them next to those results",
+            hint="resume with the same sources as the first run, from the folder it ran in (paths as "
+            "given, e.g. the same relative glob), or start a new folder",
+        )
+    return tasks
+
+
 def done_ids(out: Path) -> set[str]:
     """File ids whose session part exists (they are complete)."""
     return {p.stem for p in Path(out, "sessions").glob("*/*.parquet")}
