@@ -388,6 +388,8 @@ def test_report_options_that_do_not_apply_are_refused_not_ignored(walk_csv, tmp_
     assert both.returncode != 0
     assert "--anonymize, --pdf apply to the report of one recording, not of several recordings" in both.stderr
     assert not (tmp_path / "c.html").exists()
+    one = run_cli("report", str(walk_csv), str(walk_csv), "-o", str(tmp_path / "c.html"), "--pdf")
+    assert "--pdf applies to the report of one recording" in one.stderr  # it said "--pdf apply"
 
 
 @pytest.mark.parametrize("extra", [(), ("--json",)], ids=["summary", "json"])

@@ -437,7 +437,7 @@ def test_resume_refuses_a_folder_written_with_other_parameters_or_schema(folder,
     out = tmp_path / "out"
     files = sorted(folder.glob("*.csv"))[:2]
     analyze_many(files[:1], output=out)
-    with pytest.raises(sk.SensorkitError, match="another analysis parameters"):
+    with pytest.raises(sk.SensorkitError, match="other analysis parameters"):
         analyze_many(files, output=out, resume=True, threshold_floor_n=30.0)
     import json
 
@@ -525,7 +525,7 @@ def test_csv_read_options_reach_the_csv_files_of_a_batch_and_no_other(tmp_path):
     reference = analyze_many([walk])  # the same walk with its times in seconds
     assert cohort.sessions["n_stances"][0] == reference.sessions["n_stances"][0] > 10
     assert json.loads((out / "manifest.json").read_text())["read_options"] == {"time_unit": "ms"}
-    with pytest.raises(sk.SensorkitError, match="another CSV read options"):
+    with pytest.raises(sk.SensorkitError, match="other CSV read options"):
         analyze_many(sources, output=out, resume=True)  # the files would be read differently
     with pytest.raises(ValueError, match="unknown read option"):
         analyze_many(sources, read_options={"layout": "ref16"})

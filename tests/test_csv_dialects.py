@@ -100,8 +100,12 @@ def test_time_ms_and_time_us_columns_carry_their_unit(tmp_path):
         tmp_path / "ms.csv", ["# layout: physionet8", HEADER.replace("time", "time_ms"), *_rows([0, 10, 20])]
     )
     np.testing.assert_allclose(read(path).time, [0, 0.01, 0.02])
-    with pytest.raises(FileFormatError, match="column 'time_ms' is in ms but time_unit='s'"):
+    with pytest.raises(FileFormatError, match="column 'time_ms' is in ms but time_unit='s'") as info:
         read(path, time_unit="s")
+    assert (
+        info.value.hint
+        == "the column's name gives its unit: leave time_unit out (--time-unit on the command line)"
+    )
     path = _csv(
         tmp_path / "us.csv", ["# layout: physionet8", HEADER.replace("time", "time_us"), *_rows([0, 1e4])]
     )

@@ -227,3 +227,19 @@ def test_write_errors_name_the_file_asked_for_never_the_temporary_one(tmp_path):
     with pytest.raises(IsADirectoryError, match="a folder is there"):
         write(rec, tmp_path / "taken.csv", overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.csv"]
+
+
+def test_hints_for_reading_offer_readable_formats_only_and_name_from(tmp_path):
+    """The hint listed c3d and opensim-mot, which sensorkit only writes ("--from c3d" then said
+    it does not read C3D), and a binary file's hint did not say how to name a format."""
+    text = tmp_path / "x.log"
+    text.write_text("exported by a logger\nt;a;b\n0;1;2\n")
+    binary = tmp_path / "x.bin"
+    binary.write_bytes(b"\x00\x01garbage")
+    for path in (text, binary):
+        with pytest.raises(FileFormatError) as info:
+            read(path)
+        hint = info.value.hint
+        assert "--from on the command line" in hint and "generic-csv" in hint and "parquet" in hint
+        assert "c3d" not in hint and "opensim-mot" not in hint
+    assert not format_spec("c3d").readable and format_spec("parquet").readable

@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         given += ["--png-dir"] if args.png_dir else []
         if given:
             what = "several recordings (a comparison)" if len(sources) > 1 else "a batch folder (a cohort)"
-            raise ValueError(f"{', '.join(given)} apply to the report of one recording, not of {what}")
+            verb = "applies" if len(given) == 1 else "apply"
+            raise ValueError(f"{', '.join(given)} {verb} to the report of one recording, not of {what}")
     report_options.check_report_outputs(
         output, args.png_dir if session else None, bool(args.pdf) and session, args.force, sources
     )

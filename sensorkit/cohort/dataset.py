@@ -56,7 +56,8 @@ def prepare_output(out: Path, *, resume: bool, force: bool, manifest: dict, task
     if existing and not (resume or force):
         raise SensorkitError(
             f"{out} already holds results",
-            hint="pass --resume to continue that run, or --force to start over (deletes it)",
+            hint="pass --resume (resume=True in Python) to continue that run, or --force (force=True) "
+            "to start over (deletes it)",
         )
     if existing and resume:
         _check_same_run(out, manifest)
@@ -87,14 +88,15 @@ def _check_same_run(out: Path, manifest: dict) -> None:
         old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         old = {}
-    for key, what in (("schema", "table schema"), ("params", "analysis parameters"),
-                      ("layout", "layout"), ("body_mass_kg", "body mass"),
-                      ("read_options", "CSV read options")):  # fmt: skip
+    for key, what in (("schema", "another table schema"), ("params", "other analysis parameters"),
+                      ("layout", "another layout"), ("body_mass_kg", "another body mass"),
+                      ("read_options", "other CSV read options")):  # fmt: skip
         if _comparable(old.get(key)) != _comparable(manifest.get(key)):
             raise SensorkitError(
-                f"{out} was written with another {what} ({old.get(key)!r}, now {manifest.get(key)!r}); "
+                f"{out} was written with {what} ({old.get(key)!r}, now {manifest.get(key)!r}); "
                 "resuming would mix two definitions in one table",
-                hint="run without --resume into a new folder, or --force to start over (deletes it)",
+                hint="run without --resume (resume=True) into a new folder, or --force (force=True) to start "
+                "over (deletes it)",
             )
 
 

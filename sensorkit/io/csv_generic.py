@@ -302,6 +302,7 @@ def _time_unit(
                 path=str(path),
                 line=header_lineno,
                 column=name,
+                hint="the column's name gives its unit: leave time_unit out (--time-unit on the command line)",
             )
         return from_name
     steps = np.diff(time)

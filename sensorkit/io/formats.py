@@ -146,10 +146,12 @@ def detect_format(path: str | Path) -> str:
             continue
         if spec.sniff(path, head):
             return spec.name
-    known = ", ".join(s.name for s in FORMAT_TABLE)
+    known = ", ".join(s.name for s in FORMAT_TABLE if s.readable)  # not the ones sensorkit only writes
     if binary:
         raise FileFormatError(
-            "binary file of no known format", path=str(path), hint=f"known formats: {known}"
+            "binary file of no known format",
+            path=str(path),
+            hint=f"if it is one of sensorkit's formats, pass format= (--from on the command line): {known}",
         )
     raise FileFormatError(
         "cannot tell the file format",

@@ -44,6 +44,9 @@ class FormatSpec:
         True for binary formats (recognised by magic bytes); other formats are text.
     description : str
         One line for help texts and error hints.
+    readable : bool
+        False for formats sensorkit only writes (:func:`write_only`): hints about reading
+        never offer them.
     """
 
     name: str
@@ -54,6 +57,7 @@ class FormatSpec:
     write: Callable[..., object] | None = None
     binary: bool = False
     description: str = ""
+    readable: bool = True
 
 
 def head_text(head: bytes) -> str:
@@ -108,5 +112,5 @@ def write_only(
 
     return FormatSpec(
         name=name, extensions=extensions, sniff=sniff, read=read, write=write, binary=binary,
-        description=description,
+        description=description, readable=False,
     )  # fmt: skip
