@@ -29,6 +29,7 @@ __all__ = [
     "Quantity",
     "display_name",
     "display_unit",
+    "format_difference",
     "format_number",
     "format_value",
     "quantity",
@@ -81,12 +82,12 @@ QUANTITIES: dict[str, Quantity] = {
     "initial_double_support_s": _ms("initial double support"),
     "terminal_double_support_s": _ms("terminal double support"),
     "stance_pct_gait_cycle": Quantity("stance", "% gait cycle", 1.0, 1),
-    # forces and rates (BW twins below by rule)
-    "peak_force_n": Quantity("peak force", "N", 1.0, 2),
-    "impact_peak_n": Quantity("impact peak", "N", 1.0, 2),
-    "first_peak_n": Quantity("first peak", "N", 1.0, 2),
-    "valley_n": Quantity("valley", "N", 1.0, 2),
-    "second_peak_n": Quantity("second peak", "N", 1.0, 2),
+    # forces (N to the newton: insoles are good to several N) and rates (BW twins below by rule)
+    "peak_force_n": Quantity("peak force", "N", 1.0, 0),
+    "impact_peak_n": Quantity("impact peak", "N", 1.0, 0),
+    "first_peak_n": Quantity("first peak", "N", 1.0, 0),
+    "valley_n": Quantity("valley", "N", 1.0, 0),
+    "second_peak_n": Quantity("second peak", "N", 1.0, 0),
     "valr_n_s": Quantity("VALR", "N/s", 1.0, 0),
     "vilr_n_s": Quantity("VILR", "N/s", 1.0, 0),
     "loading_rate_n_s": Quantity("loading rate", "N/s", 1.0, 0),
@@ -129,8 +130,8 @@ QUANTITIES: dict[str, Quantity] = {
     "symmetry_angle_pct": Quantity("SA", "%", 1.0, 1),
     "limit_pct": Quantity("limit", "%", 1.0, 1),
     "left_share_pct": Quantity("left share", "% of load", 1.0, 1),
-    "left_force_n": Quantity("left force", "N", 1.0, 1),
-    "right_force_n": Quantity("right force", "N", 1.0, 1),
+    "left_force_n": Quantity("left force", "N", 1.0, 0),
+    "right_force_n": Quantity("right force", "N", 1.0, 0),
     "start_s": Quantity("start", "s", 1.0, 2),
     "end_s": Quantity("end", "s", 1.0, 2),
     "duration_s": Quantity("duration", "s", 1.0, 1),
@@ -162,7 +163,7 @@ _SUFFIX_RULES: tuple[tuple[str, str, float, int], ...] = (
     ("_pct", "%", 1.0, 1),
     ("_bw", "BW", 1.0, 2),
     ("_mm", "mm", 1.0, 1),
-    ("_n", "N", 1.0, 2),
+    ("_n", "N", 1.0, 0),  # insole forces are good to several N: no hundredths
     ("_s", "ms", 1e3, 0),
 )
 
@@ -216,6 +217,18 @@ def format_number(value: Any, decimals: int, *, scale: float = 1.0, signed: bool
     if float(text) == 0.0:  # never "-0.0" (or "+0.0" for a signed value that rounds to zero)
         text = f"{0.0:.{decimals}f}"
     return text
+
+
+def format_difference(column: str, value: Any) -> str:
+    """A difference of ``column``'s values in its display unit and precision, with its sign.
+
+    Examples
+    --------
+    >>> format_difference("contact_time_s", -0.0034), format_difference("peak_force_bw", 0.2)
+    ('-3', '+0.20')
+    """
+    q = quantity(column)
+    return format_number(value, q.decimals, scale=q.scale, signed=True)
 
 
 def format_value(column: str, value: Any) -> str:

@@ -489,8 +489,15 @@ def test_every_metric_named_asymmetric_has_its_row_in_the_table(capsys):
     res = sk.analyze(sk.read(path))
     assert {"peak_force_n", "impulse_Ns"} <= set(flagged_metric_names(res))
     assert main(["analyze", str(path)]) == 0
-    out = capsys.readouterr().out
-    line = next(ln for ln in out.splitlines() if ln.startswith("asymmetric beyond"))
-    for header in line.split(": ", 1)[1].split(", "):
+    _named_rows_are_shown(capsys.readouterr().out, "asymmetric beyond each metric's limit (95% CI): ")
+    # the demo too (it named impulse, which its table did not show)
+    assert main(["demo"]) == 0
+    _named_rows_are_shown(capsys.readouterr().out, "asymmetric beyond each metric's limit (95% CI) in: ")
+
+
+def _named_rows_are_shown(out: str, prefix: str) -> None:
+    line = next(ln for ln in out.splitlines() if ln.startswith(prefix))
+    names = line[len(prefix) :].split(" (SI sign")[0]
+    for header in names.split(", "):
         name = header.rsplit(" (", 1)[0]
         assert re.search(rf"│ {re.escape(name)}\s+│", out), name

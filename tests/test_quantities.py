@@ -38,7 +38,8 @@ def test_n_s_means_newtons_per_second_and_impulses_say_newton_seconds(res):
         ("contact_time_s", 0.2362, "236"),  # ms, no decimals
         ("stride_time_s", 0.7064, "706"),
         ("peak_force_bw", 2.625, "2.62"),  # 2 decimals (round half to even of the binary value)
-        ("peak_force_n", 1714.348, "1714.35"),
+        ("peak_force_n", 1714.348, "1714"),  # N to the newton (it showed 1714.35: false precision)
+        ("midfoot_peak_force_n", 412.6, "413"),
         ("valr_bw_s", 76.27, "76.3"),
         ("symmetry_index_pct", 4.42e-05, "0.0"),  # never 4.42e-05
         ("symmetry_angle_pct", -1e-13, "0.0"),  # never -0.0
@@ -60,3 +61,12 @@ def test_display_names_carry_units():
     assert display_name("midfoot_impulse_Ns") == "midfoot impulse (N·s)"
     assert display_name("arch_indicator") == "arch indicator (midfoot impulse share)"
     assert format_number(3.0, 1, signed=True) == "+3.0"
+
+
+def test_differences_keep_their_sign_in_display_units():
+    from sensorkit.quantities import format_difference
+
+    assert format_difference("contact_time_s", -0.0034) == "-3"  # ms
+    assert format_difference("peak_force_bw", 0.2) == "+0.20"
+    assert format_difference("peak_force_n", 66.8) == "+67"
+    assert format_difference("valr_bw_s", float("nan")) == "–"

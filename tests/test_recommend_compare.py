@@ -253,3 +253,25 @@ def test_an_option_at_another_pace_has_its_loading_not_compared_and_the_suggesti
     # the same pace: compared as before
     same = sk.compare([fast, fast], comfort=[5, 7])
     assert not same.table["verdict"].str.contains("pace differs").any()
+
+
+def test_the_comparison_shows_clinical_units_and_fixed_precision():
+    """It printed 'Peak force N 1.73e+03', contact time in s (0.239) and intervals such as
+    -0.00364 to +0.00364, unlike every other sensorkit page."""
+    from pathlib import Path
+
+    from sensorkit.report.compare import compare_html
+
+    physionet = Path(__file__).parent / "data" / "physionet-gaitpdb"
+    a, b = (sk.analyze(sk.read(physionet / f)) for f in ("GaCo01_01.txt", "GaCo03_01.txt"))
+    cmp = sk.compare([a, b])
+    page = compare_html(cmp)
+    text = cmp.text()
+    for out in (page, text):
+        assert not re.search(r"\de[+-]\d", out)  # no scientific notation
+    row = cmp.table[(cmp.table["condition"] == "option 1") & (cmp.table["metric"] == "contact_time_s")].iloc[
+        0
+    ]
+    ms = f"{row['value'] * 1000:.0f}"
+    assert re.search(rf"<td>Contact time</td><td>ms</td><td>context</td><td class=num>{ms}</td>", page)
+    assert re.search(rf"Contact time\s+{ms} vs\s+\d+ ms\s+diff [+-]\d+ \[[+-]\d+, [+-]\d+\]", text)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sensorkit.recommend.advice import fmt
+from sensorkit.quantities import display_unit, format_difference, format_value
 from sensorkit.recommend.evidence import Citation, cite
 from sensorkit.recommend.trial import TrialMetric, difference_table, trial_metrics
 
@@ -104,9 +104,12 @@ class Comparison:
                 if str(r.verdict).startswith(("not ", "baseline")):
                     lines.append(f"  {r.label:<46} {r.verdict}")
                     continue
+                unit = display_unit(r.metric)
                 lines.append(
-                    f"  {r.label:<46} {fmt(r.value):>7} vs {fmt(r.baseline_value):>7} {r.unit:<5} "
-                    f"diff {r.difference:+.3g} [{r.ci_low:+.3g}, {r.ci_high:+.3g}]  {r.verdict}"
+                    f"  {r.label:<46} {format_value(r.metric, r.value):>7} vs "
+                    f"{format_value(r.metric, r.baseline_value):>7} {unit:<5} "
+                    f"diff {format_difference(r.metric, r.difference)} [{format_difference(r.metric, r.ci_low)}, "
+                    f"{format_difference(r.metric, r.ci_high)}]  {r.verdict}"
                 )
         lines += ["", "Suggestion: " + self.suggestion, "", *("Note: " + n for n in self.notes)]
         lines.append("Sources: " + "; ".join(c.short for c in self.citations))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sensorkit.outputs import atomic_output
+from sensorkit.quantities import display_unit, format_difference, format_value
 from sensorkit.report.sections import e
 
 __all__ = ["CSP", "compare_html", "write_compare_report"]
@@ -91,15 +92,17 @@ def compare_html(comparison: Any, *, title: str | None = None, generated: _dt.da
                 if not math.isfinite(float(r["difference_pct"]))
                 else f"{float(r['difference_pct']):+.1f} %"
             )
+            m = str(r["metric"])  # shown in its clinical unit and precision (sensorkit.quantities)
             interval = (
                 ""
                 if not math.isfinite(float(r["ci_low"]))
-                else f"{float(r['ci_low']):+.3g} to {float(r['ci_high']):+.3g}"
+                else f"{format_difference(m, r['ci_low'])} to {format_difference(m, r['ci_high'])}"
             )
-            diff = "" if not math.isfinite(float(r["difference"])) else f"{float(r['difference']):+.3g}"
+            diff = "" if not math.isfinite(float(r["difference"])) else format_difference(m, r["difference"])
             parts.append(
-                f"<tr><td>{_e(r['label'])}</td><td>{_e(r['unit'])}</td><td>{_e(r['role'])}</td>"
-                f"<td class=num>{_n(r['value'])}</td><td class=num>{_n(r['baseline_value'])}</td>"
+                f"<tr><td>{_e(r['label'])}</td><td>{_e(display_unit(m))}</td><td>{_e(r['role'])}</td>"
+                f"<td class=num>{_e(format_value(m, r['value']))}</td>"
+                f"<td class=num>{_e(format_value(m, r['baseline_value']))}</td>"
                 f"<td class=num>{_e(diff)}</td><td class=num>{_e(interval)}</td><td class=num>{_e(pct)}</td>"
                 f"<td{cls}>{_e(verdict)}</td></tr>"
             )
