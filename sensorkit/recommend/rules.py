@@ -458,7 +458,8 @@ def _asymmetry(analysis, facts: Facts, short: str | None, suppressed: list[Suppr
                 f"{name}: larger on the {larger} side, symmetry index {si:+.1f} % (95 % interval "
                 f"{r['ci_low_pct']:+.1f} to {r['ci_high_pct']:+.1f} %, beyond the +/-{r['limit_pct']:g} % limit; "
                 "+ = left larger). Check that both insoles "
-                "sit the same way and re-record; mention it to a professional if pain is one-sided. No insole "
+                "sit the same way and are calibrated alike (a difference between the two insoles' sensors "
+                "looks the same), and re-record; mention it to a professional if pain is one-sided. No insole "
                 "is shown to correct it.",
                 facts.activity,
                 "measured",
@@ -509,7 +510,10 @@ def standing_advice(facts: Facts) -> list[Advice]:
         "insole choice is made from it: pick what is comfortable for long standing, with a good fit."
     )
     if uneven:
-        text += " Check that both insoles sit the same way and re-record; mention an uneven stance to a professional if you have pain."
+        text += (
+            " Check that both insoles sit the same way and are calibrated alike, and re-record; mention an "
+            "uneven stance to a professional if you have pain."
+        )
     return [
         Advice(
             "standing",
