@@ -99,6 +99,8 @@ QUANTITIES: dict[str, Quantity] = {
     "valr_window_start_s": _ms("VALR window start"),
     "valr_window_end_s": _ms("VALR window end"),
     "valr_samples": Quantity("VALR samples", "", 1.0, 0),
+    "loading_rate_samples": Quantity("loading rate samples", "", 1.0, 0),
+    "unloading_rate_samples": Quantity("unloading rate samples", "", 1.0, 0),
     "valr_reliable": Quantity("VALR reliable"),
     "loading_rate_method": Quantity("loading-rate method"),
     # foot

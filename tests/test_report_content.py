@@ -358,3 +358,18 @@ def test_the_standing_table_says_what_its_periods_are_and_its_limit():
     page = standing_table(res)
     assert "not a standardised weight-bearing test" in page
     assert "each carrying at least 10 % of the load" in page and "&plusmn;10 % limit" in page
+
+
+def test_the_steps_table_shows_counts_as_integers_and_not_the_other_activitys_columns():
+    """A walk's steps table showed sample counts as "11.00" and a "VALR reliable: no" column
+    (VALR is a running metric) on every step."""
+    from sensorkit.report.sections import steps_section
+
+    res = sk.analyze(sk.read("tests/data/moticon-opengo/230927_102114.txt"))
+    assert res.activity == "walking"
+    page = steps_section(res)
+    assert "VALR reliable" not in page and "VALR samples" not in page
+    header = re.findall(r"<th[^>]*>(.*?)</th>", page.split("<details")[1])
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", re.findall(r"<tr>(.*?)</tr>", page.split("<details")[1])[5])
+    k = header.index("loading rate samples")
+    assert re.fullmatch(r"\d+", cells[k]), cells[k]

@@ -205,6 +205,12 @@ def steps_section(analysis: Analysis) -> str:
         for c in steps.columns
         if c.endswith((f"_{other}", f"_{other}_s")) or c == ("impulse_Ns" if other == "n" else "impulse_BWs")
     ]
+    # the other activity's counts and flags (0 and "no" on every step) say nothing
+    activities = set(steps["activity"]) if "activity" in steps else set()
+    if "running" not in activities:
+        drop_twin += [c for c in ("valr_samples", "valr_reliable") if c in steps.columns]
+    if "walking" not in activities:
+        drop_twin += [c for c in ("loading_rate_samples", "unloading_rate_samples") if c in steps.columns]
     full = steps.drop(columns=drop_twin)
     full = full[_non_empty(full)]
     main = [c for c in (t.format(**u) for t in STEP_MAIN_COLUMNS) if c in full.columns]
