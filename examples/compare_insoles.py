@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 import sensorkit as sk
-from sensorkit.report.data import valid_steps
+from sensorkit.report.data import steady_steps
 from sensorkit.report.style import SIDE_COLORS, figure_to_png, new_figure
 
 METRICS = (
@@ -38,8 +38,8 @@ def compare(a: sk.Analysis, b: sk.Analysis, names: tuple[str, str]) -> pd.DataFr
     rows = []
     for template in METRICS:
         metric = template.format(f=f)
-        va = valid_steps(a)[metric].dropna().to_numpy()
-        vb = valid_steps(b)[metric].dropna().to_numpy()
+        va = steady_steps(a)[metric].dropna().to_numpy()
+        vb = steady_steps(b)[metric].dropna().to_numpy()
         pooled = np.sqrt((va.var(ddof=1) + vb.var(ddof=1)) / 2.0) if va.size > 1 and vb.size > 1 else np.nan
         rows.append(
             {
