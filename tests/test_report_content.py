@@ -373,3 +373,17 @@ def test_the_steps_table_shows_counts_as_integers_and_not_the_other_activitys_co
     cells = re.findall(r"<td[^>]*>(.*?)</td>", re.findall(r"<tr>(.*?)</tr>", page.split("<details")[1])[5])
     k = header.index("loading rate samples")
     assert re.fullmatch(r"\d+", cells[k]), cells[k]
+
+
+def test_the_report_header_gives_the_contact_threshold_and_the_frame_period():
+    """Contact and toe-off times depend on the threshold used, and are known to the frame: the
+    report gave neither (F-Scan at 31.25 Hz times to 32 ms)."""
+    from sensorkit.report.html import build_html
+    from sensorkit.report.recommendation import RecommendationBlock
+
+    rec = sk.read("tests/data/pressure-mats/fscan_testL.asf")
+    res = sk.analyze(rec)
+    page = build_html(rec, res, [], RecommendationBlock("skipped", ""))
+    on = res.thresholds_n["left"]["on"]
+    assert f"<td>left {on:.0f} N (event times depend on it" in page
+    assert "times are to the frame, 32.0 ms at 31.25 Hz" in page

@@ -83,9 +83,25 @@ def _recording_html(recording: Recording, analysis: Analysis) -> str:
             f"{n_stances} stances, {n_valid} valid steps, {n_steady} steady-state steps summarised",
         ),
         ("cadence", f"{format_number(analysis.cadence_spm, 1)} steps/min ({e(analysis.cadence_basis)})"),
+        ("contact threshold", _thresholds_text(analysis, recording)),
         *((k, e(v)) for k, v in window_rows(analysis, recording)),
     ]
     return _meta(rows)
+
+
+def _thresholds_text(analysis: Analysis, recording: Recording) -> str:
+    """The contact thresholds the events were found at (contact and toe-off times depend on
+    them: docs/methods.md, Gait events), and the frame period that bounds every time."""
+    parts = [
+        f"{side} {format_number(th['on'], 0)} N"
+        for side in ("left", "right")
+        if (th := analysis.thresholds_n.get(side)) is not None
+    ]
+    text = ", ".join(parts) if parts else "–"
+    return e(
+        f"{text} (event times depend on it: docs/methods.md, Gait events); times are to the frame, "
+        f"{format_number(1000.0 / recording.rate_hz, 1)} ms at {recording.rate_hz:g} Hz"
+    )
 
 
 def _figure_html(fig: RenderedFigure) -> str:
