@@ -431,3 +431,16 @@ def test_a_stance_cut_by_the_end_of_the_data_has_no_stance_metrics_like_one_cut_
     # the peak of a whole stance: STANCE_BW's 2.0 BW on the forefoot sensor
     assert whole["peak_force_n"].max() == pytest.approx(2.0 * BW_N, rel=1e-5)
     pd.testing.assert_frame_equal(_stream(res, rec, [11, 5]), res.steps, check_exact=True)
+
+
+def test_a_second_short_hole_before_the_toe_off_is_confirmed_keeps_it_unknown():
+    """Holes at frames 160 and 163: the second replaced the first in the state machine, so the
+    toe-off at 160 lost its flag and was used as known (contact 0.30 s, swing 0.50 s)."""
+    rec = _square_gait(400, {"left": 50, "right": 90}, nan_frames={"left": [(160, 161), (163, 164)]})
+    res = sk.analyze(rec)
+    holed = res.steps[(res.steps["side"] == "left")].set_index("t_contact_s").loc[1.30]
+    assert holed["exclude_reason"] == "contact or toe-off inside a data gap"
+    for unknown in ("contact_time_s", "swing_time_s", "stance_pct_gait_cycle"):
+        assert np.isnan(holed[unknown]), unknown
+    assert holed["stride_time_s"] == pytest.approx(0.80)
+    pd.testing.assert_frame_equal(_stream(res, rec, [7, 13]), res.steps, check_exact=True)

@@ -195,6 +195,14 @@ def test_events_next_to_a_bridged_hole_have_unknown_times():
     assert starts.tolist() == [10] and stops.tolist() == [40]
     # the stance also spans (ends in) the bridged hole; it is the toe-off that is unknown
     assert flags.tolist() == [BRIDGED | IN_HOLE | TOE_OFF_IN_HOLE]
+    # a second short hole before the toe-off is confirmed does not hide the first (the flag was
+    # lost: the stance's toe-off time was then used as if known)
+    f2 = f.copy()
+    f2[44] = np.nan  # frames 42-43 valid and unloaded, then a second one-frame hole
+    starts, stops, flags, _ = _detect(f2, bridge=5)
+    assert stops.tolist() == [40] and flags.tolist() == [BRIDGED | IN_HOLE | TOE_OFF_IN_HOLE]
+    got = reference.detect_contacts(f2.astype(np.float32), ON, OFF, 5, 5, np.zeros(100, np.int64), 5)
+    assert got[2].tolist() == flags.tolist()
     # contact right after a hole the foot entered unloaded: the contact may lie in the hole
     f = np.zeros(100)
     f[20:22] = np.nan
@@ -284,7 +292,7 @@ def test_open_stance_matches_the_reference_closed_by_unloaded_frames(
         c, stop, fl, nl = (int(a[-1]) for a in padded)
         at_hole_start = stop < n and (np.isnan(f[stop]) or missing[stop] > 0)
         if at_hole_start:  # the reference's toe-off "in a hole": the kernel's is the end of the data
-            fl &= ~IN_HOLE
+            fl &= ~(IN_HOLE | TOE_OFF_IN_HOLE)
         want = ([c], [n - 1], [fl | OPEN_END], [nl])
     for chunks in (None, _chunks(rng, n)):
         state = kernels.new_event_state()

@@ -261,6 +261,9 @@ def finalize_columns(
         & (stride <= p.max_stride_s)
     )
     stride = np.where(stride_ok, stride, np.nan)
+    # the contact time where both its events are known: compared with a stride, which a toe-off
+    # inside a hole no longer hides, an approximate contact would decide plausibility and bouts
+    known_contact = np.where(event_gap | cut | truncated, np.nan, contact)
 
     # -- plausibility
     reason = np.full(n, "", dtype=object)
@@ -278,7 +281,7 @@ def finalize_columns(
             np.isfinite(typical) & (peak_any < p.min_peak_frac * typical),
             "peak below the session's typical stance",
         ),
-        (np.isfinite(stride) & (contact >= stride), "contact not shorter than its stride"),
+        (np.isfinite(stride) & (known_contact >= stride), "contact not shorter than its stride"),
     ]
     for mask, text in rules:
         reason = np.where((reason == "") & mask, text, reason)
@@ -295,7 +298,9 @@ def finalize_columns(
     bout = np.full(n, -1, dtype=np.int64)
     vidx = np.flatnonzero(valid)
     if vidx.size:
-        interrupt = np.cumsum((contact > p.max_contact_time_s) | (np.isfinite(stride) & (contact >= stride)))
+        interrupt = np.cumsum(
+            (contact > p.max_contact_time_s) | (np.isfinite(stride) & (known_contact >= stride))
+        )
         breaks = (np.diff(t_c[vidx]) > p.bout_break_s) | (np.diff(interrupt[vidx]) > 0)
         bout[vidx] = np.concatenate(([0], np.cumsum(breaks)))
 
@@ -350,7 +355,7 @@ def finalize_columns(
         if fl.size:
             running = np.mean(fl > 0) >= p.running_flight_frac
         else:
-            duty = contact[members] / stride[members]
+            duty = known_contact[members] / stride[members]
             duty = duty[np.isfinite(duty)]
             running = duty.size > 0 and np.median(duty) < _RUNNING_DUTY_FACTOR
         activity[members] = "running" if running else "walking"
@@ -396,7 +401,6 @@ def finalize_columns(
     steady &= ~user
     reason = np.where(user, "excluded by user", reason)
 
-    known_contact = np.where(event_gap | cut | truncated, np.nan, contact)
     out: dict[str, np.ndarray] = {
         "side": side,
         "t_contact_s": t_c,

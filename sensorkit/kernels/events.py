@@ -179,7 +179,10 @@ def detect_contacts(
         if state[_RUN] > 0:
             if state[_RUN] <= max_bridge_frames:
                 just_bridged = True
-                state[_HOLE_START] = state[_RUN_START]
+                # only a hole right after the last loaded frame can hold the toe-off: a later
+                # short hole must not replace it before the toe-off is confirmed
+                if state[_RUN_START] == state[_LAST_ON] + 1:
+                    state[_HOLE_START] = state[_RUN_START]
                 if state[_MODE] == _ON:
                     state[_FLAGS] |= FLAG_BRIDGED
                 elif state[_CAND] >= 0:

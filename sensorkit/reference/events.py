@@ -69,8 +69,9 @@ def detect_contacts(
                 continue
         after_long_hole = hole_overflowed
         after_bridged_hole = hole_len > 0 and not hole_overflowed
+        if after_bridged_hole and last_on is not None and hole_first == last_on + 1:
+            bridged_hole_start = hole_first  # a hole that can hold the toe-off (right after loading)
         if after_bridged_hole:
-            bridged_hole_start = hole_first
             if on_ground:
                 step_flag |= FLAG_BRIDGED
             elif candidate is not None:
