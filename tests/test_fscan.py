@@ -212,3 +212,19 @@ def test_the_foot_is_the_footprint_not_the_sensor_sheet():
         "g", np.ones((10, 4), dtype=bool), row_spacing_mm=5.0, col_spacing_mm=5.0, footprint=fp
     )
     assert (part.foot_length_mm, part.foot_width_mm) == (35.0, 10.0)
+
+
+def test_one_noisy_reading_does_not_make_the_sheet_the_foot(tmp_path):
+    """A single toe-row sensel at 2 kPa in one frame of 205 put the foot's length back to the
+    whole sheet (304.8 mm) and the CPEI back to about 0."""
+    lines = REAL.read_text().splitlines()
+    first_row = lines.index("Frame 1") + 1  # the toe-end row of frame 1 (heel row last)
+    cells = lines[first_row].split(",")
+    cells[10] = "2"  # an active cell beyond the footprint, loaded once
+    lines[first_row] = ",".join(cells)
+    noisy = tmp_path / "noisyL.asf"
+    noisy.write_text("\n".join(lines) + "\n")
+    rec = read_fscan(noisy)
+    assert rec.left[0].max() > 0  # the reading is there
+    assert rec.layout.foot_length_mm == pytest.approx(254.0)
+    assert rec.layout.foot_width_mm == pytest.approx(76.2)

@@ -119,34 +119,43 @@ def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
     A file id hashes the file's absolute path, so a project folder moved (or copied to another
     machine) gives every file a new id, and resuming analysed every file again next to its old
     results: each session twice. A task whose path, as given (a relative glob's path is the same
-    wherever the project lies), is one of the folder's tasks takes that task's id. When the
-    folder holds results and none of the files is one of its tasks, resuming is refused.
+    wherever the project lies), is one of the folder's tasks takes that task's id. When some
+    files are new to the folder while some of its finished results belong to no file of this
+    run, they are most likely the same files at other paths: resuming is refused. (Files only
+    added, or only left out, are fine.) A folder written before the task table was kept has
+    its finished results as its known files.
 
     Raises
     ------
     SensorkitError
-        The folder's results belong to other files (or to these files at other paths).
+        Finished results for files that are not in this run, and files new to the folder.
     """
+    done = done_ids(out)
     try:
         stored = pd.read_parquet(Path(out) / "tasks.parquet", columns=["path", "file_id"])
     except (OSError, ValueError, KeyError):
-        return tasks  # written before the task table, or damaged: the ids as they are
-    by_path = dict(zip(stored["path"].astype(str), stored["file_id"].astype(str), strict=True))
-    known = set(by_path.values())
-    ids = [
-        fid if fid in known else by_path.get(str(p), fid)
-        for p, fid in zip(tasks["path"], tasks["file_id"], strict=True)
-    ]
-    tasks = tasks.assign(file_id=ids)
-    done = done_ids(out)
-    if done and not set(ids) & known:
+        stored = None  # written before the task table, or damaged: the finished results decide
+    ids = tasks["file_id"].astype(str).tolist()
+    if stored is not None:
+        by_path = dict(zip(stored["path"].astype(str), stored["file_id"].astype(str), strict=True))
+        known = set(by_path.values()) | done
+        ids = [
+            fid if fid in known else by_path.get(str(p), fid)
+            for p, fid in zip(tasks["path"], ids, strict=True)
+        ]
+    else:
+        known = done
+    new = [fid for fid in ids if fid not in known]
+    orphans = done - set(ids)
+    if new and orphans:
         raise SensorkitError(
-            f"none of these {len(tasks)} files is one of the {len(stored)} files {out} was written for "
-            f"(it has results for {len(done)}); resuming would analyse them next to those results",
+            f"{out} has finished results for {len(orphans)} file(s) that are not in this run, and "
+            f"{len(new)} of this run's files are new to it: the same files at other paths? resuming "
+            "would analyse them again next to their results",
             hint="resume with the same sources as the first run, from the folder it ran in (paths as "
             "given, e.g. the same relative glob), or start a new folder",
         )
-    return tasks
+    return tasks.assign(file_id=ids)
 
 
 def done_ids(out: Path) -> set[str]:

@@ -61,9 +61,10 @@ def resolve_sources(sources: str | Path | Iterable | pd.DataFrame) -> pd.DataFra
         if col not in table:
             table[col] = None
     table["path"] = [str(Path(p)) for p in table["path"]]
-    table = table.drop_duplicates("path", keep="first").reset_index(drop=True)
-    table["file"] = [Path(p).name for p in table["path"]]
     table["file_id"] = [file_id(p) for p in table["path"]]
+    # one file named twice (a relative and an absolute path, a symlink) is one task
+    table = table.drop_duplicates("file_id", keep="first").reset_index(drop=True)
+    table["file"] = [Path(p).name for p in table["path"]]
     table["file_index"] = range(len(table))
     extra = [c for c in table.columns if c not in TASK_COLUMNS]
     return table[list(TASK_COLUMNS) + extra]

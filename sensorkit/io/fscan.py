@@ -248,7 +248,7 @@ def read_fscan(
         col_spacing_mm=dx,
         heel_row="first" if flip_rows else "last",
         medial_cols="increasing" if medial_increasing else "decreasing",
-        footprint=_footprint(values, ~blank),
+        footprint=_footprint(values, ~blank, period),
         side=side,
         description="Tekscan F-Scan sensel grid read from the file; anatomical masks approximate "
         "(geometric, from this recording's footprint: sensorkit.layouts.masks)",
@@ -272,10 +272,18 @@ def read_fscan(
         raise FileFormatError(str(exc), path=str(path)) from None
 
 
-def _footprint(values: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """Cells loaded in at least one frame, back on the (rows, cols) grid."""
+#: A cell belongs to the footprint when loaded for at least this long (and 3 frames): one noisy
+#: reading of a toe-row sensel in one frame put the foot's length back to the whole sheet.
+FOOTPRINT_MIN_S = 0.05
+
+
+def _footprint(values: np.ndarray, active: np.ndarray, period_s: float) -> np.ndarray:
+    """Cells loaded (above 0) in at least ``max(3, FOOTPRINT_MIN_S / period_s)`` frames, on the
+    (rows, cols) grid; all active cells when none is (an empty recording keeps the sheet)."""
+    frames = max(3, int(np.ceil(FOOTPRINT_MIN_S / period_s)))
+    loaded = np.count_nonzero(np.nan_to_num(values) > 0, axis=0) >= frames
     fp = np.zeros(active.shape, dtype=bool)
-    fp[active] = (values > 0).any(axis=0)
+    fp[active] = loaded if loaded.any() else True
     return fp
 
 
