@@ -275,3 +275,14 @@ def test_the_comparison_shows_clinical_units_and_fixed_precision():
     ms = f"{row['value'] * 1000:.0f}"
     assert re.search(rf"<td>Contact time</td><td>ms</td><td>context</td><td class=num>{ms}</td>", page)
     assert re.search(rf"Contact time\s+{ms} vs\s+\d+ ms\s+diff [+-]\d+ \[[+-]\d+, [+-]\d+\]", text)
+
+
+def test_a_run_at_another_speed_is_another_pace_through_its_contact_time():
+    """Runners speed up mostly through stride length: 3.0 against 4.5 m/s changed the stride
+    time by 6 % but the contact time by 31 %, and VALR 90 -> 190 BW/s ruled the option out."""
+    slow = sk.simulate(duration_s=30, seed=1, rate_hz=500, speed_mps=3.0, cadence_spm=166)
+    fast = sk.simulate(duration_s=30, seed=2, rate_hz=500, speed_mps=4.5, cadence_spm=176)
+    cmp = sk.compare([slow, fast], comfort=[5, 7])
+    loading = cmp.table[(cmp.table["condition"] == "option 1") & (cmp.table["role"] == "loading")]
+    assert loading["verdict"].str.startswith("not comparable: pace differs (contact time -3").all()
+    assert not cmp.conditions.set_index("condition").loc["option 1", "worsens"]
