@@ -572,12 +572,12 @@ def test_resuming_a_moved_project_finds_its_files_done_and_never_doubles_them(tm
     pd.testing.assert_frame_equal(again.steps, done.steps)
     # the same files under other paths (another working folder): refused, not doubled
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(sk.SensorkitError, match="finished results for 2 file.s. that are not in this run"):
+    with pytest.raises(sk.SensorkitError, match=r"finished results for 2 file\(s\) that are not in this run"):
         analyze_many("proj2/data/*.txt", output="proj2/out", resume=True)
     # some given as before, one by its absolute path (the reviewer's mix): refused too
     monkeypatch.chdir(moved)
     mixed = ["data/GaCo01_01.txt", str((moved / "data" / "GaCo03_01.txt").resolve())]
-    with pytest.raises(sk.SensorkitError, match="finished results for 1 file.s. that are not in this run"):
+    with pytest.raises(sk.SensorkitError, match=r"finished results for 1 file\(s\) that are not in this run"):
         analyze_many(mixed, output="out", resume=True)
     assert len(read_cohort(moved / "out").sessions) == 2
     # a file added to the run is analysed; a file named twice is one task
