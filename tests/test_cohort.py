@@ -592,3 +592,33 @@ def test_resuming_a_moved_project_finds_its_files_done_and_never_doubles_them(tm
     monkeypatch.chdir(tmp_path)
     with pytest.raises(sk.SensorkitError, match="not in this run"):
         analyze_many("proj2/data/*.txt", output="proj2/out", resume=True)
+
+
+def test_a_file_added_on_resume_gets_a_new_index_not_one_already_used(tmp_path, monkeypatch):
+    """An added file that sorts first took index 0, which a finished file's rows already had:
+    the sessions table had file_index [0, 1, 1]."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("GaCo03_01.txt", "GaCo04_02.txt"):
+        (data / name).write_bytes((PHYSIONET / name).read_bytes())
+    monkeypatch.chdir(tmp_path)
+    first = analyze_many("data/*.txt", output="out")
+    assert first.sessions.set_index("file")["file_index"].to_dict() == {
+        "GaCo03_01.txt": 0,
+        "GaCo04_02.txt": 1,
+    }
+    (data / "GaCo01_01.txt").write_bytes((PHYSIONET / "GaCo01_01.txt").read_bytes())  # sorts first
+    again = analyze_many("data/*.txt", output="out", resume=True)
+    assert again.sessions.set_index("file")["file_index"].to_dict() == {
+        "GaCo03_01.txt": 0,
+        "GaCo04_02.txt": 1,
+        "GaCo01_01.txt": 2,
+    }
+    added = again.steps[again.steps["file"] == "GaCo01_01.txt"]
+    assert len(added) and (added["file_index"] == 2).all()
+    # the same without the task table (a folder from before it was kept)
+    (tmp_path / "out" / "tasks.parquet").unlink()
+    (data / "GaCo00_00.txt").write_bytes((PHYSIONET / "GaCo01_01.txt").read_bytes())  # sorts first
+    third = analyze_many("data/*.txt", output="out", resume=True)
+    assert third.sessions.set_index("file")["file_index"].to_dict()["GaCo00_00.txt"] == 3
+    assert third.sessions["file_index"].is_unique and len(third.sessions) == 4

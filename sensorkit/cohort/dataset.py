@@ -132,18 +132,20 @@ def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
     """
     done = done_ids(out)
     try:
-        stored = pd.read_parquet(Path(out) / "tasks.parquet", columns=["path", "file_id"])
+        stored = pd.read_parquet(Path(out) / "tasks.parquet", columns=["path", "file_id", "file_index"])
     except (OSError, ValueError, KeyError):
         stored = None  # written before the task table, or damaged: the finished results decide
     ids = tasks["file_id"].astype(str).tolist()
     if stored is not None:
         by_path = dict(zip(stored["path"].astype(str), stored["file_id"].astype(str), strict=True))
+        index = dict(zip(stored["file_id"].astype(str), stored["file_index"].astype(int), strict=True))
         known = set(by_path.values()) | done
         ids = [
             fid if fid in known else by_path.get(str(p), fid)
             for p, fid in zip(tasks["path"], ids, strict=True)
         ]
     else:
+        index = _finished_indices(out)
         known = done
     new = [fid for fid in ids if fid not in known]
     orphans = done - set(ids)
@@ -155,7 +157,29 @@ def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
             hint="resume with the same sources as the first run, from the folder it ran in (paths as "
             "given, e.g. the same relative glob), or start a new folder",
         )
-    return tasks.assign(file_id=ids)
+    # a file keeps the index its results were written with; files added get the next ones (an
+    # added file that sorted first took an index a finished file's rows already had)
+    nxt = max(index.values(), default=-1) + 1
+    file_index = []
+    for fid in ids:
+        if fid not in index:
+            index[fid] = nxt
+            nxt += 1
+        file_index.append(index[fid])
+    return tasks.assign(file_id=ids, file_index=file_index).sort_values("file_index", kind="stable")
+
+
+def _finished_indices(out: Path) -> dict[str, int]:
+    """``file_id -> file_index`` of the finished session parts (folders without a task table)."""
+    out_map: dict[str, int] = {}
+    for part in Path(out, "sessions").glob("*/*.parquet"):
+        try:
+            row = pd.read_parquet(part, columns=["file_id", "file_index"])
+        except (OSError, ValueError, KeyError):
+            continue
+        for fid, k in zip(row["file_id"].astype(str), row["file_index"].astype(int), strict=True):
+            out_map[fid] = k
+    return out_map
 
 
 def done_ids(out: Path) -> set[str]:
