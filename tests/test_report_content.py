@@ -387,3 +387,16 @@ def test_the_report_header_gives_the_contact_threshold_and_the_frame_period():
     on = res.thresholds_n["left"]["on"]
     assert f"<td>left {on:.0f} N (event times depend on it" in page
     assert "times are to the frame, 32.0 ms at 31.25 Hz" in page
+
+
+def test_the_summary_table_shows_each_metrics_limit():
+    """A flag (GaCo01's second peak, SI -11.6 %) was shown without the limit it is judged by."""
+    from sensorkit.report.sections import summary_table
+
+    res = sk.analyze(sk.read("tests/data/physionet-gaitpdb/GaCo01_01.txt", body_mass_kg=83))
+    page = summary_table(res)
+    assert "<th>limit %</th>" in page
+    row = re.search(r"<tr><td class=\"text\">second peak \(BW\)</td>(.*?)</tr>", page).group(1)
+    assert "<td>&plusmn;10</td>" in row and "asymmetric" in row
+    contact = re.search(r"<tr><td class=\"text\">contact time \(ms\)</td>(.*?)</tr>", page).group(1)
+    assert "<td>&plusmn;5</td>" in contact

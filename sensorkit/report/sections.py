@@ -140,6 +140,7 @@ def summary_table(analysis: Analysis) -> str:
                 si = f'<span class="flag">{si} ⚑</span>'
         sa = "" if key == "cadence_spm" else format_number(r["symmetry_angle_pct"], 1, signed=True)
         cv = format_number(r.get("both_cv_pct", np.nan), 1)
+        limit = a["limit_pct"] if a is not None else np.nan
         rows.append(
             (
                 e(q.header),
@@ -147,6 +148,7 @@ def summary_table(analysis: Analysis) -> str:
                 cv,
                 si,
                 sa,
+                f"&plusmn;{format_number(limit, 0)}" if np.isfinite(limit) else "",
                 e(status),
             )
         )
@@ -156,13 +158,14 @@ def summary_table(analysis: Analysis) -> str:
         "(Robinson et al. 1987 and Herzog et al. 1989 write right minus left), with its 95 % bootstrap "
         "interval over steps; SA = symmetry angle (Zifchock et al. 2008), signed like SI; CV = coefficient "
         "of variation over both feet. A metric is flagged ⚑ only when the whole interval lies beyond its "
-        f"limit; fewer than {analysis.params.min_steps_asymmetry} steady-state steps on a side give "
+        "limit (the |SI| healthy adults stay within: a few % for times, about 10 % for forces, 15 % for "
+        f"rates; docs/methods.md, Asymmetry); fewer than {analysis.params.min_steps_asymmetry} steady-state steps on a side give "
         f"“{_NOT_ENOUGH}” (docs/methods.md).</p>"
     )
     if not rows:
         return f'<p class="na">No summary: {_NOT_ENOUGH} (no steady-state steps).</p>'
-    header = ("metric", "left", "right", "both", "CV %", "SI % [95% CI]", "SA %", "asymmetry")
-    return table(header, rows, text_cols=(0, 7)) + note
+    header = ("metric", "left", "right", "both", "CV %", "SI % [95% CI]", "SA %", "limit %", "asymmetry")
+    return table(header, rows, text_cols=(0, 8)) + note
 
 
 def _non_empty(df: pd.DataFrame) -> list[str]:
