@@ -372,3 +372,14 @@ def test_metrics_without_any_value_say_why_instead_of_not_enough_data():
     # with a body mass, a BW twin gives its N metric's reason, not "no body mass"
     run = sk.analyze(sk.simulate(duration_s=30, seed=2, rate_hz=100), body_mass_kg=70)
     assert run.asymmetry.loc["vilr_bw_s", "status"] == "not measured: below 500 Hz"
+
+
+def test_standing_that_leans_on_one_foot_is_still_standing():
+    """Keeping turns out of standing must not drop a stance that leans on one foot (an injured
+    leg offloaded): 8 % on the left for 5 s is standing, asymmetric."""
+    res = sk.analyze(_standing_recording(5.0, left_n=56.0, right_n=644.0))
+    assert len(res.standing) == 1
+    row = res.standing.iloc[0]
+    assert row["left_share_pct"] == pytest.approx(8.0, abs=1.0)
+    assert row["duration_s"] == pytest.approx(5.0, abs=0.2)
+    assert row["status"] == "asymmetric"

@@ -1,12 +1,13 @@
 """Standing: periods with both feet loaded and no step, and the weight-bearing share per side.
 
-Definition (docs/methods.md "Activity"): standing is both feet bearing weight for at least
-``params.min_standing_s``: each above its contact threshold (on the event low-pass) *and*
-carrying at least :data:`MIN_STANDING_SHARE` (10 %) of the two feet's load, dips of either
-shorter than 0.2 s (weight shifts, sensor flicker) bridged. The share rule keeps turns out: in
-the PhysioNet walks a foot lifted during a turn reads 20-60 N (2-5 % of the load, just above
-the 20 N contact floor) for 0.3-0.5 s at a time, and turns were reported as standing with a
-59 % weight-bearing asymmetry. The period is cut into 0.25 s blocks (a partial
+Definition (docs/methods.md "Activity"): standing is both feet above their contact thresholds
+(on the event low-pass) for at least ``params.min_standing_s``, dips of either shorter than
+0.2 s (weight shifts, sensor flicker) bridged. Where the load passes from one foot to the other
+within such a stretch (each foot at some time below :data:`MIN_STANDING_SHARE`, 10 % of the two
+feet's load), only the frames where both feet carry at least that share count. This keeps
+turns out: in the PhysioNet walks a foot lifted during a turn reads 20-60 N (2-5 % of the load,
+just above the 20 N contact floor) for 0.3-0.5 s at a time, and turns were reported as standing
+with a 59 % weight-bearing asymmetry. A stance leaning on one foot (8/92) is still standing. The period is cut into 0.25 s blocks (a partial
 last block is dropped); each side's load is the median of its block means, robust to the weight
 shift at the start of a step; weight-bearing share = left / (left + right) and its symmetry index
 follow from those two numbers. The 95 % interval resamples whole blocks, the same blocks for both
@@ -67,6 +68,34 @@ def _bridge_short_dips(mask: np.ndarray, time_s: np.ndarray, max_dip_s: float) -
     return out
 
 
+def _standing_mask(
+    time_s: np.ndarray,
+    seg_left: np.ndarray,
+    seg_right: np.ndarray,
+    on_left_n: float,
+    on_right_n: float,
+    min_standing_s: float,
+) -> np.ndarray:
+    """Frames of standing: both feet above their thresholds (dips bridged); in a stretch where
+    the load passes from one foot to the other (each foot at some time carries less than
+    :data:`MIN_STANDING_SHARE`: steps of a turn, gait initiation), only the frames where both
+    feet bear weight. A stance that leans on one foot without passing the load over (8/92)
+    stays standing."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = seg_left + seg_right
+        loaded = (seg_left >= on_left_n) & (seg_right >= on_right_n)
+        light_left = seg_left < MIN_STANDING_SHARE * total
+        light_right = seg_right < MIN_STANDING_SHARE * total
+    both = _bridge_short_dips(loaded, time_s, _MAX_DIP_S)
+    for a, b in zip(*true_runs(both), strict=True):
+        if time_s[b - 1] - time_s[a] < min_standing_s:
+            continue
+        if light_left[a:b].any() and light_right[a:b].any():  # the load passed from foot to foot
+            bearing = loaded[a:b] & ~light_left[a:b] & ~light_right[a:b]
+            both[a:b] = _bridge_short_dips(bearing, time_s[a:b], _MAX_DIP_S)
+    return both
+
+
 def standing_periods(
     time_s: np.ndarray,
     seg_left: np.ndarray,
@@ -95,15 +124,7 @@ def standing_periods(
     DataFrame
         One row per period, columns :data:`STANDING_COLUMNS` (SI positive = left larger).
     """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total = seg_left + seg_right
-        both = (
-            (seg_left >= on_left_n)
-            & (seg_right >= on_right_n)
-            & (seg_left >= MIN_STANDING_SHARE * total)
-            & (seg_right >= MIN_STANDING_SHARE * total)
-        )
-    both = _bridge_short_dips(both, time_s, _MAX_DIP_S)
+    both = _standing_mask(time_s, seg_left, seg_right, on_left_n, on_right_n, params.min_standing_s)
     rows = []
     limit = ASYMMETRY_LIMITS_PCT["standing_force_n"]
     rng = np.random.default_rng(_SEED)
