@@ -357,7 +357,7 @@ def test_the_standing_table_says_what_its_periods_are_and_its_limit():
     assert res.standing["status"].tolist() == ["asymmetric"]
     page = standing_table(res)
     assert "not a standardised weight-bearing test" in page
-    assert "each carrying at least 10 % of the load" in page and "&plusmn;10 % limit" in page
+    assert "each carrying at least 10 % of it" in page and "&plusmn;10 % limit" in page
 
 
 def test_the_steps_table_shows_counts_as_integers_and_not_the_other_activitys_columns():

@@ -377,8 +377,9 @@ def standing_table(analysis: Analysis) -> str:
         rows,
         text_cols=(5,),
     ) + (
-        "<p class='sub'>Periods within this recording with both feet loaded (each carrying at least "
-        f"{format_number(100 * MIN_STANDING_SHARE, 0)} % of the load) and no step, for at least "
+        "<p class='sub'>Periods within this recording with both feet loaded and no step (where the "
+        "load passes from one foot to the other, each carrying at least "
+        f"{format_number(100 * MIN_STANDING_SHARE, 0)} % of it), for at least "
         f"{format_number(analysis.params.min_standing_s, 1)} s: the person standing while it was recorded, "
         "not a standardised weight-bearing test. Left share = left / (left + right) of the median "
         "0.25 s block loads; the SI's 95 % interval resamples those blocks. Status against a "
