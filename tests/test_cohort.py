@@ -616,9 +616,37 @@ def test_a_file_added_on_resume_gets_a_new_index_not_one_already_used(tmp_path, 
     }
     added = again.steps[again.steps["file"] == "GaCo01_01.txt"]
     assert len(added) and (added["file_index"] == 2).all()
+    # a resume with fewer files rewrites the task table: the finished results keep the record
+    # (a file added afterwards took index 1, which GaCo04's rows had)
+    analyze_many("data/GaCo03_01.txt", output="out", resume=True)
+    (data / "GaCo02_00.txt").write_bytes((PHYSIONET / "GaCo04_02.txt").read_bytes())  # new, sorts early
+    back = analyze_many("data/*.txt", output="out", resume=True)
+    assert back.sessions.set_index("file")["file_index"].to_dict() == {
+        "GaCo03_01.txt": 0,
+        "GaCo04_02.txt": 1,
+        "GaCo01_01.txt": 2,
+        "GaCo02_00.txt": 3,
+    }
     # the same without the task table (a folder from before it was kept)
     (tmp_path / "out" / "tasks.parquet").unlink()
     (data / "GaCo00_00.txt").write_bytes((PHYSIONET / "GaCo01_01.txt").read_bytes())  # sorts first
     third = analyze_many("data/*.txt", output="out", resume=True)
-    assert third.sessions.set_index("file")["file_index"].to_dict()["GaCo00_00.txt"] == 3
-    assert third.sessions["file_index"].is_unique and len(third.sessions) == 4
+    assert third.sessions.set_index("file")["file_index"].to_dict()["GaCo00_00.txt"] == 4
+    assert third.sessions["file_index"].is_unique and len(third.sessions) == 5
+
+
+def test_a_task_table_without_file_index_still_maps_a_moved_projects_paths(tmp_path, monkeypatch):
+    """Reading the index column with the paths made a table without it unreadable, and the
+    moved project was then refused."""
+    first = tmp_path / "p1"
+    (first / "data").mkdir(parents=True)
+    (first / "data" / "GaCo01_01.txt").write_bytes((PHYSIONET / "GaCo01_01.txt").read_bytes())
+    monkeypatch.chdir(first)
+    analyze_many("data/*.txt", output="out")
+    tasks = pd.read_parquet(first / "out" / "tasks.parquet")
+    tasks.drop(columns=["file_index"]).to_parquet(first / "out" / "tasks.parquet", index=False)
+    first.rename(tmp_path / "p2")
+    monkeypatch.chdir(tmp_path / "p2")
+    calls = []
+    again = analyze_many("data/*.txt", output="out", resume=True, progress=lambda *a: calls.append(a))
+    assert calls == [(1, 1, 0, 0)] and len(again.sessions) == 1

@@ -357,7 +357,9 @@ def test_the_standing_table_says_what_its_periods_are_and_its_limit():
     assert res.standing["status"].tolist() == ["asymmetric"]
     page = standing_table(res)
     assert "not a standardised weight-bearing test" in page
-    assert "each carrying at least 10 % of it" in page and "&plusmn;10 % limit" in page
+    assert (
+        "a foot under 10 % of the load for less than 1 s is lifted" in page and "&plusmn;10 % limit" in page
+    )
 
 
 def test_the_steps_table_shows_counts_as_integers_and_not_the_other_activitys_columns():
@@ -400,3 +402,16 @@ def test_the_summary_table_shows_each_metrics_limit():
     assert "<td>&plusmn;10</td>" in row and "asymmetric" in row
     contact = re.search(r"<tr><td class=\"text\">contact time \(ms\)</td>(.*?)</tr>", page).group(1)
     assert "<td>&plusmn;5</td>" in contact
+
+
+def test_the_header_gives_no_threshold_for_a_side_without_data():
+    """A right insole with no valid frame got "right 20 N" in the header."""
+    from sensorkit.report.html import build_html
+    from sensorkit.report.recommendation import RecommendationBlock
+
+    rec = sk.simulate(duration_s=10, seed=1)
+    right = np.full_like(rec.right, np.nan)
+    dead = sk.Recording.from_arrays(rec.time, rec.left, right, layout=rec.layout)
+    page = build_html(dead, sk.analyze(dead), [], RecommendationBlock("skipped", ""))
+    cell = re.search(r"<td>left \d+ N \(event times[^<]*</td>", page)
+    assert cell is not None and "right" not in cell.group(0)

@@ -2,12 +2,12 @@
 
 Definition (docs/methods.md "Activity"): standing is both feet above their contact thresholds
 (on the event low-pass) for at least ``params.min_standing_s``, dips of either shorter than
-0.2 s (weight shifts, sensor flicker) bridged. Where the load passes from one foot to the other
-within such a stretch (each foot at some time below :data:`MIN_STANDING_SHARE`, 10 % of the two
-feet's load), only the frames where both feet carry at least that share count. This keeps
-turns out: in the PhysioNet walks a foot lifted during a turn reads 20-60 N (2-5 % of the load,
-just above the 20 N contact floor) for 0.3-0.5 s at a time, and turns were reported as standing
-with a 59 % weight-bearing asymmetry. A stance leaning on one foot (8/92) is still standing. The period is cut into 0.25 s blocks (a partial
+0.2 s (weight shifts, sensor flicker) bridged, without the moments a foot is lifted: under
+:data:`MIN_STANDING_SHARE` (10 %) of the two feet's load for less than :data:`MAX_LIFT_S`
+(1 s). This keeps turns out: in the PhysioNet walks a foot lifted during a turn reads 20-60 N
+(2-5 % of the load, just above the 20 N contact floor) for 0.3-0.5 s at a time, and turns were
+reported as standing with a 59 % weight-bearing asymmetry. Leaning on one foot for longer
+(8/92) is standing; leaning left and then right are two periods. The period is cut into 0.25 s blocks (a partial
 last block is dropped); each side's load is the median of its block means, robust to the weight
 shift at the start of a step; weight-bearing share = left / (left + right) and its symmetry index
 follow from those two numbers. The 95 % interval resamples whole blocks, the same blocks for both
@@ -41,6 +41,8 @@ _BLOCK_S = 0.25
 _MAX_DIP_S = 0.2
 #: A foot bears weight while standing when it carries at least this fraction of both feet's load.
 MIN_STANDING_SHARE = 0.10
+#: A foot under that share for less than this is lifted (a step), longer is leaning on the other.
+MAX_LIFT_S = 1.0
 _SEED = 20261129
 
 
@@ -76,23 +78,34 @@ def _standing_mask(
     on_right_n: float,
     min_standing_s: float,
 ) -> np.ndarray:
-    """Frames of standing: both feet above their thresholds (dips bridged); in a stretch where
-    the load passes from one foot to the other (each foot at some time carries less than
-    :data:`MIN_STANDING_SHARE`: steps of a turn, gait initiation), only the frames where both
-    feet bear weight. A stance that leans on one foot without passing the load over (8/92)
-    stays standing."""
+    """Frames of standing: both feet above their thresholds (dips bridged), without the moments
+    a foot is lifted and the stance's leaning side kept apart.
+
+    A foot carrying under :data:`MIN_STANDING_SHARE` of the two feet's load for less than
+    :data:`MAX_LIFT_S` is lifted (a step of a turn, gait initiation): those frames are not
+    standing. Leaning on one foot for longer (8/92) is standing, and a stance that leans left
+    and then right is two periods, so each share is of one posture.
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         total = seg_left + seg_right
         loaded = (seg_left >= on_left_n) & (seg_right >= on_right_n)
         light_left = seg_left < MIN_STANDING_SHARE * total
         light_right = seg_right < MIN_STANDING_SHARE * total
-    both = _bridge_short_dips(loaded, time_s, _MAX_DIP_S)
+    lifted = np.zeros(loaded.shape, dtype=bool)
+    for light in (light_left, light_right):
+        for a, b in zip(*true_runs(light), strict=True):
+            if time_s[b - 1] - time_s[a] < MAX_LIFT_S:
+                lifted[a:b] = True
+    both = _bridge_short_dips(loaded & ~lifted, time_s, _MAX_DIP_S)
+    lean = np.where(light_left & ~lifted, -1, np.where(light_right & ~lifted, 1, 0))
     for a, b in zip(*true_runs(both), strict=True):
-        if time_s[b - 1] - time_s[a] < min_standing_s:
+        at = np.flatnonzero(lean[a:b])
+        if at.size < 2:
             continue
-        if light_left[a:b].any() and light_right[a:b].any():  # the load passed from foot to foot
-            bearing = loaded[a:b] & ~light_left[a:b] & ~light_right[a:b]
-            both[a:b] = _bridge_short_dips(bearing, time_s[a:b], _MAX_DIP_S)
+        sides = lean[a:b][at]
+        for k in np.flatnonzero(sides[1:] != sides[:-1]):  # leaning left, then right (or back)
+            both[a + at[k] + 1 : a + at[k + 1]] = False  # the shift between the two postures
+            both[a + at[k + 1]] = False
     return both
 
 

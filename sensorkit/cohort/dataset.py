@@ -132,21 +132,21 @@ def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
     """
     done = done_ids(out)
     try:
-        stored = pd.read_parquet(Path(out) / "tasks.parquet", columns=["path", "file_id", "file_index"])
+        stored = pd.read_parquet(Path(out) / "tasks.parquet", columns=["path", "file_id"])
     except (OSError, ValueError, KeyError):
         stored = None  # written before the task table, or damaged: the finished results decide
     ids = tasks["file_id"].astype(str).tolist()
+    known = set(done)
     if stored is not None:
         by_path = dict(zip(stored["path"].astype(str), stored["file_id"].astype(str), strict=True))
-        index = dict(zip(stored["file_id"].astype(str), stored["file_index"].astype(int), strict=True))
-        known = set(by_path.values()) | done
+        known |= set(by_path.values())
         ids = [
             fid if fid in known else by_path.get(str(p), fid)
             for p, fid in zip(tasks["path"], ids, strict=True)
         ]
-    else:
-        index = _finished_indices(out)
-        known = done
+    # the finished results are the record of the indices in the tables (a task table only has
+    # the last run's files); the task table's add the files listed but not finished yet
+    index = {**_indices(Path(out) / "tasks.parquet"), **_finished_indices(out)}
     new = [fid for fid in ids if fid not in known]
     orphans = done - set(ids)
     if new and orphans:
@@ -167,6 +167,15 @@ def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
             nxt += 1
         file_index.append(index[fid])
     return tasks.assign(file_id=ids, file_index=file_index).sort_values("file_index", kind="stable")
+
+
+def _indices(tasks_file: Path) -> dict[str, int]:
+    """``file_id -> file_index`` of a task table (empty when it is missing or has none)."""
+    try:
+        t = pd.read_parquet(tasks_file, columns=["file_id", "file_index"])
+    except (OSError, ValueError, KeyError):
+        return {}
+    return dict(zip(t["file_id"].astype(str), t["file_index"].astype(int), strict=True))
 
 
 def _finished_indices(out: Path) -> dict[str, int]:

@@ -14,6 +14,8 @@ import datetime as _dt
 import json
 from collections.abc import Sequence
 
+import numpy as np
+
 from sensorkit.analysis.result import Analysis
 from sensorkit.jsonable import to_jsonable
 from sensorkit.quantities import format_number
@@ -96,6 +98,8 @@ def _thresholds_text(analysis: Analysis, recording: Recording) -> str:
         f"{side} {format_number(th['on'], 0)} N"
         for side in ("left", "right")
         if (th := analysis.thresholds_n.get(side)) is not None
+        and getattr(recording, side) is not None
+        and np.isfinite(getattr(recording, side)).any()  # a side with no valid frame has none
     ]
     text = ", ".join(parts) if parts else "–"
     return e(

@@ -369,7 +369,7 @@ def standing_table(analysis: Analysis) -> str:
             )
         )
     from sensorkit.analysis.params import ASYMMETRY_LIMITS_PCT
-    from sensorkit.analysis.standing import MIN_STANDING_SHARE
+    from sensorkit.analysis.standing import MAX_LIFT_S, MIN_STANDING_SHARE
 
     limit = ASYMMETRY_LIMITS_PCT["standing_force_n"]
     return table(
@@ -377,9 +377,9 @@ def standing_table(analysis: Analysis) -> str:
         rows,
         text_cols=(5,),
     ) + (
-        "<p class='sub'>Periods within this recording with both feet loaded and no step (where the "
-        "load passes from one foot to the other, each carrying at least "
-        f"{format_number(100 * MIN_STANDING_SHARE, 0)} % of it), for at least "
+        "<p class='sub'>Periods within this recording with both feet loaded and no step (a foot "
+        f"under {format_number(100 * MIN_STANDING_SHARE, 0)} % of the load for less than "
+        f"{format_number(MAX_LIFT_S, 0)} s is lifted), for at least "
         f"{format_number(analysis.params.min_standing_s, 1)} s: the person standing while it was recorded, "
         "not a standardised weight-bearing test. Left share = left / (left + right) of the median "
         "0.25 s block loads; the SI's 95 % interval resamples those blocks. Status against a "
