@@ -99,7 +99,9 @@ def _thresholds_text(analysis: Analysis, recording: Recording) -> str:
         for side in ("left", "right")
         if (th := analysis.thresholds_n.get(side)) is not None
         and getattr(recording, side) is not None
-        and np.isfinite(getattr(recording, side)).any()  # a side with no valid frame has none
+        # a side with no valid frame has none; one sensor tells, since only whole frames are NaN
+        # (Recording.from_arrays), so the header does not scan every value of a long session
+        and np.isfinite(getattr(recording, side)[:, 0]).any()
     ]
     text = ", ".join(parts) if parts else "–"
     return e(
