@@ -9,7 +9,7 @@ import sensorkit as sk
 from sensorkit.cli import report_options
 from sensorkit.cli.console import console, say
 from sensorkit.cli.read_options import add_read_options, read_kwargs
-from sensorkit.cli.tables import flagged_metric_names, flagged_metrics, summary_table
+from sensorkit.cli.tables import flagged_metrics, summary_table, with_flagged_rows
 from sensorkit.quantities import format_number, format_value
 
 __all__ = ["add_parser", "run"]
@@ -115,9 +115,9 @@ def run(args: argparse.Namespace) -> int:
         f"{args.file}: {res.activity}, {counts.loc['both', 'n_valid']} steps "
         f"({counts.loc['both', 'n_steady_state']} steady state), forces in {res.force_units} (insole-derived)"
     )
-    metrics = [name.format(f=f, r=f"{f}_s") for name in _ROWS.get(res.activity, _COMMON)]
-    # a metric named in the asymmetry line below gets its row too (it named rows not shown)
-    metrics += [m for m in flagged_metric_names(res) if m not in metrics and m in res.summary.index]
+    metrics = with_flagged_rows(
+        res, [name.format(f=f, r=f"{f}_s") for name in _ROWS.get(res.activity, _COMMON)]
+    )
     if res.activity == "none":  # no steps: a table of dashes would say nothing
         say(
             f"{args.file}: no walking or running steps ({counts.loc['both', 'n_valid']} valid of "

@@ -16,7 +16,7 @@ from sensorkit.analysis import analyze
 from sensorkit.cli.analyze import first_run_note
 from sensorkit.cli.console import console
 from sensorkit.cli.report_options import working
-from sensorkit.cli.tables import flagged_metric_names, flagged_metrics, new_table, summary_table
+from sensorkit.cli.tables import flagged_metrics, new_table, summary_table, with_flagged_rows
 from sensorkit.quantities import format_value, quantity
 from sensorkit.simulate import simulate
 
@@ -81,9 +81,7 @@ def run(args: argparse.Namespace) -> int:
         f"{counts.loc['both', 'n_valid']} steps found, {counts.loc['both', 'n_steady_state']} steady-state "
         f"steps summarised ({res.activity}; VALR method: {res.info.loading_rate_method})"
     )
-    # a metric named in the asymmetry line below gets its row too (impulse was named, not shown)
-    extra = [m for m in flagged_metric_names(res) if m not in _ROWS and m in res.summary.index]
-    console.print(table_of_summary(res.summary, res.asymmetry, extra))
+    console.print(table_of_summary(res.summary, res.asymmetry, with_flagged_rows(res, _ROWS)))
     console.print(f"cadence (both feet): {format_value('cadence_spm', res.cadence_spm)} steps/min")
     console.print(truth_comparison(res, truth))
     flags = flagged_metrics(res)
@@ -99,15 +97,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def table_of_summary(summary, asymmetry, extra: Sequence[str] = ()) -> Table:
-    """The per-side summary with symmetry indices, in the CLI table style (``extra`` rows after
-    the demo's own)."""
+def table_of_summary(summary, asymmetry, rows: Sequence[str] = _ROWS) -> Table:
+    """The per-side summary with symmetry indices, in the CLI table style."""
     return summary_table(
-        "per-side summary (means over steady-state steps)",
-        summary,
-        asymmetry,
-        [*_ROWS, *extra],
-        with_cv=False,
+        "per-side summary (means over steady-state steps)", summary, asymmetry, rows, with_cv=False
     )
 
 

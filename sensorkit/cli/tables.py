@@ -17,20 +17,21 @@ from rich.text import Text
 from sensorkit.analysis.result import Analysis
 from sensorkit.errors import printable
 from sensorkit.quantities import format_number, quantity
+from sensorkit.report.data import flagged_metric_names
 
-__all__ = ["flagged_metrics", "new_table", "summary_table"]
-
-
-def flagged_metric_names(analysis: Analysis) -> list[str]:
-    """Column names of the metrics flagged asymmetric, in the analysis' force unit only (no N/BW twins)."""
-    other = ("_n", "_n_s", "_Ns") if analysis.force_units == "BW" else ("_bw", "_bw_s", "_BWs")
-    asym = analysis.asymmetry
-    return [m for m in asym.index[asym["flag"].to_numpy(bool)] if not m.endswith(other)]
+__all__ = ["flagged_metric_names", "flagged_metrics", "new_table", "summary_table", "with_flagged_rows"]
 
 
 def flagged_metrics(analysis: Analysis) -> list[str]:
-    """Human names of the metrics flagged asymmetric (see :func:`flagged_metric_names`)."""
+    """Human names of the metrics flagged asymmetric (:func:`sensorkit.report.data.flagged_metric_names`)."""
     return [quantity(m).header for m in flagged_metric_names(analysis)]
+
+
+def with_flagged_rows(analysis: Analysis, rows: Sequence[str]) -> list[str]:
+    """``rows`` and, after them, every other flagged metric the summary has: a metric the
+    asymmetry line names gets its row in the table (`analyze` and `demo` named rows not shown)."""
+    extra = [m for m in flagged_metric_names(analysis) if m not in rows and m in analysis.summary.index]
+    return [*rows, *extra]
 
 
 def new_table(title: str, columns: Sequence[tuple[str, str]]) -> Table:

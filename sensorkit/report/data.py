@@ -21,6 +21,7 @@ __all__ = [
     "SensorPeaks",
     "StepCurves",
     "cop_step_paths",
+    "flagged_metric_names",
     "force_scale",
     "layouts_for",
     "mean_cop_path",
@@ -35,6 +36,15 @@ __all__ = [
 def sides_of(analysis: Analysis) -> tuple[str, ...]:
     """Sides that were analysed, left first."""
     return tuple(s for s in ("left", "right") if s in analysis.baseline_n)
+
+
+def flagged_metric_names(analysis: Analysis) -> list[str]:
+    """Columns of the metrics flagged asymmetric, in the analysis' force unit only (not their
+    N/BW twins), in the asymmetry table's order: what the report's figures and the command
+    line name as asymmetric."""
+    other = ("_n", "_n_s", "_Ns") if analysis.force_units == "BW" else ("_bw", "_bw_s", "_BWs")
+    asym = analysis.asymmetry
+    return [m for m in asym.index[asym["flag"].to_numpy(bool)] if not m.endswith(other)]
 
 
 def force_scale(analysis: Analysis) -> tuple[float, str]:

@@ -34,6 +34,7 @@ from sensorkit.quantities import format_value, quantity
 from sensorkit.recording import Recording
 from sensorkit.report.data import (
     cop_step_paths,
+    flagged_metric_names,
     force_scale,
     layouts_for,
     mean_cop_path,
@@ -496,20 +497,13 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
             title += f"\n{recorded[0] if recorded else 'no'} insole only: no left-right comparison"
         else:
             title += "\nred: 95 % interval beyond the metric's limit"
-            other = [m for m in _flagged(analysis) if m not in drawn]
+            other = [m for m in flagged_metric_names(analysis) if m not in drawn]
             if other:
                 title += "; also flagged, see the summary table: " + ", ".join(
                     quantity(m).header for m in other
                 )
         fig.suptitle(title)
     return fig
-
-
-def _flagged(analysis: Analysis) -> list[str]:
-    """Metrics flagged asymmetric, in the analysis' force unit (not their N/BW twins)."""
-    other = ("_n", "_n_s", "_Ns") if analysis.force_units == "BW" else ("_bw", "_bw_s", "_BWs")
-    asym = analysis.asymmetry
-    return [m for m in asym.index[asym["flag"].to_numpy(bool)] if not m.endswith(other)]
 
 
 def gaps_timeline_figure(analysis: Analysis, recording: Recording | None = None) -> Figure:
