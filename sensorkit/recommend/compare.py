@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sensorkit.analysis.summary import summary_steps
 from sensorkit.quantities import display_unit, format_difference, format_value
 from sensorkit.recommend.evidence import Citation, cite
 from sensorkit.recommend.trial import TrialMetric, difference_table, trial_metrics
@@ -223,13 +224,7 @@ def compare(
     if units != {"BW"}:
         notes.append("not every session has a body mass: forces and rates are compared in N and N/s")
     metrics: tuple[TrialMetric, ...] = trial_metrics(activity, force_units)
-    steps = {
-        k: [
-            a.steps[a.steps["steady_state"].to_numpy(bool) & (a.steps["activity"] == activity).to_numpy()]
-            for a in v
-        ]
-        for k, v in analyses.items()
-    }
+    steps = {k: [summary_steps(a.steps, activity) for a in v] for k, v in analyses.items()}
     names = list(groups)
     base = names[0]
     methods = {

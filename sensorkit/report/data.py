@@ -14,6 +14,7 @@ import pandas as pd
 
 from sensorkit.analysis.params import G_M_S2
 from sensorkit.analysis.result import Analysis
+from sensorkit.analysis.summary import summary_steps
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording
 
@@ -62,14 +63,10 @@ def force_scale(analysis: Analysis) -> tuple[float, str]:
 
 
 def steady_steps(analysis: Analysis, side: str | None = None) -> pd.DataFrame:
-    """Steps that count in the summary (steady-state steps of the main activity)."""
-    steps = analysis.steps
-    if not len(steps):
-        return steps
-    keep = steps["steady_state"].astype(bool) & (steps["activity"] == analysis.activity)
-    if side is not None:
-        keep &= steps["side"] == side
-    return steps[keep]
+    """Steps that count in the summary (:func:`sensorkit.analysis.summary.summary_steps`: the
+    steady-state steps of the main activity), of ``side`` when given."""
+    steps = summary_steps(analysis.steps, analysis.activity)
+    return steps[steps["side"] == side] if side is not None and len(steps) else steps
 
 
 def layouts_for(
