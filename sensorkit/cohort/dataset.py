@@ -26,7 +26,7 @@ from sensorkit.cohort.job import session_dtypes
 from sensorkit.errors import SensorkitError
 from sensorkit.outputs import atomic_output
 
-__all__ = ["COHORT_SCHEMA", "done_ids", "prepare_output", "read_dataset", "write_result"]
+__all__ = ["COHORT_SCHEMA", "done_ids", "prepare_output", "read_dataset", "resumed_tasks", "write_result"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -131,22 +131,25 @@ def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
         Finished results for files that are not in this run, and files new to the folder.
     """
     done = done_ids(out)
-    try:
-        stored = pd.read_parquet(Path(out) / "tasks.parquet", columns=["path", "file_id"])
-    except (OSError, ValueError, KeyError):
-        stored = None  # written before the task table, or damaged: the finished results decide
+    try:  # the whole table, once: one row per file (a table without some column still maps)
+        stored = pd.read_parquet(Path(out) / "tasks.parquet")
+    except (OSError, ValueError):
+        stored = pd.DataFrame()  # written before the task table, or damaged: the finished results decide
     ids = tasks["file_id"].astype(str).tolist()
     known = set(done)
-    if stored is not None:
+    index: dict[str, int] = {}
+    if {"path", "file_id"} <= set(stored.columns):
         by_path = dict(zip(stored["path"].astype(str), stored["file_id"].astype(str), strict=True))
         known |= set(by_path.values())
         ids = [
             fid if fid in known else by_path.get(str(p), fid)
             for p, fid in zip(tasks["path"], ids, strict=True)
         ]
+        if "file_index" in stored.columns:  # the files listed, finished or not
+            index = dict(zip(stored["file_id"].astype(str), stored["file_index"].astype(int), strict=True))
     # the finished results are the record of the indices in the tables (a task table only has
-    # the last run's files); the task table's add the files listed but not finished yet
-    index = {**_indices(Path(out) / "tasks.parquet"), **_finished_indices(out)}
+    # the last run's files)
+    index.update(_finished_indices(out))
     new = [fid for fid in ids if fid not in known]
     orphans = done - set(ids)
     if new and orphans:
@@ -169,17 +172,8 @@ def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
     return tasks.assign(file_id=ids, file_index=file_index).sort_values("file_index", kind="stable")
 
 
-def _indices(tasks_file: Path) -> dict[str, int]:
-    """``file_id -> file_index`` of a task table (empty when it is missing or has none)."""
-    try:
-        t = pd.read_parquet(tasks_file, columns=["file_id", "file_index"])
-    except (OSError, ValueError, KeyError):
-        return {}
-    return dict(zip(t["file_id"].astype(str), t["file_index"].astype(int), strict=True))
-
-
 def _finished_indices(out: Path) -> dict[str, int]:
-    """``file_id -> file_index`` of the finished session parts (folders without a task table)."""
+    """``file_id -> file_index`` of the finished session parts."""
     out_map: dict[str, int] = {}
     for part in Path(out, "sessions").glob("*/*.parquet"):
         try:
