@@ -10,7 +10,8 @@ reports) checks its output here first:
   (:class:`~sensorkit.errors.SameFileError`): the same path, a hard link or a symlink to
   it all share ``(st_dev, st_ino)``, which is what is compared (``os.stat`` follows
   symlinks; ``os.path.samefile`` semantics);
-* a file written in one go (CSV, Parquet) is written under a temporary name next to it and
+* a file written in one go (CSV, Parquet, reports and figures, calibration, C3D, ``.mot``,
+  cohort parts) is written under a temporary name next to it and
   renamed when complete (:func:`atomic_output`), so an error or a killed process half-way
   never leaves a truncated file under the final name nor destroys the file being replaced;
 * a capture being written holds an exclusive, non-blocking ``flock`` on its file, so a

@@ -7,10 +7,10 @@ Definition (docs/methods.md "Activity"): standing is both feet above their conta
 (1 s). This keeps turns out: in the PhysioNet walks a foot lifted during a turn reads 20-60 N
 (2-5 % of the load, just above the 20 N contact floor) for 0.3-0.5 s at a time, and turns were
 reported as standing with a 59 % weight-bearing asymmetry. Leaning on one foot for longer
-(8/92) is standing; leaning left and then right are two periods. The period is cut into 0.25 s blocks (a partial
-last block is dropped); each side's load is the median of its block means, robust to the weight
-shift at the start of a step; weight-bearing share = left / (left + right) and its symmetry index
-follow from those two numbers. The 95 % interval resamples whole blocks, the same blocks for both
+(8/92) is standing; leaning left and then right are two periods. The period is cut into
+0.25 s blocks (a partial last block is dropped); each side's load is the median of its block
+means, robust to the weight shift at the start of a step; weight-bearing share = left / (left +
+right) and its symmetry index follow from those two numbers. The 95 % interval resamples whole blocks, the same blocks for both
 feet (they are paired), so a quiet stance of a few seconds gives a wide interval, not a false one.
 Needs both insoles and a batch recording (a live stream reports no standing).
 """

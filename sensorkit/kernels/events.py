@@ -200,9 +200,8 @@ def detect_contacts(
                     elif prev_invalid == 1:
                         cf = FLAG_GAP  # the contact may lie anywhere in a long hole
                     elif just_bridged:
-                        cf = (
-                            FLAG_EVENT_IN_HOLE | FLAG_CONTACT_IN_HOLE
-                        )  # the contact lies inside the short hole
+                        # the contact lies inside the short hole
+                        cf = FLAG_EVENT_IN_HOLE | FLAG_CONTACT_IN_HOLE
                     state[_CAND_FLAGS] = cf
             elif f < off:
                 state[_CAND] = -1
@@ -226,9 +225,7 @@ def detect_contacts(
                 stop = state[_LAST_ON] + 1
                 fl = state[_FLAGS]
                 if stop == state[_HOLE_START]:
-                    fl |= (
-                        FLAG_EVENT_IN_HOLE | FLAG_TOE_OFF_IN_HOLE
-                    )  # the foot left the ground inside the hole
+                    fl |= FLAG_EVENT_IN_HOLE | FLAG_TOE_OFF_IN_HOLE  # the foot left inside the hole
                 starts[m] = state[_CONTACT]
                 stops[m] = stop
                 flags[m] = fl
