@@ -26,6 +26,7 @@ from sensorkit.errors import CalibrationError
 __all__ = [
     "MASKS",
     "ML_SIDES",
+    "POSITIONS",
     "REGIONS",
     "SensorLayout",
     "builtin_layouts",
@@ -40,6 +41,14 @@ VALUE_KINDS = {"force": "N", "pressure": "kPa"}
 #: Anatomical masks of pressure layouts (one per sensor in :attr:`SensorLayout.mask`, "" for
 #: none): the regions in which pressure systems report peak pressure, pressure-time
 #: integral and contact area. MTH = metatarsal head.
+#: How a layout's sensor positions are known: from the maker or a design ("specified"), read
+#: off a drawing ("approximate"), or fitted to a device's own outputs ("estimated"). Foot
+#: loading, CPEI and strike index inherit the uncertainty, so reports say it.
+POSITIONS = {
+    "specified": "",
+    "approximate": "sensor positions are approximate (taken from a drawing of the insole)",
+    "estimated": "sensor positions are estimated (fitted to the device's own force and COP, not published by the maker)",
+}
 MASKS = ("heel", "midfoot", "MTH1", "MTH2-3", "MTH4-5", "hallux", "lesser_toes")
 #: Keys of :attr:`SensorLayout.grid`.
 GRID_KEYS = ("rows", "cols", "row_spacing_mm", "col_spacing_mm", "row", "col")
@@ -76,6 +85,9 @@ class SensorLayout:
         Numeric id used by the wire protocol (0 = not a built-in layout).
     description, source : str
         Free text: what the insole is and where the positions come from.
+    positions : {"specified", "approximate", "estimated"}
+        How the sensor positions are known (:data:`POSITIONS`): from the maker, a design or a
+        grid; read off a drawing; or fitted to the device's outputs.
     mask : sequence of str, optional
         Anatomical mask of each sensor, one of :data:`MASKS` or "" (none); empty when the
         layout has no masks.
@@ -100,6 +112,7 @@ class SensorLayout:
     layout_id: int = 0
     description: str = ""
     source: str = ""
+    positions: str = "specified"
     mask: tuple[str, ...] = ()
     grid: dict | None = None
     _region_masks: dict = field(default_factory=dict, repr=False, compare=False)
@@ -141,6 +154,10 @@ class SensorLayout:
             raise ValueError(
                 f"layout {self.name!r}: value_kind must be 'force' or 'pressure', not {self.value_kind!r}"
             )
+        if self.positions not in POSITIONS:
+            raise ValueError(
+                f"layout {self.name!r}: positions must be one of {sorted(POSITIONS)}, not {self.positions!r}"
+            )
         if not (self.foot_length_mm > 0 and self.foot_width_mm > 0):
             raise ValueError(f"layout {self.name!r}: foot length and width must be positive mm")
         names = tuple(self.sensor_names) or tuple(f"S{i + 1}" for i in range(n))
@@ -181,6 +198,11 @@ class SensorLayout:
     def units(self) -> str:
         """Units of the sensor values: ``"N"`` for force sensors, ``"kPa"`` for pressure sensors."""
         return VALUE_KINDS[self.value_kind]
+
+    @property
+    def positions_note(self) -> str:
+        """How uncertain the sensor positions are, as a phrase for reports ("" when specified)."""
+        return POSITIONS[self.positions]
 
     @property
     def has_areas(self) -> bool:
@@ -314,6 +336,7 @@ class SensorLayout:
             "name": self.name,
             "description": self.description,
             "source": self.source,
+            "positions": self.positions,
             "layout_id": self.layout_id,
             "value_kind": self.value_kind,
             "units": self.units,
@@ -398,7 +421,7 @@ LAYOUT_SPEC = Spec((dict,), required=("schema", "name", "sensors", "reference_fo
     "reference_foot_length_mm": Spec(_NUM, 1.0, 1000.0), "width_to_length": Spec(_NUM, 0.01, 10.0),
     "foot_width_mm": Spec(_NUM, 1.0, 1000.0), "coordinates": Spec(_STR), "layout_id": Spec((int,), 0, 65535),
     "outline": Spec((list,), 0, 100_000, items=Spec((list,), 2, 2, items=Spec(_NUM))),
-    "value_kind": Spec(_STR), "description": Spec(_STR), "source": Spec(_STR),
+    "value_kind": Spec(_STR), "description": Spec(_STR), "source": Spec(_STR), "positions": Spec(_STR),
 })  # fmt: skip
 
 
@@ -443,6 +466,7 @@ def _layout_from_spec(spec: dict, *, foot_length_mm: float | None, origin: str) 
             layout_id=int(spec.get("layout_id", 0)),
             description=spec.get("description", ""),
             source=spec.get("source", ""),
+            positions=spec.get("positions", "specified"),
             mask=[s.get("mask", "") for s in sensors] if any("mask" in s for s in sensors) else (),
             grid=spec.get("grid"),
         )

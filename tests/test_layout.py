@@ -83,6 +83,28 @@ def test_layout_round_trips_through_its_dict():
     assert back.region == lay.region and back.sensor_names == lay.sensor_names
 
 
+def test_layouts_say_how_their_sensor_positions_are_known(tmp_path):
+    """Moticon's positions are fitted to the vendor's force and COP and pedar's read off a
+    drawing; a clinician reading foot loading, CPEI or strike index needs to know that."""
+    assert sk.load_layout("ref16").positions == "specified" and sk.load_layout("ref16").positions_note == ""
+    assert sk.load_layout("physionet8").positions == "specified"
+    moticon = sk.load_layout("moticon-s7-estimated")
+    assert moticon.positions == "estimated" and moticon.mirror().positions == "estimated"
+    assert "fitted to the device's own force and COP" in moticon.positions_note
+    for size in "uvwxy":
+        assert sk.load_layout(f"pedar-{size}").positions == "approximate"
+    back = SensorLayout.from_dict(moticon.to_dict())  # round trip (Parquet headers carry this dict)
+    assert back.positions == "estimated"
+    spec = moticon.to_dict()
+    spec.pop("positions")  # layout files written before the key existed
+    assert SensorLayout.from_dict(spec).positions == "specified"
+    spec["positions"] = "guessed"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(spec))
+    with pytest.raises(CalibrationError, match="positions must be one of"):
+        sk.load_layout(path)
+
+
 def test_layout_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match="one region and one ml label per sensor"):
         SensorLayout("x", [0, 1, 2], [1, 2, 3], 1.0, ["heel"], ["medial"] * 3, 250, 95, [])

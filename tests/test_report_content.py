@@ -297,6 +297,22 @@ def test_the_report_lists_the_recordings_events_escaped(tmp_path):
     page = sk.report(tagged, output=tmp_path / "r.html", recommend=False)["html"].read_text(encoding="utf-8")
     assert '<section id="events"' in page and "&lt;b&gt;new insole&lt;/b&gt;" in page
     assert "left_initial_contact" in page and "<b>new insole</b>" not in page
+    # the caption says these markers are not sensorkit's gait events (Moticon's own detections)
+    events = page.split('<section id="events"')[1].split("</section>")[0]
+    assert "these markers are not used" in events and "a device's own step detections" in events
+
+
+def test_the_report_says_when_sensor_positions_are_estimated(tmp_path):
+    """The Moticon layout is fitted to Moticon's force and COP, not the maker's geometry: the
+    header said only 'moticon-s7-estimated: 16 sensors per insole, values in kPa'."""
+    rec = sk.read("tests/data/moticon-opengo/230927_102137.txt")
+    page = sk.report(rec, output=tmp_path / "m.html")["html"].read_text(encoding="utf-8")
+    header = page.split("<td>layout</td>")[1].split("</tr>")[0]
+    assert "sensor positions are estimated (fitted to the device&#x27;s own force and COP" in header
+    assert "On the moticon-s7-estimated layout the sensor positions are estimated" in page  # foot loading
+    walk = sk.read("tests/data/physionet-gaitpdb/GaCo01_01.txt", body_mass_kg=83)
+    plain = sk.report(walk, output=tmp_path / "p.html")["html"].read_text(encoding="utf-8")
+    assert "sensor positions are" not in plain
 
 
 def test_the_coverage_timeline_says_what_its_red_ticks_are_and_gaps_are_not_a_side_colour():

@@ -86,6 +86,7 @@ def build(size: str) -> dict:
         "positions from a drawing of the insole scaled by the published sensor areas.",
         "source": "pressuRe R package (ellenlii07/pressuRe, pedar_insole_grid and pedar_insole_areas, "
         "data by Scott Telfer, MIT); built by tools/make_pedar_layouts.py (see calibration/sources/pressuRe-pedar)",
+        "positions": "approximate",
         "layout_id": 0,
         "value_kind": "pressure",
         "units": "kPa",

@@ -94,7 +94,8 @@ class LayoutFit:
         ml_sign : {1.0, -1.0}
             +1 when the vendor's ML axis is positive medially, -1 when laterally.
         sensor_names, description, source
-            Passed to :class:`~sensorkit.layout.SensorLayout`.
+            Passed to :class:`~sensorkit.layout.SensorLayout`, whose ``positions`` is
+            ``"estimated"``.
         """
         y = (self.ap - ap_origin) * length_mm
         x = ml_sign * self.ml * width_mm
@@ -113,6 +114,7 @@ class LayoutFit:
             sensor_names=tuple(sensor_names),
             description=description,
             source=source,
+            positions="estimated",
             mask=anatomical_masks(x, region),
         )
 

@@ -372,6 +372,11 @@ def _foot_loading(facts: Facts, short: str | None) -> tuple[Advice | None, str]:
         + ". This describes loading, not the arch: insole loading patterns do not identify foot type (a lower "
         "arch can even go with more lateral load). No foot type is inferred from it."
     )
+    if facts.layout.positions_note:  # which sensors count as midfoot, medial or lateral rests on them
+        text += (
+            f" On the {facts.layout.name} layout the {facts.layout.positions_note}, so the split into midfoot, "
+            "medial and lateral sensors is approximate too."
+        )
     return (
         Advice(
             "foot_loading",

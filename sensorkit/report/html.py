@@ -73,7 +73,8 @@ def _recording_html(recording: Recording, analysis: Analysis) -> str:
         ("insoles", e(" + ".join(recording.sides))),
         (
             "layout",
-            f"{e(recording.layout.name)}: {recording.n_sensors} sensors per insole, values in {e(recording.units)}",
+            f"{e(recording.layout.name)}: {recording.n_sensors} sensors per insole, values in {e(recording.units)}"
+            + "".join(f"; {e(note)}" for note in _position_notes(recording)),
         ),
         (
             "body mass",
@@ -89,6 +90,13 @@ def _recording_html(recording: Recording, analysis: Analysis) -> str:
         *((k, e(v)) for k, v in window_rows(analysis, recording)),
     ]
     return _meta(rows)
+
+
+def _position_notes(recording: Recording) -> list[str]:
+    """What is uncertain about the sensor positions of the recorded sides (foot loading, CPEI
+    and strike index rest on them), once per distinct note."""
+    notes = [recording.layout_for(side).positions_note for side in recording.sides]
+    return [n for k, n in enumerate(notes) if n and n not in notes[:k]]
 
 
 def _thresholds_text(analysis: Analysis, recording: Recording) -> str:
@@ -144,6 +152,9 @@ def _events_table(events) -> str:
     )
     more = f"<p>{len(events) - _MAX_EVENT_ROWS} more not shown.</p>" if len(events) > _MAX_EVENT_ROWS else ""
     return (
+        "<p>Markers stored with the recording (tags, tares, cues, or a device's own step detections), "
+        "as recorded. The gait events in this report are sensorkit's own, detected from the force "
+        "(the steps table); these markers are not used.</p>"
         "<table><thead><tr><th>time (s)</th><th>event</th><th>source</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>{more}"
     )
