@@ -13,6 +13,7 @@ import sensorkit as sk
 from sensorkit.cli import main
 from sensorkit.cli.compare import parse_condition
 from sensorkit.recommend.trial import TABLE_COLUMNS, TrialMetric, difference_table
+from sensorkit.report.compare import compare_html
 from sensorkit.report.compare import compare_html, write_compare_report
 
 RATE = 500.0
@@ -248,8 +249,14 @@ def test_an_option_at_another_pace_has_its_loading_not_compared_and_the_suggesti
     assert (rows["verdict"] == "not comparable: pace differs (stride time +59 % vs the baseline)").all()
     assert any("Keller et al. 1996" in n for n in cmp.notes)
     assert "keller1996" in [c.key for c in cmp.citations]
-    assert "not found to worsen" in cmp.suggestion
-    assert "Not checked for it: Loading rate (20-80 % of first peak) (pace differs" in cmp.suggestion
+    # nothing of option 1 was compared (its asymmetry has too few steps too): the table said
+    # "worsens: no" and the suggestion "not found to worsen", a check that was never made
+    assert cmp.conditions.set_index("condition").loc["option 1", "n_checked"] == 0
+    assert cmp.suggested is None and cmp.suggestion.startswith("No suggestion: option 1 was rated")
+    assert "Not checked: Loading rate (20-80 % of first peak): pace differs" in cmp.suggestion
+    assert "not found to worsen" not in cmp.suggestion
+    assert re.search(r"option 1\s+1\s+\d+\s+7\s+not checked", cmp.text())
+    assert "<td>not checked</td>" in compare_html(cmp)
     # the same pace: compared as before
     same = sk.compare([fast, fast], comfort=[5, 7])
     assert not same.table["verdict"].str.contains("pace differs").any()
@@ -286,3 +293,9 @@ def test_a_run_at_another_speed_is_another_pace_through_its_contact_time():
     loading = cmp.table[(cmp.table["condition"] == "option 1") & (cmp.table["role"] == "loading")]
     assert loading["verdict"].str.startswith("not comparable: pace differs (contact time -3").all()
     assert not cmp.conditions.set_index("condition").loc["option 1", "worsens"]
+    assert cmp.conditions.set_index("condition").loc["option 1", "n_checked"] > 0  # its |SI| rows
+    assert cmp.suggested == "option 1" and "not found to worsen" in cmp.suggestion
+    assert re.search(
+        r"Not checked for it: Average vertical loading rate: pace differs \(contact time -31 %",
+        cmp.suggestion,
+    )

@@ -41,7 +41,9 @@ class Comparison:
         Tidy per-condition, per-metric table (:data:`sensorkit.recommend.trial.TABLE_COLUMNS`).
     conditions : DataFrame
         One row per condition: ``condition``, ``n_sessions``, ``n_steps``, ``comfort``,
-        ``loading_rate_method``, ``worsens`` (bool), ``worse_metrics``, ``better_metrics``.
+        ``loading_rate_method``, ``worsens`` (bool), ``n_checked`` (loading and asymmetry rows
+        compared with the baseline; an option with none is "not checked", never suggested as
+        not worsening), ``worse_metrics``, ``better_metrics``.
     baseline : str
     activity : {"running", "walking"}
     suggested : str or None
@@ -88,11 +90,7 @@ class Comparison:
             comfort = (
                 "-" if r.comfort is None or not math.isfinite(float(r.comfort)) else f"{float(r.comfort):g}"
             )
-            worse = (
-                "baseline"
-                if r.condition == self.baseline
-                else ("yes: " + r.worse_metrics if r.worsens else "no")
-            )
+            worse = worsens_text(r._asdict(), self.baseline)
             lines.append(
                 f"{str(r.condition)[:18]:<18} {r.n_sessions:>8}  {r.n_steps:>5}  {comfort:>7}  {worse}"
             )
@@ -265,6 +263,7 @@ def compare(
     for k in names:
         part = table[table["condition"] == k]
         judged = part[part["role"].isin(("loading", "asymmetry"))]
+        checked = judged["verdict"].isin(_COMPARED)  # the baseline's rows say "baseline"
         worse = judged[judged["verdict"] == "higher"]["label"].tolist()
         better = judged[judged["verdict"] == "lower"]["label"].tolist()
         rows.append(
@@ -275,6 +274,7 @@ def compare(
                 "comfort": ratings.get(k, math.nan),
                 "loading_rate_method": "/".join(methods[k]),
                 "worsens": bool(worse) and k != base,
+                "n_checked": int(checked.sum()),
                 "worse_metrics": "; ".join(worse) if k != base else "",
                 "better_metrics": "; ".join(better) if k != base else "",
             }
@@ -301,6 +301,21 @@ def compare(
         notes=notes,
         citations=cite("nigg2015", "mundermann2003", *(("keller1996",) if paced else ())),
     )
+
+
+#: Verdicts of a row that was compared with the baseline (the others: not comparable, not
+#: measured, not enough data, baseline).
+_COMPARED = ("higher", "lower", "no clear difference")
+
+
+def worsens_text(row: Mapping[str, Any], baseline: str) -> str:
+    """The "worsens" cell of an option (a row of :attr:`Comparison.conditions`): ``baseline``,
+    ``yes: <metrics>``, ``not checked`` (no loading or asymmetry row could be compared) or ``no``."""
+    if row["condition"] == baseline:
+        return "baseline"
+    if row["worsens"]:
+        return "yes: " + str(row["worse_metrics"])
+    return "no" if int(row.get("n_checked", 0)) > 0 else "not checked"
 
 
 #: A condition whose mean stride or contact time differs from the baseline's by more than this
@@ -376,6 +391,17 @@ def _suggest(
     ok["order"] = range(len(ok))
     best = ok.sort_values(["comfort", "n_better", "order"], ascending=[False, False, True]).iloc[0]
     name = str(best["condition"])
+    if name != base and int(best["n_checked"]) == 0:  # "not found to worsen" would claim a check
+        open_ = _not_checked(table, name) if table is not None else ""
+        text = (
+            f"No suggestion: {name} was rated the most comfortable ({float(best['comfort']):g}/10), but none of its "
+            "impact loading or left-right asymmetry could be compared with the baseline."
+            + (f" Not checked: {open_}." if open_ else "")
+            + " Record it again like the baseline (same pace, enough steps a side) to check it."
+        )
+        if excluded:
+            text += f" Ruled out: {excluded}."
+        return None, text
     if name != base:
         text = (
             f"{name}: the most comfortable option ({float(best['comfort']):g}/10) not found to worsen impact "
@@ -389,17 +415,18 @@ def _suggest(
     if best["better_metrics"]:
         text += f" It lowered: {best['better_metrics']}."
     if table is not None:  # what "not found to worsen" could not check for it
-        judged = table[(table["condition"] == name) & table["role"].isin(("loading", "asymmetry"))]
-        open_ = judged[~judged["verdict"].isin(("higher", "lower", "no clear difference", "baseline"))]
-        if len(open_):
-            text += (
-                " Not checked for it: "
-                + "; ".join(
-                    f"{r.label} ({r.verdict.removeprefix('not comparable: ')})"
-                    for r in open_.itertuples(index=False)
-                )
-                + "."
-            )
+        open_ = _not_checked(table, name)
+        if open_:
+            text += f" Not checked for it: {open_}."
     if excluded:
         text += f" Ruled out: {excluded}."
     return name, text
+
+
+def _not_checked(table: pd.DataFrame, name: str) -> str:
+    """The loading and asymmetry rows of ``name`` not compared with the baseline, with why."""
+    judged = table[(table["condition"] == name) & table["role"].isin(("loading", "asymmetry"))]
+    open_ = judged[~judged["verdict"].isin((*_COMPARED, "baseline"))]
+    return "; ".join(
+        f"{r.label}: {r.verdict.removeprefix('not comparable: ')}" for r in open_.itertuples(index=False)
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 from sensorkit.outputs import atomic_output
 from sensorkit.quantities import display_unit, format_difference, format_value
+from sensorkit.recommend.compare import worsens_text
 from sensorkit.report.sections import e
 
 __all__ = ["CSP", "compare_html", "write_compare_report"]
@@ -65,11 +66,7 @@ def compare_html(comparison: Any, *, title: str | None = None, generated: _dt.da
         "<th>loading-rate method</th><th>worsens loading or asymmetry</th><th>lowers</th></tr></thead><tbody>",
     ]
     for r in cmp.conditions.to_dict(orient="records"):
-        worse = (
-            "baseline"
-            if r["condition"] == cmp.baseline
-            else ("yes: " + r["worse_metrics"] if r["worsens"] else "no")
-        )
+        worse = worsens_text(r, cmp.baseline)
         parts.append(
             f"<tr><td>{_e(r['condition'])}</td><td class=num>{_e(r['n_sessions'])}</td>"
             f"<td class=num>{_e(r['n_steps'])}</td><td class=num>{_n(r['comfort'])}</td>"
