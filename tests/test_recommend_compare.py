@@ -13,7 +13,6 @@ import sensorkit as sk
 from sensorkit.cli import main
 from sensorkit.cli.compare import parse_condition
 from sensorkit.recommend.trial import TABLE_COLUMNS, TrialMetric, difference_table
-from sensorkit.report.compare import compare_html
 from sensorkit.report.compare import compare_html, write_compare_report
 
 RATE = 500.0
