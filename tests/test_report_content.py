@@ -431,3 +431,34 @@ def test_the_header_gives_no_threshold_for_a_side_without_data():
     page = build_html(dead, sk.analyze(dead), [], RecommendationBlock("skipped", ""))
     cell = re.search(r"<td>left \d+ N \(event times[^<]*</td>", page)
     assert cell is not None and "right" not in cell.group(0)
+
+
+def test_every_source_the_report_names_is_listed_in_full(tmp_path):
+    """A clinician found Davis et al. 2016 named in every walking report (why the running
+    loading-rate advice is withheld) and Robinson 1987, Zifchock 2008, Milner 2006 and
+    Cavanagh & Lafortune 1980 named in captions and the footer, none of them in a reference list."""
+    import html as _html
+
+    from sensorkit.recommend.evidence import CITATIONS
+    from sensorkit.report.references import METHOD_SOURCES
+
+    walk = sk.read("tests/data/physionet-gaitpdb/GaCo01_01.txt", body_mass_kg=83)
+    page = sk.report(walk, output=tmp_path / "w.html")["html"].read_text(encoding="utf-8")
+    assert '<a href="#references">References</a>' in page
+    before, section = page.split('<section id="references"')
+    refs, after = section.split("</section>", 1)
+    refs = _html.unescape(refs)
+    body = _html.unescape(re.sub(r"<[^>]+>", " ", before + after))  # the footer names sources too
+    shorts = {**METHOD_SOURCES, **{c.short: c.text() for c in CITATIONS.values()}}
+    named = [s for s in shorts if s in body and s != "insole guide"]
+    assert {"Davis et al. 2016", "Robinson et al. 1987", "Zifchock et al. 2008", "Milner et al. 2006"} <= set(
+        named
+    )
+    assert "Cavanagh & Lafortune 1980" in named
+    for short in named:  # every source named above the list is in it, in full
+        assert shorts[short] in refs, short
+    # the card lists the source its withheld advice names, too
+    adv = sk.recommend(sk.analyze(walk), recording=walk)
+    assert "Davis et al. 2016" in " ".join(s.reason for s in adv.suppressed)
+    card = str(adv)
+    assert CITATIONS["davis2016"].text().split(" (")[0] in card.split("References:")[1].replace("\n    ", " ")

@@ -13,7 +13,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from sensorkit.recommend.advice import Advice
-from sensorkit.recommend.evidence import Citation
+from sensorkit.recommend.evidence import CITATIONS, Citation
 
 if TYPE_CHECKING:  # pragma: no cover
     from sensorkit.recommend.result import Recommendation
@@ -59,6 +59,15 @@ class _Refs:
 
     def inline(self, item: Advice) -> str:
         return "; ".join(f"{c.short} [{self.n(c)}]" for c in item.citations)
+
+    def mention(self, text: str) -> None:
+        """List the dated sources ``text`` names in short form (a reason for withholding advice
+        can name one: "the running loading-rate reference (66 BW/s, Davis et al. 2016)")."""
+        named = [
+            (text.find(c.short), c) for c in CITATIONS.values() if c.year is not None and c.short in text
+        ]
+        for _, c in sorted(named, key=lambda pair: pair[0]):
+            self.n(c)
 
 
 def _first(adv: Recommendation) -> Advice | None:
@@ -117,6 +126,8 @@ def render_card(adv: Recommendation, width: int = CARD_WIDTH) -> str:
         lines += ["", "Notes:"]
         for note in adv.notes:
             lines += wrap(f"- {note}", "", "  ")
+    for text in [s.reason for s in adv.suppressed] + list(adv.notes):
+        refs.mention(text)
     if refs.order:
         lines += ["", "References:"]
         for n, c in refs.order.values():
@@ -180,6 +191,8 @@ def render_card_html(adv: Recommendation) -> str:
         out.append("<h4>Notes</h4><ul>")
         out.extend(f"<li>{_e(n)}</li>" for n in adv.notes)
         out.append("</ul>")
+    for text in [s.reason for s in adv.suppressed] + list(adv.notes):
+        refs.mention(text)
     if refs.order:
         out.append("<h4>References</h4><ol>")
         out.extend(f"<li>{_e(c.text())} <em>({_e(c.grade)})</em></li>" for _, c in refs.order.values())

@@ -25,6 +25,7 @@ from sensorkit.report.data import steady_steps
 from sensorkit.report.figure_set import RenderedFigure
 from sensorkit.report.identity import SessionIdentity, session_identity
 from sensorkit.report.recommendation import RecommendationBlock
+from sensorkit.report.references import references_html
 from sensorkit.report.sections import (
     e,
     gaps_section,
@@ -251,9 +252,15 @@ def build_html(
             "<details open><summary>Parameters</summary>" + params_table(analysis) + "</details>",
             keep=False,
         ),
+    ]
+    footer = (
         f"<footer>sensorkit {e(__version__)} · methods: docs/methods.md (contact at a noise-adaptive threshold "
         "on a low-passed force, never from body mass; VALR 20-80 % of the impact peak, Milner et al. 2006; "
-        "strike index, Cavanagh &amp; Lafortune 1980)</footer>",
-        "</main></body></html>",
-    ]
+        "strike index, Cavanagh &amp; Lafortune 1980)</footer>"
+    )
+    refs = references_html("\n".join([*parts, footer]))
+    if refs:
+        parts.append(_section("references", "References", refs, keep=False))
+        parts[parts.index(f"<nav>{nav}</nav>")] = f'<nav>{nav} <a href="#references">References</a></nav>'
+    parts += [footer, "</main></body></html>"]
     return "\n".join(parts)
