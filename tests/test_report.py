@@ -344,8 +344,12 @@ def test_asymmetry_figure_draws_no_bar_for_a_missing_insole_and_names_other_flag
     fig = figures.asymmetry_figure(sk.analyze(sk.read(mats / "fscan_testL.asf")))
     for ax in fig.axes:
         bars = [p for p in ax.patches if p.get_height() != 0]
-        assert len(bars) == 1 and bars[0].get_x() < 0.5, ax.get_title()  # the left bar only
-        assert [t.get_text() for t in ax.texts] == ["no insole"]
+        texts = [t.get_text() for t in ax.texts]
+        if texts == ["unreliable", "no insole"]:  # a rate at 31.25 Hz: left out, as in the summary
+            assert ax.get_title().startswith(("loading rate", "unloading rate")) and not bars
+        else:
+            assert len(bars) == 1 and bars[0].get_x() < 0.5, ax.get_title()  # the left bar only
+            assert texts == ["no insole"]
         assert "SI: one insole" in ax.get_title()
     assert "left insole only: no left-right comparison" in fig._suptitle.get_text()
     fig = figures.asymmetry_figure(sk.analyze(sk.read(mats / "pedar_example.asc")))
@@ -379,3 +383,32 @@ def test_peak_maps_label_sparse_insoles_only():
                 assert len(values) == rec.layout.n_sensors
             else:
                 assert values == [] and "highest" in ax.get_title(), ax.get_title()
+
+
+def test_asymmetry_figure_and_steps_table_do_not_show_unreliable_rates_as_values():
+    """At 100 Hz no VALR is reliable (too few samples in the 20-80 % window): the summary and
+    the advice leave it out, but the figure drew VALR bars of about 78 BW/s and the steps table
+    listed 70.3, 63.5, 100.0 BW/s, which a reader compares with the 66 BW/s reference. Long
+    statuses also overwrote the neighbouring panel's title."""
+    import sensorkit as sk
+    from sensorkit.report.sections import steps_section
+
+    res = sk.analyze(sk.simulate(duration_s=30, seed=1, rate_hz=100))
+    steps = res.steps
+    assert not steps["valr_reliable"].any() and steps["valr_bw_s"].notna().any()
+    fig = figures.asymmetry_figure(res)
+    panel = {ax.get_title().split("\n")[0]: ax for ax in fig.axes}
+    valr = panel["VALR"]
+    assert not [p for p in valr.patches if p.get_height() != 0]
+    assert [t.get_text() for t in valr.texts] == ["unreliable", "unreliable"]
+    assert valr.get_title() == "VALR\nSI: unreliable"  # short: the reason is in the summary table
+    assert [t.get_text() for t in panel["VILR"].texts] == ["not measured", "not measured"]  # < 500 Hz
+    contact = panel["contact time"]  # in ms, as in the tables
+    assert contact.get_ylabel() == "contact time (ms)"
+    left = res.steps[res.steps["steady_state"] & (res.steps["side"] == "left")]["contact_time_s"].mean()
+    assert max(p.get_height() for p in contact.patches) == pytest.approx(1000 * left, rel=0.05)
+    html = steps_section(res)
+    shown = int(steps["valr_bw_s"].notna().sum())
+    assert html.count(" (unreliable)</td>") >= shown  # every VALR shown says so (short and full tables)
+    value = f"{steps['valr_bw_s'].dropna().iloc[0]:.1f} (unreliable)"
+    assert f"<td>{value}</td>" in html

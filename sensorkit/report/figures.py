@@ -19,6 +19,7 @@ The ``plot_*`` functions at the end are the notebook entry points behind
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -465,19 +466,34 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
         panels = _ASYM_METRICS + _ASYM_RATES.get(analysis.activity, _ASYM_RATES["running"])
         drawn = []
         for ax, (col_t, name, unit_t) in zip(axes, panels, strict=True):
-            col, u = col_t.format(f=f, I="BWs" if unit == "BW" else "Ns"), unit_t.format(F=unit)
+            col = col_t.format(f=f, I="BWs" if unit == "BW" else "Ns")
+            q = quantity(col)  # times in ms, as in the tables
+            u = q.unit if q.unit == "ms" else unit_t.format(F=unit)
             drawn.append(col)
             ax.set_ylabel(f"{name} ({u})")
             for k, side in enumerate(("left", "right")):
                 steps = steady_steps(analysis, side)
                 v = steps[col].to_numpy(dtype=np.float64) if col in steps else np.array([])
-                v = v[np.isfinite(v)]
+                measured = np.isfinite(v)
+                v = (
+                    v[measured & _rate_reliable(steps, col)] if v.size else v
+                )  # as the summary: reliable rates
+                if q.unit == "ms":
+                    v = v * q.scale
                 if v.size:
                     sd = float(v.std(ddof=1)) if v.size > 1 else 0.0
                     ax.bar(k, float(v.mean()), yerr=sd, color=SIDE_COLORS[side], width=0.6, capsize=3,
                            error_kw={"lw": 0.8})  # fmt: skip
                 else:  # nothing to draw: a bar of 0 read as a value of 0
-                    missing = "no insole" if side not in recorded else "no steps"
+                    missing = (
+                        "no insole"
+                        if side not in recorded
+                        else "unreliable"
+                        if measured.any()
+                        else "not measured"
+                        if len(steps)
+                        else "no steps"
+                    )
                     ax.text(k, 0.0, missing, ha="center", va="bottom", fontsize=7, color="#777777")
             ax.set_xticks([0, 1], ["left", "right"])
             ax.set_xlim(-0.6, 1.6)
@@ -487,7 +503,8 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
             status = str(asym.loc[col, "status"]) if col in asym.index else ""
             if len(recorded) < 2:
                 status = "one insole"
-            si_text = f"SI {si:+.1f} %" if math.isfinite(si) else f"SI: {status or 'not enough data'}"
+            short = (status or "not enough data").split(":")[0]  # the reason is in the summary table
+            si_text = f"SI {si:+.1f} %" if math.isfinite(si) else f"SI: {short}"
             ax.set_title(
                 f"{name}\n{si_text}" + (" (flagged)" if flagged else ""),
                 color=FLAG_COLOR if flagged else "black",
@@ -499,9 +516,8 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
             title += "\nred: 95 % interval beyond the metric's limit"
             other = [m for m in flagged_metric_names(analysis) if m not in drawn]
             if other:
-                title += "; also flagged, see the summary table: " + ", ".join(
-                    quantity(m).header for m in other
-                )
+                also = "also flagged, see the summary table: " + ", ".join(quantity(m).header for m in other)
+                title += "\n" + "\n".join(textwrap.wrap(also, 90))  # one line was cut off the figure
         fig.suptitle(title)
     return fig
 

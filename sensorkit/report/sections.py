@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sensorkit.analysis.result import Analysis
+from sensorkit.analysis.summary import reliable_mask
 from sensorkit.errors import printable
 from sensorkit.quantities import display_name, format_number, format_value, quantity
 from sensorkit.recording import Recording
@@ -182,7 +183,16 @@ def _non_empty(df: pd.DataFrame) -> list[str]:
 
 
 def _step_rows(df: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, ...]]:
-    cells = [df[c].map(lambda v, c=c: e(format_value(c, v))).tolist() for c in columns]
+    """Formatted cells; a rate too few samples support (``reliable_mask``) reads "70.3 (unreliable)",
+    since summaries, flags and advice leave it out (docs/methods.md, sampling rate)."""
+    cells = []
+    for c in columns:
+        text = df[c].map(lambda v, c=c: e(format_value(c, v)))
+        ok = reliable_mask(df, c) if pd.api.types.is_float_dtype(df[c]) else None
+        if ok is not None:
+            shown = np.isfinite(df[c].to_numpy(np.float64))
+            text = text.where(ok | ~shown, text + " (unreliable)")
+        cells.append(text.tolist())
     index = [str(i) for i in df.index]
     return [(i, *row) for i, row in zip(index, zip(*cells, strict=True), strict=True)]
 
