@@ -444,3 +444,23 @@ def test_a_second_short_hole_before_the_toe_off_is_confirmed_keeps_it_unknown():
         assert np.isnan(holed[unknown]), unknown
     assert holed["stride_time_s"] == pytest.approx(0.80)
     pd.testing.assert_frame_equal(_stream(res, rec, [7, 13]), res.steps, check_exact=True)
+
+
+def test_no_cv_from_fewer_than_five_values():
+    """F-Scan's test walk has two steady-state strides of 32 ms frames: both 1.152 s, and the
+    summary printed a stride-time CV of 0.0 %, which reads as perfectly regular gait."""
+    from pathlib import Path
+
+    from sensorkit.analysis.summary import MIN_CV_VALUES
+
+    fscan = Path(__file__).parent / "data" / "pressure-mats" / "fscan_testL.asf"
+    res = sk.analyze(sk.read(fscan))
+    assert res.asymmetry.loc["stride_time_s", "n_left"] == 2
+    assert res.summary.loc["stride_time_s", "left"] == pytest.approx(1.152)
+    assert np.isnan(res.summary.loc["stride_time_s", ["left_cv_pct", "both_cv_pct"]].astype(float)).all()
+    # five values or more: the CV as defined (SD with ddof=1 / mean)
+    walk = sk.analyze(sk.read(Path(__file__).parent / "data" / "physionet-gaitpdb" / "GaCo01_01.txt"))
+    steady = walk.steps[walk.steps["steady_state"] & (walk.steps["side"] == "left")]["stride_time_s"].dropna()
+    assert len(steady) >= MIN_CV_VALUES == 5
+    expected = 100 * steady.std(ddof=1) / steady.mean()
+    assert walk.summary.loc["stride_time_s", "left_cv_pct"] == pytest.approx(expected)

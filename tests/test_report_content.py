@@ -112,12 +112,15 @@ def test_summary_uses_ms_bw_and_fixed_precision(run500, tmp_path):
     peak = re.search(r"<td>peak force \(BW\)</td><td>(\d+\.\d\d)</td>", summary)
     assert peak and float(peak.group(1)) == pytest.approx(res.summary.loc["peak_force_bw", "left"], abs=0.005)
     si = re.search(
-        r"<td>peak force \(BW\)</td>(?:<td>[^<]*</td>){4}<td><span class=\"flag\">([+-]\d+\.\d) \[", summary
+        r"<td>peak force \(BW\)</td>(?:<td>[^<]*</td>){5}<td><span class=\"flag\">([+-]\d+\.\d) \[", summary
     )
     assert si and float(si.group(1)) == pytest.approx(
         res.summary.loc["peak_force_bw", "symmetry_index_pct"], abs=0.05
     )
     assert not re.search(r"\d[eE][+-]\d", summary)  # never 4.42e-05
+    # how many steps each mean rests on, per side (the asymmetry table's counts)
+    n = res.asymmetry.loc["peak_force_bw", ["n_left", "n_right"]].astype(int).tolist()
+    assert re.search(rf"<td>peak force \(BW\)</td>(?:<td>[^<]*</td>){{3}}<td>{n[0]} / {n[1]}</td>", summary)
 
 
 def test_no_scientific_notation_for_tiny_symmetry_indices(tmp_path):

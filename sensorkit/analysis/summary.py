@@ -109,6 +109,9 @@ _NO_SI = ("ml_ratio", "cpei_pct", "strike_index_pct", "flight_time_s", "double_s
 #: Signed metrics: their mean can sit near 0, so a CV (SD / |mean|) is meaningless (GaCo01's
 #: medial-lateral ratio had a CV of 99.6 % and 131.8 % on the left).
 _NO_CV = ("ml_ratio", "cpei_pct")
+#: Fewer values give no CV: two strides of F-Scan's 32 ms frames gave "0.0 %" (docs/methods.md,
+#: Temporal parameters). The same count as a symmetry index needs per side by default.
+MIN_CV_VALUES = 5
 #: Metrics the session's activity does not measure: never "not enough data" for it.
 _OTHER_ACTIVITY = {"walking": RUNNING_ONLY, "running": WALKING_ONLY}
 _LOADING = ("valr_n_s", "valr_bw_s", "vilr_n_s", "vilr_bw_s")
@@ -189,7 +192,8 @@ def summarize(
         :data:`SUMMARY_COLUMNS`, all float64. Loading rates use reliable values only
         (``valr_reliable``). SI is positive when left is larger; NaN with fewer than
         ``params.min_steps_asymmetry`` values per side (see :func:`asymmetry_table`). The CV
-        is NaN for signed metrics (medial-lateral ratio, CPEI), whose mean can be near zero.
+        is NaN for signed metrics (medial-lateral ratio, CPEI), whose mean can be near zero,
+        and from fewer than :data:`MIN_CV_VALUES` values.
     """
     use = summary_steps(steps, activity)
     by_side = {s: use[use["side"] == s] for s in ("left", "right")} if len(use) else {}
@@ -204,7 +208,7 @@ def summarize(
             sd = float(v.std(ddof=1)) if v.size > 1 else np.nan
             row[col] = mean
             row[f"{col}_sd"] = sd
-            cv_ok = v.size > 1 and mean != 0 and name not in _NO_CV
+            cv_ok = v.size >= MIN_CV_VALUES and mean != 0 and name not in _NO_CV
             row[f"{col}_cv_pct"] = 100.0 * sd / abs(mean) if cv_ok else np.nan
         rows[name] = row
     stride = rows.get("stride_time_s", {})

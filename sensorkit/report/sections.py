@@ -142,10 +142,12 @@ def summary_table(analysis: Analysis) -> str:
         sa = "" if key == "cadence_spm" else format_number(r["symmetry_angle_pct"], 1, signed=True)
         cv = format_number(r.get("both_cv_pct", np.nan), 1)
         limit = a["limit_pct"] if a is not None else np.nan
+        counts = "" if a is None or key == "cadence_spm" else f"{int(a['n_left'])} / {int(a['n_right'])}"
         rows.append(
             (
                 e(q.header),
                 *(format_number(r[c], q.decimals, scale=q.scale) for c in ("left", "right", "both")),
+                counts,
                 cv,
                 si,
                 sa,
@@ -155,7 +157,8 @@ def summary_table(analysis: Analysis) -> str:
         )
     note = (
         "<p class='sub'>Means over the steady-state steps of the main activity "
-        f"({e(analysis.activity)}). SI = (L − R) / (0.5 (L + R)) × 100 %, positive = left larger "
+        f"({e(analysis.activity)}); steps L / R: how many have the value (a value whose window "
+        "touches a data gap, or a loading rate on too few samples, is not counted). SI = (L − R) / (0.5 (L + R)) × 100 %, positive = left larger "
         "(Robinson et al. 1987 and Herzog et al. 1989 write right minus left), with its 95 % bootstrap "
         "interval over steps; SA = symmetry angle (Zifchock et al. 2008), signed like SI; CV = coefficient "
         "of variation over both feet. A metric is flagged ⚑ only when the whole interval lies beyond its "
@@ -165,8 +168,19 @@ def summary_table(analysis: Analysis) -> str:
     )
     if not rows:
         return f'<p class="na">No summary: {_NOT_ENOUGH} (no steady-state steps).</p>'
-    header = ("metric", "left", "right", "both", "CV %", "SI % [95% CI]", "SA %", "limit %", "asymmetry")
-    return table(header, rows, text_cols=(0, 8)) + note
+    header = (
+        "metric",
+        "left",
+        "right",
+        "both",
+        "steps L / R",
+        "CV %",
+        "SI % [95% CI]",
+        "SA %",
+        "limit %",
+        "asymmetry",
+    )
+    return table(header, rows, text_cols=(0, 9)) + note
 
 
 def _non_empty(df: pd.DataFrame) -> list[str]:
