@@ -501,3 +501,32 @@ def _named_rows_are_shown(out: str, prefix: str) -> None:
     for header in names.split(", "):
         name = header.rsplit(" (", 1)[0]
         assert re.search(rf"│ {re.escape(name)}\s+│", out), name
+
+
+def test_analyze_steps_never_replaces_its_input_and_keeps_an_existing_file(tmp_path, capsys):
+    """`analyze victim.csv --steps victim.csv` rewrote the recording with its own steps table
+    (and a second run then failed to read it); any existing file was replaced without --force."""
+    from sensorkit.cli import main
+
+    rec = sk.simulate(duration_s=8, seed=1)
+    victim = tmp_path / "victim.csv"
+    sk.write(rec, victim)
+    before = victim.read_bytes()
+    for extra in ((), ("--force",)):
+        assert main(["analyze", str(victim), "--steps", str(victim), *extra]) == 1
+        assert "the output is the input" in capsys.readouterr().err
+        assert victim.read_bytes() == before
+    steps = tmp_path / "steps.csv"
+    steps.write_text("keep me\n", encoding="utf-8")
+    assert main(["analyze", str(victim), "--steps", str(steps)]) == 1
+    assert "exists; add --force" in capsys.readouterr().err
+    assert steps.read_text(encoding="utf-8") == "keep me\n"
+    assert main(["analyze", str(victim), "--steps", str(steps), "--force"]) == 0
+    assert steps.read_text(encoding="utf-8").startswith("# sensorkit_version")
+    # the Python writer refuses too, unless told
+    from sensorkit.report.export import write_steps
+
+    res = sk.analyze(rec)
+    with pytest.raises(sk.errors.OutputExistsError):
+        write_steps(res, steps)
+    assert write_steps(res, steps, overwrite=True) == steps

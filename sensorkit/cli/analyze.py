@@ -87,6 +87,11 @@ def run(args: argparse.Namespace) -> int:
     """Analyse ``args.file`` and print the summary table (or JSON); returns the exit status."""
     # before the work: an existing report, PDF or figure PNG is kept unless --force
     report_options.check_report_outputs(args.report, args.png_dir, args.pdf, args.force, [args.file])
+    inputs = [args.file, args.calibration]
+    if args.steps:  # ... and so is an existing steps file; an input never is, even with --force
+        from sensorkit.report.export import check_steps_output
+
+        check_steps_output(args.steps, overwrite=args.force, inputs=inputs)
     with report_options.working(f"reading {args.file}"):
         rec = sk.read(args.file, **read_kwargs(args))
     with report_options.working(f"analysing {args.file}{first_run_note()}"):
@@ -102,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     if args.steps:
         from sensorkit.report.export import write_steps
 
-        path = write_steps(res, args.steps)
+        path = write_steps(res, args.steps, overwrite=args.force, inputs=inputs)
         say(f"wrote {len(res.steps)} steps to {path} (with the sensorkit version and parameters)", err=True)
     if args.json:
         from sensorkit.report.export import analysis_json

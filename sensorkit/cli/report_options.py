@@ -75,7 +75,7 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="replace the --report file (and its PDF and --png-dir PNGs) if they exist",
+        help="replace output files that exist (--report, its PDF and --png-dir PNGs, --steps); an input is never replaced",
     )
     add_identity_options(parser)
 

@@ -12,15 +12,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from sensorkit.analysis.result import Analysis
 from sensorkit.errors import SensorkitError
 from sensorkit.jsonable import to_jsonable
-from sensorkit.outputs import atomic_output
+from sensorkit.outputs import atomic_output, check_output
 
-__all__ = ["analysis_json", "provenance", "write_steps"]
+__all__ = ["analysis_json", "check_steps_output", "provenance", "write_steps"]
 
 STEPS_SCHEMA = "sensorkit.steps/1"
 
@@ -47,18 +48,54 @@ def analysis_json(analysis: Analysis) -> dict[str, Any]:
     return {"sensorkit_version": __version__, **to_jsonable(analysis.to_dict())}
 
 
-def write_steps(analysis: Analysis, path: str | Path) -> Path:
+def check_steps_output(
+    path: str | Path, *, overwrite: bool = False, inputs: Iterable[str | Path | None] = ()
+) -> Path:
+    """Refuse a steps file :func:`write_steps` could not or must not write; return it as a Path.
+
+    Commands call it before the analysis, so that a wrong name costs no work.
+
+    Raises
+    ------
+    SensorkitError
+        Neither ``.csv`` nor ``.parquet`` / ``.pq``.
+    OutputExistsError, SameFileError
+        From :func:`sensorkit.outputs.check_output`.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise SensorkitError(
+            f"cannot tell the steps file format from {path.name!r}", hint="use a .csv or .parquet name"
+        )
+    return check_output(path, overwrite=overwrite, inputs=[p for p in inputs if p is not None])
+
+
+def write_steps(
+    analysis: Analysis, path: str | Path, *, overwrite: bool = False, inputs: Iterable[str | Path] = ()
+) -> Path:
     """Write ``analysis.steps`` to ``.csv`` or ``.parquet`` with :func:`provenance` in the file.
+
+    Parameters
+    ----------
+    analysis : Analysis
+    path : str or Path
+        ``.csv``, ``.parquet`` or ``.pq``.
+    overwrite : bool
+        Replace an existing file (default: refuse, as every sensorkit writer does).
+    inputs : iterable of str or Path
+        Files the analysis was read from; ``path`` may never be one of them.
 
     Raises
     ------
     SensorkitError
         For another extension, or Parquet without pyarrow (with the install hint).
+    OutputExistsError, SameFileError
+        ``path`` exists (without ``overwrite``) or is one of ``inputs``
+        (:func:`sensorkit.outputs.check_output`).
     """
-    path = Path(path)
+    path = check_steps_output(path, overwrite=overwrite, inputs=inputs)
     meta = provenance(analysis)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
+    if path.suffix.lower() == ".csv":
         lines = [
             f"# sensorkit_version: {meta['sensorkit_version']}",
             f"# schema: {meta['schema']}",
@@ -72,23 +109,19 @@ def write_steps(analysis: Analysis, path: str | Path) -> Path:
             fh.write("\n".join(lines) + "\n")
             analysis.steps.to_csv(fh, index_label="step", float_format="%.9g", lineterminator="\n")
         return path
-    if suffix in (".parquet", ".pq"):
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise SensorkitError(
-                "writing Parquet needs pyarrow", hint="install it with: pip install 'sensorkit[parquet]'"
-            ) from None
-        table = pa.Table.from_pandas(analysis.steps.rename_axis("step").reset_index(), preserve_index=False)
-        extra = {
-            b"sensorkit_version": str(meta["sensorkit_version"]).encode(),
-            b"sensorkit_steps": json.dumps(meta, sort_keys=True).encode(),
-        }
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
-        with atomic_output(path) as tmp:
-            pq.write_table(table, tmp)
-        return path
-    raise SensorkitError(
-        f"cannot tell the steps file format from {path.name!r}", hint="use a .csv or .parquet name"
-    )
+    try:  # .parquet / .pq
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise SensorkitError(
+            "writing Parquet needs pyarrow", hint="install it with: pip install 'sensorkit[parquet]'"
+        ) from None
+    table = pa.Table.from_pandas(analysis.steps.rename_axis("step").reset_index(), preserve_index=False)
+    extra = {
+        b"sensorkit_version": str(meta["sensorkit_version"]).encode(),
+        b"sensorkit_steps": json.dumps(meta, sort_keys=True).encode(),
+    }
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+    with atomic_output(path) as tmp:
+        pq.write_table(table, tmp)
+    return path
