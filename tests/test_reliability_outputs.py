@@ -219,8 +219,8 @@ writers = {
     "calibration.json": lambda p: Calibration.nominal("ref16").save(p),
     "walk.c3d": lambda p: write_c3d(rec, p, overwrite=True),
     "walk.mot": lambda p: write_mot(rec, p, overwrite=True),
-    "steps.csv": lambda p: write_steps(res, p),
-    "steps.parquet": lambda p: write_steps(res, p),
+    "steps.csv": lambda p: write_steps(res, p, overwrite=True),
+    "steps.parquet": lambda p: write_steps(res, p, overwrite=True),
     "pngs/" + figures[0].spec.key + ".png": lambda p: write_pngs(p.parent, figures),
 }
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of being killed
