@@ -89,6 +89,12 @@ def test_anonymize_leaves_out_subject_notes_and_serials(tmp_path):
         assert secret not in anon
     assert "left out (anonymised)" in _section(anon, "identity")
     assert session_identity(rec, anonymize=True).date == "2023-09-27 10:21"  # the date stays
+    # a file is often named after the person: JaneDoe_walk.csv was shown three times
+    named = tmp_path / "JaneDoe_walk.csv"
+    sk.write(sk.simulate(duration_s=6, seed=1), named)
+    page = sk.report(named, output=tmp_path / "anon.html", anonymize=True, recommend=False)["html"]
+    assert "JaneDoe" not in page.read_text(encoding="utf-8")
+    assert "JaneDoe_walk.csv" in _html(tmp_path, sk.read(named))
 
 
 @pytest.mark.slow

@@ -59,7 +59,9 @@ def add_identity_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--condition", metavar="TEXT", help="condition, e.g. 'barefoot' or 'insole A'")
     g.add_argument("--notes", metavar="TEXT", help="free-text notes printed in the header")
     g.add_argument(
-        "--anonymize", action="store_true", help="leave subject names, notes and device serials out"
+        "--anonymize",
+        action="store_true",
+        help="leave subject names, notes, device serials and the file name out",
     )
     g.add_argument("--pdf", action="store_true", help="also print the report to PDF (headless Chromium)")
 

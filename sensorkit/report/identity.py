@@ -6,8 +6,8 @@ serials, pedar ``pedar_date_time``, F-Scan ``fscan_time``, PhysioNet subject fro
 name), overridden by what the user gives (CLI ``--subject --session --condition --notes``).
 Only the file's *name* is kept, never its folder: a path can itself identify a patient.
 
-``anonymize=True`` leaves the subject, the notes and the device serials out; the session,
-date and condition stay (they carry no name).
+``anonymize=True`` leaves the subject, the notes, the device serials and the file name out
+(a file is often named after the person); the session, date and condition stay.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class SessionIdentity:
             ("session", self.session or unknown),
             ("date", self.date or unknown),
             ("condition", self.condition or unknown),
-            ("file", self.file or unknown),
+            ("file", hidden if self.anonymized else (self.file or unknown)),
         ]
         if self.anonymized:
             rows.append(("notes", hidden))
@@ -90,7 +90,7 @@ class SessionIdentity:
     def title(self) -> str:
         """A short page title: subject, session and date when known, else the file name."""
         parts = [p for p in ((None if self.anonymized else self.subject), self.session, self.date) if p]
-        return " · ".join(parts) if parts else (self.file or "recording")
+        return " · ".join(parts) if parts else (self.file or "recording")  # (no file when anonymised)
 
 
 def _subject_text(value: Any) -> str | None:
@@ -155,7 +155,7 @@ def session_identity(
     subject, session, date, condition, notes : str, optional
         Override what the metadata says.
     anonymize : bool
-        Leave subject, notes and device serials out.
+        Leave subject, notes, device serials and the file name out.
 
     Examples
     --------
@@ -181,7 +181,7 @@ def session_identity(
         format=_subject_text(md.get("format")),
     )
     if anonymize:
-        ident = replace(ident, subject=None, notes=None, serials=(), anonymized=True)
+        ident = replace(ident, subject=None, notes=None, serials=(), file=None, anonymized=True)
     return ident
 
 
