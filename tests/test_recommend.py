@@ -493,8 +493,14 @@ def test_the_calibration_note_of_a_vendor_export_does_not_claim_the_device_recor
     """Moticon exports N/cm², read as kPa: the note said "values recorded in kPa by the device"."""
     rec = sk.read(Path(__file__).parent / "data" / "moticon-opengo" / "230927_102114.txt")
     adv = sk.recommend(sk.analyze(rec), recording=rec)
-    assert "values in kPa, calibrated by the device's maker" in adv.notes
+    note = "values in kPa as the file gives them (calibrated by the device or its software, not by sensorkit)"
+    assert note in adv.notes
     assert not any("recorded in" in n for n in adv.notes)
+    # F-Scan's header records a walk calibration the user made in Tekscan's software: "calibrated
+    # by the device's maker" was wrong for it
+    fscan = sk.read(Path(__file__).parent / "data" / "pressure-mats" / "fscan_testL.asf")
+    notes = sk.recommend(sk.analyze(fscan), recording=fscan).notes
+    assert not any("maker" in n for n in notes) and any("not by sensorkit" in n for n in notes)
 
 
 def test_one_insole_is_named_as_the_reason_not_a_count_of_zero_steps():

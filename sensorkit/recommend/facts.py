@@ -123,8 +123,9 @@ def calibration_status(recording: Any) -> tuple[bool | None, str]:
     A recording converted from raw counts carries ``metadata["calibration"]``. A calibration
     whose offsets are all zero and gains all 1 is the nominal one (``Calibration.nominal()``):
     the sensors' response curves as published, never checked on this insole; one whose
-    procedure did not pass is no better. Recordings without that entry were recorded in N or
-    kPa by the device (calibrated by its maker).
+    procedure did not pass is no better. Recordings without that entry hold N or kPa as their
+    file gives them: calibrated by the device or its software (F-Scan files are calibrated by
+    the user in Tekscan's software, Moticon's by the maker), not by sensorkit.
 
     Returns
     -------
@@ -137,7 +138,11 @@ def calibration_status(recording: Any) -> tuple[bool | None, str]:
     cal = (getattr(recording, "metadata", {}) or {}).get("calibration")
     if not cal:
         # the file's own unit may differ (Moticon exports N/cm², read as kPa): say what is known
-        return True, f"values in {getattr(recording, 'units', 'N')}, calibrated by the device's maker"
+        return (
+            True,
+            f"values in {getattr(recording, 'units', 'N')} as the file gives them (calibrated by the device or "
+            "its software, not by sensorkit)",
+        )
     sides = cal.get("sides", {}) if isinstance(cal, dict) else {}
     procedure = cal.get("procedure", {}) if isinstance(cal, dict) else {}
     if procedure.get("passed") is False:
