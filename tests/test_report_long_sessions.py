@@ -35,8 +35,29 @@ def test_a_session_with_hundreds_of_gaps_lists_the_longest_and_counts_all():
     listed = max(MAX_GAP_ROWS, n_edge)
     assert len(rows) == listed + 1  # header + the listed gaps
     assert f"Listed: {listed} of the {n}, those at the start or end and the longest others" in html
-    longest = float((res.gaps["end_s"] - res.gaps["start_s"]).max())
-    assert f"{longest:.3f}" in html
+    longest = float(res.gaps["n_missing"].max()) / rec.rate_hz  # time missing, not the interval
+    assert f"<td>{longest:.3f}</td>" in html
+    total = float(res.gaps["n_missing"].sum()) / rec.rate_hz
+    assert f"({total:.2f} s missing in all, each insole's gaps counted)" in html
+
+
+def test_the_gaps_table_and_figure_count_missing_frames_not_intervals():
+    """Moticon 102114: the figure said "0.96 s missing" while the table's frames add up to 77
+    (0.77 s at 100 Hz): a gap's interval runs from the last frame before it to the first after,
+    one period longer than what is missing; a gap at the start began at "-0.010 s"."""
+    from pathlib import Path
+
+    from sensorkit.report.figures import gaps_timeline_figure
+
+    rec = sk.read(Path(__file__).parent / "data" / "moticon-opengo" / "230927_102114.txt")
+    res = sk.analyze(rec)
+    assert int(res.gaps["n_missing"].sum()) == 77
+    html = gaps_section(res, rec)
+    assert "(0.77 s missing in all" in html
+    first = re.search(r"<tbody><tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>", html)
+    assert first.groups() == ("0.000", "0.490", "0.500")  # the left insole's first 50 frames
+    title = gaps_timeline_figure(res, rec).axes[0].get_title()
+    assert "0.77 s missing" in title
 
 
 def test_edge_gaps_stay_listed_however_short():

@@ -39,6 +39,7 @@ from sensorkit.report.data import (
     force_scale,
     layouts_for,
     mean_cop_path,
+    missing_time_s,
     sensor_peaks,
     sides_of,
     steady_steps,
@@ -549,7 +550,7 @@ def gaps_timeline_figure(analysis: Analysis, recording: Recording | None = None)
         if len(gaps):
             ends += [gaps["start_s"].min(), gaps["end_s"].max()]
         t0, t1 = float(np.nanmin(ends)), float(np.nanmax(ends))
-    missing_s = float((gaps["end_s"] - gaps["start_s"]).sum()) if len(gaps) else 0.0
+    missing_s = float(missing_time_s(gaps, analysis.source["rate_hz"]).sum())
     with styled():
         fig = new_figure(8.0, 1.2 + 0.55 * max(len(sides), 1))
         ax = fig.subplots()

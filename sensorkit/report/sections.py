@@ -20,7 +20,7 @@ from sensorkit.analysis.summary import reliable_mask
 from sensorkit.errors import printable
 from sensorkit.quantities import display_name, format_number, format_value, quantity
 from sensorkit.recording import Recording
-from sensorkit.report.data import steady_steps
+from sensorkit.report.data import missing_time_s, steady_steps
 
 __all__ = [
     "MAX_STEP_ROWS",
@@ -313,13 +313,14 @@ def gaps_section(analysis: Analysis, recording: Recording | None) -> str:
         period = 1.5 / recording.rate_hz if recording.rate_hz else 0.0
     else:
         t0, t1, period = -np.inf, np.inf, 0.0
+    rate = float(analysis.source["rate_hz"])
+    length = missing_time_s(gaps, rate)
     rows, n_edge = [], 0
     records = gaps.to_dict(orient="records")
     edges = [_edge_gap(g, t0, t1, period) for g in records]
     n_edge = sum(edges)
     listed = range(len(records))
     if len(records) > MAX_GAP_ROWS:  # display only: the edge gaps and the longest others, in time order
-        length = (gaps["end_s"] - gaps["start_s"]).to_numpy(float)
         edge_rows = np.flatnonzero(edges)
         inner = np.flatnonzero(~np.asarray(edges, dtype=bool))
         inner = inner[np.argsort(-length[inner], kind="stable")][: max(MAX_GAP_ROWS - edge_rows.size, 0)]
@@ -329,11 +330,11 @@ def gaps_section(analysis: Analysis, recording: Recording | None) -> str:
         kind = (
             "at the recording's start/end (one insole started or stopped first)" if edge else str(g["reason"])
         )
-        rows.append(
+        rows.append(  # the missing frames themselves: one period inside the gap's open interval
             (
-                format_number(g["start_s"], 3),
-                format_number(g["end_s"], 3),
-                format_number(float(g["end_s"]) - float(g["start_s"]), 3),
+                format_number(float(g["start_s"]) + 1.0 / rate, 3),
+                format_number(float(g["end_s"]) - 1.0 / rate, 3),
+                format_number(length[i], 3),
                 e(g["side"]),
                 e(int(g["n_missing"])),
                 e(kind),
@@ -347,19 +348,28 @@ def gaps_section(analysis: Analysis, recording: Recording | None) -> str:
             if n_edge
             else ""
         )
-        + ". They are never filled in; steps that touch one are listed but left out of the summary."
+        + f" ({format_number(float(length.sum()), 2)} s missing in all, each insole's gaps counted)."
+        + " They are never filled in. A value whose window touches one is not measured (–, with the "
+        "reason in the steps table's gap note), so the summary's counts per metric can be lower than "
+        "its steps; a step's times still count when its contact and toe-off were both recorded."
         + recorder_text
         + (
             f" Listed: {len(listed)} of the {len(records)}, those at the start or end and the longest others, "
-            f"in time order ({format_number(float((gaps['end_s'] - gaps['start_s']).sum()), 1)} s missing in all, "
-            "each insole's gaps counted); every interval is in the analysis output "
+            "in time order; every interval is in the analysis output "
             "(<code>sensorkit analyze FILE --json</code>, <code>gaps</code>)."
             if len(records) > MAX_GAP_ROWS
             else ""
         )
         + "</p>"
         + table(
-            ("start (s)", "end (s)", "length (s)", "side", "frames missing", "where / reason"),
+            (
+                "first missing (s)",
+                "last missing (s)",
+                "missing (s)",
+                "side",
+                "frames missing",
+                "where / reason",
+            ),
             rows,
             text_cols=(3, 5),
         )
