@@ -90,8 +90,17 @@ def test_referral_comes_from_reported_pain_never_from_measurements(walks):
         adv = sk.recommend(res, recording=rec, **kwargs)
         ref = adv.get("professional")
         assert ref.title == "See a professional first" and ref.basis == "stated"
-        assert "orthotics" in ref.statement and ref.inputs
+        assert ref.statement.endswith("They can find the cause, which insoles cannot.") and ref.inputs
         assert str(adv).splitlines()[1].startswith("!! See a doctor")
+        # "see a doctor before changing insoles" came with insole advice (a clinician's review);
+        # the custom-orthotics clause ran against the back-pain reviews the card cites
+        assert "orthotics" not in str(adv)
+        assert not [a for a in adv.advice if a.kind == "advice"]
+        held = {s.topic: s.reason for s in adv.suppressed}
+        assert {"cushioning", "material"} <= set(held) and "see a professional" in held["cushioning"]
+        assert adv.get("foot_loading") is not None  # what was measured is still described
+    stated = sk.recommend(res, recording=rec, arch="low", arch_source="clinician")
+    assert "pronation" not in stated.get("arch_support").statement  # no pronation claims (Nielsen 2014)
     mild = sk.recommend(res, recording=rec, pain_severity=3, pain_weeks=2)
     assert mild.get("professional").title == "When to see a professional"
 

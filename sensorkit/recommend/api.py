@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sensorkit.recommend.advice import Advice, Suppressed
 from sensorkit.recommend.caveats import build_caveats, referral
 from sensorkit.recommend.facts import gather_facts
 from sensorkit.recommend.result import Recommendation
@@ -150,6 +151,7 @@ def recommend(
         plan: dict = {}
     else:
         caveats, plan = build_caveats(runner, today or dt.date.today(), activity)
+    advice, suppressed = _professional_first(advice, suppressed, caveats)
     return Recommendation(
         activity=activity,
         advice=advice,
@@ -160,4 +162,26 @@ def recommend(
         replacement=plan,
         notes=notes,
         counts=counts,
+    )
+
+
+def _professional_first(
+    advice: list[Advice], suppressed: list[Suppressed], caveats: list[Advice]
+) -> tuple[list[Advice], list[Suppressed]]:
+    """Withhold the product advice (cushioning, arch support, firmness, material) when the user's
+    pain sends them to a professional first: the card said "see a doctor before changing
+    insoles" and then advised insoles. Descriptions of what was measured stay."""
+    first = next(
+        (c for c in caveats if c.topic == "professional" and c.title == "See a professional first"), None
+    )
+    if first is None:
+        return advice, suppressed
+    held = [a for a in advice if a.kind == "advice"]
+    reason = (
+        "your pain comes first: see a professional before choosing insoles (under 'See a professional "
+        "first'); an insole choice can follow their assessment"
+    )
+    return (
+        [a for a in advice if a.kind != "advice"],
+        [*suppressed, *(Suppressed(a.topic, a.title, reason) for a in held)],
     )

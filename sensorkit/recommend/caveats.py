@@ -96,8 +96,7 @@ def referral(runner: RunnerProfile) -> Advice:
         text = (
             "See a doctor or physical therapist before changing insoles or training: "
             + ", and ".join(reasons)
-            + ". They can find the cause, which insoles cannot, and may prescribe custom orthotics if they are "
-            "needed."
+            + ". They can find the cause, which insoles cannot."
         )
         return Advice(
             "professional",

@@ -43,7 +43,7 @@ _SEED = 20261129
 
 _ARCH_TEXT = {
     "low": (
-        "arch support with pronation control, in a semi-rigid insole",
+        "arch support, in a semi-rigid insole",
         "The guide suggests supportive insoles with arch support for low arches or flat feet.",
         "semi-rigid",
     ),
