@@ -16,7 +16,7 @@ from sensorkit.devices.pair import DevicePair
 from sensorkit.devices.transport import host_time
 from sensorkit.devices.transports import schemes, transport_module
 from sensorkit.devices.url import DeviceURL, parse_url
-from sensorkit.errors import DeviceError
+from sensorkit.errors import DeviceError, FileFormatError
 from sensorkit.outputs import check_output
 
 if TYPE_CHECKING:
@@ -453,7 +453,18 @@ def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **op
 
     url.check_known(PARAMS)
     speed = url.get_float("speed", 1.0, 0.0, 1e6)
-    reader = CaptureReader(url.target)
+    try:
+        reader = CaptureReader(url.target)
+    except FileFormatError as exc:
+        if "bad magic" not in str(exc):
+            raise
+        raise FileFormatError(
+            "not a sensorkit capture file: replay plays the captures `sensorkit record` writes (.skr), "
+            "whose bytes go through the live pipeline again",
+            path=url.target,
+            hint="analyse another recording with `sensorkit analyze FILE`; to run it through the streaming "
+            "analyser, feed sk.read(FILE) to sensorkit.StreamingAnalyzer (docs/live.md, Replaying recordings)",
+        ) from None
     header = reader.header
     streams = reader.streams or [{"stream": 0}]
     clock = ReplayClock(float(header.get("host_t0_s", 0.0)), speed)
