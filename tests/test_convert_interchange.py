@@ -47,3 +47,16 @@ def test_convert_to_mot_and_a_gap_is_one_line_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "gap(s), the first on side" in err and "OpenSim" in err
     assert not (tmp_path / "gappy.mot").exists()
+    # the hint is one the command line can follow, and times read as numbers (it printed
+    # "np.float64(-0.009999999999999787)" and "pass missing='omit'", a Python-only option)
+    assert "np.float64" not in err and "--missing omit" in err
+    first = gappy.gaps.iloc[0]
+    assert f"{int(first['n_missing'])} frame(s) missing from {first['start_s'] + 0.01:.3f} s" in err
+    assert run_convert(str(src), str(tmp_path / "gappy.mot"), "--missing", "omit") == 0
+    rows = int(
+        next(x for x in (tmp_path / "gappy.mot").read_text().splitlines() if x.startswith("nRows="))[6:]
+    )
+    delivered = np.isfinite(gappy.left).all(axis=1) & np.isfinite(gappy.right).all(axis=1)
+    assert rows == int(delivered.sum()) < gappy.n_frames  # the rows with data, no others
+    assert run_convert(str(src), str(tmp_path / "gappy2.csv"), "--missing", "omit") == 1
+    assert "--missing is for .mot outputs" in capsys.readouterr().err

@@ -243,3 +243,19 @@ def test_hints_for_reading_offer_readable_formats_only_and_name_from(tmp_path):
         assert "--from on the command line" in hint and "generic-csv" in hint and "parquet" in hint
         assert "c3d" not in hint and "opensim-mot" not in hint
     assert not format_spec("c3d").readable and format_spec("parquet").readable
+
+
+def test_reading_a_file_sensorkit_only_writes_or_a_folder_says_so(tmp_path):
+    """sensorkit's own C3D and .mot read back as "binary file of no known format" and "cannot
+    tell the file format"; a folder as "no such file"."""
+    rec = sk.simulate(duration_s=3, seed=1)
+    for name, what in (("walk.c3d", "C3D files"), ("walk.mot", "OpenSim .mot files")):
+        sk.write(rec, tmp_path / name)
+        with pytest.raises(FileFormatError, match=f"sensorkit writes {what} but does not read them") as info:
+            sk.read(tmp_path / name)
+        assert "read the recording this file was made from" in info.value.hint
+    with pytest.raises(FileFormatError, match="a folder, not a recording") as info:
+        sk.read(tmp_path)
+    assert "sensorkit batch FOLDER" in info.value.hint
+    with pytest.raises(FileFormatError, match="no such file"):
+        sk.read(tmp_path / "absent.csv")

@@ -32,9 +32,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register the ``convert`` verb."""
     p = sub.add_parser(
         "convert",
-        help="convert a recording between formats (CSV, Parquet, C3D, OpenSim .mot; reads PhysioNet, .skr, Moticon too)",
-        description="Convert a recording. Reads generic CSV, PhysioNet gaitpdb, Parquet, raw captures (.skr) "
-        "and Moticon OpenGo text exports; writes generic CSV, Parquet, C3D or OpenSim .mot external loads.",
+        help="convert a recording between formats (CSV, Parquet, C3D, OpenSim .mot; reads every format sensorkit reads)",
+        description="Convert a recording. Reads every format sensorkit reads (generic CSV, Parquet, captures "
+        "(.skr), PhysioNet gaitpdb, Moticon OpenGo, pedar, F-Scan, XDF); writes generic CSV, Parquet, C3D or "
+        "OpenSim .mot external loads.",
     )
     p.add_argument("input", metavar="IN", help="recording to read (format detected)")
     p.add_argument("output", metavar="OUT", help="file to write (.csv, .parquet, .c3d or .mot)")
@@ -44,6 +45,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--layout", metavar="NAME|FILE", help="sensor layout, for inputs that do not name one")
     p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg to store with the recording")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    p.add_argument(
+        "--missing",
+        choices=("error", "omit", "nan"),
+        default="error",
+        help=".mot only: frames a foot has no data in are refused (error, the default), left out (omit: "
+        "OpenSim interpolates across them) or written as NaN (nan: for pandas, not ExternalLoads)",
+    )
     p.add_argument(
         "--calibration",
         metavar="FILE",
@@ -75,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     """Convert ``args.input`` to ``args.output``; returns the exit status."""
     src, dst = Path(args.input), Path(args.output)
     fmt = _output_format(dst, args.to)
+    if args.missing != "error" and fmt != "mot":
+        raise ValueError(f"--missing is for .mot outputs; {fmt} keeps missing frames as NaN")
     check_output(dst, overwrite=args.force, inputs=[src])
     if not dst.parent.is_dir():
         raise FileNotFoundError(f"cannot write {dst}: folder {dst.parent} does not exist")
@@ -97,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         from sensorkit.io.opensim import write_mot
 
         with working(f"writing {dst}"):
-            write_mot(rec, dst, overwrite=args.force)
+            write_mot(rec, dst, overwrite=args.force, missing=args.missing)
     else:
         from sensorkit.io.csv_generic import write_generic_csv
 

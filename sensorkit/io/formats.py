@@ -125,17 +125,31 @@ def _candidates(path: Path) -> list[FormatSpec]:
     return by_ext + [s for s in FORMAT_TABLE if s not in by_ext]
 
 
+def _has_extension(path: Path, spec: FormatSpec) -> bool:
+    return any(path.name.lower().endswith(e) for e in spec.extensions)
+
+
 def detect_format(path: str | Path) -> str:
     """Name of the format of ``path`` (a :data:`FORMAT_TABLE` entry), from its name and first bytes.
 
     Raises
     ------
     FileFormatError
-        When the file is missing, empty, binary or of no known format.
+        When the file is missing, a folder, empty, binary or of no known format, or of a format
+        sensorkit only writes (C3D, OpenSim ``.mot``).
     """
     path = Path(path)
+    if path.is_dir():
+        raise FileFormatError(
+            "a folder, not a recording",
+            path=str(path),
+            hint="`sensorkit batch FOLDER -o OUT` analyses every recording in a folder (docs/cohorts.md)",
+        )
     if not path.is_file():
         raise FileFormatError("no such file", path=str(path))
+    first = _candidates(path)[0]
+    if not first.readable and _has_extension(path, first):  # sensorkit's own C3D or .mot output
+        first.read(path)  # raises what the format says ("sensorkit writes C3D files but does not read them")
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
     if not head.strip():

@@ -209,12 +209,12 @@ def write_mot(
     if missing == "error" and len(rec.gaps):
         g = rec.gaps.iloc[0]
         raise SensorkitError(
-            f"the recording has {len(rec.gaps)} gap(s), the first on side {g['side']} from "
-            f"{g['start_s']!r} s to {g['end_s']!r} s ({g['reason']}); OpenSim's Storage reader "
-            "cannot read NaN and interpolates across absent rows",
-            hint="pass missing='omit' (rows left out; OpenSim interpolates across them), "
-            "missing='nan' (NaN cells, for TimeSeriesTable or pandas, not ExternalLoads), "
-            "or write a gap-free rec.slice_time(start_s, stop_s)",
+            f"the recording has {len(rec.gaps)} gap(s), the first on side {g['side']}: {int(g['n_missing'])} "
+            f"frame(s) missing from {float(g['start_s']) + 1.0 / rec.rate_hz:.3f} s ({g['reason']}); OpenSim's "
+            "Storage reader cannot read NaN and interpolates across absent rows",
+            hint="pass missing='omit' (rows left out; OpenSim interpolates across them) or missing='nan' "
+            "(NaN cells, for TimeSeriesTable or pandas, not ExternalLoads): on the command line "
+            "`sensorkit convert IN OUT.mot --missing omit`; or write a gap-free rec.slice_time(start_s, stop_s)",
         )
     blocks, keep = [], np.ones(rec.n_frames, dtype=bool)
     for side in sides:
