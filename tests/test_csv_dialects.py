@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -197,6 +199,37 @@ def test_a_csv_cut_inside_its_last_row_reads_up_to_the_cut_with_a_warning(tmp_pa
     with pytest.warns(sk.errors.FileTruncatedWarning, match="line 5\\) is cut short"):
         rec = read(path)
     assert rec.n_frames == 2
+
+
+def test_a_csv_cut_inside_its_last_value_is_not_read_as_a_shorter_number(tmp_path):
+    """Cut inside the last number of its last row ("33.8800011" to "3"), every field is still
+    there: the row was read silently, with 3.0 for 33.88."""
+    path = _csv(tmp_path / "cut.csv", ["# layout: physionet8", HEADER, *_rows([0, 0.01, 0.02])])
+    text = path.read_text()
+    last = text.rstrip("\n").rsplit(",", 1)[1]
+    assert len(last) > 1
+    path.write_text(text.rstrip("\n")[: -(len(last) - 1)])  # keeps the last value's first digit only
+    with pytest.warns(sk.errors.FileTruncatedWarning, match="line 5\\) has no line end, so it may be cut"):
+        rec = read(path)
+    assert rec.n_frames == 2
+    whole = tmp_path / "whole.csv"  # the same rows with a line end: all three read, no warning
+    whole.write_text(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read(whole).n_frames == 3
+
+
+def test_a_physionet_walk_cut_inside_a_row_reads_up_to_the_cut_with_a_warning(tmp_path):
+    """It stopped with "line 5997: expected 19 tab-separated fields, found 3" and no hint."""
+    src = Path(__file__).parent / "data" / "physionet-gaitpdb" / "GaCo01_01.txt"
+    data = src.read_bytes()
+    cut = tmp_path / "GaCo01_01.txt"
+    cut.write_bytes(data[:600_000])
+    complete = data[:600_000].count(b"\n")
+    with pytest.warns(sk.errors.FileTruncatedWarning, match=f"line {complete + 1}\\) has no line end"):
+        rec = read(cut)
+    assert rec.n_frames == complete
+    np.testing.assert_array_equal(rec.left, read(src).left[:complete])
 
 
 @pytest.mark.parametrize("row", ["0\r,0.0", "\r:"])

@@ -82,7 +82,7 @@ def test_truncated_physionet_row_is_reported(tmp_path, physionet_files):
     lines = physionet_files[0].read_text().splitlines()
     lines[5] = "\t".join(lines[5].split("\t")[:12])
     path = tmp_path / "GaCo99_01.txt"
-    path.write_text("\n".join(lines[:50]))
+    path.write_text("\n".join(lines[:50]) + "\n")  # a short row mid-file, not a cut file
     with pytest.raises(FileFormatError, match="line 6: expected 19 tab-separated fields, found 12"):
         read(path)
 

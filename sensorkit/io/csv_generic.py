@@ -183,15 +183,20 @@ def read_generic_csv(
     if decimal is None:
         decimal = _sniff_decimal(lines[header_line + 1 : header_line + 50], sep)
     if not text.endswith(("\n", "\r")) and len(lines) > header_line + 1:
-        n_fields = len(next(csv.reader([lines[header_line]], delimiter=sep)))
-        if len(next(csv.reader([lines[-1]], delimiter=sep))) < n_fields:
-            warnings.warn(
-                f"{path}: the last row (line {len(lines)}) is cut short; read the rows before it",
-                FileTruncatedWarning,
-                stacklevel=2,
-            )
-            lines = lines[:-1]
-            text = "\n".join(lines) + "\n"
+        # no line end: the file was cut, perhaps inside the last value (33.88 read as 3): the row
+        # is left out, and the warning says how to keep a row that is whole
+        n_fields = len(next(csv.reader([lines[-1]], delimiter=sep)))
+        short = n_fields < len(next(csv.reader([lines[header_line]], delimiter=sep)))
+        warnings.warn(
+            f"{path}: the last row (line {len(lines)}) "
+            + ("is cut short" if short else "has no line end, so it may be cut inside its last value")
+            + "; read the rows before it"
+            + ("" if short else " (end the file with a line break to keep that row)"),
+            FileTruncatedWarning,
+            stacklevel=2,
+        )
+        lines = lines[:-1]
+        text = "\n".join(lines) + "\n"
     if sep == decimal:
         raise FileFormatError(
             f"the separator and the decimal mark are both {sep!r}", path=str(path), line=header_lineno

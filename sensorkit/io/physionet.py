@@ -8,13 +8,15 @@ positions: the built-in ``physionet8`` layout.
 
 from __future__ import annotations
 
+import io
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sensorkit.errors import FileFormatError
+from sensorkit.errors import FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.layout import load_layout
 from sensorkit.recording import Recording
@@ -58,8 +60,20 @@ def read_physionet_gaitpdb(path: str | Path, *, body_mass_kg: float | None = Non
         Wrong column count, non-numeric cells, or totals that disagree with the sensors.
     """
     path = Path(path)
+    source: Path | io.StringIO = path
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if text and not text.endswith(("\n", "\r")):  # cut: the last row may stop inside a value
+        cut = text.rsplit("\n", 1)
+        lineno = text.count("\n") + 1
+        warnings.warn(
+            f"{path}: the last row (line {lineno}) has no line end, so the file was cut inside it; "
+            "read the rows before it",
+            FileTruncatedWarning,
+            stacklevel=2,
+        )
+        source = io.StringIO(cut[0] + "\n" if len(cut) == 2 else "")
     try:
-        table = pd.read_csv(path, sep="\t", header=None, dtype=np.float64, engine="c")
+        table = pd.read_csv(source, sep="\t", header=None, dtype=np.float64, engine="c")
     except (ValueError, pd.errors.EmptyDataError) as exc:
         raise _locate(path) or FileFormatError(f"cannot parse ({exc})", path=str(path)) from None
     if table.shape[1] != N_COLUMNS:
