@@ -650,3 +650,31 @@ def test_a_task_table_without_file_index_still_maps_a_moved_projects_paths(tmp_p
     calls = []
     again = analyze_many("data/*.txt", output="out", resume=True, progress=lambda *a: calls.append(a))
     assert calls == [(1, 1, 0, 0)] and len(again.sessions) == 1
+
+
+def test_a_participants_table_gives_each_file_its_body_mass(tmp_path):
+    """A body_mass_kg column was ignored: every *_bw column was NaN, and --mass sets one mass
+    for the whole batch. BIDS writes n/a for an unknown value."""
+    table = tmp_path / "participants.tsv"
+    rows = [("GaCo01_01.txt", "83"), ("GaCo03_01.txt", "n/a"), ("GaCo04_02.txt", "heavy")]
+    table.write_text(
+        "participant_id\tpath\tbody_mass_kg\n"
+        + "".join(f"sub-{k}\t{(PHYSIONET / f).as_posix()}\t{m}\n" for k, (f, m) in enumerate(rows)),
+        encoding="utf-8",
+    )
+    cohort = analyze_many(table, body_mass_kg=70)
+    s = cohort.sessions.set_index("file")
+    assert s.loc["GaCo01_01.txt", "body_mass_kg"] == 83.0  # the table's
+    assert s.loc["GaCo03_01.txt", "body_mass_kg"] == 70.0  # n/a: the batch's
+    alone = sk.analyze(sk.read(PHYSIONET / "GaCo01_01.txt"), body_mass_kg=83)
+    assert s.loc["GaCo01_01.txt", "peak_force_bw_both"] == pytest.approx(
+        alone.summary.loc["peak_force_bw", "both"]
+    )
+    assert s.loc["GaCo04_02.txt", "status"] == "error"
+    assert (
+        "body_mass_kg of this file in the table is not a number: 'heavy'"
+        in s.loc["GaCo04_02.txt", "error_message"]
+    )
+    # missing time counts missing frames (not the gaps' open intervals, one period longer each)
+    rec = sk.read(PHYSIONET / "GaCo01_01.txt")
+    assert s.loc["GaCo01_01.txt", "missing_s"] == pytest.approx(rec.gaps["n_missing"].sum() / rec.rate_hz)

@@ -176,7 +176,7 @@ def analyse_one(task: dict[str, Any], options: JobOptions) -> tuple[pd.DataFrame
     row: dict[str, Any] = {**keys, "status": "ok", "error_type": None, "error_message": None}
     try:
         rec, fmt = _read(task["path"], options)
-        res = sk.analyze(rec, body_mass_kg=_mass(rec, options), **options.params)
+        res = sk.analyze(rec, body_mass_kg=_mass(rec, options, task), **options.params)
     except Exception as exc:  # a file that fails gets an error row, the batch goes on
         row.update({"status": "error", "error_type": type(exc).__name__, "error_message": str(exc)[:500]})
         return pd.DataFrame(), _complete(row)
@@ -184,7 +184,7 @@ def analyse_one(task: dict[str, Any], options: JobOptions) -> tuple[pd.DataFrame
         row["subject"] = rec.metadata.get("subject") or None
     counts = res.counts
     gaps = rec.gaps
-    missing = float((gaps["end_s"] - gaps["start_s"]).sum()) if len(gaps) else 0.0
+    missing = float(gaps["n_missing"].sum()) / rec.rate_hz if len(gaps) else 0.0  # frames, not intervals
     row.update(
         {
             "format": fmt,
@@ -241,7 +241,15 @@ def _read(path: str, options: JobOptions):
         return sk.read(path, layout=options.layout, **kwargs), fmt
 
 
-def _mass(rec, options: JobOptions) -> float | None:
+def _mass(rec, options: JobOptions, task: dict[str, Any] | None = None) -> float | None:
+    """The body mass to analyse ``rec`` with: the task table's ``body_mass_kg`` for this file
+    when given (a participants table), else the file's own, else the batch's."""
+    given = None if task is None else task.get("body_mass_kg")
+    if given is not None and not _isnan(given) and str(given).strip() not in ("", "n/a", "nan"):
+        try:
+            return float(given)  # sk.analyze checks the range
+        except ValueError:
+            raise ValueError(f"body_mass_kg of this file in the table is not a number: {given!r}") from None
     return None if rec.body_mass_kg is not None else options.body_mass_kg
 
 
