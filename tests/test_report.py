@@ -412,3 +412,27 @@ def test_asymmetry_figure_and_steps_table_do_not_show_unreliable_rates_as_values
     assert html.count(" (unreliable)</td>") >= shown  # every VALR shown says so (short and full tables)
     value = f"{steps['valr_bw_s'].dropna().iloc[0]:.1f} (unreliable)"
     assert f"<td>{value}</td>" in html
+
+
+def test_the_notebook_plots_work_with_pyplot_savefig(tmp_path):
+    """`res.plot_forces(); plt.savefig("x.png")` wrote a blank image: the figure was not known
+    to pyplot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import sensorkit as sk
+
+    rec = sk.simulate(duration_s=8, seed=1)
+    res = sk.analyze(rec)
+    try:
+        for k, plot in enumerate((res.plot_forces, res.plot_cop, res.plot_summary, rec.plot_forces)):
+            fig = plot()
+            assert plt.gcf() is fig
+            path = tmp_path / f"{k}.png"
+            plt.savefig(path)
+            image = plt.imread(path)
+            assert image.shape[0] > 100 and np.ptp(image[..., :3]) > 0.5  # drawn, not blank
+    finally:
+        plt.close("all")
