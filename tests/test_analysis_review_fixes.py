@@ -464,3 +464,17 @@ def test_no_cv_from_fewer_than_five_values():
     assert len(steady) >= MIN_CV_VALUES == 5
     expected = 100 * steady.std(ddof=1) / steady.mean()
     assert walk.summary.loc["stride_time_s", "left_cv_pct"] == pytest.approx(expected)
+
+
+def test_excluding_a_step_or_bout_that_does_not_exist_is_an_error():
+    """`--exclude-steps 5000` (a typo for 500) was accepted silently and the step stayed in."""
+    rec = sk.simulate(duration_s=10, seed=1)
+    n = len(sk.analyze(rec).steps)
+    with pytest.raises(
+        ValueError, match=rf"exclude_steps: no step 5000 in the steps table \(rows 0-{n - 1}\)"
+    ):
+        sk.analyze(rec, exclude_steps=[3, 5000])
+    with pytest.raises(ValueError, match="exclude_bouts: no bout 7 in this recording"):
+        sk.analyze(rec, exclude_bouts=[7])
+    kept = sk.analyze(rec, exclude_steps=[3])
+    assert kept.steps.loc[3, "exclude_reason"] == "excluded by user"

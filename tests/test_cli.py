@@ -82,3 +82,18 @@ def test_analyze_missing_file_is_one_line():
     assert (
         proc.stderr.startswith("error:") and "no such file" in proc.stderr and "Traceback" not in proc.stderr
     )
+
+
+def test_a_misspelled_option_names_the_verb_and_the_option_meant(capsys):
+    """`sensorkit analyze F --masss 80` printed the top-level usage and no suggestion."""
+    from sensorkit.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["analyze", "walk.csv", "--masss", "80"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: sensorkit analyze")
+    assert "unrecognized arguments: --masss 80 (did you mean --mass?)" in err
+    with pytest.raises(SystemExit):
+        main(["analyze", "walk.csv", "--zzz"])
+    assert "did you mean" not in capsys.readouterr().err  # nothing close: no guess

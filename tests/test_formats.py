@@ -259,3 +259,15 @@ def test_reading_a_file_sensorkit_only_writes_or_a_folder_says_so(tmp_path):
     assert "sensorkit batch FOLDER" in info.value.hint
     with pytest.raises(FileFormatError, match="no such file"):
         sk.read(tmp_path / "absent.csv")
+
+
+def test_a_markdown_file_is_of_no_known_format_not_a_broken_csv(tmp_path):
+    """`sensorkit analyze README.md` said "metadata line must be '# key: value'"."""
+    readme = tmp_path / "README.md"
+    readme.write_text("# sensorkit\n\nOpen-source toolkit.\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match="cannot tell the file format"):
+        detect_format(readme)
+    csv = tmp_path / "walk.csv"  # a real metadata line still makes a generic CSV
+    csv.write_text("# layout: ref16\ntime," + ",".join(f"L{k}" for k in range(1, 17)) + "\n0,"
+                   + ",".join("0" for _ in range(16)) + "\n", encoding="utf-8")  # fmt: skip
+    assert detect_format(csv) == "generic-csv"

@@ -67,6 +67,8 @@ def analyze(
     ------
     TypeError
         When ``recording`` is not something that holds a recording.
+    ValueError
+        An ``exclude_steps`` row or ``exclude_bouts`` bout that the analysis does not have.
 
     Notes
     -----

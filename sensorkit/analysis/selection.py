@@ -289,9 +289,14 @@ def finalize_columns(
     # a user's exclusion takes a step out of the summaries, not out of the gait: it stays a
     # valid step and its neighbours keep their temporal parameters
     user = np.zeros(n, dtype=bool)
+    unknown = sorted(int(i) for i in exclude_steps if not 0 <= int(i) < n)
+    if unknown:  # a typo (5000 for 500) was ignored, and the summary kept the step
+        raise ValueError(
+            f"exclude_steps: no step {', '.join(map(str, unknown))} in the steps table "
+            + (f"(rows 0-{n - 1})" if n else "(no stances)")
+        )
     for i in exclude_steps:
-        if 0 <= int(i) < n:
-            user[int(i)] = True
+        user[int(i)] = True
 
     # -- bouts of valid steps (both feet), split by pauses and by turns or standing (a stance
     #    too long, or not shorter than its stride, between two valid steps)
@@ -397,6 +402,13 @@ def finalize_columns(
                 steady_reason[trim] = "first or last steps of a bout (gait initiation or termination)"
     reason = np.where(valid, steady_reason, reason)
     if exclude_bouts:
+        known = set(bout[bout >= 0].tolist())
+        missing = sorted(int(b) for b in exclude_bouts if int(b) not in known)
+        if missing:
+            raise ValueError(
+                f"exclude_bouts: no bout {', '.join(map(str, missing))} in this recording "
+                + (f"(bouts {min(known)}-{max(known)})" if known else "(no bouts)")
+            )
         user |= np.isin(bout, np.asarray(exclude_bouts, dtype=np.int64)) & (bout >= 0)
     steady &= ~user
     reason = np.where(user, "excluded by user", reason)

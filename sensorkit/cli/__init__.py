@@ -63,7 +63,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("sensorkit.cli.simulate", "write a simulated insole recording (generic CSV)"),
     "convert": (
         "sensorkit.cli.convert",
-        "convert a recording between formats (CSV, Parquet, C3D, OpenSim .mot; reads PhysioNet, .skr, Moticon too)",
+        "convert a recording between formats (CSV, Parquet, C3D, OpenSim .mot; reads every format sensorkit reads)",
     ),
 }
 
@@ -154,7 +154,9 @@ def _reader_gone() -> int:
 def _run(argv: list[str]) -> int:
     verb = _verb(argv)
     parser = build_parser(() if verb is None else (verb,))
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # the verb's own usage, and the option meant (the top-level usage said nothing)
+        _unrecognized(parser, verb, extra)
     if args.command is None:
         parser.print_help()
         return 2
@@ -185,6 +187,25 @@ def _run(argv: list[str]) -> int:
     finally:
         if helper is not None:
             _warmup.stop_helper(helper)
+
+
+def _unrecognized(parser: argparse.ArgumentParser, verb: str | None, extra: list[str]) -> None:
+    """Exit with argparse's error for ``extra``, from the verb's parser, naming the closest
+    option of each misspelled one (``--masss`` -> ``--mass``)."""
+    import difflib
+
+    target = parser
+    if verb is not None:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        target = sub.choices[verb]
+    options = [o for a in target._actions for o in a.option_strings if o.startswith("--")]
+    hints = []
+    for word in extra:
+        if word.startswith("--"):
+            close = difflib.get_close_matches(word.split("=", 1)[0], options, n=1, cutoff=0.75)
+            if close:
+                hints.append(f"did you mean {close[0]}?")
+    target.error(f"unrecognized arguments: {' '.join(extra)}" + (f" ({'; '.join(hints)})" if hints else ""))
 
 
 #: Verbs that analyse a recording: on a cold kernel cache they start the compiling helper

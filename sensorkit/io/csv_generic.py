@@ -86,14 +86,20 @@ _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 
 
 def looks_like_generic_csv(path: Path, head: str) -> bool:
-    """True when the first meaningful line is a ``#`` metadata line or a ``time`` header."""
+    """True when the first meaningful line is a ``# key: value`` metadata line or a ``time``
+    header (a Markdown file's ``# Title`` is neither: it was read as a CSV whose metadata line
+    was wrong, instead of a file of no known format)."""
     for line in head.splitlines():
         stripped = line.strip().lstrip("\ufeff")
         if not stripped:
             continue
         first = re.split(r"[,;\t]", stripped)[0].strip().lower()
-        return stripped.startswith("#") or first in _TIME_NAMES
+        return bool(_METADATA_LINE.match(stripped)) or first in _TIME_NAMES
     return False
+
+
+#: A metadata line: ``# key: value`` (the key a word, possibly with spaces, dots or dashes).
+_METADATA_LINE = re.compile(r"#\s*[A-Za-z_][\w .-]*:")
 
 
 def _decode(path: Path, encoding: str | None) -> tuple[str, str]:
