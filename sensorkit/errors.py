@@ -17,6 +17,7 @@ __all__ = [
     "FileLockedError",
     "FileTruncatedWarning",
     "OutputExistsError",
+    "OutputFolderError",
     "ProfileError",
     "ProtocolError",
     "SameFileError",
@@ -98,6 +99,20 @@ class DuplicateRowsWarning(UserWarning):
 
 class OutputExistsError(SensorkitError, FileExistsError):
     """An output file exists and replacing it was not asked for (``--force`` / ``overwrite=True``)."""
+
+
+class OutputFolderError(SensorkitError, FileNotFoundError):
+    """The folder an output would be written into does not exist.
+
+    A :class:`FileNotFoundError` whose ``filename`` is the output, with sensorkit's message.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, filename: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.filename = filename
+
+    def __str__(self) -> str:
+        return str(self.args[0])  # not OSError's "[Errno ...] None: path" once filename is set
 
 
 class SameFileError(SensorkitError, ValueError):

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sensorkit.errors import FileLockedError, OutputExistsError, SameFileError
+from sensorkit.errors import FileLockedError, OutputExistsError, OutputFolderError, SameFileError
 
 __all__ = [
     "atomic_output",
@@ -72,7 +72,11 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
 
 
 def check_output(
-    path: str | os.PathLike, *, overwrite: bool = False, inputs: Iterable[str | os.PathLike] = ()
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike] = (),
+    folder_made: bool = False,
 ) -> Path:
     """Refuse an output that would destroy data; return it as a Path.
 
@@ -85,6 +89,8 @@ def check_output(
     inputs : iterable of str or PathLike
         Files the same command reads; the output may not be any of them, even with
         ``overwrite``.
+    folder_made : bool
+        The writer creates the output's folder (``--png-dir``); otherwise it must exist.
 
     Returns
     -------
@@ -97,8 +103,19 @@ def check_output(
         ``path`` is one of ``inputs`` (compared by device and inode).
     OutputExistsError
         ``path`` exists and ``overwrite`` is False.
+    OutputFolderError
+        The folder of ``path`` does not exist (every command said it its own way, some with a
+        bare ``[Errno 2]``).
     """
     out = Path(path)
+    folder = out.parent
+    if not folder_made and not folder.is_dir():
+        raise OutputFolderError(
+            f"cannot write {out}: folder {folder} does not exist"
+            + (" (it is a file)" if folder.exists() else ""),
+            hint="create the folder first, or choose another output",
+            filename=str(out),
+        )
     for src in inputs:
         if src is not None and same_file(out, src):
             raise SameFileError(

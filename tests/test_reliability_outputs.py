@@ -287,3 +287,31 @@ def test_c3d_and_mot_files_get_the_usual_permissions(tmp_path):
     os.chmod(tmp_path / "a.mot", 0o640)  # a replaced file keeps its own
     write_mot(rec, tmp_path / "a.mot", overwrite=True)
     assert (tmp_path / "a.mot").stat().st_mode & 0o777 == 0o640
+
+
+def test_every_writer_says_the_same_thing_about_a_missing_folder(tmp_path):
+    """`analyze --steps`, `simulate -o`, `record -o` and `stream --record` ended with a bare
+    "[Errno 2] No such file or directory", `report` and `convert` with their own words."""
+    from sensorkit.cli import main
+    from sensorkit.errors import OutputFolderError
+
+    src = tmp_path / "walk.csv"
+    sk.write(sk.simulate(duration_s=4, seed=1), src)
+    missing = tmp_path / "nodir"
+    for argv in (
+        ["analyze", str(src), "--steps", str(missing / "s.csv")],
+        ["simulate", "-o", str(missing / "x.csv"), "--duration", "2"],
+        ["convert", str(src), str(missing / "x.parquet")],
+        ["record", "sim://", "-o", str(missing / "x.skr"), "--duration", "1"],
+    ):
+        assert main(argv) == 1, argv
+    with pytest.raises(OutputFolderError, match=r"folder .*nodir does not exist") as info:
+        sk.write(sk.read(src), missing / "x.csv")
+    assert isinstance(info.value, FileNotFoundError) and info.value.filename == str(missing / "x.csv")
+    assert not missing.exists()
+    # a folder the writer makes itself is fine
+    assert (
+        main(["analyze", str(src), "--png-dir", str(tmp_path / "pngs"), "--report", str(tmp_path / "r.html")])
+        == 0
+    )
+    assert (tmp_path / "pngs").is_dir()

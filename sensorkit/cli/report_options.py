@@ -191,10 +191,10 @@ def check_report_outputs(
     outputs = [Path(report)] if report else []
     if report and pdf:
         outputs.append(Path(report).with_suffix(".pdf"))
-    if png_dir:
-        outputs += [Path(png_dir) / f"{spec.key}.png" for spec in FIGURES]
     for out in outputs:
         check_output(out, overwrite=force, inputs=inputs)
+    for spec in FIGURES if png_dir else ():  # the PNG folder is made when missing
+        check_output(Path(png_dir) / f"{spec.key}.png", overwrite=force, inputs=inputs, folder_made=True)
 
 
 def say_written(result: dict) -> None:
