@@ -111,8 +111,8 @@ QUANTITIES: dict[str, Quantity] = {
     "cop_path_length_mm": Quantity("COP path length", "mm", 1.0, 1),
     "cop_velocity_mm_s": Quantity("COP velocity", "mm/s", 1.0, 0),
     "cpei_pct": Quantity("CPEI (approx.)", "% foot width", 1.0, 1),
-    "arch_indicator": Quantity("arch indicator (midfoot impulse share)", "", 1.0, 3),
-    "ml_ratio": Quantity("medial-lateral ratio (+ medial)", "", 1.0, 3),
+    "arch_indicator": Quantity("midfoot load share (of heel + midfoot + forefoot impulse)", "", 1.0, 3),
+    "ml_ratio": Quantity("medial-lateral ratio, midfoot + forefoot (+ medial)", "", 1.0, 3),
     # bookkeeping
     "side": Quantity("side"),
     "valid": Quantity("valid"),

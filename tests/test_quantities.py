@@ -59,7 +59,9 @@ def test_display_names_carry_units():
     assert display_name("contact_time_s") == "contact time (ms)"
     assert display_name("valr_bw_s") == "VALR (BW/s)"
     assert display_name("midfoot_impulse_Ns") == "midfoot impulse (N·s)"
-    assert display_name("arch_indicator") == "arch indicator (midfoot impulse share)"
+    # docs/methods.md: report the midfoot share as "midfoot load share", never an arch class
+    assert display_name("arch_indicator") == "midfoot load share (of heel + midfoot + forefoot impulse)"
+    assert display_name("ml_ratio") == "medial-lateral ratio, midfoot + forefoot (+ medial)"
     assert format_number(3.0, 1, signed=True) == "+3.0"
 
 

@@ -164,7 +164,9 @@ def summary_table(analysis: Analysis) -> str:
         "of variation over both feet. A metric is flagged ⚑ only when the whole interval lies beyond its "
         "limit (the |SI| healthy adults stay within: a few % for times, about 10 % for forces, 15 % for "
         f"rates; docs/methods.md, Asymmetry); fewer than {analysis.params.min_steps_asymmetry} steady-state steps on a side give "
-        f"“{_NOT_ENOUGH}” (docs/methods.md).</p>"
+        f"“{_NOT_ENOUGH}” (docs/methods.md). The midfoot load share and the medial-lateral ratio "
+        "(midfoot and forefoot sensors) describe where the load went, and CPEI is approximated from the "
+        "insole's sensors; none of them is a foot type.</p>"
     )
     if not rows:
         return f'<p class="na">No summary: {_NOT_ENOUGH} (no steady-state steps).</p>'
