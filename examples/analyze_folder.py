@@ -6,7 +6,9 @@ Without a folder, a demo folder is made in a temporary directory: three simulate
     python examples/analyze_folder.py                       # demo folder
     python examples/analyze_folder.py recordings/ --out results/ --mass 70
 
-For thousands of recordings, run the same function per file on Dask (``client.map``).
+Files of every format sensorkit reads are found in the folder and its subfolders. For
+thousands of recordings, ``sensorkit batch`` (docs/cohorts.md) does the same in parallel and
+can resume.
 """
 
 from __future__ import annotations
@@ -20,8 +22,22 @@ import pandas as pd
 
 import sensorkit as sk
 
-SUFFIXES = (".csv", ".txt", ".parquet", ".skr")
 REPO = Path(__file__).resolve().parents[1]
+COLUMNS = ["file", "steps", "cadence_spm", "contact_time_s_left", "contact_time_s_right", "gaps", "error"]
+
+
+def recordings(folder: Path) -> list[Path]:
+    """Every file below ``folder`` (subfolders too) in a format sensorkit reads."""
+    from sensorkit.io import detect_format
+
+    found = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        try:
+            detect_format(path)
+        except sk.SensorkitError:  # READMEs, licences, sensorkit's own C3D/.mot outputs
+            continue
+        found.append(path)
+    return found
 
 
 def analyse_file(path: Path, body_mass_kg: float | None) -> dict:
@@ -73,15 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out) if args.out else work
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and p.name != "README.md"):
+    for path in recordings(folder):
         try:
             rows.append(analyse_file(path, args.mass))
         except (sk.SensorkitError, ValueError) as exc:  # one bad file does not stop the batch
             rows.append({"file": path.name, "error": str(exc)})
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=None if rows else COLUMNS)
     table.to_csv(out / "table.csv", index=False)
     with pd.option_context("display.width", 160, "display.max_columns", 8, "display.precision", 3):
-        print(table[["file", "steps", "cadence_spm", "contact_time_s_left", "contact_time_s_right", "gaps"]])
+        print(table.reindex(columns=[c for c in COLUMNS if c in table or c != "error"]))
     print(f"wrote {out / 'table.csv'} ({len(table)} recordings)")
     return 0
 

@@ -57,6 +57,23 @@ def test_analyze_folder_writes_one_row_per_recording(tmp_path):
     assert 90 < walk < 105  # the PhysioNet walk, not a run
 
 
+def test_analyze_folder_finds_every_readable_format_in_subfolders(tmp_path):
+    """On a folder of subfolders it crashed with a pandas KeyError, and it skipped pedar (.asc)
+    and F-Scan (.asf) files: it listed files by a fixed set of suffixes."""
+    import shutil
+
+    data = Path(__file__).parent / "data"
+    root = tmp_path / "data"
+    (root / "mats").mkdir(parents=True)
+    for name in ("pedar_example.asc", "fscan_testL.asf"):
+        shutil.copy(data / "pressure-mats" / name, root / "mats" / name)
+    (root / "mats" / "README.md").write_text("# pressure mats\n", encoding="utf-8")
+    run_example("analyze_folder.py", str(root), "--out", str(tmp_path / "out"))
+    rows = list(csv.DictReader((tmp_path / "out" / "table.csv").open()))
+    assert [r["file"] for r in rows] == ["fscan_testL.asf", "pedar_example.asc"]
+    assert all(int(r["steps"]) > 0 for r in rows)
+
+
 def test_compare_insoles_table_and_figure(tmp_path):
     proc = run_example("compare_insoles.py", "--duration", "15", "--out", str(tmp_path))
     rows = {r["metric"]: r for r in csv.DictReader((tmp_path / "comparison.csv").open())}
