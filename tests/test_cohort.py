@@ -266,6 +266,25 @@ def test_a_run_killed_half_way_resumes_to_the_same_tables(inprocess, folder, tmp
     pd.testing.assert_frame_equal(cohort.steps, inprocess.steps)
 
 
+@pytest.mark.slow
+def test_ctrl_c_during_a_batch_says_how_to_go_on(folder, tmp_path):
+    """Ctrl-C printed only "error: interrupted": nothing said the finished files were kept and
+    that --resume goes on from there."""
+    out = tmp_path / "stopped"
+    cmd = [sys.executable, "-m", "sensorkit.cli", "batch", str(folder / "sessions.tsv"), "-o", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.glob("sessions/*/*.parquet")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode in (0, 3):  # the batch had finished before the signal arrived: nothing to check
+        pytest.skip("the batch finished first")
+    assert proc.returncode == 130, err
+    assert f"the files analysed so far are kept in {out}; run the same command with --resume" in err
+    assert "error: interrupted" in err
+
+
 def test_cli_batch_prints_the_failures(folder, tmp_path):
     out = tmp_path / "cli"
     hostile = tmp_path / "bad\x1b[2J.csv"

@@ -108,6 +108,19 @@ def run(args: argparse.Namespace) -> int:
             )
         else:
             cohort = analyze_many(args.sources, progress=progress, **kwargs)
+    except KeyboardInterrupt:
+        if skipped:  # the files were listed and the folder written: what is done stays done
+            from sensorkit.cli.console import error_console
+
+            if bar.live.is_started:
+                bar.stop()
+            error_console.print(
+                f"stopped: the files analysed so far are kept in {args.output}; run the same command "
+                "with --resume to go on",
+                markup=False,
+                soft_wrap=True,
+            )
+        raise
     finally:
         if bar.live.is_started:
             bar.stop()

@@ -212,7 +212,10 @@ def _loading_rate(analysis, facts: Facts, suppressed: list[Suppressed]) -> list[
     if facts.calibrated is False:
         why = f"uncalibrated insole ({facts.calibration_note}): force magnitudes are unknown"
     elif facts.body_mass_kg is None:
-        why = "body mass unknown: loading rates are in N/s and cannot be compared with the 66 BW/s reference"
+        why = (
+            "body mass unknown: loading rates are in N/s and cannot be compared with the 66 BW/s reference; "
+            "give the body mass (--mass KG, or body_mass_kg=)"
+        )
     else:
         why = facts.valr_short()
     if why is not None:
