@@ -221,6 +221,7 @@ def test_unknown_body_mass_withholds_the_bw_comparison():
     rec = sk.Recording.from_arrays(sim.time, sim.left, sim.right, layout=sim.layout, rate_hz=500.0)
     adv = sk.recommend(sk.analyze(rec), recording=rec)
     assert "body mass unknown" in adv.why_not("loading_rate")
+    assert "give the body mass (--mass KG, or body_mass_kg=)" in adv.why_not("loading_rate")  # how
 
 
 def test_uncalibrated_raw_counts_withhold_loading_and_foot_loading():
