@@ -158,3 +158,16 @@ def test_complete_exports_end_at_their_declared_duration_without_a_warning(name)
         warnings.simplefilter("error", sk.errors.FileTruncatedWarning)
         rec = sk.read(DATA / name)
     assert rec.duration_s > 17.0
+
+
+def test_parquet_says_it_does_not_store_moticons_own_force_and_cop(tmp_path):
+    """Moticon's own total force and COP (metadata["moticon"], arrays) were dropped from a Parquet
+    file without a word, though the README calls Parquet lossless."""
+    rec = sk.read(Path(__file__).parent / "data" / "moticon-opengo" / "230927_102114.txt")
+    assert "moticon" in rec.metadata
+    out = tmp_path / "walk.parquet"
+    with pytest.warns(UserWarning, match="metadata not stored in Parquet \\(not JSON\\): moticon"):
+        sk.write(rec, out)
+    back = sk.read(out)
+    assert back.metadata["metadata_not_stored"] == ["moticon"] and "moticon" not in back.metadata
+    np.testing.assert_array_equal(back.left, rec.left)  # what Parquet holds, it holds exactly

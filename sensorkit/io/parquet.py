@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -181,7 +182,15 @@ def write_parquet(
             names.append(prefix + name)
             columns.append(values[:, j])
     fields = [pa.field(n, pa.float64() if n == "time_s" else pa.float32(), nullable=False) for n in names]
-    header = json.dumps(_header(rec), allow_nan=False, separators=(",", ":"))
+    head = _header(rec)
+    if head["metadata_not_stored"]:  # said, not silently dropped (Moticon's own force and COP)
+        warnings.warn(
+            f"{path}: metadata not stored in Parquet (not JSON): {', '.join(head['metadata_not_stored'])}; "
+            "the sensor values, gaps, events and layout are",
+            UserWarning,
+            stacklevel=2,
+        )
+    header = json.dumps(head, allow_nan=False, separators=(",", ":"))
     schema = pa.schema(fields, metadata={METADATA_KEY: header.encode("utf-8")})
     n = rec.n_frames
     step = max(int(row_group_frames), 1)
@@ -305,6 +314,8 @@ def _read_open(
     values = {s: next(scans) if columns[s] else None for s in sides}
     extra = dict(header.get("metadata") or {})
     extra.update(source=str(path), format="parquet")
+    if header.get("metadata_not_stored"):  # what the writer could not keep, so a reader knows
+        extra["metadata_not_stored"] = list(header["metadata_not_stored"])
     mass = body_mass_kg if body_mass_kg is not None else _float_or_none(header.get("body_mass_kg"))
     try:
         return Recording.from_arrays(
