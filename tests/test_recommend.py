@@ -520,3 +520,22 @@ def test_one_insole_is_named_as_the_reason_not_a_count_of_zero_steps():
     adv = sk.recommend(sk.analyze(rec), recording=rec)
     why = adv.why_not("asymmetry")
     assert why == "only the left insole was recorded; this needs at least 5 steady-state steps of each foot"
+
+
+def test_card_wording_a_patient_reads_right():
+    """A clinician's review: "Left-right difference (right)" can read as "(correct)"; "replace
+    them now" came from an assumed 800 km convention; the largest cushioning trial tested shoe
+    midsoles, not insoles."""
+    from sensorkit.recommend.advice import Advice
+    from sensorkit.recommend.card import _side_label
+
+    from sensorkit.recommend.evidence import cite
+
+    item = Advice("asymmetry", "Left-right difference", "x", "walking", "measured", "observational",
+                  cite("herzog1989"), kind="description", side="right")  # fmt: skip
+    assert _side_label(item) == " (larger on the right)"
+    rec = sk.simulate(duration_s=20, seed=1, rate_hz=500)
+    adv = sk.recommend(sk.analyze(rec), recording=rec, weekly_km=60, insole_age_months=14)
+    text = str(adv)
+    assert "replace them now" not in text and "consider replacing them" in text
+    assert "shoes, not insoles" in adv.get("cushioning").statement

@@ -298,3 +298,16 @@ def test_a_run_at_another_speed_is_another_pace_through_its_contact_time():
         r"Not checked for it: Average vertical loading rate: pace differs \(contact time -31 %",
         cmp.suggestion,
     )
+
+
+def test_a_left_right_si_row_gives_no_relative_change_of_a_percentage():
+    """|SI| 0.2 -> 0.6 % read "+198.5 %" next to "no clear difference"; its difference (+0.4) is
+    already in percentage points."""
+    a = sk.simulate(duration_s=30, seed=1, rate_hz=500)
+    b = sk.simulate(duration_s=30, seed=2, rate_hz=500)
+    table = sk.compare([a, b]).table
+    si = table[(table["condition"] == "option 1") & (table["role"] == "asymmetry")]
+    compared = si[si["verdict"].isin(["higher", "lower", "no clear difference"])]
+    assert len(compared) and compared["difference_pct"].isna().all() and compared["difference"].notna().all()
+    loading = table[(table["condition"] == "option 1") & (table["role"] == "loading")]
+    assert loading["difference_pct"].notna().any()  # relative changes stay where they mean something

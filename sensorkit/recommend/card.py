@@ -70,6 +70,16 @@ class _Refs:
             self.n(c)
 
 
+def _side_label(item: Advice) -> str:
+    """ " (larger on the right)" for a left-right difference, " (left foot)" for one side's item;
+    a bare "(right)" read as "(correct)" to a patient."""
+    if item.side == "both":
+        return ""
+    if item.topic == "asymmetry":
+        return f" (larger on the {item.side})"
+    return f" ({item.side} foot)"
+
+
 def _first(adv: Recommendation) -> Advice | None:
     """The referral when the user's reported pain calls for a professional first."""
     ref = adv.get("professional")
@@ -111,7 +121,7 @@ def render_card(adv: Recommendation, width: int = CARD_WIDTH) -> str:
             continue
         lines += ["", title + ":"]
         for a in items:
-            side = "" if a.side == "both" else f" ({a.side})"
+            side = _side_label(a)
             lines += wrap(f"- {a.title}{side} [evidence: {a.grade}; based on: {a.basis}]", "", "  ")
             lines += wrap(a.statement, "    ", "    ")
             for m in a.measured:
@@ -163,7 +173,7 @@ def render_card_html(adv: Recommendation) -> str:
             continue
         out.append(f"<h4>{_e(title)}</h4>")
         for a in items:
-            side = "" if a.side == "both" else f" ({a.side})"
+            side = _side_label(a)
             out.append('<div class="sk-advice">')
             out.append(
                 f"<p><strong>{_e(a.title + side)}</strong> "

@@ -66,7 +66,7 @@ def replacement_plan(runner: RunnerProfile, today: dt.date) -> tuple[str, dict]:
         remaining = interval - age
         if remaining <= 0:
             plan["replace_now"] = True
-            text += f" Your insoles are {age:g} months old: replace them now."
+            text += f" Your insoles are {age:g} months old: consider replacing them."
         else:
             plan["replace_now"] = False
             due = today + dt.timedelta(days=math.floor(remaining * DAYS_PER_MONTH))

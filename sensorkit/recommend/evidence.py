@@ -132,8 +132,9 @@ _ALL = (
         "trial involving 848 recreational runners",
         "American Journal of Sports Medicine 48(2):473-480",
         "trial",
-        "Softer cushioning went with a lower injury risk in lighter runners and made no difference in "
-        "heavier runners: it does not support denser foam for heavier runners.",
+        "Shoes with a softer midsole went with a lower injury risk in lighter runners and made no "
+        "difference in heavier runners (shoes, not insoles): it does not support denser foam for heavier "
+        "runners.",
     ),
     Citation(
         "nigg2015",

@@ -115,9 +115,10 @@ def activity_advice(analysis, facts: Facts, runner: RunnerProfile) -> tuple[list
                 "cushioning",
                 "Cushioning",
                 "Choose the cushioning that feels most comfortable when you run: comfort is the selection "
-                "criterion with the most support. In the largest trial (848 runners), softer cushioning went "
-                "with fewer injuries in lighter runners and made no difference in heavier ones, so a higher "
-                "body mass is no reason to pick denser foam. Compare candidate insoles with "
+                "criterion with the most support. In the largest trial (848 runners, who ran in shoes with a "
+                "softer or a harder midsole: shoes, not insoles), the softer shoe went with fewer injuries in "
+                "lighter runners and made no difference in heavier ones, so a higher body mass is no reason to "
+                "pick denser foam. Compare candidate insoles with "
                 "'sensorkit compare' and your comfort ratings.",
                 "running",
                 "literature",

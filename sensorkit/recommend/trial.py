@@ -243,7 +243,8 @@ def difference_table(
     -------
     DataFrame
         Columns :data:`TABLE_COLUMNS`, one row per condition (baseline included, difference 0)
-        and metric. ``difference_pct`` is the difference in % of the baseline value.
+        and metric. ``difference_pct`` is the difference in % of the baseline value (NaN for a
+        left-right |SI|, already in %: its ``difference`` is in percentage points).
         ``verdict``: "higher" (the whole interval above 0), "lower" (below 0), "no clear
         difference", "baseline", "not measured", "not enough data" (a left-right index with
         too few steps on a side) or "not comparable: <reason>".
@@ -311,7 +312,9 @@ def difference_table(
                     difference=d,
                     ci_low=float(lo),
                     ci_high=float(hi),
-                    difference_pct=100.0 * d / b_est if b_est else math.nan,
+                    # a |SI| is already in %: its difference is in percentage points, and a
+                    # relative change of it read "+198.5 %" for 0.2 -> 0.6 % (no clear difference)
+                    difference_pct=100.0 * d / b_est if b_est and m.role != "asymmetry" else math.nan,
                     verdict="higher" if lo > 0 else ("lower" if hi < 0 else "no clear difference"),
                 )
             rows.append(row)
