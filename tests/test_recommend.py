@@ -526,14 +526,13 @@ def test_card_wording_a_patient_reads_right():
     """A clinician's review: "Left-right difference (right)" can read as "(correct)"; "replace
     them now" came from an assumed 800 km convention; the largest cushioning trial tested shoe
     midsoles, not insoles."""
-    from sensorkit.recommend.advice import Advice
+    from types import SimpleNamespace
+
     from sensorkit.recommend.card import _side_label
 
-    from sensorkit.recommend.evidence import cite
-
-    item = Advice("asymmetry", "Left-right difference", "x", "walking", "measured", "observational",
-                  cite("herzog1989"), kind="description", side="right")  # fmt: skip
-    assert _side_label(item) == " (larger on the right)"
+    assert _side_label(SimpleNamespace(topic="asymmetry", side="right")) == " (larger on the right)"
+    assert _side_label(SimpleNamespace(topic="cushioning", side="left")) == " (left foot)"
+    assert _side_label(SimpleNamespace(topic="asymmetry", side="both")) == ""
     rec = sk.simulate(duration_s=20, seed=1, rate_hz=500)
     adv = sk.recommend(sk.analyze(rec), recording=rec, weekly_km=60, insole_age_months=14)
     text = str(adv)
