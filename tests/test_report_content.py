@@ -471,3 +471,16 @@ def test_every_source_the_report_names_is_listed_in_full(tmp_path):
     assert "Davis et al. 2016" in " ".join(s.reason for s in adv.suppressed)
     card = str(adv)
     assert CITATIONS["davis2016"].text().split(" (")[0] in card.split("References:")[1].replace("\n    ", " ")
+
+
+def test_the_report_header_names_the_file_format_and_the_datasets_citation(tmp_path):
+    """A clinician filing the report found no device or format anywhere, and no attribution for
+    the PhysioNet walk, whose licence (ODC-By) asks for one."""
+    walk = sk.read("tests/data/physionet-gaitpdb/GaCo01_01.txt", body_mass_kg=83)
+    text = _html(tmp_path, walk)
+    assert "<td>format</td><td>PhysioNet gaitpdb walk (19 tab-separated columns, N, 100 Hz)</td>" in text
+    assert "<td>data source</td><td>Hausdorff et al., PhysioNet gaitpdb v1.0.0 (ODC-By 1.0)</td>" in text
+    pedar = _html(tmp_path, sk.read("tests/data/pressure-mats/pedar_example.asc"))
+    assert "<td>format</td><td>novel pedar ASCII export (2 x 99 sensors, kPa)</td>" in pedar
+    assert "sensor positions are approximate (taken from a drawing of the insole)" in pedar
+    assert "<td>data source</td>" not in pedar

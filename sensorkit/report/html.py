@@ -71,6 +71,7 @@ def _recording_html(recording: Recording, analysis: Analysis) -> str:
             "duration",
             f"{format_number(recording.duration_s, 1)} s at {recording.rate_hz:g} Hz ({recording.n_frames} frames)",
         ),
+        *_source_rows(recording),
         ("insoles", e(" + ".join(recording.sides))),
         (
             "layout",
@@ -91,6 +92,21 @@ def _recording_html(recording: Recording, analysis: Analysis) -> str:
         *((k, e(v)) for k, v in window_rows(analysis, recording)),
     ]
     return _meta(rows)
+
+
+def _source_rows(recording: Recording) -> list[tuple[str, str]]:
+    """What the file was (the reader's description of its format: the device family) and the
+    dataset's citation when the reader knows one (PhysioNet's licence asks for it)."""
+    from sensorkit.io.formats import FORMAT_TABLE
+
+    md = recording.metadata
+    described = {spec.name: spec.description for spec in FORMAT_TABLE}
+    rows = []
+    if md.get("format") in described:
+        rows.append(("format", e(described[md["format"]])))
+    if md.get("citation"):
+        rows.append(("data source", e(md["citation"])))
+    return rows
 
 
 def _position_notes(recording: Recording) -> list[str]:
