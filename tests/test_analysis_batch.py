@@ -231,7 +231,8 @@ def test_to_dict_is_json_ready_and_repr_names_counts(result):
     assert back["params"]["threshold_floor_n"] == 20.0
     assert back["schema"] == "sensorkit.analysis/2" and back["activity"] == "running"
     assert back["summary"]["peak_force_bw"]["symmetry_index_pct"] == pytest.approx(20.0, abs=0.5)
-    assert "steps (left" in repr(result)
+    n_valid = int(result.counts.loc["both", "n_valid"])
+    assert f"{n_valid} valid steps of {len(result.steps)} stances (left" in repr(result)  # rows = stances
     assert isinstance(result.to_dataframe(), pd.DataFrame)
 
 

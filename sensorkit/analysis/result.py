@@ -273,8 +273,9 @@ class Analysis:
         c = self.counts
         mass = "unknown" if self.body_mass_kg is None else f"{self.body_mass_kg:g} kg"
         return (
-            f"<Analysis {self.activity}, {c.loc['both', 'n_valid']} steps (left {c.loc['left', 'n_valid']}, "
-            f"right {c.loc['right', 'n_valid']}; {c.loc['both', 'n_steady_state']} steady state), "
+            f"<Analysis {self.activity}, {c.loc['both', 'n_valid']} valid steps of {len(self.steps)} stances "
+            f"(left {c.loc['left', 'n_valid']}, right {c.loc['right', 'n_valid']}; "
+            f"{c.loc['both', 'n_steady_state']} steady state), "
             f"cadence {self.cadence_spm:.1f} spm, "
             f"body mass {mass}, forces in {self.force_units}, gaps={len(self.gaps)}>"
         )
