@@ -567,6 +567,8 @@ class Recording:
         Returns
         -------
         matplotlib.figure.Figure
+            Not registered with pyplot: save it with ``fig.savefig("forces.png")``
+            (``plt.savefig`` would save pyplot's own current figure).
 
         Examples
         --------

@@ -198,6 +198,9 @@ class Analysis:
         Returns
         -------
         matplotlib.figure.Figure
+        Not registered with pyplot (no global state, no GUI backend needed): save it with
+        ``fig.savefig("forces.png")``; ``plt.savefig`` would save pyplot's own current
+        figure. In a notebook the returned figure shows itself.
 
         Examples
         --------
@@ -213,6 +216,9 @@ class Analysis:
         Returns
         -------
         matplotlib.figure.Figure
+        Not registered with pyplot (no global state, no GUI backend needed): save it with
+        ``fig.savefig("forces.png")``; ``plt.savefig`` would save pyplot's own current
+        figure. In a notebook the returned figure shows itself.
         """
         from sensorkit.report.figures import plot_forces
 
@@ -224,6 +230,9 @@ class Analysis:
         Returns
         -------
         matplotlib.figure.Figure
+        Not registered with pyplot (no global state, no GUI backend needed): save it with
+        ``fig.savefig("forces.png")``; ``plt.savefig`` would save pyplot's own current
+        figure. In a notebook the returned figure shows itself.
         """
         from sensorkit.report.figures import plot_summary
 

@@ -367,7 +367,13 @@ def _foot_loading(facts: Facts, short: str | None) -> tuple[Advice | None, str]:
                 f"{100 * base:.1f} % a uniform load gives on this insole"
             )
         else:
-            parts.append(f"the medial-lateral ratio was {mean:+.3f}, {rel} a uniform load ({base:+.3f})")
+            heavier = "medial" if mean > 0 else "lateral" if mean < 0 else "neither"
+            parts.append(
+                f"the medial-lateral ratio was {mean:+.3f} (the {heavier} side carried more), {rel} a uniform "
+                f"load ({base:+.3f})"
+                if heavier != "neither"
+                else f"the medial-lateral ratio was 0 (both sides alike), {rel} a uniform load ({base:+.3f})"
+            )
     if not measures:
         return None, "no step had the midfoot and medial-lateral loads measured"
     text = (

@@ -597,7 +597,7 @@ def plot_cop(analysis: Analysis, layout: SensorLayout | str | None = None) -> Fi
     >>> len(fig.axes)
     2
     """
-    return with_pyplot(cop_paths_figure(analysis, layout=layout))
+    return cop_paths_figure(analysis, layout=layout)
 
 
 def plot_forces(analysis: Analysis) -> Figure:
@@ -610,7 +610,7 @@ def plot_forces(analysis: Analysis) -> Figure:
     >>> fig.axes[0].get_ylabel()
     'vertical force (BW)'
     """
-    return with_pyplot(force_curves_figure(analysis))
+    return force_curves_figure(analysis)
 
 
 def plot_summary(analysis: Analysis) -> Figure:
@@ -622,24 +622,7 @@ def plot_summary(analysis: Analysis) -> Figure:
     >>> len(plot_summary(sk.analyze(sk.simulate(duration_s=5, seed=1))).axes)
     6
     """
-    return with_pyplot(asymmetry_figure(analysis))
-
-
-def with_pyplot(fig: Figure) -> Figure:
-    """``fig``, made pyplot's current figure when the caller uses pyplot, so that
-    ``plt.savefig`` and ``plt.show`` find it (they wrote a blank image), as for any plotting
-    function. The report's figures never go through pyplot (no GUI backend, no global state).
-    An older matplotlib cannot adopt a figure (ValueError): there ``fig.savefig`` is the way.
-    """
-    import sys
-
-    plt = sys.modules.get("matplotlib.pyplot")
-    if plt is not None:
-        try:
-            plt.figure(fig)
-        except ValueError:  # "not managed by pyplot": an older matplotlib
-            pass
-    return fig
+    return asymmetry_figure(analysis)
 
 
 def plot_recording_forces(
@@ -679,4 +662,4 @@ def plot_recording_forces(
         ax.set_ylabel("total vertical force (N)")
         ax.set_title(f"Total force per insole, {lo:.1f}-{hi:.1f} s (gaps shaded)")
         ax.legend(loc="upper right")
-    return with_pyplot(fig)
+    return fig

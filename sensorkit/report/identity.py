@@ -7,7 +7,9 @@ name), overridden by what the user gives (CLI ``--subject --session --condition 
 Only the file's *name* is kept, never its folder: a path can itself identify a patient.
 
 ``anonymize=True`` leaves the subject, the notes, the device serials and the file name out
-(a file is often named after the person); the session, date and condition stay.
+(a file is often named after the person), and keeps only the year of the date (a full date
+and time identifies a session, and Moticon names its files by it); the session and condition
+stay.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ class SessionIdentity:
         rows = [
             ("subject", hidden if self.anonymized else (self.subject or unknown)),
             ("session", self.session or unknown),
-            ("date", self.date or unknown),
+            ("date", self.date or (hidden if self.anonymized else unknown)),
             ("condition", self.condition or unknown),
             ("file", hidden if self.anonymized else (self.file or unknown)),
         ]
@@ -155,7 +157,7 @@ def session_identity(
     subject, session, date, condition, notes : str, optional
         Override what the metadata says.
     anonymize : bool
-        Leave subject, notes, device serials and the file name out.
+        Leave subject, notes, device serials and the file name out; keep the year of the date.
 
     Examples
     --------
@@ -181,7 +183,16 @@ def session_identity(
         format=_subject_text(md.get("format")),
     )
     if anonymize:
-        ident = replace(ident, subject=None, notes=None, serials=(), file=None, anonymized=True)
+        year = (ident.date or "")[:4]  # a full date and time identifies (and Moticon names files by it)
+        ident = replace(
+            ident,
+            subject=None,
+            notes=None,
+            serials=(),
+            file=None,
+            date=year if year.isdigit() else None,
+            anonymized=True,
+        )
     return ident
 
 

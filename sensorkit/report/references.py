@@ -43,8 +43,8 @@ def named_sources(text: str) -> list[str]:
     Returns
     -------
     list of str
-        One full reference per source named (method sources and the recommender's citations;
-        the undated insole guide is left to the recommendation card, which lists it).
+        One full reference per source named (method sources and the recommender's citations,
+        the insole guide included).
 
     Examples
     --------
@@ -53,15 +53,16 @@ def named_sources(text: str) -> list[str]:
     """
     plain = html.unescape(re.sub(r"<[^>]+>", " ", text))
     full = dict(METHOD_SOURCES)
-    full.update({c.short: c.text() for c in CITATIONS.values() if c.year is not None})
+    full.update({c.short: c.text() for c in CITATIONS.values()})
     found = [(plain.find(short), ref) for short, ref in full.items() if short in plain]
     return [ref for _, ref in sorted(found)]
 
 
 def references_html(text: str) -> str:
-    """An ordered list of :func:`named_sources` of ``text`` (escaped), or "" when none is named."""
+    """A list of :func:`named_sources` of ``text`` (escaped), or "" when none is named."""
     refs = named_sources(text)
     if not refs:
         return ""
     items = "".join(f"<li>{html.escape(r)}</li>" for r in refs)
-    return f"<p>Every source this report names, in the order first named.</p><ol>{items}</ol>"
+    # unnumbered: the recommendation card numbers its own sources ([1], [2], ...)
+    return f"<p>Every source this report names, in the order first named.</p><ul>{items}</ul>"

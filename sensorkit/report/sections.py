@@ -335,7 +335,7 @@ def gaps_section(analysis: Analysis, recording: Recording | None) -> str:
         rows.append(  # the missing frames themselves: one period inside the gap's open interval
             (
                 format_number(float(g["start_s"]) + 1.0 / rate, 3),
-                format_number(float(g["end_s"]) - 1.0 / rate, 3),
+                format_number(float(g["start_s"]) + int(g["n_missing"]) / rate, 3),  # as many as missing
                 format_number(length[i], 3),
                 e(g["side"]),
                 e(int(g["n_missing"])),
