@@ -697,3 +697,25 @@ def test_a_participants_table_gives_each_file_its_body_mass(tmp_path):
     # missing time counts missing frames (not the gaps' open intervals, one period longer each)
     rec = sk.read(PHYSIONET / "GaCo01_01.txt")
     assert s.loc["GaCo01_01.txt", "missing_s"] == pytest.approx(rec.gaps["n_missing"].sum() / rec.rate_hz)
+
+
+def test_resume_refuses_a_table_that_changes_a_finished_files_body_mass(tmp_path):
+    """A reviewer: a resumed run with GaCo01 at 60 kg instead of 83 kept its 83 kg results next
+    to a new file analysed at 60 kg, without a word, and rewrote the task table to say 60."""
+    from sensorkit.errors import SensorkitError
+
+    def table(rows):
+        path = tmp_path / "participants.tsv"
+        path.write_text(
+            "path\tbody_mass_kg\n" + "".join(f"{(PHYSIONET / f).as_posix()}\t{m}\n" for f, m in rows),
+            encoding="utf-8",
+        )
+        return path
+
+    out = tmp_path / "out"
+    analyze_many(table([("GaCo01_01.txt", "83")]), output=out)
+    with pytest.raises(SensorkitError, match="another body mass than the run that analysed them"):
+        analyze_many(table([("GaCo01_01.txt", "60"), ("GaCo03_01.txt", "60")]), output=out, resume=True)
+    same = analyze_many(table([("GaCo01_01.txt", "83.0"), ("GaCo03_01.txt", "NA")]), output=out, resume=True)
+    assert same.sessions.set_index("file").loc["GaCo01_01.txt", "body_mass_kg"] == 83.0
+    assert np.isnan(same.sessions.set_index("file").loc["GaCo03_01.txt", "body_mass_kg"])  # NA: no mass

@@ -77,8 +77,9 @@ def prepare_output(out: Path, *, resume: bool, force: bool, manifest: dict, task
 
 
 #: Version of the dataset layout and columns (2: walking force features in N and the walking
-#: loading rate among the session metrics).
-COHORT_SCHEMA = "sensorkit.cohort/2"
+#: loading rate among the session metrics; 3: ``missing_s`` counts missing frames, a CV needs
+#: 5 values, a sources table's ``body_mass_kg`` applies per file).
+COHORT_SCHEMA = "sensorkit.cohort/3"
 
 
 def _check_same_run(out: Path, manifest: dict) -> None:
@@ -150,6 +151,7 @@ def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
     # the finished results are the record of the indices in the tables (a task table only has
     # the last run's files)
     index.update(_finished_indices(out))
+    _check_same_masses(out, stored, tasks, ids, done)
     new = [fid for fid in ids if fid not in known]
     orphans = done - set(ids)
     if new and orphans:
@@ -170,6 +172,36 @@ def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
             nxt += 1
         file_index.append(index[fid])
     return tasks.assign(file_id=ids, file_index=file_index).sort_values("file_index", kind="stable")
+
+
+def _check_same_masses(
+    out: Path, stored: pd.DataFrame, tasks: pd.DataFrame, ids: list[str], done: set
+) -> None:
+    """Refuse a resume whose sources table gives a finished file another body mass than the
+    run that analysed it: the sessions table would hold BW values of two masses."""
+    from sensorkit.cohort.job import table_mass
+
+    def key(value: Any) -> Any:
+        try:
+            return table_mass(value)
+        except ValueError:
+            return str(value)
+
+    before = {}
+    if {"file_id", "body_mass_kg"} <= set(stored.columns):
+        before = {str(f): key(m) for f, m in zip(stored["file_id"], stored["body_mass_kg"], strict=True)}
+    now = tasks["body_mass_kg"].tolist() if "body_mass_kg" in tasks.columns else [None] * len(ids)
+    changed = [
+        str(p)
+        for p, fid, m in zip(tasks["path"], ids, now, strict=True)
+        if fid in done and before.get(fid) != key(m)
+    ]
+    if changed:
+        raise SensorkitError(
+            f"{out}: the sources give {len(changed)} finished file(s) another body mass than the run that "
+            f"analysed them (first: {changed[0]}); resuming would mix two masses in one table",
+            hint="resume with the same table, or --force (force=True) to analyse every file again",
+        )
 
 
 def _finished_indices(out: Path) -> dict[str, int]:

@@ -241,15 +241,29 @@ def _read(path: str, options: JobOptions):
         return sk.read(path, layout=options.layout, **kwargs), fmt
 
 
+def table_mass(value: Any) -> float | None:
+    """A ``body_mass_kg`` cell of a sources table in kg, or None when empty (``""``, NaN, ``n/a``,
+    ``NA``: BIDS and pandas spellings of "unknown").
+
+    Raises
+    ------
+    ValueError
+        A cell that is neither empty nor a number.
+    """
+    if value is None or _isnan(value) or str(value).strip().lower() in ("", "n/a", "na", "nan", "none"):
+        return None
+    try:
+        return float(value)  # sk.analyze checks the range
+    except ValueError:
+        raise ValueError(f"body_mass_kg of this file in the table is not a number: {value!r}") from None
+
+
 def _mass(rec, options: JobOptions, task: dict[str, Any] | None = None) -> float | None:
     """The body mass to analyse ``rec`` with: the task table's ``body_mass_kg`` for this file
     when given (a participants table), else the file's own, else the batch's."""
-    given = None if task is None else task.get("body_mass_kg")
-    if given is not None and not _isnan(given) and str(given).strip() not in ("", "n/a", "nan"):
-        try:
-            return float(given)  # sk.analyze checks the range
-        except ValueError:
-            raise ValueError(f"body_mass_kg of this file in the table is not a number: {given!r}") from None
+    given = None if task is None else table_mass(task.get("body_mass_kg"))
+    if given is not None:
+        return given
     return None if rec.body_mass_kg is not None else options.body_mass_kg
 
 
