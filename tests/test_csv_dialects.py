@@ -278,3 +278,31 @@ def test_a_time_unit_that_makes_the_rate_implausible_is_refused(tmp_path):
     assert read(path, time_unit="s").rate_hz == pytest.approx(100.0)
     fast = _csv(tmp_path / "us.csv", ["# layout: physionet8", HEADER, *_rows(np.arange(50) * 1000.0)])
     assert read(fast, time_unit="us").rate_hz == pytest.approx(1000.0)  # 1 kHz in microseconds is fine
+
+
+def test_a_blank_tail_a_closing_comment_or_a_bare_hash_line_is_not_a_cut_row(tmp_path):
+    """A reviewer: trailing spaces, a Ctrl-Z or a closing "# end" without a line end were
+    reported as a row "cut short", and a bare "#" first line made the file undetectable."""
+    rows = ["# layout: physionet8", HEADER, *_rows([0, 0.01, 0.02])]
+    text = _csv(tmp_path / "base.csv", rows).read_text()
+    for name, content in (
+        ("spaces.csv", text + "  "),
+        ("ctrl_z.csv", text + "\x1a"),
+        ("closing.csv", text + "# end"),
+        ("bare_hash.csv", "#\n" + text),
+    ):
+        path = tmp_path / name
+        path.write_text(content)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert read(path).n_frames == 3, name
+    walk = (Path(__file__).parent / "data" / "physionet-gaitpdb" / "GaCo01_01.txt").read_bytes()
+    spaced = tmp_path / "GaCo01_01.txt"
+    spaced.write_bytes(walk + b" ")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read(spaced).n_frames == walk.count(b"\n")
+    one = tmp_path / "GaCo02_01.txt"
+    one.write_bytes(walk.split(b"\n", 1)[0].rstrip(b"\r")[:40])
+    with pytest.raises(FileFormatError, match="no complete row: the file is cut inside its first row"):
+        read(one, format="physionet-gaitpdb")

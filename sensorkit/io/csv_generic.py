@@ -91,15 +91,22 @@ def looks_like_generic_csv(path: Path, head: str) -> bool:
     was wrong, instead of a file of no known format)."""
     for line in head.splitlines():
         stripped = line.strip().lstrip("\ufeff")
-        if not stripped:
+        if not stripped or stripped == "#":  # blank and bare '#' lines: the reader skips them too
             continue
         first = re.split(r"[,;\t]", stripped)[0].strip().lower()
         return bool(_METADATA_LINE.match(stripped)) or first in _TIME_NAMES
     return False
 
 
-#: A metadata line: ``# key: value`` (the key a word, possibly with spaces, dots or dashes).
-_METADATA_LINE = re.compile(r"#\s*[A-Za-z_][\w .-]*:")
+#: A metadata line: ``# key: value`` (any non-empty key before the first colon).
+_METADATA_LINE = re.compile(r"#\s*[^\s:#][^:]*:")
+
+
+def _without_trailing_junk(text: str) -> str:
+    """``text`` without spaces, tabs or DOS end-of-file marks (Ctrl-Z) after its last line end:
+    such a tail is not a row cut short."""
+    kept = text.rstrip(" \t\x1a")
+    return kept if kept.endswith(("\n", "\r")) else text
 
 
 def _decode(path: Path, encoding: str | None) -> tuple[str, str]:
@@ -188,6 +195,16 @@ def read_generic_csv(
     check_csv_header(lines[header_line].replace(sep, ","), str(path), header_lineno)
     if decimal is None:
         decimal = _sniff_decimal(lines[header_line + 1 : header_line + 50], sep)
+    kept = _without_trailing_junk(text)
+    if kept is not text:  # spaces or Ctrl-Z after the last line end: not a row
+        text, lines = kept, _split_lines(kept)
+    if (
+        not text.endswith(("\n", "\r"))
+        and len(lines) > header_line + 1
+        and lines[-1].lstrip().startswith("#")
+    ):
+        lines = lines[:-1]  # a closing comment line ("# end") without a line end: not a row
+        text = "\n".join(lines) + "\n"
     if not text.endswith(("\n", "\r")) and len(lines) > header_line + 1:
         # no line end: the file was cut, perhaps inside the last value (33.88 read as 3): the row
         # is left out, and the warning says how to keep a row that is whole

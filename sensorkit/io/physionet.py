@@ -62,16 +62,21 @@ def read_physionet_gaitpdb(path: str | Path, *, body_mass_kg: float | None = Non
     path = Path(path)
     source: Path | io.StringIO = path
     text = path.read_text(encoding="utf-8", errors="replace")
-    if text and not text.endswith(("\n", "\r")):  # cut: the last row may stop inside a value
-        cut = text.rsplit("\n", 1)
-        lineno = text.count("\n") + 1
+    kept = text.rstrip(" \t\x1a")  # spaces or Ctrl-Z after the last line end are no row
+    if kept.endswith(("\n", "\r")):
+        if kept != text:
+            source = io.StringIO(kept)
+    elif kept.strip():  # no line end: the file may be cut inside its last row
+        cut = kept.rsplit("\n", 1)
+        if len(cut) < 2:
+            raise FileFormatError("no complete row: the file is cut inside its first row", path=str(path))
         warnings.warn(
-            f"{path}: the last row (line {lineno}) has no line end, so the file was cut inside it; "
-            "read the rows before it",
+            f"{path}: the last row (line {kept.count(chr(10)) + 1}) has no line end, so the file may be "
+            "cut inside it; read the rows before it (end the file with a line break to keep that row)",
             FileTruncatedWarning,
             stacklevel=2,
         )
-        source = io.StringIO(cut[0] + "\n" if len(cut) == 2 else "")
+        source = io.StringIO(cut[0] + "\n")
     try:
         table = pd.read_csv(source, sep="\t", header=None, dtype=np.float64, engine="c")
     except (ValueError, pd.errors.EmptyDataError) as exc:
