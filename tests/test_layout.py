@@ -87,7 +87,7 @@ def test_layouts_say_how_their_sensor_positions_are_known(tmp_path):
     """Moticon's positions are fitted to the vendor's force and COP and pedar's read off a
     drawing; a clinician reading foot loading, CPEI or strike index needs to know that."""
     assert sk.load_layout("ref16").positions == "specified" and sk.load_layout("ref16").positions_note == ""
-    assert sk.load_layout("physionet8").positions == "specified"
+    assert sk.load_layout("physionet8").positions == "approximate"  # format.txt: "approximately at"
     moticon = sk.load_layout("moticon-s7-estimated")
     assert moticon.positions == "estimated" and moticon.mirror().positions == "estimated"
     assert "fitted to the device's own force and COP" in moticon.positions_note

@@ -322,9 +322,11 @@ def test_the_report_says_when_sensor_positions_are_estimated(tmp_path):
     header = page.split("<td>layout</td>")[1].split("</tr>")[0]
     assert "sensor positions are estimated (fitted to the device&#x27;s own force and COP" in header
     assert "On the moticon-s7-estimated layout the sensor positions are estimated" in page  # foot loading
-    walk = sk.read("tests/data/physionet-gaitpdb/GaCo01_01.txt", body_mass_kg=83)
-    plain = sk.report(walk, output=tmp_path / "p.html")["html"].read_text(encoding="utf-8")
-    assert "sensor positions are" not in plain
+    walk = sk.read("tests/data/physionet-gaitpdb/GaCo01_01.txt", body_mass_kg=83)  # "approximately at"
+    approx = sk.report(walk, output=tmp_path / "p.html")["html"].read_text(encoding="utf-8")
+    assert "sensor positions are approximate (from a drawing of the insole or its maker" in approx
+    plain = sk.report(sk.simulate(duration_s=10, seed=1), output=tmp_path / "s.html")["html"]
+    assert "sensor positions are" not in plain.read_text(encoding="utf-8")  # ref16: specified
 
 
 def test_the_coverage_timeline_says_what_its_red_ticks_are_and_gaps_are_not_a_side_colour():
@@ -482,8 +484,11 @@ def test_the_report_header_names_the_file_format_and_the_datasets_citation(tmp_p
     walk = sk.read("tests/data/physionet-gaitpdb/GaCo01_01.txt", body_mass_kg=83)
     text = _html(tmp_path, walk)
     assert "<td>format</td><td>PhysioNet gaitpdb walk (19 tab-separated columns, N, 100 Hz)</td>" in text
-    assert "<td>data source</td><td>Hausdorff et al., PhysioNet gaitpdb v1.0.0 (ODC-By 1.0)</td>" in text
+    assert (
+        "<td>data source</td><td>Gait in Parkinson&#x27;s Disease (gaitpdb) v1.0.0, Hausdorff et al., PhysioNet "
+        "(ODC-By 1.0); Goldberger et al., Circulation 101(23):e215-e220, 2000</td>"
+    ) in text
     pedar = _html(tmp_path, sk.read("tests/data/pressure-mats/pedar_example.asc"))
     assert "<td>format</td><td>novel pedar ASCII export (2 x 99 sensors, kPa)</td>" in pedar
-    assert "sensor positions are approximate (taken from a drawing of the insole)" in pedar
+    assert "sensor positions are approximate (from a drawing of the insole" in pedar
     assert "<td>data source</td>" not in pedar

@@ -114,7 +114,8 @@ def read_physionet_gaitpdb(path: str | Path, *, body_mass_kg: float | None = Non
         "source": str(path),
         "format": "physionet-gaitpdb",
         "subject": path.stem.split("_")[0],
-        "citation": "Hausdorff et al., PhysioNet gaitpdb v1.0.0 (ODC-By 1.0)",
+        "citation": "Gait in Parkinson's Disease (gaitpdb) v1.0.0, Hausdorff et al., PhysioNet (ODC-By 1.0); "
+        "Goldberger et al., Circulation 101(23):e215-e220, 2000",
     }
     try:
         return Recording.from_arrays(
