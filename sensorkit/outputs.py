@@ -111,8 +111,8 @@ def check_output(
     folder = out.parent
     if not folder_made and not folder.is_dir():
         raise OutputFolderError(
-            f"cannot write {out}: folder {folder} does not exist"
-            + (" (it is a file)" if folder.exists() else ""),
+            f"cannot write {out}: "
+            + (f"{folder} is a file, not a folder" if folder.exists() else f"folder {folder} does not exist"),
             hint="create the folder first, or choose another output",
             filename=str(out),
         )

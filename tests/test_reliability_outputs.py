@@ -289,7 +289,7 @@ def test_c3d_and_mot_files_get_the_usual_permissions(tmp_path):
     assert (tmp_path / "a.mot").stat().st_mode & 0o777 == 0o640
 
 
-def test_every_writer_says_the_same_thing_about_a_missing_folder(tmp_path):
+def test_every_writer_says_the_same_thing_about_a_missing_folder(tmp_path, capsys):
     """`analyze --steps`, `simulate -o`, `record -o` and `stream --record` ended with a bare
     "[Errno 2] No such file or directory", `report` and `convert` with their own words."""
     from sensorkit.cli import main
@@ -305,6 +305,9 @@ def test_every_writer_says_the_same_thing_about_a_missing_folder(tmp_path):
         ["record", "sim://", "-o", str(missing / "x.skr"), "--duration", "1"],
     ):
         assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert f"folder {missing} does not exist" in err and "Errno" not in err, (argv, err)
+        assert "hint: create the folder first" in err
     with pytest.raises(OutputFolderError, match=r"folder .*nodir does not exist") as info:
         sk.write(sk.read(src), missing / "x.csv")
     assert isinstance(info.value, FileNotFoundError) and info.value.filename == str(missing / "x.csv")

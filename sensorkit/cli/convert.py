@@ -85,9 +85,7 @@ def run(args: argparse.Namespace) -> int:
     fmt = _output_format(dst, args.to)
     if args.missing != "error" and fmt != "mot":
         raise ValueError(f"--missing is for .mot outputs; {fmt} keeps missing frames as NaN")
-    check_output(dst, overwrite=args.force, inputs=[src])
-    if not dst.parent.is_dir():
-        raise FileNotFoundError(f"cannot write {dst}: folder {dst.parent} does not exist")
+    check_output(dst, overwrite=args.force, inputs=[src])  # (the folder too)
     with working(f"reading {src}"):
         rec = read(src, body_mass_kg=args.mass, **read_kwargs(args))
     if fmt == "parquet":
