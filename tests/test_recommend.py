@@ -98,6 +98,9 @@ def test_referral_comes_from_reported_pain_never_from_measurements(walks):
         assert not [a for a in adv.advice if a.kind == "advice"]
         held = {s.topic: s.reason for s in adv.suppressed}
         assert {"cushioning", "material"} <= set(held) and "see a professional" in held["cushioning"]
+        # and no self-directed care or back exercises before that assessment (a second review)
+        assert {"break_in", "fit", "replace", "strength_mobility_form"} <= set(held)
+        assert {c.topic for c in adv.caveats} <= {"professional", "back_pain"}
         assert adv.get("foot_loading") is not None  # what was measured is still described
     stated = sk.recommend(res, recording=rec, arch="low", arch_source="clinician")
     assert "pronation" not in stated.get("arch_support").statement  # no pronation claims (Nielsen 2014)

@@ -151,7 +151,7 @@ def recommend(
         plan: dict = {}
     else:
         caveats, plan = build_caveats(runner, today or dt.date.today(), activity)
-    advice, suppressed = _professional_first(advice, suppressed, caveats)
+    advice, suppressed, caveats = _professional_first(advice, suppressed, caveats)
     return Recommendation(
         activity=activity,
         advice=advice,
@@ -167,21 +167,29 @@ def recommend(
 
 def _professional_first(
     advice: list[Advice], suppressed: list[Suppressed], caveats: list[Advice]
-) -> tuple[list[Advice], list[Suppressed]]:
-    """Withhold the product advice (cushioning, arch support, firmness, material) when the user's
-    pain sends them to a professional first: the card said "see a doctor before changing
-    insoles" and then advised insoles. Descriptions of what was measured stay."""
+) -> tuple[list[Advice], list[Suppressed], list[Advice]]:
+    """Withhold the product advice (cushioning, arch support, firmness, material) and the
+    self-directed care (break-in, fit, replacement, exercises) when the user's pain sends them
+    to a professional first: the card said "see a doctor before changing insoles or training"
+    and then advised insoles and back exercises (a clinician's review: pain of 7/10 with other
+    symptoms needs an assessment before self-directed exercise). The referral, what the
+    back-pain reviews found and the descriptions of what was measured stay."""
     first = next(
         (c for c in caveats if c.topic == "professional" and c.title == "See a professional first"), None
     )
     if first is None:
-        return advice, suppressed
-    held = [a for a in advice if a.kind == "advice"]
+        return advice, suppressed, caveats
+    held = [a for a in advice if a.kind == "advice"] + [c for c in caveats if c.topic in _SELF_CARE]
     reason = (
-        "your pain comes first: see a professional before choosing insoles (under 'See a professional "
-        "first'); an insole choice can follow their assessment"
+        "your pain comes first: see a professional before choosing insoles or training (under 'See a "
+        "professional first'); this can follow their assessment"
     )
     return (
         [a for a in advice if a.kind != "advice"],
         [*suppressed, *(Suppressed(a.topic, a.title, reason) for a in held)],
+        [c for c in caveats if c.topic not in _SELF_CARE],
     )
+
+
+#: Care the user would do on their own, held back while their pain needs a professional first.
+_SELF_CARE = ("break_in", "fit", "replace", "strength_mobility_form")
