@@ -246,6 +246,11 @@ def test_an_option_at_another_pace_has_its_loading_not_compared_and_the_suggesti
     rows = cmp.table[(cmp.table["condition"] == "option 1") & (cmp.table["role"] == "loading")]
     assert len(rows) == 2
     assert (rows["verdict"] == "not comparable: pace differs (stride time +59 % vs the baseline)").all()
+    # the peak force too (a second review: "Peak force ... -94 N lower" next to the note that
+    # peak force rises with speed); the times are what show the pace
+    table = cmp.table.set_index(["condition", "metric"])
+    assert table.loc[("option 1", "peak_force_bw"), "verdict"].startswith("not comparable: pace differs")
+    assert table.loc[("option 1", "stride_time_s"), "verdict"] == "higher"
     assert any("Keller et al. 1996" in n for n in cmp.notes)
     assert "keller1996" in [c.key for c in cmp.citations]
     # nothing of option 1 was compared (its asymmetry has too few steps too): the table said

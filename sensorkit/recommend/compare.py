@@ -242,12 +242,12 @@ def compare(
     min_per_side = min(int(a.params.min_steps_asymmetry) for v in analyses.values() for a in v)
     paced = _pace_differs(steps, names, base)
     for k, reason in paced.items():
-        for m in metrics:
-            if m.role == "loading":
+        for m in metrics:  # every force (peak force too): the times show the pace itself
+            if m.role == "loading" or (m.role == "context" and m.key.startswith("peak_force")):
                 bad.setdefault((k, m.key), reason)
         notes.append(
             f"{k}: {reason}; peak force and loading rate rise with speed (Keller et al. 1996), so its "
-            "loading is not compared: record each option at the same pace"
+            "forces are not compared: record each option at the same pace"
         )
     table = difference_table(
         steps,
