@@ -76,9 +76,10 @@ def test_force_figure_shades_the_median_window_the_analysis_measured(run):
         # the legend's mean VALR is the summary's (reliable steps only), not a re-computation
         mean = res.summary.loc["valr_bw_s", side]
         if np.isfinite(mean):
-            assert f"mean VALR {mean:.1f} BW/s" in span.get_label()
+            assert f"VALR window; mean {mean:.1f} BW/s" == span.get_label()
         else:  # 100 Hz: too few samples per window for a reliable VALR, so the summary has none
-            assert "VALR not summarised" in span.get_label()
+            assert span.get_label() == "VALR window (median)"  # short: it ran over the next axes
+            assert "VALR unreliable: too few samples" in ax.get_title()
 
 
 def test_mean_cop_path_resamples_each_step_over_stance():
@@ -435,3 +436,19 @@ def test_the_notebook_plots_say_how_to_save_them_and_leave_pyplot_alone(tmp_path
         image = plt.imread(tmp_path / f"{k}.png")
         assert np.ptp(image[..., :3]) > 0.5  # drawn, not blank
     assert plt.get_fignums() == before
+
+
+def test_the_trends_figure_says_an_unreliable_rate_was_not_plotted():
+    """At 100 Hz the VALR panel had an empty axis, a left/right legend and "no trend reported:
+    needs 5 min", which reads as a measured flat trend (a clinician's second review)."""
+    import sensorkit as sk
+
+    res = sk.analyze(sk.simulate(duration_s=30, seed=1, rate_hz=100))
+    fig = figures.trends_figure(res)
+    valr = next(ax for ax in fig.axes if ax.get_ylabel().startswith("VALR"))
+    assert not valr.lines and valr.get_legend() is None and valr.get_title(loc="left") == ""
+    assert [t.get_text() for t in valr.texts] == [
+        "unreliable at this sampling rate (too few samples in the 20-80 % window): not plotted"
+    ]
+    contact = next(ax for ax in fig.axes if ax.get_ylabel().startswith("contact time"))
+    assert contact.lines and contact.get_legend() is not None  # measured metrics as before

@@ -302,15 +302,21 @@ def force_curves_figure(analysis: Analysis) -> Figure:
                     color=SIDE_COLORS[side],
                     alpha=0.18,
                     lw=0,
-                    label=(
-                        f"VALR window (median), mean VALR {format_value(valr_col, valr)} {rate_unit}"
+                    label=(  # short: a long label pushed the legend over the next axes
+                        f"VALR window; mean {format_value(valr_col, valr)} {rate_unit}"
                         if math.isfinite(valr)
-                        else "VALR window (median); VALR not summarised: too few samples per window"
+                        else "VALR window (median)"
                     ),
                 )
             ax.legend(loc="upper right", fontsize=7)
             drawn = f", {len(curves.t_s)} drawn" if len(curves.t_s) < curves.n_total else ""
-            ax.set_title(f"{side.capitalize()} foot: force per step ({curves.n_total} steps{drawn})")
+            unsummarised = (
+                "; VALR unreliable: too few samples" if math.isfinite(lo) and not math.isfinite(valr) else ""
+            )
+            ax.set_title(
+                f"{side.capitalize()} foot: force per step\n({curves.n_total} steps{drawn}{unsummarised})",
+                fontsize=9,
+            )
             ax.set_xlim(left=-15.0)
         # once every side is drawn: the axis is shared, and fixing it after the first side cut
         # the second side's peaks off (pedar's right foot, 966 N on an axis ending at 865 N)
@@ -374,13 +380,18 @@ def trends_figure(analysis: Analysis) -> Figure:
         axes = fig.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
         for ax, (col, k, label) in zip(axes, metrics, strict=True):
             ax.set_ylabel(label)
+            seen = {"steps": False, "measured": False}
             for side in sides_of(analysis):
                 steps = steady_steps(analysis, side)
                 if not len(steps) or col not in steps:
                     continue
                 t = steps["t_contact_s"].to_numpy() * t_scale
                 v = steps[col].to_numpy(dtype=np.float64) * k
+                seen["steps"] = True
+                seen["measured"] |= bool(np.isfinite(v).any())
                 v = np.where(_rate_reliable(steps, col), v, np.nan)  # as the summary
+                if not np.isfinite(v).any():
+                    continue  # an empty line and a legend read as a measured flat trend
                 roll = pd.Series(v).rolling(_TREND_WINDOW_STEPS, center=True, min_periods=3).mean().to_numpy()
                 shown = _spread_index(t.shape[0], MAX_DRAWN_POINTS)  # display only; roll uses all steps
                 t, v, roll = t[shown], v[shown], roll[shown]
@@ -393,11 +404,16 @@ def trends_figure(analysis: Analysis) -> Figure:
                     lw=1.6,
                     label=side,
                 )
-            ax.set_title(_trend_text(analysis, col), fontsize=8, loc="left")
             if ax.lines:
+                ax.set_title(_trend_text(analysis, col), fontsize=8, loc="left")
                 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+            elif seen["measured"]:
+                _no_data(
+                    ax,
+                    "unreliable at this sampling rate (too few samples in the 20-80 % window): not plotted",
+                )
             else:
-                _no_data(ax, "no steady-state steps")
+                _no_data(ax, "not measured" if seen["steps"] else "no steady-state steps")
         axes[-1].set_xlabel(f"time of initial contact ({t_unit})")
         fig.suptitle("Per-step metrics over the session, both feet (fatigue check)")
     return fig
