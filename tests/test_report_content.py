@@ -312,6 +312,7 @@ def test_the_report_lists_the_recordings_events_escaped(tmp_path):
     # the caption says these markers are not sensorkit's gait events (Moticon's own detections)
     events = page.split('<section id="events"')[1].split("</section>")[0]
     assert "these markers are not used" in events and "a device's own step detections" in events
+    assert "each detects contact at its own force threshold" in events  # Moticon's toe-offs are earlier
 
 
 def test_the_report_says_when_sensor_positions_are_estimated(tmp_path):

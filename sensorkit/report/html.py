@@ -171,7 +171,9 @@ def _events_table(events) -> str:
     return (
         "<p>Markers stored with the recording (tags, tares, cues, or a device's own step detections), "
         "as recorded. The gait events in this report are sensorkit's own, detected from the force "
-        "(the steps table); these markers are not used.</p>"
+        "(the steps table); these markers are not used. A device's own contacts and toe-offs can differ "
+        "from sensorkit's by tens of milliseconds, and contact and stance times with them: each detects "
+        "contact at its own force threshold (sensorkit's is in the header; docs/methods.md).</p>"
         "<table><thead><tr><th>time (s)</th><th>event</th><th>source</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>{more}"
     )
