@@ -923,7 +923,11 @@ def _closed_port() -> int:
         ("stream", ["tcp://127.0.0.1:{port}", "--plain", "--duration", "1"], "cannot connect"),
         ("stream", ["sim://?side=left&cadense=170", "--plain", "--duration", "1"], "unknown parameter"),
         ("record", ["tcp://127.0.0.1:{port}", "-o", "{tmp}/x.skr", "--duration", "1"], "cannot connect"),
-        ("record", ["sim://?side=left", "-o", "{tmp}/no/such/dir/x.skr", "--duration", "1"], "No such file"),
+        (
+            "record",
+            ["sim://?side=left", "-o", "{tmp}/no/such/dir/x.skr", "--duration", "1"],
+            "does not exist",
+        ),  # the folder, named (it was a bare Errno 2)
         ("replay", ["{tmp}/missing.skr", "--speed", "0"], "no such file"),
         ("replay", ["{tmp}/notcap.skr", "--speed", "0"], "not a sensorkit capture"),
     ],
