@@ -690,6 +690,9 @@ def test_a_participants_table_gives_each_file_its_body_mass(tmp_path):
         alone.summary.loc["peak_force_bw", "both"]
     )
     assert s.loc["GaCo04_02.txt", "status"] == "error"
+    # the path as given, for failed files too: `file` alone repeats when each subject has a folder
+    assert s.loc["GaCo04_02.txt", "path"] == str(PHYSIONET / "GaCo04_02.txt")
+    assert s.loc["GaCo01_01.txt", "path"] == str(PHYSIONET / "GaCo01_01.txt")
     assert (
         "body_mass_kg of this file in the table is not a number: 'heavy'"
         in s.loc["GaCo04_02.txt", "error_message"]

@@ -78,7 +78,7 @@ def prepare_output(out: Path, *, resume: bool, force: bool, manifest: dict, task
 
 #: Version of the dataset layout and columns (2: walking force features in N and the walking
 #: loading rate among the session metrics; 3: ``missing_s`` counts missing frames, a CV needs
-#: 5 values, a sources table's ``body_mass_kg`` applies per file).
+#: 5 values, a sources table's ``body_mass_kg`` applies per file, sessions have a ``path``).
 COHORT_SCHEMA = "sensorkit.cohort/3"
 
 

@@ -49,6 +49,7 @@ SESSION_METRICS = (
 #: Identification columns leading both tables.
 STEP_KEY_COLUMNS = ("file_index", "file_id", "file", "subject", "session", "condition")
 _INFO_COLUMNS = (
+    ("path", "object"),  # as given to the batch: `file` is only the name, which repeats across folders
     ("status", "object"),
     ("error_type", "object"),
     ("error_message", "object"),
@@ -173,7 +174,13 @@ def analyse_one(task: dict[str, Any], options: JobOptions) -> tuple[pd.DataFrame
     import sensorkit as sk
 
     keys = {k: task.get(k) for k in STEP_KEY_COLUMNS}
-    row: dict[str, Any] = {**keys, "status": "ok", "error_type": None, "error_message": None}
+    row: dict[str, Any] = {
+        **keys,
+        "path": str(task["path"]),
+        "status": "ok",
+        "error_type": None,
+        "error_message": None,
+    }
     try:
         rec, fmt = _read(task["path"], options)
         res = sk.analyze(rec, body_mass_kg=_mass(rec, options, task), **options.params)
