@@ -289,6 +289,9 @@ def test_a_blank_tail_a_closing_comment_or_a_bare_hash_line_is_not_a_cut_row(tmp
         ("spaces.csv", text + "  "),
         ("ctrl_z.csv", text + "\x1a"),
         ("closing.csv", text + "# end"),
+        ("closing_eol.csv", text + "# end\n"),  # the usual form failed: "expected 9 fields, found 1"
+        ("closing_crlf.csv", text.replace("\n", "\r\n") + "# end\r\n# really\r\n"),
+        ("ctrl_z_eol.csv", text + "\x1a\n"),
         ("bare_hash.csv", "#\n" + text),
     ):
         path = tmp_path / name

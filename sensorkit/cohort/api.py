@@ -12,6 +12,7 @@ import pandas as pd
 
 from sensorkit.cohort.dataset import (
     COHORT_SCHEMA,
+    check_same_run,
     done_ids,
     prepare_output,
     read_dataset,
@@ -138,6 +139,8 @@ def analyze_many(
             "n_files": len(tasks),
         }
         if resume and out.is_dir():  # before the task table is rewritten: the first run's ids
+            if any(out.iterdir()):  # another schema or options first: the most basic refusal
+                check_same_run(out, manifest)
             tasks = resumed_tasks(out, tasks)
         prepare_output(out, resume=resume, force=force, manifest=manifest, tasks=tasks)
         if resume:

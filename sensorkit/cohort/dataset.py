@@ -15,6 +15,7 @@ only whole parts; a file whose session part exists is done, and ``resume`` skips
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 from pathlib import Path
@@ -26,7 +27,15 @@ from sensorkit.cohort.job import session_dtypes
 from sensorkit.errors import SensorkitError
 from sensorkit.outputs import atomic_output
 
-__all__ = ["COHORT_SCHEMA", "done_ids", "prepare_output", "read_dataset", "resumed_tasks", "write_result"]
+__all__ = [
+    "COHORT_SCHEMA",
+    "check_same_run",
+    "done_ids",
+    "prepare_output",
+    "read_dataset",
+    "resumed_tasks",
+    "write_result",
+]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -60,7 +69,7 @@ def prepare_output(out: Path, *, resume: bool, force: bool, manifest: dict, task
             "to start over (deletes it)",
         )
     if existing and resume:
-        _check_same_run(out, manifest)
+        check_same_run(out, manifest)
     if existing and force and not resume:
         for name in ("sessions", "steps", "tasks.parquet", "manifest.json"):
             p = out / name
@@ -71,9 +80,15 @@ def prepare_output(out: Path, *, resume: bool, force: bool, manifest: dict, task
     (out / "sessions").mkdir(parents=True, exist_ok=True)
     (out / "steps").mkdir(parents=True, exist_ok=True)
     _atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, default=str))
-    _atomic_parquet(
-        tasks.astype({c: "object" for c in tasks.columns if tasks[c].dtype == object}), out / "tasks.parquet"
-    )
+    mixed = {c: tasks[c].map(_cell_text) for c in tasks.columns if tasks[c].dtype == object}
+    _atomic_parquet(tasks.assign(**mixed), out / "tasks.parquet")  # (83 and "n/a" in one column: text)
+
+
+def _cell_text(value: Any) -> str | None:
+    """A task-table cell of a mixed column as text (None stays missing), which Arrow can store."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value)
 
 
 #: Version of the dataset layout and columns (2: walking force features in N and the walking
@@ -82,7 +97,7 @@ def prepare_output(out: Path, *, resume: bool, force: bool, manifest: dict, task
 COHORT_SCHEMA = "sensorkit.cohort/3"
 
 
-def _check_same_run(out: Path, manifest: dict) -> None:
+def check_same_run(out: Path, manifest: dict) -> None:
     """Refuse to resume a dataset written with another schema or other analysis options: its
     tables would mix columns or definitions."""
     try:
@@ -177,44 +192,60 @@ def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
 def _check_same_masses(
     out: Path, stored: pd.DataFrame, tasks: pd.DataFrame, ids: list[str], done: set
 ) -> None:
-    """Refuse a resume whose sources table gives a finished file another body mass than the
-    run that analysed it: the sessions table would hold BW values of two masses."""
+    """Refuse a resume whose sources table gives a finished file another body mass than the one
+    its results were computed with (the sessions table would hold BW values of two masses).
+
+    The mass each finished session used is in its part; a file that failed has none to keep,
+    and an empty cell overrides nothing. (The task table is rewritten by every run, so it does
+    not know the masses of files a run left out.)
+    """
     from sensorkit.cohort.job import table_mass
 
-    def key(value: Any) -> Any:
+    if "body_mass_kg" not in tasks.columns:
+        return
+    used = {fid: (status, mass) for fid, (_, status, mass) in _finished_sessions(out).items()}
+    changed = []
+    for path, fid, cell in zip(tasks["path"], ids, tasks["body_mass_kg"], strict=True):
+        if fid not in done or fid not in used or used[fid][0] != "ok":
+            continue
         try:
-            return table_mass(value)
+            given = table_mass(cell)
         except ValueError:
-            return str(value)
-
-    before = {}
-    if {"file_id", "body_mass_kg"} <= set(stored.columns):
-        before = {str(f): key(m) for f, m in zip(stored["file_id"], stored["body_mass_kg"], strict=True)}
-    now = tasks["body_mass_kg"].tolist() if "body_mass_kg" in tasks.columns else [None] * len(ids)
-    changed = [
-        str(p)
-        for p, fid, m in zip(tasks["path"], ids, now, strict=True)
-        if fid in done and before.get(fid) != key(m)
-    ]
+            given = cell  # not a number: not the mass its results used either
+        if given is None:
+            continue
+        before = used[fid][1]
+        if not isinstance(given, float) or before is None or not math.isclose(given, before, rel_tol=1e-9):
+            changed.append(f"{path} ({before if before is not None else 'no mass'} kg before, {cell!r} now)")
     if changed:
         raise SensorkitError(
-            f"{out}: the sources give {len(changed)} finished file(s) another body mass than the run that "
-            f"analysed them (first: {changed[0]}); resuming would mix two masses in one table",
-            hint="resume with the same table, or --force (force=True) to analyse every file again",
+            f"{out}: the sources give {len(changed)} finished file(s) another body mass than its results were "
+            f"computed with (first: {changed[0]}); resuming would mix two masses in one table",
+            hint="resume with the same masses, or --force (force=True) to analyse every file again",
         )
+
+
+def _finished_sessions(out: Path) -> dict[str, tuple[int, str | None, float | None]]:
+    """``file_id -> (file_index, status, body_mass_kg)`` of the finished session parts."""
+    found: dict[str, tuple[int, str | None, float | None]] = {}
+    for part in Path(out, "sessions").glob("*/*.parquet"):
+        try:  # four columns of each part: a resume of thousands of files reads no more
+            row = pd.read_parquet(part, columns=["file_id", "file_index", "status", "body_mass_kg"])
+        except (OSError, ValueError, KeyError):
+            try:
+                row = pd.read_parquet(part, columns=["file_id", "file_index"])
+            except (OSError, ValueError, KeyError):
+                continue
+        for rec in row.to_dict(orient="records"):
+            mass = rec.get("body_mass_kg")
+            mass = None if mass is None or (isinstance(mass, float) and math.isnan(mass)) else float(mass)
+            found[str(rec["file_id"])] = (int(rec["file_index"]), rec.get("status"), mass)
+    return found
 
 
 def _finished_indices(out: Path) -> dict[str, int]:
     """``file_id -> file_index`` of the finished session parts."""
-    out_map: dict[str, int] = {}
-    for part in Path(out, "sessions").glob("*/*.parquet"):
-        try:
-            row = pd.read_parquet(part, columns=["file_id", "file_index"])
-        except (OSError, ValueError, KeyError):
-            continue
-        for fid, k in zip(row["file_id"].astype(str), row["file_index"].astype(int), strict=True):
-            out_map[fid] = k
-    return out_map
+    return {fid: k for fid, (k, _, _) in _finished_sessions(out).items()}
 
 
 def done_ids(out: Path) -> set[str]:

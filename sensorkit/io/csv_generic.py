@@ -102,13 +102,6 @@ def looks_like_generic_csv(path: Path, head: str) -> bool:
 _METADATA_LINE = re.compile(r"#\s*[^\s:#][^:]*:")
 
 
-def _without_trailing_junk(text: str) -> str:
-    """``text`` without spaces, tabs or DOS end-of-file marks (Ctrl-Z) after its last line end:
-    such a tail is not a row cut short."""
-    kept = text.rstrip(" \t\x1a")
-    return kept if kept.endswith(("\n", "\r")) else text
-
-
 def _decode(path: Path, encoding: str | None) -> tuple[str, str]:
     """The file's text and the encoding used; a clear error with the line for bad bytes."""
     raw = path.read_bytes()
@@ -195,15 +188,12 @@ def read_generic_csv(
     check_csv_header(lines[header_line].replace(sep, ","), str(path), header_lineno)
     if decimal is None:
         decimal = _sniff_decimal(lines[header_line + 1 : header_line + 50], sep)
-    kept = _without_trailing_junk(text)
-    if kept is not text:  # spaces or Ctrl-Z after the last line end: not a row
-        text, lines = kept, _split_lines(kept)
-    if (
-        not text.endswith(("\n", "\r"))
-        and len(lines) > header_line + 1
-        and lines[-1].lstrip().startswith("#")
-    ):
-        lines = lines[:-1]  # a closing comment line ("# end") without a line end: not a row
+    n_lines = len(lines)
+    while len(lines) > header_line + 1 and (
+        not lines[-1].strip(" \t\x1a") or lines[-1].lstrip().startswith("#")
+    ):  # closing comments ("# end"), blank lines and Ctrl-Z, with or without a line end: no rows
+        lines = lines[:-1]
+    if len(lines) < n_lines:
         text = "\n".join(lines) + "\n"
     if not text.endswith(("\n", "\r")) and len(lines) > header_line + 1:
         # no line end: the file was cut, perhaps inside the last value (33.88 read as 3): the row

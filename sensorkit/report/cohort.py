@@ -139,6 +139,8 @@ def cohort_html(cohort: Cohort, title: str | None = None) -> str:
     from sensorkit import __version__
 
     s = cohort.sessions
+    if "path" in s and s["file"].duplicated(keep=False).any():  # one name in several folders
+        s = s.assign(file=[p if isinstance(p, str) else f for f, p in zip(s["file"], s["path"], strict=True)])
     ok = s[s["status"] == "ok"]
     group = _group_column(s)
     title = title or (f"Cohort: {cohort.path.name}" if cohort.path is not None else "Cohort")
