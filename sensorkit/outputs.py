@@ -113,7 +113,9 @@ def check_output(
         raise OutputFolderError(
             f"cannot write {out}: "
             + (f"{folder} is a file, not a folder" if folder.exists() else f"folder {folder} does not exist"),
-            hint="create the folder first, or choose another output",
+            hint="choose another output"
+            if folder.exists()
+            else "create the folder first, or choose another output",
             filename=str(out),
         )
     for src in inputs:

@@ -101,6 +101,7 @@ def test_referral_comes_from_reported_pain_never_from_measurements(walks):
         # and no self-directed care or back exercises before that assessment (a second review)
         assert {"break_in", "fit", "replace", "strength_mobility_form"} <= set(held)
         assert {c.topic for c in adv.caveats} <= {"professional", "back_pain"}
+        assert adv.to_dict()["replacement"] in ({}, None)  # no replacement plan either
         assert adv.get("foot_loading") is not None  # what was measured is still described
     stated = sk.recommend(res, recording=rec, arch="low", arch_source="clinician")
     assert "pronation" not in stated.get("arch_support").statement  # no pronation claims (Nielsen 2014)

@@ -452,3 +452,15 @@ def test_the_trends_figure_says_an_unreliable_rate_was_not_plotted():
     ]
     contact = next(ax for ax in fig.axes if ax.get_ylabel().startswith("contact time"))
     assert contact.lines and contact.get_legend() is not None  # measured metrics as before
+
+
+def test_the_trends_figure_names_a_side_whose_rate_was_not_plotted():
+    """With one side's rates unreliable, that side was dropped silently and the legend showed
+    the other side only (a reviewer)."""
+    import sensorkit as sk
+
+    res = sk.analyze(sk.simulate(duration_s=30, seed=1, rate_hz=500))
+    res.steps.loc[res.steps["side"] == "right", "valr_reliable"] = False
+    valr = next(ax for ax in figures.trends_figure(res).axes if ax.get_ylabel().startswith("VALR"))
+    assert valr.get_title(loc="left").endswith("; right: unreliable, not plotted")
+    assert [t.get_text() for t in valr.get_legend().get_texts()] == ["left"]

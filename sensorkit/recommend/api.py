@@ -152,6 +152,8 @@ def recommend(
     else:
         caveats, plan = build_caveats(runner, today or dt.date.today(), activity)
     advice, suppressed, caveats = _professional_first(advice, suppressed, caveats)
+    if not any(c.topic == "replace" for c in caveats):
+        plan = {}  # the replacement item was held back: no plan either (to_dict showed replace_now)
     return Recommendation(
         activity=activity,
         advice=advice,

@@ -381,6 +381,7 @@ def trends_figure(analysis: Analysis) -> Figure:
         for ax, (col, k, label) in zip(axes, metrics, strict=True):
             ax.set_ylabel(label)
             seen = {"steps": False, "measured": False}
+            unplotted = []  # sides measured but with no reliable value
             for side in sides_of(analysis):
                 steps = steady_steps(analysis, side)
                 if not len(steps) or col not in steps:
@@ -391,6 +392,8 @@ def trends_figure(analysis: Analysis) -> Figure:
                 seen["measured"] |= bool(np.isfinite(v).any())
                 v = np.where(_rate_reliable(steps, col), v, np.nan)  # as the summary
                 if not np.isfinite(v).any():
+                    if np.isfinite(steps[col].to_numpy(dtype=np.float64)).any():
+                        unplotted.append(side)
                     continue  # an empty line and a legend read as a measured flat trend
                 roll = pd.Series(v).rolling(_TREND_WINDOW_STEPS, center=True, min_periods=3).mean().to_numpy()
                 shown = _spread_index(t.shape[0], MAX_DRAWN_POINTS)  # display only; roll uses all steps
@@ -405,7 +408,8 @@ def trends_figure(analysis: Analysis) -> Figure:
                     label=side,
                 )
             if ax.lines:
-                ax.set_title(_trend_text(analysis, col), fontsize=8, loc="left")
+                note = "".join(f"; {side}: unreliable, not plotted" for side in unplotted)
+                ax.set_title(_trend_text(analysis, col) + note, fontsize=8, loc="left")
                 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
             elif seen["measured"]:
                 _no_data(
