@@ -1050,6 +1050,14 @@ def test_csv_lines_lost_on_the_wire_make_a_gap_that_the_sample_numbers_skip(tmp_
     v0 = cat(chunks, "values")[:, 0].astype(np.int64)
     seq = cat(chunks, "seq")
     assert np.array_equal(seq - seq[0], v0 - v0[0]), "sample numbers do not skip the 50 lost lines"
+    # a board without ?side= is the left insole, its gap too: a recording of it could not be read
+    # back ("gap 0 has side 'unknown'"), a tester found with `stream --record`
+    from sensorkit.devices.assemble import recording_from_chunks
+
+    assert {c.side for c in chunks} == {"unknown"} and gaps[0]["side"] == "unknown"
+    rec = recording_from_chunks(chunks, layout="ref16", t0_s=float(chunks[0].time[0]))
+    assert rec.sides == ("left",) and rec.gaps["side"].tolist() == ["left"]
+    assert int(rec.gaps["n_missing"].iloc[0]) == 50
 
 
 def test_cli_unknown_csv_layout_name_is_one_line_without_traceback(capsys, monkeypatch):

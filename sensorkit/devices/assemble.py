@@ -148,7 +148,11 @@ def recording_from_chunks(
         time, values = arr.full()
         left = values if side == "left" else None
         right = values if side == "right" else None
-        gaps = arr.gaps
+        # a stream of no known side is the left insole: its gaps too (a CSV board without
+        # ?side= wrote a capture whose gaps said "unknown", which no reader could open)
+        gaps = [
+            {**g, "side": side} if g.get("side") not in ("left", "right", "both") else g for g in arr.gaps
+        ]
         if arr.saturated is not None:
             saturated[side] = arr.full_saturated()
     else:
