@@ -1101,3 +1101,23 @@ def test_binary_layout_override_that_cannot_fit_is_refused_at_open(layout):
                 read_samples(dev, 5)
     finally:
         srv.close()
+
+
+def test_a_network_device_sending_garbage_is_not_told_about_baud_rates():
+    """TCP and UDP have no baud rate, but the hint said "wrong baud rate? try ?baud=921600"."""
+
+    def noise(conn, stop):
+        rng = np.random.default_rng(2)
+        while not stop.is_set():
+            conn.sendall(bytes(rng.integers(0, 256, 64, dtype=np.uint8)))
+            time.sleep(0.01)
+
+    for query in ("", "?format=csv&layout=ref16"):
+        srv = OneShotServer(noise)
+        try:
+            with pytest.raises(DeviceError) as err:
+                skd.open(f"tcp://127.0.0.1:{srv.port}{query}", handshake_timeout_s=1.0)
+        finally:
+            srv.close()
+        assert "baud" not in err.value.hint, err.value.hint
+    assert "not a sensorkit device" in str(err.value.hint) or "comma-separated" in str(err.value.hint)

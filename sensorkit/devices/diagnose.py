@@ -42,7 +42,9 @@ def no_device_error(dev: Device) -> DeviceError:
         return DeviceError(
             f"{name}: received {n} bytes in {wait} but no frame matched profile {dev.profile.name!r}: "
             f"{dev.profile_stats.describe()}",
-            hint="wrong baud rate, or a profile that does not describe this device?",
+            hint="wrong baud rate, or a profile that does not describe this device?"
+            if _serial(dev)
+            else "a profile that does not describe this device, or another sender at this address?",
         )
     head = dev.head
     mode = detect_mode(head)
@@ -57,7 +59,9 @@ def no_device_error(dev: Device) -> DeviceError:
             )
         return DeviceError(
             f"{name}: received {n} bytes in {wait} but no CSV sample line",
-            hint="wrong baud rate (baud=...)? or the board does not print comma-separated integers",
+            hint="wrong baud rate (baud=...)? or the board does not print comma-separated integers"
+            if _serial(dev)
+            else "the sender does not print comma-separated integers, one sample per line?",
         )
     if mode == "csv":
         return DeviceError(
@@ -77,12 +81,20 @@ def no_device_error(dev: Device) -> DeviceError:
             f"({stats.errors} rejected: {stats.crc_errors} CRC, {stats.framing_errors} framing, "
             f"{stats.content_errors} content)",
             hint="wrong baud rate? try ?baud=921600 (the default) or the rate your firmware uses; "
-            "or this is not a sensorkit device",
+            "or this is not a sensorkit device"
+            if _serial(dev)
+            else "this is not a sensorkit device (CSV lines need ?format=csv, vendor streams ?profile=NAME)",
         )
     return DeviceError(
         f"{name}: valid frames but no DEVICE_INFO within {wait} (REQUEST_INFO unanswered)",
         hint="firmware too old for protocol v1?",
     )
+
+
+def _serial(dev: Device) -> bool:
+    """A serial link, the only kind with a baud rate to get wrong (TCP, UDP and BLE have none)."""
+    url = getattr(dev, "url", "")
+    return str(getattr(url, "raw", url)).startswith("serial://")
 
 
 def _csv_width(head: bytes) -> int | None:
