@@ -1121,3 +1121,30 @@ def test_a_network_device_sending_garbage_is_not_told_about_baud_rates():
             srv.close()
         assert "baud" not in err.value.hint, err.value.hint
     assert "not a sensorkit device" in str(err.value.hint) or "comma-separated" in str(err.value.hint)
+
+
+def test_a_link_lost_for_good_is_an_event_of_the_recording(tmp_path):
+    """A device unplugged for good leaves no gap (no frame follows), and a recording that stopped
+    at 3.6 s of a 14 s capture read as complete (a device tester): the loss is now an event."""
+
+    def board(conn, stop):
+        t0 = time.monotonic()
+        for k in range(200):  # 1 s at 200 Hz, then the connection closes
+            conn.sendall((f"t{1000 + 5000 * k}," + ",".join(str(50 + j) for j in range(16)) + "\n").encode())
+            time.sleep(max(0.0, t0 + 0.005 * (k + 1) - time.monotonic()))
+
+    srv = OneShotServer(board)
+    path = tmp_path / "lost.skr"
+    try:
+        with skd.open(
+            f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=200&units=N&side=left", record=path
+        ) as dev:
+            with pytest.raises(DeviceError, match="link lost"):
+                while True:
+                    dev.read(timeout_s=2.0)
+    finally:
+        srv.close()
+    rec = read_capture(path)
+    lost = rec.events[rec.events["source"] == "link"]
+    assert len(lost) == 1 and lost["label"].iloc[0].startswith("link_lost: link lost: tcp://127.0.0.1")
+    assert lost["time_s"].iloc[0] >= rec.time[-1]  # after the last frame: the recording ends there

@@ -29,15 +29,18 @@ from sensorkit.errors import FileFormatError
 __all__ = ["PARAMS", "ReplayClock", "ReplayTransport"]
 
 PARAMS = ("speed",)
-#: Recorded events that belong in ``Recording.events`` (what someone did, not link state).
-#: Capture event records that become ``Recording.events``: tares (the device), and the tags and
-#: biofeedback cues a live view wrote (the user), with the sources they get.
+#: Capture event records that become ``Recording.events``, with the sources they get: tares
+#: (the device), the tags and biofeedback cues a live view wrote (the user), and the link's
+#: losses and reconnections. A link lost for good leaves no gap (no frame follows it), and a
+#: recording that stopped at 3.6 s of a 14 s capture read as complete without its event.
 USER_EVENTS = {
     "tare": None,
     "tag": "user",
     "cue": "biofeedback",
     "recording started": "user",
     "recording stopped": "user",
+    "link_lost": "link",
+    "reconnected": "link",
 }
 
 
@@ -134,7 +137,7 @@ class ReplayTransport(Transport):
             event = self._event(rec)
             kind = event.get("event")
             if kind in USER_EVENTS:
-                detail = event.get("label") or event.get("cue") or ""
+                detail = event.get("label") or event.get("cue") or event.get("reason") or ""
                 label = (
                     str(detail)
                     if kind == "tag" and detail
