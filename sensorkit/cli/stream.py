@@ -92,7 +92,9 @@ class LiveView:
         if analyser is not None and chunk.units == "N":
             for step in analyser.feed(chunk.time, **{side: chunk.values}).steps:
                 t_end = float(step.get("t_toe_off_s", chunk.time[-1]))
-                sb = math.floor((t_end - self.t0) / BUCKET_S)
+                # a step comes a few frames after its toe-off: when that second is already
+                # printed, it goes with the next one (it was filed under a printed second and lost)
+                sb = max(math.floor((t_end - self.t0) / BUCKET_S), self._printed + 1)
                 self._steps.setdefault(sb, []).append((float(step["t_contact_s"]), _step_line(step, self.t0)))
         self._reached[side] = max(self._reached[side], int(k[-1]))
         self._flush(min(self._reached.values()) - 1)
