@@ -140,3 +140,49 @@ def test_the_plain_live_view_prints_every_step_even_one_found_after_its_second_w
             emitted += len(sa.feed(rec.time[lo : lo + 5], **{side: getattr(rec, side)[lo : lo + 5]}).steps)
     assert emitted >= len(batch.steps) - 4  # the analyser finds them (the last ones may stay open)
     assert found == [emitted] * len(found), found
+
+
+def test_the_live_view_says_when_a_link_is_lost_and_when_it_comes_back(capsys):
+    """With ?reconnect=1 an unplugged insole was silent until the session ended (a device
+    tester): nothing said the link was lost, or that it came back."""
+    import socket
+    import threading
+
+    from sensorkit.cli import main
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(2)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def board():
+        for _ in range(2):  # two connections: the first closes after 0.5 s
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                t0 = time.monotonic()
+                k = 0
+                while not stop.is_set() and time.monotonic() - t0 < 0.5:
+                    line = f"t{1000 + 5000 * k}," + ",".join(str(50 + j) for j in range(16)) + "\n"
+                    try:
+                        conn.sendall(line.encode())
+                    except OSError:
+                        return
+                    k += 1
+                    time.sleep(0.005)
+
+    thread = threading.Thread(target=board, daemon=True)
+    thread.start()
+    url = f"tcp://127.0.0.1:{port}?format=csv&layout=ref16&rate=200&units=N&side=left&reconnect=1"
+    try:
+        main(["stream", url, "--plain", "--duration", "2"])
+    finally:
+        stop.set()
+        server.close()
+        thread.join(2)
+    out = capsys.readouterr().out
+    assert "left: link lost: tcp://127.0.0.1" in out and "; reconnecting" in out, out
+    assert "left: reconnected" in out

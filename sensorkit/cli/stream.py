@@ -17,6 +17,7 @@ import argparse
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -312,11 +313,14 @@ def live_loop(
                     make_analysers(session, body_mass_kg))  # fmt: skip
     start = time.monotonic()
     status = 0
+    seen: dict[int, Any] = {}
     try:
         while duration_s is None or time.monotonic() - start < duration_s:
             chunk = session.read(timeout_s=0.1)
             if chunk is not None:
                 view.add(chunk)
+            for line in link_notices(session, seen):
+                _printer(line)
     except KeyboardInterrupt:
         pass
     except StopIteration:
@@ -340,6 +344,29 @@ def live_loop(
         if error is not None:
             raise error
     return status
+
+
+def link_notices(session, seen: dict[int, Any]) -> list[str]:
+    """Lines for the link events of ``session``'s devices since the last call (``seen`` keeps,
+    per device, the last event shown): with ``?reconnect=1`` a lost link was silent until the
+    session ended, so an unplugged insole looked like a quiet one."""
+    lines = []
+    for dev in session.devices:
+        events = list(getattr(dev, "events", ()))
+        new = []
+        for event in reversed(events):
+            if event is seen.get(id(dev)):
+                break
+            new.append(event)
+        if events:
+            seen[id(dev)] = events[-1]
+        for event in reversed(new):
+            if event.get("event") == "link_lost":
+                retry = "; reconnecting" if getattr(dev, "reconnect", False) else ""
+                lines.append(f"{dev.side}: {event.get('reason', 'link lost')}{retry}")
+            elif event.get("event") == "reconnected":
+                lines.append(f"{dev.side}: reconnected")
+    return lines
 
 
 def _printer(line: str) -> None:
