@@ -186,3 +186,60 @@ def test_the_live_view_says_when_a_link_is_lost_and_when_it_comes_back(capsys):
     out = capsys.readouterr().out
     assert "left: link lost: tcp://127.0.0.1" in out and "; reconnecting" in out, out
     assert "left: reconnected" in out
+
+
+def test_a_two_foot_profile_is_shown_as_two_insoles_in_the_live_view(capsys):
+    """A moticon-udp stream was one side called "both", its two feet's kPa summed per second
+    (a device tester), while its capture held left and right."""
+    import socket
+    import threading
+
+    import numpy as np
+
+    import sensorkit as sk
+    from sensorkit.cli import main
+    from sensorkit.layout import load_layout
+
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    rec = sk.simulate(duration_s=5, seed=4)
+    area_cm2 = np.asarray(load_layout("moticon-s7-estimated").area_mm2) / 100.0
+    pressure = {s: rec.forces_n(s) / area_cm2 for s in ("left", "right")}  # N/cm2, as Moticon sends
+    stop = threading.Event()
+
+    def sender():
+        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        t0 = time.monotonic()
+        for k in range(rec.n_frames):
+            if stop.is_set():
+                break
+            vals = [1000.0 + k * 0.01]
+            for s in ("left", "right"):
+                vals += [
+                    0.0,
+                    0.0,
+                    1.0,
+                    0.0,
+                    0.0,
+                    0.0,
+                    0.1,
+                    0.5,
+                    *pressure[s][k],
+                    float(rec.forces_n(s)[k].sum()),
+                ]
+            out.sendto((" ".join(f"{v:.4f}" for v in vals) + "\n").encode(), ("127.0.0.1", port))
+            time.sleep(max(0.0, t0 + (k + 1) * 0.01 - time.monotonic()))
+        out.close()
+
+    thread = threading.Thread(target=sender, daemon=True)
+    thread.start()
+    try:
+        main(["stream", f"udp://127.0.0.1:{port}?profile=moticon-udp", "--plain", "--duration", "2.5"])
+    finally:
+        stop.set()
+        thread.join(5)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if " mean " in ln]
+    sides = {ln.split()[2] for ln in lines}
+    assert sides == {"left", "right"}, lines

@@ -19,6 +19,7 @@ from sensorkit.cli.console import console, print_warning
 from sensorkit.cli.stream import (
     LiveView,
     add_calibration_option,
+    device_sides,
     make_analysers,
     saturation_lines,
     standalone,
@@ -84,7 +85,10 @@ def run(args: argparse.Namespace) -> int:
                 progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
             view = LiveView(
-                session.host_t0_s, [d.side for d in session.devices], emit, make_analysers(session, mass)
+                session.host_t0_s,
+                [s for d in session.devices for s in device_sides(d.side)],
+                emit,
+                make_analysers(session, mass),
             )
             try:
                 for chunk in session:

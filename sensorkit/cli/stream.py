@@ -174,14 +174,21 @@ def make_analysers(session, body_mass_kg: float | None) -> dict:
         info = dev.info
         if info is None or units.get(dev.side, info.units) != "N" or not info.layout:
             continue
-        try:
-            layout = load_layout(info.layout)
-            out[dev.side] = StreamingAnalyzer(
-                layout, info.sample_rate_hz, body_mass_kg=body_mass_kg, sides=(dev.side,)
-            )
-        except Exception:  # the analyser is optional: never let it stop the stream
-            continue
+        for side in device_sides(dev.side):
+            try:
+                layout = load_layout(info.layout)
+                out[side] = StreamingAnalyzer(
+                    layout, info.sample_rate_hz, body_mass_kg=body_mass_kg, sides=(side,)
+                )
+            except Exception:  # the analyser is optional: never let it stop the stream
+                continue
     return out
+
+
+def device_sides(side: str) -> tuple[str, ...]:
+    """The insoles a device streams: a two-foot device ("both", e.g. ``moticon-udp``) sends
+    left and right chunks, which the live view showed merged as one side called "both"."""
+    return ("left", "right") if side == "both" else (side,)
 
 
 def summary_lines(session) -> list[str]:
@@ -309,7 +316,7 @@ def live_loop(
     notice = units_notice(session)
     if notice:
         console.print(notice, markup=False, highlight=False, soft_wrap=True)
-    view = LiveView(session.host_t0_s, [d.side for d in session.devices], _printer,
+    view = LiveView(session.host_t0_s, [s for d in session.devices for s in device_sides(d.side)], _printer,
                     make_analysers(session, body_mass_kg))  # fmt: skip
     start = time.monotonic()
     status = 0
