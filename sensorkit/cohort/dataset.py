@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from sensorkit.cohort.job import session_dtypes
+from sensorkit.cohort.job import session_dtypes, table_mass
 from sensorkit.errors import SensorkitError
 from sensorkit.outputs import atomic_output
 
@@ -165,8 +165,9 @@ def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
             index = dict(zip(stored["file_id"].astype(str), stored["file_index"].astype(int), strict=True))
     # the finished results are the record of the indices in the tables (a task table only has
     # the last run's files)
-    index.update(_finished_indices(out))
-    _check_same_masses(out, stored, tasks, ids, done)
+    finished = _finished_sessions(out)  # every session part read once, for indices and masses
+    index.update({fid: k for fid, (k, _, _) in finished.items()})
+    _check_same_masses(out, finished, tasks, ids)
     new = [fid for fid in ids if fid not in known]
     orphans = done - set(ids)
     if new and orphans:
@@ -190,7 +191,10 @@ def resumed_tasks(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_same_masses(
-    out: Path, stored: pd.DataFrame, tasks: pd.DataFrame, ids: list[str], done: set
+    out: Path,
+    finished: dict[str, tuple[int, str | None, float | None]],
+    tasks: pd.DataFrame,
+    ids: list[str],
 ) -> None:
     """Refuse a resume whose sources table gives a finished file another body mass than the one
     its results were computed with (the sessions table would hold BW values of two masses).
@@ -199,14 +203,11 @@ def _check_same_masses(
     and an empty cell overrides nothing. (The task table is rewritten by every run, so it does
     not know the masses of files a run left out.)
     """
-    from sensorkit.cohort.job import table_mass
-
     if "body_mass_kg" not in tasks.columns:
         return
-    used = {fid: (status, mass) for fid, (_, status, mass) in _finished_sessions(out).items()}
     changed = []
     for path, fid, cell in zip(tasks["path"], ids, tasks["body_mass_kg"], strict=True):
-        if fid not in done or fid not in used or used[fid][0] != "ok":
+        if fid not in finished or finished[fid][1] != "ok":  # not analysed, or failed: nothing to keep
             continue
         try:
             given = table_mass(cell)
@@ -214,7 +215,7 @@ def _check_same_masses(
             given = cell  # not a number: not the mass its results used either
         if given is None:
             continue
-        before = used[fid][1]
+        before = finished[fid][2]
         if not isinstance(given, float) or before is None or not math.isclose(given, before, rel_tol=1e-9):
             changed.append(f"{path} ({before if before is not None else 'no mass'} kg before, {cell!r} now)")
     if changed:
@@ -241,11 +242,6 @@ def _finished_sessions(out: Path) -> dict[str, tuple[int, str | None, float | No
             mass = None if mass is None or (isinstance(mass, float) and math.isnan(mass)) else float(mass)
             found[str(rec["file_id"])] = (int(rec["file_index"]), rec.get("status"), mass)
     return found
-
-
-def _finished_indices(out: Path) -> dict[str, int]:
-    """``file_id -> file_index`` of the finished session parts."""
-    return {fid: k for fid, (k, _, _) in _finished_sessions(out).items()}
 
 
 def done_ids(out: Path) -> set[str]:
