@@ -23,6 +23,7 @@ __all__ = [
     "Recording",
     "empty_events",
     "find_gaps",
+    "missing_time_s",
     "validate_body_mass_kg",
     "validate_events",
 ]
@@ -32,6 +33,24 @@ __all__ = [
 #: number of frames expected but absent (at the nominal rate), ``side`` is "left",
 #: "right" or "both", ``reason`` says how it was found ("dropout", "time jump", ...).
 GAP_COLUMNS = ("start_s", "end_s", "side", "n_missing", "reason")
+
+
+def missing_time_s(gaps: pd.DataFrame, rate_hz: float) -> np.ndarray:
+    """Time without data of each gap, in s: its frames missing x the frame period.
+
+    A gap is the open interval from the last frame before it to the first after it
+    (:data:`GAP_COLUMNS`), one period longer than what is missing: 77 frames missing at
+    100 Hz are 0.77 s, their interval 0.78 s (a report's figure said 0.96 s for a table of
+    77 missing frames, summing intervals).
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"start_s": [0.99], "end_s": [1.78], "n_missing": [78]})
+    >>> missing_time_s(g, 100.0).round(3).tolist()
+    [0.78]
+    """
+    return gaps["n_missing"].to_numpy(np.float64) / float(rate_hz) if len(gaps) else np.empty(0)
+
 
 #: Columns of :attr:`Recording.events`: ``time_s`` (float64, s on the recording's time axis),
 #: ``label`` (str, what happened: "initial_contact", "tare", "trial start", ...) and ``source``

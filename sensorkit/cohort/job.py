@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sensorkit.recording import missing_time_s
+
 __all__ = [
     "SESSION_COLUMNS",
     "SESSION_METRICS",
@@ -191,7 +193,7 @@ def analyse_one(task: dict[str, Any], options: JobOptions) -> tuple[pd.DataFrame
         row["subject"] = rec.metadata.get("subject") or None
     counts = res.counts
     gaps = rec.gaps
-    missing = float(gaps["n_missing"].sum()) / rec.rate_hz if len(gaps) else 0.0  # frames, not intervals
+    missing = float(missing_time_s(gaps, rec.rate_hz).sum())  # frames, not the gaps' intervals
     row.update(
         {
             "format": fmt,

@@ -16,7 +16,7 @@ from sensorkit.analysis.params import G_M_S2
 from sensorkit.analysis.result import Analysis
 from sensorkit.analysis.summary import summary_steps
 from sensorkit.layout import SensorLayout, load_layout
-from sensorkit.recording import Recording
+from sensorkit.recording import Recording, missing_time_s  # (re-exported: the report's figures use it)
 
 __all__ = [
     "SensorPeaks",
@@ -47,23 +47,6 @@ def flagged_metric_names(analysis: Analysis) -> list[str]:
     other = ("_n", "_n_s", "_Ns") if analysis.force_units == "BW" else ("_bw", "_bw_s", "_BWs")
     asym = analysis.asymmetry
     return [m for m in asym.index[asym["flag"].to_numpy(bool)] if not m.endswith(other)]
-
-
-def missing_time_s(gaps: pd.DataFrame, rate_hz: float) -> np.ndarray:
-    """Time without data of each gap, in s: its frames missing x the frame period.
-
-    A gap is the open interval from the last frame before it to the first after it
-    (:data:`sensorkit.recording.GAP_COLUMNS`), one period longer than what is missing: 77 frames
-    missing at 100 Hz are 0.77 s, their interval 0.78 s (the report's figure said 0.96 s for a
-    table of 77 missing frames, summing intervals).
-
-    Examples
-    --------
-    >>> g = pd.DataFrame({"start_s": [0.99], "end_s": [1.78], "n_missing": [78]})
-    >>> missing_time_s(g, 100.0).round(3).tolist()
-    [0.78]
-    """
-    return gaps["n_missing"].to_numpy(np.float64) / float(rate_hz) if len(gaps) else np.empty(0)
 
 
 def force_scale(analysis: Analysis) -> tuple[float, str]:
