@@ -60,13 +60,10 @@ def read_physionet_gaitpdb(path: str | Path, *, body_mass_kg: float | None = Non
         Wrong column count, non-numeric cells, or totals that disagree with the sensors.
     """
     path = Path(path)
-    source: Path | io.StringIO = path
-    text = path.read_text(encoding="utf-8", errors="replace")
-    kept = text.rstrip(" \t\x1a")  # spaces or Ctrl-Z after the last line end are no row
-    if kept.endswith(("\n", "\r")):
-        if kept != text:
-            source = io.StringIO(kept)
-    elif kept.strip():  # no line end: the file may be cut inside its last row
+    kept = path.read_text(encoding="utf-8", errors="replace").rstrip(" \t\x1a")  # a blank tail is no row
+    if (
+        not kept.endswith(("\n", "\r")) and kept.strip()
+    ):  # no line end: the file may be cut inside its last row
         cut = kept.rsplit("\n", 1)
         if len(cut) < 2:
             raise FileFormatError("no complete row: the file is cut inside its first row", path=str(path))
@@ -76,9 +73,9 @@ def read_physionet_gaitpdb(path: str | Path, *, body_mass_kg: float | None = Non
             FileTruncatedWarning,
             stacklevel=2,
         )
-        source = io.StringIO(cut[0] + "\n")
-    try:
-        table = pd.read_csv(source, sep="\t", header=None, dtype=np.float64, engine="c")
+        kept = cut[0] + "\n"
+    try:  # the text read once, parsed from memory
+        table = pd.read_csv(io.StringIO(kept), sep="\t", header=None, dtype=np.float64, engine="c")
     except (ValueError, pd.errors.EmptyDataError) as exc:
         raise _locate(path) or FileFormatError(f"cannot parse ({exc})", path=str(path)) from None
     if table.shape[1] != N_COLUMNS:
