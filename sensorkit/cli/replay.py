@@ -19,9 +19,9 @@ from sensorkit.cli.console import console, print_warning
 from sensorkit.cli.stream import (
     LiveView,
     add_calibration_option,
-    device_sides,
     make_analysers,
     saturation_lines,
+    session_sides,
     standalone,
     summary_lines,
     units_notice,
@@ -84,12 +84,7 @@ def run(args: argparse.Namespace) -> int:
             def emit(line: str) -> None:
                 progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
-            view = LiveView(
-                session.host_t0_s,
-                [s for d in session.devices for s in device_sides(d.side)],
-                emit,
-                make_analysers(session, mass),
-            )
+            view = LiveView(session.host_t0_s, session_sides(session), emit, make_analysers(session, mass))
             try:
                 for chunk in session:
                     view.add(chunk)

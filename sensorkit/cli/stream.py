@@ -174,14 +174,14 @@ def make_analysers(session, body_mass_kg: float | None) -> dict:
         info = dev.info
         if info is None or units.get(dev.side, info.units) != "N" or not info.layout:
             continue
-        for side in device_sides(dev.side):
-            try:
-                layout = load_layout(info.layout)
+        try:
+            layout = load_layout(info.layout)
+            for side in device_sides(dev.side):
                 out[side] = StreamingAnalyzer(
                     layout, info.sample_rate_hz, body_mass_kg=body_mass_kg, sides=(side,)
                 )
-            except Exception:  # the analyser is optional: never let it stop the stream
-                continue
+        except Exception:  # the analyser is optional: never let it stop the stream
+            continue
     return out
 
 
@@ -189,6 +189,11 @@ def device_sides(side: str) -> tuple[str, ...]:
     """The insoles a device streams: a two-foot device ("both", e.g. ``moticon-udp``) sends
     left and right chunks, which the live view showed merged as one side called "both"."""
     return ("left", "right") if side == "both" else (side,)
+
+
+def session_sides(session) -> list[str]:
+    """The insoles of every device of ``session``, for a :class:`LiveView`."""
+    return [s for d in session.devices for s in device_sides(d.side)]
 
 
 def summary_lines(session) -> list[str]:
@@ -316,8 +321,9 @@ def live_loop(
     notice = units_notice(session)
     if notice:
         console.print(notice, markup=False, highlight=False, soft_wrap=True)
-    view = LiveView(session.host_t0_s, [s for d in session.devices for s in device_sides(d.side)], _printer,
-                    make_analysers(session, body_mass_kg))  # fmt: skip
+    view = LiveView(
+        session.host_t0_s, session_sides(session), _printer, make_analysers(session, body_mass_kg)
+    )
     start = time.monotonic()
     status = 0
     seen: dict[int, Any] = {}
