@@ -380,19 +380,18 @@ def trends_figure(analysis: Analysis) -> Figure:
         axes = fig.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
         for ax, (col, k, label) in zip(axes, metrics, strict=True):
             ax.set_ylabel(label)
-            seen = {"steps": False, "measured": False}
+            has_steps = False
             unplotted = []  # sides measured but with no reliable value
             for side in sides_of(analysis):
                 steps = steady_steps(analysis, side)
                 if not len(steps) or col not in steps:
                     continue
+                has_steps = True
                 t = steps["t_contact_s"].to_numpy() * t_scale
-                v = steps[col].to_numpy(dtype=np.float64) * k
-                seen["steps"] = True
-                seen["measured"] |= bool(np.isfinite(v).any())
-                v = np.where(_rate_reliable(steps, col), v, np.nan)  # as the summary
+                measured = steps[col].to_numpy(dtype=np.float64) * k
+                v = np.where(_rate_reliable(steps, col), measured, np.nan)  # as the summary
                 if not np.isfinite(v).any():
-                    if np.isfinite(steps[col].to_numpy(dtype=np.float64)).any():
+                    if np.isfinite(measured).any():
                         unplotted.append(side)
                     continue  # an empty line and a legend read as a measured flat trend
                 roll = pd.Series(v).rolling(_TREND_WINDOW_STEPS, center=True, min_periods=3).mean().to_numpy()
@@ -411,13 +410,13 @@ def trends_figure(analysis: Analysis) -> Figure:
                 note = "".join(f"; {side}: unreliable, not plotted" for side in unplotted)
                 ax.set_title(_trend_text(analysis, col) + note, fontsize=8, loc="left")
                 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
-            elif seen["measured"]:
+            elif unplotted:  # nothing drawn, but measured: every value unreliable
                 _no_data(
                     ax,
                     "unreliable at this sampling rate (too few samples in the 20-80 % window): not plotted",
                 )
             else:
-                _no_data(ax, "not measured" if seen["steps"] else "no steady-state steps")
+                _no_data(ax, "not measured" if has_steps else "no steady-state steps")
         axes[-1].set_xlabel(f"time of initial contact ({t_unit})")
         fig.suptitle("Per-step metrics over the session, both feet (fatigue check)")
     return fig
