@@ -194,6 +194,67 @@ def test_moticon_udp_keeps_cop_total_force_and_imu_and_replays_without_the_profi
     assert "total_force_n" in rec.metadata["device_fields"]["right"].columns
 
 
+def test_moticon_udp_datagrams_without_a_line_end_are_one_sample_each():
+    # a datagram is a whole message: senders that leave the newline out (sendto(line.encode()))
+    # were run together into one record and refused as "longer than 8192 bytes"
+    port = free_udp_port()
+    lines = [moticon_line(k) for k in range(300)]
+    stop = threading.Event()
+    sender = udp_sender(port, [d.rstrip(b"\n") for d, _, _ in lines], 0.005, stop)
+    try:
+        with skd.open(f"udp://127.0.0.1:{port}?profile=moticon-udp") as dev:
+            chunks = collect(dev, 150, side="left")
+            stats = dev.devices[0].profile_stats
+    finally:
+        stop.set()
+        sender.join(2)
+    assert stats.bad_frames == 0 and stats.bad_bytes == 0, stats.describe()
+    lv = np.concatenate([c.values for c in chunks if c.side == "left"])
+    assert lv.shape[0] >= 150 and np.all(np.isin(lv[:, 0], 5.0 * np.arange(7)))
+    assert np.allclose(lv[:, 15] - lv[:, 0], 75.0)  # 15 x 0.5 N/cm2 = 75 kPa above sensor 0
+
+
+def test_csv_lines_over_udp_without_a_line_end_are_one_line_per_datagram():
+    port = free_udp_port()
+    grams = [(f"t{10_000 * (k + 1)}," + ",".join(str(k + j) for j in range(16))).encode() for k in range(400)]
+    stop = threading.Event()
+    sender = udp_sender(port, grams, 0.005, stop)
+    try:
+        with skd.open(f"udp://127.0.0.1:{port}?format=csv&layout=ref16&rate=100&units=counts") as dev:
+            chunks = collect(dev, 100)
+    finally:
+        stop.set()
+        sender.join(2)
+    values = np.concatenate([c.values for c in chunks])
+    seq = np.concatenate([c.seq for c in chunks])
+    assert np.array_equal(seq, np.arange(seq[0], seq[0] + seq.size)) and not any(c.gaps for c in chunks)
+    assert np.array_equal(values[:, 5] - values[:, 0], np.full(values.shape[0], 5.0))
+
+
+def test_binary_udp_datagrams_are_passed_on_unchanged():
+    from sensorkit.devices.udp import UdpTransport
+
+    port = free_udp_port()
+    tr = UdpTransport("127.0.0.1", port)  # binary mode: no line end added
+    tr.open()
+    try:
+        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        out.sendto(b"\x01\x02", ("127.0.0.1", port))
+        out.sendto(b"\x03", ("127.0.0.1", port))
+        out.close()
+        time.sleep(0.1)
+        data, _ = tr.read(0.5)
+    finally:
+        tr.close()
+    assert data == b"\x01\x02\x03"
+    text = UdpTransport("127.0.0.1", port, record_end=b"\n")
+    assert (
+        text._whole(b"1 2 3") == b"1 2 3\n"
+        and text._whole(b"1 2\r\n") == b"1 2\r\n"
+        and text._whole(b"") == b""
+    )
+
+
 def test_pressure2pose_udp_frames_carry_their_foot_in_a_side_word():
     port = free_udp_port()
     frames = []

@@ -7,6 +7,12 @@ mode) go back to the address the last datagram came from; before any datagram ha
 arrived there is nobody to send to, and such writes are dropped (counted in
 :attr:`UdpTransport.unsent`), as UDP itself would drop them. A datagram never "closes": a
 silent board shows as the device's timeout.
+
+A datagram is a whole message. In a line-oriented text mode (``format=csv``, or a text
+profile whose records end with a line end, e.g. Moticon OpenGo's one line per datagram,
+``../shared/devices/OPEN_INSOLES.md`` #11) a datagram that does not end with its line end
+is given one, so senders that leave it out (``sendto(line.encode())``) are read line by line
+instead of being run together into one overlong record.
 """
 
 from __future__ import annotations
@@ -33,11 +39,16 @@ class UdpTransport(Transport):
         Local address to listen on.
     port : int
         Local UDP port.
+    record_end : bytes, optional
+        Line-oriented text modes: the line end (``b"\\n"``) each datagram is completed with
+        when it does not end with it (the datagram boundary ends the record). None (binary
+        modes): datagrams are passed on unchanged.
     """
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, record_end: bytes | None = None) -> None:
         self.host = host
         self.port = int(port)
+        self.record_end = record_end
         self.name = f"udp {host}:{port}"
         self._sock: socket.socket | None = None
         self._peer: tuple | None = None
@@ -78,7 +89,7 @@ class UdpTransport(Transport):
                 sock.settimeout(timeout_s)
                 try:
                     data, self._peer = sock.recvfrom(MAX_DATAGRAM)
-                    chunks.append(data)
+                    chunks.append(self._whole(data))
                 except TimeoutError:
                     return b"", host_time()
                 finally:
@@ -88,10 +99,17 @@ class UdpTransport(Transport):
                     data, self._peer = sock.recvfrom(MAX_DATAGRAM)
                 except BlockingIOError:
                     break
-                chunks.append(data)
+                chunks.append(self._whole(data))
         except OSError as exc:
             raise LinkLost(f"{self.name}: {exc}") from None
         return b"".join(chunks), host_time()
+
+    def _whole(self, data: bytes) -> bytes:
+        """``data`` ending with :attr:`record_end` (appended when it is missing), in text modes."""
+        end = self.record_end
+        if end is None or not data or data.endswith(end):
+            return data
+        return data + end
 
     def fileno(self) -> int | None:
         return None if self._sock is None else self._sock.fileno()
@@ -121,4 +139,15 @@ def build(url: DeviceURL) -> tuple[UdpTransport, dict]:
     host, sep, port = url.target.rstrip("/").rpartition(":")
     if not sep or not port.isdigit():
         raise DeviceError(f"{url.raw}: expected udp://HOST:PORT", hint="e.g. udp://127.0.0.1:9999")
-    return UdpTransport(host.strip("[]") or "0.0.0.0", int(port)), line_mode_options(url)
+    opts = line_mode_options(url)
+    return UdpTransport(host.strip("[]") or "0.0.0.0", int(port), record_end=_line_end(opts)), opts
+
+
+def _line_end(opts: dict) -> bytes | None:
+    """The line end that closes each datagram in a line-oriented text mode, else None."""
+    if opts["mode"] == "csv":
+        return b"\n"
+    profile = opts.get("profile")
+    if profile is not None and profile.framing == "text" and profile.delimiter == b"\n":
+        return b"\n"
+    return None
