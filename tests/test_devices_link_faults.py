@@ -699,6 +699,43 @@ def _live_and_replay(path: Path, url: str, n: int, **kw):
     return live, replayed
 
 
+def test_replay_of_a_link_lost_for_good_counts_the_reconnections_the_live_run_made(pty, tmp_path):
+    """A link lost at the end and never regained: the replay ends there, as the live stream did,
+    instead of counting one more reconnection than the live run (device tester, 2026-11-30)."""
+    cap = tmp_path / "lost.skr"
+    pty.run(csv_board(stamps=False), pty.master, pty.stop)
+    url = f"serial://{pty.link}?format=csv&layout=ref16&rate=200&reconnect=1"
+    with skd.open(url, record=cap) as dev:
+        live = read_samples(dev, 60)
+        pty.unplug()  # lost, then regained
+        time.sleep(0.3)
+        pty.replug()
+        pty.run(csv_board(stamps=False), pty.master, pty.stop)
+        deadline = time.monotonic() + 4
+        while dev.devices[0].stats.reconnects < 1 or sum(c.n for c in live) < 200:
+            assert time.monotonic() < deadline, "the port never came back"
+            c = dev.read(timeout_s=0.1)
+            if c is not None:
+                live.append(c)
+        pty.unplug()  # lost for good: the session is closed while the device tries to reconnect
+        time.sleep(0.5)
+        dev.close()
+        live += dev.drain()
+        live_stats = dev.devices[0].stats
+        live_events = [e["event"] for e in dev.devices[0].events]
+    assert live_stats.reconnects == 1 and live_events.count("link_lost") == 2
+    with skd.open(f"replay://{cap}?speed=0") as rep:
+        replayed = list(rep)
+        rep_stats = rep.devices[0].stats
+        rep_events = [e["event"] for e in rep.devices[0].events]
+    assert rep_stats.reconnects == 1, rep_events  # was 2: the replay reconnected after the last loss
+    assert rep_events.count("link_lost") == 2 and rep_events.count("reconnected") == 1
+    assert rep_stats.samples == live_stats.samples == sum(c.n for c in replayed)
+    assert np.array_equal(
+        np.concatenate([c.values for c in replayed]), np.concatenate([c.values for c in live])
+    )
+
+
 def test_replay_of_a_noisy_binary_link_is_bit_identical_and_reproduces_the_error_counts(pty, tmp_path):
     """CAPTURE.md: garbage and corrupted frames are stored too, so a replay reproduces the error counts."""
     rng = np.random.default_rng(3)

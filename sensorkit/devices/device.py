@@ -676,6 +676,10 @@ class Device(ChunkReader):
         if self._bin is not None:
             self._bin.link_lost()
         self.transport.disconnect()
+        if not self.transport.link_comes_back():  # a replay of a link lost for good: it ends here, as live
+            self._flush_held()
+            self._finish(None)
+            return False
         if self.transport.live and not self.reconnect:
             hint = "pass reconnect=True (URL ?reconnect=1) to reconnect automatically"
             if timeout:

@@ -8,6 +8,7 @@ run exactly as they did live and give the same arrays. ``speed=1`` paces in real
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import warnings
@@ -93,6 +94,7 @@ class ReplayTransport(Transport):
         self._warn = warn
         self._records: Iterator[CaptureRecord] | None = None
         self._held: CaptureRecord | None = None
+        self._ahead: list[CaptureRecord] = []  # records looked at by link_comes_back, replayed next
         self.position = 0  # bytes of the file consumed (for progress bars)
         self._damaged = any(d.offset == 0 for d in reader.damaged)  # the header itself was damaged
         self.cut = None
@@ -124,6 +126,8 @@ class ReplayTransport(Transport):
         if self._held is not None:
             rec, self._held = self._held, None
             return rec
+        if self._ahead:
+            return self._ahead.pop(0)
         assert self._records is not None
         return next(self._records, None)
 
@@ -167,8 +171,9 @@ class ReplayTransport(Transport):
             data.append(nxt.data)
         return b"".join(data), rec.time_s
 
-    def _event(self, rec: CaptureRecord) -> dict:
-        """The EVENT record's JSON object; a record that is not one is skipped as damage (with a warning)."""
+    def _event(self, rec: CaptureRecord, *, warn: bool = True) -> dict:
+        """The EVENT record's JSON object; a record that is not one is skipped as damage (with a
+        warning when ``warn``: a record looked ahead at warns when it is replayed)."""
         try:
             event = load_json(
                 rec.data, source=str(self.reader.path), what=f"EVENT record at byte {rec.offset}"
@@ -178,11 +183,36 @@ class ReplayTransport(Transport):
             problem = f"EVENT record at byte {rec.offset} holds {type(event).__name__}, not a JSON object"
         except FileFormatError as exc:
             problem = str(exc)
-        if self._warn:
+        if self._warn and warn:
             warnings.warn(
                 f"{self.reader.path}: {problem}; the record is skipped", CaptureDamagedWarning, stacklevel=3
             )
         return {}
+
+    def link_comes_back(self) -> bool:
+        """Whether this stream's recording goes on after the recorded link loss just replayed.
+
+        The live device records a ``reconnected`` event when its link came back; other
+        events of the stream (a tag, the recording stopped) can come first, so they are held
+        and replayed in order. False when the stream ends before a ``reconnected`` event or
+        any received bytes.
+        """
+        if self._records is None:
+            return False
+        ahead = ([self._held] if self._held is not None else []) + self._ahead
+        self._held = None
+        for k in itertools.count():
+            if k == len(ahead):
+                rec = next(self._records, None)
+                if rec is None:
+                    break
+                ahead.append(rec)
+            rec = ahead[k]
+            if rec.kind == REC_RX or self._event(rec, warn=False).get("event") == "reconnected":
+                self._ahead = ahead
+                return True
+        self._ahead = ahead
+        return False
 
     def write(self, data: bytes) -> None:
         """Replays send nothing."""
@@ -193,3 +223,4 @@ class ReplayTransport(Transport):
     def close(self) -> None:
         self._records = None
         self._held = None
+        self._ahead = []

@@ -79,6 +79,15 @@ class Transport(ABC):
         """Drop a broken link before :meth:`open` is tried again (default: :meth:`close`)."""
         self.close()
 
+    def link_comes_back(self) -> bool:
+        """After a lost link, whether reopening can give data again (default True).
+
+        A replay answers from the recording: False when the live link was lost for good
+        (the capture ends without its ``reconnected`` event), so the replay ends there as the
+        live stream did, instead of counting a reconnection that never happened.
+        """
+        return True
+
     def backlog(self) -> bool:
         """True when more received data is already waiting (a queue of notifications).
 
