@@ -38,6 +38,38 @@ def test_impulse_of_constant_force_is_force_times_duration():
     assert peak[0] == 700.0 and impulse[0] == pytest.approx(700.0)
 
 
+def test_impulse_spans_the_contact_time_up_to_the_toe_off_frame():
+    # piecewise-linear force, contact at frame 1 and toe-off at frame 6 (the first frame below
+    # threshold): the exact integral over the contact time t[6] - t[1] is 0.01 s x 850 N = 8.5 N s;
+    # stopping at the last loaded frame gave 8.0 N s (the PTI already ran to the toe-off frame)
+    t = np.arange(8) * 0.01
+    f = np.array([0, 100, 200, 300, 200, 100, 0, 0], np.float32)
+    starts, stops = np.array([1]), np.array([6])
+    peak, impulse = kernels.stance_force(f, t, starts, stops)
+    assert peak[0] == 300.0 and impulse[0] == pytest.approx(8.5)
+    values = np.zeros((8, 4), np.float32)
+    values[:, 0] = f  # one heel sensor carries it all
+    args = (
+        values,
+        t,
+        np.zeros(4, np.float32),
+        starts,
+        stops,
+        np.array([0, 1, 2, 3]),
+        np.array([-1, 0, 1, -1]),
+    )
+    imp, pk, _, ml = kernels.regional_loads(*args, np.full(4, 10.0))
+    assert imp[0, 0] == pytest.approx(8.5) and pk[0, 0] == 300.0 and np.all(imp[0, 1:] == 0.0)
+    ref_imp, ref_pk, _, _ = reference.regional_loads(*args, np.full(4, 10.0))
+    np.testing.assert_allclose(imp, ref_imp)
+    np.testing.assert_allclose(pk, ref_pk)
+    assert np.all(ml[0] == 0.0)
+    # a stance whose toe-off frame is missing (it ended in a hole) has no known impulse
+    f_hole = f.copy()
+    f_hole[6] = np.nan
+    assert np.isnan(kernels.stance_force(f_hole, t, starts, stops)[1][0])
+
+
 def test_time_jumps_match_reference_and_include_the_frame_before_contact():
     rng = np.random.default_rng(2)
     n = 2000

@@ -51,13 +51,14 @@ def regional_loads(
     Returns
     -------
     impulse_Ns : ndarray, shape (m, 4)
-        Trapezoidal force-time integral per region in N s.
+        Trapezoidal force-time integral per region in N s from the contact frame to the
+        toe-off frame included (the contact time, as for the total impulse).
     peak_force_n : ndarray, shape (m, 4)
         Largest regional force in N.
     peak_pressure_kpa : ndarray, shape (m, 4)
         Largest single-sensor pressure in the region in kPa (NaN if areas unknown).
     ml_impulse_Ns : ndarray, shape (m, 2)
-        Medial and lateral force-time integrals in N s.
+        Medial and lateral force-time integrals in N s, over the same window.
     """
     m = starts.shape[0]
     s_count = values.shape[1]
@@ -97,17 +98,20 @@ def regional_loads(
     base = baseline_n.astype(np.float64)
     cur = np.zeros(N_REGIONS)
     prev = np.zeros(N_REGIONS)
+    n = values.shape[0]
     for s in range(m):
         c = starts[s]
         e = stops[s]
+        last = min(e, n - 1)  # impulses run to the toe-off frame (the contact time); peaks stop before it
         pf = np.full(N_REGIONS, -np.inf)
         pp = np.full(N_REGIONS, -np.inf)
         prev_med = 0.0
         prev_lat = 0.0
         imp_med = 0.0
         imp_lat = 0.0
-        for k in range(c, e):
+        for k in range(c, last + 1):
             row = values[k]
+            in_stance = k < e
             for r in range(N_REGIONS):
                 acc = 0.0
                 peak = pp[r]
@@ -116,11 +120,11 @@ def regional_loads(
                     f = np.float64(row[j]) - base[j]
                     acc += f
                     p = f * kpa_per_n[j]
-                    if p > peak:
+                    if in_stance and p > peak:
                         peak = p
                 pp[r] = peak
                 cur[r] = acc
-                if acc > pf[r]:
+                if in_stance and acc > pf[r]:
                     pf[r] = acc
             med = 0.0
             for j in medial:

@@ -30,23 +30,28 @@ def stance_force(
     Returns
     -------
     peak_force_n : ndarray, shape (m,), float64
-        Largest force of the stance in N.
+        Largest force of the stance frames [start, stop) in N.
     impulse_Ns : ndarray, shape (m,), float64
-        Trapezoidal force-time integral over the stance frames in N s.
+        Trapezoidal force-time integral in N s from the contact frame to the toe-off frame
+        ``stop`` included (the last frame when ``stop`` is past the data), i.e. over the
+        contact time ``time_s[stop] - time_s[start]``, the window of the pressure-time integral
+        (docs/methods.md). NaN when the toe-off frame is missing (a stance ending in a hole).
     """
     m = starts.shape[0]
+    n = force_n.shape[0]
     peak = np.full(m, np.nan)
     impulse = np.zeros(m)
     for s in range(m):
         c = starts[s]
         e = stops[s]
+        last = min(e, n - 1)  # the toe-off frame: the integral spans the contact time t[e] - t[c]
         best = -np.inf
         acc = 0.0
-        for k in range(c, e):
+        for k in range(c, last + 1):
             f = np.float64(force_n[k])
-            if f > best:
+            if k < e and f > best:
                 best = f
-            if k + 1 < e:
+            if k < last:
                 acc += 0.5 * (f + np.float64(force_n[k + 1])) * (time_s[k + 1] - time_s[k])
         if e > c:
             peak[s] = best

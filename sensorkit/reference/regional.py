@@ -15,8 +15,10 @@ def regional_loads(values, time_s, baseline_n, starts, stops, region_index, ml_i
     peak_p = np.full((m, N_REGIONS), np.nan)
     ml_imp = np.zeros((m, 2))
     for s, (c, e) in enumerate(zip(starts, stops, strict=True)):
-        f = values[c:e].astype(np.float64) - baseline_n.astype(np.float64)
-        t = time_s[c:e]
+        last = min(e, len(values) - 1)  # impulses to the toe-off frame included, peaks over [c, e)
+        whole = values[c : last + 1].astype(np.float64) - baseline_n.astype(np.float64)
+        t = time_s[c : last + 1]
+        f = whole[: e - c]
         for r in range(N_REGIONS):
             cols = region_index == r
             if not cols.any():  # a region the layout does not cover is unknown, not zero
@@ -24,14 +26,13 @@ def regional_loads(values, time_s, baseline_n, starts, stops, region_index, ml_i
                 continue
             if f.shape[0] == 0:
                 continue
-            reg = f[:, cols].sum(axis=1)
-            impulse[s, r] = np.trapezoid(reg, t) if len(t) > 1 else 0.0
-            peak_f[s, r] = reg.max()
+            impulse[s, r] = np.trapezoid(whole[:, cols].sum(axis=1), t) if len(t) > 1 else 0.0
+            peak_f[s, r] = f[:, cols].sum(axis=1).max()
             pressure = f[:, cols] * kpa_per_n[cols]  # sensors of unknown area are left out
             if np.isfinite(pressure).any():
                 peak_p[s, r] = np.nanmax(pressure)
         for q in range(2):
             cols = ml_index == q
             if cols.any() and len(t) > 1:
-                ml_imp[s, q] = np.trapezoid(f[:, cols].sum(axis=1), t)
+                ml_imp[s, q] = np.trapezoid(whole[:, cols].sum(axis=1), t)
     return impulse, peak_f, peak_p, ml_imp

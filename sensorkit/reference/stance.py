@@ -6,12 +6,15 @@ import numpy as np
 
 
 def stance_force(force_n, time_s, starts, stops):
-    """Peak force (N) and trapezoidal impulse (N s) over each stance's frames."""
+    """Peak force (N) over each stance's frames [c, e) and trapezoidal impulse (N s) from the
+    contact frame to the toe-off frame e included (the last frame when e is past the data)."""
     peak, impulse = [], []
     for c, e in zip(starts, stops, strict=True):
         f = np.asarray(force_n[c:e], dtype=np.float64)
         peak.append(f.max() if f.size else np.nan)
-        impulse.append(np.trapezoid(f, time_s[c:e]) if f.size > 1 else 0.0)
+        last = min(e, len(force_n) - 1)
+        g = np.asarray(force_n[c : last + 1], dtype=np.float64)
+        impulse.append(np.trapezoid(g, time_s[c : last + 1]) if g.size > 1 else 0.0)
     return np.array(peak), np.array(impulse)
 
 
