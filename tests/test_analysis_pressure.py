@@ -89,3 +89,47 @@ def test_runs_on_a_real_fscan_step():
     heel = table.set_index("mask").loc["heel"]
     assert heel["peak_pressure_kpa"] == 760.0
     assert 0 < heel["contact_area_mm2"] <= heel["n_sensors"] * 25.8064
+
+
+# --- baseline correction: pressures are corrected with the forces' per-sensor swing offset ---
+
+
+def _kpa_to_n(layout, kpa):
+    """Offsets in kPa as the forces hold them (N): kPa x area x 1e-3."""
+    return np.asarray(kpa, dtype=np.float64) * layout.area_mm2 * 1e-3
+
+
+def test_a_given_baseline_is_removed_before_peak_pti_and_area():
+    """The analytic recording of the first test with 20 kPa added to every sensor: given that
+    offset, every metric is the offset-free one (without it, the lesser toes read 25 kPa and
+    count as in contact, the hallux peaks at 140 kPa)."""
+    clean = _recording()
+    offset = np.array([20.0, 20.0, 20.0, 20.0])
+    rec = sk.Recording.from_arrays(
+        clean.time, left=clean.left + offset, layout=clean.layout, units="kPa", rate_hz=RATE_HZ
+    )
+    want = mask_pressure_metrics(clean, "left", [0.0], [0.99]).set_index("mask")
+    got = mask_pressure_metrics(
+        rec, "left", [0.0], [0.99], baseline_n=_kpa_to_n(rec.layout, offset)
+    ).set_index("mask")
+    for col in ("peak_pressure_kpa", "pti_kpa_s", "contact_area_mm2"):
+        np.testing.assert_allclose(got[col], want[col], rtol=0, atol=1e-4, err_msg=col)
+    assert got.loc["lesser_toes", "contact_area_mm2"] == 0.0
+    assert got.loc["hallux", "peak_pressure_kpa"] == pytest.approx(120.0, abs=1e-4)
+
+
+def test_a_reading_below_its_baseline_is_zero_pressure_not_negative():
+    """Lesser toes read 5 kPa throughout; with a 10 kPa baseline they are at 0 kPa, not -5:
+    peak 0, PTI 0 (a negative peak-pressure curve would subtract from the integral)."""
+    rec = _recording()
+    table = mask_pressure_metrics(
+        rec, "left", [0.0], [0.99], baseline_n=_kpa_to_n(rec.layout, [0.0, 0.0, 0.0, 10.0])
+    ).set_index("mask")
+    assert table.loc["lesser_toes", "peak_pressure_kpa"] == 0.0
+    assert table.loc["lesser_toes", "pti_kpa_s"] == 0.0
+    assert table.loc["heel", "peak_pressure_kpa"] == pytest.approx(300.0)  # other sensors untouched
+
+
+def test_baseline_needs_one_value_per_sensor():
+    with pytest.raises(ValueError, match="one per sensor"):
+        mask_pressure_metrics(_recording(), "left", [0.0], [0.99], baseline_n=np.zeros(3))

@@ -2,7 +2,12 @@
 
 For pressure layouts with masks (:attr:`sensorkit.layout.SensorLayout.mask`: F-Scan grids,
 pedar, the estimated Moticon layout), the numbers pressure-measurement systems report per
-mask region and step:
+mask region and step. Every metric is taken on the baseline-corrected pressure
+p_i(t) = max(v_i(t) - b_i, 0): the sensor's reading minus its swing offset b_i (the per-sensor
+baseline the forces are corrected with, :func:`sensorkit.analysis.context.estimate_baseline_n`,
+docs/methods.md "Force and centre of pressure", converted to kPa with the sensor's area), never
+below zero. An offset left in counts a sensor that reads 20 kPa with the foot in the air as
+loaded and lifts its mask's peak-pressure curve (four left sensors of the bundled pedar sample).
 
 * **peak pressure** (kPa): the highest sensor pressure in the mask during the stance;
 * **pressure-time integral** (kPa s): the integral over the stance of the mask's peak
@@ -11,7 +16,8 @@ mask region and step:
   Posture 34(3):379-383, 2011 (the alternative, the mean of per-sensor integrals, is lower
   for large masks);
 * **contact area** (mm^2): the largest, over the stance, summed area of the mask's sensors
-  whose pressure exceeds ``contact_threshold_kpa`` (default :data:`CONTACT_THRESHOLD_KPA`).
+  whose baseline-corrected pressure exceeds ``contact_threshold_kpa`` (default
+  :data:`CONTACT_THRESHOLD_KPA`).
 
 A stance with a missing frame (NaN) inside gets NaN metrics and ``has_gap = True``: a gap is
 never bridged.
@@ -52,6 +58,7 @@ def mask_pressure_metrics(
     t_start_s: np.ndarray,
     t_end_s: np.ndarray,
     *,
+    baseline_n: np.ndarray | None = None,
     contact_threshold_kpa: float = CONTACT_THRESHOLD_KPA,
 ) -> pd.DataFrame:
     """Peak pressure, pressure-time integral and contact area per mask and stance of one side.
@@ -64,8 +71,13 @@ def mask_pressure_metrics(
     t_start_s, t_end_s : array_like, shape (k,)
         Stance intervals (s, on ``recording.time``); frames with start <= t <= end belong to
         a stance.
+    baseline_n : array_like, shape (S,), optional
+        Per-sensor swing offset in N, as :attr:`sensorkit.analysis.Analysis.baseline_n` holds
+        it for ``side`` (:func:`sensorkit.analysis.context.estimate_baseline_n`); converted to
+        kPa with the layout's sensor areas and subtracted from every reading, the result
+        clipped at 0 kPa. None: no offset (the readings as recorded).
     contact_threshold_kpa : float
-        Contact threshold for the area (kPa).
+        Contact threshold for the area (kPa), applied to the baseline-corrected pressure.
 
     Returns
     -------
@@ -79,7 +91,7 @@ def mask_pressure_metrics(
     ------
     ValueError
         Values not in kPa, a layout without masks or areas, intervals of different lengths
-        or ending before they start.
+        or ending before they start, a baseline with other than one value per sensor.
     """
     if recording.units != "kPa":
         raise ValueError(f"pressure metrics need values in kPa, this recording is in {recording.units}")
@@ -100,6 +112,7 @@ def mask_pressure_metrics(
     time = recording.time
     masks = [(m, layout.mask_of(m)) for m in MASKS if m in layout.mask]
     area = layout.area_mm2
+    base_kpa = _baseline_kpa(layout, baseline_n)
     rows = []
     for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
         lo = int(np.searchsorted(time, a, side="left"))
@@ -107,6 +120,8 @@ def mask_pressure_metrics(
         p = values[lo:hi].astype(np.float64)
         t = time[lo:hi]
         gap = bool(p.shape[0] == 0 or np.isnan(p).any())
+        if base_kpa is not None:
+            p = np.maximum(p - base_kpa, 0.0)  # NaN (a missing frame) stays NaN
         for name, sel in masks:
             row = {
                 "side": side,
@@ -130,3 +145,20 @@ def mask_pressure_metrics(
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in PRESSURE_METRIC_COLUMNS})
     return pd.DataFrame(rows, columns=list(PRESSURE_METRIC_COLUMNS))
+
+
+def _baseline_kpa(layout, baseline_n: np.ndarray | None) -> np.ndarray | None:
+    """Per-sensor offset (S,) in kPa from one in N (None for None).
+
+    Divides by the float32 kPa-to-N factor :meth:`sensorkit.Recording.forces_n` multiplies
+    with, so an offset estimated from those forces returns to the reading it came from (to
+    float32 precision).
+    """
+    if baseline_n is None:
+        return None
+    base = np.asarray(baseline_n, dtype=np.float64)
+    if base.shape != (layout.n_sensors,):
+        raise ValueError(
+            f"baseline_n must have {layout.n_sensors} values (one per sensor), got shape {base.shape}"
+        )
+    return base / layout.pressure_to_force_factor().astype(np.float32).astype(np.float64)
