@@ -133,3 +133,102 @@ def test_a_reading_below_its_baseline_is_zero_pressure_not_negative():
 def test_baseline_needs_one_value_per_sensor():
     with pytest.raises(ValueError, match="one per sensor"):
         mask_pressure_metrics(_recording(), "left", [0.0], [0.99], baseline_n=np.zeros(3))
+
+
+def _offset_walk(offset_kpa):
+    """Ten box-shaped stances, 0.2-0.8 s of every second, with a constant per-sensor offset.
+
+    True pressures: heel sensor 0 (100 mm^2) 300 kPa over the whole stance, heel sensor 1
+    (200 mm^2) unloaded, hallux (50 mm^2) 120 kPa over 0.5-0.8 s, lesser toes (25 mm^2)
+    unloaded; 0 kPa everywhere in swing. The recording adds ``offset_kpa`` to every frame.
+    """
+    t = np.arange(0, 10.0, 1 / RATE_HZ)
+    phase = np.round((t % 1.0) * RATE_HZ).astype(int)  # frame within the second
+    stance = (phase >= 20) & (phase <= 80)
+    p = np.zeros((t.size, 4))
+    p[stance, 0] = 300.0
+    p[(phase >= 50) & (phase <= 80), 2] = 120.0
+    rec = sk.Recording.from_arrays(
+        t, left=p + np.asarray(offset_kpa), layout=_layout(), units="kPa", rate_hz=RATE_HZ
+    )
+    return rec
+
+
+def test_analyze_reports_offset_free_pressures_for_a_recording_with_a_swing_offset():
+    """sk.analyze on the box walk with 20 kPa on heel sensor 1, the hallux and the lesser toes
+    (their swing reading): the per-mask table equals the offset-free analytic values. Before
+    the fix: heel area 300 mm^2 (sensor 1 counted), hallux peak 140 kPa and PTI 49.4 kPa s, heel PTI 181.6 kPa s,
+    lesser toes in contact (25 mm^2) with a 20 kPa peak and 12.2 kPa s."""
+    offset = [0.0, 20.0, 20.0, 20.0]
+    res = sk.analyze(_offset_walk(offset))
+    lay = _layout()
+    np.testing.assert_allclose(res.baseline_n["left"], _kpa_to_n(lay, offset), rtol=1e-6)
+    steps = res.steps[res.steps["valid"]]
+    assert len(steps) == 10
+    # each stance window runs from the first loaded frame (0.20 s into the second) to the
+    # first unloaded one (0.81 s: toe-off is timed where the force is below the threshold)
+    np.testing.assert_allclose(steps["t_contact_s"] % 1.0, 0.20, atol=1e-9)
+    np.testing.assert_allclose(steps["t_toe_off_s"] % 1.0, 0.81, atol=1e-9)
+    p = res.pressure
+    assert set(p["step"]) == set(steps.index)
+    by = {m: p[p["mask"] == m] for m in ("heel", "hallux", "lesser_toes")}
+    dt = 1 / RATE_HZ
+    # heel: sensor 0 alone, 300 kPa on 0.20-0.80 s, 0 at 0.81 s (trapezoid: half a frame of fall)
+    np.testing.assert_allclose(by["heel"]["peak_pressure_kpa"], 300.0, atol=1e-4)
+    np.testing.assert_allclose(by["heel"]["pti_kpa_s"], 300.0 * (0.6 + 0.5 * dt), atol=1e-4)
+    np.testing.assert_array_equal(by["heel"]["contact_area_mm2"], 100.0)
+    # hallux: 0 kPa to 0.49 s, 120 kPa on 0.50-0.80 s, 0 at 0.81 s (half a frame of rise and of fall)
+    np.testing.assert_allclose(by["hallux"]["peak_pressure_kpa"], 120.0, atol=1e-4)
+    np.testing.assert_allclose(by["hallux"]["pti_kpa_s"], 120.0 * (0.3 + dt), atol=1e-4)
+    np.testing.assert_array_equal(by["hallux"]["contact_area_mm2"], 50.0)
+    # lesser toes: unloaded
+    np.testing.assert_allclose(by["lesser_toes"]["peak_pressure_kpa"], 0.0, atol=1e-4)
+    np.testing.assert_allclose(by["lesser_toes"]["pti_kpa_s"], 0.0, atol=1e-4)
+    np.testing.assert_array_equal(by["lesser_toes"]["contact_area_mm2"], 0.0)
+
+
+def test_analyze_without_an_offset_is_unchanged_by_the_correction():
+    """No offset: the baseline is zero and the table is the readings' own."""
+    rec = _offset_walk([0.0, 0.0, 0.0, 0.0])
+    res = sk.analyze(rec)
+    assert not res.baseline_n["left"].any()
+    steps = res.steps[res.steps["valid"]]
+    raw = mask_pressure_metrics(rec, "left", steps["t_contact_s"], steps["t_toe_off_s"])
+    cols = ["peak_pressure_kpa", "pti_kpa_s", "contact_area_mm2"]
+    np.testing.assert_array_equal(res.pressure[cols].to_numpy(), raw[cols].to_numpy())
+
+
+PEDAR = "tests/data/pressure-mats/pedar_example.asc"
+
+
+def test_real_pedar_swing_reads_no_contact_once_the_baseline_is_removed():
+    """The pedar sample's left insole has four sensors (26, 47, 54, 61; heel, midfoot x 2,
+    MTH4-5) reading 20 kPa in swing: counted as in contact, the median mid-swing frame had
+    767 mm^2 of contact area. With the analysis' baseline removed the median frame has none,
+    and those four sensors read 0 kPa in mid-swing. (Other sensors flicker between 0 and
+    15-20 kPa, pedar's lowest non-zero reading, on single frames; they are noise, not an
+    offset, and the right insole shows the same.)"""
+    rec = sk.read(PEDAR)
+    res = sk.analyze(rec)
+    lay = rec.layout_for("left")
+    base_kpa = res.baseline_n["left"] / (lay.area_mm2 * 1e-3)
+    offset = np.flatnonzero(base_kpa > 1.0)
+    assert offset.tolist() == [25, 46, 53, 60]
+    np.testing.assert_allclose(base_kpa[offset], 20.0, rtol=1e-6)
+    # mid-swing frames of the left foot: 0.1 s after toe-off to 0.1 s before the next contact
+    steps = res.steps[res.steps["side"] == "left"]
+    c, o = steps["t_contact_s"].to_numpy(), steps["t_toe_off_s"].to_numpy()
+    t = rec.time
+    mid = np.zeros(t.size, dtype=bool)
+    for k in range(len(c) - 1):
+        mid |= (t >= o[k] + 0.1) & (t <= c[k + 1] - 0.1)
+    assert mid.sum() > 200
+    frames = t[mid]
+    # one-frame windows: the contact area of each mid-swing frame, summed over the masks
+    table = mask_pressure_metrics(rec, "left", frames, frames, baseline_n=res.baseline_n["left"])
+    area = table.groupby("stance")["contact_area_mm2"].sum().to_numpy()
+    assert area.size == frames.size
+    assert np.median(area) == 0.0
+    assert area.mean() < 150.0  # the flicker; 745 mm^2 with the offset sensors counted
+    sensor_peak = table.groupby("mask")["peak_pressure_kpa"].max()
+    assert sensor_peak.max() <= 20.0  # the flicker's level; the offset sensors reached 27.5 kPa

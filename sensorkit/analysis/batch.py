@@ -139,7 +139,7 @@ def analyze(
             params,
         )
     layout = recording.layout
-    pressure = _mask_pressure(recording, steps)
+    pressure = _mask_pressure(recording, steps, baselines)
     return Analysis(
         steps=steps,
         summary=summary,
@@ -279,10 +279,13 @@ def analyze_side_arrays(
     return local, (x, y, f)
 
 
-def _mask_pressure(recording: Recording, steps: pd.DataFrame) -> pd.DataFrame | None:
+def _mask_pressure(
+    recording: Recording, steps: pd.DataFrame, baselines: dict[str, np.ndarray]
+) -> pd.DataFrame | None:
     """Per mask and valid step: peak pressure, PTI, contact area (pressure layouts with masks).
 
-    ``step`` is the row of :attr:`Analysis.steps`; see
+    ``step`` is the row of :attr:`Analysis.steps`; pressures are corrected with each side's
+    per-sensor baseline (N, ``baselines[side]``), the one its forces are corrected with; see
     :func:`sensorkit.analysis.pressure.mask_pressure_metrics`.
     """
     layout = recording.layout
@@ -295,7 +298,7 @@ def _mask_pressure(recording: Recording, steps: pd.DataFrame) -> pd.DataFrame | 
             continue
         t0 = steps["t_contact_s"].to_numpy()[rows]
         t1 = steps["t_toe_off_s"].to_numpy()[rows]
-        table = mask_pressure_metrics(recording, side, t0, t1)
+        table = mask_pressure_metrics(recording, side, t0, t1, baseline_n=baselines[side])
         table.insert(0, "step", rows[table["stance"].to_numpy()])
         parts.append(table.drop(columns="stance"))
     return pd.concat(parts, ignore_index=True) if parts else None

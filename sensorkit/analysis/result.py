@@ -43,7 +43,8 @@ class Analysis:
     pressure : DataFrame or None
         For pressure insoles with anatomical masks (F-Scan, pedar, Moticon): per valid step
         (``step`` = row of :attr:`steps`) and mask, peak pressure (kPa), pressure-time integral
-        (kPa s) and contact area (mm^2) (:mod:`sensorkit.analysis.pressure`); None otherwise.
+        (kPa s) and contact area (mm^2) of the pressures corrected with :attr:`baseline_n`
+        (:mod:`sensorkit.analysis.pressure`); None otherwise.
     info : TrialInfo
         Main activity, the trial's loading-rate method, typical stance peak.
     selection : dict

@@ -456,7 +456,8 @@ def pressure_table(analysis: Analysis) -> str | None:
         rows.append(row)
     return table(header, rows) + (
         "<p class='sub'>Per anatomical mask: mean over steady-state steps of the peak pressure, the pressure-time "
-        "integral of the mask's peak-pressure curve and the contact area above the contact threshold "
+        "integral of the mask's peak-pressure curve and the contact area above the contact threshold, each "
+        "sensor's swing offset removed as for the forces "
         "(sensorkit.analysis.pressure; masks are approximate on vendor layouts).</p>"
     )
 
