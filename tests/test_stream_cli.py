@@ -188,9 +188,10 @@ def test_the_live_view_says_when_a_link_is_lost_and_when_it_comes_back(capsys):
     assert "left: reconnected" in out
 
 
-def test_a_two_foot_profile_is_shown_as_two_insoles_in_the_live_view(capsys):
-    """A moticon-udp stream was one side called "both", its two feet's kPa summed per second
-    (a device tester), while its capture held left and right."""
+def _moticon_udp_session(capsys, *extra: str, seconds: float = 2.5):
+    """``sensorkit stream udp://...?profile=moticon-udp --plain`` while a thread sends a simulated
+    walk as Moticon OpenGo datagrams (N/cm2 from the simulator's forces and the layout's areas);
+    returns the simulated recording and the printed lines."""
     import socket
     import threading
 
@@ -204,7 +205,7 @@ def test_a_two_foot_profile_is_shown_as_two_insoles_in_the_live_view(capsys):
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    rec = sk.simulate(duration_s=5, seed=4)
+    rec = sk.simulate(duration_s=seconds + 3, seed=4)
     area_cm2 = np.asarray(load_layout("moticon-s7-estimated").area_mm2) / 100.0
     pressure = {s: rec.forces_n(s) / area_cm2 for s in ("left", "right")}  # N/cm2, as Moticon sends
     stop = threading.Event()
@@ -236,10 +237,53 @@ def test_a_two_foot_profile_is_shown_as_two_insoles_in_the_live_view(capsys):
     thread = threading.Thread(target=sender, daemon=True)
     thread.start()
     try:
-        main(["stream", f"udp://127.0.0.1:{port}?profile=moticon-udp", "--plain", "--duration", "2.5"])
+        main(
+            [
+                "stream",
+                f"udp://127.0.0.1:{port}?profile=moticon-udp",
+                "--plain",
+                "--duration",
+                str(seconds),
+                *extra,
+            ]
+        )
     finally:
         stop.set()
         thread.join(5)
-    lines = [ln for ln in capsys.readouterr().out.splitlines() if " mean " in ln]
+    return rec, capsys.readouterr().out.splitlines()
+
+
+def test_a_two_foot_profile_is_shown_as_two_insoles_in_the_live_view(capsys):
+    """A moticon-udp stream was one side called "both", its two feet's kPa summed per second
+    (a device tester), while its capture held left and right."""
+    _, out = _moticon_udp_session(capsys)
+    lines = [ln for ln in out if " mean " in ln]
     sides = {ln.split()[2] for ln in lines}
     assert sides == {"left", "right"}, lines
+
+
+def test_a_pressure_insole_is_shown_in_newtons_and_its_steps_are_analysed(capsys):
+    """The plain view summed kPa over sensors ("mean 1036 kPa", no quantity) and analysed no
+    steps for pressure insoles; with sensor areas it now shows force = pressure x area in N,
+    as the dashboard and Recording.forces_n do, and prints each step (device tester)."""
+    import numpy as np
+
+    rec, out = _moticon_udp_session(capsys, "--mass", "70", seconds=4.0)
+    lines = [ln for ln in out if " mean " in ln]
+    assert lines and all(ln.split()[5] == "N" and ln.split()[8] == "N" for ln in lines), lines
+    full = [ln for ln in lines if int(ln.split()[9]) >= 95]  # seconds with (nearly) all 100 frames
+    assert full, lines
+    total = rec.forces_n("left").sum(axis=1)
+    second = np.convolve(total, np.ones(100) / 100, mode="valid")  # the mean of every 1 s window sent
+    for ln in full:
+        if ln.split()[2] != "left":
+            continue
+        mean, peak = float(ln.split()[4]), float(ln.split()[7])
+        # the second's mean force is one of the simulated walk's 1 s means (the kPa sum was ~3x it)
+        assert second.min() * 0.97 <= mean <= second.max() * 1.03, (mean, second.min(), second.max())
+        assert peak <= total.max() * 1.001
+    steps = [ln for ln in out if ln.lstrip().startswith("step ")]
+    assert steps and all(" BW " in ln for ln in steps), out
+    bw = [float(ln.split(" peak ")[1].split()[0]) for ln in steps]
+    sim_peak_bw = total.max() / (70 * 9.80665)
+    assert all(0.7 * sim_peak_bw < b < 1.05 * sim_peak_bw for b in bw), (bw, sim_peak_bw)

@@ -19,6 +19,7 @@ from sensorkit.cli.console import console, print_warning
 from sensorkit.cli.stream import (
     LiveView,
     add_calibration_option,
+    force_factors,
     make_analysers,
     saturation_lines,
     session_sides,
@@ -84,7 +85,13 @@ def run(args: argparse.Namespace) -> int:
             def emit(line: str) -> None:
                 progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
-            view = LiveView(session.host_t0_s, session_sides(session), emit, make_analysers(session, mass))
+            view = LiveView(
+                session.host_t0_s,
+                session_sides(session),
+                emit,
+                make_analysers(session, mass),
+                force_factors(session),
+            )
             try:
                 for chunk in session:
                     view.add(chunk)

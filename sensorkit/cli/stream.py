@@ -1,7 +1,10 @@
 """``sensorkit stream [URL...] [--record F] [--duration S]``: a plain live view of one or two insoles.
 
 One line per second per side (mean and peak total force, samples, packets, loss, gaps)
-and one line per step when the streaming analyser is available. The numbers depend only
+and one line per step when the streaming analyser is available. Pressure insoles (kPa)
+whose layout gives sensor areas are shown and analysed in N (pressure x area, as
+``Recording.forces_n``); without areas the line shows the highest sensor pressure, since a
+sum of pressures is no quantity. The numbers depend only
 on the chunks (their host times and values), so ``sensorkit replay`` of the recording
 prints the same lines.
 
@@ -24,7 +27,7 @@ import numpy as np
 from sensorkit.cli.console import console
 from sensorkit.devices.chunk import Chunk
 
-__all__ = ["LiveView", "add_parser", "live_loop", "run", "standalone"]
+__all__ = ["LiveView", "add_parser", "force_factors", "live_loop", "run", "standalone"]
 
 BUCKET_S = 1.0  # one line per side per second of data
 
@@ -54,15 +57,25 @@ class LiveView:
         Receives each line of text.
     analysers : dict, optional
         ``{side: StreamingAnalyzer}`` for step lines.
+    force_factors : dict, optional
+        ``{side: (S,) float32}`` N per kPa of each sensor (its area, from
+        :meth:`sensorkit.SensorLayout.pressure_to_force_factor`): kPa chunks of those sides
+        are shown and analysed as forces in N (:func:`force_factors`).
     """
 
     def __init__(
-        self, t0_s: float, sides, emit: Callable[[str], None], analysers: dict | None = None
+        self,
+        t0_s: float,
+        sides,
+        emit: Callable[[str], None],
+        analysers: dict | None = None,
+        force_factors: dict | None = None,
     ) -> None:
         self.t0 = t0_s
         self.sides = tuple(sides)
         self.emit = emit
         self.analysers = analysers or {}
+        self.force_factors = force_factors or {}
         self._buckets: dict[str, dict[int, _Bucket]] = {s: {} for s in self.sides}
         self._reached: dict[str, int] = dict.fromkeys(self.sides, -1)
         self._steps: dict[int, list[tuple[float, str]]] = {}
@@ -73,10 +86,17 @@ class LiveView:
     def add(self, chunk: Chunk) -> None:
         """Account for one chunk."""
         side = chunk.side if chunk.side in self._buckets else self.sides[0]
-        self.units = chunk.units
+        values, units = chunk.values, chunk.units
+        factor = self.force_factors.get(side)
+        if units == "kPa" and factor is not None:
+            values, units = values * factor, "N"  # pressure x area
+        self.units = units
         buckets = self._buckets[side]
         k = np.floor((chunk.time - self.t0) / BUCKET_S).astype(np.int64)
-        force = chunk.values.sum(axis=1, dtype=np.float64)
+        if units == "kPa":  # no sensor areas: the highest sensor pressure of each frame
+            force = values.max(axis=1).astype(np.float64)
+        else:
+            force = values.sum(axis=1, dtype=np.float64)
         for b in np.unique(k):
             sel = k == b
             acc = buckets.setdefault(int(b), _Bucket())
@@ -90,8 +110,8 @@ class LiveView:
             gb.gaps += 1
             gb.missing += int(g["n_missing"])
         analyser = self.analysers.get(side)
-        if analyser is not None and chunk.units == "N":
-            for step in analyser.feed(chunk.time, **{side: chunk.values}).steps:
+        if analyser is not None and units == "N":
+            for step in analyser.feed(chunk.time, **{side: values}).steps:
                 t_end = float(step.get("t_toe_off_s", chunk.time[-1]))
                 # a step comes a few frames after its toe-off: when that second is already
                 # printed, it goes with the next one (it was filed under a printed second and lost)
@@ -113,8 +133,9 @@ class LiveView:
             mean = acc.force_sum / acc.n if acc.n else float("nan")
             loss = 100.0 * acc.missing / (acc.n + acc.missing) if acc.n + acc.missing else 0.0
             u = self.units
+            what = " (highest sensor)" if u == "kPa" else ""
             self._line(
-                f"{k * BUCKET_S:6.0f} s  {side:<5}  mean {mean:8.1f} {u}  peak {acc.peak:8.1f} {u}  "
+                f"{k * BUCKET_S:6.0f} s  {side:<5}  mean {mean:8.1f} {u}  peak {acc.peak:8.1f} {u}{what}  "
                 f"{acc.n:5d} samples  {acc.packets:4d} packets  loss {loss:5.1f}%  gaps {acc.gaps}"
             )
         for _, line in sorted(self._steps.pop(k, [])):
@@ -138,9 +159,12 @@ def _step_line(step: dict, t0: float) -> str:
             "-" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, fmt)
         )
 
+    peak = f"{num('peak_force_bw', '.2f')} BW"
+    if peak == "- BW" and num("peak_force_n", ".0f") != "-":  # no body mass: newtons
+        peak = f"{num('peak_force_n', '.0f')} N"
     return (
         f"        step {step['side']:<5} at {float(step['t_contact_s']) - t0:7.2f} s  contact {num('contact_time_s', '.3f')} s  "
-        f"peak {num('peak_force_bw', '.2f')} BW  {_rate_text(step, num)}  {step.get('strike_pattern', '')}"
+        f"peak {peak}  {_rate_text(step, num)}  {step.get('strike_pattern', '')}"
     )
 
 
@@ -169,11 +193,14 @@ def make_analysers(session, body_mass_kg: float | None) -> dict:
     except ImportError:
         return {}
     out = {}
+    factors = force_factors(session)
     units = getattr(session, "units_by_side", {})
     for dev in session.devices:
         info = dev.info
-        if info is None or units.get(dev.side, info.units) != "N" or not info.layout:
+        if info is None or not info.layout:
             continue
+        if units.get(dev.side, info.units) != "N" and not all(s in factors for s in device_sides(dev.side)):
+            continue  # counts, or pressures without sensor areas: no forces to analyse
         try:
             layout = load_layout(info.layout)
             for side in device_sides(dev.side):
@@ -182,6 +209,28 @@ def make_analysers(session, body_mass_kg: float | None) -> dict:
                 )
         except Exception:  # the analyser is optional: never let it stop the stream
             continue
+    return out
+
+
+def force_factors(session) -> dict[str, np.ndarray]:
+    """``{side: (S,) float32}`` N per kPa of each sensor, for the sides of devices that stream
+    pressures (kPa) with a layout that gives sensor areas; other sides are left out."""
+    from sensorkit.layout import load_layout
+
+    out = {}
+    units = getattr(session, "units_by_side", {})
+    for dev in session.devices:
+        info = dev.info
+        if info is None or not info.layout or units.get(dev.side, info.units) != "kPa":
+            continue
+        try:
+            layout = load_layout(info.layout)
+        except Exception:  # an unknown layout name: shown as pressures
+            continue
+        if not layout.has_areas:
+            continue
+        for side in device_sides(dev.side):
+            out[side] = layout.for_side(side).pressure_to_force_factor().astype(np.float32)
     return out
 
 
@@ -322,7 +371,11 @@ def live_loop(
     if notice:
         console.print(notice, markup=False, highlight=False, soft_wrap=True)
     view = LiveView(
-        session.host_t0_s, session_sides(session), _printer, make_analysers(session, body_mass_kg)
+        session.host_t0_s,
+        session_sides(session),
+        _printer,
+        make_analysers(session, body_mass_kg),
+        force_factors(session),
     )
     start = time.monotonic()
     status = 0
