@@ -287,3 +287,17 @@ def test_a_pressure_insole_is_shown_in_newtons_and_its_steps_are_analysed(capsys
     bw = [float(ln.split(" peak ")[1].split()[0]) for ln in steps]
     sim_peak_bw = total.max() / (70 * 9.80665)
     assert all(0.7 * sim_peak_bw < b < 1.05 * sim_peak_bw for b in bw), (bw, sim_peak_bw)
+
+
+def test_a_step_line_without_a_body_mass_gives_the_peak_in_newtons():
+    from sensorkit.cli.stream import _step_line
+
+    step = {"side": "left", "t_contact_s": 12.5, "contact_time_s": 0.612, "peak_force_bw": float("nan"),
+            "peak_force_n": 812.4, "activity": "walking", "loading_rate_samples": 3}  # fmt: skip
+    line = _step_line(step, 10.0)
+    assert "peak 812 N" in line and "BW" not in line and "at    2.50 s" in line, line
+    assert "loading rate - N/s" in line  # 3 samples: too few for a rate
+    enough = {**step, "loading_rate_samples": 20, "loading_rate_n_s": 10523.7, "loading_rate_bw_s": 15.3}
+    assert "loading rate 10524 N/s" in _step_line(enough, 10.0)
+    with_mass = _step_line({**enough, "peak_force_bw": 1.183}, 10.0)
+    assert "peak 1.18 BW" in with_mass and "loading rate 15.3 BW/s" in with_mass

@@ -171,16 +171,19 @@ def _step_line(step: dict, t0: float) -> str:
 def _rate_text(step: dict, num) -> str:
     """The step's loading rate as the analysis would report it: VALR for running steps only
     when reliable (enough samples in its 20-80 % window, docs/methods.md), the loading rate
-    for walking steps; an unreliable value is never printed as a number."""
+    for walking steps; an unreliable value is never printed as a number. In BW/s, or in N/s
+    when there is no body mass."""
+    bw = num("peak_force_bw", ".2f") != "-" or num("peak_force_n", ".0f") == "-"
+    unit, key = ("BW/s", "bw_s") if bw else ("N/s", "n_s")
     if step.get("activity") == "walking":
         from sensorkit.analysis.summary import MIN_RATE_SAMPLES  # (loaded with the analysers)
 
         enough = int(step.get("loading_rate_samples") or 0) >= MIN_RATE_SAMPLES
-        return f"loading rate {num('loading_rate_bw_s', '.1f') if enough else '-'} BW/s"
+        return f"loading rate {num('loading_rate_' + key, '.1f' if bw else '.0f') if enough else '-'} {unit}"
     if step.get("valr_reliable"):
-        return f"VALR {num('valr_bw_s', '.0f')} BW/s"
+        return f"VALR {num('valr_' + key, '.0f')} {unit}"
     samples = int(step.get("valr_samples") or 0)
-    if num("valr_bw_s", ".0f") != "-":
+    if num("valr_" + key, ".0f") != "-":
         return f"VALR unreliable ({samples} sample{'s' if samples != 1 else ''} in its window)"
     return "VALR -"
 
