@@ -14,6 +14,9 @@ from sensorkit.protocol import Decoder, Packet, encode_frame
 DATA = Path(__file__).parent / "data"
 #: Written by the version-1 writer before the format change: a 0.5 s simulated pair, 139 records.
 V1_CAPTURE = DATA / "captures" / "v1_sim_pair.skr"
+#: Written by the version-2 writer before end records: a 0.5 s simulated pair (seed 7), 141
+#: records, no ``end_record`` in the header and no end record.
+V2_CAPTURE_NO_END = DATA / "captures" / "v2_sim_pair_no_end_record.skr"
 
 
 def records_of(path: Path) -> list[CaptureRecord]:

@@ -1,13 +1,17 @@
-"""Raw capture files: exact replay, cut files (SIGKILL of a recording process), the sniffer."""
+"""Raw capture files: exact replay, cut files (SIGKILL of a recording process), end records, the sniffer."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
+import struct
 import subprocess
 import sys
 import time
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +21,16 @@ import sensorkit.devices as skd
 from sensorkit.errors import FileFormatError
 from sensorkit.io.capture import (
     CAPTURE_MAGIC,
+    CAPTURE_VERSION,
+    REC_EVENT,
+    REC_HEADER,
     REC_RX,
     CaptureCutWarning,
     CaptureDamagedWarning,
     CaptureReader,
+    CaptureTrailingDataWarning,
+    CaptureUnfinished,
+    CaptureUnfinishedWarning,
     CaptureWriter,
     looks_like_capture,
     read_capture,
@@ -131,6 +141,7 @@ def test_read_capture_gives_a_recording_with_header_metadata_and_gaps(tmp_path):
     assert "packet loss" in set(rec.gaps["reason"])
     assert np.isnan(rec.left).any()  # lost samples stay missing
     assert rec.time[0] < 1.0  # seconds from the session start
+    assert rec.metadata["capture_end"]["trailing_bytes"] == 0 and rec.metadata["capture_unfinished"] is None
 
 
 def test_sniffer_recognises_captures_only(tmp_path):
@@ -142,19 +153,36 @@ def test_sniffer_recognises_captures_only(tmp_path):
     assert not looks_like_capture(path, b"time,L1,L2\n0,1,2\n")
 
 
+def _end_offset(path: Path) -> int:
+    """Byte offset of the end record of a capture closed by its writer."""
+    reader = CaptureReader(path)
+    for _ in reader.records():
+        pass
+    assert reader.end is not None
+    return reader.end.offset
+
+
 def test_a_file_cut_mid_record_opens_with_everything_before_and_says_where(tmp_path):
+    """One warning, the cut's, which also says that the file was never closed (no end record)."""
     path = tmp_path / "cut.skr"
-    with CaptureWriter(path, {"streams": []}) as w:
+    with CaptureWriter(path, {"streams": [], "host_t0_s": 99.0}) as w:
         for i in range(10):
             w.write(REC_RX, 0, 100.0 + i, bytes([1, 2, 3, i]) + b"\x00")
-    size = path.stat().st_size
     with path.open("r+b") as fh:
-        fh.truncate(size - 7)
+        fh.truncate(_end_offset(path) - 7)  # inside the last RX record: the power went mid-write
     reader = CaptureReader(path)
-    with pytest.warns(CaptureCutWarning, match=r"cut at byte \d+ of \d+ .*9 complete records"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         recs = list(reader.records())
+    assert [w.category for w in caught] == [CaptureCutWarning]
+    message = str(caught[0].message)
+    assert re.search(r"cut at byte \d+ of \d+ .*9 complete records.*host time 108\.000 s", message), message
+    assert "stopped without closing the file" in message and "up to 1 s" in message
     assert [r.time_s for r in recs] == [100.0 + i for i in range(9)]
     assert reader.cut is not None and reader.cut.reason == "incomplete record"
+    assert reader.unfinished is not None and reader.unfinished.n_records == 9
+    assert reader.unfinished.last_time_s == 108.0 and reader.unfinished.session_s == 9.0
+    assert reader.end is None
 
 
 def _small_capture(path: Path, n: int = 20) -> list[int]:
@@ -189,7 +217,9 @@ def test_garbage_between_records_and_a_cut_tail_are_told_apart(tmp_path):
     offsets = _small_capture(path)
     data = path.read_bytes()
     junk = bytes([1, 0, 9, 0]) + os.urandom(300) + bytes([2, 1])  # kind-like bytes included
-    damaged = data[: offsets[12]] + junk + data[offsets[12] : -5]  # and the last record cut
+    damaged = (
+        data[: offsets[12]] + junk + data[offsets[12] : _end_offset(path) - 5]
+    )  # and the last record cut
     path.write_bytes(damaged)
     reader = CaptureReader(path)
     with warnings.catch_warnings(record=True) as caught:
@@ -253,35 +283,183 @@ def test_not_a_capture_is_a_file_format_error(tmp_path):
         CaptureReader(bad)
 
 
-@pytest.mark.slow
-def test_sigkill_of_a_recording_process_leaves_a_readable_file(tmp_path):
+def _raw_records(path: Path) -> list[tuple[int, int, float, bytes]]:
+    """``(kind, stream, time_s, payload)`` of every record, parsed by CAPTURE.md's layout (not by the reader)."""
+    blob = path.read_bytes()
+    pos = 16 + struct.unpack_from("<I", blob, 8)[0]
+    out = []
+    while pos < len(blob):
+        kind, stream, length, t = struct.unpack_from("<BBHd", blob, pos)
+        payload = blob[pos + 12 : pos + 12 + length]
+        (crc,) = struct.unpack_from("<I", blob, pos + 12 + length)
+        assert crc == zlib.crc32(payload, zlib.crc32(blob[pos : pos + 12])), pos
+        out.append((kind, stream, t, payload))
+        pos += 16 + length
+    return out
+
+
+def test_closing_a_capture_appends_one_end_record_and_it_reads_without_warnings(tmp_path):
+    """CAPTURE.md, End record: the writer's last record, an EVENT on stream 255 (no device has that
+    stream, so replays of sensorkit versions before end records skip it); version stays 2."""
+    path = tmp_path / "closed.skr"
+    with CaptureWriter(path, {"streams": [{"stream": 0}], "host_t0_s": 99.0}) as w:
+        for i in range(10):
+            w.write(REC_RX, 0, 100.0 + i, bytes([1, 2, 3, i]) + b"\x00")
+        w.event(0, 110.0, event="tag", label="x")
+        w.close()  # closed twice (here and by the with): still one end record
+    raw = _raw_records(path)
+    ends = [r for r in raw if r[0] == REC_EVENT and r[1] == 255]
+    assert len(ends) == 1 and raw[-1] == ends[0]
+    assert json.loads(ends[0][3]) == {"event": "capture_end", "records": 11}
+    assert ends[0][2] >= 110.0  # the host time of closing, never before the last record
+    reader = CaptureReader(path)
+    assert reader.header["version"] == CAPTURE_VERSION == 2
+    assert reader.header["end_record"] is True and reader.header["fsync_interval_s"] == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        recs = list(reader.records())
+    assert len(recs) == 11 and all(r.stream == 0 for r in recs)  # the end record is not one of them
+    assert reader.end is not None and reader.end.records == 11 and reader.end.trailing_bytes == 0
+    assert reader.end.offset == path.stat().st_size - 16 - len(ends[0][3])
+    assert reader.cut is None and reader.unfinished is None
+
+
+def test_bytes_after_the_end_record_are_ignored_with_one_warning(tmp_path):
+    path = tmp_path / "appended.skr"
+    _small_capture(path)
+    other = tmp_path / "other.skr"
+    _small_capture(other)
+    tail = other.read_bytes()
+    path.write_bytes(path.read_bytes() + tail)  # cat other.skr >> appended.skr
+    reader = CaptureReader(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        recs = list(reader.records())
+    assert [w.category for w in caught] == [CaptureTrailingDataWarning]
+    message = str(caught[0].message)
+    assert f"{len(tail)} bytes follow the end record" in message and "ignored" in message
+    assert [r.time_s for r in recs] == [100.0 + i for i in range(20)]  # not the appended file's records
+    assert reader.end is not None and reader.end.trailing_bytes == len(tail)
+    assert reader.unfinished is None and reader.cut is None and reader.damaged == []
+
+
+#: A process writing a capture: 30 RX records at host times 100..129 s, then it waits to be killed.
+_WRITER = """
+import sys, time
+from sensorkit.io.capture import REC_RX, CaptureWriter
+w = CaptureWriter(sys.argv[1], {"streams": [{"stream": 0}], "host_t0_s": 90.0})
+for i in range(30):
+    w.write(REC_RX, 0, 100.0 + i, bytes([1, 2, 3, i]) + b"\\x00")
+print("written", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_writer_killed_between_records_reads_with_all_its_records_and_one_unfinished_warning(tmp_path):
     path = tmp_path / "killed.skr"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        try:
+            line = proc.stdout.readline()
+            assert line == b"written\n", proc.stderr.read().decode() if proc.poll() is not None else line
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    reader = CaptureReader(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        recs = list(reader.records())
+    assert [w.category for w in caught] == [CaptureUnfinishedWarning]
+    message = str(caught[0].message)
+    assert "the recording stopped without closing the file" in message and "killed" in message
+    assert "30 records read, the last at host time 129.000 s (39.000 s into the session)" in message
+    assert "up to 1 s of records after it" in message
+    assert [(r.time_s, r.data) for r in recs] == [
+        (100.0 + i, bytes([1, 2, 3, i]) + b"\x00") for i in range(30)
+    ]
+    assert reader.cut is None and reader.end is None
+    assert reader.unfinished == CaptureUnfinished(129.0, 39.0, 30, 1.0)
+
+
+def _recording_process(path: Path) -> subprocess.Popen:
+    """``sensorkit record`` of a simulated pair into ``path``, once it has written 40 kB."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "sensorkit.cli.record", "sim://?rate=200&seed=4", "-o", str(path)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and (not path.exists() or path.stat().st_size < 40_000):
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    if not path.exists() or path.stat().st_size < 40_000:
+        proc.kill()
+        _, err = proc.communicate(timeout=5)
+        pytest.fail(f"the recording did not start: {err.decode()}")
+    return proc
+
+
+@pytest.mark.slow
+def test_ctrl_c_of_a_recording_process_closes_the_file_with_its_end_record(tmp_path):
+    path = tmp_path / "stopped.skr"
+    proc = _recording_process(path)
     try:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and (not path.exists() or path.stat().st_size < 40_000):
-            time.sleep(0.05)
-        assert path.exists(), proc.stderr.read().decode() if proc.poll() is not None else "no file"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    raw = _raw_records(path)
+    assert [r[:2] for r in raw if r[1] == 255] == [(REC_HEADER, 255), (REC_EVENT, 255)]
+    assert raw[-1][:2] == (REC_EVENT, 255) and json.loads(raw[-1][3])["event"] == "capture_end"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CaptureCutWarning)
+        rec = read_capture(path)
+    assert rec.metadata["capture_unfinished"] is None and rec.metadata["capture_cut"] is None
+    assert rec.metadata["capture_end"]["records"] == len(raw) - 2 and rec.n_frames > 50
+    # replay neither plays the end record as data nor as a link event
+    assert not any("capture_end" in str(label) for label in rec.events["label"])
+    assert "link lost" not in set(rec.gaps["reason"])
+
+
+@pytest.mark.slow
+def test_sigkill_of_a_recording_process_leaves_a_readable_file_that_says_it_was_not_closed(tmp_path):
+    path = tmp_path / "killed.skr"
+    proc = _recording_process(path)
+    try:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == -signal.SIGKILL
     reader = CaptureReader(path)
-    n_records = sum(1 for _ in reader.records(warn=False))
-    assert n_records > 100
+    recs = list(reader.records(warn=False))
+    assert len(recs) > 100
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         rec = read_capture(path)
     assert rec.sides == ("left", "right") and rec.n_frames > 50
     cut = [w for w in caught if issubclass(w.category, CaptureCutWarning)]
-    # killed between two records the file simply ends; killed inside one, the warning says where
+    assert len(cut) == 1, [str(w.message) for w in cut]  # one warning, even for a pair
+    message = str(cut[0].message)
+    # killed between two records the file ends without its end record; killed inside one (an
+    # unlikely short write), the cut's warning says where, and that too
     if reader.cut is not None:
-        assert cut and "cut at byte" in str(cut[0].message)
+        assert cut[0].category is CaptureCutWarning and "cut at byte" in message
     else:
-        assert not cut
+        assert cut[0].category is CaptureUnfinishedWarning
+    assert "stopped without closing the file" in message
+    assert f"host time {recs[-1].time_s:.3f} s" in message
+    unfinished = rec.metadata["capture_unfinished"]
+    assert unfinished["n_records"] == len(recs) and unfinished["last_time_s"] == recs[-1].time_s
+    assert rec.metadata["capture_end"] is None

@@ -29,6 +29,7 @@ from sensorkit.io.capture import (
     REC_RX,
     CaptureCutWarning,
     CaptureReader,
+    CaptureUnfinishedWarning,
     CaptureWriter,
     read_capture,
 )
@@ -572,8 +573,9 @@ def _small_capture(path: Path, n: int = 12) -> list[tuple[int, float, bytes]]:
 
 
 def test_a_capture_cut_at_every_byte_opens_with_every_record_before_the_cut(tmp_path):
-    """CAPTURE.md: killed at any moment, the file opens with everything up to the cut and a warning
-    saying where (offset, size, complete records, host time of the last one)."""
+    """CAPTURE.md: killed at any moment, the file opens with everything up to the cut and one warning
+    saying where (offset, size, complete records, host time of the last one) and, without the end
+    record, that the file was not closed; only the whole file, end record included, says nothing."""
     full = tmp_path / "full.skr"
     recs = _small_capture(full)
     blob = full.read_bytes()
@@ -581,7 +583,7 @@ def test_a_capture_cut_at_every_byte_opens_with_every_record_before_the_cut(tmp_
     ends = [data_offset]
     for _, _, d in recs:
         ends.append(ends[-1] + 12 + len(d) + 4)
-    assert ends[-1] == len(blob)
+    assert blob[ends[-1] : ends[-1] + 2] == bytes([3, 255])  # then the end record, to the end of the file
     cut = tmp_path / "cut.skr"
     for size in range(data_offset, len(blob) + 1):
         cut.write_bytes(blob[:size])
@@ -592,12 +594,18 @@ def test_a_capture_cut_at_every_byte_opens_with_every_record_before_the_cut(tmp_
         k = sum(1 for e in ends[1:] if e <= size)
         assert [r.time_s for r in got] == [t for _, t, _ in recs[:k]], size
         assert [r.data for r in got] == [d for _, _, d in recs[:k]]
-        if size in ends:
-            assert reader.cut is None and not caught, size
+        if size == len(blob):
+            assert reader.cut is None and reader.unfinished is None and not caught, size
+            continue
+        assert len(caught) == 1 and reader.unfinished is not None and reader.unfinished.n_records == k, size
+        msg = str(caught[0].message)
+        assert "stopped without closing the file" in msg, size
+        if size in ends:  # killed between two records
+            assert reader.cut is None and caught[0].category is CaptureUnfinishedWarning, size
+            assert k == 0 or f"the last at host time {recs[k - 1][1]:.3f} s" in msg
         else:
             assert reader.cut is not None and reader.cut.offset == ends[k] and reader.cut.n_records == k
-            msg = str(caught[0].message)
-            assert issubclass(caught[0].category, CaptureCutWarning)
+            assert caught[0].category is CaptureCutWarning
             assert f"cut at byte {ends[k]} of {size}" in msg and f"{k} complete records" in msg
 
 

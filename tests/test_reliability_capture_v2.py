@@ -1,4 +1,5 @@
-"""Capture format version 2: one bad byte anywhere costs at most that record; version 1 still reads."""
+"""Capture format version 2: one bad byte anywhere costs at most that record; version 1 and end-record-less
+version 2 files still read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from reliability_helpers import V1_CAPTURE, packets
+from reliability_helpers import V1_CAPTURE, V2_CAPTURE_NO_END, packets
 
 import sensorkit as sk
 from sensorkit.io.capture import (
@@ -16,6 +17,7 @@ from sensorkit.io.capture import (
     REC_HEADER,
     REC_RX,
     RECORD_OVERHEAD,
+    CaptureCutWarning,
     CaptureDamagedWarning,
     CaptureReader,
 )
@@ -137,3 +139,27 @@ def test_a_capture_written_by_the_version_1_writer_reads_unchanged():
     rec, caught = _read_quiet(V1_CAPTURE)
     assert not caught and rec.n_frames == 51
     assert np.nansum(rec.left, dtype=np.float64) == pytest.approx(26976.879381565377, rel=1e-12)
+
+
+@pytest.mark.parametrize(("path", "n_records"), [(V1_CAPTURE, 139), (V2_CAPTURE_NO_END, 141)])
+def test_a_capture_written_before_end_records_reads_without_the_unfinished_warning(path, n_records):
+    """Its header does not promise an end record, so ending without one says nothing."""
+    reader = CaptureReader(path)
+    assert "end_record" not in reader.header and not reader.expects_end
+    assert len(list(reader.records())) == n_records
+    assert reader.end is None and reader.unfinished is None and reader.cut is None
+    rec, caught = _read_quiet(path)
+    assert not caught and rec.n_frames == 51
+    assert rec.metadata["capture_unfinished"] is None and rec.metadata["capture_end"] is None
+
+
+def test_a_cut_capture_written_before_end_records_warns_of_the_cut_only(tmp_path):
+    path = tmp_path / "cut.skr"
+    path.write_bytes(V2_CAPTURE_NO_END.read_bytes()[:-5])
+    reader = CaptureReader(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        recs = list(reader.records())
+    assert len(recs) == 140 and [w.category for w in caught] == [CaptureCutWarning]
+    assert "cut at byte" in str(caught[0].message) and "without closing" not in str(caught[0].message)
+    assert reader.cut is not None and reader.unfinished is None

@@ -350,6 +350,8 @@ def recording_from_capture(
         "created_utc": header.get("created_utc"),
         "capture_cut": None if reader.cut is None else reader.cut.__dict__,
         "capture_damaged": [d.__dict__ for d in reader.damaged],
+        "capture_end": None if reader.end is None else reader.end.__dict__,
+        "capture_unfinished": None if reader.unfinished is None else reader.unfinished.__dict__,
     }
     t0 = float(header.get("host_t0_s", 0.0))
     events = [

@@ -15,6 +15,14 @@ the cut (:class:`CaptureCutWarning`); damage in the middle (bad CRC, garbage) is
 up to the next valid record, and the skipped byte range is reported
 (:class:`CaptureDamagedWarning`), so one bad sector does not lose the rest of a session.
 
+Closing the writer appends an **end record** (an EVENT ``{"event": "capture_end"}`` on
+stream 255), and the header says so (``"end_record": true``). A file whose header promises
+one but that ends without it was not closed: the writer was killed, crashed, lost power or
+filled the disk, and up to the fsync interval of records at its end may be missing
+(:class:`CaptureUnfinishedWarning`). Bytes after an end record are not part of the
+recording and are ignored (:class:`CaptureTrailingDataWarning`). Files of writers before
+end records (no ``end_record`` in the header) read as before.
+
 Use :func:`read_capture` for a :class:`~sensorkit.recording.Recording` (decoded through
 the same device pipeline as live data, via ``replay://``), :class:`CaptureReader` for the
 records themselves, and :class:`CaptureWriter` to write one.
@@ -23,6 +31,7 @@ records themselves, and :class:`CaptureWriter` to write one.
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 import threading
@@ -51,8 +60,12 @@ __all__ = [
     "CaptureCutWarning",
     "CaptureDamage",
     "CaptureDamagedWarning",
+    "CaptureEnd",
     "CaptureReader",
     "CaptureRecord",
+    "CaptureTrailingDataWarning",
+    "CaptureUnfinished",
+    "CaptureUnfinishedWarning",
     "CaptureWriter",
     "looks_like_capture",
 ]
@@ -64,7 +77,8 @@ REC_RX = 1  # bytes received from the device: one frame (0x00 included) or CSV l
 REC_TX = 2  # bytes sent to the device (a command frame)
 REC_EVENT = 3  # UTF-8 JSON object: link events, device info updates
 REC_HEADER = 4  # version 2: a copy of the header JSON, right after the header
-HEADER_STREAM = 255  # the stream byte of a header copy
+HEADER_STREAM = 255  # the stream byte of records about the file itself: the header copy, the end record
+END_EVENT = "capture_end"  # the "event" of the end record (an EVENT on HEADER_STREAM, written by close)
 _KINDS = (REC_RX, REC_TX, REC_EVENT, REC_HEADER)
 _MAX_PAYLOAD = 0xFFFF
 _REC = struct.Struct("<BBHd")
@@ -78,11 +92,26 @@ FSYNC_INTERVAL_S = 1.0
 
 
 class CaptureCutWarning(UserWarning):
-    """A capture file ends in the middle of a record (the writer was killed or the disk filled)."""
+    """A capture file ends in the middle of a record (the writer was killed or the disk filled).
+
+    Also the base class of the other warnings about how much of a capture could be read.
+    """
 
 
 class CaptureDamagedWarning(CaptureCutWarning):
     """Bytes in the middle of a capture file are damaged; reading resumed at the next valid record."""
+
+
+class CaptureUnfinishedWarning(CaptureCutWarning):
+    """A capture file ends between two records without the end record its writer writes on closing.
+
+    The recording stopped without closing the file (writer killed, crash, power loss, full
+    disk): up to the fsync interval of records at its end may be missing.
+    """
+
+
+class CaptureTrailingDataWarning(CaptureCutWarning):
+    """Bytes follow a capture file's end record (appended after the writer closed it); they are ignored."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +186,73 @@ class CaptureCut:
         )
 
 
+@dataclass(frozen=True)
+class CaptureUnfinished:
+    """A capture file whose writer never closed it: no end record, although its header promises one.
+
+    Attributes
+    ----------
+    last_time_s : float or None
+        Host time of the last complete record (s), None when there is none.
+    session_s : float or None
+        The same, in s from the session's start (``host_t0_s``).
+    n_records : int
+        Complete records read.
+    fsync_interval_s : float
+        The writer's fsync interval (header ``fsync_interval_s``): at most this much of the
+        records after the last one may have been lost (crash or power loss).
+    """
+
+    last_time_s: float | None
+    session_s: float | None
+    n_records: int
+    fsync_interval_s: float
+
+    def _last(self) -> str:
+        if self.last_time_s is None:
+            return "no record after the header"
+        when = "" if self.session_s is None else f" ({self.session_s:.3f} s into the session)"
+        return f"{self.n_records} records read, the last at host time {self.last_time_s:.3f} s{when}"
+
+    def message(self, path: str | Path) -> str:
+        """One sentence for a warning about a file that ends between records."""
+        return (
+            f"{path}: the recording stopped without closing the file (no end record: the writer was "
+            f"killed, crashed, lost power or filled the disk); {self._last()}; up to "
+            f"{self.fsync_interval_s:g} s of records after it (the writer's fsync interval) may be missing"
+        )
+
+    def after_cut(self) -> str:
+        """What to add to the message of a cut (:class:`CaptureCut`) of a file that should have an end record."""
+        return (
+            "the recording stopped without closing the file (no end record), so up to "
+            f"{self.fsync_interval_s:g} s of records after the last one (the writer's fsync interval) "
+            "may be missing as well"
+        )
+
+
+@dataclass(frozen=True)
+class CaptureEnd:
+    """The end record a writer appends when it closes a capture file.
+
+    Attributes
+    ----------
+    offset : int
+        Byte offset of the end record.
+    time_s : float
+        Its host time: when the writer closed the file (s).
+    records : int or None
+        Records the writer wrote before it (the header copy not counted), as it says.
+    trailing_bytes : int
+        Bytes after the end record (0 for a file as its writer left it); they are ignored.
+    """
+
+    offset: int
+    time_s: float
+    records: int | None
+    trailing_bytes: int
+
+
 class CaptureRecord(NamedTuple):
     """One record: ``kind`` (REC_RX/REC_TX/REC_EVENT), ``stream`` index, host ``time_s``, ``data``."""
 
@@ -195,9 +291,10 @@ class CaptureWriter:
     header : dict
         JSON-serialisable header: ``streams`` (one dict per device: url, side, info,
         layout), ``subject``, ``calibration``, ``host_t0_s`` ... (see CAPTURE.md). The writer
-        adds ``format``, ``version`` and ``created_utc``.
+        adds ``format``, ``version``, ``created_utc``, ``end_record`` and ``fsync_interval_s``.
     fsync_interval_s : float
-        Call ``fsync`` at most this often (s); records reach the OS at once regardless.
+        Call ``fsync`` at least this often (s); records reach the OS at once regardless. Stored
+        in the header (``fsync_interval_s``): what a crash may lose at the end of the file.
     overwrite : bool
         Replace an existing file (default: refuse with
         :class:`~sensorkit.errors.OutputExistsError`).
@@ -205,11 +302,20 @@ class CaptureWriter:
         Files the session reads (a replayed capture): the output may not be one of them
         (:class:`~sensorkit.errors.SameFileError`, even with ``overwrite``).
 
+    Raises
+    ------
+    ValueError
+        ``fsync_interval_s`` is not a finite number >= 0.
+
     Attributes
     ----------
     error : CaptureWriteError or None
         Set when a write failed (disk full, file-size limit): the file holds every record
         before it, later writes raise it again.
+    n_records : int
+        Records written, not counting the header copy and the end record.
+    bytes_written : int
+        Bytes written, the end record included once closed.
     """
 
     def __init__(
@@ -223,11 +329,17 @@ class CaptureWriter:
     ) -> None:
         self.path = Path(path)
         self.error: CaptureWriteError | None = None
+        if not (math.isfinite(fsync_interval_s) and fsync_interval_s >= 0):  # (the header must stay readable)
+            raise ValueError(
+                f"fsync_interval_s must be a finite number of seconds >= 0, got {fsync_interval_s!r}"
+            )
         full = {
             "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **header,
             "format": "sensorkit.capture",
             "version": CAPTURE_VERSION,  # (a header copied from an older file is written as this version)
+            "end_record": True,  # close() appends one: a reader told "no end record" knows the file was not closed
+            "fsync_interval_s": float(fsync_interval_s),
         }
         blob = json.dumps(full, separators=(",", ":"), default=_json_default).encode("utf-8")
         self._fd = open_exclusive(self.path, overwrite=overwrite, inputs=inputs)
@@ -237,6 +349,7 @@ class CaptureWriter:
         self._dirty = False  # records written since the last fsync
         self.n_records = 0
         self.bytes_written = 0
+        self._last_time_s = float(full.get("host_t0_s") or 0.0)  # latest host time written (s)
         try:
             self._write(CAPTURE_MAGIC + _U32.pack(len(blob)) + blob + _U32.pack(zlib.crc32(blob)))
             if len(blob) <= _MAX_PAYLOAD:  # the header again, as a record: one bad byte costs one copy
@@ -334,6 +447,7 @@ class CaptureWriter:
                 return
             self._write(record)
             self.n_records += max(1, -(-len(data) // _MAX_PAYLOAD))
+            self._last_time_s = max(self._last_time_s, time_s)
             self._dirty = True
             now = time.monotonic()
             if now - self._last_sync >= self._fsync_interval:
@@ -355,9 +469,22 @@ class CaptureWriter:
                 self._dirty = False
 
     def close(self) -> None:
-        """fsync and close; later writes are ignored."""
+        """Append the end record, fsync and close; later writes are ignored.
+
+        The end record (CAPTURE.md, "End record") is an EVENT on stream 255,
+        ``{"event": "capture_end", "records": n_records}``, at the host time of closing
+        (never before the last record's). A file that lacks it was not closed. After a failed
+        write (:attr:`error`) the file is closed without one: it ends where the error stopped it.
+        """
         self._stop_syncing.set()
         with self._lock:
+            if self._fd >= 0:
+                end = json.dumps({"event": END_EVENT, "records": self.n_records}, separators=(",", ":"))
+                closed_s = max(time.monotonic(), self._last_time_s)
+                try:
+                    self._write(_record(REC_EVENT, HEADER_STREAM, closed_s, end.encode()))
+                except CaptureWriteError:
+                    pass  # kept in self.error; the file is closed and readable up to there (and says so)
             if self._fd >= 0:
                 try:
                     os.fsync(self._fd)
@@ -379,6 +506,20 @@ def _record(kind: int, stream: int, time_s: float, data: bytes) -> bytes:
     """One record's bytes: header, payload, CRC-32 of both."""
     head = _REC.pack(kind, stream, len(data), time_s)
     return head + data + _U32.pack(zlib.crc32(data, zlib.crc32(head)))
+
+
+def _end_record(rec: CaptureRecord) -> dict[str, Any] | None:
+    """The end record's JSON object (``records`` an int or None), or None when ``rec`` is not one."""
+    if rec.kind != REC_EVENT or rec.stream != HEADER_STREAM:
+        return None
+    try:
+        event = load_json(rec.data, source="", what="end record")
+    except FileFormatError:
+        return None  # not the end record (nor one a replay plays: no device has stream 255)
+    if not isinstance(event, dict) or event.get("event") != END_EVENT:
+        return None
+    n = event.get("records")
+    return {**event, "records": n if isinstance(n, int) and not isinstance(n, bool) and n >= 0 else None}
 
 
 def _json_default(obj: Any) -> Any:
@@ -407,6 +548,13 @@ class CaptureReader:
         Byte offset of the first record.
     cut : CaptureCut or None
         Set once :meth:`records` has reached a cut (None for a clean end).
+    expects_end : bool
+        The header says its writer closes the file with an end record (``"end_record": true``).
+    end : CaptureEnd or None
+        Set once :meth:`records` has reached the end record.
+    unfinished : CaptureUnfinished or None
+        Set once :meth:`records` has reached the end of a file that :attr:`expects_end` but
+        has no end record (cut or not): the writer never closed it.
 
     Raises
     ------
@@ -420,6 +568,8 @@ class CaptureReader:
             raise FileFormatError("no such file", path=str(self.path))
         self.file_size = self.path.stat().st_size
         self.cut: CaptureCut | None = None
+        self.end: CaptureEnd | None = None
+        self.unfinished: CaptureUnfinished | None = None
         self.damaged: list[CaptureDamage] = []
         with self.path.open("rb") as fh:
             magic = fh.read(len(CAPTURE_MAGIC))
@@ -452,6 +602,7 @@ class CaptureReader:
                 if len(head) == _REC.size and _REC.unpack(head)[:3] == (REC_HEADER, HEADER_STREAM, n):
                     self.data_offset += _REC.size + n + 4  # the header's copy: not needed, skipped
         self.header: dict[str, Any] = _check_header(header, str(self.path))
+        self.expects_end = self.header.get("end_record") is True
 
     def _primary_header(self, fh: Any) -> tuple[Any, int, str | None]:
         """The header after the magic: (parsed JSON or None, its stated length, what is wrong or None)."""
@@ -502,13 +653,22 @@ class CaptureReader:
     def records(self, *, warn: bool = True) -> Iterator[CaptureRecord]:
         """Yield every valid record in file order; skip damage in the middle, stop at a cut tail.
 
+        The header copy and the end record are not yielded (they describe the file, see
+        :attr:`end`); reading stops at the end record.
+
         Parameters
         ----------
         warn : bool
-            Emit a :class:`CaptureDamagedWarning` for each damaged range skipped and a
-            :class:`CaptureCutWarning` when the file is cut.
+            Emit a :class:`CaptureDamagedWarning` for each damaged range skipped, a
+            :class:`CaptureCutWarning` when the file is cut (saying too that the writer never
+            closed it when the header promises an end record), a
+            :class:`CaptureUnfinishedWarning` when such a file ends between records without
+            its end record, and a :class:`CaptureTrailingDataWarning` when bytes follow the
+            end record. At most one of the last three.
         """
         self.cut = None
+        self.end = None
+        self.unfinished = None
         n_ok = 0
         last_t: float | None = None
         with self.path.open("rb") as fh:
@@ -521,8 +681,12 @@ class CaptureReader:
                     resume = self._resync(fh, offset + 1, last_t)
                     if resume is None:
                         self.cut = CaptureCut(offset, size, last_t, n_ok, reason or "")
-                        if warn:
-                            warnings.warn(self.cut.message(self.path), CaptureCutWarning, stacklevel=2)
+                        self.unfinished = self._unfinished(last_t, n_ok)
+                        if warn:  # one warning: the cut, and what a missing end record adds to it
+                            message = self.cut.message(self.path)
+                            if self.unfinished is not None:
+                                message += "; " + self.unfinished.after_cut()
+                            warnings.warn(message, CaptureCutWarning, stacklevel=2)
                         return
                     rec, _ = self._record_at(fh, resume)  # (seeks there; the file is then after it)
                     assert rec is not None
@@ -531,11 +695,36 @@ class CaptureReader:
                         self.damaged.append(damage)
                     if warn:
                         warnings.warn(damage.message(self.path), CaptureDamagedWarning, stacklevel=2)
+                end = _end_record(rec)
+                if end is not None:  # the writer closed the file here
+                    after = rec.offset + RECORD_OVERHEAD + len(rec.data)
+                    self.end = CaptureEnd(rec.offset, rec.time_s, end.get("records"), size - after)
+                    if self.end.trailing_bytes and warn:
+                        warnings.warn(
+                            f"{self.path}: {self.end.trailing_bytes} bytes follow the end record that closed "
+                            f"the capture at byte {rec.offset} (they were added after the writer closed the "
+                            f"file, e.g. another file appended to it); they are ignored",
+                            CaptureTrailingDataWarning,
+                            stacklevel=2,
+                        )
+                    return
                 if rec.kind != REC_HEADER:  # (the header's copy is read by __init__)
                     yield rec
                     n_ok += 1
                 last_t = rec.time_s
                 offset = rec.offset + _REC.size + len(rec.data) + 4
+        self.unfinished = self._unfinished(last_t, n_ok)
+        if self.unfinished is not None and warn:
+            warnings.warn(self.unfinished.message(self.path), CaptureUnfinishedWarning, stacklevel=2)
+
+    def _unfinished(self, last_t: float | None, n_ok: int) -> CaptureUnfinished | None:
+        """What is known of a file that ended without an end record; None when none is expected."""
+        if not self.expects_end:
+            return None  # written before end records existed: its end says nothing
+        t0 = self.header.get("host_t0_s")
+        session_s = None if last_t is None or t0 is None else last_t - float(t0)
+        fsync_s = float(self.header.get("fsync_interval_s", FSYNC_INTERVAL_S))
+        return CaptureUnfinished(last_t, session_s, n_ok, fsync_s)
 
     @staticmethod
     def _record_at(fh: Any, offset: int, *, seek: bool = True) -> tuple[CaptureRecord | None, str | None]:
@@ -603,6 +792,7 @@ HEADER_SPEC = Spec((dict,), required=("version",), keys={
     "version": Spec(_INT), "host_t0_s": Spec(_NUM), "streams": Spec((list,), 0, 2, items=_STREAM_SPEC),
     "subject": Spec((dict, *_NONE), keys={"body_mass_kg": Spec((*_NUM, *_NONE), 1.0, 1000.0)}),
     "calibration": Spec((dict, *_NONE)), "created_utc": Spec((*_STR, *_NONE)),
+    "end_record": Spec((bool,)), "fsync_interval_s": Spec(_NUM, 0.0),
 })  # fmt: skip
 
 

@@ -39,7 +39,12 @@ def read_capture(
     the ones the live session delivered. A cut file gives everything up to the cut and a
     :class:`CaptureCutWarning` saying where it was cut (also in ``metadata["capture_cut"]``);
     damage in the middle is skipped with a :class:`CaptureDamagedWarning` per damaged range
-    (``metadata["capture_damaged"]``), and the samples lost there are NaN frames (gaps).
+    (``metadata["capture_damaged"]``), and the samples lost there are NaN frames (gaps). A
+    file whose writer never closed it (killed, crash, power loss: no end record although
+    the header promises one) gives a :class:`CaptureUnfinishedWarning` with the host time of
+    its last record (``metadata["capture_unfinished"]``, also set for such a file that is
+    cut; then the cut's one warning says both); the end record of a closed file is
+    ``metadata["capture_end"]``. Files written before end records existed warn about neither.
 
     Raw-count devices: the frames in the file are the raw ADC counts. The header's
     ``calibration`` (the one the live session applied) converts them to N, bit-identical
