@@ -37,6 +37,7 @@ __all__ = [
     "atomic_output",
     "check_output",
     "input_files",
+    "is_being_written",
     "lock_exclusive",
     "open_exclusive",
     "same_file",
@@ -226,6 +227,30 @@ def lock_exclusive(fd: int, path: str | os.PathLike) -> bool:
             hint="stop the other recording, or record to another file",
         ) from None
     return False  # pragma: no cover
+
+
+def is_being_written(path: str | os.PathLike) -> bool:
+    """True when another open file description holds the writer's lock on ``path``
+    (:func:`lock_exclusive`): a capture still being recorded.
+
+    Tries a shared, non-blocking ``flock`` for an instant and releases it at once. False when
+    the file is not locked, cannot be opened, or on a platform without ``fcntl``.
+    """
+    if fcntl is None:  # pragma: no cover - Windows
+        return False
+    try:
+        fd = os.open(os.fspath(path), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # (closing releases the shared lock)
+    return False
 
 
 def open_exclusive(path: str | os.PathLike, *, overwrite: bool = False, inputs: Iterable = ()) -> int:

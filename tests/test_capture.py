@@ -324,6 +324,31 @@ def test_closing_a_capture_appends_one_end_record_and_it_reads_without_warnings(
     assert reader.cut is None and reader.unfinished is None
 
 
+def test_a_capture_still_being_recorded_reads_as_such_not_as_a_killed_writer(tmp_path):
+    """A capture read while its writer is recording (``sensorkit analyze`` in a second terminal)
+    has no end record yet: the warning says it is still being recorded (the writer holds its
+    lock), not that the writer was killed; once closed, it reads without warnings."""
+    path = tmp_path / "live.skr"
+    w = CaptureWriter(path, {"streams": [{"stream": 0}], "host_t0_s": 10.0})
+    try:
+        for i in range(5):
+            w.write(REC_RX, 0, 11.0 + i, bytes([1, 2, i]) + b"\x00")
+        reader = CaptureReader(path)
+        with pytest.warns(CaptureUnfinishedWarning) as got:
+            recs = list(reader.records())
+        assert len(recs) == 5 and reader.unfinished is not None and reader.unfinished.being_written
+        message = str(got[0].message)
+        assert "still being recorded" in message and "killed" not in message, message
+        assert "5 records read, the last at host time 15.000 s (5.000 s into the session)" in message
+    finally:
+        w.close()
+    reader = CaptureReader(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(list(reader.records())) == 5
+    assert reader.unfinished is None and reader.end is not None
+
+
 def test_bytes_after_the_end_record_are_ignored_with_one_warning(tmp_path):
     path = tmp_path / "appended.skr"
     _small_capture(path)

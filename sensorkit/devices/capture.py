@@ -47,7 +47,7 @@ import numpy as np
 
 from sensorkit._json import Spec, check, load_json
 from sensorkit.errors import CaptureWriteError, FileFormatError
-from sensorkit.outputs import open_exclusive
+from sensorkit.outputs import is_being_written, open_exclusive
 
 __all__ = [
     "CAPTURE_MAGIC",
@@ -201,12 +201,16 @@ class CaptureUnfinished:
     fsync_interval_s : float
         The writer's fsync interval (header ``fsync_interval_s``): at most this much of the
         records after the last one may have been lost (crash or power loss).
+    being_written : bool
+        The writer still holds the file's lock (:func:`sensorkit.outputs.is_being_written`):
+        the recording goes on, and what was read is what it has written so far.
     """
 
     last_time_s: float | None
     session_s: float | None
     n_records: int
     fsync_interval_s: float
+    being_written: bool = False
 
     def _last(self) -> str:
         if self.last_time_s is None:
@@ -216,6 +220,11 @@ class CaptureUnfinished:
 
     def message(self, path: str | Path) -> str:
         """One sentence for a warning about a file that ends between records."""
+        if self.being_written:
+            return (
+                f"{path}: the capture is still being recorded (its writer holds the file's lock); "
+                f"read what it has written so far: {self._last()}"
+            )
         return (
             f"{path}: the recording stopped without closing the file (no end record: the writer was "
             f"killed, crashed, lost power or filled the disk); {self._last()}; up to "
@@ -224,6 +233,8 @@ class CaptureUnfinished:
 
     def after_cut(self) -> str:
         """What to add to the message of a cut (:class:`CaptureCut`) of a file that should have an end record."""
+        if self.being_written:
+            return "the capture is still being recorded (its writer holds the file's lock): the cut is the record being written"
         return (
             "the recording stopped without closing the file (no end record), so up to "
             f"{self.fsync_interval_s:g} s of records after the last one (the writer's fsync interval) "
@@ -724,7 +735,7 @@ class CaptureReader:
         t0 = self.header.get("host_t0_s")
         session_s = None if last_t is None or t0 is None else last_t - float(t0)
         fsync_s = float(self.header.get("fsync_interval_s", FSYNC_INTERVAL_S))
-        return CaptureUnfinished(last_t, session_s, n_ok, fsync_s)
+        return CaptureUnfinished(last_t, session_s, n_ok, fsync_s, is_being_written(self.path))
 
     @staticmethod
     def _record_at(fh: Any, offset: int, *, seek: bool = True) -> tuple[CaptureRecord | None, str | None]:
