@@ -38,13 +38,14 @@ def _straightforward_regional_loads(
     has_sensor = np.zeros(N_REGIONS, dtype=np.bool_)
     for j in range(s_count):
         has_sensor[region_index[j]] = True
+    n = values.shape[0]
     for s in range(m):
         c = starts[s]
         e = stops[s]
         for r in range(N_REGIONS):
             peak_f[s, r] = -np.inf
             peak_p[s, r] = -np.inf
-        for k in range(c, e):
+        for k in range(c, min(e, n - 1) + 1):  # impulses to the toe-off frame e, peaks over [c, e)
             for r in range(N_REGIONS):
                 cur[r] = 0.0
             cur_ml[0] = 0.0
@@ -57,10 +58,10 @@ def _straightforward_regional_loads(
                 if q >= 0:
                     cur_ml[q] += f
                 p = f * kpa_per_n[j]
-                if p > peak_p[s, r]:
+                if k < e and p > peak_p[s, r]:
                     peak_p[s, r] = p
             for r in range(N_REGIONS):
-                if cur[r] > peak_f[s, r]:
+                if k < e and cur[r] > peak_f[s, r]:
                     peak_f[s, r] = cur[r]
             if k > c:
                 dt = time_s[k] - time_s[k - 1]
