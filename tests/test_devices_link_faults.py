@@ -744,6 +744,48 @@ def test_replay_of_a_link_lost_for_good_counts_the_reconnections_the_live_run_ma
     )
 
 
+def test_events_recorded_after_a_link_lost_for_good_are_kept(tmp_path):
+    """The dashboard writes tags on stream 0: a left insole lost for good mid-session must not take
+    the tags written afterwards with it (reviewer, 2026-11-30: the replay ended before them)."""
+    import json
+
+    import sensorkit as sk
+    from sensorkit.io.capture import REC_EVENT, CaptureReader, CaptureWriter
+
+    src, dst = tmp_path / "pair.skr", tmp_path / "lost.skr"
+    with skd.open("sim://?seed=4", record=src) as session:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 2.0:
+            session.read(timeout_s=0.1)
+    reader = CaptureReader(src)
+    recs = list(reader.records(warn=False))
+    header = {
+        k: v
+        for k, v in reader.header.items()
+        if k not in ("format", "version", "end_record", "fsync_interval_s")
+    }
+    mid = recs[0].time_s + (recs[-1].time_s - recs[0].time_s) / 2
+    tag_t = None
+    with CaptureWriter(dst, header) as w:
+        for r in recs:
+            if r.stream == 0 and r.time_s >= mid:
+                if tag_t is None:  # stream 0's link is lost here and never comes back
+                    w.write(REC_EVENT, 0, mid, json.dumps({"event": "link_lost", "reason": "gone"}).encode())
+                    tag_t = mid + 0.3
+                continue
+            if tag_t is not None and r.stream == 1 and r.time_s >= tag_t and tag_t > 0:
+                w.write(
+                    REC_EVENT, 0, r.time_s, json.dumps({"event": "tag", "label": "after the loss"}).encode()
+                )
+                tag_t = -1.0
+            w.write(r.kind, r.stream, r.time_s, r.data)
+    assert tag_t == -1.0  # the tag was written
+    rec = sk.read(dst)
+    labels = rec.events["label"].tolist()
+    assert "link_lost: gone" in labels and "after the loss" in labels, labels
+    assert rec.right is not None and np.isfinite(rec.right[-10:]).all()  # the other insole goes on
+
+
 def test_replay_of_a_noisy_binary_link_is_bit_identical_and_reproduces_the_error_counts(pty, tmp_path):
     """CAPTURE.md: garbage and corrupted frames are stored too, so a replay reproduces the error counts."""
     rng = np.random.default_rng(3)

@@ -138,16 +138,7 @@ class ReplayTransport(Transport):
         if rec is None:
             raise EndOfStream
         if rec.kind == REC_EVENT:
-            event = self._event(rec)
-            kind = event.get("event")
-            if kind in USER_EVENTS:
-                detail = event.get("label") or event.get("cue") or event.get("reason") or ""
-                label = (
-                    str(detail)
-                    if kind == "tag" and detail
-                    else (f"{kind}: {detail}" if detail else str(kind))
-                )
-                self.user_events.append((rec.time_s, label[:200], USER_EVENTS[kind]))
+            event = self._note_event(rec)
             if event.get("event") == "link_lost":
                 raise LinkLost(str(event.get("reason", "recorded link loss")))
             return b"", rec.time_s
@@ -160,6 +151,7 @@ class ReplayTransport(Transport):
             if wait > 0:
                 time.sleep(wait)
         # frames that arrived in one read were recorded with the same time: hand them back together
+        # (``_ahead`` is empty here: a look-ahead ends at its first RX record, the one just taken)
         data = [rec.data]
         while True:
             nxt = next(self._records, None)
@@ -170,6 +162,18 @@ class ReplayTransport(Transport):
                 break
             data.append(nxt.data)
         return b"".join(data), rec.time_s
+
+    def _note_event(self, rec: CaptureRecord) -> dict:
+        """The EVENT record's object, its :data:`USER_EVENTS` entry appended to :attr:`user_events`."""
+        event = self._event(rec)
+        kind = event.get("event")
+        if kind in USER_EVENTS:
+            detail = event.get("label") or event.get("cue") or event.get("reason") or ""
+            label = (
+                str(detail) if kind == "tag" and detail else (f"{kind}: {detail}" if detail else str(kind))
+            )
+            self.user_events.append((rec.time_s, label[:200], USER_EVENTS[kind]))
+        return event
 
     def _event(self, rec: CaptureRecord, *, warn: bool = True) -> dict:
         """The EVENT record's JSON object; a record that is not one is skipped as damage (with a
@@ -195,7 +199,8 @@ class ReplayTransport(Transport):
         The live device records a ``reconnected`` event when its link came back; other
         events of the stream (a tag, the recording stopped) can come first, so they are held
         and replayed in order. False when the stream ends before a ``reconnected`` event or
-        any received bytes.
+        any received bytes; the events looked at (a tag written after the loss) are then
+        noted in :attr:`user_events` here, since the stream ends without replaying them.
         """
         if self._records is None:
             return False
@@ -211,7 +216,9 @@ class ReplayTransport(Transport):
             if rec.kind == REC_RX or self._event(rec, warn=False).get("event") == "reconnected":
                 self._ahead = ahead
                 return True
-        self._ahead = ahead
+        for rec in ahead:  # the stream ends here: its remaining events still count
+            self._note_event(rec)
+        self._ahead = []
         return False
 
     def write(self, data: bytes) -> None:
