@@ -214,21 +214,38 @@ def test_moticon_udp_datagrams_without_a_line_end_are_one_sample_each():
     assert np.allclose(lv[:, 15] - lv[:, 0], 75.0)  # 15 x 0.5 N/cm2 = 75 kPa above sensor 0
 
 
-def test_csv_lines_over_udp_without_a_line_end_are_one_line_per_datagram():
+def test_csv_lines_cut_across_datagrams_by_a_serial_bridge_are_joined_at_their_line_ends():
+    # ser2net / ESP-Link forward a serial byte stream in arbitrary pieces: a datagram is not a line
+    # unless the profile says so (a reviewer's catch: 763 framing errors when every datagram was
+    # ended as a line)
     port = free_udp_port()
-    grams = [(f"t{10_000 * (k + 1)}," + ",".join(str(k + j) for j in range(16))).encode() for k in range(400)]
+    text = "".join(
+        f"t{10_000 * (k + 1)}," + ",".join(str(k + j) for j in range(16)) + "\r\n" for k in range(600)
+    )
+    pieces = [text[i : i + 48].encode() for i in range(0, len(text), 48)]
     stop = threading.Event()
-    sender = udp_sender(port, grams, 0.005, stop)
+    sender = udp_sender(port, pieces, 0.001, stop)
     try:
         with skd.open(f"udp://127.0.0.1:{port}?format=csv&layout=ref16&rate=100&units=counts") as dev:
-            chunks = collect(dev, 100)
+            chunks = collect(dev, 200)
+            stats = dev.devices[0].stats
     finally:
         stop.set()
         sender.join(2)
     values = np.concatenate([c.values for c in chunks])
     seq = np.concatenate([c.seq for c in chunks])
-    assert np.array_equal(seq, np.arange(seq[0], seq[0] + seq.size)) and not any(c.gaps for c in chunks)
+    assert stats.framing_errors == 0 and np.array_equal(seq, np.arange(seq[0], seq[0] + seq.size))
     assert np.array_equal(values[:, 5] - values[:, 0], np.full(values.shape[0], 5.0))
+
+
+def test_datagram_records_is_a_text_framing_key_and_not_with_a_kept_delimiter(tmp_path):
+    assert load_profile("moticon-udp").datagram_records is True
+    assert load_profile("esp32-insole").datagram_records is False  # serial text: a byte stream
+    bad = tmp_path / "bad.toml"
+    text = Path(skd.__file__).parent.joinpath("profiles", "sensmove.toml").read_text()
+    bad.write_text(text.replace("[framing]\n", "[framing]\ndatagram_records = true\n", 1))
+    with pytest.raises(ProfileError, match="datagram_records"):
+        load_profile(str(bad))
 
 
 def test_binary_udp_datagrams_are_passed_on_unchanged():

@@ -112,6 +112,11 @@ class Profile:
         JSON lines: insert commas a firmware forgot between a value and the next key.
     keep_delimiter : bool
         Text framing: the delimiter belongs to the record (e.g. ``}`` ending a JSON object).
+    datagram_records : bool
+        Text framing over UDP: each datagram holds whole records, so a datagram's end ends a
+        record even without the delimiter (Moticon OpenGo sends one line per datagram, with or
+        without its newline). False: datagrams are pieces of a byte stream (serial-to-UDP
+        bridges cut lines anywhere), reassembled at the delimiter.
     timestamp, sequence : FieldSpec or None
         Device clock (``timestamp_unit``, ``timestamp_bits``) and a frame counter
         (``sequence_bits``), which numbers frames so that lost and duplicated frames are
@@ -175,6 +180,7 @@ class Profile:
     approximate: dict | None
     raw: dict = field(repr=False)
     path: str = ""
+    datagram_records: bool = False
 
     @property
     def sides(self) -> tuple[str, ...]:
@@ -383,7 +389,7 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
     framing = fr.get("kind", (str,), required=True, choices=FRAMINGS)
     text_format = size = None
     byte_order, sync, samples, stride = "<", b"", 1, 0
-    delimiter, separator, skip, repair, keep = b"\n", b",", None, False, False
+    delimiter, separator, skip, repair, keep, datagrams = b"\n", b",", None, False, False, False
     if framing == "binary":
         size = fr.get("size", (int,), required=True, lo=1, hi=65535, expected="bytes per frame (1..65535)")
         order = fr.get("byte_order", (str,), "little", choices=("little", "big"))
@@ -405,6 +411,13 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
                 raise fr.fail("skip", f"a regular expression ({exc})", pattern) from None
         repair = fr.get("repair", (bool,), False)
         keep = fr.get("keep_delimiter", (bool,), False)
+        datagrams = fr.get("datagram_records", (bool,), False)
+        if datagrams and keep:
+            raise fr.fail(
+                "datagram_records",
+                "false with keep_delimiter (a datagram's end cannot stand for a kept delimiter)",
+                True,
+            )
     fr.done()
 
     fl = top.table_of("fields")
@@ -540,7 +553,7 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
         name=name, description=description, source=source, transport=transport, framing=framing,
         text_format=text_format, size=size, byte_order=byte_order, sync=sync, samples_per_frame=int(samples),
         sample_stride=int(stride), delimiter=delimiter, separator=separator, skip=skip, repair_json=bool(repair),
-        keep_delimiter=bool(keep),
+        keep_delimiter=bool(keep), datagram_records=bool(datagrams),
         timestamp=timestamp, timestamp_unit=unit, timestamp_bits=bits, sequence=sequence,
         sequence_bits=seq_bits, side=side,
         side_values=side_values, side_prefix=side_prefix, pressure=pressure, extras=extras, imu=imu,

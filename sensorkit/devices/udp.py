@@ -8,11 +8,13 @@ arrived there is nobody to send to, and such writes are dropped (counted in
 :attr:`UdpTransport.unsent`), as UDP itself would drop them. A datagram never "closes": a
 silent board shows as the device's timeout.
 
-A datagram is a whole message. In a line-oriented text mode (``format=csv``, or a text
-profile whose records end with a line end, e.g. Moticon OpenGo's one line per datagram,
-``../shared/devices/OPEN_INSOLES.md`` #11) a datagram that does not end with its line end
-is given one, so senders that leave it out (``sendto(line.encode())``) are read line by line
-instead of being run together into one overlong record.
+Datagrams are pieces of a byte stream by default (serial-to-UDP bridges such as ser2net
+or ESP-Link cut lines anywhere): records are reassembled at their delimiter. A text profile
+with ``datagram_records = true`` says that each datagram holds whole records (Moticon
+OpenGo sends one line per datagram, ``../shared/devices/OPEN_INSOLES.md`` #11): a datagram
+that does not end with the delimiter is given it, so senders that leave the newline out
+(``sendto(line.encode())``) are read record by record instead of being run together into one
+overlong record. The capture then holds the delimiter added, so a replay splits alike.
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ class UdpTransport(Transport):
     port : int
         Local UDP port.
     record_end : bytes, optional
-        Line-oriented text modes: the line end (``b"\\n"``) each datagram is completed with
-        when it does not end with it (the datagram boundary ends the record). None (binary
-        modes): datagrams are passed on unchanged.
+        Text profiles whose datagrams hold whole records (``datagram_records``): the record
+        delimiter each datagram is completed with when it does not end with it (the datagram
+        boundary ends the record). None: datagrams are passed on unchanged.
     """
 
     def __init__(self, host: str, port: int, record_end: bytes | None = None) -> None:
@@ -105,7 +107,7 @@ class UdpTransport(Transport):
         return b"".join(chunks), host_time()
 
     def _whole(self, data: bytes) -> bytes:
-        """``data`` ending with :attr:`record_end` (appended when it is missing), in text modes."""
+        """``data`` ending with :attr:`record_end` (appended when it is missing), when set."""
         end = self.record_end
         if end is None or not data or data.endswith(end):
             return data
@@ -144,10 +146,8 @@ def build(url: DeviceURL) -> tuple[UdpTransport, dict]:
 
 
 def _line_end(opts: dict) -> bytes | None:
-    """The line end that closes each datagram in a line-oriented text mode, else None."""
-    if opts["mode"] == "csv":
-        return b"\n"
+    """The delimiter that closes each datagram of a text profile with ``datagram_records``, else None."""
     profile = opts.get("profile")
-    if profile is not None and profile.framing == "text" and profile.delimiter == b"\n":
-        return b"\n"
+    if profile is not None and profile.framing == "text" and profile.datagram_records:
+        return profile.delimiter
     return None
