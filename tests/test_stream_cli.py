@@ -275,6 +275,7 @@ def test_a_pressure_insole_is_shown_in_newtons_and_its_steps_are_analysed(capsys
     assert full, lines
     total = rec.forces_n("left").sum(axis=1)
     second = np.convolve(total, np.ones(100) / 100, mode="valid")  # the mean of every 1 s window sent
+    assert any(ln.split()[2] == "left" for ln in full), lines
     for ln in full:
         if ln.split()[2] != "left":
             continue
@@ -294,10 +295,53 @@ def test_a_step_line_without_a_body_mass_gives_the_peak_in_newtons():
 
     step = {"side": "left", "t_contact_s": 12.5, "contact_time_s": 0.612, "peak_force_bw": float("nan"),
             "peak_force_n": 812.4, "activity": "walking", "loading_rate_samples": 3}  # fmt: skip
-    line = _step_line(step, 10.0)
+    line = _step_line(step, 10.0, bw=False)
     assert "peak 812 N" in line and "BW" not in line and "at    2.50 s" in line, line
     assert "loading rate - N/s" in line  # 3 samples: too few for a rate
     enough = {**step, "loading_rate_samples": 20, "loading_rate_n_s": 10523.7, "loading_rate_bw_s": 15.3}
-    assert "loading rate 10524 N/s" in _step_line(enough, 10.0)
-    with_mass = _step_line({**enough, "peak_force_bw": 1.183}, 10.0)
+    assert "loading rate 10524 N/s" in _step_line(enough, 10.0, bw=False)
+    with_mass = _step_line({**enough, "peak_force_bw": 1.183}, 10.0, bw=True)
     assert "peak 1.18 BW" in with_mass and "loading rate 15.3 BW/s" in with_mass
+
+
+def test_the_plain_view_turns_pressures_into_forces_with_the_sensor_areas_and_labels_each_side():
+    """kPa chunks: with sensor areas the line is the force (pressure x area) in N, exactly; without,
+    the highest sensor pressure (a sum of pressures is no quantity). Each side keeps its own unit,
+    and without a body mass every step line is in N and N/s (a reviewer saw units flip per step)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    import sensorkit as sk
+    from sensorkit.cli.stream import LiveView
+    from sensorkit.layout import load_layout
+
+    rec = sk.simulate(duration_s=6, seed=2)
+    lay = load_layout("moticon-s7-estimated")
+    factor = {s: lay.for_side(s).pressure_to_force_factor().astype(np.float32) for s in ("left", "right")}
+    kpa = {s: (rec.forces_n(s) / factor[s]).astype(np.float32) for s in ("left", "right")}
+    analysers = {"left": sk.StreamingAnalyzer(lay, rec.rate_hz, sides=("left",))}  # no body mass
+    view = LiveView(0.0, ("left", "right"), lambda line: None, analysers, {"left": factor["left"]})
+    for lo in range(0, rec.n_frames, 10):
+        for side in ("left", "right"):
+            sl = slice(lo, lo + 10)
+            view.add(SimpleNamespace(side=side, units="kPa", time=rec.time[sl], values=kpa[side][sl],
+                                     n_packets=1, gaps=()))  # fmt: skip
+    view.finish()
+    left = [ln for ln in view.lines if ln.split()[2:3] == ["left"]]
+    right = [ln for ln in view.lines if ln.split()[2:3] == ["right"]]
+    assert left and right
+    sec = (rec.time // 1.0).astype(int)
+    for ln in left:  # newtons: the mean of (pressure x area) summed over sensors, that second
+        k = int(ln.split()[0])
+        want = (kpa["left"][sec == k] * factor["left"]).sum(axis=1, dtype=np.float64)
+        assert ln.split()[5] == "N" and float(ln.split()[4]) == pytest.approx(want.mean(), abs=0.06), ln
+        assert float(ln.split()[7]) == pytest.approx(want.max(), abs=0.06)
+        assert "highest sensor" not in ln
+    for ln in right:  # no areas given for this side: the highest sensor pressure, in kPa
+        k = int(ln.split()[0])
+        want = kpa["right"][sec == k].max(axis=1).astype(np.float64)
+        assert ln.split()[5] == "kPa" and float(ln.split()[4]) == pytest.approx(want.mean(), abs=0.06), ln
+        assert ln.endswith("(of the highest sensor pressure)")
+    steps = [ln for ln in view.lines if " step " in ln]
+    assert steps and all(" N " in ln and "BW" not in ln for ln in steps), steps

@@ -80,7 +80,9 @@ class LiveView:
         self._reached: dict[str, int] = dict.fromkeys(self.sides, -1)
         self._steps: dict[int, list[tuple[float, str]]] = {}
         self._printed = -1
-        self.units = "N"
+        self.units: dict[str, str] = dict.fromkeys(self.sides, "N")  # of each side's lines
+        # one unit for every step line of the session: BW with a body mass, N without
+        self._bw = any(getattr(a, "body_mass_kg", None) is not None for a in self.analysers.values())
         self.lines: list[str] = []
 
     def add(self, chunk: Chunk) -> None:
@@ -90,7 +92,7 @@ class LiveView:
         factor = self.force_factors.get(side)
         if units == "kPa" and factor is not None:
             values, units = values * factor, "N"  # pressure x area
-        self.units = units
+        self.units[side] = units
         buckets = self._buckets[side]
         k = np.floor((chunk.time - self.t0) / BUCKET_S).astype(np.int64)
         if units == "kPa":  # no sensor areas: the highest sensor pressure of each frame
@@ -116,7 +118,8 @@ class LiveView:
                 # a step comes a few frames after its toe-off: when that second is already
                 # printed, it goes with the next one (it was filed under a printed second and lost)
                 sb = max(math.floor((t_end - self.t0) / BUCKET_S), self._printed + 1)
-                self._steps.setdefault(sb, []).append((float(step["t_contact_s"]), _step_line(step, self.t0)))
+                line = _step_line(step, self.t0, bw=self._bw)
+                self._steps.setdefault(sb, []).append((float(step["t_contact_s"]), line))
         self._reached[side] = max(self._reached[side], int(k[-1]))
         self._flush(min(self._reached.values()) - 1)
 
@@ -132,11 +135,11 @@ class LiveView:
                 continue
             mean = acc.force_sum / acc.n if acc.n else float("nan")
             loss = 100.0 * acc.missing / (acc.n + acc.missing) if acc.n + acc.missing else 0.0
-            u = self.units
-            what = " (highest sensor)" if u == "kPa" else ""
+            u = self.units[side]
+            what = "  (of the highest sensor pressure)" if u == "kPa" else ""
             self._line(
-                f"{k * BUCKET_S:6.0f} s  {side:<5}  mean {mean:8.1f} {u}  peak {acc.peak:8.1f} {u}{what}  "
-                f"{acc.n:5d} samples  {acc.packets:4d} packets  loss {loss:5.1f}%  gaps {acc.gaps}"
+                f"{k * BUCKET_S:6.0f} s  {side:<5}  mean {mean:8.1f} {u}  peak {acc.peak:8.1f} {u}  "
+                f"{acc.n:5d} samples  {acc.packets:4d} packets  loss {loss:5.1f}%  gaps {acc.gaps}{what}"
             )
         for _, line in sorted(self._steps.pop(k, [])):
             self._line(line)
@@ -152,28 +155,28 @@ class LiveView:
             self._flush(max(pending))
 
 
-def _step_line(step: dict, t0: float) -> str:
+def _step_line(step: dict, t0: float, *, bw: bool = True) -> str:
+    """One step's line: contact time, peak force and loading rate, in BW and BW/s when ``bw``
+    (a body mass was given), else in N and N/s, the same for every step of a session."""
+
     def num(key: str, fmt: str) -> str:
         value = step.get(key)
         return (
             "-" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, fmt)
         )
 
-    peak = f"{num('peak_force_bw', '.2f')} BW"
-    if peak == "- BW" and num("peak_force_n", ".0f") != "-":  # no body mass: newtons
-        peak = f"{num('peak_force_n', '.0f')} N"
+    peak = f"{num('peak_force_bw', '.2f')} BW" if bw else f"{num('peak_force_n', '.0f')} N"
     return (
         f"        step {step['side']:<5} at {float(step['t_contact_s']) - t0:7.2f} s  contact {num('contact_time_s', '.3f')} s  "
-        f"peak {peak}  {_rate_text(step, num)}  {step.get('strike_pattern', '')}"
+        f"peak {peak}  {_rate_text(step, num, bw)}  {step.get('strike_pattern', '')}"
     )
 
 
-def _rate_text(step: dict, num) -> str:
+def _rate_text(step: dict, num, bw: bool = True) -> str:
     """The step's loading rate as the analysis would report it: VALR for running steps only
     when reliable (enough samples in its 20-80 % window, docs/methods.md), the loading rate
-    for walking steps; an unreliable value is never printed as a number. In BW/s, or in N/s
-    when there is no body mass."""
-    bw = num("peak_force_bw", ".2f") != "-" or num("peak_force_n", ".0f") == "-"
+    for walking steps; an unreliable value is never printed as a number. In BW/s when ``bw``,
+    else in N/s."""
     unit, key = ("BW/s", "bw_s") if bw else ("N/s", "n_s")
     if step.get("activity") == "walking":
         from sensorkit.analysis.summary import MIN_RATE_SAMPLES  # (loaded with the analysers)
