@@ -195,6 +195,34 @@ def test_regional_loads_match_reference_and_split_medial_lateral():
         np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-9, equal_nan=True)
 
 
+def test_kernels_match_references_with_missing_frames_empty_stances_and_the_last_frame():
+    """Missing (all-NaN) frames inside stances, empty stances and a stance ending at the last
+    frame: the peaks leave missing frames out (NaN when none has a value) in the kernels and the
+    references alike; they disagreed (the kernel skipped NaN, the reference returned it, and a
+    stance of missing frames only got a peak of -inf)."""
+    rng = np.random.default_rng(11)
+    n, s = 1500, 16
+    t = np.cumsum(rng.uniform(0.005, 0.015, n))
+    values = rng.uniform(0, 100, (n, s)).astype(np.float32)
+    values[rng.random(n) < 0.03] = np.nan  # whole missing frames
+    values[700:712] = np.nan  # a stance of missing frames only (below)
+    force = values.sum(axis=1).astype(np.float32)
+    starts, stops = _random_steps(rng, n - 100)
+    starts = np.concatenate([starts, [700, 900, n - 20]]).astype(np.int64)
+    stops = np.concatenate([stops, [712, 900, n]]).astype(np.int64)  # all missing, empty, to the end
+    for g, w in zip(kernels.stance_force(force, t, starts, stops), reference.stance_force(force, t, starts, stops),
+                    strict=True):  # fmt: skip
+        np.testing.assert_allclose(g, w, rtol=1e-9, equal_nan=True)
+    peak, _ = kernels.stance_force(force, t, starts, stops)
+    assert np.isnan(peak[-3]) and np.isnan(peak[-2]) and np.isfinite(peak[-1])
+    base = rng.uniform(0, 2, s).astype(np.float32)
+    region = np.arange(s, dtype=np.int64) % 4
+    ml = (np.arange(s, dtype=np.int64) % 3) - 1
+    args = (values, t, base, starts, stops, region, ml, np.full(s, 7.5))
+    for g, w in zip(kernels.regional_loads(*args), reference.regional_loads(*args), strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
 def test_regional_impulses_add_up_to_total_impulse():
     rng = np.random.default_rng(5)
     t = np.arange(200) * 0.01

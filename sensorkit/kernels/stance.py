@@ -30,7 +30,8 @@ def stance_force(
     Returns
     -------
     peak_force_n : ndarray, shape (m,), float64
-        Largest force of the stance frames [start, stop) in N.
+        Largest force of the stance frames [start, stop) in N, missing (NaN) frames left out;
+        NaN when there is no frame with a value.
     impulse_Ns : ndarray, shape (m,), float64
         Trapezoidal force-time integral in N s from the contact frame to the toe-off frame
         ``stop`` included (the last frame when ``stop`` is past the data), i.e. over the
@@ -53,7 +54,7 @@ def stance_force(
                 best = f
             if k < last:
                 acc += 0.5 * (f + np.float64(force_n[k + 1])) * (time_s[k + 1] - time_s[k])
-        if e > c:
+        if best > -np.inf:  # (a stance of missing frames only has no peak)
             peak[s] = best
         impulse[s] = acc
     return peak, impulse

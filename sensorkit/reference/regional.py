@@ -27,7 +27,9 @@ def regional_loads(values, time_s, baseline_n, starts, stops, region_index, ml_i
             if f.shape[0] == 0:
                 continue
             impulse[s, r] = np.trapezoid(whole[:, cols].sum(axis=1), t) if len(t) > 1 else 0.0
-            peak_f[s, r] = f[:, cols].sum(axis=1).max()
+            regional = f[:, cols].sum(axis=1)
+            known = regional[~np.isnan(regional)]  # missing frames are left out of the peak
+            peak_f[s, r] = known.max() if known.size else np.nan
             pressure = f[:, cols] * kpa_per_n[cols]  # sensors of unknown area are left out
             if np.isfinite(pressure).any():
                 peak_p[s, r] = np.nanmax(pressure)

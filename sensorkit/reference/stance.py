@@ -6,12 +6,13 @@ import numpy as np
 
 
 def stance_force(force_n, time_s, starts, stops):
-    """Peak force (N) over each stance's frames [c, e) and trapezoidal impulse (N s) from the
+    """Peak force (N) over each stance's frames [c, e) with a value and trapezoidal impulse (N s) from the
     contact frame to the toe-off frame e included (the last frame when e is past the data)."""
     peak, impulse = [], []
     for c, e in zip(starts, stops, strict=True):
         f = np.asarray(force_n[c:e], dtype=np.float64)
-        peak.append(f.max() if f.size else np.nan)
+        known = f[~np.isnan(f)]  # missing frames are left out of the peak
+        peak.append(known.max() if known.size else np.nan)
         last = min(e, len(force_n) - 1)
         g = np.asarray(force_n[c : last + 1], dtype=np.float64)
         impulse.append(np.trapezoid(g, time_s[c : last + 1]) if g.size > 1 else 0.0)
