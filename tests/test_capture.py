@@ -39,6 +39,14 @@ from sensorkit.io.capture import (
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _records_and_warnings(reader: CaptureReader) -> tuple[list, list]:
+    """Every record of ``reader`` and every warning reading them gave."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        recs = list(reader.records())
+    return recs, caught
+
+
 def record_live(path: Path, url: str, seconds: float) -> list:
     chunks = []
     with skd.open(url, record=path, subject={"body_mass_kg": 72.0}) as session:
@@ -171,9 +179,7 @@ def test_a_file_cut_mid_record_opens_with_everything_before_and_says_where(tmp_p
     with path.open("r+b") as fh:
         fh.truncate(_end_offset(path) - 7)  # inside the last RX record: the power went mid-write
     reader = CaptureReader(path)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        recs = list(reader.records())
+    recs, caught = _records_and_warnings(reader)
     assert [w.category for w in caught] == [CaptureCutWarning]
     message = str(caught[0].message)
     assert re.search(r"cut at byte \d+ of \d+ .*9 complete records.*host time 108\.000 s", message), message
@@ -222,9 +228,7 @@ def test_garbage_between_records_and_a_cut_tail_are_told_apart(tmp_path):
     )  # and the last record cut
     path.write_bytes(damaged)
     reader = CaptureReader(path)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        recs = list(reader.records())
+    recs, caught = _records_and_warnings(reader)
     kinds = [w.category for w in caught]
     assert kinds == [CaptureDamagedWarning, CaptureCutWarning]
     assert [r.time_s for r in recs] == [100.0 + i for i in range(19)]  # all but the cut last one
@@ -357,9 +361,7 @@ def test_bytes_after_the_end_record_are_ignored_with_one_warning(tmp_path):
     tail = other.read_bytes()
     path.write_bytes(path.read_bytes() + tail)  # cat other.skr >> appended.skr
     reader = CaptureReader(path)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        recs = list(reader.records())
+    recs, caught = _records_and_warnings(reader)
     assert [w.category for w in caught] == [CaptureTrailingDataWarning]
     message = str(caught[0].message)
     assert f"{len(tail)} bytes follow the end record" in message and "ignored" in message
@@ -396,9 +398,7 @@ def test_a_writer_killed_between_records_reads_with_all_its_records_and_one_unfi
                 proc.kill()
     assert proc.returncode == -signal.SIGKILL
     reader = CaptureReader(path)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        recs = list(reader.records())
+    recs, caught = _records_and_warnings(reader)
     assert [w.category for w in caught] == [CaptureUnfinishedWarning]
     message = str(caught[0].message)
     assert "the recording stopped without closing the file" in message and "killed" in message

@@ -48,6 +48,23 @@ def udp_sender(port: int, datagrams: list[bytes], period_s: float, stop: threadi
     return th
 
 
+def udp_session(query: str, datagrams: list[bytes], period_s: float, n: int, *, side: str | None = None,
+                record: Path | None = None) -> tuple[list, object]:  # fmt: skip
+    """``udp://127.0.0.1:PORT?query`` opened while a thread sends ``datagrams`` to it: the chunks
+    of ``n`` samples (of ``side``) and the device, whose stats stay readable after closing."""
+    port = free_udp_port()
+    stop = threading.Event()
+    sender = udp_sender(port, datagrams, period_s, stop)  # sent before and while the host listens
+    try:
+        with skd.open(f"udp://127.0.0.1:{port}?{query}", record=record) as dev:
+            chunks = collect(dev, n, side=side)
+            device = dev.devices[0]
+    finally:
+        stop.set()
+        sender.join(2)
+    return chunks, device
+
+
 def collect(session, n: int, timeout_s: float = 8.0, side: str | None = None) -> list:
     chunks, got = [], 0
     deadline = time.monotonic() + timeout_s
@@ -161,17 +178,11 @@ def moticon_line(k: int) -> tuple[bytes, np.ndarray, np.ndarray]:
 
 
 def test_moticon_udp_keeps_cop_total_force_and_imu_and_replays_without_the_profile(tmp_path):
-    port = free_udp_port()
     lines = [moticon_line(k) for k in range(400)]
-    stop = threading.Event()
     cap = tmp_path / "moticon.skr"
-    sender = udp_sender(port, [d for d, _, _ in lines], 0.01, stop)  # sent before and while the host listens
-    try:
-        with skd.open(f"udp://127.0.0.1:{port}?profile=moticon-udp", record=cap) as dev:
-            chunks = collect(dev, 300, side="left")
-    finally:
-        stop.set()
-        sender.join(2)
+    chunks, _ = udp_session(
+        "profile=moticon-udp", [d for d, _, _ in lines], 0.01, 300, side="left", record=cap
+    )
     left = [c for c in chunks if c.side == "left"]
     right = [c for c in chunks if c.side == "right"]
     assert left and right and all(c.units == "kPa" for c in chunks)
@@ -197,17 +208,11 @@ def test_moticon_udp_keeps_cop_total_force_and_imu_and_replays_without_the_profi
 def test_moticon_udp_datagrams_without_a_line_end_are_one_sample_each():
     # a datagram is a whole message: senders that leave the newline out (sendto(line.encode()))
     # were run together into one record and refused as "longer than 8192 bytes"
-    port = free_udp_port()
     lines = [moticon_line(k) for k in range(300)]
-    stop = threading.Event()
-    sender = udp_sender(port, [d.rstrip(b"\n") for d, _, _ in lines], 0.005, stop)
-    try:
-        with skd.open(f"udp://127.0.0.1:{port}?profile=moticon-udp") as dev:
-            chunks = collect(dev, 150, side="left")
-            stats = dev.devices[0].profile_stats
-    finally:
-        stop.set()
-        sender.join(2)
+    chunks, dev = udp_session(
+        "profile=moticon-udp", [d.rstrip(b"\n") for d, _, _ in lines], 0.005, 150, side="left"
+    )
+    stats = dev.profile_stats
     assert stats.bad_frames == 0 and stats.bad_bytes == 0, stats.describe()
     lv = np.concatenate([c.values for c in chunks if c.side == "left"])
     assert lv.shape[0] >= 150 and np.all(np.isin(lv[:, 0], 5.0 * np.arange(7)))
@@ -218,20 +223,12 @@ def test_csv_lines_cut_across_datagrams_by_a_serial_bridge_are_joined_at_their_l
     # ser2net / ESP-Link forward a serial byte stream in arbitrary pieces: a datagram is not a line
     # unless the profile says so (a reviewer's catch: 763 framing errors when every datagram was
     # ended as a line)
-    port = free_udp_port()
     text = "".join(
         f"t{10_000 * (k + 1)}," + ",".join(str(k + j) for j in range(16)) + "\r\n" for k in range(600)
     )
     pieces = [text[i : i + 48].encode() for i in range(0, len(text), 48)]
-    stop = threading.Event()
-    sender = udp_sender(port, pieces, 0.001, stop)
-    try:
-        with skd.open(f"udp://127.0.0.1:{port}?format=csv&layout=ref16&rate=100&units=counts") as dev:
-            chunks = collect(dev, 200)
-            stats = dev.devices[0].stats
-    finally:
-        stop.set()
-        sender.join(2)
+    chunks, dev = udp_session("format=csv&layout=ref16&rate=100&units=counts", pieces, 0.001, 200)
+    stats = dev.stats
     values = np.concatenate([c.values for c in chunks])
     seq = np.concatenate([c.seq for c in chunks])
     assert stats.framing_errors == 0 and np.array_equal(seq, np.arange(seq[0], seq[0] + seq.size))
@@ -273,22 +270,14 @@ def test_binary_udp_datagrams_are_passed_on_unchanged():
 
 
 def test_pressure2pose_udp_frames_carry_their_foot_in_a_side_word():
-    port = free_udp_port()
     frames = []
     for k in range(200):
         side = k % 2
         words = (np.arange(253) + k) % 4096
         frames.append(struct.pack("<253H", *words.tolist()) + struct.pack("<H", side))
     frames.insert(60, b"\x07" * 508)  # a frame whose foot word is neither 0 nor 1: rejected, counted
-    stop = threading.Event()
-    sender = udp_sender(port, frames, 0.005, stop)
-    try:
-        with skd.open(f"udp://127.0.0.1:{port}?profile=pressure2pose&rate=100") as dev:
-            chunks = collect(dev, 80, side="right")
-            stats = dev.devices[0].profile_stats
-    finally:
-        stop.set()
-        sender.join(2)
+    chunks, dev = udp_session("profile=pressure2pose&rate=100", frames, 0.005, 80, side="right")
+    stats = dev.profile_stats
     right = np.concatenate([c.values for c in chunks if c.side == "right"])
     left = np.concatenate([c.values for c in chunks if c.side == "left"])
     assert right.shape[1] == 253 and np.all(right[:, 0] % 2 == 1) and np.all(left[:, 0] % 2 == 0)
