@@ -226,6 +226,19 @@ def say_compiling(stream: TextIO | None = None) -> None:
 
 _said = False
 
+
+def compiling_said() -> bool:
+    """Whether this process has told the user that the kernels compile (line or spinner)."""
+    return _said
+
+
+def mark_compiling_said() -> None:
+    """Record that the user was told another way (the analysing spinner's note), so the
+    first-run line is not printed as well."""
+    global _said
+    _said = True
+
+
 _COMPILING_MESSAGE = (
     "sensorkit: first run: compiling the analysis kernels for this machine "
     "(once, about 5-10 s; later runs load them from the cache)"

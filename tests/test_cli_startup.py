@@ -99,13 +99,39 @@ def test_the_spinner_mentions_compiling_only_when_the_kernel_cache_is_cold(tmp_p
 
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(_jit_cache, "_first_answer", None)  # as in a new process
-    assert first_run_note() == " (the first run compiles the Numba kernels, a few seconds)"
+    monkeypatch.setattr(_jit_cache, "_said", False)
+    assert first_run_note(terminal=True) == " (the first run compiles the Numba kernels, a few seconds)"
+    monkeypatch.setattr(_jit_cache, "_said", False)
     index_dir = _kernel_cache_dirs()[0]
     index_dir.mkdir(parents=True)
     (index_dir / f"cop.cop_frames-1.py{sys.version_info.major}{sys.version_info.minor}.nbi").write_bytes(b"")
-    assert first_run_note() != ""  # the answer at the process's first look is kept (see below)
+    assert first_run_note(terminal=True) != ""  # the answer at the process's first look is kept (see below)
     monkeypatch.setattr(_jit_cache, "_first_answer", None)
-    assert first_run_note() == ""
+    monkeypatch.setattr(_jit_cache, "_said", False)
+    assert first_run_note(terminal=True) == ""
+
+
+def test_a_cold_first_run_is_announced_once_by_the_spinner_or_by_the_line(tmp_path, monkeypatch, capsys):
+    """On a terminal both the first-run line and the spinner's note said that the kernels compile."""
+    import io
+
+    from sensorkit import _jit_cache
+    from sensorkit.cli.analyze import first_run_note
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_jit_cache, "_first_answer", None)
+    monkeypatch.setattr(_jit_cache, "_said", False)
+    assert first_run_note(terminal=True) != ""  # the spinner says it ...
+    err = io.StringIO()
+    _jit_cache.say_compiling(err)
+    assert err.getvalue() == ""  # ... so the line does not
+    monkeypatch.setattr(_jit_cache, "_said", False)
+    _jit_cache.say_compiling(err)  # the line came first (a kernel compiled before the spinner)
+    assert "compiling the analysis kernels" in err.getvalue()
+    assert first_run_note(terminal=True) == ""  # the spinner does not repeat it
+    monkeypatch.setattr(_jit_cache, "_said", False)
+    assert first_run_note(terminal=False) == ""  # no spinner: the line will say it
+    assert not _jit_cache.compiling_said()
 
 
 def test_batch_with_dask_workers_says_they_compile_although_the_helper_fills_the_cache(tmp_path):

@@ -173,12 +173,23 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def first_run_note() -> str:
+def first_run_note(terminal: bool | None = None) -> str:
     """Why this analysis may take seconds, for a spinner: ``" (the first run compiles ...)"``
-    when the kernel cache is cold (Numba compiles the kernels once), else ``""``."""
-    from sensorkit._jit_cache import cache_was_cold
+    when the kernel cache is cold (Numba compiles the kernels once), else ``""``.
 
-    return " (the first run compiles the Numba kernels, a few seconds)" if cache_was_cold() else ""
+    The user is told once: when the spinner shows (``terminal``, default whether stderr is
+    one) and the first-run line has not been printed yet, the note takes its place (the line
+    is then not printed); without a spinner, or once the line was printed, the note is ``""``.
+    """
+    from sensorkit._jit_cache import cache_was_cold, compiling_said, mark_compiling_said
+    from sensorkit.cli.console import error_console
+
+    if terminal is None:
+        terminal = error_console.is_terminal
+    if not (terminal and cache_was_cold()) or compiling_said():
+        return ""
+    mark_compiling_said()
+    return " (the first run compiles the Numba kernels, a few seconds)"
 
 
 def _int_list(text: str) -> tuple[int, ...]:
