@@ -314,3 +314,33 @@ def test_the_session_dashboard_refuses_raw_counts_and_closes_the_session():
     with pytest.raises(StopIteration):  # closed: the queued chunks, then the end
         while time.monotonic() < deadline:
             session.read(timeout_s=0.2)
+
+
+def test_samples_without_values_neither_warn_nor_crash_the_dashboard_and_the_plain_view(run):
+    """A device that sends NaN for a sample it lacks (a Moticon export replayed over UDP) made the
+    dashboard warn "All-NaN slice" and then crash drawing the force sparkline ("cannot convert
+    float NaN to integer"); the plain view printed "mean nan N"."""
+    import warnings
+
+    from sensorkit.cli.stream import LiveView
+
+    values = run.left.copy()
+    values[::37] = np.nan  # whole samples without values
+    state = DashboardState.for_recording(run)
+    view = LiveView(0.0, ("left",), lambda line: None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for lo in range(0, run.n_frames, 10):
+            sl = slice(lo, lo + 10)
+            state.add_frames("left", run.time[sl], values[sl])
+            view.add(SimpleNamespace(side="left", units="N", time=run.time[sl], values=values[sl], n_packets=1,
+                                     gaps=()))  # fmt: skip
+            text_of(render_dashboard(state, source="sim://"))
+        view.finish()
+    assert state.sides["left"].peak_scale > 100
+    total = np.nansum(values, axis=1)
+    for ln in view.lines:
+        k = int(ln.split()[0])
+        sec = (run.time >= k) & (run.time < k + 1) & np.isfinite(values[:, 0])
+        assert float(ln.split()[4]) == pytest.approx(total[sec].mean(), abs=0.06), ln
+        assert ln.endswith("without values"), ln

@@ -188,23 +188,28 @@ def test_the_live_view_says_when_a_link_is_lost_and_when_it_comes_back(capsys):
     assert "left: reconnected" in out
 
 
-def _moticon_udp_session(capsys, *extra: str, seconds: float = 2.5):
-    """``sensorkit stream udp://...?profile=moticon-udp --plain`` while a thread sends a simulated
-    walk as Moticon OpenGo datagrams (N/cm2 from the simulator's forces and the layout's areas);
-    returns the simulated recording and the printed lines."""
+def _free_udp_port() -> int:
+    import socket
+
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def _moticon_sender(port: int, seconds: float, nan_every: int = 0):
+    """A thread sending a simulated walk as Moticon OpenGo datagrams to 127.0.0.1:port at 100 Hz
+    (N/cm2 from the simulator's forces and the layout's areas); every ``nan_every``-th datagram
+    says ``nan`` for its left pressures. Returns (recording, thread, stop event)."""
     import socket
     import threading
 
     import numpy as np
 
     import sensorkit as sk
-    from sensorkit.cli import main
     from sensorkit.layout import load_layout
 
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
     rec = sk.simulate(duration_s=seconds + 3, seed=4)
     area_cm2 = np.asarray(load_layout("moticon-s7-estimated").area_mm2) / 100.0
     pressure = {s: rec.forces_n(s) / area_cm2 for s in ("left", "right")}  # N/cm2, as Moticon sends
@@ -218,24 +223,24 @@ def _moticon_udp_session(capsys, *extra: str, seconds: float = 2.5):
                 break
             vals = [1000.0 + k * 0.01]
             for s in ("left", "right"):
-                vals += [
-                    0.0,
-                    0.0,
-                    1.0,
-                    0.0,
-                    0.0,
-                    0.0,
-                    0.1,
-                    0.5,
-                    *pressure[s][k],
-                    float(rec.forces_n(s)[k].sum()),
-                ]
+                p = pressure[s][k] * (np.nan if nan_every and s == "left" and k % nan_every == 0 else 1.0)
+                vals += [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.1, 0.5, *p, float(rec.forces_n(s)[k].sum())]
             out.sendto((" ".join(f"{v:.4f}" for v in vals) + "\n").encode(), ("127.0.0.1", port))
             time.sleep(max(0.0, t0 + (k + 1) * 0.01 - time.monotonic()))
         out.close()
 
     thread = threading.Thread(target=sender, daemon=True)
     thread.start()
+    return rec, thread, stop
+
+
+def _moticon_udp_session(capsys, *extra: str, seconds: float = 2.5):
+    """``sensorkit stream udp://...?profile=moticon-udp --plain`` while :func:`_moticon_sender`
+    sends a simulated walk; returns the simulated recording and the printed lines."""
+    from sensorkit.cli import main
+
+    port = _free_udp_port()
+    rec, thread, stop = _moticon_sender(port, seconds)
     try:
         main(
             [
@@ -345,3 +350,37 @@ def test_the_plain_view_turns_pressures_into_forces_with_the_sensor_areas_and_la
         assert ln.endswith("(of the highest sensor pressure)")
     steps = [ln for ln in view.lines if " step " in ln]
     assert steps and all(" N " in ln and "BW" not in ln for ln in steps), steps
+
+
+def test_the_dashboard_and_the_browser_view_show_a_two_foot_device_as_two_insoles():
+    """A moticon-udp stream (one device, both feet) was one "left" panel in the terminal dashboard
+    and one "left" side in `serve`, both feet's chunks fed to one analyser ("analysis restarted"),
+    no steps and no cadence (new-user tester, 2026-11-30)."""
+    import warnings
+
+    import sensorkit.devices as skd
+    from sensorkit.dashboard import render_dashboard
+    from sensorkit.dashboard.app import state_for_session
+    from sensorkit.live.hub import LiveHub
+
+    port = _free_udp_port()
+    _, thread, stop = _moticon_sender(port, 6.0, nan_every=37)
+    try:
+        with skd.open(f"udp://127.0.0.1:{port}?profile=moticon-udp") as session:
+            state = state_for_session(session, body_mass_kg=70)
+            hub = LiveHub(session, body_mass_kg=70)
+            assert set(state.sides) == set(hub.state.sides) == {"left", "right"}
+            t_end = time.monotonic() + 5.5
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # no "All-NaN slice" from the samples sent as nan
+                while time.monotonic() < t_end:
+                    chunk = session.read(timeout_s=0.2)
+                    if chunk is not None:
+                        state.add(chunk)
+                        render_dashboard(state, source="udp")  # a NaN sample crashed the sparkline
+    finally:
+        stop.set()
+        thread.join(5)
+    assert not state.message, state.message  # no "analysis restarted"
+    assert state.sides["left"].steps and state.sides["right"].steps
+    assert state.cadence_spm > 60

@@ -26,6 +26,7 @@ import numpy as np
 
 from sensorkit.cli.console import console
 from sensorkit.devices.chunk import Chunk
+from sensorkit.devices.info import insole_sides as device_sides
 
 __all__ = ["LiveView", "add_parser", "force_factors", "live_loop", "run", "standalone"]
 
@@ -33,10 +34,11 @@ BUCKET_S = 1.0  # one line per side per second of data
 
 
 class _Bucket:
-    __slots__ = ("force_sum", "gaps", "missing", "n", "packets", "peak")
+    __slots__ = ("force_sum", "gaps", "missing", "n", "n_valued", "packets", "peak")
 
     def __init__(self) -> None:
         self.n = 0
+        self.n_valued = 0  # samples with values (a device may send NaN for a sample it lacks)
         self.force_sum = 0.0
         self.peak = -math.inf
         self.packets = 0
@@ -99,12 +101,16 @@ class LiveView:
             force = values.max(axis=1).astype(np.float64)
         else:
             force = values.sum(axis=1, dtype=np.float64)
+        valued = np.isfinite(force)
         for b in np.unique(k):
             sel = k == b
             acc = buckets.setdefault(int(b), _Bucket())
             acc.n += int(sel.sum())
-            acc.force_sum += float(force[sel].sum())
-            acc.peak = max(acc.peak, float(force[sel].max()))
+            known = force[sel & valued]
+            if known.size:
+                acc.n_valued += int(known.size)
+                acc.force_sum += float(known.sum())
+                acc.peak = max(acc.peak, float(known.max()))
         last = buckets.setdefault(int(k[-1]), _Bucket())
         last.packets += chunk.n_packets
         for g in chunk.gaps:
@@ -133,12 +139,15 @@ class LiveView:
             acc = self._buckets[side].pop(k, None)
             if acc is None or (acc.n == 0 and acc.gaps == 0):
                 continue
-            mean = acc.force_sum / acc.n if acc.n else float("nan")
+            mean = f"{acc.force_sum / acc.n_valued:8.1f}" if acc.n_valued else f"{'-':>8}"
+            peak = f"{acc.peak:8.1f}" if acc.n_valued else f"{'-':>8}"
             loss = 100.0 * acc.missing / (acc.n + acc.missing) if acc.n + acc.missing else 0.0
             u = self.units[side]
             what = "  (of the highest sensor pressure)" if u == "kPa" else ""
+            if acc.n_valued < acc.n:
+                what += f"  {acc.n - acc.n_valued} without values"
             self._line(
-                f"{k * BUCKET_S:6.0f} s  {side:<5}  mean {mean:8.1f} {u}  peak {acc.peak:8.1f} {u}  "
+                f"{k * BUCKET_S:6.0f} s  {side:<5}  mean {mean} {u}  peak {peak} {u}  "
                 f"{acc.n:5d} samples  {acc.packets:4d} packets  loss {loss:5.1f}%  gaps {acc.gaps}{what}"
             )
         for _, line in sorted(self._steps.pop(k, [])):
@@ -238,12 +247,6 @@ def force_factors(session) -> dict[str, np.ndarray]:
         for side in device_sides(dev.side):
             out[side] = layout.for_side(side).pressure_to_force_factor().astype(np.float32)
     return out
-
-
-def device_sides(side: str) -> tuple[str, ...]:
-    """The insoles a device streams: a two-foot device ("both", e.g. ``moticon-udp``) sends
-    left and right chunks, which the live view showed merged as one side called "both"."""
-    return ("left", "right") if side == "both" else (side,)
 
 
 def session_sides(session) -> list[str]:

@@ -21,6 +21,7 @@ from sensorkit._console import SafeConsole
 from sensorkit.dashboard.keys import KeyReader
 from sensorkit.dashboard.render import plain_lines, render_dashboard
 from sensorkit.dashboard.state import DashboardState
+from sensorkit.devices.info import insole_sides
 from sensorkit.errors import SensorkitError
 from sensorkit.io.outputs import unique_path
 from sensorkit.layout import load_layout
@@ -36,7 +37,8 @@ def state_for_session(session: Any, body_mass_kg: float | None = None) -> Dashbo
     layouts, rate, units = {}, 100.0, "N"
     for dev in session.devices:
         info = dev.info
-        layouts[dev.side if dev.side in ("left", "right") else "left"] = load_layout(info.layout or "ref16")
+        for side in insole_sides(dev.side):  # a two-foot device (Moticon OpenGo) is two insoles
+            layouts[side if side in ("left", "right") else "left"] = load_layout(info.layout or "ref16")
         rate, units = float(info.sample_rate_hz), str(info.units)
     # the session's units are after calibration (a raw-count insole with a calibration gives N)
     units = str(getattr(session, "units", units))

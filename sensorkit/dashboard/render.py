@@ -107,8 +107,13 @@ def _spark(st: SideState, width: int = _PANEL_WIDTH - 4) -> str:
         return ""
     f = np.array([v for _, v in st.history])
     idx = np.linspace(0, f.size - 1, min(width, f.size)).astype(int)
-    top = max(float(f.max()), 1.0)
-    return "".join(_SPARK[min(int(v / top * (len(_SPARK) - 1)), len(_SPARK) - 1)] for v in f[idx])
+    known = f[np.isfinite(f)]
+    top = max(float(known.max()), 1.0) if known.size else 1.0
+    level = len(_SPARK) - 1
+    # a sample without a value (NaN) is a blank, not a crash
+    return "".join(
+        _SPARK[min(max(int(v / top * level), 0), level)] if math.isfinite(v) else " " for v in f[idx]
+    )
 
 
 def _foot_panel(state: DashboardState, side: str) -> Panel:

@@ -183,11 +183,13 @@ class DashboardState:
         st.values = values[-1].copy()
         st.force_n = float(total[-1])
         dt = float(time_s[-1] - st.last_time) if st.held is not None and math.isfinite(st.last_time) else 0.0
-        chunk_max = np.nanmax(values, axis=0)
+        # NaN (a sample the device sent without a value) is left out; fmax.reduce does so silently
+        chunk_max = np.fmax.reduce(values, axis=0)
         decay = math.exp(-max(dt, 0.0) / HOLD_S)
         st.held = chunk_max.copy() if st.held is None else np.fmax(st.held * decay, chunk_max)
         scale_decay = math.exp(-max(dt, 0.0) / SCALE_HOLD_S)
-        st.peak_scale = max(st.peak_scale * scale_decay, float(np.nanmax(chunk_max)), 1e-6)
+        top = float(np.fmax.reduce(chunk_max))
+        st.peak_scale = max(st.peak_scale * scale_decay, top if math.isfinite(top) else 0.0, 1e-6)
         st.last_time = float(time_s[-1])
         for t, f in zip(
             time_s[:: max(1, len(time_s) // 8)], total[:: max(1, len(time_s) // 8)], strict=False

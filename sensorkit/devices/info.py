@@ -9,11 +9,20 @@ from sensorkit.errors import CalibrationError, DeviceError
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.protocol import DeviceInfo, Side, Units
 
-__all__ = ["UNITS_TEXT", "DeviceDescription", "describe", "layout_for_id", "resolve_layout"]
+__all__ = ["UNITS_TEXT", "DeviceDescription", "describe", "insole_sides", "layout_for_id", "resolve_layout"]
 
 #: Protocol units -> the unit strings used in chunks and recordings.
 UNITS_TEXT = {Units.NEWTON: "N", Units.KILOPASCAL: "kPa", Units.MILLIVOLT: "mV", Units.RAW_COUNTS: "counts"}
 SIDE_TEXT = {Side.LEFT: "left", Side.RIGHT: "right", Side.UNKNOWN: "unknown"}
+
+
+def insole_sides(side: str) -> tuple[str, ...]:
+    """The insoles whose chunks a device of ``side`` sends, for views that show one per insole.
+
+    A two-foot device (``"both"``, e.g. the ``moticon-udp`` profile) sends left and right
+    chunks; any other device sends its own side's (``"left"``, ``"right"`` or ``"unknown"``).
+    """
+    return ("left", "right") if side == "both" else (side,)
 
 
 @dataclass(frozen=True)

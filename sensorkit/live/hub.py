@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sensorkit.dashboard.state import DashboardState
+from sensorkit.devices.info import insole_sides
 from sensorkit.layout import SensorLayout, load_layout
 
 __all__ = ["LiveHub", "Targets"]
@@ -89,8 +90,8 @@ class LiveHub:
         rate, units = 100.0, "N"
         for dev in session.devices:
             info = dev.info
-            side = dev.side if dev.side in ("left", "right") else "left"
-            layouts[side] = load_layout(info.layout or "ref16")
+            for side in insole_sides(dev.side):  # a two-foot device (Moticon OpenGo) is two insoles
+                layouts[side if side in ("left", "right") else "left"] = load_layout(info.layout or "ref16")
             rate = float(info.sample_rate_hz)
         units = str(getattr(session, "units", units))
         self.layouts = layouts
