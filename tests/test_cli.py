@@ -97,3 +97,22 @@ def test_a_misspelled_option_names_the_verb_and_the_option_meant(capsys):
     with pytest.raises(SystemExit):
         main(["analyze", "walk.csv", "--zzz"])
     assert "did you mean" not in capsys.readouterr().err  # nothing close: no guess
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_the_demo_table_shows_every_value_in_a_narrow_terminal(columns, tmp_path):
+    """At 80 columns the demo's left, right and unit columns shrank to nothing (a long metric name
+    could not wrap) and at 100 the unit and asymmetry columns were gone (new-user tester)."""
+    import os
+    import re
+
+    env = {**os.environ, "COLUMNS": str(columns)}
+    demo = subprocess.run([sys.executable, "-m", "sensorkit.cli", "demo"], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=tmp_path)  # fmt: skip
+    assert demo.returncode == 0, demo.stderr
+    table = [ln for ln in demo.stdout.splitlines() if ln[:1] in "┏┃┡│└"]
+    assert table and max(len(ln) for ln in table) <= columns and "…" not in demo.stdout
+    header = next(ln for ln in table if "metric" in ln)
+    assert all(word in header for word in ("unit", "left", "right", "asymmetry")), header
+    row = next(ln for ln in table if "peak force" in ln)  # the name unwrapped, both values shown
+    assert re.search(r"│\s+BW\s+│\s+\d\.\d\d\s+│\s+\d\.\d\d\s+│", row), row

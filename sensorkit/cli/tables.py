@@ -34,16 +34,23 @@ def with_flagged_rows(analysis: Analysis, rows: Sequence[str]) -> list[str]:
     return [*rows, *extra]
 
 
+#: Width the first column keeps however narrow the terminal ("contact time", "medial-lateral" unwrapped).
+_NAME_WIDTH = 14
+
+
 def new_table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
     """A table in the CLI style: ``columns`` are ``(header, "left" | "right")``; the title is literal
     (control characters, e.g. from a file name, written as ``\\xNN``).
 
-    Numbers and the first column never wrap (a narrow terminal folds the text columns instead).
+    Single numbers never wrap; text, and a number with its interval (``+12.7 [+11.3, +14.0]``),
+    wrap at spaces when the terminal is narrow, so every value stays readable at 80 columns
+    (a long metric name that could not wrap squeezed the number columns to nothing).
     """
     table = Table(title=Text(printable(title)), title_justify="left")
     for k, (header, justify) in enumerate(columns):
-        no_wrap = k == 0 or justify == "right"
-        table.add_column(Text(printable(header)), justify=justify, no_wrap=no_wrap)  # type: ignore[arg-type]
+        no_wrap = justify == "right" and "[" not in header
+        table.add_column(Text(printable(header)), justify=justify, no_wrap=no_wrap,  # type: ignore[arg-type]
+                         min_width=_NAME_WIDTH if k == 0 else None)  # fmt: skip
     return table
 
 
