@@ -488,3 +488,145 @@ def test_sigkill_of_a_recording_process_leaves_a_readable_file_that_says_it_was_
     unfinished = rec.metadata["capture_unfinished"]
     assert unfinished["n_records"] == len(recs) and unfinished["last_time_s"] == recs[-1].time_s
     assert rec.metadata["capture_end"] is None
+
+
+# -- the end record: what a reviewer found (2026-11-30) -----------------------------------------
+
+
+def test_a_reader_opened_before_the_writer_closes_says_still_recorded_not_killed(tmp_path):
+    """The lock was looked at when reading ended: a writer that closed in between had released it,
+    and the file (read up to its size at opening) was called killed."""
+    path = tmp_path / "race.skr"
+    w = CaptureWriter(path, {"streams": [{"stream": 0}], "host_t0_s": 10.0})
+    for i in range(5):
+        w.write(REC_RX, 0, 11.0 + i, bytes([1, i]) + b"\x00")
+    reader = CaptureReader(path)  # while recording
+    w.close()  # the end record lands after the bytes this reader will read
+    recs, caught = _records_and_warnings(reader)
+    assert len(recs) == 5 and [w_.category for w_ in caught] == [CaptureUnfinishedWarning]
+    assert "still being recorded" in str(caught[0].message) and "killed" not in str(caught[0].message)
+
+
+@pytest.mark.parametrize("where", ["crc", "payload"])
+def test_a_damaged_end_record_says_the_file_was_closed_and_nothing_is_missing(tmp_path, where):
+    """One bad bit in the end record read as a file whose writer never closed it."""
+    path = tmp_path / "end.skr"
+    _small_capture(path)
+    data = bytearray(path.read_bytes())
+    end_at = CaptureReader(path)
+    list(end_at.records())
+    start = end_at.end.offset
+    if where == "crc":
+        data[-1] ^= 0x40
+    else:
+        data[start + 12 + 3] ^= 0x01
+    path.write_bytes(bytes(data))
+    reader = CaptureReader(path)
+    recs, caught = _records_and_warnings(reader)
+    assert len(recs) == 20 and [w_.category for w_ in caught] == [CaptureDamagedWarning]
+    message = str(caught[0].message)
+    assert "end record" in message and "no record is missing" in message, message
+    assert reader.unfinished is None and reader.end is not None
+
+
+def test_a_full_disk_while_closing_raises_instead_of_passing_silently(tmp_path):
+    """The end record's write error was swallowed: `record` printed "wrote" and exited 0."""
+    code = f"""
+import os, resource, signal
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+from sensorkit.io.capture import CaptureWriter, REC_RX
+from sensorkit.errors import CaptureWriteError
+w = CaptureWriter({str(tmp_path / "full.skr")!r}, {{"streams": [{{"stream": 0}}], "host_t0_s": 99.0}})
+for i in range(10):
+    w.write(REC_RX, 0, 100.0 + i, bytes([1, 2, 3, i]) + b"\\x00")
+resource.setrlimit(resource.RLIMIT_FSIZE, (os.path.getsize(w.path) + 20, resource.RLIM_INFINITY))
+try:
+    w.close()
+except CaptureWriteError as exc:
+    print("raised:", exc)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("raised:") and "size limit" in proc.stdout, proc.stdout
+    reader = CaptureReader(tmp_path / "full.skr")
+    recs, caught = _records_and_warnings(reader)
+    assert len(recs) == 10 and reader.cut is not None and reader.unfinished is None  # said; records kept
+    assert [c.category for c in caught] == [CaptureCutWarning] and "inside the end record" in str(
+        caught[0].message
+    )
+
+
+def test_a_script_that_never_closes_its_capture_still_ends_it_at_exit(tmp_path):
+    path = tmp_path / "noclose.skr"
+    code = f"""
+from sensorkit.io.capture import CaptureWriter, REC_RX
+w = CaptureWriter({str(path)!r}, {{"streams": [{{"stream": 0}}], "host_t0_s": 1.0}})
+for i in range(7):
+    w.write(REC_RX, 0, 2.0 + i, bytes([9, i]) + b"\\x00")
+"""  # (no close: the interpreter exits normally)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    reader = CaptureReader(path)
+    recs, caught = _records_and_warnings(reader)
+    assert len(recs) == 7 and not caught and reader.end is not None and reader.end.records == 7
+
+
+def test_sigterm_stops_a_recording_like_ctrl_c_with_its_end_record(tmp_path):
+    """`timeout`, systemd and `docker stop` send SIGTERM; a closed terminal SIGHUP. Both ended
+    `sensorkit record` at once, leaving a file that read as killed and no summary."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        path = tmp_path / f"sig{int(sig)}.skr"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sensorkit.cli", "record", "sim://", "-o", str(path)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not (path.exists() and path.stat().st_size > 4000):
+            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+            time.sleep(0.1)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+        assert f"wrote {path}" in out, (out, err)
+        reader = CaptureReader(path)
+        recs, caught = _records_and_warnings(reader)
+        assert recs and not caught and reader.end is not None, [str(c.message) for c in caught]
+
+
+def test_a_session_refuses_a_second_recording_while_one_runs(tmp_path):
+    """The second capture replaced the first in the session, which was never closed (no end
+    record, locked until the process ended)."""
+    from sensorkit.errors import DeviceError
+
+    with skd.open("sim://?seed=1") as session:
+        first = session.record(tmp_path / "a.skr")
+        with pytest.raises(DeviceError, match=r"already recording to .*a\.skr"):
+            session.record(tmp_path / "b.skr")
+        assert session.capture is first and not (tmp_path / "b.skr").exists()
+    reader = CaptureReader(tmp_path / "a.skr")
+    _, caught = _records_and_warnings(reader)
+    assert not caught and reader.end is not None
+
+
+def test_optional_header_keys_of_the_wrong_type_do_not_make_the_file_unreadable():
+    """`"end_record": 1` or `"fsync_interval_s": null` refused the whole file (a header the
+    spec's reading rules do not require); they now mean "no end record" and the default interval."""
+    from sensorkit.devices.capture import _check_header
+
+    for odd in (
+        {"end_record": 1},
+        {"end_record": "yes"},
+        {"fsync_interval_s": None},
+        {"fsync_interval_s": -1},
+    ):
+        header = _check_header({"version": 2, "host_t0_s": 1.0, "streams": [], **odd}, "odd.skr")
+        assert header["version"] == 2
+
+
+def test_fsync_interval_zero_syncs_every_write_without_a_spinning_thread(tmp_path):
+    w = CaptureWriter(tmp_path / "zero.skr", {"streams": []}, fsync_interval_s=0)
+    try:
+        assert w._syncer is None
+        w.write(REC_RX, 0, 1.0, b"\x01\x00")
+    finally:
+        w.close()
+    assert len(list(CaptureReader(tmp_path / "zero.skr").records())) == 1

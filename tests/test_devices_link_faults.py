@@ -597,8 +597,12 @@ def test_a_capture_cut_at_every_byte_opens_with_every_record_before_the_cut(tmp_
         if size == len(blob):
             assert reader.cut is None and reader.unfinished is None and not caught, size
             continue
-        assert len(caught) == 1 and reader.unfinished is not None and reader.unfinished.n_records == k, size
         msg = str(caught[0].message)
+        if size >= ends[-1] + 12:  # cut inside the end record, its head whole: the writer was closing
+            assert len(caught) == 1 and caught[0].category is CaptureCutWarning and k == len(recs), size
+            assert reader.cut is not None and reader.unfinished is None and "inside the end record" in msg
+            continue
+        assert len(caught) == 1 and reader.unfinished is not None and reader.unfinished.n_records == k, size
         assert "stopped without closing the file" in msg, size
         if size in ends:  # killed between two records
             assert reader.cut is None and caught[0].category is CaptureUnfinishedWarning, size

@@ -16,10 +16,12 @@ When the program reading stdout stops early (``| head``), the command ends quiet
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 
 from sensorkit import __version__
 from sensorkit.errors import SensorkitError
@@ -172,7 +174,7 @@ def _run(argv: list[str]) -> int:
     from sensorkit.cli.console import one_line_warnings
 
     try:
-        with one_line_warnings():
+        with one_line_warnings(), _polite_stops_interrupt():
             return int(args.run(args) or 0)
     except KeyboardInterrupt:
         _print_error("interrupted")
@@ -187,6 +189,29 @@ def _run(argv: list[str]) -> int:
     finally:
         if helper is not None:
             _warmup.stop_helper(helper)
+
+
+@contextlib.contextmanager
+def _polite_stops_interrupt() -> Iterator[None]:
+    """SIGTERM (``timeout``, systemd, ``docker stop``) and SIGHUP (the terminal closed) stop a
+    command as Ctrl-C does, so a recording closes its capture with its end record and prints
+    its summary (they ended the process at once, leaving a file that read as killed).
+    The previous handlers come back afterwards (``main`` may run inside another program)."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, interrupt) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _unrecognized(parser: argparse.ArgumentParser, verb: str | None, extra: list[str]) -> None:

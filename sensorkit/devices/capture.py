@@ -30,6 +30,7 @@ records themselves, and :class:`CaptureWriter` to write one.
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
@@ -79,6 +80,7 @@ REC_EVENT = 3  # UTF-8 JSON object: link events, device info updates
 REC_HEADER = 4  # version 2: a copy of the header JSON, right after the header
 HEADER_STREAM = 255  # the stream byte of records about the file itself: the header copy, the end record
 END_EVENT = "capture_end"  # the "event" of the end record (an EVENT on HEADER_STREAM, written by close)
+_END_RECORD_MAX = 256  # bytes: more than any end record (its JSON holds a record count)
 _KINDS = (REC_RX, REC_TX, REC_EVENT, REC_HEADER)
 _MAX_PAYLOAD = 0xFFFF
 _REC = struct.Struct("<BBHd")
@@ -318,6 +320,9 @@ class CaptureWriter:
     ValueError
         ``fsync_interval_s`` is not a finite number >= 0.
 
+    The file is closed (with its end record) when the interpreter exits normally if the
+    program did not close it: a script that ends without :meth:`close` leaves a complete file.
+
     Attributes
     ----------
     error : CaptureWriteError or None
@@ -370,10 +375,14 @@ class CaptureWriter:
             os.close(self._fd)
             self._fd = -1
             raise
-        # fsync at least every fsync_interval_s even when records stop arriving (CAPTURE.md)
+        # fsync at least every fsync_interval_s even when records stop arriving (CAPTURE.md);
+        # with 0 every write fsyncs itself, and no thread is needed
         self._stop_syncing = threading.Event()
-        self._syncer = threading.Thread(target=self._sync_loop, name="capture-fsync", daemon=True)
-        self._syncer.start()
+        self._syncer: threading.Thread | None = None
+        atexit.register(self.close)  # a script that never closes still gets its end record
+        if self._fsync_interval > 0:
+            self._syncer = threading.Thread(target=self._sync_loop, name="capture-fsync", daemon=True)
+            self._syncer.start()
 
     def _sync_loop(self) -> None:
         # unsynced records wait at most half the interval
@@ -486,25 +495,32 @@ class CaptureWriter:
         ``{"event": "capture_end", "records": n_records}``, at the host time of closing
         (never before the last record's). A file that lacks it was not closed. After a failed
         write (:attr:`error`) the file is closed without one: it ends where the error stopped it.
+
+        Raises
+        ------
+        CaptureWriteError
+            Writing or syncing the end record failed (disk full, file-size limit): the file is
+            closed, reads up to the records before it and says that it was not closed.
         """
         self._stop_syncing.set()
+        atexit.unregister(self.close)
+        failed: CaptureWriteError | None = None
         with self._lock:
             if self._fd >= 0:
                 end = json.dumps({"event": END_EVENT, "records": self.n_records}, separators=(",", ":"))
                 closed_s = max(time.monotonic(), self._last_time_s)
                 try:
                     self._write(_record(REC_EVENT, HEADER_STREAM, closed_s, end.encode()))
-                except CaptureWriteError:
-                    pass  # kept in self.error; the file is closed and readable up to there (and says so)
+                    self._fsync()  # the end record says the file is complete: it must be on disk
+                except CaptureWriteError as exc:  # (the descriptor is closed; the file reads up to there)
+                    failed = exc
             if self._fd >= 0:
-                try:
-                    os.fsync(self._fd)
-                except OSError:
-                    pass  # the error was (or will be) reported by the write that met it
                 os.close(self._fd)
                 self._fd = -1
-        if self._syncer is not threading.current_thread():
+        if self._syncer is not None and self._syncer is not threading.current_thread():
             self._syncer.join(timeout=2.0)
+        if failed is not None:  # a full disk while closing is said, not swallowed
+            raise failed
 
     def __enter__(self) -> CaptureWriter:
         return self
@@ -577,6 +593,9 @@ class CaptureReader:
         self.path = Path(path)
         if not self.path.is_file():
             raise FileFormatError("no such file", path=str(self.path))
+        # the lock is looked at before the size: a writer that closes in between left an end
+        # record after the bytes read, and this reader must not call it killed
+        self.being_written = is_being_written(self.path)
         self.file_size = self.path.stat().st_size
         self.cut: CaptureCut | None = None
         self.end: CaptureEnd | None = None
@@ -613,7 +632,7 @@ class CaptureReader:
                 if len(head) == _REC.size and _REC.unpack(head)[:3] == (REC_HEADER, HEADER_STREAM, n):
                     self.data_offset += _REC.size + n + 4  # the header's copy: not needed, skipped
         self.header: dict[str, Any] = _check_header(header, str(self.path))
-        self.expects_end = self.header.get("end_record") is True
+        self.expects_end = self.header.get("end_record") is True  # anything else: no end record expected
 
     def _primary_header(self, fh: Any) -> tuple[Any, int, str | None]:
         """The header after the magic: (parsed JSON or None, its stated length, what is wrong or None)."""
@@ -689,6 +708,9 @@ class CaptureReader:
             while offset < size:
                 rec, reason = self._record_at(fh, offset, seek=False)  # reading in sequence
                 if rec is None:
+                    if self.expects_end and self._looks_like_end(fh, offset, size):
+                        self._damaged_end(offset, size, last_t, n_ok, reason or "", warn)
+                        return
                     resume = self._resync(fh, offset + 1, last_t)
                     if resume is None:
                         self.cut = CaptureCut(offset, size, last_t, n_ok, reason or "")
@@ -728,14 +750,65 @@ class CaptureReader:
         if self.unfinished is not None and warn:
             warnings.warn(self.unfinished.message(self.path), CaptureUnfinishedWarning, stacklevel=2)
 
+    @staticmethod
+    def _looks_like_end(fh: Any, start: int, size: int) -> bool:
+        """Whether the bad record at ``start`` is a damaged end record: its head says EVENT on
+        stream 255 and its length reaches the end of the file (exactly, or past it when the
+        file was cut inside it). The file is left where it was."""
+        if size - start > _END_RECORD_MAX:
+            return False
+        here = fh.tell()
+        fh.seek(start)
+        head = fh.read(_REC.size)
+        fh.seek(here)
+        if len(head) < _REC.size:
+            return False
+        kind, stream, length, _ = _REC.unpack(head)
+        return (kind, stream) == (REC_EVENT, HEADER_STREAM) and start + _REC.size + length + 4 >= size
+
+    def _damaged_end(
+        self, offset: int, size: int, last_t: float | None, n_ok: int, reason: str, warn: bool
+    ) -> None:
+        """The bad record at ``offset`` is the end record: the writer was closing the file, and
+        no record before it is missing. Whole but damaged: a :class:`CaptureDamagedWarning`;
+        cut (the writer was killed, or the disk filled, while closing): a cut, said as such."""
+        with self.path.open("rb") as fh:
+            fh.seek(offset)
+            length = _REC.unpack(fh.read(_REC.size))[2]
+        if offset + _REC.size + length + 4 > size:  # cut inside it
+            self.cut = CaptureCut(offset, size, last_t, n_ok, reason)
+            if warn:
+                warnings.warn(
+                    f"{self.cut.message(self.path)}; the cut is inside the end record: the writer was "
+                    "closing the file (killed, or out of disk space, while closing), so no record before "
+                    "it is missing",
+                    CaptureCutWarning,
+                    stacklevel=3,
+                )
+            return
+        damage = CaptureDamage(offset, size, last_t, last_t if last_t is not None else 0.0, n_ok, reason)
+        if damage not in self.damaged:
+            self.damaged.append(damage)
+        self.end = CaptureEnd(offset, last_t if last_t is not None else 0.0, None, 0)
+        if warn:
+            warnings.warn(
+                f"{self.path}: the end record at byte {offset} is damaged ({reason}); the writer closed "
+                f"the file there, so no record is missing ({n_ok} records read)",
+                CaptureDamagedWarning,
+                stacklevel=3,
+            )
+
     def _unfinished(self, last_t: float | None, n_ok: int) -> CaptureUnfinished | None:
         """What is known of a file that ended without an end record; None when none is expected."""
         if not self.expects_end:
             return None  # written before end records existed: its end says nothing
         t0 = self.header.get("host_t0_s")
         session_s = None if last_t is None or t0 is None else last_t - float(t0)
-        fsync_s = float(self.header.get("fsync_interval_s", FSYNC_INTERVAL_S))
-        return CaptureUnfinished(last_t, session_s, n_ok, fsync_s, is_being_written(self.path))
+        fsync_s = self.header.get("fsync_interval_s")
+        if not (isinstance(fsync_s, (int, float)) and not isinstance(fsync_s, bool) and 0 < fsync_s < 1e6):
+            fsync_s = FSYNC_INTERVAL_S  # an unreadable value: the writers' default
+        fsync_s = float(fsync_s)
+        return CaptureUnfinished(last_t, session_s, n_ok, fsync_s, self.being_written)
 
     @staticmethod
     def _record_at(fh: Any, offset: int, *, seek: bool = True) -> tuple[CaptureRecord | None, str | None]:
@@ -803,7 +876,6 @@ HEADER_SPEC = Spec((dict,), required=("version",), keys={
     "version": Spec(_INT), "host_t0_s": Spec(_NUM), "streams": Spec((list,), 0, 2, items=_STREAM_SPEC),
     "subject": Spec((dict, *_NONE), keys={"body_mass_kg": Spec((*_NUM, *_NONE), 1.0, 1000.0)}),
     "calibration": Spec((dict, *_NONE)), "created_utc": Spec((*_STR, *_NONE)),
-    "end_record": Spec((bool,)), "fsync_interval_s": Spec(_NUM, 0.0),
 })  # fmt: skip
 
 

@@ -241,7 +241,15 @@ class Session:
             ``path`` is the capture this session replays (even with ``overwrite``).
         FileLockedError
             Another process is writing ``path``.
+        DeviceError
+            A capture of this session is already being written (stop it first): a second one
+            left the first without its end record and locked until the process ended.
         """
+        if self.capture is not None:
+            raise DeviceError(
+                f"this session is already recording to {self.capture.path}",
+                hint="stop that recording first (stop_recording())",
+            )
         reader = getattr(self, "reader", None)
         inputs = [reader.path] if reader is not None else []
         writer = CaptureWriter(path, self.header(), overwrite=overwrite, inputs=inputs)
