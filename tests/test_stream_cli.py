@@ -384,3 +384,23 @@ def test_the_dashboard_and_the_browser_view_show_a_two_foot_device_as_two_insole
     assert not state.message, state.message  # no "analysis restarted"
     assert state.sides["left"].steps and state.sides["right"].steps
     assert state.cadence_spm > 60
+
+
+def test_serve_ends_with_one_error_when_the_device_stops_sending():
+    """`serve` printed a thread traceback and went on with a frozen page (and a record button
+    writing empty files) when the device stopped; `stream` said so and exited 1."""
+    import sensorkit.devices as skd
+    from sensorkit.cli.serve import run_live
+    from sensorkit.errors import DeviceError
+
+    port = _free_udp_port()
+    _, thread, stop = _moticon_sender(port, -1.5)  # about 1.5 s of datagrams, then silence
+    try:
+        with skd.open(f"udp://127.0.0.1:{port}?profile=moticon-udp", timeout_s=1.0) as session:
+            t0 = time.monotonic()
+            with pytest.raises(DeviceError, match="stopped sending"):
+                run_live(session, duration_s=20, body_mass_kg=None, lsl=False, web=None)
+            assert time.monotonic() - t0 < 10  # not the whole duration
+    finally:
+        stop.set()
+        thread.join(5)

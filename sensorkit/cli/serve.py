@@ -103,7 +103,7 @@ def run_live(
             url = server.start()
             console.print(f"live view: [link={url}]{escape(url)}[/link]  (Ctrl-C stops)")
         start = last = time.monotonic()
-        while duration_s is None or time.monotonic() - start < duration_s:
+        while (duration_s is None or time.monotonic() - start < duration_s) and hub.error is None:
             time.sleep(0.2)
             if outlet is not None and web is None and time.monotonic() - last >= 1.0:
                 last = time.monotonic()
@@ -125,4 +125,6 @@ def run_live(
         session.close()
         if outlet is not None:
             outlet.close()
+    if hub is not None and hub.error is not None:  # the device stopped: one error line, exit 1
+        raise hub.error
     return 0

@@ -108,6 +108,9 @@ class LiveHub:
         self.chunks = 0
         self.samples = 0
         self.snapshot_count = 0
+        #: The exception that stopped acquisition (a device that stopped sending, say), or None;
+        #: :func:`sensorkit.cli.serve.run_live` ends with it and the page shows it.
+        self.error: BaseException | None = None
 
     # -- acquisition --------------------------------------------------------------------
     def start(self) -> None:
@@ -116,6 +119,13 @@ class LiveHub:
         self._thread.start()
 
     def _run(self) -> None:
+        try:
+            self._acquire()
+        except Exception as exc:  # the device stopped (or failed): said on the page and to the caller
+            self.error = exc
+            self._publish(self.snapshot())
+
+    def _acquire(self) -> None:
         next_snap = time.monotonic()
         while not self._stop.is_set():
             chunk = self.session.read(timeout_s=0.05)
@@ -292,6 +302,7 @@ class LiveHub:
                 },
                 "sides": sides,
                 "recording": None if st.recording is None else Path(st.recording).name,
+                "error": None if self.error is None else str(self.error),
                 "targets": asdict(self.targets),
                 "cues": list(self.cues)[-10:],
                 "events": [

@@ -75,7 +75,9 @@ function showTargets(t) {
   set("t-valr", t.valr_max); set("t-asym", t.asymmetry_max_pct);
 }
 
+let errorShown = false;
 function show(snap) {
+  if (snap.error && !errorShown) { log("error: " + snap.error); errorShown = true; }   // the device stopped
   if (!targetsShown && snap.targets) { showTargets(snap.targets); targetsShown = true; }
   $("elapsed").textContent = fmt(snap.t, 1);
   $("samples").textContent = snap.samples;
