@@ -630,3 +630,30 @@ def test_fsync_interval_zero_syncs_every_write_without_a_spinning_thread(tmp_pat
     finally:
         w.close()
     assert len(list(CaptureReader(tmp_path / "zero.skr").records())) == 1
+
+
+def test_the_report_says_a_capture_was_not_closed_and_counts_a_shared_link_once(tmp_path):
+    """A report of a capture whose recorder was killed read like a complete session (only stderr
+    said so); a two-foot device's link gaps were counted once per insole (new-user tester)."""
+    import sensorkit as sk
+    from sensorkit.report.sections import gaps_section
+
+    path = tmp_path / "killed.skr"
+    with skd.open("sim://?seed=5", record=path) as session:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 2.0:
+            session.read(timeout_s=0.1)
+    reader = CaptureReader(path)
+    list(reader.records())
+    with path.open("r+b") as fh:
+        fh.truncate(reader.end.offset)  # as if killed between two records: no end record
+    with pytest.warns(CaptureUnfinishedWarning):
+        rec = sk.read(path)
+    text = gaps_section(sk.analyze(rec), rec)
+    assert "The capture was not closed" in text and "may be missing" in text, text
+    rec.metadata["link_stats"] = {  # one device sending both feet: the same link under each side
+        side: {"gaps": 2, "stream": 0} for side in ("left", "right")
+    }
+    assert "logged 2 link gap(s)" in gaps_section(sk.analyze(rec), rec)
+    rec.metadata["link_stats"] = {"left": {"gaps": 2, "stream": 0}, "right": {"gaps": 3, "stream": 1}}
+    assert "logged 5 link gap(s)" in gaps_section(sk.analyze(rec), rec)

@@ -47,6 +47,7 @@ class SideArrays:
                 [c.saturated if c.saturated is not None else np.zeros(c.values.shape, bool) for c in chunks]
             )
         self.units = chunks[0].units
+        self.stream = chunks[0].stream  # the device (a two-foot device's sides share one)
         self.extra: dict[str, np.ndarray] = {}
         names = [k for c in chunks if c.extra for k in c.extra]
         for name in dict.fromkeys(names):
@@ -178,7 +179,8 @@ def recording_from_chunks(
         md["imu"] = imu
     if fields:
         md["device_fields"] = fields
-    md["link_stats"] = {s: a.stats.as_dict() for s, a in sides.items()}
+    # per side, with the stream (device) it came from: a two-foot device's sides share one link
+    md["link_stats"] = {s: {**a.stats.as_dict(), "stream": a.stream} for s, a in sides.items()}
     md["host_t0_s"] = t0_s
     shifted = [{**g, "start_s": g["start_s"] - t0_s, "end_s": g["end_s"] - t0_s} for g in gaps]
     return Recording.from_arrays(

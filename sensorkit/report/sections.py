@@ -295,14 +295,63 @@ def gap_counts(gaps: pd.DataFrame, recording: Recording | None) -> tuple[int, in
 MAX_GAP_ROWS = 100
 
 
+def capture_note(recording: Recording | None) -> str:
+    """What the capture file itself says about its completeness (CAPTURE.md, reading rules), as
+    sentences for the report: not closed or still being recorded, cut, damaged ranges; ``""``
+    for a complete file or another format."""
+    if recording is None:
+        return ""
+    md = recording.metadata
+    notes = []
+    unfinished = md.get("capture_unfinished") or None
+    cut = md.get("capture_cut") or None
+    if isinstance(unfinished, dict) and unfinished.get("being_written"):
+        notes.append(
+            "The capture was still being recorded when it was read: this report covers what had been "
+            "written by then."
+        )
+    elif isinstance(unfinished, dict):
+        last = unfinished.get("session_s")
+        when = (
+            ""
+            if last is None
+            else f" Its last record is at {format_number(float(last), 2)} s of the session."
+        )
+        notes.append(
+            "The capture was not closed: the recording stopped without closing the file (the recorder "
+            "was killed or crashed, the power failed or the disk filled), so up to "
+            f"{format_number(float(unfinished.get('fsync_interval_s') or 1.0), 1)} s of data after its last "
+            f"record may be missing.{when}"
+        )
+    if isinstance(cut, dict):
+        notes.append(
+            f"The capture file ends inside a record (byte {e(cut.get('offset'))} of {e(cut.get('file_size'))}); "
+            "everything before it is included."
+        )
+    damaged = md.get("capture_damaged") or []
+    if damaged:
+        notes.append(
+            f"{len(damaged)} damaged byte range(s) of the capture file were skipped; their samples are gaps."
+        )
+    return " ".join(notes)
+
+
 def gaps_section(analysis: Analysis, recording: Recording | None) -> str:
-    """Missing-data intervals, telling gaps at the edges (one insole started or stopped first) from dropouts."""
+    """Missing-data intervals, telling gaps at the edges (one insole started or stopped first) from
+    dropouts, after what the capture file says of its completeness (:func:`capture_note`)."""
+    note = capture_note(recording)
+    note_html = f"<p><strong>{note}</strong></p>" if note else ""
+    return note_html + _gaps_text(analysis, recording)
+
+
+def _gaps_text(analysis: Analysis, recording: Recording | None) -> str:
     gaps = analysis.gaps
     recorder = None
     if recording is not None:
         stats = recording.metadata.get("link_stats") or {}
-        if stats:
-            recorder = sum(int(s.get("gaps", 0)) for s in stats.values() if isinstance(s, dict))
+        if stats:  # one count per link: both sides of a two-foot device report the same one
+            links = {s.get("stream", side): s for side, s in stats.items() if isinstance(s, dict)}
+            recorder = sum(int(s.get("gaps", 0)) for s in links.values())
     recorder_text = (
         ""
         if recorder is None
