@@ -165,7 +165,8 @@ def frame_grid(time: np.ndarray, rate_hz: float, max_error_frac: float) -> tuple
         raise SensorkitError(
             f"frame {worst} (t = {float(time[worst])!r} s) is {max_error_s * 1e3:.3f} ms off the "
             f"{grid_rate:g} Hz grid (allowed: {max_error_frac:g} of a period)",
-            hint="resample the recording onto its nominal rate first; C3D needs uniformly sampled frames",
+            hint="C3D needs uniformly sampled frames, and these times are not (a live stream timed by "
+            "arrival, say): export to CSV or Parquet, which keep each frame's own time",
         )
     return index, grid_rate, max_error_s
 
