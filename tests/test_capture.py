@@ -579,11 +579,12 @@ def test_sigterm_stops_a_recording_like_ctrl_c_with_its_end_record(tmp_path):
         proc = subprocess.Popen(
             [sys.executable, "-m", "sensorkit.cli", "record", "sim://", "-o", str(path)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while not (path.exists() and path.stat().st_size > 4000):
-            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
-            time.sleep(0.1)
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # "recording ... (Ctrl-C stops)": the command is in its loop
+        assert first.startswith("recording"), first
+        assert "records" in proc.stdout.readline()  # a status line: records are being written
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
         assert f"wrote {path}" in out, (out, err)
@@ -649,6 +650,7 @@ def test_the_report_says_a_capture_was_not_closed_and_counts_a_shared_link_once(
         fh.truncate(reader.end.offset)  # as if killed between two records: no end record
     with pytest.warns(CaptureUnfinishedWarning):
         rec = sk.read(path)
+    assert rec.metadata["format"] == "capture"  # `convert` printed "(?, ...)" for a capture
     text = gaps_section(sk.analyze(rec), rec)
     assert "The capture was not closed" in text and "may be missing" in text, text
     rec.metadata["link_stats"] = {  # one device sending both feet: the same link under each side

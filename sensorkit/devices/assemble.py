@@ -343,6 +343,7 @@ def recording_from_capture(
     md = {
         "extra_units": extra_units,
         "source": "sensorkit.capture",
+        "format": "capture",  # (the format table's name: sensorkit.io.formats)
         "path": str(path),
         "devices": [s.get("info") for s in streams],
         "subject": subject,
