@@ -137,7 +137,8 @@ def test_the_plain_live_view_prints_every_step_even_one_found_after_its_second_w
     emitted = 0
     for side, sa in analysers.items():
         for lo in range(0, rec.n_frames, 5):
-            emitted += len(sa.feed(rec.time[lo : lo + 5], **{side: getattr(rec, side)[lo : lo + 5]}).steps)
+            steps = sa.feed(rec.time[lo : lo + 5], **{side: getattr(rec, side)[lo : lo + 5]}).steps
+            emitted += sum(not st.get("truncated") for st in steps)  # a truncated stance is not printed
     assert emitted >= len(batch.steps) - 4  # the analyser finds them (the last ones may stay open)
     assert found == [emitted] * len(found), found
 
@@ -404,3 +405,25 @@ def test_serve_ends_with_one_error_when_the_device_stops_sending():
     finally:
         stop.set()
         thread.join(5)
+
+
+def test_a_stance_under_way_when_the_data_began_is_not_printed_as_a_step():
+    """`step left at 1.88 s  contact - s  peak - BW  VALR -`: a stance the data began inside
+    has no contact time nor peak (new-user tester)."""
+    from types import SimpleNamespace
+
+    import sensorkit as sk
+    from sensorkit.cli.stream import LiveView
+
+    rec = sk.simulate(duration_s=6, seed=1)
+    first = sk.analyze(rec).steps
+    t_mid = float(first[first.side == "left"]["t_contact_s"].iloc[1]) + 0.05  # inside a left stance
+    rec = rec.slice_time(t_mid, None)
+    view = LiveView(float(rec.time[0]), ("left",), lambda line: None,
+                    {"left": sk.StreamingAnalyzer(rec.layout, rec.rate_hz, sides=("left",))})  # fmt: skip
+    for lo in range(0, rec.n_frames, 10):
+        view.add(SimpleNamespace(side="left", units="N", time=rec.time[lo : lo + 10],
+                                 values=rec.left[lo : lo + 10], n_packets=1, gaps=()))  # fmt: skip
+    view.finish()
+    steps = [ln for ln in view.lines if " step " in ln]
+    assert steps and not any("contact - s" in ln for ln in steps), steps

@@ -120,6 +120,8 @@ class LiveView:
         analyser = self.analysers.get(side)
         if analyser is not None and units == "N":
             for step in analyser.feed(chunk.time, **{side: values}).steps:
+                if step.get("truncated"):  # under way when the data began: no contact time, no peak
+                    continue
                 t_end = float(step.get("t_toe_off_s", chunk.time[-1]))
                 # a step comes a few frames after its toe-off: when that second is already
                 # printed, it goes with the next one (it was filed under a printed second and lost)
