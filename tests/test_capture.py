@@ -659,3 +659,16 @@ def test_the_report_says_a_capture_was_not_closed_and_counts_a_shared_link_once(
     assert "logged 2 link gap(s)" in gaps_section(sk.analyze(rec), rec)
     rec.metadata["link_stats"] = {"left": {"gaps": 2, "stream": 0}, "right": {"gaps": 3, "stream": 1}}
     assert "logged 5 link gap(s)" in gaps_section(sk.analyze(rec), rec)
+
+
+def test_a_record_cut_cleanly_out_of_the_middle_is_noticed_by_the_end_records_count(tmp_path):
+    """A whole record removed (an edited file) left no damage to find: 9 records read, 10 written,
+    and nothing said (reviewer)."""
+    path = tmp_path / "edited.skr"
+    offsets = _small_capture(path, n=10)
+    data = path.read_bytes()
+    path.write_bytes(data[: offsets[4]] + data[offsets[5] :])  # record 4 taken out whole
+    reader = CaptureReader(path)
+    recs, caught = _records_and_warnings(reader)
+    assert len(recs) == 9 and [c.category for c in caught] == [CaptureDamagedWarning]
+    assert "says 10 records were written, but 9 were read: 1 missing" in str(caught[0].message)

@@ -732,6 +732,15 @@ class CaptureReader:
                 if end is not None:  # the writer closed the file here
                     after = rec.offset + RECORD_OVERHEAD + len(rec.data)
                     self.end = CaptureEnd(rec.offset, rec.time_s, end.get("records"), size - after)
+                    said = self.end.records
+                    if said is not None and said != n_ok and not self.damaged and warn:
+                        warnings.warn(  # records cut out cleanly leave no damage to find
+                            f"{self.path}: its end record says {said} records were written, but {n_ok} "
+                            f"were read: {abs(said - n_ok)} {'missing' if said > n_ok else 'more than written'} "
+                            "without damage to show where (the file was edited?)",
+                            CaptureDamagedWarning,
+                            stacklevel=2,
+                        )
                     if self.end.trailing_bytes and warn:
                         warnings.warn(
                             f"{self.path}: {self.end.trailing_bytes} bytes follow the end record that closed "
