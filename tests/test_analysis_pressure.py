@@ -232,3 +232,19 @@ def test_real_pedar_swing_reads_no_contact_once_the_baseline_is_removed():
     assert area.mean() < 150.0  # the flicker; 745 mm^2 with the offset sensors counted
     sensor_peak = table.groupby("mask")["peak_pressure_kpa"].max()
     assert sensor_peak.max() <= 20.0  # the flicker's level; the offset sensors reached 27.5 kPa
+
+
+def test_the_report_names_the_sensors_whose_swing_offset_was_removed():
+    """The pedar report said an offset was removed but not where (new-user tester): four left
+    sensors read 20 kPa with the foot in the air."""
+    from pathlib import Path
+
+    import sensorkit as sk
+    from sensorkit.report.sections import pressure_table
+
+    rec = sk.read(Path(__file__).parent / "data" / "pressure-mats" / "pedar_example.asc")
+    text = pressure_table(sk.analyze(rec), rec)
+    assert (
+        "Offsets removed" in text and "left S26 (20 kPa), S47 (20 kPa), S54 (20 kPa), S61 (20 kPa)." in text
+    )
+    assert "right S" not in text  # the right insole's baseline is zero

@@ -219,7 +219,7 @@ def build_html(
     sections = [("summary", "Summary")]
     if analysis.standing is not None and len(analysis.standing):
         sections.append(("standing", "Standing"))
-    pressure = pressure_table(analysis)
+    pressure = pressure_table(analysis, recording)
     if pressure is not None:
         sections.append(("pressure", "Pressure per region"))
     sections += [(f"fig-{f.spec.key}", f.spec.title) for f in figures]

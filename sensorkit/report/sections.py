@@ -473,10 +473,35 @@ def standing_table(analysis: Analysis) -> str:
     )
 
 
-def pressure_table(analysis: Analysis) -> str | None:
+#: Swing offsets (kPa) a report names sensor by sensor; smaller ones are noise-level.
+NAMED_OFFSET_KPA = 1.0
+
+
+def offsets_note(analysis: Analysis, recording: Recording | None) -> str:
+    """Which sensors had a swing offset removed (at least :data:`NAMED_OFFSET_KPA`), in kPa, per
+    side (``Analysis.baseline_n`` over each sensor's area); ``""`` when none or unknown."""
+    if recording is None or recording.units != "kPa":
+        return ""
+    parts = []
+    for side in recording.sides:
+        base = analysis.baseline_n.get(side)
+        lay = recording.layout_for(side)
+        if base is None or not lay.has_areas:
+            continue
+        kpa = np.asarray(base, np.float64) / lay.pressure_to_force_factor().astype(np.float32)
+        named = [(lay.sensor_names[j], kpa[j]) for j in np.flatnonzero(kpa >= NAMED_OFFSET_KPA)]
+        if named:
+            parts.append(f"{side} " + ", ".join(f"{e(n)} ({format_number(v, 0)} kPa)" for n, v in named))
+    if not parts:
+        return ""
+    return " Offsets removed (the sensor's reading with the foot in the air): " + "; ".join(parts) + "."
+
+
+def pressure_table(analysis: Analysis, recording: Recording | None = None) -> str | None:
     """Mean over steady-state steps (as every summary of the report) of peak pressure,
     pressure-time integral and contact area per mask and side, and the number of steps with a
-    value (a step whose stance touches a data gap has none).
+    value (a step whose stance touches a data gap has none); with ``recording``, the sensors
+    whose swing offset was removed (:func:`offsets_note`).
 
     None when the analysis has no per-mask pressure (force insoles, layouts without masks).
     """
@@ -507,7 +532,9 @@ def pressure_table(analysis: Analysis) -> str | None:
         "<p class='sub'>Per anatomical mask: mean over steady-state steps of the peak pressure, the pressure-time "
         "integral of the mask's peak-pressure curve and the contact area above the contact threshold, each "
         "sensor's swing offset removed as for the forces "
-        "(sensorkit.analysis.pressure; masks are approximate on vendor layouts).</p>"
+        "(sensorkit.analysis.pressure; masks are approximate on vendor layouts)."
+        + offsets_note(analysis, recording)
+        + "</p>"
     )
 
 
