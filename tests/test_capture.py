@@ -343,7 +343,7 @@ def test_a_capture_still_being_recorded_reads_as_such_not_as_a_killed_writer(tmp
         assert len(recs) == 5 and reader.unfinished is not None and reader.unfinished.being_written
         message = str(got[0].message)
         assert "still being recorded" in message and "killed" not in message, message
-        assert "5 records read, the last at host time 15.000 s (5.000 s into the session)" in message
+        assert "5 records read, the last 5.000 s into the session (host time 15.000 s)" in message
     finally:
         w.close()
     reader = CaptureReader(path)
@@ -402,7 +402,7 @@ def test_a_writer_killed_between_records_reads_with_all_its_records_and_one_unfi
     assert [w.category for w in caught] == [CaptureUnfinishedWarning]
     message = str(caught[0].message)
     assert "the recording stopped without closing the file" in message and "killed" in message
-    assert "30 records read, the last at host time 129.000 s (39.000 s into the session)" in message
+    assert "30 records read, the last 39.000 s into the session (host time 129.000 s)" in message
     assert "up to 1 s of records after it" in message
     assert [(r.time_s, r.data) for r in recs] == [
         (100.0 + i, bytes([1, 2, 3, i]) + b"\x00") for i in range(30)

@@ -217,8 +217,12 @@ class CaptureUnfinished:
     def _last(self) -> str:
         if self.last_time_s is None:
             return "no record after the header"
-        when = "" if self.session_s is None else f" ({self.session_s:.3f} s into the session)"
-        return f"{self.n_records} records read, the last at host time {self.last_time_s:.3f} s{when}"
+        if self.session_s is None:
+            return f"{self.n_records} records read, the last at host time {self.last_time_s:.3f} s"
+        return (  # the session's own time first: a host (monotonic) time means nothing to a user
+            f"{self.n_records} records read, the last {self.session_s:.3f} s into the session "
+            f"(host time {self.last_time_s:.3f} s)"
+        )
 
     def message(self, path: str | Path) -> str:
         """One sentence for a warning about a file that ends between records."""
