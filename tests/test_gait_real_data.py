@@ -107,6 +107,24 @@ def test_contact_and_stance_times_against_the_vendor(name):
 
 
 @pytest.mark.parametrize("name", RECORDINGS)
+def test_impulse_against_the_vendors_mean_force_times_stance(name):
+    # Moticon reports each stance's mean total force and its duration: their product is the
+    # force-time integral over its stance. Ours integrates over our (longer, at the 20 N floor)
+    # contact time, so it is up to 2 % higher; at the vendor's level (100 N) every step agrees
+    # within 2 % and the median within 1.2 % (measured 0.3-0.9 %).
+    for side in ("left", "right"):
+        for floor, low, high in ((None, 0.0, 0.02), (100.0, -0.012, 0.012)):
+            _, _, rows = _matched(name, side, **({} if floor is None else {"threshold_floor_n": floor}))
+            rel = [
+                o["impulse_Ns"] / (v["Mean total force during stance phase (N)"] * v["Stance (s)"]) - 1
+                for o, v in rows
+                if np.isfinite(o["impulse_Ns"])
+            ]
+            assert len(rel) >= 4 and low <= np.median(rel) <= high, (side, floor, rel)
+            assert np.max(np.abs(rel)) <= 0.02, (side, floor, rel)
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
 def test_stride_swing_and_double_support_against_the_vendor(name):
     # Stride time does not depend on the threshold: median within one frame (10 ms), every
     # stride within 35 ms (3.5 frames). Swing and initial double support depend on toe-off, so they are
