@@ -672,3 +672,83 @@ def test_a_record_cut_cleanly_out_of_the_middle_is_noticed_by_the_end_records_co
     recs, caught = _records_and_warnings(reader)
     assert len(recs) == 9 and [c.category for c in caught] == [CaptureDamagedWarning]
     assert "says 10 records were written, but 9 were read: 1 missing" in str(caught[0].message)
+
+
+# -- a third reading (2026-11-30) ----------------------------------------------------------------
+
+
+def test_sighup_ignored_by_nohup_stays_ignored_and_a_second_signal_cannot_cut_the_cleanup():
+    """The handler replaced a SIGHUP that `nohup` had set to be ignored, and a second signal
+    (SIGHUP then SIGTERM, as a closing terminal sends) raised again inside `session.close()`."""
+    from sensorkit.cli import _polite_stops_interrupt
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGHUP, signal.SIGTERM)}
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    try:
+        with _polite_stops_interrupt():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) not in (
+                signal.SIG_IGN,
+                signal.SIG_DFL,
+                before[signal.SIGTERM],
+            )
+            with pytest.raises(KeyboardInterrupt):
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(1.0)
+            os.kill(os.getpid(), signal.SIGTERM)  # the second one is ignored: cleanup goes on
+            time.sleep(0.2)
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) == before[signal.SIGTERM]  # put back
+    finally:
+        for s, h in before.items():
+            signal.signal(s, h)
+
+
+def test_a_killed_capture_written_with_fsync_zero_says_nothing_was_unsynced(tmp_path):
+    """`fsync_interval_s` 0 was read back as 1 s: "up to 1 s ... may be missing"."""
+    path = tmp_path / "zero.skr"
+    w = CaptureWriter(path, {"streams": [{"stream": 0}], "host_t0_s": 1.0}, fsync_interval_s=0)
+    for i in range(3):
+        w.write(REC_RX, 0, 2.0 + i, b"\x01\x00")
+    w.close()
+    reader = CaptureReader(path)
+    list(reader.records())
+    with path.open("r+b") as fh:
+        fh.truncate(reader.end.offset)  # killed before closing
+    reader = CaptureReader(path)
+    _, caught = _records_and_warnings(reader)
+    message = str(caught[0].message)
+    assert reader.unfinished.fsync_interval_s == 0 and "synced to disk as it was written" in message
+    assert "up to 1 s" not in message
+
+
+def test_stream_255_is_the_files_own_and_refused_to_a_device(tmp_path):
+    """An EVENT on stream 255 cut at the end read as "cut inside the end record"."""
+    with CaptureWriter(tmp_path / "s.skr", {"streams": []}) as w:
+        with pytest.raises(ValueError, match="0-254"):
+            w.event(255, 1.0, event="tag", label="x")
+
+
+def test_serve_of_a_replay_ends_when_the_replay_does(tmp_path):
+    """The replay's end (StopIteration) was kept as the hub's error and raised: a traceback."""
+    from sensorkit.cli.serve import run_live
+
+    path = tmp_path / "short.skr"
+    record_live(path, "sim://?seed=3", 0.6)
+    with skd.open(f"replay://{path}?speed=0") as session:
+        t0 = time.monotonic()
+        assert run_live(session, duration_s=30, body_mass_kg=None, lsl=False, web=None) == 0
+        assert time.monotonic() - t0 < 10
+
+
+def test_report_notes_count_what_was_lost_not_the_header_copy_and_the_newest_link_count():
+    import sensorkit as sk
+    from sensorkit.report.sections import capture_note, gaps_section
+
+    rec = sk.simulate(duration_s=3, seed=2)
+    rec.metadata["capture_damaged"] = [{"offset": 0}, {"offset": 4096}]  # a damaged header: its copy was used
+    assert "1 damaged byte range(s)" in capture_note(rec)
+    rec.metadata["capture_damaged"] = [{"offset": 0}]
+    assert capture_note(rec) == ""
+    rec.metadata["link_stats"] = {"left": {"gaps": 2, "stream": 0}, "right": {"gaps": 3, "stream": 0}}
+    assert "logged 3 link gap(s)" in gaps_section(sk.analyze(rec), rec)  # the newer copy of one link

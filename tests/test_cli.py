@@ -116,3 +116,15 @@ def test_the_demo_table_shows_every_value_in_a_narrow_terminal(columns, tmp_path
     assert all(word in header for word in ("unit", "left", "right", "asymmetry")), header
     row = next(ln for ln in table if "peak force" in ln)  # the name unwrapped, both values shown
     assert re.search(r"│\s+BW\s+│\s+\d\.\d\d\s+│\s+\d\.\d\d\s+│", row), row
+
+
+def test_device_tables_keep_urls_whole_while_summary_names_may_wrap():
+    """Letting every first column wrap could fold a device URL (`ble://AA:BB:...`) mid-way."""
+    from sensorkit.cli.tables import new_table
+
+    plain = new_table("devices", [("url", "left"), ("what", "left")])
+    assert plain.columns[0].no_wrap and not plain.columns[1].no_wrap
+    names = new_table(
+        "summary", [("metric", "left"), ("left", "right"), ("SI", "right")], names_wrap=True, wraps=(2,)
+    )
+    assert not names.columns[0].no_wrap and names.columns[1].no_wrap and not names.columns[2].no_wrap

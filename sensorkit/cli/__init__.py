@@ -199,19 +199,25 @@ def _polite_stops_interrupt() -> Iterator[None]:
     The previous handlers come back afterwards (``main`` may run inside another program)."""
     import signal
 
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+
     def interrupt(signum: int, frame: object) -> None:
+        for sig in wanted:  # once: a second signal (SIGHUP, then SIGTERM) must not cut the cleanup
+            signal.signal(sig, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set from the main thread
         return
-    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    # a signal ignored by whoever started us (`nohup` ignores SIGHUP) stays ignored
+    wanted = [sig for sig in wanted if signal.getsignal(sig) is not signal.SIG_IGN]
     previous = {sig: signal.signal(sig, interrupt) for sig in wanted}
     try:
         yield
     finally:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            if handler is not None:  # (None: a handler set outside Python, which cannot be put back)
+                signal.signal(sig, handler)
 
 
 def _unrecognized(parser: argparse.ArgumentParser, verb: str | None, extra: list[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from typing import Any
 
@@ -103,7 +104,7 @@ def run_live(
             url = server.start()
             console.print(f"live view: [link={url}]{escape(url)}[/link]  (Ctrl-C stops)")
         start = last = time.monotonic()
-        while (duration_s is None or time.monotonic() - start < duration_s) and hub.error is None:
+        while (duration_s is None or time.monotonic() - start < duration_s) and not hub.finished:
             time.sleep(0.2)
             if outlet is not None and web is None and time.monotonic() - last >= 1.0:
                 last = time.monotonic()
@@ -114,17 +115,29 @@ def run_live(
     except KeyboardInterrupt:
         pass
     finally:
-        if server is not None:
-            server.stop()
-        if hub is not None:
-            hub.close()
-            if getattr(session, "capture", None) is not None:
-                path = hub.stop_recording()
-                if path is not None:
-                    console.print(f"recorded to {escape(str(path))}")
-        session.close()
-        if outlet is not None:
-            outlet.close()
+        # each step runs even when one before it fails (a full disk while closing the capture)
+        with contextlib.ExitStack() as cleanup:
+            if outlet is not None:
+                cleanup.callback(outlet.close)
+            cleanup.callback(session.close)
+            if hub is not None:
+                cleanup.callback(_stop_recording, hub, session, console)
+                cleanup.callback(hub.close)
+            if server is not None:
+                if hub is not None and hub.error is not None:
+                    time.sleep(_ERROR_SHOWN_S)  # the page gets the snapshot that says why
+                cleanup.callback(server.stop)
     if hub is not None and hub.error is not None:  # the device stopped: one error line, exit 1
         raise hub.error
     return 0
+
+
+#: How long the page is left to show why acquisition stopped before the server stops (s).
+_ERROR_SHOWN_S = 0.5
+
+
+def _stop_recording(hub: Any, session: Any, console: Any) -> None:
+    if getattr(session, "capture", None) is not None:
+        path = hub.stop_recording()
+        if path is not None:
+            console.print(f"recorded to {escape(str(path))}")

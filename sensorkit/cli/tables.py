@@ -38,19 +38,26 @@ def with_flagged_rows(analysis: Analysis, rows: Sequence[str]) -> list[str]:
 _NAME_WIDTH = 14
 
 
-def new_table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
+def new_table(
+    title: str, columns: Sequence[tuple[str, str]], *, names_wrap: bool = False, wraps: Sequence[int] = ()
+) -> Table:
     """A table in the CLI style: ``columns`` are ``(header, "left" | "right")``; the title is literal
     (control characters, e.g. from a file name, written as ``\\xNN``).
 
-    Single numbers never wrap; text, and a number with its interval (``+12.7 [+11.3, +14.0]``),
-    wrap at spaces when the terminal is narrow, so every value stays readable at 80 columns
-    (a long metric name that could not wrap squeezed the number columns to nothing).
+    Numbers (right-aligned columns) and the first column (names, URLs) never wrap; other text
+    wraps at spaces when the terminal is narrow. ``names_wrap`` lets the first column wrap too,
+    keeping :data:`_NAME_WIDTH` characters, and ``wraps`` names right-aligned columns that may
+    wrap (a number with its interval, ``+12.7 [+11.3, +14.0]``): a long metric name that could
+    not wrap squeezed the number columns of an 80-column terminal to nothing.
     """
     table = Table(title=Text(printable(title)), title_justify="left")
     for k, (header, justify) in enumerate(columns):
-        no_wrap = justify == "right" and "[" not in header
+        if k == 0:
+            no_wrap, min_width = not names_wrap, _NAME_WIDTH if names_wrap else None
+        else:
+            no_wrap, min_width = justify == "right" and k not in wraps, None
         table.add_column(Text(printable(header)), justify=justify, no_wrap=no_wrap,  # type: ignore[arg-type]
-                         min_width=_NAME_WIDTH if k == 0 else None)  # fmt: skip
+                         min_width=min_width)  # fmt: skip
     return table
 
 
@@ -79,7 +86,7 @@ def summary_table(
     if with_cv:
         columns.append(("CV %", "right"))
     columns += [("SI %" + (" [95% CI]" if with_ci else ""), "right"), ("asymmetry", "left")]
-    table = new_table(title, columns)
+    table = new_table(title, columns, names_wrap=True, wraps=(len(columns) - 2,))
     table.caption = Text(
         "SI = (L - R) / mean(L, R) x 100 %, + = left larger" + ("; CV over both feet" if with_cv else "")
     )

@@ -233,14 +233,20 @@ class CaptureUnfinished:
             )
         return (
             f"{path}: the recording stopped without closing the file (no end record: the writer was "
-            f"killed, crashed, lost power or filled the disk); {self._last()}; up to "
-            f"{self.fsync_interval_s:g} s of records after it (the writer's fsync interval) may be missing"
+            f"killed, crashed, lost power or filled the disk); {self._last()}; {self._lost()}"
         )
+
+    def _lost(self) -> str:
+        if self.fsync_interval_s == 0:
+            return "every record was synced to disk as it was written"
+        return f"up to {self.fsync_interval_s:g} s of records after it (the writer's fsync interval) may be missing"
 
     def after_cut(self) -> str:
         """What to add to the message of a cut (:class:`CaptureCut`) of a file that should have an end record."""
         if self.being_written:
             return "the capture is still being recorded (its writer holds the file's lock): the cut is the record being written"
+        if self.fsync_interval_s == 0:
+            return "the recording stopped without closing the file (no end record)"
         return (
             "the recording stopped without closing the file (no end record), so up to "
             f"{self.fsync_interval_s:g} s of records after the last one (the writer's fsync interval) "
@@ -447,13 +453,15 @@ class CaptureWriter:
         kind : int
             :data:`REC_RX`, :data:`REC_TX` or :data:`REC_EVENT`.
         stream : int
-            Device index in the session (0-255).
+            Device index in the session (0-254; 255 is reserved for the file's own records).
         time_s : float
             Host time in s (``time.monotonic`` clock) when the bytes arrived or left.
         data : bytes
             Payload; RX and TX data longer than 65535 bytes is stored as several records
             with the same time (one ``write`` call still), other kinds are limited to it.
         """
+        if not 0 <= stream < HEADER_STREAM:
+            raise ValueError(f"stream must be 0-254 (255 is the file's own records), got {stream}")
         if len(data) > _MAX_PAYLOAD:
             if kind not in (REC_RX, REC_TX):
                 raise ValueError(f"a capture record holds at most {_MAX_PAYLOAD} bytes, got {len(data)}")
@@ -504,10 +512,11 @@ class CaptureWriter:
         ------
         CaptureWriteError
             Writing or syncing the end record failed (disk full, file-size limit): the file is
-            closed, reads up to the records before it and says that it was not closed.
+            closed. When the write failed, it reads up to the records before it and says that it
+            was not closed; when only the sync failed, the end record is in the file but may not
+            have reached the disk.
         """
         self._stop_syncing.set()
-        atexit.unregister(self.close)
         failed: CaptureWriteError | None = None
         with self._lock:
             if self._fd >= 0:
@@ -523,14 +532,21 @@ class CaptureWriter:
                 self._fd = -1
         if self._syncer is not None and self._syncer is not threading.current_thread():
             self._syncer.join(timeout=2.0)
+        atexit.unregister(self.close)  # (last: an interrupted close is finished at exit)
         if failed is not None:  # a full disk while closing is said, not swallowed
             raise failed
 
     def __enter__(self) -> CaptureWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        try:  # an error while closing must not replace the one already on its way
+            self.close()
+        except CaptureWriteError as failed:
+            warnings.warn(str(failed), CaptureCutWarning, stacklevel=2)
 
 
 def _record(kind: int, stream: int, time_s: float, data: bytes) -> bytes:
@@ -799,9 +815,7 @@ class CaptureReader:
                     stacklevel=3,
                 )
             return
-        damage = CaptureDamage(offset, size, last_t, last_t if last_t is not None else 0.0, n_ok, reason)
-        if damage not in self.damaged:
-            self.damaged.append(damage)
+        # (not in :attr:`damaged`: no record was lost there; :attr:`end` says where the file ended)
         self.end = CaptureEnd(offset, last_t if last_t is not None else 0.0, None, 0)
         if warn:
             warnings.warn(
@@ -818,7 +832,7 @@ class CaptureReader:
         t0 = self.header.get("host_t0_s")
         session_s = None if last_t is None or t0 is None else last_t - float(t0)
         fsync_s = self.header.get("fsync_interval_s")
-        if not (isinstance(fsync_s, (int, float)) and not isinstance(fsync_s, bool) and 0 < fsync_s < 1e6):
+        if not (isinstance(fsync_s, (int, float)) and not isinstance(fsync_s, bool) and 0 <= fsync_s < 1e6):
             fsync_s = FSYNC_INTERVAL_S  # an unreadable value: the writers' default
         fsync_s = float(fsync_s)
         return CaptureUnfinished(last_t, session_s, n_ok, fsync_s, self.being_written)

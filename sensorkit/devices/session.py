@@ -268,10 +268,12 @@ class Session:
             return None
         for dev in self.devices:
             dev.detach_capture()
-        if self._own_capture:
-            writer.close()
-        self.capture = None
-        self._own_capture = False
+        try:
+            if self._own_capture:
+                writer.close()  # (may raise: a full disk while closing)
+        finally:
+            self.capture = None  # closed either way: a new recording may start
+            self._own_capture = False
         return Path(writer.path)
 
     # -- device API ------------------------------------------------------------------

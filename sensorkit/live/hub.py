@@ -108,6 +108,7 @@ class LiveHub:
         self.chunks = 0
         self.samples = 0
         self.snapshot_count = 0
+        self._ended = threading.Event()
         #: The exception that stopped acquisition (a device that stopped sending, say), or None;
         #: :func:`sensorkit.cli.serve.run_live` ends with it and the page shows it.
         self.error: BaseException | None = None
@@ -118,11 +119,21 @@ class LiveHub:
         self._thread = threading.Thread(target=self._run, name="sensorkit-live-hub", daemon=True)
         self._thread.start()
 
+    @property
+    def finished(self) -> bool:
+        """True once acquisition has ended: the session's data ended (a replay played to its
+        end) or :attr:`error` stopped it."""
+        return self._ended.is_set()
+
     def _run(self) -> None:
         try:
             self._acquire()
+        except StopIteration:  # the session's data ended (a replay): not an error
+            pass
         except Exception as exc:  # the device stopped (or failed): said on the page and to the caller
             self.error = exc
+        finally:
+            self._ended.set()
             self._publish(self.snapshot())
 
     def _acquire(self) -> None:
@@ -291,7 +302,8 @@ class LiveHub:
                 }
             snap = {
                 "t": _num(st.elapsed_s),
-                "host_time_s": st.now,  # time.monotonic of the newest sample (latency checks)
+                # time.monotonic of the newest sample, unrounded (latency checks); None before any (JSON has no NaN)
+                "host_time_s": st.now if math.isfinite(st.now) else None,
                 "unit": unit,
                 "cadence_spm": _num(st.cadence_spm),
                 "asymmetry": {

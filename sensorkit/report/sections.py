@@ -320,7 +320,7 @@ def capture_note(recording: Recording | None) -> str:
         notes.append(
             "The capture was not closed: the recording stopped without closing the file (the recorder "
             "was killed or crashed, the power failed or the disk filled), so up to "
-            f"{format_number(float(unfinished.get('fsync_interval_s') or 1.0), 1)} s of data after its last "
+            f"{format_number(float(unfinished.get('fsync_interval_s', 1.0)), 1)} s of data after its last "
             f"record may be missing.{when}"
         )
     if isinstance(cut, dict):
@@ -328,7 +328,8 @@ def capture_note(recording: Recording | None) -> str:
             f"The capture file ends inside a record (byte {e(cut.get('offset'))} of {e(cut.get('file_size'))}); "
             "everything before it is included."
         )
-    damaged = md.get("capture_damaged") or []
+    # a damaged header (offset 0) was replaced by its copy: no samples lost there
+    damaged = [d for d in md.get("capture_damaged") or [] if isinstance(d, dict) and d.get("offset")]
     if damaged:
         notes.append(
             f"{len(damaged)} damaged byte range(s) of the capture file were skipped; their samples are gaps."
@@ -350,8 +351,12 @@ def _gaps_text(analysis: Analysis, recording: Recording | None) -> str:
     if recording is not None:
         stats = recording.metadata.get("link_stats") or {}
         if stats:  # one count per link: both sides of a two-foot device report the same one
-            links = {s.get("stream", side): s for side, s in stats.items() if isinstance(s, dict)}
-            recorder = sum(int(s.get("gaps", 0)) for s in links.values())
+            links: dict = {}  # (each side's copy was taken at its own last chunk: the larger is newer)
+            for side, st in stats.items():
+                if isinstance(st, dict):
+                    key = st.get("stream", side)
+                    links[key] = max(links.get(key, 0), int(st.get("gaps", 0)))
+            recorder = sum(links.values())
     recorder_text = (
         ""
         if recorder is None
