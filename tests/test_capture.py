@@ -752,3 +752,28 @@ def test_report_notes_count_what_was_lost_not_the_header_copy_and_the_newest_lin
     assert capture_note(rec) == ""
     rec.metadata["link_stats"] = {"left": {"gaps": 2, "stream": 0}, "right": {"gaps": 3, "stream": 0}}
     assert "logged 3 link gap(s)" in gaps_section(sk.analyze(rec), rec)  # the newer copy of one link
+
+
+def test_a_forked_child_that_exits_does_not_end_its_parents_capture(tmp_path):
+    """The exit hook that closes a forgotten capture was inherited by forked children: a child
+    exiting normally wrote an end record into the parent's live file, and every record after it
+    read as trailing data, ignored (reviewer 3)."""
+    path = tmp_path / "forked.skr"
+    code = f"""
+import os, sys
+from sensorkit.io.capture import CaptureWriter, REC_RX
+w = CaptureWriter({str(path)!r}, {{"streams": [{{"stream": 0}}], "host_t0_s": 1.0}})
+w.write(REC_RX, 0, 2.0, b"\\x01\\x00")
+pid = os.fork()
+if pid == 0:
+    sys.exit(0)  # a normal exit: atexit hooks run in the child
+os.waitpid(pid, 0)
+for i in range(4):
+    w.write(REC_RX, 0, 3.0 + i, b"\\x02\\x00")
+w.close()
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    reader = CaptureReader(path)
+    recs, caught = _records_and_warnings(reader)
+    assert len(recs) == 5 and not caught and reader.end is not None and reader.end.records == 5

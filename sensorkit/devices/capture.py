@@ -389,7 +389,8 @@ class CaptureWriter:
         # with 0 every write fsyncs itself, and no thread is needed
         self._stop_syncing = threading.Event()
         self._syncer: threading.Thread | None = None
-        atexit.register(self.close)  # a script that never closes still gets its end record
+        self._pid = os.getpid()
+        atexit.register(self._close_at_exit)  # a script that never closes still gets its end record
         if self._fsync_interval > 0:
             self._syncer = threading.Thread(target=self._sync_loop, name="capture-fsync", daemon=True)
             self._syncer.start()
@@ -532,9 +533,15 @@ class CaptureWriter:
                 self._fd = -1
         if self._syncer is not None and self._syncer is not threading.current_thread():
             self._syncer.join(timeout=2.0)
-        atexit.unregister(self.close)  # (last: an interrupted close is finished at exit)
+        atexit.unregister(self._close_at_exit)  # (last: an interrupted close is finished at exit)
         if failed is not None:  # a full disk while closing is said, not swallowed
             raise failed
+
+    def _close_at_exit(self) -> None:
+        """:meth:`close` when the interpreter exits, in the process that opened the file only: a
+        child forked meanwhile inherits the hook, and its exit must not end the parent's file."""
+        if os.getpid() == self._pid:
+            self.close()
 
     def __enter__(self) -> CaptureWriter:
         return self
