@@ -21,10 +21,8 @@ from sensorkit._console import SafeConsole
 from sensorkit.dashboard.keys import KeyReader
 from sensorkit.dashboard.render import plain_lines, render_dashboard
 from sensorkit.dashboard.state import DashboardState
-from sensorkit.devices.info import insole_sides
 from sensorkit.errors import SensorkitError
 from sensorkit.io.outputs import unique_path
-from sensorkit.layout import load_layout
 
 __all__ = ["handle_key", "run_dashboard", "run_session_dashboard", "state_for_session"]
 
@@ -33,16 +31,9 @@ PLAIN_INTERVAL_S = 1.0
 
 
 def state_for_session(session: Any, body_mass_kg: float | None = None) -> DashboardState:
-    """A :class:`DashboardState` for the devices of an open session (layouts from their info)."""
-    layouts, rate, units = {}, 100.0, "N"
-    for dev in session.devices:
-        info = dev.info
-        for side in insole_sides(dev.side):  # a two-foot device (Moticon OpenGo) is two insoles
-            layouts[side if side in ("left", "right") else "left"] = load_layout(info.layout or "ref16")
-        rate, units = float(info.sample_rate_hz), str(info.units)
-    # the session's units are after calibration (a raw-count insole with a calibration gives N)
-    units = str(getattr(session, "units", units))
-    state = DashboardState(layouts, rate, body_mass_kg, units)
+    """A :class:`DashboardState` for the devices of an open session
+    (:meth:`DashboardState.for_session`), showing the capture being written."""
+    state = DashboardState.for_session(session, body_mass_kg)
     capture = getattr(session, "capture", None)
     if capture is not None:
         state.recording = str(capture.path)

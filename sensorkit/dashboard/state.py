@@ -17,8 +17,9 @@ import numpy as np
 
 from sensorkit.analysis.params import G_M_S2
 from sensorkit.analysis.streaming import StreamingAnalyzer
+from sensorkit.devices.info import insole_sides
 from sensorkit.kernels import cop_frames, symmetry_index
-from sensorkit.layout import SensorLayout
+from sensorkit.layout import SensorLayout, load_layout
 
 __all__ = ["DashboardState", "SideState", "symmetry_index_pct"]
 
@@ -123,6 +124,20 @@ class DashboardState:
         """A state for replaying a :class:`~sensorkit.recording.Recording`."""
         layouts = {s: rec.layout_for(s) for s in rec.sides}
         return cls(layouts, rec.rate_hz, rec.body_mass_kg, rec.units, **kwargs)
+
+    @classmethod
+    def for_session(cls, session: Any, body_mass_kg: float | None = None, **kwargs: Any) -> DashboardState:
+        """A state for the devices of an open session (layouts from their info, one per insole:
+        a two-foot device such as Moticon OpenGo is two), in the session's units."""
+        layouts, rate, units = {}, 100.0, "N"
+        for dev in session.devices:
+            info = dev.info
+            layout = load_layout(info.layout or "ref16")
+            for side in insole_sides(dev.side):
+                layouts[side if side in ("left", "right") else "left"] = layout
+            rate, units = float(info.sample_rate_hz), str(info.units)
+        # the session's units are after calibration (a raw-count insole with a calibration gives N)
+        return cls(layouts, rate, body_mass_kg, str(getattr(session, "units", units)), **kwargs)
 
     def feed_recording(self, rec: Any, chunk_frames: int = 10, stop_s: float | None = None) -> None:
         """Feed a recording in chunks of ``chunk_frames`` frames, up to ``stop_s`` (s from its start)."""

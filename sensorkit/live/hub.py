@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from sensorkit.dashboard.state import DashboardState
-from sensorkit.devices.info import insole_sides
-from sensorkit.layout import SensorLayout, load_layout
 
 __all__ = ["LiveHub", "Targets"]
 
@@ -86,17 +84,8 @@ class LiveHub:
         self.lsl = lsl
         self.targets = targets or Targets()
         self.record_dir = Path(record_dir)
-        layouts: dict[str, SensorLayout] = {}
-        rate, units = 100.0, "N"
-        for dev in session.devices:
-            info = dev.info
-            for side in insole_sides(dev.side):  # a two-foot device (Moticon OpenGo) is two insoles
-                layouts[side if side in ("left", "right") else "left"] = load_layout(info.layout or "ref16")
-            rate = float(info.sample_rate_hz)
-        units = str(getattr(session, "units", units))
-        self.layouts = layouts
-        self.state = DashboardState(layouts, rate, body_mass_kg, units)
-        self.units = units
+        self.state = DashboardState.for_session(session, body_mass_kg)
+        self.units = self.state.units
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -260,8 +249,8 @@ class LiveHub:
     def layout_json(self) -> dict:
         """Sensor positions and outlines per side, for drawing the maps (sent once)."""
         out = {}
-        for side, lay in self.layouts.items():
-            lay = lay.for_side(side)
+        for side, st in self.state.sides.items():
+            lay = st.layout  # (already oriented for its side)
             out[side] = {
                 "x_mm": [float(v) for v in lay.lab_x_mm()],
                 "y_mm": [float(v) for v in lay.y_mm],
