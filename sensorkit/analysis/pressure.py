@@ -28,10 +28,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sensorkit.layout import MASKS
+from sensorkit.layout import MASKS, SensorLayout
 from sensorkit.recording import Recording
 
-__all__ = ["CONTACT_THRESHOLD_KPA", "PRESSURE_METRIC_COLUMNS", "mask_pressure_metrics"]
+__all__ = ["CONTACT_THRESHOLD_KPA", "PRESSURE_METRIC_COLUMNS", "baseline_kpa", "mask_pressure_metrics"]
 
 #: Pressure (kPa) above which a sensor counts as in contact. 10 kPa is the threshold the
 #: pressuRe R package uses by default for pedar contact area (``force_pedar(...,
@@ -112,7 +112,7 @@ def mask_pressure_metrics(
     time = recording.time
     masks = [(m, layout.mask_of(m)) for m in MASKS if m in layout.mask]
     area = layout.area_mm2
-    base_kpa = _baseline_kpa(layout, baseline_n)
+    base_kpa = baseline_kpa(layout, baseline_n)
     rows = []
     for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
         lo = int(np.searchsorted(time, a, side="left"))
@@ -147,12 +147,28 @@ def mask_pressure_metrics(
     return pd.DataFrame(rows, columns=list(PRESSURE_METRIC_COLUMNS))
 
 
-def _baseline_kpa(layout, baseline_n: np.ndarray | None) -> np.ndarray | None:
-    """Per-sensor offset (S,) in kPa from one in N (None for None).
+def baseline_kpa(layout: SensorLayout, baseline_n: np.ndarray | None) -> np.ndarray | None:
+    """Per-sensor offset in kPa from one in N (:attr:`sensorkit.analysis.Analysis.baseline_n`).
 
     Divides by the float32 kPa-to-N factor :meth:`sensorkit.Recording.forces_n` multiplies
     with, so an offset estimated from those forces returns to the reading it came from (to
     float32 precision).
+
+    Parameters
+    ----------
+    layout : SensorLayout
+        The side's layout (with sensor areas).
+    baseline_n : array_like, shape (S,), or None
+
+    Returns
+    -------
+    ndarray, shape (S,), float64, or None
+        The offsets in kPa; None for None.
+
+    Raises
+    ------
+    ValueError
+        ``baseline_n`` does not hold one value per sensor.
     """
     if baseline_n is None:
         return None

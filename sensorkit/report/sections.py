@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sensorkit.analysis.pressure import baseline_kpa
 from sensorkit.analysis.result import Analysis
 from sensorkit.analysis.summary import reliable_mask
 from sensorkit.errors import printable
@@ -493,7 +494,7 @@ def offsets_note(analysis: Analysis, recording: Recording | None) -> str:
         lay = recording.layout_for(side)
         if base is None or not lay.has_areas:
             continue
-        kpa = np.asarray(base, np.float64) / lay.pressure_to_force_factor().astype(np.float32)
+        kpa = baseline_kpa(lay, base)
         named = [(lay.sensor_names[j], kpa[j]) for j in np.flatnonzero(kpa >= NAMED_OFFSET_KPA)]
         if named:
             parts.append(f"{side} " + ", ".join(f"{e(n)} ({format_number(v, 0)} kPa)" for n, v in named))
