@@ -17,12 +17,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sensorkit.cli.console import console, print_warning
 from sensorkit.cli.stream import (
-    LiveView,
     add_calibration_option,
-    force_factors,
-    make_analysers,
+    live_view,
     saturation_lines,
-    session_sides,
     standalone,
     summary_lines,
     units_notice,
@@ -85,13 +82,7 @@ def run(args: argparse.Namespace) -> int:
             def emit(line: str) -> None:
                 progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
-            view = LiveView(
-                session.host_t0_s,
-                session_sides(session),
-                emit,
-                make_analysers(session, mass),
-                force_factors(session),
-            )
+            view = live_view(session, emit, mass)
             try:
                 for chunk in session:
                     view.add(chunk)

@@ -28,7 +28,7 @@ from sensorkit.cli.console import console
 from sensorkit.devices.chunk import Chunk
 from sensorkit.devices.info import insole_sides as device_sides
 
-__all__ = ["LiveView", "add_parser", "force_factors", "live_loop", "run", "standalone"]
+__all__ = ["LiveView", "add_parser", "force_factors", "live_loop", "live_view", "run", "standalone"]
 
 BUCKET_S = 1.0  # one line per side per second of data
 
@@ -202,15 +202,29 @@ def _rate_text(step: dict, num, bw: bool = True) -> str:
     return "VALR -"
 
 
-def make_analysers(session, body_mass_kg: float | None) -> dict:
-    """One streaming analyser per side, when ``sensorkit.analysis.streaming`` is available."""
+def live_view(session, emit: Callable[[str], None], body_mass_kg: float | None) -> LiveView:
+    """The plain live view of ``session``: its insoles, their analysers and the kPa-to-N
+    factors of pressure insoles (:func:`force_factors`, found once for both)."""
+    factors = force_factors(session)
+    return LiveView(
+        session.host_t0_s,
+        session_sides(session),
+        emit,
+        make_analysers(session, body_mass_kg, factors),
+        factors,
+    )
+
+
+def make_analysers(session, body_mass_kg: float | None, factors: dict | None = None) -> dict:
+    """One streaming analyser per side, when ``sensorkit.analysis.streaming`` is available;
+    pressure insoles get one when ``factors`` (default :func:`force_factors`) turn them into forces."""
     try:
         from sensorkit.analysis.streaming import StreamingAnalyzer
         from sensorkit.layout import load_layout
     except ImportError:
         return {}
     out = {}
-    factors = force_factors(session)
+    factors = force_factors(session) if factors is None else factors
     units = getattr(session, "units_by_side", {})
     for dev in session.devices:
         info = dev.info
@@ -381,13 +395,7 @@ def live_loop(
     notice = units_notice(session)
     if notice:
         console.print(notice, markup=False, highlight=False, soft_wrap=True)
-    view = LiveView(
-        session.host_t0_s,
-        session_sides(session),
-        _printer,
-        make_analysers(session, body_mass_kg),
-        force_factors(session),
-    )
+    view = live_view(session, _printer, body_mass_kg)
     start = time.monotonic()
     status = 0
     seen: dict[int, Any] = {}
