@@ -735,8 +735,10 @@ class CaptureReader:
             while offset < size:
                 rec, reason = self._record_at(fh, offset, seek=False)  # reading in sequence
                 if rec is None:
-                    if self.expects_end and self._looks_like_end(fh, offset, size):
-                        self._damaged_end(offset, size, last_t, n_ok, reason or "", warn)
+                    length = self._end_length(fh, offset, size) if self.expects_end else None
+                    if length is not None:
+                        cut = offset + RECORD_OVERHEAD + length > size
+                        self._damaged_end(offset, size, cut, last_t, n_ok, reason or "", warn)
                         return
                     resume = self._resync(fh, offset + 1, last_t)
                     if resume is None:
@@ -787,31 +789,31 @@ class CaptureReader:
             warnings.warn(self.unfinished.message(self.path), CaptureUnfinishedWarning, stacklevel=2)
 
     @staticmethod
-    def _looks_like_end(fh: Any, start: int, size: int) -> bool:
-        """Whether the bad record at ``start`` is a damaged end record: its head says EVENT on
-        stream 255 and its length reaches the end of the file (exactly, or past it when the
-        file was cut inside it). The file is left where it was."""
+    def _end_length(fh: Any, start: int, size: int) -> int | None:
+        """The payload length of the bad record at ``start`` when it is a damaged end record (its
+        head says EVENT on stream 255 and its length reaches the end of the file: exactly, or
+        past it when the file was cut inside it), else None. The file is left where it was."""
         if size - start > _END_RECORD_MAX:
-            return False
+            return None
         here = fh.tell()
         fh.seek(start)
         head = fh.read(_REC.size)
         fh.seek(here)
         if len(head) < _REC.size:
-            return False
+            return None
         kind, stream, length, _ = _REC.unpack(head)
-        return (kind, stream) == (REC_EVENT, HEADER_STREAM) and start + _REC.size + length + 4 >= size
+        if (kind, stream) == (REC_EVENT, HEADER_STREAM) and start + RECORD_OVERHEAD + length >= size:
+            return length
+        return None
 
     def _damaged_end(
-        self, offset: int, size: int, last_t: float | None, n_ok: int, reason: str, warn: bool
+        self, offset: int, size: int, cut: bool, last_t: float | None, n_ok: int, reason: str, warn: bool
     ) -> None:
         """The bad record at ``offset`` is the end record: the writer was closing the file, and
         no record before it is missing. Whole but damaged: a :class:`CaptureDamagedWarning`;
-        cut (the writer was killed, or the disk filled, while closing): a cut, said as such."""
-        with self.path.open("rb") as fh:
-            fh.seek(offset)
-            length = _REC.unpack(fh.read(_REC.size))[2]
-        if offset + _REC.size + length + 4 > size:  # cut inside it
+        ``cut`` inside it (the writer was killed, or the disk filled, while closing): a cut, said
+        as such."""
+        if cut:
             self.cut = CaptureCut(offset, size, last_t, n_ok, reason)
             if warn:
                 warnings.warn(
