@@ -19,7 +19,7 @@ import serial as pyserial
 import sensorkit as sk
 import sensorkit.devices as skd
 from sensorkit.devices.device import Device
-from sensorkit.devices.sequencer import SLEW_RATE, CounterUnwrapper, MonotonicSlew
+from sensorkit.devices.sequencer import SLEW_RATE, CounterUnwrapper, MonotonicSlew, SampleSequencer
 from sensorkit.devices.serial import SerialTransport
 from sensorkit.errors import DeviceError
 from tests.conftest import collect
@@ -117,6 +117,40 @@ def test_a_backward_clock_correction_is_slewed_never_applied_backwards():
     assert d.min() > 0.001 * (1 - SLEW_RATE) - 1e-12 and d.max() < 0.001 * (1 + SLEW_RATE) + 1e-12
     assert abs(t[-1] - (2.999 - 0.0106)) < 1e-9  # absorbed: 10.6 ms at 1 % takes 1.06 s of data
     assert abs(t[999] - 0.999) < 1e-12  # untouched before the correction
+
+
+def test_arrival_mapping_keeps_a_real_insoles_own_timing_under_network_jitter():
+    # Moticon's own timestamps (a real 100 Hz export, with the one sample it skipped), sent
+    # as one datagram each and received with 2 ms (mean) exponential jitter and 80 ms stalls
+    # (Wi-Fi: held, then delivered together), the first datagram 6 ms late. Known answer: the
+    # device's timestamps. Once the first delay is slewed out (6 ms at 1 %: 0.6 s of data),
+    # every sample time is the device's plus one constant, within 0.5 ms; never earlier than
+    # it, and never more than the first delay later.
+    path = Path(__file__).parent / "data" / "moticon-opengo" / "230927_102114.txt"
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+    dev_s = np.array([float(ln.split("\t", 1)[0]) for ln in lines])
+    rng = np.random.default_rng(5)
+    delay = 0.001 + rng.exponential(0.002, dev_s.size)
+    stall_end = -1.0
+    for k, t in enumerate(dev_s):
+        if rng.random() < 0.005:
+            stall_end = t + 0.08
+        if t < stall_end:
+            delay[k] += stall_end - t
+    delay[0] = 0.007
+    arrival = np.maximum.accumulate(100.0 + dev_s + delay)  # one socket: delivered in order
+    seq = SampleSequencer(100.0, "left")
+    times = np.concatenate(
+        [
+            seq.push(np.zeros((1, 16)), np.array([round(d * 1e6)], dtype=np.uint64), a)[0]
+            for d, a in zip(dev_s, arrival, strict=True)
+        ]
+    )
+    err = times - dev_s - 100.001  # the smallest delay is the offset found
+    settled = dev_s >= 0.7
+    assert np.abs(err[settled]).max() <= 0.0005, np.abs(err[settled]).max()
+    assert err.min() >= -0.0005 and err.max() <= 0.0065, (err.min(), err.max())
+    assert np.all(np.diff(times) > 0)
 
 
 def test_csv_board_read_late_under_load_gives_times_that_never_go_back_and_read_back(pty, tmp_path):
