@@ -203,6 +203,12 @@ def test_moticon_udp_keeps_cop_total_force_and_imu_and_replays_without_the_profi
     assert list(imu.columns[:4]) == ["time_s", "accel_x_g", "accel_y_g", "accel_z_g"]
     assert np.allclose(imu[["accel_x_g", "accel_y_g", "accel_z_g"]].to_numpy(), [0.1, 0.2, 0.98])
     assert "total_force_n" in rec.metadata["device_fields"]["right"].columns
+    # Moticon's own timestamps, as sent (datagram k says 0.01 k s), next to the mapped times
+    for side in ("left", "right"):
+        fields = rec.metadata["device_fields"][side]
+        sent = fields["device_time_s"].to_numpy()
+        assert np.allclose(sent * 100, np.round(sent * 100), atol=1e-6) and np.all(np.diff(sent) > 0)
+        assert np.allclose(np.diff(fields["time_s"]), np.diff(sent), atol=0.003)  # same spacing
 
 
 def test_moticon_udp_datagrams_without_a_line_end_are_one_sample_each():
