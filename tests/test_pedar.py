@@ -59,6 +59,21 @@ def test_full_walk_steps_start_at_the_heel():
     assert (si < 100.0 / 3.0).mean() > 0.7
 
 
+def test_cli_json_carries_the_per_mask_pressure_table(capsys):
+    # `analyze --json` promises the full result: the peak pressure, PTI and contact area per
+    # mask were only in the HTML report
+    from sensorkit.cli import main
+
+    assert main(["analyze", str(FULL), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["pressure"]
+    table = sk.analyze(sk.read(FULL)).pressure
+    assert len(rows) == len(table) > 0
+    heel = table[(table["side"] == "left") & (table["mask"] == "heel")]
+    got = [r for r in rows if r["side"] == "left" and r["mask"] == "heel"]
+    assert [r["pti_kpa_s"] for r in got] == pytest.approx(heel["pti_kpa_s"].tolist(), rel=1e-12)
+    assert [r["contact_area_mm2"] for r in got] == pytest.approx(heel["contact_area_mm2"].tolist(), rel=1e-12)
+
+
 def test_shipped_layouts_are_the_generators_output():
     spec = importlib.util.spec_from_file_location(
         "make_pedar_layouts", ROOT / "tools" / "make_pedar_layouts.py"

@@ -246,7 +246,12 @@ class Analysis:
         return df
 
     def to_dict(self) -> dict:
-        """JSON-ready result: parameters, summary, steps and gaps (NaN becomes None)."""
+        """JSON-ready result: parameters, summary, steps, per-mask pressures and gaps (NaN becomes None).
+
+        ``pressure`` holds the rows of :attr:`pressure` (peak pressure in kPa, pressure-time
+        integral in kPa s, contact area in mm^2 per valid step and mask), or None when the
+        insole has no pressure sensors with anatomical masks.
+        """
         summary = {
             metric: {k: _jsonable(v) for k, v in row.items()}
             for metric, row in self.summary.to_dict(orient="index").items()
@@ -276,6 +281,9 @@ class Analysis:
             if self.standing is None
             else [{k: _jsonable(v) for k, v in r.items()} for r in self.standing.to_dict(orient="records")],
             "steps": [{k: _jsonable(v) for k, v in r.items()} for r in self.steps.to_dict(orient="records")],
+            "pressure": None
+            if self.pressure is None
+            else [{k: _jsonable(v) for k, v in r.items()} for r in self.pressure.to_dict(orient="records")],
             "gaps": [{k: _jsonable(v) for k, v in r.items()} for r in self.gaps.to_dict(orient="records")],
         }
 
