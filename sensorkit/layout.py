@@ -95,7 +95,9 @@ class SensorLayout:
     grid : dict, optional
         For sensel grids (pressure mats, F-Scan): ``rows``, ``cols`` (grid size),
         ``row_spacing_mm``, ``col_spacing_mm`` and per sensor its 0-based ``row`` and ``col``
-        (lists of length S). None for discrete sensors.
+        (lists of length S); optionally ``footprint``, per sensor whether it is under the
+        foot of the recording the grid was read with (list of S bools). None for discrete
+        sensors.
     """
 
     name: str
@@ -497,7 +499,7 @@ def _check_grid(grid: dict, n: int, name: str) -> dict:
     spacing = (float(grid["row_spacing_mm"]), float(grid["col_spacing_mm"]))
     if not all(s > 0 for s in spacing):
         raise ValueError(f"layout {name!r}: grid spacing must be positive mm")
-    return {
+    out = {
         "rows": rows,
         "cols": cols,
         "row_spacing_mm": spacing[0],
@@ -505,3 +507,11 @@ def _check_grid(grid: dict, n: int, name: str) -> dict:
         "row": row,
         "col": col,
     }
+    if grid.get("footprint") is not None:
+        foot = list(grid["footprint"])
+        if len(foot) != n or not all(isinstance(v, (bool, np.bool_)) for v in foot):
+            raise ValueError(f"layout {name!r}: grid footprint needs one true/false per sensor ({n})")
+        if not any(foot):
+            raise ValueError(f"layout {name!r}: grid footprint holds no sensel")
+        out["footprint"] = [bool(v) for v in foot]
+    return out

@@ -214,6 +214,42 @@ def test_the_foot_is_the_footprint_not_the_sensor_sheet():
     assert (part.foot_length_mm, part.foot_width_mm) == (35.0, 10.0)
 
 
+def test_medial_and_lateral_are_the_foots_not_the_sheets():
+    """The foot sits 4.8 mm lateral of the sheet's centre (its loaded cells span x -40.3 to
+    30.8 mm); medial / lateral were taken about the sheet's centre line, with a band of the
+    sheet's width / 6, while the masks and the foot's size came from the footprint. Reference:
+    a reviewer's own numpy on the raw arrays, with labels about the footprint's midline and a
+    band of its width / 6 (76.2 / 6 = 12.7 mm): ml_ratio -0.635, -0.615, -0.568, -0.726,
+    -0.603 per step (about the sheet: -0.839, -0.843, -0.808, -0.902, -0.822)."""
+    from sensorkit.recommend.baseline import uniform_baseline
+
+    rec = read_fscan(REAL)
+    lay = rec.layout
+    foot = np.asarray(lay.grid["footprint"])
+    x = lay.x_mm[foot]
+    midline = (x.min() + x.max()) / 2
+    assert midline == pytest.approx(-4.76, abs=0.01)  # x is centred on the sheet's mean column
+    ml = np.asarray(lay.ml)
+    assert (lay.x_mm[ml == "medial"] - midline > 12.7).all()
+    assert (lay.x_mm[ml == "lateral"] - midline < -12.7).all()
+    steps = sk.analyze(rec).steps
+    ratios = steps.loc[steps["valid"], "ml_ratio"].to_numpy()
+    np.testing.assert_allclose(ratios, [-0.635, -0.615, -0.568, -0.726, -0.603], atol=5e-4)
+    # a uniform load is a load on the foot: over the footprint's sensels, not the sheet's margins
+    area = np.where(foot, lay.area_mm2, 0.0)
+    forefoot_mid = np.isin(lay.region, ("midfoot", "forefoot"))
+    med, lat = area[forefoot_mid & (ml == "medial")].sum(), area[forefoot_mid & (ml == "lateral")].sum()
+    assert (
+        uniform_baseline(lay).ml_ratio
+        == pytest.approx((med - lat) / (med + lat))
+        == pytest.approx(-0.392, abs=1e-3)
+    )
+    back = sk.SensorLayout.from_dict(lay.to_dict())
+    assert back.grid["footprint"] == lay.grid["footprint"] and back.ml == lay.ml
+    with pytest.raises(ValueError, match="footprint needs one true/false per sensor"):
+        sk.SensorLayout.from_dict({**lay.to_dict(), "grid": {**lay.to_dict()["grid"], "footprint": [True]}})
+
+
 def test_one_noisy_reading_does_not_make_the_sheet_the_foot(tmp_path):
     """A single toe-row sensel at 2 kPa in one frame of 205 put the foot's length back to the
     whole sheet (304.8 mm) and the CPEI back to about 0."""

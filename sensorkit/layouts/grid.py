@@ -49,7 +49,13 @@ def grid_layout(
         Cells that carried load in the recording; its length sets the heel/midfoot/
         forefoot/toe bands (:func:`~sensorkit.layouts.masks.regions_by_length`), and it
         sets the foot's size: ``foot_length_mm`` from the grid's heel edge (where the shoe
-        puts the heel) to the footprint's toe edge, ``foot_width_mm`` the footprint's width.
+        puts the heel) to the footprint's toe edge, ``foot_width_mm`` the footprint's width;
+        and it sets the medial / central / lateral labels (``ml``): outside +-width/6 of the
+        footprint's medio-lateral midline, as the anatomical masks are split within it, and
+        not of the sheet's (a foot placed 5 mm off the centre of Tekscan's test sheet had
+        ``ml_ratio`` -0.84 against -0.63 from its own midline). The layout keeps which
+        sensels are in it (``grid["footprint"]``), so a uniform load is a load on the foot
+        (:func:`sensorkit.recommend.baseline.uniform_baseline`).
         The strike index and the CPEI are fractions of these, so a sensor sheet longer and
         wider than the foot (Tekscan's test file: 304.8 x 106.7 mm for a footprint reaching
         254.0 mm, 76.2 mm wide) does not shrink them. Default: the active cells (the whole
@@ -85,13 +91,19 @@ def grid_layout(
     foot_length = float(fy.max()) + row_spacing_mm  # the grid's heel edge to the footprint's toe edge
     foot_width = float(fc.max() - fc.min() + 1) * col_spacing_mm
     outline = _outline(along, x, row_spacing_mm, col_spacing_mm)
+    in_foot = fp[r, c]
+    if footprint is None:
+        ml = ml_labels(x, width)
+    else:  # labels about the foot's own midline, with the foot's width
+        midline = (float(x[in_foot].min()) + float(x[in_foot].max())) / 2.0
+        ml = ml_labels(x - midline, foot_width)
     return SensorLayout(
         name=name,
         x_mm=x,
         y_mm=y,
         area_mm2=np.full(x.shape[0], row_spacing_mm * col_spacing_mm),
         region=region,
-        ml=ml_labels(x, width),
+        ml=ml,
         foot_length_mm=foot_length,
         foot_width_mm=foot_width,
         outline_mm=outline,
@@ -100,7 +112,7 @@ def grid_layout(
         sensor_names=[f"r{i + 1}c{j + 1}" for i, j in zip(r, c, strict=True)],
         description=description,
         source=source,
-        mask=anatomical_masks(x, region, within=fp[r, c]),
+        mask=anatomical_masks(x, region, within=in_foot),
         grid={
             "rows": rows,
             "cols": cols,
@@ -108,6 +120,7 @@ def grid_layout(
             "col_spacing_mm": float(col_spacing_mm),
             "row": r.tolist(),
             "col": c.tolist(),
+            **({} if footprint is None else {"footprint": in_foot.tolist()}),
         },
     )
 

@@ -9,7 +9,10 @@ measured value relative to that baseline instead of against fixed cut-points.
 
 Uniform load: every sensor carries the same pressure. A pressure layout's sensors then carry
 force in proportion to their area; a force layout reports one force per sensor patch, so every
-sensor carries the same force (force layouts without areas have no other choice).
+sensor carries the same force (force layouts without areas have no other choice). On a sensel
+grid read with its recording (F-Scan), only the sensels under the foot (``grid["footprint"]``)
+carry it: the sheet's unloaded margins are not foot (Tekscan's test file: ``ml_ratio`` -0.60
+on the footprint against -0.15 on the whole sheet).
 """
 
 from __future__ import annotations
@@ -73,9 +76,12 @@ class Coverage:
 
 def _weights(layout: SensorLayout) -> tuple[np.ndarray, str]:
     area = np.asarray(layout.area_mm2, dtype=np.float64)
+    on_foot = np.ones(layout.n_sensors)
+    if layout.grid is not None and layout.grid.get("footprint") is not None:
+        on_foot = np.asarray(layout.grid["footprint"], dtype=np.float64)
     if layout.value_kind == "pressure" and np.all(np.isfinite(area)) and np.all(area > 0):
-        return area, "area"
-    return np.ones(layout.n_sensors), "equal"
+        return area * on_foot, "area"
+    return on_foot, "equal"
 
 
 def uniform_baseline(layout: SensorLayout) -> UniformBaseline:
