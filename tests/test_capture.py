@@ -593,6 +593,41 @@ def test_sigterm_stops_a_recording_like_ctrl_c_with_its_end_record(tmp_path):
         assert recs and not caught and reader.end is not None, [str(c.message) for c in caught]
 
 
+@pytest.mark.slow
+def test_a_stop_by_sigterm_or_sighup_exits_128_plus_the_signal_after_closing_the_file(tmp_path):
+    """A recording stopped by SIGTERM or SIGHUP exited 0 like one that ended by itself (and the
+    interrupt that reached the top 130 like Ctrl-C): a supervisor could not tell why it stopped.
+    Now 143 and 129, the shell's 128 + signal; `python -m sensorkit.cli.stream` too."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+    cases = [  # (the line that says the loop runs, past the first run's kernel compilation)
+        (signal.SIGTERM, ["sensorkit.cli", "record", "sim://", "-o"], " records", 143),
+        (signal.SIGHUP, ["sensorkit.cli", "record", "sim://", "-o"], " records", 129),
+        (signal.SIGTERM, ["sensorkit.cli.stream", "--record"], "step ", 143),
+    ]
+    for sig, command, running, status in cases:
+        path = tmp_path / f"{command[0]}-{int(sig)}.skr"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *command, str(path)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if running in line:
+                    break
+            proc.send_signal(sig)
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert proc.returncode == status, (command, sig, proc.returncode, err)
+        assert "samples" in out and str(path) in out and "Traceback" not in err, (out, err)
+        reader = CaptureReader(path)
+        recs, caught = _records_and_warnings(reader)
+        assert recs and not caught and reader.end is not None, [str(c.message) for c in caught]
+
+
 def test_a_session_refuses_a_second_recording_while_one_runs(tmp_path):
     """The second capture replaced the first in the session, which was never closed (no end
     record, locked until the process ended)."""

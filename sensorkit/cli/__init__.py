@@ -173,12 +173,13 @@ def _run(argv: list[str]) -> int:
             helper = _warmup.start_helper()  # compiles from the other end of the pipeline
     from sensorkit.cli.console import one_line_warnings
 
+    stops: list[int] = []  # the signal (SIGTERM, SIGHUP) that stopped the command, if one did
     try:
-        with one_line_warnings(), _polite_stops_interrupt():
-            return int(args.run(args) or 0)
+        with one_line_warnings(), _polite_stops_interrupt(stops):
+            status = int(args.run(args) or 0)
     except KeyboardInterrupt:
         _print_error("interrupted")
-        return 130
+        status = 130
     except BrokenPipeError:
         raise  # not an error of the command: main() ends quietly
     except (SensorkitError, ValueError, OSError) as exc:
@@ -189,14 +190,42 @@ def _run(argv: list[str]) -> int:
     finally:
         if helper is not None:
             _warmup.stop_helper(helper)
+    return _stop_status(status, stops)
+
+
+def _stop_status(status: int, stops: Sequence[int]) -> int:
+    """The exit status of a command that ended with ``status``: 128 + the signal number when
+    SIGTERM or SIGHUP stopped it (143, 129: the shell's convention, so that a supervisor can
+    tell a stop by ``timeout`` or systemd from Ctrl-C's 130 or a run that ended by itself).
+
+    Parameters
+    ----------
+    status : int
+        The status the command returned (130 when the interrupt reached the top).
+    stops : sequence of int
+        The signals :func:`_polite_stops_interrupt` turned into the interrupt (empty: none).
+
+    Returns
+    -------
+    int
+        The process's exit status.
+    """
+    return 128 + stops[0] if stops else status
 
 
 @contextlib.contextmanager
-def _polite_stops_interrupt() -> Iterator[None]:
+def _polite_stops_interrupt(stops: list[int] | None = None) -> Iterator[None]:
     """SIGTERM (``timeout``, systemd, ``docker stop``) and SIGHUP (the terminal closed) stop a
     command as Ctrl-C does, so a recording closes its capture with its end record and prints
     its summary (they ended the process at once, leaving a file that read as killed).
-    The previous handlers come back afterwards (``main`` may run inside another program)."""
+    The previous handlers come back afterwards (``main`` may run inside another program).
+
+    Parameters
+    ----------
+    stops : list of int, optional
+        Gets the number of the signal that stopped the command appended, for its exit status
+        (:func:`_stop_status`); the interrupt itself is the same as Ctrl-C's.
+    """
     import signal
 
     wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
@@ -204,6 +233,8 @@ def _polite_stops_interrupt() -> Iterator[None]:
     def interrupt(signum: int, frame: object) -> None:
         for sig in wanted:  # once: a second signal (SIGHUP, then SIGTERM) must not cut the cleanup
             signal.signal(sig, signal.SIG_IGN)
+        if stops is not None:
+            stops.append(signum)
         raise KeyboardInterrupt
 
     if threading.current_thread() is not threading.main_thread():
