@@ -812,3 +812,29 @@ w.close()
     reader = CaptureReader(path)
     recs, caught = _records_and_warnings(reader)
     assert len(recs) == 5 and not caught and reader.end is not None and reader.end.records == 5
+
+
+def test_capture_warnings_point_at_the_users_call_of_sk_read_and_read_capture(tmp_path):
+    """Through `sk.read` a CaptureUnfinishedWarning (and a cut's CaptureCutWarning) named a line
+    of sensorkit/io/__init__.py instead of the line that called `sk.read`."""
+    import sensorkit as sk
+
+    path = tmp_path / "killed.skr"
+    with skd.open("sim://?seed=5", record=path) as session:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 0.5:
+            session.read(timeout_s=0.1)
+    reader = CaptureReader(path)
+    list(reader.records())
+    with path.open("r+b") as fh:
+        fh.truncate(reader.end.offset)  # as if killed between two records: no end record
+    cut = tmp_path / "cut.skr"
+    cut.write_bytes(path.read_bytes()[:-7])  # and one cut inside its last record
+    for source, category in ((path, CaptureUnfinishedWarning), (cut, CaptureCutWarning)):
+        for read in (sk.read, read_capture):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                read(source)
+            found = [w for w in caught if w.category is category]
+            assert found, (read.__name__, source.name, [str(w.message) for w in caught])
+            assert [w.filename for w in found] == [__file__] * len(found), (read.__name__, source.name)

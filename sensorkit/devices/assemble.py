@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sensorkit._stack import user_stacklevel
 from sensorkit.devices.chunk import Chunk
 from sensorkit.errors import DeviceError, FileFormatError
 from sensorkit.layout import SensorLayout, load_layout
@@ -311,13 +312,13 @@ def recording_from_capture(
         except DeviceError as exc:  # the replayed device failed: the file's fault (no DEVICE_INFO left)
             raise FileFormatError(f"replaying failed: {exc}", path=str(path), hint=exc.hint) from None
     damage: dict[str, type] = {}  # message -> category, once each (both sides of a pair read the file)
-    for w in caught:
+    for w in caught:  # said again at the caller's line (sk.read's or read_capture's caller)
         if issubclass(w.category, CaptureCutWarning):
             damage.setdefault(str(w.message), w.category)
         else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
     for message, category in damage.items():
-        warnings.warn(message, category, stacklevel=3)
+        warnings.warn(message, category, stacklevel=user_stacklevel())
     reader = session.reader  # type: ignore[attr-defined]
     header = reader.header
     streams = header.get("streams", [])

@@ -47,6 +47,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from sensorkit._json import Spec, check, load_json
+from sensorkit._stack import user_stacklevel
 from sensorkit.errors import CaptureWriteError, FileFormatError
 from sensorkit.outputs import is_being_written, open_exclusive
 
@@ -553,7 +554,7 @@ class CaptureWriter:
         try:  # an error while closing must not replace the one already on its way
             self.close()
         except CaptureWriteError as failed:
-            warnings.warn(str(failed), CaptureCutWarning, stacklevel=2)
+            warnings.warn(str(failed), CaptureCutWarning, stacklevel=user_stacklevel())
 
 
 def _record(kind: int, stream: int, time_s: float, data: bytes) -> bytes:
@@ -651,7 +652,7 @@ class CaptureReader:
                 damage = CaptureDamage(0, copy_at, None, float(header.get("host_t0_s") or 0.0), 0,
                                        f"header: {problem}; its copy at byte {copy_at} was used")  # fmt: skip
                 self.damaged.append(damage)
-                warnings.warn(damage.message(self.path), CaptureDamagedWarning, stacklevel=2)
+                warnings.warn(damage.message(self.path), CaptureDamagedWarning, stacklevel=user_stacklevel())
             else:
                 self.data_offset = len(CAPTURE_MAGIC) + 4 + n + 4
                 fh.seek(self.data_offset)
@@ -748,7 +749,7 @@ class CaptureReader:
                             message = self.cut.message(self.path)
                             if self.unfinished is not None:
                                 message += "; " + self.unfinished.after_cut()
-                            warnings.warn(message, CaptureCutWarning, stacklevel=2)
+                            warnings.warn(message, CaptureCutWarning, stacklevel=user_stacklevel())
                         return
                     rec, _ = self._record_at(fh, resume)  # (seeks there; the file is then after it)
                     assert rec is not None
@@ -756,7 +757,9 @@ class CaptureReader:
                     if damage not in self.damaged:  # (the streams of a pair each read the file)
                         self.damaged.append(damage)
                     if warn:
-                        warnings.warn(damage.message(self.path), CaptureDamagedWarning, stacklevel=2)
+                        warnings.warn(
+                            damage.message(self.path), CaptureDamagedWarning, stacklevel=user_stacklevel()
+                        )
                 end = _end_record(rec)
                 if end is not None:  # the writer closed the file here
                     after = rec.offset + RECORD_OVERHEAD + len(rec.data)
@@ -768,7 +771,7 @@ class CaptureReader:
                             f"were read: {abs(said - n_ok)} {'missing' if said > n_ok else 'more than written'} "
                             "without damage to show where (the file was edited?)",
                             CaptureDamagedWarning,
-                            stacklevel=2,
+                            stacklevel=user_stacklevel(),
                         )
                     if self.end.trailing_bytes and warn:
                         warnings.warn(
@@ -776,7 +779,7 @@ class CaptureReader:
                             f"the capture at byte {rec.offset} (they were added after the writer closed the "
                             f"file, e.g. another file appended to it); they are ignored",
                             CaptureTrailingDataWarning,
-                            stacklevel=2,
+                            stacklevel=user_stacklevel(),
                         )
                     return
                 if rec.kind != REC_HEADER:  # (the header's copy is read by __init__)
@@ -786,7 +789,9 @@ class CaptureReader:
                 offset = rec.offset + _REC.size + len(rec.data) + 4
         self.unfinished = self._unfinished(last_t, n_ok)
         if self.unfinished is not None and warn:
-            warnings.warn(self.unfinished.message(self.path), CaptureUnfinishedWarning, stacklevel=2)
+            warnings.warn(
+                self.unfinished.message(self.path), CaptureUnfinishedWarning, stacklevel=user_stacklevel()
+            )
 
     @staticmethod
     def _end_length(fh: Any, start: int, size: int) -> int | None:
@@ -821,7 +826,7 @@ class CaptureReader:
                     "closing the file (killed, or out of disk space, while closing), so no record before "
                     "it is missing",
                     CaptureCutWarning,
-                    stacklevel=3,
+                    stacklevel=user_stacklevel(),
                 )
             return
         # (not in :attr:`damaged`: no record was lost there; :attr:`end` says where the file ended)
@@ -831,7 +836,7 @@ class CaptureReader:
                 f"{self.path}: the end record at byte {offset} is damaged ({reason}); the writer closed "
                 f"the file there, so no record is missing ({n_ok} records read)",
                 CaptureDamagedWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
 
     def _unfinished(self, last_t: float | None, n_ok: int) -> CaptureUnfinished | None:

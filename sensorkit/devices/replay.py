@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sensorkit._json import load_json
+from sensorkit._stack import user_stacklevel
 from sensorkit.devices.capture import (
     REC_EVENT,
     REC_RX,
@@ -189,7 +190,9 @@ class ReplayTransport(Transport):
             problem = str(exc)
         if self._warn and warn:
             warnings.warn(
-                f"{self.reader.path}: {problem}; the record is skipped", CaptureDamagedWarning, stacklevel=3
+                f"{self.reader.path}: {problem}; the record is skipped",
+                CaptureDamagedWarning,
+                stacklevel=user_stacklevel(),
             )
         return {}
 
