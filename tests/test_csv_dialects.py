@@ -201,6 +201,31 @@ def test_a_csv_cut_inside_its_last_row_reads_up_to_the_cut_with_a_warning(tmp_pa
     assert rec.n_frames == 2
 
 
+def _truncation_warnings_at(read_file, path):
+    """The files named by the FileTruncatedWarnings of ``read_file(path)``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_file(path)
+    return [w.filename for w in caught if w.category is sk.errors.FileTruncatedWarning]
+
+
+def test_truncation_warnings_point_at_the_users_call_of_sk_read_and_of_the_reader(tmp_path):
+    """Through `sk.read` a FileTruncatedWarning named a line of sensorkit/io/__init__.py (one
+    frame more than the reader's fixed stacklevel counted), not the line that called `sk.read`."""
+    from sensorkit.io.csv_generic import read_generic_csv
+    from sensorkit.io.physionet import read_physionet_gaitpdb
+
+    path = _csv(tmp_path / "cut.csv", ["# layout: physionet8", HEADER, *_rows([0, 0.01, 0.02])])
+    path.write_text(path.read_text()[:-8])
+    walk = tmp_path / "GaCo01_01.txt"
+    walk.write_bytes(
+        (Path(__file__).parent / "data" / "physionet-gaitpdb" / "GaCo01_01.txt").read_bytes()[:600_000]
+    )
+    for source, reader in ((path, read_generic_csv), (walk, read_physionet_gaitpdb)):
+        for read_file in (sk.read, reader):
+            assert _truncation_warnings_at(read_file, source) == [__file__], (read_file.__name__, source.name)
+
+
 def test_a_csv_cut_inside_its_last_value_is_not_read_as_a_shorter_number(tmp_path):
     """Cut inside the last number of its last row ("33.8800011" to "3"), every field is still
     there: the row was read silently, with 3.0 for 33.88."""

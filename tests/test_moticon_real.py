@@ -150,6 +150,29 @@ def test_an_export_cut_between_rows_is_told_by_the_header_duration(tmp_path):
     assert part.time[-1] == pytest.approx(10.0)
 
 
+def test_truncation_warnings_point_at_the_users_call_of_sk_read_and_the_reader(tmp_path):
+    """Through `sk.read` a cut export's FileTruncatedWarning named a line of
+    sensorkit/io/__init__.py, not the line that called `sk.read`."""
+    import warnings
+
+    from sensorkit.io.moticon import read_moticon_opengo
+
+    text = EXPORT.read_text(encoding="utf-8")
+    cut = tmp_path / "cut.txt"
+    cut.write_text(text[: text.rindex("\n", 0, len(text) - 1) + 40], encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    end = next(i for i, line in enumerate(lines) if line.startswith("10.00\t"))
+    short = tmp_path / "cut_between_rows.txt"  # (told by the header's duration, in another function)
+    short.write_text("".join(lines[: end + 1]), encoding="utf-8")
+    for path in (cut, short):
+        for read in (sk.read, read_moticon_opengo):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                read(path)
+            found = [w.filename for w in caught if w.category is sk.errors.FileTruncatedWarning]
+            assert found == [__file__], (read.__name__, path.name)
+
+
 @pytest.mark.parametrize("name", ["230927_102114.txt", "230927_102137.txt"])
 def test_complete_exports_end_at_their_declared_duration_without_a_warning(name):
     import warnings

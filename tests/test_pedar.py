@@ -137,6 +137,21 @@ def test_cut_last_row_is_dropped_with_a_warning(tmp_path):
     assert rec.n_frames == 3
 
 
+def test_a_cut_files_warning_points_at_the_users_call_of_sk_read_and_read_pedar(tmp_path):
+    """Through `sk.read` the FileTruncatedWarning named a line of sensorkit/io/__init__.py."""
+    import warnings
+
+    rows = _rows(4)
+    rows[3] = rows[3][:50]
+    path = _write(tmp_path / "a.asc", rows, end="")
+    for read in (sk.read, read_pedar):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            read(path)
+        found = [w.filename for w in caught if w.category is FileTruncatedWarning]
+        assert found == [__file__], read.__name__
+
+
 def test_unknown_size_needs_a_layout_and_units_must_be_kpa(tmp_path):
     with pytest.raises(FileFormatError, match="no built-in layout for pedar insole size 'q'") as info:
         read_pedar(_write(tmp_path / "a.asc", _rows(), size="q"))

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from sensorkit._stack import user_stacklevel
 from sensorkit.calibrate.calibration import Calibration, SideCalibration, utc_now
 from sensorkit.calibrate.tare import tare_offsets
 from sensorkit.errors import CalibrationError
@@ -106,7 +107,7 @@ def apply_calibration(
                 f"{side} insole saturated ({hits} frames); those values are lower bounds, "
                 f"see metadata['saturated']",
                 SaturationWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
     md = dict(metadata or {})
     md["calibration"] = cal.to_dict()

@@ -46,6 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sensorkit._stack import user_stacklevel
 from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.io.validate import MAX_HEADER_LINE_CHARS, check_csv_header
@@ -206,7 +207,7 @@ def read_generic_csv(
             + "; read the rows before it"
             + ("" if short else " (end the file with a line break to keep that row)"),
             FileTruncatedWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
         lines = lines[:-1]
         text = "\n".join(lines) + "\n"

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sensorkit._stack import user_stacklevel
 from sensorkit.errors import CalibrationError, DuplicateRowsWarning, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.recording import Recording
@@ -142,7 +143,7 @@ def read_esp32_log(
             f"{path}: the last row (line {len(lines)}) is cut short (power lost while writing?); "
             "read the rows before it",
             FileTruncatedWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
         lines = lines[:-1]
     table = _table(lines, header, path)
@@ -171,7 +172,7 @@ def read_esp32_log(
         warnings.warn(
             f"{path}: {n_dup} duplicate row(s) (the same frame written twice) kept once",
             DuplicateRowsWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     data = data[keep]
     same_time = np.flatnonzero(np.diff(data[:, 0]) == 0)

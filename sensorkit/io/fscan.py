@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sensorkit._stack import user_stacklevel
 from sensorkit.errors import FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.layouts.grid import grid_layout
@@ -228,7 +229,7 @@ def read_fscan(
         warnings.warn(
             f"{path}: the file ends inside frame {len(numbers) + 1}; read the {len(numbers)} complete frames",
             FileTruncatedWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     if len(frames) < 2:
         raise FileFormatError(
@@ -294,7 +295,7 @@ def _side(path: Path) -> tuple[str, str]:
     warnings.warn(
         f"{path}: cannot tell the foot from the file name (Tekscan names end in L or R); read as the left foot",
         UserWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
     return "left", "assumed"
 

@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sensorkit._stack import user_stacklevel
 from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
@@ -319,7 +320,7 @@ def _check_duration(path: Path, declared: str | None, time: np.ndarray) -> None:
             f"{path}: the rows end at {float(time[-1]):.3f} s but the header declares a duration of "
             f"{duration:.3f} s: {missing:.3f} s ({round(missing / period)} rows) look cut off the end",
             FileTruncatedWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -341,7 +342,7 @@ def _complete_rows(path: Path, n_comment: int, n_channels: int) -> int | None:
     warnings.warn(
         f"{path}: the last row (line {n_lines}) is cut short; read the {n_data} rows before it",
         FileTruncatedWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
     return n_data
 

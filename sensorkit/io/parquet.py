@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from sensorkit._stack import user_stacklevel
 from sensorkit.errors import FileFormatError, SensorkitError, printable
 from sensorkit.io.outputs import atomic_output, check_output, input_files
 from sensorkit.io.spec import FormatSpec
@@ -188,7 +189,7 @@ def write_parquet(
             f"{path}: metadata not stored in Parquet (not JSON): {', '.join(head['metadata_not_stored'])}; "
             "the sensor values, gaps, events and layout are",
             UserWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     header = json.dumps(head, allow_nan=False, separators=(",", ":"))
     schema = pa.schema(fields, metadata={METADATA_KEY: header.encode("utf-8")})

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sensorkit._stack import user_stacklevel
 from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
@@ -145,7 +146,7 @@ def read_pedar(
         warnings.warn(
             f"{path}: the last row (line {header_idx + 2 + last}) is cut short; read the {len(data)} rows before it",
             FileTruncatedWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     metadata = {
         f"pedar_{k.replace(' ', '_').replace('[', '').replace(']', '')}": v for k, v in fields.items()

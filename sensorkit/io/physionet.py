@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sensorkit._stack import user_stacklevel
 from sensorkit.errors import FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.layout import load_layout
@@ -71,7 +72,7 @@ def read_physionet_gaitpdb(path: str | Path, *, body_mass_kg: float | None = Non
             f"{path}: the last row (line {kept.count(chr(10)) + 1}) has no line end, so the file may be "
             "cut inside it; read the rows before it (end the file with a line break to keep that row)",
             FileTruncatedWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
         kept = cut[0] + "\n"
     try:  # the text read once, parsed from memory

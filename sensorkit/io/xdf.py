@@ -67,6 +67,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sensorkit._stack import user_stacklevel
 from sensorkit.errors import CalibrationError, FileFormatError, SensorkitError
 from sensorkit.io.spec import FormatSpec
 from sensorkit.layout import SensorLayout, load_layout
@@ -416,7 +417,9 @@ def read_xdf(
                 hint="the samples of damaged chunks would be lost; pass allow_damaged=True to read the rest",
             )
         warnings.warn(
-            f"{path}: read with damage, samples lost: {'; '.join(problems)}", _TruncatedWarning, stacklevel=2
+            f"{path}: read with damage, samples lost: {'; '.join(problems)}",
+            _TruncatedWarning,
+            stacklevel=user_stacklevel(),
         )
     parsed = [_Stream(s) for s in raw_streams]
     markers = [s for s in parsed if s.is_markers]
