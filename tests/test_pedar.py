@@ -34,6 +34,24 @@ def test_real_export_values_time_and_layout():
     assert "APPROXIMATE" in rec.layout.description
 
 
+def test_the_header_date_is_read_as_an_iso_start_time_and_the_report_shows_it(tmp_path):
+    """The date stayed as exported (`25.04.23 10.49`), and the report showed it like that; it is
+    now `start_time` in ISO 8601, Moticon's key and form, with the raw field kept."""
+    from sensorkit.report.identity import session_identity
+
+    rec = sk.read(FULL)
+    assert rec.metadata["start_time"] == "2023-04-25T10:49"
+    assert rec.metadata["pedar_date_time"] == "25.04.23 10.49"
+    assert session_identity(rec).date == "2023-04-25 10:49"
+    assert session_identity(rec, anonymize=True).date == "2023"
+    # another form (another pedar version or locale) is kept as written, never guessed at
+    path = _write(tmp_path / "us.asc", _rows())
+    path.write_text(path.read_text().replace("25.04.23 10.49", "04/25/2023 10:49 AM"))
+    other = read_pedar(path)
+    assert "start_time" not in other.metadata and other.metadata["pedar_date_time"] == "04/25/2023 10:49 AM"
+    assert session_identity(other).date == "04/25/2023 10:49 AM"
+
+
 def test_force_is_pressure_times_published_area():
     rec = sk.read(CUT)
     areas = np.loadtxt(

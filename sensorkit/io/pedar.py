@@ -17,11 +17,14 @@ File structure (checked against ``pedar_example.asc`` of the pressuRe R package)
 Each row: time (s), the 99 sensors of the left insole, then the 99 of the right one, all
 in kPa. The insole size is the first field of ``sensor type`` (``y`` above); the layout is
 the built-in ``pedar-<size>`` (**approximate**: see ``calibration/sources/pressuRe-pedar``),
-or the ``layout=`` given.
+or the ``layout=`` given. The ``date/time`` field is kept as written (``pedar_date_time``)
+and, when it reads as day.month.year hour.minute, as ``start_time`` in ISO 8601
+(:func:`_start_time`).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
 import re
 import warnings
@@ -89,7 +92,9 @@ def read_pedar(
     -------
     Recording
         ``left`` and ``right`` (n, 99) in kPa on the file's time column (s); header fields
-        in ``metadata`` (``pedar_file_name``, ``pedar_date_time``, ``insole_size`` ...).
+        in ``metadata`` (``pedar_file_name``, ``pedar_date_time``, ``insole_size`` ...) and
+        the recording's start as ``start_time`` (ISO 8601 local time, as Moticon's; absent
+        when ``date/time`` does not read as :func:`_start_time` expects).
 
     Raises
     ------
@@ -152,6 +157,9 @@ def read_pedar(
         f"pedar_{k.replace(' ', '_').replace('[', '').replace(']', '')}": v for k, v in fields.items()
     }
     metadata.update(source=str(path), format="pedar-asc", insole_size=size or None)
+    started = _start_time(fields.get("date_time", ""))
+    if started is not None:
+        metadata["start_time"] = started
     try:
         return Recording.from_arrays(
             data[:, 0],
@@ -169,6 +177,37 @@ def read_pedar(
             str(exc),
         )
         raise FileFormatError(message, path=str(path)) from None
+
+
+def _start_time(date_time: str) -> str | None:
+    """The ``date/time`` of a pedar header as an ISO 8601 local date-time, or None.
+
+    Assumes day.month.year with a two-digit year, then hour.minute (``25.04.23 10.49`` is
+    ``2023-04-25T10:49``), as in the one export checked (``pedar_example.asc`` of pressuRe);
+    the year is 20yy for 00-68 and 19yy for 69-99 (:func:`time.strptime`). Other pedar
+    versions or locales may write it otherwise: anything else is not guessed at.
+
+    Parameters
+    ----------
+    date_time : str
+        The field's text after ``date/time``.
+
+    Returns
+    -------
+    str or None
+        ``YYYY-MM-DDTHH:MM`` (no time zone: pedar writes the local time of the recording
+        PC), or None when the text is not of that form.
+
+    Examples
+    --------
+    >>> _start_time("25.04.23 10.49"), _start_time("04/25/2023 10:49 AM")
+    ('2023-04-25T10:49', None)
+    """
+    try:
+        stamp = _dt.datetime.strptime(date_time.strip(), "%d.%m.%y %H.%M")
+    except ValueError:
+        return None
+    return stamp.isoformat(timespec="minutes")
 
 
 def _layout(layout: SensorLayout | str | Path | None, size: str, path: Path) -> SensorLayout:

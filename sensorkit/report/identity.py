@@ -2,8 +2,9 @@
 
 Gathered from the recording's metadata as each reader stores it (capture header ``subject``
 and ``created_utc``, generic CSV ``subject``/``session``, Moticon ``start_time``/``notes``/
-serials, pedar ``pedar_date_time``, F-Scan ``fscan_time``, PhysioNet subject from the file
-name), overridden by what the user gives (CLI ``--subject --session --condition --notes``).
+serials, pedar ``start_time`` (its raw ``pedar_date_time`` when that did not parse), F-Scan
+``fscan_time``, PhysioNet subject from the file name), overridden by what the user gives
+(CLI ``--subject --session --condition --notes``).
 Only the file's *name* is kept, never its folder: a path can itself identify a patient.
 
 ``anonymize=True`` leaves the subject, the notes, the device serials and the file name out
