@@ -136,8 +136,6 @@ class SensorLayout:
             raise ValueError(f"layout {self.name!r}: area_mm2 has {area.size} values for {n} sensors")
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
             raise ValueError(f"layout {self.name!r}: sensor positions must be finite")
-        if np.any(area[np.isfinite(area)] <= 0):
-            raise ValueError(f"layout {self.name!r}: sensor areas must be positive (or NaN if unknown)")
         region = tuple(self.region)
         ml = tuple(self.ml)
         if len(region) != n or len(ml) != n:
@@ -166,6 +164,7 @@ class SensorLayout:
         names = tuple(self.sensor_names) or tuple(f"S{i + 1}" for i in range(n))
         if len(names) != n or len(set(names)) != n:
             raise ValueError(f"layout {self.name!r}: need {n} distinct sensor names")
+        _check_areas(self.name, names, area)
         outline = np.asarray(self.outline_mm, dtype=np.float64).reshape(-1, 2)
         for attr, value in (
             ("x_mm", x),
@@ -480,6 +479,24 @@ def _layout_from_spec(spec: dict, *, foot_length_mm: float | None, origin: str) 
     if foot_length_mm is not None:
         layout = layout.scaled(foot_length_mm)
     return layout
+
+
+def _check_areas(name: str, sensor_names: Sequence[str], area: np.ndarray) -> None:
+    """Refuse a sensor area of 0 or less, naming the sensors: pressure times a zero area is no
+    force, and an offset in N over it an infinite one in kPa. NaN (unknown) is allowed.
+
+    Raises
+    ------
+    ValueError
+        Naming the first sensors with such an area and their values.
+    """
+    bad = np.flatnonzero(np.isfinite(area) & (area <= 0))
+    if bad.size:
+        listed = ", ".join(f"{sensor_names[j]} ({area[j]:g} mm^2)" for j in bad[:5])
+        more = f" and {bad.size - 5} more" if bad.size > 5 else ""
+        raise ValueError(
+            f"layout {name!r}: sensor areas must be positive (or NaN if unknown): {listed}{more}"
+        )
 
 
 def _check_grid(grid: dict, n: int, name: str) -> dict:

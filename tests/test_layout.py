@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -73,6 +74,23 @@ def test_layout_file_that_breaks_the_schema_is_rejected(tmp_path):
     path.write_text(json.dumps(spec))
     with pytest.raises(CalibrationError, match="unknown region"):
         sk.load_layout(path)
+
+
+def test_a_sensor_area_of_zero_is_refused_naming_the_sensor(tmp_path):
+    """An area of 0 (a pressure sensor whose area was not filled in) is refused as areas below 0
+    are, so no analysis or report divides by it (an infinite kPa offset); the error said only
+    "sensor areas must be positive", not which of the 99 sensors."""
+    spec = sk.load_layout("pedar-y").to_dict()
+    spec["name"] = "pedar-zero"
+    spec["sensors"][3]["area_mm2"] = 0
+    path = tmp_path / "zero.json"
+    path.write_text(json.dumps(spec))
+    with pytest.raises(CalibrationError, match=r"sensor areas must be positive .*: S4 \(0 mm\^2\)$"):
+        sk.load_layout(path)
+    with pytest.raises(sk.errors.FileFormatError, match=r"S4 \(0 mm\^2\)"):  # as a reader's layout=
+        sk.read(Path(__file__).parent / "data" / "pressure-mats" / "pedar_example_300rows.asc", layout=path)
+    with pytest.raises(ValueError, match=r"S2 \(0 mm\^2\), S3 \(-1 mm\^2\)$"):  # built in Python
+        SensorLayout("x", [0, 1, 2], [1, 2, 3], [5.0, 0.0, -1.0], ["heel"] * 3, ["medial"] * 3, 250, 95, [])
 
 
 def test_layout_round_trips_through_its_dict():
