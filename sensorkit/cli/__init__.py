@@ -21,7 +21,7 @@ import importlib
 import os
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from sensorkit import __version__
 from sensorkit.errors import SensorkitError
@@ -173,65 +173,102 @@ def _run(argv: list[str]) -> int:
             helper = _warmup.start_helper()  # compiles from the other end of the pipeline
     from sensorkit.cli.console import one_line_warnings
 
-    stops: list[int] = []  # the signal (SIGTERM, SIGHUP) that stopped the command, if one did
     try:
-        with one_line_warnings(), _polite_stops_interrupt(stops):
-            status = int(args.run(args) or 0)
+        with one_line_warnings():
+            return run_stoppable(lambda: args.run(args), debug=args.debug)
+    finally:
+        if helper is not None:
+            _warmup.stop_helper(helper)
+
+
+def run_stoppable(run: Callable[[], int | None], *, debug: bool = False) -> int:
+    """Run a command with the stops of :func:`_polite_stops_interrupt`; its exit status.
+
+    Parameters
+    ----------
+    run : callable
+        The command; returns its status (None is 0).
+    debug : bool
+        Let errors through with their traceback instead of one line.
+
+    Returns
+    -------
+    int
+        The command's status, 1 after an error (printed in one line with its hint), or the
+        status of a stop (:func:`_stop_status`).
+    """
+    stops: list[int] = []  # the signals (Ctrl-C, SIGTERM, SIGHUP) that stopped the command, in order
+    try:
+        with _polite_stops_interrupt(stops):
+            status = int(run() or 0)
     except KeyboardInterrupt:
         _print_error("interrupted")
         status = 130
     except BrokenPipeError:
         raise  # not an error of the command: main() ends quietly
     except (SensorkitError, ValueError, OSError) as exc:
-        if args.debug:
+        if debug:
             raise
         _print_error(str(exc), getattr(exc, "hint", None))
         return 1
-    finally:
-        if helper is not None:
-            _warmup.stop_helper(helper)
+    except Exception:
+        if not stops or debug:
+            raise
+        # a stop that lands inside a kernel's first compilation surfaces as Numba's own error
+        # ("no compiled object yet") once its callback has swallowed the interrupt
+        _print_error("interrupted")
+        status = 130
     return _stop_status(status, stops)
 
 
 def _stop_status(status: int, stops: Sequence[int]) -> int:
-    """The exit status of a command that ended with ``status``: 128 + the signal number when
-    SIGTERM or SIGHUP stopped it (143, 129: the shell's convention, so that a supervisor can
-    tell a stop by ``timeout`` or systemd from Ctrl-C's 130 or a run that ended by itself).
+    """The exit status of a command that ended with ``status`` after the stops in ``stops``.
+
+    A command that takes the stop as its normal end (``record``, ``stream``, ``serve``: the
+    capture closed, the summary printed) exits with its own status, 0, whichever signal it
+    was, as a service that shuts down cleanly does. A stop that cuts a command short (the
+    interrupt reached the top: ``status`` 130) exits 128 + the first signal's number: 130
+    for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP, the shell's convention, so a supervisor can
+    tell ``timeout`` or systemd from Ctrl-C. An error while stopping keeps its status (1).
 
     Parameters
     ----------
     status : int
         The status the command returned (130 when the interrupt reached the top).
     stops : sequence of int
-        The signals :func:`_polite_stops_interrupt` turned into the interrupt (empty: none).
+        The signals :func:`_polite_stops_interrupt` turned into the interrupt, in order.
 
     Returns
     -------
     int
         The process's exit status.
     """
-    return 128 + stops[0] if stops else status
+    return 128 + stops[0] if stops and status == 130 else status
 
 
 @contextlib.contextmanager
 def _polite_stops_interrupt(stops: list[int] | None = None) -> Iterator[None]:
-    """SIGTERM (``timeout``, systemd, ``docker stop``) and SIGHUP (the terminal closed) stop a
-    command as Ctrl-C does, so a recording closes its capture with its end record and prints
-    its summary (they ended the process at once, leaving a file that read as killed).
-    The previous handlers come back afterwards (``main`` may run inside another program).
+    """Ctrl-C (SIGINT), SIGTERM (``timeout``, systemd, ``docker stop``) and SIGHUP (the terminal
+    closed) stop a command alike, with a :class:`KeyboardInterrupt`, so a recording closes its
+    capture with its end record and prints its summary (SIGTERM and SIGHUP ended the process at
+    once, leaving a file that read as killed). After the first stop SIGTERM and SIGHUP are
+    ignored, so that the cleanup is not cut (``timeout`` then the terminal closing, or Ctrl-C
+    then systemd); a second Ctrl-C still interrupts it, as a person insisting. A signal
+    ignored by whoever started us (``nohup`` ignores SIGHUP, a shell's background job
+    SIGINT) stays ignored, a SIGINT handler other than Python's is kept, and the previous
+    handlers come back afterwards (``main`` may run inside another program).
 
     Parameters
     ----------
     stops : list of int, optional
-        Gets the number of the signal that stopped the command appended, for its exit status
-        (:func:`_stop_status`); the interrupt itself is the same as Ctrl-C's.
+        Gets the number of each stop signal appended, for the exit status (:func:`_stop_status`).
     """
     import signal
 
-    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    polite = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
 
     def interrupt(signum: int, frame: object) -> None:
-        for sig in wanted:  # once: a second signal (SIGHUP, then SIGTERM) must not cut the cleanup
+        for sig in polite:  # once: a second SIGTERM or SIGHUP must not cut the cleanup
             signal.signal(sig, signal.SIG_IGN)
         if stops is not None:
             stops.append(signum)
@@ -240,8 +277,10 @@ def _polite_stops_interrupt(stops: list[int] | None = None) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set from the main thread
         return
-    # a signal ignored by whoever started us (`nohup` ignores SIGHUP) stays ignored
-    wanted = [sig for sig in wanted if signal.getsignal(sig) is not signal.SIG_IGN]
+    polite = [sig for sig in polite if signal.getsignal(sig) is not signal.SIG_IGN]
+    wanted = list(polite)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        wanted.append(signal.SIGINT)
     previous = {sig: signal.signal(sig, interrupt) for sig in wanted}
     try:
         yield

@@ -474,24 +474,12 @@ def standalone(add: Callable, name: str, argv: list[str] | None = None) -> int:
     """Run one command module on its own (``python -m sensorkit.cli.<name>``), with one-line errors."""
     import sys
 
-    from sensorkit.cli import _polite_stops_interrupt, _stop_status
-    from sensorkit.cli.console import print_error
-    from sensorkit.errors import SensorkitError
+    from sensorkit.cli import run_stoppable
 
     parser = argparse.ArgumentParser(prog="sensorkit")
     add(parser.add_subparsers(dest="command"))
     args = parser.parse_args([name, *(sys.argv[1:] if argv is None else argv)])
-    stops: list[int] = []  # SIGTERM and SIGHUP stop it as Ctrl-C does, as under `sensorkit`
-    try:
-        with _polite_stops_interrupt(stops):
-            status = int(args.run(args) or 0)
-    except KeyboardInterrupt:
-        print_error("interrupted")
-        status = 130
-    except (SensorkitError, ValueError, OSError) as exc:
-        print_error(str(exc), getattr(exc, "hint", None))
-        return 1
-    return _stop_status(status, stops)
+    return run_stoppable(lambda: args.run(args))  # stops and errors as under `sensorkit`
 
 
 if __name__ == "__main__":
