@@ -27,8 +27,9 @@ def user_stacklevel() -> int:
     Returns
     -------
     int
-        1 for the function that warns, plus one per sensorkit frame above it; a stack with
-        no frame outside sensorkit (a thread sensorkit started) gives its outermost frame.
+        1 for the function that warns, plus one per sensorkit frame above it. In a thread
+        sensorkit started (a replay's reader) that first frame outside is the standard
+        library's ``threading`` module: no user line is on that stack.
     """
     frame = sys._getframe(1)  # the function that warns (stacklevel 1)
     level = 1

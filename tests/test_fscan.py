@@ -215,8 +215,8 @@ def test_the_foot_is_the_footprint_not_the_sensor_sheet():
 
 
 def test_medial_and_lateral_are_the_foots_not_the_sheets():
-    """The foot sits 4.8 mm lateral of the sheet's centre (its loaded cells span x -40.3 to
-    30.8 mm); medial / lateral were taken about the sheet's centre line, with a band of the
+    """The footprint's midline lies 4.8 mm lateral of the sensels' mean column, from which x is
+    measured (its loaded cells span x -40.3 to 30.8 mm); medial / lateral were taken about the sheet's centre line, with a band of the
     sheet's width / 6, while the masks and the foot's size came from the footprint. Reference:
     a reviewer's own numpy on the raw arrays, with labels about the footprint's midline and a
     band of its width / 6 (76.2 / 6 = 12.7 mm): ml_ratio -0.635, -0.615, -0.568, -0.726,
@@ -248,6 +248,18 @@ def test_medial_and_lateral_are_the_foots_not_the_sheets():
     assert back.grid["footprint"] == lay.grid["footprint"] and back.ml == lay.ml
     with pytest.raises(ValueError, match="footprint needs one true/false per sensor"):
         sk.SensorLayout.from_dict({**lay.to_dict(), "grid": {**lay.to_dict()["grid"], "footprint": [True]}})
+    # a footprint one column wide has no medial and lateral sensels: not covered (it was, and
+    # the advice then printed a uniform value of nan); no footprint at all: the whole sheet
+    from sensorkit.layouts.grid import grid_layout
+    from sensorkit.recommend.baseline import layout_coverage
+
+    sheet = np.ones((12, 6), dtype=bool)
+    narrow = np.zeros_like(sheet)
+    narrow[:, 2] = True
+    one_column = grid_layout("g", sheet, row_spacing_mm=5.0, col_spacing_mm=5.0, footprint=narrow)
+    assert not layout_coverage(one_column).medial_lateral
+    empty = grid_layout("g", sheet, row_spacing_mm=5.0, col_spacing_mm=5.0, footprint=np.zeros_like(sheet))
+    assert "footprint" not in empty.grid and layout_coverage(empty).ok
 
 
 def test_one_noisy_reading_does_not_make_the_sheet_the_foot(tmp_path):

@@ -81,8 +81,8 @@ def grid_layout(
     sign = 1.0 if medial_cols == "increasing" else -1.0
     x = sign * (c - c.mean()) * col_spacing_mm
     fp = active if footprint is None else (np.asarray(footprint, dtype=bool) & active)
-    if not fp.any():
-        fp = active
+    if not fp.any():  # no footprint on the sensels: the whole insole, as without one
+        fp, footprint = active, None
     fr, _ = np.nonzero(fp)
     fy = ((rows - 1 - fr) if heel_row == "last" else fr) * row_spacing_mm
     region = regions_by_length(y, float(fy.min()), float(fy.max()) + row_spacing_mm)
