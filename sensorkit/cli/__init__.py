@@ -256,7 +256,10 @@ def _polite_stops_interrupt(stops: list[int] | None = None) -> Iterator[None]:
     then systemd); a second Ctrl-C still interrupts it, as a person insisting. A signal
     ignored by whoever started us (``nohup`` ignores SIGHUP, a shell's background job
     SIGINT) stays ignored, a SIGINT handler other than Python's is kept, and the previous
-    handlers come back afterwards (``main`` may run inside another program).
+    handlers come back afterwards (``main`` may run inside another program). A stop raised
+    inside a C callback, where Python can only print it as "Exception ignored" with a
+    traceback (Numba's object-cache notice during a first run's compilation), is not printed:
+    the command says "interrupted" once.
 
     Parameters
     ----------
@@ -282,9 +285,17 @@ def _polite_stops_interrupt(stops: list[int] | None = None) -> Iterator[None]:
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         wanted.append(signal.SIGINT)
     previous = {sig: signal.signal(sig, interrupt) for sig in wanted}
+    unraisable = sys.unraisablehook
+
+    def quiet_stop(info) -> None:  # the stop raised inside a C callback (Numba's cache notice)
+        if not issubclass(info.exc_type, KeyboardInterrupt):
+            unraisable(info)  # whose traceback Python prints as "Exception ignored": it is the stop
+
+    sys.unraisablehook = quiet_stop
     try:
         yield
     finally:
+        sys.unraisablehook = unraisable
         for sig, handler in previous.items():
             if handler is not None:  # (None: a handler set outside Python, which cannot be put back)
                 signal.signal(sig, handler)
