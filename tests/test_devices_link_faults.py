@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from conftest import Pty
 
+import sensorkit
 import sensorkit.devices as skd
 from sensorkit.devices.firmware import SimFirmware, SimParams, serve_fd
 from sensorkit.errors import DeviceError, FileFormatError
@@ -870,6 +871,34 @@ def test_replay_at_speed_zero_is_as_fast_as_possible(tmp_path):
     with skd.open(f"replay://{path}?speed=0") as rep:
         n = sum(c.n for c in rep)
     assert n > 800 and time.monotonic() - t0 < 0.6
+
+
+def test_recording_a_replay_at_speed_zero_keeps_every_received_record(tmp_path):
+    # The replay read the file from the moment it opened and dropped what it had read before
+    # the capture was attached: `stream replay://x.skr?speed=0 --record y.skr` kept 0 to 210
+    # of 502 frames, varying from run to run.
+    from sensorkit.devices.capture import REC_RX, CaptureReader
+
+    src, copy = tmp_path / "src.skr", tmp_path / "copy.skr"
+    with skd.open("sim://?rate=500&seed=2", record=src) as dev:
+        read_for(dev, 1.0)
+    with skd.open(f"replay://{src}?speed=0", record=copy) as rep:
+        for _ in rep:
+            pass
+
+    def received(path, stream):  # in order per stream (the two insoles' records interleave freely)
+        return [
+            (r.time_s, r.data)
+            for r in CaptureReader(path).records()
+            if (r.kind, r.stream) == (REC_RX, stream)
+        ]
+
+    for stream in (0, 1):
+        assert len(received(src, stream)) > 50 and received(copy, stream) == received(src, stream)
+    a, b = sensorkit.read(src), sensorkit.read(copy)
+    assert (
+        a.n_frames > 400 and np.array_equal(a.time, b.time) and np.array_equal(a.left, b.left, equal_nan=True)
+    )
 
 
 # ----------------------------------------------------------------------------- shutdown and leaks

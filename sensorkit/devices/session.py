@@ -532,8 +532,8 @@ def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **op
         source.devices.sort(key=lambda d: d.side != "left")
     else:
         source = devices[0].open()
-    for dev in devices:
-        dev.discard_prebuffer()
+    # (what was read so far stays buffered: open_session attaches a capture to it, or drops it;
+    # a replay at speed 0 had read most of the file before `--record` attached, and lost it)
     own = calibration is not None
     try:
         session = Session(source, host_t0_s=float(header.get("host_t0_s", 0.0)), subject=header.get("subject"),
