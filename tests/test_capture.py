@@ -47,6 +47,24 @@ def _records_and_warnings(reader: CaptureReader) -> tuple[list, list]:
     return recs, caught
 
 
+def _without_end_record(path: Path) -> None:
+    """Cut the end record off a closed capture, as if its recorder were killed between two records."""
+    reader = CaptureReader(path)
+    list(reader.records())
+    with path.open("r+b") as fh:
+        fh.truncate(reader.end.offset)
+
+
+def _sim_capture_killed(path: Path, seconds: float) -> Path:
+    """A capture of ``seconds`` of the simulator whose recorder was killed (no end record)."""
+    with skd.open("sim://?seed=5", record=path) as session:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < seconds:
+            session.read(timeout_s=0.1)
+    _without_end_record(path)
+    return path
+
+
 def record_live(path: Path, url: str, seconds: float) -> list:
     chunks = []
     with skd.open(url, record=path, subject={"body_mass_kg": 72.0}) as session:
@@ -675,15 +693,7 @@ def test_the_report_says_a_capture_was_not_closed_and_counts_a_shared_link_once(
     import sensorkit as sk
     from sensorkit.report.sections import gaps_section
 
-    path = tmp_path / "killed.skr"
-    with skd.open("sim://?seed=5", record=path) as session:
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 2.0:
-            session.read(timeout_s=0.1)
-    reader = CaptureReader(path)
-    list(reader.records())
-    with path.open("r+b") as fh:
-        fh.truncate(reader.end.offset)  # as if killed between two records: no end record
+    path = _sim_capture_killed(tmp_path / "killed.skr", 2.0)
     with pytest.warns(CaptureUnfinishedWarning):
         rec = sk.read(path)
     assert rec.metadata["format"] == "capture"  # `convert` printed "(?, ...)" for a capture
@@ -747,10 +757,7 @@ def test_a_killed_capture_written_with_fsync_zero_says_nothing_was_unsynced(tmp_
     for i in range(3):
         w.write(REC_RX, 0, 2.0 + i, b"\x01\x00")
     w.close()
-    reader = CaptureReader(path)
-    list(reader.records())
-    with path.open("r+b") as fh:
-        fh.truncate(reader.end.offset)  # killed before closing
+    _without_end_record(path)  # killed before closing
     reader = CaptureReader(path)
     _, caught = _records_and_warnings(reader)
     message = str(caught[0].message)
@@ -820,15 +827,7 @@ def test_capture_warnings_point_at_the_users_call_of_sk_read_and_read_capture(tm
     of sensorkit/io/__init__.py instead of the line that called `sk.read`."""
     import sensorkit as sk
 
-    path = tmp_path / "killed.skr"
-    with skd.open("sim://?seed=5", record=path) as session:
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 0.5:
-            session.read(timeout_s=0.1)
-    reader = CaptureReader(path)
-    list(reader.records())
-    with path.open("r+b") as fh:
-        fh.truncate(reader.end.offset)  # as if killed between two records: no end record
+    path = _sim_capture_killed(tmp_path / "killed.skr", 0.5)
     cut = tmp_path / "cut.skr"
     cut.write_bytes(path.read_bytes()[:-7])  # and one cut inside its last record
     for source, category in ((path, CaptureUnfinishedWarning), (cut, CaptureCutWarning)):
