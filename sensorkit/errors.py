@@ -10,6 +10,7 @@ import unicodedata
 
 __all__ = [
     "CalibrationError",
+    "CaptureNotKeptWarning",
     "CaptureWriteError",
     "DeviceError",
     "DuplicateRowsWarning",
@@ -125,6 +126,11 @@ class FileLockedError(SensorkitError, OSError):
 
 class CaptureWriteError(SensorkitError, OSError):
     """Writing a capture failed (disk full, file-size limit, I/O error); the file is readable up to there."""
+
+
+class CaptureNotKeptWarning(UserWarning):
+    """Records a device delivered before its capture was attached were not kept (the buffer that
+    holds them was full); the capture holds an EVENT ``records_not_kept`` with their count."""
 
 
 #: Characters that reorder how the text around them is shown (Unicode bidirectional embeddings,

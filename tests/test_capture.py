@@ -838,3 +838,27 @@ def test_capture_warnings_point_at_the_users_call_of_sk_read_and_read_capture(tm
             found = [w for w in caught if w.category is category]
             assert found, (read.__name__, source.name, [str(w.message) for w in caught])
             assert [w.filename for w in found] == [__file__] * len(found), (read.__name__, source.name)
+
+
+def test_records_a_full_prebuffer_did_not_keep_are_counted_in_the_capture_and_said(tmp_path):
+    """Records beyond the prebuffer's limit (100 000 before a capture is attached) were dropped
+    without a word; the capture now holds their count and the user gets a warning."""
+    import json
+
+    from sensorkit.devices.tap import CaptureTap
+    from sensorkit.errors import CaptureNotKeptWarning
+
+    tap = CaptureTap(0, lambda exc: None, prebuffer_max=5)
+    for i in range(8):
+        tap.record(REC_RX, 1.0 + i, bytes([1, i, 0]))
+    writer = CaptureWriter(tmp_path / "late.skr", {"streams": [{"stream": 0}], "host_t0_s": 1.0})
+    with pytest.warns(
+        CaptureNotKeptWarning, match=r"3 record\(s\) of stream 0 .* not kept \(the first 5 were\)"
+    ):
+        tap.attach(writer)
+    tap.record(REC_RX, 9.0, bytes([1, 9, 0]))
+    writer.close()
+    recs, caught = _records_and_warnings(CaptureReader(tmp_path / "late.skr"))
+    assert [r.data[1] for r in recs if r.kind == REC_RX] == [0, 1, 2, 3, 4, 9] and not caught
+    events = [json.loads(r.data) for r in recs if r.kind == REC_EVENT and b"records_not_kept" in r.data]
+    assert [(e["event"], e["records"]) for e in events] == [("records_not_kept", 3)]
