@@ -112,6 +112,9 @@ class Profile:
         JSON lines: insert commas a firmware forgot between a value and the next key.
     keep_delimiter : bool
         Text framing: the delimiter belongs to the record (e.g. ``}`` ending a JSON object).
+    ignore : bytes
+        Text framing: bytes removed wherever they appear before a record is parsed (e.g. the
+        CR LF a firmware's serial echo puts after each piece of a record).
     datagram_records : bool
         Text framing over UDP: each datagram holds whole records, so a datagram's end ends a
         record even without the delimiter (Moticon OpenGo sends one line per datagram, with or
@@ -120,11 +123,16 @@ class Profile:
     timestamp, sequence : FieldSpec or None
         Device clock (``timestamp_unit``, ``timestamp_bits``) and a frame counter
         (``sequence_bits``), which numbers frames so that lost and duplicated frames are
-        counted exactly.
+        counted exactly. ``sequence_signed``: a text counter is a signed integer of
+        ``sequence_bits`` bits (two's complement, e.g. an AVR ``int`` going from 32767 to -32768).
     side : FieldSpec or None
         A field naming the foot; ``side_values`` maps its values (numbers or prefixes) to sides.
     side_prefix : dict
         Text records starting with these prefixes belong to these sides.
+    side_marker : dict
+        Text framing: marker bytes a device inserts into its stream (at the start of each
+        piece it sends) to name its foot. They are removed wherever they appear; a record
+        that held one belongs to its side, a record without any to the URL's side.
     pressure : dict of str to FieldSpec
         Per side (``"left"``/``"right"``), or ``"any"`` when the side comes from ``side``,
         ``side_prefix`` or the URL.
@@ -181,6 +189,9 @@ class Profile:
     raw: dict = field(repr=False)
     path: str = ""
     datagram_records: bool = False
+    ignore: bytes = b""
+    side_marker: dict = field(default_factory=dict)
+    sequence_signed: bool = False
 
     @property
     def sides(self) -> tuple[str, ...]:
@@ -390,6 +401,7 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
     text_format = size = None
     byte_order, sync, samples, stride = "<", b"", 1, 0
     delimiter, separator, skip, repair, keep, datagrams = b"\n", b",", None, False, False, False
+    ignore = b""
     if framing == "binary":
         size = fr.get("size", (int,), required=True, lo=1, hi=65535, expected="bytes per frame (1..65535)")
         order = fr.get("byte_order", (str,), "little", choices=("little", "big"))
@@ -412,6 +424,9 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
         repair = fr.get("repair", (bool,), False)
         keep = fr.get("keep_delimiter", (bool,), False)
         datagrams = fr.get("datagram_records", (bool,), False)
+        ignore = _bytes_of(fr, "ignore")
+        if delimiter in ignore:
+            raise fr.fail("ignore", "bytes other than the delimiter", ignore.decode("latin-1"))
         if datagrams and keep:
             raise fr.fail(
                 "datagram_records",
@@ -424,7 +439,7 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
     if fl is None:
         raise ProfileError("missing; expected a [fields] table", path=path, key="fields")
     timestamp = sequence = side = None
-    unit, bits, side_values, side_prefix = "us", None, {}, {}
+    unit, bits, side_values, side_prefix, side_marker = "us", None, {}, {}, {}
     ts = fl.table_of("timestamp")
     if ts is not None:
         unit = ts.get("unit", (str,), required=True, choices=tuple(TIME_UNITS))
@@ -433,12 +448,15 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
         ts.used.add("bits")
         timestamp = _field(ts, framing, text_format)
         ts.done()
-    seq_bits = None
+    seq_bits, seq_signed = None, False
     sq = fl.table_of("sequence")
     if sq is not None:
         seq_bits = sq.get("bits", (int,), None, choices=(8, 16, 32, 64))
         sq.used.add("bits")
+        seq_signed = sq.get("signed", (bool,), False)
         sequence = _field(sq, framing, text_format)
+        if seq_signed and (seq_bits is None or sequence.type is not None):
+            raise sq.fail("signed", "a text counter with bits (the width at which it wraps)", seq_signed)
         if seq_bits is None and sequence.type is not None:
             if sequence.type not in ("u8", "u16", "u32", "u64"):
                 raise sq.fail("type", "an unsigned integer type (u8, u16, u32, u64) for a frame counter",
@@ -448,7 +466,19 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
     sd = fl.table_of("side")
     if sd is not None:
         prefixes = sd.table_of("prefix")
-        if prefixes is not None:
+        markers = sd.table_of("marker")
+        if markers is not None:
+            if prefixes is not None or framing != "text":
+                raise sd.fail("marker", "a marker with a text framing, not with a prefix", markers.table)
+            for k, v in markers.table.items():
+                if v not in SIDES:
+                    raise markers.fail(k, "left or right", v)
+                if not k or delimiter in k.encode() or set(k.encode()) & set(ignore):
+                    raise markers.fail(k, "a marker that holds neither the delimiter nor ignored bytes", k)
+                markers.used.add(k)
+                side_marker[k.encode()] = v
+            markers.done()
+        elif prefixes is not None:
             for k, v in prefixes.table.items():
                 if v not in SIDES:
                     raise prefixes.fail(k, "left or right", v)
@@ -507,7 +537,7 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
                 imu_units[k.split("_")[0]] = u
         im.done()
     fl.done()
-    if (side is not None or side_prefix) and set(pressure) != {"any"}:
+    if (side is not None or side_prefix or side_marker) and set(pressure) != {"any"}:
         raise ProfileError("expected one pressure field when a side field or prefix names the foot",
                            path=path, key="fields.pressure")  # fmt: skip
 
@@ -553,10 +583,10 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
         name=name, description=description, source=source, transport=transport, framing=framing,
         text_format=text_format, size=size, byte_order=byte_order, sync=sync, samples_per_frame=int(samples),
         sample_stride=int(stride), delimiter=delimiter, separator=separator, skip=skip, repair_json=bool(repair),
-        keep_delimiter=bool(keep), datagram_records=bool(datagrams),
+        keep_delimiter=bool(keep), datagram_records=bool(datagrams), ignore=ignore,
         timestamp=timestamp, timestamp_unit=unit, timestamp_bits=bits, sequence=sequence,
-        sequence_bits=seq_bits, side=side,
-        side_values=side_values, side_prefix=side_prefix, pressure=pressure, extras=extras, imu=imu,
+        sequence_bits=seq_bits, sequence_signed=bool(seq_signed), side=side,
+        side_values=side_values, side_prefix=side_prefix, side_marker=side_marker, pressure=pressure, extras=extras, imu=imu,
         imu_units=imu_units, units=units, rate_hz=float(rate), layout=layout, approximate=approx, raw=raw,
         path=path,
     )  # fmt: skip

@@ -246,12 +246,25 @@ class ProfileDecoder:
 
     def _record(self, rec: bytes, rows: dict) -> None:
         p = self.profile
+        if p.ignore:
+            rec = rec.translate(None, p.ignore)
+        marked = None
+        if p.side_marker:  # inserted by the device wherever it cut its stream: never data
+            found = set()
+            for marker, s in p.side_marker.items():
+                if marker in rec:
+                    found.add(s)
+                    rec = rec.replace(marker, b"")
+            if len(found) > 1:
+                self._bad(rec, "markers of both feet in one record")
+                return
+            marked = found.pop() if found else None
         if not rec.strip():
             return
         if p.skip is not None and p.skip.search(rec):
             self.stats.skipped += 1
             return
-        side = None
+        side = marked
         if p.side_prefix:
             for prefix, s in p.side_prefix.items():
                 if rec.startswith(prefix):
@@ -281,7 +294,12 @@ class ProfileDecoder:
             counter = None
             if p.sequence is not None:
                 c = get(p.sequence)[0]
-                if not (c >= 0 and float(c).is_integer()):
+                bits = p.sequence_bits
+                if p.sequence_signed:  # two's complement: -1 follows 2**(bits-1) - 1 ... 0 wraps on
+                    if not (float(c).is_integer() and -(2 ** (bits - 1)) <= c < 2 ** (bits - 1)):
+                        raise ValueError(f"sequence {c!r} is not a signed {bits}-bit integer")
+                    c = int(c) % (1 << bits)
+                elif not (c >= 0 and float(c).is_integer()):
                     raise ValueError(f"sequence {c!r} is not a non-negative integer")
                 counter = np.array([c], dtype=np.uint64)
             out = []
