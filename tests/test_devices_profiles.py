@@ -6,6 +6,7 @@ backend only at its ``backend=`` seam); bad profiles and bad bytes get clear rep
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 import struct
 import threading
@@ -246,7 +247,9 @@ def test_datagram_records_is_a_text_framing_key_and_not_with_a_kept_delimiter(tm
     assert load_profile("esp32-insole").datagram_records is False  # serial text: a byte stream
     bad = tmp_path / "bad.toml"
     text = Path(skd.__file__).parent.joinpath("profiles", "sensmove.toml").read_text()
-    bad.write_text(text.replace("[framing]\n", "[framing]\ndatagram_records = true\n", 1))
+    bad.write_text(
+        text.replace("[framing]\n", "[framing]\ndatagram_records = true\nkeep_delimiter = true\n", 1)
+    )
     with pytest.raises(ProfileError, match="datagram_records"):
         load_profile(str(bad))
 
@@ -333,20 +336,139 @@ def test_left01_text_split_across_20_byte_notifications_after_writing_begin():
     assert np.allclose(left[:, 23] - left[:, 0], 11.5)  # cell (5, 3) = 0.5 x 23 above cell (0, 0)
 
 
-def test_sensmove_json_with_a_missing_comma_over_the_nordic_uart_service():
-    records = [
-        f'{{"index":{k}"fsr":[{",".join(str(10 * i + k) for i in range(7))}],"acc":[{k},{-k},512]}}'.encode()
-        for k in range(80)
-    ]
-    stream = b"".join(records)
-    notes = [stream[i : i + 20] for i in range(0, len(stream), 20)]
+# ---------------------------------------------------------------------------- sensmove (alex3165)
+def sensmove_record(index: int, fsr: list[int], acc: list[int], *, comma: bool = True) -> str:
+    """SMDataManager.cpp line 70: the index is an AVR int (16-bit two's complement)."""
+    index = (index + 32768) % 65536 - 32768
+    sep = "," if comma else ""  # before 1828c13 (2015-08-17) the comma after the index was missing
+    return f'{{"index":{index}{sep}"fsr":[{",".join(map(str, fsr))}],"acc":[{",".join(map(str, acc))}]}}'
+
+
+def sensmove_pieces(record: str, *, right: bool, frame: int = 19) -> list[bytes]:
+    """SMBLEApplication::sendInstruction (lines 59-88): '$' + record + '$' cut into pieces of
+    BLEFRAME - 1 = 18 characters, the rest in one last piece, each after '@' on the right insole.
+    Firmware before f82d9e8 (2015-08-25) cut pieces of BLEFRAME = 19 without a marker (frame=20)."""
+    wrapped, size = "$" + record + "$", frame - 1
+    n = len(wrapped) // 19
+    marker = "@" if right else ""
+    pieces = [marker + wrapped[i * size : (i + 1) * size] for i in range(n)]
+    if 19 % n != 0:
+        pieces.append(marker + wrapped[n * size :])
+    return [p.encode() for p in pieces]
+
+
+def ble_notifications(pieces: list[bytes]) -> list[bytes]:
+    """Adafruit_BLE_UART::write (lines 247-266) sends a piece in notifications of at most 20 bytes."""
+    return [p[i : i + 20] for p in pieces for i in range(0, len(p), 20)]
+
+
+def sensmove_values(k: int) -> tuple[list[int], list[int]]:
+    fsr = [(k * 37 + 101 * i) % 1024 for i in range(7)]  # 1 to 4 digits: records of 49 to 84 characters
+    return fsr, fsr[:3]  # 'acc' reads pins 6, 0, 2 again: the first three FSR pins (program.ino 20-21)
+
+
+def decode_all(decoder, parts: list[bytes]) -> dict:
+    out: dict[str, list] = {}
+    for part in parts:
+        for side, blk in decoder.feed(part).items():
+            out.setdefault(side, []).append(blk)
+    return {
+        side: (np.concatenate([b.values for b in blks]), np.concatenate([b.counter for b in blks]),
+               np.concatenate([b.extra["fsr_reread"] for b in blks]))
+        for side, blks in out.items()
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("right", [False, True])
+def test_sensmove_records_as_the_firmware_sends_them_decode_as_notifications_and_as_a_serial_stream(right):
+    from sensorkit.devices.profile_decoder import ProfileDecoder
+
+    first = 32_700  # the index passes 32767 and goes on at -32768
+    pieces = []
+    for k in range(first, first + 120):
+        pieces += sensmove_pieces(sensmove_record(k, *sensmove_values(k)), right=right)
+    pieces = pieces[1:]  # attached after the first piece: the tail of that record is skipped
+    notes = ble_notifications(pieces)
+    assert {len(p) for p in pieces} >= {19 if right else 18} and max(len(n) for n in notes) == 20
+    assert all(n.startswith(b"@") for n in notes if len(n) > 2) == right
+    stream = b"".join(pieces)
+    rng = np.random.default_rng(3)
+    cuts = np.sort(rng.choice(np.arange(1, len(stream)), 300, replace=False))
+    echo = b"".join(p + b"\r\n" for p in pieces)  # the USB serial echo: Serial.println of each piece
+    side = "right" if right else "left"
+    for parts in (
+        notes,
+        [stream],
+        [stream[a:b] for a, b in itertools.pairwise([0, *cuts, len(stream)])],
+        [echo],
+    ):
+        dec = ProfileDecoder(load_profile("sensmove"))
+        got = decode_all(dec, parts)
+        assert set(got) == {side}  # the '@' says right; none says left (the URL's default)
+        values, counter, reread = got[side]
+        k = np.arange(first + 1, first + 120)  # the first record of a connection is skipped
+        expected = np.array([sensmove_values(int(i))[0] for i in k])
+        assert np.array_equal(values, expected) and np.array_equal(reread, expected[:, :3])
+        assert np.array_equal(counter, k % 65536)  # 32767 then -32768 = 32768: one step
+        assert dec.stats.bad_frames == 0 and dec.stats.bad_bytes == 0 and dec.stats.frames_ok == 119
+
+
+def test_sensmove_older_firmware_without_the_comma_and_the_marker_decodes_as_the_url_side():
+    from sensorkit.devices.profile_decoder import ProfileDecoder
+
+    # 4c035fa (2015-06-26) .. 1828c13 (2015-08-17): '$'-wrapped, 19-character pieces, no '@', no comma
+    pieces = []
+    for k in range(40):
+        pieces += sensmove_pieces(sensmove_record(k, *sensmove_values(k), comma=False), right=False, frame=20)
+    for side in ("left", "right"):
+        got = decode_all(ProfileDecoder(load_profile("sensmove"), side=side), ble_notifications(pieces))
+        values, counter, _ = got[side]
+        assert np.array_equal(counter, np.arange(40))
+        assert np.array_equal(values, [sensmove_values(k)[0] for k in range(40)])
+
+
+def test_sensmove_right_insole_over_ble_wraps_its_index_and_counts_a_corrupted_and_a_lost_piece():
+    first = 32_740
+    notes = []
+    for k in range(first, first + 80):
+        pieces = sensmove_pieces(sensmove_record(k, *sensmove_values(k)), right=True)
+        if k == first + 30:
+            pieces[1] = pieces[1][:5] + b"#" + pieces[1][6:]  # a corrupted piece: the record is rejected
+        if k == first + 50:
+            del pieces[2]  # a lost piece: the record is rejected, its index is a lost sample
+        notes += ble_notifications(pieces[1:] if k == first else pieces)  # attached after a first piece
     fake = peripheral("sensmove", notes, period_s=0.001)
     with skd.open("ble://C0:FF:EE:00:00:05?profile=sensmove&rate=100", backend=fake) as dev:
-        chunks = collect(dev, 40)
+        chunks = collect(dev, 77)
+        stats = dev.devices[0].stats
+    assert {c.side for c in chunks} == {"right"}
     values = np.concatenate([c.values for c in chunks])
-    acc = np.concatenate([c.extra["imu_accel"] for c in chunks])
-    k = values[:, 0]
-    assert np.array_equal(values[:, 6], k + 60) and np.array_equal(acc[:, 1], -k)
+    seq = np.concatenate([c.seq for c in chunks])
+    k = np.array([i for i in range(first + 1, first + 80) if i not in (first + 30, first + 50)])
+    assert np.array_equal(values, [sensmove_values(int(i))[0] for i in k])
+    assert np.array_equal(seq, k - (first + 1))  # numbered on across the wrap at 32767 -> -32768
+    gaps = [(g["n_missing"], g["reason"]) for c in chunks for g in c.gaps]
+    assert gaps == [(1, "packet loss"), (1, "packet loss")]  # only the two rejected records
+    assert stats.framing_errors == 2
+
+
+@pytest.mark.parametrize(
+    ("patch", "key", "expected"),
+    [
+        ('sequence = { key = "index", signed = true }', "fields.sequence.signed", "with bits"),
+        ('side = { marker = { "$@" = "right" } }', "fields.side.marker.$@", "neither the delimiter"),
+        ('side = { marker = { "@" = "up" } }', "fields.side.marker.@", "left or right"),
+    ],
+)
+def test_sensmove_style_keys_are_checked(tmp_path, patch, key, expected):
+    text = Path(skd.__file__).parent.joinpath("profiles", "sensmove.toml").read_text()
+    line = patch.split(" = ")[0] + " = "
+    text = "\n".join(patch if ln.startswith(line) else ln for ln in text.splitlines())
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ProfileError) as err:
+        load_profile(str(path))
+    assert repr(key) in str(err.value) and expected in str(err.value), str(err.value)
 
 
 # ---------------------------------------------------------------------------- profiles as files
