@@ -319,6 +319,52 @@ def test_magic_insoles_both_feet_in_one_41_byte_frame_over_ble():
     assert stats.bad_bytes >= 41 and "no sync bytes 01" in stats.first_bad_reason
 
 
+# Junble19768/Magic-Insoles ea835fa, frontend/public/data/boundary_assets.json (= INSOLE_CENTROID_RIGHT of
+# tools/win-datacap/generated/insole_sensor_centroids.h): (cx, cy) in px of FSR 0..15, right foot seen from
+# above, top-left origin, y down (toes up); render_payload.json: 0.0855 cm/px.
+MAGIC_CENTROIDS_PX = [
+    (33.1250, 101.8828),
+    (54.7585, 106.9494),
+    (75.4763, 107.5994),
+    (96.0255, 97.8308),
+    (56.8961, 171.0872),
+    (77.3914, 175.7129),
+    (96.8333, 185.0023),
+    (65.2016, 277.4173),
+    (92.8206, 277.1865),
+    (64.4831, 229.9548),
+    (93.5455, 229.7792),
+    (98.2897, 139.9293),
+    (27.9959, 52.8871),
+    (44.5907, 46.9560),
+    (59.9794, 47.4352),
+    (79.2714, 57.0998),
+]
+
+
+def test_magic_insoles_layout_is_the_published_one_with_toes_on_12_to_15_and_heel_on_7_8():
+    from sensorkit.kernels.cop import cop_frames
+
+    layout = profile_layout(load_profile("magic-insoles"))
+    assert list(np.flatnonzero(layout.region_mask("heel"))) == [7, 8]
+    assert list(np.flatnonzero(layout.region_mask("toes"))) == [12, 13, 14, 15]
+    assert layout.n_sensors == 16 and layout.positions == "approximate"
+    order = np.argsort(layout.y_mm)
+    assert set(order[:2]) == {7, 8} and set(order[-4:]) == {12, 13, 14, 15}
+    # stated conversion: 0.855 mm/px; y from the heel end of the insole outline (311.7 px), x from the
+    # middle of its width (66.55 px), positive medial: the hallux (FSR 12) and the arch are at small cx
+    cx, cy = np.array(MAGIC_CENTROIDS_PX).T
+    assert np.allclose(layout.y_mm, (311.7 - cy) * 0.855, atol=0.01)
+    assert np.allclose(layout.x_mm, (66.55 - cx) * 0.855, atol=0.01)
+    assert layout.ml[12] == "medial" and layout.ml[15] == "lateral" and layout.ml[7] == "medial"
+    assert "Magic-Insoles" in layout.source and "boundary_assets.json" in layout.source
+    values = np.zeros((1, 16), dtype=np.float32)
+    values[0, 12:16] = 50.0  # load on the toe channels only
+    f32 = np.float32
+    _, y, _ = cop_frames(values, layout.x_mm.astype(f32), layout.y_mm.astype(f32), np.zeros(16, f32), 1.0)
+    assert y[0] > 0.8 * layout.foot_length_mm  # front of the foot (the 8 x 2 grid put it at 20 mm)
+
+
 def test_left01_text_split_across_20_byte_notifications_after_writing_begin():
     rows = []
     for k in range(120):
