@@ -378,8 +378,26 @@ def test_left01_text_split_across_20_byte_notifications_after_writing_begin():
         chunks = collect(dev, 40, side="right")
     assert fake.WRITES[0] == b"begin" and fake.WRITES[-1] == b"end"
     left = np.concatenate([c.values for c in chunks if c.side == "left"])
-    assert left.shape[1] == 24
-    assert np.allclose(left[:, 23] - left[:, 0], 11.5)  # cell (5, 3) = 0.5 x 23 above cell (0, 0)
+    # jot143/fighter-man foot/app.py line 25: cells 8, 12, 16, 19, 20, 23 hold no sensor
+    cells = [i for i in range(24) if i not in {8, 12, 16, 19, 20, 23}]
+    assert left.shape[1] == 18
+    assert np.allclose(left - left[:, :1], 0.5 * np.array(cells))  # cell i = 0.5 x i above cell (0, 0)
+    assert not any(c.gaps for c in chunks)
+
+
+def test_left01_profile_keeps_the_18_sensor_cells_and_its_layout_has_18_sensors_in_those_cells():
+    p = load_profile("left01-insole")
+    cells = [i for i in range(24) if i not in {8, 12, 16, 19, 20, 23}]
+    assert p.n_sensors == 18 and list(p.pressure["any"].indices) == cells
+    layout = profile_layout(p)
+    assert layout.n_sensors == 18
+    grid = profile_layout(
+        load_profile({**p.raw, "fields": {**p.raw["fields"], "pressure": {"index": 0, "count": 24}}})
+    )
+    kept = np.isin(np.arange(24), cells)
+    for a, b in ((layout.x_mm, grid.x_mm[kept]), (layout.y_mm, grid.y_mm[kept])):
+        assert np.ptp(a - b) < 1e-9  # the same cells (grid_layout centres the active ones)
+    assert "only while it is loaded" in p.description
 
 
 # ---------------------------------------------------------------------------- sensmove (alex3165)

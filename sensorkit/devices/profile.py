@@ -72,6 +72,9 @@ class FieldSpec:
         Number of consecutive values.
     scale : float
         Value x scale = value in the field's stated unit.
+    indices : tuple of int
+        Which of the ``count`` values are kept (0-based, increasing); empty: all of them
+        (e.g. the cells of a sensor matrix that hold a sensor).
     """
 
     index: int | None = None
@@ -80,6 +83,20 @@ class FieldSpec:
     key: str | None = None
     count: int = 1
     scale: float = 1.0
+    indices: tuple[int, ...] = ()
+
+    @property
+    def n_values(self) -> int:
+        """Values the field yields: ``len(indices)``, or ``count``."""
+        return len(self.indices) or self.count
+
+    def pick(self, values: Any) -> Any:
+        """The kept values (``indices``) of the ``count`` values read (last axis)."""
+        if not self.indices:
+            return values
+        if isinstance(values, list):
+            return [values[i] for i in self.indices]
+        return values[..., list(self.indices)]
 
 
 @dataclass(frozen=True)
@@ -200,8 +217,8 @@ class Profile:
 
     @property
     def n_sensors(self) -> int:
-        """Pressure channels per side."""
-        return next(iter(self.pressure.values())).count
+        """Pressure channels per side (the kept ``indices``, or ``count``)."""
+        return next(iter(self.pressure.values())).n_values
 
     def to_dict(self) -> dict:
         """The profile as loaded (JSON-ready), for capture headers."""
@@ -343,7 +360,13 @@ def _field(c: _Checker, framing: str, text_format: str | None) -> FieldSpec:
                                      expected="a 0-based value position"))  # fmt: skip
     count = c.get("count", (int,), 1, lo=1, hi=4096, expected="a count in 1..4096")
     scale = c.get("scale", (float,), 1.0, expected="a number")
-    return FieldSpec(spec.index, spec.offset, spec.type, spec.key, int(count), float(scale))
+    indices = c.get("indices", (list,), [], expected="a list of 0-based positions among the field's values")
+    if indices and not (
+        all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < count for i in indices)
+        and list(indices) == sorted(set(indices))
+    ):
+        raise c.fail("indices", f"increasing 0-based positions below count = {count}", indices)
+    return FieldSpec(spec.index, spec.offset, spec.type, spec.key, int(count), float(scale), tuple(indices))
 
 
 def _sided(c: _Checker, name: str, framing: str, text_format: str | None, *, per_side: bool = True) -> dict:
@@ -495,7 +518,7 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
     if not pressure:
         raise ProfileError("missing; expected the pressure channels ({index|offset|key, count})", path=path,
                            key="fields.pressure")  # fmt: skip
-    counts = {p.count for p in pressure.values()}
+    counts = {p.n_values for p in pressure.values()}
     if len(counts) != 1:
         raise ProfileError("expected the same count for both feet", path=path, key="fields.pressure")
     channels = fl.table_of("channels")  # one array holding both feet: per-side ranges
@@ -505,6 +528,8 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
                 "left", "either fields.pressure.left/right or fields.channels, not both", "both"
             )
         spec = pressure["any"]
+        if spec.indices:
+            raise channels.fail("left", "no fields.pressure.indices with fields.channels", "both")
         ranges = {}
         for s in SIDES:
             r = channels.get(s, (list,), required=True, expected="[first, stop) channel range")
@@ -548,7 +573,7 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
     un.done()
     if scale != 1.0:
         pressure = {
-            s: FieldSpec(p.index, p.offset, p.type, p.key, p.count, p.scale * scale)
+            s: FieldSpec(p.index, p.offset, p.type, p.key, p.count, p.scale * scale, p.indices)
             for s, p in pressure.items()
         }
 
@@ -568,8 +593,9 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
             "width_mm": float(ap.get("width_mm", (float,), 95.0, lo=40, hi=200)),
         }
         ap.done()
-        if approx["rows"] * approx["cols"] < next(iter(pressure.values())).count:
-            raise ProfileError(f"expected rows x cols >= {next(iter(pressure.values())).count} sensors",
+        cells = next(iter(pressure.values())).count  # with indices: the kept cells of the grid
+        if approx["rows"] * approx["cols"] < cells:
+            raise ProfileError(f"expected rows x cols >= {cells} (the field's count)",
                                path=path, key="layout.approximate")  # fmt: skip
     ly.done()
     if (layout is None) == (approx is None):
@@ -639,7 +665,8 @@ def profile_layout(profile: Profile) -> Any:
     """The :class:`~sensorkit.layout.SensorLayout` of a profile: its named layout, or its approximate grid.
 
     An approximate layout places the sensors in row-major order on a ``rows x cols`` grid
-    over an insole of ``length_mm x width_mm`` (heel at the last row); its name ends in
+    over an insole of ``length_mm x width_mm`` (heel at the last row; with the pressure
+    field's ``indices``, sensor k in cell ``indices[k]``); its name ends in
     ``-approximate`` and its description says the positions are not published.
     """
     import dataclasses
@@ -655,7 +682,8 @@ def profile_layout(profile: Profile) -> Any:
     assert ap is not None
     n = profile.n_sensors
     active = np.zeros((ap["rows"], ap["cols"]), dtype=bool)
-    active.flat[:n] = True
+    cells = next(iter(profile.pressure.values())).indices
+    active.flat[list(cells) if cells else slice(0, n)] = True
     layout = grid_layout(
         f"{profile.name}-approximate",
         active,

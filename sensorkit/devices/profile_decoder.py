@@ -165,7 +165,7 @@ class ProfileDecoder:
             dt = np.dtype(p.byte_order + code) if width > 1 else np.dtype(code)
             arr = np.ndarray((n, k, spec.count), dtype=dt, buffer=block, offset=spec.offset,
                              strides=(p.size, p.sample_stride, width))  # fmt: skip
-            out = arr.astype(np.float64).reshape(n * k, spec.count)
+            out = spec.pick(arr.astype(np.float64).reshape(n * k, spec.count))
             return out * spec.scale if spec.scale != 1.0 else out
 
         ticks = read(p.timestamp)[:, 0] if p.timestamp is not None else None  # per sample (sample_stride)
@@ -344,7 +344,7 @@ class ProfileDecoder:
                     vals = vals[sl[0] : sl[1]]
                 if len(vals) != spec.count or not all(_is_number(v) for v in vals):
                     raise ValueError(f"{key!r} holds {vals!r}, expected {spec.count} number(s)")
-                return [float(v) * spec.scale for v in vals]
+                return [float(v) * spec.scale for v in spec.pick(vals)]
 
             def raw_json(spec: FieldSpec):
                 value = obj
@@ -366,7 +366,7 @@ class ProfileDecoder:
             end = spec.index + spec.count
             if end > len(tokens):
                 raise ValueError(f"{len(tokens)} values, the profile reads up to value {end}")
-            out = [float(t) for t in tokens[spec.index : end]]  # ValueError: not a number
+            out = [float(t) for t in spec.pick(tokens[spec.index : end])]  # ValueError: not a number
             return [v * spec.scale for v in out] if spec.scale != 1.0 else out
 
         def raw_index(spec: FieldSpec):
