@@ -142,17 +142,49 @@ def test_esp32_insole_streams_with_millis_past_65535_and_time_ms_not_a_sensor(pt
     assert np.allclose(np.diff(np.concatenate([c.time for c in chunks])), 0.020, atol=0.0005)
 
 
-def test_palmilha_serial_percentages_and_ema_extra(pty):
-    lines = [b"Palmilha v2 ready\n"]
-    lines += [(f"{140 * k}," + ",".join(str(k % 100 + i) for i in range(6)) + "," +
-               ",".join(f"{(k % 100 + i) * 0.5:.1f}" for i in range(6)) + "\n").encode() for k in range(60)]  # fmt: skip
+def palmilha_step_lines(
+    steps: dict[int, tuple[int, int]], n: int
+) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+    """Serial output of LucasSantosCarlos/prototipopalmilha 73a2877 (prototipopalmilha.ino) for step
+    inputs: ``steps[sensor] = (first sample, counts after the baseline)``. Per sample and sensor
+    (lines 119-136): ema += 0.18 (corr - ema); pct = round(100 clamp(ema / 4095, 0, 1)); emaInt =
+    round(ema); printed as ``t0,pct0..pct5,emaInt0..emaInt5`` with println (CR LF), lines 140-143,
+    after the boot lines of lines 93-102. Returns the lines and the expected pct and emaInt."""
+
+    def lround(v: float) -> int:  # lroundf: halves away from zero (v >= 0 here)
+        return int(v + 0.5)
+
+    lines = [b"Calibrando baseline por 1s (NAO pressione os sensores)...\r\n", b"Offsets: 181,175,190,168,172,177\r\n",
+             ("t_ms" + "".join(f",pct{k}" for k in range(6)) + "".join(f",ema{k}" for k in range(6)) + "\r\n").encode()]  # fmt: skip
+    ema = [0.0] * 6
+    pct, counts = [], []
+    for i in range(n):
+        for k in range(6):
+            first, c = steps.get(k, (0, 0))
+            corr = c if i >= first and c >= 6 else 0  # DEADBAND 6 (line 120)
+            ema[k] = ema[k] + 0.18 * (corr - ema[k])
+        pct.append([lround(100 * min(max(e / 4095, 0.0), 1.0)) for e in ema])
+        counts.append([lround(e) for e in ema])
+        t0 = 1312 + 150 * i  # SAMPLE_MS 150 (line 16)
+        lines.append((f"{t0}," + ",".join(map(str, pct[-1] + counts[-1])) + "\r\n").encode())
+    return lines, np.array(pct, dtype=float), np.array(counts, dtype=float)
+
+
+def test_palmilha_serial_reads_ema_percentages_and_the_ema_in_counts_as_the_firmware_prints_them(pty):
+    lines, pct, counts = palmilha_step_lines({0: (0, 4000), 3: (5, 2048)}, 45)
+    assert list(pct[5:14, 3]) == [9, 16, 22, 27, 31, 35, 38, 40, 42]  # a step to 50 % reads 42 % after 9
     pty.play(lines, 0.01, per_write=3)
     with skd.open(f"serial://{pty.path}?profile=palmilha-serial&side=right") as dev:
-        chunks = collect(dev, 40)
+        chunks = collect(dev, 30)
     assert all(c.side == "right" and c.units == "%" for c in chunks)
     values = np.concatenate([c.values for c in chunks])
-    ema = np.concatenate([c.extra["ema_pct"] for c in chunks])
-    assert np.allclose(ema, values * 0.5)
+    ema = np.concatenate([c.extra["ema_counts"] for c in chunks])
+    assert "ema_pct" not in chunks[0].extra
+    k0 = int(np.flatnonzero(counts[:, 0] == ema[0, 0])[0])  # the first samples may precede the reader
+    n = min(values.shape[0], 45 - k0)
+    assert np.array_equal(values[:n], pct[k0 : k0 + n]) and np.array_equal(ema[:n], counts[k0 : k0 + n])
+    desc = load_profile("palmilha-serial").description
+    assert "0.18" in desc and "5 samples" in desc and "attenuated" in desc
 
 
 # ---------------------------------------------------------------------------- UDP profiles
