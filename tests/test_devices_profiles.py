@@ -327,6 +327,60 @@ def test_pressure2pose_udp_frames_carry_their_foot_in_a_side_word():
     assert stats.first_bad == b"\x07" * 32
 
 
+def p2p_single(k: int, foot: int = 0) -> bytes:
+    """A datagram as the single-frame build sends it (adc_continuous.c lines 238-264): 253 u16 + foot word."""
+    return struct.pack("<254H", *((np.arange(253) + k) % 4096).tolist(), foot)
+
+
+def p2p_double(k: int, foot: int = 0) -> bytes:
+    """A datagram as the double-frame build (the committed sdkconfig) sends it (adc_continuous.c
+    lines 367-446): 253 gain-1 words, the same 253 sensels at gain 16, the foot word; 1014 bytes."""
+    low = (np.arange(253) + k) % 4096
+    return struct.pack("<507H", *low.tolist(), *(4095 - low).tolist(), foot)
+
+
+def test_pressure2pose_double_frame_of_the_committed_build_is_read_with_its_high_gain_copy(tmp_path):
+    frames = [p2p_double(k, foot=7) for k in range(200)]  # the foot word is not trusted: any value
+    assert len(frames[0]) == 1014
+    frames.insert(40, p2p_single(999))  # a 508-byte datagram: rejected whole, counted
+    frames.insert(80, p2p_double(999)[:-2])  # one word short
+    cap = tmp_path / "p2p.skr"
+    chunks, dev = udp_session("profile=pressure2pose-double&side=right", frames, 0.004, 120, record=cap)
+    stats = dev.profile_stats
+    assert {c.side for c in chunks} == {"right"}  # the URL's side (the foot word is unknown)
+    values = np.concatenate([c.values for c in chunks])
+    high = np.concatenate([c.extra["high_gain"] for c in chunks])
+    foot = np.concatenate([c.extra["foot_word"] for c in chunks])
+    k = values[:, 0]
+    assert values.shape[1] == 253 and high.shape[1] == 253 and np.all(k < 200)  # no k = 999 frame
+    assert np.array_equal(values, (k[:, None] + np.arange(253)) % 4096)  # per sensel, wire order
+    assert np.array_equal(high, 4095 - values) and np.all(foot == 7)
+    assert stats.bad_frames == 2 and stats.frames_ok == values.shape[0]
+    assert "datagram of 508 bytes" in stats.first_bad_reason
+    # replayed from the capture: one datagram per record, the same samples and rejections
+    with skd.open(f"replay://{cap}?speed=0") as session:
+        again = collect(session, values.shape[0])
+        replay_stats = session.devices[0].profile_stats
+    assert np.array_equal(np.concatenate([c.values for c in again])[: values.shape[0]], values)
+    assert replay_stats.bad_frames == 2
+
+
+def test_pressure2pose_single_frame_rejects_a_double_frame_datagram_instead_of_realigning():
+    # word 253 of a double frame is the first high-gain word: 0 there once looked like a left foot
+    # word, so the first 508 bytes were taken as a frame and every later frame was misaligned
+    frames = [p2p_single(k, foot=k % 2) for k in range(150)]
+    bad = bytearray(p2p_double(500))
+    bad[506:508] = b"\x00\x00"
+    frames.insert(30, bytes(bad))
+    chunks, dev = udp_session("profile=pressure2pose", frames, 0.004, 100)
+    stats = dev.profile_stats
+    for c in chunks:
+        k = c.values[:, 0]
+        assert np.array_equal(c.values, (k[:, None] + np.arange(253)) % 4096)
+        assert np.all(k < 150) and np.all(k % 2 == (c.side == "right"))
+    assert stats.bad_frames == 1 and "datagram of 1014 bytes" in stats.first_bad_reason
+
+
 # ---------------------------------------------------------------------------- BLE profiles
 def test_magic_insoles_both_feet_in_one_41_byte_frame_over_ble():
     frames = []

@@ -135,8 +135,10 @@ class Profile:
     datagram_records : bool
         Text framing over UDP: each datagram holds whole records, so a datagram's end ends a
         record even without the delimiter (Moticon OpenGo sends one line per datagram, with or
-        without its newline). False: datagrams are pieces of a byte stream (serial-to-UDP
-        bridges cut lines anywhere), reassembled at the delimiter.
+        without its newline). Binary framing over UDP: each datagram holds whole frames, so a
+        datagram whose length is not a whole number of frames is rejected whole (counted),
+        never realigned onto the next frame boundary. False: datagrams are pieces of a byte
+        stream (serial-to-UDP bridges cut lines anywhere), reassembled at the delimiter.
     timestamp, sequence : FieldSpec or None
         Device clock (``timestamp_unit``, ``timestamp_bits``) and a frame counter
         (``sequence_bits``), which numbers frames so that lost and duplicated frames are
@@ -432,6 +434,7 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
         sync = _bytes_of(fr, "sync")
         samples = fr.get("samples", (int,), 1, lo=1, hi=1024, expected="samples per frame (1..1024)")
         stride = fr.get("sample_stride", (int,), 0, lo=0, hi=65535, expected="bytes between samples")
+        datagrams = fr.get("datagram_records", (bool,), False)
     else:
         text_format = fr.get("format", (str,), required=True, choices=TEXT_FORMATS)
         delimiter = _bytes_of(fr, "delimiter") or b"\n"

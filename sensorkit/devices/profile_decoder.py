@@ -136,8 +136,15 @@ class ProfileDecoder:
     # ------------------------------------------------------------------ binary
     def _feed_binary(self, data: bytes, rows: dict) -> None:
         p = self.profile
-        buf = self._pending + data if self._pending else bytearray(data)
         size, sync = p.size, p.sync
+        if p.datagram_records:  # one feed is one datagram (or whole ones joined): never realigned
+            if len(data) % size:
+                self._bad(data, f"a datagram of {len(data)} bytes is not a whole number of {size}-byte frames",
+                          nbytes=len(data))  # fmt: skip
+                return
+            buf = bytearray(data)
+        else:
+            buf = self._pending + data if self._pending else bytearray(data)
         pos = 0
         frames = []
         while len(buf) - pos >= size:

@@ -15,6 +15,10 @@ OpenGo sends one line per datagram, ``../shared/devices/OPEN_INSOLES.md`` #11): 
 that does not end with the delimiter is given it, so senders that leave the newline out
 (``sendto(line.encode())``) are read record by record instead of being run together into one
 overlong record. The capture then holds the delimiter added, so a replay splits alike.
+A binary profile with ``datagram_records = true`` (each datagram is whole frames,
+Pressure2Pose) is read one datagram per :meth:`UdpTransport.read`, so the decoder sees each
+datagram's own length and rejects one that is not whole frames instead of realigning the
+stream; each datagram is a capture record of its own, with its own arrival time.
 """
 
 from __future__ import annotations
@@ -45,12 +49,18 @@ class UdpTransport(Transport):
         Text profiles whose datagrams hold whole records (``datagram_records``): the record
         delimiter each datagram is completed with when it does not end with it (the datagram
         boundary ends the record). None: datagrams are passed on unchanged.
+    one_datagram : bool
+        Binary profiles whose datagrams are whole frames (``datagram_records``): each read
+        returns at most one datagram, so its length reaches the decoder.
     """
 
-    def __init__(self, host: str, port: int, record_end: bytes | None = None) -> None:
+    def __init__(
+        self, host: str, port: int, record_end: bytes | None = None, one_datagram: bool = False
+    ) -> None:
         self.host = host
         self.port = int(port)
         self.record_end = record_end
+        self.one_datagram = one_datagram
         self.name = f"udp {host}:{port}"
         self._sock: socket.socket | None = None
         self._peer: tuple | None = None
@@ -96,7 +106,7 @@ class UdpTransport(Transport):
                     return b"", host_time()
                 finally:
                     sock.setblocking(False)
-            while True:  # everything already queued, in arrival order
+            while not (self.one_datagram and chunks):  # everything already queued, in arrival order
                 try:
                     data, self._peer = sock.recvfrom(MAX_DATAGRAM)
                 except BlockingIOError:
@@ -142,7 +152,11 @@ def build(url: DeviceURL) -> tuple[UdpTransport, dict]:
     if not sep or not port.isdigit():
         raise DeviceError(f"{url.raw}: expected udp://HOST:PORT", hint="e.g. udp://127.0.0.1:9999")
     opts = line_mode_options(url)
-    return UdpTransport(host.strip("[]") or "0.0.0.0", int(port), record_end=_line_end(opts)), opts
+    profile = opts.get("profile")
+    one = profile is not None and profile.framing == "binary" and profile.datagram_records
+    return UdpTransport(
+        host.strip("[]") or "0.0.0.0", int(port), record_end=_line_end(opts), one_datagram=one
+    ), opts
 
 
 def _line_end(opts: dict) -> bytes | None:
