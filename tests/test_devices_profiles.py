@@ -381,6 +381,32 @@ def test_pressure2pose_single_frame_rejects_a_double_frame_datagram_instead_of_r
     assert stats.bad_frames == 1 and "datagram of 1014 bytes" in stats.first_bad_reason
 
 
+def test_pressure2pose_layout_puts_each_wire_index_on_its_published_cell_heel_to_toes():
+    # single_pressure_server.py: wire i -> the lookup_table[i]-th sensel (row-major) of its 33 x 15
+    # image, row 0 the toe end; pitch 7.5 mm (Insole_ver2.GTL). Spot checks, worked by hand:
+    # wire 0 -> sensel 16 = row 3, column 4 (rows 0-2 hold 4 + 6 + 6 sensels, row 3 starts at 4);
+    # wire 4 -> sensel 70 = row 9, column 2 (rows 0-7: 4+6+6+8+8+9+9+9 = 59, row 8: 11 more)
+    # wire 32 -> sensel 4 = row 1, column 5; wire 252 (the last) -> sensel 252 = row 32, column 9
+    # (row 32 spans columns 5-9: sensels 248-252); wire 251 -> sensel 247 = row 31, column 10
+    for name in ("pressure2pose", "pressure2pose-double"):
+        layout = profile_layout(load_profile(name))
+        assert layout.name == "pressure2pose" and layout.n_sensors == 253
+        assert layout.grid is not None and layout.positions == "specified"
+        row, col = np.array(layout.grid["row"]), np.array(layout.grid["col"])
+        for wire, cell in {0: (3, 4), 4: (9, 2), 32: (1, 5), 251: (31, 10), 252: (32, 9)}.items():
+            assert (row[wire], col[wire]) == cell, (name, wire)
+        assert layout.grid["row_spacing_mm"] == layout.grid["col_spacing_mm"] == 7.5
+        y = np.asarray(layout.y_mm)
+        assert y[252] == pytest.approx(3.75) and y.min() < 10  # the heel end of the insole
+        assert y[0] == pytest.approx((32 - 3 + 0.5) * 7.5) and y.max() > 240  # the toes
+        assert np.all(np.diff(np.sort(np.unique(y))) == pytest.approx(7.5))
+        x = np.asarray(layout.x_mm)
+        assert x[251] - x[252] == pytest.approx(7.5) and x[4] - x[0] == pytest.approx(-15.0)  # medial: +x
+        regions = np.asarray(layout.region)
+        assert regions[252] == "heel" and regions[0] == "toes"
+        assert {"heel", "midfoot", "MTH1", "hallux"} <= set(layout.mask)
+
+
 # ---------------------------------------------------------------------------- BLE profiles
 def test_magic_insoles_both_feet_in_one_41_byte_frame_over_ble():
     frames = []
