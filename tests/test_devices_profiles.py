@@ -120,6 +120,12 @@ def peripheral(profile: str, notifications: list[bytes], period_s: float = 0.005
 
 
 # ---------------------------------------------------------------------------- serial profiles
+def esp32_line(ms: int, counts) -> bytes:
+    """One data line exactly as Insole_Test.ino prints it (lines 219-223, 238): ``%lu`` then ``,%d``
+    x 16 and a bare ``\n`` (the boot and status lines are ``Serial.println``: they end in ``\r\n``)."""
+    return (f"{ms}" + "".join(f",{int(v)}" for v in counts) + "\n").encode()
+
+
 def test_esp32_insole_streams_with_millis_past_65535_and_time_ms_not_a_sensor(pty):
     rng = np.random.default_rng(1)
     counts = rng.integers(0, 4096, (300, 16))
@@ -127,7 +133,7 @@ def test_esp32_insole_streams_with_millis_past_65535_and_time_ms_not_a_sensor(pt
         b"# fw=1.2.0 esp32c3\r\n",
         b"time_ms," + ",".join(f"ch{i}" for i in range(16)).encode() + b"\r\n",
     ]
-    lines += [(f"{65_000 + 20 * k}," + ",".join(map(str, counts[k])) + "\r\n").encode() for k in range(300)]
+    lines += [esp32_line(65_000 + 10 * k, counts[k]) for k in range(300)]
     lines.insert(100, b"12,oops,\r\n")  # one line the board garbled
     pty.play(lines, 0.02, per_write=2)
     with skd.open(f"serial://{pty.path}?profile=esp32-insole") as dev:
@@ -139,7 +145,26 @@ def test_esp32_insole_streams_with_millis_past_65535_and_time_ms_not_a_sensor(pt
     assert np.array_equal(values, counts[k0 : k0 + values.shape[0]])  # the 16 channels, not time_ms
     assert not any(c.gaps for c in chunks)  # 65 535 ms passed without a reset or a rejected line
     assert stats.bad_frames == 1 and stats.first_bad.startswith(b"12,oops")  # counted, not a sample
-    assert np.allclose(np.diff(np.concatenate([c.time for c in chunks])), 0.020, atol=0.0005)
+    assert np.allclose(np.diff(np.concatenate([c.time for c in chunks])), 0.010, atol=0.0005)
+
+
+def test_esp32_insole_runs_at_the_firmware_100_hz_so_one_lost_line_is_one_missing_sample(pty):
+    # Insole_Test.ino line 69: LOG_HZ 100, one line every 10 ms of millis(); at the profile's old
+    # 50 Hz a lost line (a 20 ms step) was no gap at all and 5 lost lines were reported as 2
+    counts = np.full((240, 16), 4095)
+    stamps = [1_000 + 10 * k for k in range(240)]
+    lines = [esp32_line(ms, c) for ms, c in zip(stamps, counts, strict=True)]
+    del lines[150]  # the host missed one line
+    del lines[80:85]  # and later five
+    pty.play(lines, 0.02, per_write=2)
+    with skd.open(f"serial://{pty.path}?profile=esp32-insole&side=right") as dev:
+        chunks = collect(dev, 200)
+        rate_hz = dev.info.sample_rate_hz
+    gaps = [g for c in chunks for g in c.gaps]
+    assert [(g["n_missing"], g["reason"]) for g in gaps] == [(5, "time jump"), (1, "time jump")], gaps
+    assert rate_hz == 100
+    t = np.concatenate([c.time for c in chunks])
+    assert np.median(np.diff(t)) == pytest.approx(0.010, abs=0.0005)
 
 
 def palmilha_step_lines(
