@@ -167,6 +167,31 @@ def test_esp32_insole_runs_at_the_firmware_100_hz_so_one_lost_line_is_one_missin
     assert np.median(np.diff(t)) == pytest.approx(0.010, abs=0.0005)
 
 
+def test_esp32_insole_boot_and_status_lines_are_skipped_not_framing_errors(pty):
+    # Insole_Test.ino prints these with Serial.println (lines 138, 141, 149, 152, 189) at every
+    # boot: a board without an SD card prints the first two and no header (line 163 is reached
+    # only once the card opened); here the board restarts twice while streaming
+    counts = np.full((200, 16), 4095)
+    lines = [esp32_line(50 + 10 * k, counts[k]) for k in range(40)]
+    lines += [
+        b"[SD] init failed. Check wiring & CS pin.\r\n",
+        b"[WARN] SD disabled. Will print CSV to Serial only.\r\n",
+    ]
+    lines += [esp32_line(50 + 10 * k, counts[k]) for k in range(60)]
+    lines += [b"[SD] init OK.\r\n", b"[SD] logging to /LOG003_R.CSV\r\n"]  # restarted with a card
+    lines += [b"time_ms," + ",".join(f"ch{i}" for i in range(16)).encode() + b"\r\n"]
+    lines += [esp32_line(60 + 10 * k, counts[k]) for k in range(100)]
+    pty.play(lines, 0.02, per_write=2)
+    with skd.open(f"serial://{pty.path}?profile=esp32-insole&side=right") as dev:
+        chunks = collect(dev, 190)  # at most 40 lost before the port opened: past both restarts
+        stats = dev.devices[0].profile_stats
+        link = dev.devices[0].stats
+    assert stats.bad_frames == 0 and stats.bad_bytes == 0, stats.describe()
+    assert link.framing_errors == 0
+    assert stats.skipped >= 2 + 3  # the five status and header lines, counted apart (and the first line)
+    assert sum(c.n for c in chunks) <= stats.frames_ok
+
+
 def palmilha_step_lines(
     steps: dict[int, tuple[int, int]], n: int
 ) -> tuple[list[bytes], np.ndarray, np.ndarray]:
