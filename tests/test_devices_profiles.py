@@ -141,8 +141,8 @@ def test_esp32_insole_streams_with_millis_past_65535_and_time_ms_not_a_sensor(pt
         chunks = collect(dev, 200)
         stats = dev.devices[0].profile_stats
     values = np.concatenate([c.values for c in chunks])
-    k0 = int(np.flatnonzero((counts == values[0]).all(axis=1))[0])
-    assert np.array_equal(values, counts[k0 : k0 + values.shape[0]])  # the 16 channels, not time_ms
+    k0 = int(np.flatnonzero((4095 - counts == values[0]).all(axis=1))[0])
+    assert np.array_equal(values, 4095 - counts[k0 : k0 + values.shape[0]])  # the 16 channels, not time_ms
     assert not any(c.gaps for c in chunks)  # 65 535 ms passed without a reset or a rejected line
     assert stats.bad_frames == 1 and stats.first_bad.startswith(b"12,oops")  # counted, not a sample
     assert np.allclose(np.diff(np.concatenate([c.time for c in chunks])), 0.010, atol=0.0005)
@@ -165,6 +165,46 @@ def test_esp32_insole_runs_at_the_firmware_100_hz_so_one_lost_line_is_one_missin
     assert rate_hz == 100
     t = np.concatenate([c.time for c in chunks])
     assert np.median(np.diff(t)) == pytest.approx(0.010, abs=0.0005)
+
+
+def test_esp32_insole_counts_rise_with_load_although_the_board_reads_4095_unloaded(pty):
+    # the sensor pulls the pulled-up ADC input down (Insole_Test.ino lines 10-13): the board
+    # prints 4095 unloaded and less under load; upstream plots 4095 - v (visualize data.py
+    # line 104). sensorkit took the printed count as the load: an unloaded insole read full scale
+    board = np.full((300, 16), 4095)
+    board[:, 3] = 4095 - (np.arange(300) % 50) * 40  # channel 3 pressed harder and harder
+    board[:, 12] = 600  # channel 12 pressed hard all along
+    lines = [esp32_line(1_000 + 10 * k, board[k]) for k in range(300)]
+    pty.play(lines, 0.02, per_write=2)
+    with skd.open(f"serial://{pty.path}?profile=esp32-insole&side=right") as dev:
+        chunks = collect(dev, 200)
+    values = np.concatenate([c.values for c in chunks])
+    assert all(c.units == "counts" for c in chunks)  # still counts, for a calibration to convert
+    unloaded = np.delete(values, [3, 12], axis=1)
+    assert np.all(unloaded == 0) and np.all(values[:, 12] == 3495), values[0]
+    k0 = int(np.flatnonzero((board == 4095 - values[0]).all(axis=1))[0])
+    assert np.array_equal(values, 4095 - board[k0 : k0 + values.shape[0]])
+    assert np.all(values[:, 3] == (np.arange(k0, k0 + values.shape[0]) % 50) * 40)  # rises with the load
+
+
+def test_esp32_insole_calibrated_reads_no_force_unloaded_and_more_force_under_more_load(pty):
+    # a calibration converts counts that rise with the load (sensors/README: "FSR on the low
+    # side: use FS - counts"); the board's own 4095 unloaded read as saturated, thousands of N
+    from sensorkit.calibrate import Calibration
+
+    board = np.full((300, 16), 4095)
+    board[:, 3] = 4095 - (np.arange(300) % 50) * 40
+    pty.play([esp32_line(1_000 + 10 * k, board[k]) for k in range(300)], 0.02, per_write=2)
+    cal = Calibration.nominal("ref16", "ref16-fsr")
+    with skd.open(f"serial://{pty.path}?profile=esp32-insole&side=right", calibration=cal) as dev:
+        chunks = collect(dev, 200)
+    assert all(c.units == "N" for c in chunks)
+    force = np.concatenate([c.values for c in chunks])
+    counts = np.concatenate([c.counts for c in chunks])  # what the calibration converted
+    assert not any(c.saturated.any() for c in chunks)
+    assert np.all(np.delete(counts, 3, axis=1) == 0) and np.all(np.delete(force, 3, axis=1) == 0)
+    order = np.argsort(counts[:, 3], kind="stable")  # channel 3: more load, more counts, more force
+    assert np.all(np.diff(force[order, 3]) >= 0) and np.all(force[counts[:, 3] > 0, 3] > 0)
 
 
 def test_esp32_insole_boot_and_status_lines_are_skipped_not_framing_errors(pty):
@@ -729,6 +769,26 @@ def test_a_profile_with_a_wrong_field_names_file_key_and_expectation(tmp_path, p
         skd.open(f"serial:///dev/null?profile={path}")
     msg = str(err.value)
     assert str(path) in msg and repr(key) in msg and expected in msg, msg
+
+
+def test_units_offset_with_a_negative_scale_turns_falling_counts_into_rising_ones():
+    # value = units.offset + raw x field scale x units.scale, in every framing
+    from sensorkit.devices.profile_decoder import ProfileDecoder
+
+    base = {"name": "inv", "units": {"pressure": "counts", "rate_hz": 100, "offset": 4095, "scale": -1},
+            "layout": {"approximate": {"rows": 2, "cols": 2}}}  # fmt: skip
+    text = load_profile({**base, "framing": {"kind": "text", "format": "csv"},
+                         "fields": {"pressure": {"index": 0, "count": 4}}})  # fmt: skip
+    dec = ProfileDecoder(text, "left")
+    out = dec.feed(b"cut\n4095,4000,95,0\n")
+    assert out["left"].values.tolist() == [[0, 95, 4000, 4095]]
+    binary = load_profile({**base, "framing": {"kind": "binary", "size": 8},
+                           "fields": {"pressure": {"offset": 0, "type": "u16", "count": 4}}})  # fmt: skip
+    out = ProfileDecoder(binary, "left").feed(struct.pack("<4H", 4095, 4000, 95, 0))
+    assert out["left"].values.tolist() == [[0, 95, 4000, 4095]]
+    with pytest.raises(ProfileError, match=r"units\.offset.*finite"):
+        load_profile({**base, "units": {**base["units"], "offset": float("nan")}, "framing": text.raw["framing"],
+                      "fields": text.raw["fields"]})  # fmt: skip
 
 
 def test_bytes_that_match_no_frame_are_reported_with_rate_and_first_bytes(pty):

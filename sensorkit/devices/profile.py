@@ -13,6 +13,7 @@ live in ``sensorkit/devices/profiles/`` and ship in the wheel.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass, field
@@ -75,6 +76,10 @@ class FieldSpec:
     indices : tuple of int
         Which of the ``count`` values are kept (0-based, increasing); empty: all of them
         (e.g. the cells of a sensor matrix that hold a sensor).
+    value_offset : float
+        Added after ``scale`` (pressure channels: ``units.offset``): value = value_offset +
+        raw x scale. With a negative scale it turns counts that fall under load (a sensor
+        pulled up to full scale) into counts that rise.
     """
 
     index: int | None = None
@@ -84,6 +89,7 @@ class FieldSpec:
     count: int = 1
     scale: float = 1.0
     indices: tuple[int, ...] = ()
+    value_offset: float = 0.0
 
     @property
     def n_values(self) -> int:
@@ -160,7 +166,8 @@ class Profile:
     imu : dict
         IMU fields (``accel``/``gyro``/``quat``) -> side -> FieldSpec, with ``imu_units``.
     units : str
-        Unit of the pressure values after ``scale``.
+        Unit of the pressure values after ``scale`` and ``offset`` (``units.offset`` + raw x
+        ``scale``; held in each pressure :class:`FieldSpec`).
     rate_hz : float
         Nominal sample rate (Hz).
     layout : str or None
@@ -573,10 +580,15 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
     units = un.get("pressure", (str,), required=True, choices=PRESSURE_UNITS)
     rate = un.get("rate_hz", (float,), required=True, lo=0.01, hi=100_000, expected="the nominal rate in Hz")
     scale = un.get("scale", (float,), 1.0, expected="a number (value x scale = value in units)")
+    value_offset = un.get("offset", (float,), 0.0, expected="a number (value = offset + raw x scale)")
     un.done()
-    if scale != 1.0:
+    if not math.isfinite(value_offset):
+        raise un.fail("offset", "a finite number (value = offset + raw x scale)", value_offset)
+    if scale != 1.0 or value_offset != 0.0:
         pressure = {
-            s: FieldSpec(p.index, p.offset, p.type, p.key, p.count, p.scale * scale, p.indices)
+            s: FieldSpec(
+                p.index, p.offset, p.type, p.key, p.count, p.scale * scale, p.indices, float(value_offset)
+            )
             for s, p in pressure.items()
         }
 

@@ -173,7 +173,9 @@ class ProfileDecoder:
             arr = np.ndarray((n, k, spec.count), dtype=dt, buffer=block, offset=spec.offset,
                              strides=(p.size, p.sample_stride, width))  # fmt: skip
             out = spec.pick(arr.astype(np.float64).reshape(n * k, spec.count))
-            return out * spec.scale if spec.scale != 1.0 else out
+            if spec.scale != 1.0:
+                out = out * spec.scale
+            return out + spec.value_offset if spec.value_offset else out
 
         ticks = read(p.timestamp)[:, 0] if p.timestamp is not None else None  # per sample (sample_stride)
         if ticks is not None and p.timestamp_unit == "s":
@@ -351,7 +353,7 @@ class ProfileDecoder:
                     vals = vals[sl[0] : sl[1]]
                 if len(vals) != spec.count or not all(_is_number(v) for v in vals):
                     raise ValueError(f"{key!r} holds {vals!r}, expected {spec.count} number(s)")
-                return [float(v) * spec.scale for v in spec.pick(vals)]
+                return [spec.value_offset + float(v) * spec.scale for v in spec.pick(vals)]
 
             def raw_json(spec: FieldSpec):
                 value = obj
@@ -374,7 +376,9 @@ class ProfileDecoder:
             if end > len(tokens):
                 raise ValueError(f"{len(tokens)} values, the profile reads up to value {end}")
             out = [float(t) for t in spec.pick(tokens[spec.index : end])]  # ValueError: not a number
-            return [v * spec.scale for v in out] if spec.scale != 1.0 else out
+            if spec.scale != 1.0 or spec.value_offset:
+                return [spec.value_offset + v * spec.scale for v in out]
+            return out
 
         def raw_index(spec: FieldSpec):
             if spec.index >= len(tokens):
