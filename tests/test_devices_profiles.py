@@ -232,6 +232,26 @@ def test_esp32_insole_boot_and_status_lines_are_skipped_not_framing_errors(pty):
     assert sum(c.n for c in chunks) <= stats.frames_ok
 
 
+def test_esp32_insole_layout_is_the_published_sensor_positions():
+    # 'visualize data.py' lines 28-35 (upstream bd98c4e): channel R_chi drawn at sensor_pos_right[i],
+    # pixels of the insole photo, y down, rows 2-3-3-3-3-2 from the toes; the insole outline runs
+    # from the toe tip at y 89.70 px to the heel at 888.56 px and x 524.08-761.92 px (+300 as drawn)
+    published = [(585, 180), (650, 180), (560, 290), (630, 290), (700, 290), (580, 385), (650, 385),
+                 (720, 385), (590, 480), (660, 480), (720, 480), (596, 600), (650, 600), (700, 600),
+                 (610, 760), (700, 760)]  # fmt: skip
+    layout = profile_layout(load_profile("esp32-insole"))
+    assert layout.name == "esp32-insole" and layout.positions == "approximate" and layout.n_sensors == 16
+    assert "APPROXIMATE" in layout.description and "visualize data.py" in layout.source
+    mm_per_px = 260.0 / (888.56 - 89.70)  # the stated (assumed) 260 mm insole
+    px = np.array(published, dtype=float)
+    assert np.allclose(layout.y_mm, (888.56 - px[:, 1]) * mm_per_px, atol=0.01)  # from the heel end
+    assert np.allclose(layout.x_mm, ((524.08 + 761.92) / 2 - px[:, 0]) * mm_per_px, atol=0.01)  # + medial
+    assert list(layout.sensor_names) == [f"ch{i}" for i in range(16)]
+    assert list(layout.region) == ["toes"] * 2 + ["forefoot"] * 6 + ["midfoot"] * 6 + ["heel"] * 2
+    assert layout.mask[:2] == ("hallux", "lesser_toes") and layout.mask[2:5] == ("MTH1", "MTH2-3", "MTH4-5")
+    assert [layout.ml[i] for i in (2, 4, 5, 7)] == ["medial", "lateral", "medial", "lateral"]
+
+
 def palmilha_step_lines(
     steps: dict[int, tuple[int, int]], n: int
 ) -> tuple[list[bytes], np.ndarray, np.ndarray]:
