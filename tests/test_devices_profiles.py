@@ -252,6 +252,13 @@ def test_esp32_insole_layout_is_the_published_sensor_positions():
     assert [layout.ml[i] for i in (2, 4, 5, 7)] == ["medial", "lateral", "medial", "lateral"]
 
 
+def test_esp32_insole_says_its_lines_carry_no_side_and_the_firmware_default_is_right():
+    # Insole_Test.ino line 37: FOOT_RIGHT is the default build; no line says the foot
+    p = load_profile("esp32-insole")
+    assert p.side is None and not p.side_prefix and set(p.pressure) == {"any"}
+    assert "side=right" in p.description and "FOOT_RIGHT" in p.description and "left" in p.description
+
+
 def palmilha_step_lines(
     steps: dict[int, tuple[int, int]], n: int
 ) -> tuple[list[bytes], np.ndarray, np.ndarray]:
