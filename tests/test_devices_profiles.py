@@ -304,6 +304,23 @@ def test_palmilha_serial_reads_ema_percentages_and_the_ema_in_counts_as_the_firm
     assert "0.18" in desc and "5 samples" in desc and "attenuated" in desc
 
 
+def test_palmilha_serial_counts_ten_lost_lines_as_ten_missing_samples():
+    # SAMPLE_MS 150 (line 16) is 6.67 Hz; at the profile's former 7 Hz, ten lost lines (1.65 s
+    # between the samples either side) were counted as 11 missing samples. Lines arrive at the
+    # board's own pace (its t_ms + 20 ms of latency), as over a real serial port.
+    from sensorkit.devices.linestream import LineStream
+
+    p = load_profile("palmilha-serial")
+    lines, _, _ = palmilha_step_lines({0: (0, 2000)}, 80)
+    ls = LineStream("profile", url="test", layout=profile_layout(p), side="right", profile=p)
+    gaps = []
+    for line in lines[:3] + lines[3 : 3 + 40] + lines[3 + 50 :]:  # banner and header, samples 40-49 lost
+        t_ms = int(line.split(b",")[0]) if line[:1].isdigit() else 1000
+        for em in ls.feed(line, t_ms / 1000 + 0.02, "right"):
+            gaps += [(g["n_missing"], g["reason"]) for g in em.gaps]
+    assert gaps == [(10, "time jump")], gaps
+
+
 # ---------------------------------------------------------------------------- UDP profiles
 def moticon_line(k: int) -> tuple[bytes, np.ndarray, np.ndarray]:
     t = 0.01 * k
