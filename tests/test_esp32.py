@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sensorkit as sk
-from sensorkit.calibrate import Calibration
+from sensorkit.calibrate import Calibration, SaturationWarning
 from sensorkit.errors import DuplicateRowsWarning, FileFormatError
 from sensorkit.io import detect_format
 from sensorkit.io.esp32 import read_esp32_log
@@ -51,12 +51,35 @@ def test_rows_are_sorted_and_counts_go_through_the_calibration(tmp_path, cal):
     np.testing.assert_allclose(rec.time, 1.0 + 0.02 * np.arange(8))
     right_counts = np.array([_counts(k)[0] for k in range(8)], dtype=float)
     left_counts = np.array([_counts(k)[1] for k in range(8)], dtype=float)
-    np.testing.assert_allclose(rec.right, cal.side("right").convert(right_counts).values, rtol=1e-6)
-    np.testing.assert_allclose(rec.left, cal.side("left").convert(left_counts).values, rtol=1e-6)
+    # the board logs 4095 unloaded and less under load: the calibration gets 4095 - value
+    np.testing.assert_allclose(rec.right, cal.side("right").convert(4095 - right_counts).values, rtol=1e-6)
+    np.testing.assert_allclose(rec.left, cal.side("left").convert(4095 - left_counts).values, rtol=1e-6)
     assert rec.units == "N" and rec.layout.name == "ref16"
     md = rec.metadata
     assert md["rows_out_of_order"] == 2 and md["duplicate_rows_dropped"] == 0
     assert md["esp32_fw"] == "1.4.2" and md["esp32_board"] == "esp32c3" and md["esp32_rows_with_flags"] == 4
+
+
+def test_unloaded_4095_reads_as_no_load_and_a_pressed_sensor_as_load(tmp_path, cal):
+    """Insole_Test.ino lines 10-13: the sensor pulls a pulled-up input down, so the SD log holds
+    4095 for an unloaded sensor; the reader converts to 4095 - value like the live profile."""
+    unloaded = [4095] * 32
+    pressed = [4095] * 32
+    pressed[0], pressed[16] = 0, 2095  # R_ch0 pressed flat, L_ch0 half-way
+    rows = [
+        ",".join(map(str, [1000 + 20 * k, k, *v, 0])) for k, v in enumerate([unloaded, pressed, unloaded])
+    ]
+    with pytest.warns(SaturationWarning, match=r"right insole saturated \(\w+ x1 frames\)"):
+        rec = read_esp32_log(_write(tmp_path / "log.csv", rows), calibration=cal)
+    assert np.all(rec.right[[0, 2]] == 0) and np.all(rec.left[[0, 2]] == 0)  # unloaded: 0 N, not full scale
+    assert rec.right[1, 0] > 0 and rec.left[1, 0] > 0 and np.all(rec.right[1, 1:] == 0)
+    np.testing.assert_allclose(
+        rec.left[1, 0], cal.side("left").convert(np.full((1, 16), 2000.0)).values[0, 0]
+    )
+    # only the sensor pressed to 0 saturates (load count 4095), never an unloaded one
+    assert rec.metadata["saturated"]["right"][:, 0].tolist() == [False, True, False]
+    assert not rec.metadata["saturated"]["left"].any() and rec.metadata["saturated"]["right"].sum() == 1
+    assert rec.metadata["raw_units"].startswith("counts (12-bit ADC), 4095 - logged value")
 
 
 def test_a_missing_frame_is_a_gap(tmp_path, cal):

@@ -1,17 +1,27 @@
 """SD-card logs of the ESP32 16-channel insole (OPEN_INSOLES.md #6, GitHub Brilliant-Star-ch).
 
-Structure::
+Structure (the master board's ``COMBO_LOG###.CSV``, upstream
+``firmware/Insole_Logger_V1/Insole_Logger_V1.ino`` lines 230-233 and 406-410)::
 
-    # fw=1.4.2
+    # fw=v3.1.0
     time_ms,frame_id,R_ch0,...,R_ch15,L_ch0,...,L_ch15,flags
-    1000,0,812,790,...,0
-    1020,1,...
+    1981,1,4095,4012,...,0
+    2031,2,...
 
 ``time_ms`` is the board's ``millis()``; ``frame_id`` counts frames; ``R_ch*`` and ``L_ch*`` are
 **raw 12-bit ADC counts** (0-4095) of the right and left insole; ``flags`` is an integer the
-firmware sets (kept, not interpreted). The board writes its buffer in blocks, so rows may be
-out of order: they are sorted by time, and a frame written twice (same ``frame_id``, same
-values) is kept once and counted (:class:`~sensorkit.errors.DuplicateRowsWarning`).
+firmware sets. The board writes its buffer in blocks, so rows may be out of order: they are
+sorted by time, and a frame written twice (same ``frame_id``, same values) is kept once and
+counted (:class:`~sensorkit.errors.DuplicateRowsWarning`).
+
+**The logged counts fall under load.** Each sensor pulls a pulled-up ADC input towards ground
+(upstream ``firmware/Insole_Test/Insole_Test.ino`` lines 10-13), so an unloaded sensor logs
+4095 and a loaded one less. The reader converts every logged value ``v`` to ``4095 - v`` before
+the calibration, exactly as the live ``esp32-insole`` profile does (``units.offset = 4095``,
+``scale = -1``): 0 = unloaded, counts rising with the load. So a calibration fitted on the
+live stream (``sensorkit calibrate`` with that profile) converts SD logs too, its zero offsets
+and saturation count mean the same in both paths, and a count at the response's
+``saturation_counts`` is a sensor pressed to (near) 0 logged, not an unloaded one.
 
 The counts are **uncalibrated**: a Recording holds N or kPa, so reading needs a calibration
 (``calibration=``: a :class:`~sensorkit.calibrate.Calibration`, its dict or JSON file, e.g. from
@@ -37,7 +47,7 @@ from sensorkit.recording import Recording
 
 __all__ = ["ADC_MAX_COUNTS", "FORMAT", "looks_like_esp32_log", "read_esp32_log"]
 
-#: Largest 12-bit count.
+#: Largest 12-bit count: what an unloaded sensor logs (load counts = ADC_MAX_COUNTS - logged value).
 ADC_MAX_COUNTS = 4095
 _CHANNEL = re.compile(r"^([RL])_ch(\d+)$")
 
@@ -66,12 +76,15 @@ def read_esp32_log(
 ) -> Recording:
     """Read an ESP32 insole SD-card log, converting its raw counts with ``calibration``.
 
+    The logged counts fall under load; the calibration gets ``4095 - value`` (see the module
+    docstring), the quantity the live ``esp32-insole`` profile streams and calibrates.
+
     Parameters
     ----------
     path : str or Path
         The log file.
     calibration : Calibration, dict or path
-        Converts the 12-bit counts to N (or kPa); required.
+        Converts the load counts (4095 - logged value) to N (or kPa); required.
     layout : SensorLayout or str, optional
         Must be the calibration's layout when given (the calibration fixes the layout).
     body_mass_kg : float, optional
@@ -192,7 +205,8 @@ def read_esp32_log(
                 path=str(path),
                 hint="the calibration fixes the layout of raw-count files; leave layout= out",
             )
-    counts = {s: (data[:, cols] if cols else None) for s, cols in sides.items()}
+    # logged counts fall under load (Insole_Test.ino lines 10-13): 4095 - v, as the live profile
+    counts = {s: (ADC_MAX_COUNTS - data[:, cols] if cols else None) for s, cols in sides.items()}
     metadata = {f"esp32_{k}": v for k, v in fw.items()}
     metadata.update(
         source=str(path),
@@ -200,7 +214,7 @@ def read_esp32_log(
         rows_out_of_order=out_of_order,
         duplicate_rows_dropped=n_dup,
         esp32_rows_with_flags=int(np.count_nonzero(data[:, -1])),
-        raw_units="counts (12-bit ADC)",
+        raw_units="counts (12-bit ADC), 4095 - logged value: 0 unloaded, rising with load",
     )
     try:
         return apply_calibration(
