@@ -45,7 +45,9 @@ def cal():
 
 def test_rows_are_sorted_and_counts_go_through_the_calibration(tmp_path, cal):
     order = [0, 1, 3, 2, 4, 6, 5, 7]  # written out of order, as the board flushes blocks
-    path = _write(tmp_path / "log.csv", [_row(k, flags=k % 2) for k in order])
+    path = _write(
+        tmp_path / "log.csv", [_row(k, flags=2 * (k % 2)) for k in order]
+    )  # timeout: both sides there
     assert detect_format(path) == "esp32-sd-log"
     rec = sk.read(path, calibration=cal)
     np.testing.assert_allclose(rec.time, 1.0 + 0.02 * np.arange(8))
@@ -58,6 +60,7 @@ def test_rows_are_sorted_and_counts_go_through_the_calibration(tmp_path, cal):
     md = rec.metadata
     assert md["rows_out_of_order"] == 2 and md["duplicate_rows_dropped"] == 0
     assert md["esp32_fw"] == "1.4.2" and md["esp32_board"] == "esp32c3" and md["esp32_rows_with_flags"] == 4
+    assert md["esp32_rows_timed_out"] == 4 and len(rec.gaps) == 0
 
 
 def test_unloaded_4095_reads_as_no_load_and_a_pressed_sensor_as_load(tmp_path, cal):
@@ -86,6 +89,49 @@ def test_a_missing_frame_is_a_gap(tmp_path, cal):
     rec = read_esp32_log(_write(tmp_path / "log.csv", [_row(k) for k in (0, 1, 2, 5, 6, 7)]), calibration=cal)
     gap = rec.gaps.iloc[0]
     assert (gap["start_s"], gap["end_s"], gap["n_missing"]) == (1.04, 1.1, 2)
+
+
+def _half_row(k, t_ms, flags, *, right=True, left=True):
+    """A row as Insole_Logger_V1.ino writes a half frame: zeros for the side it never got."""
+    r, l_ = _counts(k)
+    r, l_ = (r if right else np.zeros(16)), (l_ if left else np.zeros(16))
+    return ",".join(str(int(v)) for v in [t_ms, k, *r, *l_, flags])
+
+
+def test_flag_bit0_left_frame_missing_is_a_gap_with_its_reason_not_zeros_or_full_load(tmp_path, cal):
+    """Line 194 'bit0: L missing': the master writes the left half as zeros (= full load after
+    4095 - v); those frames are missing, and the gap says why."""
+    rows = [_half_row(k, 1000 + 20 * k, 3, left=False) for k in (0, 1)]  # as a log starts: no left yet
+    rows += [_row(k) for k in (2, 3)] + [_half_row(4, 1080, 1, left=False)] + [_row(k) for k in (5, 6)]
+    rec = read_esp32_log(_write(tmp_path / "log.csv", rows), calibration=cal)
+    assert rec.n_frames == 7 and not np.isnan(rec.right).any()
+    assert np.isnan(rec.left[[0, 1, 4]]).all() and not np.isnan(rec.left[[2, 3, 5, 6]]).any()
+    gaps = rec.gaps
+    assert gaps["side"].tolist() == ["left", "left"] and gaps["n_missing"].tolist() == [2, 1]
+    assert gaps["end_s"].tolist()[0] == 1.04 and gaps["start_s"].tolist()[1] == 1.06
+    assert all(r.startswith("insole frame missing (flags bit 0") for r in gaps["reason"])
+    md = rec.metadata
+    assert md["esp32_left_frames_missing"] == 3 and md["esp32_rows_with_flags"] == 3
+    assert md["esp32_rows_timed_out"] == 2 and md["esp32_right_frames_missing"] == 0
+
+
+def test_a_left_frame_written_after_its_frame_is_merged_back(tmp_path, cal):
+    """Frame 2's left half came after the 70 ms timeout: the master wrote frame 2 without it
+    (flags 3), then filed it in a new slot and wrote that 70 ms later with right zeros and
+    flags 2 (Insole_Logger_V1.ino findSlot, lines 363-410): one frame, not two."""
+    rows = [_row(0), _row(1), _half_row(2, 1040, 3, left=False), _row(3), _row(4), _row(5)]
+    rows += [_half_row(2, 1110, 2, right=False), _row(6)]
+    rec = read_esp32_log(_write(tmp_path / "log.csv", rows), calibration=cal)
+    assert rec.n_frames == 7 and len(rec.gaps) == 0
+    want = cal.side("left").convert(4095 - np.array([_counts(2)[1]], dtype=float)).values[0]
+    np.testing.assert_allclose(rec.left[2], want, rtol=1e-6)
+    assert rec.metadata["esp32_split_frames_merged"] == 1 and rec.metadata["duplicate_rows_dropped"] == 0
+    # alone (its first half lost), such a row is a right gap, not 16 fully loaded sensors
+    rows = [_row(0), _row(1), _half_row(2, 1040, 2, right=False), _row(3)]
+    rec = read_esp32_log(_write(tmp_path / "one.csv", rows), calibration=cal)
+    assert np.isnan(rec.right[2]).all() and not np.isnan(rec.left).any()
+    assert rec.gaps[["side", "n_missing"]].values.tolist() == [["right", 1]]
+    assert rec.gaps["reason"].iloc[0].startswith("insole frame missing (flags")
 
 
 def test_a_frame_written_twice_is_kept_once_and_counted(tmp_path, cal):

@@ -50,6 +50,7 @@ def apply_calibration(
     body_mass_kg: float | None = None,
     metadata: dict | None = None,
     rate_hz: float | None = None,
+    gaps: list[dict] | None = None,
 ) -> Recording:
     """Convert raw counts of one or both insoles to a Recording in N (or kPa).
 
@@ -70,6 +71,9 @@ def apply_calibration(
         Extra metadata for the recording.
     rate_hz : float, optional
         Nominal rate in Hz (default from the time axis).
+    gaps : list of dict, optional
+        Known missing-data intervals with their reasons (see
+        :meth:`~sensorkit.recording.Recording.from_arrays`).
 
     Returns
     -------
@@ -122,6 +126,7 @@ def apply_calibration(
         body_mass_kg=mass,
         metadata=md,
         rate_hz=rate_hz,
+        gaps=gaps,
     )
 
 

@@ -10,9 +10,16 @@ Structure (the master board's ``COMBO_LOG###.CSV``, upstream
 
 ``time_ms`` is the board's ``millis()``; ``frame_id`` counts frames; ``R_ch*`` and ``L_ch*`` are
 **raw 12-bit ADC counts** (0-4095) of the right and left insole; ``flags`` is an integer the
-firmware sets. The board writes its buffer in blocks, so rows may be out of order: they are
-sorted by time, and a frame written twice (same ``frame_id``, same values) is kept once and
-counted (:class:`~sensorkit.errors.DuplicateRowsWarning`).
+firmware sets (Insole_Logger_V1.ino line 194, set at lines 389-391): bit 0 = the left insole's
+frame (sent by the slave board) did not arrive, bit 1 = the frame was written at the 70 ms
+timeout. The logger writes zeros for a half it never got; zeros would read as full load, so
+those frames become missing (NaN) and gaps whose ``reason`` starts "insole frame missing
+(flags". A timeout alone (bit 1) with both halves present is a late but complete frame, kept.
+A left frame that came after its frame was written is filed by the logger in a new row with
+that frame id, right zeros and flags 2: the reader puts it back into its frame, or, alone,
+makes the right half of that row a gap. The board writes its buffer in blocks, so rows may be
+out of order: they are sorted by time, and a frame written twice (same ``frame_id``, same
+values) is kept once and counted (:class:`~sensorkit.errors.DuplicateRowsWarning`).
 
 **The logged counts fall under load.** Each sensor pulls a pulled-up ADC input towards ground
 (upstream ``firmware/Insole_Test/Insole_Test.ino`` lines 10-13), so an unloaded sensor logs
@@ -43,13 +50,20 @@ import pandas as pd
 from sensorkit._stack import user_stacklevel
 from sensorkit.errors import CalibrationError, DuplicateRowsWarning, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
-from sensorkit.recording import Recording
+from sensorkit.recording import Recording, find_gaps
 
 __all__ = ["ADC_MAX_COUNTS", "FORMAT", "looks_like_esp32_log", "read_esp32_log"]
 
 #: Largest 12-bit count: what an unloaded sensor logs (load counts = ADC_MAX_COUNTS - logged value).
 ADC_MAX_COUNTS = 4095
 _CHANNEL = re.compile(r"^([RL])_ch(\d+)$")
+#: ``flags`` bits (Insole_Logger_V1.ino line 194 "bit0: L missing, bit1: timeout", set at 389-391).
+_FLAG_LEFT_MISSING = 0x01
+_FLAG_TIMEOUT = 0x02
+_MISSING_REASON = {
+    "L": "insole frame missing (flags bit 0: the left insole's frame did not arrive)",
+    "R": "insole frame missing (flags: a late left frame written alone, no right frame)",
+}
 
 
 def looks_like_esp32_log(path: Path, head: bytes) -> bool:
@@ -95,8 +109,11 @@ def read_esp32_log(
     Recording
         Frames sorted by ``time_ms`` (time in s = ms / 1000); ``metadata`` holds the firmware
         line's fields (``esp32_fw``, ...), ``rows_out_of_order`` (rows that follow a later
-        frame in the file), ``duplicate_rows_dropped``, ``esp32_rows_with_flags``, and the
-        calibration applied; missing frames are gaps found from the time axis.
+        frame in the file), ``duplicate_rows_dropped``, ``esp32_rows_with_flags``,
+        ``esp32_rows_timed_out``, ``esp32_left_frames_missing``, ``esp32_right_frames_missing``,
+        ``esp32_split_frames_merged``, and the calibration applied; frames missing from the
+        time axis are gaps ("time jump"), halves the flags mark missing are NaN and gaps
+        ("insole frame missing (flags ...)").
 
     Raises
     ------
@@ -171,16 +188,23 @@ def read_esp32_log(
     data, line_of = data[order], line_of[order]
     keep = np.ones(data.shape[0], dtype=bool)
     dup_ids = pd.Series(data[:, 1]).duplicated(keep="first").to_numpy()
+    n_merged = 0
     for i in np.flatnonzero(dup_ids):
         first = int(np.flatnonzero(data[:, 1] == data[i, 1])[0])
         if not np.array_equal(data[first], data[i]):
-            raise FileFormatError(
-                f"frame_id {int(data[i, 1])} has two different rows (line {line_of[first]} and this one)",
-                path=str(path),
-                line=int(line_of[i]),
-            )
+            if not (_left_missing(data[first]) and _right_missing(data[i], sides["R"])):
+                raise FileFormatError(
+                    f"frame_id {int(data[i, 1])} has two different rows (line {line_of[first]} and this one)",
+                    path=str(path),
+                    line=int(line_of[i]),
+                )
+            # the left frame came after the master had written the frame without it: the two
+            # halves of one frame (see _right_missing); keep the first row's time and right half
+            data[first, sides["L"]] = data[i, sides["L"]]
+            data[first, -1] &= ~_FLAG_LEFT_MISSING
+            n_merged += 1
         keep[i] = False
-    n_dup = int((~keep).sum())
+    n_dup = int((~keep).sum()) - n_merged
     if n_dup:
         warnings.warn(
             f"{path}: {n_dup} duplicate row(s) (the same frame written twice) kept once",
@@ -206,7 +230,26 @@ def read_esp32_log(
                 hint="the calibration fixes the layout of raw-count files; leave layout= out",
             )
     # logged counts fall under load (Insole_Test.ino lines 10-13): 4095 - v, as the live profile
-    counts = {s: (ADC_MAX_COUNTS - data[:, cols] if cols else None) for s, cols in sides.items()}
+    counts = {
+        s: (ADC_MAX_COUNTS - data[:, cols].astype(np.float64) if cols else None) for s, cols in sides.items()
+    }
+    time_s = data[:, 0] / 1000.0
+    flags = data[:, -1]
+    missing = {  # vectorised _left_missing / _right_missing
+        "L": (flags & _FLAG_LEFT_MISSING) != 0,
+        "R": ((flags & (_FLAG_LEFT_MISSING | _FLAG_TIMEOUT)) == _FLAG_TIMEOUT)
+        & ~data[:, sides["R"]].any(axis=1)
+        if sides["R"]
+        else np.zeros(len(data), dtype=bool),
+    }
+    gaps: list[dict] = []
+    for s, side in (("L", "left"), ("R", "right")):
+        if counts[s] is None or not missing[s].any():
+            continue
+        counts[s][missing[s]] = np.nan  # zeros written for a frame that never came: no data, not load
+        if time_s.size > 1:
+            period = float(np.median(np.diff(time_s)))  # as Recording.from_arrays estimates it
+            gaps += [dict(g, reason=_MISSING_REASON[s]) for g in find_gaps(time_s, counts[s], side, period)]
     metadata = {f"esp32_{k}": v for k, v in fw.items()}
     metadata.update(
         source=str(path),
@@ -214,14 +257,45 @@ def read_esp32_log(
         rows_out_of_order=out_of_order,
         duplicate_rows_dropped=n_dup,
         esp32_rows_with_flags=int(np.count_nonzero(data[:, -1])),
+        esp32_rows_timed_out=int(np.count_nonzero(data[:, -1] & _FLAG_TIMEOUT)),
+        esp32_left_frames_missing=int(missing["L"].sum()),
+        esp32_right_frames_missing=int(missing["R"].sum()),
+        esp32_split_frames_merged=n_merged,
         raw_units="counts (12-bit ADC), 4095 - logged value: 0 unloaded, rising with load",
     )
     try:
         return apply_calibration(
-            cal, data[:, 0] / 1000.0, counts["L"], counts["R"], body_mass_kg=body_mass_kg, metadata=metadata
+            cal,
+            time_s,
+            counts["L"],
+            counts["R"],
+            body_mass_kg=body_mass_kg,
+            metadata=metadata,
+            gaps=gaps or None,
         )
     except (CalibrationError, ValueError) as exc:
         raise FileFormatError(str(exc), path=str(path), hint=getattr(exc, "hint", None)) from None
+
+
+def _left_missing(row: np.ndarray) -> bool:
+    """Flags bit 0: the left (slave) insole's frame did not arrive; the logger wrote zeros."""
+    return bool(row[-1] & _FLAG_LEFT_MISSING)
+
+
+def _right_missing(row: np.ndarray, right_cols: list[int]) -> bool:
+    """A row the logger opened for a left frame that came after its own had been written.
+
+    The master files a left frame under its frame id, opening a new buffer slot when that id
+    was already written (``findSlot``, Insole_Logger_V1.ino lines 363-381); the slot times out
+    70 ms later and is written with flags = 2 (timeout, left present) and the zeros of a right
+    frame it never had (lines 387-410). All 16 right channels at 0 logged (= all fully loaded)
+    means that, not a load.
+    """
+    return bool(
+        right_cols
+        and (row[-1] & (_FLAG_LEFT_MISSING | _FLAG_TIMEOUT)) == _FLAG_TIMEOUT
+        and not row[right_cols].any()
+    )
 
 
 def _table(lines: list[str], header: list[str], path: Path) -> pd.DataFrame:
