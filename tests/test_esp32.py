@@ -134,6 +134,42 @@ def test_a_left_frame_written_after_its_frame_is_merged_back(tmp_path, cal):
     assert rec.gaps["reason"].iloc[0].startswith("insole frame missing (flags")
 
 
+SINGLE_HEADER = "time_ms,frame_id,seq," + ",".join(
+    f"ch{i}" for i in range(16)
+)  # Insole_Logger_V1.ino line 237
+
+
+def _single(path, rows):
+    path.write_text("\n".join(["# fw=v3.1.0", SINGLE_HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_one_insole_log_is_read_with_its_foot_from_the_file_name_or_side(tmp_path, cal):
+    """The slave build writes L_LOG###.CSV / R_LOG###.CSV with 'time_ms,frame_id,seq,ch0..ch15'."""
+    rows = [",".join(str(int(v)) for v in [1000 + 20 * k, k + 1, k + 1, *_counts(k)[1]]) for k in range(5)]
+    path = _single(tmp_path / "L_LOG003.CSV", rows)
+    assert detect_format(path) == "esp32-sd-log"
+    rec = sk.read(path, calibration=cal)
+    assert rec.right is None and rec.n_frames == 5
+    want = cal.side("left").convert(4095 - np.array([_counts(k)[1] for k in range(5)], dtype=float)).values
+    np.testing.assert_allclose(rec.left, want, rtol=1e-6)
+    renamed = _single(tmp_path / "insole.csv", rows)
+    with pytest.raises(FileFormatError, match="which foot") as info:
+        read_esp32_log(renamed, calibration=cal)
+    assert "side='left' or side='right'" in info.value.hint
+    assert read_esp32_log(renamed, calibration=cal, side="right").left is None
+    with pytest.raises(FileFormatError, match="side='left' is for one insole's log"):
+        read_esp32_log(_write(tmp_path / "log.csv", [_row(0), _row(1)]), calibration=cal, side="left")
+
+
+def test_a_header_only_slave_file_says_to_read_the_master_log(tmp_path, cal):
+    """The published firmware's slave writes the header and sends its frames to the master."""
+    path = _single(tmp_path / "R_LOG000.CSV", [])
+    with pytest.raises(FileFormatError, match="no frames: the logger's slave build") as info:
+        sk.read(path)  # before asking for a calibration
+    assert "COMBO_LOG" in info.value.hint
+
+
 def test_a_frame_written_twice_is_kept_once_and_counted(tmp_path, cal):
     path = _write(tmp_path / "log.csv", [_row(k) for k in (0, 1, 2, 2, 3)])
     with pytest.warns(DuplicateRowsWarning, match="1 duplicate row"):

@@ -30,6 +30,13 @@ live stream (``sensorkit calibrate`` with that profile) converts SD logs too, it
 and saturation count mean the same in both paths, and a count at the response's
 ``saturation_counts`` is a sensor pressed to (near) 0 logged, not an unloaded one.
 
+A slave board (the left insole in the logger's design) writes its own file ``L_LOG###.CSV``
+(or ``R_LOG###.CSV``) with the one-insole header ``time_ms,frame_id,seq,ch0,...,ch15``
+(Insole_Logger_V1.ino lines 68-77, 235-237). The reader reads that form too, its foot from
+``side=`` or else from the file name; but the published firmware sends the slave's frames to
+the master and writes no rows there, so such a file is usually header only (an error saying
+to read the master's ``COMBO_LOG`` file).
+
 The counts are **uncalibrated**: a Recording holds N or kPa, so reading needs a calibration
 (``calibration=``: a :class:`~sensorkit.calibrate.Calibration`, its dict or JSON file, e.g. from
 ``sensorkit calibrate``) whose layout has as many sensors as the log has channels. Without
@@ -87,6 +94,7 @@ def read_esp32_log(
     calibration: Any = None,
     layout: Any = None,
     body_mass_kg: float | None = None,
+    side: str | None = None,
 ) -> Recording:
     """Read an ESP32 insole SD-card log, converting its raw counts with ``calibration``.
 
@@ -103,6 +111,10 @@ def read_esp32_log(
         Must be the calibration's layout when given (the calibration fixes the layout).
     body_mass_kg : float, optional
         Subject mass in kg (default the calibration's).
+    side : {"left", "right"}, optional
+        The foot of a one-insole log (header ``time_ms,frame_id,seq,ch0..ch15``), whose lines
+        do not say it; default from the logger's file name ``L_LOG###``/``R_LOG###``. Not for
+        the two-insole log.
 
     Returns
     -------
@@ -135,23 +147,56 @@ def read_esp32_log(
         )
     fw = _firmware_fields(lines[0])
     header = [c.strip() for c in lines[1].split(",")] if len(lines) > 1 else []
-    if header[:2] != ["time_ms", "frame_id"] or header[-1:] != ["flags"]:
+    single = header[:3] == ["time_ms", "frame_id", "seq"]  # a slave board's own file (line 237)
+    if header[:2] != ["time_ms", "frame_id"] or not (single or header[-1:] == ["flags"]):
         raise FileFormatError(
-            "the header must be time_ms,frame_id,R_ch0..,L_ch0..,flags", path=str(path), line=2, column=1
+            "the header must be time_ms,frame_id,R_ch0..,L_ch0..,flags (the master's COMBO_LOG file) "
+            "or time_ms,frame_id,seq,ch0..ch15 (one insole's L_LOG/R_LOG file)",
+            path=str(path),
+            line=2,
+            column=1,
         )
-    channels = header[2:-1]
     sides: dict[str, list[int]] = {"R": [], "L": []}
-    for k, name in enumerate(channels):
-        m = _CHANNEL.match(name)
-        if not m:
-            raise FileFormatError(f"unexpected column {name!r}", path=str(path), line=2, column=name)
-        sides[m.group(1)].append(k + 2)
-        if int(m.group(2)) != len(sides[m.group(1)]) - 1:
-            raise FileFormatError(f"channel {name!r} out of order", path=str(path), line=2, column=name)
+    if single:
+        foot = _single_side(path, side)
+        for k, name in enumerate(header[3:]):
+            if name != f"ch{k}":
+                raise FileFormatError(
+                    f"unexpected column {name!r}, expected 'ch{k}'", path=str(path), line=2, column=name
+                )
+            sides[foot].append(k + 3)
+    else:
+        if side is not None:
+            raise FileFormatError(
+                f"side={side!r} is for one insole's log (time_ms,frame_id,seq,ch0..); this log holds both "
+                "insoles in its R_ch and L_ch columns",
+                path=str(path),
+                hint="leave side= out",
+            )
+        for k, name in enumerate(header[2:-1]):
+            m = _CHANNEL.match(name)
+            if not m:
+                raise FileFormatError(f"unexpected column {name!r}", path=str(path), line=2, column=name)
+            sides[m.group(1)].append(k + 2)
+            if int(m.group(2)) != len(sides[m.group(1)]) - 1:
+                raise FileFormatError(f"channel {name!r} out of order", path=str(path), line=2, column=name)
     n_ch = len(sides["L"]) or len(sides["R"])
     if sides["L"] and sides["R"] and len(sides["L"]) != len(sides["R"]):
         raise FileFormatError(
             f"{len(sides['R'])} right channels but {len(sides['L'])} left ones", path=str(path), line=2
+        )
+    if len(lines) <= 2 or not any(ln.strip() for ln in lines[2:]):
+        raise FileFormatError(
+            "the log has no frames"
+            + (
+                ": the logger's slave build (L_LOG/R_LOG files) writes only this header and sends its "
+                "frames to the master board, which logs both insoles (Insole_Logger_V1.ino lines 235-237, 306-334)"
+                if single
+                else ""
+            ),
+            path=str(path),
+            line=len(lines) + 1,
+            hint="read the master's COMBO_LOG file of the same session" if single else None,
         )
     if calibration is None:
         raise FileFormatError(
@@ -176,7 +221,8 @@ def read_esp32_log(
             stacklevel=user_stacklevel(),
         )
         lines = lines[:-1]
-    table = _table(lines, header, path)
+    count_cols = slice(3, None) if single else slice(2, -1)
+    table = _table(lines, header, path, count_cols)
     data = table.to_numpy()
     line_of = np.arange(data.shape[0]) + 3  # 1-based file line of each row
     order = np.argsort(data[:, 0], kind="stable")
@@ -192,7 +238,7 @@ def read_esp32_log(
     for i in np.flatnonzero(dup_ids):
         first = int(np.flatnonzero(data[:, 1] == data[i, 1])[0])
         if not np.array_equal(data[first], data[i]):
-            if not (_left_missing(data[first]) and _right_missing(data[i], sides["R"])):
+            if single or not (_left_missing(data[first]) and _right_missing(data[i], sides["R"])):
                 raise FileFormatError(
                     f"frame_id {int(data[i, 1])} has two different rows (line {line_of[first]} and this one)",
                     path=str(path),
@@ -234,7 +280,7 @@ def read_esp32_log(
         s: (ADC_MAX_COUNTS - data[:, cols].astype(np.float64) if cols else None) for s, cols in sides.items()
     }
     time_s = data[:, 0] / 1000.0
-    flags = data[:, -1]
+    flags = np.zeros(len(data), dtype=np.int64) if single else data[:, -1]
     missing = {  # vectorised _left_missing / _right_missing
         "L": (flags & _FLAG_LEFT_MISSING) != 0,
         "R": ((flags & (_FLAG_LEFT_MISSING | _FLAG_TIMEOUT)) == _FLAG_TIMEOUT)
@@ -256,8 +302,8 @@ def read_esp32_log(
         format="esp32-sd-log",
         rows_out_of_order=out_of_order,
         duplicate_rows_dropped=n_dup,
-        esp32_rows_with_flags=int(np.count_nonzero(data[:, -1])),
-        esp32_rows_timed_out=int(np.count_nonzero(data[:, -1] & _FLAG_TIMEOUT)),
+        esp32_rows_with_flags=int(np.count_nonzero(flags)),
+        esp32_rows_timed_out=int(np.count_nonzero(flags & _FLAG_TIMEOUT)),
         esp32_left_frames_missing=int(missing["L"].sum()),
         esp32_right_frames_missing=int(missing["R"].sum()),
         esp32_split_frames_merged=n_merged,
@@ -298,7 +344,26 @@ def _right_missing(row: np.ndarray, right_cols: list[int]) -> bool:
     )
 
 
-def _table(lines: list[str], header: list[str], path: Path) -> pd.DataFrame:
+def _single_side(path: Path, side: str | None) -> str:
+    """ "L" or "R" for a one-insole log: ``side=``, else the logger's file name (L_LOG###/R_LOG###,
+    Insole_Logger_V1.ino lines 68-77)."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise FileFormatError(f"side must be 'left' or 'right', not {side!r}", path=str(path))
+        return side[0].upper()
+    name = path.name.upper()
+    if name.startswith(("L_LOG", "R_LOG")):
+        return name[0]
+    raise FileFormatError(
+        "this is one insole's log (time_ms,frame_id,seq,ch0..) and neither its lines nor its file "
+        "name (the logger names them L_LOG###.CSV or R_LOG###.CSV) say which foot",
+        path=str(path),
+        line=2,
+        hint="pass side='left' or side='right'",
+    )
+
+
+def _table(lines: list[str], header: list[str], path: Path, count_cols: slice) -> pd.DataFrame:
     """The rows as int64 (checking whole numbers, 0-4095 counts), or an error naming line and column."""
     try:
         table = pd.read_csv(
@@ -307,7 +372,7 @@ def _table(lines: list[str], header: list[str], path: Path) -> pd.DataFrame:
     except (ValueError, pd.errors.ParserError):
         table = None
     if table is not None:
-        counts = table.iloc[:, 2:-1].to_numpy()
+        counts = table.iloc[:, count_cols].to_numpy()
         bad = np.argwhere((counts < 0) | (counts > ADC_MAX_COUNTS))
         if not bad.size:
             if (table["time_ms"] < 0).any():
@@ -319,7 +384,7 @@ def _table(lines: list[str], header: list[str], path: Path) -> pd.DataFrame:
             f"{int(counts[i, j])} is not a 12-bit count (0-{ADC_MAX_COUNTS})",
             path=str(path),
             line=int(i) + 3,
-            column=header[int(j) + 2],
+            column=header[count_cols][int(j)],
         )
     for k, line in enumerate(lines[2:], start=3):
         if not line.strip():
@@ -341,6 +406,6 @@ FORMAT = FormatSpec(
     extensions=(".csv", ".txt", ".log"),
     sniff=looks_like_esp32_log,
     read=read_esp32_log,
-    options=frozenset({"calibration", "layout", "body_mass_kg"}),
+    options=frozenset({"calibration", "layout", "body_mass_kg", "side"}),
     description="ESP32 16-channel insole SD-card log (raw 12-bit counts; needs a calibration)",
 )
