@@ -40,7 +40,7 @@ def _write(path, rows, first="# fw=1.4.2 board=esp32c3"):
 
 @pytest.fixture(scope="module")
 def cal():
-    return Calibration.nominal("ref16")
+    return Calibration.nominal("esp32-insole", "ref16-fsr")  # the board's layout, 16 generic FSR curves
 
 
 def test_rows_are_sorted_and_counts_go_through_the_calibration(tmp_path, cal):
@@ -56,7 +56,7 @@ def test_rows_are_sorted_and_counts_go_through_the_calibration(tmp_path, cal):
     # the board logs 4095 unloaded and less under load: the calibration gets 4095 - value
     np.testing.assert_allclose(rec.right, cal.side("right").convert(4095 - right_counts).values, rtol=1e-6)
     np.testing.assert_allclose(rec.left, cal.side("left").convert(4095 - left_counts).values, rtol=1e-6)
-    assert rec.units == "N" and rec.layout.name == "ref16"
+    assert rec.units == "N" and rec.layout.name == "esp32-insole"
     md = rec.metadata
     assert md["rows_out_of_order"] == 2 and md["duplicate_rows_dropped"] == 0
     assert md["esp32_fw"] == "1.4.2" and md["esp32_board"] == "esp32c3" and md["esp32_rows_with_flags"] == 4
@@ -188,6 +188,7 @@ def test_counts_without_a_calibration_are_refused(tmp_path):
     with pytest.raises(FileFormatError, match="raw 12-bit ADC counts, not newtons") as info:
         sk.read(path)
     assert "calibration=" in info.value.hint and "16 sensors" in info.value.hint
+    assert "layout 'esp32-insole'" in info.value.hint and "profile=esp32-insole" in info.value.hint
 
 
 @pytest.mark.parametrize(

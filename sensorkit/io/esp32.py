@@ -38,9 +38,19 @@ the master and writes no rows there, so such a file is usually header only (an e
 to read the master's ``COMBO_LOG`` file).
 
 The counts are **uncalibrated**: a Recording holds N or kPa, so reading needs a calibration
-(``calibration=``: a :class:`~sensorkit.calibrate.Calibration`, its dict or JSON file, e.g. from
-``sensorkit calibrate``) whose layout has as many sensors as the log has channels. Without
-one the reader refuses rather than passing counts off as newtons.
+(``calibration=``: a :class:`~sensorkit.calibrate.Calibration`, its dict or JSON file) whose
+layout has as many sensors as the log has channels. Without one the reader refuses rather
+than passing counts off as newtons. The board's layout is ``esp32-insole`` (the live
+profile's), and a calibration of this board made with ``sensorkit calibrate`` on the
+``esp32-insole`` profile has it::
+
+    sensorkit calibrate "serial:///dev/ttyACM0?profile=esp32-insole&side=left" \
+        "serial:///dev/ttyACM1?profile=esp32-insole&side=right" --response curves.json --mass 70 -o cal.json
+
+    rec = sk.read("COMBO_LOG001.CSV", calibration="cal.json")   # layout esp32-insole
+
+The calibration fixes the layout (its curves belong to its sensors): ``layout=`` may only
+name the calibration's own.
 """
 
 from __future__ import annotations
@@ -108,7 +118,8 @@ def read_esp32_log(
     calibration : Calibration, dict or path
         Converts the load counts (4095 - logged value) to N (or kPa); required.
     layout : SensorLayout or str, optional
-        Must be the calibration's layout when given (the calibration fixes the layout).
+        Must be the calibration's layout when given (the calibration fixes the layout; for
+        this board ``esp32-insole``).
     body_mass_kg : float, optional
         Subject mass in kg (default the calibration's).
     side : {"left", "right"}, optional
@@ -202,8 +213,10 @@ def read_esp32_log(
         raise FileFormatError(
             "this log holds raw 12-bit ADC counts, not newtons: reading it needs a calibration",
             path=str(path),
-            hint="pass calibration= a calibration JSON (sensorkit calibrate ...) whose layout has "
-            f"{n_ch} sensors, e.g. sk.read(path, calibration='cal.json') or --calibration cal.json",
+            hint="pass calibration= a calibration JSON of this board (layout 'esp32-insole', "
+            f"{n_ch} sensors; sensorkit calibrate with the esp32-insole profile, e.g. "
+            "'serial://...?profile=esp32-insole&side=left' '...&side=right' --response CURVES --mass KG), "
+            "e.g. sk.read(path, calibration='cal.json') or --calibration cal.json",
         )
     from sensorkit.calibrate import apply_calibration
     from sensorkit.calibrate.live import as_calibration
