@@ -19,7 +19,7 @@ import pytest
 
 import sensorkit as sk
 import sensorkit.devices as skd
-from sensorkit.devices.profile import builtin_profiles, load_profile, profile_layout
+from sensorkit.devices.profile import builtin_profiles, load_profile, profile_from_dict, profile_layout
 from sensorkit.errors import DeviceError, ProfileError
 from tests.ble_helpers import FakePeripheralBase
 
@@ -768,6 +768,9 @@ def test_sensmove_right_insole_over_ble_wraps_its_index_and_counts_a_corrupted_a
         ('sequence = { key = "index", signed = true }', "fields.sequence.signed", "with bits"),
         ('side = { marker = { "$@" = "right" } }', "fields.side.marker.$@", "neither the delimiter"),
         ('side = { marker = { "@" = "up" } }', "fields.side.marker.@", "left or right"),
+        # removed wherever it appears: "9" turned the record 19,290,3 into 1,20,3 of the right foot
+        ('side = { marker = { "9" = "right" } }', "fields.side.marker.9", "cannot occur in a value"),
+        ('side = { marker = { ":" = "right" } }', "fields.side.marker.:", "cannot occur in a value"),
     ],
 )
 def test_sensmove_style_keys_are_checked(tmp_path, patch, key, expected):
@@ -779,6 +782,20 @@ def test_sensmove_style_keys_are_checked(tmp_path, patch, key, expected):
     with pytest.raises(ProfileError) as err:
         load_profile(str(path))
     assert repr(key) in str(err.value) and expected in str(err.value), str(err.value)
+
+
+def test_per_side_indices_must_be_the_same_for_both_feet():
+    # one layout serves both feet (sensor k in cell indices[k]): the right foot's differing
+    # indices were accepted and its sensors drawn in the left foot's cells
+    raw = {"name": "two", "framing": {"kind": "text", "format": "csv"},
+           "fields": {"pressure": {"left": {"index": 0, "count": 4, "indices": [0, 1, 2]},
+                                   "right": {"index": 4, "count": 4, "indices": [1, 2, 3]}}},
+           "units": {"pressure": "counts", "rate_hz": 50},
+           "layout": {"approximate": {"rows": 2, "cols": 2}}}  # fmt: skip
+    with pytest.raises(ProfileError, match="the same indices for both feet"):
+        profile_from_dict(raw)
+    raw["fields"]["pressure"]["right"]["indices"] = [0, 1, 2]
+    assert profile_from_dict(raw).n_sensors == 3
 
 
 # ---------------------------------------------------------------------------- profiles as files

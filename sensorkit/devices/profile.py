@@ -400,6 +400,11 @@ def _sided(c: _Checker, name: str, framing: str, text_format: str | None, *, per
     return {"any": spec}
 
 
+#: Characters a side marker may not hold: it is removed wherever it appears in a record, so
+#: it must not be able to occur in a number, a separator or JSON's punctuation.
+_MARKER_REFUSED = "0123456789+-.eE \t,;:{}[]\"'"
+
+
 def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
     """Check a parsed profile (see :func:`load_profile`)."""
     top = _Checker(raw, "", path)
@@ -508,6 +513,10 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
                     raise markers.fail(k, "left or right", v)
                 if not k or delimiter in k.encode() or set(k.encode()) & set(ignore):
                     raise markers.fail(k, "a marker that holds neither the delimiter nor ignored bytes", k)
+                if set(k) & set(_MARKER_REFUSED):  # removed wherever it appears: never from a value
+                    raise markers.fail(
+                        k, "a marker of characters that cannot occur in a value or between values", k
+                    )
                 markers.used.add(k)
                 side_marker[k.encode()] = v
             markers.done()
@@ -531,6 +540,12 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
     counts = {p.n_values for p in pressure.values()}
     if len(counts) != 1:
         raise ProfileError("expected the same count for both feet", path=path, key="fields.pressure")
+    if len({p.indices for p in pressure.values()}) != 1:  # one layout serves both feet
+        raise ProfileError(
+            "expected the same indices for both feet (the layout places sensor k in cell indices[k])",
+            path=path,
+            key="fields.pressure",
+        )
     channels = fl.table_of("channels")  # one array holding both feet: per-side ranges
     if channels is not None:
         if set(pressure) != {"any"}:
