@@ -1,6 +1,7 @@
 """Write the Pressure2Pose sensel layout ``calibration/layouts/pressure2pose.json``.
 
-Input, all from GitHub JunjianChi/Pressure2Pose at ea7deca:
+Input, all from GitHub JunjianChi/Pressure2Pose at ea7deca (MIT License, Copyright (c) 2026
+Junjian Chi; the tables below are its numbers, with that notice):
 
 * the 33 x 15 image the host draws the insole on, and the table that sends wire index ``i``
   to the ``table[i]``-th sensel cell of that image in row-major order
@@ -102,7 +103,8 @@ def build() -> dict:
             "cells from the host's lookup table, pitch from the version 2 FPC Gerber"
         ),
         source=(
-            "GitHub JunjianChi/Pressure2Pose ea7deca: host/live_pressure_visualize/single_pressure_server.py "
+            "GitHub JunjianChi/Pressure2Pose ea7deca (MIT License, Copyright (c) 2026 Junjian Chi): "
+            "host/live_pressure_visualize/single_pressure_server.py "
             "lines 17-63 (image and lookup table), firmware/main/adc_continuous.c lines 30-63 (scan "
             "order), hardware/insole_fpc_ver2/insole_ver2_gerber.zip Insole_ver2.GTL (7.5 mm pitch); "
             "built by tools/make_pressure2pose_layout.py"
