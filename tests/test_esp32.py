@@ -134,6 +134,20 @@ def test_a_left_frame_written_after_its_frame_is_merged_back(tmp_path, cal):
     assert rec.gaps["reason"].iloc[0].startswith("insole frame missing (flags")
 
 
+def test_a_lone_late_left_half_is_put_at_its_frames_time_not_its_arrival(tmp_path, cal):
+    """The logger stamps a left half filed alone when it arrived, at least 70 ms after its
+    frame (findSlot, Insole_Logger_V1.ino lines 372, 387): frame 3's left values, logged at
+    1225 ms at the logger's 20 Hz, were read as the frame after frame 4 (reviewer)."""
+    rows = [_row(k, 1000 + 50 * k) for k in (0, 1, 2, 4)]
+    rows += [_half_row(3, 1000 + 50 * 3 + 75, 2, right=False), _row(5, 1250)]
+    rec = read_esp32_log(_write(tmp_path / "late.csv", rows), calibration=cal)
+    np.testing.assert_allclose(rec.time, [1.0, 1.05, 1.1, 1.15, 1.2, 1.25])
+    want = cal.side("left").convert(4095 - np.array([_counts(3)[1]], dtype=float)).values[0]
+    np.testing.assert_allclose(rec.left[3], want, rtol=1e-6)
+    assert np.isnan(rec.right[3]).all() and not np.isnan(rec.right[[0, 1, 2, 4, 5]]).any()
+    assert rec.metadata["esp32_late_halves_retimed"] == 1
+
+
 SINGLE_HEADER = "time_ms,frame_id,seq," + ",".join(
     f"ch{i}" for i in range(16)
 )  # Insole_Logger_V1.ino line 237

@@ -238,6 +238,7 @@ def read_esp32_log(
     table = _table(lines, header, path, count_cols)
     data = table.to_numpy()
     line_of = np.arange(data.shape[0]) + 3  # 1-based file line of each row
+    n_retimed = 0 if single else _retime_lone_late_halves(data, sides["R"])
     order = np.argsort(data[:, 0], kind="stable")
     # rows written after a later frame (a row earlier in time than some row above it)
     t_file = data[:, 0]
@@ -320,6 +321,7 @@ def read_esp32_log(
         esp32_left_frames_missing=int(missing["L"].sum()),
         esp32_right_frames_missing=int(missing["R"].sum()),
         esp32_split_frames_merged=n_merged,
+        esp32_late_halves_retimed=n_retimed,
         raw_units="counts (12-bit ADC), 4095 - logged value: 0 unloaded, rising with load",
     )
     try:
@@ -334,6 +336,30 @@ def read_esp32_log(
         )
     except (CalibrationError, ValueError) as exc:
         raise FileFormatError(str(exc), path=str(path), hint=getattr(exc, "hint", None)) from None
+
+
+def _retime_lone_late_halves(data: np.ndarray, right_cols: list[int]) -> int:
+    """Put a left half filed alone at its frame's time; how many were (``data`` changed in place).
+
+    Such a row (right zeros, flags 2, a frame id no other row has: its frame's own row was
+    lost) is stamped when the late half arrived, at least 70 ms after its frame (``findSlot``,
+    Insole_Logger_V1.ino lines 372 and 387), which put its left values one frame or more too
+    late. Its time is interpolated from the frame ids and times of the complete rows (flags 0),
+    the logger's frame clock; with fewer than two complete rows it is left as written.
+    """
+    if not right_cols or data.shape[0] < 3:
+        return 0
+    flags, ids = data[:, -1], data[:, 1]
+    alone = ~pd.Series(ids).duplicated(keep=False).to_numpy()
+    lone = alone & ((flags & (_FLAG_LEFT_MISSING | _FLAG_TIMEOUT)) == _FLAG_TIMEOUT)
+    lone &= ~data[:, right_cols].any(axis=1)
+    complete = flags == 0
+    if not lone.any() or np.count_nonzero(complete) < 2:
+        return 0
+    order = np.argsort(ids[complete], kind="stable")
+    when = np.interp(ids[lone], ids[complete][order], data[complete, 0][order])
+    data[lone, 0] = np.rint(when).astype(data.dtype)
+    return int(np.count_nonzero(lone))
 
 
 def _left_missing(row: np.ndarray) -> bool:
