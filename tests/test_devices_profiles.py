@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import socket
 import struct
 import threading
@@ -869,6 +870,10 @@ def test_devices_cli_lists_the_profiles(capsys):
     for name in builtin_profiles():
         assert name in out
     assert "udp" in out or "UDP" in out
+    # one column for the transports, however long a name (pressure2pose-double pushed its row over)
+    rows = [re.match(r"^  \S+ +", line) for line in out.splitlines() if "://" in line]
+    starts = {m.end() for m in rows if m}
+    assert len(rows) == len(builtin_profiles()) and len(starts) == 1, starts
 
 
 USER_PROFILE = """\
