@@ -252,7 +252,8 @@ def read_esp32_log(
     for i in np.flatnonzero(dup_ids):
         first = int(np.flatnonzero(data[:, 1] == data[i, 1])[0])
         if not np.array_equal(data[first], data[i]):
-            if single or not (_left_missing(data[first]) and _right_missing(data[i], sides["R"])):
+            pair = data[[first, i]]
+            if single or not (_left_missing(pair)[0] and _right_missing(pair, sides["R"])[1]):
                 raise FileFormatError(
                     f"frame_id {int(data[i, 1])} has two different rows (line {line_of[first]} and this one)",
                     path=str(path),
@@ -295,12 +296,10 @@ def read_esp32_log(
     }
     time_s = data[:, 0] / 1000.0
     flags = np.zeros(len(data), dtype=np.int64) if single else data[:, -1]
-    missing = {  # vectorised _left_missing / _right_missing
-        "L": (flags & _FLAG_LEFT_MISSING) != 0,
-        "R": ((flags & (_FLAG_LEFT_MISSING | _FLAG_TIMEOUT)) == _FLAG_TIMEOUT)
-        & ~data[:, sides["R"]].any(axis=1)
-        if sides["R"]
-        else np.zeros(len(data), dtype=bool),
+    none = np.zeros(len(data), dtype=bool)  # a one-insole file has no flags column
+    missing = {
+        "L": none if single else _left_missing(data),
+        "R": none if single else _right_missing(data, sides["R"]),
     }
     gaps: list[dict] = []
     for s, side in (("L", "left"), ("R", "right")):
@@ -349,11 +348,9 @@ def _retime_lone_late_halves(data: np.ndarray, right_cols: list[int]) -> int:
     """
     if not right_cols or data.shape[0] < 3:
         return 0
-    flags, ids = data[:, -1], data[:, 1]
-    alone = ~pd.Series(ids).duplicated(keep=False).to_numpy()
-    lone = alone & ((flags & (_FLAG_LEFT_MISSING | _FLAG_TIMEOUT)) == _FLAG_TIMEOUT)
-    lone &= ~data[:, right_cols].any(axis=1)
-    complete = flags == 0
+    ids = data[:, 1]
+    lone = _right_missing(data, right_cols) & ~pd.Series(ids).duplicated(keep=False).to_numpy()
+    complete = data[:, -1] == 0
     if not lone.any() or np.count_nonzero(complete) < 2:
         return 0
     order = np.argsort(ids[complete], kind="stable")
@@ -362,13 +359,15 @@ def _retime_lone_late_halves(data: np.ndarray, right_cols: list[int]) -> int:
     return int(np.count_nonzero(lone))
 
 
-def _left_missing(row: np.ndarray) -> bool:
-    """Flags bit 0: the left (slave) insole's frame did not arrive; the logger wrote zeros."""
-    return bool(row[-1] & _FLAG_LEFT_MISSING)
+def _left_missing(rows: np.ndarray) -> np.ndarray:
+    """(n,) bool per row of a two-insole log, (n, columns): flags bit 0, the left (slave)
+    insole's frame did not arrive; the logger wrote zeros."""
+    return (rows[:, -1] & _FLAG_LEFT_MISSING) != 0
 
 
-def _right_missing(row: np.ndarray, right_cols: list[int]) -> bool:
-    """A row the logger opened for a left frame that came after its own had been written.
+def _right_missing(rows: np.ndarray, right_cols: list[int]) -> np.ndarray:
+    """(n,) bool per row of a two-insole log, (n, columns): a row the logger opened for a
+    left frame that came after its own had been written.
 
     The master files a left frame under its frame id, opening a new buffer slot when that id
     was already written (``findSlot``, Insole_Logger_V1.ino lines 363-381); the slot times out
@@ -376,11 +375,10 @@ def _right_missing(row: np.ndarray, right_cols: list[int]) -> bool:
     frame it never had (lines 387-410). All 16 right channels at 0 logged (= all fully loaded)
     means that, not a load.
     """
-    return bool(
-        right_cols
-        and (row[-1] & (_FLAG_LEFT_MISSING | _FLAG_TIMEOUT)) == _FLAG_TIMEOUT
-        and not row[right_cols].any()
-    )
+    if not right_cols:
+        return np.zeros(rows.shape[0], dtype=bool)
+    late = (rows[:, -1] & (_FLAG_LEFT_MISSING | _FLAG_TIMEOUT)) == _FLAG_TIMEOUT
+    return late & ~rows[:, right_cols].any(axis=1)
 
 
 def _single_side(path: Path, side: str | None) -> str:
