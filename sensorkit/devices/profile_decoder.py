@@ -172,10 +172,7 @@ class ProfileDecoder:
             dt = np.dtype(p.byte_order + code) if width > 1 else np.dtype(code)
             arr = np.ndarray((n, k, spec.count), dtype=dt, buffer=block, offset=spec.offset,
                              strides=(p.size, p.sample_stride, width))  # fmt: skip
-            out = spec.pick(arr.astype(np.float64).reshape(n * k, spec.count))
-            if spec.scale != 1.0:
-                out = out * spec.scale
-            return out + spec.value_offset if spec.value_offset else out
+            return _physical(spec, spec.pick(arr.astype(np.float64).reshape(n * k, spec.count)))
 
         ticks = read(p.timestamp)[:, 0] if p.timestamp is not None else None  # per sample (sample_stride)
         if ticks is not None and p.timestamp_unit == "s":
@@ -329,7 +326,7 @@ class ProfileDecoder:
         self.stats.frames_ok += 1
 
     def _getter(self, rec: bytes):
-        """A function FieldSpec -> list of floats for this record (raises on a mismatch)."""
+        """A function FieldSpec -> its float64 values in this record (raises on a mismatch)."""
         p = self.profile
         fmt = p.text_format
         if fmt == "json":
@@ -338,7 +335,7 @@ class ProfileDecoder:
             if not isinstance(obj, dict):
                 raise ValueError("not a JSON object")
 
-            def get_json(spec: FieldSpec) -> list[float]:
+            def get_json(spec: FieldSpec) -> np.ndarray:
                 key, sl = spec.key, None
                 m = re.fullmatch(r"(.*)\[(\d+):(\d+)\]", key)
                 if m:
@@ -353,7 +350,7 @@ class ProfileDecoder:
                     vals = vals[sl[0] : sl[1]]
                 if len(vals) != spec.count or not all(_is_number(v) for v in vals):
                     raise ValueError(f"{key!r} holds {vals!r}, expected {spec.count} number(s)")
-                return [spec.value_offset + float(v) * spec.scale for v in spec.pick(vals)]
+                return _physical(spec, [float(v) for v in spec.pick(vals)])
 
             def raw_json(spec: FieldSpec):
                 value = obj
@@ -371,14 +368,13 @@ class ProfileDecoder:
         else:
             tokens = [t.strip() for t in rec.split(p.separator)]
 
-        def get_index(spec: FieldSpec) -> list[float]:
+        def get_index(spec: FieldSpec) -> np.ndarray:
             end = spec.index + spec.count
             if end > len(tokens):
                 raise ValueError(f"{len(tokens)} values, the profile reads up to value {end}")
-            out = [float(t) for t in spec.pick(tokens[spec.index : end])]  # ValueError: not a number
-            if spec.scale != 1.0 or spec.value_offset:
-                return [spec.value_offset + v * spec.scale for v in out]
-            return out
+            return _physical(
+                spec, [float(t) for t in spec.pick(tokens[spec.index : end])]
+            )  # ValueError: not a number
 
         def raw_index(spec: FieldSpec):
             if spec.index >= len(tokens):
@@ -410,6 +406,15 @@ class ProfileDecoder:
         if parts[0][3] is not None:
             counter = np.concatenate([c for _, _, _, c in parts]).astype(np.uint64)
         return ProfileBlock(values, ticks, extra, counter)
+
+
+def _physical(spec: FieldSpec, kept: np.ndarray | list[float]) -> np.ndarray:
+    """A field's kept values (``spec.pick`` of those read, ``(..., n_values)``) as float64
+    x ``scale`` + ``value_offset``; every decoding path (binary, text, JSON) ends here."""
+    out = np.asarray(kept, dtype=np.float64)
+    if spec.scale != 1.0:
+        out = out * spec.scale
+    return out + spec.value_offset if spec.value_offset else out
 
 
 def _same(expected, got) -> bool:
