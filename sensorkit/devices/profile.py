@@ -16,7 +16,7 @@ import json
 import math
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -600,10 +600,8 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
     if not math.isfinite(value_offset):
         raise un.fail("offset", "a finite number (value = offset + raw x scale)", value_offset)
     if scale != 1.0 or value_offset != 0.0:
-        pressure = {
-            s: FieldSpec(
-                p.index, p.offset, p.type, p.key, p.count, p.scale * scale, p.indices, float(value_offset)
-            )
+        pressure = {  # (every other attribute of the field kept as it is)
+            s: replace(p, scale=p.scale * scale, value_offset=float(value_offset))
             for s, p in pressure.items()
         }
 
