@@ -308,8 +308,10 @@ def test_the_session_dashboard_refuses_raw_counts_and_closes_the_session():
     from sensorkit.devices import open as open_devices
 
     session = open_devices("sim://?units=counts")
-    with pytest.raises(UncalibratedError, match="the dashboard"):
+    with pytest.raises(UncalibratedError, match="the dashboard") as info:
         run_session_dashboard(session, duration_s=1, console=Console(file=io.StringIO()))
+    # one insole's owner had no live view at all: the plain view shows counts without a calibration
+    assert "--calibration cal.json" in info.value.hint and "add --plain" in info.value.hint
     deadline = time.monotonic() + 5.0
     with pytest.raises(StopIteration):  # closed: the queued chunks, then the end
         while time.monotonic() < deadline:

@@ -94,8 +94,17 @@ def run_session_dashboard(session: Any, **kwargs: Any) -> int:
         When the session streams raw counts (the session is closed first); the message says
         how to calibrate.
     """
+    from sensorkit.calibrate.live import UncalibratedError
+
     try:
         session.require_physical_units("the dashboard (forces in N and body weights)")
+    except UncalibratedError as exc:
+        session.close()
+        if exc.hint is None:
+            raise
+        raise UncalibratedError(
+            str(exc), hint=f"{exc.hint}; to watch the raw counts now, add --plain"
+        ) from None
     except BaseException:
         session.close()
         raise
