@@ -25,8 +25,14 @@ from sensorkit.calibrate.calibration import CALIBRATION_SCHEMA, Calibration, Sid
 from sensorkit.calibrate.convert import Converted, check_counts, counts_to_values, values_to_counts
 from sensorkit.calibrate.drift import DriftResult, check_drift
 from sensorkit.calibrate.gain import body_weight_gain, body_weight_n
-from sensorkit.calibrate.guided import DEFAULT_STEPS, GuidedStep, GuidedUpdate, run_guided_calibration
-from sensorkit.calibrate.posture import classify_postures
+from sensorkit.calibrate.guided import (
+    DEFAULT_STEPS,
+    GuidedStep,
+    GuidedUpdate,
+    run_guided_calibration,
+    single_insole_steps,
+)
+from sensorkit.calibrate.posture import classify_one_insole, classify_postures
 from sensorkit.calibrate.power_law import PowerLawModel
 from sensorkit.calibrate.response import (
     RESPONSE_SCHEMA,
@@ -59,12 +65,14 @@ __all__ = [
     "builtin_responses",
     "check_counts",
     "check_drift",
+    "classify_one_insole",
     "classify_postures",
     "counts_to_values",
     "detect_unloaded",
     "load_response",
     "retare",
     "run_guided_calibration",
+    "single_insole_steps",
     "tare_offsets",
     "values_to_counts",
 ]

@@ -15,6 +15,14 @@ Steps (default order; tare first, so the standing steps are shown in body weight
    a second right tare (zero drift during the procedure).
 5. ``right``      -- standing on the right foot only: right gain; second left tare.
 
+One insole (``sides=("left",)`` or ``("right",)``, steps :func:`single_insole_steps`): the
+steps above without ``both`` and without lifting the other foot: a tare with that foot held
+up, the gain standing on that foot only, a second tare standing on the other foot. The
+postures are then read from that insole alone
+(:func:`sensorkit.calibrate.posture.classify_one_insole`): nothing confirms that the other
+foot is off the floor, and no step loads the insole with a second known force, so the gain
+has no independent check (said in ``procedure["limits"]``).
+
 Results: a :class:`~sensorkit.calibrate.calibration.Calibration` whose ``procedure`` lists
 every step and every check with its number, limit and pass/fail.
 """
@@ -30,13 +38,13 @@ from sensorkit.calibrate import defaults as D
 from sensorkit.calibrate.calibration import Calibration, utc_now
 from sensorkit.calibrate.drift import drift_at_load
 from sensorkit.calibrate.gain import body_weight_gain, body_weight_n
-from sensorkit.calibrate.posture import classify_postures, side_force_n
+from sensorkit.calibrate.posture import classify_one_insole, classify_postures, side_force_n
 from sensorkit.calibrate.response import SensorResponse
 from sensorkit.calibrate.tare import TareResult, tare_offsets
 from sensorkit.errors import CalibrationError
 from sensorkit.layout import SIDES, SensorLayout
 
-__all__ = ["DEFAULT_STEPS", "GuidedStep", "GuidedUpdate", "run_guided_calibration"]
+__all__ = ["DEFAULT_STEPS", "GuidedStep", "GuidedUpdate", "run_guided_calibration", "single_insole_steps"]
 
 Chunk = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -56,6 +64,40 @@ DEFAULT_STEPS = (
     GuidedStep("left", "Stand still on your LEFT foot only"),
     GuidedStep("right", "Stand still on your RIGHT foot only"),
 )
+
+
+#: What one insole reads in each step it can detect (see classify_one_insole).
+_ONE_INSOLE_POSTURE = {
+    "left": {"lift_left": "unloaded", "left": "left", "right": "unloaded"},
+    "right": {"lift_right": "unloaded", "right": "right", "left": "unloaded"},
+}
+
+
+def single_insole_steps(side: str) -> tuple[GuidedStep, ...]:
+    """The steps of :data:`DEFAULT_STEPS` that one insole can detect, in the same order.
+
+    For the left insole: ``lift_left`` (tare), ``left`` (gain), ``right`` (second tare,
+    drift); for the right one: ``lift_right``, ``left`` (second tare), ``right`` (gain).
+    The both-feet step is left out: one insole carries an unknown share of body weight there.
+
+    Parameters
+    ----------
+    side : {"left", "right"}
+        The foot wearing the insole.
+
+    Raises
+    ------
+    CalibrationError
+        When ``side`` is not left or right.
+    """
+    if side not in SIDES:
+        raise CalibrationError(f"side must be 'left' or 'right', got {side!r}")
+    s = side.upper()
+    other = SIDES[1 - SIDES.index(side)].upper()
+    lift = GuidedStep(f"lift_{side}", f"Sit down and hold your {s} foot off the floor")
+    on_it = GuidedStep(side, f"Stand still on your {s} foot only")
+    off_it = GuidedStep(other.lower(), f"Stand still on your {other} foot only, {s} foot off the floor")
+    return (lift, on_it, off_it) if side == "left" else (lift, off_it, on_it)
 
 
 @dataclass(frozen=True)
@@ -140,7 +182,8 @@ def run_guided_calibration(
     response: str | SensorResponse | None = None,
     foot_length_mm: float | None = None,
     feedback: Feedback | None = None,
-    steps: Sequence[GuidedStep] = DEFAULT_STEPS,
+    steps: Sequence[GuidedStep] | None = None,
+    sides: Sequence[str] = SIDES,
     hold_s: float = D.GUIDED_HOLD_S,
     settle_s: float = D.GUIDED_SETTLE_S,
     timeout_s: float = D.GUIDED_TIMEOUT_S,
@@ -154,7 +197,8 @@ def run_guided_calibration(
     Parameters
     ----------
     chunks : iterable of (time_s, left_counts, right_counts)
-        Frames in order: times (n,) in s and raw counts (n, S) of each insole.
+        Frames in order: times (n,) in s and raw counts (n, S) of each insole (the side not
+        in ``sides`` is ignored and may be None).
     body_mass_kg : float
         Subject mass in kg (required: the gains make quiet standing read m g).
     layout : str or SensorLayout
@@ -166,8 +210,11 @@ def run_guided_calibration(
     feedback : callable, optional
         Called with a :class:`GuidedUpdate` at each step start, after each chunk, at each
         step end and at the end. It must not block.
-    steps : sequence of GuidedStep
-        Steps in order (names from :data:`sensorkit.calibrate.posture.POSTURES`).
+    steps : sequence of GuidedStep, optional
+        Steps in order (names from :data:`sensorkit.calibrate.posture.POSTURES`); default
+        :data:`DEFAULT_STEPS` for a pair, :func:`single_insole_steps` for one insole.
+    sides : sequence of str
+        The insoles to calibrate: ``("left", "right")`` (default), or one of them.
     hold_s, settle_s, timeout_s : float
         Posture hold time, settling time discarded at the start of the hold, step timeout, s.
     both_feet_tolerance : float
@@ -187,9 +234,24 @@ def run_guided_calibration(
     Raises
     ------
     CalibrationError
-        Missing or implausible mass, no tare possible for an insole, or no gain possible.
+        Missing or implausible mass, no tare possible for an insole, no gain possible, or
+        steps that one insole cannot detect (``both``, the other foot lifted).
     """
     weight_n = body_weight_n(body_mass_kg)
+    present = _checked_sides(sides)
+    steps = (
+        tuple(steps)
+        if steps is not None
+        else (DEFAULT_STEPS if len(present) == 2 else single_insole_steps(present[0]))
+    )
+    if len(present) == 1:
+        unseen = [st.name for st in steps if st.name not in _ONE_INSOLE_POSTURE[present[0]]]
+        if unseen:
+            raise CalibrationError(
+                f"one {present[0]} insole cannot detect the step(s) {', '.join(unseen)}",
+                hint=f"use single_insole_steps({present[0]!r}), or calibrate the pair",
+            )
+        chunks = _one_side(chunks, present[0])
     nominal = Calibration.nominal(layout, response, foot_length_mm=foot_length_mm)
     live = dict(nominal.sides)  # best calibration so far, for the live display
     notify = feedback or (lambda update: None)
@@ -203,7 +265,7 @@ def run_guided_calibration(
             )
         )
         capture, row = _run_step(
-            reader, step, index, len(steps), live, weight_n, notify, hold_s, settle_s, timeout_s
+            reader, step, index, len(steps), live, weight_n, notify, hold_s, settle_s, timeout_s, present
         )
         step_rows.append(row)
         if capture is not None:
@@ -214,6 +276,7 @@ def run_guided_calibration(
         )
     cal = _solve(
         nominal,
+        present,
         captures,
         step_rows,
         body_mass_kg,
@@ -225,6 +288,35 @@ def run_guided_calibration(
     )
     notify(GuidedUpdate("done", "", len(steps), len(steps), "calibration finished", passed=cal.passed))
     return cal
+
+
+def _checked_sides(sides: Sequence[str]) -> tuple[str, ...]:
+    present = tuple(s for s in SIDES if s in sides)
+    if not present or len(present) != len(tuple(sides)):
+        raise CalibrationError(f"sides must be left, right or both, got {tuple(sides)!r}")
+    return present
+
+
+def _one_side(chunks: Iterable[Chunk], side: str) -> Iterator[Chunk]:
+    """Chunks with the absent insole's counts replaced by an empty (n, 0) array."""
+    for t, left, right in chunks:
+        t = np.asarray(t, dtype=np.float64)
+        empty = np.zeros((t.shape[0], 0))
+        yield (t, left, empty) if side == "left" else (t, empty, right)
+
+
+def _postures(left_bw: np.ndarray, right_bw: np.ndarray, present: tuple[str, ...]) -> np.ndarray:
+    """Posture per frame from both insoles, or from the one insole worn."""
+    if len(present) == 2:
+        return classify_postures(left_bw, right_bw)
+    side = present[0]
+    return classify_one_insole(left_bw if side == "left" else right_bw, side)
+
+
+def _matches(step: str, postures: np.ndarray, present: tuple[str, ...]) -> np.ndarray:
+    """Frames whose posture is the one ``step`` asks for."""
+    want = step if len(present) == 2 else _ONE_INSOLE_POSTURE[present[0]][step]
+    return postures == want
 
 
 # -- one step -----------------------------------------------------------------------------------
@@ -239,6 +331,7 @@ def _run_step(
     hold_s: float,
     settle_s: float,
     timeout_s: float,
+    present: tuple[str, ...],
 ) -> tuple[_Capture | None, dict]:
     parts: list[Chunk] = []
     n_seen = 0
@@ -254,9 +347,11 @@ def _run_step(
             continue
         if t_start is None:
             t_start = float(t[0])
-        fl = side_force_n(live["left"], left) / weight_n
-        fr = side_force_n(live["right"], right) / weight_n
-        ok = classify_postures(fl, fr) == step.name
+        nan = np.full(t.size, np.nan)
+        fl = side_force_n(live["left"], left) / weight_n if "left" in present else nan
+        fr = side_force_n(live["right"], right) / weight_n if "right" in present else nan
+        postures = _postures(fl, fr, present)
+        ok = _matches(step.name, postures, present)
         done_at = None
         timed_out = False
         for i in range(t.size):
@@ -286,7 +381,7 @@ def _run_step(
                 step.instruction,
                 left_bw=float(fl[cut - 1]),
                 right_bw=float(fr[cut - 1]),
-                posture=str(classify_postures(fl[cut - 1 : cut], fr[cut - 1 : cut])[0]),
+                posture=str(postures[cut - 1]),
                 held_s=held,
                 hold_s=hold_s,
                 elapsed_s=float(t[cut - 1]) - t_start,
@@ -345,6 +440,7 @@ _GAIN_STEP = {"left": "left", "right": "right"}
 
 def _solve(
     nominal: Calibration,
+    present: tuple[str, ...],
     captures: dict[str, _Capture],
     step_rows: list[dict],
     body_mass_kg: float | None,
@@ -355,9 +451,9 @@ def _solve(
     tare_max_noise: float,
 ) -> Calibration:
     checks: list[dict] = []
-    side_proc: dict[str, dict] = {s: {} for s in SIDES}
+    side_proc: dict[str, dict] = {s: {} for s in present}
     tares: dict[str, list[tuple[str, TareResult]]] = {}
-    for side in SIDES:
+    for side in present:
         tares[side] = []
         for source in _TARE_SOURCES[side]:
             cap = captures.get(source)
@@ -381,17 +477,18 @@ def _solve(
 
     sides = {
         s: replace(nominal.side(s), offset_counts=tares[s][0][1].offset_counts, timestamp_utc=utc_now())
-        for s in SIDES
+        for s in present
     }
     mean_force = {}
     for name in ("left", "right", "both"):
         cap = captures.get(name)
         if cap is not None:
             mean_force[name] = {
-                s: float(side_force_n(sides[s], cap.left if s == "left" else cap.right).mean()) for s in SIDES
+                s: float(side_force_n(sides[s], cap.left if s == "left" else cap.right).mean())
+                for s in present
             }
     gains: dict[str, float] = {}
-    for side in SIDES:
+    for side in present:
         if side in mean_force:
             cap = captures[side]
             force = side_force_n(sides[side], cap.left if side == "left" else cap.right)
@@ -399,8 +496,13 @@ def _solve(
             side_proc[side]["gain_step"] = side
             side_proc[side]["force_before_gain_n"] = mean_force[side][side]
     independent_check = len(gains) == 2
-    missing = [s for s in SIDES if s not in gains]
+    missing = [s for s in present if s not in gains]
     if missing:
+        if len(present) == 1:
+            raise CalibrationError(
+                f"cannot compute the {present[0]} gain: the step on the {present[0]} foot did not complete",
+                hint=f"stand still on the {present[0]} foot only for a few seconds",
+            )
         if "both" not in mean_force:
             raise CalibrationError(
                 f"cannot compute the {' and '.join(missing)} gain: the one-foot and both-feet steps did not complete",
@@ -414,7 +516,7 @@ def _solve(
         for s in missing:
             gains[s] = (weight_n - known) / share
             side_proc[s]["gain_step"] = "both"
-    for side in SIDES:
+    for side in present:
         g = gains[side]
         ok = gain_range[0] <= g <= gain_range[1]
         checks.append(_check(f"{side} gain", g, list(gain_range), "", ok))
@@ -427,7 +529,7 @@ def _solve(
         checks.append(_check(name, 100.0 * err, 100.0 * both_tol, "%", abs(err) <= both_tol))
         side_proc["left"]["both_feet_share"] = gains["left"] * fb["left"] / weight_n
 
-    for side in SIDES:
+    for side in present:
         if len(tares[side]) < 2:
             continue
         (_, a), (_, b) = tares[side][:2]
@@ -446,15 +548,22 @@ def _solve(
 
     completed = all(r["completed"] for r in step_rows)
     passed = completed and all(c["passed"] for c in checks)
-    sides = {s: replace(sides[s], procedure=side_proc[s]) for s in SIDES}
+    sides = {s: replace(sides[s], procedure=side_proc[s]) for s in present}
     procedure = {
         "method": "guided",
+        "insoles": list(present),
         "body_weight_n": weight_n,
         "steps": step_rows,
         "checks": checks,
         "all_steps_completed": completed,
         "passed": passed,
     }
+    if len(present) == 1:
+        procedure["limits"] = (
+            "one insole: its postures are read from that insole alone (nothing confirms the other "
+            "foot is off the floor) and the gain has no independent check (no step loads the insole "
+            "with a second known force)"
+        )
     return Calibration(
         nominal.layout,
         sides,

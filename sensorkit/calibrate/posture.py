@@ -14,6 +14,11 @@ posture        condition (F = nominal force / body weight)
 ``both``       both >= 25 % and the sum within 70-130 %
 ``moving``     anything else
 =============  ====================================================================
+
+One insole alone (:func:`classify_one_insole`, F its nominal force / body weight):
+``unloaded`` when F < 5 % (that foot held up, seated or standing on the other foot), the
+insole's side (``left`` or ``right``) when F >= 70 % (standing on that foot only; both
+feet give about 50 %), ``moving`` otherwise.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import numpy as np
 from sensorkit.calibrate import defaults as D
 from sensorkit.calibrate.calibration import SideCalibration
 
-__all__ = ["POSTURES", "classify_postures", "side_force_n"]
+__all__ = ["POSTURES", "classify_one_insole", "classify_postures", "side_force_n"]
 
 POSTURES = ("lift_left", "lift_right", "both", "left", "right", "moving")
 
@@ -72,3 +77,29 @@ def classify_postures(
         (fl >= both_min_bw) & (fr >= both_min_bw) & (total >= lo) & (total <= hi),
     ]
     return np.select(conditions, ["lift_left", "lift_right", "left", "right", "both"], default="moving")
+
+
+def classify_one_insole(
+    bw: np.ndarray,
+    side: str,
+    *,
+    unloaded_bw: float = D.POSTURE_UNLOADED_BW,
+    one_foot_min_bw: float = D.POSTURE_ONE_FOOT_MIN_BW,
+) -> np.ndarray:
+    """Posture per frame read from one insole: ``"unloaded"``, ``side`` or ``"moving"``.
+
+    Parameters
+    ----------
+    bw : ndarray, shape (n,)
+        Total force of the insole in body weights.
+    side : {"left", "right"}
+        The foot wearing it.
+    unloaded_bw, one_foot_min_bw : float
+        Thresholds in body weights (module table).
+
+    Returns
+    -------
+    ndarray of str, shape (n,)
+    """
+    f = np.asarray(bw, dtype=np.float64)
+    return np.select([f < unloaded_bw, f >= one_foot_min_bw], ["unloaded", side], default="moving")

@@ -16,6 +16,11 @@ Sources:
   in the calibration's ``procedure["source"]``). ``replay://calib.skr`` re-runs a recorded
   calibration. The simulated raw insole holds the postures with ``script=calibration``:
   ``sim://?units=counts&script=calibration&miscal=3`` (``mass`` defaults to ``--mass``).
+* one device URL that opens a single insole (its URL or the device says ``side=left`` or
+  ``right``): the one-insole steps of :func:`sensorkit.calibrate.guided.single_insole_steps`
+  (that foot lifted, standing on the left, on the right) on its chunks alone; the written
+  calibration has that side only and says what one insole cannot check
+  (``procedure["limits"]``).
 * ``sim://`` without ``units=counts`` (the default): the built-in offline simulated guided
   session (:func:`sensorkit.simulate.raw.simulate_guided_session`, no device layer), paced
   by ``--speed``.
@@ -37,7 +42,7 @@ from sensorkit.calibrate.calibration import Calibration
 from sensorkit.calibrate.gain import body_weight_n
 from sensorkit.calibrate.guided import Chunk, GuidedUpdate, run_guided_calibration
 from sensorkit.calibrate.live import ChunkCalibrator
-from sensorkit.calibrate.pairing import PairedFrames
+from sensorkit.calibrate.pairing import PairedFrames, raw_counts
 from sensorkit.cli.console import console
 from sensorkit.devices.url import parse_url
 from sensorkit.errors import CalibrationError, printable
@@ -53,16 +58,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register the ``calibrate`` command."""
     p = sub.add_parser(
         "calibrate",
-        help="guided calibration of an insole pair (tare, body-weight gain, drift check)",
-        description="Guided calibration: lift each foot, stand on both feet, on the left, on the right. "
+        help="guided calibration of an insole pair or one insole (tare, body-weight gain, drift check)",
+        description="Guided calibration: lift each foot, stand on both feet, on the left, on the right "
+        "(one insole: lift that foot, stand on the left, on the right). "
         "Steps advance on the detected posture (or time out); writes a calibration JSON file.",
     )
     p.add_argument(
         "urls",
         nargs="*",
         metavar="URL",
-        help="device URL(s) of a raw-count insole pair (two URLs, or one that opens a pair); "
-        "default sim:// = the built-in simulated guided session",
+        help="device URL(s) of raw-count insoles: a pair (two URLs, or one that opens a pair) or one "
+        "insole whose URL says side=left or side=right; default sim:// = the built-in simulated guided session",
     )
     p.add_argument(
         "--mass", type=float, default=None, metavar="KG", help="subject body mass in kg (required)"
@@ -95,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         cal = _calibrate_devices(urls, args)
     console.print(_results_table(cal.procedure))
+    if "limits" in cal.procedure:
+        console.print(Text(f"limits: {cal.procedure['limits']}"), soft_wrap=True)
     path = cal.save(args.output)
     gains = ", ".join(f"{s} gain {c.gain:.3f}" for s, c in cal.sides.items())
     if cal.passed:
@@ -127,11 +135,18 @@ def _quote(text: str) -> str:
     return shlex.quote(text)
 
 
-def _guide(chunks: Iterable[Chunk], args: argparse.Namespace, layout: str) -> Calibration:
+def _guide(
+    chunks: Iterable[Chunk],
+    args: argparse.Namespace,
+    layout: str,
+    *,
+    sides: tuple[str, ...] = ("left", "right"),
+) -> Calibration:
     view = _View(live=console.is_terminal)
     with view:
         return run_guided_calibration(
             chunks,
+            sides=sides,
             body_mass_kg=args.mass,
             layout=layout,
             response=args.response,
@@ -155,29 +170,52 @@ def _calibrate_devices(urls: list[str], args: argparse.Namespace) -> Calibration
 
     urls = [_with_sim_mass(u, args.mass) for u in urls]
     with open_devices(*urls) as session:
-        if not session.is_pair:
+        first = session.devices[0]
+        if not session.is_pair and first.side not in ("left", "right"):
             raise CalibrationError(
-                f"{urls[0]} is one insole; the guided calibration needs the pair",
-                hint="give two URLs (left and right), e.g. sensorkit calibrate URL_LEFT URL_RIGHT --mass KG",
+                f"{urls[0]} does not say which foot it is on; the calibration is per foot",
+                hint="add side=left or side=right to the URL, e.g. 'serial:///dev/ttyUSB0?side=left'",
             )
-        left = session.devices[0].info
-        layout = args.layout or left.layout or "ref16"
+        layout = args.layout or first.info.layout or "ref16"
         nominal = ChunkCalibrator(Calibration.nominal(layout, args.response))
         for dev in session.devices:
             nominal.check(dev.side, units=dev.info.units, sensor_count=dev.info.sensor_count,
                           adc_bits=dev.info.adc_bits, source=dev.url)  # fmt: skip
         names = ", ".join(f"{d.side}={d.url}" for d in session.devices)
         console.print(f"calibrating {names}", markup=False, highlight=False, soft_wrap=True)
-        frames = PairedFrames(session, period_s=1.0 / left.sample_rate_hz)
-        cal = _guide(frames, args, layout)
-    cal.procedure["source"] = {
-        "urls": urls,
-        "devices": [d.info.to_dict() for d in session.devices],
-        "paired_frames": frames.paired,
-        "dropped_samples": dict(frames.dropped),
-        "pairing": "left samples as the time axis; nearest right sample in host time within half a period",
-    }
+        if session.is_pair:
+            frames = PairedFrames(session, period_s=1.0 / first.info.sample_rate_hz)
+            cal = _guide(frames, args, layout)
+        else:
+            one = _OneInsole(session)
+            cal = _guide(one, args, layout, sides=(first.side,))
+    source: dict = {"urls": urls, "devices": [d.info.to_dict() for d in session.devices]}
+    if session.is_pair:
+        source["paired_frames"] = frames.paired
+        source["dropped_samples"] = dict(frames.dropped)
+        source["pairing"] = (
+            "left samples as the time axis; nearest right sample in host time within half a period"
+        )
+    else:
+        source["frames"] = one.frames
+    cal.procedure["source"] = source
     return cal
+
+
+class _OneInsole:
+    """Iterate one insole's chunks as the procedure's ``(time, left, right)`` frames (the other None)."""
+
+    def __init__(self, chunks: Iterable) -> None:
+        self._chunks = chunks
+        self.frames = 0  # frames yielded so far
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for chunk in self._chunks:
+            counts = raw_counts(chunk)
+            if chunk.n == 0:
+                continue
+            self.frames += chunk.n
+            yield (chunk.time, counts, None) if chunk.side == "left" else (chunk.time, None, counts)
 
 
 def _with_sim_mass(url: str, mass: float) -> str:
@@ -244,6 +282,8 @@ def _progress(u: GuidedUpdate) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_row(Text(f"Step {u.index + 1}/{u.n_steps}", style="bold"), Text(printable(u.message)))
     for side, value in (("left", u.left_bw), ("right", u.right_bw)):
+        if value != value:  # NaN: that insole is not being calibrated
+            continue
         table.add_row(Text(side), Text(_bar(value, 1.5) + f" {100 * value:5.1f} % BW"))
     table.add_row(
         Text("posture"),
