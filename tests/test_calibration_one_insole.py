@@ -163,3 +163,24 @@ def test_calibrate_one_simulated_insole_through_the_device_layer_then_stream_new
     assert loaded.sum() > 50
     assert np.median(np.abs(force[loaded] / true_force[loaded] - 1.0)) < 0.03
     assert os.path.getsize(out) > 0
+
+
+def test_builtin_simulator_with_side_calibrates_that_insole_alone(tmp_path, capsys):
+    out_one, out_pair = tmp_path / "left.json", tmp_path / "pair.json"
+    for url, out in (("sim://?side=left&seed=4", out_one), ("sim://?seed=4", out_pair)):
+        args = _parse(["calibrate", url, "--mass", "70", "-o", str(out)])
+        assert args.run(args) == 0
+    text = capsys.readouterr().out
+    one, pair = Calibration.load(out_one), Calibration.load(out_pair)
+    assert list(one.sides) == ["left"] and list(pair.sides) == ["left", "right"]
+    # the same simulated insole: its tare matches the pair's and its gain is within 1 %, and
+    # both are the simulated insole's true gain (InsoleErrors.random(seed=4))
+    truth = InsoleErrors.random(4).true_gain("left")
+    assert one.side("left").gain == pytest.approx(truth, rel=0.01)
+    assert pair.side("left").gain == pytest.approx(truth, rel=0.01)
+    np.testing.assert_allclose(one.side("left").offset_counts, pair.side("left").offset_counts, rtol=1e-9)
+    # the next command streams the simulated insole that was calibrated: that one side
+    assert "next: sensorkit stream 'sim://?units=counts&side=left' --calibration" in text
+    bad = _parse(["calibrate", "sim://?side=middle", "--mass", "70", "-o", str(tmp_path / "x.json")])
+    with pytest.raises(CalibrationError, match="side must be left or right, got 'middle'"):
+        bad.run(bad)

@@ -23,7 +23,7 @@ Sources:
   (``procedure["limits"]``).
 * ``sim://`` without ``units=counts`` (the default): the built-in offline simulated guided
   session (:func:`sensorkit.simulate.raw.simulate_guided_session`, no device layer), paced
-  by ``--speed``.
+  by ``--speed``; ``sim://?side=left`` (or ``right``) calibrates that simulated insole alone.
 """
 
 from __future__ import annotations
@@ -96,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.output, overwrite=args.force)  # ... and so does an output that exists
     urls = list(args.urls or ["sim://"])
     if _builtin_sim(urls):
-        chunks = _open_source(urls[0], args.mass, args.layout or "ref16", args.speed)
-        cal = _guide(chunks, args, args.layout or "ref16")
+        chunks, sides = _open_source(urls[0], args.mass, args.layout or "ref16", args.speed)
+        cal = _guide(chunks, args, args.layout or "ref16", sides=sides)
     else:
         cal = _calibrate_devices(urls, args)
     console.print(_results_table(cal.procedure))
@@ -107,9 +107,11 @@ def run(args: argparse.Namespace) -> int:
     gains = ", ".join(f"{s} gain {c.gain:.3f}" for s, c in cal.sides.items())
     if cal.passed:
         console.print(Text.assemble(("PASS", "bold green"), f": {gains}; wrote {path}"), soft_wrap=True)
-        stream_urls = " ".join(
-            _quote(u) for u in (STREAM_URL_OF_BUILTIN_SIM,) if _builtin_sim(urls)
-        ) or " ".join(_quote(u) for u in urls)
+        if _builtin_sim(urls):
+            one = f"&side={next(iter(cal.sides))}" if len(cal.sides) == 1 else ""
+            stream_urls = _quote(STREAM_URL_OF_BUILTIN_SIM + one)
+        else:
+            stream_urls = " ".join(_quote(u) for u in urls)
         console.print(
             Text(f"next: sensorkit stream {stream_urls} --calibration {_quote(str(path))}"), soft_wrap=True
         )
@@ -226,15 +228,24 @@ def _with_sim_mass(url: str, mass: float) -> str:
     return f"{url}{'&' if '?' in url else '?'}mass={mass:g}"
 
 
-def _open_source(url: str | None, mass: float | None, layout: str, speed: float) -> Iterable[Chunk]:
-    """Chunks of the built-in offline simulated guided session (``sim://`` without ``units=counts``)."""
+def _open_source(
+    url: str | None, mass: float | None, layout: str, speed: float
+) -> tuple[Iterable[Chunk], tuple[str, ...]]:
+    """Chunks of the built-in offline simulated guided session (``sim://`` without ``units=counts``)
+    and the sides it calibrates (``side=left|right``: that insole alone)."""
     parts = urlsplit(url or "sim://")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     seed = int(query.get("seed", 0))
     insole = InsoleErrors.random(seed)
     sim_mass = float(query.get("mass", mass if mass is not None else 70.0))
     session = simulate_guided_session(insole, body_mass_kg=sim_mass, seed=seed, layout=layout)
-    return _paced(session.chunks(0.1), speed)
+    chunks = _paced(session.chunks(0.1), speed)
+    side = query.get("side")
+    if side is None:
+        return chunks, ("left", "right")
+    if side not in ("left", "right"):
+        raise CalibrationError(f"{url}: side must be left or right, got {printable(side)!r}")
+    return ((t, left, None) if side == "left" else (t, None, right) for t, left, right in chunks), (side,)
 
 
 def _paced(chunks: Iterable[Chunk], speed: float) -> Iterator[Chunk]:
