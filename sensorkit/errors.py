@@ -23,6 +23,7 @@ __all__ = [
     "ProtocolError",
     "SameFileError",
     "SensorkitError",
+    "SideConflictWarning",
     "printable",
 ]
 
@@ -96,6 +97,11 @@ class FileTruncatedWarning(UserWarning):
 
 class DuplicateRowsWarning(UserWarning):
     """A file repeats rows (the same frame written twice); the copies were dropped and counted."""
+
+
+class SideConflictWarning(UserWarning):
+    """A device frame names another foot than the URL's ``side=``; the URL's side was used (the
+    frames that disagree are counted in the device's ``profile_stats.side_conflicts``)."""
 
 
 class OutputExistsError(SensorkitError, FileExistsError):

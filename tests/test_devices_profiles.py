@@ -12,6 +12,7 @@ import socket
 import struct
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,7 +22,7 @@ import pytest
 import sensorkit as sk
 import sensorkit.devices as skd
 from sensorkit.devices.profile import builtin_profiles, load_profile, profile_from_dict, profile_layout
-from sensorkit.errors import DeviceError, ProfileError
+from sensorkit.errors import DeviceError, ProfileError, SideConflictWarning
 from tests.ble_helpers import FakePeripheralBase
 
 # ---------------------------------------------------------------------------- helpers
@@ -463,8 +464,38 @@ def test_pressure2pose_udp_frames_carry_their_foot_in_a_side_word():
 
 
 def p2p_single(k: int, foot: int = 0) -> bytes:
-    """A datagram as the single-frame build sends it (adc_continuous.c lines 238-264): 253 u16 + foot word."""
+    """A datagram as the single-frame build sends it (adc_continuous.c lines 238-264): 253 u16 + foot
+    word, which that build sets to 0 whatever the foot (line 261); 1 only from an edited line 261."""
     return struct.pack("<254H", *((np.arange(253) + k) % 4096).tolist(), foot)
+
+
+def test_pressure2pose_single_frame_foot_is_the_urls_side_and_a_foot_word_that_disagrees_is_warned():
+    # the build that sends 508-byte datagrams writes word 253 = 0 (left) on every insole
+    # (adc_continuous.c line 261): ?side=right was ignored and a right insole streamed as left
+    frames = [p2p_single(k) for k in range(200)]
+    with pytest.warns(SideConflictWarning, match=r"side field value 0 \(left\) names the other foot than the URL's side=right"):  # fmt: skip
+        chunks, dev = udp_session("profile=pressure2pose&side=right", frames, 0.004, 100, side="right")
+    assert {c.side for c in chunks} == {"right"}
+    values = np.concatenate([c.values for c in chunks])
+    k = values[:, 0]
+    assert np.array_equal(values, (k[:, None] + np.arange(253)) % 4096)  # wire order, every frame
+    stats = dev.profile_stats
+    assert stats.side_conflicts == stats.frames_ok >= values.shape[0] and stats.bad_frames == 0
+    assert stats.first_side_conflict == "side field value 0 (left)"
+    # upstream states 30 Hz (docs/methodology.md lines 10, 214; the firmware sets no rate)
+    assert dev.info.side == "right" and dev.info.sample_rate_hz == 30.0
+    # an edited line 261 that sends 1: right without side=, and side=right agrees (no warning)
+    edited = [p2p_single(k, foot=1) for k in range(200)]
+    for query in ("profile=pressure2pose", "profile=pressure2pose&side=right"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            chunks, dev = udp_session(query, edited, 0.004, 60, side="right")
+        assert {c.side for c in chunks} == {"right"} and dev.profile_stats.side_conflicts == 0
+        assert not [w for w in caught if issubclass(w.category, SideConflictWarning)], query
+    # the URL decides against the foot word too: side=left over a foot word 1 is left, warned
+    with pytest.warns(SideConflictWarning, match=r"value 1 \(right\) names the other foot than the URL's side=left"):  # fmt: skip
+        chunks, dev = udp_session("profile=pressure2pose&side=left", edited, 0.004, 60, side="left")
+    assert {c.side for c in chunks} == {"left"} and dev.profile_stats.side_conflicts > 0
 
 
 def p2p_double(k: int, foot: int = 0) -> bytes:
@@ -761,6 +792,28 @@ def test_sensmove_right_insole_over_ble_wraps_its_index_and_counts_a_corrupted_a
     gaps = [(g["n_missing"], g["reason"]) for c in chunks for g in c.gaps]
     assert gaps == [(1, "packet loss"), (1, "packet loss")]  # only the two rejected records
     assert stats.framing_errors == 2
+
+
+def test_the_urls_side_also_decides_over_a_text_marker_or_prefix_and_a_disagreement_is_warned():
+    from sensorkit.devices.profile_decoder import ProfileDecoder
+
+    pieces = []
+    for k in range(30):  # the right insole: '@' before every piece
+        pieces += sensmove_pieces(sensmove_record(k, *sensmove_values(k)), right=True)
+    with pytest.warns(
+        SideConflictWarning, match=r"the record's marker \(right\) names the other foot"
+    ) as rec:
+        dec = ProfileDecoder(load_profile("sensmove"), side="left")
+        got = decode_all(dec, ble_notifications(pieces))
+    assert set(got) == {"left"} and len(rec) == 1  # one warning per stream, every record counted
+    assert dec.stats.side_conflicts == dec.stats.frames_ok == 30
+    rows = [
+        (("L_" if k % 2 else "R_") + str([[k] * 4] * 6).replace(" ", "") + "\n").encode() for k in range(10)
+    ]
+    with pytest.warns(SideConflictWarning, match=r"the record's prefix \(right\)"):
+        dec = ProfileDecoder(load_profile("left01-insole"), side="left")
+        got = {s: b.values for s, b in dec.feed(b"".join(rows)).items()}
+    assert set(got) == {"left"} and got["left"].shape[0] == 9 and dec.stats.side_conflicts == 4
 
 
 @pytest.mark.parametrize(

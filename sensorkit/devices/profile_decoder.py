@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from sensorkit._stack import user_stacklevel
 from sensorkit.devices.profile import BINARY_TYPES, FieldSpec, Profile
+from sensorkit.errors import SideConflictWarning
 
 __all__ = ["ProfileBlock", "ProfileDecoder", "ProfileStats"]
 
@@ -45,6 +48,11 @@ class ProfileStats:
         The first offending bytes (up to 32), for the report.
     first_bad_reason : str
         Why they were rejected.
+    side_conflicts : int
+        Frames whose own foot (side field, prefix or marker) named the other foot than the
+        URL's ``side=``, which decided (see :class:`ProfileDecoder`).
+    first_side_conflict : str
+        What the first of them said, for the report.
     """
 
     bytes_in: int = 0
@@ -54,6 +62,8 @@ class ProfileStats:
     skipped: int = 0
     first_bad: bytes = b""
     first_bad_reason: str = ""
+    side_conflicts: int = 0
+    first_side_conflict: str = ""
 
     def describe(self) -> str:
         """One line: how much was rejected, at what rate, and the first offending bytes."""
@@ -99,12 +109,18 @@ class ProfileDecoder:
     profile : Profile
         The checked profile.
     side : {"left", "right"}, optional
-        Side of a device whose frames do not say (default ``"left"``).
+        The URL's ``side=``. Given, it is the foot of every frame: a frame whose own foot (a
+        side field, prefix or marker) names the other foot is still taken as ``side``, counted
+        in :attr:`ProfileStats.side_conflicts`, and the first such frame gives a
+        :class:`~sensorkit.errors.SideConflictWarning` (a firmware may write a fixed foot word:
+        Pressure2Pose's single-frame build always sends 0, left). Not given, a frame's own foot
+        decides, and frames that do not say are ``"left"``.
     """
 
     def __init__(self, profile: Profile, side: str | None = None) -> None:
         self.profile = profile
-        self.default_side = side if side in ("left", "right") else "left"
+        self.url_side = side if side in ("left", "right") else None
+        self.default_side = self.url_side or "left"
         self.stats = ProfileStats()
         self._pending = bytearray()
         self._discarding = False
@@ -207,6 +223,13 @@ class ProfileDecoder:
             mask = code == float(value)
             out[side] = mask
             known |= mask
+        if self.url_side is not None:  # the URL's side= decides; frames that say otherwise are counted
+            other = out.get(_OTHER[self.url_side], np.zeros(m, dtype=bool))
+            if other.any():
+                first = int(np.flatnonzero(other)[0])
+                self._side_conflict(int(other.sum()) // p.samples_per_frame,
+                                    f"side field value {code[first]:g} ({_OTHER[self.url_side]})")  # fmt: skip
+            out = {self.url_side: known.copy()}
         if not known.all():
             out["bad"] = ~known
             first = int(np.flatnonzero(~known)[0])
@@ -288,6 +311,9 @@ class ProfileDecoder:
                     raise ValueError(
                         f"side field value {code!r} is neither {' nor '.join(map(str, p.side_values))}"
                     )
+            said = side  # what the record itself says (marker, prefix or side field), or None
+            if self.url_side is not None:
+                side = self.url_side
             sides = (
                 ("left", "right") if set(p.pressure) == {"left", "right"} else (side or self.default_side,)
             )
@@ -320,10 +346,30 @@ class ProfileDecoder:
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             self._bad(rec, str(exc) or type(exc).__name__)
             return
+        if said is not None and said != side and len(sides) == 1:
+            self._side_conflict(1, f"the record's {self._side_source()} ({said})")
         for s, vals, extra in out:
             rows.setdefault(s, []).append((vals[None, :], None if ticks is None else np.array([ticks]),
                                            {k: v[None, :] for k, v in extra.items()}, counter))  # fmt: skip
         self.stats.frames_ok += 1
+
+    def _side_source(self) -> str:
+        p = self.profile
+        return "side field" if p.side is not None else "prefix" if p.side_prefix else "marker"
+
+    def _side_conflict(self, n: int, what: str) -> None:
+        """``n`` frames said ``what``, another foot than the URL's side=, which was used."""
+        self.stats.side_conflicts += n
+        if self.stats.first_side_conflict:
+            return
+        self.stats.first_side_conflict = what
+        warnings.warn(
+            f"profile {self.profile.name!r}: {what} names the other foot than the URL's side={self.url_side}; "
+            f"every frame is taken as the {self.url_side} foot, as side= says (frames that disagree are "
+            "counted in profile_stats.side_conflicts)",
+            SideConflictWarning,
+            stacklevel=user_stacklevel(),
+        )
 
     def _getter(self, rec: bytes):
         """A function FieldSpec -> its float64 values in this record (raises on a mismatch)."""
@@ -406,6 +452,9 @@ class ProfileDecoder:
         if parts[0][3] is not None:
             counter = np.concatenate([c for _, _, _, c in parts]).astype(np.uint64)
         return ProfileBlock(values, ticks, extra, counter)
+
+
+_OTHER = {"left": "right", "right": "left"}
 
 
 def _physical(spec: FieldSpec, kept: np.ndarray | list[float]) -> np.ndarray:
