@@ -235,3 +235,87 @@ def test_a_log_cut_inside_its_last_row_reads_up_to_the_cut(tmp_path, cal):
     with pytest.warns(sk.errors.FileTruncatedWarning, match="line 7\\) is cut short"):
         rec = read_esp32_log(path, calibration=cal)
     assert rec.n_frames == 4
+
+
+def _as_logged(path, rows):
+    """A COMBO_LOG file byte for byte as Insole_Logger_V1.ino v3.1.0 writes it: ``print("# fw=v3.1.0\\n")``
+    then the header by ``println`` (lines 231-233), each row ``print`` of its fields and ``println``
+    of its flags (lines 406-410): Arduino's println ends a line with CR LF."""
+    path.write_bytes(("# fw=v3.1.0\n" + HEADER + "\r\n" + "".join(r + "\r\n" for r in rows)).encode())
+    return path
+
+
+def _logger_rows(master: str) -> list[str]:
+    """The rows a master board on the ``master`` foot writes (Insole_Logger_V1.ino, LOG_HZ 20: a frame
+    every 50 ms): it files its own readings in its own half and the slave's in the other (lines
+    289-296, 556-562), writes a frame when both halves are in or at the 70 ms timeout with flags
+    bit 0 = no left half, bit 1 = timeout and zeros for a half it never got (lines 383-410), and
+    files a slave frame that comes after its frame was written in a new slot stamped on arrival
+    (findSlot, lines 363-381), written 70 ms later.
+
+    Frames 0-1: the slave has not answered yet; frame 4's slave half comes 90 ms late; frame 7's
+    own row is lost and only its late slave half is written, 80 ms late; the rest are complete."""
+    own, slave = ("right", "left") if master == "right" else ("left", "right")
+
+    def row(k, t_ms, flags, *, have):
+        return _half_row(k, t_ms, flags, right="right" in have, left="left" in have)
+
+    def timeout_flags(have):  # bit 0 when the row has no left half, bit 1: written at the timeout
+        return (0 if "left" in have else 1) | 2
+
+    t = {k: 1000 + 50 * k for k in range(10)}
+    rows = [row(k, t[k], timeout_flags({own}), have={own}) for k in (0, 1)]
+    rows += [row(k, t[k], 0, have={own, slave}) for k in (2, 3)]
+    rows.append(row(4, t[4], timeout_flags({own}), have={own}))  # written without its slave half
+    rows += [row(k, t[k], 0, have={own, slave}) for k in (5, 6)]
+    rows.append(row(4, t[4] + 90, timeout_flags({slave}), have={slave}))  # the late half, alone
+    rows.append(row(7, t[7] + 80, timeout_flags({slave}), have={slave}))  # its frame's row lost
+    rows += [row(k, t[k], 0, have={own, slave}) for k in (8, 9)]
+    return rows
+
+
+@pytest.mark.parametrize("master", ["right", "left"])
+def test_the_master_boards_foot_is_a_build_choice_the_reader_takes(tmp_path, cal, master):
+    """Insole_Logger_V1.ino lines 43-45: SIDE_RIGHT or SIDE_LEFT, for the master too; the design (and
+    the default) is a right master. With a left master a missing right half is flags 2 with right
+    zeros and a late one flags 3 with left zeros, the reverse of a right master's rows."""
+    path = _as_logged(tmp_path / "COMBO_LOG000.CSV", _logger_rows(master))
+    own, slave = ("right", "left") if master == "right" else ("left", "right")
+    rec = read_esp32_log(path, calibration=cal, master_side=master)
+    md = rec.metadata
+    assert md["esp32_master_side"] == master and md["esp32_master_side_assumed"] is False
+    np.testing.assert_allclose(rec.time, 1.0 + 0.05 * np.arange(10))  # frame 7 put back at its time
+    got = {"right": rec.right, "left": rec.left}
+    assert not np.isnan(got[own][[0, 1, 2, 3, 4, 5, 6, 8, 9]]).any() and np.isnan(got[own][7]).all()
+    assert np.isnan(got[slave][[0, 1]]).all() and not np.isnan(got[slave][2:]).any()
+    want = cal.side(slave).convert(4095 - np.array([_counts(k)[slave == "left"] for k in (4, 7)], float))
+    np.testing.assert_allclose(got[slave][[4, 7]], want.values, rtol=1e-6)  # merged, and retimed
+    assert md["esp32_split_frames_merged"] == 1 and md["esp32_late_halves_retimed"] == 1
+    assert md[f"esp32_{slave}_frames_missing"] == 2 and md[f"esp32_{own}_frames_missing"] == 1
+    gaps = rec.gaps.set_index("side")
+    assert (
+        gaps.loc[slave, "n_missing"] == 2
+        and f"the {slave} insole's frame did not arrive" in gaps.loc[slave, "reason"]
+    )
+    assert (
+        gaps.loc[own, "n_missing"] == 1 and f"a late {slave} frame written alone" in gaps.loc[own, "reason"]
+    )
+    if master == "right":  # the default, said to be one
+        again = sk.read(path, calibration=cal)
+        assert again.metadata["esp32_master_side"] == "right" and again.metadata["esp32_master_side_assumed"]
+        np.testing.assert_array_equal(again.left, rec.left)
+    else:  # read with the default, the split frame is two rows that no right master writes
+        with pytest.raises(FileFormatError, match="frame_id 4 has two different rows") as info:
+            sk.read(path, calibration=cal)
+        assert "read_esp32_log(path, calibration=..., master_side='left')" in info.value.hint
+
+
+def test_master_side_is_checked_and_not_for_a_one_insole_log(tmp_path, cal):
+    path = _as_logged(tmp_path / "COMBO_LOG000.CSV", [_row(k) for k in range(3)])
+    with pytest.raises(FileFormatError, match="master_side must be 'right' or 'left', not 'R'"):
+        read_esp32_log(path, calibration=cal, master_side="R")
+    rows = [",".join(str(int(v)) for v in [1000 + 20 * k, k + 1, k + 1, *_counts(k)[1]]) for k in range(3)]
+    with pytest.raises(FileFormatError, match="master_side='left' is for the master's two-insole log"):
+        read_esp32_log(_single(tmp_path / "L_LOG000.CSV", rows), calibration=cal, master_side="left")
+    one = read_esp32_log(_single(tmp_path / "L_LOG001.CSV", rows), calibration=cal)
+    assert one.metadata["esp32_master_side"] is None and one.metadata["esp32_master_side_assumed"] is False

@@ -10,16 +10,29 @@ Structure (the master board's ``COMBO_LOG###.CSV``, upstream
 
 ``time_ms`` is the board's ``millis()``; ``frame_id`` counts frames; ``R_ch*`` and ``L_ch*`` are
 **raw 12-bit ADC counts** (0-4095) of the right and left insole; ``flags`` is an integer the
-firmware sets (Insole_Logger_V1.ino line 194, set at lines 389-391): bit 0 = the left insole's
-frame (sent by the slave board) did not arrive, bit 1 = the frame was written at the 70 ms
-timeout. The logger writes zeros for a half it never got; zeros would read as full load, so
-those frames become missing (NaN) and gaps whose ``reason`` starts "insole frame missing
-(flags". A timeout alone (bit 1) with both halves present is a late but complete frame, kept.
-A left frame that came after its frame was written is filed by the logger in a new row with
-that frame id, right zeros and flags 2: the reader puts it back into its frame, or, alone,
-makes the right half of that row a gap. The board writes its buffer in blocks, so rows may be
-out of order: they are sorted by time, and a frame written twice (same ``frame_id``, same
-values) is kept once and counted (:class:`~sensorkit.errors.DuplicateRowsWarning`).
+firmware sets (Insole_Logger_V1.ino line 194, set at lines 389-391): bit 0 = the row has no
+left half, bit 1 = the frame was written at the 70 ms timeout. The logger writes zeros for a
+half it never got; zeros would read as full load, so those frames become missing (NaN) and
+gaps whose ``reason`` starts "insole frame missing (flags". A timeout alone (bit 1) with both
+halves present is a late but complete frame, kept. The board writes its buffer in blocks, so
+rows may be out of order: they are sorted by time, and a frame written twice (same
+``frame_id``, same values) is kept once and counted (:class:`~sensorkit.errors.DuplicateRowsWarning`).
+
+**Which foot the master board is on is a build choice** (``SIDE_RIGHT`` or ``SIDE_LEFT``,
+lines 43-45), not fixed by the firmware: the master files its own readings in the half of its
+side and the slave's in the other (lines 289-296, 556-562), so ``R_ch*`` is the right foot and
+``L_ch*`` the left in either build, but what a half-empty row means depends on it. The
+logger's design, and the reader's default ``master_side="right"``, has the master on the right
+foot and the slave on the left (lines 4, 290, 434, 545; the published logs, e.g.
+``COMBO_LOG001.CSV``, start with rows that have no left half, flags 3, as a right master writes
+them before its slave answers). With a right master, a left (slave) frame that never came is a
+row with left zeros and flags 3; one that came after its frame was written is filed by the
+logger in a new row with that frame id, right zeros and flags 2. With a left master
+(``master_side="left"``) it is the other way round: a missing right (slave) frame is a row
+with right zeros and flags 2, a late one a new row with left zeros and flags 3. The reader puts
+a late half back into its frame, or, alone, makes the master's half of that row a gap and puts
+the row at its frame's time. ``metadata["esp32_master_side"]`` says which was used and
+``metadata["esp32_master_side_assumed"]`` whether it was the default.
 
 **The logged counts fall under load.** Each sensor pulls a pulled-up ADC input towards ground
 (upstream ``firmware/Insole_Test/Insole_Test.ino`` lines 10-13), so an unloaded sensor logs
@@ -69,7 +82,7 @@ from sensorkit.errors import CalibrationError, DuplicateRowsWarning, FileFormatE
 from sensorkit.io.spec import FormatSpec, head_text
 from sensorkit.recording import Recording, find_gaps
 
-__all__ = ["ADC_MAX_COUNTS", "FORMAT", "looks_like_esp32_log", "read_esp32_log"]
+__all__ = ["ADC_MAX_COUNTS", "DEFAULT_MASTER_SIDE", "FORMAT", "looks_like_esp32_log", "read_esp32_log"]
 
 #: Largest 12-bit count: what an unloaded sensor logs (load counts = ADC_MAX_COUNTS - logged value).
 ADC_MAX_COUNTS = 4095
@@ -77,9 +90,16 @@ _CHANNEL = re.compile(r"^([RL])_ch(\d+)$")
 #: ``flags`` bits (Insole_Logger_V1.ino line 194 "bit0: L missing, bit1: timeout", set at 389-391).
 _FLAG_LEFT_MISSING = 0x01
 _FLAG_TIMEOUT = 0x02
+#: The master board's foot when ``master_side`` is not given: the logger's design (Insole_Logger_V1.ino
+#: lines 4, 290, 434, 545); its build may say ``SIDE_LEFT`` instead (lines 43-45).
+DEFAULT_MASTER_SIDE = "right"
+#: Why a half is missing, per (master side, half): the slave's half that never came, or the
+#: master's half of a row the logger opened for a slave frame that came late (findSlot).
 _MISSING_REASON = {
-    "L": "insole frame missing (flags bit 0: the left insole's frame did not arrive)",
-    "R": "insole frame missing (flags: a late left frame written alone, no right frame)",
+    ("right", "L"): "insole frame missing (flags bit 0: the left insole's frame did not arrive)",
+    ("right", "R"): "insole frame missing (flags: a late left frame written alone, no right frame)",
+    ("left", "R"): "insole frame missing (flags 2 and right zeros: the right insole's frame did not arrive)",
+    ("left", "L"): "insole frame missing (flags bit 0: a late right frame written alone, no left frame)",
 }
 
 
@@ -105,6 +125,7 @@ def read_esp32_log(
     layout: Any = None,
     body_mass_kg: float | None = None,
     side: str | None = None,
+    master_side: str | None = None,
 ) -> Recording:
     """Read an ESP32 insole SD-card log, converting its raw counts with ``calibration``.
 
@@ -126,6 +147,11 @@ def read_esp32_log(
         The foot of a one-insole log (header ``time_ms,frame_id,seq,ch0..ch15``), whose lines
         do not say it; default from the logger's file name ``L_LOG###``/``R_LOG###``. Not for
         the two-insole log.
+    master_side : {"right", "left"}, optional
+        The foot of the master board, the one that wrote the two-insole log (its build's
+        ``SIDE_RIGHT``/``SIDE_LEFT``, Insole_Logger_V1.ino lines 43-45); default ``"right"``,
+        the logger's design (see the module docstring). It decides which rows are a missing
+        slave frame and which a slave frame that came late. Not for a one-insole log.
 
     Returns
     -------
@@ -134,7 +160,9 @@ def read_esp32_log(
         line's fields (``esp32_fw``, ...), ``rows_out_of_order`` (rows that follow a later
         frame in the file), ``duplicate_rows_dropped``, ``esp32_rows_with_flags``,
         ``esp32_rows_timed_out``, ``esp32_left_frames_missing``, ``esp32_right_frames_missing``,
-        ``esp32_split_frames_merged``, and the calibration applied; frames missing from the
+        ``esp32_split_frames_merged``, ``esp32_master_side`` (``"right"``/``"left"``, or None
+        for a one-insole log) and ``esp32_master_side_assumed`` (True when ``master_side``
+        was not given and the default was used), and the calibration applied; frames missing from the
         time axis are gaps ("time jump"), halves the flags mark missing are NaN and gaps
         ("insole frame missing (flags ...)").
 
@@ -143,9 +171,12 @@ def read_esp32_log(
     FileFormatError
         No calibration (the values are counts), a header that is not ``time_ms,frame_id,
         R_ch0..,L_ch0..,flags``, a cell that is not a whole number in 0-4095, one frame id
-        with two different rows (line and column named).
+        with two different rows (line and column named), a ``master_side`` that is not
+        ``"right"`` or ``"left"`` or given for a one-insole log.
     """
     path = Path(path)
+    if master_side is not None and master_side not in ("right", "left"):
+        raise FileFormatError(f"master_side must be 'right' or 'left', not {master_side!r}", path=str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -169,6 +200,13 @@ def read_esp32_log(
         )
     sides: dict[str, list[int]] = {"R": [], "L": []}
     if single:
+        if master_side is not None:
+            raise FileFormatError(
+                f"master_side={master_side!r} is for the master's two-insole log (time_ms,frame_id,R_ch0..,"
+                "L_ch0..,flags); this is one insole's log",
+                path=str(path),
+                hint="leave master_side out",
+            )
         foot = _single_side(path, side)
         for k, name in enumerate(header[3:]):
             if name != f"ch{k}":
@@ -238,7 +276,13 @@ def read_esp32_log(
     table = _table(lines, header, path, count_cols)
     data = table.to_numpy()
     line_of = np.arange(data.shape[0]) + 3  # 1-based file line of each row
-    n_retimed = 0 if single else _retime_lone_late_halves(data, sides["R"])
+    master = master_side or DEFAULT_MASTER_SIDE
+    slave_half, master_half = ("L", "R") if master == "right" else ("R", "L")
+
+    def half_missing(rows: np.ndarray, half: str) -> np.ndarray:
+        return _left_missing(rows) if half == "L" else _right_missing(rows, sides["R"])
+
+    n_retimed = 0 if single else _retime_lone_late_halves(data, half_missing(data, master_half))
     order = np.argsort(data[:, 0], kind="stable")
     # rows written after a later frame (a row earlier in time than some row above it)
     t_file = data[:, 0]
@@ -253,16 +297,26 @@ def read_esp32_log(
         first = int(np.flatnonzero(data[:, 1] == data[i, 1])[0])
         if not np.array_equal(data[first], data[i]):
             pair = data[[first, i]]
-            if single or not (_left_missing(pair)[0] and _right_missing(pair, sides["R"])[1]):
+            if single or not (half_missing(pair, slave_half)[0] and half_missing(pair, master_half)[1]):
+                other = "left" if master == "right" else "right"
+                flipped = (
+                    not single and half_missing(pair, master_half)[0] and half_missing(pair, slave_half)[1]
+                )
                 raise FileFormatError(
                     f"frame_id {int(data[i, 1])} has two different rows (line {line_of[first]} and this one)",
                     path=str(path),
                     line=int(line_of[i]),
+                    hint=f"these two rows are the halves of one frame as a master board on the {other} foot "
+                    f"writes them: read with sensorkit.io.esp32.read_esp32_log(path, calibration=..., "
+                    f"master_side='{other}') (the reader assumed '{master}')"
+                    if flipped
+                    else None,
                 )
-            # the left frame came after the master had written the frame without it: the two
-            # halves of one frame (see _right_missing); keep the first row's time and right half
-            data[first, sides["L"]] = data[i, sides["L"]]
-            data[first, -1] &= ~_FLAG_LEFT_MISSING
+            # the slave's frame came after the master had written the frame without it: the two
+            # halves of one frame (see _right_missing); keep the first row's time and master half
+            data[first, sides[slave_half]] = data[i, sides[slave_half]]
+            if slave_half == "L":
+                data[first, -1] &= ~_FLAG_LEFT_MISSING
             n_merged += 1
         keep[i] = False
     n_dup = int((~keep).sum()) - n_merged
@@ -297,10 +351,7 @@ def read_esp32_log(
     time_s = data[:, 0] / 1000.0
     flags = np.zeros(len(data), dtype=np.int64) if single else data[:, -1]
     none = np.zeros(len(data), dtype=bool)  # a one-insole file has no flags column
-    missing = {
-        "L": none if single else _left_missing(data),
-        "R": none if single else _right_missing(data, sides["R"]),
-    }
+    missing = {h: none if single else half_missing(data, h) for h in ("L", "R")}
     gaps: list[dict] = []
     for s, side in (("L", "left"), ("R", "right")):
         if counts[s] is None or not missing[s].any():
@@ -308,7 +359,8 @@ def read_esp32_log(
         counts[s][missing[s]] = np.nan  # zeros written for a frame that never came: no data, not load
         if time_s.size > 1:
             period = float(np.median(np.diff(time_s)))  # as Recording.from_arrays estimates it
-            gaps += [dict(g, reason=_MISSING_REASON[s]) for g in find_gaps(time_s, counts[s], side, period)]
+            reason = _MISSING_REASON[master, s]
+            gaps += [dict(g, reason=reason) for g in find_gaps(time_s, counts[s], side, period)]
     metadata = {f"esp32_{k}": v for k, v in fw.items()}
     metadata.update(
         source=str(path),
@@ -321,6 +373,8 @@ def read_esp32_log(
         esp32_right_frames_missing=int(missing["R"].sum()),
         esp32_split_frames_merged=n_merged,
         esp32_late_halves_retimed=n_retimed,
+        esp32_master_side=None if single else master,
+        esp32_master_side_assumed=not single and master_side is None,
         raw_units="counts (12-bit ADC), 4095 - logged value: 0 unloaded, rising with load",
     )
     try:
@@ -337,19 +391,20 @@ def read_esp32_log(
         raise FileFormatError(str(exc), path=str(path), hint=getattr(exc, "hint", None)) from None
 
 
-def _retime_lone_late_halves(data: np.ndarray, right_cols: list[int]) -> int:
-    """Put a left half filed alone at its frame's time; how many were (``data`` changed in place).
+def _retime_lone_late_halves(data: np.ndarray, master_half_missing: np.ndarray) -> int:
+    """Put a slave's half filed alone at its frame's time; how many were (``data`` changed in place).
 
-    Such a row (right zeros, flags 2, a frame id no other row has: its frame's own row was
-    lost) is stamped when the late half arrived, at least 70 ms after its frame (``findSlot``,
-    Insole_Logger_V1.ino lines 372 and 387), which put its left values one frame or more too
-    late. Its time is interpolated from the frame ids and times of the complete rows (flags 0),
-    the logger's frame clock; with fewer than two complete rows it is left as written.
+    Such a row (the master's half zeros, ``master_half_missing``, and a frame id no other row
+    has: its frame's own row was lost) is stamped when the late half arrived, at least 70 ms
+    after its frame (``findSlot``, Insole_Logger_V1.ino lines 372 and 387), which put the
+    slave's values one frame or more too late. Its time is interpolated from the frame ids and
+    times of the complete rows (flags 0), the logger's frame clock; with fewer than two
+    complete rows it is left as written.
     """
-    if not right_cols or data.shape[0] < 3:
+    if not master_half_missing.any() or data.shape[0] < 3:
         return 0
     ids = data[:, 1]
-    lone = _right_missing(data, right_cols) & ~pd.Series(ids).duplicated(keep=False).to_numpy()
+    lone = master_half_missing & ~pd.Series(ids).duplicated(keep=False).to_numpy()
     complete = data[:, -1] == 0
     if not lone.any() or np.count_nonzero(complete) < 2:
         return 0
@@ -360,20 +415,25 @@ def _retime_lone_late_halves(data: np.ndarray, right_cols: list[int]) -> int:
 
 
 def _left_missing(rows: np.ndarray) -> np.ndarray:
-    """(n,) bool per row of a two-insole log, (n, columns): flags bit 0, the left (slave)
-    insole's frame did not arrive; the logger wrote zeros."""
+    """(n,) bool per row of a two-insole log, (n, columns): flags bit 0, the row has no left
+    half (``haveL`` false, line 390); the logger wrote zeros. With a right master: the left
+    (slave) insole's frame did not arrive. With a left master, whose own half is always there,
+    a row the logger opened for a right (slave) frame that came after its own row had been
+    written (see :func:`_right_missing`)."""
     return (rows[:, -1] & _FLAG_LEFT_MISSING) != 0
 
 
 def _right_missing(rows: np.ndarray, right_cols: list[int]) -> np.ndarray:
-    """(n,) bool per row of a two-insole log, (n, columns): a row the logger opened for a
-    left frame that came after its own had been written.
+    """(n,) bool per row of a two-insole log, (n, columns): written at the timeout with a left
+    half (flags = 2) and the zeros of a right half it never had.
 
-    The master files a left frame under its frame id, opening a new buffer slot when that id
-    was already written (``findSlot``, Insole_Logger_V1.ino lines 363-381); the slot times out
-    70 ms later and is written with flags = 2 (timeout, left present) and the zeros of a right
-    frame it never had (lines 387-410). All 16 right channels at 0 logged (= all fully loaded)
-    means that, not a load.
+    With a right master: a row the logger opened for a left (slave) frame that came after its
+    own had been written. The master files a slave frame under its frame id, opening a new
+    buffer slot when that id was already written (``findSlot``, Insole_Logger_V1.ino lines
+    363-381); the slot times out 70 ms later and is written with flags = 2 (timeout, left
+    present) and zeros for the right half (lines 387-410). With a left master: the right
+    (slave) insole's frame did not arrive. All 16 right channels at 0 logged (= all fully
+    loaded) means that, not a load.
     """
     if not right_cols:
         return np.zeros(rows.shape[0], dtype=bool)
@@ -443,6 +503,6 @@ FORMAT = FormatSpec(
     extensions=(".csv", ".txt", ".log"),
     sniff=looks_like_esp32_log,
     read=read_esp32_log,
-    options=frozenset({"calibration", "layout", "body_mass_kg", "side"}),
+    options=frozenset({"calibration", "layout", "body_mass_kg", "side", "master_side"}),
     description="ESP32 16-channel insole SD-card log (raw 12-bit counts; needs a calibration)",
 )
