@@ -794,6 +794,51 @@ def test_sensmove_right_insole_over_ble_wraps_its_index_and_counts_a_corrupted_a
     assert stats.framing_errors == 2
 
 
+#: sensmove 6a77793 SMSensorsVectors.json lines 39-75 ("right", set by 0324442 "Fix sensors
+#: positions"): where the app draws fsr[i] of the right insole, points, y down
+SENSMOVE_APP_PT = [(58, 91), (91, 30), (119, -21), (76, -33), (34, -47), (58, -94), (104, -94)]
+
+
+def test_sensmove_layout_is_the_apps_drawing_of_the_right_insole_with_fsr0_at_the_heel():
+    # the approximate 4 x 2 grid put fsr[0] at the toes and fsr[6] at the heel: the reverse of
+    # where upstream's app draws them (fsr[0] alone at the heel end, fsr[5] and fsr[6] at the toes)
+    layout = profile_layout(load_profile("sensmove"))
+    assert layout.name == "sensmove" and layout.positions == "approximate" and layout.n_sensors == 7
+    assert "APPROXIMATE" in layout.description and "assumed" in layout.description
+    assert "SMSensorsVectors.json" in layout.source and list(layout.sensor_names) == [
+        f"fsr{i}" for i in range(7)
+    ]
+    pt = np.array(SENSMOVE_APP_PT, dtype=float)
+    x, y = np.asarray(layout.x_mm), np.asarray(layout.y_mm)
+    # the drawing itself, at the stated (assumed) 1 mm per point: toe up, medial towards the other foot
+    assert np.allclose(y - y[0], -(pt[:, 1] - pt[0, 1])) and np.allclose(x - x[0], -(pt[:, 0] - pt[0, 0]))
+    assert np.argmin(y) == 0 and set(np.flatnonzero(y == y.max())) == {5, 6} and x[5] > x[6]
+    assert np.argmax(x) == 4 and np.argmin(x) == 2  # the forefoot row runs lateral (2) to medial (4)
+    assert layout.region[0] == "heel" and layout.region[5] == layout.region[6] == "toes"
+    assert layout.mask == ()  # no anatomical masks claimed from a drawing
+
+
+def test_sensmove_right_insole_pressed_at_fsr0_over_serial_loads_the_heel_of_its_layout(pty):
+    # the USB serial echo (SMBLEApplication.cpp lines 78, 85) of a right insole whose first FSR, pin 6
+    # (program.ino line 20), is pressed: the load shows at the heel end, not at the toes
+    lines = []
+    for k in range(60):
+        fsr = [0] * 7
+        fsr[0 if k < 30 else 5] = 700 + k
+        lines += [p + b"\r\n" for p in sensmove_pieces(sensmove_record(k, fsr, fsr[:3]), right=True)]
+    pty.play(lines, 0.002, per_write=4)
+    with skd.open(f"serial://{pty.path}?profile=sensmove&side=right") as dev:
+        chunks = collect(dev, 50)
+        layout = dev.devices[0].sensor_layout
+    values = np.concatenate([c.values for c in chunks])
+    assert {c.side for c in chunks} == {"right"} and values.shape[1] == 7
+    pressed = values.argmax(axis=1)
+    heel, toes = pressed[values[:, 0] > 0], pressed[values[:, 5] > 0]
+    assert heel.size and toes.size and set(heel) == {0} and set(toes) == {5}
+    assert layout.region[0] == "heel" and layout.region[5] == "toes" and layout.y_mm[0] < layout.y_mm[5]
+    assert layout.x_mm[5] > 0  # fsr[5], the toe sensor the app draws medial
+
+
 def test_the_urls_side_also_decides_over_a_text_marker_or_prefix_and_a_disagreement_is_warned():
     from sensorkit.devices.profile_decoder import ProfileDecoder
 
