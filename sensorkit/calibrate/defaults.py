@@ -58,6 +58,14 @@ BOTH_FEET_TOLERANCE = 0.03
 #: A gain outside this range means a wrong response curve or a broken sensor, not a
 #: sensitivity error.
 GAIN_RANGE = (0.5, 2.0)
+#: One insole, standing still on both feet: the share of body weight its foot carries
+#: (calibrated) must fall in this range. Healthy adults stand with a small average asymmetry
+#: between the legs in quiet standing (Prado-Rico & Duarte 2019, Motor Control 23(4):553-566,
+#: 41 adults on two force plates) and aim for half their weight with a mean error of 3.3 %
+#: (Bohannon 1989, Percept Mot Skills 69:875-880). A gain taken with the other foot touching
+#: (with share p on the insole foot) reads p / 0.5 too high here, so a touch carrying over
+#: about 20 % of body weight, or a gain step made on both feet, fails.
+ONE_INSOLE_BOTH_FEET_SHARE = (0.4, 0.6)
 #: Zero drift limit, N/min, as the force error the drift causes at the reference load. 1 N/min
 #: is 0.15 % BW/min for a 70 kg subject: about 4 % BW over a 30 min session, beyond which a
 #: re-tare during the session is needed.

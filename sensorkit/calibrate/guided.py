@@ -15,13 +15,15 @@ Steps (default order; tare first, so the standing steps are shown in body weight
    a second right tare (zero drift during the procedure).
 5. ``right``      -- standing on the right foot only: right gain; second left tare.
 
-One insole (``sides=("left",)`` or ``("right",)``, steps :func:`single_insole_steps`): the
-steps above without ``both`` and without lifting the other foot: a tare with that foot held
-up, the gain standing on that foot only, a second tare standing on the other foot. The
-postures are then read from that insole alone
-(:func:`sensorkit.calibrate.posture.classify_one_insole`): nothing confirms that the other
-foot is off the floor, and no step loads the insole with a second known force, so the gain
-has no independent check (said in ``procedure["limits"]``).
+One insole (``sides=("left",)`` or ``("right",)``, steps :func:`single_insole_steps`): a
+tare with that foot held up, standing on both feet, the gain standing on that foot only, a
+second tare standing on the other foot. The postures are read from that insole alone
+(:func:`sensorkit.calibrate.posture.classify_one_insole`), so nothing confirms that the
+other foot is off the floor during the gain step; the both-feet step checks the gain instead:
+the calibrated insole must carry 40-60 % of body weight there
+(:data:`~sensorkit.calibrate.defaults.ONE_INSOLE_BOTH_FEET_SHARE`). A gain taken with the
+other foot touching reads too high by 1 / (share on the insole foot); the check catches a
+touch over about 20 % of body weight, not a lighter one (said in ``procedure["limits"]``).
 
 Results: a :class:`~sensorkit.calibrate.calibration.Calibration` whose ``procedure`` lists
 every step and every check with its number, limit and pass/fail.
@@ -68,22 +70,28 @@ DEFAULT_STEPS = (
 
 #: What one insole reads in each step it can detect (see classify_one_insole).
 _ONE_INSOLE_POSTURE = {
-    "left": {"lift_left": "unloaded", "left": "left", "right": "unloaded"},
-    "right": {"lift_right": "unloaded", "right": "right", "left": "unloaded"},
+    "left": {"lift_left": "unloaded", "both": "both", "left": "left", "right": "unloaded"},
+    "right": {"lift_right": "unloaded", "both": "both", "right": "right", "left": "unloaded"},
 }
 
 
 def single_insole_steps(side: str) -> tuple[GuidedStep, ...]:
-    """The steps of :data:`DEFAULT_STEPS` that one insole can detect, in the same order.
+    """The steps that calibrate one insole, each changing what that insole carries.
 
-    For the left insole: ``lift_left`` (tare), ``left`` (gain), ``right`` (second tare,
-    drift); for the right one: ``lift_right``, ``left`` (second tare), ``right`` (gain).
-    The both-feet step is left out: one insole carries an unknown share of body weight there.
+    ``lift_<side>`` (tare, foot held up), ``both`` (standing on both feet: the share check),
+    ``<side>`` (gain, standing on that foot only), then standing on the other foot only
+    (second tare: zero drift). The insole goes unloaded, half loaded, fully loaded, unloaded,
+    so no step can complete on the posture of the step before it.
 
     Parameters
     ----------
     side : {"left", "right"}
         The foot wearing the insole.
+
+    Returns
+    -------
+    tuple of GuidedStep
+        Four steps.
 
     Raises
     ------
@@ -93,11 +101,13 @@ def single_insole_steps(side: str) -> tuple[GuidedStep, ...]:
     if side not in SIDES:
         raise CalibrationError(f"side must be 'left' or 'right', got {side!r}")
     s = side.upper()
-    other = SIDES[1 - SIDES.index(side)].upper()
-    lift = GuidedStep(f"lift_{side}", f"Sit down and hold your {s} foot off the floor")
-    on_it = GuidedStep(side, f"Stand still on your {s} foot only")
-    off_it = GuidedStep(other.lower(), f"Stand still on your {other} foot only, {s} foot off the floor")
-    return (lift, on_it, off_it) if side == "left" else (lift, off_it, on_it)
+    other = SIDES[1 - SIDES.index(side)]
+    return (
+        GuidedStep(f"lift_{side}", f"Sit down and hold your {s} foot off the floor"),
+        GuidedStep("both", "Stand up and stand still on BOTH feet, your weight even on both"),
+        GuidedStep(side, f"Stand still on your {s} foot only"),
+        GuidedStep(other, f"Stand still on your {other.upper()} foot only, {s} foot off the floor"),
+    )
 
 
 @dataclass(frozen=True)
@@ -156,9 +166,10 @@ class _Capture:
 class _Reader:
     """Chunk iterator with push-back, so frames after a completed step start the next one."""
 
-    def __init__(self, chunks: Iterable[Chunk]) -> None:
+    def __init__(self, chunks: Iterable[Chunk], present: tuple[str, ...]) -> None:
         self._it: Iterator[Chunk] = iter(chunks)
         self._pending: list[Chunk] = []
+        self._present = present
 
     def next(self) -> Chunk | None:
         if self._pending:
@@ -167,7 +178,16 @@ class _Reader:
             t, left, right = next(self._it)
         except StopIteration:
             return None
-        return np.asarray(t, dtype=np.float64), np.asarray(left), np.asarray(right)
+        t = np.asarray(t, dtype=np.float64)
+        for side, counts in (("left", left), ("right", right)):
+            if side in self._present and (
+                counts is None or np.ndim(counts) != 2 or len(counts) != t.shape[0]
+            ):
+                raise CalibrationError(
+                    f"a chunk has no {side} counts (n, S) for its {t.shape[0]} times",
+                    hint="pass sides=('left',) or sides=('right',) to calibrate one insole",
+                )
+        return t, np.asarray(left), np.asarray(right)
 
     def push_back(self, chunk: Chunk) -> None:
         if chunk[0].size:
@@ -183,11 +203,12 @@ def run_guided_calibration(
     foot_length_mm: float | None = None,
     feedback: Feedback | None = None,
     steps: Sequence[GuidedStep] | None = None,
-    sides: Sequence[str] = SIDES,
+    sides: str | Sequence[str] = SIDES,
     hold_s: float = D.GUIDED_HOLD_S,
     settle_s: float = D.GUIDED_SETTLE_S,
     timeout_s: float = D.GUIDED_TIMEOUT_S,
     both_feet_tolerance: float = D.BOTH_FEET_TOLERANCE,
+    one_insole_share: tuple[float, float] = D.ONE_INSOLE_BOTH_FEET_SHARE,
     gain_range: tuple[float, float] = D.GAIN_RANGE,
     drift_limit_n_per_min: float = D.DRIFT_LIMIT_N_PER_MIN,
     tare_max_noise_counts: float = D.TARE_MAX_NOISE_COUNTS,
@@ -213,12 +234,14 @@ def run_guided_calibration(
     steps : sequence of GuidedStep, optional
         Steps in order (names from :data:`sensorkit.calibrate.posture.POSTURES`); default
         :data:`DEFAULT_STEPS` for a pair, :func:`single_insole_steps` for one insole.
-    sides : sequence of str
+    sides : str or sequence of str
         The insoles to calibrate: ``("left", "right")`` (default), or one of them.
     hold_s, settle_s, timeout_s : float
         Posture hold time, settling time discarded at the start of the hold, step timeout, s.
     both_feet_tolerance : float
-        Largest relative error of the both-feet check.
+        Largest relative error of the both-feet check (a pair).
+    one_insole_share : (float, float)
+        Range of the share of body weight one calibrated insole carries standing on both feet.
     gain_range : (float, float)
         Plausible range of a gain.
     drift_limit_n_per_min : float
@@ -234,8 +257,9 @@ def run_guided_calibration(
     Raises
     ------
     CalibrationError
-        Missing or implausible mass, no tare possible for an insole, no gain possible, or
-        steps that one insole cannot detect (``both``, the other foot lifted).
+        Missing or implausible mass, no tare possible for an insole, no gain possible, a
+        chunk without the counts of an insole in ``sides``, or a step that one insole cannot
+        detect (the other foot lifted while seated).
     """
     weight_n = body_weight_n(body_mass_kg)
     present = _checked_sides(sides)
@@ -255,7 +279,7 @@ def run_guided_calibration(
     nominal = Calibration.nominal(layout, response, foot_length_mm=foot_length_mm)
     live = dict(nominal.sides)  # best calibration so far, for the live display
     notify = feedback or (lambda update: None)
-    reader = _Reader(chunks)
+    reader = _Reader(chunks, present)
     captures: dict[str, _Capture] = {}
     step_rows = []
     for index, step in enumerate(steps):
@@ -282,6 +306,7 @@ def run_guided_calibration(
         body_mass_kg,
         weight_n,
         both_feet_tolerance,
+        one_insole_share,
         gain_range,
         drift_limit_n_per_min,
         tare_max_noise_counts,
@@ -290,7 +315,9 @@ def run_guided_calibration(
     return cal
 
 
-def _checked_sides(sides: Sequence[str]) -> tuple[str, ...]:
+def _checked_sides(sides: str | Sequence[str]) -> tuple[str, ...]:
+    if isinstance(sides, str):
+        sides = (sides,)
     present = tuple(s for s in SIDES if s in sides)
     if not present or len(present) != len(tuple(sides)):
         raise CalibrationError(f"sides must be left, right or both, got {tuple(sides)!r}")
@@ -446,6 +473,7 @@ def _solve(
     body_mass_kg: float | None,
     weight_n: float,
     both_tol: float,
+    share_range: tuple[float, float],
     gain_range: tuple[float, float],
     drift_limit: float,
     tare_max_noise: float,
@@ -522,7 +550,14 @@ def _solve(
         checks.append(_check(f"{side} gain", g, list(gain_range), "", ok))
         sides[side] = replace(sides[side], gain=g)
 
-    if "both" in mean_force:
+    if "both" in mean_force and len(present) == 1:
+        side = present[0]
+        share = gains[side] * mean_force["both"][side] / weight_n
+        lo, hi = share_range
+        checks.append(_check(f"{side} share standing on both feet", 100.0 * share, [100.0 * lo, 100.0 * hi], "%",
+                             lo <= share <= hi))  # fmt: skip
+        side_proc[side]["both_feet_share"] = share
+    elif "both" in mean_force:
         fb = mean_force["both"]
         err = (gains["left"] * fb["left"] + gains["right"] * fb["right"]) / weight_n - 1.0
         name = "both feet = body weight" + ("" if independent_check else " (not independent)")
@@ -560,9 +595,15 @@ def _solve(
     }
     if len(present) == 1:
         procedure["limits"] = (
-            "one insole: its postures are read from that insole alone (nothing confirms the other "
-            "foot is off the floor) and the gain has no independent check (no step loads the insole "
-            "with a second known force)"
+            "one insole: its postures are read from that insole alone, so nothing confirms the other "
+            "foot is off the floor while the gain is taken; a touch makes the gain too high by 1 / (share "
+            "on the insole foot). "
+            + (
+                f"The both-feet share ({100 * share_range[0]:g}-{100 * share_range[1]:g} %) catches a touch "
+                "carrying over about 20 % of body weight, not a lighter one."
+                if "both" in mean_force
+                else "Without the both-feet step nothing checks the gain."
+            )
         )
     return Calibration(
         nominal.layout,

@@ -146,7 +146,8 @@ class ChunkCalibrator:
             hint = (
                 "say which foot it is in the URL (?side=left)"
                 if side not in ("left", "right")
-                else f"calibrate the {side} insole too"
+                else "one calibration file holds the pair: calibrate both insoles together "
+                "(sensorkit calibrate URL_LEFT URL_RIGHT --mass KG)"
             )
             raise CalibrationError(
                 f"{source} is the {side} insole but the calibration covers {', '.join(self.calibration.sides)}",

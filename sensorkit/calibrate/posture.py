@@ -16,9 +16,12 @@ posture        condition (F = nominal force / body weight)
 =============  ====================================================================
 
 One insole alone (:func:`classify_one_insole`, F its nominal force / body weight):
-``unloaded`` when F < 5 % (that foot held up, seated or standing on the other foot), the
-insole's side (``left`` or ``right``) when F >= 70 % (standing on that foot only; both
-feet give about 50 %), ``moving`` otherwise.
+``unloaded`` when F < 5 % (that foot held up, seated or standing on the other foot),
+``both`` when 25 % <= F < 70 % (standing on both feet gives about 50 %), the insole's side
+(``left`` or ``right``) when F >= 70 % (standing on that foot only), ``moving`` otherwise
+(5-25 %). One insole cannot tell these apart as surely as a pair: a sensitivity error of
++30 % makes 55 % of body weight read as standing on that foot
+(:data:`sensorkit.calibrate.defaults.ONE_INSOLE_BOTH_FEET_SHARE` catches the gain that follows).
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ import numpy as np
 from sensorkit.calibrate import defaults as D
 from sensorkit.calibrate.calibration import SideCalibration
 
-__all__ = ["POSTURES", "classify_one_insole", "classify_postures", "side_force_n"]
+__all__ = ["ONE_INSOLE_POSTURES", "POSTURES", "classify_one_insole", "classify_postures", "side_force_n"]
 
 POSTURES = ("lift_left", "lift_right", "both", "left", "right", "moving")
+#: Postures read from one insole alone (:func:`classify_one_insole`).
+ONE_INSOLE_POSTURES = ("unloaded", "both", "left", "right", "moving")
 
 
 def side_force_n(cal: SideCalibration, counts: np.ndarray) -> np.ndarray:
@@ -84,9 +89,10 @@ def classify_one_insole(
     side: str,
     *,
     unloaded_bw: float = D.POSTURE_UNLOADED_BW,
+    both_min_bw: float = D.POSTURE_BOTH_FEET_MIN_BW,
     one_foot_min_bw: float = D.POSTURE_ONE_FOOT_MIN_BW,
 ) -> np.ndarray:
-    """Posture per frame read from one insole: ``"unloaded"``, ``side`` or ``"moving"``.
+    """Posture per frame read from one insole: ``"unloaded"``, ``"both"``, ``side`` or ``"moving"``.
 
     Parameters
     ----------
@@ -94,12 +100,17 @@ def classify_one_insole(
         Total force of the insole in body weights.
     side : {"left", "right"}
         The foot wearing it.
-    unloaded_bw, one_foot_min_bw : float
-        Thresholds in body weights (module table).
+    unloaded_bw, both_min_bw, one_foot_min_bw : float
+        Thresholds in body weights (module docstring).
 
     Returns
     -------
     ndarray of str, shape (n,)
+        One of :data:`ONE_INSOLE_POSTURES` per frame.
     """
     f = np.asarray(bw, dtype=np.float64)
-    return np.select([f < unloaded_bw, f >= one_foot_min_bw], ["unloaded", side], default="moving")
+    return np.select(
+        [f < unloaded_bw, f >= one_foot_min_bw, f >= both_min_bw],
+        ["unloaded", side, "both"],
+        default="moving",
+    )

@@ -18,7 +18,7 @@ Sources:
   ``sim://?units=counts&script=calibration&miscal=3`` (``mass`` defaults to ``--mass``).
 * one device URL that opens a single insole (its URL or the device says ``side=left`` or
   ``right``): the one-insole steps of :func:`sensorkit.calibrate.guided.single_insole_steps`
-  (that foot lifted, standing on the left, on the right) on its chunks alone; the written
+  (that foot lifted, both feet, that foot, the other foot) on its chunks alone; the written
   calibration has that side only and says what one insole cannot check
   (``procedure["limits"]``).
 * ``sim://`` without ``units=counts`` (the default): the built-in offline simulated guided
@@ -40,7 +40,7 @@ from rich.text import Text
 from sensorkit.calibrate import defaults as D
 from sensorkit.calibrate.calibration import Calibration
 from sensorkit.calibrate.gain import body_weight_n
-from sensorkit.calibrate.guided import Chunk, GuidedUpdate, run_guided_calibration
+from sensorkit.calibrate.guided import Chunk, GuidedUpdate, run_guided_calibration, single_insole_steps
 from sensorkit.calibrate.live import ChunkCalibrator
 from sensorkit.calibrate.pairing import PairedFrames, raw_counts
 from sensorkit.cli.console import console
@@ -60,7 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "calibrate",
         help="guided calibration of an insole pair or one insole (tare, body-weight gain, drift check)",
         description="Guided calibration: lift each foot, stand on both feet, on the left, on the right "
-        "(one insole: lift that foot, stand on the left, on the right). "
+        "(one insole: lift that foot, stand on both feet, on that foot, on the other). "
         "Steps advance on the detected posture (or time out); writes a calibration JSON file.",
     )
     p.add_argument(
@@ -234,18 +234,21 @@ def _open_source(
     """Chunks of the built-in offline simulated guided session (``sim://`` without ``units=counts``)
     and the sides it calibrates (``side=left|right``: that insole alone)."""
     parts = urlsplit(url or "sim://")
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
     seed = int(query.get("seed", 0))
     insole = InsoleErrors.random(seed)
     sim_mass = float(query.get("mass", mass if mass is not None else 70.0))
-    session = simulate_guided_session(insole, body_mass_kg=sim_mass, seed=seed, layout=layout)
-    chunks = _paced(session.chunks(0.1), speed)
     side = query.get("side")
     if side is None:
-        return chunks, ("left", "right")
+        session = simulate_guided_session(insole, body_mass_kg=sim_mass, seed=seed, layout=layout)
+        return _paced(session.chunks(0.1), speed), ("left", "right")
     if side not in ("left", "right"):
         raise CalibrationError(f"{url}: side must be left or right, got {printable(side)!r}")
-    return ((t, left, None) if side == "left" else (t, None, right) for t, left, right in chunks), (side,)
+    postures = [step.name for step in single_insole_steps(side)]  # the subject of one insole
+    session = simulate_guided_session(
+        insole, body_mass_kg=sim_mass, seed=seed, layout=layout, postures=postures
+    )
+    return _paced(session.chunks(0.1), speed), (side,)
 
 
 def _paced(chunks: Iterable[Chunk], speed: float) -> Iterator[Chunk]:

@@ -55,6 +55,10 @@ PACKET_PERIOD_S = 0.01  # one PRESSURE packet per 10 ms of samples (as sk.simula
 STATUS_PERIOD_S = 1.0
 MAX_PAYLOAD_VALUES_16 = (504 - 19) // 2  # 16-bit values that fit one PRESSURE payload
 RATE_RANGE_HZ = (10, 2000)
+#: Postures of ``script="calibration"``: the pair's steps (lift each foot, both feet, left,
+#: right) hold every step of one insole in order too (sensorkit.calibrate.guided.
+#: single_insole_steps), once the left foot is held again for the right insole's last step.
+CALIBRATION_SCRIPT = ("lift_left", "lift_right", "both", "left", "right", "left")
 _U32 = 1 << 32
 _U16 = 1 << 16
 
@@ -97,8 +101,8 @@ class SimParams:
         ``seed``). Only with ``units="counts"``.
     script : {"run", "calibration"}
         What the subject does: run (:func:`sensorkit.simulate`), or hold the postures of
-        the guided calibration (lift each foot, both feet, left, right), then stay on the
-        right foot.
+        :data:`CALIBRATION_SCRIPT` (the pair's guided calibration, then the left foot again),
+        then stay on the left foot.
     hold : float
         Seconds each posture of the calibration script is held (transitions 1.5 s).
     """
@@ -166,7 +170,7 @@ class SimSignal:
 
                 guided = simulate_guided_session(
                     self.insole, body_mass_kg=p.mass, seed=p.seed, hold_s=p.hold, rate_hz=float(p.rate),
-                    layout=p.layout,
+                    layout=p.layout, postures=CALIBRATION_SCRIPT,
                 )  # fmt: skip
                 self._script = guided.forces_n[p.side]
             rows = np.arange(block * self._n_block, (block + 1) * self._n_block)

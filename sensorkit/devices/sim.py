@@ -13,8 +13,9 @@ Query parameters: ``side`` (left/right), ``foot`` (normal/flat/high), ``strike``
 A raw FSR insole: ``units=counts`` sends 12-bit ADC counts (DEVICE_INFO units 0, ADC bits
 12) of a mis-calibrated insole (per-sensor zero offsets, sensitivity error, drift, noise,
 saturation; ``miscal`` seeds those errors, default ``seed``). Calibrate it with
-``script=calibration`` (the subject holds the guided-calibration postures, ``hold`` s
-each) and open it with ``calibration=`` to get newtons::
+``script=calibration`` (the subject holds the guided-calibration postures,
+:data:`sensorkit.devices.firmware.CALIBRATION_SCRIPT`, ``hold`` s each; with ``side=`` one
+insole follows its own steps in them) and open it with ``calibration=`` to get newtons::
 
     sensorkit calibrate "sim://?units=counts&miscal=3&script=calibration" --mass 70 -o cal.json
     sensorkit stream "sim://?units=counts&miscal=3" --calibration cal.json
