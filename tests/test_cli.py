@@ -102,7 +102,9 @@ def test_a_misspelled_option_names_the_verb_and_the_option_meant(capsys):
 @pytest.mark.parametrize("columns", [80, 100])
 def test_the_demo_table_shows_every_value_in_a_narrow_terminal(columns, tmp_path):
     """At 80 columns the demo's left, right and unit columns shrank to nothing (a long metric name
-    could not wrap) and at 100 the unit and asymmetry columns were gone (new-user tester)."""
+    could not wrap) and at 100 the unit and asymmetry columns were gone (new-user tester); then
+    at 80 the per-side summary lost its right border and part of its asymmetry column, and SI
+    intervals broke inside (``+12.7 [+11.3,`` over ``+14.3]``)."""
     import os
     import re
 
@@ -110,12 +112,47 @@ def test_the_demo_table_shows_every_value_in_a_narrow_terminal(columns, tmp_path
     demo = subprocess.run([sys.executable, "-m", "sensorkit.cli", "demo"], capture_output=True, text=True,
                           timeout=120, env=env, cwd=tmp_path)  # fmt: skip
     assert demo.returncode == 0, demo.stderr
-    table = [ln for ln in demo.stdout.splitlines() if ln[:1] in "┏┃┡│└"]
-    assert table and max(len(ln) for ln in table) <= columns and "…" not in demo.stdout
+    table = _whole_tables(demo.stdout, columns)
     header = next(ln for ln in table if "metric" in ln)
     assert all(word in header for word in ("unit", "left", "right", "asymmetry")), header
     row = next(ln for ln in table if "peak force" in ln)  # the name unwrapped, both values shown
     assert re.search(r"│\s+BW\s+│\s+\d\.\d\d\s+│\s+\d\.\d\d\s+│", row), row
+    statuses = " ".join(ln.split("│")[-2].strip() for ln in table if ln.startswith("│"))
+    assert "asymmetric" in statuses and "within limit" in statuses and "not applicable" in statuses
+
+
+def test_the_analyze_table_with_its_cv_column_fits_80_columns(tmp_path):
+    """The per-side summary of `analyze` (a CV column more than the demo's, "inconclusive"
+    statuses) lost its right border at 80 columns, the statuses cut to "inconclusi"."""
+    import os
+    from pathlib import Path
+
+    pedar = Path(__file__).parent / "data" / "pressure-mats" / "pedar_example.asc"
+    env = {**os.environ, "COLUMNS": "80"}
+    proc = subprocess.run([sys.executable, "-m", "sensorkit.cli", "analyze", str(pedar)], capture_output=True,
+                          text=True, timeout=120, env=env, cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    table = _whole_tables(proc.stdout, 80)
+    header = next(ln for ln in table if "metric" in ln)
+    assert all(word in header for word in ("unit", "left", "right", "CV %", "asymmetry")), header
+    assert sum(ln.split("│")[-2].strip() == "inconclusive" for ln in table if ln.startswith("│")) >= 2
+
+
+def _whole_tables(out: str, columns: int) -> list[str]:
+    """The table lines of ``out``, checked to fit ``columns`` with their right border and each SI
+    interval on one line (``[+11.3, +14.3]``)."""
+    import re
+
+    table = [ln for ln in out.splitlines() if ln[:1] in "┏┃┡│└"]
+    assert table and max(len(ln) for ln in table) <= columns and "…" not in out
+    ends = {"┏": "┓", "┃": "┃", "┡": "┩", "│": "│", "└": "┘"}
+    cut = [ln for ln in table if not ln.endswith(ends[ln[0]])]
+    assert not cut, "\n".join(cut)
+    intervals = re.compile(r"\[[+-]?\d+\.\d, [+-]?\d+\.\d\]")
+    broken = [ln for ln in table if ln.count("[") != len(intervals.findall(ln)) + ln.count("[95% CI]")]
+    assert not broken, "\n".join(broken)
+    assert sum(len(intervals.findall(ln)) for ln in table) >= 5
+    return table
 
 
 def test_device_tables_keep_urls_whole_while_summary_names_may_wrap():

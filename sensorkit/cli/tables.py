@@ -11,6 +11,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -19,7 +22,14 @@ from sensorkit.errors import printable
 from sensorkit.quantities import format_number, quantity
 from sensorkit.report.data import flagged_metric_names
 
-__all__ = ["flagged_metric_names", "flagged_metrics", "new_table", "summary_table", "with_flagged_rows"]
+__all__ = [
+    "FittedTable",
+    "flagged_metric_names",
+    "flagged_metrics",
+    "new_table",
+    "summary_table",
+    "with_flagged_rows",
+]
 
 
 def flagged_metrics(analysis: Analysis) -> list[str]:
@@ -34,8 +44,82 @@ def with_flagged_rows(analysis: Analysis, rows: Sequence[str]) -> list[str]:
     return [*rows, *extra]
 
 
-#: Width the first column keeps however narrow the terminal ("contact time", "medial-lateral" unwrapped).
+#: Width the first column keeps while the terminal allows ("contact time", "medial-lateral" unwrapped).
 _NAME_WIDTH = 14
+
+
+class FittedTable(Table):
+    """A :class:`rich.table.Table` that shrinks its wrapping columns to the width it is given,
+    the widest first, none below its longest word, before rich lays it out.
+
+    Rich's own shrinking ignores what a column needs: it evened the widest columns out, a
+    column's ``min_width`` then pushed the table past the terminal, and the right border and
+    the last column were cut off (the demo's summary at 80 columns). Columns keep their
+    declared ``min_width`` while the width allows, then shrink down to their longest word.
+    Assumes rich's default cell padding layout (``pad_edge``, no ``collapse_padding``).
+    """
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        declared = [(c.min_width, c.max_width) for c in self.columns]
+        try:
+            self._fit(console, options)
+            yield from super().__rich_console__(console, options)
+        finally:
+            for column, (low, high) in zip(self.columns, declared, strict=True):
+                column.min_width, column.max_width = low, high
+
+    def _fit(self, console: Console, options: ConsoleOptions) -> None:
+        """Pin the width of each column that must shrink for the table to fit ``options.max_width``."""
+        borders = 0 if self.box is None else (2 if self.show_edge else 0) + len(self.columns) - 1
+        budget = (self.width or options.max_width) - borders
+        _, right, _, left = self.padding
+        pad = left + right
+        natural, soft, hard = [], [], []
+        for column in self.columns:
+            cells = [column.header, *column.cells] if self.show_header else list(column.cells)
+            sizes = [Measurement.get(console, options.update_width(budget), cell) for cell in cells]
+            most = max(max((m.maximum for m in sizes), default=1), column.min_width or 0) + pad
+            least = most if column.no_wrap else max((m.minimum for m in sizes), default=1) + pad
+            natural.append(most)
+            hard.append(least)
+            soft.append(min(most, max(least, (column.min_width or 0) + pad)))
+        widths = _shrink(natural, soft, budget)
+        widths = _shrink(widths, hard, budget)
+        for column, width, wanted in zip(self.columns, widths, natural, strict=True):
+            if width < wanted:
+                column.min_width = column.max_width = width - pad
+
+
+def _shrink(widths: Sequence[int], floors: Sequence[int], budget: int) -> list[int]:
+    """``widths`` less one character at a time from the widest column above its floor, until
+    their sum is within ``budget`` or every column is at its floor."""
+    out = list(widths)
+    excess = sum(out) - budget
+    while excess > 0:
+        free = [k for k, (w, f) in enumerate(zip(out, floors, strict=True)) if w > f]
+        if not free:
+            break
+        out[max(free, key=lambda k: out[k])] -= 1
+        excess -= 1
+    return out
+
+
+class _Folded:
+    """A value and its interval (``+12.7 [+11.3, +14.3]``): one line when the column is wide
+    enough, else the interval on a line of its own under the value, never broken inside it
+    (a wrap at any space left ``+12.7 [+11.3,`` on one line and ``+14.3]`` on the next)."""
+
+    def __init__(self, value: str, interval: str, style: str = "") -> None:
+        self.value, self.interval, self.style = value, interval, style
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        line = f"{self.value} {self.interval}"
+        return Measurement(max(cell_len(self.value), cell_len(self.interval)), cell_len(line))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        line = f"{self.value} {self.interval}"
+        yield Text(line if cell_len(line) <= options.max_width else f"{self.value}\n{self.interval}",
+                   style=self.style)  # fmt: skip
 
 
 def new_table(
@@ -45,12 +129,13 @@ def new_table(
     (control characters, e.g. from a file name, written as ``\\xNN``).
 
     Numbers (right-aligned columns) and the first column (names, URLs) never wrap; other text
-    wraps at spaces when the terminal is narrow. ``names_wrap`` lets the first column wrap too,
-    keeping :data:`_NAME_WIDTH` characters, and ``wraps`` names right-aligned columns that may
-    wrap (a number with its interval, ``+12.7 [+11.3, +14.0]``): a long metric name that could
-    not wrap squeezed the number columns of an 80-column terminal to nothing.
+    wraps at spaces when the terminal is narrow (:class:`FittedTable`). ``names_wrap`` lets the
+    first column wrap too, keeping :data:`_NAME_WIDTH` characters while the width allows, and
+    ``wraps`` names right-aligned columns that may wrap (a number with its interval,
+    ``+12.7 [+11.3, +14.0]``): a long metric name that could not wrap squeezed the number
+    columns of an 80-column terminal to nothing.
     """
-    table = Table(title=Text(printable(title)), title_justify="left")
+    table = FittedTable(title=Text(printable(title)), title_justify="left")
     for k, (header, justify) in enumerate(columns):
         if k == 0:
             no_wrap, min_width = not names_wrap, _NAME_WIDTH if names_wrap else None
@@ -87,6 +172,8 @@ def summary_table(
         columns.append(("CV %", "right"))
     columns += [("SI %" + (" [95% CI]" if with_ci else ""), "right"), ("asymmetry", "left")]
     table = new_table(title, columns, names_wrap=True, wraps=(len(columns) - 2,))
+    if with_ci:
+        table.columns[-2].header = _Folded("SI %", "[95% CI]")
     table.caption = Text(
         "SI = (L - R) / mean(L, R) x 100 %, + = left larger" + ("; CV over both feet" if with_cv else "")
     )
@@ -99,19 +186,7 @@ def summary_table(
         a = asymmetry.loc[metric] if metric in asymmetry.index else None
         status = "" if a is None else str(a["status"])
         flagged = a is not None and bool(a["flag"])
-        si_value = float(row.get("symmetry_index_pct", np.nan))
-        if status == "not enough data":
-            si = "not enough data"
-        elif not np.isfinite(si_value):
-            si = "–"
-        else:
-            si = format_number(si_value, 1, signed=True)
-            if with_ci and np.isfinite(row.get("si_ci_low_pct", np.nan)):
-                si += (
-                    f" [{format_number(row['si_ci_low_pct'], 1, signed=True)}, "
-                    f"{format_number(row['si_ci_high_pct'], 1, signed=True)}]"
-                )
-        cells = [
+        cells: list[RenderableType] = [
             Text(q.label),
             Text(q.unit),
             Text(format_number(row["left"], q.decimals, scale=q.scale)),
@@ -120,8 +195,24 @@ def summary_table(
         if with_cv:
             cells.append(Text(format_number(row.get("both_cv_pct", np.nan), 1)))
         cells += [
-            Text(si, style="yellow" if flagged else ""),
+            _si_cell(row, status, with_ci=with_ci, style="yellow" if flagged else ""),
             Text(status, style="bold red" if flagged else ""),
         ]
         table.add_row(*cells)
     return table
+
+
+def _si_cell(row: pd.Series, status: str, *, with_ci: bool, style: str) -> RenderableType:
+    """The SI cell of a summary row: ``+12.7 [+11.3, +14.3]`` (the interval folded under the
+    value in a narrow column), ``+12.7`` without an interval, ``–`` without a value."""
+    value = float(row.get("symmetry_index_pct", np.nan))
+    if status == "not enough data":
+        return Text("not enough data", style=style)
+    if not np.isfinite(value):
+        return Text("–", style=style)
+    si = format_number(value, 1, signed=True)
+    if not (with_ci and np.isfinite(row.get("si_ci_low_pct", np.nan))):
+        return Text(si, style=style)
+    low = format_number(row["si_ci_low_pct"], 1, signed=True)
+    high = format_number(row["si_ci_high_pct"], 1, signed=True)
+    return _Folded(si, f"[{low}, {high}]", style=style)
