@@ -189,6 +189,23 @@ def test_the_live_view_says_when_a_link_is_lost_and_when_it_comes_back(capsys):
     assert "left: reconnected" in out
 
 
+def test_the_plain_view_says_raw_counts_are_the_sum_over_the_insoles_channels(capsys):
+    """A raw-count insole's line read "mean 17030.2 counts" without saying that this is the sum
+    of its 16 channels' counts, not one sensor's reading (new-user tester); a force in N is the
+    insole's total and needs no label."""
+    from sensorkit.cli import main
+
+    assert main(["stream", "sim://?units=counts", "--plain", "--duration", "1.5"]) == 0
+    counts = [ln for ln in capsys.readouterr().out.splitlines() if " samples " in ln and " mean " in ln]
+    assert {ln.split()[2] for ln in counts} == {"left", "right"}, counts
+    for ln in counts:  # the simulated pair has the ref16 layout: 16 channels a foot
+        assert ln.split()[5] == ln.split()[8] == "counts", ln
+        assert ln.endswith("  (sum of 16 channels, counts)"), ln
+    assert main(["stream", "sim://", "--plain", "--duration", "1.2"]) == 0
+    newtons = [ln for ln in capsys.readouterr().out.splitlines() if " samples " in ln and " mean " in ln]
+    assert newtons and all(ln.split()[5] == "N" and "sum of" not in ln for ln in newtons), newtons
+
+
 def _free_udp_port() -> int:
     import socket
 

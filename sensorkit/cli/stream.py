@@ -10,8 +10,8 @@ prints the same lines.
 
 Insoles that send raw ADC counts need ``--calibration cal.json`` (from ``sensorkit
 calibrate``) for newtons, steps and body weights. Without it the plain view shows the
-counts and says so (no step lines), and the dashboard, which shows forces and body
-weights, refuses with a hint.
+sum of each insole's counts over its channels, labelled so (no step lines), and the
+dashboard, which shows forces and body weights, refuses with a hint.
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ class LiveView:
         self._steps: dict[int, list[tuple[float, str]]] = {}
         self._printed = -1
         self.units: dict[str, str] = dict.fromkeys(self.sides, "N")  # of each side's lines
+        self.channels: dict[str, int] = dict.fromkeys(self.sides, 0)  # values per sample of each side
         # one unit for every step line of the session: BW with a body mass, N without
         self._bw = any(getattr(a, "body_mass_kg", None) is not None for a in self.analysers.values())
         self.lines: list[str] = []
@@ -95,6 +96,7 @@ class LiveView:
         if units == "kPa" and factor is not None:
             values, units = values * factor, "N"  # pressure x area
         self.units[side] = units
+        self.channels[side] = int(values.shape[1])
         buckets = self._buckets[side]
         k = np.floor((chunk.time - self.t0) / BUCKET_S).astype(np.int64)
         if units == "kPa":  # no sensor areas: the highest sensor pressure of each frame
@@ -145,7 +147,7 @@ class LiveView:
             peak = f"{acc.peak:8.1f}" if acc.n_valued else f"{'-':>8}"
             loss = 100.0 * acc.missing / (acc.n + acc.missing) if acc.n + acc.missing else 0.0
             u = self.units[side]
-            what = "  (of the highest sensor pressure)" if u == "kPa" else ""
+            what = _what(u, self.channels[side])
             if acc.n_valued < acc.n:
                 what += f"  {acc.n - acc.n_valued} without values"
             self._line(
@@ -164,6 +166,18 @@ class LiveView:
         pending = [k for b in self._buckets.values() for k in b] + list(self._steps)
         if pending:
             self._flush(max(pending))
+
+
+def _what(units: str, channels: int) -> str:
+    """What a side's per-second numbers are, after them on its line: nothing for a force (N,
+    the insole's total), the highest sensor pressure for kPa without sensor areas, else the
+    sum over the insole's channels in their unit (raw counts: ``(sum of 16 channels, counts)``;
+    "mean 17030 counts" read as one sensor's reading)."""
+    if units == "N":
+        return ""
+    if units == "kPa":
+        return "  (of the highest sensor pressure)"
+    return f"  (sum of {channels} channels, {units})"
 
 
 def _step_line(step: dict, t0: float, *, bw: bool = True) -> str:
