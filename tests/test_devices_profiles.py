@@ -547,6 +547,39 @@ def test_pressure2pose_single_frame_rejects_a_double_frame_datagram_instead_of_r
     assert stats.bad_frames == 1 and "datagram of 1014 bytes" in stats.first_bad_reason
 
 
+def test_a_pressure2pose_frame_sent_to_the_other_build_s_profile_is_an_error_naming_the_right_one():
+    """A double frame (1014 bytes) sent to the single-frame profile failed with "a profile that
+    does not describe this device, or another sender at this address?" (new-user tester); the
+    hint now names the profile whose frame has the datagrams' length, both ways round."""
+    cases = [
+        ("pressure2pose", [p2p_double(k) for k in range(400)], "pressure2pose-double"),
+        ("pressure2pose-double", [p2p_single(k) for k in range(400)], "pressure2pose"),
+        ("pressure2pose", [p2p_single(k)[:300] for k in range(400)], None),  # no profile's frame
+    ]
+    for profile, datagrams, right in cases:
+        port = free_udp_port()
+        stop = threading.Event()
+        sender = udp_sender(port, datagrams, 0.004, stop)
+        try:
+            with pytest.raises(DeviceError) as err:
+                skd.open(f"udp://127.0.0.1:{port}?profile={profile}", handshake_timeout_s=0.8)
+        finally:
+            stop.set()
+            sender.join(2)
+        assert f"no frame matched profile {profile!r}" in str(err.value)
+        assert f"a datagram of {len(datagrams[0])} bytes is not a whole number" in str(err.value)
+        if right is None:
+            assert (
+                err.value.hint
+                == "a profile that does not describe this device, or another sender at this address?"
+            )
+        else:
+            assert err.value.hint == (
+                f"the datagrams are {len(datagrams[0])} bytes, the frame of profile {right!r}: "
+                f"open it with ?profile={right} instead of ?profile={profile}"
+            )
+
+
 def test_pressure2pose_layout_puts_each_wire_index_on_its_published_cell_heel_to_toes():
     # single_pressure_server.py: wire i -> the lookup_table[i]-th sensel (row-major) of its 33 x 15
     # image, row 0 the toe end; pitch 7.5 mm (Insole_ver2.GTL). Spot checks, worked by hand:

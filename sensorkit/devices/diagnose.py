@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sensorkit.devices.profile import datagram_profiles
 from sensorkit.errors import DeviceError
 from sensorkit.protocol import CsvLineDecoder, detect_mode
 
@@ -42,9 +43,12 @@ def no_device_error(dev: Device) -> DeviceError:
         return DeviceError(
             f"{name}: received {n} bytes in {wait} but no frame matched profile {dev.profile.name!r}: "
             f"{dev.profile_stats.describe()}",
-            hint="wrong baud rate, or a profile that does not describe this device?"
-            if _serial(dev)
-            else "a profile that does not describe this device, or another sender at this address?",
+            hint=_other_profile_hint(dev)
+            or (
+                "wrong baud rate, or a profile that does not describe this device?"
+                if _serial(dev)
+                else "a profile that does not describe this device, or another sender at this address?"
+            ),
         )
     head = dev.head
     mode = detect_mode(head)
@@ -88,6 +92,24 @@ def no_device_error(dev: Device) -> DeviceError:
     return DeviceError(
         f"{name}: valid frames but no DEVICE_INFO within {wait} (REQUEST_INFO unanswered)",
         hint="firmware too old for protocol v1?",
+    )
+
+
+def _other_profile_hint(dev: Device) -> str | None:
+    """The built-in profile whose frames the rejected datagrams are, as a hint (a Pressure2Pose
+    double frame sent to the single-frame profile, or the reverse), or None."""
+    assert dev.profile is not None and dev.profile_stats is not None
+    sizes = dev.profile_stats.bad_datagram_sizes
+    if not sizes:
+        return None
+    nbytes = max(sizes, key=sizes.__getitem__)
+    others = [p for p in datagram_profiles(nbytes) if p != dev.profile.name]
+    if not others:
+        return None
+    which = " or ".join(f"?profile={p}" for p in others)
+    return (
+        f"{'the' if len(sizes) == 1 else 'most'} datagrams are {nbytes} bytes, the frame of profile "
+        f"{' or '.join(map(repr, others))}: open it with {which} instead of ?profile={dev.profile.name}"
     )
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "FieldSpec",
     "Profile",
     "builtin_profiles",
+    "datagram_profiles",
     "load_profile",
     "profile_from_dict",
     "profile_layout",
@@ -237,6 +238,23 @@ class Profile:
 def builtin_profiles() -> list[str]:
     """Names of the profiles shipped with sensorkit."""
     return sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
+
+
+def datagram_profiles(nbytes: int) -> list[str]:
+    """Built-in profiles whose UDP datagrams are one binary frame of ``nbytes`` bytes
+    (``datagram_records``): the profiles a sender of such datagrams may need.
+
+    Examples
+    --------
+    >>> datagram_profiles(1014), datagram_profiles(508), datagram_profiles(300)
+    (['pressure2pose-double'], ['pressure2pose'], [])
+    """
+    out = []
+    for name in builtin_profiles():
+        p = load_profile(name)
+        if p.framing == "binary" and p.datagram_records and p.size == nbytes:
+            out.append(name)
+    return out
 
 
 def load_profile(spec: str | Path | dict | Profile) -> Profile:

@@ -53,6 +53,9 @@ class ProfileStats:
         URL's ``side=``, which decided (see :class:`ProfileDecoder`).
     first_side_conflict : str
         What the first of them said, for the report.
+    bad_datagram_sizes : dict of int to int
+        Datagrams rejected whole for their length (``datagram_records``): length in bytes ->
+        how many, so that an error can name the profile whose frames have that length.
     """
 
     bytes_in: int = 0
@@ -64,6 +67,7 @@ class ProfileStats:
     first_bad_reason: str = ""
     side_conflicts: int = 0
     first_side_conflict: str = ""
+    bad_datagram_sizes: dict[int, int] = field(default_factory=dict)
 
     def describe(self) -> str:
         """One line: how much was rejected, at what rate, and the first offending bytes."""
@@ -155,6 +159,8 @@ class ProfileDecoder:
         size, sync = p.size, p.sync
         if p.datagram_records:  # one feed is one datagram (or whole ones joined): never realigned
             if len(data) % size:
+                sizes = self.stats.bad_datagram_sizes
+                sizes[len(data)] = sizes.get(len(data), 0) + 1
                 self._bad(data, f"a datagram of {len(data)} bytes is not a whole number of {size}-byte frames",
                           nbytes=len(data))  # fmt: skip
                 return
