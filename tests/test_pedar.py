@@ -118,6 +118,50 @@ def test_approximate_geometry_is_anatomically_ordered():
     )
 
 
+def test_an_export_cut_inside_its_header_is_a_cut_pedar_export_not_another_format(tmp_path):
+    """The real export cut inside its header was "not a pedar export" (or, cut early, of no known
+    format), and cut at the header's end "cannot parse the data rows" (new-user tester): each cut
+    is now named, with the line the file ends at, what it holds and what is missing."""
+    raw = FULL.read_bytes()
+    time_line = raw.index(b"time[secs]")
+    header_end = raw.index(b"\n", time_line) + 1
+    everything = "the rest of the header, its 'time[secs]' column header line and every data row"
+    fields = "file name, date/time, sensor type, total time [secs], time per frame [secs], scanning rate [hz]"
+    cuts = [  # (bytes kept, where the cut is, what was found, what is missing)
+        (raw.index(b"\n") + 1, "inside its header", "file name, date/time", everything),
+        (raw.index(b"y-1865l") + 3, "inside its header", "file name, date/time, sensor type", everything),
+        (raw.index(b"\n", raw.index(b"pressure values in")) + 1, "inside its header",
+         fields + ", pressure values in", everything),
+        (raw.index(b"left insole:") + 40, "inside its header",
+         fields + ", pressure values in, mask definition, left insole", everything),
+        (time_line + 7, "inside its header", fields + ", pressure values in, mask definition, left insole, "
+         "right insole", everything),
+        (raw.index(b"\t      7\t", time_line), "inside its 'time[secs]' column header line",
+         "the header fields and 6 of the 198 sensor column names", "the rest of that line and every data row"),
+        (header_end - 1, "right after its header", "the whole header", "every data row"),
+        (header_end, "right after its header", "the whole header", "every data row"),
+        (raw.index(b"\t 35.000", header_end), "inside its first data row",
+         "the whole header and 6 of the first row's 199 values",
+         "the rest of that row and every row after it"),
+    ]  # fmt: skip
+    for k, (keep, where, found, missing) in enumerate(cuts):
+        path = tmp_path / f"cut{k}.asc"
+        path.write_bytes(raw[:keep])
+        line = len(raw[:keep].decode("latin-1").splitlines())
+        for read in (read_pedar, sk.read):
+            with pytest.raises(FileFormatError) as info:
+                read(path)
+            assert str(info.value) == (
+                f"{path}: a pedar export cut {where}: the file ends at line {line}; found: {found}; missing: {missing}"
+            ), (keep, read.__name__)
+            assert info.value.hint.startswith("the file was cut short"), keep
+    # a file that only starts like one, but holds no column header in its first 40 lines, is none
+    other = tmp_path / "other.asc"
+    other.write_text("file name:  notes.txt\n" + "a line of notes\n" * 45)
+    with pytest.raises(FileFormatError, match="not a pedar export"):
+        read_pedar(other)
+
+
 def _write(path, rows, *, size="y", units="kPa", end="\n"):
     head = [
         "file name:  t.sol\tdate/time  25.04.23 10.49",

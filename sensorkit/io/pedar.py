@@ -35,7 +35,7 @@ import pandas as pd
 
 from sensorkit._stack import user_stacklevel
 from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
-from sensorkit.io.spec import FormatSpec, head_text
+from sensorkit.io.spec import HEAD_BYTES, FormatSpec, head_text
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.recording import Recording
 
@@ -44,12 +44,28 @@ __all__ = ["FORMAT", "N_SENSORS", "looks_like_pedar", "read_pedar"]
 N_SENSORS = 99
 _TIME_HEADER = re.compile(r"^\s*time\s*\[secs?\]", re.IGNORECASE)
 _MAX_HEADER_LINES = 40
+#: Header fields as pedar writes them (``fields`` keys that are not).
+_FIELD_NAMES = {"date_time": "date/time", "units": "pressure values in"}
 
 
 def looks_like_pedar(path: Path, head: bytes) -> bool:
-    """True when the head has pedar's ``sensor type:`` and ``time[secs]`` lines."""
-    text = head_text(head).lower()
-    return "sensor type:" in text and ("time[secs]" in text or "pressure values in" in text)
+    """True when the head has pedar's ``sensor type:`` and ``time[secs]`` lines, or is a whole
+    file that begins like a pedar export (:func:`_starts_like_pedar`): one cut inside its header,
+    which :func:`read_pedar` then reports as such."""
+    text = head_text(head)
+    lower = text.lower()
+    if "sensor type:" in lower and ("time[secs]" in lower or "pressure values in" in lower):
+        return True
+    return len(head) < HEAD_BYTES and _starts_like_pedar(text.splitlines())
+
+
+def _starts_like_pedar(lines: list[str]) -> bool:
+    """The lines begin as a pedar export does: with its ``file name:`` line, or hold its
+    ``sensor type:`` line."""
+    return bool(lines) and (
+        lines[0].lower().startswith("file name:")
+        or any(ln.lower().startswith("sensor type:") for ln in lines)
+    )
 
 
 def _header(lines: list[str], path: Path) -> tuple[dict[str, str], int]:
@@ -65,8 +81,44 @@ def _header(lines: list[str], path: Path) -> tuple[dict[str, str], int]:
                 fields[key.strip().lower()] = value.strip()
             elif part.strip().lower().startswith("pressure values in"):
                 fields["units"] = part.strip()[len("pressure values in") :].strip()
+    if len(lines) < _MAX_HEADER_LINES and _starts_like_pedar(lines):
+        found = ", ".join(_FIELD_NAMES.get(k, k) for k in fields) or "no field"
+        missing = "the rest of the header, its 'time[secs]' column header line and every data row"
+        raise _cut("inside its header", len(lines), found, missing, path)
     raise FileFormatError(
         "no 'time[secs]' column header in the first lines: not a pedar export", path=str(path)
+    )
+
+
+def _check_rows_follow(lines: list[str], header_idx: int, text: str, path: Path) -> None:
+    """Raise when no complete data row follows the ``time[secs]`` line: the export ends inside
+    that line (fewer than its 2 x 99 sensor columns, no line end), right after it, or inside
+    the first data row."""
+    rows = [k for k in range(header_idx + 1, len(lines)) if lines[k].strip()]
+    ended = text.endswith(("\n", "\r"))
+    n_cols = 1 + 2 * N_SENSORS
+    if len(rows) > 1 or (rows and (ended or len(lines[rows[0]].split()) >= n_cols)):
+        return
+    end = len(lines)
+    if rows:
+        found = f"the whole header and {len(lines[rows[0]].split())} of the first row's {n_cols} values"
+        raise _cut(
+            "inside its first data row", end, found, "the rest of that row and every row after it", path
+        )
+    names = len(lines[header_idx].split()) - 1  # "time[secs]", then one number per sensor
+    if names < 2 * N_SENSORS and header_idx == end - 1 and not ended:
+        found = f"the header fields and {names} of the {2 * N_SENSORS} sensor column names"
+        missing = "the rest of that line and every data row"
+        raise _cut("inside its 'time[secs]' column header line", end, found, missing, path)
+    raise _cut("right after its header", end, "the whole header", "every data row", path)
+
+
+def _cut(where: str, line: int, found: str, missing: str, path: Path) -> FileFormatError:
+    """The error for a pedar export that ends ``where``, at ``line``: what it holds, what it lacks."""
+    return FileFormatError(
+        f"a pedar export cut {where}: the file ends at line {line}; found: {found}; missing: {missing}",
+        path=str(path),
+        hint="the file was cut short (an interrupted export, copy or download): export or copy it again",
     )
 
 
@@ -100,7 +152,8 @@ def read_pedar(
     ------
     FileFormatError
         Units other than kPa, a row without 1 + 2 x 99 numbers or with a non-number (line
-        and column named), an unknown insole size without ``layout=``.
+        and column named), an unknown insole size without ``layout=``, a file cut inside its
+        header or its first data row (what it holds and what is missing).
 
     Warns
     -----
@@ -115,6 +168,7 @@ def read_pedar(
         text = raw.decode("latin-1")  # pedar headers may hold Windows-1252 file names
     lines = text.splitlines()
     fields, header_idx = _header(lines, path)
+    _check_rows_follow(lines, header_idx, text, path)
     units = fields.get("units", "kPa")
     if units.lower() != "kpa":
         raise FileFormatError(
