@@ -82,6 +82,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--report", metavar="OUT.html", help="also write the comparison as a self-contained HTML page"
     )
+    p.add_argument("--force", action="store_true", help="replace an existing --report file")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.set_defaults(run=run)
 
@@ -99,6 +100,16 @@ def run(args: argparse.Namespace) -> int:
         labels = given
     if len(set(labels)) != len(labels):
         raise ValueError(f"condition labels must differ: {labels} (use --labels or label=file)")
+    if args.report:  # before any work: an existing page is kept unless --force, a recording always
+        from sensorkit.report.api import check_report_outputs
+
+        if Path(args.report).suffix.lower() not in (".html", ".htm"):
+            raise ValueError(
+                f"--report {args.report}: the report is an HTML file; give a name ending in .html"
+            )
+        check_report_outputs(
+            args.report, overwrite=args.force, inputs=[f for _, files in conditions for f in files]
+        )
     kwargs = read_kwargs(args)
     sessions = {}
     for label, (_, files) in zip(labels, conditions, strict=True):

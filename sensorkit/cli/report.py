@@ -72,7 +72,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if not session:
         with report_options.working("building the comparison" if len(sources) > 1 else "reading the cohort"):
-            result = sk.report(*sources, output=output, body_mass_kg=args.mass, **read_kwargs(args))
+            result = sk.report(
+                *sources, output=output, body_mass_kg=args.mass, overwrite=args.force, **read_kwargs(args)
+            )
         report_options.say_written(result)
         return 0
     source = sources[0]
@@ -91,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             png_dir=args.png_dir,
             recommend=not args.no_recommend,
             on_figure=lambda spec: bar.advance(task),
+            overwrite=args.force,
             **report_options.identity_kwargs(args),
         )
     report_options.report_written(result, args.png_dir)

@@ -33,7 +33,7 @@ from rich.text import Text
 
 from sensorkit.analysis.result import Analysis
 from sensorkit.cli.console import error_console, printable
-from sensorkit.io.outputs import check_output, input_files
+from sensorkit.io.outputs import input_files
 from sensorkit.recording import Recording
 
 __all__ = [
@@ -179,22 +179,17 @@ def check_report_outputs(
     report: str | Path | None, png_dir: str | Path | None, pdf: bool, force: bool, inputs: list
 ) -> None:
     """Refuse, before any work, each file a session report would replace without ``--force``:
-    the HTML page, its PDF (the page's name with ``.pdf``) and every figure PNG in ``png_dir``.
+    the HTML page, its PDF (the page's name with ``.pdf``) and every figure PNG in ``png_dir``
+    (:func:`sensorkit.report.api.check_report_outputs`, which ``sk.report`` runs too).
 
     Raises
     ------
     OutputExistsError, SameFileError
         From :func:`sensorkit.outputs.check_output`, naming the first such file.
     """
-    from sensorkit.report import FIGURES
+    from sensorkit.report.api import check_report_outputs as check
 
-    outputs = [Path(report)] if report else []
-    if report and pdf:
-        outputs.append(Path(report).with_suffix(".pdf"))
-    for out in outputs:
-        check_output(out, overwrite=force, inputs=inputs)
-    for spec in FIGURES if png_dir else ():  # the PNG folder is made when missing
-        check_output(Path(png_dir) / f"{spec.key}.png", overwrite=force, inputs=inputs, folder_made=True)
+    check(report, pdf=bool(report) and pdf, png_dir=png_dir, overwrite=force, inputs=inputs)
 
 
 def say_written(result: dict) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from sensorkit.errors import SensorkitError
 
-__all__ = ["report"]
+__all__ = ["check_report_outputs", "report", "report_outputs"]
 
 
 def _default_output(source: Any, suffix: str = ".html") -> Path:
@@ -99,14 +99,61 @@ def _comparison(
     return Path(write_compare_report(comparison, out) or out)
 
 
-def _cohort(folder: Path, output: Path | None = None) -> Path:
+def _cohort(folder: Path, output: Path) -> Path:
     """The cohort page of a ``sensorkit batch`` output folder (:mod:`sensorkit.report.cohort`)."""
     from sensorkit.report.cohort import write_cohort_report
 
-    out = output or default_output(folder)
-    # like the other kinds of report, the page is written where it is asked for (the CLI keeps
-    # an existing file unless --force)
-    return write_cohort_report(folder, out, force=True)
+    return write_cohort_report(folder, output, force=True)  # checked by report(), overwrite=
+
+
+def report_outputs(
+    output: str | Path | None, *, pdf: str | Path | bool | None = None, png_dir: str | Path | None = None
+) -> list[Path]:
+    """Every file a report writes: the HTML page, its PDF (``pdf=True``: the page's name with
+    ``.pdf``) and one PNG per figure of :data:`sensorkit.report.FIGURES` in ``png_dir``."""
+    out = Path(output) if output is not None else None
+    paths = [out] if out is not None else []
+    if pdf is True and out is not None:
+        paths.append(out.with_suffix(".pdf"))
+    elif pdf:
+        paths.append(Path(pdf))
+    if png_dir is not None:
+        from sensorkit.report.figure_set import FIGURES
+
+        paths += [Path(png_dir) / f"{spec.key}.png" for spec in FIGURES]
+    return paths
+
+
+def check_report_outputs(
+    output: str | Path | None,
+    *,
+    pdf: str | Path | bool | None = None,
+    png_dir: str | Path | None = None,
+    overwrite: bool = False,
+    inputs: Any = (),
+) -> None:
+    """Refuse, before any work, a report that would replace a file without ``overwrite`` or
+    write over one of its inputs (:func:`report_outputs` lists the files checked).
+
+    Raises
+    ------
+    OutputExistsError
+        A file exists and ``overwrite`` is False (the first one is named).
+    SameFileError
+        A file is one of ``inputs``, even with ``overwrite``.
+    OutputFolderError
+        The folder of the page or the PDF does not exist (a PNG folder is made).
+    """
+    from sensorkit.io.outputs import check_output
+
+    folders = Path(png_dir) if png_dir is not None else None
+    for path in report_outputs(output, pdf=pdf, png_dir=png_dir):
+        check_output(
+            path,
+            overwrite=overwrite,
+            inputs=inputs,
+            folder_made=folders is not None and path.parent == folders,
+        )
 
 
 def report(
@@ -124,6 +171,7 @@ def report(
     runner: dict[str, Any] | None = None,
     recommend: bool = True,
     on_figure: Any = None,
+    overwrite: bool = False,
     **read_options: Any,
 ) -> dict[str, Any]:
     """Write the report of one session, a comparison of several, or a cohort folder.
@@ -152,6 +200,9 @@ def report(
         Include the insole recommendation section.
     on_figure : callable, optional
         Progress callback, called after each figure.
+    overwrite : bool
+        Replace existing files (the page, its PDF, figure PNGs); like ``--force``, it never
+        allows writing over one of the sources.
     **read_options
         Passed to :func:`sensorkit.read` for file sources (``layout``, ``sep`` ...).
 
@@ -162,6 +213,10 @@ def report(
 
     Raises
     ------
+    OutputExistsError
+        An output file exists and ``overwrite`` is False (checked before any work).
+    SameFileError
+        An output is one of the sources (checked before any work).
     SensorkitError
         For a comparison or cohort when that part of sensorkit is not installed; for a PDF
         without Chromium.
@@ -178,8 +233,11 @@ def report(
     if not sources:
         raise TypeError("report() needs at least one recording (a Recording, a file path or a DataFrame)")
     out = Path(output) if output is not None else None
+    paths = [s for s in sources if isinstance(s, (str, Path))]
     if len(sources) > 1:
         options = {"body_mass_kg": body_mass_kg} if body_mass_kg is not None else {}
+        out = out or default_output(*sources)
+        check_report_outputs(out, overwrite=overwrite, inputs=paths)
         return {"html": _comparison(sources, out, options, read_options), "pdf": None, "pngs": []}
     source = sources[0]
     if isinstance(source, (str, Path)) and Path(source).is_dir():
@@ -191,10 +249,16 @@ def report(
                 f"read option(s) {option_names(given)} do not apply to a cohort folder "
                 "(give them to sensorkit batch, which reads the files)"
             )
+        out = out or default_output(source)
+        check_report_outputs(out, overwrite=overwrite)
         return {"html": _cohort(Path(source), out), "pdf": None, "pngs": []}
     _check_source(source)
     if out is None and png_dir is None:
         out = _default_output(source)  # before any work: a Recording needs output=
+    from sensorkit.io.outputs import input_files
+
+    inputs = [*paths, *(input_files(source) if not isinstance(source, (str, Path)) else [])]
+    check_report_outputs(out, pdf=pdf, png_dir=png_dir, overwrite=overwrite, inputs=inputs)
     recording = _as_recording(source, read_options)
     if analysis is None:
         from sensorkit.analysis import analyze
