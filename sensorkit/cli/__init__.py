@@ -60,7 +60,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "calibrate": (
         "sensorkit.cli.calibrate",
-        "guided calibration of an insole pair (tare, body-weight gain, drift check)",
+        "guided calibration of an insole pair or one insole (tare, body-weight gain, drift check)",
     ),
     "simulate": ("sensorkit.cli.simulate", "write a simulated insole recording (generic CSV)"),
     "convert": (
