@@ -43,11 +43,12 @@ VALUE_KINDS = {"force": "N", "pressure": "kPa"}
 #: integral and contact area. MTH = metatarsal head.
 #: How a layout's sensor positions are known: from the maker or a design ("specified"), read
 #: off a drawing or given as approximate by the maker ("approximate": pedar, PhysioNet's
-#: format.txt "approximately at"), or fitted to a device's own outputs ("estimated"). Foot
-#: loading, CPEI and strike index inherit the uncertainty, so reports say it.
+#: format.txt "approximately at"; also a device profile's ``[layout] approximate`` grid), or
+#: fitted to a device's own outputs ("estimated"). Foot loading, CPEI and strike index
+#: inherit the uncertainty, so reports say it.
 POSITIONS = {
     "specified": "",
-    "approximate": "sensor positions are approximate (from a drawing of the insole or its maker's approximate coordinates)",
+    "approximate": "sensor positions are approximate (from a drawing of the insole or its maker's approximate coordinates, or a device profile's grid where they are not published)",
     "estimated": "sensor positions are estimated (fitted to the device's own force and COP, not published by the maker)",
 }
 MASKS = ("heel", "midfoot", "MTH1", "MTH2-3", "MTH4-5", "hallux", "lesser_toes")

@@ -1200,3 +1200,31 @@ def test_a_repeated_frame_after_the_device_clock_wrapped_does_not_move_later_tim
     repeated, dups = run(True)
     assert dups == 1 and repeated.shape == clean.shape
     np.testing.assert_array_equal(repeated, clean)  # the repeat changed nothing (it reset the unwrapper)
+
+
+def test_a_profiles_approximate_grid_layout_is_flagged_approximate_in_its_report_and_capture_header(tmp_path):
+    # [layout] approximate = {...} places sensors on a guessed grid (left01-insole, palmilha-serial):
+    # the layout said positions == "specified", so the report and the recommender's foot loading
+    # text did not say the positions were approximate, as they do for pedar or moticon-s7-estimated
+    import dataclasses
+
+    from sensorkit.layout import SensorLayout
+
+    for name in ("left01-insole", "palmilha-serial"):
+        layout = profile_layout(load_profile(name))
+        assert layout.name == f"{name}-approximate" and layout.positions == "approximate", name
+        assert "device profile's grid" in layout.positions_note
+        assert SensorLayout.from_dict(layout.to_dict()).positions == "approximate"  # the capture header
+    layout = profile_layout(load_profile("left01-insole"))
+    rec = sk.simulate(duration_s=12, seed=3, layout=layout)
+    page = sk.report(rec, output=tmp_path / "a.html")["html"].read_text(encoding="utf-8")
+    header = page.split("<td>layout</td>")[1].split("</tr>")[0]
+    assert "sensor positions are approximate" in header and "device profile&#x27;s grid" in header
+    # a capture header written before keeps the grid as "specified": read as approximate
+    from sensorkit.devices.profile import header_layout
+
+    for name in ("left01-insole", "palmilha-serial"):
+        old = dataclasses.replace(profile_layout(load_profile(name)), positions="specified")
+        assert header_layout(load_profile(name), old).positions == "approximate"
+    named = profile_layout(load_profile("magic-insoles"))  # a named layout is left as it says
+    assert header_layout(load_profile("magic-insoles"), named) is named

@@ -707,13 +707,32 @@ def with_rate(profile: Profile, rate_hz: float | None) -> Profile:
     return dataclasses.replace(profile, rate_hz=float(rate_hz), raw=raw)
 
 
+def header_layout(profile: Profile, layout: Any) -> Any:
+    """The layout a capture header kept for a profile device, its approximate grid said so.
+
+    Captures written before a profile's ``[layout] approximate`` grid was labelled
+    ``positions="approximate"`` (:func:`profile_layout`) keep it as ``"specified"``; that grid,
+    recognised by its name ``<profile>-approximate``, is read as approximate.
+    """
+    import dataclasses
+
+    if (
+        profile.approximate is not None
+        and layout.positions == "specified"
+        and layout.name == f"{profile.name}-approximate"
+    ):
+        return dataclasses.replace(layout, positions="approximate")
+    return layout
+
+
 def profile_layout(profile: Profile) -> Any:
     """The :class:`~sensorkit.layout.SensorLayout` of a profile: its named layout, or its approximate grid.
 
     An approximate layout places the sensors in row-major order on a ``rows x cols`` grid
     over an insole of ``length_mm x width_mm`` (heel at the last row; with the pressure
     field's ``indices``, sensor k in cell ``indices[k]``); its name ends in
-    ``-approximate`` and its description says the positions are not published.
+    ``-approximate``, its description says the positions are not published and its
+    ``positions`` is ``"approximate"``.
     """
     import dataclasses
 
@@ -742,6 +761,9 @@ def profile_layout(profile: Profile) -> Any:
         ),
         source=f"sensorkit device profile {profile.path or profile.name}",
     )
+    # positions="approximate": reports and the recommender say so, as for pedar's or the
+    # estimated Moticon layouts (SensorLayout.positions_note)
+    layout = dataclasses.replace(layout, positions="approximate")
     if profile.units != "kPa":
         layout = dataclasses.replace(layout, value_kind="force", mask=(), grid=None)
     return layout

@@ -495,7 +495,7 @@ def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **op
             if csv_clock.get("tick_us") == 1000:
                 kwargs["csv_clock_unit"] = "ms"
         elif mode == "profile" or meta.get("profile") is not None:
-            from sensorkit.devices.profile import profile_from_dict
+            from sensorkit.devices.profile import header_layout, profile_from_dict
             from sensorkit.layout import SensorLayout
 
             if not isinstance(meta.get("profile"), dict):
@@ -505,7 +505,7 @@ def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **op
             kwargs.update(mode="profile",
                           profile=profile_from_dict(meta["profile"], path=f"{url.target} (capture header)"))  # fmt: skip
             if isinstance(meta.get("layout"), dict):
-                kwargs["layout"] = SensorLayout.from_dict(meta["layout"])
+                kwargs["layout"] = header_layout(kwargs["profile"], SensorLayout.from_dict(meta["layout"]))
         kwargs.update(options)
         if options.get("layout") is not None and info.get("sensor_count"):
             _check_replay_layout(url.target, options["layout"], int(info["sensor_count"]))
