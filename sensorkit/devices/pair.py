@@ -52,9 +52,14 @@ class DevicePair(ChunkReader):
     def _assign_sides(self) -> None:
         a, b = self.devices
         sa, sb = a.side, b.side
+        # a profile whose frames name their foot: what the first frames said (Device.frame_side)
+        fa = a.frame_side() if sa == "unknown" else None
+        fb = b.frame_side() if sb == "unknown" else None
+        sa, sb = fa or sa, fb or sb
         if sa == sb and sa != "unknown":
+            said = " (their frames say so)" if fa or fb else ""
             raise DeviceError(
-                f"both {a.url} and {b.url} say they are the {sa} insole",
+                f"both {a.url} and {b.url} say they are the {sa} insole{said}",
                 hint="set the side in one URL (?side=right) or reconfigure the insole",
             )
         if sa == "unknown":
@@ -66,6 +71,8 @@ class DevicePair(ChunkReader):
         self.devices.sort(key=lambda d: d.side != "left")
         for i, dev in enumerate(self.devices):
             dev.stream = i
+        for dev in self.devices:  # the chunks decoded while the pair opened, with their side
+            dev.release_held()
 
     # -- the common device API ------------------------------------------------------
     @property
