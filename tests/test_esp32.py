@@ -307,7 +307,8 @@ def test_the_master_boards_foot_is_a_build_choice_the_reader_takes(tmp_path, cal
     else:  # read with the default, the split frame is two rows that no right master writes
         with pytest.raises(FileFormatError, match="frame_id 4 has two different rows") as info:
             sk.read(path, calibration=cal)
-        assert "read_esp32_log(path, calibration=..., master_side='left')" in info.value.hint
+        assert "sensorkit.read(path, calibration=..., master_side='left')" in info.value.hint
+        assert "--master-side left" in info.value.hint
 
 
 def test_master_side_is_checked_and_not_for_a_one_insole_log(tmp_path, cal):
@@ -319,3 +320,62 @@ def test_master_side_is_checked_and_not_for_a_one_insole_log(tmp_path, cal):
         read_esp32_log(_single(tmp_path / "L_LOG000.CSV", rows), calibration=cal, master_side="left")
     one = read_esp32_log(_single(tmp_path / "L_LOG001.CSV", rows), calibration=cal)
     assert one.metadata["esp32_master_side"] is None and one.metadata["esp32_master_side_assumed"] is False
+
+
+def _right_master_start(n_waiting=5, n=20):
+    """A right master's log as upstream's published ones start (COMBO_LOG001.CSV, a right master):
+    frames 1..n_waiting written at the 70 ms timeout before the slave answered (no left half:
+    left zeros, flags 3, Insole_Logger_V1.ino lines 389-391), then complete frames every 50 ms."""
+    return [
+        _half_row(k, 1981 + 50 * (k - 1), 3, right=True, left=False)
+        if k <= n_waiting
+        else _row(k, 1981 + 50 * (k - 1))
+        for k in range(1, n + 1)
+    ]
+
+
+def test_master_side_reaches_the_reader_through_sk_read_and_the_command_line(tmp_path, cal, capsys):
+    """read_esp32_log took master_side, but sk.read and the CLI (analyze, convert FILE) could not pass
+    it: a left master's log could only be read from Python's read_esp32_log."""
+    import json
+
+    from sensorkit.cli import main
+
+    path = _as_logged(tmp_path / "COMBO_LOG000.CSV", _logger_rows("left"))
+    want = read_esp32_log(path, calibration=cal, master_side="left")
+    rec = sk.read(path, calibration=cal, master_side="left")
+    assert rec.metadata["esp32_master_side"] == "left" and rec.metadata["esp32_master_side_assumed"] is False
+    np.testing.assert_array_equal(rec.left, want.left)
+    np.testing.assert_array_equal(rec.right, want.right)
+    with pytest.raises(FileFormatError, match="master_side") as info:  # a format that does not take it
+        sk.read("tests/data/physionet-gaitpdb/GaCo01_01.txt", master_side="left")
+    assert "--master-side" in info.value.hint or "--master-side" in str(info.value)
+    cal_file = tmp_path / "cal.json"
+    cal_file.write_text(json.dumps(cal.to_dict()))
+    out = tmp_path / "out.csv"
+    argv = ["convert", str(path), str(out), "--calibration", str(cal_file)]
+    assert main(argv) == 1  # the default right master: frame 4's halves are two rows no right master writes
+    err = capsys.readouterr().err
+    assert "frame_id 4 has two different rows" in err and "--master-side left" in err
+    assert main([*argv, "--master-side", "left"]) == 0
+    back = sk.read(out)
+    np.testing.assert_allclose(back.left, want.left, rtol=1e-5)
+    np.testing.assert_allclose(back.right, want.right, rtol=1e-5)
+    assert (
+        main(["analyze", str(path), "--calibration", str(cal_file), "--master-side", "left", "--json"]) == 0
+    )
+    assert json.loads(capsys.readouterr().out)["source"]["n_frames"] == 10
+
+
+def test_a_right_masters_log_read_as_a_left_masters_says_to_give_master_side(tmp_path, cal):
+    """A right master's first rows (no left half, flags 3) are, to a left master, late right halves
+    filed alone: put at their frames' times they fell on another row and the error 'same time_ms'
+    gave no hint."""
+    path = _as_logged(tmp_path / "COMBO_LOG001.CSV", _right_master_start())
+    rec = sk.read(path, calibration=cal)  # the default, a right master: frames 1-5 lack the left foot
+    assert rec.n_frames == 20 and np.isnan(rec.left[:5]).all() and not np.isnan(rec.right).any()
+    with pytest.raises(FileFormatError, match="have the same time_ms") as info:
+        sk.read(path, calibration=cal, master_side="left")
+    hint = info.value.hint
+    assert "has no left half" in hint and "a master board on the right foot" in hint
+    assert "master_side='right'" in hint and "--master-side right" in hint

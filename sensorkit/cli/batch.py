@@ -47,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--layout", metavar="NAME|FILE", help="layout for files that need one (others ignore it)")
     p.add_argument("--mass", type=float, metavar="KG", help="body mass for files without one (BW columns)")
     # --from for every file; the CSV dialect options for the generic CSV files among them only
-    add_read_options(p, layout=False)
+    add_read_options(p, layout=False, esp32=False)  # a batch takes no calibration, which ESP32 logs need
     p.set_defaults(run=run)
 
 

@@ -46,6 +46,8 @@ def read(
     decimal: str | None = None,
     encoding: str | None = None,
     time_unit: str | None = None,
+    side: str | None = None,
+    master_side: str | None = None,
 ) -> Recording:
     """Read a recording from any supported file; the format is detected when not given.
 
@@ -70,6 +72,14 @@ def read(
     time_unit : {"s", "ms", "us"}, optional
         Generic CSV only: unit of the time column (default seconds; a column that looks
         like milliseconds is an error that says to pass ``time_unit="ms"``).
+    side : {"left", "right"}, optional
+        ESP32 SD logs only: the foot of a one-insole log (``L_LOG``/``R_LOG``), default from
+        its file name (:func:`sensorkit.io.esp32.read_esp32_log`).
+    master_side : {"right", "left"}, optional
+        ESP32 SD logs only: the foot of the master board that wrote the two-insole
+        ``COMBO_LOG`` (its build's ``SIDE_RIGHT``/``SIDE_LEFT``, upstream Insole_Logger_V1.ino
+        lines 43-45); default ``"right"``, the logger's design. ``--master-side`` on the
+        command line.
 
     Returns
     -------
@@ -94,6 +104,8 @@ def read(
         "decimal": decimal,
         "encoding": encoding,
         "time_unit": time_unit,
+        "side": side,
+        "master_side": master_side,
     }
     options = {k: v for k, v in given.items() if v is not None}
     refused = sorted(set(options) - spec.options)

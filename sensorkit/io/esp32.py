@@ -282,14 +282,17 @@ def read_esp32_log(
     def half_missing(rows: np.ndarray, half: str) -> np.ndarray:
         return _left_missing(rows) if half == "L" else _right_missing(rows, sides["R"])
 
-    n_retimed = 0 if single else _retime_lone_late_halves(data, half_missing(data, master_half))
+    retimed = np.zeros(data.shape[0], dtype=bool)
+    if not single:
+        retimed = _retime_lone_late_halves(data, half_missing(data, master_half))
+    n_retimed = int(np.count_nonzero(retimed))
     order = np.argsort(data[:, 0], kind="stable")
     # rows written after a later frame (a row earlier in time than some row above it)
     t_file = data[:, 0]
     out_of_order = (
         int(np.count_nonzero(t_file[1:] < np.maximum.accumulate(t_file)[:-1])) if t_file.size else 0
     )
-    data, line_of = data[order], line_of[order]
+    data, line_of, retimed = data[order], line_of[order], retimed[order]
     keep = np.ones(data.shape[0], dtype=bool)
     dup_ids = pd.Series(data[:, 1]).duplicated(keep="first").to_numpy()
     n_merged = 0
@@ -307,8 +310,7 @@ def read_esp32_log(
                     path=str(path),
                     line=int(line_of[i]),
                     hint=f"these two rows are the halves of one frame as a master board on the {other} foot "
-                    f"writes them: read with sensorkit.io.esp32.read_esp32_log(path, calibration=..., "
-                    f"master_side='{other}') (the reader assumed '{master}')"
+                    f"writes them: {_read_with_master(other, master)}"
                     if flipped
                     else None,
                 )
@@ -326,15 +328,26 @@ def read_esp32_log(
             DuplicateRowsWarning,
             stacklevel=user_stacklevel(),
         )
-    data = data[keep]
+    data, retimed = data[keep], retimed[keep]
     same_time = np.flatnonzero(np.diff(data[:, 0]) == 0)
     if same_time.size:
         i = int(same_time[0])
+        hint = None
+        if retimed[i] or retimed[i + 1]:  # a row taken as a late slave half, put at its frame's time
+            k = i if retimed[i] else i + 1
+            other = "left" if master == "right" else "right"
+            hint = (
+                f"frame {int(data[k, 1])}'s row has no {master} half: a master board on the {master} foot "
+                f"writes such a row for a late {other} frame, so it was moved to its frame's time, where "
+                f"another row is; a master board on the {other} foot writes it when the {master} insole's "
+                f"frame did not arrive: {_read_with_master(other, master)}"
+            )
         raise FileFormatError(
             f"frames {int(data[i, 1])} and {int(data[i + 1, 1])} have the same time_ms {int(data[i, 0])}",
             path=str(path),
             line=int(line_of[keep][i + 1]),
             column="time_ms",
+            hint=hint,
         )
     if layout is not None:
         name = layout if isinstance(layout, str) else getattr(layout, "name", layout)
@@ -391,8 +404,16 @@ def read_esp32_log(
         raise FileFormatError(str(exc), path=str(path), hint=getattr(exc, "hint", None)) from None
 
 
-def _retime_lone_late_halves(data: np.ndarray, master_half_missing: np.ndarray) -> int:
-    """Put a slave's half filed alone at its frame's time; how many were (``data`` changed in place).
+def _read_with_master(other: str, master: str) -> str:
+    """The hint's advice: read with the master board on the ``other`` foot."""
+    return (
+        f"read with master_side='{other}' (sensorkit.read(path, calibration=..., master_side='{other}'), "
+        f"--master-side {other} on the command line; the reader assumed '{master}')"
+    )
+
+
+def _retime_lone_late_halves(data: np.ndarray, master_half_missing: np.ndarray) -> np.ndarray:
+    """Put a slave's half filed alone at its frame's time; which rows were (``data`` changed in place).
 
     Such a row (the master's half zeros, ``master_half_missing``, and a frame id no other row
     has: its frame's own row was lost) is stamped when the late half arrived, at least 70 ms
@@ -401,17 +422,18 @@ def _retime_lone_late_halves(data: np.ndarray, master_half_missing: np.ndarray) 
     times of the complete rows (flags 0), the logger's frame clock; with fewer than two
     complete rows it is left as written.
     """
+    none = np.zeros(data.shape[0], dtype=bool)
     if not master_half_missing.any() or data.shape[0] < 3:
-        return 0
+        return none
     ids = data[:, 1]
     lone = master_half_missing & ~pd.Series(ids).duplicated(keep=False).to_numpy()
     complete = data[:, -1] == 0
     if not lone.any() or np.count_nonzero(complete) < 2:
-        return 0
+        return none
     order = np.argsort(ids[complete], kind="stable")
     when = np.interp(ids[lone], ids[complete][order], data[complete, 0][order])
     data[lone, 0] = np.rint(when).astype(data.dtype)
-    return int(np.count_nonzero(lone))
+    return lone
 
 
 def _left_missing(rows: np.ndarray) -> np.ndarray:

@@ -95,6 +95,7 @@ CLI_OPTIONS = {
     "decimal": "--decimal",
     "encoding": "--encoding",
     "time_unit": "--time-unit",
+    "master_side": "--master-side",
 }
 
 
