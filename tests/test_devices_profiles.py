@@ -1294,3 +1294,73 @@ def test_a_pair_whose_frames_both_name_the_same_foot_is_a_clear_error_and_frames
         ("left", 0, False),
         ("right", 1, True),
     }
+
+
+def p2p_imu_words(k: int) -> tuple[list[int], list[int]]:
+    """The IMU's raw int16 sample of scan k (imu_icm45686.h lines 9-12: ax, ay, az, gx, gy, gz),
+    signs and both ends of the 16-bit range included; every fifth scan has no new IMU sample."""
+    if k % 5 == 4:
+        return [0] * 6, [0] * 6  # adc_continuous.c lines 357-359 / 532-534: memset to 0
+    raw = [8192 + k, -8192 - k, -32768 if k % 5 == 0 else 100 * k - 20000, -32768 + k, 32767, -164 * (k % 7)]
+    return raw, [v & 0xFFFF for v in raw]  # (uint16_t)imu.ax ...: two's complement (lines 346-351)
+
+
+def p2p_single_imu(k: int, foot: int) -> bytes:
+    """A datagram as the single-frame IMU build sends it (adc_continuous.c lines 308-364,
+    sensor_config.h lines 86-95): 253 u16 sensels, foot word FOOT_SIDE (word 253), the six IMU
+    words 254-259; 260 words of the little-endian ESP32, 520 bytes."""
+    _, words = p2p_imu_words(k)
+    return struct.pack("<260H", *((np.arange(253) + k) % 4096).tolist(), foot, *words)
+
+
+def p2p_double_imu(k: int, foot: int) -> bytes:
+    """The double-frame IMU build (adc_continuous.c lines 449-539, sensor_config.h lines 102-111):
+    253 gain-1 words, 253 gain-16 words, foot word 506, IMU words 507-512; 1026 bytes."""
+    low = (np.arange(253) + k) % 4096
+    _, words = p2p_imu_words(k)
+    return struct.pack("<513H", *low.tolist(), *(4095 - low).tolist(), foot, *words)
+
+
+@pytest.mark.parametrize(
+    ("name", "build"), [("pressure2pose-imu", p2p_single_imu), ("pressure2pose-double-imu", p2p_double_imu)]
+)
+def test_pressure2pose_imu_builds_decode_pressure_foot_and_the_imu_in_g_and_deg_s(name, build):
+    # the IMU builds send 520 (single) or 1026 (double) bytes: no profile took them (the 520-byte
+    # datagrams were rejected by pressure2pose); the foot word is menuconfig's FOOT_SIDE
+    # (sensor_config.h lines 27-33), the IMU +-4 g and +-2000 deg/s, 16-bit (imu_icm45686.c lines 102, 110-113)
+    frames = [build(k, foot=1) for k in range(200)]
+    assert len(frames[0]) == (520 if name == "pressure2pose-imu" else 1026)
+    chunks, dev = udp_session(f"profile={name}", frames, 0.004, 100, side="right")
+    assert {c.side for c in chunks} == {"right"}  # foot word 1 without side=
+    values = np.concatenate([c.values for c in chunks])
+    accel = np.concatenate([c.extra["imu_accel"] for c in chunks])
+    gyro = np.concatenate([c.extra["imu_gyro"] for c in chunks])
+    k = values[:, 0].astype(int)
+    assert np.array_equal(values, (k[:, None] + np.arange(253)) % 4096)
+    raw = np.array([p2p_imu_words(int(i))[0] for i in k], dtype=float)
+    np.testing.assert_allclose(accel, raw[:, :3] / 8192)  # 8192 counts per g at +-4 g
+    np.testing.assert_allclose(gyro, raw[:, 3:] * 2000 / 32768)  # 16.384 counts per deg/s at +-2000
+    assert np.all(accel[k % 5 == 0, 2] == -4.0) and (k % 5 == 0).any()  # int16 -32768: -4 g, the range's end
+    assert np.all(gyro[k % 5 != 4, 1] == 32767 * 2000 / 32768) and np.all(accel[k % 5 != 4, 1] <= -1.0)
+    assert np.all(accel[k % 5 == 4] == 0) and np.all(gyro[k % 5 == 4] == 0)  # no new IMU sample
+    if name == "pressure2pose-double-imu":
+        high = np.concatenate([c.extra["high_gain"] for c in chunks])
+        assert np.array_equal(high, 4095 - values)
+    p = load_profile(name)
+    assert p.imu_units == {"accel": "g", "gyro": "deg/s"} and dev.profile_stats.bad_frames == 0
+    # a left board (FOOT_LEFT, word 0) on the same profile is left
+    left, _ = udp_session(f"profile={name}", [build(k, foot=0) for k in range(100)], 0.004, 30, side="left")
+    assert {c.side for c in left} == {"left"}
+
+
+def test_an_imu_builds_520_byte_datagrams_sent_to_pressure2pose_name_the_imu_profile():
+    port = free_udp_port()
+    stop = threading.Event()
+    sender = udp_sender(port, [p2p_single_imu(k, 0) for k in range(400)], 0.004, stop)
+    try:
+        with pytest.raises(DeviceError) as err:
+            skd.open(f"udp://127.0.0.1:{port}?profile=pressure2pose", handshake_timeout_s=0.8)
+    finally:
+        stop.set()
+        sender.join(2)
+    assert "?profile=pressure2pose-imu" in err.value.hint
