@@ -89,6 +89,109 @@ def test_walking_force_features_agree_with_the_vendor_per_step(name, side):
         assert np.median(err) <= tol, (ours_col, err)
 
 
+_WALK = (
+    ("first_peak_n", "first_peak_pct_stance", "First peak (N)", "First peak timing (as % of stance)"),
+    (
+        "valley_n",
+        "valley_pct_stance",
+        "Local minimum between peaks (N)",
+        "Local minimum timing (as % of stance)",
+    ),
+    ("second_peak_n", "second_peak_pct_stance", "Second peak (N)", "Second peak timing (as % of stance)"),
+)
+
+
+def _vendor_frame(time_s, force_n, vendor_row, value_col, pct_col):
+    """The frame of a vendor value: equal to it, nearest its reported time (its times are off our
+    10 ms grid by up to 13 ms)."""
+    t = vendor_row["Initial contact (s)"] + vendor_row[pct_col] / 100.0 * vendor_row["Stance (s)"]
+    near = np.flatnonzero((np.abs(time_s - t) < 0.035) & (force_n == vendor_row[value_col]))
+    assert near.size, (vendor_row["Initial contact (s)"], value_col)
+    return near[np.argmin(np.abs(time_s[near] - t))]
+
+
+def test_walking_force_features_against_the_vendor_step_by_step():
+    """docs/methods.md claimed "Moticon's gait report lists the same per step"; on the slow walk 5 of
+    14 first peaks differed by more than 20 N (up to 254 N). The agreement actually achieved, why
+    the rest differ, and that the docs state these figures."""
+    counts = {}
+    behind = []
+    for name in RECORDINGS:
+        for side in ("left", "right"):
+            for o, v in _matched(name, side)[2]:
+                if not np.isfinite(o["first_peak_n"]):
+                    continue  # a data hole in the stance: no whole-stance metrics
+                for ours, _, theirs, _ in _WALK:
+                    d = abs(o[ours] - v[theirs])
+                    c = counts.setdefault((name, ours), [0, 0, 0, 0.0])
+                    c[0] += 1
+                    c[1] += d <= 1.0
+                    c[2] += d > 20.0
+                    c[3] = max(c[3], d)
+                if abs(o["first_peak_n"] - v["First peak (N)"]) > 1.0:
+                    # Moticon's first peak is an earlier, lower local maximum than the first half's largest
+                    assert v["First peak (N)"] < o["first_peak_n"]
+                    assert v["First peak timing (as % of stance)"] < o["first_peak_pct_stance"]
+                    behind.append(
+                        (
+                            o["first_peak_n"] - v["First peak (N)"],
+                            v["First peak timing (as % of stance)"],
+                            o["first_peak_pct_stance"],
+                        )
+                    )
+    fast, slow = RECORDINGS
+    for ours, *_ in _WALK:
+        assert counts[(fast, ours)][:3] == [11, 11, 0], (ours, counts[(fast, ours)])
+    assert counts[(slow, "first_peak_n")] == [14, 9, 5, 254.0]
+    assert counts[(slow, "valley_n")][:3] == [14, 8, 6]
+    assert counts[(slow, "second_peak_n")][:3] == [14, 10, 4]
+    gap, pct_theirs, pct_ours = np.array(behind).T
+    assert len(behind) == 5 and round(gap.min()) == 24 and round(gap.max()) == 254
+    assert (
+        round(pct_theirs.min()),
+        round(pct_theirs.max()),
+        round(pct_ours.min()),
+        round(pct_ours.max()),
+    ) == (21, 30, 43, 48)
+
+    # Moticon's own steps (all 32): its valley is the smallest force between its peaks, its first
+    # peak (but one) the largest from contact to the valley; it is seldom the first local maximum
+    # and mostly the first half's largest, sensorkit's rule
+    n = valley_between = first_before = first_local = first_half = 0
+    for name in RECORDINGS:
+        rec = _moticon_total_force(MOTICON / f"{name}.txt")
+        t = rec.time
+        for side in ("left", "right"):
+            f = getattr(rec, side)[:, 0].astype(np.float64)
+            for _, v in pd.read_csv(MOTICON / f"{name}_vendor_{side}_steps.csv").iterrows():
+                i1, iv, i2 = (_vendor_frame(t, f, v, val, pct) for _, _, val, pct in _WALK)
+                a = int(np.argmin(np.abs(t - v["Initial contact (s)"])))
+                b = int(np.argmin(np.abs(t - v["Toe off (s)"])))
+                local = [k for k in range(a + 1, b) if f[k - 1] <= f[k] > f[k + 1]]
+                half = [k for k in local if t[k] < v["Initial contact (s)"] + v["Stance (s)"] / 2]
+                n += 1
+                valley_between += np.nanmin(f[i1 : i2 + 1]) == f[iv]
+                first_before += np.nanmax(f[a : iv + 1]) == f[i1]
+                first_local += f[local[0]] == f[i1]
+                first_half += np.nanmax(f[half]) == f[i1]
+    assert (n, valley_between, first_before, first_local, first_half) == (32, 32, 31, 6, 27)
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "methods.md").read_text(encoding="utf-8")
+    doc = " ".join(doc.split())
+    assert "lists the same per step" not in doc
+    for said in (
+        "within 1 N on all 11 matched steps",
+        "within 1 N on 9, 8 and 10 of 14 steps",
+        "more than 20 N on 5, 6 and 4 (up to 254 N",
+        "On all 32 of its steps",
+        "on 31 its first peak",
+        "(6 of 32 steps; sensorkit's rule gives Moticon's first peak on 27)",
+        "(21-30 % of its stance, 24-254 N below",
+        "(43-48 % of stance here)",
+    ):
+        assert said in doc, said
+
+
 @pytest.mark.parametrize("name", RECORDINGS)
 def test_contact_and_stance_times_against_the_vendor(name):
     # Moticon ends stance at about 90-110 N of its total force (read off at its toe-off times),

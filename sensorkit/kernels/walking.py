@@ -6,8 +6,9 @@ Definitions (docs/methods.md "Activity" and "Strike pattern"):
 * First peak: the largest local maximum of force in the first half of stance (loading
   response); second peak: the largest local maximum in the second half (push-off); valley:
   the smallest force between them (midstance). A half without a local maximum (a single
-  hump, as in running) has no peaks: NaN. Each with its time as % of stance (contact = 0 %, toe-off = 100 %). Vendors
-  report the same per step (e.g. Moticon's gait report).
+  hump, as in running) has no peaks: NaN. Each with its time as % of stance (contact = 0 %,
+  toe-off = 100 %). Moticon's gait report agrees on double-humped stances but not on flat
+  ones, where its valley can fall on the loading ramp (docs/methods.md "Activity").
 * Loading rate: slope between the 20 % and 80 % crossings of the first peak on the rise
   (crossings interpolated, as VALR); unloading rate: slope between the 80 % and 20 %
   crossings of the second peak on the way down to toe-off, as a positive number (N/s).
