@@ -429,6 +429,19 @@ class Recording:
         return self.metadata.get("body_mass_kg")
 
     @property
+    def subject_id(self) -> str | None:
+        """The subject's identifier from the metadata (``subject``, or ``subject_id``; of a dict its
+        ``id`` or ``name``), or None when unknown."""
+        for key in ("subject", "subject_id"):
+            value = self.metadata.get(key)
+            if isinstance(value, Mapping):
+                value = value.get("id") or value.get("name")
+            text = "" if value is None else str(value).strip()
+            if text:
+                return text
+        return None
+
+    @property
     def layout_right(self) -> SensorLayout:
         """Layout of the right insole (``layout.mirror()`` unless given)."""
         return self._layout_right if self._layout_right is not None else self.layout.mirror()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -316,3 +317,80 @@ def test_a_left_right_si_row_gives_no_relative_change_of_a_percentage():
     assert len(compared) and compared["difference_pct"].isna().all() and compared["difference"].notna().all()
     loading = table[(table["condition"] == "option 1") & (table["role"] == "loading")]
     assert loading["difference_pct"].notna().any()  # relative changes stay where they mean something
+
+
+# --- sessions of different people (real PhysioNet walks of three subjects) --------------------------
+
+GACO = Path(__file__).parent / "data" / "physionet-gaitpdb"
+GACO_FILES = [str(GACO / f"{n}.txt") for n in ("GaCo01_01", "GaCo03_01", "GaCo04_02")]  # 83, 101, 65 kg
+
+
+def test_cli_compare_of_different_people_says_so_first_and_compares_no_force_in_newtons(tmp_path, capsys):
+    """`sensorkit compare GaCo01_01 GaCo03_01 GaCo04_02` (three subjects, 83/101/65 kg, no mass in the
+    files) compared them in newtons as one person's insoles and concluded GaCo03_01 worsened the first
+    peak (+67 N: the heavier man), without a word that they are different people."""
+    report = tmp_path / "trial.html"
+    assert main(["compare", *GACO_FILES, "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    head, table = out.split("condition ", 1)
+    assert (
+        "WARNING: DIFFERENT PEOPLE" in head
+        and "GaCo01_01: GaCo01, GaCo03_01: GaCo03, GaCo04_02: GaCo04" in head
+    )
+    assert "not in body weights: no body mass for GaCo01_01, GaCo03_01, GaCo04_02" in head
+    for label in ("First (loading-response) peak", "Peak force", "Loading rate (20-80 % of first peak)"):
+        rows = [line for line in table.splitlines() if line.strip().startswith(label)]
+        assert len(rows) == 2 and all("not comparable: different people, no body mass" in r for r in rows)
+    suggestion = out.split("Suggestion: ", 1)[1].split("\n", 1)[0]
+    assert suggestion.startswith("No suggestion: these sessions are not of one person")
+    assert "Ruled out" not in suggestion and "worsened" not in suggestion
+    assert " N " not in table and "N/s" not in table  # no newton value is compared
+    page = report.read_text(encoding="utf-8")
+    assert page.index('class="warning"') < page.index('class="suggestion"')
+    assert "DIFFERENT PEOPLE" in page
+    assert main(["compare", *GACO_FILES, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert list(data)[:2] == ["schema", "warnings"] and data["warnings"][0].startswith("DIFFERENT PEOPLE")
+    assert data["people"]["same_person"] is False and data["suggested"] is None
+    assert data["people"]["subjects"] == {
+        "GaCo01_01": ["GaCo01"],
+        "GaCo03_01": ["GaCo03"],
+        "GaCo04_02": ["GaCo04"],
+    }
+
+
+def test_compare_with_each_persons_mass_compares_forces_in_body_weights(capsys):
+    # in N GaCo03's first peak was 67 N higher; in his own body weights it is 0.18 BW lower
+    assert main(["compare", *GACO_FILES, "--mass", "83,101,65", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["people"]["body_mass_kg"] == {"GaCo01_01": [83.0], "GaCo03_01": [101.0], "GaCo04_02": [65.0]}
+    assert any(w.startswith("body masses differ by 55 %") for w in data["warnings"])
+    table = pd.DataFrame(data["table"])
+    assert not table["metric"].str.endswith(("_n", "_n_s")).any()
+    first = table[(table["condition"] == "GaCo03_01") & (table["metric"] == "first_peak_bw")].iloc[0]
+    assert first["verdict"] == "lower" and first["difference"] == pytest.approx(-0.18, abs=0.01)
+    assert "orsama2014" in [c["key"] for c in data["citations"]]
+    with pytest.raises(SystemExit):
+        main(["compare", *GACO_FILES, "--mass", "83,1010"])  # outside 10-400 kg
+    assert main(["compare", *GACO_FILES, "--mass", "83,101"]) == 1
+    assert "2 body masses for 3 conditions" in capsys.readouterr().err
+
+
+def test_sessions_of_one_person_raise_no_warning_but_a_mass_change_does():
+    rec = sk.read(GACO_FILES[0])
+    first, second = rec.slice_time(None, 60.0), rec.slice_time(60.0, None)
+    cmp = sk.compare([first, second], labels=["a", "b"], body_mass_kg=83)
+    assert cmp.warnings == [] and cmp.people["same_person"] is True and "Orsama" not in str(cmp)
+    other = sk.compare(
+        [sk.analyze(first, body_mass_kg=83), sk.analyze(second, body_mass_kg=93)], labels=["a", "b"]
+    )
+    assert other.people["same_person"] is True  # one subject identifier: a mass to check, not two people
+    assert other.warnings[0].startswith("body masses differ by 12 %") and "a wrong mass?" in other.warnings[0]
+
+
+def test_masses_far_apart_without_subject_ids_are_taken_for_different_people():
+    light = sk.analyze(sk.simulate(duration_s=20, seed=1, rate_hz=RATE), body_mass_kg=55)
+    heavy = sk.analyze(sk.simulate(duration_s=20, seed=2, rate_hz=RATE), body_mass_kg=95)
+    cmp = sk.compare([light, heavy], labels=["light", "heavy"], comfort=[5, 7])
+    assert cmp.people["same_person"] is False and cmp.suggested is None
+    assert "probably different people" in cmp.warnings[0] and str(cmp).split("\n")[2].startswith("WARNING")

@@ -165,6 +165,7 @@ def analyze(
             "recording_duration_s": full_duration,
         },
         source={
+            "subject": recording.subject_id,
             "rate_hz": recording.rate_hz,
             "n_frames": recording.n_frames,
             "layout": layout.name,

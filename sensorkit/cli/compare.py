@@ -16,6 +16,7 @@ from pathlib import Path
 import sensorkit as sk
 from sensorkit.cli.console import console
 from sensorkit.cli.read_options import add_read_options, read_kwargs
+from sensorkit.recording import validate_body_mass_kg
 
 __all__ = ["add_parser", "parse_condition", "run"]
 
@@ -50,6 +51,20 @@ def _ratings(text: str) -> list[float]:
     return values
 
 
+def _masses(text: str) -> list[float]:
+    """``"70"`` (every condition) or ``"83,101,65"`` (one per condition, in order), in kg."""
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--mass takes kilograms, one for all conditions or one per condition separated by commas, got {text!r}"
+        ) from None
+    try:
+        return [validate_body_mass_kg(v) for v in values]
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register the ``compare`` verb."""
     p = sub.add_parser(
@@ -76,7 +91,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--labels", metavar="L1,L2,...", help="labels of the conditions, in order (default: file names)"
     )
-    p.add_argument("--mass", type=float, metavar="KG", help="body mass in kg (default: each recording's)")
+    p.add_argument(
+        "--mass",
+        type=_masses,
+        metavar="KG[,KG,...]",
+        help="body mass in kg, one for all conditions or one per condition (default: each recording's)",
+    )
     p.add_argument("--calibration", metavar="FILE", help="calibration JSON for raw-count captures")
     add_read_options(p)
     p.add_argument(
@@ -110,10 +130,17 @@ def run(args: argparse.Namespace) -> int:
         check_report_outputs(
             args.report, overwrite=args.force, inputs=[f for _, files in conditions for f in files]
         )
+    masses = args.mass or [None]
+    if len(masses) == 1:
+        masses = masses * len(conditions)
+    elif len(masses) != len(conditions):
+        raise ValueError(
+            f"{len(masses)} body masses for {len(conditions)} conditions: give one, or one per condition"
+        )
     kwargs = read_kwargs(args)
     sessions = {}
-    for label, (_, files) in zip(labels, conditions, strict=True):
-        sessions[label] = [sk.analyze(sk.read(f, **kwargs), body_mass_kg=args.mass) for f in files]
+    for label, (_, files), mass in zip(labels, conditions, masses, strict=True):
+        sessions[label] = [sk.analyze(sk.read(f, **kwargs), body_mass_kg=mass) for f in files]
     cmp = sk.compare(sessions, comfort=args.comfort)
     if args.report:
         from sensorkit.report.compare import write_compare_report

@@ -52,6 +52,13 @@ class Comparison:
         The suggestion, or why there is none, in one or two sentences.
     notes : list of str
     citations : tuple of Citation
+    warnings : list of str
+        What makes the sessions no insole trial of one person, first: different subject
+        identifiers, or body masses further apart than one person's weight changes within a
+        trial (:data:`MASS_TOLERANCE`). The terminal text, the JSON and the report put them first.
+    people : dict
+        ``same_person`` (True, False, or None when nothing tells), ``subjects`` and
+        ``body_mass_kg`` per condition (one entry per session, None when unknown).
     """
 
     table: pd.DataFrame
@@ -62,6 +69,8 @@ class Comparison:
     suggestion: str
     notes: list[str] = field(default_factory=list)
     citations: tuple[Citation, ...] = ()
+    warnings: list[str] = field(default_factory=list)
+    people: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready result."""
@@ -70,6 +79,8 @@ class Comparison:
         return _clean(
             {
                 "schema": "sensorkit.comparison/1",
+                "warnings": list(self.warnings),
+                "people": self.people,
                 "baseline": self.baseline,
                 "activity": self.activity,
                 "suggested": self.suggested,
@@ -84,6 +95,8 @@ class Comparison:
     def text(self) -> str:
         """Plain-text rendering for the terminal."""
         lines = [f"Insole trial ({self.activity}); baseline: {self.baseline}", ""]
+        if self.warnings:
+            lines[1:1] = ["", *("WARNING: " + w for w in self.warnings)]
         cond = self.conditions
         lines.append("condition          sessions  steps  comfort  worsens")
         for r in cond.itertuples(index=False):
@@ -219,8 +232,19 @@ def compare(
     units = {a.force_units for v in analyses.values() for a in v}
     force_units = "BW" if units == {"BW"} else "N"
     notes = [INFERENCE_NOTE]
+    people, warnings = _people(analyses)
     if units != {"BW"}:
-        notes.append("not every session has a body mass: forces and rates are compared in N and N/s")
+        if people["same_person"] is False:
+            unknown = [k for k, v in analyses.items() if any(a.force_units != "BW" for a in v)]
+            warnings.append(
+                "forces and loading rates are compared in N and N/s, not in body weights: no body mass for "
+                f"{', '.join(unknown)}. Between people of different size a difference in N is mostly their "
+                "weight; give each condition's mass (--mass KG1,KG2,...) to compare in BW"
+            )
+        else:
+            notes.append("not every session has a body mass: forces and rates are compared in N and N/s")
+    elif people["same_person"] is False:
+        notes.append("forces and loading rates are in body weights (BW) of each session's own body mass")
     metrics: tuple[TrialMetric, ...] = trial_metrics(activity, force_units)
     steps = {k: [summary_steps(a.steps, activity) for a in v] for k, v in analyses.items()}
     names = list(groups)
@@ -249,6 +273,11 @@ def compare(
             f"{k}: {reason}; peak force and loading rate rise with speed (Keller et al. 1996), so its "
             "forces are not compared: record each option at the same pace"
         )
+    if people["same_person"] is False and force_units == "N":
+        for k in names[1:]:  # a force in N between people of different size compares their weights
+            for m in metrics:
+                if m.unit in ("N", "N/s"):
+                    bad.setdefault((k, m.key), "different people, no body mass (N, not BW)")
     table = difference_table(
         steps,
         metrics,
@@ -291,6 +320,12 @@ def compare(
             "one session per condition: a difference may also be day-to-day variation, which these intervals do not cover"
         )
     suggested, text = _suggest(cond, base, bool(ratings), table)
+    if people["same_person"] is False:  # differences between people are not an insole's effect
+        suggested = None
+        text = (
+            "No suggestion: these sessions are not of one person (see the warning), so their differences "
+            "are differences between people, not between insoles. Compare sessions of one person."
+        )
     return Comparison(
         table=table,
         conditions=cond,
@@ -299,8 +334,71 @@ def compare(
         suggested=suggested,
         suggestion=text,
         notes=notes,
-        citations=cite("nigg2015", "mundermann2003", *(("keller1996",) if paced else ())),
+        citations=cite(
+            "nigg2015",
+            "mundermann2003",
+            *(("keller1996",) if paced else ()),
+            *(("orsama2014",) if people["masses_differ"] else ()),
+        ),
+        warnings=warnings,
+        people={k: v for k, v in people.items() if k != "masses_differ"},
     )
+
+
+#: Body masses of one person's sessions further apart than this fraction (of the smaller) are taken
+#: for different people or a wrong mass. A person's weight varies by about 0.35 % over a week
+#: (Orsama et al. 2014) and by 1-2 % within a day; a deliberate loss of 5 % takes months. A
+#: convention of this module, several times the normal variation, not a published limit.
+MASS_TOLERANCE = 0.05
+
+
+def _people(analyses: Mapping[str, Sequence[Any]]) -> tuple[dict[str, Any], list[str]]:
+    """Who the sessions are of: subject identifiers and body masses per condition, and warnings
+    when they are not one person."""
+    subjects = {k: [(a.source or {}).get("subject") for a in v] for k, v in analyses.items()}
+    masses = {k: [a.body_mass_kg for a in v] for k, v in analyses.items()}
+    known = {str(s) for v in subjects.values() for s in v if s}
+    weights = [float(m) for v in masses.values() for m in v if m is not None]
+    spread = max(weights) / min(weights) - 1.0 if len(weights) > 1 else 0.0
+    masses_differ = spread > MASS_TOLERANCE
+    warnings = []
+
+    def listing(values: Mapping[str, list[Any]], unit: str = "") -> str:
+        return ", ".join(
+            f"{k}: {'/'.join('?' if x is None else f'{x:g}{unit}' if unit else str(x) for x in v)}"
+            for k, v in values.items()
+        )
+
+    if len(known) > 1:
+        warnings.append(
+            f"DIFFERENT PEOPLE: the sessions carry different subject identifiers ({listing(subjects)}). "
+            "An insole trial compares one person's sessions; differences between people (body size, age, "
+            "gait) are not an insole's effect"
+        )
+    one_id = len(known) == 1 and all(s for v in subjects.values() for s in v)  # on every session
+    if masses_differ:
+        warnings.append(
+            f"body masses differ by {100.0 * spread:.0f} % ({listing(masses, ' kg')}), more than one "
+            f"person's weight changes within a trial ({100.0 * MASS_TOLERANCE:.0f} %): "
+            + (
+                "different people"
+                if len(known) > 1
+                else f"a wrong mass? (every session is of {next(iter(known))}; BW values depend on it)"
+                if one_id
+                else "probably different people"
+            )
+        )
+    if len(known) > 1 or (masses_differ and not one_id):
+        same = False
+    else:
+        same = True if one_id else None
+    people = {
+        "same_person": same,
+        "subjects": subjects,
+        "body_mass_kg": masses,
+        "masses_differ": masses_differ,
+    }
+    return people, warnings
 
 
 #: Verdicts of a row that was compared with the baseline (the others: not comparable, not

@@ -137,6 +137,16 @@ _ALL = (
         "runners.",
     ),
     Citation(
+        "orsama2014",
+        "Orsama AL, Mattila E, Ermes M, van Gils M, Wansink B, Korhonen I",
+        2014,
+        "Weight rhythms: weight increases during weekends and decreases during weekdays",
+        "Obesity Facts 7(1):36-47",
+        "observational",
+        "Daily weights of 80 adults over 15-330 days rose at weekends and fell on weekdays, by about "
+        "0.35 % of body weight: a person's mass hardly changes over the days of a trial.",
+    ),
+    Citation(
         "nigg2015",
         "Nigg BM, Baltich J, Hoerzer S, Enders H",
         2015,

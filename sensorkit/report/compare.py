@@ -30,6 +30,7 @@ th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .higher{color:#a40000}.lower{color:#1a6b1a}
 .suggestion{background:#eef6ee;border-left:4px solid #1a6b1a;padding:8px 12px}
+.warning{background:#fdecea;border-left:6px solid #a40000;padding:8px 12px;font-weight:600}
 .note{color:#555;font-size:14px}
 """
 
@@ -59,6 +60,7 @@ def compare_html(comparison: Any, *, title: str | None = None, generated: _dt.da
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>",
         f"<h1>{_e(title)}</h1>",
+        *(f'<p class="warning">Warning: {_e(w)}.</p>' for w in getattr(cmp, "warnings", ())),
         f"<p>Activity: {_e(cmp.activity)}. Baseline: <b>{_e(cmp.baseline)}</b>. Generated {_e(when)}.</p>",
         f'<p class="suggestion"><b>Suggestion.</b> {_e(cmp.suggestion)}</p>',
         "<h2>Options</h2>",
