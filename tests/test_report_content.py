@@ -82,12 +82,13 @@ def test_report_shows_the_file_name_never_its_folder(tmp_path):
 def test_anonymize_leaves_out_subject_notes_and_serials(tmp_path):
     rec = sk.read(MOTICON)
     assert rec.metadata["serial_left"] == "SN5968" and rec.metadata["notes"]
-    plain = _html(tmp_path, rec, subject="Jane Doe")
+    rec.metadata["subject"] = "Jane Doe"  # as a capture header or a CSV names the subject
+    plain = _html(tmp_path, rec)
     assert "Jane Doe" in plain and "SN5968" in plain and "Some walking steps" in plain
-    anon = _html(tmp_path, rec, subject="Jane Doe", anonymize=True)
+    anon = _html(tmp_path, rec, anonymize=True)
     for secret in ("Jane Doe", "SN5968", "SN9171", "Some walking steps"):
         assert secret not in anon
-    assert "left out (anonymised)" in _section(anon, "identity")
+    assert "<td>subject</td><td>left out (anonymised)</td>" in _section(anon, "identity")
     # the year stays; the full date and time identify the session (Moticon's file is 230927_102114)
     assert session_identity(rec).date == "2023-09-27 10:21"
     assert session_identity(rec, anonymize=True).date == "2023"
@@ -98,6 +99,23 @@ def test_anonymize_leaves_out_subject_notes_and_serials(tmp_path):
     page = sk.report(named, output=tmp_path / "anon.html", anonymize=True, recommend=False)["html"]
     assert "JaneDoe" not in page.read_text(encoding="utf-8")
     assert "JaneDoe_walk.csv" in _html(tmp_path, sk.read(named))
+
+
+def test_anonymize_keeps_the_pseudonym_given_with_subject(tmp_path):
+    """`report F --anonymize --subject P07` said "subject: left out (anonymised)" and titled the
+    page with the year alone: the pseudonym the user typed is not something the file said."""
+    cli_page = tmp_path / "cli.html"
+    assert main(["report", str(MOTICON), "--anonymize", "--subject", "P07", "-o", str(cli_page)]) == 0
+    api_page = sk.report(MOTICON, output=tmp_path / "api.html", anonymize=True, subject="P07")["html"]
+    for page in (cli_page, api_page):
+        text = page.read_text(encoding="utf-8")
+        ident = _section(text, "identity")
+        assert "<td>subject</td><td>P07</td>" in ident
+        assert "<title>Gait and loading report: P07 · 2023</title>" in text
+        # what the file said is still left out
+        assert "<td>file</td><td>left out (anonymised)</td>" in ident
+        for secret in ("SN5968", "SN9171", "Some walking steps", "230927_102114", "2023-09-27"):
+            assert secret not in text
 
 
 @pytest.mark.slow

@@ -61,7 +61,10 @@ def add_identity_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--anonymize",
         action="store_true",
-        help="leave subject names, notes, device serials and the file name out",
+        help=(
+            "leave out what the file says about the person: subject name, notes, device serials, "
+            "file name, date (year kept); a pseudonym given with --subject is kept"
+        ),
     )
     g.add_argument("--pdf", action="store_true", help="also print the report to PDF (headless Chromium)")
 

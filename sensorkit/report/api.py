@@ -189,7 +189,8 @@ def report(
     subject, session, condition, notes : str, optional
         Identify the session in the report header (default: from the recording's metadata).
     anonymize : bool
-        Leave subject names, notes and device serials out.
+        Leave out what the file says about the person (subject name, notes, device serials,
+        file name; only the year of the date); a pseudonym given as ``subject`` is kept.
     pdf : str, Path or bool, optional
         Also print a PDF (``True``: next to the HTML) with headless Chromium.
     png_dir : str or Path, optional

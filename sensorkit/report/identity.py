@@ -7,10 +7,11 @@ serials, pedar ``start_time`` (its raw ``pedar_date_time`` when that did not par
 (CLI ``--subject --session --condition --notes``).
 Only the file's *name* is kept, never its folder: a path can itself identify a patient.
 
-``anonymize=True`` leaves the subject, the notes, the device serials and the file name out
-(a file is often named after the person), and keeps only the year of the date (a full date
-and time identifies a session, and Moticon names its files by it); the session and condition
-stay.
+``anonymize=True`` leaves out what came from the file: the subject, the notes, the device
+serials and the file name (a file is often named after the person), and keeps only the year
+of the date (a full date and time identifies a session, and Moticon names its files by it).
+What the user gave to identify the session stays: a pseudonym passed as ``subject=``
+(``--subject P07``), the session and the condition.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class SessionIdentity:
     format : str or None
         Reader's format name.
     anonymized : bool
-        Whether subject, notes and serials were left out on purpose.
+        Whether what the file said (subject, notes, serials, file name) was left out on
+        purpose; a subject given by the user is kept.
     """
 
     file: str | None = None
@@ -76,7 +78,7 @@ class SessionIdentity:
         unknown = "not recorded"
         hidden = "left out (anonymised)"
         rows = [
-            ("subject", hidden if self.anonymized else (self.subject or unknown)),
+            ("subject", self.subject or (hidden if self.anonymized else unknown)),
             ("session", self.session or unknown),
             ("date", self.date or (hidden if self.anonymized else unknown)),
             ("condition", self.condition or unknown),
@@ -92,7 +94,7 @@ class SessionIdentity:
 
     def title(self) -> str:
         """A short page title: subject, session and date when known, else the file name."""
-        parts = [p for p in ((None if self.anonymized else self.subject), self.session, self.date) if p]
+        parts = [p for p in (self.subject, self.session, self.date) if p]
         return " · ".join(parts) if parts else (self.file or "recording")  # (no file when anonymised)
 
 
@@ -158,7 +160,8 @@ def session_identity(
     subject, session, date, condition, notes : str, optional
         Override what the metadata says.
     anonymize : bool
-        Leave subject, notes, device serials and the file name out; keep the year of the date.
+        Leave out what came from the file (subject, notes, device serials, file name) and keep
+        only the year of the date; a ``subject`` given here is a pseudonym and stays.
 
     Examples
     --------
@@ -168,8 +171,11 @@ def session_identity(
     >>> ident = session_identity(rec, subject="P01", condition="barefoot")
     >>> ident.file, ident.subject, ident.condition
     ('run.csv', 'P01', 'barefoot')
-    >>> session_identity(rec, subject="P01", anonymize=True).subject is None
+    >>> rec.metadata["subject"] = "Jane Doe"
+    >>> session_identity(rec, anonymize=True).subject is None
     True
+    >>> session_identity(rec, subject="P01", anonymize=True).subject
+    'P01'
     """
     md = recording.metadata
     found_file = next((file_name(md[k]) for k in _PATH_KEYS if md.get(k) and _looks_like_path(md[k])), None)
@@ -187,7 +193,7 @@ def session_identity(
         year = (ident.date or "")[:4]  # a full date and time identifies (and Moticon names files by it)
         ident = replace(
             ident,
-            subject=None,
+            subject=_subject_text(subject),  # the user's pseudonym; the file's subject is left out
             notes=None,
             serials=(),
             file=None,

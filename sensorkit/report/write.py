@@ -96,7 +96,8 @@ def write_report(
         Identify the session in the header (default: what the recording's metadata says;
         see :func:`sensorkit.report.identity.session_identity`).
     anonymize : bool
-        Leave the subject, notes and device serials out of the report.
+        Leave out what the file says about the person (subject name, notes, device serials,
+        file name; only the year of the date); a pseudonym given as ``subject`` is kept.
     pdf : str, Path or bool, optional
         Also print the page to this PDF (``True``: next to the HTML) with headless Chromium
         (:func:`sensorkit.report.pdf.print_pdf`).
