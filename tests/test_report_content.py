@@ -411,6 +411,33 @@ def test_the_standing_table_says_what_its_periods_are_and_its_limit():
     )
 
 
+def test_each_asymmetry_flag_cites_the_source_of_its_own_limit(tmp_path):
+    """pedar's walk flags contact and swing time (5 % limits, Sadeghi et al. 2000) next to forces
+    (10 %, Herzog et al. 1989): every flag cited Herzog et al. 1989, a study of forces."""
+    from sensorkit.report.recommendation import make_recommendation
+
+    rec = sk.read("tests/data/pressure-mats/pedar_example.asc")
+    res = sk.analyze(rec)
+    flagged = set(res.asymmetry.index[res.asymmetry["status"] == "asymmetric"])
+    assert {"contact_time_s", "swing_time_s", "peak_force_n"} <= flagged
+    block = make_recommendation(res, {"recording": rec})
+    text = build_html(rec, res, [], block, identity=session_identity(rec))
+    items = {}
+    for item in text.split('<div class="sk-advice">')[1:]:
+        found = re.search(r"<td>Symmetry index of ([^<(]+?) \(", item)
+        if found:
+            items[found.group(1)] = re.search(r'<p class="sk-sources">Sources: ([^<]*)</p>', item).group(1)
+    for temporal in ("contact time", "swing time"):
+        assert items[temporal].startswith("Sadeghi et al. 2000 [") and "Herzog" not in items[temporal]
+    for force in ("peak force", "impulse", "first peak"):
+        assert items[force].startswith("Herzog et al. 1989"), (force, items[force])
+    references = _section(text, "references")
+    assert (
+        "<li>Sadeghi H, Allard P, Prince F, Labelle H (2000). Symmetry and limb dominance in able-bodied "
+        "gait: a review. Gait &amp; Posture 12(1):34-45.</li>" in references
+    )
+
+
 def test_the_steps_table_shows_counts_as_integers_and_not_the_other_activitys_columns():
     """A walk's steps table showed sample counts as "11.00" and a "VALR reliable: no" column
     (VALR is a running metric) on every step."""

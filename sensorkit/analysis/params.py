@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-__all__ = ["ASYMMETRY_LIMITS_PCT", "G_M_S2", "AnalysisParams"]
+__all__ = ["ASYMMETRY_LIMITS_PCT", "ASYMMETRY_LIMIT_SOURCES", "G_M_S2", "AnalysisParams"]
 
 #: Standard gravity in m/s^2 (docs/methods.md: BW = m g).
 G_M_S2 = 9.81
@@ -39,6 +39,18 @@ ASYMMETRY_LIMITS_PCT: dict[str, float] = {
     "loading_rate_n_s": 15.0,
     "unloading_rate_n_s": 15.0,
     "standing_force_n": 10.0,
+}
+
+_TEMPORAL = ("contact_time_s", "stride_time_s", "swing_time_s", "step_time_s", "stance_pct_gait_cycle")
+_RATES = ("valr_n_s", "vilr_n_s", "loading_rate_n_s", "unloading_rate_n_s")
+
+#: Where each limit of :data:`ASYMMETRY_LIMITS_PCT` comes from, as a key of
+#: ``sensorkit.recommend.evidence.CITATIONS``: ``"sadeghi2000"`` for the temporal metrics,
+#: ``"herzog1989"`` for force magnitudes, ``"sensorkit"`` for a sensorkit choice (the rates).
+#: A flag cites the source of its own limit (docs/methods.md "Asymmetry").
+ASYMMETRY_LIMIT_SOURCES: dict[str, str] = {
+    name: "sadeghi2000" if name in _TEMPORAL else "sensorkit" if name in _RATES else "herzog1989"
+    for name in ASYMMETRY_LIMITS_PCT
 }
 
 

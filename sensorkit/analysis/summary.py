@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sensorkit.analysis.params import ASYMMETRY_LIMITS_PCT, AnalysisParams
+from sensorkit.analysis.params import ASYMMETRY_LIMIT_SOURCES, ASYMMETRY_LIMITS_PCT, AnalysisParams
 from sensorkit.analysis.selection import RUNNING_ONLY, WALKING_ONLY
 from sensorkit.kernels import symmetry_angle, symmetry_index
 
@@ -16,6 +16,7 @@ __all__ = [
     "ASYMMETRY_COLUMNS",
     "SUMMARY_COLUMNS",
     "TREND_METRICS",
+    "asymmetry_limit_source",
     "asymmetry_table",
     "bootstrap_means",
     "bootstrap_si",
@@ -368,6 +369,23 @@ def _not_measured(name: str, use: pd.DataFrame, params: AnalysisParams) -> str:
     if name.startswith("vilr_") and measured(name.replace("vilr_", "valr_")):
         return f"not measured: below {params.vilr_min_rate_hz:g} Hz"
     return "not measured"
+
+
+def asymmetry_limit_source(name: str) -> str | None:
+    """Where the asymmetry limit of metric ``name`` comes from (BW twins: their N metric's).
+
+    Returns
+    -------
+    str or None
+        A key of ``sensorkit.recommend.evidence.CITATIONS``, ``"sensorkit"`` for a sensorkit
+        choice, None for a metric without a limit.
+
+    Examples
+    --------
+    >>> asymmetry_limit_source("swing_time_s"), asymmetry_limit_source("peak_force_bw")
+    ('sadeghi2000', 'herzog1989')
+    """
+    return ASYMMETRY_LIMIT_SOURCES.get(_n_twin(name))
 
 
 def _n_twin(name: str) -> str:

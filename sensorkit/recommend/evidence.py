@@ -215,6 +215,15 @@ _ALL = (
         "Healthy people walk with left-right differences in force of up to about 10 %.",
     ),
     Citation(
+        "sadeghi2000",
+        "Sadeghi H, Allard P, Prince F, Labelle H",
+        2000,
+        "Symmetry and limb dominance in able-bodied gait: a review",
+        "Gait & Posture 12(1):34-45",
+        "expert opinion",
+        "Temporal gait parameters of able-bodied adults are left-right symmetric within a few percent.",
+    ),
+    Citation(
         "renner2019",
         "Renner KE, Williams DSB, Queen RM",
         2019,

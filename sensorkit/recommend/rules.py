@@ -8,7 +8,7 @@
 | cadence | running | measured cadence vs 160 steps/min (sensorkit convention) | laboratory | Heiderscheit 2011 |
 | arch_support, firmness | running, walking | the arch type the user states | guide | guide; Knapik 2014, Nielsen 2014 |
 | foot_loading | running, walking | measured midfoot share and ML ratio vs the layout's uniform load | observational (a description, never a diagnosis) | De Cock 2008, Buldt 2018 |
-| asymmetry | main activity | flagged symmetry indices (whole interval beyond the limit) | observational | Herzog 1989 |
+| asymmetry | main activity | flagged symmetry indices (whole interval beyond the limit) | expert opinion (times), observational (forces, rates) | each limit's own: Sadeghi 2000 (times), Herzog 1989 (forces; rates: a sensorkit widening of it) |
 | standing | standing | weight-bearing share per standing period (description) | guide | guide |
 | material | running, walking | the guide's material descriptions | guide | guide |
 
@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from sensorkit.analysis.summary import bootstrap_means
+from sensorkit.analysis.summary import asymmetry_limit_source, bootstrap_means
 from sensorkit.quantities import display_name
 from sensorkit.recommend import conventions as C
 from sensorkit.recommend.advice import Advice, Measure, Suppressed, fmt
@@ -442,6 +442,28 @@ def _arch_support(runner: RunnerProfile, act: str, loading: Advice | None) -> li
     ]
 
 
+#: Per source of an asymmetry limit (:data:`sensorkit.analysis.params.ASYMMETRY_LIMIT_SOURCES`):
+#: the citation a flag names, its grade and what the limit is.
+_ASYMMETRY_LIMIT_BASIS: dict[str, tuple[str, str, str]] = {
+    "sadeghi2000": (
+        "sadeghi2000",
+        "expert opinion",
+        "The limit is how symmetric healthy adults are in time (a few percent; Sadeghi et al. 2000).",
+    ),
+    "herzog1989": (
+        "herzog1989",
+        "observational",
+        "The limit is how far the forces of healthy people differ (about 10 %; Herzog et al. 1989).",
+    ),
+    "sensorkit": (
+        "herzog1989",
+        "observational",
+        "The limit is sensorkit's own: the force limit of Herzog et al. 1989 (about 10 %) widened to "
+        "15 %, because loading rates measured by insoles vary 12-16 % from step to step.",
+    ),
+}
+
+
 def _asymmetry(analysis, facts: Facts, short: str | None, suppressed: list[Suppressed]) -> list[Advice]:
     asym = getattr(analysis, "asymmetry", None)
     if asym is None or not len(asym) or "status" not in asym:
@@ -466,20 +488,21 @@ def _asymmetry(analysis, facts: Facts, short: str | None, suppressed: list[Suppr
         si = float(r["symmetry_index_pct"])
         larger = "left" if si > 0 else "right"
         name = display_name(str(metric))
+        source, grade, why_limit = _ASYMMETRY_LIMIT_BASIS[asymmetry_limit_source(str(metric)) or "herzog1989"]
         out.append(
             Advice(
                 "asymmetry",
                 "Left-right difference",
                 f"{name}: larger on the {larger} side, symmetry index {si:+.1f} % (95 % interval "
                 f"{r['ci_low_pct']:+.1f} to {r['ci_high_pct']:+.1f} %, beyond the +/-{r['limit_pct']:g} % limit; "
-                "+ = left larger). Check that both insoles "
+                f"+ = left larger). {why_limit} Check that both insoles "
                 "sit the same way and are calibrated alike (a difference between the two insoles' sensors "
                 "looks the same), and re-record; mention it to a professional if pain is one-sided. No insole "
                 "is shown to correct it.",
                 facts.activity,
                 "measured",
-                "observational",
-                cite("herzog1989"),
+                grade,
+                cite(source),
                 (
                     Measure(
                         str(metric),
