@@ -193,11 +193,11 @@ def test_steps_exports_record_version_and_parameters(walk_csv, tmp_path):
     csv, parquet = tmp_path / "steps.csv", tmp_path / "steps.parquet"
     assert run_cli("analyze", str(walk_csv), "--steps", str(csv)).returncode == 0
     assert run_cli("analyze", str(walk_csv), "--steps", str(parquet)).returncode == 0
-    head = csv.read_text(encoding="utf-8").splitlines()[:8]
-    assert head[0] == f"# sensorkit_version: {sk.__version__}"
-    params = json.loads(next(h for h in head if h.startswith("# params_json: ")).split(": ", 1)[1])
+    about = json.loads((tmp_path / "steps.csv.json").read_text(encoding="utf-8"))
+    assert about["sensorkit_version"] == sk.__version__ and about["steps_file"] == "steps.csv"
+    params = about["params"]
     assert params == json.loads(json.dumps(sk.AnalysisParams().to_dict()))
-    steps = pd.read_csv(csv, comment="#")
+    steps = pd.read_csv(csv)
     res = sk.analyze(sk.read(walk_csv))
     assert len(steps) == len(res.steps)
     meta = pq.read_schema(parquet).metadata
@@ -503,6 +503,37 @@ def _named_rows_are_shown(out: str, prefix: str) -> None:
         assert re.search(rf"│ {re.escape(name)}\s+│", out), name
 
 
+def test_steps_csv_reads_with_plain_pandas_and_keeps_its_provenance_next_to_it(tmp_path, capsys):
+    """`analyze F --steps out.csv` wrote `# key: value` lines before the header: plain
+    `pd.read_csv("out.csv")` failed ("Expected 1 fields in line 6"). The provenance moved to
+    out.csv.json, which an existing file blocks as the table does."""
+    import pandas as pd
+
+    real = "tests/data/moticon-opengo/230927_102114.txt"
+    out = tmp_path / "out.csv"
+    assert main(["analyze", real, "--steps", str(out), "--mass", "70"]) == 0
+    steps = pd.read_csv(out)
+    assert "sensorkit version and parameters in " + str(out) + ".json" in capsys.readouterr().err
+    res = sk.analyze(sk.read(real), body_mass_kg=70)
+    assert len(steps) == len(res.steps) and steps.columns[0] == "step"
+    assert list(steps.columns[1:]) == list(res.steps.columns)
+    assert steps["contact_time_s"].to_numpy() == pytest.approx(
+        res.steps["contact_time_s"].to_numpy(), nan_ok=True
+    )
+    about = json.loads((tmp_path / "out.csv.json").read_text(encoding="utf-8"))
+    assert about["sensorkit_version"] == sk.__version__ and about["steps_file"] == "out.csv"
+    assert about["schema"] == "sensorkit.steps/1" and about["force_units"] == "BW"
+    assert about["body_mass_kg"] == 70 and about["activity"] == res.activity
+    assert about["params"] == json.loads(json.dumps(sk.AnalysisParams().to_dict()))
+    assert "selection" in about
+    # the provenance file is an output like the table: kept unless --force
+    other = tmp_path / "other.csv"
+    (tmp_path / "other.csv.json").write_text("keep me\n", encoding="utf-8")
+    assert main(["analyze", real, "--steps", str(other)]) == 1
+    assert "other.csv.json" in capsys.readouterr().err and not other.exists()
+    assert (tmp_path / "other.csv.json").read_text(encoding="utf-8") == "keep me\n"
+
+
 def test_analyze_steps_never_replaces_its_input_and_keeps_an_existing_file(tmp_path, capsys):
     """`analyze victim.csv --steps victim.csv` rewrote the recording with its own steps table
     (and a second run then failed to read it); any existing file was replaced without --force."""
@@ -522,7 +553,7 @@ def test_analyze_steps_never_replaces_its_input_and_keeps_an_existing_file(tmp_p
     assert "exists; add --force" in capsys.readouterr().err
     assert steps.read_text(encoding="utf-8") == "keep me\n"
     assert main(["analyze", str(victim), "--steps", str(steps), "--force"]) == 0
-    assert steps.read_text(encoding="utf-8").startswith("# sensorkit_version")
+    assert steps.read_text(encoding="utf-8").startswith("step,side,")
     # the Python writer refuses too, unless told
     from sensorkit.report.export import write_steps
 

@@ -52,7 +52,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--steps",
         metavar="OUT.csv|OUT.parquet",
-        help="write the steps table with the sensorkit version and analysis parameters in the file",
+        help=(
+            "write the steps table; a CSV is the plain table (pandas.read_csv reads it) with the "
+            "sensorkit version and analysis parameters in OUT.csv.json next to it, a Parquet file "
+            "holds them in its metadata"
+        ),
     )
     p.add_argument(
         "--mass", type=float, metavar="KG", help="body mass in kg (adds BW units; never changes steps)"
@@ -89,9 +93,10 @@ def run(args: argparse.Namespace) -> int:
     report_options.check_report_outputs(args.report, args.png_dir, args.pdf, args.force, [args.file])
     inputs = [args.file, args.calibration]
     if args.steps:  # ... and so is an existing steps file; an input never is, even with --force
-        from sensorkit.report.export import check_steps_output
+        from sensorkit.report.export import check_steps_output, check_steps_sidecar
 
         check_steps_output(args.steps, overwrite=args.force, inputs=inputs)
+        check_steps_sidecar(args.steps, overwrite=args.force, inputs=inputs)
     with report_options.working(f"reading {args.file}"):
         rec = sk.read(args.file, **read_kwargs(args))
     with report_options.working(f"analysing {args.file}{first_run_note()}"):
@@ -105,10 +110,12 @@ def run(args: argparse.Namespace) -> int:
         )
     report_options.write_report_from_args(args, rec, res)
     if args.steps:
-        from sensorkit.report.export import write_steps
+        from sensorkit.report.export import steps_sidecar, write_steps
 
         path = write_steps(res, args.steps, overwrite=args.force, inputs=inputs)
-        say(f"wrote {len(res.steps)} steps to {path} (with the sensorkit version and parameters)", err=True)
+        sidecar = steps_sidecar(path)
+        where = f"in {sidecar}" if sidecar is not None else "in the file"
+        say(f"wrote {len(res.steps)} steps to {path} (sensorkit version and parameters {where})", err=True)
     if args.json:
         from sensorkit.report.export import analysis_json
 

@@ -2,9 +2,11 @@
 
 * JSON: :func:`analysis_json` adds ``sensorkit_version`` to :meth:`Analysis.to_dict` (which
   carries ``params``).
-* CSV: the steps table after ``# key: value`` lines (``sensorkit_version``, ``schema``,
-  ``force_units``, ``body_mass_kg``, ``activity``, ``params_json``), the same comment style
-  as the generic recording CSV; ``pandas.read_csv(path, comment="#")`` reads it back.
+* CSV: the steps table alone, so that plain ``pandas.read_csv(path)`` (or a spreadsheet, R's
+  ``read.csv``) reads it; its provenance (``sensorkit_version``, ``schema``, ``force_units``,
+  ``body_mass_kg``, ``activity``, ``params``, ``selection``) in the JSON file next to it,
+  ``<name>.csv.json`` (:func:`steps_sidecar`). Comment lines before the header broke every
+  CSV reader but one told to skip them.
 * Parquet: the steps table with the same keys in the file's key-value metadata
   (``pyarrow.parquet.read_schema(path).metadata``).
 """
@@ -21,7 +23,14 @@ from sensorkit.errors import SensorkitError
 from sensorkit.jsonable import to_jsonable
 from sensorkit.outputs import atomic_output, check_output
 
-__all__ = ["analysis_json", "check_steps_output", "provenance", "write_steps"]
+__all__ = [
+    "analysis_json",
+    "check_steps_output",
+    "check_steps_sidecar",
+    "provenance",
+    "steps_sidecar",
+    "write_steps",
+]
 
 STEPS_SCHEMA = "sensorkit.steps/1"
 
@@ -70,10 +79,42 @@ def check_steps_output(
     return check_output(path, overwrite=overwrite, inputs=[p for p in inputs if p is not None])
 
 
+def steps_sidecar(path: str | Path) -> Path | None:
+    """The JSON file that holds the provenance of a CSV steps table; None for Parquet (in the file).
+
+    Examples
+    --------
+    >>> steps_sidecar("run/steps.csv"), steps_sidecar("steps.parquet")
+    (PosixPath('run/steps.csv.json'), None)
+    """
+    path = Path(path)
+    return path.with_name(path.name + ".json") if path.suffix.lower() == ".csv" else None
+
+
+def check_steps_sidecar(
+    path: str | Path, *, overwrite: bool = False, inputs: Iterable[str | Path | None] = ()
+) -> Path | None:
+    """Refuse the provenance file of a CSV steps table as :func:`check_steps_output` refuses the table.
+
+    Raises
+    ------
+    OutputExistsError, SameFileError
+        From :func:`sensorkit.outputs.check_output`.
+    """
+    sidecar = steps_sidecar(path)
+    if sidecar is not None:
+        check_output(sidecar, overwrite=overwrite, inputs=[p for p in inputs if p is not None])
+    return sidecar
+
+
 def write_steps(
     analysis: Analysis, path: str | Path, *, overwrite: bool = False, inputs: Iterable[str | Path] = ()
 ) -> Path:
-    """Write ``analysis.steps`` to ``.csv`` or ``.parquet`` with :func:`provenance` in the file.
+    """Write ``analysis.steps`` to ``.csv`` or ``.parquet`` with its :func:`provenance`.
+
+    A CSV file is the table alone (``pandas.read_csv(path)`` reads it) and the provenance goes
+    to ``<name>.csv.json`` next to it (:func:`steps_sidecar`); a Parquet file holds it in its
+    key-value metadata.
 
     Parameters
     ----------
@@ -90,24 +131,30 @@ def write_steps(
     SensorkitError
         For another extension, or Parquet without pyarrow (with the install hint).
     OutputExistsError, SameFileError
-        ``path`` exists (without ``overwrite``) or is one of ``inputs``
+        ``path`` or its ``.csv.json`` exists (without ``overwrite``) or is one of ``inputs``
         (:func:`sensorkit.outputs.check_output`).
+
+    Examples
+    --------
+    >>> import pandas as pd, sensorkit as sk
+    >>> res = sk.analyze(sk.simulate(duration_s=10, seed=1))
+    >>> write_steps(res, "steps.csv")  # doctest: +SKIP
+    PosixPath('steps.csv')
+    >>> len(pd.read_csv("steps.csv")) == len(res.steps)  # doctest: +SKIP
+    True
     """
     path = check_steps_output(path, overwrite=overwrite, inputs=inputs)
+    sidecar = check_steps_sidecar(path, overwrite=overwrite, inputs=inputs)
     meta = provenance(analysis)
-    if path.suffix.lower() == ".csv":
-        lines = [
-            f"# sensorkit_version: {meta['sensorkit_version']}",
-            f"# schema: {meta['schema']}",
-            f"# force_units: {meta['force_units']}",
-            f"# body_mass_kg: {'' if meta['body_mass_kg'] is None else meta['body_mass_kg']}",
-            f"# activity: {meta['activity']}",
-            f"# params_json: {json.dumps(meta['params'], sort_keys=True)}",
-            f"# selection_json: {json.dumps(meta['selection'], sort_keys=True)}",
-        ]
-        with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
-            fh.write("\n".join(lines) + "\n")
-            analysis.steps.to_csv(fh, index_label="step", float_format="%.9g", lineterminator="\n")
+    if sidecar is not None:
+        about = {**meta, "steps_file": path.name, "index": "step"}
+        text = json.dumps(about, indent=1, sort_keys=False, allow_nan=False) + "\n"
+        # both or neither: the provenance is committed just before the table, and only after
+        # both were written in full
+        with atomic_output(path) as tmp, atomic_output(sidecar) as tmp_json:
+            with tmp.open("w", encoding="utf-8", newline="") as fh:
+                analysis.steps.to_csv(fh, index_label="step", float_format="%.9g", lineterminator="\n")
+            tmp_json.write_text(text, encoding="utf-8")
         return path
     try:  # .parquet / .pq
         import pyarrow as pa
