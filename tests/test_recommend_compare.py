@@ -168,6 +168,33 @@ def test_loading_rates_of_different_methods_are_not_compared(hard_soft):
     assert r.verdict.startswith("not comparable: loading-rate method")
 
 
+def test_compare_takes_file_paths_like_analyze_recommend_and_report(tmp_path):
+    """`sk.compare(["a.txt", "b.txt"])` raised TypeError "compare takes Recording or Analysis
+    objects (read files first), not str" while sk.analyze, sk.recommend and sk.report take paths."""
+    from pathlib import Path
+
+    base, option = (
+        "tests/data/moticon-opengo/230927_102114.txt",
+        "tests/data/moticon-opengo/230927_102137.txt",
+    )
+    by_path = sk.compare([base, Path(option)], body_mass_kg=70)
+    by_analysis = sk.compare(
+        [sk.analyze(base, body_mass_kg=70), sk.analyze(sk.read(option), body_mass_kg=70)]
+    )
+    assert by_path.activity == "walking"
+    pd.testing.assert_frame_equal(by_path.table, by_analysis.table)
+    pd.testing.assert_frame_equal(by_path.conditions, by_analysis.conditions)
+    # repeated sessions and labels by mapping take paths too; a DataFrame is a recording as in sk.analyze
+    frame = sk.read(option).to_dataframe()
+    mixed = sk.compare({"own": base, "new": [option, frame]})
+    assert mixed.conditions["n_sessions"].tolist() == [1, 2]
+    # one path is not a list of sessions (it was split into one-letter file names)
+    with pytest.raises(TypeError, match="a list of sessions"):
+        sk.compare(base)
+    with pytest.raises(TypeError, match="a file path or a DataFrame, not int"):
+        sk.compare([base, 3])
+
+
 # --- report and CLI ------------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ zero). Statistics: :mod:`sensorkit.recommend.trial`.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,18 +137,25 @@ def _is_analysis(obj: Any) -> bool:
 
 
 def _as_analysis(obj: Any, analyze_kwargs: dict) -> Any:
+    """An Analysis as given; a Recording, a file path or a DataFrame analysed (as ``sk.analyze`` does)."""
     if _is_analysis(obj):
         return obj
-    if hasattr(obj, "time") and hasattr(obj, "layout"):
+    if isinstance(obj, (str, os.PathLike, pd.DataFrame)) or (hasattr(obj, "time") and hasattr(obj, "layout")):
         from sensorkit.analysis import analyze
 
         return analyze(obj, **analyze_kwargs)
     raise TypeError(
-        f"compare takes Recording or Analysis objects (read files first), not {type(obj).__name__}"
+        "compare takes, per session, the result of sk.analyze(...) (an Analysis), a Recording, a file "
+        f"path or a DataFrame, not {type(obj).__name__}"
     )
 
 
 def _groups(sessions: Any, labels: Sequence[str] | None) -> dict[str, list[Any]]:
+    if isinstance(sessions, (str, os.PathLike)):  # not a sequence of one-letter file names
+        raise TypeError(
+            f"compare takes a list of sessions, the baseline first (sk.compare([base, option])), not one "
+            f"{type(sessions).__name__}"
+        )
     if isinstance(sessions, Mapping):
         if labels is not None:
             raise ValueError("give labels either as the mapping's keys or as labels=, not both")
@@ -183,9 +191,10 @@ def compare(
     Parameters
     ----------
     sessions : sequence or mapping
-        One entry per condition, the baseline first: a Recording or Analysis, or a list of them
-        (repeated sessions of that condition). A mapping gives the labels as keys
-        (``{"own": rec0, "A": [rec1, rec2]}``).
+        One entry per condition, the baseline first: an Analysis, a Recording, a file path or a
+        DataFrame (analysed with :func:`sensorkit.analyze`, as ``sk.recommend`` and ``sk.report``
+        take them), or a list of them (repeated sessions of that condition). A mapping gives
+        the labels as keys (``{"own": "own.txt", "A": [rec1, rec2]}``).
     comfort : sequence or mapping of float, optional
         Comfort rating 0-10 of each condition, in order (or by label).
     labels : sequence of str, optional
@@ -195,7 +204,7 @@ def compare(
     seed : int
         Bootstrap seed.
     **analyze_kwargs
-        Passed to :func:`sensorkit.analyze` for recordings (e.g. ``body_mass_kg``).
+        Passed to :func:`sensorkit.analyze` for what is not yet an Analysis (e.g. ``body_mass_kg``).
 
     Returns
     -------
@@ -203,6 +212,8 @@ def compare(
 
     Raises
     ------
+    TypeError
+        A session that is none of these, or one path instead of a list of sessions.
     ValueError
         Fewer than two conditions, sessions of different activities, no running or walking
         steps, comfort ratings that do not match the conditions or lie outside 0-10.
