@@ -19,6 +19,7 @@ __all__ = [
     "FileTruncatedWarning",
     "OutputExistsError",
     "OutputFolderError",
+    "OutputNotWritableError",
     "ProfileError",
     "ProtocolError",
     "SameFileError",
@@ -120,6 +121,18 @@ class OutputFolderError(SensorkitError, FileNotFoundError):
 
     def __str__(self) -> str:
         return str(self.args[0])  # not OSError's "[Errno ...] None: path" once filename is set
+
+
+class OutputNotWritableError(SensorkitError, PermissionError):
+    """The folder an output would be written into (or created in) cannot be written:
+    permissions or a read-only file system. Raised before any work, naming the option."""
+
+    def __init__(self, message: str, *, hint: str | None = None, filename: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.filename = filename
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class SameFileError(SensorkitError, ValueError):

@@ -14,6 +14,10 @@ reports) checks its output here first:
   cohort parts) is written under a temporary name next to it and
   renamed when complete (:func:`atomic_output`), so an error or a killed process half-way
   never leaves a truncated file under the final name nor destroys the file being replaced;
+* a folder an output goes into must be writable, checked before any work
+  (:func:`check_writable`, :class:`~sensorkit.errors.OutputNotWritableError` naming the
+  option), and a command that fails half-way removes the outputs it had created
+  (:func:`removed_on_failure`), never a file that was there before;
 * a capture being written holds an exclusive, non-blocking ``flock`` on its file, so a
   second writer gets :class:`~sensorkit.errors.FileLockedError` at once instead of
   mixing its records into the first one's file. Platforms without ``fcntl`` (Windows)
@@ -31,15 +35,23 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sensorkit.errors import FileLockedError, OutputExistsError, OutputFolderError, SameFileError
+from sensorkit.errors import (
+    FileLockedError,
+    OutputExistsError,
+    OutputFolderError,
+    OutputNotWritableError,
+    SameFileError,
+)
 
 __all__ = [
     "atomic_output",
     "check_output",
+    "check_writable",
     "input_files",
     "is_being_written",
     "lock_exclusive",
     "open_exclusive",
+    "removed_on_failure",
     "same_file",
     "unique_path",
 ]
@@ -128,6 +140,89 @@ def check_output(
     if not overwrite and (out.exists() or out.is_symlink()):
         raise OutputExistsError(EXISTS_MESSAGE.format(path=out))
     return out
+
+
+def check_writable(path: str | os.PathLike, *, what: str, folder: bool = False) -> None:
+    """Refuse, before any work, an output whose folder cannot be written.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file to be written, or with ``folder=True`` the folder to write into (created
+        with its missing parents when absent, as ``--png-dir`` is).
+    what : str
+        What the output is, for the message: the option and its value (``"--png-dir ro/png"``).
+    folder : bool
+        ``path`` is a folder.
+
+    Raises
+    ------
+    OutputNotWritableError
+        The folder (or, for a folder to be made, its nearest existing parent) exists but
+        cannot be written: permissions or a read-only file system.
+    OutputFolderError
+        A folder to be made where a file is, or a folder to write into that is a file.
+
+    Examples
+    --------
+    >>> check_writable("/proc/x.csv", what="--steps /proc/x.csv")  # doctest: +SKIP
+    Traceback (most recent call last):
+    ...
+    sensorkit.errors.OutputNotWritableError: --steps /proc/x.csv: cannot write into folder /proc (permission denied or read-only)
+    """
+    target = Path(path)
+    if folder:
+        existing = target
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        verb = "cannot write into folder" if existing == target else f"cannot create {target} in folder"
+    else:
+        existing = target.parent
+        verb = "cannot write into folder"
+    existing = existing if str(existing) else Path(".")
+    if existing.exists() and not existing.is_dir():
+        raise OutputFolderError(
+            f"{what}: {existing} is a file, not a folder", hint="choose another output", filename=str(target)
+        )
+    if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputNotWritableError(
+            f"{what}: {verb} {existing} (permission denied or read-only)",
+            hint="choose a folder you can write to",
+            filename=str(target),
+        )
+
+
+@contextmanager
+def removed_on_failure(paths: Iterable[str | os.PathLike]) -> Iterator[None]:
+    """Remove, when the block raises (an error or Ctrl-C), each of ``paths`` it created.
+
+    A path that existed before the block is never removed, whatever happened to it; a folder
+    is removed only when empty. So a command that fails after writing part of its outputs
+    (the report, then not the figures) leaves nothing of that run behind, and its retry does
+    not stop at "exists".
+
+    Parameters
+    ----------
+    paths : iterable of str or PathLike
+        Every file and folder the block may create (a folder's files before the folder need
+        not be ordered: deeper paths go first).
+    """
+    planned = list(dict.fromkeys(Path(p) for p in paths))
+    existed = {p for p in planned if p.exists() or p.is_symlink()}
+    try:
+        yield
+    except BaseException:
+        for p in sorted(planned, key=lambda q: len(q.absolute().parts), reverse=True):
+            if p in existed:
+                continue
+            try:
+                if p.is_dir() and not p.is_symlink():
+                    p.rmdir()  # only an empty folder
+                elif p.exists() or p.is_symlink():
+                    p.unlink()
+            except OSError:
+                pass  # left as it is: the error that matters is the one being raised
+        raise
 
 
 @contextmanager

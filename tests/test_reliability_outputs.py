@@ -318,3 +318,81 @@ def test_every_writer_says_the_same_thing_about_a_missing_folder(tmp_path, capsy
         == 0
     )
     assert (tmp_path / "pngs").is_dir()
+
+
+MOTICON = DATA / "moticon-opengo" / "230927_102114.txt"
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A real folder made read-only with chmod; skipped where chmod does not restrict (root)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        (ro / "probe").touch()
+    except PermissionError:
+        yield ro
+    else:
+        (ro / "probe").unlink()
+        pytest.skip("chmod does not restrict this user (root or CAP_DAC_OVERRIDE)")
+    finally:
+        ro.chmod(0o755)
+
+
+def test_analyze_refuses_an_output_folder_it_cannot_write_before_the_analysis(
+    read_only_folder, tmp_path, capsys, monkeypatch
+):
+    """`analyze F --report r1.html --png-dir ro/png` ran the whole analysis, then ended with a bare
+    "[Errno 13] Permission denied: 'ro/png'" and left r1.html, so the retry stopped at "exists"."""
+    ro = read_only_folder
+    report = tmp_path / "r1.html"
+
+    def not_now(*args, **kwargs):
+        raise AssertionError("analysed before the outputs were checked")
+
+    with monkeypatch.context() as m:
+        m.setattr(sk, "analyze", not_now)
+        for argv, option in (
+            (["--report", str(report), "--png-dir", str(ro / "png")], f"--png-dir {ro / 'png'}"),
+            (["--png-dir", str(ro)], f"--png-dir {ro}"),
+            (["--report", str(ro / "r1.html")], f"--report {ro / 'r1.html'}"),
+            (["--steps", str(ro / "s.csv")], f"--steps {ro / 's.csv'}"),
+        ):
+            assert main(["analyze", str(MOTICON), *argv]) == 1, argv
+            err = capsys.readouterr().err
+            first = err.splitlines()[0]
+            assert first.startswith(f"error: {option}: cannot ") and str(ro) in first, err
+            assert "permission denied or read-only" in first and "Errno" not in err
+            assert not report.exists() and not list(ro.iterdir())
+    ro.chmod(0o755)  # the retry after fixing the folder is not stopped by a left-over report
+    assert main(["analyze", str(MOTICON), "--report", str(report), "--png-dir", str(ro / "png")]) == 0
+    assert report.is_file() and len(list((ro / "png").glob("*.png"))) > 1
+
+
+def test_a_failed_analyze_run_removes_the_outputs_it_created_and_keeps_what_was_there(tmp_path, capsys):
+    """A failure after the report was written (here a folder where the last figure's PNG must go)
+    left the new report and the PNGs written so far; files that were there before stay."""
+    from sensorkit.report import FIGURES
+
+    png = tmp_path / "png"
+    png.mkdir()
+    (png / "notes.txt").write_text("mine", encoding="utf-8")
+    blocker = png / f"{FIGURES[-1].key}.png"
+    blocker.mkdir()  # a folder: the last PNG cannot be written, after the page and the others were
+    report, steps = tmp_path / "r1.html", tmp_path / "steps.csv"
+    argv = ["analyze", str(MOTICON), "--report", str(report), "--png-dir", str(png), "--steps", str(steps)]
+    assert main([*argv, "--force"]) == 1
+    assert "a folder is there, not a file" in capsys.readouterr().err
+    assert not report.exists() and not steps.exists() and not (tmp_path / "steps.csv.json").exists()
+    assert sorted(p.name for p in png.iterdir()) == sorted(["notes.txt", blocker.name])
+    assert (png / "notes.txt").read_text(encoding="utf-8") == "mine" and blocker.is_dir()
+    # a new PNG folder the run made is removed with its figures; its existing parent is kept
+    blocker.rmdir()
+    (tmp_path / "sub").mkdir()
+    deep = tmp_path / "sub" / "a" / "b"
+    (tmp_path / "sub" / "x.pdf").mkdir()  # the PDF fails (a folder in its place, or no Chromium) last
+    argv = ["analyze", str(MOTICON), "--report", str(tmp_path / "sub" / "x.html"), "--png-dir", str(deep)]
+    assert main([*argv, "--pdf", "--force"]) == 1
+    capsys.readouterr()
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["x.pdf"]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import sensorkit as sk
 from sensorkit.cli import report_options
 from sensorkit.cli.console import console, say
 from sensorkit.cli.read_options import add_read_options, read_kwargs
 from sensorkit.cli.tables import flagged_metrics, summary_table, with_flagged_rows
+from sensorkit.outputs import check_writable, removed_on_failure
 from sensorkit.quantities import format_number, format_value
 
 __all__ = ["add_parser", "run"]
@@ -92,11 +94,16 @@ def run(args: argparse.Namespace) -> int:
     # before the work: an existing report, PDF or figure PNG is kept unless --force
     report_options.check_report_outputs(args.report, args.png_dir, args.pdf, args.force, [args.file])
     inputs = [args.file, args.calibration]
+    outputs = report_options.report_paths(args.report, args.png_dir, args.pdf)
     if args.steps:  # ... and so is an existing steps file; an input never is, even with --force
         from sensorkit.report.export import check_steps_output, check_steps_sidecar
 
         check_steps_output(args.steps, overwrite=args.force, inputs=inputs)
-        check_steps_sidecar(args.steps, overwrite=args.force, inputs=inputs)
+        outputs += [Path(args.steps), check_steps_sidecar(args.steps, overwrite=args.force, inputs=inputs)]
+    # ... and every output folder can be written (the error came after the analysis)
+    report_options.check_report_folders(args.report, args.png_dir)
+    if args.steps:
+        check_writable(args.steps, what=f"--steps {args.steps}")
     with report_options.working(f"reading {args.file}"):
         rec = sk.read(args.file, **read_kwargs(args))
     with report_options.working(f"analysing {args.file}{first_run_note()}"):
@@ -108,14 +115,19 @@ def run(args: argparse.Namespace) -> int:
             exclude_steps=args.exclude_steps,
             exclude_bouts=args.exclude_bouts,
         )
-    report_options.write_report_from_args(args, rec, res)
-    if args.steps:
-        from sensorkit.report.export import steps_sidecar, write_steps
+    # a failure half-way (a full disk, Ctrl-C) leaves none of this run's outputs: the report
+    # written before the figures failed made the retry stop at "exists"
+    with removed_on_failure(p for p in outputs if p is not None):
+        report_options.write_report_from_args(args, rec, res)
+        if args.steps:
+            from sensorkit.report.export import steps_sidecar, write_steps
 
-        path = write_steps(res, args.steps, overwrite=args.force, inputs=inputs)
-        sidecar = steps_sidecar(path)
-        where = f"in {sidecar}" if sidecar is not None else "in the file"
-        say(f"wrote {len(res.steps)} steps to {path} (sensorkit version and parameters {where})", err=True)
+            path = write_steps(res, args.steps, overwrite=args.force, inputs=inputs)
+            sidecar = steps_sidecar(path)
+            where = f"in {sidecar}" if sidecar is not None else "in the file"
+            say(
+                f"wrote {len(res.steps)} steps to {path} (sensorkit version and parameters {where})", err=True
+            )
     if args.json:
         from sensorkit.report.export import analysis_json
 

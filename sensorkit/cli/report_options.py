@@ -34,13 +34,16 @@ from rich.text import Text
 from sensorkit.analysis.result import Analysis
 from sensorkit.cli.console import error_console, printable
 from sensorkit.io.outputs import input_files
+from sensorkit.outputs import check_writable
 from sensorkit.recording import Recording
 
 __all__ = [
     "add_identity_options",
     "add_report_options",
+    "check_report_folders",
     "identity_kwargs",
     "progress",
+    "report_paths",
     "report_written",
     "say_written",
     "working",
@@ -162,6 +165,7 @@ def write_report_from_args(args: argparse.Namespace, recording: Recording, analy
     check_report_outputs(
         report, png_dir, getattr(args, "pdf", False), getattr(args, "force", False), input_files(recording)
     )
+    check_report_folders(report, png_dir)
     with progress() as bar:
         task = bar.add_task("rendering report figures", total=len(FIGURES))
         runner = {k: getattr(args, k) for k in _RUNNER_KEYS if getattr(args, k, None) is not None}
@@ -193,6 +197,38 @@ def check_report_outputs(
     from sensorkit.report.api import check_report_outputs as check
 
     check(report, pdf=bool(report) and pdf, png_dir=png_dir, overwrite=force, inputs=inputs)
+
+
+def check_report_folders(report: str | Path | None, png_dir: str | Path | None) -> None:
+    """Refuse, before any work, a report or PNG folder that cannot be written (the PDF goes next
+    to the report), naming the option: the analysis ran first and the error came at the end.
+
+    Raises
+    ------
+    OutputNotWritableError, OutputFolderError
+        From :func:`sensorkit.outputs.check_writable`.
+    """
+    if report:
+        check_writable(report, what=f"--report {report}")
+    if png_dir:
+        check_writable(png_dir, what=f"--png-dir {png_dir}", folder=True)
+
+
+def report_paths(report: str | Path | None, png_dir: str | Path | None, pdf: bool) -> list[Path]:
+    """Every file and folder a session report may create: the page, its PDF, the PNG folder
+    (with the parents it makes) and each figure PNG; for :func:`sensorkit.outputs.removed_on_failure`."""
+    from sensorkit.report import FIGURES
+
+    paths = [Path(report)] if report else []
+    if report and pdf:
+        paths.append(Path(report).with_suffix(".pdf"))
+    if png_dir:
+        folder = Path(png_dir)
+        paths += [folder / f"{spec.key}.png" for spec in FIGURES]
+        while str(folder) not in ("", ".") and folder != folder.parent:
+            paths.append(folder)  # the folders mkdir(parents=True) may make; existing ones are kept
+            folder = folder.parent
+    return paths
 
 
 def say_written(result: dict) -> None:
