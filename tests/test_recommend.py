@@ -426,6 +426,25 @@ def test_cli_recommend_rejects_pain_outside_the_scale(physionet_files):
         main(["recommend", str(physionet_files[0]), "--pain", "11"])
 
 
+def test_the_pain_option_is_named_and_described_as_back_pain(physionet_files, capsys):
+    """README and --help said `--pain 0-10` while the card took it as back pain ("You report back
+    pain."): a knee or foot pain given there was read as back pain."""
+    with pytest.raises(SystemExit):
+        main(["recommend", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--back-pain 0-10, --pain 0-10 how bad your back pain is, 0 (none) to 10 (worst)" in help_text
+    assert "Back pain only: knee, foot or other pain is not asked about" in help_text
+    assert "--pain-weeks N how many weeks the back pain has lasted" in help_text
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `sensorkit recommend"))
+    assert "--back-pain 0-10" in row and "--pain 0-10" not in row and "back-pain severity" in row
+    for flag in ("--back-pain", "--pain"):  # one option, two spellings
+        assert main(["recommend", str(physionet_files[0]), "--json", flag, "3"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        (item,) = [c for c in data["caveats"] if c["topic"] == "back_pain"]
+        assert item["statement"].startswith("You report back pain.")
+
+
 # --- the simulator's cohorts: agreement with its truth, an upper bound ---------------------------
 
 

@@ -1,4 +1,7 @@
-"""``sensorkit recommend FILE [--mass KG --arch low|neutral|high --pain 0-10 --pain-weeks N ...] [--json]``.
+"""``sensorkit recommend FILE [--mass KG --arch low|neutral|high --back-pain 0-10 --pain-weeks N ...] [--json]``.
+
+``--back-pain`` (``--pain`` is the same option) is back pain only: the recommender's sources
+are about insoles and back pain, and it asks about no other pain.
 
 Analyses a recording and prints the insole advice for its activity (running, walking or
 standing), with what was withheld and why, or the JSON result.
@@ -17,6 +20,7 @@ from sensorkit.cli.analyze import first_run_note
 from sensorkit.cli.console import console, printable
 from sensorkit.cli.read_options import add_read_options, read_kwargs
 from sensorkit.cli.report_options import working
+from sensorkit.recommend.conventions import PAIN_SEVERE_MIN, PERSISTENT_PAIN_WEEKS
 from sensorkit.recommend.runner import ARCH_TYPES, SURFACES
 
 __all__ = ["add_parser", "run"]
@@ -25,7 +29,7 @@ __all__ = ["add_parser", "run"]
 def _pain(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 10.0:
-        raise argparse.ArgumentTypeError(f"pain must be on the 0-10 scale, got {text}")
+        raise argparse.ArgumentTypeError(f"back pain must be on the 0-10 scale, got {text}")
     return value
 
 
@@ -65,12 +69,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         choices=("wet-footprint test", "clinician"),
         help="how you found your arch type",
     )
-    p.add_argument("--pain", type=_pain, metavar="0-10", help="back-pain severity, 0 (none) to 10 (worst)")
-    p.add_argument("--pain-weeks", type=_non_negative, metavar="N", help="how many weeks the pain has lasted")
-    p.add_argument(
+    g = p.add_argument_group(
+        "back pain",
+        "Back pain only: knee, foot or other pain is not asked about, and no advice here is for it. "
+        "See a doctor or physical therapist for any pain that is severe or lasts.",
+    )
+    g.add_argument(
+        "--back-pain",
+        "--pain",
+        dest="pain",
+        type=_pain,
+        metavar="0-10",
+        help="how bad your back pain is, 0 (none) to 10 (worst); above 0 means you have back pain, "
+        f"{PAIN_SEVERE_MIN:g} or more: see a professional first",
+    )
+    g.add_argument(
+        "--pain-weeks",
+        type=_non_negative,
+        metavar="N",
+        help=f"how many weeks the back pain has lasted; {PERSISTENT_PAIN_WEEKS:g} or more: see a professional first",
+    )
+    g.add_argument(
         "--other-symptoms",
         action="store_true",
-        help="the pain comes with other symptoms (numbness, tingling, weakness, pain down a leg)",
+        help="the back pain comes with numbness, tingling, weakness or pain down a leg: see a professional first",
     )
     p.add_argument("--surface", choices=SURFACES, help="usual running surface (recorded; no rule uses it)")
     p.add_argument("--weekly-km", type=_non_negative, metavar="N", help="usual weekly distance in km")

@@ -54,9 +54,10 @@ def recommend(
     pain_severity : float, optional
         Back-pain severity 0-10; 7 or more sends the user to a professional first.
     pain_weeks : float, optional
-        How long the pain has lasted; 6 weeks or more (persistent) sends the user to a professional.
+        How long the back pain has lasted; 6 weeks or more (persistent) sends the user to a
+        professional.
     other_symptoms : bool, optional
-        Pain with other symptoms; sends the user to a professional.
+        The back pain comes with other symptoms; sends the user to a professional.
     back_pain : bool, optional
         Whether the user has back pain (implied by ``pain_severity > 0``).
     surface : {"road", "trail", "track", "treadmill"}, optional
