@@ -83,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
                       highlight=False, soft_wrap=True)  # fmt: skip
         width = max([16, *(len(name) for name, *_ in rows)])  # (pressure2pose-double is 20)
         for name, how, what, description in rows:
-            console.print(f"  {name:<{width}} {how:<36} {what}", markup=False, highlight=False, soft_wrap=True)
+            console.print(
+                f"  {name:<{width}} {how:<36} {what}", markup=False, highlight=False, soft_wrap=True
+            )
             console.print(f"  {'':<{width}} {description}", markup=False, highlight=False, soft_wrap=True)
         return 0
     console.print(serial_table(list_serial_ports()))
