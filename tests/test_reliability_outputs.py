@@ -341,30 +341,27 @@ def read_only_folder(tmp_path):
 
 
 def test_analyze_refuses_an_output_folder_it_cannot_write_before_the_analysis(
-    read_only_folder, tmp_path, capsys, monkeypatch
+    read_only_folder, tmp_path, capsys
 ):
     """`analyze F --report r1.html --png-dir ro/png` ran the whole analysis, then ended with a bare
     "[Errno 13] Permission denied: 'ro/png'" and left r1.html, so the retry stopped at "exists"."""
     ro = read_only_folder
     report = tmp_path / "r1.html"
-
-    def not_now(*args, **kwargs):
-        raise AssertionError("analysed before the outputs were checked")
-
-    with monkeypatch.context() as m:
-        m.setattr(sk, "analyze", not_now)
-        for argv, option in (
-            (["--report", str(report), "--png-dir", str(ro / "png")], f"--png-dir {ro / 'png'}"),
-            (["--png-dir", str(ro)], f"--png-dir {ro}"),
-            (["--report", str(ro / "r1.html")], f"--report {ro / 'r1.html'}"),
-            (["--steps", str(ro / "s.csv")], f"--steps {ro / 's.csv'}"),
-        ):
-            assert main(["analyze", str(MOTICON), *argv]) == 1, argv
-            err = capsys.readouterr().err
-            first = err.splitlines()[0]
-            assert first.startswith(f"error: {option}: cannot ") and str(ro) in first, err
-            assert "permission denied or read-only" in first and "Errno" not in err
-            assert not report.exists() and not list(ro.iterdir())
+    # an input that cannot be read: had it been read (and analysed) first, its error would come
+    broken = tmp_path / "walk.csv"
+    broken.write_bytes(b"\x00\xff not a recording")
+    for argv, option in (
+        (["--report", str(report), "--png-dir", str(ro / "png")], f"--png-dir {ro / 'png'}"),
+        (["--png-dir", str(ro)], f"--png-dir {ro}"),
+        (["--report", str(ro / "r1.html")], f"--report {ro / 'r1.html'}"),
+        (["--steps", str(ro / "s.csv")], f"--steps {ro / 's.csv'}"),
+    ):
+        assert main(["analyze", str(broken), *argv]) == 1, argv
+        err = capsys.readouterr().err
+        first = err.splitlines()[0]
+        assert first.startswith(f"error: {option}: cannot ") and str(ro) in first, err
+        assert "permission denied or read-only" in first and "Errno" not in err
+        assert not report.exists() and not list(ro.iterdir())
     ro.chmod(0o755)  # the retry after fixing the folder is not stopped by a left-over report
     assert main(["analyze", str(MOTICON), "--report", str(report), "--png-dir", str(ro / "png")]) == 0
     assert report.is_file() and len(list((ro / "png").glob("*.png"))) > 1
@@ -396,3 +393,29 @@ def test_a_failed_analyze_run_removes_the_outputs_it_created_and_keeps_what_was_
     assert main([*argv, "--pdf", "--force"]) == 1
     capsys.readouterr()
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["x.pdf"]
+
+
+def test_report_checks_its_png_folder_before_reading_and_a_failed_run_leaves_nothing(tmp_path, capsys):
+    """`sensorkit report` had the late failure `analyze` had: checked after the analysis, and a
+    page written before a figure failed was left behind (runs as root: a file in the folder's place)."""
+    from sensorkit.report import FIGURES
+
+    not_a_folder = tmp_path / "figures"
+    not_a_folder.write_text("a file", encoding="utf-8")
+    broken = tmp_path / "walk.csv"  # read first, its error would come instead
+    broken.write_bytes(b"\x00\xff not a recording")
+    page = tmp_path / "r.html"
+    assert main(["report", str(broken), "-o", str(page), "--png-dir", str(not_a_folder / "png")]) == 1
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first == f"error: --png-dir {not_a_folder / 'png'}: {not_a_folder} is a file, not a folder"
+    assert not page.exists()
+    # the last figure's PNG cannot be written (a folder in its place): the page and the PNGs
+    # written before it are removed, what was in the folder stays
+    png = tmp_path / "png"
+    png.mkdir()
+    (png / "notes.txt").write_text("mine", encoding="utf-8")
+    (png / f"{FIGURES[-1].key}.png").mkdir()
+    assert main(["report", str(MOTICON), "-o", str(page), "--png-dir", str(png), "--no-recommend"]) == 1
+    capsys.readouterr()
+    assert not page.exists()
+    assert sorted(p.name for p in png.iterdir()) == sorted(["notes.txt", f"{FIGURES[-1].key}.png"])

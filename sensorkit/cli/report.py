@@ -17,6 +17,7 @@ import sensorkit as sk
 from sensorkit.cli import report_options
 from sensorkit.cli.analyze import first_run_note
 from sensorkit.cli.read_options import add_read_options, read_kwargs
+from sensorkit.outputs import removed_on_failure
 
 __all__ = ["add_parser", "run"]
 
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             )
         report_options.say_written(result)
         return 0
+    report_options.check_report_folders(output, args.png_dir)  # before the analysis, naming the option
     source = sources[0]
     with report_options.working(f"reading {source}"):
         rec = sk.read(source, **read_kwargs(args))
@@ -84,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
         res = sk.analyze(rec, body_mass_kg=args.mass)
     from sensorkit.report import FIGURES
 
-    with report_options.progress() as bar:
+    # a failure half-way (a full disk, Ctrl-C) leaves none of this run's outputs behind
+    planned = report_options.report_paths(output, args.png_dir, bool(args.pdf))
+    with removed_on_failure(planned), report_options.progress() as bar:
         task = bar.add_task("rendering report figures", total=len(FIGURES))
         result = sk.report(
             rec,

@@ -217,14 +217,11 @@ def check_report_folders(report: str | Path | None, png_dir: str | Path | None) 
 def report_paths(report: str | Path | None, png_dir: str | Path | None, pdf: bool) -> list[Path]:
     """Every file and folder a session report may create: the page, its PDF, the PNG folder
     (with the parents it makes) and each figure PNG; for :func:`sensorkit.outputs.removed_on_failure`."""
-    from sensorkit.report import FIGURES
+    from sensorkit.report.api import report_outputs
 
-    paths = [Path(report)] if report else []
-    if report and pdf:
-        paths.append(Path(report).with_suffix(".pdf"))
+    paths = report_outputs(report, pdf=bool(report) and pdf, png_dir=png_dir)
     if png_dir:
         folder = Path(png_dir)
-        paths += [folder / f"{spec.key}.png" for spec in FIGURES]
         while str(folder) not in ("", ".") and folder != folder.parent:
             paths.append(folder)  # the folders mkdir(parents=True) may make; existing ones are kept
             folder = folder.parent
