@@ -534,6 +534,39 @@ def test_steps_csv_reads_with_plain_pandas_and_keeps_its_provenance_next_to_it(t
     assert (tmp_path / "other.csv.json").read_text(encoding="utf-8") == "keep me\n"
 
 
+def test_steps_file_and_analysis_json_name_the_recording_they_came_from(tmp_path, capsys):
+    """Neither the steps table's provenance nor `analyze --json` named the input file: a table
+    could not be traced back to its recording. Both now give its path, size, modification time
+    and SHA-256 (checked here against hashlib over the file's bytes), and the recording's source."""
+    import hashlib
+
+    real = Path("tests/data/physionet-gaitpdb/GaCo01_01.txt")
+    copy = tmp_path / "walk 1.txt"  # a renamed copy: the hash still identifies the recording
+    copy.write_bytes(real.read_bytes())
+    digest = hashlib.sha256(real.read_bytes()).hexdigest()
+    out = tmp_path / "steps.csv"
+    assert main(["analyze", str(copy), "--steps", str(out)]) == 0
+    about = json.loads((tmp_path / "steps.csv.json").read_text(encoding="utf-8"))
+    assert about["inputs"] == [
+        {
+            "path": str(copy.absolute()),
+            "bytes": real.stat().st_size,
+            "modified_utc": about["inputs"][0]["modified_utc"],
+            "sha256": digest,
+        }
+    ]
+    assert about["source"]["origin"] == str(copy) and about["source"]["format"] == "physionet-gaitpdb"
+    # (PhysioNet files name their subject in the file name: the copy is subject "walk 1")
+    assert about["source"]["subject"] == "walk 1" and about["source"]["rate_hz"] == 100.0
+    capsys.readouterr()
+    assert main(["analyze", str(copy), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["inputs"] == about["inputs"] and data["source"]["origin"] == str(copy)
+    # the same in Python: an analysis names its file (without hashing it), or what made it
+    assert sk.analyze(sk.read(copy)).source["origin"] == str(copy)
+    assert sk.analyze(sk.simulate(duration_s=5, seed=1)).source["origin"] == "sensorkit.simulate"
+
+
 def test_analyze_steps_never_replaces_its_input_and_keeps_an_existing_file(tmp_path, capsys):
     """`analyze victim.csv --steps victim.csv` rewrote the recording with its own steps table
     (and a second run then failed to read it); any existing file was replaced without --force."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -166,6 +167,8 @@ def analyze(
         },
         source={
             "subject": recording.subject_id,
+            "origin": _origin(recording),
+            "format": recording.metadata.get("format"),
             "rate_hz": recording.rate_hz,
             "n_frames": recording.n_frames,
             "layout": layout.name,
@@ -173,6 +176,13 @@ def analyze(
             "foot_width_mm": layout.foot_width_mm,
         },
     )
+
+
+def _origin(recording: Recording) -> str | None:
+    """Where a recording came from, as its maker named it: the file a reader read, or what
+    generated it (``sensorkit.simulate``); None when nothing says."""
+    src = recording.metadata.get("source")
+    return str(src) if isinstance(src, (str, Path)) else None
 
 
 def side_context(

@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         from sensorkit.report.export import analysis_json
 
-        print(json.dumps(analysis_json(res), allow_nan=False, indent=1))
+        print(json.dumps(analysis_json(res, inputs), allow_nan=False, indent=1))
         return 0
     f = "bw" if res.force_units == "BW" else "n"
     counts = res.counts

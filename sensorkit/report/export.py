@@ -4,7 +4,8 @@
   carries ``params``).
 * CSV: the steps table alone, so that plain ``pandas.read_csv(path)`` (or a spreadsheet, R's
   ``read.csv``) reads it; its provenance (``sensorkit_version``, ``schema``, ``force_units``,
-  ``body_mass_kg``, ``activity``, ``params``, ``selection``) in the JSON file next to it,
+  ``body_mass_kg``, ``activity``, ``params``, ``selection``, ``source``, and ``inputs``: each
+  input file's path, size, modification time and SHA-256) in the JSON file next to it,
   ``<name>.csv.json`` (:func:`steps_sidecar`). Comment lines before the header broke every
   CSV reader but one told to skip them.
 * Parquet: the steps table with the same keys in the file's key-value metadata
@@ -27,6 +28,7 @@ __all__ = [
     "analysis_json",
     "check_steps_output",
     "check_steps_sidecar",
+    "input_identities",
     "provenance",
     "steps_sidecar",
     "write_steps",
@@ -35,11 +37,27 @@ __all__ = [
 STEPS_SCHEMA = "sensorkit.steps/1"
 
 
-def provenance(analysis: Analysis) -> dict[str, Any]:
-    """What produced the numbers: sensorkit version, schema, units, mass, activity and every parameter."""
+def input_identities(inputs: Iterable[str | Path | None]) -> list[dict[str, Any]]:
+    """:func:`sensorkit.io.provenance.file_identity` of each existing file of ``inputs`` (None
+    and duplicates skipped): path, size, modification time and SHA-256."""
+    from sensorkit.io.provenance import file_identity
+
+    seen, out = set(), []
+    for p in inputs:
+        if p is None or not Path(p).is_file() or Path(p).absolute() in seen:
+            continue
+        seen.add(Path(p).absolute())
+        out.append(file_identity(p))
+    return out
+
+
+def provenance(analysis: Analysis, inputs: Iterable[str | Path | None] = ()) -> dict[str, Any]:
+    """What produced the numbers: sensorkit version, schema, units, mass, activity, every
+    parameter, the recording (``source``: subject, origin, format, rate, layout) and, given
+    ``inputs``, each input file's identity (``inputs``: :func:`input_identities`)."""
     from sensorkit import __version__
 
-    return {
+    out = {
         "sensorkit_version": __version__,
         "schema": STEPS_SCHEMA,
         "force_units": analysis.force_units,
@@ -47,14 +65,25 @@ def provenance(analysis: Analysis) -> dict[str, Any]:
         "activity": analysis.activity,
         "params": to_jsonable(analysis.params.to_dict()),
         "selection": to_jsonable(analysis.selection),
+        "source": to_jsonable(analysis.source),
     }
+    identities = input_identities(inputs)
+    if identities:
+        out["inputs"] = identities
+    return out
 
 
-def analysis_json(analysis: Analysis) -> dict[str, Any]:
-    """:meth:`Analysis.to_dict` with ``sensorkit_version`` first; JSON-ready (``allow_nan=False`` holds)."""
+def analysis_json(analysis: Analysis, inputs: Iterable[str | Path | None] = ()) -> dict[str, Any]:
+    """:meth:`Analysis.to_dict` with ``sensorkit_version`` first and, given ``inputs``, each
+    input file's identity (``inputs``: :func:`input_identities`); JSON-ready
+    (``allow_nan=False`` holds)."""
     from sensorkit import __version__
 
-    return {"sensorkit_version": __version__, **to_jsonable(analysis.to_dict())}
+    out = {"sensorkit_version": __version__, **to_jsonable(analysis.to_dict())}
+    identities = input_identities(inputs)
+    if identities:
+        out["inputs"] = identities
+    return out
 
 
 def check_steps_output(
@@ -124,7 +153,8 @@ def write_steps(
     overwrite : bool
         Replace an existing file (default: refuse, as every sensorkit writer does).
     inputs : iterable of str or Path
-        Files the analysis was read from; ``path`` may never be one of them.
+        Files the analysis was read from; ``path`` may never be one of them, and the
+        provenance names each (path, size, modification time, SHA-256).
 
     Raises
     ------
@@ -145,7 +175,7 @@ def write_steps(
     """
     path = check_steps_output(path, overwrite=overwrite, inputs=inputs)
     sidecar = check_steps_sidecar(path, overwrite=overwrite, inputs=inputs)
-    meta = provenance(analysis)
+    meta = provenance(analysis, inputs)
     if sidecar is not None:
         about = {**meta, "steps_file": path.name, "index": "step"}
         text = json.dumps(about, indent=1, sort_keys=False, allow_nan=False) + "\n"
