@@ -199,12 +199,6 @@ class Device(ChunkReader):
             self._lines = LineStream(mode, url=url, layout=self.sensor_layout, side=side, csv_rate_hz=csv_rate_hz,
                                      csv_units=csv_units, csv_scale=csv_scale, csv_clock_bits=csv_clock_bits,
                                      csv_tick_us={"us": 1, "ms": 1000}[csv_clock_unit], profile=self.profile, tap=self._tap)  # fmt: skip
-        # a pair's line or profile device without side=: its first chunks (decoded while the
-        # pair opens) wait for the side the pair assigns (DevicePair._assign_sides, release_held)
-        self._held: list[Chunk] | None = (
-            [] if self._lines is not None and sink is not None and not side else None
-        )
-        self._held_lock = threading.Lock()
         self._head = bytearray()  # first bytes received, for the diagnosis
         self._load = LoadWatch()
         self.gaps = GapLog()
@@ -253,28 +247,8 @@ class Device(ChunkReader):
         self.side_hint = side
         if self._bin is not None:
             self._bin.side_hint = side
-        if self._lines is not None:  # CSV lines, and profile frames that do not name their foot
-            self._lines.assume_side(side)
         if self.info is not None and self.info.side == "unknown":
             self.info = replace(self.info, side=side)
-
-    def frame_side(self) -> str | None:
-        """The one foot this device's first records named (a pair's device of a profile whose
-        frames name their foot, before the pair assigned it), or None."""
-        if self._lines is None or not self._lines.frames_say_side:
-            return None
-        with self._held_lock:
-            sides = {c.side for c in self._held or ()}
-        return sides.pop() if len(sides) == 1 and sides <= {"left", "right"} else None
-
-    def release_held(self) -> None:
-        """Queue the chunks held until the pair assigned this device its side and stream number,
-        with that side (records that do not name their foot) and stream."""
-        with self._held_lock:
-            held, self._held = self._held, None
-            keep_side = self._lines is not None and self._lines.frames_say_side
-            for chunk in held or ():
-                self._put(replace(chunk, stream=self.stream, side=chunk.side if keep_side else self.side))
 
     @property
     def device_info(self) -> DeviceInfo | None:
@@ -822,14 +796,6 @@ class Device(ChunkReader):
         chunk = Chunk(side=side or self.side, stream=self.stream, time=times, seq=seq, values=values,
                       units=self.units, n_packets=n_packets, arrival_s=t, gaps=tuple(gaps), stats=self._stats(),
                       extra=extra or None, imu=None if self._bin is None else self._bin.take_imu())  # fmt: skip
-        if self._held is not None:
-            with self._held_lock:
-                if self._held is not None:
-                    self._held.append(chunk)
-                    return
-        self._put(chunk)
-
-    def _put(self, chunk: Chunk) -> None:
         if isinstance(self._queue, ChunkQueue):
             self._queue.put(chunk, lossless=not self.transport.live, cancel=self._halt)
         else:

@@ -245,37 +245,6 @@ class LineStream:
             )
 
     # ------------------------------------------------------------------ link, description
-    @property
-    def frames_say_side(self) -> bool:
-        """Whether the records name their foot (a profile's side field, prefix or marker, or
-        both feet in every frame); CSV lines and other profiles' records never do."""
-        p = self.profile
-        if p is None:
-            return False
-        return (
-            p.side is not None or bool(p.side_prefix or p.side_marker) or set(p.pressure) == {"left", "right"}
-        )
-
-    def assume_side(self, side: str) -> None:
-        """Take ``side`` for records that do not name their foot (a pair's other device has the other).
-
-        The samples already sequenced as the placeholder side (CSV ``"unknown"``, a profile's
-        default ``"left"``) continue as ``side``: the same sample numbers, clock and counter.
-        """
-        self.side_hint = side
-        if self.frames_say_side:
-            return
-        if isinstance(self.decoder, ProfileDecoder):
-            old = self.decoder.default_side
-            self.decoder.assume_side(side)
-        else:
-            old = "unknown"
-        for kept in (self.seqs, self.counters):
-            if old != side and old in kept and side not in kept:
-                kept[side] = kept.pop(old)
-                if isinstance(kept[side], SampleSequencer):
-                    kept[side].side = side
-
     def link_lost(self) -> None:
         """The link was lost: the next samples of every side follow a gap; a partial frame is recorded and dropped."""
         self.record_partial()

@@ -52,14 +52,16 @@ class DevicePair(ChunkReader):
     def _assign_sides(self) -> None:
         a, b = self.devices
         sa, sb = a.side, b.side
-        # a profile whose frames name their foot: what the first frames said (Device.frame_side)
-        fa = a.frame_side() if sa == "unknown" else None
-        fb = b.frame_side() if sb == "unknown" else None
-        sa, sb = fa or sa, fb or sb
-        if sa == sb and sa != "unknown":
-            said = " (their frames say so)" if fa or fb else ""
+        blind = [d.url for d in self.devices if d.side == "unknown" and not _can_name_foot(d)]
+        if blind:
             raise DeviceError(
-                f"both {a.url} and {b.url} say they are the {sa} insole{said}",
+                f"{' and '.join(blind)} do not say which foot they are (no side= in the URL, and "
+                "their records do not name a foot), so the pair cannot tell left from right",
+                hint="add side=left to one URL and side=right to the other",
+            )
+        if sa == sb and sa != "unknown":
+            raise DeviceError(
+                f"both {a.url} and {b.url} say they are the {sa} insole",
                 hint="set the side in one URL (?side=right) or reconfigure the insole",
             )
         if sa == "unknown":
@@ -71,8 +73,6 @@ class DevicePair(ChunkReader):
         self.devices.sort(key=lambda d: d.side != "left")
         for i, dev in enumerate(self.devices):
             dev.stream = i
-        for dev in self.devices:  # the chunks decoded while the pair opened, with their side
-            dev.release_held()
 
     # -- the common device API ------------------------------------------------------
     @property
@@ -145,3 +145,13 @@ class DevicePair(ChunkReader):
 
     def __repr__(self) -> str:
         return f"<DevicePair {self.left.url} + {self.right.url}>"
+
+
+def _can_name_foot(dev: Device) -> bool:
+    """Whether a device without ``side=`` tells its foot itself: DEVICE_INFO (binary protocol),
+    records that name it (a profile's side field, prefix or marker), or a replayed capture
+    (whose header keeps what the recording knew). CSV lines and profiles whose records never
+    name a foot cannot: their first chunks are labelled before the pair could assign a side."""
+    if dev.mode == "binary" or not dev.transport.live:
+        return True
+    return dev.mode == "profile" and dev.profile is not None and dev.profile.names_foot

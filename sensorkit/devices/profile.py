@@ -226,6 +226,20 @@ class Profile:
         return tuple(self.pressure)
 
     @property
+    def names_foot(self) -> bool:
+        """Whether each record says its foot (a side field, prefix or marker, or both feet in
+        every frame); otherwise only the URL's ``side=`` can."""
+        return (
+            self.side is not None
+            or bool(self.side_prefix or self.side_marker)
+            or set(self.pressure)
+            == {
+                "left",
+                "right",
+            }
+        )
+
+    @property
     def n_sensors(self) -> int:
         """Pressure channels per side (the kept ``indices``, or ``count``)."""
         return next(iter(self.pressure.values())).n_values

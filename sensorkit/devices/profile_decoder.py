@@ -118,8 +118,7 @@ class ProfileDecoder:
         in :attr:`ProfileStats.side_conflicts`, and the first such frame gives a
         :class:`~sensorkit.errors.SideConflictWarning` (a firmware may write a fixed foot word:
         Pressure2Pose's single-frame build always sends 0, left). Not given, a frame's own foot
-        decides, and frames that do not say are ``"left"``, or the side a pair assigned
-        (:meth:`assume_side`).
+        decides, and frames that do not say are ``"left"``.
     """
 
     def __init__(self, profile: Profile, side: str | None = None) -> None:
@@ -138,13 +137,6 @@ class ProfileDecoder:
         ]
 
     # ------------------------------------------------------------------ public
-    def assume_side(self, side: str) -> None:
-        """The foot of frames that do not name one, when the URL gives none: a pair of devices
-        whose frames never say their foot is assigned one left and one right
-        (:class:`~sensorkit.devices.pair.DevicePair`), as devices without a profile are."""
-        if self.url_side is None and side in ("left", "right"):
-            self.default_side = side
-
     def reconnected(self) -> None:
         """A new connection: drop a partial frame, and skip the next text record (it may be cut)."""
         self._pending.clear()

@@ -530,8 +530,6 @@ def _open_replay(url: DeviceURL, *, calibration: Calibration | None = None, **op
         for dev in devices:
             dev.start()
         source.devices.sort(key=lambda d: d.side != "left")
-        for dev in devices:  # a stream the header gives no side: its chunks as decoded
-            dev.release_held()
     else:
         source = devices[0].open()
     # (what was read so far stays buffered: open_session attaches a capture to it, or drops it;
