@@ -872,18 +872,21 @@ def test_sensmove_right_insole_pressed_at_fsr0_over_serial_loads_the_heel_of_its
     assert layout.x_mm[5] > 0  # fsr[5], the toe sensor the app draws medial
 
 
-def test_the_urls_side_also_decides_over_a_text_marker_or_prefix_and_a_disagreement_is_warned():
+def test_a_text_marker_or_prefix_decides_over_the_urls_side_and_a_disagreement_is_warned():
+    # markers and prefixes are sent by each insole's own firmware: a port can carry both insoles
+    # (sensmove's USB echo, left01 rows of both feet). side= overriding them merged both insoles
+    # into one foot (a review); they decide, and a side= that disagrees is warned and counted
     from sensorkit.devices.profile_decoder import ProfileDecoder
 
     pieces = []
     for k in range(30):  # the right insole: '@' before every piece
         pieces += sensmove_pieces(sensmove_record(k, *sensmove_values(k)), right=True)
     with pytest.warns(
-        SideConflictWarning, match=r"the record's marker \(right\) names the other foot"
+        SideConflictWarning, match=r"the record's marker \(right\) names the other foot.*each frame keeps"
     ) as rec:
         dec = ProfileDecoder(load_profile("sensmove"), side="left")
         got = decode_all(dec, ble_notifications(pieces))
-    assert set(got) == {"left"} and len(rec) == 1  # one warning per stream, every record counted
+    assert set(got) == {"right"} and len(rec) == 1  # one warning per stream, every record counted
     assert dec.stats.side_conflicts == dec.stats.frames_ok == 30
     rows = [
         (("L_" if k % 2 else "R_") + str([[k] * 4] * 6).replace(" ", "") + "\n").encode() for k in range(10)
@@ -891,7 +894,27 @@ def test_the_urls_side_also_decides_over_a_text_marker_or_prefix_and_a_disagreem
     with pytest.warns(SideConflictWarning, match=r"the record's prefix \(right\)"):
         dec = ProfileDecoder(load_profile("left01-insole"), side="left")
         got = {s: b.values for s, b in dec.feed(b"".join(rows)).items()}
-    assert set(got) == {"left"} and got["left"].shape[0] == 9 and dec.stats.side_conflicts == 4
+    # the first record is skipped (it may be a cut one): 5 left rows, 4 right rows, each its foot
+    assert got["left"].shape[0] == 5 and got["right"].shape[0] == 4 and dec.stats.side_conflicts == 4
+    assert np.array_equal(got["left"][:, 0], [1, 3, 5, 7, 9]) and np.array_equal(
+        got["right"][:, 0], [2, 4, 6, 8]
+    )
+
+
+def test_a_trusted_foot_field_decides_and_only_pressure2poses_fixed_foot_word_yields_to_side():
+    from sensorkit.devices.profile_decoder import ProfileDecoder
+
+    single = b"".join(p2p_single(k, foot=1) for k in range(5))  # an edited board that says right
+    with pytest.warns(SideConflictWarning, match="taken as the left foot, as side= says"):
+        got = ProfileDecoder(load_profile("pressure2pose"), side="left").feed(single)
+    assert set(got) == {"left"}  # the published firmware fixes the word: side= decides
+    assert load_profile("pressure2pose").side_trusted is False
+    assert load_profile("pressure2pose-imu").side_trusted is True  # FOOT_SIDE from menuconfig
+    imu = b"".join(p2p_single_imu(k, foot=1) for k in range(5))
+    with pytest.warns(SideConflictWarning, match="each frame keeps the foot it names"):
+        dec = ProfileDecoder(load_profile("pressure2pose-imu"), side="left")
+        got = dec.feed(imu)
+    assert set(got) == {"right"} and dec.stats.side_conflicts == 5
 
 
 @pytest.mark.parametrize(

@@ -153,6 +153,9 @@ class Profile:
         ``sequence_bits`` bits (two's complement, e.g. an AVR ``int`` going from 32767 to -32768).
     side : FieldSpec or None
         A field naming the foot; ``side_values`` maps its values (numbers or prefixes) to sides.
+        ``side_trusted`` False (``trusted = false``): the firmware writes a fixed value there
+        whatever the foot, so a URL's ``side=`` decides over it; True (default): the records'
+        foot decides, and a ``side=`` that disagrees is warned about.
     side_prefix : dict
         Text records starting with these prefixes belong to these sides.
     side_marker : dict
@@ -219,6 +222,7 @@ class Profile:
     ignore: bytes = b""
     side_marker: dict = field(default_factory=dict)
     sequence_signed: bool = False
+    side_trusted: bool = True
 
     @property
     def sides(self) -> tuple[str, ...]:
@@ -510,6 +514,7 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
         raise ProfileError("missing; expected a [fields] table", path=path, key="fields")
     timestamp = sequence = side = None
     unit, bits, side_values, side_prefix, side_marker = "us", None, {}, {}, {}
+    side_trusted = True
     ts = fl.table_of("timestamp")
     if ts is not None:
         unit = ts.get("unit", (str,), required=True, choices=tuple(TIME_UNITS))
@@ -563,6 +568,7 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
             for s in SIDES:
                 v = sd.get(s, (int, str), required=True, expected=f"the field's value for the {s} foot")
                 side_values[v] = s
+            side_trusted = sd.get("trusted", (bool,), True, expected="true or false")
             side = _field(sd, framing, text_format)
         sd.done()
     pressure = _sided(fl, "pressure", framing, text_format)
@@ -672,7 +678,7 @@ def profile_from_dict(raw: dict, *, path: str = "<dict>") -> Profile:
         keep_delimiter=bool(keep), datagram_records=bool(datagrams), ignore=ignore,
         timestamp=timestamp, timestamp_unit=unit, timestamp_bits=bits, sequence=sequence,
         sequence_bits=seq_bits, sequence_signed=bool(seq_signed), side=side,
-        side_values=side_values, side_prefix=side_prefix, side_marker=side_marker, pressure=pressure, extras=extras, imu=imu,
+        side_values=side_values, side_trusted=bool(side_trusted), side_prefix=side_prefix, side_marker=side_marker, pressure=pressure, extras=extras, imu=imu,
         imu_units=imu_units, units=units, rate_hz=float(rate), layout=layout, approximate=approx, raw=raw,
         path=path,
     )  # fmt: skip

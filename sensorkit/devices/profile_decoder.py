@@ -229,13 +229,14 @@ class ProfileDecoder:
             mask = code == float(value)
             out[side] = mask
             known |= mask
-        if self.url_side is not None:  # the URL's side= decides; frames that say otherwise are counted
+        if self.url_side is not None:  # frames that name the other foot than side= are counted
             other = out.get(_OTHER[self.url_side], np.zeros(m, dtype=bool))
             if other.any():
                 first = int(np.flatnonzero(other)[0])
                 self._side_conflict(int(other.sum()) // p.samples_per_frame,
                                     f"side field value {code[first]:g} ({_OTHER[self.url_side]})")  # fmt: skip
-            out = {self.url_side: known.copy()}
+            if not p.side_trusted:  # a fixed foot word: the URL's side= decides
+                out = {self.url_side: known.copy()}
         if not known.all():
             out["bad"] = ~known
             first = int(np.flatnonzero(~known)[0])
@@ -318,7 +319,7 @@ class ProfileDecoder:
                         f"side field value {code!r} is neither {' nor '.join(map(str, p.side_values))}"
                     )
             said = side  # what the record itself says (marker, prefix or side field), or None
-            if self.url_side is not None:
+            if self.url_side is not None and (side is None or (p.side is not None and not p.side_trusted)):
                 side = self.url_side
             sides = (
                 ("left", "right") if set(p.pressure) == {"left", "right"} else (side or self.default_side,)
@@ -352,7 +353,7 @@ class ProfileDecoder:
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             self._bad(rec, str(exc) or type(exc).__name__)
             return
-        if said is not None and said != side and len(sides) == 1:
+        if said is not None and self.url_side is not None and said != self.url_side and len(sides) == 1:
             self._side_conflict(1, f"the record's {self._side_source()} ({said})")
         for s, vals, extra in out:
             rows.setdefault(s, []).append((vals[None, :], None if ticks is None else np.array([ticks]),
@@ -364,15 +365,22 @@ class ProfileDecoder:
         return "side field" if p.side is not None else "prefix" if p.side_prefix else "marker"
 
     def _side_conflict(self, n: int, what: str) -> None:
-        """``n`` frames said ``what``, another foot than the URL's side=, which was used."""
+        """``n`` frames said ``what``, another foot than the URL's side=; which one decides
+        depends on ``side_trusted``."""
         self.stats.side_conflicts += n
         if self.stats.first_side_conflict:
             return
         self.stats.first_side_conflict = what
+        p = self.profile
+        if p.side is not None and not p.side_trusted:
+            decided = (f"every frame is taken as the {self.url_side} foot, as side= says (this profile's "
+                       "foot field is a value the firmware fixes)")  # fmt: skip
+        else:
+            decided = ("each frame keeps the foot it names (a port that carries both insoles); remove side= "
+                       "or check which insole this is")  # fmt: skip
         warnings.warn(
-            f"profile {self.profile.name!r}: {what} names the other foot than the URL's side={self.url_side}; "
-            f"every frame is taken as the {self.url_side} foot, as side= says (frames that disagree are "
-            "counted in profile_stats.side_conflicts)",
+            f"profile {p.name!r}: {what} names the other foot than the URL's side={self.url_side}; {decided} "
+            "(frames that disagree are counted in profile_stats.side_conflicts)",
             SideConflictWarning,
             stacklevel=user_stacklevel(),
         )
