@@ -536,34 +536,48 @@ def test_steps_csv_reads_with_plain_pandas_and_keeps_its_provenance_next_to_it(t
 
 def test_steps_file_and_analysis_json_name_the_recording_they_came_from(tmp_path, capsys):
     """Neither the steps table's provenance nor `analyze --json` named the input file: a table
-    could not be traced back to its recording. Both now give its path, size, modification time
-    and SHA-256 (checked here against hashlib over the file's bytes), and the recording's source."""
+    could not be traced back to its recording. Both now give its name (never its folder), size,
+    modification time and SHA-256 (checked here against hashlib and os.stat), and the
+    recording's origin; --anonymize leaves out what can name the subject (a reviewer found
+    "Jane Doe walk.txt" and its folder in an anonymised run's sidecar)."""
+    import datetime as dt
     import hashlib
 
     real = Path("tests/data/physionet-gaitpdb/GaCo01_01.txt")
-    copy = tmp_path / "walk 1.txt"  # a renamed copy: the hash still identifies the recording
+    folder = tmp_path / "Jane Doe"
+    folder.mkdir()
+    copy = folder / "Jane Doe walk.txt"  # a renamed copy: the hash still identifies the recording
     copy.write_bytes(real.read_bytes())
     digest = hashlib.sha256(real.read_bytes()).hexdigest()
+    mtime = dt.datetime.fromtimestamp(copy.stat().st_mtime, tz=dt.timezone.utc).isoformat(timespec="seconds")
     out = tmp_path / "steps.csv"
     assert main(["analyze", str(copy), "--steps", str(out)]) == 0
     about = json.loads((tmp_path / "steps.csv.json").read_text(encoding="utf-8"))
     assert about["inputs"] == [
-        {
-            "path": str(copy.absolute()),
-            "bytes": real.stat().st_size,
-            "modified_utc": about["inputs"][0]["modified_utc"],
-            "sha256": digest,
-        }
+        {"name": "Jane Doe walk.txt", "bytes": real.stat().st_size, "modified_utc": mtime, "sha256": digest}
     ]
-    assert about["source"]["origin"] == str(copy) and about["source"]["format"] == "physionet-gaitpdb"
-    # (PhysioNet files name their subject in the file name: the copy is subject "walk 1")
-    assert about["source"]["subject"] == "walk 1" and about["source"]["rate_hz"] == 100.0
+    src = about["source"]
+    assert (
+        src["origin"] == "Jane Doe walk.txt"
+        and src["format"] == "physionet-gaitpdb"
+        and src["rate_hz"] == 100.0
+    )
+    # (PhysioNet files name their subject in the file name)
+    assert src["subject"] == "Jane Doe walk"
     capsys.readouterr()
     assert main(["analyze", str(copy), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["inputs"] == about["inputs"] and data["source"]["origin"] == str(copy)
+    assert data["inputs"] == about["inputs"] and data["source"] == src
+    # anonymised: no name, folder or subject anywhere in the sidecar or the JSON; the hash stays
+    anon = tmp_path / "anon.csv"
+    assert main(["analyze", str(copy), "--anonymize", "--steps", str(anon)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(copy), "--anonymize", "--json"]) == 0
+    printed = capsys.readouterr().out
+    for text in ((tmp_path / "anon.csv.json").read_text(encoding="utf-8"), printed):
+        assert "Jane" not in text and "Doe" not in text and digest in text
     # the same in Python: an analysis names its file (without hashing it), or what made it
-    assert sk.analyze(sk.read(copy)).source["origin"] == str(copy)
+    assert sk.analyze(sk.read(copy)).source["origin"] == "Jane Doe walk.txt"
     assert sk.analyze(sk.simulate(duration_s=5, seed=1)).source["origin"] == "sensorkit.simulate"
 
 

@@ -109,3 +109,34 @@ def test_compare_report_keeps_the_baseline_recording_and_an_existing_page(walks,
     assert "exists; add --force" in capsys.readouterr().err and cmp.read_text() == "my comparison"
     assert main(["compare", a, b, "--report", str(cmp), "--force"]) == 0
     assert cmp.read_text().lstrip().lower().startswith("<!doctype html")
+
+
+def test_recordings_read_from_files_are_sources_of_a_comparison_and_a_batch_folder_of_its_cohort_page(
+    walks, tmp_path
+):
+    # a reviewer replaced a recording with sk.report(rec_a, rec_b, output=<rec_a's file>,
+    # overwrite=True): only paths were checked as sources
+    before = _md5(walks[0])
+    recs = [sk.read(w) for w in walks]
+    with pytest.raises(SameFileError):
+        sk.report(*recs, output=walks[0], overwrite=True)
+    assert _md5(walks[0]) == before
+    folder = tmp_path / "cohort"
+    assert main(["batch", *map(str, walks), "-o", str(folder)]) == 0
+    for kept in (p for p in folder.iterdir() if p.is_file()):
+        text = kept.read_bytes()
+        with pytest.raises(SameFileError):
+            sk.report(folder, output=kept, overwrite=True)
+        assert kept.read_bytes() == text
+
+
+def test_a_pdf_without_chromium_is_refused_before_any_work(walks, tmp_path, monkeypatch, capsys):
+    # --pdf without Chromium ran the whole analysis, then failed (and the page went with it)
+    monkeypatch.setenv("SENSORKIT_CHROMIUM", str(tmp_path / "no-such-browser"))
+    broken = tmp_path / "walk.csv"  # read first, its error would come instead
+    broken.write_bytes(b"\x00\xff not a recording")
+    page = tmp_path / "r.html"
+    assert main(["report", str(broken), "-o", str(page), "--pdf"]) == 1
+    assert "printing a PDF needs Chromium" in capsys.readouterr().err and not page.exists()
+    with pytest.raises(sk.SensorkitError, match="needs Chromium"):
+        sk.report(broken, output=page, pdf=True)

@@ -179,10 +179,10 @@ def analyze(
 
 
 def _origin(recording: Recording) -> str | None:
-    """Where a recording came from, as its maker named it: the file a reader read, or what
-    generated it (``sensorkit.simulate``); None when nothing says."""
+    """Where a recording came from, as its maker named it: the name of the file a reader read
+    (never its folder), or what generated it (``sensorkit.simulate``); None when nothing says."""
     src = recording.metadata.get("source")
-    return str(src) if isinstance(src, (str, Path)) else None
+    return Path(src).name if isinstance(src, (str, Path)) and str(src) else None
 
 
 def side_context(

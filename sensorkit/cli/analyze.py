@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         if args.steps:
             from sensorkit.report.export import steps_sidecar, write_steps
 
-            path = write_steps(res, args.steps, overwrite=args.force, inputs=inputs)
+            path = write_steps(res, args.steps, overwrite=args.force, inputs=inputs, anonymize=args.anonymize)
             sidecar = steps_sidecar(path)
             where = f"in {sidecar}" if sidecar is not None else "in the file"
             say(
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         from sensorkit.report.export import analysis_json
 
-        print(json.dumps(analysis_json(res, inputs), allow_nan=False, indent=1))
+        print(json.dumps(analysis_json(res, inputs, anonymize=args.anonymize), allow_nan=False, indent=1))
         return 0
     f = "bw" if res.force_units == "BW" else "n"
     counts = res.counts

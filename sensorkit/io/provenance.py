@@ -29,8 +29,9 @@ def file_identity(path: str | os.PathLike) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``path`` (as given, absolute), ``bytes``, ``modified_utc`` (ISO 8601) and ``sha256``
-        (hex digest of the whole file).
+        ``name`` (the file name, never its folder: a path can itself identify a patient, as
+        :mod:`sensorkit.report.identity` says), ``bytes``, ``modified_utc`` (ISO 8601) and
+        ``sha256`` (hex digest of the whole file, which identifies it wherever it goes).
 
     Raises
     ------
@@ -43,7 +44,7 @@ def file_identity(path: str | os.PathLike) -> dict[str, Any]:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
     modified = _dt.datetime.fromtimestamp(st.st_mtime, tz=_dt.timezone.utc)
     return {
-        "path": str(p.absolute()),
+        "name": p.name,
         "bytes": int(st.st_size),
         "modified_utc": modified.isoformat(timespec="seconds"),
         "sha256": digest,

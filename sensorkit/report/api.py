@@ -143,9 +143,15 @@ def check_report_outputs(
         A file is one of ``inputs``, even with ``overwrite``.
     OutputFolderError
         The folder of the page or the PDF does not exist (a PNG folder is made).
+    SensorkitError
+        A PDF is asked for and no Chromium is found.
     """
     from sensorkit.io.outputs import check_output
 
+    if pdf:  # before any work: without Chromium the analysis ran, then the PDF failed
+        from sensorkit.report.pdf import require_chromium
+
+        require_chromium()
     folders = Path(png_dir) if png_dir is not None else None
     for path in report_outputs(output, pdf=pdf, png_dir=png_dir):
         check_output(
@@ -233,8 +239,11 @@ def report(
     """
     if not sources:
         raise TypeError("report() needs at least one recording (a Recording, a file path or a DataFrame)")
+    from sensorkit.io.outputs import input_files
+
     out = Path(output) if output is not None else None
-    paths = [s for s in sources if isinstance(s, (str, Path))]
+    # every file a source came from: a path, or the file a Recording was read from
+    paths = [p for s in sources for p in ([s] if isinstance(s, (str, Path)) else input_files(s))]
     if len(sources) > 1:
         options = {"body_mass_kg": body_mass_kg} if body_mass_kg is not None else {}
         out = out or default_output(*sources)
@@ -251,15 +260,15 @@ def report(
                 "(give them to sensorkit batch, which reads the files)"
             )
         out = out or default_output(source)
-        check_report_outputs(out, overwrite=overwrite)
+        # the batch's own files (its tables, manifest) are inputs of the cohort page
+        check_report_outputs(
+            out, overwrite=overwrite, inputs=[p for p in Path(source).iterdir() if p.is_file()]
+        )
         return {"html": _cohort(Path(source), out), "pdf": None, "pngs": []}
     _check_source(source)
     if out is None and png_dir is None:
         out = _default_output(source)  # before any work: a Recording needs output=
-    from sensorkit.io.outputs import input_files
-
-    inputs = [*paths, *(input_files(source) if not isinstance(source, (str, Path)) else [])]
-    check_report_outputs(out, pdf=pdf, png_dir=png_dir, overwrite=overwrite, inputs=inputs)
+    check_report_outputs(out, pdf=pdf, png_dir=png_dir, overwrite=overwrite, inputs=paths)
     recording = _as_recording(source, read_options)
     if analysis is None:
         from sensorkit.analysis import analyze

@@ -5,7 +5,8 @@
 * CSV: the steps table alone, so that plain ``pandas.read_csv(path)`` (or a spreadsheet, R's
   ``read.csv``) reads it; its provenance (``sensorkit_version``, ``schema``, ``force_units``,
   ``body_mass_kg``, ``activity``, ``params``, ``selection``, ``source``, and ``inputs``: each
-  input file's path, size, modification time and SHA-256) in the JSON file next to it,
+  input file's name, size, modification time and SHA-256; ``anonymize`` leaves out names and
+  the subject) in the JSON file next to it,
   ``<name>.csv.json`` (:func:`steps_sidecar`). Comment lines before the header broke every
   CSV reader but one told to skip them.
 * Parquet: the steps table with the same keys in the file's key-value metadata
@@ -37,9 +38,14 @@ __all__ = [
 STEPS_SCHEMA = "sensorkit.steps/1"
 
 
-def input_identities(inputs: Iterable[str | Path | None]) -> list[dict[str, Any]]:
+#: What ``anonymize`` leaves out of the provenance: what can name the subject.
+_IDENTIFYING = ("subject", "origin", "name")
+
+
+def input_identities(inputs: Iterable[str | Path | None], *, anonymize: bool = False) -> list[dict[str, Any]]:
     """:func:`sensorkit.io.provenance.file_identity` of each existing file of ``inputs`` (None
-    and duplicates skipped): path, size, modification time and SHA-256."""
+    and duplicates skipped): file name, size, modification time and SHA-256; ``anonymize``
+    leaves the name out (the hash still identifies the file to whoever holds it)."""
     from sensorkit.io.provenance import file_identity
 
     seen, out = set(), []
@@ -47,14 +53,23 @@ def input_identities(inputs: Iterable[str | Path | None]) -> list[dict[str, Any]
         if p is None or not Path(p).is_file() or Path(p).absolute() in seen:
             continue
         seen.add(Path(p).absolute())
-        out.append(file_identity(p))
+        ident = file_identity(p)
+        out.append({k: v for k, v in ident.items() if not (anonymize and k in _IDENTIFYING)})
     return out
 
 
-def provenance(analysis: Analysis, inputs: Iterable[str | Path | None] = ()) -> dict[str, Any]:
+def _source(analysis: Analysis, anonymize: bool) -> dict[str, Any]:
+    return {k: v for k, v in to_jsonable(analysis.source).items() if not (anonymize and k in _IDENTIFYING)}
+
+
+def provenance(
+    analysis: Analysis, inputs: Iterable[str | Path | None] = (), *, anonymize: bool = False
+) -> dict[str, Any]:
     """What produced the numbers: sensorkit version, schema, units, mass, activity, every
     parameter, the recording (``source``: subject, origin, format, rate, layout) and, given
-    ``inputs``, each input file's identity (``inputs``: :func:`input_identities`)."""
+    ``inputs``, each input file's identity (``inputs``: :func:`input_identities`).
+    ``anonymize`` leaves out what can name the subject: ``source.subject``, ``source.origin``
+    and the input file names."""
     from sensorkit import __version__
 
     out = {
@@ -65,22 +80,26 @@ def provenance(analysis: Analysis, inputs: Iterable[str | Path | None] = ()) -> 
         "activity": analysis.activity,
         "params": to_jsonable(analysis.params.to_dict()),
         "selection": to_jsonable(analysis.selection),
-        "source": to_jsonable(analysis.source),
+        "source": _source(analysis, anonymize),
     }
-    identities = input_identities(inputs)
+    identities = input_identities(inputs, anonymize=anonymize)
     if identities:
         out["inputs"] = identities
     return out
 
 
-def analysis_json(analysis: Analysis, inputs: Iterable[str | Path | None] = ()) -> dict[str, Any]:
+def analysis_json(
+    analysis: Analysis, inputs: Iterable[str | Path | None] = (), *, anonymize: bool = False
+) -> dict[str, Any]:
     """:meth:`Analysis.to_dict` with ``sensorkit_version`` first and, given ``inputs``, each
     input file's identity (``inputs``: :func:`input_identities`); JSON-ready
-    (``allow_nan=False`` holds)."""
+    (``allow_nan=False`` holds). ``anonymize`` leaves out what can name the subject, as in
+    :func:`provenance`."""
     from sensorkit import __version__
 
     out = {"sensorkit_version": __version__, **to_jsonable(analysis.to_dict())}
-    identities = input_identities(inputs)
+    out["source"] = _source(analysis, anonymize)
+    identities = input_identities(inputs, anonymize=anonymize)
     if identities:
         out["inputs"] = identities
     return out
@@ -137,7 +156,12 @@ def check_steps_sidecar(
 
 
 def write_steps(
-    analysis: Analysis, path: str | Path, *, overwrite: bool = False, inputs: Iterable[str | Path] = ()
+    analysis: Analysis,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    inputs: Iterable[str | Path] = (),
+    anonymize: bool = False,
 ) -> Path:
     """Write ``analysis.steps`` to ``.csv`` or ``.parquet`` with its :func:`provenance`.
 
@@ -154,7 +178,9 @@ def write_steps(
         Replace an existing file (default: refuse, as every sensorkit writer does).
     inputs : iterable of str or Path
         Files the analysis was read from; ``path`` may never be one of them, and the
-        provenance names each (path, size, modification time, SHA-256).
+        provenance names each (file name, size, modification time, SHA-256).
+    anonymize : bool
+        Leave out of the provenance what can name the subject (:func:`provenance`).
 
     Raises
     ------
@@ -173,9 +199,10 @@ def write_steps(
     >>> len(pd.read_csv("steps.csv")) == len(res.steps)  # doctest: +SKIP
     True
     """
+    inputs = list(inputs)
     path = check_steps_output(path, overwrite=overwrite, inputs=inputs)
     sidecar = check_steps_sidecar(path, overwrite=overwrite, inputs=inputs)
-    meta = provenance(analysis, inputs)
+    meta = provenance(analysis, inputs, anonymize=anonymize)
     if sidecar is not None:
         about = {**meta, "steps_file": path.name, "index": "step"}
         text = json.dumps(about, indent=1, sort_keys=False, allow_nan=False) + "\n"

@@ -35,6 +35,24 @@ def find_chromium() -> str | None:
     return None
 
 
+def require_chromium() -> str:
+    """:func:`find_chromium`, or the error that says how to get it (commands call it before any
+    work: a report asked for with ``--pdf`` and no Chromium failed only after the analysis).
+
+    Raises
+    ------
+    SensorkitError
+        No Chromium found (with the install hint).
+    """
+    browser = find_chromium()
+    if browser is None:
+        raise SensorkitError(
+            "printing a PDF needs Chromium (headless), which was not found",
+            hint="install it (Debian/Ubuntu: apt-get install chromium) or set SENSORKIT_CHROMIUM to its path",
+        )
+    return browser
+
+
 def print_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float = _TIMEOUT_S) -> Path:
     """Print ``html_path`` to ``pdf_path`` with headless Chromium.
 
@@ -56,12 +74,7 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float =
     SensorkitError
         No Chromium found (with the install hint), or Chromium failed or wrote no PDF.
     """
-    browser = find_chromium()
-    if browser is None:
-        raise SensorkitError(
-            "printing a PDF needs Chromium (headless), which was not found",
-            hint="install it (Debian/Ubuntu: apt-get install chromium) or set SENSORKIT_CHROMIUM to its path",
-        )
+    browser = require_chromium()
     src = Path(html_path).resolve()
     out = Path(pdf_path).resolve()
     # printed under a temporary name, renamed when whole: a failed print keeps the old PDF
