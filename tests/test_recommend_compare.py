@@ -421,3 +421,79 @@ def test_masses_far_apart_without_subject_ids_are_taken_for_different_people():
     cmp = sk.compare([light, heavy], labels=["light", "heavy"], comfort=[5, 7])
     assert cmp.people["same_person"] is False and cmp.suggested is None
     assert "probably different people" in cmp.warnings[0] and str(cmp).split("\n")[2].startswith("WARNING")
+
+
+# --- who the sessions are of: identifiers compared as identifiers, file names as weak evidence ------
+
+
+def _copies(tmp_path, *names: str) -> list[str]:
+    """Copies of one real PhysioNet walk (GaCo01_01) under other names."""
+    out = []
+    for name in names:
+        copy = tmp_path / name
+        copy.write_bytes(Path(GACO_FILES[0]).read_bytes())
+        out.append(str(copy))
+    return out
+
+
+def test_two_copies_of_one_walk_named_by_week_are_not_called_two_people(tmp_path, capsys):
+    """P07-week1.txt and P07-week2.txt, two copies of one recording: the reader takes the subject
+    from the file name, so they read "P07-week1" and "P07-week2", and compare said DIFFERENT
+    PEOPLE, withheld the suggestion and every force row."""
+    files = _copies(tmp_path, "P07-week1.txt", "P07-week2.txt")
+    assert main(["compare", *files, "--comfort", "5,7"]) == 0
+    out = capsys.readouterr().out
+    head, table = out.split("condition ", 1)
+    assert "DIFFERENT PEOPLE" not in out
+    assert (
+        "WARNING: subject identifiers differ (P07-week1: P07-week1 (file name), P07-week2: P07-week2 (file name))"
+        in head
+    )
+    assert "only through file names" in head
+    assert "not comparable" not in table  # every force and rate row compared
+    suggestion = out.split("Suggestion: ", 1)[1].split("\n", 1)[0]
+    assert suggestion.startswith("P07-week2: the most comfortable option (7/10)")
+    assert main(["compare", *files, "--comfort", "5,7", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["people"]["same_person"] is None and data["suggested"] == "P07-week2"
+    assert data["people"]["subject_evidence"] == {"P07-week1": ["file name"], "P07-week2": ["file name"]}
+
+
+def test_sessions_of_different_subjects_named_in_the_datasets_own_form_are_still_different_people():
+    cmp = sk.compare(GACO_FILES[:2], labels=["a", "b"], comfort=[5, 7])
+    assert cmp.people["same_person"] is False and cmp.suggested is None
+    assert cmp.warnings[0].startswith(
+        "DIFFERENT PEOPLE: the sessions carry different subject identifiers (a: GaCo01, b: GaCo03)"
+    )
+    assert cmp.people["subject_evidence"] == {"a": ["dataset file name"], "b": ["dataset file name"]}
+
+
+def test_subject_identifiers_differing_in_case_or_spaces_are_one_person():
+    """ "P07" and "p07 " were two identifiers, so DIFFERENT PEOPLE."""
+    rec = sk.read(GACO_FILES[0])
+    first, second = rec.slice_time(None, 60.0), rec.slice_time(60.0, None)
+    for part, subject in ((first, "P07"), (second, "p07 ")):
+        part.metadata = {k: v for k, v in part.metadata.items() if not k.startswith("subject")}
+        part.metadata["subject"] = subject
+    cmp = sk.compare([first, second], labels=["a", "b"], comfort=[5, 7], body_mass_kg=83)
+    assert cmp.warnings == [] and cmp.people["same_person"] is True
+    assert cmp.people["subjects"] == {"a": ["P07"], "b": ["p07"]}  # as written (stripped by the recording)
+    assert cmp.people["subject_evidence"] == {"a": ["recorded"], "b": ["recorded"]}
+    second.metadata["subject"] = "P08"
+    other = sk.compare([first, second], labels=["a", "b"], body_mass_kg=83)
+    assert other.people["same_person"] is False and other.warnings[0].startswith("DIFFERENT PEOPLE")
+
+
+def test_the_physionet_reader_marks_its_subject_as_a_file_name_and_a_csv_copy_keeps_it(tmp_path):
+    (copy,) = _copies(tmp_path, "P07-week1.txt")
+    rec = sk.read(copy)
+    assert rec.metadata["subject"] == "P07-week1" and rec.metadata["subject_from_file_name"] is True
+    assert "subject_naming" not in rec.metadata
+    named = sk.read(GACO_FILES[0]).metadata
+    assert named["subject_from_file_name"] is True and named["subject_naming"] == "physionet-gaitpdb"
+    out = tmp_path / "p07.csv"
+    sk.write(rec, out)
+    back = sk.read(out)
+    assert back.metadata["subject"] == "P07-week1" and back.metadata["subject_from_file_name"] is True
+    source = sk.analyze(back).source
+    assert source["subject_from_file_name"] is True and source["subject_naming"] is None

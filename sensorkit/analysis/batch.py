@@ -167,6 +167,8 @@ def analyze(
         },
         source={
             "subject": recording.subject_id,
+            "subject_from_file_name": bool(recording.metadata.get("subject_from_file_name")),
+            "subject_naming": recording.metadata.get("subject_naming"),
             "origin": _origin(recording),
             "format": recording.metadata.get("format"),
             "rate_hz": recording.rate_hz,

@@ -18,8 +18,9 @@ frames a side did not deliver (they become gaps).
 Metadata keys: ``units``, ``layout`` (a built-in name), ``layout_json`` / ``layout_right_json``
 (a whole ``sensorkit.layout/1`` object on one line, written for layouts that are not built in
 so the file reads back without ``layout=``), ``body_mass_kg``, ``rate_hz``, ``events_json``
-(a list of ``[time_s, label, source]``), and any other key (``subject``, ``session`` ...),
-kept as text in ``metadata``.
+(a list of ``[time_s, label, source]``), ``subject_from_file_name`` (``true`` when the
+subject was taken from a file name, as the PhysioNet reader does; read as a bool), and any
+other key (``subject``, ``session`` ...), kept as text in ``metadata``.
 
 The time column is ``time`` or ``time_s`` (seconds), ``time_ms`` (milliseconds) or
 ``time_us`` (microseconds). A ``time`` column whose median step is longer than
@@ -389,7 +390,8 @@ def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "
     Lossless for float32 values with the default format; the time column is written with the
     shortest exact decimal of each float64 (a Unix-time axis keeps its microseconds). Metadata
     lines: units, layout (name, plus the whole layout as ``layout_json`` when it is not a
-    built-in one), rate_hz, body_mass_kg, subject and session when known, and the events
+    built-in one), rate_hz, body_mass_kg, subject and session when known (with
+    ``subject_from_file_name`` and ``subject_naming`` when a reader set them), and the events
     (``events_json``). Missing frames are written as empty cells and read back as gaps.
 
     Returns
@@ -408,10 +410,12 @@ def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "
     lines.append(f"# rate_hz: {rec.rate_hz:.9g}")
     if rec.body_mass_kg is not None:
         lines.append(f"# body_mass_kg: {rec.body_mass_kg:.9g}")
-    for key in ("subject", "session"):
+    for key in ("subject", "session", "subject_naming"):
         value = rec.metadata.get(key)
         if isinstance(value, (str, int)) and "\n" not in str(value):
             lines.append(f"# {key}: {value}")
+    if rec.metadata.get("subject_from_file_name") is True:  # a converted copy keeps where it came from
+        lines.append("# subject_from_file_name: true")
     if len(rec.events):
         rows = [[float(t), str(lab), str(src)] for t, lab, src in rec.events.itertuples(index=False)]
         lines.append("# events_json: " + json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
@@ -464,6 +468,8 @@ def _parse_meta_value(key: str, value: str, path: Path, lineno: int):
             raise FileFormatError(
                 f"{key} must be a number, got {value!r}", path=str(path), line=lineno
             ) from None
+    if key == "subject_from_file_name":
+        return value.strip().lower() in ("true", "yes", "1")
     if key == "units" and value not in ("N", "kPa"):
         raise FileFormatError(f"units must be 'N' or 'kPa', got {value!r}", path=str(path), line=lineno)
     if key in ("layout_json", "layout_right_json", "events_json"):

@@ -55,6 +55,15 @@ def read_physionet_gaitpdb(path: str | Path, *, body_mass_kg: float | None = Non
     body_mass_kg : float, optional
         Subject mass in kg (the dataset's demographics table gives it per subject).
 
+    Returns
+    -------
+    Recording
+        Its ``metadata["subject"]`` is the file name's part before the first "_" (the files
+        hold no subject), marked ``subject_from_file_name: True``; a name in the dataset's own
+        form (``GaCo01_01.txt``: study, group, subject number, walk) also gets
+        ``subject_naming: "physionet-gaitpdb"``. :func:`sensorkit.compare` takes an identifier
+        from any other file name for weak evidence of who walked.
+
     Raises
     ------
     FileFormatError
@@ -111,10 +120,16 @@ def read_physionet_gaitpdb(path: str | Path, *, body_mass_kg: float | None = Non
     metadata = {
         "source": str(path),
         "format": "physionet-gaitpdb",
+        # the files carry no subject: it is the file name's part before "_" (GaCo01_01 -> GaCo01),
+        # which a renamed copy changes (P07-week1.txt, P07-week2.txt): said, so that a comparison
+        # takes it for weak evidence of who walked
         "subject": path.stem.split("_")[0],
+        "subject_from_file_name": True,
         "citation": "Gait in Parkinson's Disease (gaitpdb) v1.0.0, Hausdorff et al., PhysioNet (ODC-By 1.0); "
         "Goldberger et al., Circulation 101(23):e215-e220, 2000",
     }
+    if _NAME.match(path.name):  # the dataset's own naming, <study><group><number>_<walk>
+        metadata["subject_naming"] = "physionet-gaitpdb"
     try:
         return Recording.from_arrays(
             data[:, 0],

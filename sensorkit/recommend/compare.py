@@ -57,9 +57,14 @@ class Comparison:
         What makes the sessions no insole trial of one person, first: different subject
         identifiers, or body masses further apart than one person's weight changes within a
         trial (:data:`MASS_TOLERANCE`). The terminal text, the JSON and the report put them first.
+        Identifiers are compared stripped and case-folded (``"P07"`` and ``"p07 "`` are one);
+        identifiers that are only file names (``subject_from_file_name`` without the dataset's
+        own naming: ``P07-week1.txt`` and ``P07-week2.txt`` may be copies of one walk) are weak
+        evidence: when only they differ, a warning says so and nothing is withheld.
     people : dict
-        ``same_person`` (True, False, or None when nothing tells), ``subjects`` and
-        ``body_mass_kg`` per condition (one entry per session, None when unknown).
+        ``same_person`` (True, False, or None when nothing tells), ``subjects`` (as written),
+        ``subject_evidence`` (``"recorded"``, ``"dataset file name"``, ``"file name"`` or None)
+        and ``body_mass_kg`` per condition (one entry per session, None when unknown).
     """
 
     table: pd.DataFrame
@@ -363,12 +368,28 @@ def compare(
 MASS_TOLERANCE = 0.05
 
 
+def subject_key(subject: Any) -> str:
+    """A subject identifier as compared: stripped and case-folded (``" p07 "`` and ``"P07"`` are one
+    person); ``""`` for none."""
+    return "" if subject is None else str(subject).strip().casefold()
+
+
+def _weak_subject(source: Mapping[str, Any]) -> bool:
+    """True when the session's subject identifier is only a file name (a reader took it from the
+    name of a file that is not in its dataset's own naming): a renamed copy of one recording
+    carries another one."""
+    return bool(source.get("subject_from_file_name")) and not source.get("subject_naming")
+
+
 def _people(analyses: Mapping[str, Sequence[Any]]) -> tuple[dict[str, Any], list[str]]:
     """Who the sessions are of: subject identifiers and body masses per condition, and warnings
     when they are not one person."""
-    subjects = {k: [(a.source or {}).get("subject") for a in v] for k, v in analyses.items()}
+    sources = {k: [a.source or {} for a in v] for k, v in analyses.items()}
+    subjects = {k: [src.get("subject") for src in v] for k, v in sources.items()}
     masses = {k: [a.body_mass_kg for a in v] for k, v in analyses.items()}
-    known = {str(s) for v in subjects.values() for s in v if s}
+    ids = [(subject_key(src.get("subject")), _weak_subject(src)) for v in sources.values() for src in v]
+    known = {key for key, _ in ids if key}
+    strong = {key for key, weak in ids if key and not weak}
     weights = [float(m) for v in masses.values() for m in v if m is not None]
     spread = max(weights) / min(weights) - 1.0 if len(weights) > 1 else 0.0
     masses_differ = spread > MASS_TOLERANCE
@@ -380,36 +401,72 @@ def _people(analyses: Mapping[str, Sequence[Any]]) -> tuple[dict[str, Any], list
             for k, v in values.items()
         )
 
-    if len(known) > 1:
+    def id_listing() -> str:
+        return ", ".join(
+            f"{k}: "
+            + "/".join(
+                "?"
+                if not src.get("subject")
+                else str(src["subject"]) + (" (file name)" if _weak_subject(src) else "")
+                for src in v
+            )
+            for k, v in sources.items()
+        )
+
+    if len(strong) > 1:
         warnings.append(
-            f"DIFFERENT PEOPLE: the sessions carry different subject identifiers ({listing(subjects)}). "
+            f"DIFFERENT PEOPLE: the sessions carry different subject identifiers ({id_listing()}). "
             "An insole trial compares one person's sessions; differences between people (body size, age, "
             "gait) are not an insole's effect"
         )
-    one_id = len(known) == 1 and all(s for v in subjects.values() for s in v)  # on every session
+    elif len(known) > 1:  # they differ only through identifiers that are file names
+        warnings.append(
+            f"subject identifiers differ ({id_listing()}), but only through file names, not through "
+            "anything recorded: copies of one recording named differently differ too. If these sessions "
+            "are not of one person, this is no insole trial (differences between people are not an "
+            "insole's effect)"
+        )
+    one_id = len(known) == 1 and all(key for key, _ in ids)  # on every session
     if masses_differ:
         warnings.append(
             f"body masses differ by {100.0 * spread:.0f} % ({listing(masses, ' kg')}), more than one "
             f"person's weight changes within a trial ({100.0 * MASS_TOLERANCE:.0f} %): "
             + (
                 "different people"
-                if len(known) > 1
-                else f"a wrong mass? (every session is of {next(iter(known))}; BW values depend on it)"
+                if len(strong) > 1
+                else f"a wrong mass? (every session is of {_first_subject(subjects)}; BW values depend on it)"
                 if one_id
                 else "probably different people"
             )
         )
-    if len(known) > 1 or (masses_differ and not one_id):
+    if len(strong) > 1 or (masses_differ and not one_id):
         same = False
     else:
         same = True if one_id else None
     people = {
         "same_person": same,
         "subjects": subjects,
+        "subject_evidence": {k: [_evidence(src) for src in v] for k, v in sources.items()},
         "body_mass_kg": masses,
         "masses_differ": masses_differ,
     }
     return people, warnings
+
+
+def _evidence(source: Mapping[str, Any]) -> str | None:
+    """Where a session's subject identifier comes from: ``"recorded"`` (the file's content or the
+    recording's metadata), ``"dataset file name"`` (a file named in its dataset's own form),
+    ``"file name"`` (weak evidence), None without an identifier."""
+    if not subject_key(source.get("subject")):
+        return None
+    if not source.get("subject_from_file_name"):
+        return "recorded"
+    return "dataset file name" if source.get("subject_naming") else "file name"
+
+
+def _first_subject(subjects: Mapping[str, Sequence[Any]]) -> str:
+    """The first subject identifier given, as written."""
+    return next(str(s).strip() for v in subjects.values() for s in v if s)
 
 
 #: Verdicts of a row that was compared with the baseline (the others: not comparable, not
