@@ -497,3 +497,30 @@ def test_the_physionet_reader_marks_its_subject_as_a_file_name_and_a_csv_copy_ke
     assert back.metadata["subject"] == "P07-week1" and back.metadata["subject_from_file_name"] is True
     source = sk.analyze(back).source
     assert source["subject_from_file_name"] is True and source["subject_naming"] is None
+
+
+def test_same_person_compares_sessions_whose_identifiers_differ_and_says_it_was_stated(capsys):
+    """Sessions carrying different identifiers (a subject renamed between sessions) had their
+    suggestion and every force row withheld, with no way to say they are one person."""
+    pair = GACO_FILES[:2]
+    assert main(["compare", *pair, "--comfort", "5,7"]) == 0
+    plain = capsys.readouterr().out
+    assert "DIFFERENT PEOPLE" in plain and "say so with --same-person (same_person=True)" in plain
+    assert main(["compare", *pair, "--comfort", "5,7", "--same-person"]) == 0
+    out = capsys.readouterr().out
+    head, table = out.split("condition ", 1)
+    assert "DIFFERENT PEOPLE" not in out
+    assert head.split("\n")[2] == (
+        "WARNING: ONE PERSON, as stated (--same-person, same_person=True): compared as one person's "
+        "sessions, although their subject identifiers (GaCo01_01: GaCo01, GaCo03_01: GaCo03) differ"
+    )
+    assert "not comparable" not in table and "Suggestion: No suggestion" not in out
+    assert main(["compare", *pair, "--comfort", "5,7", "--same-person", "--mass", "83,101", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["people"]["same_person"] is True and data["people"]["stated"] is True
+    assert data["suggested"] is not None
+    assert "body masses (GaCo01_01: 83 kg, GaCo03_01: 101 kg) differ" in data["warnings"][0]
+    assert data["warnings"][1].endswith("a wrong mass? (stated to be one person; BW values depend on it)")
+    cmp = sk.compare(pair, labels=["a", "b"], comfort=[5, 7], same_person=True)
+    assert cmp.people["stated"] is True and cmp.suggested is not None
+    assert sk.compare(pair, labels=["a", "b"]).people["stated"] is False

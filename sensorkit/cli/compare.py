@@ -1,4 +1,4 @@
-"""``sensorkit compare BASE A [B ...] [--comfort 6,8,7] [--labels own,A,B] [--report out.html] [--json]``.
+"""``sensorkit compare BASE A [B ...] [--comfort 6,8,7] [--labels own,A,B] [--same-person] [--report out.html] [--json]``.
 
 An insole trial: sessions of one person with different insoles or shoes, each compared with
 the first (the baseline). Repeated sessions of one condition: join files with "+" in one
@@ -97,6 +97,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="KG[,KG,...]",
         help="body mass in kg, one for all conditions or one per condition (default: each recording's)",
     )
+    p.add_argument(
+        "--same-person",
+        action="store_true",
+        help="the sessions are of one person, whatever their subject identifiers or body masses say "
+        "(a renamed subject, files named by date); the output says it was stated",
+    )
     p.add_argument("--calibration", metavar="FILE", help="calibration JSON for raw-count captures")
     add_read_options(p)
     p.add_argument(
@@ -141,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     sessions = {}
     for label, (_, files), mass in zip(labels, conditions, masses, strict=True):
         sessions[label] = [sk.analyze(sk.read(f, **kwargs), body_mass_kg=mass) for f in files]
-    cmp = sk.compare(sessions, comfort=args.comfort)
+    cmp = sk.compare(sessions, comfort=args.comfort, same_person=args.same_person)
     if args.report:
         from sensorkit.report.compare import write_compare_report
 

@@ -62,7 +62,8 @@ class Comparison:
         own naming: ``P07-week1.txt`` and ``P07-week2.txt`` may be copies of one walk) are weak
         evidence: when only they differ, a warning says so and nothing is withheld.
     people : dict
-        ``same_person`` (True, False, or None when nothing tells), ``subjects`` (as written),
+        ``same_person`` (True, False, or None when nothing tells), ``stated`` (True when the
+        caller said they are one person: ``same_person=True``, ``--same-person``), ``subjects`` (as written),
         ``subject_evidence`` (``"recorded"``, ``"dataset file name"``, ``"file name"`` or None)
         and ``body_mass_kg`` per condition (one entry per session, None when unknown).
     """
@@ -189,6 +190,7 @@ def compare(
     labels: Sequence[str] | None = None,
     resamples: int = 2000,
     seed: int = 16,
+    same_person: bool = False,
     **analyze_kwargs: Any,
 ) -> Comparison:
     """Compare sessions of one person with different insoles (or shoes) against the first, the baseline.
@@ -208,6 +210,10 @@ def compare(
         Bootstrap resamples.
     seed : int
         Bootstrap seed.
+    same_person : bool
+        The sessions are of one person, whatever their subject identifiers or body masses say
+        (a subject renamed between sessions, files named by date): they are compared as one
+        person's, and the warnings say that this was stated and what it overrides.
     **analyze_kwargs
         Passed to :func:`sensorkit.analyze` for what is not yet an Analysis (e.g. ``body_mass_kg``).
 
@@ -248,7 +254,7 @@ def compare(
     units = {a.force_units for v in analyses.values() for a in v}
     force_units = "BW" if units == {"BW"} else "N"
     notes = [INFERENCE_NOTE]
-    people, warnings = _people(analyses)
+    people, warnings = _people(analyses, stated_same=bool(same_person))
     if units != {"BW"}:
         if people["same_person"] is False:
             unknown = [k for k, v in analyses.items() if any(a.force_units != "BW" for a in v)]
@@ -381,9 +387,11 @@ def _weak_subject(source: Mapping[str, Any]) -> bool:
     return bool(source.get("subject_from_file_name")) and not source.get("subject_naming")
 
 
-def _people(analyses: Mapping[str, Sequence[Any]]) -> tuple[dict[str, Any], list[str]]:
+def _people(
+    analyses: Mapping[str, Sequence[Any]], *, stated_same: bool = False
+) -> tuple[dict[str, Any], list[str]]:
     """Who the sessions are of: subject identifiers and body masses per condition, and warnings
-    when they are not one person."""
+    when they are not one person (``stated_same``: the user said they are)."""
     sources = {k: [a.source or {} for a in v] for k, v in analyses.items()}
     subjects = {k: [src.get("subject") for src in v] for k, v in sources.items()}
     masses = {k: [a.body_mass_kg for a in v] for k, v in analyses.items()}
@@ -413,38 +421,57 @@ def _people(analyses: Mapping[str, Sequence[Any]]) -> tuple[dict[str, Any], list
             for k, v in sources.items()
         )
 
-    if len(strong) > 1:
+    one_id = len(known) == 1 and all(key for key, _ in ids)  # on every session
+    same_hint = "; if they are one person, say so with --same-person (same_person=True)"
+    if stated_same:
+        differ = [
+            what
+            for what, yes in (
+                (f"subject identifiers ({id_listing()})", len(known) > 1),
+                (f"body masses ({listing(masses, ' kg')})", masses_differ),
+            )
+            if yes
+        ]
+        warnings.append(
+            "ONE PERSON, as stated (--same-person, same_person=True): compared as one person's sessions"
+            + (f", although their {' and '.join(differ)} differ" if differ else "")
+        )
+    elif len(strong) > 1:
         warnings.append(
             f"DIFFERENT PEOPLE: the sessions carry different subject identifiers ({id_listing()}). "
             "An insole trial compares one person's sessions; differences between people (body size, age, "
-            "gait) are not an insole's effect"
+            "gait) are not an insole's effect" + same_hint
         )
     elif len(known) > 1:  # they differ only through identifiers that are file names
         warnings.append(
             f"subject identifiers differ ({id_listing()}), but only through file names, not through "
             "anything recorded: copies of one recording named differently differ too. If these sessions "
             "are not of one person, this is no insole trial (differences between people are not an "
-            "insole's effect)"
+            "insole's effect)" + same_hint
         )
-    one_id = len(known) == 1 and all(key for key, _ in ids)  # on every session
     if masses_differ:
         warnings.append(
             f"body masses differ by {100.0 * spread:.0f} % ({listing(masses, ' kg')}), more than one "
             f"person's weight changes within a trial ({100.0 * MASS_TOLERANCE:.0f} %): "
             + (
-                "different people"
+                "a wrong mass? (stated to be one person; BW values depend on it)"
+                if stated_same
+                else "different people"
                 if len(strong) > 1
                 else f"a wrong mass? (every session is of {_first_subject(subjects)}; BW values depend on it)"
                 if one_id
-                else "probably different people"
+                else "probably different people" + same_hint
             )
         )
-    if len(strong) > 1 or (masses_differ and not one_id):
+    if stated_same:
+        same: bool | None = True
+    elif len(strong) > 1 or (masses_differ and not one_id):
         same = False
     else:
         same = True if one_id else None
     people = {
         "same_person": same,
+        "stated": stated_same,
         "subjects": subjects,
         "subject_evidence": {k: [_evidence(src) for src in v] for k, v in sources.items()},
         "body_mass_kg": masses,
