@@ -524,3 +524,25 @@ def test_same_person_compares_sessions_whose_identifiers_differ_and_says_it_was_
     cmp = sk.compare(pair, labels=["a", "b"], comfort=[5, 7], same_person=True)
     assert cmp.people["stated"] is True and cmp.suggested is not None
     assert sk.compare(pair, labels=["a", "b"]).people["stated"] is False
+
+
+def test_a_mass_given_on_the_command_line_that_disagrees_with_the_files_own_is_said(tmp_path, capsys):
+    """`compare a.csv b.csv --mass 70` over two files that say 83 kg: every force was put in body
+    weights of 70 kg without a word."""
+    rec = sk.read(GACO_FILES[0], body_mass_kg=83)
+    files = []
+    for name, part in (("a.csv", rec.slice_time(None, 60.0)), ("b.csv", rec.slice_time(60.0, None))):
+        sk.write(part, tmp_path / name)
+        files.append(str(tmp_path / name))
+    assert main(["compare", *files, "--json"]) == 0  # the files' own masses: nothing to say
+    data = json.loads(capsys.readouterr().out)
+    assert data["warnings"] == [] and data["people"]["recording_body_mass_kg"] == {"a": [83.0], "b": [83.0]}
+    assert main(["compare", *files, "--mass", "70"]) == 0
+    head = capsys.readouterr().out.split("condition ", 1)[0]
+    assert (
+        "WARNING: the body mass given differs from the recording's own by more than 5 % (a: 70 kg given, "
+        "83 kg in the recording (19 %), b: 70 kg given, 83 kg in the recording (19 %)): BW values use the "
+        "mass given; check --mass" in head
+    )
+    assert main(["compare", *files, "--mass", "82", "--json"]) == 0  # within 5 %: one person's weight
+    assert json.loads(capsys.readouterr().out)["warnings"] == []

@@ -169,6 +169,7 @@ def analyze(
             "subject": recording.subject_id,
             "subject_from_file_name": bool(recording.metadata.get("subject_from_file_name")),
             "subject_naming": recording.metadata.get("subject_naming"),
+            "recording_body_mass_kg": recording.body_mass_kg,  # the file's own; body_mass_kg= may override
             "origin": _origin(recording),
             "format": recording.metadata.get("format"),
             "rate_hz": recording.rate_hz,

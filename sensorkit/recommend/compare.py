@@ -63,9 +63,12 @@ class Comparison:
         evidence: when only they differ, a warning says so and nothing is withheld.
     people : dict
         ``same_person`` (True, False, or None when nothing tells), ``stated`` (True when the
-        caller said they are one person: ``same_person=True``, ``--same-person``), ``subjects`` (as written),
-        ``subject_evidence`` (``"recorded"``, ``"dataset file name"``, ``"file name"`` or None)
-        and ``body_mass_kg`` per condition (one entry per session, None when unknown).
+        caller said they are one person: ``same_person=True``, ``--same-person``), and per
+        condition ``subjects`` (as written), ``subject_evidence`` (``"recorded"``,
+        ``"dataset file name"``, ``"file name"`` or None),
+        ``body_mass_kg`` (the mass used) and ``recording_body_mass_kg`` (the recording's own;
+        one entry per session, None when unknown). A mass given (``--mass``,
+        ``body_mass_kg=``) more than :data:`MASS_TOLERANCE` from a recording's own is warned of.
     """
 
     table: pd.DataFrame
@@ -463,6 +466,23 @@ def _people(
                 else "probably different people" + same_hint
             )
         )
+    own = {k: [src.get("recording_body_mass_kg") for src in v] for k, v in sources.items()}
+    overridden = [
+        (k, float(o), float(m))
+        for k in masses
+        for o, m in zip(own[k], masses[k], strict=True)
+        if o is not None and m is not None and max(o, m) / min(o, m) - 1.0 > MASS_TOLERANCE
+    ]
+    if overridden:  # a --mass for every condition over the files' own: one of them is wrong
+        warnings.append(
+            "the body mass given differs from the recording's own by more than "
+            f"{100.0 * MASS_TOLERANCE:.0f} % ("
+            + ", ".join(
+                f"{k}: {m:g} kg given, {o:g} kg in the recording ({100.0 * (max(o, m) / min(o, m) - 1.0):.0f} %)"
+                for k, o, m in overridden
+            )
+            + "): BW values use the mass given; check --mass (body_mass_kg=)"
+        )
     if stated_same:
         same: bool | None = True
     elif len(strong) > 1 or (masses_differ and not one_id):
@@ -475,6 +495,7 @@ def _people(
         "subjects": subjects,
         "subject_evidence": {k: [_evidence(src) for src in v] for k, v in sources.items()},
         "body_mass_kg": masses,
+        "recording_body_mass_kg": own,
         "masses_differ": masses_differ,
     }
     return people, warnings
