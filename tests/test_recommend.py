@@ -561,3 +561,29 @@ def test_card_wording_a_patient_reads_right():
     text = adv.get("replace").statement
     assert text.endswith("Your insoles are 14 months old: consider replacing them.") and "now" not in text
     assert "shoes, not insoles" in adv.get("cushioning").statement
+
+
+def _asymmetry_items(path: str) -> dict[str, dict]:
+    """The asymmetry advice of a recording, by the metric each item measured."""
+    rec = sk.read(path)
+    adv = sk.recommend(sk.analyze(rec), recording=rec)
+    return {a["measured"][0]["key"]: a for a in adv.to_dict()["advice"] if a["topic"] == "asymmetry"}
+
+
+def test_each_asymmetry_flag_cites_its_sources_only_for_what_they_say():
+    """Temporal flags (3-5 % limits) cited Sadeghi et al. 2000 for "healthy adults are symmetric
+    in time within a few percent": the review finds healthy gait naturally asymmetric and gives
+    no bound. The limits are sensorkit's choice; Patterson et al. 2008's normative range is cited
+    for what it is."""
+    from sensorkit.recommend.evidence import CITATIONS
+
+    items = _asymmetry_items("tests/data/pressure-mats/pedar_example.asc")
+    for key in ("contact_time_s", "swing_time_s"):
+        assert [c["key"] for c in items[key]["citations"]] == ["sadeghi2000", "patterson2008"]
+        statement = items[key]["statement"]
+        assert "sensorkit's own choice, not a published bound" in statement
+        assert "few percent" not in statement and "0.9-1.1 in 24 healthy controls" in statement
+    sadeghi, patterson = CITATIONS["sadeghi2000"], CITATIONS["patterson2008"]
+    assert "few percent" not in sadeghi.finding and "gives no limit" in sadeghi.finding
+    assert patterson.journal == "Archives of Physical Medicine and Rehabilitation 89(2):304-310"
+    assert "0.9-1.1" in patterson.finding and "24 healthy controls" in patterson.finding

@@ -429,12 +429,22 @@ def test_each_asymmetry_flag_cites_the_source_of_its_own_limit(tmp_path):
             items[found.group(1)] = re.search(r'<p class="sk-sources">Sources: ([^<]*)</p>', item).group(1)
     for temporal in ("contact time", "swing time"):
         assert items[temporal].startswith("Sadeghi et al. 2000 [") and "Herzog" not in items[temporal]
+        assert "Patterson et al. 2008 [" in items[temporal]
     for force in ("peak force", "impulse", "first peak"):
         assert items[force].startswith("Herzog et al. 1989"), (force, items[force])
     references = _section(text, "references")
     assert (
         "<li>Sadeghi H, Allard P, Prince F, Labelle H (2000). Symmetry and limb dominance in able-bodied "
         "gait: a review. Gait &amp; Posture 12(1):34-45.</li>" in references
+    )
+    assert (
+        "<li>Patterson KK, Parafianowicz I, Danells CJ, Closson V, Verrier MC, Staines WR, Black SE, McIlroy WE "
+        "(2008). Gait asymmetry in community-ambulating stroke survivors. Archives of Physical Medicine and "
+        "Rehabilitation 89(2):304-310.</li>" in references
+    )
+    caption = _section(text, "summary")
+    assert (
+        "a few % for times, Sadeghi" not in caption and "a sensorkit choice, not a published bound" in caption
     )
 
 

@@ -221,7 +221,20 @@ _ALL = (
         "Symmetry and limb dominance in able-bodied gait: a review",
         "Gait & Posture 12(1):34-45",
         "expert opinion",
-        "Temporal gait parameters of able-bodied adults are left-right symmetric within a few percent.",
+        "Gait symmetry has often been assumed, but many studies found the lower limbs of able-bodied "
+        "people to behave asymmetrically, read as natural functional differences between the limbs "
+        "(propulsion and control); the review gives no limit of normal asymmetry.",
+    ),
+    Citation(
+        "patterson2008",
+        "Patterson KK, Parafianowicz I, Danells CJ, Closson V, Verrier MC, Staines WR, Black SE, McIlroy WE",
+        2008,
+        "Gait asymmetry in community-ambulating stroke survivors",
+        "Archives of Physical Medicine and Rehabilitation 89(2):304-310",
+        "observational",
+        "Judged the temporal symmetry of 54 stroke survivors against a normative range of 0.9-1.1 for "
+        "an overall temporal symmetry ratio, a 95 % interval around the mean of 24 healthy controls "
+        "walking overground.",
     ),
     Citation(
         "renner2019",
