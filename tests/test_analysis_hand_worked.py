@@ -310,8 +310,8 @@ def test_symmetry_index_is_positive_when_left_is_larger_and_angle_follows_zifcho
 
 
 def test_an_asymmetry_inside_its_limit_is_not_flagged():
-    # issue 12: the old blanket |SI| > 10 % rule flagged a 12 % loading-rate asymmetry; VALR
-    # varies 12-16 % step to step, so its limit is 15 % and the interval [12, 12] is within it
+    # issue 12: the old blanket |SI| > 10 % rule flagged a 12 % loading-rate asymmetry; rates vary
+    # more from step to step than forces, so their limit is 15 % and the interval [12, 12] is within it
     res = sk.analyze(_recording(NO_IMPACT_STANCE_BW, scale={"left": 1.06, "right": 0.94}, heel_frames=2))
     row = res.asymmetry.loc["valr_bw_s"]
     assert row["symmetry_index_pct"] == pytest.approx(12.0, rel=1e-5)

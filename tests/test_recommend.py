@@ -587,3 +587,15 @@ def test_each_asymmetry_flag_cites_its_sources_only_for_what_they_say():
     assert "few percent" not in sadeghi.finding and "gives no limit" in sadeghi.finding
     assert patterson.journal == "Archives of Physical Medicine and Rehabilitation 89(2):304-310"
     assert "0.9-1.1" in patterson.finding and "24 healthy controls" in patterson.finding
+
+
+def test_a_loading_rate_flag_gives_no_unsourced_step_to_step_figure():
+    """The 15 % rate limit was justified by "loading rates measured by insoles vary 12-16 % from
+    step to step", a figure no source behind sensorkit gives."""
+    rec = sk.simulate(duration_s=30, seed=1, rate_hz=500, body_mass_kg=70, asymmetry=0.3)
+    adv = sk.recommend(sk.analyze(rec), recording=rec)
+    items = {a["measured"][0]["key"]: a for a in adv.to_dict()["advice"] if a["topic"] == "asymmetry"}
+    statement = items["valr_bw_s"]["statement"]
+    assert "beyond the +/-15 % limit" in statement and "12-16" not in statement
+    assert "sensorkit's own" in statement and "varies more from step to step than the force" in statement
+    assert [c["key"] for c in items["valr_bw_s"]["citations"]] == ["herzog1989"]

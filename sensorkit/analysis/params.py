@@ -21,9 +21,11 @@ _BASELINES = ("auto", "none")
 #: sensorkit choice: healthy gait is not perfectly symmetric (Sadeghi et al. 2000, Gait Posture
 #: 12:34, a review, which gives no bound), and a normative range of an overall temporal symmetry
 #: ratio was 0.9-1.1 in 24 healthy controls (Patterson et al. 2008, Arch Phys Med Rehabil 89:304),
-#: a different measure with a wider range; force magnitudes within about 10 % (the conventional limit of Herzog et al. 1989, Med Sci
-#: Sports Exerc 21:110); rates and regional integrals vary 12-16 % step to step on insoles, so
-#: they get 15 %. *sensorkit choice*, documented so that it can be changed.
+#: a different measure with a wider range; force magnitudes within about 10 % (the conventional
+#: limit of Herzog et al. 1989, Med Sci Sports Exerc 21:110); rates get 15 %, the force limit
+#: widened because a rate varies more from step to step than the force it rises to (on the
+#: bundled real walks its coefficient of variation over steps is 10-29 %, peak force's 2-4 %;
+#: no published figure). *sensorkit choice*, documented so that it can be changed.
 ASYMMETRY_LIMITS_PCT: dict[str, float] = {
     "contact_time_s": 5.0,
     "stride_time_s": 3.0,

@@ -462,7 +462,7 @@ _ASYMMETRY_LIMIT_BASIS: dict[str, tuple[tuple[str, ...], str, str]] = {
         ("herzog1989",),
         "observational",
         "The limit is sensorkit's own: the force limit of Herzog et al. 1989 (about 10 %) widened to "
-        "15 %, because loading rates measured by insoles vary 12-16 % from step to step.",
+        "15 %, because a loading rate varies more from step to step than the force it rises to.",
     ),
 }
 
