@@ -599,3 +599,22 @@ def test_a_loading_rate_flag_gives_no_unsourced_step_to_step_figure():
     assert "beyond the +/-15 % limit" in statement and "12-16" not in statement
     assert "sensorkit's own" in statement and "varies more from step to step than the force" in statement
     assert [c["key"] for c in items["valr_bw_s"]["citations"]] == ["herzog1989"]
+
+
+def test_an_uneven_stance_cites_a_standing_study_and_calls_its_limit_sensorkits_choice():
+    """The standing loads' 10 % limit mapped to Herzog et al. 1989, a walking study."""
+    from sensorkit.analysis.summary import asymmetry_limit_source
+    from sensorkit.recommend.evidence import CITATIONS
+
+    assert asymmetry_limit_source("standing_force_n") == "pradorico2019"
+    rec = _standing()  # left 60 %: SI +40 %
+    (st,) = sk.recommend(sk.analyze(rec), recording=rec).advice
+    assert [c.key for c in st.citations] == ["guide", "pradorico2019"]
+    assert "a limit of sensorkit's choosing" in st.statement and "Herzog" not in st.statement
+    even = _standing(left_share=0.5)
+    (st_even,) = sk.recommend(sk.analyze(even), recording=even).advice
+    assert [c.key for c in st_even.citations] == ["guide"]  # nothing flagged: no limit to explain
+    prado = CITATIONS["pradorico2019"]
+    assert prado.short == "Prado-Rico & Duarte 2019" and prado.journal == "Motor Control 23(4):553-565"
+    assert "small left-right asymmetry on average" in prado.finding
+    assert CITATIONS["herzog1989"].short == "Herzog et al. 1989"  # more than two authors: et al.

@@ -409,6 +409,19 @@ def test_the_standing_table_says_what_its_periods_are_and_its_limit():
     assert (
         "a foot under 10 % of the load for less than 1 s is lifted" in page and "&plusmn;10 % limit" in page
     )
+    # its limit is sensorkit's, set against a standing study (it was "borrowed from the gait
+    # metrics' limits", whose forces cite Herzog et al. 1989, a walking study)
+    assert "a sensorkit choice, not a published bound" in page and "Prado-Rico &amp; Duarte 2019" in page
+    assert "borrowed" not in page
+    rec = sk.read("tests/data/pressure-mats/pedar_example.asc")
+    from sensorkit.report.recommendation import make_recommendation
+
+    block = make_recommendation(res, {"recording": rec})
+    text = build_html(rec, res, [], block, identity=session_identity(rec))
+    assert (
+        "<li>Prado-Rico JM, Duarte M (2019). Asymmetry of body weight distribution during quiet and relaxed "
+        "standing tasks. Motor Control 23(4):553-565.</li>" in _section(text, "references")
+    )
 
 
 def test_each_asymmetry_flag_cites_the_source_of_its_own_limit(tmp_path):

@@ -25,7 +25,9 @@ _BASELINES = ("auto", "none")
 #: limit of Herzog et al. 1989, Med Sci Sports Exerc 21:110); rates get 15 %, the force limit
 #: widened because a rate varies more from step to step than the force it rises to (on the
 #: bundled real walks its coefficient of variation over steps is 10-29 %, peak force's 2-4 %;
-#: no published figure). *sensorkit choice*, documented so that it can be changed.
+#: no published figure); standing loads get 10 % (healthy adults stand with a small left-right
+#: asymmetry on average and shift between postures, Prado-Rico & Duarte 2019, Motor Control
+#: 23:553, who give no limit). *sensorkit choice*, documented so that it can be changed.
 ASYMMETRY_LIMITS_PCT: dict[str, float] = {
     "contact_time_s": 5.0,
     "stride_time_s": 3.0,
@@ -51,10 +53,17 @@ _RATES = ("valr_n_s", "vilr_n_s", "loading_rate_n_s", "unloading_rate_n_s")
 #: Where each limit of :data:`ASYMMETRY_LIMITS_PCT` comes from, as a key of
 #: ``sensorkit.recommend.evidence.CITATIONS``: ``"sadeghi2000"`` for the temporal metrics (their
 #: flags cite Patterson et al. 2008 too),
-#: ``"herzog1989"`` for force magnitudes, ``"sensorkit"`` for a sensorkit choice (the rates).
+#: ``"herzog1989"`` for force magnitudes in gait, ``"sensorkit"`` for a sensorkit widening of it
+#: (the rates), ``"pradorico2019"`` for standing loads (Herzog et al. 1989 is a walking study).
 #: A flag cites the source of its own limit (docs/methods.md "Asymmetry").
 ASYMMETRY_LIMIT_SOURCES: dict[str, str] = {
-    name: "sadeghi2000" if name in _TEMPORAL else "sensorkit" if name in _RATES else "herzog1989"
+    name: "sadeghi2000"
+    if name in _TEMPORAL
+    else "sensorkit"
+    if name in _RATES
+    else "pradorico2019"
+    if name == "standing_force_n"
+    else "herzog1989"
     for name in ASYMMETRY_LIMITS_PCT
 }
 

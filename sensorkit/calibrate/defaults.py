@@ -60,7 +60,7 @@ BOTH_FEET_TOLERANCE = 0.03
 GAIN_RANGE = (0.5, 2.0)
 #: One insole, standing still on both feet: the share of body weight its foot carries
 #: (calibrated) must fall in this range. Healthy adults stand with a small average asymmetry
-#: between the legs in quiet standing (Prado-Rico & Duarte 2019, Motor Control 23(4):553-566,
+#: between the legs in quiet standing (Prado-Rico & Duarte 2019, Motor Control 23(4):553-565,
 #: 41 adults on two force plates) and aim for half their weight with a mean error of 3.3 %
 #: (Bohannon 1989, Percept Mot Skills 69:875-880). A gain taken with the other foot touching
 #: (with share p on the insole foot) reads p / 0.5 too high here, so a touch carrying over

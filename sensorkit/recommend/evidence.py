@@ -67,12 +67,13 @@ class Citation:
 
     @property
     def short(self) -> str:
-        """``"Malisoux et al. 2020"`` style."""
-        first = self.authors.split(",")[0].strip().rsplit(" ", 1)[0]  # surname without the initials
-        many = "," in self.authors
+        """``"Malisoux et al. 2020"`` style (two authors: ``"Prado-Rico & Duarte 2019"``)."""
+        names = [a.strip().rsplit(" ", 1)[0] for a in self.authors.split(",")]  # surnames without initials
         if self.grade == "guide":
             return "insole guide"
-        return f"{first}{' et al.' if many else ''} {self.year}"
+        if len(names) == 2:
+            return f"{names[0]} & {names[1]} {self.year}"
+        return f"{names[0]}{' et al.' if len(names) > 2 else ''} {self.year}"
 
     def text(self) -> str:
         """Full reference: authors (year). Title. Journal."""
@@ -235,6 +236,17 @@ _ALL = (
         "Judged the temporal symmetry of 54 stroke survivors against a normative range of 0.9-1.1 for "
         "an overall temporal symmetry ratio, a 95 % interval around the mean of 24 healthy controls "
         "walking overground.",
+    ),
+    Citation(
+        "pradorico2019",
+        "Prado-Rico JM, Duarte M",
+        2019,
+        "Asymmetry of body weight distribution during quiet and relaxed standing tasks",
+        "Motor Control 23(4):553-565",
+        "observational",
+        "41 healthy young adults, each foot on its own force plate, stood with a small left-right "
+        "asymmetry on average in quiet and relaxed standing; in relaxed standing they alternated between "
+        "postures and were largely asymmetric instant by instant.",
     ),
     Citation(
         "renner2019",

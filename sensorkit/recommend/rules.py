@@ -9,7 +9,7 @@
 | arch_support, firmness | running, walking | the arch type the user states | guide | guide; Knapik 2014, Nielsen 2014 |
 | foot_loading | running, walking | measured midfoot share and ML ratio vs the layout's uniform load | observational (a description, never a diagnosis) | De Cock 2008, Buldt 2018 |
 | asymmetry | main activity | flagged symmetry indices (whole interval beyond the limit; every limit a sensorkit choice) | expert opinion (times), observational (forces, rates) | each limit's own: Sadeghi 2000 and Patterson 2008 (times), Herzog 1989 (forces; rates: a sensorkit widening of it) |
-| standing | standing | weight-bearing share per standing period (description) | guide | guide |
+| standing | standing | weight-bearing share per standing period (description; its uneven-stance limit a sensorkit choice) | guide | guide; Prado-Rico 2019 when a period is uneven |
 | material | running, walking | the guide's material descriptions | guide | guide |
 
 Nothing here derives an arch type, a pronation label or a referral from a measurement.
@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from sensorkit.analysis.params import ASYMMETRY_LIMITS_PCT
 from sensorkit.analysis.summary import asymmetry_limit_source, bootstrap_means
 from sensorkit.quantities import display_name
 from sensorkit.recommend import conventions as C
@@ -458,6 +459,13 @@ _ASYMMETRY_LIMIT_BASIS: dict[str, tuple[tuple[str, ...], str, str]] = {
         "observational",
         "The limit is how far the forces of healthy people differ (about 10 %; Herzog et al. 1989).",
     ),
+    "pradorico2019": (
+        ("pradorico2019",),
+        "observational",
+        "The limit (10 % for standing loads) is sensorkit's own choice: healthy adults stand with a small "
+        "left-right asymmetry on average and shift their weight between postures (Prado-Rico & Duarte "
+        "2019), who give no limit.",
+    ),
     "sensorkit": (
         ("herzog1989",),
         "observational",
@@ -554,8 +562,11 @@ def standing_advice(facts: Facts) -> list[Advice]:
     )
     if uneven:
         text += (
-            " Check that both insoles sit the same way and are calibrated alike, and re-record; mention an "
-            "uneven stance to a professional if you have pain."
+            f" Uneven: the whole interval of the symmetry index beyond +/-{ASYMMETRY_LIMITS_PCT['standing_force_n']:g} %, "
+            "a limit of sensorkit's choosing (healthy adults stand with a small left-right asymmetry on average "
+            "and shift their weight between postures; Prado-Rico & Duarte 2019). Check that both insoles sit "
+            "the same way and are calibrated alike, and re-record; mention an uneven stance to a professional "
+            "if you have pain."
         )
     return [
         Advice(
@@ -565,7 +576,7 @@ def standing_advice(facts: Facts) -> list[Advice]:
             "standing",
             "measured",
             "guide",
-            cite("guide"),
+            cite("guide", "pradorico2019") if uneven else cite("guide"),
             (m,),
             kind="description",
         )

@@ -476,8 +476,9 @@ def standing_table(analysis: Analysis) -> str:
         f"{format_number(analysis.params.min_standing_s, 1)} s: the person standing while it was recorded, "
         "not a standardised weight-bearing test. Left share = left / (left + right) of the median "
         "0.25 s block loads; the SI's 95 % interval resamples those blocks. Status against a "
-        f"&plusmn;{format_number(limit, 0)} % limit, borrowed from the gait metrics' limits "
-        "(docs/methods.md, Asymmetry).</p>"
+        f"&plusmn;{format_number(limit, 0)} % limit, a sensorkit choice, not a published bound: healthy "
+        "adults stand with a small left-right asymmetry on average and shift their weight between "
+        "postures (Prado-Rico &amp; Duarte 2019; docs/methods.md, Asymmetry).</p>"
     )
 
 
