@@ -144,8 +144,19 @@ _ALL = (
         "Weight rhythms: weight increases during weekends and decreases during weekdays",
         "Obesity Facts 7(1):36-47",
         "observational",
-        "Daily weights of 80 adults over 15-330 days rose at weekends and fell on weekdays, by about "
-        "0.35 % of body weight: a person's mass hardly changes over the days of a trial.",
+        "Daily weights of 80 adults over 15-330 days were higher early in the week (Sunday, Monday) and "
+        "fell over the weekdays: a weekly rhythm to be taken as normal, not as weight gain.",
+    ),
+    Citation(
+        "turicchi2020",
+        "Turicchi J, O'Driscoll R, Horgan G, Duarte C, Palmeira AL, Larsen SC, Heitmann BL, Stubbs J",
+        2020,
+        "Weekly, seasonal and holiday body weight fluctuation patterns among individuals engaged in a "
+        "European multi-centre behavioural weight loss maintenance intervention",
+        "PLoS ONE 15(4):e0232152",
+        "observational",
+        "Body weight of 1,421 adults in a weight-loss maintenance trial fluctuated by 0.35 % within the "
+        "week (gained at weekends, lost on weekdays).",
     ),
     Citation(
         "nigg2015",
