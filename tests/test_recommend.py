@@ -587,6 +587,13 @@ def test_each_asymmetry_flag_cites_its_sources_only_for_what_they_say():
     assert "few percent" not in sadeghi.finding and "gives no limit" in sadeghi.finding
     assert patterson.journal == "Archives of Physical Medicine and Rehabilitation 89(2):304-310"
     assert "0.9-1.1" in patterson.finding and "24 healthy controls" in patterson.finding
+    # forces: Herzog et al. 1989 give limits of normal per variable (+/-4 % to over +/-13,000 %),
+    # not "left-right differences in force of up to about 10 %"
+    force = items["peak_force_n"]
+    assert [c["key"] for c in force["citations"]] == ["herzog1989"]
+    assert "(10 % for forces) is sensorkit's own choice" in force["statement"]
+    assert "about 10 %" not in force["statement"] and "about 10 %" not in CITATIONS["herzog1989"].finding
+    assert "+/-4 % to over +/-13,000 %" in CITATIONS["herzog1989"].finding
 
 
 def test_a_loading_rate_flag_gives_no_unsourced_step_to_step_figure():

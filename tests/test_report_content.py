@@ -457,8 +457,9 @@ def test_each_asymmetry_flag_cites_the_source_of_its_own_limit(tmp_path):
     )
     caption = _section(text, "summary")
     assert (
-        "a few % for times, Sadeghi" not in caption and "a sensorkit choice, not a published bound" in caption
+        "a few % for times, Sadeghi" not in caption and "sensorkit's choices, not published bounds" in caption
     )
+    assert "about 10 % for forces" not in caption
 
 
 def test_the_steps_table_shows_counts_as_integers_and_not_the_other_activitys_columns():

@@ -21,8 +21,9 @@ _BASELINES = ("auto", "none")
 #: sensorkit choice: healthy gait is not perfectly symmetric (Sadeghi et al. 2000, Gait Posture
 #: 12:34, a review, which gives no bound), and a normative range of an overall temporal symmetry
 #: ratio was 0.9-1.1 in 24 healthy controls (Patterson et al. 2008, Arch Phys Med Rehabil 89:304),
-#: a different measure with a wider range; force magnitudes within about 10 % (the conventional
-#: limit of Herzog et al. 1989, Med Sci Sports Exerc 21:110); rates get 15 %, the force limit
+#: a different measure with a wider range; force magnitudes get 10 % (in healthy walkers the 95 %
+#: limits of symmetry indices depend on the variable, from +/-4 % upward: Herzog et al. 1989, Med
+#: Sci Sports Exerc 21:110, who give no one limit for forces); rates get 15 %, the force limit
 #: widened because a rate varies more from step to step than the force it rises to (on the
 #: bundled real walks its coefficient of variation over steps is 10-29 %, peak force's 2-4 %;
 #: no published figure); standing loads get 10 % (healthy adults stand with a small left-right

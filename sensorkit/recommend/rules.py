@@ -457,7 +457,8 @@ _ASYMMETRY_LIMIT_BASIS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "herzog1989": (
         ("herzog1989",),
         "observational",
-        "The limit is how far the forces of healthy people differ (about 10 %; Herzog et al. 1989).",
+        "The limit (10 % for forces) is sensorkit's own choice: in healthy walkers the limits of normal "
+        "left-right difference depend on the variable, from about +/-4 % upward (Herzog et al. 1989).",
     ),
     "pradorico2019": (
         ("pradorico2019",),
@@ -469,7 +470,7 @@ _ASYMMETRY_LIMIT_BASIS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "sensorkit": (
         ("herzog1989",),
         "observational",
-        "The limit is sensorkit's own: the force limit of Herzog et al. 1989 (about 10 %) widened to "
+        "The limit is sensorkit's own: its 10 % force limit (set against Herzog et al. 1989) widened to "
         "15 %, because a loading rate varies more from step to step than the force it rises to.",
     ),
 }
