@@ -37,6 +37,41 @@ def collect(dev, n_samples: int, timeout_s: float = 5.0) -> list:
     return chunks
 
 
+def _ephemeral_ports() -> tuple[int, int]:
+    """The kernel's range for bind(port 0) (Linux), else the IANA dynamic range."""
+    try:
+        lo, hi = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(lo), int(hi)
+    except (OSError, ValueError):
+        return 49152, 65535
+
+
+def free_udp_port() -> int:
+    """A free UDP port on 127.0.0.1 for a device to listen on, chosen below the ephemeral range.
+
+    A port found with bind(0) and closed again is in the range the kernel hands to every other
+    bind(0): another process took one between the probe and the device's own bind (seen once,
+    "Address already in use", with tests running in parallel). Below that range only a program
+    that asks for the port by number can take it.
+    """
+    import random
+    import socket
+
+    lo = _ephemeral_ports()[0]
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20000, max(20001, min(lo, 32768)))
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            probe.close()
+        return port
+    raise RuntimeError("no free UDP port below the ephemeral range")
+
+
 class Pty:
     """A raw-mode pseudo-terminal pair; ``link`` is a stable symlink to the slave side (like /dev/serial/by-id).
 

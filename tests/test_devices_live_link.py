@@ -437,10 +437,9 @@ def test_sim_has_no_seams_between_its_simulation_blocks(speed):
 def test_udp_board_streams_csv_datagrams_over_loopback():
     import socket
 
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
+    from conftest import free_udp_port
+
+    port = free_udp_port()
     stop = threading.Event()
 
     def board() -> None:

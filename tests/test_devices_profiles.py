@@ -18,6 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from conftest import free_udp_port
 
 import sensorkit as sk
 import sensorkit.devices as skd
@@ -26,14 +27,6 @@ from sensorkit.errors import DeviceError, ProfileError, SideConflictWarning
 from tests.ble_helpers import FakePeripheralBase
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def free_udp_port() -> int:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def udp_sender(port: int, datagrams: list[bytes], period_s: float, stop: threading.Event) -> threading.Thread:

@@ -207,13 +207,9 @@ def test_the_plain_view_says_raw_counts_are_the_sum_over_the_insoles_channels(ca
 
 
 def _free_udp_port() -> int:
-    import socket
+    from conftest import free_udp_port
 
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
+    return free_udp_port()
 
 
 def _moticon_sender(port: int, seconds: float, nan_every: int = 0):
