@@ -562,3 +562,23 @@ def test_the_report_header_names_the_file_format_and_the_datasets_citation(tmp_p
     assert "<td>format</td><td>novel pedar ASCII export (2 x 99 sensors, kPa)</td>" in pedar
     assert "sensor positions are approximate (from a drawing of the insole" in pedar
     assert "<td>data source</td>" not in pedar
+
+
+def test_a_force_flagged_in_newtons_and_body_weights_is_one_advice_item():
+    """With a body mass, pedar's impulse is flagged in N·s and in BW·s, which have the same
+    symmetry index: the recommendation gave two items for it (only ``_n``/``_bw`` pairs were
+    merged, not ``impulse_Ns``/``impulse_BWs`` nor ``valr_n_s``/``valr_bw_s``)."""
+    from sensorkit.recommend.rules import _bw_twin
+    from sensorkit.report.recommendation import make_recommendation
+
+    rec = sk.read("tests/data/pressure-mats/pedar_example.asc")
+    res = sk.analyze(rec, body_mass_kg=75.0)
+    flagged = set(res.asymmetry.index[res.asymmetry["status"] == "asymmetric"])
+    assert {"impulse_Ns", "impulse_BWs", "peak_force_n", "peak_force_bw"} <= flagged
+    block = make_recommendation(res, {"recording": rec})
+    text = build_html(rec, res, [], block, identity=session_identity(rec))
+    for name in ("impulse", "peak force"):
+        assert text.count(f"<td>Symmetry index of {name} (") == 1, name
+    assert [_bw_twin(m) for m in ("impulse_Ns", "valr_n_s", "peak_force_n", "contact_time_s")] == [
+        "impulse_BWs", "valr_bw_s", "peak_force_bw", None
+    ]  # fmt: skip

@@ -495,7 +495,7 @@ def _asymmetry(analysis, facts: Facts, short: str | None, suppressed: list[Suppr
     out = []
     flagged = asym[asym["status"] == "asymmetric"]
     for metric, r in flagged.iterrows():
-        if str(metric).endswith("_n") and f"{str(metric)[:-2]}_bw" in flagged.index:
+        if _bw_twin(str(metric)) in flagged.index:
             continue  # the same force in N and in BW has the same symmetry index: one item
         si = float(r["symmetry_index_pct"])
         larger = "left" if si > 0 else "right"
@@ -612,3 +612,16 @@ def standing_suppressed(
     else:
         advice.extend(_arch_support(runner, "standing", None))
     return advice, suppressed
+
+
+#: Unit suffixes of a force-like metric in newtons and its twin in body weights.
+_N_TO_BW = (("_n", "_bw"), ("_n_s", "_bw_s"), ("_Ns", "_BWs"))
+
+
+def _bw_twin(metric: str) -> str | None:
+    """The body-weight column of a metric in newtons (``peak_force_n`` -> ``peak_force_bw``,
+    ``valr_n_s`` -> ``valr_bw_s``, ``impulse_Ns`` -> ``impulse_BWs``), None for others."""
+    for n, bw in _N_TO_BW:
+        if metric.endswith(n):
+            return metric[: -len(n)] + bw
+    return None
