@@ -563,3 +563,21 @@ def test_the_mass_tolerance_cites_each_weight_source_for_what_it_says():
     assert "0.35 % within the week" in turicchi.finding and turicchi.journal == "PLoS ONE 15(4):e0232152"
     module = Path(sk.__file__).parent / "recommend" / "compare.py"
     assert "1-2 %" not in module.read_text(encoding="utf-8")  # the uncited within-day figure
+
+
+def test_the_comparison_report_takes_same_person_like_compare(tmp_path, capsys):
+    """`sensorkit report A B` had no --same-person, and sk.report(..., same_person=True) passed it
+    to sk.read as a read option (an error): the comparison page could only say DIFFERENT PEOPLE."""
+    pair = GACO_FILES[:2]
+    page = tmp_path / "cmp.html"
+    assert main(["report", *pair, "-o", str(page)]) == 0
+    assert "DIFFERENT PEOPLE" in page.read_text(encoding="utf-8")
+    assert main(["report", *pair, "-o", str(page), "--force", "--same-person"]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert "ONE PERSON, as stated" in text and "DIFFERENT PEOPLE" not in text
+    sk.report(*pair, output=page, overwrite=True, same_person=True)
+    assert "ONE PERSON, as stated" in page.read_text(encoding="utf-8")
+    assert main(["report", pair[0], "-o", str(tmp_path / "one.html"), "--same-person"]) == 1
+    assert "--same-person applies to a comparison of several recordings" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="not to one session"):
+        sk.report(pair[0], output=tmp_path / "one.html", same_person=True)

@@ -39,6 +39,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--png-dir", metavar="DIR", help="also write every figure as a PNG into DIR")
     p.add_argument("--no-recommend", action="store_true", help="leave the insole recommendation out")
     p.add_argument(
+        "--same-person",
+        action="store_true",
+        help="several recordings: they are sessions of one person, whatever their subject identifiers "
+        "or body masses say (as sensorkit compare --same-person)",
+    )
+    p.add_argument(
         "--calibration",
         metavar="FILE",
         help="calibration JSON for raw-count captures (default: the capture's)",
@@ -68,13 +74,20 @@ def run(args: argparse.Namespace) -> int:
             what = "several recordings (a comparison)" if len(sources) > 1 else "a batch folder (a cohort)"
             verb = "applies" if len(given) == 1 else "apply"
             raise ValueError(f"{', '.join(given)} {verb} to the report of one recording, not of {what}")
+    if args.same_person and len(sources) < 2:
+        raise ValueError("--same-person applies to a comparison of several recordings")
     report_options.check_report_outputs(
         output, args.png_dir if session else None, bool(args.pdf) and session, args.force, sources
     )
     if not session:
         with report_options.working("building the comparison" if len(sources) > 1 else "reading the cohort"):
             result = sk.report(
-                *sources, output=output, body_mass_kg=args.mass, overwrite=args.force, **read_kwargs(args)
+                *sources,
+                output=output,
+                body_mass_kg=args.mass,
+                overwrite=args.force,
+                same_person=args.same_person,
+                **read_kwargs(args),
             )
         report_options.say_written(result)
         return 0

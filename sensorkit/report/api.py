@@ -178,6 +178,7 @@ def report(
     recommend: bool = True,
     on_figure: Any = None,
     overwrite: bool = False,
+    same_person: bool = False,
     **read_options: Any,
 ) -> dict[str, Any]:
     """Write the report of one session, a comparison of several, or a cohort folder.
@@ -210,6 +211,9 @@ def report(
     overwrite : bool
         Replace existing files (the page, its PDF, figure PNGs); like ``--force``, it never
         allows writing over one of the sources.
+    same_person : bool
+        Several sources: they are sessions of one person, whatever their subject identifiers
+        or masses say (:func:`sensorkit.compare`, which then says it was stated).
     **read_options
         Passed to :func:`sensorkit.read` for file sources (``layout``, ``sep`` ...).
 
@@ -245,7 +249,9 @@ def report(
     # every file a source came from: a path, or the file a Recording was read from
     paths = [p for s in sources for p in ([s] if isinstance(s, (str, Path)) else input_files(s))]
     if len(sources) > 1:
-        options = {"body_mass_kg": body_mass_kg} if body_mass_kg is not None else {}
+        options: dict[str, Any] = {"body_mass_kg": body_mass_kg} if body_mass_kg is not None else {}
+        if same_person:
+            options["same_person"] = True
         out = out or default_output(*sources)
         check_report_outputs(out, overwrite=overwrite, inputs=paths)
         return {"html": _comparison(sources, out, options, read_options), "pdf": None, "pngs": []}
@@ -259,12 +265,18 @@ def report(
                 f"read option(s) {option_names(given)} do not apply to a cohort folder "
                 "(give them to sensorkit batch, which reads the files)"
             )
+        if same_person:
+            raise ValueError(
+                "same_person applies to a comparison of several sessions, not to a cohort folder"
+            )
         out = out or default_output(source)
         # the batch's own files (its tables, manifest) are inputs of the cohort page
         check_report_outputs(
             out, overwrite=overwrite, inputs=[p for p in Path(source).iterdir() if p.is_file()]
         )
         return {"html": _cohort(Path(source), out), "pdf": None, "pngs": []}
+    if same_person:
+        raise ValueError("same_person applies to a comparison of several sessions, not to one session")
     _check_source(source)
     if out is None and png_dir is None:
         out = _default_output(source)  # before any work: a Recording needs output=
