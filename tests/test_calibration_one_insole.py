@@ -236,3 +236,37 @@ def test_a_one_insole_calibration_on_a_pair_says_to_calibrate_both_together(tmp_
     assert "calibrate both insoles together (sensorkit calibrate URL_LEFT URL_RIGHT" in info.value.hint
     with skd.open("sim://?units=counts&side=left", calibration=out) as dev:  # its own insole: fine
         assert dev.calibrated and dev.units == "N"
+
+
+def test_a_calibrations_body_mass_gives_bw_units_unless_a_mass_is_given(tmp_path, capsys):
+    """`calibrate --mass 70` stores the subject's mass, yet `stream`/`record --calibration` and
+    `analyze` of the capture reported in N ("body mass unknown") without --mass again."""
+    cal = tmp_path / "left.json"
+    args = _parse(["calibrate", "sim://?side=left", "--mass", "70", "-o", str(cal)])
+    assert args.run(args) == 0
+    url = "sim://?units=counts&side=left&mass=70"
+    for given, expected in ((None, 70.0), (82.0, 82.0)):
+        cap = tmp_path / f"walk-{given}.skr"
+        subject = {} if given is None else {"body_mass_kg": given}
+        with skd.open(url, calibration=cal, record=cap, subject=subject) as dev:
+            assert dev.subject["body_mass_kg"] == expected
+            assert dev.subject.get("body_mass_source") == (None if given else "calibration")
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 1.5:
+                dev.read(timeout_s=0.2)
+        import sensorkit as sk
+
+        rec = sk.read(cap)
+        assert rec.body_mass_kg == expected
+        assert sk.analyze(rec).force_units == "BW"
+    # a calibration made without a mass (nominal) leaves the session without one
+    from sensorkit.calibrate import Calibration as Cal
+
+    nominal = tmp_path / "nominal.json"
+    Cal.nominal("ref16").save(nominal)
+    with skd.open(url, calibration=nominal) as dev:
+        assert dev.subject.get("body_mass_kg") is None
+    from sensorkit.cli.stream import units_notice
+
+    with skd.open(url, calibration=cal) as dev:
+        assert "body mass 70 kg, the calibration's (--mass gives another)" in units_notice(dev)

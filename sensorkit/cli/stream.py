@@ -336,17 +336,17 @@ def run(args: argparse.Namespace) -> int:
     session = open_devices(*urls, record=args.record, subject=subject,
                            reconnect=True if args.reconnect else None,
                            calibration=args.calibration, overwrite=args.force)  # fmt: skip
+    # without --mass, the subject's (a calibration's own, see Session): BW units
+    mass = args.mass if args.mass else session.subject.get("body_mass_kg")
     if getattr(args, "lsl", False):
         from sensorkit.cli.serve import run_live
 
-        return run_live(session, duration_s=args.duration, body_mass_kg=args.mass, lsl=True, web=None)
+        return run_live(session, duration_s=args.duration, body_mass_kg=mass, lsl=True, web=None)
     if console.is_terminal and not args.plain:
         from sensorkit.dashboard.app import run_session_dashboard
 
-        return run_session_dashboard(
-            session, duration_s=args.duration, body_mass_kg=args.mass, console=console
-        )
-    return live_loop(session, args.duration, args.mass, record=args.record)
+        return run_session_dashboard(session, duration_s=args.duration, body_mass_kg=mass, console=console)
+    return live_loop(session, args.duration, mass, record=args.record)
 
 
 def stream_urls(urls: list[str] | None, calibration: str | None) -> list[str]:
@@ -390,7 +390,11 @@ def units_notice(session) -> str | None:
     if getattr(session, "calibrated", False):
         src = getattr(session, "calibration_source", None)
         where = " from the capture header" if src == "header" else ""
-        return f"raw ADC counts converted to {session.units} with the calibration{where}"
+        subject = getattr(session, "subject", None) or {}
+        mass = ""
+        if subject.get("body_mass_source") == "calibration":
+            mass = f"; body mass {subject['body_mass_kg']:g} kg, the calibration's (--mass gives another)"
+        return f"raw ADC counts converted to {session.units} with the calibration{where}{mass}"
     if getattr(session, "units", None) == "counts":
         return (
             "values are raw ADC counts (no calibration): no newtons, steps or body weights; "

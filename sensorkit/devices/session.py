@@ -58,7 +58,9 @@ class Session:
     host_t0_s : float
         Host time (s) when the session was opened (for replays: when the live one was).
     subject : dict
-        Subject metadata.
+        Subject metadata. Without a ``body_mass_kg``, a calibration that converts the
+        session's counts gives its own (the subject it was made with), with
+        ``body_mass_source`` ``"calibration"``.
     calibration : Calibration or None
         The calibration of the session (stored in capture headers; applied to raw counts).
     calibration_source : str or None
@@ -81,6 +83,11 @@ class Session:
         if calibration is not None:
             self.calibration_source = "argument" if strict else "header"
             self._set_calibration(calibration, strict=strict)
+            mass = self.calibration.body_mass_kg if self.calibration is not None else None
+            if self.calibrated and mass is not None and self.subject.get("body_mass_kg") is None:
+                # the gains made this subject's standing read m g: the same mass gives BW units
+                self.subject["body_mass_kg"] = float(mass)
+                self.subject["body_mass_source"] = "calibration"
 
     def _set_calibration(self, spec: CalibrationSpec, *, strict: bool) -> None:
         """Check ``spec`` against the devices and start converting their counts.
