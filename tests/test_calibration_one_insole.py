@@ -233,7 +233,11 @@ def test_a_one_insole_calibration_on_a_pair_says_to_calibrate_both_together(tmp_
     # the hint sent the owner of two separately calibrated boards round in a circle
     with pytest.raises(CalibrationError, match="covers left") as info:
         skd.open("sim://?units=counts", calibration=out)
-    assert "calibrate both insoles together (sensorkit calibrate URL_LEFT URL_RIGHT" in info.value.hint
+    assert "a pair together (sensorkit calibrate URL_LEFT URL_RIGHT" in info.value.hint
+    # the other foot's insole alone: the hint names side= first (a new user had only the pair hint)
+    with pytest.raises(CalibrationError, match="is the right insole but the calibration covers left") as info:
+        skd.open("sim://?units=counts&side=right", calibration=out)
+    assert info.value.hint.startswith("if this is the left insole, say side=left in its URL")
     with skd.open("sim://?units=counts&side=left", calibration=out) as dev:  # its own insole: fine
         assert dev.calibrated and dev.units == "N"
 

@@ -143,12 +143,17 @@ class ChunkCalibrator:
                 hint="open it without a calibration",
             )
         if side not in self.calibration.sides:
-            hint = (
-                "say which foot it is in the URL (?side=left)"
-                if side not in ("left", "right")
-                else "one calibration file holds the pair: calibrate both insoles together "
-                "(sensorkit calibrate URL_LEFT URL_RIGHT --mass KG)"
-            )
+            only = next(iter(self.calibration.sides)) if len(self.calibration.sides) == 1 else None
+            if side not in ("left", "right"):
+                hint = "say which foot it is in the URL (?side=left)"
+            elif only is not None:
+                hint = (
+                    f"if this is the {only} insole, say side={only} in its URL; otherwise calibrate it "
+                    "(sensorkit calibrate URL --mass KG), or a pair together (sensorkit calibrate URL_LEFT "
+                    "URL_RIGHT --mass KG: one calibration file holds the pair)"
+                )
+            else:
+                hint = "calibrate this insole (sensorkit calibrate URL --mass KG)"
             raise CalibrationError(
                 f"{source} is the {side} insole but the calibration covers {', '.join(self.calibration.sides)}",
                 hint=hint,
