@@ -206,7 +206,11 @@ def test_unplugged_port_without_reconnect_ends_with_device_error(pty):
         with pytest.raises(DeviceError, match="link lost") as err:
             for _ in range(50):
                 dev.read(timeout_s=0.2)
-        assert "reconnect" in err.value.hint
+        # each way of asking: the CLI flag first (a new user was told only of reconnect=True)
+        assert (
+            "--reconnect on the command line, ?reconnect=1 in the URL, reconnect=True in Python"
+            in err.value.hint
+        )
 
 
 def test_frames_before_device_info_are_kept(pty):

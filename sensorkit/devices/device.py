@@ -681,10 +681,10 @@ class Device(ChunkReader):
             self._finish(None)
             return False
         if self.transport.live and not self.reconnect:
-            hint = "pass reconnect=True (URL ?reconnect=1) to reconnect automatically"
+            hint = "to reconnect automatically: --reconnect on the command line, ?reconnect=1 in the URL, reconnect=True in Python"
             if timeout:
                 msg = f"the device stopped sending ({reason})"
-                hint = "check power and range; pass reconnect=True (URL ?reconnect=1) to keep trying"
+                hint = "check power and range; to keep trying: --reconnect, ?reconnect=1 in the URL, or reconnect=True in Python"
             self._finish(DeviceError(f"{self.url}: {msg if timeout else reason}", hint=hint))
             return False
         failed = reopen(self.transport, timeout_s=self.reconnect_timeout_s, halt=self._halt)
