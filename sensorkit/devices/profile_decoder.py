@@ -50,7 +50,7 @@ class ProfileStats:
         Why they were rejected.
     side_conflicts : int
         Frames whose own foot (side field, prefix or marker) named the other foot than the
-        URL's ``side=``, which decided (see :class:`ProfileDecoder`).
+        URL's ``side=`` (which of the two decided: see :class:`ProfileDecoder`).
     first_side_conflict : str
         What the first of them said, for the report.
     bad_datagram_sizes : dict of int to int
@@ -113,12 +113,13 @@ class ProfileDecoder:
     profile : Profile
         The checked profile.
     side : {"left", "right"}, optional
-        The URL's ``side=``. Given, it is the foot of every frame: a frame whose own foot (a
-        side field, prefix or marker) names the other foot is still taken as ``side``, counted
-        in :attr:`ProfileStats.side_conflicts`, and the first such frame gives a
-        :class:`~sensorkit.errors.SideConflictWarning` (a firmware may write a fixed foot word:
-        Pressure2Pose's single-frame build always sends 0, left). Not given, a frame's own foot
-        decides, and frames that do not say are ``"left"``.
+        The URL's ``side=``: the foot of frames that do not name one, and of every frame whose
+        foot field the profile marks ``trusted = false`` (a value the firmware fixes:
+        Pressure2Pose's single-frame build always sends 0, left). A frame's own foot field,
+        prefix or marker otherwise decides (a port can carry both insoles). Either way a frame
+        naming the other foot than ``side`` is counted in :attr:`ProfileStats.side_conflicts`,
+        and the first gives a :class:`~sensorkit.errors.SideConflictWarning` saying which
+        decided. Not given, frames that do not name a foot are ``"left"``.
     """
 
     def __init__(self, profile: Profile, side: str | None = None) -> None:
