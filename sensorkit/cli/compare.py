@@ -38,13 +38,16 @@ def parse_condition(text: str) -> tuple[str | None, list[str]]:
     return label, parts
 
 
-def _ratings(text: str) -> list[float]:
+def _numbers(text: str, expected: str) -> list[float]:
+    """Comma-separated numbers of an option; ``expected`` says what they must be, for the error."""
     try:
-        values = [float(v) for v in text.split(",")]
+        return [float(v) for v in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"comfort ratings must be numbers 0-10 separated by commas, got {text!r}"
-        ) from None
+        raise argparse.ArgumentTypeError(f"{expected}, got {text!r}") from None
+
+
+def _ratings(text: str) -> list[float]:
+    values = _numbers(text, "comfort ratings must be numbers 0-10 separated by commas")
     for v in values:
         if not 0.0 <= v <= 10.0:
             raise argparse.ArgumentTypeError(f"comfort ratings must be on the 0-10 scale, got {v:g}")
@@ -53,12 +56,9 @@ def _ratings(text: str) -> list[float]:
 
 def _masses(text: str) -> list[float]:
     """``"70"`` (every condition) or ``"83,101,65"`` (one per condition, in order), in kg."""
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--mass takes kilograms, one for all conditions or one per condition separated by commas, got {text!r}"
-        ) from None
+    values = _numbers(
+        text, "--mass takes kilograms, one for all conditions or one per condition separated by commas"
+    )
     try:
         return [validate_body_mass_kg(v) for v in values]
     except ValueError as err:
