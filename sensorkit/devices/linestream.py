@@ -33,6 +33,8 @@ __all__ = ["Emission", "LineStream"]
 
 RATE_CHECK_SAMPLES = 8  # CSV: board timestamp spacings looked at before the rate is checked
 RATE_TOLERANCE = 0.2  # CSV: a board rate more than 20 % off the configured one is an error
+# samples without a device clock: the period fitted to their arrivals is checked once it spans this long (s)
+ARRIVAL_RATE_CHECK_S = 3.0
 
 
 @dataclass
@@ -222,6 +224,8 @@ class LineStream:
             out.parts.append((times, seq, values[a:b]))
             out.gaps.extend(gaps)
         self._lost = False
+        if dev_us is None:
+            self._check_arrival_rate(seqr)
         return out
 
     def _check_rate(self, stamps: np.ndarray, last_dev_us: int | None) -> None:
@@ -241,6 +245,23 @@ class LineStream:
         if abs(board_hz - self.rate_hz) > RATE_TOLERANCE * self.rate_hz:
             raise DeviceError(
                 f"{self.url}: the board's timestamps say {board_hz:.4g} Hz but the rate is {self.rate_hz:g} Hz",
+                hint=f"add &rate={board_hz:.0f} to the URL",
+            )
+
+    def _check_arrival_rate(self, seqr: SampleSequencer) -> None:
+        """Compare the rate fitted to the arrival of samples without a device clock with the configured one, once.
+
+        The samples are numbered and their gaps counted in periods of the configured rate, so
+        a rate more than 20 % off is the caller's error, as for a board's timestamps.
+        """
+        clock = seqr.arrival
+        if self._rate_checked or clock.fit_period_s is None or clock.fit_span_s < ARRIVAL_RATE_CHECK_S:
+            return
+        self._rate_checked = True
+        board_hz = 1.0 / clock.fit_period_s if clock.fit_period_s > 0 else 0.0
+        if abs(board_hz - self.rate_hz) > RATE_TOLERANCE * self.rate_hz:
+            raise DeviceError(
+                f"{self.url}: samples arrive at {board_hz:.4g} Hz but the rate is {self.rate_hz:g} Hz",
                 hint=f"add &rate={board_hz:.0f} to the URL",
             )
 

@@ -11,7 +11,8 @@ Small, stateful pieces the device layer applies to every block of samples:
   times jump back or forward.
 * :class:`FrameCounter` reads a device's frame counter: what was lost, repeated or restarted.
 * :class:`SampleSequencer` numbers and times the samples of a CSV-line or profile stream
-  with the pieces above.
+  with the pieces above (and :class:`~sensorkit.devices.arrival.ArrivalClock` for samples
+  that carry no time).
 
 All depend only on the values they are fed (and arrival times), so a replay of a capture gives the live
 times bit for bit.
@@ -330,8 +331,11 @@ class SampleSequencer:
     step of more than 1.5 periods, or a restart: the clock going back after unwrapping) or,
     without a device clock, from a lost link. Device times are mapped by arrival (the
     smallest ``arrival - device time`` seen, :class:`~sensorkit.devices.clock.ClockMap`) and
-    placed by :class:`MonotonicSlew`; without a device clock, samples are spaced at the
-    nominal rate and end at their arrival.
+    placed by :class:`MonotonicSlew`; without a device clock, sample ``k`` is placed on the
+    line fitted under the arrival times (:class:`~sensorkit.devices.arrival.ArrivalClock`:
+    the board's real period, the least delayed arrival), and samples that arrive late and
+    stay late follow a pause (a ``time jump`` gap; the count skips it unless a frame counter
+    numbers the samples).
 
     Parameters
     ----------
@@ -349,11 +353,13 @@ class SampleSequencer:
     def __init__(
         self, rate_hz: float, side: str, clock_bits: int | None = None, tick_us: float = 1.0
     ) -> None:
+        from sensorkit.devices.arrival import ArrivalClock
         from sensorkit.devices.clock import ClockMap
 
         self.rate_hz = float(rate_hz)
         self.side = side
         self.clock = ClockMap()
+        self.arrival = ArrivalClock(rate_hz)
         self.slew = MonotonicSlew()
         self.unwrapper = CounterUnwrapper(clock_bits, tick_us)
         self.tick_us = float(tick_us)
@@ -394,32 +400,25 @@ class SampleSequencer:
             (keys of ``sensorkit.recording.GAP_COLUMNS``).
         """
         n = values.shape[0]
+        if dev_us is None:
+            return self._push_arrival(n, t, counted, gap)
         period = 1.0 / self.rate_hz
         reason = None
-        if dev_us is not None:
-            anchor = self.last_dev_us
-            if anchor is not None and int(dev_us[0]) <= anchor:
-                self.clock.reset()  # the board's clock went back: it rebooted
-                anchor = None
-                reason = "link lost" if self.lost else "device restart"
-            elif anchor is not None and int(dev_us[0]) - anchor > 1.5e6 * period:
-                reason = "link lost" if self.lost else "time jump"
-            self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
-            mapped = self.clock.to_host_s(dev_us)
-            a = None if anchor is None else float(self.clock.to_host_s(np.array([anchor]))[0])
-            back = self.slew.n_back
-            times = self.slew.place(mapped, a, period)
-            if self.slew.n_back != back and a is None:
-                self.time_back += 1
-            self.last_dev_us = int(dev_us[-1])
-        else:
-            start = t - (n - 1) * period
-            if self.last_time is not None and start <= self.last_time:
-                start = self.last_time + period
-            times = start + np.arange(n, dtype=np.float64) * period
-            self.slew.last_s = float(times[-1])
-            if self.lost and self.last_time is not None:
-                reason = "link lost"  # arrival times are all there is: the gap spans the outage
+        anchor = self.last_dev_us
+        if anchor is not None and int(dev_us[0]) <= anchor:
+            self.clock.reset()  # the board's clock went back: it rebooted
+            anchor = None
+            reason = "link lost" if self.lost else "device restart"
+        elif anchor is not None and int(dev_us[0]) - anchor > 1.5e6 * period:
+            reason = "link lost" if self.lost else "time jump"
+        self.clock.add_arrival(float(dev_us[-1]), t * 1e6)
+        mapped = self.clock.to_host_s(dev_us)
+        a = None if anchor is None else float(self.clock.to_host_s(np.array([anchor]))[0])
+        back = self.slew.n_back
+        times = self.slew.place(mapped, a, period)
+        if self.slew.n_back != back and a is None:
+            self.time_back += 1
+        self.last_dev_us = int(dev_us[-1])
         if counted:
             reason = None if gap is None else gap[1]
         gaps = []
@@ -434,6 +433,48 @@ class SampleSequencer:
         self.lost = False
         seq = np.arange(self.next_seq, self.next_seq + n, dtype=np.int64)
         self.next_seq += n
+        self.last_time = float(times[-1])
+        return times, seq, gaps
+
+    def _push_arrival(self, n: int, t: float, counted: bool, gap: tuple[int | None, str] | None
+                      ) -> tuple[np.ndarray, np.ndarray, list[dict]]:  # fmt: skip
+        """:meth:`push` of samples without device times: placed on the :class:`ArrivalClock` line."""
+        clock = self.arrival
+        period = clock.period_s
+        reason: str | None = None
+        missing = 0
+        restart = self.last_time is None
+        if counted and gap is not None:
+            reason = gap[1]
+            if gap[0] is not None:
+                missing = int(gap[0])  # the line runs on across the lost samples
+            else:
+                restart = True  # the counter restarted: the outage is measured on the host clock
+        elif self.lost and self.last_time is not None:
+            reason, restart = "link lost", True
+        if restart and self.last_time is not None:
+            # arrival is all that spans an outage: the block's last sample at its arrival
+            missing = max(round((t - (n - 1) * period - self.last_time) / period) - 1, 0)
+            clock.restart()
+        k0 = self.next_seq + missing
+        pause = clock.add(k0 + n - 1, t)
+        if pause is not None:  # the samples arrive late and stay late: the board paused, or samples were lost
+            m = max(round(pause / period), 1)
+            reason, missing, restart = "time jump", missing + m, True
+            if not counted:  # a frame counter numbers what was sent; the pause is only in time
+                k0 += m
+            clock.restart()
+            clock.add(k0 + n - 1, t)
+        mapped = clock.to_host_s(np.arange(k0, k0 + n))
+        anchor = None if restart else float(clock.to_host_s(np.array([self.next_seq - 1]))[0])
+        times = self.slew.place(mapped, anchor, clock.period_s)
+        gaps = []
+        if reason is not None and self.last_time is not None:
+            gaps.append({"start_s": self.last_time, "end_s": float(times[0]), "side": self.side,
+                         "n_missing": int(missing), "reason": reason})  # fmt: skip
+        self.lost = False
+        seq = np.arange(k0, k0 + n, dtype=np.int64)
+        self.next_seq = k0 + n
         self.last_time = float(times[-1])
         return times, seq, gaps
 
