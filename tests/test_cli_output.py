@@ -608,3 +608,39 @@ def test_analyze_steps_never_replaces_its_input_and_keeps_an_existing_file(tmp_p
     with pytest.raises(sk.errors.OutputExistsError):
         write_steps(res, steps)
     assert write_steps(res, steps, overwrite=True) == steps
+
+
+def test_analyze_of_one_insole_shows_its_column_and_why_a_metric_is_missing(tmp_path, capsys):
+    """A maker's trial with one DIY insole: the table had an empty "right" column, symmetry
+    columns saying "not enough data" on every row and "CV over both feet"; VALR's real reason
+    (100 Hz) was hidden behind "not enough data"."""
+    from sensorkit.analysis.summary import missing_reasons
+
+    both = sk.simulate(duration_s=20, seed=1)  # running, 100 Hz
+    one = sk.Recording.from_arrays(both.time, both.left, None, layout=both.layout)
+    path = tmp_path / "left.csv"
+    sk.write(one, path)
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if "metric" in line)
+    assert [c.strip() for c in re.split(r"[┃|]", header) if c.strip()] == [
+        "metric",
+        "unit",
+        "left",
+        "CV %",
+        "note",
+    ]
+    assert "one insole (left): no symmetry index; CV over the left foot's steps" in out
+    assert "asymmetry: needs both insoles (this recording has the left one only)" in out
+    assert "SI %" not in out and "CV over both feet" not in out
+    row = {line.split("│")[1].strip(): line for line in out.splitlines() if line.startswith("│")}
+    assert "needs both" in row["step time"] and "needs both" in row["flight time"]
+    assert "unreliable: too few" in row["VALR"] and "below 500 Hz" in row["VILR"]
+    assert row["contact time"].split("│")[5].strip() == ""  # a value: no note
+    res = sk.analyze(one)
+    notes = missing_reasons(res.steps, res.activity, res.params, "left")
+    assert notes["contact_time_s"] == "" and notes["step_time_s"] == "not measured: needs both insoles"
+    assert res.asymmetry.loc["valr_n_s", "status"] == "not enough data"  # asymmetry itself unchanged
+    pair = sk.analyze(both)
+    pair_notes = missing_reasons(pair.steps, pair.activity, pair.params, "left")
+    assert pair_notes["step_time_s"] == "" and pair_notes["valr_n_s"].startswith("unreliable")

@@ -14,12 +14,14 @@ from sensorkit.kernels import symmetry_angle, symmetry_index
 
 __all__ = [
     "ASYMMETRY_COLUMNS",
+    "BOTH_FEET_METRICS",
     "SUMMARY_COLUMNS",
     "TREND_METRICS",
     "asymmetry_limit_source",
     "asymmetry_table",
     "bootstrap_means",
     "bootstrap_si",
+    "missing_reasons",
     "summarize",
     "trends",
 ]
@@ -107,6 +109,15 @@ _METRICS = (
 )
 #: Signed or location metrics: a symmetry index is meaningless for them (docs/methods.md).
 _NO_SI = ("ml_ratio", "cpei_pct", "strike_index_pct", "flight_time_s", "double_support_s")
+#: Metrics that need the contacts of both feet (docs/methods.md, Temporal parameters).
+BOTH_FEET_METRICS = (
+    "step_time_s",
+    "initial_double_support_s",
+    "terminal_double_support_s",
+    "double_support_s",
+    "flight_time_s",
+)
+_UNRELIABLE = "unreliable: too few samples in the rate's 20-80 % window (sampling rate)"
 #: Signed metrics: their mean can sit near 0, so a CV (SD / |mean|) is meaningless (GaCo01's
 #: medial-lateral ratio had a CV of 99.6 % and 131.8 % on the left).
 _NO_CV = ("ml_ratio", "cpei_pct")
@@ -335,7 +346,7 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
             unreliable = min(raw_l.size, raw_r.size) >= params.min_steps_asymmetry
             steps_each = min(len(by_side["left"]), len(by_side["right"])) if len(use) else 0
             if unreliable:
-                row["status"] = "unreliable: too few samples in the rate's 20-80 % window (sampling rate)"
+                row["status"] = _UNRELIABLE
             elif raw_l.size == raw_r.size == 0 and steps_each >= params.min_steps_asymmetry:
                 row["status"] = _not_measured(name, use, params)  # enough steps, no values at all
             else:
@@ -351,6 +362,51 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
     table = pd.DataFrame.from_dict(rows, orient="index", columns=list(ASYMMETRY_COLUMNS))
     table.index.name = "metric"
     return table.astype({"n_left": "int64", "n_right": "int64", "flag": "bool"})
+
+
+def missing_reasons(steps: pd.DataFrame, activity: str, params: AnalysisParams, side: str) -> pd.Series:
+    """Why each summary metric has no value on one side: the note of a one-insole summary.
+
+    The reasons of :func:`asymmetry_table`, judged on ``side`` alone (whose asymmetry status
+    is "not enough data" for every metric when the other insole is missing), and "not
+    measured: needs both insoles" for :data:`BOTH_FEET_METRICS` without the other side's steps.
+
+    Parameters
+    ----------
+    steps : DataFrame
+        ``Analysis.steps``.
+    activity : str
+        ``Analysis.activity``.
+    params : AnalysisParams
+    side : {"left", "right"}
+
+    Returns
+    -------
+    Series
+        Index: metric (the summary's rows); the reason, or ``""`` where ``side`` has a value.
+    """
+    use = summary_steps(steps, activity)
+    mine = use[use["side"] == side] if len(use) else use
+    other_steps = int((use["side"] != side).sum()) if len(use) else 0
+    out = {}
+    for name in _METRICS:
+        if name not in steps:
+            continue
+        kept = _values(mine, name) if len(mine) else np.empty(0)
+        raw = _values(mine, name, reliable_only=False) if len(mine) else np.empty(0)
+        if kept.size:
+            out[name] = ""
+        elif name in BOTH_FEET_METRICS and other_steps == 0:
+            out[name] = "not measured: needs both insoles"
+        elif _n_twin(name) in _OTHER_ACTIVITY.get(activity, ()):
+            out[name] = "not applicable"
+        elif raw.size >= params.min_steps_asymmetry:
+            out[name] = _UNRELIABLE
+        elif raw.size == 0 and len(mine) >= params.min_steps_asymmetry:
+            out[name] = _not_measured(name, use, params)
+        else:
+            out[name] = "not enough data"
+    return pd.Series(out, dtype=object, name="reason")
 
 
 def _not_measured(name: str, use: pd.DataFrame, params: AnalysisParams) -> str:

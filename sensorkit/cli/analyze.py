@@ -10,7 +10,7 @@ import sensorkit as sk
 from sensorkit.cli import report_options
 from sensorkit.cli.console import console, say
 from sensorkit.cli.read_options import add_read_options, read_kwargs
-from sensorkit.cli.tables import flagged_metrics, summary_table, with_flagged_rows
+from sensorkit.cli.tables import flagged_metrics, recorded_sides, summary_table, with_flagged_rows
 from sensorkit.outputs import check_writable, removed_on_failure
 from sensorkit.quantities import format_number, format_value
 
@@ -148,7 +148,13 @@ def run(args: argparse.Namespace) -> int:
             f"{len(res.steps)} stances); nothing to summarise, asymmetry: not enough data"
         )
     else:
-        console.print(summary_table(title, res.summary, res.asymmetry, metrics))
+        sides = recorded_sides(res.summary)
+        notes = None
+        if len(sides) == 1:
+            from sensorkit.analysis.summary import missing_reasons
+
+            notes = missing_reasons(res.steps, res.activity, res.params, sides[0])
+        console.print(summary_table(title, res.summary, res.asymmetry, metrics, notes=notes))
         say(
             f"cadence: {format_value('cadence_spm', res.cadence_spm)} steps/min "
             f"({res.cadence_basis}, steady state)"
@@ -159,7 +165,9 @@ def run(args: argparse.Namespace) -> int:
                 f"(one per trial; {res.info.loading_rate_note})"
             )
         flagged = flagged_metrics(res)
-        if flagged:
+        if len(sides) == 1:
+            say(f"asymmetry: needs both insoles (this recording has the {sides[0]} one only)")
+        elif flagged:
             say("asymmetric beyond each metric's limit (95% CI): " + ", ".join(flagged))
         elif (
             not res.asymmetry["status"]

@@ -27,6 +27,7 @@ __all__ = [
     "flagged_metric_names",
     "flagged_metrics",
     "new_table",
+    "recorded_sides",
     "summary_table",
     "with_flagged_rows",
 ]
@@ -154,8 +155,12 @@ def summary_table(
     *,
     with_ci: bool = True,
     with_cv: bool = True,
+    notes: pd.Series | None = None,
 ) -> Table:
     """Per-side summary rows: metric, unit, left, right, [CV % both], SI % [95 % CI], asymmetry.
+
+    With one insole (one side has values), :func:`_one_insole_table`: metric, unit, that side,
+    [CV %], note.
 
     Parameters
     ----------
@@ -166,7 +171,15 @@ def summary_table(
         Summary rows to show, in order (missing ones are skipped).
     with_ci, with_cv : bool
         Show the SI interval and the CV column.
+    notes : Series, optional
+        One insole: why a metric has no value
+        (:func:`sensorkit.analysis.summary.missing_reasons`); default the asymmetry status.
     """
+    sides = recorded_sides(summary)
+    if len(sides) == 1:
+        if notes is None:
+            notes = asymmetry["status"] if "status" in asymmetry else pd.Series(dtype=object)
+        return _one_insole_table(title, summary, notes, metrics, sides[0], with_cv=with_cv)
     columns = [("metric", "left"), ("unit", "left"), ("left", "right"), ("right", "right")]
     if with_cv:
         columns.append(("CV %", "right"))
@@ -198,6 +211,43 @@ def summary_table(
             _si_cell(row, status, with_ci=with_ci, style="yellow" if flagged else ""),
             Text(status, style="bold red" if flagged else ""),
         ]
+        table.add_row(*cells)
+    return table
+
+
+def recorded_sides(summary: pd.DataFrame) -> list[str]:
+    """The sides with a value in ``Analysis.summary`` (``["left"]`` for a left insole alone)."""
+    return [side for side in ("left", "right") if np.isfinite(summary[side].to_numpy(np.float64)).any()]
+
+
+def _one_insole_table(title: str, summary: pd.DataFrame, notes: pd.Series, metrics: Iterable[str],
+                      side: str, *, with_cv: bool) -> Table:  # fmt: skip
+    """:func:`summary_table` of one insole: its column, its CV, and why a metric has no value
+    (``notes``); no empty column, no symmetry index."""
+    columns = [("metric", "left"), ("unit", "left"), (side, "right")]
+    if with_cv:
+        columns.append(("CV %", "right"))
+    columns.append(("note", "left"))
+    table = new_table(title, columns, names_wrap=True)
+    table.caption = Text(
+        f"one insole ({side}): no symmetry index" + (f"; CV over the {side} foot's steps" if with_cv else "")
+    )
+    table.caption_justify = "left"
+    for metric in metrics:
+        if metric not in summary.index:
+            continue
+        row = summary.loc[metric]
+        q = quantity(metric)
+        value = float(row[side])
+        note = str(notes.get(metric, ""))
+        cells: list[RenderableType] = [
+            Text(q.label),
+            Text(q.unit),
+            Text(format_number(value, q.decimals, scale=q.scale)),
+        ]
+        if with_cv:
+            cells.append(Text(format_number(row.get(f"{side}_cv_pct", np.nan), 1)))
+        cells.append(Text("" if np.isfinite(value) or note == "not applicable" else note))
         table.add_row(*cells)
     return table
 
