@@ -158,12 +158,15 @@ def test_no_scientific_notation_for_tiny_symmetry_indices(tmp_path):
 
 
 def test_not_enough_data_is_said_in_words(tmp_path):
-    rec = sk.simulate(duration_s=3, seed=1)
-    one = sk.Recording.from_arrays(rec.time, rec.left, None, layout=rec.layout, body_mass_kg=70)
-    res = sk.analyze(one)
+    rec = sk.simulate(duration_s=3, seed=1, body_mass_kg=70)  # a pair, too few steps on a side
+    res = sk.analyze(rec)
     assert (res.asymmetry["status"] == "not enough data").any()
-    summary = _section(_html(tmp_path, one, res), "summary")
+    summary = _section(_html(tmp_path, rec, res), "summary")
     assert "not enough data" in summary
+    # one insole: the summary says why there is no asymmetry instead
+    one = sk.Recording.from_arrays(rec.time, rec.left, None, layout=rec.layout, body_mass_kg=70)
+    summary = _section(_html(tmp_path, one, sk.analyze(one)), "summary")
+    assert "no symmetry index or asymmetry, which need both insoles" in summary
 
 
 def test_steps_table_fits_human_names_and_drops_empty_columns(run500, tmp_path):
@@ -582,3 +585,22 @@ def test_a_force_flagged_in_newtons_and_body_weights_is_one_advice_item():
     assert [_bw_twin(m) for m in ("impulse_Ns", "valr_n_s", "peak_force_n", "contact_time_s")] == [
         "impulse_BWs", "valr_bw_s", "peak_force_bw", None
     ]  # fmt: skip
+
+
+def test_the_summary_of_one_insole_has_its_column_its_counts_and_no_symmetry_columns():
+    """With one insole the report's summary had an empty right column, a "both" column repeating
+    the left, "0" right steps and "not enough data" in the SI and asymmetry columns of every row."""
+    from sensorkit.report.sections import summary_table as report_summary
+
+    both = sk.simulate(duration_s=20, seed=1)
+    one = sk.Recording.from_arrays(both.time, None, both.right, layout=both.layout)
+    res = sk.analyze(one)
+    page = report_summary(res)
+    head = page[: page.index("</tr>")]
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", head) == ["metric", "right", "steps", "CV %"]
+    assert "One insole (right): no symmetry index" in page and "not enough data" not in page
+    r = res.summary.loc["contact_time_s"]
+    n = int(res.asymmetry.loc["contact_time_s", "n_right"])
+    assert n >= 20
+    assert f"<td>{r['right'] * 1000:.0f}</td><td>{n}</td><td>{r['right_cv_pct']:.1f}</td>" in page
+    assert "<th>both</th>" in report_summary(sk.analyze(both))  # a pair keeps its columns

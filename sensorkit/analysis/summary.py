@@ -22,6 +22,7 @@ __all__ = [
     "bootstrap_means",
     "bootstrap_si",
     "missing_reasons",
+    "recorded_sides",
     "summarize",
     "trends",
 ]
@@ -362,6 +363,11 @@ def asymmetry_table(steps: pd.DataFrame, activity: str, params: AnalysisParams) 
     table = pd.DataFrame.from_dict(rows, orient="index", columns=list(ASYMMETRY_COLUMNS))
     table.index.name = "metric"
     return table.astype({"n_left": "int64", "n_right": "int64", "flag": "bool"})
+
+
+def recorded_sides(summary: pd.DataFrame) -> list[str]:
+    """The sides with a value in ``Analysis.summary`` (``["left"]`` for a left insole alone)."""
+    return [side for side in ("left", "right") if np.isfinite(summary[side].to_numpy(np.float64)).any()]
 
 
 def missing_reasons(steps: pd.DataFrame, activity: str, params: AnalysisParams, side: str) -> pd.Series:

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sensorkit.analysis.result import Analysis
+from sensorkit.analysis.summary import recorded_sides
 from sensorkit.errors import printable
 from sensorkit.quantities import format_number, quantity
 from sensorkit.report.data import flagged_metric_names
@@ -213,11 +214,6 @@ def summary_table(
         ]
         table.add_row(*cells)
     return table
-
-
-def recorded_sides(summary: pd.DataFrame) -> list[str]:
-    """The sides with a value in ``Analysis.summary`` (``["left"]`` for a left insole alone)."""
-    return [side for side in ("left", "right") if np.isfinite(summary[side].to_numpy(np.float64)).any()]
 
 
 def _one_insole_table(title: str, summary: pd.DataFrame, notes: pd.Series, metrics: Iterable[str],

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sensorkit.analysis.pressure import baseline_kpa
 from sensorkit.analysis.result import Analysis
-from sensorkit.analysis.summary import reliable_mask
+from sensorkit.analysis.summary import recorded_sides, reliable_mask
 from sensorkit.errors import printable
 from sensorkit.quantities import display_name, format_number, format_value, quantity
 from sensorkit.recording import Recording
@@ -111,8 +111,12 @@ def _units(analysis: Analysis) -> dict[str, str]:
 
 
 def summary_table(analysis: Analysis) -> str:
-    """Left, right, both, CV, SI [95 % CI], SA and the asymmetry status of every summarised metric."""
+    """Left, right, both, CV, SI [95 % CI], SA and the asymmetry status of every summarised metric
+    (one insole: :func:`one_insole_summary_table`)."""
     summary, asym = analysis.summary, analysis.asymmetry
+    sides = recorded_sides(summary)
+    if len(sides) == 1:
+        return one_insole_summary_table(analysis, sides[0])
     rows = []
     for template in SUMMARY_ROWS:
         key = template.format(**_units(analysis))
@@ -186,6 +190,42 @@ def summary_table(analysis: Analysis) -> str:
         "asymmetry",
     )
     return table(header, rows, text_cols=(0, 9)) + note
+
+
+def one_insole_summary_table(analysis: Analysis, side: str) -> str:
+    """The summary of one insole: its means, step counts and CV, without the empty other side,
+    the "both" column that repeats it, and symmetry columns that cannot have a value."""
+    summary = analysis.summary
+    rows = []
+    for template in SUMMARY_ROWS:
+        key = template.format(**_units(analysis))
+        if key not in summary.index or not np.isfinite(summary.loc[key, side]):
+            continue
+        if key == "flight_time_s" and analysis.activity == "walking":
+            continue
+        r = summary.loc[key]
+        q = quantity(key)
+        n = analysis.asymmetry.loc[key, f"n_{side}"] if key in analysis.asymmetry.index else None
+        rows.append(
+            (
+                e(q.header),
+                format_number(r[side], q.decimals, scale=q.scale),
+                "" if n is None or key == "cadence_spm" else str(int(n)),
+                format_number(r.get(f"{side}_cv_pct", np.nan), 1),
+            )
+        )
+    if not rows:
+        return f'<p class="na">No summary: {_NOT_ENOUGH} (no steady-state steps).</p>'
+    note = (
+        f"<p class='sub'>One insole ({e(side)}): no symmetry index or asymmetry, which need both "
+        "insoles, and no step time, double support or flight time (they need the other foot's "
+        f"contacts). Means over the steady-state steps of the main activity ({e(analysis.activity)}); "
+        "steps: how many have the value (a value whose window touches a data gap, or a loading "
+        f"rate on too few samples, is not counted); CV = coefficient of variation over the {e(side)} "
+        "foot's steps. The midfoot load share and the medial-lateral ratio describe where the load "
+        "went, and CPEI is approximated from the insole's sensors; none of them is a foot type.</p>"
+    )
+    return table(("metric", side, "steps", "CV %"), rows, text_cols=(0,)) + note
 
 
 def _non_empty(df: pd.DataFrame) -> list[str]:
