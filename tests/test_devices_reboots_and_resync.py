@@ -314,7 +314,10 @@ def test_csv_board_printing_fewer_values_than_the_layout_has_sensors_is_named_in
 
     srv = OneShotServer(board)
     try:
-        with pytest.raises(DeviceError, match=r"prints 12 values per line but layout 'ref16' has 16 sensors"):
+        with pytest.raises(
+            DeviceError, match=r"prints 12 values per line but layout 'ref16' has 16 sensors"
+        ) as err:
             skd.open(f"tcp://127.0.0.1:{srv.port}?format=csv&layout=ref16&rate=200", handshake_timeout_s=0.6)
+        assert err.value.hint.startswith("no built-in layout has 12 sensors")
     finally:
         srv.close()

@@ -100,6 +100,9 @@ def test_csv_board_opened_in_binary_mode_says_use_format_csv(pty):
     with pytest.raises(DeviceError, match="CSV lines") as err:
         skd.open(f"serial://{pty.link}", handshake_timeout_s=1.0)
     assert "format=csv" in err.value.hint and time.monotonic() - t0 < 3
+    # a maker's trial: the hint named no layout; 4 values per line match none built in
+    assert "(4 values per line)" in str(err.value)
+    assert "no built-in layout has 4 sensors: give a layout JSON file of your own" in err.value.hint
 
 
 def test_wrong_baud_rate_noise_is_a_clear_error_within_seconds(pty):
@@ -355,3 +358,13 @@ def test_one_stalled_insole_does_not_stall_the_other_on_the_shared_reader(tmp_pa
     finally:
         left.close()
         right.close()
+
+
+def test_the_layout_hint_names_the_built_in_layouts_with_the_board_s_sensor_count():
+    from sensorkit.devices.diagnose import layout_hint
+
+    hint = layout_hint(16)
+    names = hint.split(": ", 1)[1].split(";", 1)[0].split(", ")
+    assert names == ["esp32-insole", "magic-insoles", "moticon-s7-estimated", "ref16"]
+    assert "layout=path/to/layout.json" in hint and "calibration/README.md" in hint
+    assert layout_hint(8).startswith("built-in layouts with 8 sensors: physionet8;")

@@ -59,7 +59,7 @@ def no_device_error(dev: Device) -> DeviceError:
             return DeviceError(
                 f"{dev.url}: the board prints {width} values per line but layout {layout.name!r} "
                 f"has {layout.n_sensors} sensors",
-                hint="pick the layout that matches the board",
+                hint=layout_hint(width),
             )
         return DeviceError(
             f"{name}: received {n} bytes in {wait} but no CSV sample line",
@@ -68,9 +68,11 @@ def no_device_error(dev: Device) -> DeviceError:
             else "the sender does not print comma-separated integers, one sample per line?",
         )
     if mode == "csv":
+        width = _csv_width(head)
         return DeviceError(
-            f"{name}: the device sends CSV lines, not the sensorkit binary protocol",
-            hint="open it with ?format=csv&layout=NAME",
+            f"{name}: the device sends CSV lines, not the sensorkit binary protocol"
+            + (f" ({width} values per line)" if width else ""),
+            hint="open it with ?format=csv&layout=NAME" + (f"; {layout_hint(width)}" if width else ""),
         )
     stats = dev.stats
     if stats.packets_ok == 0:
@@ -117,6 +119,17 @@ def _serial(dev: Device) -> bool:
     """A serial link, the only kind with a baud rate to get wrong (TCP, UDP and BLE have none)."""
     url = getattr(dev, "url", "")
     return str(getattr(url, "raw", url)).startswith("serial://")
+
+
+def layout_hint(n_sensors: int) -> str:
+    """The built-in layouts with ``n_sensors`` sensors, for a hint (or how to give one's own)."""
+    from sensorkit.layout import builtin_layouts, load_layout
+
+    names = [name for name in builtin_layouts() if load_layout(name).n_sensors == n_sensors]
+    own = "a layout JSON file of your own (layout=path/to/layout.json; schema in calibration/README.md)"
+    if not names:
+        return f"no built-in layout has {n_sensors} sensors: give {own}"
+    return f"built-in layouts with {n_sensors} sensors: {', '.join(names)}; or {own}"
 
 
 def _csv_width(head: bytes) -> int | None:
