@@ -170,6 +170,8 @@ def test_calibrate_one_simulated_insole_through_the_device_layer_then_stream_new
     assert args.run(args) == 0
     text = capsys.readouterr().out
     assert "PASS: right gain" in text and "limits: one insole" in text
+    # a maker's trial: the curves assumed for a home-made board were never named
+    assert "response curves: ref16-fsr (assumed for layout ref16: " in text and "--response NAME|FILE" in text
     cal = Calibration.load(out)
     truth = InsoleErrors.random(miscal)
     assert list(cal.sides) == ["right"] and cal.passed

@@ -185,6 +185,13 @@ def _calibrate_devices(urls: list[str], args: argparse.Namespace) -> Calibration
                           adc_bits=dev.info.adc_bits, source=dev.url)  # fmt: skip
         names = ", ".join(f"{d.side}={d.url}" for d in session.devices)
         console.print(f"calibrating {names}", markup=False, highlight=False, soft_wrap=True)
+        if args.response is None:  # a home-made board gets the reference insole's curves unless told
+            curves = next(iter(nominal.calibration.sides.values())).response
+            console.print(
+                f"response curves: {curves.name} (assumed for layout {layout}: {curves.description}) "
+                "A board with other sensors or another circuit needs its own: --response NAME|FILE",
+                markup=False, highlight=False, soft_wrap=True,
+            )  # fmt: skip
         if session.is_pair:
             frames = PairedFrames(session, period_s=1.0 / first.info.sample_rate_hz)
             cal = _guide(frames, args, layout)
