@@ -644,3 +644,29 @@ def test_analyze_of_one_insole_shows_its_column_and_why_a_metric_is_missing(tmp_
     pair = sk.analyze(both)
     pair_notes = missing_reasons(pair.steps, pair.activity, pair.params, "left")
     assert pair_notes["step_time_s"] == "" and pair_notes["valr_n_s"].startswith("unreliable")
+
+
+@pytest.mark.parametrize("anonymize", [False, True])
+def test_steps_and_json_together_hash_the_input_once_and_name_it_alike(walk_csv, tmp_path, capsys, monkeypatch,
+                                                                       anonymize):  # fmt: skip
+    import hashlib
+
+    real, calls = hashlib.file_digest, []
+
+    def counting(fh, digest):  # the real digest, counted
+        calls.append(digest)
+        return real(fh, digest)
+
+    monkeypatch.setattr(hashlib, "file_digest", counting)
+    steps = tmp_path / "steps.csv"
+    argv = ["analyze", str(walk_csv), "--steps", str(steps), "--json"] + (
+        ["--anonymize"] if anonymize else []
+    )
+    assert main(argv) == 0
+    assert calls == ["sha256"]  # it was hashed twice, once per output
+    doc = json.loads(capsys.readouterr().out)
+    sidecar = json.loads(Path(f"{steps}.json").read_text(encoding="utf-8"))
+    assert doc["inputs"] == sidecar["inputs"] and len(doc["inputs"]) == 1
+    with walk_csv.open("rb") as fh:
+        assert doc["inputs"][0]["sha256"] == real(fh, "sha256").hexdigest()
+    assert ("name" in doc["inputs"][0]) is not anonymize

@@ -117,12 +117,18 @@ def run(args: argparse.Namespace) -> int:
         )
     # a failure half-way (a full disk, Ctrl-C) leaves none of this run's outputs: the report
     # written before the figures failed made the retry stop at "exists"
+    identities = None
+    if args.steps and args.json:  # both name the inputs: hash each file once
+        from sensorkit.report.export import input_identities
+
+        identities = input_identities(inputs)
     with removed_on_failure(p for p in outputs if p is not None):
         report_options.write_report_from_args(args, rec, res)
         if args.steps:
             from sensorkit.report.export import steps_sidecar, write_steps
 
-            path = write_steps(res, args.steps, overwrite=args.force, inputs=inputs, anonymize=args.anonymize)
+            path = write_steps(res, args.steps, overwrite=args.force, inputs=inputs, anonymize=args.anonymize,
+                               identities=identities)  # fmt: skip
             sidecar = steps_sidecar(path)
             where = f"in {sidecar}" if sidecar is not None else "in the file"
             say(
@@ -131,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         from sensorkit.report.export import analysis_json
 
-        print(json.dumps(analysis_json(res, inputs, anonymize=args.anonymize), allow_nan=False, indent=1))
+        doc = analysis_json(res, inputs, anonymize=args.anonymize, identities=identities)
+        print(json.dumps(doc, allow_nan=False, indent=1))
         return 0
     f = "bw" if res.force_units == "BW" else "n"
     counts = res.counts

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,20 +42,29 @@ STEPS_SCHEMA = "sensorkit.steps/1"
 _IDENTIFYING = ("subject", "origin", "name")
 
 
-def input_identities(inputs: Iterable[str | Path | None], *, anonymize: bool = False) -> list[dict[str, Any]]:
+def input_identities(
+    inputs: Iterable[str | Path | None],
+    *,
+    anonymize: bool = False,
+    known: Sequence[Mapping[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """:func:`sensorkit.io.provenance.file_identity` of each existing file of ``inputs`` (None
     and duplicates skipped): file name, size, modification time and SHA-256; ``anonymize``
-    leaves the name out (the hash still identifies the file to whoever holds it)."""
+    leaves the name out (the hash still identifies the file to whoever holds it).
+
+    ``known``: the identities already computed by an earlier call without ``anonymize`` (a
+    command writing a steps table and JSON hashes each input once); ``inputs`` is then not read.
+    """
     from sensorkit.io.provenance import file_identity
 
-    seen, out = set(), []
-    for p in inputs:
-        if p is None or not Path(p).is_file() or Path(p).absolute() in seen:
-            continue
-        seen.add(Path(p).absolute())
-        ident = file_identity(p)
-        out.append({k: v for k, v in ident.items() if not (anonymize and k in _IDENTIFYING)})
-    return out
+    if known is None:
+        seen, known = set(), []
+        for p in inputs:
+            if p is None or not Path(p).is_file() or Path(p).absolute() in seen:
+                continue
+            seen.add(Path(p).absolute())
+            known.append(file_identity(p))
+    return [{k: v for k, v in ident.items() if not (anonymize and k in _IDENTIFYING)} for ident in known]
 
 
 def _source(analysis: Analysis, anonymize: bool) -> dict[str, Any]:
@@ -63,13 +72,18 @@ def _source(analysis: Analysis, anonymize: bool) -> dict[str, Any]:
 
 
 def provenance(
-    analysis: Analysis, inputs: Iterable[str | Path | None] = (), *, anonymize: bool = False
+    analysis: Analysis,
+    inputs: Iterable[str | Path | None] = (),
+    *,
+    anonymize: bool = False,
+    identities: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """What produced the numbers: sensorkit version, schema, units, mass, activity, every
     parameter, the recording (``source``: subject, origin, format, rate, layout) and, given
     ``inputs``, each input file's identity (``inputs``: :func:`input_identities`).
     ``anonymize`` leaves out what can name the subject: ``source.subject``, ``source.origin``
-    and the input file names."""
+    and the input file names; ``identities``: the inputs' identities already computed
+    (``known`` of :func:`input_identities`)."""
     from sensorkit import __version__
 
     out = {
@@ -82,26 +96,30 @@ def provenance(
         "selection": to_jsonable(analysis.selection),
         "source": _source(analysis, anonymize),
     }
-    identities = input_identities(inputs, anonymize=anonymize)
-    if identities:
-        out["inputs"] = identities
+    found = input_identities(inputs, anonymize=anonymize, known=identities)
+    if found:
+        out["inputs"] = found
     return out
 
 
 def analysis_json(
-    analysis: Analysis, inputs: Iterable[str | Path | None] = (), *, anonymize: bool = False
+    analysis: Analysis,
+    inputs: Iterable[str | Path | None] = (),
+    *,
+    anonymize: bool = False,
+    identities: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """:meth:`Analysis.to_dict` with ``sensorkit_version`` first and, given ``inputs``, each
     input file's identity (``inputs``: :func:`input_identities`); JSON-ready
-    (``allow_nan=False`` holds). ``anonymize`` leaves out what can name the subject, as in
-    :func:`provenance`."""
+    (``allow_nan=False`` holds). ``anonymize`` leaves out what can name the subject, and
+    ``identities`` are the inputs' identities already computed, as in :func:`provenance`."""
     from sensorkit import __version__
 
     out = {"sensorkit_version": __version__, **to_jsonable(analysis.to_dict())}
     out["source"] = _source(analysis, anonymize)
-    identities = input_identities(inputs, anonymize=anonymize)
-    if identities:
-        out["inputs"] = identities
+    found = input_identities(inputs, anonymize=anonymize, known=identities)
+    if found:
+        out["inputs"] = found
     return out
 
 
@@ -162,6 +180,7 @@ def write_steps(
     overwrite: bool = False,
     inputs: Iterable[str | Path] = (),
     anonymize: bool = False,
+    identities: Sequence[Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write ``analysis.steps`` to ``.csv`` or ``.parquet`` with its :func:`provenance`.
 
@@ -181,6 +200,9 @@ def write_steps(
         provenance names each (file name, size, modification time, SHA-256).
     anonymize : bool
         Leave out of the provenance what can name the subject (:func:`provenance`).
+    identities : sequence of dict, optional
+        The inputs' identities already computed (``known`` of :func:`input_identities`), so
+        a command that also prints the JSON hashes each input once.
 
     Raises
     ------
@@ -202,7 +224,7 @@ def write_steps(
     inputs = list(inputs)
     path = check_steps_output(path, overwrite=overwrite, inputs=inputs)
     sidecar = check_steps_sidecar(path, overwrite=overwrite, inputs=inputs)
-    meta = provenance(analysis, inputs, anonymize=anonymize)
+    meta = provenance(analysis, inputs, anonymize=anonymize, identities=identities)
     if sidecar is not None:
         about = {**meta, "steps_file": path.name, "index": "step"}
         text = json.dumps(about, indent=1, sort_keys=False, allow_nan=False) + "\n"
