@@ -678,7 +678,8 @@ def test_left01_text_split_across_20_byte_notifications_after_writing_begin():
     stream = b"".join(rows)
     notes = [stream[i : i + 20] for i in range(0, len(stream), 20)]  # MTU 23: 20-byte fragments
     fake = peripheral("left01-insole", notes, period_s=0.002)
-    with skd.open("ble://C0:FF:EE:00:00:04?profile=left01-insole&rate=200", backend=fake) as dev:
+    # a record every 10 ms (5 notifications 2 ms apart), feet alternating: each foot at 50 Hz
+    with skd.open("ble://C0:FF:EE:00:00:04?profile=left01-insole&rate=50", backend=fake) as dev:
         chunks = collect(dev, 40, side="right")
     assert fake.WRITES[0] == b"begin" and fake.WRITES[-1] == b"end"
     left = np.concatenate([c.values for c in chunks if c.side == "left"])
@@ -686,7 +687,10 @@ def test_left01_text_split_across_20_byte_notifications_after_writing_begin():
     cells = [i for i in range(24) if i not in {8, 12, 16, 19, 20, 23}]
     assert left.shape[1] == 18
     assert np.allclose(left - left[:, :1], 0.5 * np.array(cells))  # cell i = 0.5 x i above cell (0, 0)
-    assert not any(c.gaps for c in chunks)
+    assert np.array_equal(np.diff(left[:, 0]), np.full(left.shape[0] - 1, 2.0))  # every left record, in order
+    # the fake paces its notifications with asyncio.sleep: on a loaded machine it really pauses,
+    # and samples without a clock that arrive late and stay late are a pause ("time jump")
+    assert {g["reason"] for c in chunks for g in c.gaps} <= {"time jump"}
 
 
 def test_left01_profile_keeps_the_18_sensor_cells_and_its_layout_has_18_sensors_in_those_cells():
@@ -1120,7 +1124,8 @@ def test_magic_insoles_frame_counter_drops_repeated_notifications_and_counts_los
         assert seq[0] == 0 and seq[-1] == 159 and len(seq) == 150
         assert np.array_equal(np.diff(seq)[np.diff(seq) != 1], [11])
         assert np.array_equal(values[:, 0], (seq + channel0) % 256)  # each sample from its own frame
-        gaps = [g for c in mine for g in c.gaps]
+        # (a "time jump" of no missing sample would be the fake pausing on a loaded machine)
+        gaps = [g for c in mine for g in c.gaps if g["reason"] != "time jump" or g["n_missing"]]
         assert [(g["n_missing"], g["reason"]) for g in gaps] == [(10, "packet loss")]
     assert stats.duplicates == 2 * doubled  # each repeated frame carried both feet
     assert stats.missing_samples == 20  # 10 frames x 2 feet

@@ -35,6 +35,15 @@ RATE_CHECK_SAMPLES = 8  # CSV: board timestamp spacings looked at before the rat
 RATE_TOLERANCE = 0.2  # CSV: a board rate more than 20 % off the configured one is an error
 # samples without a device clock: the period fitted to their arrivals is checked once it spans this long (s)
 ARRIVAL_RATE_CHECK_S = 3.0
+# ... when the least delayed arrivals lie within this many nominal periods, or this long (s), RMS,
+# of the fitted line
+ARRIVAL_FIT_RMS_PERIODS = 0.5
+ARRIVAL_FIT_RMS_S = 0.02
+
+
+def rate_text(hz: float) -> str:
+    """A rate for a URL hint: three significant digits, no exponent (``1.5``, ``98.8``, ``1000``)."""
+    return f"{float(f'{hz:.3g}'):g}"
 
 
 @dataclass
@@ -245,7 +254,7 @@ class LineStream:
         if abs(board_hz - self.rate_hz) > RATE_TOLERANCE * self.rate_hz:
             raise DeviceError(
                 f"{self.url}: the board's timestamps say {board_hz:.4g} Hz but the rate is {self.rate_hz:g} Hz",
-                hint=f"add &rate={board_hz:.0f} to the URL",
+                hint=f"add &rate={rate_text(board_hz)} to the URL",
             )
 
     def _check_arrival_rate(self, seqr: SampleSequencer) -> None:
@@ -257,12 +266,14 @@ class LineStream:
         clock = seqr.arrival
         if self._rate_checked or clock.fit_period_s is None or clock.fit_span_s < ARRIVAL_RATE_CHECK_S:
             return
+        if clock.fit_rms_s > max(ARRIVAL_FIT_RMS_PERIODS * clock.nominal_period_s, ARRIVAL_FIT_RMS_S):
+            return  # arrivals too scattered about any one line to say (judged again at the next fit)
         self._rate_checked = True
         board_hz = 1.0 / clock.fit_period_s if clock.fit_period_s > 0 else 0.0
         if abs(board_hz - self.rate_hz) > RATE_TOLERANCE * self.rate_hz:
             raise DeviceError(
                 f"{self.url}: samples arrive at {board_hz:.4g} Hz but the rate is {self.rate_hz:g} Hz",
-                hint=f"add &rate={board_hz:.0f} to the URL",
+                hint=f"add &rate={rate_text(board_hz)} to the URL",
             )
 
     # ------------------------------------------------------------------ link, description

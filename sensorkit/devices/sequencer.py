@@ -334,8 +334,8 @@ class SampleSequencer:
     placed by :class:`MonotonicSlew`; without a device clock, sample ``k`` is placed on the
     line fitted under the arrival times (:class:`~sensorkit.devices.arrival.ArrivalClock`:
     the board's real period, the least delayed arrival), and samples that arrive late and
-    stay late follow a pause (a ``time jump`` gap; the count skips it unless a frame counter
-    numbers the samples).
+    stay late follow a pause (a ``time jump`` gap; the count skips it, unless a frame counter
+    numbers the samples: the gap then has no missing samples).
 
     Parameters
     ----------
@@ -459,12 +459,11 @@ class SampleSequencer:
         k0 = self.next_seq + missing
         pause = clock.add(k0 + n - 1, t)
         if pause is not None:  # the samples arrive late and stay late: the board paused, or samples were lost
-            m = max(round(pause / period), 1)
-            reason, missing, restart = "time jump", missing + m, True
-            if not counted:  # a frame counter numbers what was sent; the pause is only in time
-                k0 += m
-            clock.restart()
-            clock.add(k0 + n - 1, t)
+            # a frame counter numbers what was sent: the pause is then in time only, nothing missing
+            skipped = 0 if counted else max(round(pause / period), 1)
+            reason, missing, restart = "time jump", missing + skipped, True
+            k0 += skipped
+            clock.resume(skipped)
         mapped = clock.to_host_s(np.arange(k0, k0 + n))
         anchor = None if restart else float(clock.to_host_s(np.array([self.next_seq - 1]))[0])
         times = self.slew.place(mapped, anchor, clock.period_s)
