@@ -440,3 +440,36 @@ def test_a_stance_under_way_when_the_data_began_is_not_printed_as_a_step():
     view.finish()
     steps = [ln for ln in view.lines if " step " in ln]
     assert steps and not any("contact - s" in ln for ln in steps), steps
+
+
+def test_standing_between_runs_is_said_to_be_standing_not_printed_as_a_step():
+    # a maker's trial: 4.6 s of standing was printed as "step left ... contact - s peak - N VALR -"
+    import numpy as np
+
+    import sensorkit as sk
+    from sensorkit.analysis.streaming import StreamingAnalyzer
+
+    rec = sk.simulate(duration_s=6, seed=1)
+    n = 460  # 4.6 s at 100 Hz, both feet carrying 350 N
+    stand = np.full((n, rec.left.shape[1]), 350.0 / rec.left.shape[1], np.float32)
+    t = np.concatenate(
+        [rec.time, rec.time[-1] + 0.01 * np.arange(1, n + 1), rec.time[-1] + 4.6 + rec.time[1:301]]
+    )
+    left = np.concatenate([rec.left, stand, rec.left[1:301]]).astype(np.float32)
+    right = np.concatenate([rec.right, stand, rec.right[1:301]]).astype(np.float32)
+    analyser = StreamingAnalyzer(layout=rec.layout, rate_hz=100.0)
+    lines = []
+    for a in range(0, t.size, 10):
+        for step in analyser.feed(t[a : a + 10], left=left[a : a + 10], right=right[a : a + 10]).steps:
+            lines.append(
+                stream_cli._step_line(step, 0.0, bw=False, max_contact_s=analyser.params.max_contact_time_s)
+            )
+    standing = [line for line in lines if "not a step" in line]
+    assert len(standing) == 2 and all("standing, not a step" in line for line in standing)
+    assert {line.split()[0] for line in standing} == {"left", "right"}
+    assert all("VALR" not in line and "peak" not in line for line in standing)
+    down = [float(line.split(" for ")[1].split(" s")[0]) for line in standing]
+    assert all(4.5 < d < 5.2 for d in down), down  # the 4.6 s standing and the stance it began with
+    assert sum("step" in line.split()[0] for line in lines) > 20  # the running steps are still steps
+    short = stream_cli._step_line({**_step(), "valid": False, "t_toe_off_s": 10.55}, t0=0.0)
+    assert "for 0.05 s: too short for a step, not a step" in short
