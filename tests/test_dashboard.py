@@ -346,3 +346,29 @@ def test_samples_without_values_neither_warn_nor_crash_the_dashboard_and_the_pla
         sec = (run.time >= k) & (run.time < k + 1) & np.isfinite(values[:, 0])
         assert float(ln.split()[4]) == pytest.approx(total[sec].mean(), abs=0.06), ln
         assert ln.endswith("without values"), ln
+
+
+def test_standing_is_neither_a_step_in_the_table_nor_a_contact_in_the_cadence(run):
+    # a maker's trial: the live views showed 4.6 s of standing as a step of dashes
+    n = 460  # 4.6 s at 100 Hz, both feet carrying 350 N, between two runs
+    stand = np.full((n, run.left.shape[1]), 350.0 / run.left.shape[1], np.float32)
+    t = np.concatenate(
+        [run.time, run.time[-1] + 0.01 * np.arange(1, n + 1), run.time[-1] + 4.6 + run.time[1:301]]
+    )
+    left = np.concatenate([run.left, stand, run.left[1:301]])
+    right = np.concatenate([run.right, stand, run.right[1:301]])
+    rec = sk.Recording.from_arrays(t, left, right, layout=run.layout, body_mass_kg=70)
+    state = DashboardState.for_recording(rec)
+    state.feed_recording(rec, chunk_frames=10)
+    kept = [s for st in state.sides.values() for s in st.steps]
+    assert any(not s["valid"] for s in kept)  # the analyser did report the standing stance
+    shown = state.recent_steps()
+    assert shown and all(s["valid"] and math.isfinite(s["contact_time_s"]) for s in shown)
+
+    # the cadence counts the contacts of steps only (the standing stance is none)
+    def cadence(steps):
+        t = sorted(st["t_contact_s"] for st in steps)
+        t = [x for x in t if x >= t[-1] - 10.0]
+        return 60.0 * (len(t) - 1) / (t[-1] - t[0])
+
+    assert state.cadence_spm == pytest.approx(cadence(shown)) and cadence(shown) != cadence(kept)

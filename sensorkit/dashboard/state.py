@@ -245,8 +245,9 @@ class DashboardState:
 
     # -- derived numbers ------------------------------------------------------------------
     def recent_steps(self) -> list[dict]:
-        """Last steps of both sides, oldest first."""
-        steps = [s for st in self.sides.values() for s in st.steps]
+        """Last steps of both sides, oldest first (a stance the analysis leaves out, such as
+        standing, is no step: not in the table, not in the cadence)."""
+        steps = [s for st in self.sides.values() for s in st.steps if s.get("valid", True)]
         return sorted(steps, key=lambda s: s["t_contact_s"])
 
     @property
