@@ -630,8 +630,8 @@ def test_analyze_of_one_insole_shows_its_column_and_why_a_metric_is_missing(tmp_
         "CV %",
         "note",
     ]
-    assert "one insole (left): no symmetry index; CV over the left foot's steps" in out
-    assert "asymmetry: needs both insoles (this recording has the left one only)" in out
+    assert "steps on the left insole only: no symmetry index; CV over its steps" in out
+    assert "asymmetry: needs both insoles (steps on the left one only)" in out
     assert "SI %" not in out and "CV over both feet" not in out
     row = {line.split("│")[1].strip(): line for line in out.splitlines() if line.startswith("│")}
     assert "needs both" in row["step time"] and "needs both" in row["flight time"]

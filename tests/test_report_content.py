@@ -166,7 +166,7 @@ def test_not_enough_data_is_said_in_words(tmp_path):
     # one insole: the summary says why there is no asymmetry instead
     one = sk.Recording.from_arrays(rec.time, rec.left, None, layout=rec.layout, body_mass_kg=70)
     summary = _section(_html(tmp_path, one, sk.analyze(one)), "summary")
-    assert "no symmetry index or asymmetry, which need both insoles" in summary
+    assert "Steps on the left insole only: no symmetry index or asymmetry, which need both" in summary
 
 
 def test_steps_table_fits_human_names_and_drops_empty_columns(run500, tmp_path):
@@ -598,7 +598,7 @@ def test_the_summary_of_one_insole_has_its_column_its_counts_and_no_symmetry_col
     page = report_summary(res)
     head = page[: page.index("</tr>")]
     assert re.findall(r"<th[^>]*>([^<]*)</th>", head) == ["metric", "right", "steps", "CV %"]
-    assert "One insole (right): no symmetry index" in page and "not enough data" not in page
+    assert "Steps on the right insole only: no symmetry index" in page and "not enough data" not in page
     r = res.summary.loc["contact_time_s"]
     n = int(res.asymmetry.loc["contact_time_s", "n_right"])
     assert n >= 20

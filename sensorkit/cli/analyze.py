@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
             )
         flagged = flagged_metrics(res)
         if len(sides) == 1:
-            say(f"asymmetry: needs both insoles (this recording has the {sides[0]} one only)")
+            say(f"asymmetry: needs both insoles (steps on the {sides[0]} one only)")
         elif flagged:
             say("asymmetric beyond each metric's limit (95% CI): " + ", ".join(flagged))
         elif (

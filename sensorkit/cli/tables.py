@@ -226,7 +226,7 @@ def _one_insole_table(title: str, summary: pd.DataFrame, notes: pd.Series, metri
     columns.append(("note", "left"))
     table = new_table(title, columns, names_wrap=True)
     table.caption = Text(
-        f"one insole ({side}): no symmetry index" + (f"; CV over the {side} foot's steps" if with_cv else "")
+        f"steps on the {side} insole only: no symmetry index" + ("; CV over its steps" if with_cv else "")
     )
     table.caption_justify = "left"
     for metric in metrics:

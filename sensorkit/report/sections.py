@@ -217,13 +217,13 @@ def one_insole_summary_table(analysis: Analysis, side: str) -> str:
     if not rows:
         return f'<p class="na">No summary: {_NOT_ENOUGH} (no steady-state steps).</p>'
     note = (
-        f"<p class='sub'>One insole ({e(side)}): no symmetry index or asymmetry, which need both "
+        f"<p class='sub'>Steps on the {e(side)} insole only: no symmetry index or asymmetry, which need both "
         "insoles, and no step time, double support or flight time (they need the other foot's "
         f"contacts). Means over the steady-state steps of the main activity ({e(analysis.activity)}); "
         "steps: how many have the value (a value whose window touches a data gap, or a loading "
-        f"rate on too few samples, is not counted); CV = coefficient of variation over the {e(side)} "
-        "foot's steps. The midfoot load share and the medial-lateral ratio describe where the load "
-        "went, and CPEI is approximated from the insole's sensors; none of them is a foot type.</p>"
+        "rate on too few samples, is not counted); CV = coefficient of variation over its steps. "
+        "The midfoot load share and the medial-lateral ratio describe where the load went, and "
+        "CPEI is approximated from the insole's sensors; none of them is a foot type.</p>"
     )
     return table(("metric", side, "steps", "CV %"), rows, text_cols=(0,)) + note
 
