@@ -34,14 +34,15 @@ returns is at most the read's gathering time old.
 
 Known limits: a pause is found :data:`CONFIRM_S` after it, so the samples of that time are
 placed as if they continued the ones before it, up to the pause early; the gap then follows
-them. A backlog delivered less than about 1.1 times faster than it was sampled (its lateness
+them (deciding at once would call every delayed BLE or UDP burst a gap, the reason a silence
+rule was dropped before). A backlog delivered less than about 1.1 times faster than it was sampled (its lateness
 falling by less than :data:`FALL_TOL_S` in half of :data:`CONFIRM_S`) is taken for a pause.
 Pauses shorter than :func:`soft_late_s` are not found (their samples are placed up to the
 pause early). An insole that sends only while loaded has a period fitted over its stances
 alone, each a short segment: within a few per cent (2.4 % at worst over 10 simulated minutes
-of 0.6 s stances at 20 Hz with 10 ms mean delays). (Deciding at once would call every delayed BLE or UDP burst a gap, the reason a silence
-rule was dropped before.) Only the samples and their arrival times are used, so a replay of a
-capture gives the live times bit for bit.
+of 0.6 s stances at 20 Hz with 10 ms mean delays). Only the samples and their arrival times
+are used, so a replay of a capture gives the live times (bit for bit, except where records read
+separately at the same host time are replayed as one read: then within 1 ns).
 """
 
 from __future__ import annotations
@@ -115,6 +116,9 @@ class ArrivalClock:
         The last fitted period (s) before it is kept within :data:`PERIOD_LIMIT`.
     fit_span_s : float
         Arrival time (s) the last fit spanned, summed over segments.
+    fit_rms_s : float
+        RMS distance (s) of the fitted bins from the fitted line, within segments (inf before
+        a fit): how well one line describes the arrivals.
     """
 
     def __init__(self, rate_hz: float) -> None:
@@ -129,13 +133,11 @@ class ArrivalClock:
         self._min: deque[tuple[float, float, float]] = deque()  # (t, residual, k): sliding minimum
         self._bins: deque[tuple[int, float, float]] = deque(maxlen=FIT_BINS)  # (segment, k, t)
         self._bin: tuple[float, float, float] | None = None  # open bin: (start t, k, t) of its lowest block
-        self._run: deque[tuple[float, float, int]] = (
-            deque()
-        )  # late run: (arrival, lateness, k) of its last CONFIRM_S
+        # late run: (arrival, lateness, k) of its blocks of the last CONFIRM_S
+        self._run: deque[tuple[float, float, int]] = deque()
         self._run_start: float | None = None  # arrival of the late run's first block
         self._run_n = 0  # blocks in the late run
         self._seg_t0: float | None = None  # arrival of the segment's first block
-        #: RMS distance (s) of the fitted bins from the line, within segments.
         self.fit_rms_s = float("inf")
 
     # ------------------------------------------------------------------ the line
