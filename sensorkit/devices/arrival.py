@@ -24,22 +24,35 @@ sampling, bytes lost on the way) leaves the count behind the arrivals: every lat
 arrives late by the pause. A block whose last sample is late by more than
 :func:`soft_late_s` (until the first fit, plus :data:`RATE_ALLOWANCE` of the time since the
 segment began, for the nominal period's error) starts a *late run*, whose blocks feed neither
-the line nor the fit. The run is a pause once it has lasted :data:`CONFIRM_S` of arrival time
-and :data:`CONFIRM_BLOCKS` blocks, every block late, and the lowest lateness over the second
-half of its last :data:`CONFIRM_S` is no more than :data:`FALL_TOL_S` below the first half's:
-a backlog being delivered catches up, a pause does not. That lowest lateness is the pause.
-Minima, not single blocks, judge a run, so one block held up on the way changes nothing. A
-burst after a stall ends a run at its last block, which is fresh: the last sample a read
+the line nor the fit. The run is judged once it has lasted :data:`CONFIRM_S` of arrival
+time and :data:`CONFIRM_BLOCKS` blocks, on its blocks of the last :data:`CONFIRM_S` (at least
+twice :data:`CONFIRM_BLOCKS` of them, for streams of a few samples per second) split at the
+middle of their arrival times, comparing the lowest lateness of each half:
+
+* the second within :data:`FALL_TOL_S` of the first: a **pause** of the second's lateness (a
+  backlog being delivered catches up, a pause does not);
+* the second above the first by more than :data:`FALL_TOL_S`: later and later, so the period
+  is wrong (a board far off its configured rate): the run's blocks join the line and the fit;
+* lower: a backlog catching up, judged again with the next block.
+
+Minima, not single blocks, judge a run, so one block held up on the way does not change the
+verdict; and a block that arrives later after the one before it than their sample numbers
+allow (by more than the threshold: a new silence, or the head of a burst after a hold) starts
+the run again, so each pause is judged from its own end, on the fresher blocks behind it.
+A burst after a stall ends a run at its last block, which is fresh: the last sample a read
 returns is at most the read's gathering time old.
 
 Known limits: a pause is found :data:`CONFIRM_S` after it, so the samples of that time are
 placed as if they continued the ones before it, up to the pause early; the gap then follows
 them (deciding at once would call every delayed BLE or UDP burst a gap, the reason a silence
-rule was dropped before). A backlog delivered less than about 1.1 times faster than it was sampled (its lateness
-falling by less than :data:`FALL_TOL_S` in half of :data:`CONFIRM_S`) is taken for a pause.
-Pauses shorter than :func:`soft_late_s` are not found (their samples are placed up to the
-pause early). An insole that sends only while loaded has a period fitted over its stances
-alone, each a short segment: within a few per cent (2.4 % at worst over 10 simulated minutes
+rule was dropped before). A backlog delivered less than about 1.1 times faster than it was
+sampled (its lateness falling by less than :data:`FALL_TOL_S` in half of :data:`CONFIRM_S`) is
+taken for a pause: false gaps of up to the backlog, times up to that late for tens of seconds
+and the fitted rate a few per cent off for a minute (a 1 s backlog drained at 1.05x, measured
+by a reviewer). Pauses shorter than :func:`soft_late_s`, or than about 0.1 s before the first
+fit (within :data:`RATE_ALLOWANCE`), are not found: their samples are placed up to the pause
+early. An insole that sends only while loaded has a period fitted over its stances
+alone, each a short segment: within a few per cent (4.4 % at worst over 10 simulated minutes
 of 0.6 s stances at 20 Hz with 10 ms mean delays). Only the samples and their arrival times
 are used, so a replay of a capture gives the live times (bit for bit, except where records read
 separately at the same host time are replayed as one read: then within 1 ns).
@@ -77,11 +90,16 @@ CONFIRM_S = 0.5
 #: ... and has this many blocks.
 CONFIRM_BLOCKS = 3
 #: A late run whose lowest lateness over the second half of the last CONFIRM_S is within this
-#: (s) of the first half's lowest is a pause; lower: a backlog catching up, judged again later.
+#: (s) of the first half's lowest is a pause; lower: a backlog catching up, judged again later;
+#: higher: the period is wrong.
 FALL_TOL_S = 0.025
 #: Until the period is fitted, the nominal one may be off by this fraction: the lateness a
 #: block may have grows by it with the time since the segment's first block.
 RATE_ALLOWANCE = 0.2
+#: Silences longer than this many nominal periods, and this long (s), are left out of the
+#: arrival rate (``active_samples / active_s``): an insole that sends only while loaded.
+ARRIVAL_SILENCE_PERIODS = 10
+ARRIVAL_SILENCE_S = 1.0
 #: The fitted period stays within this factor of the nominal one (a degenerate fit otherwise).
 PERIOD_LIMIT = 4.0
 
@@ -138,6 +156,11 @@ class ArrivalClock:
         self._run_start: float | None = None  # arrival of the late run's first block
         self._run_n = 0  # blocks in the late run
         self._seg_t0: float | None = None  # arrival of the segment's first block
+        self._prev: tuple[int, float] | None = None  # (k, arrival) of the last block
+        #: Arrival time (s) and samples between consecutive blocks, silences left out: their
+        #: ratio is the rate samples arrive at, however late (a board far off its rate).
+        self.active_s = 0.0
+        self.active_samples = 0
         self.fit_rms_s = float("inf")
 
     # ------------------------------------------------------------------ the line
@@ -182,24 +205,41 @@ class ArrivalClock:
         soft = soft_late_s(self.period_s)
         if not self.fitted and self._seg_t0 is not None:
             soft += RATE_ALLOWANCE * (t - self._seg_t0)  # the nominal period's possible error
+        prev, self._prev = self._prev, (k_last, t)
+        held = False  # arrived later after the block before it than their sample numbers allow
+        if prev is not None:
+            gap_t, gap_k = t - prev[1], k_last - prev[0]
+            held = gap_t - gap_k * self.period_s > soft
+            if gap_t <= max(ARRIVAL_SILENCE_PERIODS * self.nominal_period_s, ARRIVAL_SILENCE_S):
+                self.active_s += gap_t  # the rate samples arrive at, silences (an unloaded insole) left out
+                self.active_samples += gap_k
         if self.offset_s is None or late <= soft:
             self._end_run()  # on time: a late run was a backlog, delivered
             self._take(float(k_last), t)
             return None
         # late: not taken into the line or the fit (a pause would tilt them) until judged
+        if held:  # a new silence: the run starts again here (a pause is judged from its own end)
+            self._end_run()
         if self._run_start is None:
             self._run_start = t
         self._run_n += 1
         run = self._run
         run.append((t, late, k_last))
-        while run[0][0] < t - CONFIRM_S:
-            run.popleft()
+        while len(run) > 2 * CONFIRM_BLOCKS and run[0][0] < t - CONFIRM_S:
+            run.popleft()  # the last CONFIRM_S, and at least 2 x CONFIRM_BLOCKS blocks (sparse streams)
         if t - self._run_start < CONFIRM_S or self._run_n < CONFIRM_BLOCKS:
             return None
-        half = t - 0.5 * CONFIRM_S
-        first = min((x for tt, x, _ in run if tt < half), default=None)
-        second = min(x for tt, x, _ in run if tt >= half)
-        if first is not None and second >= first - FALL_TOL_S:
+        mid = 0.5 * (run[0][0] + t)
+        first = min((x for tt, x, _ in run if tt < mid), default=None)
+        second = min(x for tt, x, _ in run if tt >= mid)
+        if first is None:
+            return None
+        if second > first + FALL_TOL_S:  # later and later: the period is wrong (a rate far off), no pause
+            for tt, _, k in run:
+                self._take(float(k), tt)
+            self._end_run()
+            return None
+        if second >= first - FALL_TOL_S:
             return second  # late, and not catching up: a pause of the later floor
         return None
 
@@ -212,7 +252,7 @@ class ArrivalClock:
             Samples the pause skips (0 when a frame counter numbers the samples): the run's
             block numbers move up by it.
         """
-        half = self._run[-1][0] - 0.5 * CONFIRM_S
+        half = 0.5 * (self._run[0][0] + self._run[-1][0])
         blocks = [(k + skipped, t) for t, _, k in self._run if t >= half]
         self.restart()
         for k, t in blocks:  # the floor they share sets the offset, not one block's delay

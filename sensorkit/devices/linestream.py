@@ -39,6 +39,9 @@ ARRIVAL_RATE_CHECK_S = 3.0
 # of the fitted line
 ARRIVAL_FIT_RMS_PERIODS = 0.5
 ARRIVAL_FIT_RMS_S = 0.02
+# samples arriving (silences left out) this many times slower or faster than the configured rate
+# are an error once 3 s of arrivals are counted, fit or no fit (a 5 Hz board opened at the default 100)
+ARRIVAL_FAR_OFF = 2.5
 
 
 def rate_text(hz: float) -> str:
@@ -264,7 +267,17 @@ class LineStream:
         a rate more than 20 % off is the caller's error, as for a board's timestamps.
         """
         clock = seqr.arrival
-        if self._rate_checked or clock.fit_period_s is None or clock.fit_span_s < ARRIVAL_RATE_CHECK_S:
+        if self._rate_checked:
+            return
+        if clock.active_s >= ARRIVAL_RATE_CHECK_S and clock.active_samples > 0:
+            arriving_hz = clock.active_samples / clock.active_s  # however late: a board far off
+            if not 1.0 / ARRIVAL_FAR_OFF < arriving_hz / self.rate_hz < ARRIVAL_FAR_OFF:
+                self._rate_checked = True
+                raise DeviceError(
+                    f"{self.url}: samples arrive at {arriving_hz:.4g} Hz but the rate is {self.rate_hz:g} Hz",
+                    hint=f"add &rate={rate_text(arriving_hz)} to the URL",
+                )
+        if clock.fit_period_s is None or clock.fit_span_s < ARRIVAL_RATE_CHECK_S:
             return
         if clock.fit_rms_s > max(ARRIVAL_FIT_RMS_PERIODS * clock.nominal_period_s, ARRIVAL_FIT_RMS_S):
             return  # arrivals too scattered about any one line to say (judged again at the next fit)

@@ -461,7 +461,8 @@ class SampleSequencer:
         if pause is not None:  # the samples arrive late and stay late: the board paused, or samples were lost
             # a frame counter numbers what was sent: the pause is then in time only, nothing missing
             skipped = 0 if counted else max(round(pause / period), 1)
-            reason, missing, restart = "time jump", missing + skipped, True
+            reason = reason or "time jump"  # a frame counter's loss in the same block keeps its reason
+            missing, restart = missing + skipped, True
             k0 += skipped
             clock.resume(skipped)
         mapped = clock.to_host_s(np.arange(k0, k0 + n))
