@@ -12,6 +12,7 @@ __all__ = [
     "CalibrationError",
     "CaptureNotKeptWarning",
     "CaptureWriteError",
+    "ClockSlipWarning",
     "DeviceError",
     "DuplicateRowsWarning",
     "FileFormatError",
@@ -145,6 +146,12 @@ class FileLockedError(SensorkitError, OSError):
 
 class CaptureWriteError(SensorkitError, OSError):
     """Writing a capture failed (disk full, file-size limit, I/O error); the file is readable up to there."""
+
+
+class ClockSlipWarning(UserWarning):
+    """The two insoles of a pair ran at different rates: on the left insole's time axis some
+    right samples fell on frames already taken (dropped, counted in ``metadata["clock_slips"]``)
+    and some frames got none (NaN, dropout gaps)."""
 
 
 class CaptureNotKeptWarning(UserWarning):

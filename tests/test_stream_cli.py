@@ -471,5 +471,11 @@ def test_standing_between_runs_is_said_to_be_standing_not_printed_as_a_step():
     down = [float(line.split(" for ")[1].split(" s")[0]) for line in standing]
     assert all(4.5 < d < 5.2 for d in down), down  # the 4.6 s standing and the stance it began with
     assert sum("step" in line.split()[0] for line in lines) > 20  # the running steps are still steps
-    short = stream_cli._step_line({**_step(), "valid": False, "t_toe_off_s": 10.55}, t0=0.0)
+    short = stream_cli._step_line(
+        {**_step(), "valid": False, "t_toe_off_s": 10.55}, t0=0.0, min_contact_s=0.1
+    )
     assert "for 0.05 s: too short for a step, not a step" in short
+    # a maker's trial: a 1.54 s stance cut by a pause was called "too short for a step"
+    other = stream_cli._step_line({**_step(), "valid": False, "t_toe_off_s": 12.04}, t0=0.0, min_contact_s=0.1,
+                                  max_contact_s=2.5)  # fmt: skip
+    assert "for 1.54 s: left out (a data gap, or no clear loading), not a step" in other

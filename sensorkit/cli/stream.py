@@ -128,9 +128,9 @@ class LiveView:
                 # a step comes a few frames after its toe-off: when that second is already
                 # printed, it goes with the next one (it was filed under a printed second and lost)
                 sb = max(math.floor((t_end - self.t0) / BUCKET_S), self._printed + 1)
-                line = _step_line(
-                    step, self.t0, bw=self._bw, max_contact_s=analyser.params.max_contact_time_s
-                )
+                p = analyser.params
+                line = _step_line(step, self.t0, bw=self._bw, max_contact_s=p.max_contact_time_s,
+                                  min_contact_s=p.min_contact_time_s)  # fmt: skip
                 self._steps.setdefault(sb, []).append((float(step["t_contact_s"]), line))
         self._reached[side] = max(self._reached[side], int(k[-1]))
         self._flush(min(self._reached.values()) - 1)
@@ -182,16 +182,24 @@ def _what(units: str, channels: int) -> str:
     return f"  (sum of {channels} channels, {units})"
 
 
-def _step_line(step: dict, t0: float, *, bw: bool = True, max_contact_s: float = math.inf) -> str:
+def _step_line(
+    step: dict, t0: float, *, bw: bool = True, max_contact_s: float = math.inf, min_contact_s: float = 0.0
+) -> str:
     """One step's line: contact time, peak force and loading rate, in BW and BW/s when ``bw``
     (a body mass was given), else in N and N/s, the same for every step of a session.
 
     A stance that is no step (the analysis leaves it out) says so instead: longer than
-    ``max_contact_s`` (the analysis's ``max_contact_time_s``) it is standing, else too short.
+    ``max_contact_s`` (the analysis's ``max_contact_time_s``) it is standing, shorter than
+    ``min_contact_s`` too short; else it is left out for another reason (a data gap in it).
     """
     if not step.get("valid", True):
         down = float(step.get("t_toe_off_s", math.nan)) - float(step["t_contact_s"])
-        what = "standing" if down > max_contact_s else "too short for a step"
+        if down > max_contact_s:
+            what = "standing"
+        elif down < min_contact_s:
+            what = "too short for a step"
+        else:
+            what = "left out (a data gap, or no clear loading)"
         return (
             f"        {step['side']:<5} foot down at {float(step['t_contact_s']) - t0:7.2f} s for "
             f"{down:.2f} s: {what}, not a step"

@@ -162,6 +162,8 @@ def recording_from_chunks(
         tr, vr = sides["right"].full()
         time, left, right, slips, placed = _align(tl, left, tr, vr, 1.0 / rate_hz if rate_hz else None)
         md["clock_slips"] = slips
+        if slips:
+            _warn_slips(slips, tl, tr)
         gaps = _snap(sides["left"].gaps + sides["right"].gaps, time)
         for side, arr in sides.items():
             flags = arr.full_saturated()
@@ -239,6 +241,25 @@ def _extra_tables(sides: dict[str, SideArrays], t0_s: float, units_of: dict) -> 
         if len(other) > 1:
             fields[side] = pd.DataFrame(other)
     return imu, fields
+
+
+def _warn_slips(slips: int, tl: np.ndarray, tr: np.ndarray) -> None:
+    """Say that right samples were dropped because the pair's rates differ, and by how much."""
+    from sensorkit.errors import ClockSlipWarning
+
+    rates = [
+        (t.shape[0] - 1) / float(t[-1] - t[0]) if t.shape[0] > 1 and t[-1] > t[0] else np.nan
+        for t in (tl, tr)
+    ]
+    diff = 100.0 * (rates[1] / rates[0] - 1.0) if np.all(np.isfinite(rates)) else np.nan
+    warnings.warn(
+        f"{slips} right sample(s) dropped: the pair shares the left insole's time axis, and the right "
+        f"insole ran at {rates[1]:.4g} Hz against the left's {rates[0]:.4g} Hz ({diff:+.2f} %), so some of "
+        "its samples fell on frames already taken (and a slower side leaves frames empty: dropout gaps); "
+        "boards without a shared clock drift apart",
+        ClockSlipWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def _align(tl: np.ndarray, vl: np.ndarray, tr: np.ndarray, vr: np.ndarray, nominal_s: float | None = None):

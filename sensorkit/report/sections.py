@@ -403,7 +403,7 @@ def _gaps_text(analysis: Analysis, recording: Recording | None) -> str:
     recorder_text = (
         ""
         if recorder is None
-        else f" The recorder logged {recorder} link gap(s) (lost packets) during capture."
+        else f" The recorder logged {recorder} link gap(s) (lost packets, lost links or pauses) during capture."
     )
     if not len(gaps):
         return f"<p>No missing data.{recorder_text}</p>"
