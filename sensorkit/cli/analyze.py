@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 import sensorkit as sk
+from sensorkit.analysis.summary import missing_reasons, recorded_sides
 from sensorkit.cli import report_options
 from sensorkit.cli.console import console, say
 from sensorkit.cli.read_options import add_read_options, read_kwargs
-from sensorkit.cli.tables import flagged_metrics, recorded_sides, summary_table, with_flagged_rows
+from sensorkit.cli.tables import flagged_metrics, summary_table, with_flagged_rows
 from sensorkit.outputs import check_writable, removed_on_failure
 from sensorkit.quantities import format_number, format_value
 
@@ -158,8 +159,6 @@ def run(args: argparse.Namespace) -> int:
         sides = recorded_sides(res.summary)
         notes = None
         if len(sides) == 1:
-            from sensorkit.analysis.summary import missing_reasons
-
             notes = missing_reasons(res.steps, res.activity, res.params, sides[0])
         console.print(summary_table(title, res.summary, res.asymmetry, metrics, notes=notes))
         say(

@@ -28,7 +28,6 @@ __all__ = [
     "flagged_metric_names",
     "flagged_metrics",
     "new_table",
-    "recorded_sides",
     "summary_table",
     "with_flagged_rows",
 ]

@@ -255,16 +255,14 @@ class LineStream:
         self._rate_checked = True
         board_hz = 1e6 / float(np.median(self._spacing))
         if abs(board_hz - self.rate_hz) > RATE_TOLERANCE * self.rate_hz:
-            raise DeviceError(
-                f"{self.url}: the board's timestamps say {board_hz:.4g} Hz but the rate is {self.rate_hz:g} Hz",
-                hint=f"add &rate={rate_text(board_hz)} to the URL",
-            )
+            raise self._wrong_rate("the board's timestamps say", board_hz)
 
     def _check_arrival_rate(self, seqr: SampleSequencer) -> None:
-        """Compare the rate fitted to the arrival of samples without a device clock with the configured one, once.
+        """Compare the rate samples without a device clock arrive at with the configured one, once.
 
         The samples are numbered and their gaps counted in periods of the configured rate, so
-        a rate more than 20 % off is the caller's error, as for a board's timestamps.
+        a rate more than 20 % off (fitted) or 2.5 times off (however late the samples arrive,
+        silences left out) is the caller's error, as for a board's timestamps.
         """
         clock = seqr.arrival
         if self._rate_checked:
@@ -273,10 +271,7 @@ class LineStream:
             arriving_hz = clock.active_samples / clock.active_s  # however late: a board far off
             if not 1.0 / ARRIVAL_FAR_OFF < arriving_hz / self.rate_hz < ARRIVAL_FAR_OFF:
                 self._rate_checked = True
-                raise DeviceError(
-                    f"{self.url}: samples arrive at {arriving_hz:.4g} Hz but the rate is {self.rate_hz:g} Hz",
-                    hint=f"add &rate={rate_text(arriving_hz)} to the URL",
-                )
+                raise self._wrong_rate("samples arrive at", arriving_hz)
         if clock.fit_period_s is None or clock.fit_span_s < ARRIVAL_RATE_CHECK_S:
             return
         if clock.fit_rms_s > max(ARRIVAL_FIT_RMS_PERIODS * clock.nominal_period_s, ARRIVAL_FIT_RMS_S):
@@ -284,10 +279,14 @@ class LineStream:
         self._rate_checked = True
         board_hz = 1.0 / clock.fit_period_s if clock.fit_period_s > 0 else 0.0
         if abs(board_hz - self.rate_hz) > RATE_TOLERANCE * self.rate_hz:
-            raise DeviceError(
-                f"{self.url}: samples arrive at {board_hz:.4g} Hz but the rate is {self.rate_hz:g} Hz",
-                hint=f"add &rate={rate_text(board_hz)} to the URL",
-            )
+            raise self._wrong_rate("samples arrive at", board_hz)
+
+    def _wrong_rate(self, says: str, board_hz: float) -> DeviceError:
+        """The error of a board whose rate is not the configured one, with the URL option that fixes it."""
+        return DeviceError(
+            f"{self.url}: {says} {board_hz:.4g} Hz but the rate is {self.rate_hz:g} Hz",
+            hint=f"add &rate={rate_text(board_hz)} to the URL",
+        )
 
     # ------------------------------------------------------------------ link, description
     def link_lost(self) -> None:

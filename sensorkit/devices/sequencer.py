@@ -421,20 +421,28 @@ class SampleSequencer:
         self.last_dev_us = int(dev_us[-1])
         if counted:
             reason = None if gap is None else gap[1]
-        gaps = []
+        missing = 0
         if reason is not None and self.last_time is not None:
             if counted and gap is not None and gap[0] is not None:
-                missing = gap[0]
+                missing = int(gap[0])
             else:
                 missing = max(round((float(times[0]) - self.last_time) / period) - 1, 0)
+        return self._emit(
+            times, self.next_seq + missing, reason, missing
+        )  # sample numbers skip the lost ones
+
+    def _emit(self, times: np.ndarray, k0: int, reason: str | None, missing: int
+              ) -> tuple[np.ndarray, np.ndarray, list[dict]]:  # fmt: skip
+        """The block's times, its sample numbers from ``k0``, and the gap before it when ``reason``."""
+        gaps = []
+        if reason is not None and self.last_time is not None:
             gaps.append({"start_s": self.last_time, "end_s": float(times[0]), "side": self.side,
                          "n_missing": int(missing), "reason": reason})  # fmt: skip
-            self.next_seq += int(missing)  # sample numbers skip the lost ones
         self.lost = False
-        seq = np.arange(self.next_seq, self.next_seq + n, dtype=np.int64)
-        self.next_seq += n
+        n = times.shape[0]
+        self.next_seq = k0 + n
         self.last_time = float(times[-1])
-        return times, seq, gaps
+        return times, np.arange(k0, k0 + n, dtype=np.int64), gaps
 
     def _push_arrival(self, n: int, t: float, counted: bool, gap: tuple[int | None, str] | None
                       ) -> tuple[np.ndarray, np.ndarray, list[dict]]:  # fmt: skip
@@ -468,15 +476,7 @@ class SampleSequencer:
         mapped = clock.to_host_s(np.arange(k0, k0 + n))
         anchor = None if restart else float(clock.to_host_s(np.array([self.next_seq - 1]))[0])
         times = self.slew.place(mapped, anchor, clock.period_s)
-        gaps = []
-        if reason is not None and self.last_time is not None:
-            gaps.append({"start_s": self.last_time, "end_s": float(times[0]), "side": self.side,
-                         "n_missing": int(missing), "reason": reason})  # fmt: skip
-        self.lost = False
-        seq = np.arange(k0, k0 + n, dtype=np.int64)
-        self.next_seq = k0 + n
-        self.last_time = float(times[-1])
-        return times, seq, gaps
+        return self._emit(times, k0, reason, missing)
 
     def split(self, dev_us: np.ndarray) -> list[tuple[int, int]]:
         """Index ranges of a block where the device clock runs on (cut where it goes back or skips > 1.5 periods)."""

@@ -110,6 +110,20 @@ def _units(analysis: Analysis) -> dict[str, str]:
     return {"f": "bw" if bw else "n", "I": "BWs" if bw else "Ns"}
 
 
+def _shown_rows(analysis: Analysis, column: str) -> Iterable[str]:
+    """The summary rows the report shows, in :data:`SUMMARY_ROWS` order: those with a value in
+    ``column`` (``"both"``, or one insole's side), less walking's flight time (always 0 in
+    walking, a foot being always down: no information)."""
+    summary, units = analysis.summary, _units(analysis)
+    for template in SUMMARY_ROWS:
+        key = template.format(**units)
+        if key not in summary.index or not np.isfinite(summary.loc[key, column]):
+            continue
+        if key == "flight_time_s" and analysis.activity == "walking":
+            continue
+        yield key
+
+
 def summary_table(analysis: Analysis) -> str:
     """Left, right, both, CV, SI [95 % CI], SA and the asymmetry status of every summarised metric
     (one insole: :func:`one_insole_summary_table`)."""
@@ -118,12 +132,7 @@ def summary_table(analysis: Analysis) -> str:
     if len(sides) == 1:
         return one_insole_summary_table(analysis, sides[0])
     rows = []
-    for template in SUMMARY_ROWS:
-        key = template.format(**_units(analysis))
-        if key not in summary.index or not np.isfinite(summary.loc[key, "both"]):
-            continue
-        if key == "flight_time_s" and analysis.activity == "walking":
-            continue  # always 0 in walking (a foot is always down): no information
+    for key in _shown_rows(analysis, "both"):
         r = summary.loc[key]
         q = quantity(key)
         a = asym.loc[key] if key in asym.index else None
@@ -197,12 +206,7 @@ def one_insole_summary_table(analysis: Analysis, side: str) -> str:
     the "both" column that repeats it, and symmetry columns that cannot have a value."""
     summary = analysis.summary
     rows = []
-    for template in SUMMARY_ROWS:
-        key = template.format(**_units(analysis))
-        if key not in summary.index or not np.isfinite(summary.loc[key, side]):
-            continue
-        if key == "flight_time_s" and analysis.activity == "walking":
-            continue
+    for key in _shown_rows(analysis, side):
         r = summary.loc[key]
         q = quantity(key)
         n = analysis.asymmetry.loc[key, f"n_{side}"] if key in analysis.asymmetry.index else None
