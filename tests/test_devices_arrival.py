@@ -16,7 +16,7 @@ import pytest
 
 import sensorkit as sk
 import sensorkit.devices as skd
-from sensorkit.devices.arrival import CONFIRM_S, ArrivalClock
+from sensorkit.devices.arrival import ArrivalClock
 from sensorkit.devices.linestream import LineStream, rate_text
 from sensorkit.devices.sequencer import SampleSequencer
 from sensorkit.errors import DeviceError
@@ -93,16 +93,16 @@ def test_a_board_that_pauses_leaves_one_gap_of_the_pause(pause_s, missing):
     times, nums, gaps = push_all(seq, serial_reads(truth, rng))
     assert len(gaps) == 1 and gaps[0]["reason"] == "time jump", gaps
     assert abs(gaps[0]["n_missing"] - missing) <= 1
-    # found CONFIRM_S after it: the samples of that time were placed as if no pause, then
-    # the gap (where the count skips the pause); from there on the times are the board's again
+    # found CONFIRM_S after it, but the samples of that time were held until then: the gap
+    # (where the count skips the pause) is right before the first sample after the pause.
+    # Before 2026-12-01 they were placed as if no pause, up to the pause early, then the gap.
     after = int(np.searchsorted(truth, 10.0))  # the first sample after the pause
     gap_at = int(np.searchsorted(times, gaps[0]["end_s"] - 1000.0))
     assert nums[gap_at] - nums[gap_at - 1] - 1 == gaps[0]["n_missing"]
-    assert after <= gap_at and truth[gap_at] - truth[after] <= CONFIRM_S + 0.05
+    assert gap_at == after
     err = times - truth
-    before = err[(truth > 5.0) & (truth < 10.0)]
-    late = err[truth > 10.0 + pause_s + 1.0]
-    assert np.ptp(np.concatenate([before, late])) < 0.004  # the least delayed reads: within 0.4 periods
+    # every time the board's, right after the pause too: within 0.4 periods
+    assert np.ptp(err[truth > 5.0]) < 0.004 and np.all(np.diff(times) > 0)
 
 
 def test_samples_held_up_and_delivered_together_are_no_gap():
@@ -221,6 +221,10 @@ def test_a_board_printing_lines_without_timestamps_through_a_real_pty_records_no
     lost = np.isnan(rec.left).all(axis=1)  # the skipped sample numbers are rows of NaN
     assert lost.sum() == rec.gaps["n_missing"].iloc[0]
     assert rec.gaps["start_s"].iloc[0] < rec.time[lost][0] and rec.time[lost][-1] < rec.gaps["end_s"].iloc[0]
+    # the gap is where the board paused: the line before it is 249, the one after it 250
+    # (before 2026-12-01 the 0.5 s after the pause came first, and then the gap)
+    at = int(np.flatnonzero(lost)[0])
+    assert rec.left[at - 1, 0] == 249 and rec.left[at + lost.sum(), 0] == 250
     dt = np.diff(rec.time)
     assert dt.min() > 0.009 and dt.max() < 0.0115  # evenly spaced: no jump anywhere
 
@@ -351,3 +355,71 @@ def test_a_frame_counter_loss_in_the_block_that_confirms_a_pause_keeps_its_reaso
     confirm = next(i for i, g in enumerate(run(None)) if g)  # the block that confirms the pause
     gaps = run(confirm)[confirm]
     assert [(g["reason"], g["n_missing"]) for g in gaps] == [("packet loss", 5)]
+
+
+def test_samples_held_for_a_verdict_are_delivered_by_flush_and_none_is_lost():
+    # a board that pauses 0.4 s and sends 0.2 s more before the stream ends: those samples are
+    # late and not judged yet, so they are held; flush_held (the device calls it at a close, at
+    # the end of a replay and before a lost link's gap) places them on the line, none lost
+    lines = LineStream("csv", url="serial:///dev/ttyX?format=csv&rate=100", layout=load_layout("ref16"),
+                       csv_rate_hz=100.0)  # fmt: skip
+    lines.ingest(b"cut\n", 0.0, "left")
+    got = []
+    reads = [(10 * i, 1.0 + 0.1 * i + 0.002) for i in range(30)]
+    reads += [(300 + 10 * i, 1.0 + 3.4 + 0.1 * i + 0.002) for i in range(2)]  # after the pause
+    for first, r in reads:
+        got += lines.ingest(csv_bytes(10, first), r, "left")
+    assert lines.seqs["left"].n_held == 20  # late, in a run younger than CONFIRM_S
+    got += lines.flush_held()
+    seq = np.concatenate([p[1] for em in got for p in em.parts])
+    values = np.concatenate([p[2] for em in got for p in em.parts])
+    assert np.array_equal(seq, np.arange(320)) and np.array_equal(values[:, 0], np.arange(320) % 500)
+    assert sum(em.n_records for em in got) == 320 and lines.flush_held() == []
+
+
+def test_a_pause_ending_in_a_backlog_is_placed_as_before():
+    # held samples of a run that catches up (a backlog delivered, not a pause) are placed on the
+    # line as if never held: no gap, times the board's
+    truth = board_samples(100.0, 10.0)
+    arrive = truth + 0.002
+    held = (truth >= 4.0) & (truth < 4.3)
+    arrive[held] = 4.3 + (truth[held] - 4.0) / 3.0  # stalled 0.3 s, then drained at 3x
+    seq = SampleSequencer(100.0, "left")
+    times, nums, gaps = push_all(seq, one_per_read(arrive))
+    assert gaps == [] and np.array_equal(nums, np.arange(truth.size))
+    assert np.abs(times - truth - 0.002).max() < 0.001
+
+
+def test_an_insole_that_sends_only_while_loaded_has_its_stances_after_their_swings():
+    # left01-insole walking: 20 Hz for 0.8 s stances, silent for 0.2 s swings. Each swing is a
+    # pause found 0.5 s into the next stance; the samples of those 0.5 s are held meanwhile and
+    # placed after the swing's gap. Before 2026-12-01 they were placed straight after the
+    # previous stance (0.2 s early), joining the stances across the swing.
+    truth = np.concatenate([s + np.arange(0.0, 0.8, 0.05) for s in np.arange(0.0, 60.0, 1.0)])
+    arrive = truth + 0.003 + np.random.default_rng(1).exponential(0.01, truth.size)
+    lines = LineStream("csv", url="ble://left01", layout=load_layout("ref16"), csv_rate_hz=20.0)
+    lines.ingest(b"cut\n", 0.0, "left")
+    got = []
+    for i, a in enumerate(np.maximum.accumulate(arrive)):
+        got += lines.ingest(csv_bytes(1, i), 1.0 + a, "left")
+    got += lines.flush_held()
+    times = np.concatenate([p[0] for em in got for p in em.parts]) - 1.0
+    values = np.concatenate([p[2] for em in got for p in em.parts])
+    assert np.array_equal(values[:, 0], np.arange(truth.size) % 500)  # every sample, in order
+    assert len([g for em in got for g in em.gaps]) == 59  # one gap per swing
+    err = (times - truth)[truth > 10.0]
+    assert np.abs(err - np.median(err)).max() < 0.02
+
+
+def test_samples_are_held_no_longer_than_one_late_run():
+    # stances shorter than CONFIRM_S (0.45 s at 20 Hz, swings of 0.55 s) are never judged: each
+    # new swing starts the late run again, and the samples held for the run before it are
+    # placed then (as before 2026-12-01), so the stream never holds more than one stance
+    truth = np.concatenate([s + np.arange(0.0, 0.45, 0.05) for s in np.arange(0.0, 30.0, 1.0)])
+    lines = LineStream("csv", url="ble://left01", layout=load_layout("ref16"), csv_rate_hz=20.0)
+    lines.ingest(b"cut\n", 0.0, "left")
+    most, placed = 0, 0
+    for i, a in enumerate(truth + 0.003):
+        placed += sum(p[0].size for em in lines.ingest(csv_bytes(1, i), 1.0 + a, "left") for p in em.parts)
+        most = max(most, lines.seqs["left"].n_held)
+    assert 0 < most <= 9 and placed + lines.seqs["left"].n_held == truth.size

@@ -42,10 +42,19 @@ the run again, so each pause is judged from its own end, on the fresher blocks b
 A burst after a stall ends a run at its last block, which is fresh: the last sample a read
 returns is at most the read's gathering time old.
 
-Known limits: a pause is found :data:`CONFIRM_S` after it, so the samples of that time are
-placed as if they continued the ones before it, up to the pause early; the gap then follows
-them (deciding at once would call every delayed BLE or UDP burst a gap, the reason a silence
-rule was dropped before). A backlog delivered less than about 1.1 times faster than it was
+A pause is found :data:`CONFIRM_S` after it (deciding at once would call every delayed BLE or
+UDP burst a gap, the reason a silence rule was dropped before). Meanwhile :attr:`ArrivalClock.pending`
+says the blocks are not judged yet, and :class:`~sensorkit.devices.sequencer.SampleSequencer`
+holds their samples: when the run is a pause, those as late as the pause are placed after its
+gap, on the new line; otherwise all are placed on the line, as if never held. A run that starts
+again (:attr:`ArrivalClock.run_restarted`: a new silence) releases what was held for it, so
+nothing is held longer than one run (:data:`CONFIRM_S` and :data:`CONFIRM_BLOCKS` blocks).
+
+Known limits: live samples arriving late reach the consumer up to :data:`CONFIRM_S` (or
+:data:`CONFIRM_BLOCKS` blocks) later than they would unheld. Samples held when their run starts
+again, or when the stream ends or loses its link before the verdict, are placed as if they
+continued the ones before them, up to the pause early (an insole that sends only while loaded,
+with stances shorter than :data:`CONFIRM_S`: its stances are joined across the swings). A backlog delivered less than about 1.1 times faster than it was
 sampled (its lateness falling by less than :data:`FALL_TOL_S` in half of :data:`CONFIRM_S`) is
 taken for a pause: false gaps of up to the backlog, times up to that late for tens of seconds
 and the fitted rate a few per cent off for a minute (a 1 s backlog drained at 1.05x, measured
@@ -162,6 +171,12 @@ class ArrivalClock:
         self.active_s = 0.0
         self.active_samples = 0
         self.fit_rms_s = float("inf")
+        #: True when the last block added is in a late run not judged yet: whether it follows
+        #: a pause is not known (a caller that can wait holds its samples until it is).
+        self.pending = False
+        #: True when the last block added started its late run again (a new silence): the
+        #: blocks of the run before it are judged no more (their caller places them as they are).
+        self.run_restarted = False
 
     # ------------------------------------------------------------------ the line
     def to_host_s(self, k: np.ndarray) -> np.ndarray:
@@ -178,6 +193,7 @@ class ArrivalClock:
     # ------------------------------------------------------------------ blocks
     def restart(self) -> None:
         """A new segment: the next block sets the line's offset afresh (after a gap of unknown phase)."""
+        self.pending = False
         self._bin = None  # cut short, its lowest block is the least of fewer: the fit would lean on it
         self._seg += 1
         self._env.clear()
@@ -201,6 +217,7 @@ class ArrivalClock:
             the caller counts the missing samples and calls :meth:`resume` (the block is then
             on the new line).
         """
+        self.pending = self.run_restarted = False
         late = self.late_s(k_last, t)
         soft = soft_late_s(self.period_s)
         if not self.fitted and self._seg_t0 is not None:
@@ -219,6 +236,7 @@ class ArrivalClock:
             return None
         # late: not taken into the line or the fit (a pause would tilt them) until judged
         if held:  # a new silence: the run starts again here (a pause is judged from its own end)
+            self.run_restarted = self._run_start is not None
             self._end_run()
         if self._run_start is None:
             self._run_start = t
@@ -228,11 +246,13 @@ class ArrivalClock:
         while len(run) > 2 * CONFIRM_BLOCKS and run[0][0] < t - CONFIRM_S:
             run.popleft()  # the last CONFIRM_S, and at least 2 x CONFIRM_BLOCKS blocks (sparse streams)
         if t - self._run_start < CONFIRM_S or self._run_n < CONFIRM_BLOCKS:
+            self.pending = True
             return None
         mid = 0.5 * (run[0][0] + t)
         first = min((x for tt, x, _ in run if tt < mid), default=None)
         second = min(x for tt, x, _ in run if tt >= mid)
         if first is None:
+            self.pending = True
             return None
         if second > first + FALL_TOL_S:  # later and later: the period is wrong (a rate far off), no pause
             for tt, _, k in run:

@@ -672,6 +672,8 @@ class Device(ChunkReader):
         (self._bin or self._lines).record_partial()
         self._event(t, "link_lost", reason=reason)
         if self._lines is not None:
+            for em in self._lines.flush_held():  # the samples before the outage, before its gap
+                self._emit(em.parts, em.gaps, em.n_records, self._last_rx, side=em.side, extra=em.extra)
             self._lines.link_lost()
         if self._bin is not None:
             self._bin.link_lost()
@@ -756,8 +758,14 @@ class Device(ChunkReader):
             self._end_with(out.error)
 
     def _flush_held(self) -> None:
-        """At the end (close, end of a replay): deliver samples still waiting for a TIME_SYNC."""
-        if self._bin is None or self._end_sent:
+        """At the end (close, end of a replay): deliver samples still waiting for a TIME_SYNC,
+        or, timed by arrival, for the verdict on a late run (placed on the line they were on)."""
+        if self._end_sent:
+            return
+        if self._lines is not None:
+            for em in self._lines.flush_held():
+                self._emit(em.parts, em.gaps, em.n_records, self._last_rx, side=em.side, extra=em.extra)
+        if self._bin is None:
             return
         out, t_last = self._bin.flush_held()
         if out.parts:

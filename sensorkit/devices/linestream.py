@@ -14,6 +14,7 @@ arrival times, so replays agree.
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +76,29 @@ class Emission:
     extra: dict | None = None
 
 
+def _placed(unplaced: deque, times: np.ndarray, seq: np.ndarray):
+    """(times, seq, values, extra) of the oldest unplaced samples, block by block, as a
+    sequencer returned their times (whole blocks, in the order they were pushed)."""
+    i = 0
+    while i < times.shape[0]:
+        values, extra = unplaced.popleft()
+        j = i + values.shape[0]
+        yield times[i:j], seq[i:j], values, extra
+        i = j
+
+
+def _emission(side: str | None, placed: list, gaps: list[dict]) -> Emission | None:
+    """One Emission of placed blocks (None when there are none: gaps come with the samples after them)."""
+    if not placed:
+        return None
+    extras = [p[3] for p in placed]
+    extra = None
+    if all(e is not None for e in extras):
+        extra = {k: np.concatenate([e[k] for e in extras]) for k in extras[0]}
+    parts = [(t, q, v) for t, q, v, _ in placed]
+    return Emission(side, parts, gaps, sum(v.shape[0] for _, _, v in parts), extra)
+
+
 class LineStream:
     """Decoder and per-side sequencers of a CSV-line or device-profile stream.
 
@@ -113,6 +137,9 @@ class LineStream:
         self._partial_t = 0.0
         self.seqs: dict[str, SampleSequencer] = {}
         self.counters: dict[str, FrameCounter] = {}  # profiles with a frame counter, per side
+        # per side: the Emission side and the (values, extra) of samples pushed and not placed
+        # yet (a sequencer holds late samples while it judges whether a pause came first)
+        self._unplaced: dict[str, tuple[str | None, deque]] = {}
         self._lost = False
         if mode == "profile":
             assert profile is not None
@@ -193,7 +220,8 @@ class LineStream:
         values = samples.values.astype(np.float32)
         if self._scale32 != 1.0:
             values *= self._scale32
-        return [self._sequence(side, values, samples.timestamps_us, t, n, None, side=None)]
+        em = self._sequence(side, values, samples.timestamps_us, t, n, None, side=None)
+        return [] if em is None else [em]
 
     def _sequence(self, seq_side: str, values: np.ndarray, ticks: np.ndarray | None, t: float, n_records: int,
                   extra: dict | None, *, side: str | None, counter: np.ndarray | None = None) -> Emission:  # fmt: skip
@@ -225,19 +253,36 @@ class LineStream:
                 self._check_rate(dev_us, seqr.last_dev_us)
         if values.shape[0] == 0:
             return None
-        out = Emission(side, [], [], n_records, extra)
+        unplaced = self._unplaced.setdefault(seq_side, (side, deque()))[1]
+        placed: list = []
+        gaps: list[dict] = []
         cuts = {0, values.shape[0], *starts}
         if dev_us is not None:
             cuts.update(x for r in seqr.split(dev_us) for x in r)
         bounds = sorted(cuts)
         for a, b in itertools.pairwise(bounds):
-            times, seq, gaps = seqr.push(values[a:b], None if dev_us is None else dev_us[a:b], t,
-                                         counted=counter is not None, gap=starts.get(a))  # fmt: skip
-            out.parts.append((times, seq, values[a:b]))
-            out.gaps.extend(gaps)
+            unplaced.append((values[a:b], {k: v[a:b] for k, v in extra.items()} if extra else None))
+            times, seq, new_gaps = seqr.push(values[a:b], None if dev_us is None else dev_us[a:b], t,
+                                             counted=counter is not None, gap=starts.get(a))  # fmt: skip
+            placed.extend(_placed(unplaced, times, seq))
+            gaps.extend(new_gaps)
         self._lost = False
         if dev_us is None:
             self._check_arrival_rate(seqr)
+        return _emission(side, placed, gaps)
+
+    def flush_held(self) -> list[Emission]:
+        """The samples the sequencers still hold, placed on their lines: at the end of a stream,
+        and before a lost link's gap (see :meth:`SampleSequencer.push`)."""
+        out = []
+        for seq_side, seqr in self.seqs.items():
+            if not seqr.n_held:
+                continue
+            side, unplaced = self._unplaced[seq_side]
+            times, seq, gaps = seqr.flush()
+            em = _emission(side, list(_placed(unplaced, times, seq)), gaps)
+            if em is not None:
+                out.append(em)
         return out
 
     def _check_rate(self, stamps: np.ndarray, last_dev_us: int | None) -> None:

@@ -24,6 +24,8 @@ import itertools
 
 import numpy as np
 
+from sensorkit.devices.arrival import FALL_TOL_S
+
 __all__ = [
     "COUNTER_BACK_WINDOW",
     "COUNTER_DUPLICATE_S",
@@ -368,6 +370,10 @@ class SampleSequencer:
         self.next_seq = 0
         self.lost = False  # the link was lost since the last sample
         self.time_back = 0
+        # samples timed by arrival held while the clock judges a late run, oldest first:
+        # [first sample number, count, lateness (s), gap reason, samples missing, restart]
+        self._held: list[list] = []
+        self._last_k: int | None = None  # number of the last sample returned
 
     def device_us(self, ticks: np.ndarray) -> np.ndarray:
         """Raw timestamp ticks (n,) as unwrapped device microseconds (uint64)."""
@@ -396,8 +402,13 @@ class SampleSequencer:
         Returns
         -------
         (times, seq, gaps)
-            (n,) float64 host times in s, (n,) int64 sample numbers, and gap dicts
-            (keys of ``sensorkit.recording.GAP_COLUMNS``).
+            (m,) float64 host times in s, (m,) int64 sample numbers, and gap dicts
+            (keys of ``sensorkit.recording.GAP_COLUMNS``), of the oldest samples not returned
+            yet. ``m`` is ``n`` but for samples timed by arrival: those that arrive late are held
+            until the :class:`~sensorkit.devices.arrival.ArrivalClock` has judged whether a
+            pause came before them (at most its ``CONFIRM_S`` of arrival time and
+            ``CONFIRM_BLOCKS`` blocks): ``m`` is then 0, and a later call, or :meth:`flush`,
+            returns them first. Held samples that follow a pause are placed after its gap.
         """
         n = values.shape[0]
         if dev_us is None:
@@ -427,9 +438,19 @@ class SampleSequencer:
                 missing = int(gap[0])
             else:
                 missing = max(round((float(times[0]) - self.last_time) / period) - 1, 0)
-        return self._emit(
-            times, self.next_seq + missing, reason, missing
-        )  # sample numbers skip the lost ones
+        k0 = self.next_seq + missing  # sample numbers skip the lost ones
+        self.next_seq = k0 + times.shape[0]
+        return self._emit(times, k0, reason, missing)
+
+    def flush(self) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+        """The samples still held (see :meth:`push`), placed on the current line: at the end of a
+        stream, or before a lost link's gap."""
+        return self._joined(self._release(len(self._held)))
+
+    @property
+    def n_held(self) -> int:
+        """Samples held, not returned yet."""
+        return sum(h[1] for h in self._held)
 
     def _emit(self, times: np.ndarray, k0: int, reason: str | None, missing: int
               ) -> tuple[np.ndarray, np.ndarray, list[dict]]:  # fmt: skip
@@ -440,43 +461,93 @@ class SampleSequencer:
                          "n_missing": int(missing), "reason": reason})  # fmt: skip
         self.lost = False
         n = times.shape[0]
-        self.next_seq = k0 + n
         self.last_time = float(times[-1])
+        self._last_k = k0 + n - 1
         return times, np.arange(k0, k0 + n, dtype=np.int64), gaps
 
     def _push_arrival(self, n: int, t: float, counted: bool, gap: tuple[int | None, str] | None
                       ) -> tuple[np.ndarray, np.ndarray, list[dict]]:  # fmt: skip
-        """:meth:`push` of samples without device times: placed on the :class:`ArrivalClock` line."""
+        """:meth:`push` of samples without device times: placed on the :class:`ArrivalClock` line.
+
+        A block the clock cannot judge yet (late, in a run younger than its ``CONFIRM_S``) is
+        held with those before it. When the run turns out to follow a pause, the held blocks
+        as late as the pause are placed after its gap, on the new line (before 2026-12-01 they
+        were placed before it, up to the pause early, and could make a step that never was);
+        otherwise every held block is placed on the line, as if never held.
+        """
         clock = self.arrival
         period = clock.period_s
         reason: str | None = None
         missing = 0
-        restart = self.last_time is None
+        restart = self.last_time is None and not self._held
         if counted and gap is not None:
             reason = gap[1]
             if gap[0] is not None:
                 missing = int(gap[0])  # the line runs on across the lost samples
             else:
                 restart = True  # the counter restarted: the outage is measured on the host clock
-        elif self.lost and self.last_time is not None:
+        elif self.lost and (self.last_time is not None or self._held):
             reason, restart = "link lost", True
+        self.lost = False
+        out = []
+        if restart and self._held:
+            out.append(self.flush())  # the samples before the outage, on the line they were on
         if restart and self.last_time is not None:
             # arrival is all that spans an outage: the block's last sample at its arrival
             missing = max(round((t - (n - 1) * period - self.last_time) / period) - 1, 0)
             clock.restart()
         k0 = self.next_seq + missing
+        late = clock.late_s(k0 + n - 1, t)
         pause = clock.add(k0 + n - 1, t)
+        self.next_seq = k0 + n
+        if clock.run_restarted:  # the held blocks are judged no more: placed as they are (bounded holding)
+            out.extend(self._release(len(self._held)))
+        self._held.append([k0, n, late, reason, missing, restart])
         if pause is not None:  # the samples arrive late and stay late: the board paused, or samples were lost
+            # the held blocks from the last one clearly less late than the pause on follow it
+            less = [i for i, h in enumerate(self._held) if h[2] < pause - FALL_TOL_S]
+            out.extend(self._release(less[-1] + 1 if less else 0))
             # a frame counter numbers what was sent: the pause is then in time only, nothing missing
             skipped = 0 if counted else max(round(pause / period), 1)
-            reason = reason or "time jump"  # a frame counter's loss in the same block keeps its reason
-            missing, restart = missing + skipped, True
-            k0 += skipped
             clock.resume(skipped)
-        mapped = clock.to_host_s(np.arange(k0, k0 + n))
-        anchor = None if restart else float(clock.to_host_s(np.array([self.next_seq - 1]))[0])
-        times = self.slew.place(mapped, anchor, clock.period_s)
-        return self._emit(times, k0, reason, missing)
+            for h in self._held:
+                h[0] += skipped
+            self.next_seq += skipped
+            first = self._held[0]
+            first[3] = first[3] or "time jump"  # a frame counter's loss in the same block keeps its reason
+            first[4] += skipped
+            first[5] = True
+            out.extend(self._release(len(self._held)))
+        elif not clock.pending:
+            out.extend(self._release(len(self._held)))
+        return self._joined(out)
+
+    def _release(self, count: int) -> list[tuple[np.ndarray, np.ndarray, list[dict]]]:
+        """Place the ``count`` oldest held blocks on the clock's current line, in order."""
+        clock = self.arrival
+        out = []
+        for k0, n, _, reason, missing, restart in self._held[:count]:
+            mapped = clock.to_host_s(np.arange(k0, k0 + n))
+            anchor = None
+            if not restart and self._last_k is not None:
+                anchor = float(clock.to_host_s(np.array([self._last_k]))[0])
+            times = self.slew.place(mapped, anchor, clock.period_s)
+            out.append(self._emit(times, k0, reason, missing))
+        del self._held[:count]
+        return out
+
+    @staticmethod
+    def _joined(parts: list[tuple[np.ndarray, np.ndarray, list[dict]]]
+                ) -> tuple[np.ndarray, np.ndarray, list[dict]]:  # fmt: skip
+        if len(parts) == 1:
+            return parts[0]
+        if not parts:
+            return np.empty(0, dtype=np.float64), np.empty(0, dtype=np.int64), []
+        return (
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            [g for p in parts for g in p[2]],
+        )
 
     def split(self, dev_us: np.ndarray) -> list[tuple[int, int]]:
         """Index ranges of a block where the device clock runs on (cut where it goes back or skips > 1.5 periods)."""
