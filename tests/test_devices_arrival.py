@@ -423,3 +423,33 @@ def test_samples_are_held_no_longer_than_one_late_run():
         placed += sum(p[0].size for em in lines.ingest(csv_bytes(1, i), 1.0 + a, "left") for p in em.parts)
         most = max(most, lines.seqs["left"].n_held)
     assert 0 < most <= 9 and placed + lines.seqs["left"].n_held == truth.size
+
+
+@pytest.mark.parametrize(("stance_s", "stride_s"), [(0.25, 0.7), (0.2, 0.65)])
+def test_an_insole_that_sends_only_while_loaded_is_not_refused_when_running(stance_s, stride_s):
+    # left01-insole at 20 Hz on a runner: 4-5 samples per stance, silent for 0.45 s swings
+    # (shorter than the 1 s silences the arrival rate leaves out). Before 2026-12-01 it was
+    # refused after 3 s with "samples arrive at 7.97 Hz but the rate is 20 Hz": the median
+    # time per sample between blocks (one period) now says the insole keeps its rate
+    truth = np.concatenate([s + np.arange(0.0, stance_s, 0.05) for s in np.arange(0.0, 60.0, stride_s)])
+    arrive = truth + 0.003 + np.random.default_rng(0).exponential(0.01, truth.size)
+    lines = LineStream("csv", url="ble://left01", layout=load_layout("ref16"), csv_rate_hz=20.0)
+    lines.ingest(b"cut\n", 0.0, "left")
+    placed = 0
+    for i, a in enumerate(np.maximum.accumulate(arrive)):
+        placed += sum(p[0].size for em in lines.ingest(csv_bytes(1, i), 1.0 + a, "left") for p in em.parts)
+    clock = lines.seqs["left"].arrival
+    assert clock.active_samples / clock.active_s < 20.0 / 2.5  # what made it refused
+    assert clock.median_interval_s == pytest.approx(0.05, rel=0.2)
+    assert placed + lines.seqs["left"].n_held == truth.size
+
+
+def test_a_board_far_slower_than_its_rate_sending_bursts_is_still_refused():
+    # an 8 Hz board at rate=100 whose samples come two at a time every 0.25 s: the median time
+    # per sample between blocks (0.125 s) says slow as well as the arrival rate
+    lines = LineStream("csv", url="serial:///dev/ttyX?format=csv&rate=100", layout=load_layout("ref16"),
+                       csv_rate_hz=100.0)  # fmt: skip
+    lines.ingest(b"cut\n", 0.0, "left")
+    with pytest.raises(DeviceError, match="samples arrive at 8 Hz"):
+        for i in range(1, 100):
+            lines.ingest(csv_bytes(2, 2 * i), 1.0 + 0.25 * i + 0.002, "left")

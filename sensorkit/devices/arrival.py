@@ -111,6 +111,8 @@ ARRIVAL_SILENCE_PERIODS = 10
 ARRIVAL_SILENCE_S = 1.0
 #: The fitted period stays within this factor of the nominal one (a degenerate fit otherwise).
 PERIOD_LIMIT = 4.0
+#: Blocks whose arrival time per sample is kept for :attr:`ArrivalClock.median_interval_s`.
+INTERVALS_KEPT = 63
 
 
 def soft_late_s(period_s: float) -> float:
@@ -170,6 +172,7 @@ class ArrivalClock:
         #: ratio is the rate samples arrive at, however late (a board far off its rate).
         self.active_s = 0.0
         self.active_samples = 0
+        self._intervals: deque[float] = deque(maxlen=INTERVALS_KEPT)  # (arrival gap / samples) per block
         self.fit_rms_s = float("inf")
         #: True when the last block added is in a late run not judged yet: whether it follows
         #: a pause is not known (a caller that can wait holds its samples until it is).
@@ -177,6 +180,16 @@ class ArrivalClock:
         #: True when the last block added started its late run again (a new silence): the
         #: blocks of the run before it are judged no more (their caller places them as they are).
         self.run_restarted = False
+
+    @property
+    def median_interval_s(self) -> float | None:
+        """Median arrival time per sample (s) between consecutive blocks, over the last
+        :data:`INTERVALS_KEPT` blocks (None before 8): a board slower than its configured rate
+        has every interval long; an insole that sends only while loaded has most of them at
+        its period, and the swings' silences among the few long ones."""
+        if len(self._intervals) < 8:
+            return None
+        return float(np.median(np.fromiter(self._intervals, dtype=np.float64)))
 
     # ------------------------------------------------------------------ the line
     def to_host_s(self, k: np.ndarray) -> np.ndarray:
@@ -230,6 +243,8 @@ class ArrivalClock:
             if gap_t <= max(ARRIVAL_SILENCE_PERIODS * self.nominal_period_s, ARRIVAL_SILENCE_S):
                 self.active_s += gap_t  # the rate samples arrive at, silences (an unloaded insole) left out
                 self.active_samples += gap_k
+            if gap_k > 0:
+                self._intervals.append(gap_t / gap_k)
         if self.offset_s is None or late <= soft:
             self._end_run()  # on time: a late run was a backlog, delivered
             self._take(float(k_last), t)

@@ -307,14 +307,21 @@ class LineStream:
 
         The samples are numbered and their gaps counted in periods of the configured rate, so
         a rate more than 20 % off (fitted) or 2.5 times off (however late the samples arrive,
-        silences left out) is the caller's error, as for a board's timestamps.
+        silences left out) is the caller's error, as for a board's timestamps. Too slow
+        needs the median time per sample between blocks to say so too: an insole that sends
+        only while loaded arrives at a third of its rate over a run (0.25 s stances, 0.45 s
+        swings: shorter than the silences left out), yet at its rate while loaded.
         """
         clock = seqr.arrival
         if self._rate_checked:
             return
         if clock.active_s >= ARRIVAL_RATE_CHECK_S and clock.active_samples > 0:
             arriving_hz = clock.active_samples / clock.active_s  # however late: a board far off
-            if not 1.0 / ARRIVAL_FAR_OFF < arriving_hz / self.rate_hz < ARRIVAL_FAR_OFF:
+            too_slow = arriving_hz * ARRIVAL_FAR_OFF <= self.rate_hz
+            if too_slow:
+                median = clock.median_interval_s
+                too_slow = median is not None and median * self.rate_hz >= ARRIVAL_FAR_OFF
+            if too_slow or arriving_hz >= ARRIVAL_FAR_OFF * self.rate_hz:
                 self._rate_checked = True
                 raise self._wrong_rate("samples arrive at", arriving_hz)
         if clock.fit_period_s is None or clock.fit_span_s < ARRIVAL_RATE_CHECK_S:
