@@ -72,6 +72,22 @@ ONE_INSOLE_BOTH_FEET_SHARE = (0.4, 0.6)
 DRIFT_LIMIT_N_PER_MIN = 1.0
 #: Drift is expressed at this load per sensor when no body mass is known, N.
 DRIFT_REFERENCE_LOAD_N = 40.0
-#: A tare whose unloaded counts scatter more than this (robust sd, counts) means the foot was
-#: not really unloaded or a sensor is noisy (the ADC noise of a good board is ~1 count).
+#: A tare whose unloaded counts scatter more than this (robust sd, counts of a 10-bit ADC) means
+#: the foot was not really unloaded or a sensor is noisy (the ADC noise of a good board is ~1
+#: count). It scales with the ADC's range (:func:`tare_max_noise_counts`): 32 counts of a 12-bit
+#: ESP32 ADC, whose readings scatter by several counts even with a steady input (Espressif,
+#: ESP-IDF "Analog to Digital Converter", Minimizing Noise) and failed every guided calibration
+#: of a maker's ESP32 insole at sd 15 counts against a fixed 8.
 TARE_MAX_NOISE_COUNTS = 8.0
+
+
+def tare_max_noise_counts(adc_bits: int) -> float:
+    """The tare-noise limit (robust sd, counts) for an ADC of ``adc_bits`` bits: the same share
+    of its range as :data:`TARE_MAX_NOISE_COUNTS` of a 10-bit one, and never below it.
+
+    Examples
+    --------
+    >>> [tare_max_noise_counts(b) for b in (8, 10, 12, 16)]
+    [8.0, 8.0, 32.0, 512.0]
+    """
+    return TARE_MAX_NOISE_COUNTS * max(1.0, 2.0 ** (int(adc_bits) - 10))

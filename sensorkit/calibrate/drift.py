@@ -25,7 +25,7 @@ from sensorkit.calibrate.gain import body_weight_n
 from sensorkit.calibrate.unloaded import detect_unloaded
 from sensorkit.errors import CalibrationError
 
-__all__ = ["MIN_DRIFT_SPAN_S", "DriftResult", "check_drift", "drift_at_load"]
+__all__ = ["MIN_DRIFT_SPAN_S", "DriftResult", "check_drift", "drift_at_load", "sensitivity_at_load"]
 
 #: Unloaded frames must span at least this long for a trend, s.
 MIN_DRIFT_SPAN_S = 5.0
@@ -74,11 +74,15 @@ class DriftResult:
         }
 
 
+def sensitivity_at_load(cal: SideCalibration, reference_load_n: float) -> np.ndarray:
+    """N per count of each sensor (S,) at a load per sensor (N), gain included."""
+    load = np.full((1, cal.n_sensors), reference_load_n / cal.gain)
+    return cal.response.model.sensitivity(cal.response.model.to_counts(load))[0] * cal.gain
+
+
 def drift_at_load(cal: SideCalibration, slope_counts_per_min: np.ndarray, reference_load_n: float) -> float:
     """Force drift (N/min) that per-sensor count slopes cause at a load per sensor (N)."""
-    load = np.full((1, cal.n_sensors), reference_load_n / cal.gain)
-    sens = cal.response.model.sensitivity(cal.response.model.to_counts(load))[0] * cal.gain
-    return float(np.sum(np.asarray(slope_counts_per_min) * sens))
+    return float(np.sum(np.asarray(slope_counts_per_min) * sensitivity_at_load(cal, reference_load_n)))
 
 
 def check_drift(

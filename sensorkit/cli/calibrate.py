@@ -334,9 +334,12 @@ def _results_table(procedure: dict) -> Table:
             limit_text = f"{limit[0]:g}-{limit[1]:g}"
         else:
             limit_text = f"{'<=' if kind == 'max' else '+-'}{limit:g}"
+        value_text = f"{c['value']:.3f}"
+        if c.get("uncertainty"):  # a measured value whose noise matters: the limit allows for it
+            value_text += f" +- {c['uncertainty']:.2f}"
         table.add_row(
             c["name"],
-            f"{c['value']:.3f} {c['unit']}".strip(),
+            f"{value_text} {c['unit']}".strip(),
             f"{limit_text} {c['unit']}".strip(),
             "[green]PASS[/]" if c["passed"] else "[red]FAIL[/]",
         )
