@@ -30,9 +30,39 @@ from sensorkit.errors import DeviceError, FileFormatError
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording
 
-__all__ = ["SideArrays", "collect", "recording_from_capture", "recording_from_chunks"]
+__all__ = ["SideArrays", "collect", "measured_rate_hz", "recording_from_capture", "recording_from_chunks"]
 
 _DEFAULT_PERIOD_S = 0.01  # frame period when no side has two samples and no rate is known (100 Hz)
+#: A recording's rate is the one measured from its frame times when the configured (nominal)
+#: one is further off than this fraction (a board 3 % slow said 100 Hz in every report).
+RATE_SAID_TOLERANCE = 0.01
+_RATE_MIN_FRAMES = 8  # frame intervals needed to measure a rate
+
+
+def measured_rate_hz(time: np.ndarray) -> float | None:
+    """The rate the frames were taken at (Hz): 1 / the median interval between frames.
+
+    Parameters
+    ----------
+    time : ndarray, shape (n,), float64
+        Frame times in s, increasing (missing frames included, at their interpolated times).
+
+    Returns
+    -------
+    float or None
+        Rounded to 4 significant digits; None with fewer than 8 intervals. Gaps and pauses
+        are a minority of intervals, so they do not move the median.
+
+    Examples
+    --------
+    >>> measured_rate_hz(np.arange(100) / 97.0)
+    97.0
+    """
+    dt = np.diff(np.asarray(time, dtype=np.float64))
+    dt = dt[np.isfinite(dt) & (dt > 0)]
+    if dt.size < _RATE_MIN_FRAMES:
+        return None
+    return float(f"{1.0 / float(np.median(dt)):.4g}")
 
 
 class SideArrays:
@@ -116,7 +146,9 @@ def recording_from_chunks(
     body_mass_kg : float, optional
         Subject mass in kg.
     rate_hz : float, optional
-        Nominal rate in Hz (default: estimated).
+        Nominal rate in Hz (default: estimated). When the frame times say a rate more than
+        :data:`RATE_SAID_TOLERANCE` off it, the recording's rate is the measured one
+        (:func:`measured_rate_hz`) and ``metadata["configured_rate_hz"]`` keeps this one.
     metadata : dict, optional
         Extra metadata.
     events : list of dict, optional
@@ -185,6 +217,10 @@ def recording_from_chunks(
     # per side, with the stream (device) it came from: a two-foot device's sides share one link
     md["link_stats"] = {s: {**a.stats.as_dict(), "stream": a.stream} for s, a in sides.items()}
     md["host_t0_s"] = t0_s
+    measured = measured_rate_hz(time)
+    if rate_hz and measured is not None and abs(measured / rate_hz - 1.0) > RATE_SAID_TOLERANCE:
+        md["configured_rate_hz"] = float(rate_hz)  # what the URL or the device said
+        rate_hz = measured
     shifted = [{**g, "start_s": g["start_s"] - t0_s, "end_s": g["end_s"] - t0_s} for g in gaps]
     return Recording.from_arrays(
         time - t0_s, left, right, layout=layout, units=units, body_mass_kg=body_mass_kg,

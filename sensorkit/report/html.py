@@ -69,7 +69,9 @@ def _recording_html(recording: Recording, analysis: Analysis) -> str:
     rows = [
         (
             "duration",
-            f"{format_number(recording.duration_s, 1)} s at {recording.rate_hz:g} Hz ({recording.n_frames} frames)",
+            f"{format_number(recording.duration_s, 1)} s at {recording.rate_hz:g} Hz"
+            + _configured_rate_text(recording)
+            + f" ({recording.n_frames} frames)",
         ),
         *_source_rows(recording),
         ("insoles", e(" + ".join(recording.sides))),
@@ -92,6 +94,15 @@ def _recording_html(recording: Recording, analysis: Analysis) -> str:
         *((k, e(v)) for k, v in window_rows(analysis, recording)),
     ]
     return _meta(rows)
+
+
+def _configured_rate_text(recording: Recording) -> str:
+    """Said when the recorder measured another rate than the device was configured with
+    (``metadata["configured_rate_hz"]``, sensorkit/devices/assemble.py)."""
+    configured = recording.metadata.get("configured_rate_hz")
+    if not isinstance(configured, (int, float)) or isinstance(configured, bool):
+        return ""
+    return f", measured from the frame times (configured {float(configured):g} Hz)"
 
 
 def _source_rows(recording: Recording) -> list[tuple[str, str]]:
