@@ -48,13 +48,18 @@ says the blocks are not judged yet, and :class:`~sensorkit.devices.sequencer.Sam
 holds their samples: when the run is a pause, those as late as the pause are placed after its
 gap, on the new line; otherwise all are placed on the line, as if never held. A run that starts
 again (:attr:`ArrivalClock.run_restarted`: a new silence) releases what was held for it, so
-nothing is held longer than one run (:data:`CONFIRM_S` and :data:`CONFIRM_BLOCKS` blocks).
+nothing is held longer than one run (:data:`CONFIRM_S` and :data:`CONFIRM_BLOCKS` blocks); a
+live device also releases it once nothing has arrived for :func:`soft_late_s` (the next block
+would start the run again: same times), and counts held samples as received.
 
 Known limits: live samples arriving late reach the consumer up to :data:`CONFIRM_S` (or
 :data:`CONFIRM_BLOCKS` blocks) later than they would unheld. Samples held when their run starts
-again, or when the stream ends or loses its link before the verdict, are placed as if they
-continued the ones before them, up to the pause early (an insole that sends only while loaded,
-with stances shorter than :data:`CONFIRM_S`: its stances are joined across the swings). A backlog delivered less than about 1.1 times faster than it was
+again, or when the stream goes quiet, ends or loses its link before the verdict, are placed as
+if they continued the ones before them, up to the pause early (an insole that sends only while
+loaded, with stances under about 0.65 s at 20 Hz: its stances are joined across the swings). A
+block read across the end of a pause (a reader or link stalled over it) holds samples from
+before and after it with nothing to tell them apart: the whole block is placed after the gap,
+its samples from before the pause up to the pause late. A backlog delivered less than about 1.1 times faster than it was
 sampled (its lateness falling by less than :data:`FALL_TOL_S` in half of :data:`CONFIRM_S`) is
 taken for a pause: false gaps of up to the backlog, times up to that late for tens of seconds
 and the fitted rate a few per cent off for a minute (a 1 s backlog drained at 1.05x, measured
@@ -292,6 +297,8 @@ class ArrivalClock:
         self.restart()
         for k, t in blocks:  # the floor they share sets the offset, not one block's delay
             self._take(float(k), t)
+        if self._prev is not None:  # the samples skipped never arrived: not in the arrival rate
+            self._prev = (self._prev[0] + skipped, self._prev[1])
 
     def _take(self, k: float, t: float) -> None:
         """Add a block to the envelope and the period fit."""

@@ -635,6 +635,10 @@ class Device(ChunkReader):
 
     def check_silence(self, now: float) -> str | None:
         """Periodic checks of a live device (and its SYNC_TIME); why it counts as silent (counted), or None."""
+        if self._lines is not None and not self._end_sent:
+            # samples held for a verdict on a late run, when the stream has gone quiet meanwhile
+            for em in self._lines.flush_held(now):
+                self._emit(em.parts, em.gaps, em.n_records, self._last_rx, side=em.side, extra=em.extra)
         if self._streaming and now - self._last_rx > self.timeout_s:
             self._counts["timeouts"] += 1
             self._event(now, "timeout", silent_s=round(now - self._last_rx, 3))
@@ -775,11 +779,15 @@ class Device(ChunkReader):
         """CSV lines or profile bytes through the line stream; one chunk per side that got samples."""
         lines = self._lines
         assert lines is not None
+        decoded = lines.samples_decoded
         try:
             emissions = lines.ingest(data, t, self.side)
         except DeviceError as exc:  # a board at another rate than configured: the caller's error
             self._end_with(exc)
             return
+        if lines.samples_decoded != decoded:  # samples came, placed or held for a verdict: not silent
+            self._last_rx = t
+            self.bytes_at_last_sample = self._counts["bytes_in"]
         if emissions and self._line_info is None:
             self._line_info = lines.describe(self.url, self.transport.name)
             self._info_event.set()

@@ -140,6 +140,8 @@ class LineStream:
         # per side: the Emission side and the (values, extra) of samples pushed and not placed
         # yet (a sequencer holds late samples while it judges whether a pause came first)
         self._unplaced: dict[str, tuple[str | None, deque]] = {}
+        #: Samples decoded so far, placed or held (the device's silence check counts them).
+        self.samples_decoded = 0
         self._lost = False
         if mode == "profile":
             assert profile is not None
@@ -253,6 +255,7 @@ class LineStream:
                 self._check_rate(dev_us, seqr.last_dev_us)
         if values.shape[0] == 0:
             return None
+        self.samples_decoded += values.shape[0]
         unplaced = self._unplaced.setdefault(seq_side, (side, deque()))[1]
         placed: list = []
         gaps: list[dict] = []
@@ -271,12 +274,14 @@ class LineStream:
             self._check_arrival_rate(seqr)
         return _emission(side, placed, gaps)
 
-    def flush_held(self) -> list[Emission]:
+    def flush_held(self, now: float | None = None) -> list[Emission]:
         """The samples the sequencers still hold, placed on their lines: at the end of a stream,
-        and before a lost link's gap (see :meth:`SampleSequencer.push`)."""
+        before a lost link's gap (see :meth:`SampleSequencer.push`), or, given ``now`` (host s),
+        those of the sides silent for longer than a late block may be late
+        (:meth:`SampleSequencer.held_silent`: a live stream that stops after a pause)."""
         out = []
         for seq_side, seqr in self.seqs.items():
-            if not seqr.n_held:
+            if not seqr.n_held or (now is not None and not seqr.held_silent(now)):
                 continue
             side, unplaced = self._unplaced[seq_side]
             times, seq, gaps = seqr.flush()

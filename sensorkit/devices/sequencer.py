@@ -374,6 +374,7 @@ class SampleSequencer:
         # [first sample number, count, lateness (s), gap reason, samples missing, restart]
         self._held: list[list] = []
         self._last_k: int | None = None  # number of the last sample returned
+        self.last_arrival_s: float | None = None  # host arrival time (s) of the last block pushed
 
     def device_us(self, ticks: np.ndarray) -> np.ndarray:
         """Raw timestamp ticks (n,) as unwrapped device microseconds (uint64)."""
@@ -411,6 +412,7 @@ class SampleSequencer:
             returns them first. Held samples that follow a pause are placed after its gap.
         """
         n = values.shape[0]
+        self.last_arrival_s = t
         if dev_us is None:
             return self._push_arrival(n, t, counted, gap)
         period = 1.0 / self.rate_hz
@@ -446,6 +448,19 @@ class SampleSequencer:
         """The samples still held (see :meth:`push`), placed on the current line: at the end of a
         stream, or before a lost link's gap."""
         return self._joined(self._release(len(self._held)))
+
+    def held_silent(self, now: float) -> bool:
+        """True when samples are held and nothing arrived for longer than a late block may be
+        late (:func:`~sensorkit.devices.arrival.soft_late_s`): the next block would start the
+        late run again and place them as they are, so they can be placed now (:meth:`flush`),
+        with the same times."""
+        from sensorkit.devices.arrival import soft_late_s
+
+        return (
+            bool(self._held)
+            and self.last_arrival_s is not None
+            and (now - self.last_arrival_s > soft_late_s(self.arrival.period_s))
+        )
 
     @property
     def n_held(self) -> int:
