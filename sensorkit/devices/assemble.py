@@ -430,9 +430,10 @@ def recording_from_capture(
         raise UncalibratedError(
             f"{path}: the capture holds raw ADC counts and its header has no calibration, so it "
             "cannot become a Recording in N",
-            hint="read it with a calibration (from sensorkit calibrate): sensorkit analyze FILE "
-            "--calibration cal.json, sensorkit replay FILE --calibration cal.json or read_capture(path, "
-            "calibration='cal.json'); record with --calibration cal.json to store one in the header",
+            hint="read it with a calibration (from sensorkit calibrate): add --calibration cal.json to "
+            "the command (sensorkit analyze, report, convert, compare, recommend or replay FILE "
+            "--calibration cal.json), or read_capture(path, calibration='cal.json') in Python; "
+            "record with --calibration cal.json to store one in the header",
         ) from None
     except FileFormatError as exc:
         raise FileFormatError(str(exc), path=str(path), hint=exc.hint) from None
