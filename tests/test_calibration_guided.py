@@ -177,3 +177,48 @@ def test_a_real_drift_still_fails_the_drift_check():
     right = next(c for c in cal.procedure["checks"] if c["name"] == "right zero drift")
     assert right["passed"] is False and right["value"] == pytest.approx(3.0, abs=0.5)
     assert right["uncertainty"] < 0.5
+
+
+def _failed_steps(sides, sensitivity, postures):
+    insole = replace(InsoleErrors.random(5), sensitivity={"left": sensitivity, "right": sensitivity})
+    session = simulate_guided_session(insole, body_mass_kg=MASS_KG, seed=5, postures=postures)
+    updates: list[GuidedUpdate] = []
+    with pytest.raises(CalibrationError) as err:
+        run_guided_calibration(
+            session.chunks(0.1), body_mass_kg=MASS_KG, feedback=updates.append, sides=sides
+        )
+    done = {u.step: u for u in updates if u.kind == "step_done"}
+    return done, err.value
+
+
+@pytest.mark.parametrize(
+    ("sides", "sensitivity", "postures", "step", "read", "factor"),
+    [
+        (("left", "right"), 2.0, ("lift_left", "lift_right", "both"), "both", "the insoles read 199%", "2x"),
+        (("left", "right"), 0.5, ("lift_left", "lift_right", "both"), "both", "the insoles read 50%", "0.5x"),
+        ("left", 0.5, ("lift_left", "both", "left"), "left", "the left insole read 50%", "0.5x"),
+        ("left", 2.0, ("lift_left", "both"), "both", "the left insole read 98%", "2x"),
+    ],
+)
+def test_a_board_far_from_the_response_curves_is_told_why_its_step_fails(
+    sides, sensitivity, postures, step, read, factor
+):
+    # the maker's trial: a board reading half what the curves assume never reached the posture
+    # levels (they tolerate about 30 %), and the step ended with the instruction again. The
+    # failed step now says what the insoles read and by what factor the curves are off
+    done, err = _failed_steps(sides, sensitivity, postures)
+    assert done[step].passed is False
+    msg = done[step].message
+    assert read in msg and f"read this board at about {factor} its load" in msg and "--response" in msg
+    assert "message" in err.hint
+
+
+def test_a_seated_foot_resting_lightly_does_not_hide_the_lifted_one():
+    # a pair reading half: the left foot resting while seated read 4.9 % of body weight, under
+    # the 5 % of a lifted foot, so holding the right foot up was taken for lifting the left
+    from sensorkit.calibrate.posture import classify_postures
+
+    got = classify_postures(np.array([0.049, 0.007, 0.02, 0.3]), np.array([0.007, 0.049, 0.02, 0.001]))
+    assert got.tolist() == ["lift_right", "lift_left", "lift_left", "lift_right"]
+    done, _ = _failed_steps(("left", "right"), 0.5, ("lift_left", "lift_right", "both"))
+    assert done["lift_left"].passed and done["lift_right"].passed

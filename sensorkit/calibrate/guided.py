@@ -69,6 +69,8 @@ DEFAULT_STEPS = (
 
 
 #: What one insole reads in each step it can detect (see classify_one_insole).
+#: Seconds at the end of a step that timed out whose readings say why (:func:`_missed_posture`).
+_MISS_WINDOW_S = 3.0
 _ONE_INSOLE_POSTURE = {
     "left": {"lift_left": "unloaded", "both": "both", "left": "left", "right": "unloaded"},
     "right": {"lift_right": "unloaded", "both": "both", "right": "right", "left": "unloaded"},
@@ -362,6 +364,7 @@ def _run_step(
     present: tuple[str, ...],
 ) -> tuple[_Capture | None, dict]:
     parts: list[Chunk] = []
+    levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (t, left BW, right BW) read
     n_seen = 0
     t_start = None
     run_start = None  # index (within the step) of the first frame of the current run
@@ -369,7 +372,10 @@ def _run_step(
     while True:
         chunk = reader.next()
         if chunk is None:
-            return None, _row(step, t_start, None, 0, False, "the data ended before the posture was held")
+            msg = "the data ended before the posture was held"
+            if levels:
+                msg += _missed_posture(step.name, levels, live, present)
+            return None, _row(step, t_start, None, 0, False, msg)
         t, left, right = chunk
         if t.size == 0:
             continue
@@ -380,6 +386,7 @@ def _run_step(
         fr = side_force_n(live["right"], right) / weight_n if "right" in present else nan
         postures = _postures(fl, fr, present)
         ok = _matches(step.name, postures, present)
+        levels.append((t, fl, fr))
         done_at = None
         timed_out = False
         for i in range(t.size):
@@ -417,13 +424,14 @@ def _run_step(
             )
         )
         if timed_out:
+            msg = f"posture not held for {hold_s:g} s within {timeout_s:g} s"
             return None, _row(
                 step,
                 t_start,
                 float(t[cut - 1]),
                 0,
                 False,
-                f"posture not held for {hold_s:g} s within {timeout_s:g} s",
+                msg + _missed_posture(step.name, levels, live, present),
             )
         if done_at is not None:
             tt = np.concatenate([p[0] for p in parts])
@@ -437,6 +445,77 @@ def _run_step(
             )
             msg = f"held for {hold_s:g} s ({int(sel.sum())} frames used)"
             return cap, _row(step, t_start, float(tt[-1]), int(sel.sum()), True, msg)
+
+
+def _missed_posture(step: str, levels: list, live: dict, present: tuple[str, ...]) -> str:
+    """Why a step that timed out may have failed, from what the insoles read over its last
+    :data:`_MISS_WINDOW_S` (body weights through the live curves): "" when nothing says more.
+
+    The postures are told apart by levels the response curves must get within about 30 %
+    (:mod:`sensorkit.calibrate.posture`); a board whose sensors read half what the curves
+    assume never reaches them, and the only sign was a timeout and the instruction again.
+    """
+    t = np.concatenate([x[0] for x in levels])
+    keep = t >= t[-1] - _MISS_WINDOW_S
+    read = {
+        side: float(np.median(np.concatenate([x[k] for x in levels])[keep]))
+        for k, side in ((1, "left"), (2, "right"))
+    }
+    off, foot, both_min = D.POSTURE_UNLOADED_BW, D.POSTURE_ONE_FOOT_MIN_BW, D.POSTURE_BOTH_FEET_MIN_BW
+    lo, hi = D.POSTURE_TOTAL_RANGE_BW
+    one = len(present) == 1
+    want = _ONE_INSOLE_POSTURE[present[0]][step] if one else step
+    if want in ("lift_left", "lift_right", "unloaded"):  # a foot held up
+        lifted = present[0] if one else want.removeprefix("lift_")
+        if read[lifted] < off:
+            return ""
+        return (
+            f": the {lifted} insole read {read[lifted]:.0%} of body weight with that foot held up "
+            f"(at most {off:.0%}): the foot touched something, or its sensors read a large load at rest"
+        )
+    if one:
+        f = read[present[0]]
+        if want == present[0] and both_min <= f < foot:
+            said, reading, expect = (
+                f"the {want} insole read {f:.0%} of body weight (standing on that foot alone reads at "
+                f"least {foot:.0%}, on both feet about half)",
+                f,
+                1.0,
+            )
+        elif want == "both" and f >= off and not both_min <= f < foot:
+            said, reading, expect = (
+                f"the {present[0]} insole read {f:.0%} of body weight (standing on both feet: "
+                f"{both_min:.0%}-{foot:.0%})",
+                f,
+                0.5,
+            )
+        else:
+            return ""
+    else:
+        other = {"left": "right", "right": "left"}.get(want)
+        if other is not None and read[other] < off and read[want] < foot:
+            said, reading, expect = (
+                f"the {other} foot was off the floor but the {want} insole read {read[want]:.0%} of "
+                f"body weight (standing on one foot reads at least {foot:.0%})",
+                read[want],
+                1.0,
+            )
+        elif want == "both" and min(read.values()) >= off and not lo <= sum(read.values()) <= hi:
+            total = sum(read.values())
+            said, reading, expect = (
+                f"the insoles read {total:.0%} of body weight together (standing on both feet: "
+                f"{lo:.0%}-{hi:.0%})",
+                total,
+                1.0,
+            )
+        else:
+            return ""
+    curves = "', '".join(sorted({live[s].response.name for s in present}))
+    return (
+        f": {said}. If you held the posture, the response curves '{curves}' read this board at "
+        f"about {reading / expect:.2g}x its load: give curves that fit its sensors and divider "
+        "(--response FILE.json), or check the body mass"
+    )
 
 
 def _row(step: GuidedStep, t0: float | None, t1: float | None, n: int, ok: bool, msg: str) -> dict:
@@ -531,12 +610,14 @@ def _solve(
         if len(present) == 1:
             raise CalibrationError(
                 f"cannot compute the {present[0]} gain: the step on the {present[0]} foot did not complete",
-                hint=f"stand still on the {present[0]} foot only for a few seconds",
+                hint=f"stand still on the {present[0]} foot only for a few seconds; if you did, the "
+                "step's message says what the insole read",
             )
         if "both" not in mean_force:
             raise CalibrationError(
                 f"cannot compute the {' and '.join(missing)} gain: the one-foot and both-feet steps did not complete",
-                hint="stand still on the requested foot for a few seconds",
+                hint="stand still on the requested foot for a few seconds; if you did, the steps' "
+                "messages say what the insoles read",
             )
         fb = mean_force["both"]
         known = sum(gains[s] * fb[s] for s in gains)
