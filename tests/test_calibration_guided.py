@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -222,3 +223,25 @@ def test_a_seated_foot_resting_lightly_does_not_hide_the_lifted_one():
     assert got.tolist() == ["lift_right", "lift_left", "lift_left", "lift_right"]
     done, _ = _failed_steps(("left", "right"), 0.5, ("lift_left", "lift_right", "both"))
     assert done["lift_left"].passed and done["lift_right"].passed
+
+
+def test_cli_with_output_piped_shows_what_the_insoles_read(tmp_path, capsys):
+    # the maker's trial: with the output piped (not a terminal) no reading was shown, so a step
+    # that never completed gave no clue. Now a line a second, and on each posture change
+    out = tmp_path / "calibration.json"
+    args = _parse(["calibrate", "sim://?seed=2", "--mass", "70", "-o", str(out)])
+    assert args.run(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    readings = [ln for ln in lines if "% BW" in ln and "posture" in ln]
+    assert len(readings) >= 5 * 3  # five steps of at least 3 s held
+
+    def read(posture):
+        return [
+            [float(x) for x in re.findall(r"(?:left|right)\s+(-?[\d.]+) % BW", ln)]
+            for ln in readings
+            if f"posture {posture} " in ln
+        ]
+
+    totals = [sum(r) for r in read("both")]
+    assert totals and 90.0 < float(np.median(totals)) < 115.0  # both feet: about body weight
+    assert all(r[0] > 90.0 and abs(r[1]) < 5.0 for r in read("left"))  # on the left foot

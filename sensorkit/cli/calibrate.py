@@ -272,11 +272,17 @@ def _paced(chunks: Iterable[Chunk], speed: float) -> Iterator[Chunk]:
         yield chunk
 
 
+#: Piped or logged output: a reading line at most this often (s of the step), and on a posture change.
+_PLAIN_EVERY_S = 1.0
+
+
 class _View:
-    """Live feedback: a rich panel on a terminal, one line per step otherwise."""
+    """Live feedback: a rich panel on a terminal; otherwise (piped, logged) a line per step and a
+    reading line once a second and whenever the posture read changes."""
 
     def __init__(self, *, live: bool) -> None:
         self._live = Live(console=console, refresh_per_second=10, transient=True) if live else None
+        self._said: tuple[float, str] | None = None  # (step time, posture) of the last reading line
 
     def __enter__(self) -> _View:
         if self._live is not None:
@@ -289,14 +295,31 @@ class _View:
 
     def update(self, u: GuidedUpdate) -> None:
         if u.kind == "step":
+            self._said = None
             console.print(f"[bold]Step {u.index + 1}/{u.n_steps}[/]: {u.message}")
         elif u.kind == "step_done":
             mark = "[green]done[/]" if u.passed else "[red]failed[/]"
             console.print(f"  {mark}: {u.message}")
         elif u.kind == "progress" and self._live is not None:
             self._live.update(_progress(u))
+        elif u.kind == "progress":
+            said = self._said
+            if said is None or u.posture != said[1] or u.elapsed_s >= said[0] + _PLAIN_EVERY_S:
+                self._said = (u.elapsed_s, u.posture)
+                console.print("  " + _reading_text(u), highlight=False)
 
     # no output for "done": the results table follows
+
+
+def _reading_text(u: GuidedUpdate) -> str:
+    """One plain line of what the insoles read (% of body weight) and the posture held."""
+    sides = [
+        f"{side} {100 * v:5.1f} % BW" for side, v in (("left", u.left_bw), ("right", u.right_bw)) if v == v
+    ]
+    return (
+        f"{'  '.join(sides)}  posture {u.posture}  held {u.held_s:.1f}/{u.hold_s:g} s  "
+        f"(step {u.elapsed_s:.1f}/{u.timeout_s:g} s)"
+    )
 
 
 def _progress(u: GuidedUpdate) -> Table:
