@@ -24,7 +24,7 @@ import itertools
 
 import numpy as np
 
-from sensorkit.devices.arrival import FALL_TOL_S
+from sensorkit.devices.arrival import FALL_TOL_S, soft_late_s
 
 __all__ = [
     "COUNTER_BACK_WINDOW",
@@ -454,8 +454,6 @@ class SampleSequencer:
         late (:func:`~sensorkit.devices.arrival.soft_late_s`): the next block would start the
         late run again and place them as they are, so they can be placed now (:meth:`flush`),
         with the same times."""
-        from sensorkit.devices.arrival import soft_late_s
-
         return (
             bool(self._held)
             and self.last_arrival_s is not None
