@@ -53,6 +53,28 @@ def serial_reads(sample_t: np.ndarray, rng, read_every_s=0.015, latency_s=0.003,
     return reads
 
 
+def csv_board(due_s, values, n: int, written: dict | None = None):
+    """A board for ``pty.run``: prints ``n`` CSV lines, line ``k`` (``values(k)``, 16 numbers)
+    ``due_s(k)`` seconds after it starts; ``written[k]`` gets the time it was written."""
+
+    def board(fd, stop):
+        t0 = time.monotonic()
+        for k in range(n):
+            due = t0 + due_s(k)
+            while not stop.is_set() and time.monotonic() < due:
+                time.sleep(min(0.002, max(due - time.monotonic(), 0.0)))
+            if stop.is_set():
+                return
+            try:
+                os.write(fd, (",".join(str(v) for v in values(k)) + "\r\n").encode())
+            except OSError:
+                return
+            if written is not None:
+                written[k] = time.monotonic()
+
+    return board
+
+
 def push_all(seq: SampleSequencer, reads, **kw):
     times, nums, gaps = [], [], []
     for a, b, r in reads:
@@ -193,18 +215,9 @@ def test_samples_at_the_configured_rate_pass_the_check():
 def test_a_board_printing_lines_without_timestamps_through_a_real_pty_records_no_false_gap(pty, tmp_path):
     # the maker's trial: a board printing 16 values at exactly 100 Hz recorded "0 gaps" live,
     # but the capture read back with 243 "time jump" gaps; a 0.3 s pause must still be one gap
-    def board(fd, stop):
-        t0 = time.monotonic()
-        for k in range(500):
-            due = t0 + k / 100.0 + (0.3 if k >= 250 else 0.0)
-            while not stop.is_set() and time.monotonic() < due:
-                time.sleep(min(0.002, max(due - time.monotonic(), 0.0)))
-            if stop.is_set():
-                return
-            try:
-                os.write(fd, (",".join(str((k + j) % 500) for j in range(16)) + "\r\n").encode())
-            except OSError:
-                return
+    board = csv_board(
+        lambda k: k / 100.0 + (0.3 if k >= 250 else 0.0), lambda k: [(k + j) % 500 for j in range(16)], 500
+    )
 
     pty.run(board, pty.master, pty.stop)
     cap = tmp_path / "board.skr"
@@ -474,18 +487,7 @@ def test_a_recording_says_the_rate_its_frames_were_taken_at(board_hz, said_hz):
 @pytest.mark.slow
 def test_a_board_slower_than_its_rate_is_recorded_and_reported_at_its_own_rate(pty, tmp_path):
     # end to end: a board printing at 97 Hz through a real pseudo-terminal, opened with rate=100
-    def board(fd, stop):
-        t0 = time.monotonic()
-        for k in range(400):
-            due = t0 + k / 97.0
-            while not stop.is_set() and time.monotonic() < due:
-                time.sleep(min(0.002, max(due - time.monotonic(), 0.0)))
-            if stop.is_set():
-                return
-            try:
-                os.write(fd, (",".join(str(50 + (k + j) % 50) for j in range(16)) + "\r\n").encode())
-            except OSError:
-                return
+    board = csv_board(lambda k: k / 97.0, lambda k: [50 + (k + j) % 50 for j in range(16)], 400)
 
     pty.run(board, pty.master, pty.stop)
     cap = tmp_path / "board97.skr"
@@ -514,19 +516,12 @@ def test_held_samples_count_as_received_and_are_delivered_once_the_board_is_quie
     # a 1 s pause, 20 lines, then nothing.
     written = {}
 
-    def board(fd, stop):
-        t0 = time.monotonic()
-        for k in range(270):
-            due = t0 + k / 100.0 + (1.8 if k >= 150 else 0.0) + (1.0 if k >= 250 else 0.0)
-            while not stop.is_set() and time.monotonic() < due:
-                time.sleep(min(0.002, max(due - time.monotonic(), 0.0)))
-            if stop.is_set():
-                return
-            try:
-                os.write(fd, (",".join(str(50 + k % 400) for _ in range(16)) + "\r\n").encode())
-            except OSError:
-                return
-            written[k] = time.monotonic()
+    board = csv_board(
+        lambda k: k / 100.0 + (1.8 if k >= 150 else 0.0) + (1.0 if k >= 250 else 0.0),
+        lambda k: [50 + k % 400] * 16,
+        270,
+        written,
+    )
 
     pty.run(board, pty.master, pty.stop)
     got = {}
