@@ -75,6 +75,19 @@ def csv_board(due_s, values, n: int, written: dict | None = None):
     return board
 
 
+def record_board(pty, board, cap, n_min: int) -> Recording:
+    """Run ``board`` on ``pty``, record it as a 100 Hz CSV insole in N until ``n_min`` samples
+    (or 8 s), and read the capture back."""
+    pty.run(board, pty.master, pty.stop)
+    with skd.open(f"serial://{pty.path}?format=csv&layout=ref16&rate=100&units=N", record=cap) as dev:
+        deadline = time.monotonic() + 8.0
+        n = 0
+        while n < n_min and time.monotonic() < deadline:
+            c = dev.read(timeout_s=0.2)
+            n += 0 if c is None else c.n
+    return sk.read(cap)
+
+
 def push_all(seq: SampleSequencer, reads, **kw):
     times, nums, gaps = [], [], []
     for a, b, r in reads:
@@ -219,15 +232,7 @@ def test_a_board_printing_lines_without_timestamps_through_a_real_pty_records_no
         lambda k: k / 100.0 + (0.3 if k >= 250 else 0.0), lambda k: [(k + j) % 500 for j in range(16)], 500
     )
 
-    pty.run(board, pty.master, pty.stop)
-    cap = tmp_path / "board.skr"
-    with skd.open(f"serial://{pty.path}?format=csv&layout=ref16&rate=100&units=N", record=cap) as dev:
-        deadline = time.monotonic() + 8.0
-        n = 0
-        while n < 495 and time.monotonic() < deadline:
-            c = dev.read(timeout_s=0.2)
-            n += 0 if c is None else c.n
-    rec = sk.read(cap)
+    rec = record_board(pty, board, tmp_path / "board.skr", 495)
     assert rec.time.size >= 495
     assert len(rec.gaps) == 1 and rec.gaps["reason"].iloc[0] == "time jump", rec.gaps
     assert abs(int(rec.gaps["n_missing"].iloc[0]) - 30) <= 2
@@ -489,15 +494,7 @@ def test_a_board_slower_than_its_rate_is_recorded_and_reported_at_its_own_rate(p
     # end to end: a board printing at 97 Hz through a real pseudo-terminal, opened with rate=100
     board = csv_board(lambda k: k / 97.0, lambda k: [50 + (k + j) % 50 for j in range(16)], 400)
 
-    pty.run(board, pty.master, pty.stop)
-    cap = tmp_path / "board97.skr"
-    with skd.open(f"serial://{pty.path}?format=csv&layout=ref16&rate=100&units=N", record=cap) as dev:
-        deadline = time.monotonic() + 8.0
-        n = 0
-        while n < 395 and time.monotonic() < deadline:
-            c = dev.read(timeout_s=0.2)
-            n += 0 if c is None else c.n
-    rec = sk.read(cap)
+    rec = record_board(pty, board, tmp_path / "board97.skr", 395)
     assert rec.rate_hz == pytest.approx(97.0, abs=0.3) and rec.metadata["configured_rate_hz"] == 100.0
     assert len(rec.gaps) == 0
     from sensorkit.report import write_report
