@@ -42,6 +42,42 @@ def test_generic_csv_round_trip_is_lossless(tmp_path):
     pd.testing.assert_frame_equal(back.gaps, rec.gaps)
 
 
+def test_generic_csv_keeps_the_reasons_of_gaps_a_board_pause_included(tmp_path, monkeypatch):
+    # the maker's trial: `convert walk.skr walk.csv` turned the board's pauses ("time jump")
+    # into "dropout"; a link loss and a lost packet came back as "dropout" too
+    import sensorkit.io.csv_generic as csv_generic
+
+    monkeypatch.setattr(csv_generic, "GAPS_PER_LINE", 2)  # the line repeats for long lossy sessions
+    rec = simulate(duration_s=6, seed=3, dropout=0.0)
+    left, t = rec.left.copy(), rec.time
+    declared = []
+    for (a, b), reason, side in zip(((100, 140), (300, 301), (420, 460)), ("time jump", "packet loss", "link lost"),
+                                    ("left", "left", "both"), strict=True):  # fmt: skip
+        left[a:b] = np.nan
+        declared.append({"start_s": float(t[a - 1]), "end_s": float(t[b]), "side": side, "n_missing": b - a,
+                         "reason": reason})  # fmt: skip
+    right = rec.right.copy()
+    right[420:460] = np.nan
+    rec = sk.Recording.from_arrays(t, left, right, layout="ref16", rate_hz=rec.rate_hz, gaps=declared)
+    path = tmp_path / "run.csv"
+    write_generic_csv(rec, path)
+    assert sum(line.startswith("# gaps_json: ") for line in path.read_text().splitlines()) == 2
+    back = read(path)
+    pd.testing.assert_frame_equal(back.gaps, rec.gaps)
+    assert back.gaps["reason"].tolist() == ["time jump", "packet loss", "link lost"]
+
+
+@pytest.mark.parametrize("bad", ['{"a": 1}', "[[0.1, 0.2, 3]]", "[[0.1"])
+def test_generic_csv_with_a_damaged_gaps_line_is_a_clear_error(tmp_path, bad):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        f"# layout: physionet8\n# gaps_json: {bad}\ntime,L1,L2,L3,L4,L5,L6,L7,L8\n0,1,2,3,4,5,6,7,8\n"
+    )
+    with pytest.raises(FileFormatError, match="gaps_json") as err:
+        read(path)
+    assert err.value.line == 2
+
+
 def test_generic_csv_with_one_side_and_l_names(tmp_path):
     path = tmp_path / "left.csv"
     path.write_text(

@@ -19,7 +19,6 @@ from sensorkit.cli.read_options import add_read_options, read_kwargs
 from sensorkit.cli.report_options import progress, working
 from sensorkit.io import read
 from sensorkit.io.outputs import check_output
-from sensorkit.recording import Recording
 
 __all__ = ["OUTPUT_FORMATS", "add_parser", "run"]
 
@@ -111,7 +110,6 @@ def run(args: argparse.Namespace) -> int:
 
         with working(f"writing {dst}"):
             write_generic_csv(rec, dst)
-        _warn_csv_losses(rec)
     source_fmt = rec.metadata.get("format", "?")
     error_console.print(
         f"converted {src} ({source_fmt}, {rec.duration_s:.1f} s, {'+'.join(rec.sides)}, {rec.n_sensors} sensors, "
@@ -120,15 +118,3 @@ def run(args: argparse.Namespace) -> int:
         soft_wrap=True,
     )
     return 0
-
-
-def _warn_csv_losses(rec: Recording) -> None:
-    """Say what a generic CSV cannot hold (the reasons of declared gaps)."""
-    declared = rec.gaps[~rec.gaps["reason"].isin(["dropout", "time jump"])] if len(rec.gaps) else rec.gaps
-    if len(declared):
-        error_console.print(
-            f"note: CSV keeps missing frames as empty cells but not the reasons of {len(declared)} declared gap(s); "
-            "use Parquet to keep them",
-            markup=False,
-            soft_wrap=True,
-        )

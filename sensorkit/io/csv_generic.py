@@ -18,7 +18,9 @@ frames a side did not deliver (they become gaps).
 Metadata keys: ``units``, ``layout`` (a built-in name), ``layout_json`` / ``layout_right_json``
 (a whole ``sensorkit.layout/1`` object on one line, written for layouts that are not built in
 so the file reads back without ``layout=``), ``body_mass_kg``, ``rate_hz``, ``events_json``
-(a list of ``[time_s, label, source]``), ``subject_from_file_name`` (``true`` when the
+(a list of ``[time_s, label, source]``), ``gaps_json`` (a list of ``[start_s, end_s, side,
+n_missing, reason]``; the line may repeat, each adding its gaps, so that long lossy sessions
+stay under the line limit), ``subject_from_file_name`` (``true`` when the
 subject was taken from a file name, as the PhysioNet reader does; read as a bool), and any
 other key (``subject``, ``session`` ...), kept as text in ``metadata``.
 
@@ -82,7 +84,10 @@ _KNOWN_KEYS = {
     "body_mass_kg",
     "rate_hz",
     "events_json",
+    "gaps_json",
 }
+#: Gaps written per ``gaps_json`` line (about 60 characters each: well under the line limit).
+GAPS_PER_LINE = 5000
 _SEPARATORS = (",", ";", "\t")
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 
@@ -288,6 +293,7 @@ def read_generic_csv(
             metadata=extra,
             rate_hz=None if rate is None else float(rate),
             events=meta.get("events_json"),
+            gaps=meta.get("gaps_json"),
         )
     except ValueError as exc:
         raise FileFormatError(_frame_to_line(str(exc), header_lineno), path=str(path)) from None
@@ -392,7 +398,9 @@ def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "
     lines: units, layout (name, plus the whole layout as ``layout_json`` when it is not a
     built-in one), rate_hz, body_mass_kg, subject and session when known (with
     ``subject_from_file_name`` and ``subject_naming`` when a reader set them), and the events
-    (``events_json``). Missing frames are written as empty cells and read back as gaps.
+    (``events_json``). Missing frames are written as empty cells, and the gap table with its
+    reasons as ``gaps_json`` lines (before 2026-12-01 a board's pause, ``time jump``, read back
+    as ``dropout``).
 
     Returns
     -------
@@ -419,6 +427,17 @@ def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "
     if len(rec.events):
         rows = [[float(t), str(lab), str(src)] for t, lab, src in rec.events.itertuples(index=False)]
         lines.append("# events_json: " + json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
+    gaps = [
+        [float(a), float(b), str(side), int(k), str(reason)]
+        for a, b, side, k, reason in rec.gaps[["start_s", "end_s", "side", "n_missing", "reason"]].itertuples(
+            index=False
+        )
+    ]
+    for i in range(0, len(gaps), GAPS_PER_LINE):
+        lines.append(
+            "# gaps_json: "
+            + json.dumps(gaps[i : i + GAPS_PER_LINE], ensure_ascii=False, separators=(",", ":"))
+        )
     df = rec.to_dataframe()
     df.columns = ["time", *df.columns[1:]]
     df["time"] = _exact(rec.time)
@@ -456,7 +475,11 @@ def _read_preamble(lines: list[str], path: Path) -> tuple[dict, int]:
                 f"metadata line must be '# key: value', got {line[:60]!r}", path=str(path), line=lineno + 1
             )
         key, value = (s.strip() for s in body.split(":", 1))
-        meta[key] = _parse_meta_value(key, value, path, lineno + 1)
+        parsed = _parse_meta_value(key, value, path, lineno + 1)
+        if key == "gaps_json":  # the line repeats: each adds its gaps
+            meta.setdefault(key, []).extend(parsed)
+        else:
+            meta[key] = parsed
     raise FileFormatError("no header line after the metadata", path=str(path))
 
 
@@ -472,11 +495,22 @@ def _parse_meta_value(key: str, value: str, path: Path, lineno: int):
         return value.strip().lower() in ("true", "yes", "1")
     if key == "units" and value not in ("N", "kPa"):
         raise FileFormatError(f"units must be 'N' or 'kPa', got {value!r}", path=str(path), line=lineno)
-    if key in ("layout_json", "layout_right_json", "events_json"):
+    if key in ("layout_json", "layout_right_json", "events_json", "gaps_json"):
         try:
             parsed = json.loads(value)
         except json.JSONDecodeError as exc:
             raise FileFormatError(f"{key} is not JSON ({exc.msg})", path=str(path), line=lineno) from None
+        if key == "gaps_json":
+            if not isinstance(parsed, list) or not all(isinstance(g, list) and len(g) == 5 for g in parsed):
+                raise FileFormatError(
+                    "gaps_json must be a list of [start_s, end_s, side, n_missing, reason]",
+                    path=str(path),
+                    line=lineno,
+                )
+            return [
+                {"start_s": a, "end_s": b, "side": side, "n_missing": k, "reason": reason}
+                for a, b, side, k, reason in parsed
+            ]
         if key == "events_json":
             if not isinstance(parsed, list) or not all(isinstance(e, list) and len(e) == 3 for e in parsed):
                 raise FileFormatError(
