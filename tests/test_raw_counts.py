@@ -326,3 +326,21 @@ def test_stream_plain_view_calibrated_and_not(tmp_path, capsys):
     assert standalone(stream_cli.add_parser, "stream", args) == 0
     out = capsys.readouterr().out
     assert "converted to N" in out and " N  peak" in out and " BW " in out  # step lines in body weights
+
+
+def test_a_report_of_a_calibrated_capture_names_the_assumed_response_curves(uncalibrated_capture, tmp_path):
+    # the maker's trial: offsets and gains were measured, but the curves' shape was the built-in
+    # one, and the report said only "raw counts converted with a measured calibration" while the
+    # walking peaks read 45 % high. It now names the curves as assumed, in the report's header
+    # and in the recommendations' notes
+    from sensorkit.recommend.facts import calibration_status
+    from sensorkit.report import write_report
+
+    rec = read_capture(uncalibrated_capture[0], calibration=true_calibration())
+    calibrated, note = calibration_status(rec)
+    assert calibrated is True
+    assert "built-in response curves 'ref16-fsr', not measured on these sensors" in note
+    write_report(tmp_path / "r.html", rec, sk.analyze(rec), recommend=False)
+    html = (tmp_path / "r.html").read_text()
+    assert "<th>calibration</th>" in html or ">calibration<" in html
+    assert "not measured on these sensors" in html

@@ -559,6 +559,7 @@ def _solve(
     tare_max_noise: float | None,
 ) -> Calibration:
     checks: list[dict] = []
+    notes: list[str] = []  # what passed but limits the calibration
     side_proc: dict[str, dict] = {s: {} for s in present}
     tares: dict[str, list[tuple[str, TareResult]]] = {}
     for side in present:
@@ -640,6 +641,14 @@ def _solve(
         checks.append(_check(f"{side} share standing on both feet", 100.0 * share, [100.0 * lo, 100.0 * hi], "%",
                              lo <= share <= hi))  # fmt: skip
         side_proc[side]["both_feet_share"] = share
+        if abs(share - 0.5) > D.ONE_INSOLE_EVEN_TOLERANCE:
+            notes.append(
+                f"the {side} insole read {100 * share:.1f} % of body weight standing on both feet, not about "
+                f"half: either the weight was not even, or the response curves '{sides[side].response.name}' "
+                "do not fit these sensors between half and all of the body weight, and forces further from "
+                "it (walking peaks, loading rates) are off by as much or more; curves measured on the "
+                "sensors (--response FILE.json) remove that"
+            )
     elif "both" in mean_force:
         fb = mean_force["both"]
         err = (gains["left"] * fb["left"] + gains["right"] * fb["right"]) / weight_n - 1.0
@@ -673,6 +682,8 @@ def _solve(
             f"{side} zero drift", drift, drift_limit, "N/min", abs(drift) <= drift_limit + uncertainty
         )
         check["uncertainty"] = uncertainty  # two standard errors: passed unless beyond the limit by more
+        # noise that hides a drift of the limit's size: passed, but the check could not tell
+        check["undetermined"] = bool(check["passed"] and uncertainty > drift_limit)
         checks.append(check)
 
     completed = all(r["completed"] for r in step_rows)
@@ -686,6 +697,7 @@ def _solve(
         "checks": checks,
         "all_steps_completed": completed,
         "passed": passed,
+        "notes": notes,
     }
     if len(present) == 1:
         procedure["limits"] = (

@@ -101,6 +101,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         cal = _calibrate_devices(urls, args)
     console.print(_results_table(cal.procedure))
+    unclear = [c for c in cal.procedure.get("checks", []) if c.get("undetermined")]
+    if unclear:
+        worst = max(c["uncertainty"] for c in unclear)
+        console.print(
+            Text(
+                f"unclear: the noise between the two tares hides a zero drift under +-{worst:.2g} N/min "
+                f"(the limit is {unclear[0]['limit']:g}); re-tare during sessions longer than about 30 min"
+            ),
+            soft_wrap=True,
+        )
+    for note in cal.procedure.get("notes", []):
+        console.print(Text(f"note: {note}"), soft_wrap=True)
     if "limits" in cal.procedure:
         console.print(Text(f"limits: {cal.procedure['limits']}"), soft_wrap=True)
     path = cal.save(args.output)
@@ -116,13 +128,31 @@ def run(args: argparse.Namespace) -> int:
             Text(f"next: sensorkit stream {stream_urls} --calibration {_quote(str(path))}"), soft_wrap=True
         )
         return 0
+    failed = [f"step {r['name']}" for r in cal.procedure.get("steps", []) if not r["completed"]]
+    failed += [c["name"] for c in cal.procedure.get("checks", []) if not c["passed"]]
     console.print(
         Text.assemble(
-            ("FAIL", "bold red"), f": {gains}; wrote {path} (marked as failed), repeat the calibration"
+            ("FAIL", "bold red"),
+            f" ({', '.join(failed)}): {gains}; wrote {path} (marked as failed); {_retry_advice(failed)}",
         ),
         soft_wrap=True,
     )
     return 1
+
+
+def _retry_advice(failed: list[str]) -> str:
+    """What to do about the checks and steps that failed (a drifting sensor is not fixed by
+    repeating the calibration at once)."""
+    if failed and all(name.endswith("zero drift") for name in failed):
+        return (
+            "the zero drifted between the two tares: let the insoles settle on the feet for a few "
+            "minutes (the foam and the sensors warm up), then repeat; re-tare during long sessions"
+        )
+    if any(name.endswith("tare noise") for name in failed):
+        return "keep each lifted foot off the floor and still, then repeat the calibration"
+    if any(name.startswith("step ") for name in failed):
+        return "repeat the calibration, holding each posture still until it is done (the failed steps say what was read)"
+    return "check the body mass and the response curves (--response), then repeat the calibration"
 
 
 #: The simulated insole pair that sends raw ADC counts, as the built-in calibration session
@@ -360,10 +390,13 @@ def _results_table(procedure: dict) -> Table:
         value_text = f"{c['value']:.3f}"
         if c.get("uncertainty"):  # a measured value whose noise matters: the limit allows for it
             value_text += f" +- {c['uncertainty']:.2f}"
+        result = "[green]PASS[/]" if c["passed"] else "[red]FAIL[/]"
+        if c.get("undetermined"):  # the noise hides what the check is for: it cannot tell
+            result = "[yellow]UNCLEAR[/]"
         table.add_row(
             c["name"],
             f"{value_text} {c['unit']}".strip(),
             f"{limit_text} {c['unit']}".strip(),
-            "[green]PASS[/]" if c["passed"] else "[red]FAIL[/]",
+            result,
         )
     return table

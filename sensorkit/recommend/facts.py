@@ -157,6 +157,22 @@ def calibration_status(recording: Any) -> tuple[bool | None, str]:
             False,
             "raw counts converted with the nominal calibration (zero offsets, unit gain): uncalibrated",
         )
+    curves = sorted(
+        {
+            str(s.get("response", {}).get("name"))
+            for s in sides.values()
+            if isinstance(s.get("response"), dict)
+        }
+    )
+    from sensorkit.calibrate.response import builtin_responses
+
+    assumed = [c for c in curves if c in builtin_responses()]
+    if assumed:  # offsets and gains measured; the curves' shape assumed (a maker's peaks read 45 % high)
+        return True, (
+            "raw counts converted with a measured calibration (zero offsets and one gain per insole) through "
+            f"the built-in response curves '{', '.join(assumed)}', not measured on these sensors: forces "
+            "away from body weight (peaks, loading rates) are only as right as those curves"
+        )
     return True, "raw counts converted with a measured calibration"
 
 

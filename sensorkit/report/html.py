@@ -80,6 +80,7 @@ def _recording_html(recording: Recording, analysis: Analysis) -> str:
             f"{e(recording.layout.name)}: {recording.n_sensors} sensors per insole, values in {e(recording.units)}"
             + "".join(f"; {e(note)}" for note in _position_notes(recording)),
         ),
+        *_calibration_rows(recording),
         (
             "body mass",
             "unknown (forces in N)" if mass is None else f"{mass:g} kg (forces in body weights, BW)",
@@ -94,6 +95,16 @@ def _recording_html(recording: Recording, analysis: Analysis) -> str:
         *((k, e(v)) for k, v in window_rows(analysis, recording)),
     ]
     return _meta(rows)
+
+
+def _calibration_rows(recording: Recording) -> list[tuple[str, str]]:
+    """How raw counts became forces, for a recording sensorkit calibrated (none otherwise: the
+    file's values are the device's own, as the recommendations' notes say)."""
+    if not recording.metadata.get("calibration"):
+        return []
+    from sensorkit.recommend.facts import calibration_status
+
+    return [("calibration", e(calibration_status(recording)[1]))]
 
 
 def _configured_rate_text(recording: Recording) -> str:
