@@ -9,6 +9,7 @@ through a real pseudo-terminal.
 from __future__ import annotations
 
 import os
+import re
 import time
 
 import numpy as np
@@ -553,3 +554,23 @@ def test_the_samples_a_pause_skips_do_not_count_as_arrived():
     assert [(g["reason"], g["n_missing"]) for g in gaps] == [("time jump", 470)]
     clock = lines.seqs["left"].arrival
     assert clock.active_samples / clock.active_s == pytest.approx(100.0, rel=0.02)
+
+
+@pytest.mark.slow
+def test_the_closing_summary_says_missing_by_reason_not_lost(pty):
+    # the maker's trial: `record`/`stream` closed with "lost 616 samples (3.4%)" and printed
+    # "loss 60.1%" each second for a board's pauses, which the gap table called "time jump":
+    # a maker looks at the cable. The summary now says missing, with the reasons
+    from sensorkit.cli.stream import summary_lines
+
+    board = csv_board(lambda k: k / 100.0 + (0.4 if k >= 150 else 0.0), lambda k: [50 + k % 400] * 16, 300)
+    pty.run(board, pty.master, pty.stop)
+    with skd.open(f"serial://{pty.path}?format=csv&layout=ref16&rate=100&units=N") as session:
+        deadline, n = time.monotonic() + 8.0, 0
+        while n < 290 and time.monotonic() < deadline:
+            c = session.read(timeout_s=0.2)
+            n += 0 if c is None else c.n
+        (line,) = summary_lines(session)
+    found = re.search(r"missing (\d+) samples \([\d.]+%\) in 1 gaps \(time jump (\d+)\)", line)
+    assert " lost " not in line and found, line
+    assert abs(int(found[1]) - 40) <= 2 and found[1] == found[2]  # the 0.4 s pause, all of it a time jump

@@ -147,14 +147,14 @@ class LiveView:
                 continue
             mean = f"{acc.force_sum / acc.n_valued:8.1f}" if acc.n_valued else f"{'-':>8}"
             peak = f"{acc.peak:8.1f}" if acc.n_valued else f"{'-':>8}"
-            loss = 100.0 * acc.missing / (acc.n + acc.missing) if acc.n + acc.missing else 0.0
+            missing = 100.0 * acc.missing / (acc.n + acc.missing) if acc.n + acc.missing else 0.0
             u = self.units[side]
             what = _what(u, self.channels[side])
             if acc.n_valued < acc.n:
                 what += f"  {acc.n - acc.n_valued} without values"
             self._line(
                 f"{k * BUCKET_S:6.0f} s  {side:<5}  mean {mean} {u}  peak {peak} {u}  "
-                f"{acc.n:5d} samples  {acc.packets:4d} packets  loss {loss:5.1f}%  gaps {acc.gaps}{what}"
+                f"{acc.n:5d} samples  {acc.packets:4d} packets  missing {missing:5.1f}%  gaps {acc.gaps}{what}"
             )
         for _, line in sorted(self._steps.pop(k, [])):
             self._line(line)
@@ -310,10 +310,13 @@ def summary_lines(session) -> list[str]:
     lines = []
     for dev in session.devices:
         st = dev.stats
+        # "missing", not "lost": a board's pause (time jump) is missing samples no link lost
+        reasons = sorted((getattr(dev, "missing_by_reason", None) or {}).items(), key=lambda kv: -kv[1])
+        why = "; ".join(f"{reason} {n}" for reason, n in reasons if n)
         lines.append(
-            f"{dev.side}: {st.samples} samples, {st.packets_ok} packets, lost {st.missing_samples} samples "
-            f"({100 * st.loss_fraction:.1f}%) in {st.gaps} gaps, {st.crc_errors} CRC / {st.framing_errors} framing "
-            f"errors, {st.reconnects} reconnects"
+            f"{dev.side}: {st.samples} samples, {st.packets_ok} packets, missing {st.missing_samples} samples "
+            f"({100 * st.loss_fraction:.1f}%) in {st.gaps} gaps{f' ({why})' if why else ''}, {st.crc_errors} CRC / "
+            f"{st.framing_errors} framing errors, {st.reconnects} reconnects"
         )
     for side, (chunks, samples) in (getattr(session, "dropped", None) or {}).items():
         lines.append(

@@ -202,6 +202,8 @@ class Device(ChunkReader):
         self._head = bytearray()  # first bytes received, for the diagnosis
         self._load = LoadWatch()
         self.gaps = GapLog()
+        #: Samples missing per gap reason ("packet loss", "time jump", ...): what the summary says.
+        self.missing_by_reason: dict[str, int] = {}
         self.events: collections.deque = collections.deque(maxlen=EVENTS_KEPT)
         self._counts = {"samples": 0, "missing_samples": 0, "reconnects": 0, "timeouts": 0, "bytes_in": 0}
         # commands
@@ -805,6 +807,8 @@ class Device(ChunkReader):
         for gap in gaps:
             self.gaps.add(gap)
             self._counts["missing_samples"] += int(gap["n_missing"])
+            reason = str(gap["reason"])
+            self.missing_by_reason[reason] = self.missing_by_reason.get(reason, 0) + int(gap["n_missing"])
         self._counts["samples"] += int(times.shape[0])
         self._load.note(times, values)
         self._last_rx = t
