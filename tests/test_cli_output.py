@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rich.console import Console
 
@@ -670,3 +671,18 @@ def test_steps_and_json_together_hash_the_input_once_and_name_it_alike(walk_csv,
     with walk_csv.open("rb") as fh:
         assert doc["inputs"][0]["sha256"] == real(fh, "sha256").hexdigest()
     assert ("name" in doc["inputs"][0]) is not anonymize
+
+
+def test_analyze_of_one_insole_standing_says_standing_needs_both(tmp_path, capsys):
+    # the maker's trial: a one-insole standing recording analysed to "nothing to summarise" with
+    # no word that standing (the load share between the feet) is read from a pair
+    n = 600
+    left = np.zeros((n, 16), dtype=np.float32)
+    left[50:550, 0] = 400.0  # 5 s standing: no step
+    one = sk.Recording.from_arrays(np.arange(n) / 100.0, left, None, layout="ref16", rate_hz=100.0)
+    path = tmp_path / "stand.csv"
+    sk.write(one, path)
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "nothing to summarise" in out
+    assert "standing (load share between the feet) needs both insoles, this recording has the left one" in out

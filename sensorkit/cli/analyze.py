@@ -151,9 +151,15 @@ def run(args: argparse.Namespace) -> int:
         res, [name.format(f=f, r=f"{f}_s") for name in _ROWS.get(res.activity, _COMMON)]
     )
     if res.activity == "none":  # no steps: a table of dashes would say nothing
+        rec_sides = [s for s in ("left", "right") if s in res.baseline_n]
+        why = (
+            f"; standing (load share between the feet) needs both insoles, this recording has the {rec_sides[0]} one"
+            if len(rec_sides) == 1
+            else ""
+        )
         say(
             f"{args.file}: no walking or running steps ({counts.loc['both', 'n_valid']} valid of "
-            f"{len(res.steps)} stances); nothing to summarise, asymmetry: not enough data"
+            f"{len(res.steps)} stances); nothing to summarise, asymmetry: not enough data{why}"
         )
     else:
         sides = recorded_sides(res.summary)
