@@ -37,6 +37,7 @@ _DEFAULT_PERIOD_S = 0.01  # frame period when no side has two samples and no rat
 #: one is further off than this fraction (a board 3 % slow said 100 Hz in every report).
 RATE_SAID_TOLERANCE = 0.01
 _RATE_MIN_FRAMES = 8  # frame intervals needed to measure a rate
+_RATE_SAMPLE_INTERVALS = 200_000  # intervals the median is taken over at most (memory of long sessions)
 
 
 def measured_rate_hz(time: np.ndarray) -> float | None:
@@ -51,14 +52,20 @@ def measured_rate_hz(time: np.ndarray) -> float | None:
     -------
     float or None
         Rounded to 4 significant digits; None with fewer than 8 intervals. Gaps and pauses
-        are a minority of intervals, so they do not move the median.
+        are a minority of intervals, so they do not move the median. Long recordings use 200 000
+        intervals spread evenly over them (a few MB, not a copy of the time axis).
 
     Examples
     --------
     >>> measured_rate_hz(np.arange(100) / 97.0)
     97.0
     """
-    dt = np.diff(np.asarray(time, dtype=np.float64))
+    t = np.asarray(time, dtype=np.float64)
+    if t.size > _RATE_SAMPLE_INTERVALS + 1:  # a day at 1 kHz: 200 000 intervals spread over it, not 86 M
+        i = np.linspace(0, t.size - 2, _RATE_SAMPLE_INTERVALS).astype(np.int64)
+        dt = t[i + 1] - t[i]
+    else:
+        dt = np.diff(t)
     dt = dt[np.isfinite(dt) & (dt > 0)]
     if dt.size < _RATE_MIN_FRAMES:
         return None
