@@ -588,3 +588,25 @@ def test_the_measured_rate_of_a_long_recording_uses_a_spread_subsample_with_the_
     t[700_000:] += 0.5
     full = float(f"{1.0 / np.median(np.diff(t)):.4g}")
     assert measured_rate_hz(t) == full == 97.5
+
+
+@pytest.mark.parametrize("seed", [0, 2, 3])
+def test_short_stances_of_an_insole_that_sends_only_while_loaded_are_judged_when_the_swing_begins(seed):
+    # left01-insole at 20 Hz with 0.45 s stances and 0.55 s swings: a stance is shorter than the
+    # 0.5 s a late run needs, so each was placed straight after the previous one, and the times
+    # fell behind by a swing per stride (21 s after 40 s with seed 2, reviewer). A late run that
+    # a new silence ends is now judged as it stands: it stayed as late as it began, so a pause
+    truth = np.concatenate([s + np.arange(0.0, 0.45, 0.05) for s in np.arange(0.0, 40.0, 1.0)])
+    arrive = truth + 0.003 + np.random.default_rng(seed).exponential(0.01, truth.size)
+    lines = LineStream("csv", url="ble://left01", layout=load_layout("ref16"), csv_rate_hz=20.0)
+    lines.ingest(b"cut\n", 0.0, "left")
+    got = []
+    for i, a in enumerate(np.maximum.accumulate(arrive)):
+        got += lines.ingest(csv_bytes(1, i), 1.0 + a, "left")
+    got += lines.flush_held()  # the last stance: judged by the end of the stream
+    times = np.concatenate([p[0] for em in got for p in em.parts]) - 1.0
+    values = np.concatenate([p[2] for em in got for p in em.parts])
+    assert np.array_equal(values[:, 0], np.arange(truth.size) % 500)
+    assert len([g for em in got for g in em.gaps]) >= 35  # a gap per swing (39), the first few unfitted
+    err = (times - truth)[truth > 10.0]
+    assert np.abs(err - np.median(err)).max() < 0.05

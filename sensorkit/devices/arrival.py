@@ -46,17 +46,21 @@ A pause is found :data:`CONFIRM_S` after it (deciding at once would call every d
 UDP burst a gap, the reason a silence rule was dropped before). Meanwhile :attr:`ArrivalClock.pending`
 says the blocks are not judged yet, and :class:`~sensorkit.devices.sequencer.SampleSequencer`
 holds their samples: when the run is a pause, those as late as the pause are placed after its
-gap, on the new line; otherwise all are placed on the line, as if never held. A run that starts
-again (:attr:`ArrivalClock.run_restarted`: a new silence) releases what was held for it, so
-nothing is held longer than one run (:data:`CONFIRM_S` and :data:`CONFIRM_BLOCKS` blocks); a
-live device also releases it once nothing has arrived for :func:`soft_late_s` (the next block
-would start the run again: same times), and counts held samples as received.
+gap, on the new line; otherwise all are placed on the line, as if never held. A new silence ends a run, which is
+then judged on what it has (:meth:`ArrivalClock.ended_run_pause`: at least
+:data:`CONFIRM_BLOCKS` blocks whose samples span :data:`ENDED_RUN_MIN_S`, as late at the end as
+at the start: a pause, :attr:`ArrivalClock.retro_pause`); a run it cannot judge is released as
+it is (:attr:`ArrivalClock.run_restarted`), so nothing is held longer than one run
+(:data:`CONFIRM_S` and :data:`CONFIRM_BLOCKS` blocks). A live device does the same once nothing
+has arrived for :func:`soft_late_s` (the next block would end the run: same times), and counts
+held samples as received.
 
 Known limits: live samples arriving late reach the consumer up to :data:`CONFIRM_S` (or
 :data:`CONFIRM_BLOCKS` blocks) later than they would unheld. Samples held when their run starts
-again, or when the stream goes quiet, ends or loses its link before the verdict, are placed as
-if they continued the ones before them, up to the pause early (an insole that sends only while
-loaded, with stances under about 0.65 s at 20 Hz: its stances are joined across the swings). A
+again, or when the stream goes quiet, ends or loses its link before the verdict, and that
+cannot be judged (fewer than :data:`CONFIRM_BLOCKS` blocks, samples spanning less than
+:data:`ENDED_RUN_MIN_S`, lateness that moved by more than :data:`FALL_TOL_S`) are placed as if
+they continued the ones before them, up to the pause early. A
 block read across the end of a pause (a reader or link stalled over it) holds samples from
 before and after it with nothing to tell them apart: the whole block is placed after the gap,
 its samples from before the pause up to the pause late. A backlog delivered less than about 1.1 times faster than it was
@@ -114,6 +118,9 @@ RATE_ALLOWANCE = 0.2
 #: arrival rate (``active_samples / active_s``): an insole that sends only while loaded.
 ARRIVAL_SILENCE_PERIODS = 10
 ARRIVAL_SILENCE_S = 1.0
+#: A late run ended by a new silence before CONFIRM_S is judged when its samples span this long
+#: (s): twice FALL_TOL_S, so that a burst delivered after a stall shows its fall.
+ENDED_RUN_MIN_S = 2.0 * FALL_TOL_S
 #: The fitted period stays within this factor of the nominal one (a degenerate fit otherwise).
 PERIOD_LIMIT = 4.0
 #: Blocks whose arrival time per sample is kept for :attr:`ArrivalClock.median_interval_s`.
@@ -185,6 +192,11 @@ class ArrivalClock:
         #: True when the last block added started its late run again (a new silence): the
         #: blocks of the run before it are judged no more (their caller places them as they are).
         self.run_restarted = False
+        #: Set by :meth:`add` when a new silence ends a late run that stayed as late as it began
+        #: (a pause, judged at its end: an insole sending only while loaded, stances shorter than
+        #: CONFIRM_S): the pause (s). The block was not added; the caller places the run after
+        #: the pause, calls :meth:`resume`, clears this and adds the block again.
+        self.retro_pause: float | None = None
 
     @property
     def median_interval_s(self) -> float | None:
@@ -240,7 +252,17 @@ class ArrivalClock:
         soft = soft_late_s(self.period_s)
         if not self.fitted and self._seg_t0 is not None:
             soft += RATE_ALLOWANCE * (t - self._seg_t0)  # the nominal period's possible error
-        prev, self._prev = self._prev, (k_last, t)
+        prev = self._prev
+        if (
+            prev is not None
+            and self._run_start is not None
+            and late > soft
+            and (t - prev[1]) - (k_last - prev[0]) * self.period_s > soft
+        ):  # a new silence ends a late run too short to have been judged: judge it as it stands
+            self.retro_pause = self.ended_run_pause()
+            if self.retro_pause is not None:
+                return None  # this block is not added: the caller resumes after the run's pause, then adds it
+        self._prev = (k_last, t)
         held = False  # arrived later after the block before it than their sample numbers allow
         if prev is not None:
             gap_t, gap_k = t - prev[1], k_last - prev[0]
@@ -282,6 +304,26 @@ class ArrivalClock:
         if second >= first - FALL_TOL_S:
             return second  # late, and not catching up: a pause of the later floor
         return None
+
+    def ended_run_pause(self) -> float | None:
+        """The pause (s) a late run ended by a new silence followed, or None when it cannot say.
+
+        The rule of :meth:`add` on the whole run: the lowest lateness of its second half within
+        :data:`FALL_TOL_S` of its first half's. The run needs :data:`CONFIRM_BLOCKS` blocks whose
+        samples span at least :data:`ENDED_RUN_MIN_S` and 3 periods (a burst delivered after a
+        stall falls by the span of its samples, so shorter ones could not show it).
+        """
+        run = self._run
+        if self._run_n < CONFIRM_BLOCKS or len(run) < CONFIRM_BLOCKS:
+            return None
+        if (run[-1][2] - run[0][2]) * self.period_s < max(ENDED_RUN_MIN_S, 3.0 * self.period_s):
+            return None
+        mid = 0.5 * (run[0][0] + run[-1][0])
+        first = min((x for tt, x, _ in run if tt < mid), default=None)
+        second = min((x for tt, x, _ in run if tt >= mid), default=None)
+        if first is None or second is None or abs(second - first) > FALL_TOL_S:
+            return None
+        return second
 
     def resume(self, skipped: int) -> None:
         """After the pause :meth:`add` returned: a new segment through the late run's recent blocks.

@@ -374,6 +374,7 @@ class SampleSequencer:
         # [first sample number, count, lateness (s), gap reason, samples missing, restart]
         self._held: list[list] = []
         self._last_k: int | None = None  # number of the last sample returned
+        self._counted = False  # the last block pushed was numbered by a frame counter
         self.last_arrival_s: float | None = None  # host arrival time (s) of the last block pushed
 
     def device_us(self, ticks: np.ndarray) -> np.ndarray:
@@ -445,9 +446,17 @@ class SampleSequencer:
         return self._emit(times, k0, reason, missing)
 
     def flush(self) -> tuple[np.ndarray, np.ndarray, list[dict]]:
-        """The samples still held (see :meth:`push`), placed on the current line: at the end of a
-        stream, or before a lost link's gap."""
-        return self._joined(self._release(len(self._held)))
+        """The samples still held (see :meth:`push`), placed: at the end of a stream, when it has
+        gone quiet, or before a lost link's gap. The silence ends their late run, which is judged
+        as it stands (:meth:`ArrivalClock.ended_run_pause`, as a new silence would): after its
+        pause's gap when it stayed as late as it began, else on the current line."""
+        out: list = []
+        if self._held:
+            ended = self.arrival.ended_run_pause()
+            if ended is not None:
+                self._after_pause(ended, self._counted, self.arrival.period_s, out)
+        out.extend(self._release(len(self._held)))
+        return self._joined(out)
 
     def held_silent(self, now: float) -> bool:
         """True when samples are held and nothing arrived for longer than a late block may be
@@ -490,6 +499,7 @@ class SampleSequencer:
         """
         clock = self.arrival
         period = clock.period_s
+        self._counted = counted
         reason: str | None = None
         missing = 0
         restart = self.last_time is None and not self._held
@@ -512,28 +522,43 @@ class SampleSequencer:
         k0 = self.next_seq + missing
         late = clock.late_s(k0 + n - 1, t)
         pause = clock.add(k0 + n - 1, t)
+        if clock.retro_pause is not None:  # a new silence ended a short late run that was a pause
+            ended, clock.retro_pause = clock.retro_pause, None
+            skipped = self._after_pause(ended, counted, period, out)
+            k0 += skipped
+            late = clock.late_s(k0 + n - 1, t)
+            pause = clock.add(k0 + n - 1, t)  # this block, on the line after that pause
         self.next_seq = k0 + n
         if clock.run_restarted:  # the held blocks are judged no more: placed as they are (bounded holding)
             out.extend(self._release(len(self._held)))
         self._held.append([k0, n, late, reason, missing, restart])
         if pause is not None:  # the samples arrive late and stay late: the board paused, or samples were lost
-            # the held blocks from the last one clearly less late than the pause on follow it
-            less = [i for i, h in enumerate(self._held) if h[2] < pause - FALL_TOL_S]
-            out.extend(self._release(less[-1] + 1 if less else 0))
-            # a frame counter numbers what was sent: the pause is then in time only, nothing missing
-            skipped = 0 if counted else max(round(pause / period), 1)
-            clock.resume(skipped)
-            for h in self._held:
-                h[0] += skipped
-            self.next_seq += skipped
+            self._after_pause(pause, counted, period, out)
+        elif not clock.pending:
+            out.extend(self._release(len(self._held)))
+        return self._joined(out)
+
+    def _after_pause(self, pause: float, counted: bool, period: float, out: list) -> int:
+        """Place the held blocks around a pause the clock found: those clearly less late than it
+        before (on the line they were on), the rest after its gap on the new line; into ``out``.
+        Returns the samples the pause skips."""
+        clock = self.arrival
+        # the held blocks from the last one clearly less late than the pause on follow it
+        less = [i for i, h in enumerate(self._held) if h[2] < pause - FALL_TOL_S]
+        out.extend(self._release(less[-1] + 1 if less else 0))
+        # a frame counter numbers what was sent: the pause is then in time only, nothing missing
+        skipped = 0 if counted else max(round(pause / period), 1)
+        clock.resume(skipped)
+        for h in self._held:
+            h[0] += skipped
+        self.next_seq += skipped
+        if self._held:
             first = self._held[0]
             first[3] = first[3] or "time jump"  # a frame counter's loss in the same block keeps its reason
             first[4] += skipped
             first[5] = True
-            out.extend(self._release(len(self._held)))
-        elif not clock.pending:
-            out.extend(self._release(len(self._held)))
-        return self._joined(out)
+        out.extend(self._release(len(self._held)))
+        return skipped
 
     def _release(self, count: int) -> list[tuple[np.ndarray, np.ndarray, list[dict]]]:
         """Place the ``count`` oldest held blocks on the clock's current line, in order."""
