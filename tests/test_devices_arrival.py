@@ -610,3 +610,18 @@ def test_short_stances_of_an_insole_that_sends_only_while_loaded_are_judged_when
     assert len([g for em in got for g in em.gaps]) >= 35  # a gap per swing (39), the first few unfitted
     err = (times - truth)[truth > 10.0]
     assert np.abs(err - np.median(err)).max() < 0.05
+
+
+def test_the_measured_rate_is_the_mean_of_regular_intervals_and_says_nothing_for_bunched_frames():
+    # review: a board stamping whole milliseconds at 300 Hz has steps of 3, 3 and 4 ms: the median
+    # said 333.3 Hz ("measured from the frame times (configured 300 Hz)", false) and the analysis
+    # took it; frames stamped in bunches (1 ms apart every 20 ms) said 1000 Hz
+    from sensorkit.devices.assemble import measured_rate_hz
+
+    assert measured_rate_hz(np.floor(np.arange(3000) / 0.3) / 1000.0) == 300.0
+    assert measured_rate_hz(np.floor(np.arange(3000) / 0.12) / 1000.0) == 120.0
+    bunched = (np.arange(2000) // 2) * 0.02 + (np.arange(2000) % 2) * 0.001
+    assert measured_rate_hz(bunched) is None
+    paused = np.arange(3000) / 97.5
+    paused[1000:] += 2.0  # a pause is one long interval among many
+    assert measured_rate_hz(paused) == 97.5
