@@ -67,7 +67,18 @@ def test_generic_csv_keeps_the_reasons_of_gaps_a_board_pause_included(tmp_path, 
     assert back.gaps["reason"].tolist() == ["time jump", "packet loss", "link lost"]
 
 
-@pytest.mark.parametrize("bad", ['{"a": 1}', "[[0.1, 0.2, 3]]", "[[0.1"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '{"a": 1}',
+        "[[0.1, 0.2, 3]]",
+        "[[0.1",
+        '[["0.01", "0.02", "left", 0, "x"]]',  # review: strings as numbers were taken
+        '[[0.01, Infinity, "left", 0, "x"]]',  # ... and Infinity, which no Parquet could then hold
+        '[[0.01, 0.02, "left", true, "x"]]',
+        '[[0.01, 0.02, "left", 0, {"a": 1}]]',
+    ],
+)
 def test_generic_csv_with_a_damaged_gaps_line_is_a_clear_error(tmp_path, bad):
     path = tmp_path / "bad.csv"
     path.write_text(
@@ -76,6 +87,33 @@ def test_generic_csv_with_a_damaged_gaps_line_is_a_clear_error(tmp_path, bad):
     with pytest.raises(FileFormatError, match="gaps_json") as err:
         read(path)
     assert err.value.line == 2
+
+
+def test_generic_csv_gaps_outside_the_data_are_left_out_with_a_warning_and_too_many_missing_refused(tmp_path):
+    # review: a CSV cropped by hand kept 54 of 77 gaps past its end ("54 at its start or end"),
+    # and n_missing 2**53 made a report say 9e13 s missing for a 20 s file
+    head = "# layout: physionet8\n# rate_hz: 100\n"
+    rows = "time,L1,L2,L3,L4,L5,L6,L7,L8\n" + "".join(f"{k / 100},1,2,3,4,5,6,7,8\n" for k in range(50))
+    path = tmp_path / "cropped.csv"
+    path.write_text(head + '# gaps_json: [[100.0,200.0,"left",9999,"packet loss"]]\n' + rows)
+    with pytest.warns(UserWarning, match="1 of the 1 gaps in gaps_json lie outside the data"):
+        assert len(read(path).gaps) == 0
+    path.write_text(head + '# gaps_json: [[0.1,0.2,"left",9007199254740992,"packet loss"]]\n' + rows)
+    with pytest.raises(
+        FileFormatError, match=r"says 9007199254740992 frames missing, more than its 0\.1 s hold"
+    ):
+        read(path)
+
+
+def test_generic_csv_keeps_the_configured_rate_of_a_recording_at_its_measured_one(tmp_path):
+    # review: Parquet kept metadata configured_rate_hz, generic CSV dropped it
+    rec = simulate(duration_s=2, seed=1)
+    rec = sk.Recording.from_arrays(rec.time, rec.left, rec.right, layout="ref16", rate_hz=97.0,
+                                   metadata={"configured_rate_hz": 100.0})  # fmt: skip
+    path = tmp_path / "r.csv"
+    write_generic_csv(rec, path)
+    back = read(path)
+    assert back.rate_hz == 97.0 and back.metadata["configured_rate_hz"] == 100.0
 
 
 def test_generic_csv_with_one_side_and_l_names(tmp_path):

@@ -71,6 +71,9 @@ DEFAULT_STEPS = (
 #: What one insole reads in each step it can detect (see classify_one_insole).
 #: Seconds at the end of a step that timed out whose readings say why (:func:`_missed_posture`).
 _MISS_WINDOW_S = 3.0
+#: Factors between the curves and a board that a failed step names; further off, a dead sensor or
+#: connector is likelier than curves that do not fit (a reviewer's dead insole read "0.001x").
+_FACTOR_SAID = (0.2, 5.0)
 _ONE_INSOLE_POSTURE = {
     "left": {"lift_left": "unloaded", "both": "both", "left": "left", "right": "unloaded"},
     "right": {"lift_right": "unloaded", "both": "both", "right": "right", "left": "unloaded"},
@@ -343,8 +346,15 @@ def _postures(left_bw: np.ndarray, right_bw: np.ndarray, present: tuple[str, ...
     return classify_one_insole(left_bw if side == "left" else right_bw, side)
 
 
-def _matches(step: str, postures: np.ndarray, present: tuple[str, ...]) -> np.ndarray:
-    """Frames whose posture is the one ``step`` asks for."""
+def _matches(step: str, postures: np.ndarray, present: tuple[str, ...], left_bw: np.ndarray,
+             right_bw: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Frames whose posture is the one ``step`` asks for. A pair's lift steps ask only that the
+    foot held up be unloaded and the other not stood on: with both under the unloaded level (a
+    seated foot resting lightly on an insole that reads low, or a preload on the lifted one),
+    the table's posture would name one foot whichever the step."""
+    if len(present) == 2 and step in ("lift_left", "lift_right"):
+        up, down = (left_bw, right_bw) if step == "lift_left" else (right_bw, left_bw)
+        return (up < D.POSTURE_UNLOADED_BW) & (down < D.POSTURE_SEATED_MAX_BW)
     want = step if len(present) == 2 else _ONE_INSOLE_POSTURE[present[0]][step]
     return postures == want
 
@@ -385,7 +395,7 @@ def _run_step(
         fl = side_force_n(live["left"], left) / weight_n if "left" in present else nan
         fr = side_force_n(live["right"], right) / weight_n if "right" in present else nan
         postures = _postures(fl, fr, present)
-        ok = _matches(step.name, postures, present)
+        ok = _matches(step.name, postures, present, fl, fr)
         levels.append((t, fl, fr))
         done_at = None
         timed_out = False
@@ -470,22 +480,22 @@ def _missed_posture(step: str, levels: list, live: dict, present: tuple[str, ...
         if read[lifted] < off:
             return ""
         return (
-            f": the {lifted} insole read {read[lifted]:.0%} of body weight with that foot held up "
-            f"(at most {off:.0%}): the foot touched something, or its sensors read a large load at rest"
+            f": the {lifted} insole read {100 * read[lifted]:.1f} % of body weight with that foot held up "
+            f"(at most {100 * off:g} %): the foot touched something, or its sensors read a large load at rest"
         )
     if one:
         f = read[present[0]]
         if want == present[0] and both_min <= f < foot:
             said, reading, expect = (
-                f"the {want} insole read {f:.0%} of body weight (standing on that foot alone reads at "
-                f"least {foot:.0%}, on both feet about half)",
+                f"the {want} insole read {100 * f:.1f} % of body weight (standing on that foot alone reads at "
+                f"least {100 * foot:g} %, on both feet about half)",
                 f,
                 1.0,
             )
         elif want == "both" and f >= off and not both_min <= f < foot:
             said, reading, expect = (
-                f"the {present[0]} insole read {f:.0%} of body weight (standing on both feet: "
-                f"{both_min:.0%}-{foot:.0%})",
+                f"the {present[0]} insole read {100 * f:.1f} % of body weight (standing on both feet: "
+                f"{100 * both_min:g}-{100 * foot:g} %)",
                 f,
                 0.5,
             )
@@ -495,25 +505,28 @@ def _missed_posture(step: str, levels: list, live: dict, present: tuple[str, ...
         other = {"left": "right", "right": "left"}.get(want)
         if other is not None and read[other] < off and read[want] < foot:
             said, reading, expect = (
-                f"the {other} foot was off the floor but the {want} insole read {read[want]:.0%} of "
-                f"body weight (standing on one foot reads at least {foot:.0%})",
+                f"the {other} foot was off the floor but the {want} insole read {100 * read[want]:.1f} % of "
+                f"body weight (standing on one foot reads at least {100 * foot:g} %)",
                 read[want],
                 1.0,
             )
         elif want == "both" and min(read.values()) >= off and not lo <= sum(read.values()) <= hi:
             total = sum(read.values())
             said, reading, expect = (
-                f"the insoles read {total:.0%} of body weight together (standing on both feet: "
-                f"{lo:.0%}-{hi:.0%})",
+                f"the insoles read {100 * total:.1f} % of body weight together (standing on both feet: "
+                f"{100 * lo:g}-{100 * hi:g} %)",
                 total,
                 1.0,
             )
         else:
             return ""
+    ratio = reading / expect
+    if not _FACTOR_SAID[0] <= ratio <= _FACTOR_SAID[1]:  # no curves read a board that far off
+        return f": {said}. Check the insole's connections and sensors, and the body mass"
     curves = "', '".join(sorted({live[s].response.name for s in present}))
     return (
         f": {said}. If you held the posture, the response curves '{curves}' read this board at "
-        f"about {reading / expect:.2g}x its load: give curves that fit its sensors and divider "
+        f"about {ratio:.2g}x its load: give curves that fit its sensors and divider "
         "(--response FILE.json), or check the body mass"
     )
 
@@ -682,8 +695,11 @@ def _solve(
             f"{side} zero drift", drift, drift_limit, "N/min", abs(drift) <= drift_limit + uncertainty
         )
         check["uncertainty"] = uncertainty  # two standard errors: passed unless beyond the limit by more
-        # noise that hides a drift of the limit's size: passed, but the check could not tell
-        check["undetermined"] = bool(check["passed"] and uncertainty > drift_limit)
+        # passed, but the check could not tell: noise that hides a drift of the limit's size, or
+        # a drift over the limit that passed only by its uncertainty
+        check["undetermined"] = bool(
+            check["passed"] and (uncertainty > drift_limit or abs(drift) > drift_limit)
+        )
         checks.append(check)
 
     completed = all(r["completed"] for r in step_rows)

@@ -7,9 +7,9 @@ tolerate sensitivity errors of about +-30 % and offsets of a few hundred counts 
 =============  ====================================================================
 posture        condition (F = nominal force / body weight)
 =============  ====================================================================
-``lift_left``  F_left < 5 % and F_right < 50 % (seated, left foot held up); when both are
-               under 5 %, the lower one is the foot held up
-``lift_right`` F_right < 5 % and F_left < 50 %
+``lift_left``  F_left < 5 % and F_right < 50 % (seated, left foot held up)
+``lift_right`` F_right < 5 % and F_left < 50 % (when both are under 5 %, the table says
+               ``lift_left``; the guided steps accept either foot's lift condition alone)
 ``left``       F_right < 5 % and F_left >= 70 % (standing on the left foot)
 ``right``      F_left < 5 % and F_right >= 70 %
 ``both``       both >= 25 % and the sum within 70-130 %
@@ -75,10 +75,8 @@ def classify_postures(
     fr = np.asarray(right_bw, dtype=np.float64)
     lo, hi = total_range_bw
     total = fl + fr
-    # both feet under the unloaded level (a seated foot resting lightly on an insole that reads
-    # low): the one reading less is the one held up, not always the left
     conditions = [
-        (fl < unloaded_bw) & (fr < seated_max_bw) & ((fr >= unloaded_bw) | (fl <= fr)),
+        (fl < unloaded_bw) & (fr < seated_max_bw),
         (fr < unloaded_bw) & (fl < seated_max_bw),
         (fr < unloaded_bw) & (fl >= one_foot_min_bw),
         (fl < unloaded_bw) & (fr >= one_foot_min_bw),

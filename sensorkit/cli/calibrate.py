@@ -106,8 +106,9 @@ def run(args: argparse.Namespace) -> int:
         worst = max(c["uncertainty"] for c in unclear)
         console.print(
             Text(
-                f"unclear: the noise between the two tares hides a zero drift under +-{worst:.2g} N/min "
-                f"(the limit is {unclear[0]['limit']:g}); re-tare during sessions longer than about 30 min"
+                f"unclear: the two tares cannot tell a zero drift within +-{worst:.2g} N/min of what they read "
+                f"(the limit is {unclear[0]['limit']:g} N/min): hold each lifted foot still for longer, "
+                "and re-tare (sensorkit calibrate again) during long sessions"
             ),
             soft_wrap=True,
         )
@@ -304,6 +305,8 @@ def _paced(chunks: Iterable[Chunk], speed: float) -> Iterator[Chunk]:
 
 #: Piped or logged output: a reading line at most this often (s of the step), and on a posture change.
 _PLAIN_EVERY_S = 1.0
+#: ... and a posture change at most this often (a reading on a posture's threshold flaps).
+_PLAIN_MIN_S = 0.5
 
 
 class _View:
@@ -334,7 +337,8 @@ class _View:
             self._live.update(_progress(u))
         elif u.kind == "progress":
             said = self._said
-            if said is None or u.posture != said[1] or u.elapsed_s >= said[0] + _PLAIN_EVERY_S:
+            changed = said is not None and u.posture != said[1] and u.elapsed_s >= said[0] + _PLAIN_MIN_S
+            if said is None or changed or u.elapsed_s >= said[0] + _PLAIN_EVERY_S:
                 self._said = (u.elapsed_s, u.posture)
                 console.print("  " + _reading_text(u), highlight=False)
 

@@ -17,7 +17,8 @@ frames a side did not deliver (they become gaps).
 
 Metadata keys: ``units``, ``layout`` (a built-in name), ``layout_json`` / ``layout_right_json``
 (a whole ``sensorkit.layout/1`` object on one line, written for layouts that are not built in
-so the file reads back without ``layout=``), ``body_mass_kg``, ``rate_hz``, ``events_json``
+so the file reads back without ``layout=``), ``body_mass_kg``, ``rate_hz`` (and ``configured_rate_hz``: a device's configured rate, when the
+recording's is the one measured), ``events_json``
 (a list of ``[time_s, label, source]``), ``gaps_json`` (a list of ``[start_s, end_s, side,
 n_missing, reason]``; the line may repeat, each adding its gaps, so that long lossy sessions
 stay under the line limit), ``subject_from_file_name`` (``true`` when the
@@ -49,10 +50,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sensorkit._json import check
 from sensorkit._stack import user_stacklevel
 from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
-from sensorkit.io.validate import MAX_HEADER_LINE_CHARS, check_csv_header
+from sensorkit.io.validate import GAPS_SPEC, MAX_HEADER_LINE_CHARS, check_csv_header
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.outputs import atomic_output
 from sensorkit.recording import Recording
@@ -277,6 +279,7 @@ def read_generic_csv(
     right = data[:, right_cols].astype(np.float32) if right_cols else None
     mass = body_mass_kg if body_mass_kg is not None else meta.get("body_mass_kg")
     rate = meta.get("rate_hz")
+    gaps = _declared_gaps(meta.get("gaps_json"), time, rate, path)
     extra = {k: v for k, v in meta.items() if k not in _KNOWN_KEYS}
     extra["source"] = str(path)
     extra["format"] = "generic-csv"
@@ -293,10 +296,47 @@ def read_generic_csv(
             metadata=extra,
             rate_hz=None if rate is None else float(rate),
             events=meta.get("events_json"),
-            gaps=meta.get("gaps_json"),
+            gaps=gaps,
         )
     except ValueError as exc:
         raise FileFormatError(_frame_to_line(str(exc), header_lineno), path=str(path)) from None
+
+
+def _declared_gaps(
+    gaps: list[dict] | None, time: np.ndarray, rate_hz: float | None, path: Path
+) -> list[dict] | None:
+    """The ``gaps_json`` gaps that lie on the data, checked against it.
+
+    Gaps wholly before the first frame or after the last (a file cropped by hand after it was
+    written) are left out with a warning; a gap claiming more missing frames than its span holds
+    at the file's rate is refused (a report said 9e13 s missing for a 20 s file).
+
+    Raises
+    ------
+    FileFormatError
+        A gap with more missing frames than fit between its ends.
+    """
+    if not gaps or time.size == 0:
+        return gaps
+    t0, t1 = float(time[0]), float(time[-1])
+    on = [g for g in gaps if g["end_s"] >= t0 and g["start_s"] <= t1]
+    if len(on) < len(gaps):
+        warnings.warn(
+            f"{path}: {len(gaps) - len(on)} of the {len(gaps)} gaps in gaps_json lie outside the data "
+            f"({t0:g}-{t1:g} s; a file cropped after it was written?): left out",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+    if rate_hz:
+        for g in on:
+            fits = (g["end_s"] - g["start_s"]) * rate_hz + 1.0
+            if g["n_missing"] > fits:
+                raise FileFormatError(
+                    f"gaps_json gap at {g['start_s']:g}-{g['end_s']:g} s says {g['n_missing']} frames missing, "
+                    f"more than its {g['end_s'] - g['start_s']:g} s hold at {rate_hz:g} Hz",
+                    path=str(path),
+                )
+    return on
 
 
 def _sniff_sep(header: str) -> str:
@@ -416,6 +456,9 @@ def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "
     if right != rec.layout.to_dict():
         lines.append("# layout_right_json: " + json.dumps(right, separators=(",", ":")))
     lines.append(f"# rate_hz: {rec.rate_hz:.9g}")
+    configured = rec.metadata.get("configured_rate_hz")
+    if isinstance(configured, (int, float)) and not isinstance(configured, bool) and np.isfinite(configured):
+        lines.append(f"# configured_rate_hz: {float(configured):.9g}")  # a device's, when it ran at another
     if rec.body_mass_kg is not None:
         lines.append(f"# body_mass_kg: {rec.body_mass_kg:.9g}")
     for key in ("subject", "session", "subject_naming"):
@@ -484,7 +527,7 @@ def _read_preamble(lines: list[str], path: Path) -> tuple[dict, int]:
 
 
 def _parse_meta_value(key: str, value: str, path: Path, lineno: int):
-    if key in ("body_mass_kg", "rate_hz"):
+    if key in ("body_mass_kg", "rate_hz", "configured_rate_hz"):
         try:
             return float(value)
         except ValueError:
@@ -507,10 +550,15 @@ def _parse_meta_value(key: str, value: str, path: Path, lineno: int):
                     path=str(path),
                     line=lineno,
                 )
-            return [
+            gaps = [
                 {"start_s": a, "end_s": b, "side": side, "n_missing": k, "reason": reason}
                 for a, b, side, k, reason in parsed
             ]
+            try:  # types and ranges as a Parquet header's gaps (strings for numbers, Infinity, ...)
+                return check(gaps, GAPS_SPEC, source=str(path), where="gaps_json")
+            except FileFormatError as exc:
+                reason = str(exc).removeprefix(f"{path}: ")  # the file is named once, with the line
+                raise FileFormatError(reason, path=str(path), line=lineno) from None
         if key == "events_json":
             if not isinstance(parsed, list) or not all(isinstance(e, list) and len(e) == 3 for e in parsed):
                 raise FileFormatError(

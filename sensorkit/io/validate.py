@@ -13,6 +13,7 @@ from sensorkit.errors import FileFormatError
 from sensorkit.layout import LAYOUT_SPEC
 
 __all__ = [
+    "GAPS_SPEC",
     "MAX_CSV_COLUMNS",
     "MAX_HEADER_LINE_CHARS",
     "PARQUET_HEADER_SPEC",
@@ -36,6 +37,10 @@ PARQUET_HEADER_SPEC = Spec((dict,), required=("schema",), keys={
     "gaps": Spec((list, *_NONE), items=_GAP), "metadata": Spec((dict, *_NONE)),
     "metadata_not_stored": Spec((list, *_NONE)),
 })  # fmt: skip
+
+
+#: A file's declared gaps (Parquet's ``gaps``, generic CSV's ``gaps_json`` read as mappings).
+GAPS_SPEC = Spec((list,), items=_GAP)
 
 
 def parquet_header(raw: bytes, path: str) -> dict[str, Any]:

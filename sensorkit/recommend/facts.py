@@ -157,16 +157,9 @@ def calibration_status(recording: Any) -> tuple[bool | None, str]:
             False,
             "raw counts converted with the nominal calibration (zero offsets, unit gain): uncalibrated",
         )
-    curves = sorted(
-        {
-            str(s.get("response", {}).get("name"))
-            for s in sides.values()
-            if isinstance(s.get("response"), dict)
-        }
+    assumed = sorted(
+        {name for s in sides.values() if (name := _builtin_curves(s.get("response"))) is not None}
     )
-    from sensorkit.calibrate.response import builtin_responses
-
-    assumed = [c for c in curves if c in builtin_responses()]
     if assumed:  # offsets and gains measured; the curves' shape assumed (a maker's peaks read 45 % high)
         return True, (
             "raw counts converted with a measured calibration (zero offsets and one gain per insole) through "
@@ -174,6 +167,19 @@ def calibration_status(recording: Any) -> tuple[bool | None, str]:
             "away from body weight (peaks, loading rates) are only as right as those curves"
         )
     return True, "raw counts converted with a measured calibration"
+
+
+def _builtin_curves(response: Any) -> str | None:
+    """The name of the built-in response curves a calibration's ``response`` entry is, or None:
+    same name and same model numbers (a file of measured curves that kept the name is not)."""
+    if not isinstance(response, dict):
+        return None
+    from sensorkit.calibrate.response import builtin_responses, load_response
+
+    name = response.get("name")
+    if name not in builtin_responses():
+        return None
+    return name if load_response(name).to_dict().get("model") == response.get("model") else None
 
 
 def _layout(analysis: Any, recording: Any) -> SensorLayout | None:
