@@ -68,12 +68,12 @@ DEFAULT_STEPS = (
 )
 
 
-#: What one insole reads in each step it can detect (see classify_one_insole).
 #: Seconds at the end of a step that timed out whose readings say why (:func:`_missed_posture`).
 _MISS_WINDOW_S = 3.0
 #: Factors between the curves and a board that a failed step names; further off, a dead sensor or
 #: connector is likelier than curves that do not fit (a reviewer's dead insole read "0.001x").
 _FACTOR_SAID = (0.2, 5.0)
+#: What one insole reads in each step it can detect (see classify_one_insole).
 _ONE_INSOLE_POSTURE = {
     "left": {"lift_left": "unloaded", "both": "both", "left": "left", "right": "unloaded"},
     "right": {"lift_right": "unloaded", "both": "both", "right": "right", "left": "unloaded"},
