@@ -639,8 +639,7 @@ class Device(ChunkReader):
         """Periodic checks of a live device (and its SYNC_TIME); why it counts as silent (counted), or None."""
         if self._lines is not None and not self._end_sent:
             # samples held for a verdict on a late run, when the stream has gone quiet meanwhile
-            for em in self._lines.flush_held(now):
-                self._emit(em.parts, em.gaps, em.n_records, self._last_rx, side=em.side, extra=em.extra)
+            self._emit_lines(self._lines.flush_held(now), self._last_rx)
         if self._streaming and now - self._last_rx > self.timeout_s:
             self._counts["timeouts"] += 1
             self._event(now, "timeout", silent_s=round(now - self._last_rx, 3))
@@ -678,8 +677,7 @@ class Device(ChunkReader):
         (self._bin or self._lines).record_partial()
         self._event(t, "link_lost", reason=reason)
         if self._lines is not None:
-            for em in self._lines.flush_held():  # the samples before the outage, before its gap
-                self._emit(em.parts, em.gaps, em.n_records, self._last_rx, side=em.side, extra=em.extra)
+            self._emit_lines(self._lines.flush_held(), self._last_rx)  # before the outage's gap
             self._lines.link_lost()
         if self._bin is not None:
             self._bin.link_lost()
@@ -769,8 +767,7 @@ class Device(ChunkReader):
         if self._end_sent:
             return
         if self._lines is not None:
-            for em in self._lines.flush_held():
-                self._emit(em.parts, em.gaps, em.n_records, self._last_rx, side=em.side, extra=em.extra)
+            self._emit_lines(self._lines.flush_held(), self._last_rx)
         if self._bin is None:
             return
         out, t_last = self._bin.flush_held()
@@ -793,6 +790,10 @@ class Device(ChunkReader):
         if emissions and self._line_info is None:
             self._line_info = lines.describe(self.url, self.transport.name)
             self._info_event.set()
+        self._emit_lines(emissions, t)
+
+    def _emit_lines(self, emissions: list, t: float) -> None:
+        """Queue the line stream's emissions (one per side that got samples) as chunks."""
         for em in emissions:
             self._emit(em.parts, em.gaps, em.n_records, t, side=em.side, extra=em.extra)
 
