@@ -208,9 +208,7 @@ class LineStream:
         if self.mode == "profile":
             assert isinstance(self.decoder, ProfileDecoder)
             out = [
-                self._sequence(
-                    s, blk.values, blk.ticks, t, blk.values.shape[0], blk.extra, side=s, counter=blk.counter
-                )
+                self._sequence(s, blk.values, blk.ticks, t, blk.extra, side=s, counter=blk.counter)
                 for s, blk in self.decoder.feed(data).items()
             ]
             return [em for em in out if em is not None]  # None: every sample a repeat
@@ -222,11 +220,11 @@ class LineStream:
         values = samples.values.astype(np.float32)
         if self._scale32 != 1.0:
             values *= self._scale32
-        em = self._sequence(side, values, samples.timestamps_us, t, n, None, side=None)
+        em = self._sequence(side, values, samples.timestamps_us, t, None, side=None)
         return [] if em is None else [em]
 
-    def _sequence(self, seq_side: str, values: np.ndarray, ticks: np.ndarray | None, t: float, n_records: int,
-                  extra: dict | None, *, side: str | None, counter: np.ndarray | None = None) -> Emission:  # fmt: skip
+    def _sequence(self, seq_side: str, values: np.ndarray, ticks: np.ndarray | None, t: float, extra: dict | None,
+                  *, side: str | None, counter: np.ndarray | None = None) -> Emission | None:  # fmt: skip
         seqr = self.seqs.get(seq_side)
         if seqr is None:
             seqr = self.seqs[seq_side] = SampleSequencer(
@@ -246,7 +244,6 @@ class LineStream:
                 values = values[keep]
                 ticks = None if ticks is None else ticks[keep]
                 extra = {k: v[keep] for k, v in extra.items()} if extra else extra
-                n_records -= int((~keep).sum())
             starts = {a: (n_missing, reason) for a, n_missing, reason in found}
         dev_us = None
         if ticks is not None and ticks.shape[0]:
