@@ -290,10 +290,8 @@ class ArrivalClock:
         if t - self._run_start < CONFIRM_S or self._run_n < CONFIRM_BLOCKS:
             self.pending = True
             return None
-        mid = 0.5 * (run[0][0] + t)
-        first = min((x for tt, x, _ in run if tt < mid), default=None)
-        second = min(x for tt, x, _ in run if tt >= mid)
-        if first is None:
+        first, second = self._half_minima()
+        if first is None or second is None:
             self.pending = True
             return None
         if second > first + FALL_TOL_S:  # later and later: the period is wrong (a rate far off), no pause
@@ -318,12 +316,19 @@ class ArrivalClock:
             return None
         if (run[-1][2] - run[0][2]) * self.period_s < max(ENDED_RUN_MIN_S, 3.0 * self.period_s):
             return None
-        mid = 0.5 * (run[0][0] + run[-1][0])
-        first = min((x for tt, x, _ in run if tt < mid), default=None)
-        second = min((x for tt, x, _ in run if tt >= mid), default=None)
+        first, second = self._half_minima()
         if first is None or second is None or abs(second - first) > FALL_TOL_S:
             return None
         return second
+
+    def _half_minima(self) -> tuple[float | None, float | None]:
+        """The lowest lateness (s) of the late run's blocks in each half of their arrival span
+        (None for an empty half): what judges a run, in :meth:`add` and :meth:`ended_run_pause`."""
+        run = self._run
+        mid = 0.5 * (run[0][0] + run[-1][0])
+        first = min((x for tt, x, _ in run if tt < mid), default=None)
+        second = min((x for tt, x, _ in run if tt >= mid), default=None)
+        return first, second
 
     def resume(self, skipped: int) -> None:
         """After the pause :meth:`add` returned: a new segment through the late run's recent blocks.
