@@ -162,7 +162,7 @@ def calibration_status(recording: Any) -> tuple[bool | None, str]:
     )
     if assumed:  # offsets and gains measured; the curves' shape assumed (a maker's peaks read 45 % high)
         return True, (
-            "raw counts converted with a measured calibration (zero offsets and one gain per insole) through "
+            "raw counts converted with a measured calibration (zero-load offsets and one gain per insole) through "
             f"the built-in response curves '{', '.join(assumed)}', not measured on these sensors: forces "
             "away from body weight (peaks, loading rates) are only as right as those curves"
         )
