@@ -194,3 +194,18 @@ def test_parquet_says_it_does_not_store_moticons_own_force_and_cop(tmp_path):
     back = sk.read(out)
     assert back.metadata["metadata_not_stored"] == ["moticon"] and "moticon" not in back.metadata
     np.testing.assert_array_equal(back.left, rec.left)  # what Parquet holds, it holds exactly
+
+
+def test_the_real_export_converted_to_generic_csv_keeps_its_gaps_and_their_reasons(rec, tmp_path):
+    # a real file, not the simulator: this export has both lost frames ("dropout") and a
+    # "time jump" in its own timestamps; with gaps_json (2026-12-01) the gap table survives a
+    # generic-CSV round trip exactly (the reasons were re-derived from the values before; a
+    # declared reason such as a board's pause was not, tests/test_io.py)
+    from sensorkit.io.csv_generic import write_generic_csv
+
+    assert {"dropout", "time jump"} <= set(rec.gaps["reason"])
+    path = tmp_path / "export.csv"
+    write_generic_csv(rec, path)
+    back = sk.read(path)
+    pd.testing.assert_frame_equal(back.gaps, rec.gaps)
+    np.testing.assert_array_equal(back.right, rec.right)
