@@ -88,16 +88,23 @@ def test_pair_alignment_error_stays_below_one_sample_with_200_ppm_drift():
                 per_side.setdefault(c.side, []).append(c)
         fws = {d.side: d.transport.firmware for d in session.devices}
         drift = {d.side: d.clock.drift_ppm for d in session.devices}
-    worst = {}
+    worst, settled = {}, {}
     for side, chunks in per_side.items():
         t = np.concatenate([c.time for c in chunks])
         seq = np.concatenate([c.seq for c in chunks])
         truth = fws[side].true_sample_times(seq)
-        worst[side] = float(np.max(np.abs(t - truth)))
-        # the test can fail: without drift correction the error would exceed one period
+        err = np.abs(t - truth)
+        worst[side] = float(np.max(err))
+        settled[side] = float(np.median(err[truth - truth[0] > 2.0]))
+        # the test can fail: without drift correction the error would exceed one period,
+        # and its median after 2 s would be 0.8 ms
         naive = truth[0] + (seq - seq[0]) * period
         assert np.max(np.abs(naive - truth)) > period
-    assert worst["left"] < period / 2 and worst["right"] < period / 2, worst
+    # Each sample is within one period; once the drift is fitted, typically within a quarter.
+    # (Not half a period at worst: each exchange's midpoint may be off by up to half its round
+    # trip, and the CI host, busy with the test suite, made round trips of 1 ms.)
+    assert max(worst.values()) < period, worst
+    assert max(settled.values()) < period / 4, settled
     assert abs(drift["left"] - 200) < 60 and abs(drift["right"] + 200) < 60, drift
 
 
