@@ -176,7 +176,10 @@ def test_cached_sample_offsets_give_the_packet_timestamps(synced):
         period = int(rng.choice([1_000_000, 333_333, 1_234_567]))
         p = PressureSamples(k + 2, t0, first, period, 16, rng.integers(0, 4096, (n, 4), dtype=np.uint16))
         expected = dev.clock.to_host_s(p.timestamps_us) if synced else None
-        dev.ingest(encode_frame(p), 1.0 + 0.01 * k)
+        # each packet arrives 1 ms after its last sample (a sample mapped after its arrival
+        # would lower the clock's offset: ClockMap.add_packet)
+        arrival = float(expected[-1]) + 0.001 if synced else 1.0 + 0.01 * k
+        dev.ingest(encode_frame(p), arrival)
         chunk = dev.sink.get_nowait()
         if synced:
             assert np.array_equal(chunk.time, expected)

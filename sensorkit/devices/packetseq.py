@@ -101,6 +101,7 @@ class PacketSequencer:
         self._period_us = p.period_ns / 1000.0
         if not self.clock.synced:
             self.clock.add_arrival(float(last_us), t * 1e6)
+        self.clock.add_packet(float(last_us), t * 1e6)
         missing = 0
         reason = None
         restarted = False
