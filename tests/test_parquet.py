@@ -69,6 +69,39 @@ def test_metadata_is_json_under_the_sensorkit_key(tmp_path):
     assert pq.ParquetFile(path).schema_arrow.names[:3] == ["time_s", "L_H1", "L_H2"]
 
 
+def _with_header_gaps(path, gaps, out):
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[METADATA_KEY])
+    meta["gaps"] = gaps
+    pq.write_table(table.replace_schema_metadata({METADATA_KEY: json.dumps(meta)}), out)
+    return out
+
+
+def test_header_gaps_are_checked_against_the_data_as_the_generic_csv_does(tmp_path):
+    # A Parquet file cropped with pyarrow keeps its header: a gap at 50 s of a 2 s file was
+    # kept in the gap table, and one saying 9,000,000 frames missing in 20 ms was read as such
+    # (and would be reported as 25 h missing).
+    path = write_parquet(sk.simulate(duration_s=2, seed=1), tmp_path / "r.parquet")
+    lost = {"side": "left", "reason": "packet loss"}
+    after = _with_header_gaps(
+        path,
+        [
+            {"start_s": 50.0, "end_s": 51.0, "n_missing": 99, **lost},
+            {"start_s": 0.5, "end_s": 0.53, "n_missing": 2, **lost},
+        ],
+        tmp_path / "cropped.parquet",
+    )
+    with pytest.warns(UserWarning, match="1 of the 2 gaps in gaps lie outside the data"):
+        rec = read_parquet(after)
+    assert rec.gaps[["start_s", "end_s", "n_missing"]].values.tolist() == [[0.5, 0.53, 2]]
+    too_many = [{"start_s": 0.5, "end_s": 0.52, "n_missing": 9_000_000, **lost}]
+    many = _with_header_gaps(path, too_many, tmp_path / "many.parquet")
+    with pytest.raises(
+        FileFormatError, match=r"gaps gap at 0\.5-0\.52 s says 9000000 frames missing, more than"
+    ):
+        read_parquet(many)
+
+
 def test_custom_layout_and_one_side_survive(tmp_path):
     base = sk.load_layout("ref16")
     custom = dataclasses.replace(base, name="my-insole", x_mm=base.x_mm + 1.5, _region_masks={})

@@ -54,7 +54,7 @@ from sensorkit._json import check
 from sensorkit._stack import user_stacklevel
 from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
-from sensorkit.io.validate import GAPS_SPEC, MAX_HEADER_LINE_CHARS, check_csv_header
+from sensorkit.io.validate import GAPS_SPEC, MAX_HEADER_LINE_CHARS, check_csv_header, declared_gaps
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.outputs import atomic_output
 from sensorkit.recording import Recording
@@ -279,7 +279,7 @@ def read_generic_csv(
     right = data[:, right_cols].astype(np.float32) if right_cols else None
     mass = body_mass_kg if body_mass_kg is not None else meta.get("body_mass_kg")
     rate = meta.get("rate_hz")
-    gaps = _declared_gaps(meta.get("gaps_json"), time, rate, path)
+    gaps = declared_gaps(meta.get("gaps_json"), time, rate, path, field="gaps_json")
     extra = {k: v for k, v in meta.items() if k not in _KNOWN_KEYS}
     extra["source"] = str(path)
     extra["format"] = "generic-csv"
@@ -300,43 +300,6 @@ def read_generic_csv(
         )
     except ValueError as exc:
         raise FileFormatError(_frame_to_line(str(exc), header_lineno), path=str(path)) from None
-
-
-def _declared_gaps(
-    gaps: list[dict] | None, time: np.ndarray, rate_hz: float | None, path: Path
-) -> list[dict] | None:
-    """The ``gaps_json`` gaps that lie on the data, checked against it.
-
-    Gaps wholly before the first frame or after the last (a file cropped by hand after it was
-    written) are left out with a warning; a gap claiming more missing frames than its span holds
-    at the file's rate is refused (a report said 9e13 s missing for a 20 s file).
-
-    Raises
-    ------
-    FileFormatError
-        A gap with more missing frames than fit between its ends.
-    """
-    if not gaps or time.size == 0:
-        return gaps
-    t0, t1 = float(time[0]), float(time[-1])
-    on = [g for g in gaps if g["end_s"] >= t0 and g["start_s"] <= t1]
-    if len(on) < len(gaps):
-        warnings.warn(
-            f"{path}: {len(gaps) - len(on)} of the {len(gaps)} gaps in gaps_json lie outside the data "
-            f"({t0:g}-{t1:g} s; a file cropped after it was written?): left out",
-            UserWarning,
-            stacklevel=user_stacklevel(),
-        )
-    if rate_hz:
-        for g in on:
-            fits = (g["end_s"] - g["start_s"]) * rate_hz + 1.0
-            if g["n_missing"] > fits:
-                raise FileFormatError(
-                    f"gaps_json gap at {g['start_s']:g}-{g['end_s']:g} s says {g['n_missing']} frames missing, "
-                    f"more than its {g['end_s'] - g['start_s']:g} s hold at {rate_hz:g} Hz",
-                    path=str(path),
-                )
-    return on
 
 
 def _sniff_sep(header: str) -> str:

@@ -33,7 +33,7 @@ from sensorkit._stack import user_stacklevel
 from sensorkit.errors import FileFormatError, SensorkitError, printable
 from sensorkit.io.outputs import atomic_output, check_output, input_files
 from sensorkit.io.spec import FormatSpec
-from sensorkit.io.validate import parquet_header
+from sensorkit.io.validate import declared_gaps, parquet_header
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording, ScannedValues, join_scans, scan_values
 
@@ -318,6 +318,7 @@ def _read_open(
     if header.get("metadata_not_stored"):  # what the writer could not keep, so a reader knows
         extra["metadata_not_stored"] = list(header["metadata_not_stored"])
     mass = body_mass_kg if body_mass_kg is not None else _float_or_none(header.get("body_mass_kg"))
+    rate = _float_or_none(header.get("rate_hz"))
     try:
         return Recording.from_arrays(
             time,
@@ -328,8 +329,8 @@ def _read_open(
             units=header.get("units"),
             body_mass_kg=mass,
             metadata=extra,
-            gaps=header.get("gaps") or None,
-            rate_hz=_float_or_none(header.get("rate_hz")),
+            gaps=declared_gaps(header.get("gaps"), time, rate, path, field="gaps") or None,
+            rate_hz=rate,
             events=[{"time_s": t, "label": lab, "source": src} for t, lab, src in header.get("events") or []],
         )
     except ValueError as exc:

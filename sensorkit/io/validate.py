@@ -6,9 +6,14 @@ one :class:`~sensorkit.errors.FileFormatError` naming the file and the field.
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sensorkit._json import Spec, check, load_json
+from sensorkit._stack import user_stacklevel
 from sensorkit.errors import FileFormatError
 from sensorkit.layout import LAYOUT_SPEC
 
@@ -18,6 +23,7 @@ __all__ = [
     "MAX_HEADER_LINE_CHARS",
     "PARQUET_HEADER_SPEC",
     "check_csv_header",
+    "declared_gaps",
     "parquet_header",
     "text_lines",
 ]
@@ -106,3 +112,63 @@ def text_lines(path: str) -> list[str]:
                 f"not UTF-8 text (byte 0x{line[exc.start]:02x})", path=path, line=i + 1, column=exc.start + 1
             ) from None
     return out
+
+
+def declared_gaps(
+    gaps: list[dict] | None, time: np.ndarray, rate_hz: float | None, path: str | Path, *, field: str
+) -> list[dict] | None:
+    """A file's declared gaps (checked against :data:`GAPS_SPEC`) that lie on its data.
+
+    Gaps wholly before the first frame or after the last (a file cropped after it was
+    written, its header kept) are left out with a warning; a gap claiming more missing frames
+    than its span holds at the file's rate is refused (a report said 9e13 s missing for a 20 s
+    file).
+
+    Parameters
+    ----------
+    gaps : list of dict or None
+        Mappings with ``start_s``, ``end_s`` (s) and optionally ``n_missing``.
+    time : numpy.ndarray
+        (n,) frame times of the file (s).
+    rate_hz : float or None
+        The file's sample rate (Hz); None skips the count check.
+    path : str or Path
+        The file, named in the warning and the error.
+    field : str
+        Where the file declares them (``gaps_json``, ``gaps``), named likewise.
+
+    Returns
+    -------
+    list of dict or None
+        The gaps on the data, in their order.
+
+    Raises
+    ------
+    FileFormatError
+        A gap with more missing frames than fit between its ends.
+    """
+    if not gaps or time.size == 0:
+        return gaps
+    t0, t1 = float(time[0]), float(time[-1])
+    start = np.array([g["start_s"] for g in gaps], dtype=np.float64)
+    end = np.array([g["end_s"] for g in gaps], dtype=np.float64)
+    on = (end >= t0) & (start <= t1)
+    if not on.all():
+        warnings.warn(
+            f"{path}: {int((~on).sum())} of the {len(gaps)} gaps in {field} lie outside the data "
+            f"({t0:g}-{t1:g} s; a file cropped after it was written?): left out",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+    kept = [g for g, k in zip(gaps, on, strict=True) if k]
+    if rate_hz:
+        missing = np.array([g.get("n_missing", 0) for g in kept], dtype=np.float64)
+        over = np.flatnonzero(missing > (end[on] - start[on]) * rate_hz + 1.0)
+        if over.size:
+            g = kept[int(over[0])]
+            raise FileFormatError(
+                f"{field} gap at {g['start_s']:g}-{g['end_s']:g} s says {g['n_missing']} frames missing, "
+                f"more than its {g['end_s'] - g['start_s']:g} s hold at {rate_hz:g} Hz",
+                path=str(path),
+            )
+    return kept
