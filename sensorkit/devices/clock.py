@@ -31,9 +31,9 @@ arrives, so the offset is lowered until no packet of the last second maps after 
 arrival (:meth:`ClockMap.add_packet`; the least delayed packet of each tenth of a second is
 kept). A busy host that is slow on the way out (``t1`` noted early) is not bounded this way.
 
-Devices that never answer SYNC_TIME
-fall back to the packet arrival times: the smallest ``arrival - device time`` seen bounds the
-offset from above (one-way latency), without drift correction.
+Devices that never answer SYNC_TIME fall back to the packet arrival times: the smallest
+``arrival - device time`` seen bounds the offset from above (one-way latency), without drift
+correction.
 """
 
 from __future__ import annotations
