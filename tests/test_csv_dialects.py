@@ -334,3 +334,56 @@ def test_a_blank_tail_a_closing_comment_or_a_bare_hash_line_is_not_a_cut_row(tmp
     one.write_bytes(walk.split(b"\n", 1)[0].rstrip(b"\r")[:40])
     with pytest.raises(FileFormatError, match="no complete row: the file is cut inside its first row"):
         read(one, format="physionet-gaitpdb")
+
+
+def _reordered(src: Path, dst: Path, header: str) -> Path:
+    lines = src.read_text(encoding="utf-8").split("\n")
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("time"))
+    order = [0, *[int(c) for c in header.split(",")]]
+    rows = [ln.split(",") for ln in lines[k:] if ln]
+    names = rows[0]
+    lines[k:] = [",".join(r[j] for j in order) for r in rows] + [""]
+    dst.write_text("\n".join(lines), encoding="utf-8")
+    return dst, [names[j] for j in order]
+
+
+def test_sensor_columns_are_matched_by_name_not_by_place(tmp_path):
+    # A new user reversed the left columns with pandas (L_H3 before L_H2 before L_H1 ...): the
+    # file read by position, so the heel's forces sat under the toes and the left strike
+    # pattern flipped from rearfoot to forefoot (COP excursion 169 -> 126 mm), without a word.
+    rec = sk.simulate(duration_s=3, seed=1, strike="rearfoot")
+    src = write(rec, tmp_path / "sim.csv")
+    n = rec.layout.n_sensors
+    order = ",".join(str(j) for j in [*range(n, 0, -1), *range(n + 1, 2 * n + 1)])
+    path, names = _reordered(src, tmp_path / "reversed.csv", order)
+    assert names[1:3] == ["L_T3", "L_T2"]  # reversed, as in the file
+    back = read(path)
+    assert np.array_equal(back.left, rec.left, equal_nan=True)
+    assert np.array_equal(back.right, rec.right, equal_nan=True)
+    # numbered columns in another order are placed by their numbers
+    numbered = path.read_text(encoding="utf-8").replace("L_", "L").replace("R_", "R")
+    for k, name in enumerate(rec.layout.sensor_names, start=1):
+        numbered = numbered.replace(f"L{name},", f"L{k},").replace(f"R{name},", f"R{k},")
+        numbered = numbered.replace(f"L{name}\n", f"L{k}\n").replace(f"R{name}\n", f"R{k}\n")
+    (tmp_path / "numbered.csv").write_text(numbered, encoding="utf-8")
+    back = read(tmp_path / "numbered.csv")
+    assert np.array_equal(back.left, rec.left, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("L_H1,", "L_X0,", r"column 'L_X0' is not a sensor of layout 'ref16'"),
+        ("L_H2,", "L_H1,", r"columns 'L_H1' and 'L_H1' are both sensor 'H1' of layout 'ref16'"),
+        ("L_H2,", "L_17,", r"column 'L_17' is not a sensor of layout 'ref16'"),
+    ],
+)
+def test_a_column_that_is_no_sensor_or_repeats_one_is_refused(tmp_path, old, new, message):
+    src = write(sk.simulate(duration_s=1, seed=1), tmp_path / "sim.csv")
+    text = src.read_text(encoding="utf-8")
+    head = next(ln for ln in text.split("\n") if ln.startswith("time"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text.replace(head, head.replace(old, new, 1)), encoding="utf-8")
+    with pytest.raises(FileFormatError, match=message) as err:
+        read(bad)
+    assert "L_H1 .. L_T3" in (err.value.hint or "") or "both sensor" in str(err.value)

@@ -12,7 +12,9 @@ Layout of a file::
 
 Optional leading ``# key: value`` lines, then a header whose first column is the time and
 then one column per sensor: left columns start with ``L``, right ones with ``R`` (``L1``..``Ln``
-or ``L_<sensor name>``). Either side may be absent. Empty cells are allowed only for whole
+or ``L_<sensor name>``), matched to the layout's sensors by those names or numbers in any
+column order (never by place: a column that names no sensor, or a sensor without its column,
+is an error). Either side may be absent. Empty cells are allowed only for whole
 frames a side did not deliver (they become gaps).
 
 Metadata keys: ``units``, ``layout`` (a built-in name), ``layout_json`` / ``layout_right_json``
@@ -236,6 +238,9 @@ def read_generic_csv(
     except ValueError as exc:  # ParserError (ragged rows) and non-numeric cells
         raise _locate_bad_cell(lines, header_line, sep, decimal, path, exc) from None
     columns = [str(c).strip() for c in table.columns]
+    written = [c.strip() for c in next(csv.reader([lines[header_line]], delimiter=sep))]
+    if len(written) == len(columns):
+        columns = written  # as in the file: pandas renames a repeated name (L_H1 -> L_H1.1)
     time_name = columns[0].lower() if columns else ""
     if time_name not in _TIME_NAMES:
         raise FileFormatError(
@@ -275,6 +280,8 @@ def read_generic_csv(
         )
     unit = _time_unit(columns[0], time_name, time_unit, time, path, header_lineno)
     time = time * TIME_UNITS[unit] if unit != "s" else time
+    left_cols = _sensor_columns(columns, left_cols, lay, path, header_lineno)
+    right_cols = _sensor_columns(columns, right_cols, lay_right or lay, path, header_lineno)
     left = data[:, left_cols].astype(np.float32) if left_cols else None
     right = data[:, right_cols].astype(np.float32) if right_cols else None
     mass = body_mass_kg if body_mass_kg is not None else meta.get("body_mass_kg")
@@ -359,6 +366,72 @@ def _time_unit(
             "or rename the column to time_ms",
         )
     return "s"
+
+
+def _sensor_columns(
+    columns: list[str], picked: list[int], layout: SensorLayout, path: Path, line: int
+) -> list[int]:
+    """Positions of one side's sensor columns, in the layout's sensor order.
+
+    A column names its sensor (``L_H1``: the layout's sensor ``H1``, case aside when that is
+    unambiguous) or numbers it (``L1``..``Ln``: the layout's order), in any column order; the
+    columns of a file whose sensors were reordered or renamed (by hand, in a spreadsheet) are
+    matched by their names, never by their places.
+
+    Raises
+    ------
+    FileFormatError
+        A column that is no sensor of the layout, two columns for one sensor, or a sensor
+        without a column.
+    """
+    if not picked:
+        return picked
+    sensors = list(layout.sensor_names)
+    exact = {name: k for k, name in enumerate(sensors)}
+    folded: dict[str, int | None] = {}
+    for k, name in enumerate(sensors):
+        folded[name.lower()] = None if name.lower() in folded else k  # None: ambiguous
+    slots: dict[int, int] = {}  # sensor -> column position
+    for i in picked:
+        column = columns[i]
+        rest = column[1:]
+        name = rest[1:] if rest.startswith("_") else rest
+        k = exact.get(name) if rest.startswith("_") else None
+        if k is None and rest.startswith("_"):
+            k = folded.get(name.lower())
+        if k is None and name.isdigit() and 1 <= int(name) <= len(sensors):
+            k = int(name) - 1
+        if k is None:
+            side = column[:1]
+            raise FileFormatError(
+                f"column {column!r} is not a sensor of layout {layout.name!r}",
+                path=str(path),
+                line=line,
+                column=column,
+                hint=f"name the columns {side}_{sensors[0]} .. {side}_{sensors[-1]} (the layout's sensors) "
+                f"or number them {side}1 .. {side}{len(sensors)}, or pass the insole's layout",
+            )
+        if k in slots:
+            raise FileFormatError(
+                f"columns {columns[slots[k]]!r} and {column!r} are both sensor {sensors[k]!r} of layout "
+                f"{layout.name!r}",
+                path=str(path),
+                line=line,
+                column=column,
+            )
+        slots[k] = i
+    absent = [sensors[k] for k in range(len(sensors)) if k not in slots]
+    if absent:
+        side = columns[picked[0]][:1]
+        raise FileFormatError(
+            f"no {side} column for sensor{'s' if len(absent) > 1 else ''} {', '.join(absent[:5])}"
+            f"{' ...' if len(absent) > 5 else ''} of layout {layout.name!r} ({len(picked)} of "
+            f"{len(sensors)} sensors have columns)",
+            path=str(path),
+            line=line,
+            hint="every sensor of the layout needs its column; pass the insole's layout if it is another",
+        )
+    return [slots[k] for k in range(len(sensors))]
 
 
 def _layouts(
