@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import sensorkit as sk
+from sensorkit.errors import FileFormatError
 from sensorkit.io import detect_format
 from sensorkit.layouts import fit_layout
 
@@ -209,3 +210,19 @@ def test_the_real_export_converted_to_generic_csv_keeps_its_gaps_and_their_reaso
     back = sk.read(path)
     pd.testing.assert_frame_equal(back.gaps, rec.gaps)
     np.testing.assert_array_equal(back.right, rec.right)
+
+
+def test_a_byte_that_is_not_utf8_in_the_data_is_named_by_line_and_column(tmp_path):
+    # a new user's fuzzing: one bad byte in the rows gave "error: 'utf-8' codec can't decode
+    # byte 0xb0 in position 6838" (a UnicodeDecodeError, no file, no line)
+    src = DATA / "230927_102114.txt"
+    data = bytearray(src.read_bytes())
+    lines = bytes(data).split(b"\n")
+    line_no = 806
+    at = sum(len(ln) + 1 for ln in lines[: line_no - 1]) + 30  # column 31 of line 806, a data row
+    assert not lines[line_no - 1].startswith(b"#")
+    data[at] = 0xB0
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(FileFormatError, match=r"bad\.txt, line 806, column 31: not UTF-8 text \(byte 0xb0\)"):
+        sk.read(bad)

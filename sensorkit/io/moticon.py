@@ -58,6 +58,7 @@ import pandas as pd
 from sensorkit._stack import user_stacklevel
 from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
+from sensorkit.io.validate import text_lines
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.recording import Recording
 
@@ -118,6 +119,7 @@ def _parse_header(path: Path) -> tuple[dict[str, str], list[str], int]:
                 elif "\t" in body:
                     channels = [c.strip() for c in body.split("\t")]
     except UnicodeDecodeError as exc:
+        text_lines(str(path))  # raises, naming the line and the byte
         raise FileFormatError(f"not a text file ({exc.reason})", path=str(path)) from None
     return fields, channels, n_comment
 
@@ -235,7 +237,9 @@ def read_moticon_opengo(
             keep_default_na=False,
             na_values=[""],  # only empty cells are missing; "n/a", "null" ... are errors
         )
-    except ValueError as exc:
+    except ValueError as exc:  # UnicodeDecodeError too: a byte that is not UTF-8
+        if isinstance(exc, UnicodeDecodeError):
+            text_lines(str(path))  # raises, naming the line and the byte
         raise _locate(path, n_comment, channels, usecols) or FileFormatError(
             f"cannot parse ({exc})", path=str(path)
         ) from None
