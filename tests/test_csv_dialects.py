@@ -387,3 +387,42 @@ def test_a_column_that_is_no_sensor_or_repeats_one_is_refused(tmp_path, old, new
     with pytest.raises(FileFormatError, match=message) as err:
         read(bad)
     assert "L_H1 .. L_T3" in (err.value.hint or "") or "both sensor" in str(err.value)
+
+
+def test_a_rate_line_that_contradicts_the_time_column_gives_way_to_it(tmp_path):
+    src = write(sk.simulate(duration_s=2, seed=1), tmp_path / "sim.csv")
+    text = src.read_text(encoding="utf-8")
+    assert "# rate_hz: 100\n" in text
+    edited = tmp_path / "rate50.csv"
+    edited.write_text(text.replace("# rate_hz: 100\n", "# rate_hz: 50\n"), encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"# rate_hz says 50 Hz but the time column steps by 0\.01 s"):
+        rec = read(edited)
+    assert rec.rate_hz == pytest.approx(100.0)
+    same = read(src)  # agreeing (and 1.2x away would still agree: RATE_AGREEMENT)
+    assert same.rate_hz == 100.0
+
+
+def test_metadata_lines_padded_by_a_spreadsheet_are_read(tmp_path):
+    # saved from a spreadsheet with ';' separators, every '#' line is a row padded with empty
+    # cells: "units must be 'N' or 'kPa', got 'kPa;;;;...'"
+    rec = sk.simulate(duration_s=1, seed=1)
+    src = write(rec, tmp_path / "sim.csv")
+    lines = src.read_text(encoding="utf-8").split("\n")
+    n_cols = next(ln for ln in lines if ln.startswith("time")).count(",") + 1
+    padded = [ln + ";" * (n_cols - 1) if ln.startswith("#") else ln.replace(",", ";") for ln in lines]
+    (tmp_path / "excel.csv").write_text("\n".join(padded), encoding="utf-8")
+    back = read(tmp_path / "excel.csv")
+    assert back.units == rec.units and back.rate_hz == rec.rate_hz and back.body_mass_kg == rec.body_mass_kg
+    assert np.array_equal(back.left, rec.left, equal_nan=True) and len(back.events) == len(rec.events)
+
+
+def test_text_metadata_survives_csv_and_the_rest_is_named(tmp_path):
+    # converting a Moticon export to CSV lost its start time, insole serials and size without a
+    # word (Parquet kept them, and says what it cannot keep)
+    rec = read(Path(__file__).parent / "data" / "moticon-opengo" / "230927_102114.txt")
+    with pytest.warns(UserWarning, match=r"metadata not stored in CSV \(not one line of text\): moticon;"):
+        path = write(rec, tmp_path / "m.csv")
+    back = read(path)
+    for key in ("start_time", "serial_left", "serial_right", "insole_size", "notes", "tag"):
+        assert back.metadata[key] == str(rec.metadata[key]), key
+    assert back.metadata["source"] == str(path) and "moticon" not in back.metadata

@@ -15,6 +15,7 @@ from sensorkit.errors import FileFormatError, SensorkitError
 from sensorkit.io.parquet import METADATA_KEY, looks_like_parquet, read_parquet, write_parquet
 
 pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow (the 'parquet' extra) is not installed")
+pa = pytest.importorskip("pyarrow")
 
 
 def _same(a: sk.Recording, b: sk.Recording) -> None:
@@ -162,3 +163,52 @@ def test_a_damaged_data_page_is_an_error_not_other_values(tmp_path):
     damaged.write_bytes(bytes(data))
     with pytest.raises(FileFormatError, match=r"row group 0 .*cannot be decoded: .*(?i:crc|checksum)"):
         read_parquet(damaged)
+
+
+def test_a_header_rate_that_contradicts_the_time_column_gives_way_to_it(tmp_path):
+    # a header edited to 50 Hz on a 100 Hz file was taken as is: <Recording ... at 50 Hz>
+    path = write_parquet(sk.simulate(duration_s=2, seed=1), tmp_path / "r.parquet")
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[METADATA_KEY])
+    meta["rate_hz"] = 50.0
+    edited = tmp_path / "rate50.parquet"
+    pq.write_table(table.replace_schema_metadata({METADATA_KEY: json.dumps(meta)}), edited)
+    with pytest.warns(
+        UserWarning, match=r"rate_hz says 50 Hz but the time column steps by 0\.01 s \(100 Hz\)"
+    ):
+        rec = read_parquet(edited)
+    assert rec.rate_hz == pytest.approx(100.0)
+
+
+def test_a_time_column_in_milliseconds_is_refused(tmp_path):
+    # read as 17 500 s at 0.1 Hz, where `analyze` found "no walking or running steps"
+    path = write_parquet(sk.simulate(duration_s=2, seed=1), tmp_path / "r.parquet")
+    table = pq.read_table(path)
+    ms = table.set_column(0, "time_s", pa.array(table.column(0).to_numpy() * 1000.0))
+    pq.write_table(ms, tmp_path / "ms.parquet")
+    with pytest.raises(
+        FileFormatError, match=r"column 'time_s' steps by 10 between rows: that is milliseconds"
+    ) as err:
+        read_parquet(tmp_path / "ms.parquet")
+    assert "divide it by 1000" in err.value.hint
+
+
+def test_sensor_columns_are_matched_by_name_and_a_dropped_one_is_named(tmp_path):
+    # a new user swapped two columns with pyarrow: refused with both lists showing the same
+    # first three names and "pass layout=", and a dropped column was never named
+    rec = sk.simulate(duration_s=1, seed=1)
+    path = write_parquet(rec, tmp_path / "r.parquet")
+    table = pq.read_table(path)
+    names = table.column_names
+    swapped = [names[0], names[2], names[1], *names[3:]]
+    pq.write_table(table.select(swapped), tmp_path / "swapped.parquet")
+    back = read_parquet(tmp_path / "swapped.parquet")
+    assert np.array_equal(back.left, rec.left, equal_nan=True)
+    assert np.array_equal(back.right, rec.right, equal_nan=True)
+    pq.write_table(table.drop_columns(["L_H3"]), tmp_path / "dropped.parquet")
+    with pytest.raises(
+        FileFormatError,
+        match=r"left columns do not match layout 'ref16': no column L_H3 \(15 columns, 16 sensors\)",
+    ) as err:
+        read_parquet(tmp_path / "dropped.parquet")
+    assert "dropped or renamed" in err.value.hint

@@ -33,7 +33,9 @@ The time column is ``time`` or ``time_s`` (seconds), ``time_ms`` (milliseconds) 
 never silently read 1000 times too slow; a ``time_unit`` that makes the rows closer than
 :data:`MIN_PLAUSIBLE_STEP_S` (faster than 20 kHz) is refused too.
 
-Dialects: a UTF-8 byte-order mark is skipped; ``;`` or tab separators and decimal commas
+Dialects: a UTF-8 byte-order mark is skipped; the empty cells a spreadsheet adds to each
+``#`` line (``# units: kPa;;;;``) are dropped, so a metadata value cannot end in ``;``, ``,``
+or a tab; ``;`` or tab separators and decimal commas
 are sniffed from the header and the first rows (and recorded in
 ``metadata["csv_dialect"]``) or given as ``sep=``/``decimal=``; text that is not UTF-8 is an
 error naming the line unless ``encoding=`` says what it is (``"latin-1"``, ``"cp1252"``).
@@ -56,7 +58,14 @@ from sensorkit._json import check
 from sensorkit._stack import user_stacklevel
 from sensorkit.errors import CalibrationError, FileFormatError, FileTruncatedWarning
 from sensorkit.io.spec import FormatSpec, head_text
-from sensorkit.io.validate import GAPS_SPEC, MAX_HEADER_LINE_CHARS, check_csv_header, declared_gaps
+from sensorkit.io.validate import (
+    GAPS_SPEC,
+    MAX_HEADER_LINE_CHARS,
+    MAX_PLAUSIBLE_STEP_S,
+    check_csv_header,
+    declared_gaps,
+    declared_rate,
+)
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.outputs import atomic_output
 from sensorkit.recording import Recording
@@ -73,13 +82,11 @@ __all__ = [
 
 #: Seconds per unit of a time column.
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
-#: A plain ``time`` column whose median step exceeds this (s) is taken for milliseconds:
-#: insoles sample at 10-1000 Hz, so frames are 1-100 ms apart.
-MAX_PLAUSIBLE_STEP_S = 0.5
 #: A time column whose median step, in the unit given, is below this (s) is refused: faster than
 #: 20 kHz is no insole (a seconds column read with ``time_unit="ms"``).
 MIN_PLAUSIBLE_STEP_S = 5e-5
 _TIME_NAMES = {"time": None, "time_s": "s", "time_ms": "ms", "time_us": "us"}
+_PADDING = re.compile(r"(?:;+|,+|\t+)\s*$")  # the empty cells a spreadsheet adds to a '#' line
 _KNOWN_KEYS = {
     "units",
     "layout",
@@ -285,7 +292,7 @@ def read_generic_csv(
     left = data[:, left_cols].astype(np.float32) if left_cols else None
     right = data[:, right_cols].astype(np.float32) if right_cols else None
     mass = body_mass_kg if body_mass_kg is not None else meta.get("body_mass_kg")
-    rate = meta.get("rate_hz")
+    rate = declared_rate(meta.get("rate_hz"), time, path, field="# rate_hz")
     gaps = declared_gaps(meta.get("gaps_json"), time, rate, path, field="gaps_json")
     extra = {k: v for k, v in meta.items() if k not in _KNOWN_KEYS}
     extra["source"] = str(path)
@@ -472,9 +479,9 @@ def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "
     Lossless for float32 values with the default format; the time column is written with the
     shortest exact decimal of each float64 (a Unix-time axis keeps its microseconds). Metadata
     lines: units, layout (name, plus the whole layout as ``layout_json`` when it is not a
-    built-in one), rate_hz, body_mass_kg, subject and session when known (with
-    ``subject_from_file_name`` and ``subject_naming`` when a reader set them), and the events
-    (``events_json``). Missing frames are written as empty cells, and the gap table with its
+    built-in one), rate_hz, body_mass_kg, every metadata entry that is one line of text, a
+    number or a flag (subject and session first; read back as text), with a warning naming
+    the entries that are not (lists, tables), and the events (``events_json``). Missing frames are written as empty cells, and the gap table with its
     reasons as ``gaps_json`` lines (before 2026-12-01 a board's pause, ``time jump``, read back
     as ``dropout``).
 
@@ -497,12 +504,17 @@ def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "
         lines.append(f"# configured_rate_hz: {float(configured):.9g}")  # a device's, when it ran at another
     if rec.body_mass_kg is not None:
         lines.append(f"# body_mass_kg: {rec.body_mass_kg:.9g}")
-    for key in ("subject", "session", "subject_naming"):
-        value = rec.metadata.get(key)
-        if isinstance(value, (str, int)) and "\n" not in str(value):
-            lines.append(f"# {key}: {value}")
     if rec.metadata.get("subject_from_file_name") is True:  # a converted copy keeps where it came from
         lines.append("# subject_from_file_name: true")
+    kept, dropped = _text_metadata(rec.metadata)
+    lines += [f"# {key}: {value}" for key, value in kept.items()]
+    if dropped:  # said, not silently lost (as the Parquet writer says it)
+        warnings.warn(
+            f"{path}: metadata not stored in CSV (not one line of text): {', '.join(dropped)}; the sensor "
+            "values, gaps, events and layout are stored (Parquet keeps lists and tables of metadata)",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     if len(rec.events):
         rows = [[float(t), str(lab), str(src)] for t, lab, src in rec.events.itertuples(index=False)]
         lines.append("# events_json: " + json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
@@ -526,6 +538,37 @@ def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "
     return path
 
 
+#: Metadata a reader sets from the file it reads, or written on lines of their own.
+_NOT_WRITTEN_AS_TEXT = {"source", "format", "csv_dialect", "configured_rate_hz", "subject_from_file_name"}
+
+
+def _text_metadata(metadata: dict) -> tuple[dict[str, str], list[str]]:
+    """Metadata written as ``# key: value`` lines (read back as text), and the names of the rest.
+
+    Kept: text, numbers and booleans on one line, under a key that fits a metadata line;
+    ``subject``, ``session`` and ``subject_naming`` first, as before.
+    """
+    kept: dict[str, str] = {}
+    dropped: list[str] = []
+    first = [k for k in ("subject", "session", "subject_naming") if k in metadata]
+    for key in first + [k for k in metadata if k not in first]:
+        value = metadata[key]
+        if key in _NOT_WRITTEN_AS_TEXT or key in _KNOWN_KEYS:
+            continue
+        text = str(value).strip() if isinstance(value, (str, int, float, bool)) else None
+        if (
+            text is None
+            or not text
+            or any(c in text for c in "\r\n")
+            or _PADDING.search(text)
+            or not re.fullmatch(r"[A-Za-z_][\w.\-]*", str(key))
+        ):
+            dropped.append(str(key))
+            continue
+        kept[str(key)] = text
+    return kept, dropped
+
+
 def _split_lines(text: str) -> list[str]:
     """Lines split at line feeds only (``str.splitlines`` also splits at form feeds and other
     separators, which shifts every reported line number after a form feed in a notes line)."""
@@ -546,7 +589,9 @@ def _read_preamble(lines: list[str], path: Path) -> tuple[dict, int]:
             continue
         if not line.startswith("#"):
             return meta, lineno
-        body = line[1:].strip()
+        # a spreadsheet saves each line as a row of the table: '# units: kPa;;;;' (the empty
+        # cells after the first); a value cannot end in a separator
+        body = _PADDING.sub("", line[1:]).strip()
         if not body:
             continue
         if ":" not in body:

@@ -39,7 +39,7 @@ from sensorkit._stack import user_stacklevel
 from sensorkit.errors import FileFormatError, SensorkitError, printable
 from sensorkit.io.outputs import atomic_output, check_output, input_files
 from sensorkit.io.spec import FormatSpec
-from sensorkit.io.validate import declared_gaps, parquet_header
+from sensorkit.io.validate import check_seconds, declared_gaps, declared_rate, parquet_header
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording, ScannedValues, join_scans, scan_values
 
@@ -193,7 +193,7 @@ def write_parquet(
     if head["metadata_not_stored"]:  # said, not silently dropped (Moticon's own force and COP)
         warnings.warn(
             f"{path}: metadata not stored in Parquet (not JSON): {', '.join(head['metadata_not_stored'])}; "
-            "the sensor values, gaps, events and layout are",
+            "the sensor values, gaps, events and layout are stored",
             UserWarning,
             stacklevel=user_stacklevel(),
         )
@@ -311,25 +311,25 @@ def _read_open(
         lay_left, lay_right = _layouts(header, layout, path)
         if wrong is not None:
             raise wrong
-        for side, prefix, lay in (("left", "L_", lay_left), ("right", "R_", lay_right)):
-            expected = [prefix + s for s in lay.sensor_names]
-            if columns[side] and columns[side] != expected:
-                raise FileFormatError(
-                    f"{side} columns {columns[side][:3]}... do not match layout {lay.name!r} ({expected[:3]}...)",
-                    path=str(path),
-                    hint="pass layout= the insole's layout",
-                )
+        order = {
+            side: _sensor_order(columns[side], [prefix + s for s in lay.sensor_names], side, lay.name, path)
+            for side, prefix, lay in (("left", "L_", lay_left), ("right", "R_", lay_right))
+        }
         scans = iter(decoder.result()[1:])
     finally:
         if decoder is not None:
             decoder.close()
-    values = {s: next(scans) if columns[s] else None for s in sides}
+    values: dict[str, Any] = {s: next(scans) if columns[s] else None for s in sides}
+    for side, perm in order.items():
+        if perm is not None:  # columns in another order than the layout's sensors: matched by name
+            values[side] = values[side].values[:, perm]  # scanned again, with the layout's sensor numbers
     extra = dict(header.get("metadata") or {})
     extra.update(source=str(path), format="parquet")
     if header.get("metadata_not_stored"):  # what the writer could not keep, so a reader knows
         extra["metadata_not_stored"] = list(header["metadata_not_stored"])
     mass = body_mass_kg if body_mass_kg is not None else _float_or_none(header.get("body_mass_kg"))
-    rate = _float_or_none(header.get("rate_hz"))
+    check_seconds(time, path, column=names[0], hint="the time_s column must be in seconds: divide it by 1000")
+    rate = declared_rate(_float_or_none(header.get("rate_hz")), time, path, field="rate_hz")
     try:
         return Recording.from_arrays(
             time,
@@ -346,6 +346,38 @@ def _read_open(
         )
     except ValueError as exc:
         raise FileFormatError(str(exc), path=str(path)) from None
+
+
+def _sensor_order(
+    got: list[str], expected: list[str], side: str, layout: str, path: Path
+) -> list[int] | None:
+    """Where each of the layout's sensor columns is among ``got``: None when in the layout's order.
+
+    Raises
+    ------
+    FileFormatError
+        Columns missing or not of the layout, named.
+    """
+    if not got or got == expected:
+        return None
+    place = {c: k for k, c in enumerate(got)}
+    missing = [c for c in expected if c not in place]
+    foreign = [c for c in got if c not in set(expected)]
+    if missing or foreign:
+        said = []
+        if missing:
+            said.append(f"no column {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
+        if foreign:
+            said.append(f"{', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''} not of this layout")
+        raise FileFormatError(
+            f"{side} columns do not match layout {layout!r}: {'; '.join(said)} "
+            f"({len(got)} columns, {len(expected)} sensors)",
+            path=str(path),
+            hint="a column dropped or renamed after writing?"
+            if len(foreign) < len(got)
+            else "pass layout= the insole's layout (--layout on the command line)",
+        )
+    return [place[c] for c in expected]
 
 
 def _column_error(schema, path: Path, pa) -> FileFormatError | None:

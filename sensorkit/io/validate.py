@@ -21,9 +21,12 @@ __all__ = [
     "GAPS_SPEC",
     "MAX_CSV_COLUMNS",
     "MAX_HEADER_LINE_CHARS",
+    "MAX_PLAUSIBLE_STEP_S",
     "PARQUET_HEADER_SPEC",
     "check_csv_header",
+    "check_seconds",
     "declared_gaps",
+    "declared_rate",
     "parquet_header",
     "text_lines",
 ]
@@ -172,3 +175,75 @@ def declared_gaps(
                 path=str(path),
             )
     return kept
+
+
+#: A time column in seconds whose median step exceeds this (s) is taken for milliseconds:
+#: insoles sample at 10-1000 Hz, so frames are 1-100 ms apart.
+MAX_PLAUSIBLE_STEP_S = 0.5
+
+
+def check_seconds(time: np.ndarray, path: str | Path, *, column: str, hint: str) -> None:
+    """Refuse a time column in seconds whose median step says milliseconds (FileFormatError).
+
+    A 100 Hz file read with its times in ms is 17 500 s at 0.1 Hz, in which no step is found:
+    the error names the column and ``hint`` the fix.
+    """
+    if time.size < 2:
+        return
+    step = float(np.median(np.diff(time)))
+    if step > MAX_PLAUSIBLE_STEP_S:
+        raise FileFormatError(
+            f"column {column!r} steps by {step:g} between rows: that is milliseconds, not seconds "
+            f"({1.0 / step:.3g} Hz would be far too slow for an insole)",
+            path=str(path),
+            column=column,
+            hint=hint,
+        )
+
+
+#: A declared rate within this factor of the time column's (1 / its median step) agrees with it.
+RATE_AGREEMENT = 1.25
+
+
+def declared_rate(rate_hz: float | None, time: np.ndarray, path: str | Path, *, field: str) -> float | None:
+    """A file's declared sample rate, or None when its time column contradicts it.
+
+    The time column is the data and the rate only describes it: a ``rate_hz`` more than
+    :data:`RATE_AGREEMENT` times away from ``1 / median step`` (a header edited by hand, 50
+    for a 100 Hz file) is left out with a warning naming both, and the recording measures
+    its rate from the time column (:meth:`sensorkit.Recording.from_arrays`). Everything that
+    uses the rate (filters, counts of missing frames, durations) would otherwise be off by
+    that factor.
+
+    Parameters
+    ----------
+    rate_hz : float or None
+        The declared rate (Hz).
+    time : numpy.ndarray
+        (n,) frame times (s).
+    path : str or Path
+        The file, named in the warning.
+    field : str
+        Where the file declares it (``# rate_hz``, ``rate_hz``), named likewise.
+
+    Returns
+    -------
+    float or None
+        ``rate_hz`` when it agrees with the time column (or the column has fewer than two
+        frames), else None.
+    """
+    if rate_hz is None or time.size < 2:
+        return rate_hz
+    step = float(np.median(np.diff(time)))
+    if not step > 0:
+        return rate_hz  # a time column that does not increase is refused where it is checked
+    ratio = rate_hz * step
+    if 1.0 / RATE_AGREEMENT <= ratio <= RATE_AGREEMENT:
+        return rate_hz
+    warnings.warn(
+        f"{path}: {field} says {rate_hz:g} Hz but the time column steps by {step:g} s ({1.0 / step:.4g} Hz): "
+        "the rate is taken from the time column",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
+    return None
