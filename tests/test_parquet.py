@@ -99,8 +99,9 @@ def test_header_gaps_are_checked_against_the_data_as_the_generic_csv_does(tmp_pa
     many = _with_header_gaps(path, too_many, tmp_path / "many.parquet")
     with pytest.raises(
         FileFormatError, match=r"gaps gap at 0\.5-0\.52 s says 9000000 frames missing, more than"
-    ):
+    ) as err:
         read_parquet(many)
+    assert str(err.value).count("many.parquet") == 1  # the file named once
 
 
 def test_custom_layout_and_one_side_survive(tmp_path):
@@ -135,7 +136,7 @@ def test_sniffer_and_errors(tmp_path):
     pq.write_table(pa.table({"time_s": rec.time, "L_H1": rec.left[:, 0]}), plain)
     with pytest.raises(FileFormatError, match="no sensor layout") as info:
         read_parquet(plain)
-    assert "layout=" in info.value.hint
+    assert "layout=" in info.value.hint and "--layout" in info.value.hint
     with pytest.raises(FileFormatError, match="do not match layout"):
         read_parquet(plain, layout="ref16")  # one sensor column, 16 in the layout
 

@@ -344,6 +344,8 @@ def _read_open(
             rate_hz=rate,
             events=[{"time_s": t, "label": lab, "source": src} for t, lab, src in header.get("events") or []],
         )
+    except FileFormatError:
+        raise  # already names the file
     except ValueError as exc:
         raise FileFormatError(str(exc), path=str(path)) from None
 
@@ -529,7 +531,8 @@ def _layouts(
             raise FileFormatError(
                 "no sensor layout in this Parquet file",
                 path=str(path),
-                hint="pass layout= (e.g. layout='ref16'); files written by sensorkit carry it",
+                hint="pass layout= (e.g. layout='ref16'; --layout NAME|FILE on the command line); files written by "
+                "sensorkit carry it",
             )
         left = load_layout(name)
         return left, left.mirror()
