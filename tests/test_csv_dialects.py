@@ -426,3 +426,19 @@ def test_text_metadata_survives_csv_and_the_rest_is_named(tmp_path):
     for key in ("start_time", "serial_left", "serial_right", "insole_size", "notes", "tag"):
         assert back.metadata[key] == str(rec.metadata[key]), key
     assert back.metadata["source"] == str(path) and "moticon" not in back.metadata
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_two_files_joined_into_one_name_the_second_header(tmp_path, whole):
+    # "expected 33 comma-separated fields, found 1" did not say why
+    text = write(sk.simulate(duration_s=1, seed=1), tmp_path / "a.csv").read_text(encoding="utf-8")
+    header = text.index("\ntime") + 1
+    second = text if whole else text[header:]  # with its '#' lines, or the column names alone
+    (tmp_path / "joined.csv").write_text(text + second, encoding="utf-8")
+    first_rows = text.count("\n")
+    what = "a '#' line" if whole else "the column names again"
+    with pytest.raises(
+        FileFormatError,
+        match=rf"line {first_rows + 1}: a second header in the rows \({what}; the header is line {text[:header].count(chr(10)) + 1}\): two files joined",
+    ):
+        read(tmp_path / "joined.csv")

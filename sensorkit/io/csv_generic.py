@@ -670,6 +670,15 @@ def _locate_bad_cell(
         if not text.strip():
             continue
         cells = next(csv.reader([text], delimiter=sep))  # quoted cells as the parser saw them
+        if text.lstrip().startswith("#") or [c.strip() for c in cells] == header:
+            return FileFormatError(
+                "a second header in the rows ("
+                + ("a '#' line" if text.lstrip().startswith("#") else "the column names again")
+                + f"; the header is line {header_line + 1}): two files joined into one?",
+                path=str(path),
+                line=lineno + 1,
+                hint="read each file on its own, or keep only the first file's header",
+            )
         if len(cells) != len(header):
             hint = None
             if sep == "," and len(next(csv.reader([text], delimiter=";"))) == len(header):
