@@ -63,6 +63,7 @@ from sensorkit.io.validate import (
     MAX_HEADER_LINE_CHARS,
     MAX_PLAUSIBLE_STEP_S,
     check_csv_header,
+    check_seconds,
     declared_gaps,
     declared_rate,
 )
@@ -362,16 +363,14 @@ def _time_unit(
                 hint="is the column in seconds? leave time_unit out (--time-unit on the command line)",
             )
         return given
-    if step > MAX_PLAUSIBLE_STEP_S:
-        raise FileFormatError(
-            f"column {name!r} steps by {step:g} between rows: that is milliseconds, not seconds "
-            f"({1.0 / step:.3g} Hz would be far too slow for an insole)",
-            path=str(path),
-            line=header_lineno,
-            column=name,
-            hint='pass time_unit="ms" (sk.read(path, time_unit="ms"); --time-unit ms on the command line) '
-            "or rename the column to time_ms",
-        )
+    check_seconds(
+        time,
+        path,
+        column=name,
+        line=header_lineno,
+        hint='pass time_unit="ms" (sk.read(path, time_unit="ms"); --time-unit ms on the command line) '
+        "or rename the column to time_ms",
+    )
     return "s"
 
 

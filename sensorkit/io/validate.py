@@ -182,11 +182,13 @@ def declared_gaps(
 MAX_PLAUSIBLE_STEP_S = 0.5
 
 
-def check_seconds(time: np.ndarray, path: str | Path, *, column: str, hint: str) -> None:
+def check_seconds(
+    time: np.ndarray, path: str | Path, *, column: str, hint: str, line: int | None = None
+) -> None:
     """Refuse a time column in seconds whose median step says milliseconds (FileFormatError).
 
     A 100 Hz file read with its times in ms is 17 500 s at 0.1 Hz, in which no step is found:
-    the error names the column and ``hint`` the fix.
+    the error names the column (and its header ``line`` when given) and ``hint`` the fix.
     """
     if time.size < 2:
         return
@@ -196,6 +198,7 @@ def check_seconds(time: np.ndarray, path: str | Path, *, column: str, hint: str)
             f"column {column!r} steps by {step:g} between rows: that is milliseconds, not seconds "
             f"({1.0 / step:.3g} Hz would be far too slow for an insole)",
             path=str(path),
+            line=line,
             column=column,
             hint=hint,
         )
