@@ -276,3 +276,29 @@ def test_one_noisy_reading_does_not_make_the_sheet_the_foot(tmp_path):
     assert rec.left[0].max() > 0  # the reading is there
     assert rec.layout.foot_length_mm == pytest.approx(254.0)
     assert rec.layout.foot_width_mm == pytest.approx(76.2)
+
+
+def test_the_real_header_gives_its_comments_and_start_time(real):
+    # "COMMENTS:" then "overground walk p10" was read as a key 'overground' (value 'walk p10'),
+    # and TIME was not taken as the start time the pedar and Moticon readers give
+    assert real.metadata["fscan_comments"] == "overground walk p10"
+    assert "fscan_overground" not in real.metadata
+    assert real.metadata["start_time"] == "2017-02-16T11:26:22"
+    assert real.metadata["fscan_time"] == "Thursday, 16 February 2017 11:26:22 a.m."
+
+
+def test_comments_of_several_lines_and_an_afternoon_time(tmp_path):
+    text = _asf(3, 3, [_grid(1), _grid(2)])
+    text = text.replace(
+        "START_FRAME 1",
+        "TIME Monday, 3 July 2023 2:05:09 p.m.\nCOMMENTS:\nbarefoot trial 2\nsubject tired\nSTART_FRAME 1",
+    )
+    path = tmp_path / "walkL.asf"
+    path.write_text(text)
+    rec = read_fscan(path)
+    assert rec.metadata["fscan_comments"] == "barefoot trial 2 / subject tired"
+    assert rec.metadata["start_time"] == "2023-07-03T14:05:09"
+    assert rec.metadata["fscan_start_frame"] == "1"
+    other = tmp_path / "otherL.asf"
+    other.write_text(text.replace("Monday, 3 July 2023 2:05:09 p.m.", "lundi 3 juillet 2023 14:05"))
+    assert "start_time" not in read_fscan(other).metadata  # not guessed; the text stays in fscan_time

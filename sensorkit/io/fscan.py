@@ -38,6 +38,7 @@ footprint).
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import warnings
 from pathlib import Path
@@ -73,17 +74,54 @@ def _number(text: str, key: str, path: Path, lineno: int) -> float:
     return float(m.group(1))
 
 
+_KEY = re.compile(r"[A-Z][A-Z0-9_]*:?")
+
+
+def _start_time(text: str) -> str | None:
+    """``TIME`` (``Thursday, 16 February 2017 11:26:22 a.m.``) as ISO 8601 local time, or None.
+
+    The English day and month names F-Scan writes; a header in another language, or another
+    form, gives None (the text stays in ``fscan_time``).
+    """
+    t = re.sub(r"\b([ap])\.?m\.?$", lambda m: m.group(1).upper() + "M", text.strip(), flags=re.IGNORECASE)
+    for form in (
+        "%A, %d %B %Y %I:%M:%S %p",
+        "%A, %d %B %Y %H:%M:%S",
+        "%d %B %Y %I:%M:%S %p",
+        "%d %B %Y %H:%M:%S",
+    ):
+        try:
+            return _dt.datetime.strptime(t, form).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
 def _header(lines: list[str], path: Path) -> tuple[dict[str, tuple[str, int]], int]:
-    """``KEY -> (value, line number)`` and the index of the first line after ``ASCII_DATA``."""
+    """``KEY -> (value, line number)`` and the index of the first line after ``ASCII_DATA``.
+
+    Keys are upper case (``START_FRAME``); the free-text lines after ``COMMENTS:`` up to the
+    next key are the comments' value, joined by `` / `` (a comment line ``overground walk``
+    was read as a key ``overground``).
+    """
     fields: dict[str, tuple[str, int]] = {}
+    comments: list[str] | None = None
     for i, line in enumerate(lines):
         text = line.strip()
         if text.startswith("ASCII_DATA"):
             return fields, i + 1
+        first = text.split(" ", 1)[0]
+        if comments is not None and text and not _KEY.fullmatch(first):
+            comments.append(text)
+            fields["COMMENTS"] = (" / ".join(comments), fields["COMMENTS"][1])
+            continue
+        comments = None
         if not text or (" " not in text and not text.endswith(":")):
             continue
         key, _, value = text.partition(" ")
         fields[key.rstrip(":")] = (value.strip(), i + 1)
+        if key.rstrip(":") == "COMMENTS":
+            comments = [value.strip()] if value.strip() else []
     raise FileFormatError(
         "no ASCII_DATA line: not an F-Scan ASCII movie, or cut in its header", path=str(path)
     )
@@ -110,7 +148,9 @@ def read_fscan(
         grid cells not marked ``B``; ``time`` = (frame number - START_FRAME) x
         SECONDS_PER_FRAME (s), so missing frame numbers become gaps. The layout
         (``fscan-<rows>x<cols>``) has the grid geometry, sensel areas and anatomical masks.
-        ``metadata`` holds the header fields (``fscan_<key>``) and ``side_from``.
+        ``metadata`` holds the header fields (``fscan_<key>``; ``fscan_comments`` joins the
+        lines after ``COMMENTS:`` with `` / ``), ``side_from``, and ``start_time`` (ISO 8601
+        local time, from ``TIME`` when it reads as F-Scan's English date; absent otherwise).
 
     Raises
     ------
@@ -257,6 +297,9 @@ def read_fscan(
     )
     metadata = {f"fscan_{k.lower()}": v for k, (v, _) in fields.items()}
     metadata.update(source=str(path), format="fscan-asf", side_from=side_from)
+    started = _start_time(fields.get("TIME", ("", 0))[0])
+    if started is not None:  # as the Moticon and pedar readers give it
+        metadata["start_time"] = started
     kwargs = {side: values}
     try:
         return Recording.from_arrays(
