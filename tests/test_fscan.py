@@ -302,3 +302,18 @@ def test_comments_of_several_lines_and_an_afternoon_time(tmp_path):
     other = tmp_path / "otherL.asf"
     other.write_text(text.replace("Monday, 3 July 2023 2:05:09 p.m.", "lundi 3 juillet 2023 14:05"))
     assert "start_time" not in read_fscan(other).metadata  # not guessed; the text stays in fscan_time
+
+
+def test_the_foot_comes_from_the_headers_filename_when_the_file_name_does_not_say(tmp_path):
+    movie = _asf(3, 3, [_grid(1), _grid(2)]).replace(
+        "SENSOR_TYPE FSCAN", "FILENAME C:\\\\TEKSCAN\\\\MOVIES\\\\FrasP01R.fsx\nSENSOR_TYPE FSCAN"
+    )
+    (tmp_path / "walk.asf").write_text(movie)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "cannot tell the foot" warning
+        rec = read_fscan(tmp_path / "walk.asf")
+    assert rec.sides == ("right",) and rec.metadata["side_from"] == "header FILENAME"
+    (tmp_path / "walkL.asf").write_text(movie)  # renamed to the other foot: the file name wins, said
+    with pytest.warns(UserWarning, match=r"file name says the left foot, the header's FILENAME .* the right"):
+        rec = read_fscan(tmp_path / "walkL.asf")
+    assert rec.sides == ("left",) and rec.metadata["side_from"] == "file name"

@@ -29,7 +29,9 @@ row 1 is the toe end, the last row the heel end (the heel loads first in each st
 insole is widest about 2/3 of the way from the heel), and columns increase towards the
 medial side (the lateral midfoot band loads, the medial arch does not). A right foot is the
 mirror image; ``MIRROR_ROW``/``MIRROR_COL`` 1 flips the corresponding axis. The foot is taken
-from the file name (``...L.asf`` / ``...R.asf``, Tekscan's naming), else left with a warning.
+from the file name (``...L.asf`` / ``...R.asf``, Tekscan's naming), else from the movie's name
+in the header (``FILENAME ...\\FrasP01L.fsx``), else it is the left, with a warning; when the
+two disagree, the file name is kept, with a warning.
 
 The sensels become a :class:`~sensorkit.layout.SensorLayout` with a ``grid`` and the
 anatomical masks of :mod:`sensorkit.layouts.masks` (approximate, from the recording's
@@ -278,7 +280,7 @@ def read_fscan(
     values = np.vstack(frames) * KPA_PER_UNIT[unit]
     time = (np.asarray(numbers, dtype=np.float64) - first_frame) * period
 
-    side, side_from = _side(path)
+    side, side_from = _side(path, fields.get("FILENAME", ("", 0))[0])
     flip_rows = fields.get("MIRROR_ROW", ("0", 0))[0].strip() == "1"
     flip_cols = fields.get("MIRROR_COL", ("0", 0))[0].strip() == "1"
     medial_increasing = (side == "left") != flip_cols
@@ -331,12 +333,28 @@ def _footprint(values: np.ndarray, active: np.ndarray, period_s: float) -> np.nd
     return fp
 
 
-def _side(path: Path) -> tuple[str, str]:
-    m = _SIDE_FROM_NAME.search(path.stem)
-    if m:
-        return ("left" if m.group(1).upper() == "L" else "right"), "file name"
+def _side(path: Path, recorded_as: str) -> tuple[str, str]:
+    """The foot, and where it was read: the file's name, else the header's ``FILENAME``
+    (the movie as Tekscan saved it, ``...\\FrasP01L.fsx``), else left with a warning."""
+    stem = re.split(r"[\\/]", recorded_as.strip())[-1].rsplit(".", 1)[0] if recorded_as.strip() else ""
+    named = {
+        where: ("left" if m.group(1).upper() == "L" else "right")
+        for where, text in (("file name", path.stem), ("header FILENAME", stem))
+        if text and (m := _SIDE_FROM_NAME.search(text))
+    }
+    if len(set(named.values())) > 1:
+        warnings.warn(
+            f"{path}: the file name says the {named['file name']} foot, the header's FILENAME "
+            f"({recorded_as.strip()}) the {named['header FILENAME']}: read as the {named['file name']} foot",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+    if named:
+        where = "file name" if "file name" in named else "header FILENAME"
+        return named[where], where
     warnings.warn(
-        f"{path}: cannot tell the foot from the file name (Tekscan names end in L or R); read as the left foot",
+        f"{path}: cannot tell the foot from the file name or the header's FILENAME (Tekscan names end "
+        "in L or R); read as the left foot",
         UserWarning,
         stacklevel=user_stacklevel(),
     )
