@@ -66,6 +66,7 @@ from sensorkit.io.validate import (
     check_seconds,
     declared_gaps,
     declared_rate,
+    median_step_s,
 )
 from sensorkit.layout import SensorLayout, builtin_layouts, load_layout
 from sensorkit.outputs import atomic_output
@@ -286,14 +287,17 @@ def read_generic_csv(
         raise FileFormatError(
             "time is empty", path=str(path), line=header_lineno + 1 + int(missing_time[0]), column=columns[0]
         )
-    unit = _time_unit(columns[0], time_name, time_unit, time, path, header_lineno)
-    time = time * TIME_UNITS[unit] if unit != "s" else time
+    step = median_step_s(time)  # in the column's own unit
+    unit = _time_unit(columns[0], time_name, time_unit, step, path, header_lineno)
+    if unit != "s":
+        time = time * TIME_UNITS[unit]
+        step = median_step_s(time)
     left_cols = _sensor_columns(columns, left_cols, lay, path, header_lineno)
     right_cols = _sensor_columns(columns, right_cols, lay_right or lay, path, header_lineno)
     left = data[:, left_cols].astype(np.float32) if left_cols else None
     right = data[:, right_cols].astype(np.float32) if right_cols else None
     mass = body_mass_kg if body_mass_kg is not None else meta.get("body_mass_kg")
-    rate = declared_rate(meta.get("rate_hz"), time, path, field="# rate_hz")
+    rate = declared_rate(meta.get("rate_hz"), step, path, field="# rate_hz")
     gaps = declared_gaps(meta.get("gaps_json"), time, rate, path, field="gaps_json")
     extra = {k: v for k, v in meta.items() if k not in _KNOWN_KEYS}
     extra["source"] = str(path)
@@ -334,10 +338,10 @@ def _sniff_decimal(rows: list[str], sep: str) -> str:
     return "."
 
 
-def _time_unit(
-    name: str, key: str, given: str | None, time: np.ndarray, path: Path, header_lineno: int
-) -> str:
-    """The unit of the time column, refusing a plain ``time`` column that looks like milliseconds."""
+def _time_unit(name: str, key: str, given: str | None, step: float, path: Path, header_lineno: int) -> str:
+    """The unit of the time column, refusing a plain ``time`` column that looks like milliseconds.
+
+    ``step`` is the column's median step in its own unit (:func:`~sensorkit.io.validate.median_step_s`)."""
     from_name = _TIME_NAMES[key]
     if from_name is not None:
         if given is not None and given != from_name:
@@ -349,8 +353,6 @@ def _time_unit(
                 hint="the column's name gives its unit: leave time_unit out (--time-unit on the command line)",
             )
         return from_name
-    steps = np.diff(time)
-    step = float(np.median(steps)) if steps.size else 0.0
     if given is not None:
         step_s = step * TIME_UNITS[given]
         if 0 < step_s < MIN_PLAUSIBLE_STEP_S:  # e.g. time_unit="ms" on a column in seconds
@@ -364,7 +366,7 @@ def _time_unit(
             )
         return given
     check_seconds(
-        time,
+        step,
         path,
         column=name,
         line=header_lineno,

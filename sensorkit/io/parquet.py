@@ -39,7 +39,7 @@ from sensorkit._stack import user_stacklevel
 from sensorkit.errors import FileFormatError, SensorkitError, printable
 from sensorkit.io.outputs import atomic_output, check_output, input_files
 from sensorkit.io.spec import FormatSpec
-from sensorkit.io.validate import check_seconds, declared_gaps, declared_rate, parquet_header
+from sensorkit.io.validate import check_seconds, declared_gaps, declared_rate, median_step_s, parquet_header
 from sensorkit.layout import SensorLayout, load_layout
 from sensorkit.recording import Recording, ScannedValues, join_scans, scan_values
 
@@ -328,8 +328,9 @@ def _read_open(
     if header.get("metadata_not_stored"):  # what the writer could not keep, so a reader knows
         extra["metadata_not_stored"] = list(header["metadata_not_stored"])
     mass = body_mass_kg if body_mass_kg is not None else _float_or_none(header.get("body_mass_kg"))
-    check_seconds(time, path, column=names[0], hint="the time_s column must be in seconds: divide it by 1000")
-    rate = declared_rate(_float_or_none(header.get("rate_hz")), time, path, field="rate_hz")
+    step = median_step_s(time)
+    check_seconds(step, path, column=names[0], hint="the time_s column must be in seconds: divide it by 1000")
+    rate = declared_rate(_float_or_none(header.get("rate_hz")), step, path, field="rate_hz")
     try:
         return Recording.from_arrays(
             time,
@@ -363,8 +364,9 @@ def _sensor_order(
     if not got or got == expected:
         return None
     place = {c: k for k, c in enumerate(got)}
+    known = set(expected)
     missing = [c for c in expected if c not in place]
-    foreign = [c for c in got if c not in set(expected)]
+    foreign = [c for c in got if c not in known]
     if missing or foreign:
         said = []
         if missing:
