@@ -512,7 +512,7 @@ def write_generic_csv(rec: Recording, path: str | Path, *, float_format: str = "
     if dropped:  # said, not silently lost (as the Parquet writer says it)
         warnings.warn(
             f"{path}: metadata not stored in CSV (not one line of text): {', '.join(dropped)}; the sensor "
-            "values, gaps, events and layout are stored (Parquet keeps lists and tables of metadata)",
+            "values, gaps, events and layout are stored (a Parquet file keeps those that JSON can hold)",
             UserWarning,
             stacklevel=user_stacklevel(),
         )
