@@ -25,7 +25,7 @@ __all__ = ["ANALYSIS_KERNELS", "compile_kernels", "signatures", "start_helper"]
 #: The kernels :func:`sensorkit.analyze` calls, in the order it first calls them: module,
 #: function, and the names of its argument types (see :func:`signatures`).
 _KERNELS: tuple[tuple[str, str, str], ...] = (
-    ("sensorkit.kernels.cop", "cop_frames", "f32_2d f32 f32 f32 f8"),
+    ("sensorkit.kernels.cop", "cop_frames_into", "f32_2d f32 f32 f32 f8 f32 f32 f32"),
     ("sensorkit.kernels.filters", "moving_average", "f32 i8"),
     ("sensorkit.kernels.events", "detect_contacts", "f32 i64 i8 f8 f8 i8 i8 i8 i64"),
     ("sensorkit.kernels.events", "refine_events", "f32 i64 i64 f8 i8"),

@@ -235,7 +235,10 @@ class Recording:
         Frame times in seconds on the host clock, strictly increasing.
     left, right : ndarray, shape (n, S), float32, or None
         Sensor values per frame in :attr:`units`; a side that was not recorded is None.
-        NaN marks frames a side did not deliver (listed in :attr:`gaps`).
+        NaN marks frames a side did not deliver (listed in :attr:`gaps`). Row-major
+        (C-contiguous) or column-major (Fortran-contiguous: what the Parquet reader gives,
+        each sensor's column contiguous, read without interleaving); every analysis gives
+        the same results for both (``tests/test_column_major.py``).
     layout : SensorLayout
         Layout of the left insole (the right one is ``layout.mirror()`` unless given).
     units : {"N", "kPa"}
@@ -631,7 +634,7 @@ class ScannedValues(NamedTuple):
     one in place of an array for ``left`` or ``right``, checks the shape and that the NaN
     frames are within it, and raises what the scan found (the same messages as for a plain
     array) without a second pass over the values. The scan is trusted to be of exactly
-    ``values``; anything that is not float32 and C-contiguous is scanned again.
+    ``values``; anything that is not float32 and C- or Fortran-contiguous is scanned again.
     """
 
     values: np.ndarray
@@ -655,8 +658,11 @@ def _validate_values(
         )
     if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
         raise ValueError(f"{side} values must be real numbers, got dtype {arr.dtype}")
-    if scanned is None or arr.dtype != np.float32 or not arr.flags.c_contiguous:
-        arr = np.ascontiguousarray(arr, dtype=np.float32)
+    if arr.dtype != np.float32 or not (arr.flags.c_contiguous or arr.flags.f_contiguous):
+        # float32 with rows or columns contiguous: a column-major array stays column-major
+        arr = np.asarray(arr, dtype=np.float32, order="F" if arr.flags.f_contiguous else "C")
+        scanned = None
+    if scanned is None:
         scanned = scan_values(arr)
     _raise_bad_values(scanned, side, layout)
     m = scanned.missing
@@ -674,7 +680,7 @@ def scan_values(arr: np.ndarray, offset: int = 0) -> ScannedValues:
 
     Parameters
     ----------
-    arr : ndarray, shape (n, S), float32, C-contiguous
+    arr : ndarray, shape (n, S), float32, row- or column-major
     offset : int
         Frame index of ``arr[0]`` in the whole recording.
 
@@ -686,26 +692,50 @@ def scan_values(arr: np.ndarray, offset: int = 0) -> ScannedValues:
     """
     n, n_s = arr.shape
     rows = max(1, _VALIDATE_BLOCK_VALUES // max(n_s, 1))
-    missing = []
-    partial_at = None
+    scans = []
     for lo in range(0, n, rows):
         block = arr[lo : lo + rows]
         finite = np.isfinite(block)
         if finite.all():
             continue
-        whole = _rows_all(finite)
-        bad = np.flatnonzero(~whole)  # frames with a NaN or an infinity
-        inf_rows = np.isinf(block[bad]).any(axis=1)
-        if inf_rows.any():  # an infinity is reported before any partly-NaN frame: stop here
-            i = lo + int(bad[np.argmax(inf_rows)])
-            j = int(np.flatnonzero(np.isinf(arr[i]))[0])
-            return ScannedValues(arr, None, (offset + i, j), None)
-        some = finite[bad].any(axis=1)
-        if partial_at is None and some.any():
-            i = lo + int(bad[np.argmax(some)])
-            partial_at = (offset + i, int(np.flatnonzero(np.isnan(arr[i]))[0]))
-        missing.append(offset + lo + bad)
-    return ScannedValues(arr, np.concatenate(missing).astype(np.int64) if missing else None, None, partial_at)
+        scan = scan_flagged(block, _rows_all(finite), offset + lo)
+        if scan.inf_at is not None:  # an infinity is reported before any partly-NaN frame: stop here
+            return ScannedValues(arr, None, scan.inf_at, None)
+        scans.append(scan)
+    return join_scans(arr, scans)
+
+
+def scan_flagged(arr: np.ndarray, finite_rows: np.ndarray, offset: int = 0) -> ScannedValues:
+    """:func:`scan_values` of ``arr`` when it is known which frames hold only finite values
+    (a reader finds that while copying the columns, without a second pass over them).
+
+    Parameters
+    ----------
+    arr : ndarray, shape (n, S), float32
+    finite_rows : ndarray of bool, shape (n,)
+        True where every value of the frame is finite.
+    offset : int
+        Frame index of ``arr[0]`` in the whole recording.
+
+    Returns
+    -------
+    ScannedValues
+        As :func:`scan_values` gives it: only the frames not all finite are looked at again.
+    """
+    bad = np.flatnonzero(~finite_rows)  # frames with a NaN or an infinity
+    if not bad.size:
+        return ScannedValues(arr, None, None, None)
+    some = arr[bad]
+    inf_rows = np.isinf(some).any(axis=1)
+    if inf_rows.any():
+        i = int(bad[np.argmax(inf_rows)])
+        return ScannedValues(arr, None, (offset + i, int(np.flatnonzero(np.isinf(arr[i]))[0])), None)
+    partial_at = None
+    partial = np.isfinite(some).any(axis=1)
+    if partial.any():
+        i = int(bad[np.argmax(partial)])
+        partial_at = (offset + i, int(np.flatnonzero(np.isnan(arr[i]))[0]))
+    return ScannedValues(arr, (offset + bad).astype(np.int64), None, partial_at)
 
 
 def join_scans(values: np.ndarray, scans: Sequence[ScannedValues]) -> ScannedValues:

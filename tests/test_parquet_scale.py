@@ -48,7 +48,7 @@ def test_sensorkit_file_of_many_row_groups_reads_as_the_whole_table(tmp_path):
     assert np.array_equal(back.time, time) and np.array_equal(back.time, rec.time)
     assert np.array_equal(bits(back.left), bits(left)) and np.array_equal(bits(back.left), bits(rec.left))
     assert np.array_equal(bits(back.right), bits(right))
-    assert back.left.flags.c_contiguous and back.left.dtype == np.float32
+    assert back.left.flags.f_contiguous and back.left.dtype == np.float32  # column-major
 
 
 def test_foreign_file_with_nulls_float64_and_dictionaries(tmp_path):

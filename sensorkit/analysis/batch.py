@@ -93,7 +93,7 @@ def analyze(
     parts, cop_arrays, baselines, contexts, segs, noises = [], {}, {}, {}, {}, {}
     missing, missing_for = None, None  # hole markers: one per time axis, shared by the sides
     for side in recording.sides:
-        values = np.ascontiguousarray(recording.forces_n(side), dtype=np.float32)
+        values = K.sensor_array(recording.forces_n(side))  # column-major sides stay so (no copy)
         ctx, seg, noises[side], cop = side_context(recording, side, values, params, weight_n)
         if missing_for != (ctx.rate_hz, ctx.max_dt_s):
             missing = None  # free the other side's before making this one
@@ -245,7 +245,7 @@ def analyze_side_arrays(
     ----------
     ctx : SideContext
     time_s : ndarray (n,) float64
-    values : ndarray (n, S) float32, C-contiguous, forces in N
+    values : ndarray (n, S) float32, forces in N (row- or column-major, see :func:`sensorkit.kernels.sensor_array`)
     seg : ndarray (n,) float32, optional
         The event force (computed when not given).
     cop : tuple of ndarray, optional

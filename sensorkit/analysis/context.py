@@ -217,7 +217,7 @@ def estimate_baseline_n(values: np.ndarray, params: AnalysisParams) -> np.ndarra
         return zero
     budget = min(_BASELINE_SAMPLE_FRAMES, max(_BASELINE_MIN_FRAMES, _BASELINE_SAMPLE_VALUES // max(n_s, 1)))
     stride = max(1, values.shape[0] // budget)
-    sample = values[::stride]
+    sample = np.ascontiguousarray(values[::stride])  # rows, whatever the side's memory order: the same sums
     sample = sample[np.isfinite(sample).all(axis=1)]
     if sample.shape[0] < 2:
         return zero

@@ -225,7 +225,7 @@ class DashboardState:
             st.steps.extend(steps)
         if cop is None:  # no analyser (raw counts shown as they are): the same COP kernel, no baseline
             cop = cop_frames(
-                np.ascontiguousarray(forces, dtype=np.float32),
+                np.asarray(forces, dtype=np.float32),  # any memory order (kernels.row_tiles)
                 lay.x_mm.astype(np.float32),
                 lay.y_mm.astype(np.float32),
                 np.zeros(lay.n_sensors, np.float32),

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sensorkit.kernels.cop import cop_frames
+from sensorkit.kernels.cop import cop_frames, sensor_array
 from sensorkit.recording import Recording
 
 __all__ = ["COP_MIN_FORCE_N", "FootLoads", "foot_loads", "has_forces"]
@@ -74,7 +74,7 @@ def foot_loads(rec: Recording, side: str, *, min_force_n: float = COP_MIN_FORCE_
         When ``side`` was not recorded, or the layout has no sensor areas for kPa values.
     """
     lay = rec.layout_for(side)
-    forces = np.ascontiguousarray(rec.forces_n(side), dtype=np.float32)
+    forces = sensor_array(rec.forces_n(side))  # a column-major side is not copied whole
     x = np.ascontiguousarray(lay.x_mm, dtype=np.float32)
     y = np.ascontiguousarray(lay.y_mm, dtype=np.float32)
     base = np.zeros(lay.n_sensors, dtype=np.float32)

@@ -41,7 +41,7 @@ from sensorkit.io.outputs import atomic_output, check_output, input_files
 from sensorkit.io.spec import FormatSpec
 from sensorkit.io.validate import check_seconds, declared_gaps, declared_rate, median_step_s, parquet_header
 from sensorkit.layout import SensorLayout, load_layout
-from sensorkit.recording import Recording, ScannedValues, join_scans, scan_values
+from sensorkit.recording import Recording, ScannedValues, join_scans, scan_flagged
 
 __all__ = [
     "FORMAT",
@@ -290,10 +290,12 @@ def _read_open(
     if wrong is None:
         n = pf.metadata.num_rows
         time = np.empty(n, dtype=np.float64)
-        sides = {s: np.empty((n, len(c)), dtype=np.float32) if c else None for s, c in columns.items()}
+        # column-major: each row group's column is one contiguous copy (no interleaving)
+        sides = {
+            s: np.empty((n, len(c)), dtype=np.float32, order="F") if c else None for s, c in columns.items()
+        }
         position = {c: k for k, c in enumerate(names)}
-        targets = [_Target(time, [0], scan=False)]  # array <- columns (by position)
-        targets += [
+        targets = [  # array <- columns (by position)
             _Target(sides[s], [position[c] for c in columns[s]], scan=True) for s in sides if columns[s]
         ]
         decoder = _GroupDecoder(path, source, pf, targets, n)  # decodes in threads from here on
@@ -315,7 +317,16 @@ def _read_open(
             side: _sensor_order(columns[side], [prefix + s for s in lay.sensor_names], side, lay.name, path)
             for side, prefix, lay in (("left", "L_", lay_left), ("right", "R_", lay_right))
         }
-        scans = iter(decoder.result()[1:])
+        # the time column here, while the threads decode the sensors; its errors after theirs
+        time_error: FileFormatError | None = None
+        try:
+            decoder.fill_here(time, names[0])
+            step = median_step_s(time)
+        except FileFormatError as exc:
+            time_error = exc
+        scans = iter(decoder.result())
+        if time_error is not None:
+            raise time_error
     finally:
         if decoder is not None:
             decoder.close()
@@ -328,7 +339,6 @@ def _read_open(
     if header.get("metadata_not_stored"):  # what the writer could not keep, so a reader knows
         extra["metadata_not_stored"] = list(header["metadata_not_stored"])
     mass = body_mass_kg if body_mass_kg is not None else _float_or_none(header.get("body_mass_kg"))
-    step = median_step_s(time)
     check_seconds(step, path, column=names[0], hint="the time_s column must be in seconds: divide it by 1000")
     rate = declared_rate(_float_or_none(header.get("rate_hz")), step, path, field="rate_hz")
     try:
@@ -385,10 +395,16 @@ def _sensor_order(
 
 
 def _column_error(schema, path: Path, pa) -> FileFormatError | None:
-    """The first problem of the columns (time first, then L_/R_ sensors, all numeric), or None."""
+    """The first problem of the columns (time first, then L_/R_ sensors, each name once, all
+    numeric), or None."""
     names = list(schema.names)
     if not names or names[0] not in ("time_s", "time"):
         return FileFormatError("the first column must be 'time_s' (seconds)", path=str(path), column=1)
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:  # columns are decoded by name
+            return FileFormatError(f"column {name!r} appears twice", path=str(path), column=name)
+        seen.add(name)
     unknown = [n for n in names[1:] if not n.startswith(("L_", "R_"))]
     if unknown:
         return FileFormatError(
@@ -417,16 +433,15 @@ class _GroupDecoder:
     """Decode a file's row groups straight into preallocated arrays, two at a time in threads.
 
     Each thread decodes one row group (its own reader on the one open file, whose positional
-    reads are thread-safe, and on the parsed footer),
-    interleaves its columns into rows ``lo:hi`` of the row-major (n, S) arrays with one
-    ``np.stack(..., out=)``, and scans those rows for NaN frames and infinities
-    (:func:`~sensorkit.recording.scan_values`), so :meth:`Recording.from_arrays` needs no
-    second pass. Decoding, copying and scanning release the GIL, so two row groups are worked
-    on at once while the calling thread checks the JSON header. Issue 17, 1 h of 2 x 16 at
-    1 kHz with 1 % frames lost, best of 9 in three alternating runs: ``sk.read`` 0.247-0.274 s
-    with one row group decoded ahead in one thread and the values checked afterwards,
-    0.211-0.250 s this way; ``np.load`` of the same arrays 0.04 s, and Arrow's lz4 +
-    byte-stream-split decoding alone 0.10-0.15 s on one core.
+    reads are thread-safe, and on the parsed footer), copies each sensor column into rows
+    ``lo:hi`` of its side's column-major (n, S) array (one contiguous copy per column: a
+    row-major array needs the columns interleaved, which cost as much as decoding them), and
+    checks each column for NaN and infinities as it is copied
+    (:func:`~sensorkit.recording.scan_flagged`), so :meth:`Recording.from_arrays` needs no
+    second pass. Decoding, copying and scanning
+    release the GIL, so two row groups are worked on at once while the calling thread checks
+    the JSON header and decodes and checks the time column (:meth:`fill_here`). Measured
+    figures: docs/performance.md, "Goal 2: reading Parquet".
 
     Peak memory is the arrays plus the two row groups being worked on: no whole-file table
     and no ``column_stack`` copy of it (reading once peaked at 3.6x the raw data). A file of
@@ -480,16 +495,27 @@ class _GroupDecoder:
             self.pool.shutdown(wait=True, cancel_futures=True)
         self.futures, self.local, self.error = [], threading.local(), None
 
-    def _group(self, g: int, reader=None) -> list[ScannedValues | None]:
-        if reader is None:
-            reader = getattr(self.local, "reader", None)
-            if reader is None:  # one reader per thread: the open file and its parsed footer
-                reader = self.local.reader = self.pq.ParquetFile(
-                    self.source, metadata=self.pf.metadata, page_checksum_verification=True
-                )
+    def fill_here(self, dst: np.ndarray, column: str) -> None:
+        """Decode one column of every row group into ``dst`` (n,) in the calling thread (the
+        time column, while the threads decode the sensors). Nothing when the row counts are
+        wrong (:meth:`result` raises that).
+
+        Raises
+        ------
+        FileFormatError
+            A row group that cannot be decoded.
+        """
+        if self.error is not None:
+            return
+        for g in range(len(self.rows)):
+            group = self._decode(g, self.pf, [column])
+            dst[self.starts[g] : self.starts[g + 1]] = _numpy_column(group.column(0))
+
+    def _decode(self, g: int, reader, columns: list[str] | None = None):
+        """Row group ``g`` (its ``columns``, default all) as an Arrow table, rows checked."""
         lo, hi = self.starts[g], self.starts[g + 1]
         try:
-            group = reader.read_row_group(g, use_threads=False)
+            group = reader.read_row_group(g, columns=columns, use_threads=False)
         except (self.pa.ArrowException, OSError) as exc:  # a damaged page: name where, keep Arrow's reason
             reason = printable(" ".join(str(exc).split()))  # Arrow quotes the damaged bytes
             raise FileFormatError(
@@ -502,14 +528,33 @@ class _GroupDecoder:
             raise FileFormatError(
                 f"row group {g} holds {group.num_rows} rows, its metadata says {hi - lo}", path=str(self.path)
             )
+        return group
+
+    def _group(self, g: int, reader=None) -> list[ScannedValues | None]:
+        if reader is None:
+            reader = getattr(self.local, "reader", None)
+            if reader is None:  # one reader per thread: the open file and its parsed footer
+                reader = self.local.reader = self.pq.ParquetFile(
+                    self.source, metadata=self.pf.metadata, page_checksum_verification=True
+                )
+        if not self.targets:  # no sensor columns: from_arrays says so
+            return []
+        lo, hi = self.starts[g], self.starts[g + 1]
+        names = self.pf.schema_arrow.names
+        wanted = sorted({k for t in self.targets for k in t.positions})
+        group = self._decode(g, reader, [names[k] for k in wanted])
+        at = {k: j for j, k in enumerate(wanted)}
         out: list[ScannedValues | None] = []
+        finite = np.empty(hi - lo, dtype=bool)
+        all_finite = np.empty(hi - lo, dtype=bool)
         for dst, positions, scan in self.targets:
-            cols = [_numpy_column(group.column(k)) for k in positions]
-            if dst.ndim == 1:
-                dst[lo:hi] = cols[0]
-            else:
-                np.stack(cols, axis=1, out=dst[lo:hi])
-            out.append(scan_values(dst[lo:hi], offset=lo) if scan else None)
+            all_finite[:] = True
+            for k, position in enumerate(positions):  # (n, S) column-major: one contiguous copy each
+                col = _numpy_column(group.column(at[position]))
+                dst[lo:hi, k] = col
+                if scan:  # checked while the column is in cache: no second pass over the side
+                    np.logical_and(all_finite, np.isfinite(col, out=finite), out=all_finite)
+            out.append(scan_flagged(dst[lo:hi], all_finite, offset=lo) if scan else None)
         return out
 
 

@@ -18,10 +18,12 @@ module             kernels
 =================  ===========================================================
 
 All kernels are compiled with ``cache=True`` and one signature each (float32 sensor
-arrays, float64 time), so cold start is a cache load.
+arrays, float64 time), so cold start is a cache load. Sensor arrays come in either memory
+order (:func:`sensor_array`): the COP runs row-major tiles (:func:`row_tiles`), and
+``regional_loads``, written without fast-math, gives the same bits in either order.
 """
 
-from sensorkit.kernels.cop import cop_frames, cop_frames_into, total_force
+from sensorkit.kernels.cop import cop_frames, cop_frames_into, row_tiles, sensor_array, total_force
 from sensorkit.kernels.cop_path import cop_path_metrics, cop_path_points
 from sensorkit.kernels.events import (
     FLAG_BRIDGED,
@@ -69,6 +71,8 @@ __all__ = [
     "open_stance",
     "refine_events",
     "regional_loads",
+    "row_tiles",
+    "sensor_array",
     "stance_force",
     "stance_time_jumps",
     "strike_index",
