@@ -42,3 +42,55 @@ def test_hole_markers_in_blocks_equal_one_pass(monkeypatch):
         got = stances.hole_markers(t, prev, 1000.0, 0.0015)
         np.testing.assert_array_equal(got, one_pass(t, prev, 1000.0, 0.0015))
     assert got.sum() > 100  # the test has holes to find
+
+
+def _straightforward_standing_mask(time_s, seg_left, seg_right, on_left_n, on_right_n):
+    """standing._standing_mask as first written (float totals, nested int64 np.where)."""
+    from sensorkit.analysis import standing as st
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = seg_left + seg_right
+        loaded = (seg_left >= on_left_n) & (seg_right >= on_right_n)
+        light_left = seg_left < st.MIN_STANDING_SHARE * total
+        light_right = seg_right < st.MIN_STANDING_SHARE * total
+    lifted = np.zeros(loaded.shape, dtype=bool)
+    for light in (light_left, light_right):
+        for a, b in zip(*true_runs(light), strict=True):
+            if time_s[b - 1] - time_s[a] < st.MAX_LIFT_S:
+                lifted[a:b] = True
+    both = st._bridge_short_dips(loaded & ~lifted, time_s, st._MAX_DIP_S)
+    lean = np.where(light_left & ~lifted, -1, np.where(light_right & ~lifted, 1, 0))
+    for a, b in zip(*true_runs(both), strict=True):
+        at = np.flatnonzero(lean[a:b])
+        if at.size < 2:
+            continue
+        sides = lean[a:b][at]
+        for k in np.flatnonzero(sides[1:] != sides[:-1]):
+            both[a + at[k] + 1 : a + at[k + 1]] = False
+            both[a + at[k + 1]] = False
+    return both
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_standing_mask_equals_the_straightforward_one_in_a_third_of_the_memory(dtype):
+    import tracemalloc
+
+    from sensorkit.analysis.standing import _standing_mask
+
+    rng = np.random.default_rng(11)
+    n = 200_000
+    t = np.arange(n) / 100.0
+    # stretches of standing, leaning either way, lifting a foot, walking, and missing frames
+    share = np.repeat(rng.choice([0.5, 0.3, 0.05, 0.95, 0.0, 1.0], n // 50), 50)
+    load = np.repeat(rng.uniform(0, 900, n // 50), 50) + rng.normal(0, 5, n)
+    left, right = (load * share).astype(dtype), (load * (1 - share)).astype(dtype)
+    left[rng.random(n) < 0.01] = np.nan
+    want = _straightforward_standing_mask(t, left, right, 20.0, 20.0)
+    tracemalloc.start()
+    got = _standing_mask(t, left, right, 20.0, 20.0, 1.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert want.sum() > n // 10 and (~want).sum() > n // 10  # both kinds of frames
+    np.testing.assert_array_equal(got, want)
+    # was 26 bytes a frame at float32 (two nested int64 np.where)
+    assert peak / n < (12 if dtype == np.float32 else 16)
