@@ -25,6 +25,13 @@ __all__ = ["ANALYSIS_KERNELS", "compile_kernels", "signatures", "start_helper"]
 #: The kernels :func:`sensorkit.analyze` calls, in the order it first calls them: module,
 #: function, and the names of its argument types (see :func:`signatures`).
 _KERNELS: tuple[tuple[str, str, str], ...] = (
+    # column-major sides (Parquet, CSV and the other readers that parse by column) and frame
+    # slices of them (a time window): first, so the helper, working from the end, reaches them
+    # last (a row-major run, the demo's, never calls them)
+    ("sensorkit.kernels.cop", "_copy_rows", "f32_2d_f i8 i8 f32_2d"),
+    ("sensorkit.kernels.cop", "_copy_rows", "f32_2d_a i8 i8 f32_2d"),
+    ("sensorkit.kernels.regional", "regional_loads", "f32_2d_f f64 f32 i64 i64 i64 i64 f64"),
+    ("sensorkit.kernels.regional", "regional_loads", "f32_2d_a f64 f32 i64 i64 i64 i64 f64"),
     ("sensorkit.kernels.cop", "cop_frames_into", "f32_2d f32 f32 f32 f8 f32 f32 f32"),
     ("sensorkit.kernels.filters", "moving_average", "f32 i8"),
     ("sensorkit.kernels.events", "detect_contacts", "f32 i64 i8 f8 f8 i8 i8 i8 i64"),
@@ -39,13 +46,14 @@ _KERNELS: tuple[tuple[str, str, str], ...] = (
     ("sensorkit.kernels.symmetry", "symmetry_index", "f64 f64"),
     ("sensorkit.kernels.symmetry", "symmetry_angle", "f64 f64"),
 )
-#: ``(module, function)`` of those kernels, in the order the pipeline first calls them.
-ANALYSIS_KERNELS: tuple[tuple[str, str], ...] = tuple((m, f) for m, f, _ in _KERNELS)
+#: ``(module, function)`` of those kernels, each once, in the order the pipeline first calls them.
+ANALYSIS_KERNELS: tuple[tuple[str, str], ...] = tuple(dict.fromkeys((m, f) for m, f, _ in _KERNELS))
 
 
-def signatures() -> dict[tuple[str, str], tuple]:
-    """Numba argument types of each kernel in :data:`ANALYSIS_KERNELS`, as the pipeline calls
-    it (C-contiguous arrays; Python ints and floats are int64 and float64). Imports Numba."""
+def signatures() -> list[tuple[tuple[str, str], tuple]]:
+    """``((module, function), argument types)`` of each signature in :data:`_KERNELS`, in its
+    order, as the pipeline calls them (1-D arrays C-contiguous; 2-D sensor arrays row-major,
+    column-major or strided; Python ints and floats are int64 and float64). Imports Numba."""
     from numba import types
 
     names = {
@@ -55,8 +63,10 @@ def signatures() -> dict[tuple[str, str], tuple]:
         "f64": types.float64[::1],
         "i64": types.int64[::1],
         "f32_2d": types.float32[:, ::1],
+        "f32_2d_f": types.float32[::1, :],
+        "f32_2d_a": types.float32[:, :],
     }
-    return {(m, f): tuple(names[t] for t in args.split()) for m, f, args in _KERNELS}
+    return [((m, f), tuple(names[t] for t in args.split())) for m, f, args in _KERNELS]
 
 
 def compile_kernels(reverse: bool = True, parent_pid: int | None = None) -> None:
@@ -73,12 +83,11 @@ def compile_kernels(reverse: bool = True, parent_pid: int | None = None) -> None
     import importlib
 
     sigs = signatures()
-    for key in reversed(ANALYSIS_KERNELS) if reverse else ANALYSIS_KERNELS:
+    for (module, name), sig in reversed(sigs) if reverse else sigs:
         # POSIX re-parents an orphan (on Windows a venv's launcher is the parent: no check)
         if parent_pid is not None and os.name == "posix" and os.getppid() != parent_pid:
             return
-        module, name = key
-        getattr(importlib.import_module(module), name).compile(sigs[key])
+        getattr(importlib.import_module(module), name).compile(sig)
 
 
 def start_helper() -> subprocess.Popen | None:

@@ -236,9 +236,10 @@ class Recording:
     left, right : ndarray, shape (n, S), float32, or None
         Sensor values per frame in :attr:`units`; a side that was not recorded is None.
         NaN marks frames a side did not deliver (listed in :attr:`gaps`). Row-major
-        (C-contiguous) or column-major (Fortran-contiguous: what the Parquet reader gives,
-        each sensor's column contiguous, read without interleaving); every analysis gives
-        the same results for both (``tests/test_column_major.py``).
+        (C-contiguous) or column-major (Fortran-contiguous, each sensor's column contiguous:
+        what the Parquet reader gives, and the text readers and :meth:`from_dataframe`,
+        whose pandas tables are stored by column), kept as given; every analysis gives the
+        same results for both (``tests/test_column_major.py``).
     layout : SensorLayout
         Layout of the left insole (the right one is ``layout.mirror()`` unless given).
     units : {"N", "kPa"}

@@ -9,6 +9,7 @@ slice of it, which is neither C- nor Fortran-contiguous) and compares the bits.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -192,3 +193,99 @@ def test_a_parquet_column_that_appears_twice_is_refused_by_name(tmp_path):
     pq.write_table(twice, tmp_path / "twice.parquet")
     with pytest.raises(sk.FileFormatError, match="column 'L_H1' appears twice"):
         sk.read(tmp_path / "twice.parquet")
+
+
+def _damaged(tmp_path, rec, groups: int, hits: list[tuple[int, int]]):
+    """``rec`` written in ``groups`` row groups, one byte flipped inside each (row group,
+    column) page of ``hits`` (its checksum then fails)."""
+    import pyarrow.parquet as pq
+
+    path = write_parquet(rec, tmp_path / "r.parquet", row_group_frames=-(-rec.n_frames // groups))
+    meta = pq.ParquetFile(path).metadata
+    raw = bytearray(path.read_bytes())
+    for g, c in hits:
+        chunk = meta.row_group(g).column(c)
+        raw[chunk.data_page_offset + chunk.total_compressed_size - 8] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("hits", "named"),
+    [
+        ([(1, 0), (2, 5)], 1),  # time in row group 1, a sensor in 2: the first damaged is named
+        ([(0, 0), (3, 12)], 0),
+        ([(2, 0), (1, 5)], 1),  # sensor first
+        ([(1, 0)], 1),
+        ([(2, 0), (2, 5)], 2),  # the same row group
+    ],
+)
+def test_the_first_damaged_row_group_is_named_whichever_column_is_damaged(tmp_path, hits, named):
+    rec = sk.Recording.from_arrays(
+        np.arange(2000) / 100.0, _frames(2000, 16, 3), layout="ref16", body_mass_kg=70
+    )
+    path = _damaged(tmp_path, rec, 4, hits)
+    with pytest.raises(sk.FileFormatError, match=rf"row group {named} \(frames {named * 500}-"):
+        sk.read(path)
+
+
+def test_a_float64_value_too_large_for_float32_is_refused_as_infinite(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 400
+    cols = {"time_s": pa.array(np.arange(n) / 100.0)}
+    for k, name in enumerate(sk.load_layout("ref16").sensor_names):
+        values = np.full(n, 10.0 + k)
+        if name == "H3":
+            values[250] = 1e39  # finite in float64, infinite in float32
+        cols[f"L_{name}"] = pa.array(values)
+    for groups in (1, 3):
+        path = tmp_path / f"big{groups}.parquet"
+        pq.write_table(pa.table(cols), path, row_group_size=-(-n // groups))
+        with (
+            pytest.warns(RuntimeWarning, match="overflow"),
+            pytest.raises(sk.FileFormatError, match="left value is infinite at frame 250, sensor H3"),
+        ):
+            sk.read(path, layout="ref16")
+
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        DATA / "pressure-mats" / "pedar_example.asc",  # kPa, 99 sensors: pressure tables, masks
+        DATA / "physionet-gaitpdb" / "GaCo01_01.txt",  # N, 8 sensors
+    ],
+    ids=["pedar", "physionet"],
+)
+def test_real_files_read_column_major_analyse_as_their_row_major_copies(path):
+    rec = sk.read(path)
+    assert rec.left.flags.f_contiguous and not rec.left.flags.c_contiguous  # pandas gives columns
+    rows = sk.Recording.from_arrays(
+        rec.time,
+        None if rec.left is None else np.ascontiguousarray(rec.left),
+        None if rec.right is None else np.ascontiguousarray(rec.right),
+        layout=rec.layout,
+        layout_right=rec.layout_for("right"),
+        units=rec.units,
+        body_mass_kg=rec.body_mass_kg or 70,
+        rate_hz=rec.rate_hz,
+        gaps=rec.gaps,
+    )
+    cols = rec if rec.body_mass_kg else sk.Recording.from_arrays(
+        rec.time, rec.left, rec.right, layout=rec.layout, layout_right=rec.layout_for("right"),
+        units=rec.units, body_mass_kg=70, rate_hz=rec.rate_hz, gaps=rec.gaps,
+    )  # fmt: skip
+    assert rows.left.flags.c_contiguous
+    want, got = sk.analyze(rows), sk.analyze(cols)
+    assert len(want.steps) > 5
+    for name in ("steps", "summary", "asymmetry", "standing", "pressure"):
+        w, g = getattr(want, name), getattr(got, name)
+        if w is None:
+            assert g is None
+        else:
+            pd.testing.assert_frame_equal(g, w, check_exact=True)
+    assert (want.pressure is not None) == (rec.units == "kPa")

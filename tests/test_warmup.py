@@ -12,7 +12,8 @@ from sensorkit import _warmup
 
 # In a fresh process with an empty kernel cache: compile the helper's signatures, then analyse
 # recordings that take both event paths (re-timing on: noise-free; off: noisy), with and
-# without gaps, and list every sensorkit kernel the analysis still had to compile.
+# without gaps, row- and column-major, and list every sensorkit kernel the analysis still had
+# to compile.
 _CHECK = """
 import json
 from numba.core import event
@@ -33,6 +34,13 @@ for kw in ({}, {"noise": 3.0, "dropout": 0.02}, {"rate_hz": 1000, "strike": "for
     assert len(res.steps) > 5
     refined = all(res.params.threshold_noise_sd * d["noise_sd"] <= d["on"] for d in res.thresholds_n.values())
     print(json.dumps({"refined": refined}))
+# column-major sides (what the Parquet and text readers give), whole and a time window
+import numpy as np
+rec = sk.simulate(duration_s=6, seed=3)
+cols = sk.Recording.from_arrays(
+    rec.time, np.asfortranarray(rec.left), np.asfortranarray(rec.right), layout=rec.layout, body_mass_kg=70
+)
+assert len(sk.analyze(cols).steps) > 5 and len(sk.analyze(cols, start_s=1.0, end_s=5.0).steps) > 3
 print(json.dumps(compiled))
 """
 

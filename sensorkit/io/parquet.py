@@ -317,16 +317,10 @@ def _read_open(
             side: _sensor_order(columns[side], [prefix + s for s in lay.sensor_names], side, lay.name, path)
             for side, prefix, lay in (("left", "L_", lay_left), ("right", "R_", lay_right))
         }
-        # the time column here, while the threads decode the sensors; its errors after theirs
-        time_error: FileFormatError | None = None
-        try:
-            decoder.fill_here(time, names[0])
-            step = median_step_s(time)
-        except FileFormatError as exc:
-            time_error = exc
-        scans = iter(decoder.result())
-        if time_error is not None:
-            raise time_error
+        # the time column here, while the threads decode the sensors; errors in row-group order
+        failed = decoder.fill_here(time, names[0])
+        step = median_step_s(time) if failed is None and decoder.error is None else 0.0
+        scans = iter(decoder.result(failed))
     finally:
         if decoder is not None:
             decoder.close()
@@ -458,6 +452,10 @@ class _GroupDecoder:
         self.rows = rows
         self.starts = np.concatenate([[0], np.cumsum(rows)]).astype(int).tolist()
         self.local = threading.local()
+        names = pf.schema_arrow.names  # the threads' columns, by name (each name once: _column_error)
+        wanted = sorted({k for t in targets for k in t.positions})
+        self.wanted_names = [names[k] for k in wanted]
+        self.wanted_at = {k: j for j, k in enumerate(wanted)}
         self.pool = None
         self.futures: list = []
         self.error: FileFormatError | None = None  # raised by result(), after the header's errors
@@ -469,20 +467,28 @@ class _GroupDecoder:
             self.pool = ThreadPoolExecutor(max_workers=min(self.THREADS, len(rows)))
             self.futures = [self.pool.submit(self._group, g) for g in range(len(rows))]
 
-    def result(self) -> list[ScannedValues | None]:
+    def result(self, failed_here: tuple[int, FileFormatError] | None = None) -> list[ScannedValues | None]:
         """Wait for every row group; per target, its joined scan (None when not scanned).
+
+        Parameters
+        ----------
+        failed_here : (int, FileFormatError), optional
+            The row group where :meth:`fill_here` failed, and its error: raised in row-group
+            order with the threads' errors (the first damaged row group is the one named).
 
         Raises
         ------
         FileFormatError
-            Row counts that disagree with the file's metadata.
+            Row counts that disagree with the file's metadata; the first row group that
+            cannot be decoded.
         """
         if self.error is not None:
             raise self.error
-        if self.pool is None:
-            per_group = [self._group(g, self.pf) for g in range(len(self.rows))]
-        else:
-            per_group = [f.result() for f in self.futures]
+        per_group = []
+        for g in range(len(self.rows)):
+            if failed_here is not None and g == failed_here[0]:
+                raise failed_here[1]
+            per_group.append(self._group(g, self.pf) if self.pool is None else self.futures[g].result())
         return [
             join_scans(t.array, [scans[k] for scans in per_group]) if t.scan else None
             for k, t in enumerate(self.targets)
@@ -495,21 +501,26 @@ class _GroupDecoder:
             self.pool.shutdown(wait=True, cancel_futures=True)
         self.futures, self.local, self.error = [], threading.local(), None
 
-    def fill_here(self, dst: np.ndarray, column: str) -> None:
+    def fill_here(self, dst: np.ndarray, column: str) -> tuple[int, FileFormatError] | None:
         """Decode one column of every row group into ``dst`` (n,) in the calling thread (the
-        time column, while the threads decode the sensors). Nothing when the row counts are
-        wrong (:meth:`result` raises that).
+        time column, while the threads decode the sensors).
 
-        Raises
-        ------
-        FileFormatError
-            A row group that cannot be decoded.
+        Returns
+        -------
+        (int, FileFormatError) or None
+            The first row group that could not be decoded and why (for :meth:`result`, which
+            raises it in row-group order), or None. Nothing is decoded when the row counts
+            are wrong (:meth:`result` raises that): check :attr:`error` before using ``dst``.
         """
         if self.error is not None:
-            return
+            return None
         for g in range(len(self.rows)):
-            group = self._decode(g, self.pf, [column])
+            try:
+                group = self._decode(g, self.pf, [column])
+            except FileFormatError as exc:
+                return g, exc
             dst[self.starts[g] : self.starts[g + 1]] = _numpy_column(group.column(0))
+        return None
 
     def _decode(self, g: int, reader, columns: list[str] | None = None):
         """Row group ``g`` (its ``columns``, default all) as an Arrow table, rows checked."""
@@ -540,20 +551,18 @@ class _GroupDecoder:
         if not self.targets:  # no sensor columns: from_arrays says so
             return []
         lo, hi = self.starts[g], self.starts[g + 1]
-        names = self.pf.schema_arrow.names
-        wanted = sorted({k for t in self.targets for k in t.positions})
-        group = self._decode(g, reader, [names[k] for k in wanted])
-        at = {k: j for j, k in enumerate(wanted)}
+        group = self._decode(g, reader, self.wanted_names)
+        at = self.wanted_at
         out: list[ScannedValues | None] = []
         finite = np.empty(hi - lo, dtype=bool)
         all_finite = np.empty(hi - lo, dtype=bool)
         for dst, positions, scan in self.targets:
             all_finite[:] = True
             for k, position in enumerate(positions):  # (n, S) column-major: one contiguous copy each
-                col = _numpy_column(group.column(at[position]))
-                dst[lo:hi, k] = col
-                if scan:  # checked while the column is in cache: no second pass over the side
-                    np.logical_and(all_finite, np.isfinite(col, out=finite), out=all_finite)
+                column = dst[lo:hi, k]  # contiguous
+                column[...] = _numpy_column(group.column(at[position]))
+                if scan:  # checked as stored (a float64 1e39 is inf in float32), while in cache
+                    np.logical_and(all_finite, np.isfinite(column, out=finite), out=all_finite)
             out.append(scan_flagged(dst[lo:hi], all_finite, offset=lo) if scan else None)
         return out
 

@@ -17,10 +17,11 @@ module             kernels
 ``symmetry``       Robinson symmetry index and Zifchock symmetry angle
 =================  ===========================================================
 
-All kernels are compiled with ``cache=True`` and one signature each (float32 sensor
-arrays, float64 time), so cold start is a cache load. Sensor arrays come in either memory
-order (:func:`sensor_array`): the COP runs row-major tiles (:func:`row_tiles`), and
-``regional_loads``, written without fast-math, gives the same bits in either order.
+All kernels are compiled with ``cache=True`` (float32 sensor arrays, float64 time), so cold
+start is a cache load. Sensor arrays come in either memory order (:func:`sensor_array`): the
+COP runs row-major tiles (:func:`row_tiles`), and ``regional_loads``, written without
+fast-math, gives the same bits in either order (one compiled signature per order, all
+warmed by :mod:`sensorkit._warmup`).
 """
 
 from sensorkit.kernels.cop import cop_frames, cop_frames_into, row_tiles, sensor_array, total_force
