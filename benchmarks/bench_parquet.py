@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +84,9 @@ def measure(rec: sk.Recording, label: str, hours: float, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "day.parquet"
         t0 = time.perf_counter()
-        write_parquet(rec, path)
+        with warnings.catch_warnings():  # the simulator's ground truth is not stored: said once here
+            warnings.filterwarnings("ignore", message=".*metadata not stored")
+            write_parquet(rec, path)
         write_s = time.perf_counter() - t0
         size = path.stat().st_size
         npy = [Path(tmp) / f"{k}.npy" for k in ("time", "left", "right")]
