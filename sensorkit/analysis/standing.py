@@ -102,10 +102,10 @@ def _standing_mask(
     # -1 leaning left, 1 right, 0 neither, one byte a frame (two nested int64 np.where took 16:
     # 0.4 GB more at the peak of an 8 h analysis)
     lean = np.zeros(loaded.shape, dtype=np.int8)
-    np.logical_not(lifted, out=lifted)  # not lifted, from here on
-    lean[light_right & lifted] = 1
-    lean[light_left & lifted] = -1  # left first, as before, when both are light
-    np.logical_not(lifted, out=lifted)
+    kept = np.logical_not(lifted, out=lifted)  # lifted's bytes, not a new array (not used again)
+    del lifted
+    lean[light_right & kept] = 1
+    lean[light_left & kept] = -1  # left first, as before, when both are light
     for a, b in zip(*true_runs(both), strict=True):
         at = np.flatnonzero(lean[a:b])
         if at.size < 2:

@@ -296,7 +296,7 @@ def _read_open(
         }
         position = {c: k for k, c in enumerate(names)}
         targets = [  # array <- columns (by position)
-            _Target(sides[s], [position[c] for c in columns[s]], scan=True) for s in sides if columns[s]
+            _Target(sides[s], [position[c] for c in columns[s]]) for s in sides if columns[s]
         ]
         decoder = _GroupDecoder(path, source, pf, targets, n)  # decodes in threads from here on
     try:
@@ -415,12 +415,11 @@ def _column_error(schema, path: Path, pa) -> FileFormatError | None:
 
 
 class _Target(NamedTuple):
-    """An output array, shape (n,) or (n, S), the file's column positions that fill it, and
-    whether its values are scanned (NaN frames, infinities) as they are copied."""
+    """A side's output array, shape (n, S) column-major, and the file's column positions
+    that fill it (its values are checked for NaN frames and infinities as they are copied)."""
 
     array: np.ndarray
     positions: list[int]
-    scan: bool
 
 
 class _GroupDecoder:
@@ -435,7 +434,7 @@ class _GroupDecoder:
     second pass. Decoding, copying and scanning
     release the GIL, so two row groups are worked on at once while the calling thread checks
     the JSON header and decodes and checks the time column (:meth:`fill_here`). Measured
-    figures: docs/performance.md, "Goal 2: reading Parquet".
+    figures: docs/performance.md, "Goal 2: day-long sessions (Parquet)".
 
     Peak memory is the arrays plus the two row groups being worked on: no whole-file table
     and no ``column_stack`` copy of it (reading once peaked at 3.6x the raw data). A file of
@@ -467,8 +466,8 @@ class _GroupDecoder:
             self.pool = ThreadPoolExecutor(max_workers=min(self.THREADS, len(rows)))
             self.futures = [self.pool.submit(self._group, g) for g in range(len(rows))]
 
-    def result(self, failed_here: tuple[int, FileFormatError] | None = None) -> list[ScannedValues | None]:
-        """Wait for every row group; per target, its joined scan (None when not scanned).
+    def result(self, failed_here: tuple[int, FileFormatError] | None = None) -> list[ScannedValues]:
+        """Wait for every row group; per target, its joined scan.
 
         Parameters
         ----------
@@ -489,10 +488,7 @@ class _GroupDecoder:
             if failed_here is not None and g == failed_here[0]:
                 raise failed_here[1]
             per_group.append(self._group(g, self.pf) if self.pool is None else self.futures[g].result())
-        return [
-            join_scans(t.array, [scans[k] for scans in per_group]) if t.scan else None
-            for k, t in enumerate(self.targets)
-        ]
+        return [join_scans(t.array, [scans[k] for scans in per_group]) for k, t in enumerate(self.targets)]
 
     def close(self) -> None:
         """Stop: row groups not started are dropped, running ones are waited for; the readers
@@ -541,7 +537,7 @@ class _GroupDecoder:
             )
         return group
 
-    def _group(self, g: int, reader=None) -> list[ScannedValues | None]:
+    def _group(self, g: int, reader=None) -> list[ScannedValues]:
         if reader is None:
             reader = getattr(self.local, "reader", None)
             if reader is None:  # one reader per thread: the open file and its parsed footer
@@ -553,17 +549,17 @@ class _GroupDecoder:
         lo, hi = self.starts[g], self.starts[g + 1]
         group = self._decode(g, reader, self.wanted_names)
         at = self.wanted_at
-        out: list[ScannedValues | None] = []
+        out: list[ScannedValues] = []
         finite = np.empty(hi - lo, dtype=bool)
         all_finite = np.empty(hi - lo, dtype=bool)
-        for dst, positions, scan in self.targets:
+        for dst, positions in self.targets:
             all_finite[:] = True
             for k, position in enumerate(positions):  # (n, S) column-major: one contiguous copy each
                 column = dst[lo:hi, k]  # contiguous
                 column[...] = _numpy_column(group.column(at[position]))
-                if scan:  # checked as stored (a float64 1e39 is inf in float32), while in cache
-                    np.logical_and(all_finite, np.isfinite(column, out=finite), out=all_finite)
-            out.append(scan_flagged(dst[lo:hi], all_finite, offset=lo) if scan else None)
+                # checked as stored (a float64 1e39 is inf in float32), while in cache
+                np.logical_and(all_finite, np.isfinite(column, out=finite), out=all_finite)
+            out.append(scan_flagged(dst[lo:hi], all_finite, offset=lo))
         return out
 
 
