@@ -579,11 +579,13 @@ class Recording:
             cols = [c for c in df.columns if isinstance(c, str) and c.startswith(prefix) and c != time_col]
             cols = [c for c in cols if c.startswith(prefix + "_") or c[1:].isdigit()]
             if cols:
-                sides[side] = df[cols].to_numpy()
+                # a copy (the table's own arrays are shared and may be read-only); pandas stores
+                # by column, so it is column-major
+                sides[side] = df[cols].to_numpy(np.float32, copy=True)
         if not sides:
             raise TypeError(f"expected {what}; found no L_/R_ sensor columns")
         return cls.from_arrays(
-            df[time_col].to_numpy(np.float64),
+            df[time_col].to_numpy(np.float64, copy=True),
             sides.get("left"),
             sides.get("right"),
             layout=layout,

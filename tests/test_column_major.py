@@ -289,3 +289,16 @@ def test_real_files_read_column_major_analyse_as_their_row_major_copies(path):
         else:
             pd.testing.assert_frame_equal(g, w, check_exact=True)
     assert (want.pressure is not None) == (rec.units == "kPa")
+
+
+def test_from_dataframe_copies_the_table_so_later_edits_do_not_reach_the_recording():
+    rec = sk.read(DATA / "physionet-gaitpdb" / "GaCo01_01.txt")
+    df = rec.to_dataframe()
+    again = sk.Recording.from_dataframe(df)
+    for arr, column in ((again.time, "time_s"), (again.left, "L_S1"), (again.right, "R_S1")):
+        assert arr.flags.writeable and not np.shares_memory(arr, df[column].to_numpy())
+    before = again.left.copy()
+    df.loc[1000:1400, "L_S1"] = np.nan
+    df.loc[5, "time_s"] = -1.0
+    assert np.array_equal(again.left, before) and again.time[5] == rec.time[5] and len(again.gaps) == 0
+    again.left[:, 0] -= 1.0  # its own, writeable
