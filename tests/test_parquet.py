@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -213,3 +214,70 @@ def test_sensor_columns_are_matched_by_name_and_a_dropped_one_is_named(tmp_path)
     ) as err:
         read_parquet(tmp_path / "dropped.parquet")
     assert "dropped or renamed" in err.value.hint
+
+
+def test_a_damaged_header_is_refused_not_read_as_other_areas_gaps_or_events(tmp_path):
+    """Parquet's page checksums leave the footer out; the sensorkit header has its own CRC-32.
+    A new user's trial flipped one bit of a pedar file's footer: sensor 76's area read as
+    19 420 mm2 instead of 194, and the peak force changed without a warning."""
+    rec = sk.read(Path(__file__).parent / "data" / "pressure-mats" / "pedar_example.asc")
+    path = write_parquet(rec, tmp_path / "p.parquet")
+    raw = path.read_bytes()
+    want = sk.analyze(sk.read(path)).summary
+    # Arrow reads the header from its serialised schema (base64 text after "ARROW:schema"),
+    # where the trial's bit was: flip one bit every 211 bytes of it
+    start = raw.index(b"ARROW:schema") + len(b"ARROW:schema")
+    header = raw[: raw.index(b"ARROW:schema")].rindex(b'"schema":"sensorkit.recording/1"')  # plain copy
+    assert header < start
+    at = range(start + 64, start + 64 + 4 * (start - header) // 3, 211)
+    assert len(at) >= 20
+    refused = 0
+    for k in at:
+        bad = bytearray(raw)
+        bad[k] ^= 0x01
+        damaged = tmp_path / "bad.parquet"
+        damaged.write_bytes(bytes(bad))
+        try:
+            got = sk.analyze(sk.read(damaged)).summary
+        except sk.FileFormatError as exc:  # ours, or Arrow's schema no longer decodes
+            assert "bad.parquet" in str(exc)
+            refused += "metadata (layout, gaps, events) is damaged" in str(exc)
+        else:
+            pd.testing.assert_frame_equal(got, want)  # the copy Arrow reads was not the one damaged
+    assert refused > 0
+
+
+def test_a_tampered_header_with_its_old_checksum_is_refused_and_a_file_without_one_is_read(tmp_path):
+    from sensorkit.io.parquet import METADATA_CRC_KEY
+
+    rec = sk.simulate(duration_s=3, seed=2)
+    table = pq.read_table(write_parquet(rec, tmp_path / "r.parquet"))
+    meta = dict(table.schema.metadata)
+    edited = meta[METADATA_KEY].replace(b'"body_mass_kg":70', b'"body_mass_kg":90')
+    assert edited != meta[METADATA_KEY]
+    pq.write_table(table.replace_schema_metadata({**meta, METADATA_KEY: edited}), tmp_path / "t.parquet")
+    with pytest.raises(sk.FileFormatError, match="CRC-32 does not match"):
+        sk.read(tmp_path / "t.parquet")
+    unverified = {k: v for k, v in meta.items() if k != METADATA_CRC_KEY}  # as written before
+    pq.write_table(table.replace_schema_metadata(unverified), tmp_path / "old.parquet")
+    assert sk.read(tmp_path / "old.parquet").body_mass_kg == 70
+
+
+def test_a_broken_stored_layout_without_checksum_names_the_file(tmp_path):
+    """A file with no header checksum (written before, or by hand) whose layout lacks a field:
+    a FileFormatError naming the file, not a bare 'layout <dict>: missing ... x_mm'."""
+    from sensorkit.io.parquet import METADATA_CRC_KEY
+
+    table = pq.read_table(write_parquet(sk.simulate(duration_s=2, seed=1), tmp_path / "r.parquet"))
+    meta = {k: v for k, v in table.schema.metadata.items() if k != METADATA_CRC_KEY}
+    head = json.loads(meta[METADATA_KEY])
+    for sensor in head["layout_spec"]["sensors"]:
+        del sensor["x_mm"]
+    meta[METADATA_KEY] = json.dumps(head).encode()
+    pq.write_table(table.replace_schema_metadata(meta), tmp_path / "lay.parquet")
+    with pytest.raises(
+        FileFormatError, match=r"lay\.parquet.*layout stored in this file is not valid.*x_mm"
+    ) as info:
+        sk.read(tmp_path / "lay.parquet")
+    assert "--layout" in str(info.value.hint)
+    assert sk.read(tmp_path / "lay.parquet", layout="ref16").n_sensors == 16

@@ -9,10 +9,12 @@ body mass, the gap table (with reasons), the events (``[time_s, label, source]``
 JSON-serialisable metadata. Reading a file
 written here gives back the same arrays, bit for bit, and the same gaps.
 
-Every data page carries a CRC-32 (Parquet's page checksum, written since 2026-12-01) that
-the reader verifies: a page whose bytes were damaged on disk or in a copy is a
+Every data page carries a CRC-32 (Parquet's page checksum, written since 2026-12-01), and
+so does the sensorkit header in the footer (:data:`METADATA_CRC_KEY`); the reader verifies
+both. A page whose bytes were damaged on disk or in a copy is a
 :class:`~sensorkit.errors.FileFormatError` naming its row group, where four of twenty files
-with a few bytes changed used to read as other values (32.5 kPa as 6.1e-36). Files written
+with a few bytes changed used to read as other values (32.5 kPa as 6.1e-36); a damaged header
+is one too, where one flipped bit made a pedar sensor's area 194 -> 19 420 mm2. Files written
 before, or by tools that write no checksums, are read unverified.
 
 >>> import sensorkit as sk
@@ -28,6 +30,7 @@ import json
 import math
 import threading
 import warnings
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,7 +39,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from sensorkit._stack import user_stacklevel
-from sensorkit.errors import FileFormatError, SensorkitError, printable
+from sensorkit.errors import CalibrationError, FileFormatError, SensorkitError, printable
 from sensorkit.io.outputs import atomic_output, check_output, input_files
 from sensorkit.io.spec import FormatSpec
 from sensorkit.io.validate import check_seconds, declared_gaps, declared_rate, median_step_s, parquet_header
@@ -45,6 +48,7 @@ from sensorkit.recording import Recording, ScannedValues, join_scans, scan_flagg
 
 __all__ = [
     "FORMAT",
+    "METADATA_CRC_KEY",
     "METADATA_KEY",
     "PARQUET_MAGIC",
     "SCHEMA",
@@ -55,6 +59,9 @@ __all__ = [
 
 PARQUET_MAGIC = b"PAR1"
 METADATA_KEY = b"sensorkit"
+#: The header's CRC-32 (decimal text), beside it: Parquet's page checksums cover the data pages
+#: only, not the footer that holds the header (the layout with its sensor areas, gaps, events).
+METADATA_CRC_KEY = b"sensorkit.crc32"
 SCHEMA = "sensorkit.recording/1"
 _ROW_GROUP_FRAMES = 262_144  # ~17 MB per row group at 16 + 16 float32 sensors
 _INSTALL_HINT = "install it with: pip install 'sensorkit[parquet]' (or pip install pyarrow)"
@@ -198,7 +205,10 @@ def write_parquet(
             stacklevel=user_stacklevel(),
         )
     header = json.dumps(head, allow_nan=False, separators=(",", ":"))
-    schema = pa.schema(fields, metadata={METADATA_KEY: header.encode("utf-8")})
+    raw_header = header.encode("utf-8")
+    schema = pa.schema(
+        fields, metadata={METADATA_KEY: raw_header, METADATA_CRC_KEY: str(zlib.crc32(raw_header)).encode()}
+    )
     n = rec.n_frames
     step = max(int(row_group_frames), 1)
     with (
@@ -300,9 +310,11 @@ def _read_open(
         ]
         decoder = _GroupDecoder(path, source, pf, targets, n)  # decodes in threads from here on
     try:
-        raw = (pf.schema_arrow.metadata or {}).get(METADATA_KEY)
+        stored = pf.schema_arrow.metadata or {}
+        raw = stored.get(METADATA_KEY)
         header: dict[str, Any] = {}
         if raw is not None:
+            _check_header_crc(raw, stored.get(METADATA_CRC_KEY), path)
             header = parquet_header(raw, str(path))  # types, ranges and depth checked (io/validate.py)
             if header.get("schema") != SCHEMA:
                 raise FileFormatError(
@@ -353,6 +365,25 @@ def _read_open(
         raise  # already names the file
     except ValueError as exc:
         raise FileFormatError(str(exc), path=str(path)) from None
+
+
+def _check_header_crc(raw: bytes, crc: bytes | None, path: Path) -> None:
+    """Refuse a header whose CRC-32 (:data:`METADATA_CRC_KEY`) disagrees with it; a file
+    written before 2026-12-01, or by another tool, has none and is read unverified.
+
+    Raises
+    ------
+    FileFormatError
+        The header or its checksum was damaged.
+    """
+    if crc is None:
+        return
+    if crc != str(zlib.crc32(raw)).encode():
+        raise FileFormatError(
+            "the sensorkit metadata (layout, gaps, events) is damaged: its CRC-32 does not match",
+            path=str(path),
+            hint="the file is damaged (a truncated copy or bad storage); read it from a good copy",
+        )
 
 
 def _sensor_order(
@@ -588,9 +619,16 @@ def _layouts(
             )
         left = load_layout(name)
         return left, left.mirror()
-    left = SensorLayout.from_dict(spec)
     right_spec = header.get("layout_right_spec")
-    right = SensorLayout.from_dict(right_spec).for_side("right") if right_spec else left.mirror()
+    try:
+        left = SensorLayout.from_dict(spec)
+        right = SensorLayout.from_dict(right_spec).for_side("right") if right_spec else left.mirror()
+    except CalibrationError as exc:  # the header's layout, not the user's: name the file
+        raise FileFormatError(
+            f"the layout stored in this file is not valid: {exc}",
+            path=str(path),
+            hint="pass layout= the insole's layout (--layout on the command line)",
+        ) from None
     return left, right
 
 
