@@ -414,6 +414,38 @@ def test_moving_average_matches_reference(seed, half_width, n):
     np.testing.assert_array_equal(np.isnan(got), np.isnan(f))
 
 
+def _moving_average_plain(f, h):
+    # the definition, one frame at a time: a float64 sum of the window's finite values, left
+    # to right, divided by their count, rounded to float32
+    out = np.empty(f.size, np.float32)
+    for k in range(f.size):
+        if np.isnan(f[k]):
+            out[k] = np.nan
+            continue
+        acc, cnt = 0.0, 0
+        for v in f[max(0, k - h) : k + h + 1]:
+            if not np.isnan(v):
+                acc += float(v)
+                cnt += 1
+        out[k] = acc / cnt
+    return out
+
+
+@pytest.mark.parametrize("h", [1, 3, 4, 12, 200])
+@pytest.mark.parametrize("n", [0, 1, 5, 25, 256, 300, 1_100])
+def test_moving_average_blocked_loop_gives_the_bits_of_the_plain_loop(h, n):
+    # frames are summed in blocks of 256 (kernels/filters.py): the same adds in the same
+    # order per frame, so the same bits, at the block edges, the array ends, windows longer
+    # than the array, with -0.0, huge and tiny values whose sum depends on the order
+    rng = np.random.default_rng(n * 1000 + h)
+    # (1e20 - 1e20) + 3 = 3 but (3 - 1e20) + 1e20 = 0: a sum in another order differs
+    f = rng.choice(np.array([1e20, -1e20, 3.0, 1.5, 1e-30, np.nan, -0.0], np.float32), n)
+    got = kernels.moving_average(f, h)
+    assert got.tobytes() == _moving_average_plain(f, h).tobytes()
+    zeros = np.full(n, -0.0, np.float32)
+    assert kernels.moving_average(zeros, h).tobytes() == _moving_average_plain(zeros, h).tobytes()
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_moving_average_of_a_window_with_its_halo_equals_one_call(seed):
     # streaming computes the event force of frames [a, b) from frames [a - h, b + h): each
