@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from sensorkit._median import median_in_place
 from sensorkit.layout import SIDES, SensorLayout, load_layout
 
 __all__ = [
@@ -59,6 +60,7 @@ EVENT_COLUMNS = ("time_s", "label", "source")
 
 _UNITS = ("N", "kPa")
 _TIME_JUMP_FACTOR = 1.5  # a step in time > 1.5 nominal periods is a gap
+_TIME_BLOCK = 1 << 20  # frames per block of the time checks (8 MB of float64)
 _VALIDATE_BLOCK_VALUES = 1 << 22  # values checked per block (4 MB of flags)
 _COVER_TOL_S = 1e-9  # a gap row covers a found gap when it spans it to within this
 _BODY_MASS_RANGE_KG = (10.0, 400.0)
@@ -344,17 +346,7 @@ class Recording:
         n = t.shape[0]
         if n < 2:
             raise ValueError(f"a recording needs at least 2 frames, got {n}")
-        bad = np.flatnonzero(~np.isfinite(t))
-        if bad.size:
-            raise ValueError(f"time is not finite at frame {bad[0]} (value {float(t[bad[0]])})")
-        dt = np.diff(t)
-        bad = np.flatnonzero(dt <= 0)
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(
-                f"time must be strictly increasing: frame {i + 1} ({float(t[i + 1])!r} s) does not come "
-                f"after frame {i} ({float(t[i])!r} s)"
-            )
+        _check_time(t)
 
         event_df = validate_events(events)
 
@@ -393,12 +385,12 @@ class Recording:
         if md.get("body_mass_kg") is not None:
             md["body_mass_kg"] = validate_body_mass_kg(md["body_mass_kg"])
 
-        period = 1.0 / rate_hz if rate_hz else float(np.median(dt))
+        period = 1.0 / rate_hz if rate_hz else median_in_place(np.diff(t))
         if not (np.isfinite(period) and period > 0):
             raise ValueError(f"rate_hz must be a positive number of Hz, got {rate_hz!r}")
         md["rate_hz"] = float(rate_hz) if rate_hz else round(1.0 / period, 6)
 
-        gap_df = _gap_table(_gap_rows(gaps), t, dt, missing, period)
+        gap_df = _gap_table(_gap_rows(gaps), t, missing, period)
         return cls(t, sides["left"], sides["right"], layout, units, md, gap_df, layout_r, event_df)
 
     # -- shape and metadata -------------------------------------------------------------
@@ -970,9 +962,41 @@ def _uncovered(table: _GapColumns, start: np.ndarray, end: np.ndarray, side: str
     return ~covered
 
 
-def _gap_table(
-    table: _GapColumns, t: np.ndarray, dt: np.ndarray, missing: dict, period: float
-) -> pd.DataFrame:
+def _check_time(t: np.ndarray) -> None:
+    """Raise ValueError unless ``t`` ((n,) float64, s) is finite and strictly increasing.
+
+    Works in blocks of :data:`_TIME_BLOCK` frames: no (n,) temporaries (8 h at 1 kHz would
+    need 230 MB for the steps alone). The first non-finite frame is reported before any
+    step, as a whole-array check would.
+    """
+    n = t.shape[0]
+    for lo in range(0, n, _TIME_BLOCK):
+        bad = np.flatnonzero(~np.isfinite(t[lo : lo + _TIME_BLOCK]))
+        if bad.size:
+            i = lo + int(bad[0])
+            raise ValueError(f"time is not finite at frame {i} (value {float(t[i])})")
+    for lo in range(0, n - 1, _TIME_BLOCK):
+        bad = np.flatnonzero(np.diff(t[lo : lo + _TIME_BLOCK + 1]) <= 0)
+        if bad.size:
+            i = lo + int(bad[0])
+            raise ValueError(
+                f"time must be strictly increasing: frame {i + 1} ({float(t[i + 1])!r} s) does not come "
+                f"after frame {i} ({float(t[i])!r} s)"
+            )
+
+
+def _time_jumps(t: np.ndarray, limit_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Frames i with ``t[i + 1] - t[i] > limit_s``, and those steps (s), in blocks."""
+    where, steps = [np.empty(0, np.int64)], [np.empty(0)]
+    for lo in range(0, t.shape[0] - 1, _TIME_BLOCK):
+        dt = np.diff(t[lo : lo + _TIME_BLOCK + 1])
+        i = np.flatnonzero(dt > limit_s)
+        where.append(lo + i)
+        steps.append(dt[i])
+    return np.concatenate(where), np.concatenate(steps)
+
+
+def _gap_table(table: _GapColumns, t: np.ndarray, missing: dict, period: float) -> pd.DataFrame:
     """The gap table: the declared gaps in ``table`` (appended to), then NaN runs per side and
     time jumps not already covered.
 
@@ -983,8 +1007,8 @@ def _gap_table(
     for side, frames in missing.items():
         start, end, n_missing = _nan_runs(t, frames, period)
         candidates.append((start, end, side, n_missing, "dropout"))
-    jumps = np.flatnonzero(dt > _TIME_JUMP_FACTOR * period)
-    n_jump = np.maximum(np.rint(dt[jumps] / period).astype(np.int64) - 1, 1)
+    jumps, steps = _time_jumps(t, _TIME_JUMP_FACTOR * period)
+    n_jump = np.maximum(np.rint(steps / period).astype(np.int64) - 1, 1)
     candidates.append((t[jumps], t[jumps + 1], "both", n_jump, "time jump"))
     for start, end, side, n_missing, reason in candidates:
         if start.size == 0:
