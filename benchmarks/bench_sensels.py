@@ -14,7 +14,7 @@ import argparse
 import time
 
 import numpy as np
-from bench_parquet import best  # best wall time of repeated calls
+from _timing import best_time  # best wall time of repeated calls
 
 import sensorkit as sk
 from sensorkit.analysis.context import estimate_baseline_n
@@ -54,7 +54,7 @@ def regional_share(repeat: int) -> tuple[float, float]:
         spent[0] += time.perf_counter() - t0
         return out
 
-    total = best(repeat, lambda: sk.analyze(rec))
+    total = best_time(lambda: sk.analyze(rec), repeat)
     stances.K.regional_loads = timed
     try:
         spent[0] = 0.0
@@ -71,10 +71,10 @@ def main() -> None:
     args = ap.parse_args()
     rec = sk.simulate(duration_s=args.seconds, seed=1, rate_hz=1000, noise=2.0, layout=grid1024())
     sk.analyze(rec)  # warm-up: kernels loaded or compiled
-    wall = best(args.repeat, lambda: sk.analyze(rec))
+    wall = best_time(lambda: sk.analyze(rec), args.repeat)
     params = AnalysisParams()
-    base = best(
-        args.repeat, lambda: [estimate_baseline_n(rec.forces_n(s), params) for s in ("left", "right")]
+    base = best_time(
+        lambda: [estimate_baseline_n(rec.forces_n(s), params) for s in ("left", "right")], args.repeat
     )
     total_16, regional_16 = regional_share(args.repeat)
     print(f"{'measure':<52} {'value':>10}  goal")

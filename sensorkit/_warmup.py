@@ -30,8 +30,14 @@ _KERNELS: tuple[tuple[str, str, str], ...] = (
     # last (a row-major run, the demo's, never calls them)
     ("sensorkit.kernels.cop", "_copy_rows", "f32_2d_f i8 i8 f32_2d"),
     ("sensorkit.kernels.cop", "_copy_rows", "f32_2d_a i8 i8 f32_2d"),
-    ("sensorkit.kernels.regional", "regional_loads", "f32_2d_f f64 f32 i64 i64 i64 i64 f64"),
-    ("sensorkit.kernels.regional", "regional_loads", "f32_2d_a f64 f32 i64 i64 i64 i64 f64"),
+    # regional loads read the transposed side, (S, n): row-major for a column-major side, and
+    # an empty row-major array beside the other layouts (copied in tiles)
+    ("sensorkit.kernels.regional", "_regional_loads_by_sensor", "f32_2d f32_2d f64 f32 i64 i64 i64 i64 f64"),
+    (
+        "sensorkit.kernels.regional",
+        "_regional_loads_by_sensor",
+        "f32_2d_a f32_2d f64 f32 i64 i64 i64 i64 f64",
+    ),
     ("sensorkit.kernels.cop", "cop_frames_into", "f32_2d f32 f32 f32 f8 f32 f32 f32"),
     ("sensorkit.kernels.filters", "moving_average", "f32 i8"),
     ("sensorkit.kernels.events", "detect_contacts", "f32 i64 i8 f8 f8 i8 i8 i8 i64"),
@@ -41,7 +47,11 @@ _KERNELS: tuple[tuple[str, str, str], ...] = (
     ("sensorkit.kernels.cop_path", "cop_path_points", "f32 f32 f32 f64 i64 i64 f8 f8"),
     ("sensorkit.kernels.cop_path", "cop_path_metrics", "f32 f32 f64 i64 i64 f8 f8 f8"),
     ("sensorkit.kernels.walking", "strike_index", "f32 f32 f64 i64 i64 f8 f8"),
-    ("sensorkit.kernels.regional", "regional_loads", "f32_2d f64 f32 i64 i64 i64 i64 f64"),
+    (
+        "sensorkit.kernels.regional",
+        "_regional_loads_by_sensor",
+        "f32_2d_f f32_2d f64 f32 i64 i64 i64 i64 f64",
+    ),
     ("sensorkit.kernels.walking", "walking_features", "f32 f64 i64 i64 f8 f8"),
     ("sensorkit.kernels.symmetry", "symmetry_index", "f64 f64"),
     ("sensorkit.kernels.symmetry", "symmetry_angle", "f64 f64"),

@@ -86,23 +86,37 @@ def _straightforward_regional_loads(
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("s", [1, 6, 16, 99, 1024])
-def test_grouped_regional_loads_equal_the_one_pass_kernel_bit_for_bit(seed, s):
+@pytest.mark.parametrize("order", ["C", "F", "F sliced"])
+def test_grouped_regional_loads_equal_the_one_pass_kernel_bit_for_bit(seed, s, order):
+    # the kernel sums blocks of 256 frames, reading each sensor's frames down its column:
+    # stances shorter and longer than a block (up to 700 frames), both layouts, values exactly
+    # 0.0 and -0.0 (a tie of the peak pressure keeps the first, as a running peak would)
     rng = np.random.default_rng(seed)
-    n = 400 if s < 1024 else 120
+    n = 1500 if s < 1024 else 600
     t = np.cumsum(rng.uniform(0.0005, 0.0015, n))
     values = rng.normal(40, 30, (n, s)).astype(np.float32)  # negative after the baseline too
     values[rng.random((n, s)) < 0.01] = np.nan
-    base = rng.uniform(0, 2, s).astype(np.float32)
+    values[rng.random((n, s)) < 0.05] = 0.0
+    values[rng.random((n, s)) < 0.05] = -0.0
+    if seed == 4:  # nothing above zero: the peaks are ties of 0.0 and -0.0
+        values = rng.choice(np.array([0.0, -0.0, -5.0, np.nan], np.float32), (n, s), p=[0.4, 0.4, 0.19, 0.01])
+    values = np.asarray(values, order=order[0])
+    if order == "F sliced":  # a time window of a column-major side: neither layout
+        values, t, n = values[3:-2], t[3:-2], n - 5
+    base = np.where((rng.random(s) < 0.5) | (seed == 4), 0.0, rng.uniform(0, 2, s)).astype(np.float32)
     region = rng.integers(0, 4 if seed % 3 else 3, s).astype(np.int64)  # seed 0, 3: no toes at all
     ml = rng.integers(-1, 2, s).astype(np.int64)
     kpa = np.where(rng.random(s) < 0.2, np.nan, rng.uniform(5, 10, s))
     starts, stops = [], []
     k = 0
     while k < n - 5:
-        length = int(rng.integers(0, 60))  # empty stances included
+        length = int(rng.integers(0, 700 if seed % 2 else 60))  # empty stances included
         starts.append(k)
         stops.append(min(k + length, n))
         k += length + int(rng.integers(1, 8))
     args = (values, t, base, np.array(starts, np.int64), np.array(stops, np.int64), region, ml, kpa)
-    for got, want in zip(kernels.regional_loads(*args), _straightforward_regional_loads(*args), strict=True):
-        np.testing.assert_array_equal(got, want)
+    row_major = (np.ascontiguousarray(values), *args[1:])
+    for got, want in zip(
+        kernels.regional_loads(*args), _straightforward_regional_loads(*row_major), strict=True
+    ):
+        assert got.tobytes() == want.tobytes()

@@ -15,9 +15,60 @@ __all__ = ["N_REGIONS", "regional_loads"]
 
 #: Regions in output column order: heel, midfoot, forefoot, toes.
 N_REGIONS = 4
+# frames summed together (the block's sums, 4 x 256 float64 twice, stay in L1 cache)
+_BLOCK = 256
+# a tile copied from another layout: at most this many values (128 KiB), at least 16 frames
+_TILE_VALUES = 1 << 15
+_MIN_TILE_FRAMES = 16
 
 
 @numba.njit(cache=True, nogil=True)
+def _region_sums(
+    src: np.ndarray,
+    at: int,
+    b: int,
+    r_first: np.ndarray,
+    by_region: np.ndarray,
+    base: np.ndarray,
+    kpa_per_n: np.ndarray,
+    acc: np.ndarray,
+    pmax: np.ndarray,
+) -> None:
+    """Regional force ``acc[r, q]`` and largest sensor pressure ``pmax[r, q]`` of frames
+    ``src[:, at + q]``, q < b, each frame's sensors in region order."""
+    for r in range(N_REGIONS):
+        acc_r = acc[r]
+        pmax_r = pmax[r]
+        for q in range(b):
+            acc_r[q] = 0.0
+            pmax_r[q] = -np.inf
+        for i in range(r_first[r], r_first[r + 1]):
+            j = by_region[i]
+            col = src[j, at : at + b]
+            bj = base[j]
+            kj = kpa_per_n[j]
+            for q in range(b):
+                f = np.float64(col[q]) - bj
+                acc_r[q] += f
+                p = f * kj
+                # the frame's first largest, as a running peak over (frame, sensor) keeps
+                pmax_r[q] = p if p > pmax_r[q] else pmax_r[q]
+
+
+@numba.njit(cache=True, nogil=True)
+def _column_sums(
+    by_sensor: np.ndarray, k0: int, b: int, sensors: np.ndarray, base: np.ndarray, out: np.ndarray
+) -> None:
+    """``out[q]`` = sum over ``sensors`` in order of ``by_sensor[j, k0 + q] - base[j]``, q < b."""
+    for q in range(b):
+        out[q] = 0.0
+    for j in sensors:
+        col = by_sensor[j, k0 : k0 + b]
+        bj = base[j]
+        for q in range(b):
+            out[q] += np.float64(col[q]) - bj
+
+
 def regional_loads(
     values: np.ndarray,
     time_s: np.ndarray,
@@ -60,8 +111,35 @@ def regional_loads(
     ml_impulse_Ns : ndarray, shape (m, 2)
         Medial and lateral force-time integrals in N s, over the same window.
     """
+    # the kernel reads each sensor's frames as a row of the transposed array: contiguous, so
+    # vectorised, for a column-major side (the Parquet and text readers' layout); other
+    # layouts are copied to such rows a block of frames at a time
+    by_sensor = values.T
+    rows = by_sensor if by_sensor.flags.c_contiguous else np.empty((by_sensor.shape[0], 0), np.float32)
+    return _regional_loads_by_sensor(
+        by_sensor, rows, time_s, baseline_n, starts, stops, region_index, ml_index, kpa_per_n
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _regional_loads_by_sensor(
+    by_sensor: np.ndarray,
+    rows: np.ndarray,
+    time_s: np.ndarray,
+    baseline_n: np.ndarray,
+    starts: np.ndarray,
+    stops: np.ndarray,
+    region_index: np.ndarray,
+    ml_index: np.ndarray,
+    kpa_per_n: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`regional_loads` of ``by_sensor`` = ``values.T``, shape (S, n), any layout.
+
+    ``rows`` is ``by_sensor`` when it is row-major, else an (S, 0) array: then each block of
+    frames is copied to a row-major tile first.
+    """
     m = starts.shape[0]
-    s_count = values.shape[1]
+    s_count = by_sensor.shape[0]
     impulse = np.zeros((m, N_REGIONS))
     peak_f = np.full((m, N_REGIONS), np.nan)
     peak_p = np.full((m, N_REGIONS), np.nan)
@@ -96,52 +174,89 @@ def regional_loads(
             lateral[b] = j
             b += 1
     base = baseline_n.astype(np.float64)
-    cur = np.zeros(N_REGIONS)
     prev = np.zeros(N_REGIONS)
-    n = values.shape[0]
+    # per-frame sums of a block of frames: each frame's sum still runs over its sensors in
+    # order from 0.0 (the same bits as one frame at a time), but the block's frames are
+    # independent lanes, read down the columns (contiguous in a column-major side)
+    acc = np.empty((N_REGIONS, _BLOCK))
+    pmax = np.empty((N_REGIONS, _BLOCK))
+    med_b = np.empty(_BLOCK)
+    lat_b = np.empty(_BLOCK)
+    dt_b = np.empty(_BLOCK)
+    pf = np.empty(N_REGIONS)  # largest regional force so far in the stance
+    pp = np.empty(N_REGIONS)  # largest single-sensor pressure so far
+    imp_r = np.empty(N_REGIONS)  # regional impulse so far
+    n = by_sensor.shape[1]
+    tiled = rows.shape[1] != n
+    block = _BLOCK
+    if tiled:  # a tile of at most _TILE_VALUES values (a few frames at 1024 sensels)
+        block = max(_MIN_TILE_FRAMES, min(_BLOCK, _TILE_VALUES // max(s_count, 1)))
+    tile = np.empty((s_count, block), dtype=np.float32)
     for s in range(m):
         c = starts[s]
         e = stops[s]
         last = min(e, n - 1)  # impulses run to the toe-off frame (the contact time); peaks stop before it
-        pf = np.full(N_REGIONS, -np.inf)
-        pp = np.full(N_REGIONS, -np.inf)
+        pf[:] = -np.inf
+        pp[:] = -np.inf
+        imp_r[:] = 0.0
         prev_med = 0.0
         prev_lat = 0.0
         imp_med = 0.0
         imp_lat = 0.0
-        for k in range(c, last + 1):
-            row = values[k]
-            in_stance = k < e
+        k0 = c
+        while k0 <= last:
+            nb = min(block, last + 1 - k0)
+            if tiled:  # rows of frames: copy the block to sensor rows first (read once, in order)
+                for q in range(nb):
+                    for j in range(s_count):
+                        tile[j, q] = by_sensor[j, k0 + q]
+                src = tile
+                at = 0
+            else:
+                src = rows
+                at = k0
+            _region_sums(src, at, nb, r_first, by_region, base, kpa_per_n, acc, pmax)
+            _column_sums(src, at, nb, medial, base, med_b)
+            _column_sums(src, at, nb, lateral, base, lat_b)
+            # the step of each frame from the one before it (unused for the contact frame)
+            for q in range(nb):
+                k = k0 + q
+                dt_b[q] = time_s[k] - time_s[k - 1] if k > c else 0.0
+            # each region's running peaks and trapezoid, frame after frame (same adds, same order)
             for r in range(N_REGIONS):
-                acc = 0.0
-                peak = pp[r]
-                for i in range(r_first[r], r_first[r + 1]):
-                    j = by_region[i]
-                    f = np.float64(row[j]) - base[j]
-                    acc += f
-                    p = f * kpa_per_n[j]
-                    if in_stance and p > peak:
-                        peak = p
-                pp[r] = peak
-                cur[r] = acc
-                if in_stance and acc > pf[r]:
-                    pf[r] = acc
-            med = 0.0
-            for j in medial:
-                med += np.float64(row[j]) - base[j]
-            lat = 0.0
-            for j in lateral:
-                lat += np.float64(row[j]) - base[j]
-            if k > c:
-                dt = time_s[k] - time_s[k - 1]
-                for r in range(N_REGIONS):
-                    impulse[s, r] += 0.5 * (cur[r] + prev[r]) * dt
-                imp_med += 0.5 * (med + prev_med) * dt
-                imp_lat += 0.5 * (lat + prev_lat) * dt
-            for r in range(N_REGIONS):
-                prev[r] = cur[r]
-            prev_med = med
-            prev_lat = lat
+                acc_r = acc[r]
+                pmax_r = pmax[r]
+                imp = imp_r[r]
+                pfr = pf[r]
+                ppr = pp[r]
+                pv = prev[r]
+                for q in range(nb):
+                    k = k0 + q
+                    now = acc_r[q]
+                    if k < e:
+                        if pmax_r[q] > ppr:
+                            ppr = pmax_r[q]
+                        if now > pfr:
+                            pfr = now
+                    if k > c:
+                        imp += 0.5 * (now + pv) * dt_b[q]
+                    pv = now
+                imp_r[r] = imp
+                pf[r] = pfr
+                pp[r] = ppr
+                prev[r] = pv
+            for q in range(nb):
+                k = k0 + q
+                med = med_b[q]
+                lat = lat_b[q]
+                if k > c:
+                    imp_med += 0.5 * (med + prev_med) * dt_b[q]
+                    imp_lat += 0.5 * (lat + prev_lat) * dt_b[q]
+                prev_med = med
+                prev_lat = lat
+            k0 += nb
+        for r in range(N_REGIONS):
+            impulse[s, r] = imp_r[r]
         ml_imp[s, 0] = imp_med
         ml_imp[s, 1] = imp_lat
         for r in range(N_REGIONS):
