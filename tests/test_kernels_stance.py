@@ -361,3 +361,38 @@ def test_strike_index_matches_reference(window_s):
     want = reference.strike_index(y, f, t, starts, stops, window_s, 265.0)
     assert np.isfinite(got).mean() > 0.8
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Each sensor's peak per stance (the report's peak map) against its reference
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("order", ["C", "F", "F sliced"])
+@pytest.mark.parametrize("s", [1, 16, 99])
+def test_sensor_peaks_match_reference_and_np_fmax(order, s):
+    rng = np.random.default_rng(s)
+    n = 2000
+    values = rng.normal(40, 30, (n, s)).astype(np.float32)
+    values[rng.random((n, s)) < 0.05] = np.nan
+    values[rng.random(n) < 0.02] = np.nan  # whole missing frames
+    values[100:130] = np.nan  # a stance of missing frames only
+    values = np.asarray(values, order=order[0])
+    if order == "F sliced":
+        values = values[5:-5]
+    starts = np.sort(rng.choice(values.shape[0] - 1, 60, replace=False)).astype(np.int64)
+    stops = np.minimum(starts + rng.integers(-3, 400, 60), values.shape[0] - 1).astype(np.int64)
+    starts[0], stops[0] = 95, 95 + 3  # (after the slice) inside the missing block
+    got = kernels.sensor_peaks(values, starts, stops)
+    assert got.shape == (60, s) and got.dtype == np.float64
+    np.testing.assert_array_equal(got, reference.sensor_peaks(values, starts, stops))
+    with np.errstate(invalid="ignore"):
+        fmax = [np.fmax.reduce(values[a : max(b, a + 1)], axis=0) for a, b in zip(starts, stops, strict=True)]
+    np.testing.assert_array_equal(got, np.array(fmax, dtype=np.float64))
+
+
+def test_sensor_peaks_hand_worked():
+    v = np.array([[1.0, np.nan], [5.0, np.nan], [3.0, 2.0], [np.nan, 7.0]], np.float32)
+    got = kernels.sensor_peaks(v, np.array([0, 1, 2, 3]), np.array([2, 1, 4, 0]))
+    # [0, 2) -> 5, NaN; frame 1 alone (stop <= start) -> 5, NaN; [2, 4) -> 3, 7; frame 3 -> NaN, 7
+    np.testing.assert_array_equal(got, [[5.0, np.nan], [5.0, np.nan], [3.0, 7.0], [np.nan, 7.0]])

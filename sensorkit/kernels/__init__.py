@@ -43,7 +43,7 @@ from sensorkit.kernels.events import (
 from sensorkit.kernels.filters import moving_average
 from sensorkit.kernels.loading import METHOD_13PCT, METHOD_IMPACT, METHOD_NONE, METHOD_WINDOW, loading_rates
 from sensorkit.kernels.regional import N_REGIONS, regional_loads
-from sensorkit.kernels.stance import stance_force, stance_time_jumps
+from sensorkit.kernels.stance import sensor_peaks, stance_force, stance_time_jumps
 from sensorkit.kernels.symmetry import symmetry_angle, symmetry_index
 from sensorkit.kernels.walking import strike_index, walking_features
 
@@ -74,6 +74,7 @@ __all__ = [
     "regional_loads",
     "row_tiles",
     "sensor_array",
+    "sensor_peaks",
     "stance_force",
     "stance_time_jumps",
     "strike_index",

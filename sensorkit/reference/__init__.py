@@ -11,7 +11,7 @@ from sensorkit.reference.events import detect_contacts, refine_events
 from sensorkit.reference.filters import moving_average
 from sensorkit.reference.loading import loading_rates
 from sensorkit.reference.regional import regional_loads
-from sensorkit.reference.stance import stance_force, stance_time_jumps
+from sensorkit.reference.stance import sensor_peaks, stance_force, stance_time_jumps
 from sensorkit.reference.symmetry import symmetry_angle, symmetry_index
 from sensorkit.reference.walking import strike_index, walking_features
 
@@ -24,6 +24,7 @@ __all__ = [
     "moving_average",
     "refine_events",
     "regional_loads",
+    "sensor_peaks",
     "stance_force",
     "stance_time_jumps",
     "strike_index",

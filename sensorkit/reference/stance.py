@@ -26,3 +26,15 @@ def stance_time_jumps(time_s, starts, stops, max_dt_s):
         seg = time_s[max(c - 1, 0) : min(e, len(time_s) - 1) + 1]
         out.append(bool(np.any(np.diff(seg) > max_dt_s)))
     return np.array(out, dtype=bool)
+
+
+def sensor_peaks(values, starts, stops):
+    """Largest finite value (float64) of each sensor over frames [start, max(stop, start + 1)),
+    NaN for a sensor without one: one row per range."""
+    out = []
+    for a, b in zip(starts, stops, strict=True):
+        seg = np.asarray(values[a : max(b, a + 1)], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            known = np.where(np.isnan(seg), -np.inf, seg).max(axis=0)
+        out.append(np.where(np.isnan(seg).all(axis=0), np.nan, known))
+    return np.array(out, dtype=np.float64).reshape(len(out), np.shape(values)[1])

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sensorkit import kernels as K
 from sensorkit.analysis.params import G_M_S2
 from sensorkit.analysis.result import Analysis
 from sensorkit.analysis.summary import summary_steps
@@ -302,21 +303,15 @@ def sensor_peaks(recording: Recording, analysis: Analysis, side: str) -> SensorP
     if len(steps):
         i0, i1 = _stance_bounds(recording.time, steps)
         stop = np.minimum(i1, recording.n_frames - 1)
-        # each stance's frames only (a reduceat over the bounds also reduced every swing: 1 s
-        # per side for 8 h); [a, stop) as reduceat took it, or frame a alone when that is empty
-        peaks = np.array(
-            [
-                np.fmax.reduce(forces[a : max(b, a + 1)], axis=0)
-                for a, b in zip(i0.tolist(), stop.tolist(), strict=True)
-            ],
-            dtype=np.float64,
-        )
+        # each stance's frames only, [a, stop) or frame a alone when that is empty (a Numba
+        # kernel: one np.fmax.reduce per step took 0.59 s for the 2 x 82 000 steps of 8 h)
+        peaks = K.sensor_peaks(forces, i0.astype(np.int64), stop.astype(np.int64))
         peak_n = np.nanmean(peaks, axis=0) - baseline
         n_steps = len(steps)
     else:
         peak_n = np.nanmax(forces, axis=0).astype(np.float64) - baseline
         n_steps = 0
-    peak_n = np.maximum(peak_n, 0.0)
+    peak_n = np.maximum(peak_n, 0.0) + 0.0  # (+ 0.0: a zero peak reads 0, never -0)
     if layout.measures_pressure:
         return SensorPeaks(peak_n / layout.area_mm2 * 1e3, "pressure", "kPa", n_steps)
     return SensorPeaks(peak_n, "force", "N", n_steps)

@@ -310,8 +310,11 @@ def steps_section(analysis: Analysis) -> str:
     )
 
 
-def _edge_gap(gap: dict, t0: float, t1: float, period_s: float) -> bool:
-    return float(gap["start_s"]) <= t0 + period_s or float(gap["end_s"]) >= t1 - period_s
+def _edge_gaps(gaps: pd.DataFrame, t0: float, t1: float, period_s: float) -> np.ndarray:
+    """(k,) bool: the gaps that touch the first frame ``t0`` or the last ``t1`` (s), within ``period_s``."""
+    start = gaps["start_s"].to_numpy(dtype=np.float64)
+    end = gaps["end_s"].to_numpy(dtype=np.float64)
+    return (start <= t0 + period_s) | (end >= t1 - period_s)
 
 
 def gap_counts(gaps: pd.DataFrame, recording: Recording | None) -> tuple[int, int]:
@@ -334,7 +337,7 @@ def gap_counts(gaps: pd.DataFrame, recording: Recording | None) -> tuple[int, in
         return len(gaps), 0
     t0, t1 = float(recording.time[0]), float(recording.time[-1])
     period = 1.5 / recording.rate_hz if recording.rate_hz else 0.0
-    edge = sum(_edge_gap(g, t0, t1, period) for g in gaps.to_dict(orient="records"))
+    edge = int(np.count_nonzero(_edge_gaps(gaps, t0, t1, period)))
     return len(gaps) - edge, edge
 
 
@@ -418,18 +421,18 @@ def _gaps_text(analysis: Analysis, recording: Recording | None) -> str:
         t0, t1, period = -np.inf, np.inf, 0.0
     rate = float(analysis.source["rate_hz"])
     length = missing_time_s(gaps, rate)
-    rows, n_edge = [], 0
-    records = gaps.to_dict(orient="records")
-    edges = [_edge_gap(g, t0, t1, period) for g in records]
-    n_edge = sum(edges)
-    listed = range(len(records))
-    if len(records) > MAX_GAP_ROWS:  # display only: the edge gaps and the longest others, in time order
+    rows = []
+    edges = _edge_gaps(gaps, t0, t1, period)
+    n_edge = int(np.count_nonzero(edges))
+    listed = np.arange(len(gaps))
+    if len(gaps) > MAX_GAP_ROWS:  # display only: the edge gaps and the longest others, in time order
         edge_rows = np.flatnonzero(edges)
-        inner = np.flatnonzero(~np.asarray(edges, dtype=bool))
+        inner = np.flatnonzero(~edges)
         inner = inner[np.argsort(-length[inner], kind="stable")][: max(MAX_GAP_ROWS - edge_rows.size, 0)]
         listed = np.sort(np.concatenate([edge_rows, inner]))
-    for i in listed:
-        g, edge = records[i], edges[i]
+    records = gaps.iloc[listed].to_dict(orient="records")  # only the rows listed (57 000 in 8 h at 1 % loss)
+    for i, g in zip(listed, records, strict=True):
+        edge = bool(edges[i])
         kind = (
             "at the recording's start/end (one insole started or stopped first)" if edge else str(g["reason"])
         )
@@ -457,10 +460,10 @@ def _gaps_text(analysis: Analysis, recording: Recording | None) -> str:
         "its steps; a step's times still count when its contact and toe-off were both recorded."
         + recorder_text
         + (
-            f" Listed: {len(listed)} of the {len(records)}, those at the start or end and the longest others, "
+            f" Listed: {len(listed)} of the {len(gaps)}, those at the start or end and the longest others, "
             "in time order; every interval is in the analysis output "
             "(<code>sensorkit analyze FILE --json</code>, <code>gaps</code>)."
-            if len(records) > MAX_GAP_ROWS
+            if len(gaps) > MAX_GAP_ROWS
             else ""
         )
         + "</p>"
