@@ -61,13 +61,25 @@ def true_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first[on], bounds[1:][on]
 
 
+def _runs_mask(n: int, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """(n,) bool, True in the disjoint, increasing runs [starts[i], stops[i]).
+
+    One int8 step array and its running sum (0 or 1, the runs being disjoint) instead of a
+    Python loop over the runs: 8 h of running has 640 000 light runs per foot.
+    """
+    step = np.zeros(n + 1, dtype=np.int8)
+    step[starts] = 1
+    step[stops] -= 1  # (a run may start where the one before it stops)
+    return np.cumsum(step[:-1], dtype=np.int8).view(bool)
+
+
 def _bridge_short_dips(mask: np.ndarray, time_s: np.ndarray, max_dip_s: float) -> np.ndarray:
     """``mask`` with False runs shorter than ``max_dip_s`` between True runs set True."""
-    out = mask.copy()
-    for a, b in zip(*true_runs(~mask), strict=True):  # False runs [a, b)
-        if 0 < a and b < mask.size and time_s[b] - time_s[a - 1] <= max_dip_s:
-            out[a:b] = True
-    return out
+    a, b = true_runs(~mask)  # False runs [a, b)
+    inner = (a > 0) & (b < mask.size)
+    a, b = a[inner], b[inner]
+    short = time_s[b] - time_s[a - 1] <= max_dip_s
+    return mask | _runs_mask(mask.size, a[short], b[short])
 
 
 def _standing_mask(
@@ -95,9 +107,9 @@ def _standing_mask(
         del total
     lifted = np.zeros(loaded.shape, dtype=bool)
     for light in (light_left, light_right):
-        for a, b in zip(*true_runs(light), strict=True):
-            if time_s[b - 1] - time_s[a] < MAX_LIFT_S:
-                lifted[a:b] = True
+        a, b = true_runs(light)
+        short = time_s[b - 1] - time_s[a] < MAX_LIFT_S
+        lifted |= _runs_mask(lifted.size, a[short], b[short])
     both = _bridge_short_dips(loaded & ~lifted, time_s, _MAX_DIP_S)
     # -1 leaning left, 1 right, 0 neither, one byte a frame (two nested int64 np.where took 16:
     # 0.4 GB more at the peak of an 8 h analysis)
