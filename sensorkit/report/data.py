@@ -67,8 +67,7 @@ def force_scale(analysis: Analysis) -> tuple[float, str]:
 def steady_steps(analysis: Analysis, side: str | None = None) -> pd.DataFrame:
     """Steps that count in the summary (:func:`sensorkit.analysis.summary.summary_steps`: the
     steady-state steps of the main activity), of ``side`` when given."""
-    steps = summary_steps(analysis.steps, analysis.activity)
-    return steps[steps["side"] == side] if side is not None and len(steps) else steps
+    return summary_steps(analysis.steps, analysis.activity, side)
 
 
 def layouts_for(

@@ -378,12 +378,13 @@ def trends_figure(analysis: Analysis) -> Figure:
     with styled():
         fig = new_figure(8.0, 6.4)
         axes = fig.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
+        by_side = {side: steady_steps(analysis, side) for side in sides_of(analysis)}  # once, not per panel
         for ax, (col, k, label) in zip(axes, metrics, strict=True):
             ax.set_ylabel(label)
             has_steps = False
             unplotted = []  # sides measured but with no reliable value
             for side in sides_of(analysis):
-                steps = steady_steps(analysis, side)
+                steps = by_side[side]
                 if not len(steps) or col not in steps:
                     continue
                 has_steps = True
@@ -485,6 +486,7 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
         axes = fig.subplots(2, 3, squeeze=False).ravel()
         panels = _ASYM_METRICS + _ASYM_RATES.get(analysis.activity, _ASYM_RATES["running"])
         drawn = []
+        by_side = {side: steady_steps(analysis, side) for side in ("left", "right")}  # once, not per panel
         for ax, (col_t, name, unit_t) in zip(axes, panels, strict=True):
             col = col_t.format(f=f, I="BWs" if unit == "BW" else "Ns")
             q = quantity(col)  # times in ms, as in the tables
@@ -492,7 +494,7 @@ def asymmetry_figure(analysis: Analysis) -> Figure:
             drawn.append(col)
             ax.set_ylabel(f"{name} ({u})")
             for k, side in enumerate(("left", "right")):
-                steps = steady_steps(analysis, side)
+                steps = by_side[side]
                 v = steps[col].to_numpy(dtype=np.float64) if col in steps else np.array([])
                 measured = np.isfinite(v)
                 v = (
