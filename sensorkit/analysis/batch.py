@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,20 +94,29 @@ def analyze(
     mass = validate_body_mass_kg(body_mass_kg) if body_mass_kg is not None else recording.body_mass_kg
     weight_n = float(mass) * G_M_S2 if mass is not None else None
     parts, cop_arrays, baselines, contexts, segs, noises = [], {}, {}, {}, {}, {}
-    missing, missing_for = None, None  # hole markers: one per time axis, shared by the sides
-    for side in recording.sides:
+    sides = recording.sides
+    # hole markers: one for the time axis, shared by the sides (each side's context has the
+    # recording's rate and the gap factor's step)
+    axis = (recording.rate_hz, params.gap_factor / recording.rate_hz)
+    missing = hole_markers(recording.time, np.nan, *axis) if sides else None
+
+    def one_side(side: str) -> tuple:
         values = K.sensor_array(recording.forces_n(side))  # column-major sides stay so (no copy)
-        ctx, seg, noises[side], cop = side_context(recording, side, values, params, weight_n)
-        if missing_for != (ctx.rate_hz, ctx.max_dt_s):
-            missing = None  # free the other side's before making this one
-            missing = hole_markers(recording.time, np.nan, ctx.rate_hz, ctx.max_dt_s)
-            missing_for = (ctx.rate_hz, ctx.max_dt_s)
-        local, cop = analyze_side_arrays(ctx, recording.time, values, seg, cop, missing)
+        ctx, seg, noise, cop = side_context(recording, side, values, params, weight_n)
+        own = missing if (ctx.rate_hz, ctx.max_dt_s) == axis else None  # (None: made for the side)
+        local, cop = analyze_side_arrays(ctx, recording.time, values, seg, cop, own)
+        return ctx, seg, noise, local, cop
+
+    with _side_pool(recording) as pool:  # the two feet side by side (their kernels release the GIL)
+        done = list(pool.map(one_side, sides))
+    for side, (ctx, seg, noise, local, cop) in zip(sides, done, strict=True):
+        noises[side] = noise
         parts.append(local)
         cop_arrays[side] = (recording.time, *cop)
         baselines[side] = ctx.baseline_n
         contexts[side] = ctx
         segs[side] = (seg, cop[2])
+    del done
     local = pd.concat([pd.DataFrame(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
     steps, info = finalize_steps(
         local, params, weight_n, recording.rate_hz, tuple(exclude_steps), tuple(exclude_bouts)
@@ -186,6 +198,39 @@ def _origin(recording: Recording) -> str | None:
     (never its folder), or what generated it (``sensorkit.simulate``); None when nothing says."""
     src = recording.metadata.get("source")
     return Path(src).name if isinstance(src, (str, Path)) and str(src) else None
+
+
+#: Frames x sensors from which a two-insole recording's sides are analysed in two threads.
+_THREADED_VALUES = 1 << 22
+
+
+class _Serial:
+    """``map`` in the calling thread (a short recording, or one insole)."""
+
+    def __enter__(self) -> _Serial:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    @staticmethod
+    def map(fn: Callable[[str], Any], items: Iterable[str]) -> list:
+        return [fn(item) for item in items]
+
+
+def _side_pool(recording: Recording) -> ThreadPoolExecutor | _Serial:
+    """Two threads for the two sides of a long two-insole recording, else :class:`_Serial`.
+
+    Each side's work is independent and its kernels (Numba ``nogil``) and large numpy
+    operations release the GIL, so on two cores the feet run side by side; the results are
+    the same as one after the other (tests/test_analysis_threads.py).
+    """
+    n_values = recording.n_frames * recording.n_sensors
+    if len(recording.sides) < 2 or n_values < _THREADED_VALUES or (os.cpu_count() or 1) < 2:
+        return _Serial()
+    if recording.units != "N":  # each thread would hold its side's forces, converted from kPa, at once
+        return _Serial()
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="sensorkit-side")
 
 
 def side_context(
