@@ -18,7 +18,7 @@ import numpy as np
 from .constants import CRC_SIZE, HEADER_SIZE, MAX_ENCODED_FRAME, MAX_PACKET_SIZE, PROTOCOL_VERSION, PacketType
 from .crc import CRC_INIT, CRC_POLY
 
-__all__ = ["HEAD_COLUMNS", "decode_pressure_frame", "decode_pressure_frames", "warm_up"]
+__all__ = ["HEAD_COLUMNS", "decode_pressure_frame", "decode_pressure_frames", "one_frame_kernel", "warm_up"]
 
 #: Columns of the per-frame header table: accepted (1) or for the reference path (0), then the
 #: packet's fields and where its values start in the shared value array.
@@ -192,6 +192,16 @@ def warm_up() -> None:
     body = b"\x01"  # an empty COBS frame: rejected at once
     decode_pressure_frame(body, 1)
     decode_pressure_frames(np.frombuffer(body, np.uint8), np.zeros(1, np.int64), np.ones(1, np.int64))
+
+
+def one_frame_kernel():
+    """The compiled kernel behind :func:`decode_pressure_frame`, loaded: ``kernel(body, n,
+    values)`` decodes ``body[:n]`` (``n <= MAX_ENCODED_FRAME``) into ``values`` (uint16, at
+    least ``n`` of them) and returns the ``HEAD_COLUMNS`` without the offset, as Python ints.
+    For a caller that decodes one frame per call and cannot afford a wrapper's call."""
+    if _one is None:
+        _load_kernels()
+    return _one
 
 
 def decode_pressure_frames(
