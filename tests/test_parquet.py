@@ -223,28 +223,37 @@ def test_a_damaged_header_is_refused_not_read_as_other_areas_gaps_or_events(tmp_
     rec = sk.read(Path(__file__).parent / "data" / "pressure-mats" / "pedar_example.asc")
     path = write_parquet(rec, tmp_path / "p.parquet")
     raw = path.read_bytes()
-    want = sk.analyze(sk.read(path)).summary
-    # Arrow reads the header from its serialised schema (base64 text after "ARROW:schema"),
-    # where the trial's bit was: flip one bit every 211 bytes of it
-    start = raw.index(b"ARROW:schema") + len(b"ARROW:schema")
-    header = raw[: raw.index(b"ARROW:schema")].rindex(b'"schema":"sensorkit.recording/1"')  # plain copy
-    assert header < start
-    at = range(start + 64, start + 64 + 4 * (start - header) // 3, 211)
+    # the header's one copy: the file's key-value metadata (no serialised Arrow schema since
+    # 2026-12-02, which held a second, base64 copy)
+    assert b"ARROW:schema" not in raw
+    start = raw.index(b'{"schema":"sensorkit.recording/1"')
+    end = raw.index(b'"sensorkit_version"', start)
+    at = range(start + 1, end, max((end - start) // 40, 1))
     assert len(at) >= 20
-    refused = 0
     for k in at:
         bad = bytearray(raw)
         bad[k] ^= 0x01
         damaged = tmp_path / "bad.parquet"
         damaged.write_bytes(bytes(bad))
-        try:
-            got = sk.analyze(sk.read(damaged)).summary
-        except sk.FileFormatError as exc:  # ours, or Arrow's schema no longer decodes
-            assert "bad.parquet" in str(exc)
-            refused += "metadata (layout, gaps, events) is damaged" in str(exc)
-        else:
-            pd.testing.assert_frame_equal(got, want)  # the copy Arrow reads was not the one damaged
-    assert refused > 0
+        with pytest.raises(sk.FileFormatError, match="metadata \\(layout, gaps, events\\) is damaged") as err:
+            sk.read(damaged)
+        assert "bad.parquet" in str(err.value)
+
+
+def test_a_file_with_a_serialised_arrow_schema_reads_the_same(tmp_path):
+    """Files written before 2026-12-02 (and by pq.write_table) carry ARROW:schema, a base64
+    copy of the schema and its metadata, beside the plain key-value copy: still read, the same."""
+    rec = sk.simulate(duration_s=6, seed=3, dropout=0.01)
+    path = write_parquet(rec, tmp_path / "new.parquet", row_group_frames=150)
+    table = pq.read_table(path)
+    assert set(table.schema.metadata) == {METADATA_KEY, b"sensorkit.crc32"}
+    old = tmp_path / "old.parquet"
+    pq.write_table(table, old, row_group_size=150)  # store_schema=True: pyarrow's default
+    assert b"ARROW:schema" in pq.ParquetFile(old).metadata.metadata
+    assert b"ARROW:schema" not in pq.ParquetFile(path).metadata.metadata
+    assert pq.ParquetFile(path).metadata.serialized_size < pq.ParquetFile(old).metadata.serialized_size
+    _same(read_parquet(old), read_parquet(path))
+    _same(read_parquet(path), rec)
 
 
 def test_a_tampered_header_with_its_old_checksum_is_refused_and_a_file_without_one_is_read(tmp_path):
