@@ -24,6 +24,7 @@ __all__ = ["Decoder", "DecoderStats"]
 
 _SAMPLE_SEQ_MODULUS = 1 << 32
 _NOT_ACCEPTED = (0,)
+_UINT16 = np.dtype(np.uint16)
 _OVERSIZE = PacketError(ErrorCode.OVERSIZE, f"encoded frame longer than {MAX_ENCODED_FRAME} bytes")
 
 # The slot setters of PressureSamples, in field order: a frozen dataclass's __init__ sets each
@@ -166,10 +167,10 @@ class Decoder:
             # without its call (a BLE stream makes one feed call per notification)
             head = _NOT_ACCEPTED
             if end <= MAX_ENCODED_FRAME:
-                values = np.empty(end, dtype=np.uint16)  # more than its values: >= 1.5 bytes each
+                values = np.empty(end, _UINT16)  # more than its values: >= 1.5 bytes each
                 head = self._one_frame(buf, end, values)
             if head[0]:
-                seq, t0, first, period, bits, channels, count = head[1:8]
+                _, seq, t0, first, period, bits, channels, count = head
                 values = values[: channels * count].reshape(count, channels)
                 out.append(_pressure_samples(seq, t0, first, period, bits, values))
                 stats.frames += 1
