@@ -240,6 +240,21 @@ def test_a_damaged_header_is_refused_not_read_as_other_areas_gaps_or_events(tmp_
         assert "bad.parquet" in str(err.value)
 
 
+def test_a_pyarrow_without_add_key_value_metadata_is_refused_before_writing(tmp_path, monkeypatch):
+    """pyarrow 15-16 were accepted before 2026-12-02: such an install got an AttributeError
+    after writing every row group (found by a review)."""
+    monkeypatch.delattr(pq.ParquetWriter, "add_key_value_metadata")
+    written = []
+    with pytest.raises(SensorkitError, match="needs pyarrow 17 or newer") as err:
+        write_parquet(
+            sk.simulate(duration_s=3, seed=1),
+            tmp_path / "r.parquet",
+            on_progress=lambda *a: written.append(a),
+        )
+    assert "pip install -U" in err.value.hint
+    assert written == [] and list(tmp_path.iterdir()) == []
+
+
 def test_a_file_with_a_serialised_arrow_schema_reads_the_same(tmp_path):
     """Files written before 2026-12-02 (and by pq.write_table) carry ARROW:schema, a base64
     copy of the schema and its metadata, beside the plain key-value copy: still read, the same."""
@@ -248,7 +263,15 @@ def test_a_file_with_a_serialised_arrow_schema_reads_the_same(tmp_path):
     table = pq.read_table(path)
     assert set(table.schema.metadata) == {METADATA_KEY, b"sensorkit.crc32"}
     old = tmp_path / "old.parquet"
-    pq.write_table(table, old, row_group_size=150)  # store_schema=True: pyarrow's default
+    with pq.ParquetWriter(  # the writer before 2026-12-02: its options, the header in the schema
+        old,
+        table.schema,
+        compression="lz4",
+        use_dictionary=False,
+        use_byte_stream_split=True,
+        write_page_checksum=True,
+    ) as writer:  # store_schema=True, pyarrow's default
+        writer.write_table(table, row_group_size=150)
     assert b"ARROW:schema" in pq.ParquetFile(old).metadata.metadata
     assert b"ARROW:schema" not in pq.ParquetFile(path).metadata.metadata
     assert pq.ParquetFile(path).metadata.serialized_size < pq.ParquetFile(old).metadata.serialized_size

@@ -176,7 +176,7 @@ def write_parquet(
     Raises
     ------
     SensorkitError
-        When pyarrow is not installed (with the install hint).
+        When pyarrow is not installed, or older than 17 (with the install hint).
 
     Examples
     --------
@@ -185,6 +185,11 @@ def write_parquet(
     PosixPath('run.parquet')
     """
     pa, pq = _pyarrow()
+    if not hasattr(pq.ParquetWriter, "add_key_value_metadata"):  # before any data is written
+        raise SensorkitError(
+            f"writing Parquet needs pyarrow 17 or newer (this is {pa.__version__})",
+            hint="upgrade it with: pip install -U 'pyarrow>=17'",
+        )
     path = check_output(path, overwrite=overwrite, inputs=input_files(rec))
     names = ["time_s"]
     columns: list[np.ndarray] = [rec.time]
