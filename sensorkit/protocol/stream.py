@@ -158,8 +158,7 @@ class Decoder:
         """
         buf = bytes(data)
         n = len(buf)
-        stats = self.stats
-        stats.bytes_in += n
+        self.stats.bytes_in += n
         out: list[Packet] = []
         end = buf.find(b"\x00")
         if n > 1 and end == n - 1 and not self._pending and not self._overflow:
@@ -170,12 +169,7 @@ class Decoder:
                 values = np.empty(end, _UINT16)  # more than its values: >= 1.5 bytes each
                 head = self._one_frame(buf, end, values)
             if head[0]:
-                _, seq, t0, first, period, bits, channels, count = head
-                values = values[: channels * count].reshape(count, channels)
-                out.append(_pressure_samples(seq, t0, first, period, bits, values))
-                stats.frames += 1
-                stats.packets_ok += 1
-                self._track(seq, first, count)
+                self._accept(head, values, out)
             else:
                 self._reference_frame(buf[:end], out)
             self._offset += n
