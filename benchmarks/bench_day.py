@@ -22,7 +22,6 @@ import json
 import subprocess
 import sys
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -55,9 +54,8 @@ sys.exit(status)
 def generate(path: Path, hours: float) -> None:
     """Write ``hours`` of synthetic data as one sensorkit Parquet file, one hour at a time."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    from sensorkit.io.parquet import METADATA_CRC_KEY, METADATA_KEY, _header
+    from sensorkit.io.parquet import _header, _open_writer
 
     first = synth(10 / 3600)  # for the header: layout, units, rate, body mass
     header = _header(first)
@@ -69,20 +67,8 @@ def generate(path: Path, hours: float) -> None:
     ]
     fields = [pa.field(n, pa.float64() if n == "time_s" else pa.float32(), nullable=False) for n in names]
     schema = pa.schema(fields)
-    raw_header = json.dumps(header).encode()
     tmp = path.with_suffix(".part")
-    with pq.ParquetWriter(  # as write_parquet writes (sensorkit/io/parquet.py)
-        str(tmp),
-        schema,
-        compression="lz4",
-        use_dictionary=False,
-        use_byte_stream_split=True,
-        write_page_checksum=True,
-        store_schema=False,
-    ) as w:
-        w.add_key_value_metadata(
-            {METADATA_KEY: raw_header, METADATA_CRC_KEY: str(zlib.crc32(raw_header)).encode()}
-        )
+    with _open_writer(tmp, schema, json.dumps(header).encode()) as w:  # as write_parquet writes
         done = 0.0
         while done < hours:
             h = min(1.0, hours - done)

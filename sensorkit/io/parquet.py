@@ -216,18 +216,7 @@ def write_parquet(
     step = max(int(row_group_frames), 1)
     with (
         atomic_output(path) as tmp,  # complete or absent: never a file without its footer
-        pq.ParquetWriter(
-            str(tmp),
-            schema,
-            compression=compression,
-            use_dictionary=False,
-            use_byte_stream_split=True,
-            write_page_checksum=True,  # read back verified: a damaged page is an error, not new values
-            # no serialised Arrow schema (ARROW:schema): the columns' Parquet types say all of it
-            # for float32 and float64, and it held a base64 copy of the header (0.8 MB of
-            # footer for 1 h at 1 % loss, decoded at every look at the schema: 2.3 ms each)
-            store_schema=False,
-        ) as writer,
+        _open_writer(tmp, schema, raw_header, compression) as writer,
     ):
         for lo in range(0, n, step):
             hi = min(lo + step, n)
@@ -237,11 +226,32 @@ def write_parquet(
             writer.write_batch(batch, row_group_size=hi - lo)
             if on_progress is not None:
                 on_progress(hi, n)
-        # the header as the file's key-value metadata (Arrow shows it as the schema's metadata)
-        writer.add_key_value_metadata(
-            {METADATA_KEY: raw_header, METADATA_CRC_KEY: str(zlib.crc32(raw_header)).encode()}
-        )
     return path
+
+
+def _open_writer(where: str | Path, schema, raw_header: bytes, compression: str = "lz4"):
+    """A ``pyarrow.parquet.ParquetWriter`` writing ``where`` as :func:`write_parquet` writes
+    (its encodings, page checksums), with ``raw_header`` (the sensorkit JSON, UTF-8) and its
+    CRC-32 as the file's key-value metadata; the caller writes the row groups and closes it.
+    """
+    _, pq = _pyarrow()
+    writer = pq.ParquetWriter(
+        str(where),
+        schema,
+        compression=compression,
+        use_dictionary=False,
+        use_byte_stream_split=True,
+        write_page_checksum=True,  # read back verified: a damaged page is an error, not new values
+        # no serialised Arrow schema (ARROW:schema): the columns' Parquet types say all of it
+        # for float32 and float64, and it held a base64 copy of the header (0.8 MB of
+        # footer for 1 h at 1 % loss, decoded at every look at the schema: 2.3 ms each)
+        store_schema=False,
+    )
+    # the header as the file's key-value metadata (Arrow shows it as the schema's metadata)
+    writer.add_key_value_metadata(
+        {METADATA_KEY: raw_header, METADATA_CRC_KEY: str(zlib.crc32(raw_header)).encode()}
+    )
+    return writer
 
 
 def _float_or_none(value: Any) -> float | None:
@@ -302,8 +312,9 @@ def _read_open(
     layouts, the columns (names, then types), the columns against the layouts, the row
     counts, the values; decoding starts before the header is checked when the columns allow."""
     pa, _ = _pyarrow()
-    schema = pf.schema_arrow  # built anew at each access (files written before 2026-12-02
-    # decode a base64 Arrow schema for it): looked at once
+    # looked at once: Arrow builds it anew at each access, and for a file written before
+    # 2026-12-02 that decodes a base64 Arrow schema
+    schema = pf.schema_arrow
     names = list(schema.names)
     columns = {
         side: [c for c in names if c.startswith(prefix)] for side, prefix in (("left", "L_"), ("right", "R_"))
