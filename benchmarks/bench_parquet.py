@@ -27,7 +27,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _timing import best_time
+from _timing import best_times_alternating, wall
 
 import sensorkit as sk
 from sensorkit.io.parquet import write_parquet
@@ -94,10 +94,9 @@ def measure(rec: sk.Recording, label: str, hours: float, repeat: int) -> None:
             np.save(p, a)
         del rec
         # alternating rounds, best of each: this shared machine's speed drifts over seconds
-        read_s = load_s = float("inf")
-        for _ in range(repeat):
-            read_s = min(read_s, best_time(lambda: sk.read(path), 1))
-            load_s = min(load_s, best_time(lambda: [np.load(p) for p in npy], 1))
+        read_s, load_s = best_times_alternating(
+            [wall(lambda: sk.read(path)), wall(lambda: [np.load(p) for p in npy])], repeat
+        )
         peak = int(
             subprocess.run(
                 [sys.executable, "-c", PEAK_SNIPPET, str(path)], capture_output=True, text=True, check=True

@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _timing import best_time
+from _timing import best_time, best_times_alternating, wall
 
 from sensorkit.protocol import Decoder, PressureSamples, encode_frame, max_pressure_samples
 
@@ -129,15 +129,15 @@ def main(argv: list[str] | None = None) -> int:
             stream.write_bytes(buf)
             # Python and C in alternating rounds, best of each: this shared machine's speed
             # drifts over seconds, and the two timed minutes apart disagreed by up to 1.5x
-            t_dec = t_c = float("inf")
-            for _ in range(max(args.repeat, 5)):
-                t_dec = min(t_dec, best_time(lambda chunks=chunks: decode_chunks(chunks), 1))
-                if exe is not None:
-                    t_c = min(t_c, c_decode_time(exe, stream, 2, n))
+            timed = [wall(lambda chunks=chunks: decode_chunks(chunks))]
+            if exe is not None:  # the C harness's own time (s), without its process start
+                timed.append(lambda stream=stream, n=n: c_decode_time(exe, stream, 2, n))
+            t_dec, *c_time = best_times_alternating(timed, max(args.repeat, 5))
             t_copy = best_time(lambda buf=buf: bytearray(buf), max(args.repeat, 20))
             mb = len(buf) / 1e6
             c_text = ""
             if exe is not None:
+                t_c = c_time[0]
                 ratios.append((label, t_c / t_dec))
                 c_text = f"{mb / t_c:>9.1f}{t_c / t_dec:>7.2f}"
             print(
