@@ -17,13 +17,12 @@ from .cobs import cobs_decode, cobs_decode_fast
 from .codec import parse_packet
 from .constants import CONTENT_CODES, FRAMING_CODES, MAX_ENCODED_FRAME, SEQ_MODULUS, ErrorCode
 from .errors import PacketError
-from .fastpath import decode_pressure_frame, decode_pressure_frames, one_frame_kernel, warm_up
+from .fastpath import _NOT_ACCEPTED, decode_pressure_frame, decode_pressure_frames, one_frame_kernel, warm_up
 from .packets import Packet, PressureSamples
 
 __all__ = ["Decoder", "DecoderStats"]
 
 _SAMPLE_SEQ_MODULUS = 1 << 32
-_NOT_ACCEPTED = (0,)
 _UINT16 = np.dtype(np.uint16)
 _OVERSIZE = PacketError(ErrorCode.OVERSIZE, f"encoded frame longer than {MAX_ENCODED_FRAME} bytes")
 
