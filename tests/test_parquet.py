@@ -240,6 +240,88 @@ def test_a_damaged_header_is_refused_not_read_as_other_areas_gaps_or_events(tmp_
         assert "bad.parquet" in str(err.value)
 
 
+def _footer(raw: bytes) -> tuple[int, int]:
+    """Where a Parquet file's footer (its Thrift FileMetaData) starts and ends."""
+    length = int.from_bytes(raw[-8:-4], "little")
+    return len(raw) - 8 - length, len(raw) - 8
+
+
+def _thrift_i64(value: int) -> bytes:
+    """A Thrift compact-protocol i64 (zigzag varint), as Parquet's footer stores row counts."""
+    z = (value << 1) ^ (value >> 63)
+    out = bytearray()
+    while True:
+        out.append((z & 0x7F) | (0x80 if z > 0x7F else 0))
+        z >>= 7
+        if not z:
+            return bytes(out)
+
+
+@pytest.mark.parametrize(
+    ("declared", "message"),
+    [
+        (-300, r"declares a negative number of rows \(-300\)"),
+        (10**13, "declares 10000000000000 rows but holds 300"),
+    ],
+)
+def test_a_damaged_row_count_is_an_error_before_anything_is_allocated(tmp_path, declared, message):
+    """A new user's trial flipped footer bytes: a negative count raised NumPy's 'negative
+    dimensions are not allowed' without the file's name, a huge one a MemoryError traceback."""
+    path = write_parquet(sk.simulate(duration_s=3, seed=1), tmp_path / "r.parquet")  # 300 frames
+    raw = path.read_bytes()
+    start, end = _footer(raw)
+    # FileMetaData field 3 (num_rows, i64: header byte 0x16) comes before the row groups' own
+    # counts (field 4), which are the same bytes: the first one is the file's
+    at = raw.index(b"\x16" + _thrift_i64(300), start, end)
+    bad = raw[:at] + b"\x16" + _thrift_i64(declared) + raw[at + 1 + len(_thrift_i64(300)) :]
+    bad = (
+        bad[:-8]
+        + (int.from_bytes(raw[-8:-4], "little") + len(bad) - len(raw)).to_bytes(4, "little")
+        + b"PAR1"
+    )
+    damaged = tmp_path / "bad.parquet"
+    damaged.write_bytes(bad)
+    assert pq.ParquetFile(damaged).metadata.num_rows == declared
+    with pytest.raises(FileFormatError, match=message) as err:
+        read_parquet(damaged)
+    assert "bad.parquet" in str(err.value)
+
+
+def test_more_rows_than_memory_is_said_with_the_file_not_as_a_memory_error(tmp_path):
+    """Counts that agree but exceed any memory (2**60 frames in the file and in its one row
+    group): a SensorkitError naming the file and the memory, not NumPy's error."""
+    path = write_parquet(sk.simulate(duration_s=3, seed=1), tmp_path / "r.parquet")
+    raw = path.read_bytes()
+    start, end = _footer(raw)
+    old, new = b"\x16" + _thrift_i64(300), b"\x16" + _thrift_i64(2**60)
+    # the file's count, its row group's, and each column chunk's count of values
+    k = raw.count(old, start, end)
+    bad = raw[:start] + raw[start:end].replace(old, new) + raw[end:]
+    bad = bad[:-8] + (end - start + k * (len(new) - len(old))).to_bytes(4, "little") + b"PAR1"
+    damaged = tmp_path / "huge.parquet"
+    damaged.write_bytes(bad)
+    meta = pq.ParquetFile(damaged).metadata
+    assert meta.num_rows == meta.row_group(0).num_rows == 2**60
+    with pytest.raises(
+        SensorkitError, match=r"huge.parquet: reading its 1152921504606846976 frames needs .* GB"
+    ):
+        read_parquet(damaged)
+
+
+def test_a_column_name_that_is_not_utf8_is_a_file_format_error(tmp_path):
+    """Arrow decodes the footer's column names with Python's UTF-8 codec: a damaged byte there
+    raised UnicodeDecodeError without the file's name (a new user's trial)."""
+    path = write_parquet(sk.simulate(duration_s=3, seed=1), tmp_path / "r.parquet")
+    raw = bytearray(path.read_bytes())
+    start, end = _footer(bytes(raw))
+    raw[raw.index(b"L_H1", start, end)] = 0xF4  # the schema's name (the first in the footer)
+    damaged = tmp_path / "bad.parquet"
+    damaged.write_bytes(bytes(raw))
+    with pytest.raises(FileFormatError, match="not a readable Parquet file") as err:
+        read_parquet(damaged)
+    assert "bad.parquet" in str(err.value)
+
+
 def test_a_pyarrow_without_add_key_value_metadata_is_refused_before_writing(tmp_path, monkeypatch):
     """pyarrow 15-16 were accepted before 2026-12-02: such an install got an AttributeError
     after writing every row group (found by a review)."""

@@ -286,9 +286,10 @@ def read_parquet(
     Raises
     ------
     FileFormatError
-        Not a Parquet file, unknown schema, missing or unexpected columns.
+        Not a Parquet file, unknown schema, missing or unexpected columns, row counts that
+        cannot be (negative, or not adding up), damaged pages or header.
     SensorkitError
-        When pyarrow is not installed.
+        When pyarrow is not installed, or the arrays do not fit in memory (naming the size).
     """
     pa, pq = _pyarrow()
     path = Path(path)
@@ -300,7 +301,7 @@ def read_parquet(
     with source:
         try:
             pf = pq.ParquetFile(source, page_checksum_verification=True)
-        except (pa.ArrowException, OSError) as exc:
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # (a damaged column name)
             raise FileFormatError(f"not a readable Parquet file ({exc})", path=str(path)) from None
         return _read_open(pf, source, path, layout, body_mass_kg)
 
@@ -322,17 +323,27 @@ def _read_open(
     wrong = _column_error(schema, path, pa)
     decoder = None
     if wrong is None:
-        n = pf.metadata.num_rows
-        time = np.empty(n, dtype=np.float64)
-        # column-major: each row group's column is one contiguous copy (no interleaving)
-        sides = {
-            s: np.empty((n, len(c)), dtype=np.float32, order="F") if c else None for s, c in columns.items()
-        }
+        rows, count_error = _row_counts(pf, path)  # raised in its turn, by the decoder
+        n = sum(rows) if count_error is None else 0  # a damaged count allocates nothing
+        try:
+            time = np.empty(n, dtype=np.float64)
+            # column-major: each row group's column is one contiguous copy (no interleaving)
+            sides = {
+                s: np.empty((n, len(c)), dtype=np.float32, order="F") if c else None
+                for s, c in columns.items()
+            }
+        except (MemoryError, ValueError):  # (ValueError: beyond any address space)
+            raise SensorkitError(
+                f"{path}: reading its {n} frames needs {n * (8 + 4 * len(names[1:])) / 1e9:.3g} GB "
+                "of memory, more than this machine could allocate",
+                hint="read it on a machine with more memory (or its row groups one at a time with "
+                "pyarrow.parquet.ParquetFile(path).read_row_group(k))",
+            ) from None
         position = {c: k for k, c in enumerate(names)}
         targets = [  # array <- columns (by position)
             _Target(sides[s], [position[c] for c in columns[s]]) for s in sides if columns[s]
         ]
-        decoder = _GroupDecoder(path, source, pf, names, targets, n)  # decodes in threads from here on
+        decoder = _GroupDecoder(path, source, pf, names, targets, rows, count_error)  # threads from here on
     try:
         stored = schema.metadata or {}
         raw = stored.get(METADATA_KEY)
@@ -499,11 +510,19 @@ class _GroupDecoder:
 
     THREADS = 2
 
-    def __init__(self, path: Path, source, pf, names: list[str], targets: list[_Target], n: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        source,
+        pf,
+        names: list[str],
+        targets: list[_Target],
+        rows: list[int],
+        count_error: FileFormatError | None,
+    ) -> None:
         self.path, self.source, self.pf, self.targets = path, source, pf, targets
         self.pa, self.pq = _pyarrow()
-        rows = [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)]
-        self.rows = rows
+        self.rows = rows  # per row group (:func:`_row_counts`)
         self.starts = np.concatenate([[0], np.cumsum(rows)]).astype(int).tolist()
         self.local = threading.local()
         # the threads' columns, by name (``names``: the file's columns, each once: _column_error)
@@ -512,12 +531,8 @@ class _GroupDecoder:
         self.wanted_at = {k: j for j, k in enumerate(wanted)}
         self.pool = None
         self.futures: list = []
-        self.error: FileFormatError | None = None  # raised by result(), after the header's errors
-        if sum(rows) > n:
-            self.error = FileFormatError("row groups hold more rows than the file declares", path=str(path))
-        elif sum(rows) < n:
-            self.error = FileFormatError(f"the file declares {n} rows but holds {sum(rows)}", path=str(path))
-        elif len(rows) > 1:
+        self.error = count_error  # raised by result(), after the header's errors
+        if count_error is None and len(rows) > 1:
             self.pool = ThreadPoolExecutor(max_workers=min(self.THREADS, len(rows)))
             self.futures = [self.pool.submit(self._group, g) for g in range(len(rows))]
 
@@ -616,6 +631,23 @@ class _GroupDecoder:
                 np.logical_and(all_finite, np.isfinite(column, out=finite), out=all_finite)
             out.append(scan_flagged(dst[lo:hi], all_finite, offset=lo))
         return out
+
+
+def _row_counts(pf, path: Path) -> tuple[list[int], FileFormatError | None]:
+    """The rows of each row group, and the error of counts that cannot be (negative, or not
+    adding up to the rows the file declares), checked before anything is allocated for them."""
+    n = pf.metadata.num_rows
+    rows = [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)]
+    error = None
+    if n < 0 or min(rows, default=0) < 0:
+        error = FileFormatError(
+            f"the file declares a negative number of rows ({min([n, *rows])})", path=str(path)
+        )
+    elif sum(rows) > n:
+        error = FileFormatError("row groups hold more rows than the file declares", path=str(path))
+    elif sum(rows) < n:
+        error = FileFormatError(f"the file declares {n} rows but holds {sum(rows)}", path=str(path))
+    return rows, error
 
 
 def _numpy_column(col) -> np.ndarray:
