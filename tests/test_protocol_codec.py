@@ -232,3 +232,23 @@ def test_decoded_values_are_owned_aligned_arrays():
             root = root.base
         assert root.base is None
         assert values.tolist() == np.arange(30).reshape(3, 10).tolist()
+
+
+def test_pressure_values_that_are_not_whole_counts_are_refused_not_truncated():
+    """A new user's trial encoded 1.7 and got 1 back without a word; NaN raised a bare
+    ValueError. Whole floats (an ADC count computed in float) are accepted as counts."""
+    from sensorkit.protocol import PacketError, PressureSamples, encode_frame
+    from sensorkit.protocol.cobs import cobs_decode
+    from sensorkit.protocol.codec import parse_packet
+
+    for bad in (
+        np.array([[1.7, 2.0]]),
+        np.array([[np.nan, 1.0]]),
+        np.array([[np.inf, 1.0]]),
+        np.array([["1", "2"]]),
+    ):
+        with pytest.raises(PacketError, match="whole ADC counts"):
+            encode_frame(PressureSamples(1, 0, 0, 1000, 12, bad))
+    frame = encode_frame(PressureSamples(1, 0, 0, 1000, 12, np.array([[4095.0, 0.0]])))
+    back = parse_packet(cobs_decode(frame[:-1]))
+    np.testing.assert_array_equal(back.values, [[4095, 0]])

@@ -26,7 +26,7 @@ def pack_values(values: np.ndarray, bits: int) -> bytes:
     Parameters
     ----------
     values : numpy.ndarray
-        Non-negative integers below ``2**bits``.
+        Non-negative integers below ``2**bits`` (an integer dtype, or floats with whole values).
     bits : int
         12 or 16.
 
@@ -38,11 +38,20 @@ def pack_values(values: np.ndarray, bits: int) -> bytes:
     Raises
     ------
     PacketError
-        ``INVALID_FIELD`` if ``bits`` is unsupported or a value does not fit.
+        ``INVALID_FIELD`` if ``bits`` is unsupported, a value does not fit, or a value is not
+        a whole number (a fraction, NaN or infinity: refused, not truncated).
     """
     flat = np.asarray(values).reshape(-1)
     if bits not in (12, 16):
         raise PacketError(ErrorCode.INVALID_FIELD, f"sample width must be 12 or 16, not {bits}")
+    if flat.dtype.kind not in "biu":  # whole ADC counts only: a cast would truncate 1.7 to 1
+        whole = flat.dtype.kind == "f" and bool(np.all(np.isfinite(flat) & (flat == np.trunc(flat))))
+        if not whole:
+            raise PacketError(
+                ErrorCode.INVALID_FIELD,
+                f"pressure values must be whole ADC counts (integers), not {flat.dtype} values"
+                + (" with fractions, NaN or infinity" if flat.dtype.kind == "f" else ""),
+            )
     if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= (1 << bits)):
         raise PacketError(ErrorCode.INVALID_FIELD, f"pressure value out of range for {bits} bits")
     v = flat.astype(np.uint16)
