@@ -92,6 +92,7 @@ def main() -> None:
     args = ap.parse_args()
     path = args.dir / f"sensorkit-bench-{args.hours:g}h.parquet"
     if not path.exists():
+        args.dir.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         generate(path, args.hours)
         print(f"generated {path} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)

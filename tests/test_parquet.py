@@ -74,6 +74,7 @@ def test_metadata_is_json_under_the_sensorkit_key(tmp_path):
 def _with_header_gaps(path, gaps, out):
     table = pq.read_table(path)
     meta = json.loads(table.schema.metadata[METADATA_KEY])
+    del meta["header_crc32_key"]  # edited by hand, without its checksum
     meta["gaps"] = gaps
     pq.write_table(table.replace_schema_metadata({METADATA_KEY: json.dumps(meta)}), out)
     return out
@@ -172,6 +173,7 @@ def test_a_header_rate_that_contradicts_the_time_column_gives_way_to_it(tmp_path
     path = write_parquet(sk.simulate(duration_s=2, seed=1), tmp_path / "r.parquet")
     table = pq.read_table(path)
     meta = json.loads(table.schema.metadata[METADATA_KEY])
+    del meta["header_crc32_key"]  # edited by hand, without its checksum
     meta["rate_hz"] = 50.0
     edited = tmp_path / "rate50.parquet"
     pq.write_table(table.replace_schema_metadata({METADATA_KEY: json.dumps(meta)}), edited)
@@ -362,7 +364,6 @@ def test_a_file_with_a_serialised_arrow_schema_reads_the_same(tmp_path):
 
 
 def test_a_tampered_header_with_its_old_checksum_is_refused_and_a_file_without_one_is_read(tmp_path):
-    from sensorkit.io.parquet import METADATA_CRC_KEY
 
     rec = sk.simulate(duration_s=3, seed=2)
     table = pq.read_table(write_parquet(rec, tmp_path / "r.parquet"))
@@ -372,9 +373,38 @@ def test_a_tampered_header_with_its_old_checksum_is_refused_and_a_file_without_o
     pq.write_table(table.replace_schema_metadata({**meta, METADATA_KEY: edited}), tmp_path / "t.parquet")
     with pytest.raises(sk.FileFormatError, match="CRC-32 does not match"):
         sk.read(tmp_path / "t.parquet")
-    unverified = {k: v for k, v in meta.items() if k != METADATA_CRC_KEY}  # as written before
+    # as written before 2026-12-01: no checksum, and a header that does not say where one is
+    head = json.loads(meta[METADATA_KEY])
+    assert head.pop("header_crc32_key") == "sensorkit.crc32"
+    unverified = {METADATA_KEY: json.dumps(head).encode()}
     pq.write_table(table.replace_schema_metadata(unverified), tmp_path / "old.parquet")
     assert sk.read(tmp_path / "old.parquet").body_mass_kg == 70
+
+
+@pytest.mark.parametrize("bit", [0, 3, 7])
+@pytest.mark.parametrize("at", [0, 9, 14])
+def test_a_flipped_bit_in_the_checksum_key_is_refused_not_read_unverified(tmp_path, at, bit):
+    """One flipped bit in the footer, in the name of the header checksum's key: the header
+    could no longer be verified, and it was read as if the file had been written before
+    checksums (a damaged layout then read as sensor areas 100x too large)."""
+    from sensorkit.io.parquet import METADATA_CRC_KEY
+
+    rec = sk.simulate(duration_s=2, seed=3)
+    path = write_parquet(rec, tmp_path / "r.parquet")
+    data = bytearray(path.read_bytes())
+    assert data.count(METADATA_CRC_KEY) == 2  # named in the header, then the key after it
+    data[data.rindex(METADATA_CRC_KEY) + at] ^= 1 << bit
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(bytes(data))
+    flipped = bytearray(METADATA_CRC_KEY)
+    flipped[at] ^= 1 << bit
+    assert (
+        bytes(flipped) in pq.ParquetFile(bad).metadata.metadata
+    )  # the footer still parses: only the key changed
+    with pytest.raises(
+        FileFormatError, match=r"bad\.parquet.*cannot be verified.*'sensorkit\.crc32' is missing"
+    ):
+        sk.read(bad)
 
 
 def test_a_broken_stored_layout_without_checksum_names_the_file(tmp_path):
@@ -385,6 +415,7 @@ def test_a_broken_stored_layout_without_checksum_names_the_file(tmp_path):
     table = pq.read_table(write_parquet(sk.simulate(duration_s=2, seed=1), tmp_path / "r.parquet"))
     meta = {k: v for k, v in table.schema.metadata.items() if k != METADATA_CRC_KEY}
     head = json.loads(meta[METADATA_KEY])
+    del head["header_crc32_key"]  # as written before checksums
     for sensor in head["layout_spec"]["sensors"]:
         del sensor["x_mm"]
     meta[METADATA_KEY] = json.dumps(head).encode()

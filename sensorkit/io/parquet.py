@@ -15,7 +15,9 @@ both. A page whose bytes were damaged on disk or in a copy is a
 :class:`~sensorkit.errors.FileFormatError` naming its row group, where four of twenty files
 with a few bytes changed used to read as other values (32.5 kPa as 6.1e-36); a damaged header
 is one too, where one flipped bit made a pedar sensor's area 194 -> 19 420 mm2. Files written
-before, or by tools that write no checksums, are read unverified.
+before, or by tools that write no checksums, are read unverified; since 2026-12-02 the
+header also names the key of its checksum (``header_crc32_key``), so a footer that lost that
+key is refused as damaged rather than read as an older file.
 
 >>> import sensorkit as sk
 >>> rec = sk.simulate(duration_s=5, seed=1)
@@ -133,6 +135,9 @@ def _header(rec: Recording) -> dict[str, Any]:
         "metadata": extra,
         "metadata_not_stored": dropped,
         "sensorkit_version": __version__,
+        # where the header's own CRC-32 is: a footer that lost that key (one flipped bit in its
+        # name) is refused as damaged instead of read unverified like a file written before it
+        "header_crc32_key": METADATA_CRC_KEY.decode(),
     }
 
 
@@ -351,6 +356,7 @@ def _read_open(
         if raw is not None:
             _check_header_crc(raw, stored.get(METADATA_CRC_KEY), path)
             header = parquet_header(raw, str(path))  # types, ranges and depth checked (io/validate.py)
+            _check_crc_was_found(header, stored, path)
             if header.get("schema") != SCHEMA:
                 raise FileFormatError(
                     f"unknown sensorkit schema {header.get('schema')!r} (this version reads {SCHEMA!r})",
@@ -419,6 +425,29 @@ def _check_header_crc(raw: bytes, crc: bytes | None, path: Path) -> None:
             path=str(path),
             hint="the file is damaged (a truncated copy or bad storage); read it from a good copy",
         )
+
+
+def _check_crc_was_found(header: dict[str, Any], stored: dict[bytes, bytes], path: Path) -> None:
+    """Refuse a header that says where its CRC-32 is kept (``header_crc32_key``, written since
+    2026-12-02) when that key is not among the file's metadata: the footer was damaged (a
+    flipped bit in the key's name), so the header could not be verified.
+
+    Raises
+    ------
+    FileFormatError
+        The checksum's key is missing, naming it and the keys found instead.
+    """
+    key = header.get("header_crc32_key")
+    if key is None or key.encode("utf-8") in stored:
+        return
+    others = sorted(printable(k.decode("utf-8", "replace")[:40]) for k in stored if k != METADATA_KEY)[:5]
+    raise FileFormatError(
+        f"the sensorkit metadata (layout, gaps, events) cannot be verified: its CRC-32 under the key "
+        f"{printable(key)!r} is missing (other keys: {', '.join(map(repr, others)) or 'none'})",
+        path=str(path),
+        hint="the file's footer is damaged (bad storage or a faulty copy): read it from a good copy. "
+        "A header edited by hand must store its new CRC-32 under that key, or drop 'header_crc32_key'",
+    )
 
 
 def _sensor_order(

@@ -46,7 +46,7 @@ PARQUET_HEADER_SPEC = Spec((dict,), required=("schema",), keys={
     "rate_hz": Spec((*_NUM, *_NONE), 1e-3, 1e6, finite=False),
     "body_mass_kg": Spec((*_NUM, *_NONE), finite=False), "sides": Spec((list, *_NONE), items=Spec(_STR)),
     "gaps": Spec((list, *_NONE), items=_GAP), "metadata": Spec((dict, *_NONE)),
-    "metadata_not_stored": Spec((list, *_NONE)),
+    "metadata_not_stored": Spec((list, *_NONE)), "header_crc32_key": Spec(_STR),
 })  # fmt: skip
 
 
